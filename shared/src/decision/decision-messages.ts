@@ -1,0 +1,74 @@
+import type { DecisionColour, ReasonCode, WarningCode } from './reason-codes.js';
+
+/** Languages of the lane's screens: Vietnamese first, English second. */
+export type Language = 'vi' | 'en';
+
+const REASONS: Readonly<Record<ReasonCode, Readonly<Record<Language, string>>>> = {
+  payload_empty: { vi: 'Mã trống', en: 'Empty code' },
+  payload_too_long: { vi: 'Mã quá dài, không đọc được', en: 'Code too long to read' },
+  payload_unknown_format: { vi: 'Không nhận dạng được loại mã', en: 'Unknown code format' },
+  personal_id_invalid: { vi: 'Số định danh không hợp lệ', en: 'Invalid personal ID number' },
+  payload_field_invalid: { vi: 'Mã có trường không hợp lệ', en: 'Code has an invalid field' },
+  subject_masked: {
+    vi: 'Mã đã che số giấy tờ, cần kiểm tra giấy tờ',
+    en: 'Document number is masked; check papers',
+  },
+  health_blocked: { vi: 'Thuộc diện cách ly theo danh sách y tế', en: 'Flagged by the health list' },
+  health_deceased: {
+    vi: 'Danh sách ghi đã mất: kiểm tra danh tính',
+    en: 'Listed as deceased: check identity',
+  },
+  whitelisted: { vi: 'Có trong danh sách được phép', en: 'On the whitelist' },
+  not_whitelisted: { vi: 'Không có trong danh sách được phép', en: 'Not on the whitelist' },
+  permit_not_yet_valid: { vi: 'Giấy phép chưa đến ngày hiệu lực', en: 'Permit not yet valid' },
+  permit_expired: { vi: 'Giấy phép đã hết hạn', en: 'Permit expired' },
+  permit_not_valid_here: {
+    vi: 'Giấy phép không áp dụng tại chốt này',
+    en: 'Permit not valid at this checkpoint',
+  },
+  not_flagged: { vi: 'Không có cảnh báo', en: 'Not flagged' },
+  health_list_stale: { vi: 'Danh sách y tế chưa cập nhật kịp', en: 'Health list is out of date' },
+  whitelist_stale: { vi: 'Danh sách được phép chưa cập nhật kịp', en: 'Whitelist is out of date' },
+  repeat_scan: { vi: 'Quét lại cùng mã, không ghi thêm', en: 'Same code again; not recorded twice' },
+  officer_override: { vi: 'Cán bộ đã thay đổi kết quả', en: 'Overridden by an officer' },
+};
+
+const WARNINGS: Readonly<Record<WarningCode, Readonly<Record<Language, string>>>> = {
+  id_birth_year_mismatch: {
+    vi: 'Năm sinh trong số định danh khác ngày sinh trên thẻ',
+    en: "ID digits disagree with the card's birth year",
+  },
+  id_sex_mismatch: {
+    vi: 'Giới tính trong số định danh khác thẻ',
+    en: "ID digits disagree with the card's sex",
+  },
+  card_reformatted: { vi: 'Mã thẻ đã bị định dạng lại bởi ứng dụng', en: 'Card code re-formatted by an app' },
+  card_date_invalid: { vi: 'Ngày trên thẻ không hợp lệ', en: 'Invalid date on the card' },
+  card_sex_unreadable: { vi: 'Không đọc được giới tính trên thẻ', en: "Card's sex field unreadable" },
+  old_id_malformed: { vi: 'Số CMND cũ không đúng dạng', en: 'Old ID number malformed' },
+  extra_fields_ignored: { vi: 'Mã có thêm trường lạ, đã bỏ qua', en: 'Extra fields ignored' },
+};
+
+const TRAVELLER: Readonly<Record<DecisionColour, Readonly<Record<Language, string>>>> = {
+  green: { vi: 'Mời qua', en: 'Please go ahead' },
+  red: { vi: 'Vui lòng gặp cán bộ', en: 'Please see an officer' },
+  amber: { vi: 'Vui lòng gặp cán bộ', en: 'Please see an officer' },
+};
+
+/** The officer-facing sentence for a reason code. */
+export function describeReason(code: ReasonCode, language: Language = 'vi'): string {
+  return REASONS[code][language];
+}
+
+/** The officer-facing sentence for a warning code. */
+export function describeWarning(code: WarningCode, language: Language = 'vi'): string {
+  return WARNINGS[code][language];
+}
+
+/**
+ * The neutral sentence on the traveller's screen. Red and amber read the same on purpose:
+ * the traveller's screen must never tell bystanders that someone is flagged.
+ */
+export function travellerMessage(decision: DecisionColour, language: Language = 'vi'): string {
+  return TRAVELLER[decision][language];
+}

@@ -1,0 +1,10 @@
+// The domain of checkpoint-lane: pure TypeScript, no Node, Electron or network APIs.
+export * from './schemas/list-schemas.js';
+export * from './schemas/checkpoint-schemas.js';
+export * from './schemas/scan-schemas.js';
+export * from './subjects/subject.js';
+export * from './decision/reason-codes.js';
+export * from './decision/decision-messages.js';
+export * from './payloads/payload-types.js';
+export * from './personal-id/check-personal-id.js';
+export { PROVINCE_CODES } from './personal-id/province-codes.js';

@@ -1,0 +1,100 @@
+import Type from 'typebox';
+import { DECISIONS, REASON_CODES, WARNING_CODES } from '../decision/reason-codes.js';
+
+/** Schema of a decision colour. */
+export const DecisionColourSchema = Type.Enum(DECISIONS);
+/** Schema of a reason code. */
+export const ReasonCodeSchema = Type.Enum(REASON_CODES);
+/** Schema of a warning code. */
+export const WarningCodeSchema = Type.Enum(WARNING_CODES);
+
+/** Where a scan came from. */
+export const SCAN_SOURCES = ['camera', 'serial', 'hid', 'wedge', 'stdin', 'manual', 'simulated'] as const;
+/** Schema of a scan source. */
+export const ScanSource = Type.Enum(SCAN_SOURCES);
+
+/** Payload formats as stored with a scan (null: unreadable). */
+export const PayloadFormatSchema = Type.Union([
+  Type.Literal('chip_id_card'),
+  Type.Literal('unified_personal_qr'),
+  Type.Literal('personal_id'),
+  Type.Literal('passport'),
+  Type.Literal('vehicle_plate'),
+  Type.Null(),
+]);
+
+/** A lane's decision, as the policy returns it and as it is stored and shown. */
+export const DecisionSchema = Type.Object({
+  decision: DecisionColourSchema,
+  reasons: Type.Array(ReasonCodeSchema, { maxItems: 16 }),
+  warnings: Type.Array(WarningCodeSchema, { maxItems: 16 }),
+  /** An urgent alert goes to the centre (a blocking health status was scanned). */
+  alert: Type.Boolean(),
+  /** False for a repeat of the same code within the checkpoint's repeat window. */
+  record: Type.Boolean(),
+});
+/** A lane's decision. */
+export type Decision = Readonly<Type.Static<typeof DecisionSchema>>;
+
+/** Keyed hash of a canonical subject: the first 8 bytes of HMAC-SHA256, as 16 hex digits. */
+export const SubjectKeyHex = Type.String({ pattern: '^[0-9a-f]{16}$' });
+
+/** UUIDv7 (or any RFC 9562 UUID) in its canonical lower-case text form. */
+export const RecordId = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+});
+
+const LaneRecordBase = {
+  /** Lane-local sequence number, contiguous from 1: the server acknowledges through it. */
+  seq: Type.Integer({ minimum: 1 }),
+  id: RecordId,
+  /** Lane clock, epoch ms. */
+  at: Type.Integer({ minimum: 0 }),
+};
+
+/** One recorded scan, as the lane stores it in its outbox and uploads it. */
+export const ScanRecordSchema = Type.Object({
+  type: Type.Literal('scan'),
+  ...LaneRecordBase,
+  source: ScanSource,
+  format: PayloadFormatSchema,
+  /** Null when the payload named no readable subject. */
+  subjectKey: Type.Union([SubjectKeyHex, Type.Null()]),
+  /** The subject sealed to the server's public key (base64), so the lane cannot read it back. */
+  subjectSealed: Type.Union([Type.String({ maxLength: 512 }), Type.Null()]),
+  decision: DecisionColourSchema,
+  reasons: Type.Array(ReasonCodeSchema, { maxItems: 16 }),
+  warnings: Type.Array(WarningCodeSchema, { maxItems: 16 }),
+  alert: Type.Boolean(),
+});
+/** One recorded scan. */
+export type ScanRecord = Readonly<Type.Static<typeof ScanRecordSchema>>;
+
+/** An officer's override of a recorded scan's decision. */
+export const OverrideRecordSchema = Type.Object({
+  type: Type.Literal('override'),
+  ...LaneRecordBase,
+  /** The scan whose decision is overridden. */
+  scanId: RecordId,
+  originalDecision: DecisionColourSchema,
+  decision: DecisionColourSchema,
+  officerId: Type.String({ minLength: 1, maxLength: 64 }),
+  /** Required when a health-blocked red becomes green. */
+  supervisorId: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]),
+  reason: Type.String({ minLength: 1, maxLength: 64 }),
+  note: Type.String({ maxLength: 500 }),
+});
+/** An officer's override. */
+export type OverrideRecord = Readonly<Type.Static<typeof OverrideRecordSchema>>;
+
+/** What a lane uploads: scans and overrides in one sequence. */
+export const LaneRecordSchema = Type.Union([ScanRecordSchema, OverrideRecordSchema]);
+/** What a lane uploads. */
+export type LaneRecord = ScanRecord | OverrideRecord;
+
+/** Body of `POST /api/v1/kiosk/scans`. */
+export const ScanUploadSchema = Type.Object({
+  records: Type.Array(LaneRecordSchema, { minItems: 1, maxItems: 1000 }),
+});
+/** Answer of `POST /api/v1/kiosk/scans`: the highest contiguous sequence the server holds. */
+export const ScanUploadAckSchema = Type.Object({ ackedThrough: Type.Integer({ minimum: 0 }) });

@@ -1,0 +1,32 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+/** One runner for unit tests (beside the code) and integration tests (under tests/). */
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@checkpoint-lane/shared': here('./shared/src/index.ts'),
+      '@checkpoint-lane/sync-server': here('./sync-server/src/index.ts'),
+      '@checkpoint-lane/kiosk': here('./kiosk/src/index.ts'),
+    },
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['{shared,sync-server,kiosk}/src/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
