@@ -8,3 +8,8 @@ export * from './decision/decision-messages.js';
 export * from './payloads/payload-types.js';
 export * from './personal-id/check-personal-id.js';
 export { PROVINCE_CODES } from './personal-id/province-codes.js';
+export * from './decision/decide.js';
+export * from './payloads/parse-payload.js';
+export { normalizePayload, MAX_PAYLOAD_LENGTH } from './payloads/normalize-payload.js';
+export { parsePlate, type PlateParts } from './payloads/parse-vehicle-plate.js';
+export { parseCardSex } from './payloads/parse-chip-id-card.js';

@@ -9,9 +9,9 @@ const REASONS: Readonly<Record<ReasonCode, Readonly<Record<Language, string>>>> 
   payload_unknown_format: { vi: 'Không nhận dạng được loại mã', en: 'Unknown code format' },
   personal_id_invalid: { vi: 'Số định danh không hợp lệ', en: 'Invalid personal ID number' },
   payload_field_invalid: { vi: 'Mã có trường không hợp lệ', en: 'Code has an invalid field' },
-  subject_masked: {
-    vi: 'Mã đã che số giấy tờ, cần kiểm tra giấy tờ',
-    en: 'Document number is masked; check papers',
+  subject_unidentified: {
+    vi: 'Mã không có số giấy tờ tra cứu được: kiểm tra giấy tờ',
+    en: 'No document number to look up (masked or old ID): check papers',
   },
   health_blocked: { vi: 'Thuộc diện cách ly theo danh sách y tế', en: 'Flagged by the health list' },
   health_deceased: {

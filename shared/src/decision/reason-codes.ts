@@ -9,7 +9,7 @@ export const REASON_CODES = [
   'payload_unknown_format',
   'personal_id_invalid',
   'payload_field_invalid',
-  'subject_masked',
+  'subject_unidentified',
   // health list
   'health_blocked',
   'health_deceased',

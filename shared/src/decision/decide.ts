@@ -1,0 +1,100 @@
+import type { PayloadResult } from '../payloads/payload-types.js';
+import type { CheckpointConfig } from '../schemas/checkpoint-schemas.js';
+import type { HealthEntry, ListName, WhitelistEntry } from '../schemas/list-schemas.js';
+import type { Decision } from '../schemas/scan-schemas.js';
+import type { DecisionColour, ReasonCode, WarningCode } from './reason-codes.js';
+
+/** Everything the decision depends on. The caller looks the subject up; the policy only decides. */
+export interface DecisionInput {
+  /** The payload as `parsePayload` read it. */
+  readonly payload: PayloadResult;
+  /** The health list's entry for the payload's subject; null when not listed (or no subject). */
+  readonly health: HealthEntry | null;
+  /** The whitelist's entry for the payload's subject; null when not listed (or no subject). */
+  readonly whitelist: WhitelistEntry | null;
+  readonly checkpoint: CheckpointConfig;
+  /** When each list last synced successfully (epoch ms); null if it never has. */
+  readonly listsSyncedAt: Readonly<Record<ListName, number | null>>;
+  /** When this lane last recorded the very same payload (epoch ms); null if not recently. */
+  readonly lastSameScanAt: number | null;
+  /** The lane's clock (epoch ms). */
+  readonly now: number;
+}
+
+/** A sync time this far in the future means the lane's clock went back: trust no freshness. */
+const CLOCK_BACKSTEP_TOLERANCE_MS = 5 * 60 * 1000;
+
+/** Is `[from, until)` open at `now`? Null bounds are open-ended. */
+function isInWindow(from: number | null, until: number | null, now: number): boolean {
+  return (from === null || from <= now) && (until === null || now < until);
+}
+
+/** Is a list older than the checkpoint's freshness budget (or of unknown age)? */
+export function isListStale(syncedAt: number | null, budgetSec: number, now: number): boolean {
+  if (syncedAt === null) return true;
+  const age = now - syncedAt;
+  return age > budgetSec * 1000 || age < -CLOCK_BACKSTEP_TOLERANCE_MS;
+}
+
+function decideColour(input: DecisionInput): {
+  colour: DecisionColour;
+  reasons: ReasonCode[];
+  alert: boolean;
+} {
+  const { payload, health, whitelist, checkpoint, now } = input;
+  if (!payload.ok) return { colour: 'amber', reasons: [payload.error.code], alert: false };
+  if (payload.payload.subject === null)
+    return { colour: 'amber', reasons: ['subject_unidentified'], alert: false };
+
+  if (health !== null && isInWindow(health.since, health.until, now)) {
+    if (checkpoint.blockingStatuses.includes(health.status)) {
+      return { colour: 'red', reasons: ['health_blocked'], alert: true };
+    }
+    if (health.status === 'deceased') return { colour: 'amber', reasons: ['health_deceased'], alert: false };
+  }
+
+  if (checkpoint.mode === 'closed') {
+    if (whitelist === null) return { colour: 'red', reasons: ['not_whitelisted'], alert: false };
+    if (whitelist.validFrom !== null && now < whitelist.validFrom) {
+      return { colour: 'red', reasons: ['permit_not_yet_valid'], alert: false };
+    }
+    if (whitelist.validUntil !== null && now >= whitelist.validUntil) {
+      return { colour: 'red', reasons: ['permit_expired'], alert: false };
+    }
+    if (whitelist.checkpoints !== null && !whitelist.checkpoints.includes(checkpoint.id)) {
+      return { colour: 'red', reasons: ['permit_not_valid_here'], alert: false };
+    }
+    return { colour: 'green', reasons: ['whitelisted'], alert: false };
+  }
+  return { colour: 'green', reasons: ['not_flagged'], alert: false };
+}
+
+/**
+ * The lane's decision policy (the decision table of the product brief), as one pure function:
+ * health blocks first (red, urgent alert), deceased asks for an identity check (amber), closed
+ * checkpoints pass only valid whitelist entries, open ones pass anyone not flagged; a green
+ * from stale lists becomes amber; unreadable codes are amber; a repeat within the window is
+ * decided again but not recorded (and raises no second alert).
+ */
+export function decide(input: DecisionInput): Decision {
+  const { checkpoint, listsSyncedAt, now } = input;
+  const { colour, reasons, alert } = decideColour(input);
+  let decision = colour;
+  if (decision === 'green') {
+    const budget = checkpoint.freshnessBudgetSec;
+    if (isListStale(listsSyncedAt.health, budget, now)) reasons.push('health_list_stale');
+    if (checkpoint.mode === 'closed' && isListStale(listsSyncedAt.whitelist, budget, now)) {
+      reasons.push('whitelist_stale');
+    }
+    if (reasons.length > 1) decision = 'amber';
+  }
+  const repeatWindowMs = checkpoint.repeatWindowSec * 1000;
+  const record = !(
+    input.lastSameScanAt !== null &&
+    now >= input.lastSameScanAt &&
+    now - input.lastSameScanAt < repeatWindowMs
+  );
+  if (!record) reasons.push('repeat_scan');
+  const warnings: WarningCode[] = input.payload.ok ? [...new Set(input.payload.payload.warnings)] : [];
+  return { decision, reasons, warnings, alert: alert && record, record };
+}
