@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ScanRecord } from '@checkpoint-lane/shared';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LaneStore, type LaneHealthEntry, type NewLaneRecord } from './lane-store.js';
+
+let dir: string;
+let store: LaneStore;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lane-store-'));
+  store = LaneStore.open(join(dir, 'lane.db'));
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const f0 = (key: bigint): LaneHealthEntry => ({ key, entry: { status: 'F0', since: 1000, until: null } });
+const scan = (decision: ScanRecord['decision'] = 'green'): NewLaneRecord => ({
+  type: 'scan',
+  source: 'stdin',
+  format: 'personal_id',
+  subjectKey: '52d2d0ef9befd516',
+  subjectSealed: null,
+  decision,
+  reasons: ['not_flagged'],
+  warnings: [],
+  alert: false,
+});
+
+describe('lists', () => {
+  it('replaces a list through a shadow table: lookups see the old list until commit', () => {
+    const first = store.replaceHealthList();
+    first.add([f0(1n), f0(-(2n ** 63n))]);
+    first.commit(3, 5000);
+    expect(store.lookupHealth(1n)).toEqual({ status: 'F0', since: 1000, until: null });
+    expect(store.lookupHealth(-(2n ** 63n))?.status).toBe('F0');
+
+    const second = store.replaceHealthList();
+    second.add([{ key: 2n, entry: { status: 'F1', since: null, until: 9000 } }]);
+    expect(store.lookupHealth(1n)).not.toBeNull(); // still the old list
+    expect(store.lookupHealth(2n)).toBeNull();
+    second.commit(4, 6000);
+    expect(store.lookupHealth(1n)).toBeNull();
+    expect(store.lookupHealth(2n)).toEqual({ status: 'F1', since: null, until: 9000 });
+    expect(store.listState('health')).toEqual({ version: 4, syncedAt: 6000 });
+  });
+
+  it('an aborted or crashed replacement leaves the live list as it was', () => {
+    const r = store.replaceHealthList();
+    r.add([f0(1n)]);
+    r.commit(1, 1);
+    const broken = store.replaceHealthList();
+    broken.add([f0(7n)]);
+    broken.abort();
+    expect(store.lookupHealth(1n)).not.toBeNull();
+    // A crash mid-snapshot: the shadow table is left behind, and dropped on the next open.
+    store.replaceHealthList().add([f0(8n)]);
+    store.close();
+    store = LaneStore.open(join(dir, 'lane.db'));
+    expect(store.lookupHealth(1n)).not.toBeNull();
+    expect(store.lookupHealth(8n)).toBeNull();
+    expect(store.listState('health').version).toBe(1);
+  });
+
+  it('applies a delta only on top of the version it was made from, all or nothing', () => {
+    expect(store.applyHealthChanges(0, 2, [{ op: 'put', value: f0(5n) }], 100)).toBe(true);
+    expect(store.applyHealthChanges(0, 3, [{ op: 'delete', key: 5n }], 200)).toBe(false);
+    expect(store.lookupHealth(5n)).not.toBeNull();
+    expect(store.applyHealthChanges(2, 3, [{ op: 'delete', key: 5n }], 200)).toBe(true);
+    expect(store.lookupHealth(5n)).toBeNull();
+    expect(store.listState('health')).toEqual({ version: 3, syncedAt: 200 });
+  });
+
+  it('holds whitelist entries with validity at this checkpoint only', () => {
+    const r = store.replaceWhitelist();
+    r.add([
+      { key: 1n, entry: { category: 'shipper', validFrom: 10, validUntil: 20 }, validHere: true },
+      { key: 2n, entry: { category: 'permit', validFrom: null, validUntil: null }, validHere: false },
+    ]);
+    r.commit(1, 1);
+    expect(store.lookupWhitelist(1n)).toEqual({
+      category: 'shipper',
+      validFrom: 10,
+      validUntil: 20,
+      checkpoints: null,
+    });
+    expect(store.lookupWhitelist(2n)?.checkpoints).toEqual([]);
+    expect(store.lookupWhitelist(3n)).toBeNull();
+  });
+});
+
+describe('outbox', () => {
+  it('numbers records 1, 2, 3… with UUIDv7 ids and keeps them until acknowledged', () => {
+    const a = store.appendRecord(scan(), 1000);
+    const b = store.appendRecord(scan('red'), 1001, true);
+    expect([a.seq, b.seq]).toEqual([1, 2]);
+    expect(a.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a.id < b.id).toBe(true);
+    expect(store.backlog()).toEqual({ count: 2, urgent: true });
+    expect(store.pendingRecords(10)).toEqual([a, b]);
+
+    store.acknowledge(1);
+    expect(store.pendingRecords(10)).toEqual([b]);
+    store.acknowledge(0); // never backwards
+    expect(store.ackedThrough()).toBe(1);
+    expect(store.pruneAcknowledged(Number.MAX_SAFE_INTEGER)).toBe(1);
+    expect(store.pendingRecords(10)).toEqual([b]);
+  });
+
+  it('survives closing and reopening without losing or renumbering records', () => {
+    store.appendRecord(scan(), 1);
+    store.appendRecord(scan(), 2);
+    store.acknowledge(2);
+    store.pruneAcknowledged(10);
+    store.close();
+    store = LaneStore.open(join(dir, 'lane.db'));
+    expect(store.appendRecord(scan(), 3).seq).toBe(3);
+    expect(store.lastSeq()).toBe(3);
+    expect(store.pendingRecords(10).map((r) => r.seq)).toEqual([3]);
+  });
+});

@@ -1,0 +1,344 @@
+import {
+  HEALTH_STATUSES,
+  WHITELIST_CATEGORIES,
+  type HealthEntry,
+  type LaneRecord,
+  type ListName,
+  type WhitelistEntry,
+} from '@checkpoint-lane/shared';
+import Database from 'better-sqlite3';
+import { runMigrations } from './migrate.js';
+import { uuidV7 } from './uuid-v7.js';
+
+/** A health list entry as a lane holds it: keyed hash, no identity. */
+export interface LaneHealthEntry {
+  readonly key: bigint;
+  readonly entry: HealthEntry;
+}
+
+/** A whitelist entry as a lane holds it: keyed hash, and whether it is valid at this checkpoint. */
+export interface LaneWhitelistEntry {
+  readonly key: bigint;
+  readonly entry: Omit<WhitelistEntry, 'checkpoints'>;
+  readonly validHere: boolean;
+}
+
+/** A change to one list entry: put (insert or replace) or delete. */
+export type LaneListChange<E> =
+  { readonly op: 'put'; readonly value: E } | { readonly op: 'delete'; readonly key: bigint };
+
+/** What the lane knows of a list's freshness. */
+export interface ListState {
+  readonly version: number;
+  readonly syncedAt: number | null;
+}
+
+/** A lane record without the numbers the outbox assigns. */
+export type NewLaneRecord = LaneRecord extends infer R
+  ? R extends LaneRecord
+    ? Omit<R, 'seq' | 'id' | 'at'>
+    : never
+  : never;
+
+const TABLES = { health: 'health_entries', whitelist: 'whitelist_entries' } as const satisfies Record<
+  ListName,
+  string
+>;
+const SHADOW_SUFFIX = '_next';
+
+/** A list being replaced from a snapshot: rows go to a shadow table, swapped in by `commit`. */
+export interface ListReplacement<E> {
+  add(entries: readonly E[]): void;
+  /** Swaps the shadow table in, in one transaction with the new version. */
+  commit(version: number, syncedAt: number): void;
+  abort(): void;
+}
+
+/**
+ * The lane's local store (better-sqlite3): lists as keyed hashes, list versions and sync
+ * times, the scan outbox and settings. Every write that matters is one transaction, so a
+ * lookup never sees half a list and a `kill -9` never loses or doubles a scan.
+ */
+export class LaneStore {
+  readonly #db: Database.Database;
+  readonly #statements;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    db.defaultSafeIntegers(false);
+    const s = <T extends unknown[] = unknown[]>(sql: string) => db.prepare<T>(sql);
+    this.#statements = {
+      getSetting: s<[string]>('SELECT value FROM settings WHERE name = ?'),
+      setSetting: s<[string, string]>(
+        'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+      ),
+      listState: s<[string]>('SELECT version, synced_at AS syncedAt FROM list_state WHERE list = ?'),
+      setListState: s<[number, number, string]>(
+        'UPDATE list_state SET version = ?, synced_at = ? WHERE list = ?',
+      ),
+      markSynced: s<[number, string]>('UPDATE list_state SET synced_at = ? WHERE list = ?'),
+      health: s<[bigint]>('SELECT status, since, until FROM health_entries WHERE key = ?'),
+      whitelist: s<[bigint]>(
+        'SELECT category, valid_from AS validFrom, valid_until AS validUntil, valid_here AS validHere FROM whitelist_entries WHERE key = ?',
+      ),
+      putHealth: s<[bigint, number, number | null, number | null]>(
+        'INSERT OR REPLACE INTO health_entries (key, status, since, until) VALUES (?, ?, ?, ?)',
+      ),
+      putWhitelist: s<[bigint, number, number | null, number | null, number]>(
+        'INSERT OR REPLACE INTO whitelist_entries (key, category, valid_from, valid_until, valid_here) VALUES (?, ?, ?, ?, ?)',
+      ),
+      deleteHealth: s<[bigint]>('DELETE FROM health_entries WHERE key = ?'),
+      deleteWhitelist: s<[bigint]>('DELETE FROM whitelist_entries WHERE key = ?'),
+      appendRecord: s<[string, number, number, string]>(
+        'INSERT INTO outbox (id, at, urgent, record) VALUES (?, ?, ?, ?)',
+      ),
+      pending: s<[number, number]>(
+        'SELECT seq, id, at, record FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?',
+      ),
+      backlog: s<[number]>('SELECT count(*) AS n, max(urgent) AS urgent FROM outbox WHERE seq > ?'),
+      prune: s<[number, number]>('DELETE FROM outbox WHERE seq <= ? AND at < ?'),
+      lastSeq: s("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"),
+    };
+  }
+
+  /** Opens (or creates) the store at `file` (`:memory:` for tests) and migrates it. */
+  static open(file: string): LaneStore {
+    const db = new Database(file);
+    if (!db.memory) db.pragma('journal_mode = WAL');
+    // FULL: a scan is on disk before it is shown as recorded, even across a power cut.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    runMigrations(db);
+    // A snapshot interrupted by a crash leaves a shadow table behind; the live list is intact.
+    for (const table of Object.values(TABLES)) db.exec(`DROP TABLE IF EXISTS ${table}${SHADOW_SUFFIX}`);
+    return new LaneStore(db);
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  getSetting(name: string): string | null {
+    const row = this.#statements.getSetting.get(name) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setSetting(name: string, value: string): void {
+    this.#statements.setSetting.run(name, value);
+  }
+
+  listState(list: ListName): ListState {
+    return this.#statements.listState.get(list) as ListState;
+  }
+
+  /** Records a successful sync that found the list already current. */
+  markSynced(list: ListName, at: number): void {
+    this.#statements.markSynced.run(at, list);
+  }
+
+  /** The health list's entry for a subject key, or null. */
+  lookupHealth(key: bigint): HealthEntry | null {
+    const row = this.#statements.health.get(key) as
+      { status: number; since: number | null; until: number | null } | undefined;
+    if (row === undefined) return null;
+    return { status: HEALTH_STATUSES[row.status] ?? 'F0', since: row.since, until: row.until };
+  }
+
+  /**
+   * The whitelist's entry for a subject key, or null. `checkpoints` is null when the entry is
+   * valid at this lane's checkpoint and empty when it is not (the lane keeps no other names).
+   */
+  lookupWhitelist(key: bigint): WhitelistEntry | null {
+    const row = this.#statements.whitelist.get(key) as
+      | { category: number; validFrom: number | null; validUntil: number | null; validHere: number }
+      | undefined;
+    if (row === undefined) return null;
+    return {
+      category: WHITELIST_CATEGORIES[row.category] ?? 'other',
+      validFrom: row.validFrom,
+      validUntil: row.validUntil,
+      checkpoints: row.validHere === 1 ? null : [],
+    };
+  }
+
+  /** Number of entries in a list. */
+  countEntries(list: ListName): number {
+    return (this.#db.prepare(`SELECT count(*) AS n FROM ${TABLES[list]}`).get() as { n: number }).n;
+  }
+
+  /** Starts replacing the health list from a snapshot. */
+  replaceHealthList(): ListReplacement<LaneHealthEntry> {
+    return this.#replaceList('health', (insert, e) =>
+      insert.run(e.key, statusIndex(e.entry), e.entry.since, e.entry.until),
+    );
+  }
+
+  /** Starts replacing the whitelist from a snapshot. */
+  replaceWhitelist(): ListReplacement<LaneWhitelistEntry> {
+    return this.#replaceList('whitelist', (insert, e) =>
+      insert.run(e.key, categoryIndex(e.entry), e.entry.validFrom, e.entry.validUntil, e.validHere ? 1 : 0),
+    );
+  }
+
+  #replaceList<E>(list: ListName, write: (insert: Database.Statement, entry: E) => void): ListReplacement<E> {
+    const table = TABLES[list];
+    const shadow = `${table}${SHADOW_SUFFIX}`;
+    const db = this.#db;
+    db.exec(`DROP TABLE IF EXISTS ${shadow}`);
+    const ddl = (db.prepare('SELECT sql FROM sqlite_schema WHERE name = ?').get(table) as { sql: string })
+      .sql;
+    // The shadow copies the live table's current definition (SQLite quotes the name after a rename).
+    db.exec(ddl.replace(/^CREATE TABLE\s+(?:"\w+"|\w+)/, `CREATE TABLE ${shadow}`));
+    const insert = db.prepare(
+      list === 'health'
+        ? `INSERT OR REPLACE INTO ${shadow} (key, status, since, until) VALUES (?, ?, ?, ?)`
+        : `INSERT OR REPLACE INTO ${shadow} (key, category, valid_from, valid_until, valid_here) VALUES (?, ?, ?, ?, ?)`,
+    );
+    const addBatch = db.transaction((entries: readonly E[]) => {
+      for (const e of entries) write(insert, e);
+    });
+    let done = false;
+    return {
+      add: (entries) => {
+        if (done) throw new Error('list replacement already finished');
+        addBatch(entries);
+      },
+      commit: (version, syncedAt) => {
+        if (done) throw new Error('list replacement already finished');
+        done = true;
+        db.transaction(() => {
+          db.exec(`DROP TABLE ${table}`);
+          db.exec(`ALTER TABLE ${shadow} RENAME TO ${table}`);
+          this.#statements.setListState.run(version, syncedAt, list);
+        })();
+      },
+      abort: () => {
+        done = true;
+        db.exec(`DROP TABLE IF EXISTS ${shadow}`);
+      },
+    };
+  }
+
+  /**
+   * Applies a delta in one transaction, only if the list is at `fromVersion` (else returns
+   * false and changes nothing: the caller re-syncs).
+   */
+  applyHealthChanges(
+    fromVersion: number,
+    toVersion: number,
+    changes: readonly LaneListChange<LaneHealthEntry>[],
+    syncedAt: number,
+  ): boolean {
+    return this.#applyChanges('health', fromVersion, toVersion, syncedAt, () => {
+      for (const c of changes) {
+        if (c.op === 'delete') this.#statements.deleteHealth.run(c.key);
+        else
+          this.#statements.putHealth.run(
+            c.value.key,
+            statusIndex(c.value.entry),
+            c.value.entry.since,
+            c.value.entry.until,
+          );
+      }
+    });
+  }
+
+  /** Applies a whitelist delta in one transaction (see `applyHealthChanges`). */
+  applyWhitelistChanges(
+    fromVersion: number,
+    toVersion: number,
+    changes: readonly LaneListChange<LaneWhitelistEntry>[],
+    syncedAt: number,
+  ): boolean {
+    return this.#applyChanges('whitelist', fromVersion, toVersion, syncedAt, () => {
+      for (const c of changes) {
+        if (c.op === 'delete') this.#statements.deleteWhitelist.run(c.key);
+        else {
+          const { key, entry, validHere } = c.value;
+          this.#statements.putWhitelist.run(
+            key,
+            categoryIndex(entry),
+            entry.validFrom,
+            entry.validUntil,
+            validHere ? 1 : 0,
+          );
+        }
+      }
+    });
+  }
+
+  #applyChanges(
+    list: ListName,
+    fromVersion: number,
+    toVersion: number,
+    syncedAt: number,
+    apply: () => void,
+  ): boolean {
+    return this.#db.transaction(() => {
+      if (this.listState(list).version !== fromVersion) return false;
+      apply();
+      this.#statements.setListState.run(toVersion, syncedAt, list);
+      return true;
+    })();
+  }
+
+  /**
+   * Appends a scan or override to the outbox, durably, and returns it with its lane sequence
+   * number and UUIDv7. `urgent` marks records (F0/F1 hits) the uploader sends at once.
+   */
+  appendRecord(record: NewLaneRecord, at: number, urgent = false): LaneRecord {
+    const id = uuidV7(at);
+    const seq = Number(
+      this.#statements.appendRecord.run(id, at, urgent ? 1 : 0, JSON.stringify(record)).lastInsertRowid,
+    );
+    return { ...record, seq, id, at } as LaneRecord;
+  }
+
+  /** The highest sequence number the server has acknowledged. */
+  ackedThrough(): number {
+    return Number(this.getSetting('acked_through') ?? '0');
+  }
+
+  /** Records the server's acknowledgement; never moves backwards. */
+  acknowledge(ackedThrough: number): void {
+    if (ackedThrough > this.ackedThrough()) this.setSetting('acked_through', String(ackedThrough));
+  }
+
+  /** The next records to upload, in sequence order. */
+  pendingRecords(limit: number): LaneRecord[] {
+    const rows = this.#statements.pending.all(this.ackedThrough(), limit) as {
+      seq: number;
+      id: string;
+      at: number;
+      record: string;
+    }[];
+    return rows.map(
+      (r) => ({ ...(JSON.parse(r.record) as NewLaneRecord), seq: r.seq, id: r.id, at: r.at }) as LaneRecord,
+    );
+  }
+
+  /** How many records wait for upload, and whether any is urgent. */
+  backlog(): { count: number; urgent: boolean } {
+    const row = this.#statements.backlog.get(this.ackedThrough()) as { n: number; urgent: number | null };
+    return { count: row.n, urgent: row.urgent === 1 };
+  }
+
+  /** The last sequence number ever assigned (0 if none). */
+  lastSeq(): number {
+    const row = this.#statements.lastSeq.get() as { seq: number } | undefined;
+    return row?.seq ?? 0;
+  }
+
+  /** Deletes acknowledged records older than `before` (epoch ms); unacknowledged ones never. */
+  pruneAcknowledged(before: number): number {
+    return this.#statements.prune.run(this.ackedThrough(), before).changes;
+  }
+}
+
+function statusIndex(entry: HealthEntry): number {
+  return HEALTH_STATUSES.indexOf(entry.status);
+}
+
+function categoryIndex(entry: Pick<WhitelistEntry, 'category'>): number {
+  return WHITELIST_CATEGORIES.indexOf(entry.category);
+}
