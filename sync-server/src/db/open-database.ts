@@ -1,0 +1,25 @@
+import Database from 'better-sqlite3';
+import { runMigrations } from './migrate.js';
+
+/** A better-sqlite3 connection, as the repositories use it. */
+export type Db = Database.Database;
+
+/**
+ * Opens (or creates) the server's SQLite database: WAL journal, foreign keys on, a busy timeout
+ * for concurrent readers, then brings the schema up to date. `:memory:` is accepted for tests.
+ */
+export function openDatabase(file: string): Db {
+  const db = new Database(file);
+  configureConnection(db);
+  runMigrations(db);
+  return db;
+}
+
+/** Pragmas every connection (writer or snapshot reader) gets. */
+export function configureConnection(db: Db): void {
+  if (!db.memory && !db.readonly) db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  // WAL makes NORMAL durable against process crashes; only a power loss may drop the last commits.
+  db.pragma('synchronous = NORMAL');
+}
