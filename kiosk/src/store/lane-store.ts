@@ -66,7 +66,7 @@ export class LaneStore {
   private constructor(db: Database.Database) {
     this.#db = db;
     db.defaultSafeIntegers(false);
-    const s = <T extends unknown[] = unknown[]>(sql: string) => db.prepare<T>(sql);
+    const s = <T extends unknown[] = unknown[]>(sql: string): Database.Statement<T> => db.prepare<T>(sql);
     this.#statements = {
       getSetting: s<[string]>('SELECT value FROM settings WHERE name = ?'),
       setSetting: s<[string, string]>(
@@ -291,7 +291,7 @@ export class LaneStore {
     const seq = Number(
       this.#statements.appendRecord.run(id, at, urgent ? 1 : 0, JSON.stringify(record)).lastInsertRowid,
     );
-    return { ...record, seq, id, at } as LaneRecord;
+    return { ...record, seq, id, at };
   }
 
   /** The highest sequence number the server has acknowledged. */
@@ -313,7 +313,7 @@ export class LaneStore {
       record: string;
     }[];
     return rows.map(
-      (r) => ({ ...(JSON.parse(r.record) as NewLaneRecord), seq: r.seq, id: r.id, at: r.at }) as LaneRecord,
+      (r) => ({ ...(JSON.parse(r.record) as NewLaneRecord), seq: r.seq, id: r.id, at: r.at }),
     );
   }
 

@@ -12,6 +12,8 @@ export const WarningCodeSchema = Type.Enum(WARNING_CODES);
 export const SCAN_SOURCES = ['camera', 'serial', 'hid', 'wedge', 'stdin', 'manual', 'simulated'] as const;
 /** Schema of a scan source. */
 export const ScanSource = Type.Enum(SCAN_SOURCES);
+/** Where a scan came from: a device kind, or the officer's keypad (`manual`). */
+export type ScanSource = (typeof SCAN_SOURCES)[number];
 
 /** Payload formats as stored with a scan (null: unreadable). */
 export const PayloadFormatSchema = Type.Union([
