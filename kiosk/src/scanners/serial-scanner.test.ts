@@ -28,7 +28,9 @@ async function startSocat(dir: string): Promise<ChildProcess> {
       if (seen.includes('starting data transfer loop')) resolve();
     });
     proc.once('error', reject);
-    proc.once('exit', (code) => { reject(new Error(`socat exited (${code}): ${seen}`)); });
+    proc.once('exit', (code) => {
+      reject(new Error(`socat exited (${code}): ${seen}`));
+    });
   });
   return proc;
 }

@@ -101,7 +101,12 @@ export class SerialScanner implements Scanner {
     this.#stopWatchdog();
     const port = this.#port;
     this.#port = null;
-    if (port?.isOpen) await new Promise<void>((resolve) => { port.close(() => { resolve(); }); });
+    if (port?.isOpen)
+      await new Promise<void>((resolve) => {
+        port.close(() => {
+          resolve();
+        });
+      });
     port?.removeAllListeners();
     this.#setState('disconnected', 'stopped');
   }

@@ -312,9 +312,7 @@ export class LaneStore {
       at: number;
       record: string;
     }[];
-    return rows.map(
-      (r) => ({ ...(JSON.parse(r.record) as NewLaneRecord), seq: r.seq, id: r.id, at: r.at }),
-    );
+    return rows.map((r) => ({ ...(JSON.parse(r.record) as NewLaneRecord), seq: r.seq, id: r.id, at: r.at }));
   }
 
   /** How many records wait for upload, and whether any is urgent. */
