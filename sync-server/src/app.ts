@@ -1,0 +1,154 @@
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+} from 'fastify';
+import fp from 'fastify-plugin';
+import Type from 'typebox';
+import { adminAuth, AuthFailureLimiter, kioskAuth } from './auth/auth-hooks.js';
+import { HttpError } from './http-error.js';
+import { registerCheckpointRoutes } from './routes/admin/checkpoints-routes.js';
+import { registerFleetRoutes } from './routes/admin/fleet-routes.js';
+import { registerListRoutes } from './routes/admin/lists-routes.js';
+import { registerEnrollRoute } from './routes/kiosk/enroll-route.js';
+import { registerKioskRoutes } from './routes/kiosk/kiosk-routes.js';
+import type { App } from './routes/schemas.js';
+import { createServices, type AppOptions, type Services } from './services.js';
+
+export type { AppOptions } from './services.js';
+
+const PLACEHOLDER_CONSOLE = `<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>checkpoint-lane</title></head>
+<body><h1>checkpoint-lane sync server</h1>
+<p>The admin console is not built yet. Use <code>npx checkpoint-admin</code> or the API (<a href="/openapi.json">/openapi.json</a>).</p>
+</body></html>`;
+
+/**
+ * The sync server as a Fastify plugin: storage, secrets and clock come in through `opts`
+ * (see `AppOptions`), so tests build it on a temp database and drive it with `inject()`.
+ */
+export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
+  async (fastify: FastifyInstance, opts: AppOptions) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    const s = createServices(opts);
+    app.decorate('services', s);
+    app.decorateRequest('kiosk', null);
+
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'checkpoint-lane sync server', version: '1.0.0' },
+        components: {
+          securitySchemes: {
+            adminToken: { type: 'http', scheme: 'bearer', description: 'admin token' },
+            kioskToken: { type: 'http', scheme: 'bearer', description: 'kiosk token from enrollment' },
+          },
+        },
+      },
+    });
+    await app.register(rateLimit, { global: false });
+
+    app.setErrorHandler((err: FastifyError, req, reply) => {
+      if (err instanceof HttpError) {
+        return reply.code(err.statusCode).send({ error: err.code, message: err.message });
+      }
+      if (err.validation) {
+        return reply
+          .code(400)
+          .send({ error: 'bad_request', message: `${err.validationContext ?? 'request'} ${err.message}` });
+      }
+      const status = err.statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        return reply.code(status).send({ error: err.code.toLowerCase(), message: err.message });
+      }
+      req.log.error({ err }, 'request failed');
+      return reply.code(500).send({ error: 'internal', message: 'internal server error' });
+    });
+    app.setNotFoundHandler((req, reply) =>
+      reply
+        .code(404)
+        .send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` }),
+    );
+
+    app.addHook('preClose', async () => {
+      s.fleet.stop();
+      s.hub.closeAll();
+      await Promise.resolve();
+    });
+    s.fleet.start(5_000);
+
+    app.get(
+      '/health',
+      {
+        schema: {
+          summary: 'Liveness',
+          tags: ['meta'],
+          response: { 200: Type.Object({ status: Type.Literal('ok'), time: Type.Integer() }) },
+        },
+      },
+      () => ({ status: 'ok' as const, time: s.clock() }),
+    );
+    app.get('/', { schema: { summary: 'Redirects to the admin console', tags: ['meta'] } }, (_req, reply) =>
+      reply.redirect('/admin/'),
+    );
+    app.get(
+      '/admin/',
+      { schema: { summary: 'The admin console (placeholder)', tags: ['meta'] } },
+      (_req, reply) => reply.type('text/html; charset=utf-8').send(PLACEHOLDER_CONSOLE),
+    );
+    app.get('/openapi.json', { schema: { summary: 'This API as OpenAPI 3', tags: ['meta'] } }, () =>
+      app.swagger(),
+    );
+
+    const limiter = new AuthFailureLimiter(s.clock);
+    await app.register(
+      async (admin: App) => {
+        admin.addHook('onRequest', adminAuth(s, limiter));
+        registerCheckpointRoutes(admin, s);
+        registerListRoutes(admin, s);
+        registerFleetRoutes(admin, s);
+        await Promise.resolve();
+      },
+      { prefix: '/api/v1/admin' },
+    );
+    await app.register(
+      async (kiosk: App) => {
+        registerEnrollRoute(kiosk, s);
+        await kiosk.register(async (authed: App) => {
+          authed.addHook('onRequest', kioskAuth(s, limiter));
+          registerKioskRoutes(authed, s);
+          await Promise.resolve();
+        });
+      },
+      { prefix: '/api/v1/kiosk' },
+    );
+  },
+  { name: 'checkpoint-server', fastify: '5.x' },
+);
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Repositories and services (for tests and the CLI). */
+    services: Services;
+  }
+}
+
+/** Options of a standalone server: the app's plus a logger. */
+export interface ServerOptions extends AppOptions {
+  readonly logger?: FastifyBaseLogger | false;
+}
+
+/** Builds a ready-to-listen Fastify instance with the sync server registered. */
+export async function buildServer(opts: ServerOptions): Promise<App> {
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    bodyLimit: opts.bodyLimit ?? 4 * 1024 * 1024,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(checkpointServer, opts);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,44 @@
+import type { Db } from '../open-database.js';
+
+/** One audit record: who did what to what, when. */
+export interface AuditRecord {
+  readonly id: number;
+  readonly at: number;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly details: unknown;
+}
+
+/** The append-only audit log of list changes and admin actions. */
+export class AuditRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Appends a record (call inside the transaction of the change it describes). */
+  record(at: number, actor: string, action: string, target: string | null, details: unknown = null): void {
+    this.db
+      .prepare('INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)')
+      .run(at, actor, action, target, details === null ? null : JSON.stringify(details));
+  }
+
+  /** Newest first; `before` pages by id. */
+  list(opts: { limit: number; before?: number; action?: string }): AuditRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM audit_log WHERE (@before IS NULL OR id < @before) AND (@action IS NULL OR action = @action)
+         ORDER BY id DESC LIMIT @limit`,
+      )
+      .all({ before: opts.before ?? null, action: opts.action ?? null, limit: opts.limit }) as {
+      id: number;
+      at: number;
+      actor: string;
+      action: string;
+      target: string | null;
+      details: string | null;
+    }[];
+    return rows.map((r) => ({
+      ...r,
+      details: r.details === null ? null : (JSON.parse(r.details) as unknown),
+    }));
+  }
+}

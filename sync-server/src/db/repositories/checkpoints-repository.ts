@@ -1,0 +1,59 @@
+import type { CheckpointConfig, HealthStatus } from '@checkpoint-lane/shared';
+import type { Db } from '../open-database.js';
+
+interface Row {
+  id: string;
+  name: string;
+  mode: 'open' | 'closed';
+  freshness_budget_sec: number;
+  blocking_statuses: string;
+  repeat_window_sec: number;
+}
+
+const toConfig = (r: Row): CheckpointConfig => ({
+  id: r.id,
+  name: r.name,
+  mode: r.mode,
+  freshnessBudgetSec: r.freshness_budget_sec,
+  blockingStatuses: JSON.parse(r.blocking_statuses) as HealthStatus[],
+  repeatWindowSec: r.repeat_window_sec,
+});
+
+/** Checkpoints and their decision settings. */
+export class CheckpointsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Creates or updates a checkpoint; true if it was created. */
+  upsert(c: CheckpointConfig, now: number): boolean {
+    const existed = this.get(c.id) !== null;
+    this.db
+      .prepare(
+        `INSERT INTO checkpoints (id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, created_at, updated_at)
+         VALUES (@id, @name, @mode, @freshnessBudgetSec, @blocking, @repeatWindowSec, @now, @now)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, mode = excluded.mode,
+           freshness_budget_sec = excluded.freshness_budget_sec, blocking_statuses = excluded.blocking_statuses,
+           repeat_window_sec = excluded.repeat_window_sec, updated_at = excluded.updated_at`,
+      )
+      .run({
+        id: c.id,
+        name: c.name,
+        mode: c.mode,
+        freshnessBudgetSec: c.freshnessBudgetSec,
+        blocking: JSON.stringify(c.blockingStatuses),
+        repeatWindowSec: c.repeatWindowSec,
+        now,
+      });
+    return !existed;
+  }
+
+  /** One checkpoint's config, or null. */
+  get(id: string): CheckpointConfig | null {
+    const r = this.db.prepare('SELECT * FROM checkpoints WHERE id = ?').get(id) as Row | undefined;
+    return r ? toConfig(r) : null;
+  }
+
+  /** Every checkpoint, by id. */
+  list(): CheckpointConfig[] {
+    return (this.db.prepare('SELECT * FROM checkpoints ORDER BY id').all() as Row[]).map(toConfig);
+  }
+}

@@ -1,0 +1,148 @@
+import type { Db } from '../open-database.js';
+
+/** A device as a lane reports it in its heartbeat. */
+export interface DeviceStatus {
+  readonly name: string;
+  readonly kind: string;
+  readonly status: string;
+}
+
+/** A kiosk (lane) as the fleet view shows it. */
+export interface KioskRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly checkpointId: string;
+  readonly enrolledAt: number;
+  readonly revokedAt: number | null;
+  readonly lastHeartbeatAt: number | null;
+  readonly listVersions: { readonly health: number | null; readonly whitelist: number | null };
+  readonly backlog: number | null;
+  readonly devices: DeviceStatus[];
+  readonly clockSkewMs: number | null;
+  readonly ackedThrough: number;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  checkpoint_id: string;
+  enrolled_at: number;
+  revoked_at: number | null;
+  last_heartbeat_at: number | null;
+  health_version: number | null;
+  whitelist_version: number | null;
+  backlog: number | null;
+  devices: string | null;
+  clock_skew_ms: number | null;
+  acked_through: number;
+}
+
+const toRecord = (r: Row): KioskRecord => ({
+  id: r.id,
+  name: r.name,
+  checkpointId: r.checkpoint_id,
+  enrolledAt: r.enrolled_at,
+  revokedAt: r.revoked_at,
+  lastHeartbeatAt: r.last_heartbeat_at,
+  listVersions: { health: r.health_version, whitelist: r.whitelist_version },
+  backlog: r.backlog,
+  devices: r.devices === null ? [] : (JSON.parse(r.devices) as DeviceStatus[]),
+  clockSkewMs: r.clock_skew_ms,
+  ackedThrough: r.acked_through,
+});
+
+/** Enrollment codes and enrolled kiosks (tokens are stored as hashes only). */
+export class KiosksRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Stores a one-time enrollment code's hash. */
+  addEnrollmentCode(codeHash: string, checkpointId: string, now: number, expiresAt: number): void {
+    this.db
+      .prepare(
+        'INSERT INTO enrollment_codes (code_hash, checkpoint_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+      )
+      .run(codeHash, checkpointId, now, expiresAt);
+  }
+
+  /**
+   * Spends a code and enrolls a kiosk in one transaction. Null if the code is unknown,
+   * expired or already used (a code works once, even under concurrent attempts).
+   */
+  enroll(
+    codeHash: string,
+    kiosk: { id: string; name: string; tokenHash: string },
+    now: number,
+  ): { checkpointId: string } | null {
+    return this.db.transaction(() => {
+      const code = this.db
+        .prepare(
+          'SELECT checkpoint_id FROM enrollment_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?',
+        )
+        .get(codeHash, now) as { checkpoint_id: string } | undefined;
+      if (!code) return null;
+      this.db
+        .prepare('UPDATE enrollment_codes SET used_at = ?, kiosk_id = ? WHERE code_hash = ?')
+        .run(now, kiosk.id, codeHash);
+      this.db
+        .prepare(
+          'INSERT INTO kiosks (id, name, checkpoint_id, token_hash, enrolled_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(kiosk.id, kiosk.name, code.checkpoint_id, kiosk.tokenHash, now);
+      return { checkpointId: code.checkpoint_id };
+    })();
+  }
+
+  /** The kiosk a token hash belongs to (revoked ones too: the caller tells them apart). */
+  findByTokenHash(
+    tokenHash: string,
+  ): { id: string; checkpointId: string; tokenHash: string; revoked: boolean } | null {
+    const r = this.db
+      .prepare('SELECT id, checkpoint_id, token_hash, revoked_at FROM kiosks WHERE token_hash = ?')
+      .get(tokenHash) as
+      { id: string; checkpoint_id: string; token_hash: string; revoked_at: number | null } | undefined;
+    return r
+      ? { id: r.id, checkpointId: r.checkpoint_id, tokenHash: r.token_hash, revoked: r.revoked_at !== null }
+      : null;
+  }
+
+  /** One kiosk, or null. */
+  get(id: string): KioskRecord | null {
+    const r = this.db.prepare('SELECT * FROM kiosks WHERE id = ?').get(id) as Row | undefined;
+    return r ? toRecord(r) : null;
+  }
+
+  /** Every kiosk, by checkpoint and name. */
+  list(): KioskRecord[] {
+    return (this.db.prepare('SELECT * FROM kiosks ORDER BY checkpoint_id, name, id').all() as Row[]).map(
+      toRecord,
+    );
+  }
+
+  /** Revokes a kiosk's token; false if there is no such kiosk. Idempotent. */
+  revoke(id: string, now: number): boolean {
+    const r = this.db
+      .prepare('UPDATE kiosks SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?')
+      .run(now, id);
+    return r.changes > 0;
+  }
+
+  /** Records a heartbeat. */
+  heartbeat(
+    id: string,
+    hb: {
+      health: number;
+      whitelist: number;
+      backlog: number;
+      devices: readonly DeviceStatus[];
+      clockSkewMs: number;
+    },
+    now: number,
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE kiosks SET last_heartbeat_at = ?, health_version = ?, whitelist_version = ?, backlog = ?,
+           devices = ?, clock_skew_ms = ? WHERE id = ?`,
+      )
+      .run(now, hb.health, hb.whitelist, hb.backlog, JSON.stringify(hb.devices), hb.clockSkewMs, id);
+  }
+}

@@ -1,0 +1,312 @@
+import type { LaneRecord } from '@checkpoint-lane/shared';
+import { subjectKeyFromHex } from '../../lists/subject-key.js';
+import type { Db } from '../open-database.js';
+
+/** An alert: a scan at a lane that hit a blocking health status. */
+export interface AlertRecord {
+  readonly id: number;
+  readonly at: number;
+  readonly receivedAt: number;
+  readonly kioskId: string;
+  readonly checkpointId: string;
+  readonly scanId: string;
+  readonly subjectKey: string | null;
+  /** The subject's health status on the server's list now (null if not listed). */
+  readonly status: string | null;
+}
+
+/** An override as the scan search shows it. */
+export interface OverrideView {
+  readonly id: string;
+  readonly at: number;
+  readonly originalDecision: string;
+  readonly decision: string;
+  readonly officerId: string;
+  readonly supervisorId: string | null;
+  readonly reason: string;
+  readonly note: string;
+}
+
+/** A stored scan. */
+export interface ScanView {
+  readonly id: string;
+  readonly kioskId: string;
+  readonly seq: number;
+  readonly checkpointId: string;
+  readonly at: number;
+  readonly receivedAt: number;
+  readonly source: string;
+  readonly format: string | null;
+  readonly subjectKey: string | null;
+  readonly decision: string;
+  readonly reasons: string[];
+  readonly warnings: string[];
+  readonly alert: boolean;
+  readonly overrides: OverrideView[];
+}
+
+/** Scan search filters. */
+export interface ScanQuery {
+  readonly subjectKey?: bigint;
+  readonly checkpointId?: string;
+  readonly kioskId?: string;
+  readonly from?: number;
+  readonly to?: number;
+  readonly decision?: string;
+  readonly limit: number;
+  /** Continue after this (at, kioskId, seq), newest first. */
+  readonly after?: { at: number; kioskId: string; seq: number };
+}
+
+/** What one upload did. */
+export interface IngestResult {
+  readonly ackedThrough: number;
+  readonly inserted: number;
+  readonly alerts: AlertRecord[];
+}
+
+interface ScanRow {
+  kiosk_id: string;
+  seq: number;
+  id: string;
+  checkpoint_id: string;
+  at: number;
+  received_at: number;
+  source: string;
+  format: string | null;
+  key_hex: string | null;
+  decision: string;
+  reasons: string;
+  warnings: string;
+  alert: number;
+}
+
+/** Scans, overrides and alerts uploaded by lanes. */
+export class ScansRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Stores a batch idempotently in one transaction: a record whose (kiosk, seq) or id is
+   * already held is ignored, so re-sending is always safe. Answers the highest contiguous
+   * sequence held for the kiosk; a new scan with `alert` creates one alert.
+   */
+  ingest(kioskId: string, checkpointId: string, records: readonly LaneRecord[], now: number): IngestResult {
+    const insScan = this.db.prepare(
+      `INSERT OR IGNORE INTO scans (kiosk_id, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
+         subject_sealed, decision, reasons, warnings, alert) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insOverride = this.db.prepare(
+      `INSERT OR IGNORE INTO overrides (kiosk_id, seq, id, scan_id, at, received_at, original_decision, decision,
+         officer_id, supervisor_id, reason, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const scanSeqHeld = this.db.prepare('SELECT 1 FROM scans WHERE kiosk_id = ? AND seq = ?').pluck();
+    const overrideSeqHeld = this.db.prepare('SELECT 1 FROM overrides WHERE kiosk_id = ? AND seq = ?').pluck();
+    const insAlert = this.db.prepare(
+      `INSERT OR IGNORE INTO alerts (at, received_at, kiosk_id, checkpoint_id, scan_id, subject_key) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    return this.db.transaction((): IngestResult => {
+      let inserted = 0;
+      const alertIds: number[] = [];
+      for (const r of records) {
+        if (r.type === 'scan') {
+          if (overrideSeqHeld.get(kioskId, r.seq) !== undefined) continue;
+          const key = r.subjectKey === null ? null : subjectKeyFromHex(r.subjectKey);
+          const res = insScan.run(
+            kioskId,
+            r.seq,
+            r.id,
+            checkpointId,
+            r.at,
+            now,
+            r.source,
+            r.format,
+            key,
+            r.subjectSealed,
+            r.decision,
+            JSON.stringify(r.reasons),
+            JSON.stringify(r.warnings),
+            r.alert ? 1 : 0,
+          );
+          if (res.changes === 0) continue;
+          inserted++;
+          if (r.alert) {
+            const a = insAlert.run(r.at, now, kioskId, checkpointId, r.id, key);
+            if (a.changes > 0) alertIds.push(Number(a.lastInsertRowid));
+          }
+        } else {
+          if (scanSeqHeld.get(kioskId, r.seq) !== undefined) continue;
+          const res = insOverride.run(
+            kioskId,
+            r.seq,
+            r.id,
+            r.scanId,
+            r.at,
+            now,
+            r.originalDecision,
+            r.decision,
+            r.officerId,
+            r.supervisorId,
+            r.reason,
+            r.note,
+          );
+          inserted += res.changes;
+        }
+      }
+      let acked = this.db
+        .prepare('SELECT acked_through FROM kiosks WHERE id = ?')
+        .pluck()
+        .get(kioskId) as number;
+      const start = acked;
+      while (
+        scanSeqHeld.get(kioskId, acked + 1) !== undefined ||
+        overrideSeqHeld.get(kioskId, acked + 1) !== undefined
+      ) {
+        acked++;
+      }
+      if (acked !== start)
+        this.db.prepare('UPDATE kiosks SET acked_through = ? WHERE id = ?').run(acked, kioskId);
+      return {
+        ackedThrough: acked,
+        inserted,
+        alerts: alertIds.map((id) => this.alert(id)).filter((a) => a !== null),
+      };
+    })();
+  }
+
+  /** The highest contiguous sequence held for a kiosk. */
+  ackedThrough(kioskId: string): number {
+    return (
+      (this.db.prepare('SELECT acked_through FROM kiosks WHERE id = ?').pluck().get(kioskId) as
+        number | undefined) ?? 0
+    );
+  }
+
+  /** Scans matching the filters, newest first. */
+  search(q: ScanQuery): ScanView[] {
+    const rows = this.db
+      .prepare(
+        `SELECT kiosk_id, seq, id, checkpoint_id, at, received_at, source, format,
+           CASE WHEN subject_key IS NULL THEN NULL ELSE printf('%016x', subject_key) END AS key_hex,
+           decision, reasons, warnings, alert
+         FROM scans
+         WHERE (@key IS NULL OR subject_key = @key)
+           AND (@checkpoint IS NULL OR checkpoint_id = @checkpoint)
+           AND (@kiosk IS NULL OR kiosk_id = @kiosk)
+           AND (@from IS NULL OR at >= @from)
+           AND (@to IS NULL OR at < @to)
+           AND (@decision IS NULL OR decision = @decision)
+           AND (@afterAt IS NULL OR (at, kiosk_id, seq) < (@afterAt, @afterKiosk, @afterSeq))
+         ORDER BY at DESC, kiosk_id DESC, seq DESC
+         LIMIT @limit`,
+      )
+      .all({
+        key: q.subjectKey ?? null,
+        checkpoint: q.checkpointId ?? null,
+        kiosk: q.kioskId ?? null,
+        from: q.from ?? null,
+        to: q.to ?? null,
+        decision: q.decision ?? null,
+        afterAt: q.after?.at ?? null,
+        afterKiosk: q.after?.kioskId ?? null,
+        afterSeq: q.after?.seq ?? null,
+        limit: q.limit,
+      }) as ScanRow[];
+    const overrides = this.db.prepare(
+      `SELECT id, at, original_decision, decision, officer_id, supervisor_id, reason, note
+       FROM overrides WHERE scan_id = ? ORDER BY at`,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      kioskId: r.kiosk_id,
+      seq: r.seq,
+      checkpointId: r.checkpoint_id,
+      at: r.at,
+      receivedAt: r.received_at,
+      source: r.source,
+      format: r.format,
+      subjectKey: r.key_hex,
+      decision: r.decision,
+      reasons: JSON.parse(r.reasons) as string[],
+      warnings: JSON.parse(r.warnings) as string[],
+      alert: r.alert === 1,
+      overrides: (
+        overrides.all(r.id) as {
+          id: string;
+          at: number;
+          original_decision: string;
+          decision: string;
+          officer_id: string;
+          supervisor_id: string | null;
+          reason: string;
+          note: string;
+        }[]
+      ).map((o) => ({
+        id: o.id,
+        at: o.at,
+        originalDecision: o.original_decision,
+        decision: o.decision,
+        officerId: o.officer_id,
+        supervisorId: o.supervisor_id,
+        reason: o.reason,
+        note: o.note,
+      })),
+    }));
+  }
+
+  /** Count of stored scans (all kiosks). */
+  countScans(): number {
+    return this.db.prepare('SELECT count(*) FROM scans').pluck().get() as number;
+  }
+
+  /** One alert with the subject's current health status, or null. */
+  alert(id: number): AlertRecord | null {
+    const r = this.db
+      .prepare(
+        `SELECT a.id, a.at, a.received_at, a.kiosk_id, a.checkpoint_id, a.scan_id,
+           CASE WHEN a.subject_key IS NULL THEN NULL ELSE printf('%016x', a.subject_key) END AS key_hex, h.status
+         FROM alerts a LEFT JOIN health_entries h ON h.subject_key = a.subject_key WHERE a.id = ?`,
+      )
+      .get(id) as AlertRow | undefined;
+    return r ? toAlert(r) : null;
+  }
+
+  /** Alerts, newest first; `before` pages by id. */
+  alerts(opts: { limit: number; before?: number; checkpointId?: string }): AlertRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.id, a.at, a.received_at, a.kiosk_id, a.checkpoint_id, a.scan_id,
+           CASE WHEN a.subject_key IS NULL THEN NULL ELSE printf('%016x', a.subject_key) END AS key_hex, h.status
+         FROM alerts a LEFT JOIN health_entries h ON h.subject_key = a.subject_key
+         WHERE (@before IS NULL OR a.id < @before) AND (@checkpoint IS NULL OR a.checkpoint_id = @checkpoint)
+         ORDER BY a.id DESC LIMIT @limit`,
+      )
+      .all({
+        before: opts.before ?? null,
+        checkpoint: opts.checkpointId ?? null,
+        limit: opts.limit,
+      }) as AlertRow[];
+    return rows.map(toAlert);
+  }
+}
+
+interface AlertRow {
+  id: number;
+  at: number;
+  received_at: number;
+  kiosk_id: string;
+  checkpoint_id: string;
+  scan_id: string;
+  key_hex: string | null;
+  status: string | null;
+}
+
+const toAlert = (r: AlertRow): AlertRecord => ({
+  id: r.id,
+  at: r.at,
+  receivedAt: r.received_at,
+  kioskId: r.kiosk_id,
+  checkpointId: r.checkpoint_id,
+  scanId: r.scan_id,
+  subjectKey: r.key_hex,
+  status: r.status,
+});

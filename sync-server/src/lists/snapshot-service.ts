@@ -1,0 +1,243 @@
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HealthStatus, ListName, WhitelistCategory } from '@checkpoint-lane/shared';
+import Database from 'better-sqlite3';
+import type { Db } from '../db/open-database.js';
+import {
+  SnapshotEncoder,
+  type HealthClass,
+  type SnapshotHeader,
+  type WhitelistClass,
+  type WhitelistScope,
+} from './snapshot-codec.js';
+
+/** A built snapshot: in memory (tests, `:memory:` databases) or a file in the cache dir. */
+export interface BuiltSnapshot {
+  readonly list: ListName;
+  readonly version: number;
+  readonly checkpointId: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly file: string | null;
+  readonly bytes: Uint8Array | null;
+}
+
+const SCOPES: readonly WhitelistScope[] = ['everywhere', 'here', 'elsewhere'];
+const PAGE = 20_000;
+
+/**
+ * Builds list snapshots in the binary format (`snapshot-format.md`) and caches them per
+ * (list, version, checkpoint): a snapshot is immutable once built, so lanes can resume it
+ * with a Range request. Builds read from their own read-only connection inside one read
+ * transaction (a consistent version) and yield to the event loop between pages.
+ */
+export class SnapshotService {
+  private readonly building = new Map<string, Promise<BuiltSnapshot>>();
+  private readonly memoryCache = new Map<string, BuiltSnapshot>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly cacheDir: string | null,
+  ) {
+    if (cacheDir !== null) mkdirSync(cacheDir, { recursive: true });
+  }
+
+  /** The snapshot of a list at its current version, as a lane at `checkpointId` sees it. */
+  async current(list: ListName, checkpointId: string): Promise<BuiltSnapshot> {
+    const scope = list === 'health' ? '' : checkpointId;
+    const version = this.db
+      .prepare('SELECT version FROM list_state WHERE list = ?')
+      .pluck()
+      .get(list) as number;
+    const id = `${list}-${version}-${scope}`;
+    const cached = this.memoryCache.get(id) ?? this.fromFile(list, version, scope);
+    if (cached) return cached;
+    let p = this.building.get(id);
+    if (!p) {
+      p = this.build(list, scope).finally(() => this.building.delete(id));
+      this.building.set(id, p);
+    }
+    return p;
+  }
+
+  private fileName(list: ListName, version: number, scope: string): string {
+    return `${list}-${scope === '' ? '_' : scope}-${version}.snap`;
+  }
+
+  private fromFile(list: ListName, version: number, scope: string): BuiltSnapshot | null {
+    if (this.cacheDir === null) return null;
+    const file = join(this.cacheDir, this.fileName(list, version, scope));
+    try {
+      const size = statSync(file).size;
+      return {
+        list,
+        version,
+        checkpointId: scope,
+        size,
+        etag: etag(list, version, scope),
+        file,
+        bytes: null,
+      };
+    } catch {
+      return null;
+    }
+  }
+
+  private async build(list: ListName, scope: string): Promise<BuiltSnapshot> {
+    const useFile = this.cacheDir !== null && !this.db.memory;
+    const conn = useFile ? new Database(this.db.name, { readonly: true, fileMustExist: true }) : this.db;
+    const own = conn !== this.db;
+    try {
+      if (own) conn.exec('BEGIN');
+      const version = conn
+        .prepare('SELECT version FROM list_state WHERE list = ?')
+        .pluck()
+        .get(list) as number;
+      const { header, classOf, rows } = prepare(conn, list, scope, version);
+      const encoder = new SnapshotEncoder(header, 1 << 18);
+      if (!useFile) {
+        const parts: Uint8Array[] = [];
+        for (const r of rows) {
+          const chunk = encoder.add(r.k, classOf(r));
+          if (chunk) parts.push(chunk);
+        }
+        parts.push(encoder.finish());
+        const bytes = Buffer.concat(parts);
+        const built: BuiltSnapshot = {
+          list,
+          version,
+          checkpointId: scope,
+          size: bytes.length,
+          etag: etag(list, version, scope),
+          file: null,
+          bytes,
+        };
+        for (const k of this.memoryCache.keys())
+          if (k.startsWith(`${list}-`) && k.endsWith(`-${scope}`)) this.memoryCache.delete(k);
+        this.memoryCache.set(`${list}-${version}-${scope}`, built);
+        return built;
+      }
+      const dir = this.cacheDir;
+      const name = this.fileName(list, version, scope);
+      const tmp = join(dir, `${name}.${process.pid}.${Date.now()}.tmp`);
+      const fh = await open(tmp, 'w', 0o600);
+      let size = 0;
+      try {
+        let n = 0;
+        for (const r of rows) {
+          const chunk = encoder.add(r.k, classOf(r));
+          if (chunk) {
+            await fh.write(chunk);
+            size += chunk.length;
+          }
+          if (++n % PAGE === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        const last = encoder.finish();
+        await fh.write(last);
+        size += last.length;
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, join(dir, name));
+      this.removeOlder(list, scope, version);
+      return {
+        list,
+        version,
+        checkpointId: scope,
+        size,
+        etag: etag(list, version, scope),
+        file: join(dir, name),
+        bytes: null,
+      };
+    } finally {
+      if (own) {
+        if (conn.inTransaction) conn.exec('COMMIT');
+        conn.close();
+      }
+    }
+  }
+
+  private removeOlder(list: ListName, scope: string, version: number): void {
+    if (this.cacheDir === null) return;
+    const prefix = `${list}-${scope === '' ? '_' : scope}-`;
+    for (const f of readdirSync(this.cacheDir)) {
+      if (!f.startsWith(prefix) || !f.endsWith('.snap')) continue;
+      const v = Number(f.slice(prefix.length, -'.snap'.length));
+      // Keep the previous version a little longer: a lane may be resuming it.
+      if (Number.isInteger(v) && v < version - 1) rmSync(join(this.cacheDir, f), { force: true });
+    }
+  }
+}
+
+function etag(list: ListName, version: number, scope: string): string {
+  return `"${list}-${version}-${scope}"`;
+}
+
+interface SnapRow {
+  k: bigint;
+  a: string;
+  b: bigint | null;
+  c: bigint | null;
+  s: bigint;
+}
+
+const n = (v: bigint | number | null): number | null => (v === null ? null : Number(v));
+
+function prepare(
+  conn: Db,
+  list: ListName,
+  scope: string,
+  version: number,
+): { header: SnapshotHeader; classOf: (r: SnapRow) => number; rows: Iterable<SnapRow> } {
+  const scopeSql = `CASE WHEN checkpoints IS NULL THEN 0 WHEN instr(checkpoints, ';' || @cp || ';') > 0 THEN 1 ELSE 2 END`;
+  const cols =
+    list === 'health'
+      ? 'status AS a, since AS b, until AS c, 0 AS s'
+      : `category AS a, valid_from AS b, valid_until AS c, ${scopeSql} AS s`;
+  const tbl = list === 'health' ? 'health_entries' : 'whitelist_entries';
+  const classRows = conn
+    .prepare(`SELECT ${cols}, count(*) AS cnt FROM ${tbl} GROUP BY 1, 2, 3, 4 ORDER BY cnt DESC`)
+    .safeIntegers(true)
+    .all({ cp: scope }) as (Omit<SnapRow, 'k'> & { cnt: bigint })[];
+  const index = new Map<string, number>();
+  const keyOf = (r: Omit<SnapRow, 'k'>): string => `${r.a}|${r.b}|${r.c}|${r.s}`;
+  classRows.forEach((r, i) => index.set(keyOf(r), i));
+  const count = classRows.reduce((sum, r) => sum + Number(r.cnt), 0);
+  const header: SnapshotHeader =
+    list === 'health'
+      ? {
+          list,
+          version,
+          count,
+          checkpointId: '',
+          classes: classRows.map((r): HealthClass => ({
+            status: r.a as HealthStatus,
+            since: n(r.b),
+            until: n(r.c),
+          })),
+        }
+      : {
+          list,
+          version,
+          count,
+          checkpointId: scope,
+          classes: classRows.map((r): WhitelistClass => ({
+            category: r.a as WhitelistCategory,
+            scope: SCOPES[Number(r.s)] ?? 'elsewhere',
+            validFrom: n(r.b),
+            validUntil: n(r.c),
+          })),
+        };
+  const rows = conn
+    .prepare(`SELECT subject_key AS k, ${cols} FROM ${tbl} ORDER BY subject_key`)
+    .safeIntegers(true)
+    .iterate({ cp: scope }) as Iterable<SnapRow>;
+  const classOf = (r: SnapRow): number => {
+    const i = index.get(keyOf(r));
+    if (i === undefined) throw new Error('snapshot row without a class (list changed during the read?)');
+    return i;
+  };
+  return { header, classOf, rows };
+}

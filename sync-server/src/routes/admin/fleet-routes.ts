@@ -1,0 +1,307 @@
+import { CheckpointId, DecisionColourSchema, parseSubjectText } from '@checkpoint-lane/shared';
+import Type from 'typebox';
+import { generateEnrollmentCode, hashToken, normalizeEnrollmentCode } from '../../auth/tokens.js';
+import { openSse } from '../../events/sse.js';
+import { HttpError } from '../../http-error.js';
+import { subjectKey } from '../../lists/subject-key.js';
+import type { Services } from '../../services.js';
+import { adminSecurity, EpochOrNull, errors, type App } from '../schemas.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+const KioskSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  checkpointId: Type.String(),
+  enrolledAt: Type.Integer(),
+  revokedAt: EpochOrNull,
+  online: Type.Boolean(),
+  lastHeartbeatAt: EpochOrNull,
+  listVersions: Type.Object({ health: Nullable(Type.Integer()), whitelist: Nullable(Type.Integer()) }),
+  backlog: Nullable(Type.Integer()),
+  devices: Type.Array(Type.Object({ name: Type.String(), kind: Type.String(), status: Type.String() })),
+  clockSkewMs: Nullable(Type.Integer()),
+  ackedThrough: Type.Integer(),
+});
+
+const ScanSchema = Type.Object({
+  id: Type.String(),
+  kioskId: Type.String(),
+  seq: Type.Integer(),
+  checkpointId: Type.String(),
+  at: Type.Integer(),
+  receivedAt: Type.Integer(),
+  source: Type.String(),
+  format: Nullable(Type.String()),
+  subjectKey: Nullable(Type.String()),
+  decision: Type.String(),
+  reasons: Type.Array(Type.String()),
+  warnings: Type.Array(Type.String()),
+  alert: Type.Boolean(),
+  overrides: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      at: Type.Integer(),
+      originalDecision: Type.String(),
+      decision: Type.String(),
+      officerId: Type.String(),
+      supervisorId: Nullable(Type.String()),
+      reason: Type.String(),
+      note: Type.String(),
+    }),
+  ),
+});
+
+const AlertSchema = Type.Object({
+  id: Type.Integer(),
+  at: Type.Integer(),
+  receivedAt: Type.Integer(),
+  kioskId: Type.String(),
+  checkpointId: Type.String(),
+  scanId: Type.String(),
+  subjectKey: Nullable(Type.String()),
+  status: Nullable(Type.String()),
+});
+
+const TimeText = Type.String({ maxLength: 40, description: 'ISO 8601 date-time or epoch ms' });
+
+const ScanQuery = Type.Object({
+  subject: Type.Optional(Type.String({ maxLength: 64 })),
+  checkpoint: Type.Optional(CheckpointId),
+  kiosk: Type.Optional(Type.String({ maxLength: 64 })),
+  from: Type.Optional(TimeText),
+  to: Type.Optional(TimeText),
+  decision: Type.Optional(DecisionColourSchema),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+function parseTime(name: string, text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (/^\d{1,15}$/.test(text)) return Number(text);
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new HttpError(400, 'bad_time', `${name} is not an ISO 8601 time or epoch ms`);
+  return t;
+}
+
+function readCursor(text: string | undefined): { at: number; kioskId: string; seq: number } | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(v) &&
+      typeof v[0] === 'number' &&
+      typeof v[1] === 'string' &&
+      typeof v[2] === 'number'
+    ) {
+      return { at: v[0], kioskId: v[1], seq: v[2] };
+    }
+  } catch {
+    // fall through to the clear error below
+  }
+  throw new HttpError(400, 'bad_cursor', 'cursor is not one this server handed out');
+}
+
+/** `/api/v1/admin/…`: enrollment codes, the fleet, scans, alerts, the event stream, the audit log. */
+export function registerFleetRoutes(app: App, s: Services): void {
+  app.post(
+    '/enrollments',
+    {
+      schema: {
+        summary: 'A one-time code to enroll a lane at a checkpoint',
+        tags: ['admin'],
+        security: adminSecurity,
+        body: Type.Object({
+          checkpointId: CheckpointId,
+          ttlSec: Type.Optional(Type.Integer({ minimum: 60, maximum: 7 * 24 * 3600 })),
+        }),
+        response: {
+          201: Type.Object({ code: Type.String(), expiresAt: Type.String(), checkpointId: Type.String() }),
+          ...errors(400, 401, 404),
+        },
+      },
+    },
+    async (req, reply) => {
+      const { checkpointId } = req.body;
+      if (!s.checkpoints.get(checkpointId))
+        throw new HttpError(404, 'unknown_checkpoint', 'no such checkpoint');
+      const code = generateEnrollmentCode();
+      const now = s.clock();
+      const expiresAt = now + (req.body.ttlSec ?? s.enrollmentTtlSec) * 1000;
+      s.db.transaction(() => {
+        s.kiosks.addEnrollmentCode(hashToken(normalizeEnrollmentCode(code)), checkpointId, now, expiresAt);
+        s.audit.record(now, 'admin', 'enrollment.create', checkpointId, { expiresAt });
+      })();
+      return reply.code(201).send({ code, expiresAt: new Date(expiresAt).toISOString(), checkpointId });
+    },
+  );
+
+  app.get(
+    '/kiosks',
+    {
+      schema: {
+        summary: 'The fleet: last heartbeat, list versions, backlog, devices, online state',
+        tags: ['admin'],
+        security: adminSecurity,
+        response: { 200: Type.Object({ kiosks: Type.Array(KioskSchema) }), ...errors(401) },
+      },
+    },
+    () => ({ kiosks: s.kiosks.list().map((k) => ({ ...k, online: s.fleet.isOnline(k.id) })) }),
+  );
+
+  app.post(
+    '/kiosks/:id/revoke',
+    {
+      schema: {
+        summary: 'Revoke a lane: its token stops working at once',
+        tags: ['admin'],
+        security: adminSecurity,
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: KioskSchema, ...errors(401, 404) },
+      },
+    },
+    (req) => {
+      const now = s.clock();
+      const done = s.db.transaction(() => {
+        const ok = s.kiosks.revoke(req.params.id, now);
+        if (ok) s.audit.record(now, 'admin', 'kiosk.revoke', req.params.id);
+        return ok;
+      })();
+      if (!done) throw new HttpError(404, 'not_found', 'no such kiosk');
+      s.hub.publishKiosk(req.params.id, 'revoked', { kioskId: req.params.id });
+      s.hub.closeKiosk(req.params.id);
+      s.fleet.forget(req.params.id);
+      const k = s.kiosks.get(req.params.id);
+      if (!k) throw new HttpError(404, 'not_found', 'no such kiosk');
+      return { ...k, online: false };
+    },
+  );
+
+  app.get(
+    '/scans',
+    {
+      schema: {
+        summary: 'Search scans (newest first, paged by cursor)',
+        tags: ['admin'],
+        security: adminSecurity,
+        querystring: ScanQuery,
+        response: {
+          200: Type.Object({ scans: Type.Array(ScanSchema), nextCursor: Nullable(Type.String()) }),
+          ...errors(400, 401),
+        },
+      },
+    },
+    (req) => {
+      const q = req.query;
+      let key: bigint | undefined;
+      if (q.subject !== undefined) {
+        const subject = parseSubjectText(q.subject);
+        if (!subject)
+          throw new HttpError(400, 'bad_subject', 'subject is not a personal ID, passport number or plate');
+        key = subjectKey(s.listKey, subject);
+      }
+      const limit = q.limit ?? 100;
+      const after = readCursor(q.cursor);
+      const from = parseTime('from', q.from);
+      const to = parseTime('to', q.to);
+      const scans = s.scans.search({
+        limit,
+        ...(key !== undefined && { subjectKey: key }),
+        ...(q.checkpoint !== undefined && { checkpointId: q.checkpoint }),
+        ...(q.kiosk !== undefined && { kioskId: q.kiosk }),
+        ...(from !== undefined && { from }),
+        ...(to !== undefined && { to }),
+        ...(q.decision !== undefined && { decision: q.decision }),
+        ...(after !== undefined && { after }),
+      });
+      const last = scans.at(-1);
+      const nextCursor =
+        scans.length === limit && last
+          ? Buffer.from(JSON.stringify([last.at, last.kioskId, last.seq])).toString('base64url')
+          : null;
+      return { scans, nextCursor };
+    },
+  );
+
+  app.get(
+    '/alerts',
+    {
+      schema: {
+        summary: 'Alerts (a blocking health status scanned at a lane), newest first',
+        tags: ['admin'],
+        security: adminSecurity,
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          before: Type.Optional(Type.Integer({ minimum: 1 })),
+          checkpoint: Type.Optional(CheckpointId),
+        }),
+        response: { 200: Type.Object({ alerts: Type.Array(AlertSchema) }), ...errors(400, 401) },
+      },
+    },
+    (req) => ({
+      alerts: s.scans.alerts({
+        limit: req.query.limit ?? 100,
+        ...(req.query.before !== undefined && { before: req.query.before }),
+        ...(req.query.checkpoint !== undefined && { checkpointId: req.query.checkpoint }),
+      }),
+    }),
+  );
+
+  app.get(
+    '/audit',
+    {
+      schema: {
+        summary: 'The audit log: every list change and admin action, newest first',
+        tags: ['admin'],
+        security: adminSecurity,
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          before: Type.Optional(Type.Integer({ minimum: 1 })),
+          action: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+        response: {
+          200: Type.Object({
+            records: Type.Array(
+              Type.Object({
+                id: Type.Integer(),
+                at: Type.Integer(),
+                actor: Type.String(),
+                action: Type.String(),
+                target: Nullable(Type.String()),
+                details: Type.Unknown(),
+              }),
+            ),
+          }),
+          ...errors(400, 401),
+        },
+      },
+    },
+    (req) => ({
+      records: s.audit.list({
+        limit: req.query.limit ?? 100,
+        ...(req.query.before !== undefined && { before: req.query.before }),
+        ...(req.query.action !== undefined && { action: req.query.action }),
+      }),
+    }),
+  );
+
+  app.get(
+    '/events',
+    {
+      schema: {
+        summary: 'Server-sent events: `alert`, `kiosk-status` {kioskId, online}; keep-alive comments',
+        tags: ['admin'],
+        security: adminSecurity,
+        produces: ['text/event-stream'],
+      },
+    },
+    (_req, reply) => {
+      let remove = (): void => undefined;
+      const stream = openSse(reply, s.sseKeepAliveMs, () => {
+        remove();
+      });
+      remove = s.hub.addAdmin(stream);
+      stream.send('hello', { at: s.clock(), ...s.hub.counts() });
+    },
+  );
+}

@@ -1,0 +1,307 @@
+import { HealthStatus, WhitelistCategory, type ListName } from '@checkpoint-lane/shared';
+import type { Readable } from 'node:stream';
+import Type from 'typebox';
+import { HttpError } from '../../http-error.js';
+import { importListCsv } from '../../lists/list-import.js';
+import {
+  readCheckpointSet,
+  readSubjectFields,
+  readWindow,
+  type HealthRow,
+  type ListRow,
+  type WhitelistRow,
+} from '../../lists/list-rows.js';
+import { subjectKeyToHex } from '../../lists/subject-key.js';
+import type { UrgentHealthChange } from '../../events/event-hub.js';
+import type { Services } from '../../services.js';
+import { adminSecurity, EpochOrNull, errors, ListParams, type App } from '../schemas.js';
+
+const ImportQuery = Type.Object({
+  partial: Type.Optional(Type.Boolean({ description: 'keep the good rows when some are rejected' })),
+  replace: Type.Optional(
+    Type.Boolean({ description: 'the file is the whole list: delete entries not in it' }),
+  ),
+});
+const ImportReportSchema = Type.Object({
+  version: Type.Integer(),
+  accepted: Type.Integer(),
+  rejected: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
+  rejectedTotal: Type.Integer(),
+  applied: Type.Boolean(),
+  error: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+});
+const SubjectParams = Type.Object({ subject: Type.String({ minLength: 1, maxLength: 64 }) });
+const DateText = Type.Union([Type.String({ maxLength: 40 }), Type.Null()], {
+  description: 'ISO 8601; a date alone covers the whole day in Vietnam time (UTC+7)',
+});
+const HealthEntryInput = Type.Object({
+  status: HealthStatus,
+  since: Type.Optional(DateText),
+  until: Type.Optional(DateText),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  note: Type.Optional(Type.String({ maxLength: 500 })),
+});
+const WhitelistEntryInput = Type.Object({
+  category: WhitelistCategory,
+  validFrom: Type.Optional(DateText),
+  validUntil: Type.Optional(DateText),
+  checkpoints: Type.Optional(
+    Type.Union([Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000 }), Type.Null()]),
+  ),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  note: Type.Optional(Type.String({ maxLength: 500 })),
+});
+const StoredEntrySchema = Type.Object({
+  list: Type.String(),
+  subject: Type.String(),
+  key: Type.String(),
+  version: Type.Integer(),
+  updatedAt: Type.Integer(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  note: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Optional(Type.String()),
+  since: Type.Optional(EpochOrNull),
+  until: Type.Optional(EpochOrNull),
+  category: Type.Optional(Type.String()),
+  validFrom: Type.Optional(EpochOrNull),
+  validUntil: Type.Optional(EpochOrNull),
+  checkpoints: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+});
+const WriteResult = Type.Object({ list: Type.String(), version: Type.Integer(), key: Type.String() });
+
+/** Health rows whose status could block somewhere, for the urgent lane push. */
+function urgentChanges(rows: readonly ListRow[]): UrgentHealthChange[] {
+  return (rows as readonly HealthRow[]).map((r) => ({
+    key: subjectKeyToHex(r.key),
+    op: 'put' as const,
+    entry: { status: r.status, since: r.since, until: r.until },
+  }));
+}
+
+function subjectOf(s: Services, text: string): { key: bigint; subject: string } {
+  const base = readSubjectFields(s.listKey, text, undefined, undefined);
+  if (!base.ok) throw new HttpError(400, 'bad_subject', base.reason);
+  return { key: base.row.key, subject: base.row.subject };
+}
+
+/** `/api/v1/admin/lists/…`: CSV import, list state, single entries. */
+export function registerListRoutes(app: App, s: Services): void {
+  // The CSV body is handed over as a stream: the importer parses it as it arrives.
+  app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], (_req, payload, done) => {
+    done(null, payload);
+  });
+
+  app.post(
+    '/lists/:list/import',
+    {
+      bodyLimit: s.importMaxBytes,
+      schema: {
+        summary: 'Import a list from CSV (text/csv); all-or-nothing unless ?partial=true',
+        description:
+          'health: `id,status,since,until,name,note`; whitelist: `id,category,valid_from,valid_until,checkpoints,name,note`. ' +
+          'UTF-8, RFC 4180 quoting. Answers 422 with the row report when rejections stopped the import.',
+        tags: ['admin'],
+        security: adminSecurity,
+        consumes: ['text/csv'],
+        params: ListParams,
+        querystring: ImportQuery,
+        response: { 200: ImportReportSchema, 422: ImportReportSchema, ...errors(400, 401, 413, 415) },
+      },
+    },
+    async (req, reply) => {
+      const list = req.params.list;
+      const before = s.lists.state(list).version;
+      const report = await importListCsv({
+        list,
+        body: req.body as Readable,
+        listKey: s.listKey,
+        repo: s.lists,
+        now: s.clock(),
+        partial: req.query.partial === true,
+        replace: req.query.replace === true,
+        maxBytes: s.importMaxBytes,
+      });
+      const { rows, ...summary } = report;
+      s.audit.record(s.clock(), 'admin', 'list.import', list, {
+        version: summary.version,
+        accepted: summary.accepted,
+        rejected: summary.rejectedTotal,
+        applied: summary.applied,
+        partial: req.query.partial === true,
+        replace: req.query.replace === true,
+      });
+      if (summary.applied && summary.version !== before) {
+        s.hub.publishListVersion(
+          list,
+          summary.version,
+          before,
+          list === 'health' ? urgentChanges(rows.length <= 100 ? rows : []) : [],
+        );
+      }
+      if (!summary.applied) {
+        return reply.code(422).send({
+          ...summary,
+          error: 'rows_rejected',
+          message: `${summary.rejectedTotal} row(s) rejected; nothing was imported (use ?partial=true to keep the good rows)`,
+        });
+      }
+      return reply.send(summary);
+    },
+  );
+
+  app.get(
+    '/lists',
+    {
+      schema: {
+        summary: 'Versions and sizes of the lists',
+        tags: ['admin'],
+        security: adminSecurity,
+        response: {
+          200: Type.Object({
+            lists: Type.Array(
+              Type.Object({
+                list: Type.String(),
+                version: Type.Integer(),
+                changesFrom: Type.Integer(),
+                count: Type.Integer(),
+              }),
+            ),
+          }),
+          ...errors(401),
+        },
+      },
+    },
+    () => ({
+      lists: (['health', 'whitelist'] as const).map((list) => ({
+        list,
+        ...s.lists.state(list),
+        count: s.lists.count(list),
+      })),
+    }),
+  );
+
+  for (const list of ['health', 'whitelist'] as const) {
+    app.get(
+      `/lists/${list}/entries/:subject`,
+      {
+        schema: {
+          summary: `One ${list} entry`,
+          tags: ['admin'],
+          security: adminSecurity,
+          params: SubjectParams,
+          response: { 200: StoredEntrySchema, ...errors(400, 401, 404) },
+        },
+      },
+      (req) => {
+        const { key } = subjectOf(s, req.params.subject);
+        const e = s.lists.getEntry(list, key);
+        if (!e) throw new HttpError(404, 'not_found', `no ${list} entry for this subject`);
+        const key2 = subjectKeyToHex(e.key);
+        return e.list === 'health'
+          ? { ...e, key: key2 }
+          : { ...e, key: key2, checkpoints: e.checkpoints && [...e.checkpoints] };
+      },
+    );
+
+    app.delete(
+      `/lists/${list}/entries/:subject`,
+      {
+        schema: {
+          summary: `Delete one ${list} entry (a new list version)`,
+          tags: ['admin'],
+          security: adminSecurity,
+          params: SubjectParams,
+          response: { 200: WriteResult, ...errors(400, 401, 404) },
+        },
+      },
+      (req) => {
+        const { key, subject } = subjectOf(s, req.params.subject);
+        const now = s.clock();
+        const version = s.db.transaction(() => {
+          const v = s.lists.deleteEntry(list, key);
+          if (v !== null) s.audit.record(now, 'admin', 'list.delete', `${list}:${subject}`, { version: v });
+          return v;
+        })();
+        if (version === null) throw new HttpError(404, 'not_found', `no ${list} entry for this subject`);
+        s.hub.publishListVersion(list, version, version - 1);
+        return { list, version, key: subjectKeyToHex(key) };
+      },
+    );
+  }
+
+  app.put(
+    '/lists/health/entries/:subject',
+    {
+      schema: {
+        summary:
+          'Create or replace one health entry (a new list version; blocking statuses are pushed at once)',
+        tags: ['admin'],
+        security: adminSecurity,
+        params: SubjectParams,
+        body: HealthEntryInput,
+        response: { 200: WriteResult, ...errors(400, 401) },
+      },
+    },
+    (req) => {
+      const b = req.body;
+      const base = readSubjectFields(s.listKey, req.params.subject, b.name, b.note);
+      if (!base.ok) throw new HttpError(400, 'bad_subject', base.reason);
+      const w = readWindow(b.since ?? '', b.until ?? '', ['since', 'until']);
+      if (!w.ok) throw new HttpError(400, 'bad_date', w.reason);
+      const row: HealthRow = { ...base.row, status: b.status, since: w.row.start, until: w.row.end };
+      return writeOne(s, 'health', row, { status: b.status, since: row.since, until: row.until });
+    },
+  );
+
+  app.put(
+    '/lists/whitelist/entries/:subject',
+    {
+      schema: {
+        summary: 'Create or replace one whitelist entry (a new list version)',
+        tags: ['admin'],
+        security: adminSecurity,
+        params: SubjectParams,
+        body: WhitelistEntryInput,
+        response: { 200: WriteResult, ...errors(400, 401) },
+      },
+    },
+    (req) => {
+      const b = req.body;
+      const base = readSubjectFields(s.listKey, req.params.subject, b.name, b.note);
+      if (!base.ok) throw new HttpError(400, 'bad_subject', base.reason);
+      const w = readWindow(b.validFrom ?? '', b.validUntil ?? '', ['validFrom', 'validUntil']);
+      if (!w.ok) throw new HttpError(400, 'bad_date', w.reason);
+      const set = readCheckpointSet((b.checkpoints ?? []).join(';'));
+      if (!set.ok) throw new HttpError(400, 'bad_checkpoints', set.reason);
+      const row: WhitelistRow = {
+        ...base.row,
+        category: b.category,
+        validFrom: w.row.start,
+        validUntil: w.row.end,
+        checkpoints: set.row,
+      };
+      return writeOne(s, 'whitelist', row, {
+        category: b.category,
+        validFrom: row.validFrom,
+        validUntil: row.validUntil,
+      });
+    },
+  );
+}
+
+function writeOne(
+  s: Services,
+  list: ListName,
+  row: ListRow,
+  what: object,
+): { list: ListName; version: number; key: string } {
+  const now = s.clock();
+  const version = s.db.transaction(() => {
+    const v = s.lists.writeRows(list, [row], { now });
+    s.audit.record(now, 'admin', 'list.put', `${list}:${row.subject}`, { version: v, ...what });
+    return v;
+  })();
+  s.hub.publishListVersion(list, version, version - 1, list === 'health' ? urgentChanges([row]) : []);
+  return { list, version, key: subjectKeyToHex(row.key) };
+}

@@ -1,0 +1,81 @@
+import type { HealthStatus } from '@checkpoint-lane/shared';
+import { AuditRepository } from './db/repositories/audit-repository.js';
+import { CheckpointsRepository } from './db/repositories/checkpoints-repository.js';
+import { KiosksRepository } from './db/repositories/kiosks-repository.js';
+import { ListsRepository } from './db/repositories/lists-repository.js';
+import { ScansRepository } from './db/repositories/scans-repository.js';
+import type { Db } from './db/open-database.js';
+import { EventHub } from './events/event-hub.js';
+import { FleetMonitor } from './events/fleet-monitor.js';
+import { SnapshotService } from './lists/snapshot-service.js';
+
+/** What the app is built from (injected, so tests control storage, secrets and time). */
+export interface AppOptions {
+  readonly db: Db;
+  /** SHA-256 (hex) of the admin token. */
+  readonly adminTokenHash: string;
+  /** The deployment-wide 32-byte list key K. */
+  readonly listKey: Buffer;
+  /** Where snapshots are cached (null: in memory). */
+  readonly snapshotDir?: string | null;
+  /** Epoch ms. */
+  readonly clock?: () => number;
+  /** Largest CSV import body, bytes (default 512 MiB: 1M rows fit several times). */
+  readonly importMaxBytes?: number;
+  /** Largest JSON body elsewhere, bytes (default 4 MiB: a 1000-record scan batch). */
+  readonly bodyLimit?: number;
+  /** Enrollment code lifetime, seconds (default 15 min). */
+  readonly enrollmentTtlSec?: number;
+  /** Enrollment attempts per minute and address (default 10). */
+  readonly enrollRateLimit?: number;
+  /** SSE keep-alive comment period (default 15 s). */
+  readonly sseKeepAliveMs?: number;
+  /** A lane with no stream and no heartbeat for this long is offline (default 3 min). */
+  readonly kioskOfflineAfterMs?: number;
+}
+
+/** Repositories and services the routes use. */
+export interface Services {
+  readonly db: Db;
+  readonly clock: () => number;
+  readonly listKey: Buffer;
+  readonly adminTokenHash: string;
+  readonly checkpoints: CheckpointsRepository;
+  readonly lists: ListsRepository;
+  readonly kiosks: KiosksRepository;
+  readonly scans: ScansRepository;
+  readonly audit: AuditRepository;
+  readonly snapshots: SnapshotService;
+  readonly hub: EventHub;
+  readonly fleet: FleetMonitor;
+  readonly importMaxBytes: number;
+  readonly enrollmentTtlSec: number;
+  readonly enrollRateLimit: number;
+  readonly sseKeepAliveMs: number;
+}
+
+/** Wires repositories and services over one database. */
+export function createServices(opts: AppOptions): Services {
+  const clock = opts.clock ?? Date.now;
+  const checkpoints = new CheckpointsRepository(opts.db);
+  const blocking = (id: string): readonly HealthStatus[] => checkpoints.get(id)?.blockingStatuses ?? [];
+  const hub = new EventHub(blocking);
+  return {
+    db: opts.db,
+    clock,
+    listKey: opts.listKey,
+    adminTokenHash: opts.adminTokenHash,
+    checkpoints,
+    lists: new ListsRepository(opts.db),
+    kiosks: new KiosksRepository(opts.db),
+    scans: new ScansRepository(opts.db),
+    audit: new AuditRepository(opts.db),
+    snapshots: new SnapshotService(opts.db, opts.snapshotDir ?? null),
+    hub,
+    fleet: new FleetMonitor(hub, clock, opts.kioskOfflineAfterMs ?? 180_000),
+    importMaxBytes: opts.importMaxBytes ?? 512 * 1024 * 1024,
+    enrollmentTtlSec: opts.enrollmentTtlSec ?? 900,
+    enrollRateLimit: opts.enrollRateLimit ?? 10,
+    sseKeepAliveMs: opts.sseKeepAliveMs ?? 15_000,
+  };
+}
