@@ -42,68 +42,76 @@ async function stopSocat(proc: ChildProcess | null): Promise<void> {
   await exited;
 }
 
-describeScannerContract('serial through a socat pty pair', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'serial-'));
-  let socat: ChildProcess | null = await startSocat(dir);
-  // The "device" keeps its end open, as a real scanner does: closing a pty's last writer can
-  // drop bytes socat has not read yet.
-  let deviceFd: number | null = openSync(join(dir, 'device'), 'w');
-  const unplug = async (): Promise<void> => {
-    if (deviceFd !== null) closeSync(deviceFd);
-    deviceFd = null;
-    await stopSocat(socat);
-    socat = null;
-  };
-  const scanner = new SerialScanner({
-    path: join(dir, 'lane'),
-    settings,
-    logger,
-    retry: { baseMs: 50, capMs: 200 },
-  });
-  return {
-    scanner,
-    emit: (code) => {
-      if (deviceFd === null) throw new Error('device unplugged');
-      writeSync(deviceFd, Buffer.from(`${code}\r\n`, 'utf8'));
-      return Promise.resolve();
-    },
-    unplug,
-    replug: async () => {
-      socat = await startSocat(dir);
-      deviceFd = openSync(join(dir, 'device'), 'w');
-    },
-    dispose: async () => {
-      await unplug();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeScannerContract(
+  'serial through a socat pty pair',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serial-'));
+    let socat: ChildProcess | null = await startSocat(dir);
+    // The "device" keeps its end open, as a real scanner does: closing a pty's last writer can
+    // drop bytes socat has not read yet.
+    let deviceFd: number | null = openSync(join(dir, 'device'), 'w');
+    const unplug = async (): Promise<void> => {
+      if (deviceFd !== null) closeSync(deviceFd);
+      deviceFd = null;
+      await stopSocat(socat);
+      socat = null;
+    };
+    const scanner = new SerialScanner({
+      path: join(dir, 'lane'),
+      settings,
+      logger,
+      retry: { baseMs: 50, capMs: 200 },
+    });
+    return {
+      scanner,
+      emit: (code) => {
+        if (deviceFd === null) throw new Error('device unplugged');
+        writeSync(deviceFd, Buffer.from(`${code}\r\n`, 'utf8'));
+        return Promise.resolve();
+      },
+      unplug,
+      replug: async () => {
+        socat = await startSocat(dir);
+        deviceFd = openSync(join(dir, 'device'), 'w');
+      },
+      dispose: async () => {
+        await unplug();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+  { canUnplug: true },
+);
 
-describeScannerContract('serial through @serialport/binding-mock', () => {
-  const path = `/dev/mock-${Math.random().toString(36).slice(2)}`;
-  SerialPortMock.binding.createPort(path, { echo: false, record: false });
-  let port: SerialPortMock | null = null;
-  const scanner = new SerialScanner({
-    path,
-    settings,
-    logger,
-    openPort: (p, s) => {
-      port = new SerialPortMock({ path: p, baudRate: s.baudRate, autoOpen: false });
-      return port;
-    },
-  });
-  return Promise.resolve({
-    scanner,
-    emit: (code) => {
-      port?.port?.emitData(Buffer.from(`${code}\r\n`, 'utf8'));
-      return Promise.resolve();
-    },
-    dispose: () => {
-      SerialPortMock.binding.reset();
-      return Promise.resolve();
-    },
-  });
-});
+describeScannerContract(
+  'serial through @serialport/binding-mock',
+  () => {
+    const path = `/dev/mock-${Math.random().toString(36).slice(2)}`;
+    SerialPortMock.binding.createPort(path, { echo: false, record: false });
+    let port: SerialPortMock | null = null;
+    const scanner = new SerialScanner({
+      path,
+      settings,
+      logger,
+      openPort: (p, s) => {
+        port = new SerialPortMock({ path: p, baudRate: s.baudRate, autoOpen: false });
+        return port;
+      },
+    });
+    return Promise.resolve({
+      scanner,
+      emit: (code) => {
+        port?.port?.emitData(Buffer.from(`${code}\r\n`, 'utf8'));
+        return Promise.resolve();
+      },
+      dispose: () => {
+        SerialPortMock.binding.reset();
+        return Promise.resolve();
+      },
+    });
+  },
+  { canUnplug: false },
+);
 
 describe('SerialScanner', () => {
   it('keeps retrying a port that does not exist, reporting it disconnected', async () => {
