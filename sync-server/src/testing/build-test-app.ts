@@ -44,3 +44,74 @@ export async function buildTestApp(overrides: Partial<ServerOptions> = {}): Prom
     },
   };
 }
+
+/** Creates a checkpoint through the admin API. */
+export async function addCheckpoint(
+  t: TestApp,
+  id: string,
+  mode: 'open' | 'closed' = 'open',
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/checkpoints',
+    headers: t.admin,
+    payload: { id, name: `Checkpoint ${id}`, mode, ...extra },
+  });
+  if (res.statusCode >= 300) throw new Error(`addCheckpoint: ${res.statusCode} ${res.body}`);
+}
+
+/** An enrolled lane: its id, token and ready-made auth header. */
+export interface TestKiosk {
+  readonly kioskId: string;
+  readonly token: string;
+  readonly auth: { authorization: string };
+}
+
+/** Makes an enrollment code and enrolls a lane with it. */
+export async function enrollKiosk(t: TestApp, checkpointId: string, name = 'Lane 1'): Promise<TestKiosk> {
+  const code = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/enrollments',
+    headers: t.admin,
+    payload: { checkpointId },
+  });
+  const enrolled = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/kiosk/enroll',
+    payload: { code: code.json<{ code: string }>().code, name },
+  });
+  if (enrolled.statusCode !== 201) throw new Error(`enrollKiosk: ${enrolled.statusCode} ${enrolled.body}`);
+  const body = enrolled.json<{ kioskId: string; token: string }>();
+  return { kioskId: body.kioskId, token: body.token, auth: { authorization: `Bearer ${body.token}` } };
+}
+
+/** Posts a CSV to a list import. */
+export async function importCsv(t: TestApp, list: 'health' | 'whitelist', csv: string | Buffer, query = '') {
+  return t.app.inject({
+    method: 'POST',
+    url: `/api/v1/admin/lists/${list}/import${query}`,
+    headers: { ...t.admin, 'content-type': 'text/csv' },
+    payload: csv,
+  });
+}
+
+/** A valid scan record for upload tests. */
+export function scanRecord(seq: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const hex = seq.toString(16).padStart(12, '0');
+  return {
+    type: 'scan',
+    seq,
+    id: `01890a5d-ac96-7000-8000-${hex}`,
+    at: 1_700_000_000_000 + seq,
+    source: 'simulated',
+    format: 'personal_id',
+    subjectKey: '00000000000000' + (seq % 256).toString(16).padStart(2, '0'),
+    subjectSealed: null,
+    decision: 'green',
+    reasons: ['not_flagged'],
+    warnings: [],
+    alert: false,
+    ...extra,
+  };
+}
