@@ -1,1 +1,16 @@
-export {};
+// The sync server's public entry point: the app, its storage and the pieces lanes and tools reuse.
+export { buildServer, checkpointServer, type AppOptions, type ServerOptions } from './app.js';
+export { openDatabase, type Db } from './db/open-database.js';
+export { runMigrations, schemaVersion, MIGRATIONS, type Migration } from './db/migrate.js';
+export { generateToken, hashToken } from './auth/tokens.js';
+export {
+  generateListKey,
+  subjectKey,
+  subjectKeyFromHex,
+  subjectKeyToHex,
+  LIST_KEY_BYTES,
+} from './lists/subject-key.js';
+export * from './lists/snapshot-codec.js';
+export { CsvReader, type CsvRecord } from './csv/csv-reader.js';
+export { CSV_HEADERS } from './lists/list-rows.js';
+export { createLogger, redactUrl } from './logger.js';

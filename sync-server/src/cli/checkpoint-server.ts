@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+import { mkdirSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildServer } from '../app.js';
+import { generateToken, hashToken } from '../auth/tokens.js';
+import { openDatabase } from '../db/open-database.js';
+import { SettingsRepository } from '../db/repositories/settings-repository.js';
+import { generateListKey } from '../lists/subject-key.js';
+import { createLogger } from '../logger.js';
+
+const HELP = `Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR] [--log-level info]
+
+The checkpoint-lane sync server on embedded SQLite (DIR/server.db).
+The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
+printed once, and only its hash is stored.`;
+
+function fail(message: string): never {
+  console.error(`checkpoint-server: ${message}`);
+  process.exit(2);
+}
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
+        data: { type: 'string', default: '.data/sync-server' },
+        'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    });
+  } catch (e) {
+    return fail(`${(e as Error).message}\n\n${HELP}`);
+  }
+})();
+
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  fail(`--port must be 0..65535, not "${values.port}"`);
+
+const dataDir = resolve(values.data);
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+const db = openDatabase(join(dataDir, 'server.db'));
+const settings = new SettingsRepository(db);
+const listKey = settings.getOrCreate('list_key', generateListKey);
+
+let adminTokenHash: string;
+const envToken = process.env.CHECKPOINT_ADMIN_TOKEN;
+if (envToken !== undefined && envToken !== '') {
+  if (envToken.length < 16) fail('CHECKPOINT_ADMIN_TOKEN must be at least 16 characters');
+  adminTokenHash = hashToken(envToken);
+  settings.set('admin_token_hash', Buffer.from(adminTokenHash));
+  console.log('checkpoint-server: admin token from CHECKPOINT_ADMIN_TOKEN');
+} else {
+  const stored = settings.get('admin_token_hash');
+  if (stored) {
+    adminTokenHash = stored.toString('utf8');
+    console.log('checkpoint-server: using the stored admin token (set CHECKPOINT_ADMIN_TOKEN to replace it)');
+  } else {
+    const token = generateToken();
+    adminTokenHash = hashToken(token);
+    settings.set('admin_token_hash', Buffer.from(adminTokenHash));
+    console.log(`checkpoint-server: generated admin token (shown once, keep it safe): ${token}`);
+  }
+}
+
+const logger = createLogger({ level: values['log-level'] });
+const app = await buildServer({
+  db,
+  adminTokenHash,
+  listKey,
+  snapshotDir: join(dataDir, 'snapshots'),
+  logger,
+});
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) {
+    logger.warn({ signal }, 'second signal: exiting now');
+    process.exit(1);
+  }
+  closing = true;
+  logger.info({ signal }, 'shutting down: finishing in-flight requests');
+  try {
+    await app.close();
+    db.close();
+    logger.info('database closed; bye');
+    process.exit(0);
+  } catch (err) {
+    logger.error({ err }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+try {
+  const address = await app.listen({ port, host: values.host });
+  console.log(`checkpoint-server listening on ${address}`);
+} catch (err) {
+  db.close();
+  fail(`cannot listen on ${values.host}:${port}: ${(err as Error).message}`);
+}
