@@ -14,3 +14,4 @@ export * from './lists/snapshot-codec.js';
 export { CsvReader, type CsvRecord } from './csv/csv-reader.js';
 export { CSV_HEADERS } from './lists/list-rows.js';
 export { createLogger, redactUrl } from './logger.js';
+export { runAdmin, type AdminIo, EXIT } from './cli/admin/run-admin.js';
