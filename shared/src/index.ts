@@ -13,3 +13,5 @@ export * from './payloads/parse-payload.js';
 export { normalizePayload, MAX_PAYLOAD_LENGTH } from './payloads/normalize-payload.js';
 export { parsePlate, type PlateParts } from './payloads/parse-vehicle-plate.js';
 export { parseCardSex } from './payloads/parse-chip-id-card.js';
+export * from './sync/snapshot-codec.js';
+export * from './sync/subject-key-hex.js';

@@ -283,6 +283,17 @@ export class LaneStore {
   }
 
   /**
+   * Writes urgent health entries pushed ahead of their delta (an F0 added centrally) without
+   * moving the list's version: the delta that follows re-applies them with everything else.
+   */
+  overlayHealth(entries: readonly LaneHealthEntry[]): void {
+    this.#db.transaction(() => {
+      for (const e of entries)
+        this.#statements.putHealth.run(e.key, statusIndex(e.entry), e.entry.since, e.entry.until);
+    })();
+  }
+
+  /**
    * Appends a scan or override to the outbox, durably, and returns it with its lane sequence
    * number and UUIDv7. `urgent` marks records (F0/F1 hits) the uploader sends at once.
    */

@@ -1,0 +1,137 @@
+import {
+  decide,
+  maskSubject,
+  normalizePayload,
+  parsePayload,
+  subjectKeyToHex,
+  type CheckpointConfig,
+  type Decision,
+  type PayloadFormat,
+  type ScanSource,
+  type SubjectKind,
+  type WarningCode,
+} from '@checkpoint-lane/shared';
+import type { Logger } from 'pino';
+import type { ScanInput } from '../scanners/scanner.js';
+import type { LaneStore } from '../store/lane-store.js';
+import { payloadFingerprint, type SubjectKeyer } from './subject-keyer.js';
+
+/**
+ * A decision as the lane announces it (display, `--json`): the colour and reasons, and the
+ * subject only masked. Never the raw payload, a full ID or a name.
+ */
+export interface LaneDecision extends Decision {
+  /** The record's UUIDv7; null when the scan was a repeat and not recorded. */
+  readonly scanId: string | null;
+  readonly seq: number | null;
+  readonly at: number;
+  readonly source: ScanSource;
+  readonly device: string;
+  readonly format: PayloadFormat | null;
+  readonly subject: { readonly kind: SubjectKind; readonly masked: string } | null;
+  readonly warnings: WarningCode[];
+  /** Time from the code's arrival to the decision, in ms (for the status strip and benches). */
+  readonly elapsedMs: number;
+}
+
+/** What the decision loop needs. */
+export interface DecisionLoopOptions {
+  readonly store: LaneStore;
+  readonly keyer: SubjectKeyer;
+  readonly checkpoint: () => CheckpointConfig;
+  readonly logger: Logger;
+  readonly clock?: () => number;
+  /** Called for every decision (after it is durably recorded). */
+  readonly onDecision?: (decision: LaneDecision) => void;
+  /** Called when a decision raised an urgent alert: upload it now. */
+  readonly onUrgent?: () => void;
+}
+
+/**
+ * payload → parse → look up (keyed hash) → policy → record (durable) → announce. Runs
+ * synchronously in well under a millisecond; it never throws for any input.
+ */
+export class DecisionLoop {
+  readonly #o: DecisionLoopOptions;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  /** Last time each subject key (or payload fingerprint) was recorded here: repeats. */
+  readonly #recent = new Map<string, number>();
+
+  constructor(options: DecisionLoopOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ module: 'decision-loop' });
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** Decides one scan and records it. */
+  handle(input: ScanInput): LaneDecision {
+    const started = performance.now();
+    const now = this.#clock();
+    const checkpoint = this.#o.checkpoint();
+    const payload = parsePayload(input.text, { now });
+    const subject = payload.ok ? payload.payload.subject : null;
+    const key = subject === null ? null : this.#o.keyer(subject);
+    const store = this.#o.store;
+    const repeatKey = key === null ? `p:${payloadFingerprint(normalizePayload(input.text))}` : `k:${key}`;
+    this.#forgetOlderThan(now - checkpoint.repeatWindowSec * 1000);
+    const health = store.listState('health');
+    const whitelist = store.listState('whitelist');
+    const decision = decide({
+      payload,
+      health: key === null ? null : store.lookupHealth(key),
+      whitelist: key === null ? null : store.lookupWhitelist(key),
+      checkpoint,
+      listsSyncedAt: { health: health.syncedAt, whitelist: whitelist.syncedAt },
+      lastSameScanAt: this.#recent.get(repeatKey) ?? null,
+      now,
+    });
+    const format = payload.ok ? payload.payload.format : (payload.error.format ?? null);
+    let scanId: string | null = null;
+    let seq: number | null = null;
+    if (decision.record) {
+      const record = store.appendRecord(
+        {
+          type: 'scan',
+          source: input.source,
+          format,
+          subjectKey: key === null ? null : subjectKeyToHex(key),
+          subjectSealed: null,
+          decision: decision.decision,
+          reasons: decision.reasons,
+          warnings: decision.warnings,
+          alert: decision.alert,
+        },
+        now,
+        decision.alert,
+      );
+      scanId = record.id;
+      seq = record.seq;
+      this.#recent.set(repeatKey, now);
+    }
+    const result: LaneDecision = {
+      ...decision,
+      warnings: [...decision.warnings],
+      scanId,
+      seq,
+      at: now,
+      source: input.source,
+      device: input.device,
+      format,
+      subject: subject === null ? null : { kind: subject.kind, masked: maskSubject(subject) },
+      elapsedMs: performance.now() - started,
+    };
+    this.#log.info(
+      { decision: result.decision, reasons: result.reasons, source: input.source, seq, format },
+      'decision',
+    );
+    if (result.alert) this.#o.onUrgent?.();
+    this.#o.onDecision?.(result);
+    return result;
+  }
+
+  #forgetOlderThan(cutoff: number): void {
+    if (this.#recent.size < 256) return;
+    for (const [k, at] of this.#recent) if (at < cutoff) this.#recent.delete(k);
+  }
+}

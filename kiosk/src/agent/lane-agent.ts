@@ -1,0 +1,222 @@
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { CheckpointConfig, type ScanSource } from '@checkpoint-lane/shared';
+import type { Logger } from 'pino';
+import Value from 'typebox/value';
+import type { DeviceState, Scanner } from '../scanners/scanner.js';
+import { LaneStore } from '../store/lane-store.js';
+import { readCredentials, writeCredentials, type LaneCredentials } from '../sync/credentials.js';
+import { LaneSync, type SyncStatus } from '../sync/lane-sync.js';
+import { ServerApi } from '../sync/server-api.js';
+import { DecisionLoop, type LaneDecision } from './decision-loop.js';
+import { createSubjectKeyer } from './subject-keyer.js';
+
+/** How to start a lane. */
+export interface LaneAgentOptions {
+  readonly dataDir: string;
+  /** The sync server; may be omitted once enrolled (the credentials remember it). */
+  readonly serverUrl?: string | undefined;
+  /** A one-time enrollment code from the centre; needed on the first start only. */
+  readonly enrollCode?: string | undefined;
+  readonly laneName?: string | undefined;
+  readonly scanners: readonly Scanner[];
+  readonly logger: Logger;
+  readonly clock?: () => number;
+  readonly onDecision?: (decision: LaneDecision) => void;
+  readonly onDeviceState?: (state: DeviceState) => void;
+  readonly onSyncStatus?: (status: SyncStatus) => void;
+  /** Sync timings, for tests. */
+  readonly sync?: {
+    pollMs?: number;
+    heartbeatMs?: number;
+    uploadIdleMs?: number;
+    retry?: { baseMs: number; capMs: number };
+  };
+}
+
+/** Why a lane could not start; said plainly on the command line. */
+export class LaneStartError extends Error {}
+
+/**
+ * One lane: its store, scanners, decision loop and sync. Decides with or without the server,
+ * with or without a display; a failing device or network never stops it.
+ */
+export class LaneAgent {
+  readonly store: LaneStore;
+  readonly credentials: LaneCredentials;
+  readonly #o: LaneAgentOptions;
+  readonly #log: Logger;
+  readonly #loop: DecisionLoop;
+  readonly #sync: LaneSync;
+  readonly #devices = new Map<string, DeviceState>();
+  #checkpoint: CheckpointConfig;
+
+  private constructor(options: LaneAgentOptions, store: LaneStore, credentials: LaneCredentials) {
+    this.#o = options;
+    this.store = store;
+    this.credentials = credentials;
+    this.#log = options.logger.child({ module: 'lane-agent' });
+    this.#checkpoint = readStoredCheckpoint(store) ?? credentials.checkpoint;
+    const clock = options.clock ?? Date.now;
+    const api = new ServerApi(credentials.serverUrl, credentials.token);
+    this.#sync = new LaneSync({
+      api,
+      store,
+      logger: options.logger,
+      clock,
+      checkpoint: () => this.#checkpoint,
+      devices: () => [...this.#devices.values()],
+      onStatus: (s) => options.onSyncStatus?.(s),
+      onCheckpoint: (c) => {
+        this.#adoptCheckpoint(c);
+      },
+      ...(options.sync ?? {}),
+    });
+    this.#loop = new DecisionLoop({
+      store,
+      keyer: createSubjectKeyer(Buffer.from(credentials.listKey, 'base64')),
+      checkpoint: () => this.#checkpoint,
+      logger: options.logger,
+      clock,
+      onDecision: (d) => {
+        options.onDecision?.(d);
+        this.#sync.requestUpload();
+      },
+      onUrgent: () => {
+        this.#sync.requestUpload();
+      },
+    });
+    for (const s of options.scanners) this.#devices.set(s.device, s.state());
+  }
+
+  /**
+   * Opens a lane's data folder, enrolling with the server first if it has no credentials yet.
+   * Throws `LaneStartError` with a plain reason (not enrolled, server unreachable, bad code).
+   */
+  static async open(options: LaneAgentOptions): Promise<LaneAgent> {
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    let credentials: LaneCredentials | null;
+    try {
+      credentials = readCredentials(options.dataDir);
+    } catch (error) {
+      throw new LaneStartError(error instanceof Error ? error.message : String(error));
+    }
+    const log = options.logger.child({ module: 'lane-agent' });
+    if (credentials !== null && options.enrollCode !== undefined) {
+      log.warn({ kioskId: credentials.kioskId }, 'already enrolled; the enrollment code is not used');
+    }
+    if (credentials === null) {
+      if (options.enrollCode === undefined) {
+        throw new LaneStartError(
+          `this lane is not enrolled: start it once with --enroll CODE (data in ${options.dataDir})`,
+        );
+      }
+      if (options.serverUrl === undefined) throw new LaneStartError('--server URL is needed to enroll');
+      const api = new ServerApi(options.serverUrl, null);
+      const res = await api.enroll(options.enrollCode, options.laneName ?? hostname());
+      if (!res.ok) {
+        const f = res.failure;
+        throw new LaneStartError(
+          f.kind === 'offline'
+            ? `cannot reach the sync server at ${options.serverUrl} to enroll (${f.message})`
+            : `enrollment refused: ${f.message}`,
+        );
+      }
+      credentials = { serverUrl: options.serverUrl, ...res.value };
+      writeCredentials(options.dataDir, credentials);
+      log.info({ kioskId: credentials.kioskId, checkpoint: credentials.checkpoint.id }, 'enrolled');
+    } else if (options.serverUrl !== undefined && options.serverUrl !== credentials.serverUrl) {
+      log.warn('--server differs from the enrolled server; using the enrolled one');
+    }
+    const store = LaneStore.open(join(options.dataDir, 'lane.db'));
+    return new LaneAgent(options, store, credentials);
+  }
+
+  /** The checkpoint config the lane decides by. */
+  checkpoint(): CheckpointConfig {
+    return this.#checkpoint;
+  }
+
+  /**
+   * Starts the sync, then the scanners. A lane with no lists yet gives its first sync up to
+   * `firstSyncMs` so that it does not greet its first travellers with stale-list ambers; it
+   * never waits longer than that: an offline lane decides from what it has.
+   */
+  async start(firstSyncMs = 0): Promise<void> {
+    this.#sync.start();
+    if (firstSyncMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, firstSyncMs);
+      });
+      await Promise.race([this.syncListsNow(), timeout]);
+      clearTimeout(timer);
+    }
+    for (const scanner of this.#o.scanners) {
+      scanner.start({
+        scan: (input) => {
+          this.#loop.handle(input);
+        },
+        status: (state) => {
+          this.#devices.set(state.device, state);
+          this.#o.onDeviceState?.(state);
+        },
+      });
+    }
+  }
+
+  /** Decides a code typed by the officer (or any source), exactly as a scan. */
+  submit(text: string, source: ScanSource = 'manual', device = 'keypad'): LaneDecision {
+    return this.#loop.handle({ text, source, device });
+  }
+
+  /** Device states and sync status, for the display and heartbeats. */
+  status(): { devices: DeviceState[]; sync: SyncStatus; checkpoint: CheckpointConfig } {
+    return { devices: [...this.#devices.values()], sync: this.#sync.status(), checkpoint: this.#checkpoint };
+  }
+
+  /** Lists brought up to date once (for tests and `--once` style scripts). */
+  syncListsNow(): Promise<boolean[]> {
+    return Promise.all([this.#sync.syncList('health'), this.#sync.syncList('whitelist')]);
+  }
+
+  /** Waits until the outbox is empty or `timeoutMs` passes; answers what is left. */
+  async drainOutbox(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    this.#sync.requestUpload();
+    while (this.store.backlog().count > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return this.store.backlog().count;
+  }
+
+  /** Stops scanners and sync, then closes the store. Unsent scans stay for the next start. */
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.#o.scanners.map((s) => s.stop()));
+    await this.#sync.stop();
+    this.store.close();
+  }
+
+  #adoptCheckpoint(next: CheckpointConfig): void {
+    if (!Value.Check(CheckpointConfig, next)) {
+      this.#log.warn('server sent an invalid checkpoint config; keeping the current one');
+      return;
+    }
+    if (JSON.stringify(next) === JSON.stringify(this.#checkpoint)) return;
+    this.#log.info({ checkpoint: next.id, mode: next.mode }, 'checkpoint config updated');
+    this.#checkpoint = next;
+    this.store.setSetting('checkpoint', JSON.stringify(next));
+  }
+}
+
+function readStoredCheckpoint(store: LaneStore): CheckpointConfig | null {
+  const text = store.getSetting('checkpoint');
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return Value.Check(CheckpointConfig, value) ? value : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// `checkpoint-lane`: one lane of a checkpoint, headless or with its display.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeReason, travellerMessage } from '@checkpoint-lane/shared';
+import { LaneAgent, LaneStartError } from '../agent/lane-agent.js';
+import type { LaneDecision } from '../agent/decision-loop.js';
+import { loadHardwareProfile, type HardwareProfile } from '../profiles/hardware-profile.js';
+import { StdinScanner } from '../scanners/stdin-scanner.js';
+import { createLogger } from '../util/logger.js';
+import { buildScanner, defaultScannerChoice, parseScannerChoice } from './build-scanner.js';
+
+const USAGE = `Usage: checkpoint-lane --server URL [--enroll CODE] [--name NAME] [--data DIR]
+                       [--profile FILE] [--scanner stdin|serial:PATH|hid|simulated]
+                       [--display none|chromium|electron] [--json]
+
+  --server URL     the sync server (remembered after enrollment)
+  --enroll CODE    one-time enrollment code from the centre (first start only)
+  --name NAME      this lane's name when enrolling (default: the host name)
+  --data DIR       where the lane keeps its store and credentials (default: ./lane-data)
+  --profile FILE   hardware profile (hardware-profiles/*.json)
+  --scanner ...    where codes come from (default: from the profile, else stdin)
+  --display ...    none: headless (default); chromium/electron: the lane display
+  --json           print each decision as one JSON line on stdout
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`checkpoint-lane: ${message}\n`);
+  process.exit(2);
+}
+
+/** One decision as the `--json` line the contract fixes, plus context (subject masked, never raw). */
+export function decisionJson(d: LaneDecision): string {
+  return JSON.stringify({
+    decision: d.decision,
+    reasons: d.reasons,
+    subject: d.subject,
+    scanId: d.scanId,
+    warnings: d.warnings,
+    alert: d.alert,
+    recorded: d.record,
+    format: d.format,
+    source: d.source,
+    at: new Date(d.at).toISOString(),
+  });
+}
+
+function decisionLine(d: LaneDecision): string {
+  const colour = { green: 'XANH ✓', red: 'ĐỎ ✕', amber: 'VÀNG !' }[d.decision];
+  const reasons = d.reasons.map((r) => describeReason(r)).join('; ');
+  const who = d.subject ? ` · ${d.subject.masked}` : '';
+  return `${colour}  ${travellerMessage(d.decision)} — ${reasons}${who}`;
+}
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        server: { type: 'string' },
+        enroll: { type: 'string' },
+        name: { type: 'string' },
+        data: { type: 'string' },
+        profile: { type: 'string' },
+        scanner: { type: 'string' },
+        display: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    fail(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const display = args.display ?? 'none';
+  if (!['none', 'chromium', 'electron'].includes(display))
+    fail(`--display must be none, chromium or electron`);
+  if (display !== 'none') {
+    fail(`--display ${display}: the lane display is not built yet; run headless with --display none`);
+  }
+  if (args.server !== undefined && !/^https?:\/\/[^\s]+$/.test(args.server))
+    fail(`--server must be an http(s) URL`);
+
+  const logger = createLogger();
+  let profile: HardwareProfile | null = null;
+  if (args.profile !== undefined) {
+    const loaded = loadHardwareProfile(args.profile);
+    if (!loaded.ok) fail(`bad profile ${args.profile}: ${loaded.field} ${loaded.message}`);
+    profile = loaded.profile;
+  }
+  const choice =
+    args.scanner === undefined ? defaultScannerChoice(profile) : parseScannerChoice(args.scanner);
+  if (choice === null) fail(`--scanner must be stdin, serial:PATH, hid or simulated`);
+  const built = await buildScanner(choice, profile, logger);
+  if (!built.ok) fail(built.message);
+
+  const json = args.json;
+  let agent: LaneAgent;
+  try {
+    agent = await LaneAgent.open({
+      dataDir: resolve(args.data ?? 'lane-data'),
+      serverUrl: args.server,
+      enrollCode: args.enroll,
+      laneName: args.name,
+      scanners: built.scanner ? [built.scanner] : [],
+      logger,
+      onDecision: (d) => {
+        process.stdout.write(`${json ? decisionJson(d) : decisionLine(d)}\n`);
+      },
+    });
+  } catch (error) {
+    if (error instanceof LaneStartError) fail(error.message);
+    throw error;
+  }
+
+  let stopping = false;
+  const shutdown = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await agent.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  await agent.start(Number(process.env['CHECKPOINT_FIRST_SYNC_MS'] ?? 10_000));
+  logger.info(
+    { checkpoint: agent.checkpoint().id, scanner: built.scanner?.device ?? 'none' },
+    'lane started',
+  );
+
+  // With codes from standard input, the end of input ends the lane once its scans are uploaded
+  // (or after a grace period if the server cannot be reached: they stay queued for next time).
+  if (built.scanner instanceof StdinScanner) {
+    await built.scanner.ended();
+    const left = await agent.drainOutbox(Number(process.env['CHECKPOINT_DRAIN_MS'] ?? 10_000));
+    if (left > 0) logger.warn({ left }, 'scans still queued; they upload on the next start');
+    await shutdown(0);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `checkpoint-lane: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
+  process.exit(1);
+});
