@@ -18,7 +18,8 @@ export class SseParser {
     const out: SseEvent[] = [];
     for (;;) {
       const nl = this.#buffer.search(/\r\n|\r|\n/);
-      if (nl === -1) break;
+      // A CR at the very end may be the first half of a CRLF split across chunks: wait for more.
+      if (nl === -1 || (nl === this.#buffer.length - 1 && this.#buffer[nl] === '\r')) break;
       const line = this.#buffer.slice(0, nl);
       this.#buffer = this.#buffer.slice(nl + (this.#buffer.startsWith('\r\n', nl) ? 2 : 1));
       if (line === '') {
