@@ -1,6 +1,134 @@
-// `npm start`: the demo. Until the sync server and the lane agent exist, say so plainly.
-console.error(
-  'checkpoint-lane: the demo (sync server + lane) is not built yet. ' +
-    'See the open issues; `npm test` runs what exists.',
+// `npm start`: the demo. A sync server on embedded SQLite (fresh, in .data/demo), seeded with a
+// demo checkpoint and demo lists, and one lane reading demo codes from the simulated scanner.
+// The lane runs headless until the display is built; its decisions print here.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+const root = new URL('..', import.meta.url).pathname;
+const dataDir = `${root}.data/demo`;
+const serverCli = `${root}sync-server/dist/cli/checkpoint-server.js`;
+const adminCli = `${root}sync-server/dist/cli/checkpoint-admin.js`;
+const laneCli = `${root}kiosk/dist/cli/checkpoint-lane.js`;
+
+function say(line) {
+  process.stdout.write(`[demo] ${line}\n`);
+}
+
+if (![serverCli, adminCli, laneCli].every((f) => existsSync(f))) {
+  say('building (first run)…');
+  const built = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) {
+    console.error('[demo] the build failed; run `npm ci` first');
+    process.exit(1);
+  }
+}
+
+/** Port 8080 if free, else any free port. */
+function freePort(preferred) {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => {
+      const any = createServer();
+      any.listen(0, '127.0.0.1', () => {
+        const { port } = any.address();
+        any.close(() => resolve(port));
+      });
+    });
+    probe.listen(preferred, '127.0.0.1', () => probe.close(() => resolve(preferred)));
+  });
+}
+
+const port = await freePort(Number(process.env.PORT ?? 8080));
+const server = `http://127.0.0.1:${port}`;
+const token = process.env.CHECKPOINT_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+const env = { ...process.env, CHECKPOINT_ADMIN_TOKEN: token, CHECKPOINT_SERVER: server };
+rmSync(dataDir, { recursive: true, force: true });
+mkdirSync(dataDir, { recursive: true });
+
+const children = [];
+function stopAll(code) {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 300).unref();
+}
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+const serverProc = spawn(
+  process.execPath,
+  [
+    serverCli,
+    '--port',
+    String(port),
+    '--data',
+    `${dataDir}/server`,
+    '--log-level',
+    env.CHECKPOINT_LOG_LEVEL ?? 'warn',
+  ],
+  {
+    env: { ...env, CHECKPOINT_LOG_LEVEL: env.CHECKPOINT_LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  },
 );
-process.exit(1);
+children.push(serverProc);
+serverProc.on('exit', (code) => {
+  say(`sync server exited (${code})`);
+  stopAll(code ?? 1);
+});
+
+async function waitForServer() {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${server}/health`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the sync server did not come up on ${server}`);
+}
+
+function admin(...args) {
+  const r = spawnSync(process.execPath, [adminCli, ...args], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`checkpoint-admin ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+  return r.stdout.trim();
+}
+
+try {
+  await waitForServer();
+  say(`sync server on ${server} (admin token: ${token})`);
+  say(admin('checkpoints', 'add', '--id', 'DEMO-01', '--name', 'Chốt kiểm soát demo', '--mode', 'open'));
+  say(admin('lists', 'import', 'health', `${root}scripts/demo-data/health.csv`));
+  say(admin('lists', 'import', 'whitelist', `${root}scripts/demo-data/whitelist.csv`));
+  const { code } = JSON.parse(admin('--json', 'enroll', 'DEMO-01'));
+  say(`lane enrolling with code ${code}; simulated scans every 3 s (Ctrl-C to stop)`);
+  const lane = spawn(
+    process.execPath,
+    [
+      laneCli,
+      '--server',
+      server,
+      '--enroll',
+      code,
+      '--name',
+      'demo-lane-1',
+      '--data',
+      `${dataDir}/lane`,
+      '--scanner',
+      'simulated',
+    ],
+    {
+      env: { ...env, CHECKPOINT_LOG_LEVEL: env.CHECKPOINT_LOG_LEVEL ?? 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  children.push(lane);
+  lane.on('exit', (code) => {
+    say(`lane exited (${code})`);
+    stopAll(code ?? 1);
+  });
+} catch (error) {
+  console.error(`[demo] ${error.message}`);
+  stopAll(1);
+}
