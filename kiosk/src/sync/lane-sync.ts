@@ -206,6 +206,7 @@ export class LaneSync {
       return false;
     }
     const started = this.#clock();
+    this.#log.info({ list, version: res.value.version }, 'snapshot started');
     const checkpointId = this.#o.checkpoint().id;
     const store = this.#o.store;
     const replacement = list === 'health' ? store.replaceHealthList() : store.replaceWhitelist();
