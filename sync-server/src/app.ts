@@ -49,7 +49,14 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
         },
       },
     });
-    await app.register(rateLimit, { global: false });
+    await app.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: (_req, context) => ({
+        statusCode: 429,
+        code: 'rate_limited',
+        message: `too many attempts; try again in ${context.after}`,
+      }),
+    });
 
     app.setErrorHandler((err: FastifyError, req, reply) => {
       if (err instanceof HttpError) {
@@ -62,7 +69,11 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
       }
       const status = err.statusCode ?? 500;
       if (status >= 400 && status < 500) {
-        return reply.code(status).send({ error: err.code.toLowerCase(), message: err.message });
+        // Plugin errors (rate limit, body parser) may come without a code.
+        const code =
+          (err.code as string | undefined)?.toLowerCase() ??
+          (status === 429 ? 'rate_limited' : 'bad_request');
+        return reply.code(status).send({ error: code, message: err.message });
       }
       req.log.error({ err }, 'request failed');
       return reply.code(500).send({ error: 'internal', message: 'internal server error' });

@@ -86,7 +86,11 @@ describe('checkpoint-server process', () => {
 
     // Everything acknowledged before the shutdown is on disk, contiguously.
     const db = new Database(join(dir, 'server.db'), { readonly: true });
-    const heldThrough = db.prepare('SELECT count(*) FROM scans WHERE kiosk_id = ? AND seq <= ?').pluck();
+    const heldThrough = db
+      .prepare(
+        'SELECT count(*) FROM scans s JOIN kiosks k ON k.no = s.kiosk_no WHERE k.id = ? AND s.seq <= ?',
+      )
+      .pluck();
     for (const [k, id] of kioskIds.entries()) {
       const a = acked.get(k) ?? 0;
       expect(heldThrough.get(id, a)).toBe(a);

@@ -10,6 +10,7 @@ import { generateListKey } from '../lists/subject-key.js';
 import { createLogger } from '../logger.js';
 
 const HELP = `Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR] [--log-level info]
+                         [--enroll-rate-limit 10]
 
 The checkpoint-lane sync server on embedded SQLite (DIR/server.db).
 The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
@@ -28,6 +29,7 @@ const { values } = (() => {
         host: { type: 'string', default: '127.0.0.1' },
         data: { type: 'string', default: '.data/sync-server' },
         'log-level': { type: 'string', default: 'info' },
+        'enroll-rate-limit': { type: 'string', default: '10' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -44,6 +46,10 @@ if (values.help) {
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   fail(`--port must be 0..65535, not "${values.port}"`);
+
+const enrollRateLimit = Number(values['enroll-rate-limit']);
+if (!Number.isInteger(enrollRateLimit) || enrollRateLimit < 1)
+  fail('--enroll-rate-limit must be a positive integer');
 
 const dataDir = resolve(values.data);
 mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -78,6 +84,7 @@ const app = await buildServer({
   listKey,
   snapshotDir: join(dataDir, 'snapshots'),
   logger,
+  enrollRateLimit,
 });
 
 let closing = false;

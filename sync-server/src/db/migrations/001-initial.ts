@@ -35,8 +35,11 @@ export const migration001: Migration = {
         kiosk_id      TEXT
       ) STRICT;
 
+      -- \`no\` is a compact internal number: scans reference it instead of the 36-character id,
+      -- which keeps their indexes small (ingest speed).
       CREATE TABLE kiosks (
-        id                TEXT PRIMARY KEY,
+        no                INTEGER PRIMARY KEY,
+        id                TEXT NOT NULL UNIQUE,
         name              TEXT NOT NULL,
         checkpoint_id     TEXT NOT NULL REFERENCES checkpoints (id),
         token_hash        TEXT NOT NULL UNIQUE,
@@ -96,8 +99,11 @@ export const migration001: Migration = {
         PRIMARY KEY (list, version, subject_key)
       ) STRICT, WITHOUT ROWID;
 
+      -- A rowid table in arrival order: \`no\` pages the admin search (newest first) without an
+      -- index on time. Idempotency: (kiosk_no, seq) and the record id are both unique.
       CREATE TABLE scans (
-        kiosk_id       TEXT NOT NULL REFERENCES kiosks (id),
+        no             INTEGER PRIMARY KEY,
+        kiosk_no       INTEGER NOT NULL REFERENCES kiosks (no),
         seq            INTEGER NOT NULL,
         id             TEXT NOT NULL UNIQUE,
         checkpoint_id  TEXT NOT NULL,
@@ -111,14 +117,14 @@ export const migration001: Migration = {
         reasons        TEXT NOT NULL,
         warnings       TEXT NOT NULL,
         alert          INTEGER NOT NULL,
-        PRIMARY KEY (kiosk_id, seq)
-      ) STRICT, WITHOUT ROWID;
+        UNIQUE (kiosk_no, seq)
+      ) STRICT;
       CREATE INDEX scans_subject_at ON scans (subject_key, at);
       CREATE INDEX scans_checkpoint_at ON scans (checkpoint_id, at);
-      CREATE INDEX scans_at ON scans (at);
 
       CREATE TABLE overrides (
-        kiosk_id          TEXT NOT NULL REFERENCES kiosks (id),
+        no                INTEGER PRIMARY KEY,
+        kiosk_no          INTEGER NOT NULL REFERENCES kiosks (no),
         seq               INTEGER NOT NULL,
         id                TEXT NOT NULL UNIQUE,
         scan_id           TEXT NOT NULL,
@@ -130,8 +136,8 @@ export const migration001: Migration = {
         supervisor_id     TEXT,
         reason            TEXT NOT NULL,
         note              TEXT NOT NULL,
-        PRIMARY KEY (kiosk_id, seq)
-      ) STRICT, WITHOUT ROWID;
+        UNIQUE (kiosk_no, seq)
+      ) STRICT;
       CREATE INDEX overrides_scan ON overrides (scan_id);
 
       CREATE TABLE alerts (

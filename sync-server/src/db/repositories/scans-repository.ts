@@ -29,6 +29,8 @@ export interface OverrideView {
 
 /** A stored scan. */
 export interface ScanView {
+  /** Arrival number on this server (the search cursor). */
+  readonly no: number;
   readonly id: string;
   readonly kioskId: string;
   readonly seq: number;
@@ -54,8 +56,8 @@ export interface ScanQuery {
   readonly to?: number;
   readonly decision?: string;
   readonly limit: number;
-  /** Continue after this (at, kioskId, seq), newest first. */
-  readonly after?: { at: number; kioskId: string; seq: number };
+  /** Continue after this arrival number (newest first). */
+  readonly before?: number;
 }
 
 /** What one upload did. */
@@ -66,6 +68,7 @@ export interface IngestResult {
 }
 
 interface ScanRow {
+  no: number;
   kiosk_id: string;
   seq: number;
   id: string;
@@ -92,27 +95,31 @@ export class ScansRepository {
    */
   ingest(kioskId: string, checkpointId: string, records: readonly LaneRecord[], now: number): IngestResult {
     const insScan = this.db.prepare(
-      `INSERT OR IGNORE INTO scans (kiosk_id, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
+      `INSERT OR IGNORE INTO scans (kiosk_no, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
          subject_sealed, decision, reasons, warnings, alert) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insOverride = this.db.prepare(
-      `INSERT OR IGNORE INTO overrides (kiosk_id, seq, id, scan_id, at, received_at, original_decision, decision,
+      `INSERT OR IGNORE INTO overrides (kiosk_no, seq, id, scan_id, at, received_at, original_decision, decision,
          officer_id, supervisor_id, reason, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const scanSeqHeld = this.db.prepare('SELECT 1 FROM scans WHERE kiosk_id = ? AND seq = ?').pluck();
-    const overrideSeqHeld = this.db.prepare('SELECT 1 FROM overrides WHERE kiosk_id = ? AND seq = ?').pluck();
+    const scanSeqHeld = this.db.prepare('SELECT 1 FROM scans WHERE kiosk_no = ? AND seq = ?').pluck();
+    const overrideSeqHeld = this.db.prepare('SELECT 1 FROM overrides WHERE kiosk_no = ? AND seq = ?').pluck();
     const insAlert = this.db.prepare(
       `INSERT OR IGNORE INTO alerts (at, received_at, kiosk_id, checkpoint_id, scan_id, subject_key) VALUES (?, ?, ?, ?, ?, ?)`,
     );
     return this.db.transaction((): IngestResult => {
+      const kiosk = this.db.prepare('SELECT no, acked_through FROM kiosks WHERE id = ?').get(kioskId) as
+        { no: number; acked_through: number } | undefined;
+      if (!kiosk) throw new Error(`no kiosk ${kioskId}`);
+      const kno = kiosk.no;
       let inserted = 0;
       const alertIds: number[] = [];
       for (const r of records) {
         if (r.type === 'scan') {
-          if (overrideSeqHeld.get(kioskId, r.seq) !== undefined) continue;
+          if (overrideSeqHeld.get(kno, r.seq) !== undefined) continue;
           const key = r.subjectKey === null ? null : subjectKeyFromHex(r.subjectKey);
           const res = insScan.run(
-            kioskId,
+            kno,
             r.seq,
             r.id,
             checkpointId,
@@ -134,9 +141,9 @@ export class ScansRepository {
             if (a.changes > 0) alertIds.push(Number(a.lastInsertRowid));
           }
         } else {
-          if (scanSeqHeld.get(kioskId, r.seq) !== undefined) continue;
+          if (scanSeqHeld.get(kno, r.seq) !== undefined) continue;
           const res = insOverride.run(
-            kioskId,
+            kno,
             r.seq,
             r.id,
             r.scanId,
@@ -152,19 +159,16 @@ export class ScansRepository {
           inserted += res.changes;
         }
       }
-      let acked = this.db
-        .prepare('SELECT acked_through FROM kiosks WHERE id = ?')
-        .pluck()
-        .get(kioskId) as number;
+      let acked = kiosk.acked_through;
       const start = acked;
       while (
-        scanSeqHeld.get(kioskId, acked + 1) !== undefined ||
-        overrideSeqHeld.get(kioskId, acked + 1) !== undefined
+        scanSeqHeld.get(kno, acked + 1) !== undefined ||
+        overrideSeqHeld.get(kno, acked + 1) !== undefined
       ) {
         acked++;
       }
       if (acked !== start)
-        this.db.prepare('UPDATE kiosks SET acked_through = ? WHERE id = ?').run(acked, kioskId);
+        this.db.prepare('UPDATE kiosks SET acked_through = ? WHERE no = ?').run(acked, kno);
       return {
         ackedThrough: acked,
         inserted,
@@ -185,18 +189,18 @@ export class ScansRepository {
   search(q: ScanQuery): ScanView[] {
     const rows = this.db
       .prepare(
-        `SELECT kiosk_id, seq, id, checkpoint_id, at, received_at, source, format,
-           CASE WHEN subject_key IS NULL THEN NULL ELSE printf('%016x', subject_key) END AS key_hex,
-           decision, reasons, warnings, alert
-         FROM scans
-         WHERE (@key IS NULL OR subject_key = @key)
-           AND (@checkpoint IS NULL OR checkpoint_id = @checkpoint)
-           AND (@kiosk IS NULL OR kiosk_id = @kiosk)
-           AND (@from IS NULL OR at >= @from)
-           AND (@to IS NULL OR at < @to)
-           AND (@decision IS NULL OR decision = @decision)
-           AND (@afterAt IS NULL OR (at, kiosk_id, seq) < (@afterAt, @afterKiosk, @afterSeq))
-         ORDER BY at DESC, kiosk_id DESC, seq DESC
+        `SELECT s.no, k.id AS kiosk_id, s.seq, s.id, s.checkpoint_id, s.at, s.received_at, s.source, s.format,
+           CASE WHEN s.subject_key IS NULL THEN NULL ELSE printf('%016x', s.subject_key) END AS key_hex,
+           s.decision, s.reasons, s.warnings, s.alert
+         FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
+         WHERE (@key IS NULL OR s.subject_key = @key)
+           AND (@checkpoint IS NULL OR s.checkpoint_id = @checkpoint)
+           AND (@kiosk IS NULL OR k.id = @kiosk)
+           AND (@from IS NULL OR s.at >= @from)
+           AND (@to IS NULL OR s.at < @to)
+           AND (@decision IS NULL OR s.decision = @decision)
+           AND (@before IS NULL OR s.no < @before)
+         ORDER BY s.no DESC
          LIMIT @limit`,
       )
       .all({
@@ -206,9 +210,7 @@ export class ScansRepository {
         from: q.from ?? null,
         to: q.to ?? null,
         decision: q.decision ?? null,
-        afterAt: q.after?.at ?? null,
-        afterKiosk: q.after?.kioskId ?? null,
-        afterSeq: q.after?.seq ?? null,
+        before: q.before ?? null,
         limit: q.limit,
       }) as ScanRow[];
     const overrides = this.db.prepare(
@@ -216,6 +218,7 @@ export class ScansRepository {
        FROM overrides WHERE scan_id = ? ORDER BY at`,
     );
     return rows.map((r) => ({
+      no: r.no,
       id: r.id,
       kioskId: r.kiosk_id,
       seq: r.seq,

@@ -25,6 +25,7 @@ const KioskSchema = Type.Object({
 });
 
 const ScanSchema = Type.Object({
+  no: Type.Integer({ description: 'arrival number on this server' }),
   id: Type.String(),
   kioskId: Type.String(),
   seq: Type.Integer(),
@@ -84,22 +85,11 @@ function parseTime(name: string, text: string | undefined): number | undefined {
   return t;
 }
 
-function readCursor(text: string | undefined): { at: number; kioskId: string; seq: number } | undefined {
+function readCursor(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  try {
-    const v = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(v) &&
-      typeof v[0] === 'number' &&
-      typeof v[1] === 'string' &&
-      typeof v[2] === 'number'
-    ) {
-      return { at: v[0], kioskId: v[1], seq: v[2] };
-    }
-  } catch {
-    // fall through to the clear error below
-  }
-  throw new HttpError(400, 'bad_cursor', 'cursor is not one this server handed out');
+  if (!/^[1-9]\d{0,15}$/.test(text))
+    throw new HttpError(400, 'bad_cursor', 'cursor is not one this server handed out');
+  return Number(text);
 }
 
 /** `/api/v1/admin/…`: enrollment codes, the fleet, scans, alerts, the event stream, the audit log. */
@@ -181,7 +171,7 @@ export function registerFleetRoutes(app: App, s: Services): void {
     '/scans',
     {
       schema: {
-        summary: 'Search scans (newest first, paged by cursor)',
+        summary: 'Search scans (newest arrivals first, paged by cursor)',
         tags: ['admin'],
         security: adminSecurity,
         querystring: ScanQuery,
@@ -201,7 +191,7 @@ export function registerFleetRoutes(app: App, s: Services): void {
         key = subjectKey(s.listKey, subject);
       }
       const limit = q.limit ?? 100;
-      const after = readCursor(q.cursor);
+      const before = readCursor(q.cursor);
       const from = parseTime('from', q.from);
       const to = parseTime('to', q.to);
       const scans = s.scans.search({
@@ -212,13 +202,10 @@ export function registerFleetRoutes(app: App, s: Services): void {
         ...(from !== undefined && { from }),
         ...(to !== undefined && { to }),
         ...(q.decision !== undefined && { decision: q.decision }),
-        ...(after !== undefined && { after }),
+        ...(before !== undefined && { before }),
       });
       const last = scans.at(-1);
-      const nextCursor =
-        scans.length === limit && last
-          ? Buffer.from(JSON.stringify([last.at, last.kioskId, last.seq])).toString('base64url')
-          : null;
+      const nextCursor = scans.length === limit && last ? String(last.no) : null;
       return { scans, nextCursor };
     },
   );

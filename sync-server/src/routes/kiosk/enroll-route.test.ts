@@ -120,6 +120,15 @@ describe('enrollment', () => {
       codes.push(res.statusCode);
     }
     expect(codes).toEqual([403, 403, 403, 429, 429]);
+    const limited = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/kiosk/enroll',
+      payload: { code: 'x', name: 'x' },
+    });
+    expect(limited.json()).toEqual({
+      error: 'rate_limited',
+      message: 'too many attempts; try again in 1 minute',
+    });
   });
 
   it('shows each kiosk only its own checkpoint', async () => {
