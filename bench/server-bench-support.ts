@@ -40,7 +40,6 @@ export async function startServer(
     },
   );
   const stdout = child.stdout;
-  if (!stdout) throw new Error('no stdout');
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: stdout }).on('line', (line) => {
       const m = /listening on (\S+)/.exec(line);
