@@ -10,7 +10,20 @@ import { readCredentials, writeCredentials, type LaneCredentials } from '../sync
 import { LaneSync, type SyncStatus } from '../sync/lane-sync.js';
 import { ServerApi } from '../sync/server-api.js';
 import { DecisionLoop, type LaneDecision } from './decision-loop.js';
+import { OfficerRegistry } from './officers.js';
+import { overrideDecision, type OverrideRequest, type OverrideResult } from './override.js';
 import { createSubjectKeyer } from './subject-keyer.js';
+
+/** Everything a display (or any observer) hears from the lane. */
+export type LaneEvent =
+  | { readonly type: 'decision'; readonly data: LaneDecision }
+  | { readonly type: 'device'; readonly data: DeviceState }
+  | { readonly type: 'sync'; readonly data: SyncStatus }
+  | {
+      readonly type: 'override';
+      readonly data: { scanId: string; decision: string; originalDecision: string };
+    }
+  | { readonly type: 'acknowledged'; readonly data: { scanId: string } };
 
 /** How to start a lane. */
 export interface LaneAgentOptions {
@@ -50,15 +63,25 @@ export class LaneAgent {
   readonly #loop: DecisionLoop;
   readonly #sync: LaneSync;
   readonly #devices = new Map<string, DeviceState>();
+  readonly #listeners = new Set<(event: LaneEvent) => void>();
+  readonly #officers: OfficerRegistry;
+  readonly #clock: () => number;
   #checkpoint: CheckpointConfig;
 
-  private constructor(options: LaneAgentOptions, store: LaneStore, credentials: LaneCredentials) {
+  private constructor(
+    options: LaneAgentOptions,
+    store: LaneStore,
+    credentials: LaneCredentials,
+    officers: OfficerRegistry,
+  ) {
     this.#o = options;
+    this.#officers = officers;
     this.store = store;
     this.credentials = credentials;
     this.#log = options.logger.child({ module: 'lane-agent' });
     this.#checkpoint = readStoredCheckpoint(store) ?? credentials.checkpoint;
     const clock = options.clock ?? Date.now;
+    this.#clock = clock;
     const api = new ServerApi(credentials.serverUrl, credentials.token);
     this.#sync = new LaneSync({
       api,
@@ -67,7 +90,10 @@ export class LaneAgent {
       clock,
       checkpoint: () => this.#checkpoint,
       devices: () => [...this.#devices.values()],
-      onStatus: (s) => options.onSyncStatus?.(s),
+      onStatus: (s) => {
+        options.onSyncStatus?.(s);
+        this.#emit({ type: 'sync', data: s });
+      },
       onCheckpoint: (c) => {
         this.#adoptCheckpoint(c);
       },
@@ -81,6 +107,7 @@ export class LaneAgent {
       clock,
       onDecision: (d) => {
         options.onDecision?.(d);
+        this.#emit({ type: 'decision', data: d });
         this.#sync.requestUpload();
       },
       onUrgent: () => {
@@ -129,8 +156,14 @@ export class LaneAgent {
     } else if (options.serverUrl !== undefined && options.serverUrl !== credentials.serverUrl) {
       log.warn('--server differs from the enrolled server; using the enrolled one');
     }
+    let officers: OfficerRegistry;
+    try {
+      officers = OfficerRegistry.load(options.dataDir);
+    } catch (error) {
+      throw new LaneStartError(error instanceof Error ? error.message : String(error));
+    }
     const store = LaneStore.open(join(options.dataDir, 'lane.db'));
-    return new LaneAgent(options, store, credentials);
+    return new LaneAgent(options, store, credentials, officers);
   }
 
   /** The checkpoint config the lane decides by. */
@@ -161,6 +194,7 @@ export class LaneAgent {
         status: (state) => {
           this.#devices.set(state.device, state);
           this.#o.onDeviceState?.(state);
+          this.#emit({ type: 'device', data: state });
         },
       });
     }
@@ -169,6 +203,43 @@ export class LaneAgent {
   /** Decides a code typed by the officer (or any source), exactly as a scan. */
   submit(text: string, source: ScanSource = 'manual', device = 'keypad'): LaneDecision {
     return this.#loop.handle({ text, source, device });
+  }
+
+  /** An officer's override (PIN, reason; a supervisor for an F0 red → green), recorded and uploaded. */
+  override(request: OverrideRequest): OverrideResult {
+    const result = overrideDecision(this.store, this.#officers, request, this.#clock());
+    if (result.ok) {
+      const { scanId, decision, originalDecision } = result.record;
+      this.#emit({ type: 'override', data: { scanId, decision, originalDecision } });
+      this.#sync.requestUpload();
+    }
+    return result;
+  }
+
+  /** The officer has seen a (red) decision; displays return to ready. */
+  acknowledge(scanId: string): boolean {
+    if (this.store.findRecord(scanId) === null) return false;
+    this.#emit({ type: 'acknowledged', data: { scanId } });
+    return true;
+  }
+
+  /** Subscribes to the lane's events; answers the unsubscribe function. */
+  onEvent(listener: (event: LaneEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(event: LaneEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#log.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'event listener failed',
+        );
+      }
+    }
   }
 
   /** Device states and sync status, for the display and heartbeats. */

@@ -98,6 +98,10 @@ export class LaneStore {
       backlog: s<[number]>('SELECT count(*) AS n, max(urgent) AS urgent FROM outbox WHERE seq > ?'),
       prune: s<[number, number]>('DELETE FROM outbox WHERE seq <= ? AND at < ?'),
       lastSeq: s("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"),
+      findRecord: s<[string]>('SELECT seq, id, at, record FROM outbox WHERE id = ?'),
+      overridesOf: s<[string]>(
+        "SELECT seq, id, at, record FROM outbox WHERE json_extract(record, '$.scanId') = ? ORDER BY seq",
+      ),
     };
   }
 
@@ -323,13 +327,27 @@ export class LaneStore {
       at: number;
       record: string;
     }[];
-    return rows.map((r) => ({ ...(JSON.parse(r.record) as NewLaneRecord), seq: r.seq, id: r.id, at: r.at }));
+    return rows.map(toRecord);
   }
 
   /** How many records wait for upload, and whether any is urgent. */
   backlog(): { count: number; urgent: boolean } {
     const row = this.#statements.backlog.get(this.ackedThrough()) as { n: number; urgent: number | null };
     return { count: row.n, urgent: row.urgent === 1 };
+  }
+
+  /** A record still held by the lane (pending, or acknowledged but not yet pruned), by id. */
+  findRecord(id: string): LaneRecord | null {
+    const row = this.#statements.findRecord.get(id) as
+      { seq: number; id: string; at: number; record: string } | undefined;
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /** The overrides recorded here for a scan, oldest first. */
+  overridesOf(scanId: string): LaneRecord[] {
+    return (
+      this.#statements.overridesOf.all(scanId) as { seq: number; id: string; at: number; record: string }[]
+    ).map(toRecord);
   }
 
   /** The last sequence number ever assigned (0 if none). */
@@ -342,6 +360,10 @@ export class LaneStore {
   pruneAcknowledged(before: number): number {
     return this.#statements.prune.run(this.ackedThrough(), before).changes;
   }
+}
+
+function toRecord(row: { seq: number; id: string; at: number; record: string }): LaneRecord {
+  return { ...(JSON.parse(row.record) as NewLaneRecord), seq: row.seq, id: row.id, at: row.at };
 }
 
 function statusIndex(entry: HealthEntry): number {

@@ -413,29 +413,34 @@ export class LaneSync {
   }
 
   #sleep(ms: number): Promise<void> {
+    if (!this.#running) return Promise.resolve();
     return new Promise((resolve) => {
-      if (!this.#running) {
-        resolve();
-        return;
-      }
-      const t = setTimeout(() => {
+      const signal = this.#abort.signal;
+      const done = (): void => {
+        clearTimeout(t);
         this.#timers.delete(t);
+        signal.removeEventListener('abort', done);
         resolve();
-      }, ms);
+      };
+      const t = setTimeout(done, ms);
       this.#timers.add(t);
-      this.#abort.signal.addEventListener('abort', () => {
-        resolve();
-      });
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 
+  /** Waits `ms`, or less if woken (new work) or stopped. */
   #waitForWork(ms: number): Promise<void> {
+    if (!this.#running) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done(): void {
+      const signal = this.#abort.signal;
+      const done = (): void => {
         clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        if (this.#wakeUploader === done) this.#wakeUploader = null;
         resolve();
-      }
+      };
+      const t = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
       this.#wakeUploader = done;
     });
   }

@@ -1,0 +1,213 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHECKPOINT_DEFAULTS, parseSubjectText } from '@checkpoint-lane/shared';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { LaneAgent } from '../agent/lane-agent.js';
+import { hashPin } from '../agent/officers.js';
+import { createSubjectKeyer } from '../agent/subject-keyer.js';
+import { writeCredentials } from '../sync/credentials.js';
+import { DisplayServer } from './display-server.js';
+
+const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
+const listKey = Buffer.alloc(32, 7);
+const F0 = '001090123456';
+
+let dir: string;
+let agent: LaneAgent;
+let display: DisplayServer;
+let base: string;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'display-api-'));
+  // A real lane, enrolled to a server that is not there: it decides offline.
+  writeCredentials(dir, {
+    serverUrl: 'http://127.0.0.1:9',
+    kioskId: 'k-1',
+    token: 't',
+    listKey: listKey.toString('base64'),
+    checkpoint: {
+      id: 'CP-1',
+      name: 'Chốt 1',
+      mode: 'open',
+      ...CHECKPOINT_DEFAULTS,
+      blockingStatuses: ['F0', 'F1'],
+    },
+  });
+  writeFileSync(
+    join(dir, 'officers.json'),
+    JSON.stringify([
+      { id: 'CB-01', role: 'officer', pinHash: hashPin('1111') },
+      { id: 'CB-02', role: 'officer', pinHash: hashPin('2222') },
+      { id: 'GS-01', role: 'supervisor', pinHash: hashPin('9999') },
+    ]),
+  );
+  agent = await LaneAgent.open({
+    dataDir: dir,
+    scanners: [],
+    logger,
+    sync: { retry: { baseMs: 60_000, capMs: 60_000 } },
+  });
+  const key = createSubjectKeyer(listKey)(parseSubjectText(F0)!);
+  agent.store.overlayHealth([{ key, entry: { status: 'F0', since: null, until: null } }]);
+  await agent.start();
+  display = new DisplayServer({
+    logger,
+    agent,
+  });
+  await display.start();
+  base = display.origin();
+});
+
+afterEach(async () => {
+  await display.stop();
+  await agent.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${display.token}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
+}
+
+describe('display API', () => {
+  it('takes manual entry through the same decision path as a scan', async () => {
+    const res = await post('/api/scans', { text: F0 });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ decision: 'red', reasons: ['health_blocked'], source: 'manual' });
+    expect(JSON.stringify(res.body)).not.toContain(F0);
+  });
+
+  it('refuses requests without the token, with a wrong one, from a foreign origin or host', async () => {
+    expect((await post('/api/scans', { text: F0 }, { authorization: '' })).status).toBe(403);
+    expect((await post('/api/scans', { text: F0 }, { authorization: 'Bearer nope' })).status).toBe(403);
+    expect((await post('/api/scans', { text: F0 }, { origin: 'http://evil.example' })).status).toBe(403);
+    // A rebinding DNS name reaches 127.0.0.1 with a foreign Host header (fetch cannot set Host).
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      request(
+        `${base}/api/status`,
+        { headers: { authorization: `Bearer ${display.token}`, host: 'evil.example' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      )
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(421);
+    expect((await post('/api/scans', { text: 12 })).status).toBe(400);
+    expect(agent.store.lastSeq()).toBe(0); // nothing refused was recorded
+  });
+
+  it('streams decisions to a display over the WebSocket, and only with the token', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${new URL(base).port}/ws?token=${display.token}`);
+    const messages: { type: string; data?: { decision?: string } }[] = [];
+    const got = (type: string) =>
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (messages.some((m) => m.type === type)) resolve();
+          else setTimeout(check, 10);
+        };
+        check();
+      });
+    ws.on('message', (m: Buffer) => messages.push(JSON.parse(m.toString()) as { type: string }));
+    await got('hello');
+    await post('/api/scans', { text: '079301004567' });
+    await got('decision');
+    expect(messages.find((m) => m.type === 'decision')?.data?.decision).toMatch(/green|amber/);
+    ws.close();
+
+    const refused = new WebSocket(`ws://127.0.0.1:${new URL(base).port}/ws?token=wrong`);
+    const error = await new Promise<Error>((resolve) => refused.on('error', resolve));
+    expect(error.message).toMatch(/403/);
+  });
+
+  it('records an override with the right PIN and refuses a wrong one', async () => {
+    const scan = (await post('/api/scans', { text: '079301004567' })).body!;
+    expect(
+      (
+        await post('/api/overrides', {
+          scanId: scan['scanId'],
+          decision: 'red',
+          officerPin: '0000',
+          reason: 'x',
+        })
+      ).status,
+    ).toBe(403);
+    const ok = await post('/api/overrides', {
+      scanId: scan['scanId'],
+      decision: 'red',
+      officerPin: '1111',
+      reason: 'document_mismatch',
+      note: 'ảnh không khớp',
+    });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({
+      type: 'override',
+      officerId: 'CB-01',
+      decision: 'red',
+      supervisorId: null,
+    });
+    expect(ok.body!['originalDecision']).toBe(scan['decision']);
+    expect(
+      (
+        await post('/api/overrides', {
+          scanId: scan['scanId'],
+          decision: 'red',
+          officerPin: '1111',
+          reason: 'x',
+        })
+      ).status,
+    ).toBe(409);
+    expect(agent.store.pendingRecords(10).map((r) => r.type)).toEqual(['scan', 'override']);
+  });
+
+  it('needs a second officer, a supervisor, to let a health-blocked red through', async () => {
+    const scan = (await post('/api/scans', { text: F0 })).body!;
+    const base = { scanId: scan['scanId'], decision: 'green', reason: 'medical_emergency' };
+    expect((await post('/api/overrides', { ...base, officerPin: '1111' })).body).toMatchObject({
+      error: 'needs_supervisor',
+    });
+    expect(
+      (await post('/api/overrides', { ...base, officerPin: '1111', supervisorPin: '2222' })).body,
+    ).toMatchObject({
+      error: 'not_supervisor',
+    });
+    expect(
+      (await post('/api/overrides', { ...base, officerPin: '9999', supervisorPin: '9999' })).body,
+    ).toMatchObject({
+      error: 'supervisor_same_officer',
+    });
+    const ok = await post('/api/overrides', { ...base, officerPin: '1111', supervisorPin: '9999' });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({
+      officerId: 'CB-01',
+      supervisorId: 'GS-01',
+      originalDecision: 'red',
+      decision: 'green',
+    });
+  });
+
+  it('locks PIN entry after five wrong PINs', async () => {
+    const scan = (await post('/api/overrides', {})).status;
+    expect(scan).toBe(400);
+    const id = (await post('/api/scans', { text: '079301004567' })).body!['scanId'];
+    for (let i = 0; i < 5; i++) {
+      expect(
+        (await post('/api/overrides', { scanId: id, decision: 'red', officerPin: `000${i}`, reason: 'x' }))
+          .status,
+      ).toBe(403);
+    }
+    expect(
+      (await post('/api/overrides', { scanId: id, decision: 'red', officerPin: '1111', reason: 'x' })).status,
+    ).toBe(429);
+  });
+});
