@@ -112,7 +112,11 @@ export class ServerUnderTest {
   storedScans(kioskId: string): { count: number; distinctIds: number; seqs: number[] } {
     const db = new Database(`${this.dataDir}/server.db`, { readonly: true, fileMustExist: true });
     try {
-      const rows = db.prepare('SELECT seq, id FROM scans WHERE kiosk_id = ? ORDER BY seq').all(kioskId) as {
+      const rows = db
+        .prepare(
+          'SELECT s.seq, s.id FROM scans s JOIN kiosks k ON k.no = s.kiosk_no WHERE k.id = ? ORDER BY s.seq',
+        )
+        .all(kioskId) as {
         seq: number;
         id: string;
       }[];
