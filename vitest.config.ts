@@ -13,6 +13,7 @@ export default defineConfig({
     },
   },
   test: {
+    reporters: ['default', './tests/summary-reporter.ts'],
     projects: [
       {
         extends: true,
