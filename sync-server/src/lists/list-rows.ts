@@ -102,23 +102,6 @@ export function readWindow(
   return { ok: true, row: { start: start.value, end: end.value } };
 }
 
-/** Validates one health CSV record: `id,status,since,until,name,note`. */
-export function readHealthRecord(listKey: Uint8Array, fields: readonly string[]): RowResult<HealthRow> {
-  if (fields.length !== 6) return { ok: false, reason: `expected 6 fields, found ${fields.length}` };
-  const [id = '', status = '', since = '', until = '', name, note] = fields;
-  const base = readSubjectFields(listKey, id, name, note);
-  if (!base.ok) return base;
-  const st = status.trim();
-  if (!STATUSES.has(st))
-    return { ok: false, reason: `unknown status (expected one of ${HEALTH_STATUSES.join(', ')})` };
-  const window = readWindow(since, until, ['since', 'until']);
-  if (!window.ok) return window;
-  return {
-    ok: true,
-    row: { ...base.row, status: st as HealthStatus, since: window.row.start, until: window.row.end },
-  };
-}
-
 /** Reads a `;`-separated checkpoint set; empty means everywhere (null). */
 export function readCheckpointSet(text: string): RowResult<readonly string[] | null> {
   const ids = text
@@ -132,28 +115,102 @@ export function readCheckpointSet(text: string): RowResult<readonly string[] | n
   return { ok: true, row: [...new Set(ids)].sort() };
 }
 
-/** Validates one whitelist CSV record: `id,category,valid_from,valid_until,checkpoints,name,note`. */
-export function readWhitelistRecord(listKey: Uint8Array, fields: readonly string[]): RowResult<WhitelistRow> {
-  if (fields.length !== 7) return { ok: false, reason: `expected 7 fields, found ${fields.length}` };
-  const [id = '', category = '', from = '', until = '', checkpoints = '', name, note] = fields;
-  const base = readSubjectFields(listKey, id, name, note);
-  if (!base.ok) return base;
-  const cat = category.trim();
-  if (!CATEGORIES.has(cat)) {
-    return { ok: false, reason: `unknown category (expected one of ${WHITELIST_CATEGORIES.join(', ')})` };
-  }
-  const window = readWindow(from, until, ['valid_from', 'valid_until']);
-  if (!window.ok) return window;
-  const set = readCheckpointSet(checkpoints);
-  if (!set.ok) return set;
-  return {
-    ok: true,
-    row: {
-      ...base.row,
-      category: cat as WhitelistCategory,
-      validFrom: window.row.start,
-      validUntil: window.row.end,
-      checkpoints: set.row,
-    },
+/**
+ * Memoises a pure text reader: list files repeat the same dates and checkpoint sets on
+ * thousands of rows, and a 1M-row import should not parse them a million times.
+ */
+function memo<T>(read: (text: string) => T, max = 4096): (text: string) => T {
+  const cache = new Map<string, T>();
+  return (text) => {
+    const hit = cache.get(text);
+    if (hit !== undefined) return hit;
+    const v = read(text);
+    if (cache.size >= max) cache.clear();
+    cache.set(text, v);
+    return v;
   };
+}
+
+/** A reader of one list's CSV records, with caches for repeated values (make one per import). */
+export type RecordReader<R> = (fields: readonly string[]) => RowResult<R>;
+
+function windowReader(names: readonly [string, string]) {
+  return memo((pair: string) => {
+    const i = pair.indexOf('\u0000');
+    return readWindow(pair.slice(0, i), pair.slice(i + 1), names);
+  });
+}
+
+/** Makes a reader of health CSV records: `id,status,since,until,name,note`. */
+export function healthRecordReader(listKey: Uint8Array): RecordReader<HealthRow> {
+  const window = windowReader(['since', 'until']);
+  return (fields) => {
+    if (fields.length !== 6) return { ok: false, reason: `expected 6 fields, found ${fields.length}` };
+    const [id = '', status = '', since = '', until = '', name, note] = fields;
+    const base = readSubjectFields(listKey, id, name, note);
+    if (!base.ok) return base;
+    const st = status.trim();
+    if (!STATUSES.has(st)) {
+      return { ok: false, reason: `unknown status (expected one of ${HEALTH_STATUSES.join(', ')})` };
+    }
+    const w = window(`${since}\u0000${until}`);
+    if (!w.ok) return w;
+    const b = base.row;
+    return {
+      ok: true,
+      row: {
+        key: b.key,
+        subject: b.subject,
+        name: b.name,
+        note: b.note,
+        status: st as HealthStatus,
+        since: w.row.start,
+        until: w.row.end,
+      },
+    };
+  };
+}
+
+/** Makes a reader of whitelist CSV records: `id,category,valid_from,valid_until,checkpoints,name,note`. */
+export function whitelistRecordReader(listKey: Uint8Array): RecordReader<WhitelistRow> {
+  const window = windowReader(['valid_from', 'valid_until']);
+  const checkpointSet = memo(readCheckpointSet);
+  return (fields) => {
+    if (fields.length !== 7) return { ok: false, reason: `expected 7 fields, found ${fields.length}` };
+    const [id = '', category = '', from = '', until = '', checkpoints = '', name, note] = fields;
+    const base = readSubjectFields(listKey, id, name, note);
+    if (!base.ok) return base;
+    const cat = category.trim();
+    if (!CATEGORIES.has(cat)) {
+      return { ok: false, reason: `unknown category (expected one of ${WHITELIST_CATEGORIES.join(', ')})` };
+    }
+    const w = window(`${from}\u0000${until}`);
+    if (!w.ok) return w;
+    const set = checkpointSet(checkpoints);
+    if (!set.ok) return set;
+    const b = base.row;
+    return {
+      ok: true,
+      row: {
+        key: b.key,
+        subject: b.subject,
+        name: b.name,
+        note: b.note,
+        category: cat as WhitelistCategory,
+        validFrom: w.row.start,
+        validUntil: w.row.end,
+        checkpoints: set.row,
+      },
+    };
+  };
+}
+
+/** Validates one health CSV record (one-off; imports use `healthRecordReader`). */
+export function readHealthRecord(listKey: Uint8Array, fields: readonly string[]): RowResult<HealthRow> {
+  return healthRecordReader(listKey)(fields);
+}
+
+/** Validates one whitelist CSV record (one-off; imports use `whitelistRecordReader`). */
+export function readWhitelistRecord(listKey: Uint8Array, fields: readonly string[]): RowResult<WhitelistRow> {
+  return whitelistRecordReader(listKey)(fields);
 }
