@@ -4,12 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  openDatabase,
-  SnapshotDecoder,
-  SnapshotEncoder,
-  type SnapshotHeader,
-} from '@checkpoint-lane/sync-server';
+import { SnapshotDecoder, SnapshotEncoder, type SnapshotHeader } from '@checkpoint-lane/shared';
+import { openDatabase } from '@checkpoint-lane/sync-server';
 import { api, machine, startServer, stats } from './server-bench-support.js';
 
 const N = Number(process.env.ENTRIES ?? 1_000_000);

@@ -10,7 +10,6 @@ export {
   subjectKeyToHex,
   LIST_KEY_BYTES,
 } from './lists/subject-key.js';
-export * from './lists/snapshot-codec.js';
 export { CsvReader, type CsvRecord } from './csv/csv-reader.js';
 export { CSV_HEADERS } from './lists/list-rows.js';
 export { createLogger, redactUrl } from './logger.js';

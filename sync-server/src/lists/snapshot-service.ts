@@ -1,16 +1,18 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HealthStatus, ListName, WhitelistCategory } from '@checkpoint-lane/shared';
 import Database from 'better-sqlite3';
-import type { Db } from '../db/open-database.js';
 import {
   SnapshotEncoder,
   type HealthClass,
+  type HealthStatus,
+  type ListName,
   type SnapshotHeader,
+  type WhitelistCategory,
   type WhitelistClass,
   type WhitelistScope,
-} from './snapshot-codec.js';
+} from '@checkpoint-lane/shared';
+import type { Db } from '../db/open-database.js';
 
 /** A built snapshot: in memory (tests, `:memory:` databases) or a file in the cache dir. */
 export interface BuiltSnapshot {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeSnapshot } from '../../lists/snapshot-codec.js';
+import { decodeSnapshot } from '@checkpoint-lane/shared';
 import {
   addCheckpoint,
   buildTestApp,
