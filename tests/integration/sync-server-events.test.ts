@@ -91,6 +91,13 @@ describe('server-sent events on a real listener', () => {
     expect((await laneA.next('list-version')).data).toEqual({ list: 'health', version: 1 });
     expect((await laneB.next('list-version')).data).toEqual({ list: 'health', version: 1 });
 
+    // A checkpoint change reaches that checkpoint's lanes only.
+    await call(`${base}/api/v1/admin/checkpoints`, {
+      token: ADMIN,
+      body: { id: 'B', name: 'B', mode: 'closed', blockingStatuses: ['F0'] },
+    });
+    expect((await laneB.next('checkpoint')).data).toMatchObject({ id: 'B', mode: 'closed' });
+
     // Keep-alive comments flow (50 ms here); the stream stays open.
     expect(laneB.ended).toBe(false);
 
@@ -133,6 +140,7 @@ describe('server-sent events on a real listener', () => {
     });
     expect(refused.status).toBe(401);
 
+    expect(laneA.received('checkpoint')).toBe(false);
     laneA.close();
     admin.close();
   });

@@ -147,6 +147,11 @@ export class SseClient {
     return new Promise((resolve, reject) => this.waiters.push({ name, resolve, reject }));
   }
 
+  /** Whether an event with this name has arrived and not been taken yet. */
+  received(name: string): boolean {
+    return this.queue.some((e) => e.event === name);
+  }
+
   /** Aborts the stream. */
   close(): void {
     this.controller.abort();

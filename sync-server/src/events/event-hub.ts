@@ -81,6 +81,12 @@ export class EventHub {
     }
   }
 
+  /** Sends a checkpoint's new config to the lanes at that checkpoint. */
+  publishCheckpoint(checkpointId: string, config: unknown): void {
+    for (const sub of this.kiosks)
+      if (sub.checkpointId === checkpointId) sub.stream.send('checkpoint', config);
+  }
+
   /** Sends an event to one kiosk's open streams (e.g. revoked). */
   publishKiosk(kioskId: string, event: string, data: unknown): void {
     for (const sub of this.kiosks) if (sub.kioskId === kioskId) sub.stream.send(event, data);

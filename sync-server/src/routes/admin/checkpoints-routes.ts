@@ -51,6 +51,7 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
         s.audit.record(now, 'admin', c ? 'checkpoint.create' : 'checkpoint.update', config.id, config);
         return c;
       })();
+      s.hub.publishCheckpoint(config.id, config);
       await reply.code(created ? 201 : 200).send(config);
     },
   );

@@ -152,7 +152,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
     {
       schema: {
         summary:
-          'Server-sent events: `list-version` {list,version}, `urgent` (blocking health changes inline), `revoked`',
+          'Server-sent events: `list-version` {list,version}, `urgent` (blocking health changes inline), `checkpoint` (new config), `revoked`',
         tags: ['kiosk'],
         security: kioskSecurity,
         produces: ['text/event-stream'],
