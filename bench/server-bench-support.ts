@@ -33,7 +33,7 @@ export async function startServer(
   const js = fileURLToPath(new URL('../sync-server/dist/cli/checkpoint-server.js', import.meta.url));
   const child = spawn(
     process.execPath,
-    [js, '--port', '0', '--data', dataDir, '--log-level', 'warn', '--enroll-rate-limit', '1000'],
+    [js, '--port', '0', '--data', dataDir, '--log-level', 'warn', '--enroll-rate-limit', '100000'],
     {
       env: { ...process.env, CHECKPOINT_ADMIN_TOKEN: adminToken },
       stdio: ['ignore', 'pipe', 'inherit'],
