@@ -147,7 +147,10 @@ export const migration001: Migration = {
         kiosk_id      TEXT NOT NULL REFERENCES kiosks (id),
         checkpoint_id TEXT NOT NULL,
         scan_id       TEXT NOT NULL UNIQUE,
-        subject_key   INTEGER
+        subject_key   INTEGER,
+        -- 'lane': the lane flagged it; 'server': the server's health list blocks the subject
+        -- although the lane did not flag it (its list was older).
+        raised_by     TEXT NOT NULL DEFAULT 'lane' CHECK (raised_by IN ('lane', 'server'))
       ) STRICT;
 
       CREATE TABLE audit_log (

@@ -13,6 +13,8 @@ export interface AlertRecord {
   readonly subjectKey: string | null;
   /** The subject's health status on the server's list now (null if not listed). */
   readonly status: string | null;
+  /** Who raised it: the lane, or the server from its newer health list. */
+  readonly raisedBy: 'lane' | 'server';
 }
 
 /** An override as the scan search shows it. */
@@ -91,9 +93,17 @@ export class ScansRepository {
   /**
    * Stores a batch idempotently in one transaction: a record whose (kiosk, seq) or id is
    * already held is ignored, so re-sending is always safe. Answers the highest contiguous
-   * sequence held for the kiosk; a new scan with `alert` creates one alert.
+   * sequence held for the kiosk. A new scan creates one alert when the lane flagged it, or
+   * when the server's health list blocks its subject at this checkpoint at the scan's time
+   * (the lane's list may have been older): the server is the authority.
    */
-  ingest(kioskId: string, checkpointId: string, records: readonly LaneRecord[], now: number): IngestResult {
+  ingest(
+    kioskId: string,
+    checkpointId: string,
+    records: readonly LaneRecord[],
+    now: number,
+    blockingStatuses: readonly string[] = [],
+  ): IngestResult {
     const insScan = this.db.prepare(
       `INSERT OR IGNORE INTO scans (kiosk_no, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
          subject_sealed, decision, reasons, warnings, alert) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -105,8 +115,21 @@ export class ScansRepository {
     const scanSeqHeld = this.db.prepare('SELECT 1 FROM scans WHERE kiosk_no = ? AND seq = ?').pluck();
     const overrideSeqHeld = this.db.prepare('SELECT 1 FROM overrides WHERE kiosk_no = ? AND seq = ?').pluck();
     const insAlert = this.db.prepare(
-      `INSERT OR IGNORE INTO alerts (at, received_at, kiosk_id, checkpoint_id, scan_id, subject_key) VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO alerts (at, received_at, kiosk_id, checkpoint_id, scan_id, subject_key, raised_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
+    const healthOf = this.db.prepare('SELECT status, since, until FROM health_entries WHERE subject_key = ?');
+    const blocks = (key: bigint | null, at: number): boolean => {
+      if (key === null || blockingStatuses.length === 0) return false;
+      const h = healthOf.get(key) as
+        { status: string; since: number | null; until: number | null } | undefined;
+      return (
+        h !== undefined &&
+        blockingStatuses.includes(h.status) &&
+        (h.since === null || h.since <= at) &&
+        (h.until === null || at <= h.until)
+      );
+    };
     return this.db.transaction((): IngestResult => {
       const kiosk = this.db.prepare('SELECT no, acked_through FROM kiosks WHERE id = ?').get(kioskId) as
         { no: number; acked_through: number } | undefined;
@@ -136,8 +159,8 @@ export class ScansRepository {
           );
           if (res.changes === 0) continue;
           inserted++;
-          if (r.alert) {
-            const a = insAlert.run(r.at, now, kioskId, checkpointId, r.id, key);
+          if (r.alert || blocks(key, r.at)) {
+            const a = insAlert.run(r.at, now, kioskId, checkpointId, r.id, key, r.alert ? 'lane' : 'server');
             if (a.changes > 0) alertIds.push(Number(a.lastInsertRowid));
           }
         } else {
@@ -266,7 +289,8 @@ export class ScansRepository {
     const r = this.db
       .prepare(
         `SELECT a.id, a.at, a.received_at, a.kiosk_id, a.checkpoint_id, a.scan_id,
-           CASE WHEN a.subject_key IS NULL THEN NULL ELSE printf('%016x', a.subject_key) END AS key_hex, h.status
+           CASE WHEN a.subject_key IS NULL THEN NULL ELSE printf('%016x', a.subject_key) END AS key_hex, h.status,
+           a.raised_by
          FROM alerts a LEFT JOIN health_entries h ON h.subject_key = a.subject_key WHERE a.id = ?`,
       )
       .get(id) as AlertRow | undefined;
@@ -278,7 +302,8 @@ export class ScansRepository {
     const rows = this.db
       .prepare(
         `SELECT a.id, a.at, a.received_at, a.kiosk_id, a.checkpoint_id, a.scan_id,
-           CASE WHEN a.subject_key IS NULL THEN NULL ELSE printf('%016x', a.subject_key) END AS key_hex, h.status
+           CASE WHEN a.subject_key IS NULL THEN NULL ELSE printf('%016x', a.subject_key) END AS key_hex, h.status,
+           a.raised_by
          FROM alerts a LEFT JOIN health_entries h ON h.subject_key = a.subject_key
          WHERE (@before IS NULL OR a.id < @before) AND (@checkpoint IS NULL OR a.checkpoint_id = @checkpoint)
          ORDER BY a.id DESC LIMIT @limit`,
@@ -301,6 +326,7 @@ interface AlertRow {
   scan_id: string;
   key_hex: string | null;
   status: string | null;
+  raised_by: 'lane' | 'server';
 }
 
 const toAlert = (r: AlertRow): AlertRecord => ({
@@ -312,4 +338,5 @@ const toAlert = (r: AlertRow): AlertRecord => ({
   scanId: r.scan_id,
   subjectKey: r.key_hex,
   status: r.status,
+  raisedBy: r.raised_by,
 });

@@ -62,6 +62,7 @@ const AlertSchema = Type.Object({
   scanId: Type.String(),
   subjectKey: Nullable(Type.String()),
   status: Nullable(Type.String()),
+  raisedBy: Type.Union([Type.Literal('lane'), Type.Literal('server')]),
 });
 
 const TimeText = Type.String({ maxLength: 40, description: 'ISO 8601 date-time or epoch ms' });

@@ -292,12 +292,41 @@ describe('scan upload', () => {
     }>().alerts;
     expect(alerts).toEqual([
       expect.objectContaining({
+        raisedBy: 'lane',
         kioskId: k.kioskId,
         checkpointId: 'A',
         scanId: alertScan.id,
         subjectKey: '52d2d0ef9befd516',
         status: 'F0',
       }),
+    ]);
+  });
+
+  it('raises an alert itself when its health list blocks a subject the lane did not flag', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'A');
+    const k = await enrollKiosk(t, 'A');
+    // 001099012345 is F1 from 2023-11-14 22:13:20.005Z on; 001099012346 is F2 (not blocking).
+    await importCsv(t, 'health', `${H}001099012345,F1,2023-11-14T22:13:20.005Z,,,\n001099012346,F2,,,,\n`);
+    const f2 = (
+      await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/admin/lists/health/entries/001099012346',
+        headers: t.admin,
+      })
+    ).json<{ key: string }>().key;
+    await upload(k, [
+      scanRecord(1, { subjectKey: '52d2d0ef9befd516' }), // before since: not blocked then
+      scanRecord(9, { subjectKey: '52d2d0ef9befd516' }), // after since: blocked
+      scanRecord(2, { subjectKey: f2 }),
+    ]);
+    const alerts = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/admin/alerts', headers: t.admin })
+    ).json<{
+      alerts: { scanId: string; raisedBy: string; status: string }[];
+    }>().alerts;
+    expect(alerts).toEqual([
+      expect.objectContaining({ scanId: scanRecord(9).id as string, raisedBy: 'server', status: 'F1' }),
     ]);
   });
 

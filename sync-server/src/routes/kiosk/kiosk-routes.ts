@@ -187,7 +187,8 @@ export function registerKioskRoutes(app: App, s: Services): void {
     },
     (req) => {
       const kiosk = requireKiosk(req);
-      const result = s.scans.ingest(kiosk.id, kiosk.checkpointId, req.body.records, s.clock());
+      const blocking = s.checkpoints.get(kiosk.checkpointId)?.blockingStatuses ?? [];
+      const result = s.scans.ingest(kiosk.id, kiosk.checkpointId, req.body.records, s.clock(), blocking);
       s.fleet.seen(kiosk.id);
       for (const alert of result.alerts) s.hub.publishAdmin('alert', alert);
       return { ackedThrough: result.ackedThrough };
