@@ -55,5 +55,34 @@ describe('app', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(Object.keys(bad.json<object>())).toEqual(['error', 'message']);
+    expect(bad.json()).toMatchObject({ error: 'bad_json' });
+  });
+
+  it('answers oversized bodies with 413 and a CSV sent as JSON with 415', async () => {
+    t = await buildTestApp({ bodyLimit: 1000 });
+    const big = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/checkpoints',
+      headers: t.admin,
+      payload: { id: 'A', name: 'x'.repeat(2000), mode: 'open' },
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ error: 'body_too_large' });
+    const json = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/lists/health/import',
+      headers: t.admin,
+      payload: { rows: [] },
+    });
+    expect(json.statusCode).toBe(415);
+    expect(json.json()).toMatchObject({ error: 'unsupported_media_type' });
+    const xml = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/lists/health/import',
+      headers: { ...t.admin, 'content-type': 'application/xml' },
+      payload: '<x/>',
+    });
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json()).toMatchObject({ error: 'unsupported_media_type' });
   });
 });

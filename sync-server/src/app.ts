@@ -21,6 +21,15 @@ import { createServices, type AppOptions, type Services } from './services.js';
 
 export type { AppOptions } from './services.js';
 
+/** Error codes of Fastify and its plugins, as this API names them. */
+const FASTIFY_CODES: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'bad_json',
+  rate_limited: 'rate_limited',
+};
+
 const PLACEHOLDER_CONSOLE = `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>checkpoint-lane</title></head>
 <body><h1>checkpoint-lane sync server</h1>
@@ -69,10 +78,8 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
       }
       const status = err.statusCode ?? 500;
       if (status >= 400 && status < 500) {
-        // Plugin errors (rate limit, body parser) may come without a code.
-        const code =
-          (err.code as string | undefined)?.toLowerCase() ??
-          (status === 429 ? 'rate_limited' : 'bad_request');
+        // Plugin errors (rate limit, body parser) may come without a code, or with Fastify's own.
+        const code = FASTIFY_CODES[err.code] ?? (status === 429 ? 'rate_limited' : 'bad_request');
         return reply.code(status).send({ error: code, message: err.message });
       }
       req.log.error({ err }, 'request failed');

@@ -1,5 +1,5 @@
 import { HealthStatus, WhitelistCategory, type ListName } from '@checkpoint-lane/shared';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import Type from 'typebox';
 import { HttpError } from '../../http-error.js';
 import { importListCsv } from '../../lists/list-import.js';
@@ -111,10 +111,17 @@ export function registerListRoutes(app: App, s: Services): void {
     },
     async (req, reply) => {
       const list = req.params.list;
+      if (!(req.body instanceof Readable)) {
+        throw new HttpError(
+          415,
+          'unsupported_media_type',
+          'send the CSV as the request body with Content-Type: text/csv',
+        );
+      }
       const before = s.lists.state(list).version;
       const report = await importListCsv({
         list,
-        body: req.body as Readable,
+        body: req.body,
         listKey: s.listKey,
         repo: s.lists,
         now: s.clock(),
