@@ -8,6 +8,7 @@ import Fastify, {
   type FastifyPluginAsync,
 } from 'fastify';
 import fp from 'fastify-plugin';
+import { Readable } from 'node:stream';
 import Type from 'typebox';
 import { adminAuth, AuthFailureLimiter, kioskAuth } from './auth/auth-hooks.js';
 import { HttpError } from './http-error.js';
@@ -20,6 +21,16 @@ import type { App } from './routes/schemas.js';
 import { createServices, type AppOptions, type Services } from './services.js';
 
 export type { AppOptions } from './services.js';
+
+/** Whether a parsed JSON value or query holds Infinity or NaN anywhere (bounded depth). */
+function hasNonFinite(value: unknown, depth = 0): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (value === null || typeof value !== 'object' || depth > 8) return false;
+  // Streams (CSV import bodies) and buffers are not parsed values.
+  if (value instanceof Readable || ArrayBuffer.isView(value)) return false;
+  for (const v of Object.values(value)) if (hasNonFinite(v, depth + 1)) return true;
+  return false;
+}
 
 /** Error codes of Fastify and its plugins, as this API names them. */
 const FASTIFY_CODES: Readonly<Record<string, string>> = {
@@ -72,9 +83,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
         return reply.code(err.statusCode).send({ error: err.code, message: err.message });
       }
       if (err.validation) {
-        return reply
-          .code(400)
-          .send({ error: 'bad_request', message: `${err.validationContext ?? 'request'} ${err.message}` });
+        return reply.code(400).send({ error: 'bad_request', message: err.message });
       }
       const status = err.statusCode ?? 500;
       if (status >= 400 && status < 500) {
@@ -90,6 +99,15 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
         .code(404)
         .send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` }),
     );
+
+    // JSON and query coercion turn `1e400` into Infinity, which passes an integer schema's
+    // maximum (ajv 8) and would reach SQLite: refuse non-finite numbers after validation.
+    app.addHook('preHandler', async (req) => {
+      if (hasNonFinite(req.query) || hasNonFinite(req.body)) {
+        throw new HttpError(400, 'bad_request', 'numbers must be finite');
+      }
+      await Promise.resolve();
+    });
 
     app.addHook('preClose', async () => {
       s.fleet.stop();

@@ -1,0 +1,124 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addCheckpoint,
+  buildTestApp,
+  enrollKiosk,
+  type TestApp,
+  type TestKiosk,
+} from '../testing/build-test-app.js';
+
+let t: TestApp;
+let k: TestKiosk;
+beforeAll(async () => {
+  t = await buildTestApp({ enrollRateLimit: 1_000_000 });
+  await addCheckpoint(t, 'CP');
+  k = await enrollKiosk(t, 'CP');
+});
+afterAll(async () => {
+  await t.close();
+});
+
+type Who = 'admin' | 'kiosk' | 'none';
+const ROUTES: readonly [string, string, Who][] = [
+  ['POST', '/api/v1/admin/checkpoints', 'admin'],
+  ['POST', '/api/v1/admin/enrollments', 'admin'],
+  ['PUT', '/api/v1/admin/lists/health/entries/001099012345', 'admin'],
+  ['PUT', '/api/v1/admin/lists/whitelist/entries/51F12345', 'admin'],
+  ['GET', '/api/v1/admin/scans', 'admin'],
+  ['GET', '/api/v1/admin/alerts', 'admin'],
+  ['GET', '/api/v1/admin/audit', 'admin'],
+  ['POST', '/api/v1/kiosk/enroll', 'none'],
+  ['POST', '/api/v1/kiosk/scans', 'kiosk'],
+  ['POST', '/api/v1/kiosk/heartbeat', 'kiosk'],
+  ['GET', '/api/v1/kiosk/lists/health/changes', 'kiosk'],
+];
+
+describe('bad input', () => {
+  it('never answers 5xx, always {error, message}', async () => {
+    const query = fc.dictionary(
+      fc.constantFrom(
+        'subject',
+        'checkpoint',
+        'from',
+        'to',
+        'decision',
+        'limit',
+        'cursor',
+        'since',
+        'before',
+      ),
+      fc.oneof(fc.string(), fc.integer().map(String), fc.constant('-1'), fc.constant('1e400')),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ROUTES),
+        fc.jsonValue(),
+        query,
+        async ([method, url, who], body, q) => {
+          const headers = who === 'admin' ? t.admin : who === 'kiosk' ? k.auth : {};
+          const qs = new URLSearchParams(q).toString();
+          const res = await t.app.inject({
+            method: method as 'GET' | 'POST' | 'PUT',
+            url: qs === '' ? url : `${url}?${qs}`,
+            headers: { ...headers, ...(method !== 'GET' && { 'content-type': 'application/json' }) },
+            ...(method !== 'GET' && { payload: JSON.stringify(body) }),
+          });
+          expect(res.statusCode, `${method} ${url} ${res.body}`).toBeLessThan(500);
+          if (res.statusCode >= 400)
+            expect(Object.keys(res.json<object>()).sort()).toEqual(['error', 'message']);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses numbers that overflow to Infinity in queries and bodies', async () => {
+    const q = await t.app.inject({ method: 'GET', url: '/api/v1/admin/audit?limit=1e400', headers: t.admin });
+    expect(q.statusCode).toBe(400);
+    const body = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/kiosk/heartbeat',
+      headers: { ...k.auth, 'content-type': 'application/json' },
+      payload: '{"listVersions":{"health":0,"whitelist":0},"backlog":1e400,"devices":[],"clock":0}',
+    });
+    expect(body.statusCode).toBe(400);
+    expect(body.json()).toEqual({ error: 'bad_request', message: 'body/backlog must be integer' });
+    expect(q.json()).toEqual({ error: 'bad_request', message: 'numbers must be finite' });
+  });
+
+  it('keeps a record shape that is almost right a 400, field by field', async () => {
+    const good = {
+      type: 'scan',
+      seq: 1,
+      id: '01890a5d-ac96-7000-8000-000000000001',
+      at: 1,
+      source: 'camera',
+      format: null,
+      subjectKey: null,
+      subjectSealed: null,
+      decision: 'green',
+      reasons: [],
+      warnings: [],
+      alert: false,
+    };
+    for (const [field, value] of [
+      ['seq', 0],
+      ['seq', 1.5],
+      ['id', 'not-a-uuid'],
+      ['subjectKey', 'XYZ'],
+      ['subjectKey', '52D2D0EF9BEFD516'],
+      ['reasons', ['made_up']],
+      ['source', 'telepathy'],
+      ['at', -1],
+    ] as const) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/kiosk/scans',
+        headers: k.auth,
+        payload: { records: [{ ...good, [field]: value }] },
+      });
+      expect(res.statusCode, field).toBe(400);
+    }
+  });
+});
