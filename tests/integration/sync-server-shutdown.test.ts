@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, startServerProcess } from './sync-server-helpers.js';
+import { call, SseClient, startServerProcess } from './sync-server-helpers.js';
 
 const ADMIN = 'integration-admin-token-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'cl-shutdown-'));
@@ -76,11 +76,16 @@ describe('checkpoint-server process', () => {
         }
       }),
     );
+    // Open event streams must not hold the shutdown up.
+    const adminEvents = await SseClient.open(`${server.url}/api/v1/admin/events`, ADMIN);
+    const laneEvents = await SseClient.open(`${server.url}/api/v1/kiosk/events`, kiosks[0] ?? '');
     await answered;
     server.child.kill('SIGTERM');
     const statuses = await Promise.all(uploads);
     expect(await server.exited).toBe(0);
     expect(server.output.join('\n')).toMatch(/database closed/);
+    await adminEvents.closed;
+    await laneEvents.closed;
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
     expect(statuses.every((s) => s === 200 || s === 503 || s === 0)).toBe(true);
 
