@@ -90,3 +90,8 @@ export function requireKiosk(req: FastifyRequest): KioskIdentity {
   if (req.kiosk === null) throw new HttpError(401, 'unauthorized', 'kiosk token required');
   return req.kiosk;
 }
+
+/** Who an admin request acts as, for the audit log: the admin token and the client address. */
+export function adminActor(req: FastifyRequest): string {
+  return `admin@${req.ip}`;
+}

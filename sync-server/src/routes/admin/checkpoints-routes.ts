@@ -6,6 +6,7 @@ import {
   HealthStatus,
 } from '@checkpoint-lane/shared';
 import Type from 'typebox';
+import { adminActor } from '../../auth/auth-hooks.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, errors, type App } from '../schemas.js';
 
@@ -48,7 +49,13 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
       const now = s.clock();
       const created = s.db.transaction(() => {
         const c = s.checkpoints.upsert(config, now);
-        s.audit.record(now, 'admin', c ? 'checkpoint.create' : 'checkpoint.update', config.id, config);
+        s.audit.record(
+          now,
+          adminActor(req),
+          c ? 'checkpoint.create' : 'checkpoint.update',
+          config.id,
+          config,
+        );
         return c;
       })();
       s.hub.publishCheckpoint(config.id, config);

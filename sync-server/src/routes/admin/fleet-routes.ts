@@ -4,6 +4,7 @@ import { generateEnrollmentCode, hashToken, normalizeEnrollmentCode } from '../.
 import { openSse } from '../../events/sse.js';
 import { HttpError } from '../../http-error.js';
 import { subjectKey } from '../../lists/subject-key.js';
+import { adminActor } from '../../auth/auth-hooks.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, EpochOrNull, errors, type App } from '../schemas.js';
 
@@ -121,7 +122,7 @@ export function registerFleetRoutes(app: App, s: Services): void {
       const expiresAt = now + (req.body.ttlSec ?? s.enrollmentTtlSec) * 1000;
       s.db.transaction(() => {
         s.kiosks.addEnrollmentCode(hashToken(normalizeEnrollmentCode(code)), checkpointId, now, expiresAt);
-        s.audit.record(now, 'admin', 'enrollment.create', checkpointId, { expiresAt });
+        s.audit.record(now, adminActor(req), 'enrollment.create', checkpointId, { expiresAt });
       })();
       return reply.code(201).send({ code, expiresAt: new Date(expiresAt).toISOString(), checkpointId });
     },
@@ -155,7 +156,7 @@ export function registerFleetRoutes(app: App, s: Services): void {
       const now = s.clock();
       const done = s.db.transaction(() => {
         const ok = s.kiosks.revoke(req.params.id, now);
-        if (ok) s.audit.record(now, 'admin', 'kiosk.revoke', req.params.id);
+        if (ok) s.audit.record(now, adminActor(req), 'kiosk.revoke', req.params.id);
         return ok;
       })();
       if (!done) throw new HttpError(404, 'not_found', 'no such kiosk');

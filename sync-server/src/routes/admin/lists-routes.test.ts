@@ -146,6 +146,14 @@ describe('list import', () => {
     });
     expect(entry.json()).toMatchObject({ category: 'shipper', checkpoints: ['HCM-01', 'HCM-02'] });
 
+    const unsafe = await importCsv(
+      t,
+      'whitelist',
+      `${W}001099012345,medical,,,,,\n`,
+      '?replace=true&partial=true',
+    );
+    expect(unsafe.statusCode).toBe(400);
+    expect(unsafe.json()).toMatchObject({ error: 'partial_replace' });
     const replaced = await importCsv(t, 'whitelist', `${W}001099012345,medical,,,,,\n`, '?replace=true');
     expect(replaced.json<Report>()).toMatchObject({ version: 2, accepted: 1 });
     expect(await listState('whitelist')).toMatchObject({ version: 2, count: 1 });
@@ -214,6 +222,7 @@ describe('list import', () => {
     const audit = (await t.app.inject({ method: 'GET', url: '/api/v1/admin/audit', headers: t.admin })).json<{
       records: { action: string; target: string; actor: string }[];
     }>().records;
+    expect(new Set(audit.map((r) => r.actor))).toEqual(new Set(['admin@127.0.0.1']));
     expect(audit.map((r) => [r.action, r.target])).toEqual([
       ['list.delete', 'health:personal_id:001099012345'],
       ['list.put', 'whitelist:plate:51F12345'],

@@ -13,6 +13,7 @@ import {
 } from '../../lists/list-rows.js';
 import { subjectKeyToHex } from '../../lists/subject-key.js';
 import type { UrgentHealthChange } from '../../events/event-hub.js';
+import { adminActor } from '../../auth/auth-hooks.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, EpochOrNull, errors, ListParams, type App } from '../schemas.js';
 
@@ -111,6 +112,13 @@ export function registerListRoutes(app: App, s: Services): void {
     },
     async (req, reply) => {
       const list = req.params.list;
+      if (req.query.partial === true && req.query.replace === true) {
+        throw new HttpError(
+          400,
+          'partial_replace',
+          'replace deletes every entry not in the file, so it cannot keep going past rejected rows: fix the file or drop partial',
+        );
+      }
       if (!(req.body instanceof Readable)) {
         throw new HttpError(
           415,
@@ -130,7 +138,7 @@ export function registerListRoutes(app: App, s: Services): void {
         maxBytes: s.importMaxBytes,
       });
       const { rows, ...summary } = report;
-      s.audit.record(s.clock(), 'admin', 'list.import', list, {
+      s.audit.record(s.clock(), adminActor(req), 'list.import', list, {
         version: summary.version,
         accepted: summary.accepted,
         rejected: summary.rejectedTotal,
@@ -227,7 +235,8 @@ export function registerListRoutes(app: App, s: Services): void {
         const now = s.clock();
         const version = s.db.transaction(() => {
           const v = s.lists.deleteEntry(list, key);
-          if (v !== null) s.audit.record(now, 'admin', 'list.delete', `${list}:${subject}`, { version: v });
+          if (v !== null)
+            s.audit.record(now, adminActor(req), 'list.delete', `${list}:${subject}`, { version: v });
           return v;
         })();
         if (version === null) throw new HttpError(404, 'not_found', `no ${list} entry for this subject`);
@@ -257,7 +266,11 @@ export function registerListRoutes(app: App, s: Services): void {
       const w = readWindow(b.since ?? '', b.until ?? '', ['since', 'until']);
       if (!w.ok) throw new HttpError(400, 'bad_date', w.reason);
       const row: HealthRow = { ...base.row, status: b.status, since: w.row.start, until: w.row.end };
-      return writeOne(s, 'health', row, { status: b.status, since: row.since, until: row.until });
+      return writeOne(s, adminActor(req), 'health', row, {
+        status: b.status,
+        since: row.since,
+        until: row.until,
+      });
     },
   );
 
@@ -288,7 +301,7 @@ export function registerListRoutes(app: App, s: Services): void {
         validUntil: w.row.end,
         checkpoints: set.row,
       };
-      return writeOne(s, 'whitelist', row, {
+      return writeOne(s, adminActor(req), 'whitelist', row, {
         category: b.category,
         validFrom: row.validFrom,
         validUntil: row.validUntil,
@@ -299,6 +312,7 @@ export function registerListRoutes(app: App, s: Services): void {
 
 function writeOne(
   s: Services,
+  actor: string,
   list: ListName,
   row: ListRow,
   what: object,
@@ -306,7 +320,7 @@ function writeOne(
   const now = s.clock();
   const version = s.db.transaction(() => {
     const v = s.lists.writeRows(list, [row], { now });
-    s.audit.record(now, 'admin', 'list.put', `${list}:${row.subject}`, { version: v, ...what });
+    s.audit.record(now, actor, 'list.put', `${list}:${row.subject}`, { version: v, ...what });
     return v;
   })();
   s.hub.publishListVersion(list, version, version - 1, list === 'health' ? urgentChanges([row]) : []);
