@@ -1,9 +1,8 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open-database.js';
 import { ListsRepository } from '../db/repositories/lists-repository.js';
 import { HttpError } from '../http-error.js';
-import { importListCsv, sortByKey } from './list-import.js';
+import { importListCsv } from './list-import.js';
 
 const KEY = Buffer.alloc(32, 9);
 
@@ -95,16 +94,5 @@ describe('importListCsv', () => {
     expect(err).toBeInstanceOf(HttpError);
     expect(err).toMatchObject({ statusCode: 400, code: 'csv_not_utf8' });
     expect(repo.state('health').version).toBe(0);
-  });
-});
-
-describe('sortByKey', () => {
-  it('orders rows by signed 64-bit key, like SQLite', () => {
-    fc.assert(
-      fc.property(fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })), (keys) => {
-        const sorted = sortByKey(keys.map((key) => ({ key }))).map((r) => r.key);
-        expect(sorted).toEqual([...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-      }),
-    );
   });
 });

@@ -1,5 +1,6 @@
 import type { ListName } from '@checkpoint-lane/shared';
 import { CsvReader, type CsvRecord } from '../csv/csv-reader.js';
+import type { ListStaging } from '../db/repositories/list-staging.js';
 import type { ListsRepository } from '../db/repositories/lists-repository.js';
 import { HttpError } from '../http-error.js';
 import {
@@ -45,22 +46,37 @@ export interface ImportOptions {
 
 /**
  * Imports a list CSV as it streams in: UTF-8 checked, RFC 4180 parsed, header checked against
- * the contract, every row validated (rows with the same subject are all rejected, naming each
- * other's lines), then written as ONE version in ONE transaction. By default any rejection
+ * the contract, every row validated and staged in a TEMP table (bounded memory; rows with the
+ * same subject are all rejected, naming each other's lines), then written as ONE version in
+ * ONE transaction. By default any rejection
  * writes nothing; with `partial` the good rows are kept.
  */
 export async function importListCsv(
   opts: ImportOptions,
 ): Promise<ImportReport & { rows: readonly ListRow[] }> {
+  const staging = opts.repo.stage(opts.list);
+  try {
+    return await stageAndCommit(opts, staging);
+  } finally {
+    staging.drop();
+  }
+}
+
+/** Staged rows are flushed to the TEMP table in batches of this many. */
+const STAGE_BATCH = 5000;
+/** Writes of up to this many rows are pushed inline to lanes (urgent health changes). */
+const URGENT_SAMPLE = 100;
+
+async function stageAndCommit(
+  opts: ImportOptions,
+  staging: ListStaging,
+): Promise<ImportReport & { rows: readonly ListRow[] }> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const reader = new CsvReader();
   const readRecord: (fields: readonly string[]) => RowResult<ListRow> =
     opts.list === 'health' ? healthRecordReader(opts.listKey) : whitelistRecordReader(opts.listKey);
-  const rows: (ListRow | null)[] = [];
-  const lines: number[] = [];
-  // By canonical subject (string keys hash faster than bigints; the key is a function of it).
-  const firstIndex = new Map<string, number>();
   const rejected: RejectedRow[] = [];
+  let pending: { line: number; row: ListRow }[] = [];
   const seen = { header: false };
   let bytes = 0;
 
@@ -84,19 +100,11 @@ export async function importListCsv(
         rejected.push({ line: rec.line, reason: result.reason });
         continue;
       }
-      const first = firstIndex.get(result.row.subject);
-      if (first !== undefined) {
-        const firstLine = lines[first] ?? 0;
-        rejected.push({ line: rec.line, reason: `duplicate id: also on line ${firstLine}` });
-        if (rows[first] !== null) {
-          rows[first] = null;
-          rejected.push({ line: firstLine, reason: `duplicate id: also on line ${rec.line}` });
-        }
-        continue;
-      }
-      firstIndex.set(result.row.subject, rows.length);
-      rows.push(result.row);
-      lines.push(rec.line);
+      pending.push({ line: rec.line, row: result.row });
+    }
+    if (pending.length >= STAGE_BATCH) {
+      staging.add(pending);
+      pending = [];
     }
   };
 
@@ -124,41 +132,33 @@ export async function importListCsv(
     throw notUtf8(bytes);
   }
   take(reader.end());
-  if (!seen.header)
+  if (!seen.header) {
     throw new HttpError(
       400,
       'csv_empty',
       `the file is empty; it must start with "${CSV_HEADERS[opts.list]}"`,
     );
+  }
+  staging.add(pending);
+  pending = [];
 
+  // Rows naming the same subject are all rejected, each naming another line of its group.
+  for (const group of staging.rejectDuplicates()) {
+    for (const line of group.lines) {
+      const other = group.lines.find((l) => l !== line) ?? line;
+      rejected.push({ line, reason: `duplicate id: also on line ${other}` });
+    }
+  }
   rejected.sort((a, b) => a.line - b.line);
   const cap = opts.maxReported ?? 10_000;
   const report = { rejected: rejected.slice(0, cap), rejectedTotal: rejected.length };
   if (rejected.length > 0 && opts.partial !== true) {
     return { ...report, version: opts.repo.state(opts.list).version, accepted: 0, applied: false, rows: [] };
   }
-  firstIndex.clear();
-  const good = sortByKey(rows.filter((r): r is ListRow => r !== null));
-  const replace = opts.replace === true;
-  const version = opts.repo.writeRows(opts.list, good, { now: opts.now, replace });
-  return { ...report, version, accepted: good.length, applied: true, rows: good };
-}
-
-/**
- * Rows in ascending key order, so the B-tree inserts are sequential (several times faster
- * than random order). Compares 32-bit halves in typed arrays: no bigint work per comparison.
- */
-export function sortByKey<R extends { key: bigint }>(rows: readonly R[]): R[] {
-  const n = rows.length;
-  const hi = new Int32Array(n);
-  const lo = new Uint32Array(n);
-  rows.forEach((r, i) => {
-    hi[i] = Number(BigInt.asIntN(32, r.key >> 32n));
-    lo[i] = Number(BigInt.asUintN(32, r.key));
-  });
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => (hi[a] ?? 0) - (hi[b] ?? 0) || (lo[a] ?? 0) - (lo[b] ?? 0));
-  return order.map((i) => rows[i] as R);
+  const accepted = staging.accepted();
+  const rows = accepted <= URGENT_SAMPLE ? staging.sample(URGENT_SAMPLE) : [];
+  const version = staging.commit({ now: opts.now, replace: opts.replace === true });
+  return { ...report, version, accepted, applied: true, rows };
 }
 
 function tooLarge(max: number): HttpError {

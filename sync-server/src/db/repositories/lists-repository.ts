@@ -6,6 +6,7 @@ import type {
   WhitelistEntry,
 } from '@checkpoint-lane/shared';
 import type { Db } from '../open-database.js';
+import { ListStaging } from './list-staging.js';
 import type { HealthRow, ListRow, WhitelistRow } from '../../lists/list-rows.js';
 
 /** A list's version counter and the oldest version `changes?since=` still answers. */
@@ -279,8 +280,13 @@ export class ListsRepository {
     })();
   }
 
+  /** Stages a bulk import in a TEMP table (see `ListStaging`). */
+  stage(list: ListName): ListStaging {
+    return new ListStaging(this.db, list);
+  }
+
   /** Keeps the change log bounded: older versions then answer 410 (take a snapshot). */
-  private pruneChangeLog(list: ListName): void {
+  pruneChangeLog(list: ListName): void {
     const cutoff = this.db
       .prepare('SELECT version FROM list_changes WHERE list = ? ORDER BY version DESC LIMIT 1 OFFSET ?')
       .pluck()

@@ -147,12 +147,7 @@ export function registerListRoutes(app: App, s: Services): void {
         replace: req.query.replace === true,
       });
       if (summary.applied && summary.version !== before) {
-        s.hub.publishListVersion(
-          list,
-          summary.version,
-          before,
-          list === 'health' ? urgentChanges(rows.length <= 100 ? rows : []) : [],
-        );
+        s.hub.publishListVersion(list, summary.version, before, list === 'health' ? urgentChanges(rows) : []);
       }
       if (!summary.applied) {
         return reply.code(422).send({
