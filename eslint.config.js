@@ -10,7 +10,7 @@ export default tseslint.config(
     languageOptions: {
       // Sources belong to their package's tsconfig; tests, benchmarks and configs to tsconfig.tests.json.
       parserOptions: {
-        project: ['./tsconfig.tests.json', './*/tsconfig.json'],
+        project: ['./tsconfig.tests.json', './*/tsconfig.json', './kiosk/display/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -17,7 +17,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['{shared,sync-server,kiosk}/src/**/*.test.ts'] },
+        test: {
+          name: 'unit',
+          include: ['{shared,sync-server,kiosk}/src/**/*.test.ts', 'kiosk/display/src/**/*.test.ts'],
+        },
       },
       {
         extends: true,
@@ -26,6 +29,15 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
         },
       },
     ],

@@ -131,6 +131,23 @@ export class ServerUnderTest {
   }
 }
 
+/** Overrides the server holds (read from its database). */
+export function storedOverrides(server: ServerUnderTest): {
+  decision: string;
+  original_decision: string;
+  officer_id: string;
+  supervisor_id: string | null;
+}[] {
+  const db = new Database(`${server.dataDir}/server.db`, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare('SELECT decision, original_decision, officer_id, supervisor_id FROM overrides ORDER BY no')
+      .all() as never;
+  } finally {
+    db.close();
+  }
+}
+
 /** 1..n */
 export function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i + 1);

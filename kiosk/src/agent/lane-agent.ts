@@ -201,8 +201,8 @@ export class LaneAgent {
   }
 
   /** Decides a code typed by the officer (or any source), exactly as a scan. */
-  submit(text: string, source: ScanSource = 'manual', device = 'keypad'): LaneDecision {
-    return this.#loop.handle({ text, source, device });
+  submit(text: string, source: ScanSource = 'manual', device?: string): LaneDecision {
+    return this.#loop.handle({ text, source, device: device ?? (source === 'manual' ? 'keypad' : source) });
   }
 
   /** An officer's override (PIN, reason; a supervisor for an F0 red → green), recorded and uploaded. */

@@ -7,6 +7,9 @@ import { LaneAgent, LaneStartError } from '../agent/lane-agent.js';
 import type { LaneDecision } from '../agent/decision-loop.js';
 import { loadHardwareProfile, type HardwareProfile } from '../profiles/hardware-profile.js';
 import { StdinScanner } from '../scanners/stdin-scanner.js';
+import { DisplayServer } from '../display-api/display-server.js';
+import { ChromiumDisplay } from '../display-shell/chromium-launcher.js';
+import { fileURLToPath } from 'node:url';
 import { createLogger } from '../util/logger.js';
 import { buildScanner, defaultScannerChoice, parseScannerChoice } from './build-scanner.js';
 
@@ -79,8 +82,8 @@ async function main(): Promise<void> {
   const display = args.display ?? 'none';
   if (!['none', 'chromium', 'electron'].includes(display))
     fail(`--display must be none, chromium or electron`);
-  if (display !== 'none') {
-    fail(`--display ${display}: the lane display is not built yet; run headless with --display none`);
+  if (display === 'electron') {
+    fail('--display electron: the Electron shell is not built yet; use --display chromium or none');
   }
   if (args.server !== undefined && !/^https?:\/\/[^\s]+$/.test(args.server))
     fail(`--server must be an http(s) URL`);
@@ -117,10 +120,40 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  let displayServer: DisplayServer | null = null;
+  let window: ChromiumDisplay | null = null;
+  if (display === 'chromium') {
+    displayServer = new DisplayServer({
+      agent,
+      logger,
+      port: Number(process.env['CHECKPOINT_DISPLAY_PORT'] ?? 0),
+      staticDir: fileURLToPath(new URL('../display', import.meta.url)),
+    });
+    const url = await displayServer.start();
+    const available = ChromiumDisplay.available();
+    if (available.ok) {
+      const traveller = url.replace('/#token=', '/traveller#token=');
+      window = new ChromiumDisplay(
+        [url, traveller],
+        resolve(args.data ?? 'lane-data', 'chromium'),
+        logger,
+        process.env['CHECKPOINT_KIOSK'] === '1',
+      );
+      window.start();
+    } else {
+      logger.warn(
+        { reason: available.reason },
+        'no display window; the lane runs headless (display API still up)',
+      );
+    }
+  }
+
   let stopping = false;
   const shutdown = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    window?.stop();
+    await displayServer?.stop();
     await agent.stop();
     process.exit(code);
   };

@@ -1,4 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DECISIONS } from '@checkpoint-lane/shared';
@@ -9,7 +11,7 @@ import type { OverrideRequest, OverrideResult } from '../agent/override.js';
 
 /** What the display may ask of the lane agent. */
 export interface DisplayAgent {
-  submit(text: string): LaneDecision;
+  submit(text: string, source: 'manual' | 'wedge'): LaneDecision;
   override(request: OverrideRequest): OverrideResult;
   acknowledge(scanId: string): boolean;
   status(): unknown;
@@ -23,8 +25,22 @@ export interface DisplayServerOptions {
   readonly logger: Logger;
   /** 0: any free port. */
   readonly port?: number;
-  /** The page served at `/` (the display web app); a plain status page until it exists. */
-  readonly indexHtml?: string;
+  /** The built display (index.html, traveller.html, assets/); a plain page if absent. */
+  readonly staticDir?: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+};
+
+/** A display client: the officer's screen gets everything, the traveller's only colours. */
+interface Client {
+  readonly ws: WebSocket;
+  readonly view: 'officer' | 'traveller';
 }
 
 const MAX_BODY = 16 * 1024;
@@ -61,7 +77,7 @@ export class DisplayServer {
   readonly #log: Logger;
   readonly #http: Server;
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY });
-  readonly #clients = new Set<WebSocket>();
+  readonly #clients = new Set<Client>();
   #port = 0;
   #unsubscribe: (() => void) | null = null;
 
@@ -76,17 +92,26 @@ export class DisplayServer {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
         return;
       }
+      const view =
+        new URL(req.url ?? '/', 'http://x').searchParams.get('view') === 'traveller'
+          ? 'traveller'
+          : 'officer';
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
-        this.#clients.add(ws);
-        this.#log.info({ clients: this.#clients.size }, 'display connected');
+        const client: Client = { ws, view };
+        this.#clients.add(client);
+        this.#log.info({ view, clients: this.#clients.size }, 'display connected');
         ws.on('close', () => {
-          this.#clients.delete(ws);
-          this.#log.info({ clients: this.#clients.size }, 'display disconnected');
+          this.#clients.delete(client);
+          this.#log.info({ view, clients: this.#clients.size }, 'display disconnected');
         });
         ws.on('message', () => {
           // Commands go over HTTP; the socket only carries events to the display.
         });
-        ws.send(JSON.stringify({ type: 'hello', status: this.#o.agent.status() }));
+        ws.send(
+          JSON.stringify(
+            view === 'officer' ? { type: 'hello', status: this.#o.agent.status() } : { type: 'hello' },
+          ),
+        );
       });
     });
   }
@@ -112,16 +137,25 @@ export class DisplayServer {
     return `http://127.0.0.1:${this.#port}`;
   }
 
-  /** Sends an event to every connected display. */
+  /**
+   * Sends an event to every connected display. The traveller's view gets decisions as a colour
+   * alone: no subject, no reasons, nothing else.
+   */
   broadcast(type: string, data: unknown): void {
     const text = JSON.stringify({ type, data });
-    for (const ws of this.#clients) if (ws.readyState === ws.OPEN) ws.send(text);
+    const decision = (data as { decision?: unknown } | null)?.decision;
+    const travellerText = type === 'decision' ? JSON.stringify({ type, data: { decision } }) : null;
+    for (const { ws, view } of this.#clients) {
+      if (ws.readyState !== ws.OPEN) continue;
+      if (view === 'officer') ws.send(text);
+      else if (travellerText !== null) ws.send(travellerText);
+    }
   }
 
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
-    for (const ws of this.#clients) ws.terminate();
+    for (const { ws } of this.#clients) ws.terminate();
     this.#wss.close();
     this.#http.closeAllConnections();
     await new Promise<void>((resolve) =>
@@ -150,13 +184,20 @@ export class DisplayServer {
     return a.length === b.length && timingSafeEqual(a, b) ? given : null;
   }
 
+  #serveStatic(pathname: string, res: ServerResponse): void {
+    const found = staticFile(this.#o.staticDir, pathname);
+    if (found) send(res, 200, readFileSync(found.file), found.type);
+    else if (pathname === '/') send(res, 200, PLACEHOLDER, 'text/html; charset=utf-8');
+    else throw new RequestError(404, 'not_found', 'no such page');
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://x');
       const hosts = [`127.0.0.1:${this.#port}`, `localhost:${this.#port}`];
       if (!hosts.includes(req.headers.host ?? '')) throw new RequestError(421, 'wrong_host', 'unknown Host');
-      if (req.method === 'GET' && url.pathname === '/') {
-        send(res, 200, this.#o.indexHtml ?? PLACEHOLDER, 'text/html; charset=utf-8');
+      if (req.method === 'GET' && !url.pathname.startsWith('/api/')) {
+        this.#serveStatic(url.pathname, res);
         return;
       }
       if (!url.pathname.startsWith('/api/')) throw new RequestError(404, 'not_found', 'no such page');
@@ -170,7 +211,8 @@ export class DisplayServer {
         if (typeof body['text'] !== 'string' || body['text'].length > 1024) {
           throw new RequestError(400, 'bad_text', 'text: the code typed, up to 1024 characters');
         }
-        sendJson(res, 200, agent.submit(body['text']));
+        const source = body['source'] === 'wedge' ? 'wedge' : 'manual';
+        sendJson(res, 200, agent.submit(body['text'], source));
       } else if (req.method === 'POST' && url.pathname === '/api/overrides') {
         const body = await readJson(req);
         const { scanId, decision, officerPin, supervisorPin, reason, note } = body;
@@ -215,6 +257,23 @@ export class DisplayServer {
   }
 }
 
+/** Pages and assets of the built display; only known files, never a path from the request. */
+function staticFile(dir: string | undefined, pathname: string): { file: string; type: string } | null {
+  if (dir === undefined) return null;
+  const name =
+    pathname === '/'
+      ? 'index.html'
+      : pathname === '/traveller'
+        ? 'traveller.html'
+        : /^\/assets\/[\w.-]+$/.test(pathname)
+          ? pathname.slice(1)
+          : null;
+  if (name === null || name.includes('..')) return null;
+  const file = join(dir, name);
+  const type = CONTENT_TYPES[extname(name)];
+  return type !== undefined && existsSync(file) ? { file, type } : null;
+}
+
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
     throw new RequestError(415, 'not_json', 'send application/json');
@@ -235,13 +294,24 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-function send(res: ServerResponse, status: number, body: string, type: string): void {
+function send(res: ServerResponse, status: number, body: string | Buffer, type: string): void {
   res.writeHead(status, {
     'content-type': type,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
-    'content-security-policy':
-      "default-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; frame-ancestors 'none'",
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': [
+      "default-src 'self'",
+      "script-src 'self' 'wasm-unsafe-eval'",
+      "style-src 'self'",
+      "img-src 'self' data: blob:",
+      "media-src 'self' blob: mediastream:",
+      "connect-src 'self' ws://127.0.0.1:* ws://localhost:*",
+      "worker-src 'self' blob:",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+    ].join('; '),
   });
   res.end(body);
 }
