@@ -15,3 +15,4 @@ export { parsePlate, type PlateParts } from './payloads/parse-vehicle-plate.js';
 export { parseCardSex } from './payloads/parse-chip-id-card.js';
 export * from './sync/snapshot-codec.js';
 export * from './sync/subject-key-hex.js';
+export * from './storage/run-migrations.js';
