@@ -5,9 +5,8 @@
 
 /** The part of a SQLite connection the runner uses. */
 export interface MigratableDb {
-  pragma(source: string, options: { simple: true }): unknown;
-  pragma(source: string): unknown;
-  transaction<F extends () => void>(fn: F): () => void;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  transaction(fn: () => void): () => void;
 }
 
 /** One forward-only schema step. `version` is its number; `up` runs inside a transaction. */
