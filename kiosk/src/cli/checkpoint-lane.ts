@@ -128,6 +128,7 @@ async function main(): Promise<void> {
       logger,
       port: Number(process.env['CHECKPOINT_DISPLAY_PORT'] ?? 0),
       staticDir: fileURLToPath(new URL('../display', import.meta.url)),
+      camera: profile?.kind === 'camera' ? profile.camera : null,
     });
     const url = await displayServer.start();
     const available = ChromiumDisplay.available();

@@ -9,9 +9,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { LaneDecision } from '../agent/decision-loop.js';
 import type { OverrideRequest, OverrideResult } from '../agent/override.js';
 
+/** Where a code the display sends came from: the keypad, a keyboard-wedge scanner, the camera. */
+export type DisplaySource = 'manual' | 'wedge' | 'camera';
+
 /** What the display may ask of the lane agent. */
 export interface DisplayAgent {
-  submit(text: string, source: 'manual' | 'wedge'): LaneDecision;
+  submit(text: string, source: DisplaySource): LaneDecision;
   override(request: OverrideRequest): OverrideResult;
   acknowledge(scanId: string): boolean;
   status(): unknown;
@@ -27,6 +30,8 @@ export interface DisplayServerOptions {
   readonly port?: number;
   /** The built display (index.html, traveller.html, assets/); a plain page if absent. */
   readonly staticDir?: string;
+  /** The lane's camera profile (resolution, fps, region of interest), sent to the display; null: no camera. */
+  readonly camera?: unknown;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -211,7 +216,8 @@ export class DisplayServer {
         if (typeof body['text'] !== 'string' || body['text'].length > 1024) {
           throw new RequestError(400, 'bad_text', 'text: the code typed, up to 1024 characters');
         }
-        const source = body['source'] === 'wedge' ? 'wedge' : 'manual';
+        const source: DisplaySource =
+          body['source'] === 'wedge' || body['source'] === 'camera' ? body['source'] : 'manual';
         sendJson(res, 200, agent.submit(body['text'], source));
       } else if (req.method === 'POST' && url.pathname === '/api/overrides') {
         const body = await readJson(req);
