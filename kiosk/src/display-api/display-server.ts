@@ -114,7 +114,9 @@ export class DisplayServer {
         });
         ws.send(
           JSON.stringify(
-            view === 'officer' ? { type: 'hello', status: this.#o.agent.status() } : { type: 'hello' },
+            view === 'officer'
+              ? { type: 'hello', status: this.#o.agent.status(), camera: this.#o.camera ?? null }
+              : { type: 'hello' },
           ),
         );
       });
