@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { HardwareProfile } from '../profiles/hardware-profile.js';
 import { HidScanner, loadNodeHidBackend } from '../scanners/hid-scanner.js';
@@ -52,6 +53,10 @@ export async function buildScanner(
         return { ok: false, message: `profile ${profile.id} is a ${profile.kind} profile, not a serial one` };
       }
       const settings = profile?.serial ?? { baudRate: 9600, framing: { suffix: 'CR' as const } };
+      if (!existsSync(path)) {
+        // Not fatal: a lane must come up with its scanner unplugged and take it when it appears.
+        process.stderr.write(`checkpoint-lane: serial port ${path} does not exist (yet); waiting for it\n`);
+      }
       return { ok: true, scanner: new SerialScanner({ path, settings, logger }) };
     }
     case 'hid': {
