@@ -1,0 +1,83 @@
+// `checkpoint-lane` as users run it: the `--json` line contract and plain start-up errors.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, LANE_JS, ServerUnderTest } from './lane-helpers.js';
+
+let dir: string;
+let server: ServerUnderTest;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lane-cli-'));
+  server = new ServerUnderTest(join(dir, 'server'), await freePort(), 'admin-token-for-cli-tests-0123456789');
+  await server.start();
+  await server.addCheckpoint('CLI-1', 'open');
+  await server.importCsv('health', 'id,status,since,until,name,note\n001090123456,F0,2026-01-01,,A,\n');
+});
+
+afterAll(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function lane(args: string[], input = '') {
+  const r = spawnSync(process.execPath, [LANE_JS, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, CHECKPOINT_LOG_LEVEL: 'warn', CHECKPOINT_DRAIN_MS: '10000' },
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('checkpoint-lane', () => {
+  it('prints one JSON line per decision with --json, subject masked', async () => {
+    const data = join(dir, 'lane-json');
+    const code = await server.enrollmentCode('CLI-1');
+    const r = lane(
+      ['--server', server.url, '--enroll', code, '--data', data, '--scanner', 'stdin', '--json'],
+      '001090123456\nxyz\n',
+    );
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({
+      decision: 'red',
+      reasons: ['health_blocked'],
+      subject: { kind: 'personal_id', masked: '••••••••3456' },
+    });
+    expect(lines[0]!['scanId']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines[1]).toMatchObject({ decision: 'amber', reasons: ['payload_unknown_format'], subject: null });
+    expect(r.stdout + r.stderr).not.toContain('001090123456');
+  });
+
+  it('says plainly why it cannot start', () => {
+    const data = join(dir, 'lane-errors');
+    expect(lane(['--data', data]).stderr).toMatch(/not enrolled: start it once with --enroll CODE/);
+    expect(lane(['--data', data, '--server', 'http://127.0.0.1:9', '--enroll', 'ABCD-EFGH']).stderr).toMatch(
+      /cannot reach the sync server at http:\/\/127\.0\.0\.1:9/,
+    );
+    expect(lane(['--data', data, '--server', server.url, '--enroll', 'ZZZZ-ZZZZ']).stderr).toMatch(
+      /enrollment refused/,
+    );
+    const profile = join(dir, 'bad-profile.json');
+    writeFileSync(
+      profile,
+      JSON.stringify({
+        id: 'x1',
+        name: 'n',
+        kind: 'serial',
+        serial: { baudRate: 0, framing: { suffix: 'CR' } },
+      }),
+    );
+    const bad = lane(['--data', data, '--profile', profile]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad profile .*\/serial\/baudRate/);
+    expect(lane(['--scanner', 'usb']).stderr).toMatch(/--scanner must be/);
+  });
+});
