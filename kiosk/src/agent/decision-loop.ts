@@ -107,6 +107,8 @@ export class DecisionLoop {
       );
       scanId = record.id;
       seq = record.seq;
+      // Re-inserted so the map stays in time order and expires from the front.
+      this.#recent.delete(repeatKey);
       this.#recent.set(repeatKey, now);
     }
     const result: LaneDecision = {
@@ -131,7 +133,9 @@ export class DecisionLoop {
   }
 
   #forgetOlderThan(cutoff: number): void {
-    if (this.#recent.size < 256) return;
-    for (const [k, at] of this.#recent) if (at < cutoff) this.#recent.delete(k);
+    for (const [k, at] of this.#recent) {
+      if (at >= cutoff) break;
+      this.#recent.delete(k);
+    }
   }
 }

@@ -108,7 +108,7 @@ export class LaneAgent {
       onDecision: (d) => {
         options.onDecision?.(d);
         this.#emit({ type: 'decision', data: d });
-        this.#sync.requestUpload();
+        this.#sync.requestUpload(d.alert);
       },
       onUrgent: () => {
         this.#sync.requestUpload();

@@ -1,3 +1,5 @@
+/** Replaces invalid sequences with U+FFFD; stateless when not streaming, so one serves all frames. */
+const UTF8 = new TextDecoder('utf-8', { fatal: false });
 /** How a serial scanner ends (and optionally starts) each code. */
 export interface FramingOptions {
   readonly suffix: 'CR' | 'CRLF' | 'LF' | 'ETX' | 'TAB';
@@ -67,7 +69,7 @@ export class SuffixFramer {
         this.#overflowing = false;
         continue;
       }
-      const text = new TextDecoder('utf-8', { fatal: false }).decode(frame);
+      const text = UTF8.decode(frame);
       if (text.includes('\uFFFD')) invalidUtf8 += 1;
       frames.push(
         this.#prefix !== '' && text.startsWith(this.#prefix) ? text.slice(this.#prefix.length) : text,

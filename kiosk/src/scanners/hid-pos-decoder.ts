@@ -1,3 +1,5 @@
+/** Replaces invalid sequences with U+FFFD; stateless when not streaming, so one serves all frames. */
+const UTF8 = new TextDecoder('utf-8', { fatal: false });
 /**
  * Where the fields of a HID POS "scanned data" input report (usage page 0x8C) sit. Vendors
  * differ, so the layout comes from the hardware profile.
@@ -86,7 +88,7 @@ export class HidPosDecoder {
     if (continued) return { kind: 'partial' };
 
     const bytes = Buffer.concat(this.#parts);
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    const text = UTF8.decode(bytes);
     const code: HidCode = {
       text,
       aim: this.#aim,

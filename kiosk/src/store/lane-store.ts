@@ -62,6 +62,7 @@ export interface ListReplacement<E> {
 export class LaneStore {
   readonly #db: Database.Database;
   readonly #statements;
+  readonly #listStates = new Map<ListName, ListState>();
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -132,12 +133,19 @@ export class LaneStore {
   }
 
   listState(list: ListName): ListState {
-    return this.#statements.listState.get(list) as ListState;
+    // Read on every scan: kept in memory, refreshed by every write below (one process owns the store).
+    let state = this.#listStates.get(list);
+    if (state === undefined) {
+      state = this.#statements.listState.get(list) as ListState;
+      this.#listStates.set(list, state);
+    }
+    return state;
   }
 
   /** Records a successful sync that found the list already current. */
   markSynced(list: ListName, at: number): void {
     this.#statements.markSynced.run(at, list);
+    this.#listStates.delete(list);
   }
 
   /** The health list's entry for a subject key, or null. */
@@ -215,6 +223,7 @@ export class LaneStore {
           db.exec(`ALTER TABLE ${shadow} RENAME TO ${table}`);
           this.#statements.setListState.run(version, syncedAt, list);
         })();
+        this.#listStates.delete(list);
       },
       abort: () => {
         done = true;
@@ -282,6 +291,7 @@ export class LaneStore {
       if (this.listState(list).version !== fromVersion) return false;
       apply();
       this.#statements.setListState.run(toVersion, syncedAt, list);
+      this.#listStates.delete(list);
       return true;
     })();
   }

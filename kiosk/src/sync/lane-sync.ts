@@ -66,6 +66,7 @@ export class LaneSync {
   #wakeUploader: (() => void) | null = null;
   #uploaderDone: Promise<void> = Promise.resolve();
   #online = false;
+  #uploadAttempt = 0;
   #revoked = false;
   #clockSkewMs: number | null = null;
   #lastError: string | null = null;
@@ -118,9 +119,12 @@ export class LaneSync {
     await Promise.allSettled(this.#listBusy.values());
   }
 
-  /** Wakes the uploader now (a new record, or an urgent one). */
-  requestUpload(): void {
-    this.#wakeUploader?.();
+  /**
+   * Wakes the uploader for a new record. While offline only urgent records (F0/F1 hits) do,
+   * so a busy offline lane does not hammer a dead link; coming back online wakes it anyway.
+   */
+  requestUpload(urgent = true): void {
+    if (urgent || this.#online) this.#wakeUploader?.();
   }
 
   /** Brings one list up to date; resolves true on success. Concurrent calls coalesce. */
@@ -323,7 +327,6 @@ export class LaneSync {
   }
 
   async #uploadLoop(): Promise<void> {
-    let attempt = 0;
     const batchSize = this.#o.uploadBatch ?? 500;
     while (this.#running) {
       if (this.#revoked) return;
@@ -350,12 +353,16 @@ export class LaneSync {
         }
         this.#o.store.pruneAcknowledged(this.#clock() - 7 * 24 * 3600_000);
         this.#emitStatus();
-        if (res.value > before) attempt = 0;
+        if (res.value > before) this.#uploadAttempt = 0;
         else
-          await this.#waitForWork(backoffDelay(attempt++, this.#o.retry ?? { baseMs: 1000, capMs: 60_000 }));
+          await this.#waitForWork(
+            backoffDelay(this.#uploadAttempt++, this.#o.retry ?? { baseMs: 1000, capMs: 60_000 }),
+          );
       } else {
         this.#failed(res.failure, 'upload');
-        await this.#waitForWork(backoffDelay(attempt++, this.#o.retry ?? { baseMs: 1000, capMs: 60_000 }));
+        await this.#waitForWork(
+          backoffDelay(this.#uploadAttempt++, this.#o.retry ?? { baseMs: 1000, capMs: 60_000 }),
+        );
       }
     }
   }
@@ -450,6 +457,9 @@ export class LaneSync {
       this.#online = true;
       this.#lastError = null;
       this.#log.info('server reachable');
+      // Back online: upload the backlog now rather than when the offline back-off runs out.
+      this.#uploadAttempt = 0;
+      this.#wakeUploader?.();
       this.#emitStatus();
     }
   }
