@@ -10,7 +10,12 @@ export default tseslint.config(
     languageOptions: {
       // Sources belong to their package's tsconfig; tests, benchmarks and configs to tsconfig.tests.json.
       parserOptions: {
-        project: ['./tsconfig.tests.json', './*/tsconfig.json', './kiosk/display/tsconfig.json'],
+        project: [
+          './tsconfig.tests.json',
+          './*/tsconfig.json',
+          './kiosk/display/tsconfig.json',
+          './kiosk/electron/tsconfig.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },

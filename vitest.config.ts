@@ -19,7 +19,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{shared,sync-server,kiosk}/src/**/*.test.ts', 'kiosk/display/src/**/*.test.ts'],
+          include: [
+            '{shared,sync-server,kiosk}/src/**/*.test.ts',
+            'kiosk/display/src/**/*.test.ts',
+            'kiosk/electron/**/*.test.ts',
+          ],
         },
       },
       {
