@@ -1,6 +1,7 @@
 // `npm start`: the demo. A sync server on embedded SQLite (fresh, in .data/demo), seeded with a
-// demo checkpoint and demo lists, and one lane reading demo codes from the simulated scanner.
-// The lane runs headless until the display is built; its decisions print here.
+// demo checkpoint and demo lists, and one lane reading demo codes from the simulated scanner,
+// with its display in Electron if its binary is present, else in system Chromium if there is a
+// screen, else headless (CHECKPOINT_DISPLAY=none|chromium|electron chooses). Decisions print here.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -11,18 +12,36 @@ const dataDir = `${root}.data/demo`;
 const serverCli = `${root}sync-server/dist/cli/checkpoint-server.js`;
 const adminCli = `${root}sync-server/dist/cli/checkpoint-admin.js`;
 const laneCli = `${root}kiosk/dist/cli/checkpoint-lane.js`;
+const electronLauncher = `${root}kiosk/dist/display-shell/electron-launcher.js`;
+const chromiumLauncher = `${root}kiosk/dist/display-shell/chromium-launcher.js`;
 
 function say(line) {
   process.stdout.write(`[demo] ${line}\n`);
 }
 
-if (![serverCli, adminCli, laneCli].every((f) => existsSync(f))) {
+if (![serverCli, adminCli, laneCli, electronLauncher].every((f) => existsSync(f))) {
   say('building (first run)…');
   const built = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (built.status !== 0) {
     console.error('[demo] the build failed; run `npm ci` first');
     process.exit(1);
   }
+}
+
+/** The lane's display: Electron if its binary runs, else Chromium with a screen, else none. */
+async function chooseDisplay() {
+  const { probeElectron, ElectronDisplay } = await import(electronLauncher);
+  const { ChromiumDisplay } = await import(chromiumLauncher);
+  const chosen = process.env.CHECKPOINT_DISPLAY;
+  if (chosen === 'none' || chosen === 'chromium' || chosen === 'electron')
+    return { display: chosen, why: 'CHECKPOINT_DISPLAY' };
+  const electron = probeElectron();
+  const screen = ElectronDisplay.screenAvailable();
+  if (electron.ok && screen.ok) return { display: 'electron', why: `Electron at ${electron.path}` };
+  const chromium = ChromiumDisplay.available();
+  const noElectron = electron.ok ? screen.reason : electron.reason;
+  if (chromium.ok) return { display: 'chromium', why: `system Chromium; no Electron: ${noElectron}` };
+  return { display: 'none', why: `headless; no Electron: ${noElectron}; no Chromium: ${chromium.reason}` };
 }
 
 /** Port 8080 if free, else any free port. */
@@ -102,6 +121,8 @@ try {
   say(admin('lists', 'import', 'health', `${root}scripts/demo-data/health.csv`));
   say(admin('lists', 'import', 'whitelist', `${root}scripts/demo-data/whitelist.csv`));
   const { code } = JSON.parse(admin('--json', 'enroll', 'DEMO-01'));
+  const { display, why } = await chooseDisplay();
+  say(`lane display: ${display} (${why})`);
   say(`lane enrolling with code ${code}; simulated scans every 3 s (Ctrl-C to stop)`);
   const lane = spawn(
     process.execPath,
@@ -117,6 +138,8 @@ try {
       `${dataDir}/lane`,
       '--scanner',
       'simulated',
+      '--display',
+      display,
     ],
     {
       env: { ...env, CHECKPOINT_LOG_LEVEL: env.CHECKPOINT_LOG_LEVEL ?? 'warn' },

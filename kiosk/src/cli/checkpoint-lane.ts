@@ -9,6 +9,7 @@ import { loadHardwareProfile, type HardwareProfile } from '../profiles/hardware-
 import { StdinScanner } from '../scanners/stdin-scanner.js';
 import { DisplayServer } from '../display-api/display-server.js';
 import { ChromiumDisplay } from '../display-shell/chromium-launcher.js';
+import { ElectronDisplay, probeElectron } from '../display-shell/electron-launcher.js';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../util/logger.js';
 import { buildScanner, defaultScannerChoice, parseScannerChoice } from './build-scanner.js';
@@ -82,8 +83,10 @@ async function main(): Promise<void> {
   const display = args.display ?? 'none';
   if (!['none', 'chromium', 'electron'].includes(display))
     fail(`--display must be none, chromium or electron`);
-  if (display === 'electron') {
-    fail('--display electron: the Electron shell is not built yet; use --display chromium or none');
+  // --display electron: only with an Electron binary that runs (it cannot be downloaded everywhere).
+  const electron = display === 'electron' ? probeElectron() : null;
+  if (electron !== null && !electron.ok) {
+    fail(`--display electron: ${electron.reason}; use --display chromium (system Chromium) or none`);
   }
   if (args.server !== undefined && !/^https?:\/\/[^\s]+$/.test(args.server))
     fail(`--server must be an http(s) URL`);
@@ -121,8 +124,8 @@ async function main(): Promise<void> {
   }
 
   let displayServer: DisplayServer | null = null;
-  let window: ChromiumDisplay | null = null;
-  if (display === 'chromium') {
+  let window: ChromiumDisplay | ElectronDisplay | null = null;
+  if (display === 'chromium' || display === 'electron') {
     displayServer = new DisplayServer({
       agent,
       logger,
@@ -131,9 +134,23 @@ async function main(): Promise<void> {
       camera: profile?.kind === 'camera' ? profile.camera : null,
     });
     const url = await displayServer.start();
-    const available = ChromiumDisplay.available();
-    if (available.ok) {
-      const traveller = url.replace('/#token=', '/traveller#token=');
+    const traveller = url.replace('/#token=', '/traveller#token=');
+    const available = electron?.ok ? ElectronDisplay.screenAvailable() : ChromiumDisplay.available();
+    if (electron?.ok && available.ok) {
+      // The Electron kiosk shell (kiosk/electron): both pages, one or two screens, relaunched on exit.
+      window = new ElectronDisplay(
+        electron.path,
+        {
+          officerUrl: url,
+          travellerUrl: traveller,
+          dataDir: resolve(args.data ?? 'lane-data', 'electron'),
+          hideCursor: process.env['CHECKPOINT_HIDE_CURSOR'] === '1',
+          kiosk: process.env['CHECKPOINT_KIOSK'] !== '0',
+        },
+        logger,
+      );
+      window.start();
+    } else if (available.ok) {
       window = new ChromiumDisplay(
         [url, traveller],
         resolve(args.data ?? 'lane-data', 'chromium'),
