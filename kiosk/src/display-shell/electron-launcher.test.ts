@@ -117,6 +117,18 @@ describe('probeElectron', () => {
   });
 });
 
+describe('ElectronDisplay.screenAvailable', () => {
+  it('needs a graphical display and a user other than root', () => {
+    expect(ElectronDisplay.screenAvailable({ DISPLAY: ':0' }, 1000)).toEqual({ ok: true });
+    expect(ElectronDisplay.screenAvailable({ WAYLAND_DISPLAY: 'wayland-0' }, 1000)).toEqual({ ok: true });
+    expect(ElectronDisplay.screenAvailable({}, 1000)).toMatchObject({ ok: false, reason: /DISPLAY/ });
+    expect(ElectronDisplay.screenAvailable({ DISPLAY: ':0' }, 0)).toMatchObject({
+      ok: false,
+      reason: /root/,
+    });
+  });
+});
+
 describe('shellEnv', () => {
   it('hands the pages to the shell in its environment, never as Node', () => {
     const env = shellEnv(

@@ -127,12 +127,18 @@ export class ElectronDisplay {
     this.#log = logger.child({ module: 'electron-display' });
   }
 
-  /** Is there a screen to show it on? (The binary is checked by {@link probeElectron}.) */
+  /**
+   * Is there a screen to show it on, as a user it can run as? (The binary is checked by
+   * {@link probeElectron}.) Electron's sandbox refuses root, and the shell never disables it.
+   */
   static screenAvailable(
     env: Readonly<Record<string, string | undefined>> = process.env,
+    uid: number | null = process.getuid?.() ?? null,
   ): { ok: true } | { ok: false; reason: string } {
     if (!env['DISPLAY'] && !env['WAYLAND_DISPLAY'])
       return { ok: false, reason: 'no graphical display (DISPLAY is not set)' };
+    if (uid === 0)
+      return { ok: false, reason: 'Electron does not run as root with its sandbox; run the lane as a user' };
     return { ok: true };
   }
 
