@@ -6,6 +6,7 @@ import {
   type ListName,
   type WhitelistEntry,
 } from '@checkpoint-lane/shared';
+import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { runMigrations } from './migrate.js';
 import { uuidV7 } from './uuid-v7.js';
@@ -109,6 +110,8 @@ export class LaneStore {
   /** Opens (or creates) the store at `file` (`:memory:` for tests) and migrates it. */
   static open(file: string): LaneStore {
     const db = new Database(file);
+    // Only the lane's user may read its store (SQLite gives its -wal/-shm files the same mode).
+    if (!db.memory) chmodSync(file, 0o600);
     if (!db.memory) db.pragma('journal_mode = WAL');
     // FULL: a scan is on disk before it is shown as recorded, even across a power cut.
     db.pragma('synchronous = FULL');
