@@ -1,13 +1,21 @@
-// Bundles the lane display (kiosk/display) into kiosk/dist/display: two pages, their scripts
-// and one stylesheet, all served by the lane agent itself (nothing from a CDN).
+// Bundles the lane display (kiosk/display) into kiosk/dist/display: two pages, their scripts,
+// one stylesheet, the camera's decode worker and its zxing-wasm binary, all served by the lane
+// agent itself (nothing from a CDN).
 import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const root = new URL('../kiosk/', import.meta.url).pathname;
 const out = `${root}dist/display`;
 mkdirSync(`${out}/assets`, { recursive: true });
 await build({
-  entryPoints: { officer: `${root}display/src/officer.ts`, traveller: `${root}display/src/traveller.ts` },
+  entryPoints: {
+    officer: `${root}display/src/officer.ts`,
+    traveller: `${root}display/src/traveller.ts`,
+    // The camera's decode worker (a module worker), and below the zxing-wasm binary it loads
+    // from /assets/ (zxing-wasm's own loader would fetch it from a CDN).
+    'camera-worker': `${root}display/src/camera/decode-worker.ts`,
+  },
   outdir: `${out}/assets`,
   bundle: true,
   format: 'esm',
@@ -20,3 +28,7 @@ await build({
 copyFileSync(`${root}display/static/index.html`, `${out}/index.html`);
 copyFileSync(`${root}display/static/traveller.html`, `${out}/traveller.html`);
 copyFileSync(`${root}display/static/display.css`, `${out}/assets/display.css`);
+copyFileSync(
+  createRequire(`${root}package.json`).resolve('zxing-wasm/reader/zxing_reader.wasm'),
+  `${out}/assets/zxing_reader.wasm`,
+);

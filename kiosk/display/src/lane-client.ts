@@ -16,6 +16,8 @@ export interface LaneMessage {
   readonly type: string;
   readonly data?: unknown;
   readonly status?: unknown;
+  /** In the officer hello: the lane's camera profile, or null when it has no camera. */
+  readonly camera?: unknown;
 }
 
 /** The per-boot token: from the URL fragment the agent opened us with, kept for reloads. */
@@ -76,10 +78,10 @@ export class LaneClient {
     return { status: res.status, body: text === '' ? null : (JSON.parse(text) as T) };
   }
 
-  /** Decides a typed (manual) or wedge-scanned code. */
+  /** Decides a typed (manual), wedge-scanned or camera-read code. */
   submit(
     text: string,
-    source: 'manual' | 'wedge',
+    source: 'manual' | 'wedge' | 'camera',
   ): Promise<{ status: number; body: DisplayDecision | null }> {
     return this.#post('/api/scans', { text, source });
   }

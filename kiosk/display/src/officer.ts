@@ -5,6 +5,7 @@ import {
   type ReasonCode,
   type WarningCode,
 } from '@checkpoint-lane/shared';
+import { renderCamera, startOfficerCamera } from './camera/officer-camera.js';
 import { LaneClient, readToken, type DisplayDecision, type LaneMessage } from './lane-client.js';
 import { playDecisionTone } from './sounds.js';
 import { OVERRIDE_REASONS, t } from './ui-text.js';
@@ -103,6 +104,7 @@ function renderStatus(): void {
       ? t('online', language)
       : t('offline', language);
   link.className = !linkUp || !sync?.online ? 'link down' : 'link up';
+  renderCamera(language);
 }
 
 function renderLabels(): void {
@@ -131,6 +133,11 @@ function renderLabels(): void {
 function onMessage(m: LaneMessage): void {
   if (m.type === 'hello') {
     status = m.status ?? {};
+    startOfficerCamera(
+      m.camera,
+      (text) => void client.submit(text, 'camera'),
+      () => language,
+    );
   } else if (m.type === 'decision') {
     current = m.data as DisplayDecision;
     playDecisionTone(current.decision);
