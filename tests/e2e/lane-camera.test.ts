@@ -92,8 +92,14 @@ async function makeQrVideo(name: string, width: number, height: number, ppm: num
   return out;
 }
 
-/** Chromium with a fake camera playing `file`, and the officer screen in it. */
-async function officerWithCamera(file: string): Promise<{ page: Page; decisions: DecisionEvent[] }> {
+/**
+ * Chromium with a fake camera playing `file`, and the officer screen in it; `prepare` runs on
+ * the page before it loads (routes).
+ */
+async function officerWithCamera(
+  file: string,
+  prepare?: (page: Page) => Promise<unknown>,
+): Promise<{ page: Page; decisions: DecisionEvent[] }> {
   browser = await launchChromium([
     '--use-fake-ui-for-media-stream',
     '--use-fake-device-for-media-stream',
@@ -107,6 +113,7 @@ async function officerWithCamera(file: string): Promise<{ page: Page; decisions:
       if (m.type === 'decision' && m.data) decisions.push(m.data);
     });
   });
+  await prepare?.(page);
   await page.goto(url);
   await page.locator('#link.up').waitFor();
   return { page, decisions };
@@ -204,6 +211,27 @@ describe('the lane camera in Chromium', () => {
       expect(d.scanId).not.toBeNull();
       expect(agent.store.findRecord(d.scanId ?? '')).toMatchObject({ type: 'scan', source: 'camera' });
     }
+  });
+
+  it('falls back to @zxing/library when the zxing-wasm binary cannot be loaded', async () => {
+    const id = '079301007788';
+    const file = await makeQrVideo('fallback', 640, 480, 5, [
+      { text: null, seconds: 1 },
+      { text: id, seconds: 2 },
+      { text: null, seconds: 30 },
+    ]);
+    let wasmAsked = 0;
+    const { page, decisions } = await officerWithCamera(file, (p) =>
+      p.route('**/assets/zxing_reader.wasm', (route) => {
+        wasmAsked++;
+        return route.fulfill({ status: 404, body: 'gone' });
+      }),
+    );
+    await expect.poll(async () => (await stats(page)).decoder).toBe('zxing-js');
+    expect(wasmAsked).toBeGreaterThan(0); // it was asked for locally (never from a CDN), and refused
+    await page.locator('#decision.green').waitFor();
+    expect(await page.locator('#subject').textContent()).toBe('••••••••7788');
+    expect(decisions.map((d) => [d.decision, d.source])).toEqual([['green', 'camera']]);
   });
 
   it('shows a missing camera as lost, and keeps retrying', async () => {
