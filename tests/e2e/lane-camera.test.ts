@@ -194,7 +194,7 @@ describe('the lane camera in Chromium', () => {
     ]);
     const { page, decisions } = await officerWithCamera(file);
     await page.locator('#camera.live').waitFor();
-    await expect.poll(async () => (await stats(page)).decoder).toBe('zxing-wasm');
+    await expect.poll(async () => (await stats(page)).decoder, { timeout: 10_000 }).toBe('zxing-wasm');
     await page.locator('#decision.green').waitFor();
     expect(await page.locator('#subject').textContent()).toBe('••••••••4567');
     await screenshot(page, 'officer-camera-green');
@@ -227,11 +227,40 @@ describe('the lane camera in Chromium', () => {
         return route.fulfill({ status: 404, body: 'gone' });
       }),
     );
-    await expect.poll(async () => (await stats(page)).decoder).toBe('zxing-js');
+    await expect.poll(async () => (await stats(page)).decoder, { timeout: 10_000 }).toBe('zxing-js');
     expect(wasmAsked).toBeGreaterThan(0); // it was asked for locally (never from a CDN), and refused
     await page.locator('#decision.green').waitFor();
     expect(await page.locator('#subject').textContent()).toBe('••••••••7788');
     expect(decisions.map((d) => [d.decision, d.source])).toEqual([['green', 'camera']]);
+  });
+
+  it('shows a camera that goes away as lost, and comes back to it', async () => {
+    const file = await makeQrVideo('unplug', 640, 480, 5, [{ text: null, seconds: 5 }]);
+    const { page } = await officerWithCamera(file);
+    await page.locator('#camera.live').waitFor();
+    // Unplugged: the video track ends (Chromium's fake device cannot be removed from a running
+    // browser, so the track is stopped and its 'ended' event, which a real unplug fires, sent).
+    await page.evaluate(() => {
+      const video = document.querySelector<HTMLVideoElement>('#camera-video');
+      const track = (video?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+      if (!track) throw new Error('no camera track');
+      track.stop();
+      track.dispatchEvent(new Event('ended'));
+    });
+    await page.locator('#camera.lost').waitFor();
+    await screenshot(page, 'officer-camera-unplugged');
+    await page.locator('#camera.live').waitFor({ timeout: 10_000 }); // retried after its back-off
+    const back = await stats(page);
+    expect(back.attempts).toBe(2);
+    // Decoding again, in one frame loop: the 30 frames/s the camera presents, not twice that.
+    const t0 = Date.now();
+    await expect
+      .poll(async () => (await stats(page)).frames, { timeout: 10_000 })
+      .toBeGreaterThan(back.frames + 45);
+    const later = await stats(page);
+    const framesPerS = (later.frames - back.frames) / ((Date.now() - t0) / 1000);
+    expect(framesPerS).toBeLessThan(40);
+    expect(later.decodes).toBeGreaterThan(back.decodes);
   });
 
   it('shows a missing camera as lost, and keeps retrying', async () => {

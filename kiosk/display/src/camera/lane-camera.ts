@@ -52,6 +52,7 @@ export class LaneCamera {
   #failures = 0;
   #last: { text: string; at: number } | null = null;
   #stopped = false;
+  #frameCallback: number | null = null;
 
   constructor(options: LaneCameraOptions) {
     this.#o = options;
@@ -107,7 +108,7 @@ export class LaneCamera {
       await this.video.play();
       this.#failures = 0;
       this.#o.onState('live', `${this.video.videoWidth}×${this.video.videoHeight}`);
-      this.video.requestVideoFrameCallback(this.#onFrame);
+      this.#frameCallback = this.video.requestVideoFrameCallback(this.#onFrame);
     } catch (error) {
       const name = error instanceof DOMException ? error.name : 'Error';
       this.#lost(name === 'NotAllowedError' || name === 'SecurityError' ? 'denied' : 'lost', name);
@@ -115,6 +116,9 @@ export class LaneCamera {
   }
 
   #release(): void {
+    // A frame callback left pending would run again with the next stream: two loops.
+    if (this.#frameCallback !== null) this.video.cancelVideoFrameCallback(this.#frameCallback);
+    this.#frameCallback = null;
     for (const track of this.#stream?.getTracks() ?? []) track.stop();
     this.#stream = null;
     this.video.srcObject = null;
@@ -131,7 +135,7 @@ export class LaneCamera {
 
   readonly #onFrame = (_now: DOMHighResTimeStamp, frame: VideoFrameCallbackMetadata): void => {
     if (this.#stream === null) return; // released: the next open registers again
-    this.video.requestVideoFrameCallback(this.#onFrame);
+    this.#frameCallback = this.video.requestVideoFrameCallback(this.#onFrame);
     this.stats.frames++;
     if (this.#busy) return; // one decode in flight; this frame is skipped
     this.#busy = true;
