@@ -1,11 +1,7 @@
 // Shared helpers for the lane agent benchmarks (not tests): realistic 12-digit IDs and scan
 // payloads, list attributes, stats, /proc memory readings and a restartable server process.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PROVINCE_CODES, type HealthEntry, type WhitelistCategory } from '@checkpoint-lane/shared';
 
@@ -174,81 +170,6 @@ export function procMemMiB(pid: number): { rss: number; hwm: number } {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-// ---------------------------------------------------------------------------------------------
-// A sync server process on a fixed loopback port (so it can be stopped and started again).
-
-/** A free loopback port. */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** A `checkpoint-server` child process (built by `npm run build`). */
-export class BenchServer {
-  child: ChildProcess | null = null;
-  readonly url: string;
-
-  constructor(
-    readonly dataDir: string,
-    readonly port: number,
-    readonly adminToken: string,
-  ) {
-    this.url = `http://127.0.0.1:${port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      [SERVER_JS, '--port', String(this.port), '--data', this.dataDir, '--log-level', 'warn'],
-      { env: { ...process.env, CHECKPOINT_ADMIN_TOKEN: this.adminToken }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.child = child;
-    const output: string[] = [];
-    child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
-    const lines = createInterface({ input: child.stdout });
-    await new Promise<void>((resolve, reject) => {
-      lines.on('line', (line) => {
-        if (line.includes('listening on')) resolve();
-        else output.push(line);
-      });
-      child.once('exit', (code) => {
-        reject(new Error(`server exited (${code}):\n${output.join('\n')}`));
-      });
-    });
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill(signal);
-    await exited;
-  }
-
-  async admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.url}/api/v1/admin${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.adminToken}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return (text === '' ? null : JSON.parse(text)) as T;
-  }
-
-  async addCheckpoint(id: string, mode: 'open' | 'closed'): Promise<void> {
-    await this.admin('POST', '/checkpoints', { id, name: `Chốt ${id}`, mode });
-  }
-
-  async enrollmentCode(checkpointId: string): Promise<string> {
-    return (await this.admin<{ code: string }>('POST', '/enrollments', { checkpointId })).code;
-  }
-}
+// A sync server process on a fixed loopback port (so it can be stopped and started again):
+// the same one the integration tests use.
+export { freePort, ServerUnderTest as BenchServer } from '../tests/integration/lane-helpers.js';
