@@ -336,7 +336,7 @@ const realAppend = store.appendRecord.bind(store);
 store.appendRecord = (record, at) => ({ ...record, seq: ++fakeSeq, id: `fake-${fakeSeq}`, at });
 const c = pass(openLoop(store), scans(SCANS, 3));
 store.appendRecord = realAppend;
-print('C. without recording (appendRecord stubbed; cold lookups), new subjects', c);
+print('C. without recording (appendRecord replaced in memory; cold lookups), new subjects', c);
 const slowC = await attribute(c, 0.5);
 console.log(`  scans over 0.5 ms: ${JSON.stringify(slowC)}`);
 
