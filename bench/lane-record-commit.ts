@@ -8,20 +8,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { uuidV7 } from '../kiosk/src/store/uuid-v7.js';
-import { machine, row, summarize } from './lane-support.js';
+import { machine, row, SAMPLE_SCAN_RECORD, summarize } from './lane-support.js';
 
 const COMMITS = Number(process.env['COMMITS'] ?? 3000);
-const RECORD = JSON.stringify({
-  type: 'scan',
-  source: 'serial',
-  format: 'chip_id_card',
-  subjectKey: '0123456789abcdef',
-  subjectSealed: null,
-  decision: 'green',
-  reasons: ['whitelisted'],
-  warnings: [],
-  alert: false,
-});
+const RECORD = JSON.stringify(SAMPLE_SCAN_RECORD);
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-lane-bench-commit-'));
 console.log(

@@ -24,6 +24,7 @@ import {
   personalId,
   population,
   row,
+  SAMPLE_SCAN_RECORD,
   summarize,
   whitelistAttrs,
   type Summary,
@@ -345,17 +346,7 @@ const appendTimes: number[] = [];
 for (let i = 0; i < 2000; i++) {
   const t0 = performance.now();
   store.appendRecord(
-    {
-      type: 'scan',
-      source: 'serial',
-      format: 'chip_id_card',
-      subjectKey: '0123456789abcdef',
-      subjectSealed: null,
-      decision: 'green',
-      reasons: ['whitelisted'],
-      warnings: [],
-      alert: false,
-    },
+    { ...SAMPLE_SCAN_RECORD, reasons: [...SAMPLE_SCAN_RECORD.reasons], warnings: [] },
     Date.now(),
   );
   appendTimes.push(performance.now() - t0);

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { NewLaneRecord } from '../kiosk/src/store/lane-store.js';
 import { PROVINCE_CODES, type HealthEntry, type WhitelistCategory } from '@checkpoint-lane/shared';
 
 export const SERVER_JS = fileURLToPath(
@@ -173,3 +174,16 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 // A sync server process on a fixed loopback port (so it can be stopped and started again):
 // the same one the integration tests use.
 export { freePort, ServerUnderTest as BenchServer } from '../tests/integration/lane-helpers.js';
+
+/** A typical recorded scan (what the outbox stores per scan), for the commit benches. */
+export const SAMPLE_SCAN_RECORD = {
+  type: 'scan',
+  source: 'serial',
+  format: 'chip_id_card',
+  subjectKey: '0123456789abcdef',
+  subjectSealed: null,
+  decision: 'green',
+  reasons: ['whitelisted'],
+  warnings: [],
+  alert: false,
+} as const satisfies NewLaneRecord;

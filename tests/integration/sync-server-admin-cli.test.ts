@@ -1,32 +1,16 @@
 import { execFile } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { buildServer, hashToken, openDatabase, runAdmin } from '@checkpoint-lane/sync-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdmin } from '@checkpoint-lane/sync-server';
+import { describe, expect, it } from 'vitest';
+import { useLoopbackServer } from './sync-server-helpers.js';
 
 const ADMIN = 'cli-admin-token-0123456789abcdef';
-const dir = mkdtempSync(join(tmpdir(), 'cl-admin-cli-'));
-const db = openDatabase(join(dir, 'server.db'));
-const app = await buildServer({
-  db,
-  adminTokenHash: hashToken(ADMIN),
-  listKey: Buffer.alloc(32, 2),
-  logger: false,
-});
-let base = '';
-
-beforeAll(async () => {
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
-});
-afterAll(async () => {
-  await app.close();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const server = await useLoopbackServer('cl-admin-cli-', ADMIN, { listKey: Buffer.alloc(32, 2) });
+const dir = server.dir;
 
 async function admin(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -34,7 +18,7 @@ async function admin(...args: string[]): Promise<{ code: number; out: string; er
   const code = await runAdmin(args, {
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s), isTTY: false },
-    env: { CHECKPOINT_SERVER: base, CHECKPOINT_ADMIN_TOKEN: ADMIN },
+    env: { CHECKPOINT_SERVER: server.url, CHECKPOINT_ADMIN_TOKEN: ADMIN },
   });
   return { code, out, err };
 }
@@ -61,7 +45,7 @@ describe('checkpoint-admin', () => {
     const enroll = await admin('--json', 'enroll', 'HCM-01');
     expect(enroll.code).toBe(0);
     const { code } = JSON.parse(enroll.out) as { code: string };
-    const res = await fetch(`${base}/api/v1/kiosk/enroll`, {
+    const res = await fetch(`${server.url}/api/v1/kiosk/enroll`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code, name: 'Lane 1' }),
@@ -135,13 +119,18 @@ describe('checkpoint-admin', () => {
     expect((closed as { stderr: string }).stderr).toMatch(
       /cannot reach the server at http:\/\/127.0.0.1:1 \(ECONNREFUSED\)/,
     );
-    const noToken = await run(process.execPath, [bin, '--server', base, 'kiosks'], {
+    const noToken = await run(process.execPath, [bin, '--server', server.url, 'kiosks'], {
       env: { ...process.env, CHECKPOINT_ADMIN_TOKEN: '' },
     }).catch((e: unknown) => e as { code: number; stderr: string });
     expect(noToken).toMatchObject({ code: 2 });
-    const wrong = await run(process.execPath, [bin, '--server', base, '--token', 'wrong', 'kiosks']).catch(
-      (e: unknown) => e as { code: number; stderr: string },
-    );
+    const wrong = await run(process.execPath, [
+      bin,
+      '--server',
+      server.url,
+      '--token',
+      'wrong',
+      'kiosks',
+    ]).catch((e: unknown) => e as { code: number; stderr: string });
     expect(wrong).toMatchObject({ code: 1 });
     expect((wrong as { stderr: string }).stderr).toMatch(/answered 401/);
   });

@@ -1,41 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildServer, hashToken, openDatabase } from '@checkpoint-lane/sync-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, SseClient } from './sync-server-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { call, SseClient, useLoopbackServer } from './sync-server-helpers.js';
 
 // The server is built from source (vitest alias) and listens for real on 127.0.0.1.
 
 const ADMIN = 'events-admin-token-0123456789abcdef';
-const dir = mkdtempSync(join(tmpdir(), 'cl-events-'));
-const db = openDatabase(join(dir, 'server.db'));
-const app = await buildServer({
-  db,
-  adminTokenHash: hashToken(ADMIN),
-  listKey: Buffer.alloc(32, 1),
-  snapshotDir: join(dir, 'snapshots'),
-  logger: false,
-  sseKeepAliveMs: 50,
-});
-let base = '';
-
-beforeAll(async () => {
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
-});
-afterAll(async () => {
-  await app.close();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const server = await useLoopbackServer('cl-events-', ADMIN, { sseKeepAliveMs: 50 });
 
 async function enroll(checkpointId: string, name: string): Promise<{ token: string; kioskId: string }> {
-  const { body } = await call<{ code: string }>(`${base}/api/v1/admin/enrollments`, {
+  const { body } = await call<{ code: string }>(`${server.url}/api/v1/admin/enrollments`, {
     token: ADMIN,
     body: { checkpointId },
   });
   return (
-    await call<{ token: string; kioskId: string }>(`${base}/api/v1/kiosk/enroll`, {
+    await call<{ token: string; kioskId: string }>(`${server.url}/api/v1/kiosk/enroll`, {
       body: { code: body.code, name },
     })
   ).body;
@@ -43,21 +20,21 @@ async function enroll(checkpointId: string, name: string): Promise<{ token: stri
 
 describe('server-sent events on a real listener', () => {
   it('pushes list versions and urgent blocking changes to lanes, alerts and fleet changes to admins', async () => {
-    await call(`${base}/api/v1/admin/checkpoints`, {
+    await call(`${server.url}/api/v1/admin/checkpoints`, {
       token: ADMIN,
       body: { id: 'A', name: 'A', mode: 'open' },
     });
-    await call(`${base}/api/v1/admin/checkpoints`, {
+    await call(`${server.url}/api/v1/admin/checkpoints`, {
       token: ADMIN,
       body: { id: 'B', name: 'B', mode: 'open', blockingStatuses: ['F0'] },
     });
     const a = await enroll('A', 'lane A');
     const b = await enroll('B', 'lane B');
 
-    const admin = await SseClient.open(`${base}/api/v1/admin/events`, ADMIN);
+    const admin = await SseClient.open(`${server.url}/api/v1/admin/events`, ADMIN);
     await admin.next('hello');
-    const laneA = await SseClient.open(`${base}/api/v1/kiosk/events`, a.token);
-    const laneB = await SseClient.open(`${base}/api/v1/kiosk/events`, b.token);
+    const laneA = await SseClient.open(`${server.url}/api/v1/kiosk/events`, a.token);
+    const laneB = await SseClient.open(`${server.url}/api/v1/kiosk/events`, b.token);
     expect((await laneA.next('hello')).data).toMatchObject({ kioskId: a.kioskId, checkpointId: 'A' });
     expect((await laneA.next('list-version')).data).toEqual({ list: 'health', version: 0 });
     expect((await laneA.next('list-version')).data).toEqual({ list: 'whitelist', version: 0 });
@@ -73,7 +50,7 @@ describe('server-sent events on a real listener', () => {
 
     // An F1 blocks at A (F0, F1) but not at B (F0 only): only lane A gets it inline.
     const put = await call<{ key: string; version: number }>(
-      `${base}/api/v1/admin/lists/health/entries/001099012345`,
+      `${server.url}/api/v1/admin/lists/health/entries/001099012345`,
       {
         method: 'PUT',
         token: ADMIN,
@@ -92,7 +69,7 @@ describe('server-sent events on a real listener', () => {
     expect((await laneB.next('list-version')).data).toEqual({ list: 'health', version: 1 });
 
     // A checkpoint change reaches that checkpoint's lanes only.
-    await call(`${base}/api/v1/admin/checkpoints`, {
+    await call(`${server.url}/api/v1/admin/checkpoints`, {
       token: ADMIN,
       body: { id: 'B', name: 'B', mode: 'closed', blockingStatuses: ['F0'] },
     });
@@ -102,7 +79,7 @@ describe('server-sent events on a real listener', () => {
     expect(laneB.ended).toBe(false);
 
     // An alert scan reaches the admin stream.
-    const upload = await call<{ ackedThrough: number }>(`${base}/api/v1/kiosk/scans`, {
+    const upload = await call<{ ackedThrough: number }>(`${server.url}/api/v1/kiosk/scans`, {
       token: a.token,
       body: {
         records: [
@@ -131,11 +108,11 @@ describe('server-sent events on a real listener', () => {
     });
 
     // Revoking a lane ends its stream at once.
-    await call(`${base}/api/v1/admin/kiosks/${b.kioskId}/revoke`, { token: ADMIN, body: {} });
+    await call(`${server.url}/api/v1/admin/kiosks/${b.kioskId}/revoke`, { token: ADMIN, body: {} });
     expect((await laneB.next('revoked')).data).toEqual({ kioskId: b.kioskId });
     await laneB.closed;
     expect((await admin.next('kiosk-status')).data).toMatchObject({ kioskId: b.kioskId, online: false });
-    const refused = await fetch(`${base}/api/v1/kiosk/events`, {
+    const refused = await fetch(`${server.url}/api/v1/kiosk/events`, {
       headers: { authorization: `Bearer ${b.token}` },
     });
     expect(refused.status).toBe(401);

@@ -1,6 +1,11 @@
 // Helpers for the sync-server integration tests: a real server process or a real listener.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildServer, hashToken, openDatabase, type ServerOptions } from '@checkpoint-lane/sync-server';
+import { afterAll, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
@@ -8,6 +13,44 @@ import { createInterface } from 'node:readline';
 export const SERVER_JS = fileURLToPath(
   new URL('../../sync-server/dist/cli/checkpoint-server.js', import.meta.url),
 );
+
+/** A server built from source, listening on 127.0.0.1 for one test file. */
+export interface LoopbackServer {
+  readonly dir: string;
+  /** Its base URL (set once the file's `beforeAll` has run). */
+  readonly url: string;
+}
+
+/**
+ * Builds the server on a fresh SQLite file and listens on 127.0.0.1 for the tests of one file
+ * (registers its own `beforeAll`/`afterAll`); the directory is removed afterwards.
+ */
+export async function useLoopbackServer(
+  prefix: string,
+  adminToken: string,
+  options: Partial<ServerOptions> = {},
+): Promise<LoopbackServer> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const db = openDatabase(join(dir, 'server.db'));
+  const app = await buildServer({
+    db,
+    adminTokenHash: hashToken(adminToken),
+    listKey: Buffer.alloc(32, 1),
+    snapshotDir: join(dir, 'snapshots'),
+    logger: false,
+    ...options,
+  });
+  const server = { dir, url: '' };
+  beforeAll(async () => {
+    server.url = await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await app.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return server;
+}
 
 /** A server process and its base URL. */
 export interface ServerProcess {
