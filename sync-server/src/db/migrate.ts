@@ -5,12 +5,13 @@ import {
 } from '@checkpoint-lane/shared';
 import type Database from 'better-sqlite3';
 import { migration001 } from './migrations/001-initial.js';
+import { migration002 } from './migrations/002-admin-console.js';
 
 /** One forward-only schema step of the server's database. */
 export type Migration = SchemaMigration<Database.Database>;
 
 /** Every migration, in order. Append only: never edit or renumber a shipped migration. */
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
 
 export { schemaVersion };
 
