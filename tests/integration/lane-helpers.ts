@@ -30,6 +30,8 @@ export class ServerUnderTest {
     readonly dataDir: string,
     readonly port: number,
     readonly adminToken: string,
+    /** More `checkpoint-server` flags (e.g. `--offline-after 2`). */
+    readonly extraArgs: readonly string[] = [],
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -37,7 +39,16 @@ export class ServerUnderTest {
   async start(): Promise<void> {
     const child = spawn(
       process.execPath,
-      [SERVER_JS, '--port', String(this.port), '--data', this.dataDir, '--log-level', 'warn'],
+      [
+        SERVER_JS,
+        '--port',
+        String(this.port),
+        '--data',
+        this.dataDir,
+        '--log-level',
+        'warn',
+        ...this.extraArgs,
+      ],
       {
         env: { ...process.env, CHECKPOINT_ADMIN_TOKEN: this.adminToken },
         stdio: ['ignore', 'pipe', 'pipe'],

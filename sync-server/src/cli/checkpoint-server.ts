@@ -10,11 +10,12 @@ import { generateListKey } from '../lists/subject-key.js';
 import { createLogger } from '../logger.js';
 
 const HELP = `Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR] [--log-level info]
-                         [--enroll-rate-limit 10]
+                         [--enroll-rate-limit 10] [--offline-after 180]
 
 The checkpoint-lane sync server on embedded SQLite (DIR/server.db).
 The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
-printed once, and only its hash is stored.`;
+printed once, and only its hash is stored. The admin console is at /admin/.
+--offline-after SEC: a lane with no event stream and no heartbeat for this long shows offline.`;
 
 function fail(message: string): never {
   console.error(`checkpoint-server: ${message}`);
@@ -30,6 +31,7 @@ const { values } = (() => {
         data: { type: 'string', default: '.data/sync-server' },
         'log-level': { type: 'string', default: 'info' },
         'enroll-rate-limit': { type: 'string', default: '10' },
+        'offline-after': { type: 'string', default: '180' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -50,6 +52,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535)
 const enrollRateLimit = Number(values['enroll-rate-limit']);
 if (!Number.isInteger(enrollRateLimit) || enrollRateLimit < 1)
   fail('--enroll-rate-limit must be a positive integer');
+
+const offlineAfterSec = Number(values['offline-after']);
+if (!Number.isInteger(offlineAfterSec) || offlineAfterSec < 1 || offlineAfterSec > 86_400)
+  fail('--offline-after must be 1..86400 seconds');
 
 const dataDir = resolve(values.data);
 mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -85,6 +91,7 @@ const app = await buildServer({
   snapshotDir: join(dataDir, 'snapshots'),
   logger,
   enrollRateLimit,
+  kioskOfflineAfterMs: offlineAfterSec * 1000,
 });
 
 let closing = false;
@@ -110,7 +117,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
   const address = await app.listen({ port, host: values.host });
-  console.log(`checkpoint-server listening on ${address}`);
+  console.log(`checkpoint-server listening on ${address} (admin console: ${address}/admin/)`);
 } catch (err) {
   db.close();
   fail(`cannot listen on ${values.host}:${port}: ${(err as Error).message}`);
