@@ -1,0 +1,252 @@
+import type { Db } from '../open-database.js';
+
+/** What an account may do: `admin` changes things, `viewer` only looks. */
+export type AccountRole = 'admin' | 'viewer';
+
+/** An admin console account as routes see it (never with its password hash). */
+export interface AccountRecord {
+  readonly id: number;
+  readonly username: string;
+  readonly displayName: string;
+  readonly role: AccountRole;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly disabledAt: number | null;
+  readonly failedLogins: number;
+  readonly lockedUntil: number | null;
+  readonly lastLoginAt: number | null;
+}
+
+/** A stored session joined with its account. */
+export interface SessionRecord {
+  readonly tokenHash: string;
+  readonly csrfToken: string;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly expiresAt: number;
+  readonly account: AccountRecord;
+}
+
+/** The fields of an account that an update may change. */
+export interface AccountChanges {
+  readonly displayName?: string;
+  readonly role?: AccountRole;
+  readonly passwordHash?: string;
+  readonly disabled?: boolean;
+}
+
+interface AccountRow {
+  id: number;
+  username: string;
+  display_name: string;
+  role: AccountRole;
+  created_at: number;
+  updated_at: number;
+  disabled_at: number | null;
+  failed_logins: number;
+  locked_until: number | null;
+  last_login_at: number | null;
+}
+
+interface SessionRow extends AccountRow {
+  token_hash: string;
+  csrf_token: string;
+  s_created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+const ACCOUNT_COLUMNS = `a.id, a.username, a.display_name, a.role, a.created_at, a.updated_at, a.disabled_at,
+  a.failed_logins, a.locked_until, a.last_login_at`;
+
+const toAccount = (r: AccountRow): AccountRecord => ({
+  id: r.id,
+  username: r.username,
+  displayName: r.display_name,
+  role: r.role,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  disabledAt: r.disabled_at,
+  failedLogins: r.failed_logins,
+  lockedUntil: r.locked_until,
+  lastLoginAt: r.last_login_at,
+});
+
+/** Admin accounts and their sessions (passwords as scrypt hashes, session tokens as SHA-256). */
+export class AccountsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Adds an account; null if the username (case-insensitive) is taken. */
+  create(
+    a: { username: string; displayName: string; role: AccountRole; passwordHash: string },
+    now: number,
+  ): AccountRecord | null {
+    const res = this.db
+      .prepare(
+        `INSERT INTO admin_accounts (username, display_name, role, password_hash, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING`,
+      )
+      .run(a.username.toLowerCase(), a.displayName, a.role, a.passwordHash, now, now);
+    return res.changes === 0 ? null : this.getById(Number(res.lastInsertRowid));
+  }
+
+  /** One account by username (case-insensitive). */
+  get(username: string): AccountRecord | null {
+    const row = this.db
+      .prepare(`SELECT ${ACCOUNT_COLUMNS} FROM admin_accounts a WHERE a.username = ?`)
+      .get(username) as AccountRow | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  /** One account by id. */
+  getById(id: number): AccountRecord | null {
+    const row = this.db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM admin_accounts a WHERE a.id = ?`).get(id) as
+      AccountRow | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  /** The stored password hash of an account (for verification only). */
+  passwordHash(id: number): string | null {
+    const row = this.db.prepare('SELECT password_hash FROM admin_accounts WHERE id = ?').get(id) as
+      { password_hash: string } | undefined;
+    return row?.password_hash ?? null;
+  }
+
+  /** All accounts, by username. */
+  list(): AccountRecord[] {
+    const rows = this.db
+      .prepare(`SELECT ${ACCOUNT_COLUMNS} FROM admin_accounts a ORDER BY a.username`)
+      .all() as AccountRow[];
+    return rows.map(toAccount);
+  }
+
+  /** How many enabled accounts have the admin role. */
+  countActiveAdmins(): number {
+    const row = this.db
+      .prepare("SELECT count(*) AS n FROM admin_accounts WHERE role = 'admin' AND disabled_at IS NULL")
+      .get() as { n: number };
+    return row.n;
+  }
+
+  /** Applies changes; re-enabling also clears a lockout. Returns the updated account. */
+  update(id: number, c: AccountChanges, now: number): AccountRecord | null {
+    this.db
+      .prepare(
+        `UPDATE admin_accounts SET
+           display_name  = coalesce(@displayName, display_name),
+           role          = coalesce(@role, role),
+           password_hash = coalesce(@passwordHash, password_hash),
+           disabled_at   = CASE @disabled WHEN 1 THEN coalesce(disabled_at, @now) WHEN 0 THEN NULL ELSE disabled_at END,
+           failed_logins = CASE WHEN @disabled = 0 OR @passwordHash IS NOT NULL THEN 0 ELSE failed_logins END,
+           locked_until  = CASE WHEN @disabled = 0 OR @passwordHash IS NOT NULL THEN NULL ELSE locked_until END,
+           updated_at    = @now
+         WHERE id = @id`,
+      )
+      .run({
+        id,
+        now,
+        displayName: c.displayName ?? null,
+        role: c.role ?? null,
+        passwordHash: c.passwordHash ?? null,
+        disabled: c.disabled === undefined ? null : c.disabled ? 1 : 0,
+      });
+    return this.getById(id);
+  }
+
+  /**
+   * Counts one wrong password; the `maxFailures`-th in a row locks the account until
+   * `now + lockMs` and starts the count again. Returns the lock's end if this failure locked it.
+   */
+  recordFailure(id: number, now: number, maxFailures: number, lockMs: number): number | null {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare(
+          'UPDATE admin_accounts SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins',
+        )
+        .get(id) as { failed_logins: number } | undefined;
+      if (!row || row.failed_logins < maxFailures) return null;
+      const until = now + lockMs;
+      this.db
+        .prepare('UPDATE admin_accounts SET failed_logins = 0, locked_until = ? WHERE id = ?')
+        .run(until, id);
+      return until;
+    })();
+  }
+
+  /** A good sign-in: failures and an expired lock cleared, the time noted. */
+  recordSuccess(id: number, now: number): void {
+    this.db
+      .prepare(
+        'UPDATE admin_accounts SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?',
+      )
+      .run(now, id);
+  }
+
+  /** Stores a new session (the token's SHA-256 only). */
+  createSession(s: {
+    tokenHash: string;
+    accountId: number;
+    csrfToken: string;
+    now: number;
+    expiresAt: number;
+  }): void {
+    this.db
+      .prepare(
+        `INSERT INTO admin_sessions (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(s.tokenHash, s.accountId, s.csrfToken, s.now, s.now, s.expiresAt);
+  }
+
+  /** A session with its account, expired or not (the caller decides). */
+  findSession(tokenHash: string): SessionRecord | null {
+    const row = this.db
+      .prepare(
+        `SELECT s.token_hash, s.csrf_token, s.created_at AS s_created_at, s.last_seen_at, s.expires_at,
+                ${ACCOUNT_COLUMNS}
+         FROM admin_sessions s JOIN admin_accounts a ON a.id = s.account_id WHERE s.token_hash = ?`,
+      )
+      .get(tokenHash) as SessionRow | undefined;
+    if (!row) return null;
+    return {
+      tokenHash: row.token_hash,
+      csrfToken: row.csrf_token,
+      createdAt: row.s_created_at,
+      lastSeenAt: row.last_seen_at,
+      expiresAt: row.expires_at,
+      account: toAccount(row),
+    };
+  }
+
+  /** Notes activity on a session and moves its expiry. */
+  touchSession(tokenHash: string, now: number, expiresAt: number): void {
+    this.db
+      .prepare('UPDATE admin_sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?')
+      .run(now, expiresAt, tokenHash);
+  }
+
+  /** Ends one session. */
+  deleteSession(tokenHash: string): void {
+    this.db.prepare('DELETE FROM admin_sessions WHERE token_hash = ?').run(tokenHash);
+  }
+
+  /** Ends all sessions of an account but one (if given); returns how many ended. */
+  deleteSessionsOf(accountId: number, exceptTokenHash: string | null = null): number {
+    return this.db
+      .prepare('DELETE FROM admin_sessions WHERE account_id = ? AND (? IS NULL OR token_hash <> ?)')
+      .run(accountId, exceptTokenHash, exceptTokenHash).changes;
+  }
+
+  /** Drops sessions past their expiry; returns how many. */
+  deleteExpiredSessions(now: number): number {
+    return this.db.prepare('DELETE FROM admin_sessions WHERE expires_at <= ?').run(now).changes;
+  }
+
+  /** How many live sessions an account has (for tests and the accounts list). */
+  countSessions(accountId: number, now: number): number {
+    const row = this.db
+      .prepare('SELECT count(*) AS n FROM admin_sessions WHERE account_id = ? AND expires_at > ?')
+      .get(accountId, now) as { n: number };
+    return row.n;
+  }
+}
