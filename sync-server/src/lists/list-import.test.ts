@@ -31,6 +31,7 @@ describe('importListCsv', () => {
         repo,
         now: 1,
         maxBytes: 1e6,
+        actor: 'test',
       });
       expect(r.accepted).toBe(1);
       const name = db.prepare('SELECT name, note FROM health_entries').get();
@@ -50,6 +51,7 @@ describe('importListCsv', () => {
       repo,
       now: 1,
       maxBytes: 1e6,
+      actor: 'test',
       partial: true,
     });
     expect(r.accepted).toBe(1);
@@ -70,6 +72,7 @@ describe('importListCsv', () => {
       repo,
       now: 1,
       maxBytes: 1e6,
+      actor: 'test',
       maxReported: 10,
     });
     expect(r.rejected).toHaveLength(10);
@@ -90,6 +93,7 @@ describe('importListCsv', () => {
       repo,
       now: 1,
       maxBytes: 1e6,
+      actor: 'test',
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpError);
     expect(err).toMatchObject({ statusCode: 400, code: 'csv_not_utf8' });

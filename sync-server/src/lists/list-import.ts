@@ -1,4 +1,5 @@
 import type { ListName } from '@checkpoint-lane/shared';
+import { createHash } from 'node:crypto';
 import { CsvReader, type CsvRecord } from '../csv/csv-reader.js';
 import type { ListStaging } from '../db/repositories/list-staging.js';
 import type { ListsRepository } from '../db/repositories/lists-repository.js';
@@ -25,8 +26,14 @@ export interface ImportReport {
   readonly rejected: RejectedRow[];
   /** Every rejection, including those beyond the report's cap. */
   readonly rejectedTotal: number;
-  /** False when rejections stopped an all-or-nothing import: nothing was written. */
+  /** False when rejections stopped an all-or-nothing import, or on a dry run: nothing was written. */
   readonly applied: boolean;
+  /** True for a dry run (`accepted` then counts the valid rows, which a `partial` import would keep). */
+  readonly dryRun: boolean;
+  /** SHA-256 (hex) of the body's bytes. */
+  readonly sha256: string;
+  /** Data rows read (not counting the header). */
+  readonly rows: number;
 }
 
 /** Options of one import. */
@@ -42,18 +49,26 @@ export interface ImportOptions {
   readonly replace?: boolean;
   readonly maxBytes: number;
   readonly maxReported?: number;
+  /** Who imports (recorded in the list's version history). */
+  readonly actor: string;
+  /** Validate everything exactly as an import would, and write nothing. */
+  readonly dryRun?: boolean;
+  /** Refuse to write (409 `file_changed`) unless the body's SHA-256 (hex) is this one. */
+  readonly expectSha256?: string;
 }
+
+/** An import's report and, for small writes, the rows written (for the urgent lane push). */
+export type ImportResult = ImportReport & { readonly written: readonly ListRow[] };
 
 /**
  * Imports a list CSV as it streams in: UTF-8 checked, RFC 4180 parsed, header checked against
  * the contract, every row validated and staged in a TEMP table (bounded memory; rows with the
  * same subject are all rejected, naming each other's lines), then written as ONE version in
- * ONE transaction. By default any rejection
- * writes nothing; with `partial` the good rows are kept.
+ * ONE transaction, with its history row. By default any rejection writes nothing; with
+ * `partial` the good rows are kept. A dry run stops before writing; `expectSha256` refuses a
+ * body other than the one previewed.
  */
-export async function importListCsv(
-  opts: ImportOptions,
-): Promise<ImportReport & { rows: readonly ListRow[] }> {
+export async function importListCsv(opts: ImportOptions): Promise<ImportResult> {
   const staging = opts.repo.stage(opts.list);
   try {
     return await stageAndCommit(opts, staging);
@@ -67,10 +82,9 @@ const STAGE_BATCH = 5000;
 /** Writes of up to this many rows are pushed inline to lanes (urgent health changes). */
 const URGENT_SAMPLE = 100;
 
-async function stageAndCommit(
-  opts: ImportOptions,
-  staging: ListStaging,
-): Promise<ImportReport & { rows: readonly ListRow[] }> {
+async function stageAndCommit(opts: ImportOptions, staging: ListStaging): Promise<ImportResult> {
+  const hash = createHash('sha256');
+  let dataRows = 0;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const reader = new CsvReader();
   const readRecord: (fields: readonly string[]) => RowResult<ListRow> =
@@ -94,6 +108,7 @@ async function stageAndCommit(
         }
         continue;
       }
+      dataRows++;
       const result: RowResult<ListRow> =
         rec.error !== undefined ? { ok: false, reason: rec.error } : readRecord(rec.fields);
       if (!result.ok) {
@@ -112,11 +127,13 @@ async function stageAndCommit(
     if (typeof chunk === 'string') {
       bytes += Buffer.byteLength(chunk);
       if (bytes > opts.maxBytes) throw tooLarge(opts.maxBytes);
+      hash.update(chunk, 'utf8');
       take(reader.push(chunk));
       continue;
     }
     bytes += chunk.byteLength;
     if (bytes > opts.maxBytes) throw tooLarge(opts.maxBytes);
+    hash.update(chunk);
     let text: string;
     try {
       text = decoder.decode(chunk, { stream: true });
@@ -151,14 +168,38 @@ async function stageAndCommit(
   }
   rejected.sort((a, b) => a.line - b.line);
   const cap = opts.maxReported ?? 10_000;
-  const report = { rejected: rejected.slice(0, cap), rejectedTotal: rejected.length };
+  const sha256 = hash.digest('hex');
+  const report = {
+    rejected: rejected.slice(0, cap),
+    rejectedTotal: rejected.length,
+    sha256,
+    rows: dataRows,
+    dryRun: opts.dryRun === true,
+  };
+  if (opts.dryRun === true) {
+    const version = opts.repo.state(opts.list).version;
+    return { ...report, version, accepted: staging.accepted(), applied: false, written: [] };
+  }
+  if (opts.expectSha256 !== undefined && opts.expectSha256.toLowerCase() !== sha256) {
+    throw new HttpError(
+      409,
+      'file_changed',
+      `the file is not the one previewed (its SHA-256 is ${sha256}); preview it again, nothing was imported`,
+    );
+  }
   if (rejected.length > 0 && opts.partial !== true) {
-    return { ...report, version: opts.repo.state(opts.list).version, accepted: 0, applied: false, rows: [] };
+    return {
+      ...report,
+      version: opts.repo.state(opts.list).version,
+      accepted: 0,
+      applied: false,
+      written: [],
+    };
   }
   const accepted = staging.accepted();
-  const rows = accepted <= URGENT_SAMPLE ? staging.sample(URGENT_SAMPLE) : [];
-  const version = staging.commit({ now: opts.now, replace: opts.replace === true });
-  return { ...report, version, accepted, applied: true, rows };
+  const written = accepted <= URGENT_SAMPLE ? staging.sample(URGENT_SAMPLE) : [];
+  const version = staging.commit({ now: opts.now, replace: opts.replace === true, actor: opts.actor });
+  return { ...report, version, accepted, applied: true, written };
 }
 
 function tooLarge(max: number): HttpError {

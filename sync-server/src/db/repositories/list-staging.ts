@@ -119,11 +119,12 @@ export class ListStaging {
   }
 
   /**
-   * Writes the accepted rows as one new list version (entries, counter and change log in one
-   * transaction, inserted in key order). With `replace`, entries not staged are deleted.
-   * Returns the new version (unchanged when there was nothing to write).
+   * Writes the accepted rows as one new list version (entries, counter, change log and the
+   * version's history row naming `actor`, in one transaction, inserted in key order). With
+   * `replace`, entries not staged are deleted. Returns the new version (unchanged when there
+   * was nothing to write).
    */
-  commit(opts: { now: number; replace: boolean }): number {
+  commit(opts: { now: number; replace: boolean; actor: string }): number {
     const list = this.list;
     const tbl = table(list);
     const cols =
@@ -167,7 +168,15 @@ export class ListStaging {
       }
       if (deleted > 0) this.db.prepare(`DELETE FROM ${tbl} WHERE version < ?`).run(version);
       this.db.prepare('UPDATE list_state SET version = ? WHERE list = ?').run(version, list);
-      new ListsRepository(this.db).pruneChangeLog(list);
+      const repo = new ListsRepository(this.db);
+      repo.recordVersion(list, {
+        version,
+        at: opts.now,
+        actor: opts.actor,
+        action: 'list.import',
+        changes: accepted + deleted,
+      });
+      repo.pruneChangeLog(list);
       return version;
     })();
   }

@@ -36,6 +36,15 @@ export type StoredEntry =
   | ({ list: 'health'; version: number; updatedAt: number } & HealthRow)
   | ({ list: 'whitelist'; version: number; updatedAt: number } & WhitelistRow);
 
+/** One written list version: who, when, what kind of write, how many entries it changed. */
+export interface ListVersionRecord {
+  readonly version: number;
+  readonly at: number;
+  readonly actor: string;
+  readonly action: string;
+  readonly changes: number;
+}
+
 /** An import this large truncates the change log: lanes behind it take a snapshot instead. */
 export const CHANGE_LOG_MAX_ROWS_PER_WRITE = 20_000;
 /** Change-log rows kept per list; older versions answer 410. */
@@ -278,6 +287,25 @@ export class ListsRepository {
       }
       return { kind: 'ok', fromVersion: since, toVersion: st.version, changes };
     })();
+  }
+
+  /** Records who wrote a list version (call in the transaction that wrote it). */
+  recordVersion(list: ListName, v: ListVersionRecord): void {
+    this.db
+      .prepare(
+        'INSERT INTO list_versions (list, version, at, actor, action, changes) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(list, v.version, v.at, v.actor, v.action, v.changes);
+  }
+
+  /** A list's version history, newest first; `before` pages by version. */
+  history(list: ListName, opts: { limit: number; before?: number }): ListVersionRecord[] {
+    return this.db
+      .prepare(
+        `SELECT version, at, actor, action, changes FROM list_versions
+         WHERE list = @list AND (@before IS NULL OR version < @before) ORDER BY version DESC LIMIT @limit`,
+      )
+      .all({ list, before: opts.before ?? null, limit: opts.limit }) as ListVersionRecord[];
   }
 
   /** Stages a bulk import in a TEMP table (see `ListStaging`). */

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildTestApp, importCsv, type TestApp } from '../../testing/build-test-app.js';
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 let t: TestApp;
 afterEach(async () => {
@@ -15,6 +18,23 @@ interface Report {
   rejected: { line: number; reason: string }[];
   rejectedTotal: number;
   applied: boolean;
+  dryRun: boolean;
+  sha256: string;
+  rows: number;
+}
+
+interface History {
+  versions: { version: number; at: number; actor: string; action: string; changes: number }[];
+}
+
+async function history(list: string, query = ''): Promise<History['versions']> {
+  const res = await t.app.inject({
+    method: 'GET',
+    url: `/api/v1/admin/lists/${list}/history${query}`,
+    headers: t.admin,
+  });
+  expect(res.statusCode).toBe(200);
+  return res.json<History>().versions;
 }
 
 async function listState(list: string): Promise<{ version: number; count: number }> {
@@ -38,6 +58,9 @@ describe('list import', () => {
       rejected: [],
       rejectedTotal: 0,
       applied: true,
+      dryRun: false,
+      sha256: sha256(csv),
+      rows: 2,
     });
     expect(await listState('health')).toMatchObject({ version: 1, count: 2 });
     const entry = await t.app.inject({
@@ -222,11 +245,134 @@ describe('list import', () => {
     const audit = (await t.app.inject({ method: 'GET', url: '/api/v1/admin/audit', headers: t.admin })).json<{
       records: { action: string; target: string; actor: string }[];
     }>().records;
-    expect(new Set(audit.map((r) => r.actor))).toEqual(new Set(['admin@127.0.0.1']));
+    expect(new Set(audit.map((r) => r.actor))).toEqual(new Set(['token@127.0.0.1']));
     expect(audit.map((r) => [r.action, r.target])).toEqual([
       ['list.delete', 'health:personal_id:001099012345'],
       ['list.put', 'whitelist:plate:51F12345'],
       ['list.put', 'health:personal_id:001099012345'],
     ]);
+  });
+});
+
+describe('import preview and commit, list history', () => {
+  const good = `${H}001099012345,F0,2021-09-18,,A,\r\n001099012346,F1,,,B,\r\n`;
+  const bad = `${H}001099012345,F0,,,,\r\n001099012346,F9,,,,\r\n001099012345,F1,,,,\r\n`;
+
+  it('previews a file without writing: the report, sha256 and row count, 200 even with rejections', async () => {
+    t = await buildTestApp();
+    const dry = await importCsv(t, 'health', bad, '?dryRun=true');
+    expect(dry.statusCode).toBe(200);
+    expect(dry.json<Report>()).toEqual({
+      version: 0,
+      accepted: 0,
+      rejected: [
+        { line: 2, reason: 'duplicate id: also on line 4' },
+        { line: 3, reason: expect.stringMatching(/unknown status/) as string },
+        { line: 4, reason: 'duplicate id: also on line 2' },
+      ],
+      rejectedTotal: 3,
+      applied: false,
+      dryRun: true,
+      sha256: sha256(bad),
+      rows: 3,
+    });
+    const clean = await importCsv(t, 'health', good, '?dryRun=true');
+    expect(clean.json<Report>()).toMatchObject({ version: 0, accepted: 2, applied: false, rows: 2 });
+    expect(await listState('health')).toMatchObject({ version: 0, count: 0 });
+    expect(await history('health')).toEqual([]);
+    // A dry run changes nothing, so it leaves no audit record either.
+    const audit = await t.app.inject({ method: 'GET', url: '/api/v1/admin/audit', headers: t.admin });
+    expect(audit.json<{ records: unknown[] }>().records).toEqual([]);
+    // The header is checked exactly as by an import.
+    const header = await importCsv(t, 'health', 'id,status\n1,F0\n', '?dryRun=true');
+    expect(header.statusCode).toBe(400);
+    expect(header.json()).toMatchObject({ error: 'csv_header' });
+  });
+
+  it('commits only the previewed file: another body answers 409 file_changed and writes nothing', async () => {
+    t = await buildTestApp();
+    const preview = (await importCsv(t, 'health', good, '?dryRun=true')).json<Report>();
+    const changed = await importCsv(t, 'health', good.replace('F1', 'F2'), `?expectSha256=${preview.sha256}`);
+    expect(changed.statusCode).toBe(409);
+    expect(changed.json()).toMatchObject({ error: 'file_changed' });
+    expect(await listState('health')).toMatchObject({ version: 0, count: 0 });
+    expect(await history('health')).toEqual([]);
+    const notHex = await importCsv(t, 'health', good, '?expectSha256=abc');
+    expect(notHex.statusCode).toBe(400);
+
+    const commit = await importCsv(t, 'health', good, `?expectSha256=${preview.sha256.toUpperCase()}`);
+    expect(commit.statusCode).toBe(200);
+    expect(commit.json<Report>()).toMatchObject({
+      version: 1,
+      accepted: 2,
+      applied: true,
+      dryRun: false,
+      sha256: preview.sha256,
+    });
+    expect(await listState('health')).toMatchObject({ version: 1, count: 2 });
+    expect(await history('health')).toEqual([
+      {
+        version: 1,
+        at: expect.any(Number) as number,
+        actor: 'token@127.0.0.1',
+        action: 'list.import',
+        changes: 2,
+      },
+    ]);
+  });
+
+  it('keeps one history row per version written: imports (with replace deletions), puts and deletes', async () => {
+    let now = 1_700_000_000_000;
+    t = await buildTestApp({ clock: () => now });
+    expect((await importCsv(t, 'health', good)).statusCode).toBe(200);
+    now += 1000;
+    // Nothing to write: no version, no history row.
+    expect((await importCsv(t, 'health', H)).json<Report>()).toMatchObject({ version: 1, applied: true });
+    now += 1000;
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/admin/lists/health/entries/001099012347',
+      headers: t.admin,
+      payload: { status: 'F0' },
+    });
+    expect(put.json()).toMatchObject({ version: 2 });
+    now += 1000;
+    const del = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/admin/lists/health/entries/001099012345',
+      headers: t.admin,
+    });
+    expect(del.json()).toMatchObject({ version: 3 });
+    now += 1000;
+    // The file keeps one old entry and adds one: 2 written + 1 deleted.
+    const replace = await importCsv(
+      t,
+      'health',
+      `${H}001099012346,F2,,,,\n001099012399,F1,,,,\n`,
+      '?replace=true',
+    );
+    expect(replace.json<Report>()).toMatchObject({ version: 4, accepted: 2 });
+    expect(await listState('health')).toMatchObject({ version: 4, count: 2 });
+    const t0 = 1_700_000_000_000;
+    expect(await history('health')).toEqual([
+      { version: 4, at: t0 + 4000, actor: 'token@127.0.0.1', action: 'list.import', changes: 3 },
+      { version: 3, at: t0 + 3000, actor: 'token@127.0.0.1', action: 'list.delete', changes: 1 },
+      { version: 2, at: t0 + 2000, actor: 'token@127.0.0.1', action: 'list.put', changes: 1 },
+      { version: 1, at: t0, actor: 'token@127.0.0.1', action: 'list.import', changes: 2 },
+    ]);
+    expect((await history('health', '?limit=2&before=4')).map((v) => v.version)).toEqual([3, 2]);
+    expect(await history('whitelist')).toEqual([]);
+    const badList = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/admin/lists/x/history',
+      headers: t.admin,
+    });
+    expect(badList.statusCode).toBe(400);
+    const badLimit = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/admin/lists/health/history?limit=0',
+      headers: t.admin,
+    });
+    expect(badLimit.statusCode).toBe(400);
   });
 });

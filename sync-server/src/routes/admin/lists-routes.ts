@@ -22,15 +22,32 @@ const ImportQuery = Type.Object({
   replace: Type.Optional(
     Type.Boolean({ description: 'the file is the whole list: delete entries not in it' }),
   ),
+  dryRun: Type.Optional(
+    Type.Boolean({ description: 'validate the whole file as an import would and write nothing (200)' }),
+  ),
+  expectSha256: Type.Optional(
+    Type.String({
+      pattern: '^[0-9a-fA-F]{64}$',
+      description:
+        'import only if the body is this file (the `sha256` of its preview); 409 file_changed otherwise',
+    }),
+  ),
 });
 const ImportReportSchema = Type.Object({
-  version: Type.Integer(),
-  accepted: Type.Integer(),
+  version: Type.Integer({ description: 'the list version after the import (unchanged unless applied)' }),
+  accepted: Type.Integer({ description: 'rows written; on a dry run, the valid rows' }),
   rejected: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
   rejectedTotal: Type.Integer(),
   applied: Type.Boolean(),
+  dryRun: Type.Boolean(),
+  sha256: Type.String({ description: 'SHA-256 (hex) of the body' }),
+  rows: Type.Integer({ description: 'data rows read (without the header)' }),
   error: Type.Optional(Type.String()),
   message: Type.Optional(Type.String()),
+});
+const HistoryQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  before: Type.Optional(Type.Integer({ minimum: 1, description: 'versions older than this one' })),
 });
 const SubjectParams = Type.Object({ subject: Type.String({ minLength: 1, maxLength: 64 }) });
 const DateText = Type.Union([Type.String({ maxLength: 40 }), Type.Null()], {
@@ -86,7 +103,7 @@ function subjectOf(s: Services, text: string): { key: bigint; subject: string } 
   return { key: base.row.key, subject: base.row.subject };
 }
 
-/** `/api/v1/admin/lists/…`: CSV import, list state, single entries. */
+/** `/api/v1/admin/lists/…`: CSV import (with preview), list state and history, single entries. */
 export function registerListRoutes(app: App, s: Services): void {
   // The CSV body is handed over as a stream: the importer parses it as it arrives.
   app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], (_req, payload, done) => {
@@ -98,16 +115,20 @@ export function registerListRoutes(app: App, s: Services): void {
     {
       bodyLimit: s.importMaxBytes,
       schema: {
-        summary: 'Import a list from CSV (text/csv); all-or-nothing unless ?partial=true',
+        summary:
+          'Import a list from CSV (text/csv); all-or-nothing unless ?partial=true; ?dryRun=true previews, ?expectSha256= commits the previewed file',
         description:
           'health: `id,status,since,until,name,note`; whitelist: `id,category,valid_from,valid_until,checkpoints,name,note`. ' +
-          'UTF-8, RFC 4180 quoting. Answers 422 with the row report when rejections stopped the import.',
+          'UTF-8, RFC 4180 quoting. Answers 422 with the row report when rejections stopped the import. ' +
+          'With `dryRun=true` the file is checked exactly as an import would check it (header, rows, duplicates) and ' +
+          'nothing is written: 200 with the report, `applied: false`, `dryRun: true`. Every report carries the ' +
+          'body’s `sha256`; with `expectSha256` a different body answers 409 `file_changed` and writes nothing.',
         tags: ['admin'],
         security: adminSecurity,
         consumes: ['text/csv'],
         params: ListParams,
         querystring: ImportQuery,
-        response: { 200: ImportReportSchema, 422: ImportReportSchema, ...errors(400, 401, 413, 415) },
+        response: { 200: ImportReportSchema, 422: ImportReportSchema, ...errors(400, 401, 409, 413, 415) },
       },
     },
     async (req, reply) => {
@@ -127,6 +148,7 @@ export function registerListRoutes(app: App, s: Services): void {
         );
       }
       const before = s.lists.state(list).version;
+      const actor = adminActor(req);
       const report = await importListCsv({
         list,
         body: req.body,
@@ -136,18 +158,28 @@ export function registerListRoutes(app: App, s: Services): void {
         partial: req.query.partial === true,
         replace: req.query.replace === true,
         maxBytes: s.importMaxBytes,
+        actor,
+        dryRun: req.query.dryRun === true,
+        ...(req.query.expectSha256 !== undefined && { expectSha256: req.query.expectSha256 }),
       });
-      const { rows, ...summary } = report;
-      s.audit.record(s.clock(), adminActor(req), 'list.import', list, {
+      const { written, ...summary } = report;
+      if (summary.dryRun) return reply.send(summary);
+      s.audit.record(s.clock(), actor, 'list.import', list, {
         version: summary.version,
         accepted: summary.accepted,
         rejected: summary.rejectedTotal,
         applied: summary.applied,
         partial: req.query.partial === true,
         replace: req.query.replace === true,
+        sha256: summary.sha256,
       });
       if (summary.applied && summary.version !== before) {
-        s.hub.publishListVersion(list, summary.version, before, list === 'health' ? urgentChanges(rows) : []);
+        s.hub.publishListVersion(
+          list,
+          summary.version,
+          before,
+          list === 'health' ? urgentChanges(written) : [],
+        );
       }
       if (!summary.applied) {
         return reply.code(422).send({
@@ -158,6 +190,40 @@ export function registerListRoutes(app: App, s: Services): void {
       }
       return reply.send(summary);
     },
+  );
+
+  app.get(
+    '/lists/:list/history',
+    {
+      schema: {
+        summary:
+          'A list’s version history, newest first: who wrote each version, when, how, how many entries',
+        tags: ['admin'],
+        security: adminSecurity,
+        params: ListParams,
+        querystring: HistoryQuery,
+        response: {
+          200: Type.Object({
+            versions: Type.Array(
+              Type.Object({
+                version: Type.Integer(),
+                at: Type.Integer(),
+                actor: Type.String(),
+                action: Type.String({ description: 'list.import, list.put or list.delete' }),
+                changes: Type.Integer({ description: 'entries written or deleted' }),
+              }),
+            ),
+          }),
+          ...errors(400, 401),
+        },
+      },
+    },
+    (req) => ({
+      versions: s.lists.history(req.params.list, {
+        limit: req.query.limit ?? 50,
+        ...(req.query.before !== undefined && { before: req.query.before }),
+      }),
+    }),
   );
 
   app.get(
@@ -228,10 +294,13 @@ export function registerListRoutes(app: App, s: Services): void {
       (req) => {
         const { key, subject } = subjectOf(s, req.params.subject);
         const now = s.clock();
+        const actor = adminActor(req);
         const version = s.db.transaction(() => {
           const v = s.lists.deleteEntry(list, key);
-          if (v !== null)
-            s.audit.record(now, adminActor(req), 'list.delete', `${list}:${subject}`, { version: v });
+          if (v !== null) {
+            s.lists.recordVersion(list, { version: v, at: now, actor, action: 'list.delete', changes: 1 });
+            s.audit.record(now, actor, 'list.delete', `${list}:${subject}`, { version: v });
+          }
           return v;
         })();
         if (version === null) throw new HttpError(404, 'not_found', `no ${list} entry for this subject`);
@@ -315,6 +384,7 @@ function writeOne(
   const now = s.clock();
   const version = s.db.transaction(() => {
     const v = s.lists.writeRows(list, [row], { now });
+    s.lists.recordVersion(list, { version: v, at: now, actor, action: 'list.put', changes: 1 });
     s.audit.record(now, actor, 'list.put', `${list}:${row.subject}`, { version: v, ...what });
     return v;
   })();
