@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,12 +13,14 @@ import { Readable } from 'node:stream';
 import Type from 'typebox';
 import { adminAuth, AuthFailureLimiter, kioskAuth } from './auth/auth-hooks.js';
 import { HttpError } from './http-error.js';
+import { registerAccountRoutes } from './routes/admin/accounts-routes.js';
 import { registerCheckpointRoutes } from './routes/admin/checkpoints-routes.js';
 import { registerFleetRoutes } from './routes/admin/fleet-routes.js';
 import { registerListRoutes } from './routes/admin/lists-routes.js';
 import { registerEnrollRoute } from './routes/kiosk/enroll-route.js';
 import { registerKioskRoutes } from './routes/kiosk/kiosk-routes.js';
 import type { App } from './routes/schemas.js';
+import { registerSessionRoutes } from './routes/session/session-routes.js';
 import { createServices, type AppOptions, type Services } from './services.js';
 
 export type { AppOptions } from './services.js';
@@ -57,6 +60,8 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
     const s = createServices(opts);
     app.decorate('services', s);
     app.decorateRequest('kiosk', null);
+    app.decorateRequest('admin', null);
+    await app.register(cookie);
 
     await app.register(swagger, {
       openapi: {
@@ -65,6 +70,12 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
           securitySchemes: {
             adminToken: { type: 'http', scheme: 'bearer', description: 'admin token' },
             kioskToken: { type: 'http', scheme: 'bearer', description: 'kiosk token from enrollment' },
+            sessionCookie: {
+              type: 'apiKey',
+              in: 'cookie',
+              name: 'cl_session',
+              description: 'admin console session (POST /api/v1/session); changes need X-CSRF-Token',
+            },
           },
         },
       },
@@ -143,12 +154,20 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
     await app.register(
       async (admin: App) => {
         admin.addHook('onRequest', adminAuth(s, limiter));
+        registerAccountRoutes(admin, s);
         registerCheckpointRoutes(admin, s);
         registerListRoutes(admin, s);
         registerFleetRoutes(admin, s);
         await Promise.resolve();
       },
       { prefix: '/api/v1/admin' },
+    );
+    await app.register(
+      async (session: App) => {
+        registerSessionRoutes(session, s, limiter);
+        await Promise.resolve();
+      },
+      { prefix: '/api/v1' },
     );
     await app.register(
       async (kiosk: App) => {

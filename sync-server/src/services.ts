@@ -1,4 +1,6 @@
 import type { HealthStatus } from '@checkpoint-lane/shared';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/sessions.js';
+import { AccountsRepository } from './db/repositories/accounts-repository.js';
 import { AuditRepository } from './db/repositories/audit-repository.js';
 import { CheckpointsRepository } from './db/repositories/checkpoints-repository.js';
 import { KiosksRepository } from './db/repositories/kiosks-repository.js';
@@ -32,6 +34,12 @@ export interface AppOptions {
   readonly sseKeepAliveMs?: number;
   /** A lane with no stream and no heartbeat for this long is offline (default 3 min). */
   readonly kioskOfflineAfterMs?: number;
+  /** An admin console session unused this long ends, ms (default 30 min). */
+  readonly sessionIdleMs?: number;
+  /** An admin console session ends this long after sign-in, ms (default 12 h). */
+  readonly sessionAbsoluteMs?: number;
+  /** Sign-in attempts per minute and address (default 20). */
+  readonly loginRateLimit?: number;
 }
 
 /** Repositories and services the routes use. */
@@ -45,6 +53,9 @@ export interface Services {
   readonly kiosks: KiosksRepository;
   readonly scans: ScansRepository;
   readonly audit: AuditRepository;
+  readonly accounts: AccountsRepository;
+  readonly sessionPolicy: SessionPolicy;
+  readonly loginRateLimit: number;
   readonly snapshots: SnapshotService;
   readonly hub: EventHub;
   readonly fleet: FleetMonitor;
@@ -70,6 +81,13 @@ export function createServices(opts: AppOptions): Services {
     kiosks: new KiosksRepository(opts.db),
     scans: new ScansRepository(opts.db),
     audit: new AuditRepository(opts.db),
+    accounts: new AccountsRepository(opts.db),
+    sessionPolicy: {
+      ...DEFAULT_SESSION_POLICY,
+      idleMs: opts.sessionIdleMs ?? DEFAULT_SESSION_POLICY.idleMs,
+      absoluteMs: opts.sessionAbsoluteMs ?? DEFAULT_SESSION_POLICY.absoluteMs,
+    },
+    loginRateLimit: opts.loginRateLimit ?? 20,
     snapshots: new SnapshotService(opts.db, opts.snapshotDir ?? null),
     hub,
     fleet: new FleetMonitor(hub, clock, opts.kioskOfflineAfterMs ?? 180_000),

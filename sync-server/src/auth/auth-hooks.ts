@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AccountRole } from '../db/repositories/accounts-repository.js';
 import { HttpError } from '../http-error.js';
 import type { Services } from '../services.js';
+import { checkCsrf, checkOrigin, isUnsafeMethod, requestSession, SESSION_COOKIE } from './sessions.js';
 import { bearerToken, hashesEqual, hashToken } from './tokens.js';
 
 /** The lane a request was authenticated as. */
@@ -9,10 +11,23 @@ export interface KioskIdentity {
   readonly checkpointId: string;
 }
 
+/**
+ * Who an admin request acts as: the bootstrap admin token (role admin, `username` is
+ * `token@<address>`) or a console account signed in with the session cookie.
+ */
+export interface AdminIdentity {
+  readonly kind: 'token' | 'account';
+  readonly username: string;
+  readonly displayName: string;
+  readonly role: AccountRole;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the kiosk auth hook. */
     kiosk: KioskIdentity | null;
+    /** Set by the admin auth hook. */
+    admin: AdminIdentity | null;
   }
 }
 
@@ -46,11 +61,35 @@ export class AuthFailureLimiter {
   }
 }
 
-/** onRequest hook: the admin bearer token, compared by hash in constant time. */
+/**
+ * onRequest hook of `/api/v1/admin/*`: either the admin bearer token (compared by hash in
+ * constant time; acts as role admin) or the `cl_session` cookie of a console account. Cookie
+ * requests that change something need the session's `X-CSRF-Token` and, if they carry an
+ * `Origin`, this server's own; viewers may only `GET`/`HEAD`.
+ */
 export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     limiter.check(req.ip);
-    const token = bearerToken(req.headers.authorization);
+    const header = req.headers.authorization;
+    const cookie = req.cookies[SESSION_COOKIE];
+    if (header === undefined && cookie !== undefined && cookie !== '') {
+      const session = requestSession(services, req);
+      if (session === null) {
+        limiter.fail(req.ip);
+        throw new HttpError(401, 'unauthorized', 'the session has ended; sign in again');
+      }
+      if (isUnsafeMethod(req.method)) {
+        checkOrigin(req);
+        checkCsrf(req, session);
+        if (session.account.role !== 'admin') {
+          throw new HttpError(403, 'forbidden_role', 'viewers may only look; ask an admin for this change');
+        }
+      }
+      const a = session.account;
+      req.admin = { kind: 'account', username: a.username, displayName: a.displayName, role: a.role };
+      return;
+    }
+    const token = bearerToken(header);
     if (token === null) {
       limiter.fail(req.ip);
       throw new HttpError(401, 'unauthorized', 'missing "Authorization: Bearer <admin token>"');
@@ -59,8 +98,19 @@ export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
       limiter.fail(req.ip);
       throw new HttpError(401, 'unauthorized', 'the admin token is not valid');
     }
+    req.admin = { kind: 'token', username: `token@${req.ip}`, displayName: 'admin token', role: 'admin' };
     await Promise.resolve();
   };
+}
+
+/** Refuses an admin request whose identity lacks the role (after `adminAuth`). */
+export function requireRole(req: FastifyRequest, role: AccountRole): AdminIdentity {
+  const admin = req.admin;
+  if (admin === null) throw new HttpError(401, 'unauthorized', 'sign in or use the admin token');
+  if (role === 'admin' && admin.role !== 'admin') {
+    throw new HttpError(403, 'forbidden_role', 'only admins may do this');
+  }
+  return admin;
 }
 
 /** onRequest hook: a kiosk token, looked up by hash; revoked tokens are refused. */
@@ -91,7 +141,7 @@ export function requireKiosk(req: FastifyRequest): KioskIdentity {
   return req.kiosk;
 }
 
-/** Who an admin request acts as, for the audit log: the admin token and the client address. */
+/** Who an admin request acts as, for the audit log: the account's username, or `token@<address>`. */
 export function adminActor(req: FastifyRequest): string {
-  return `admin@${req.ip}`;
+  return req.admin?.username ?? `token@${req.ip}`;
 }

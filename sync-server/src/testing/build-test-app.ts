@@ -115,3 +115,46 @@ export function scanRecord(seq: number, extra: Record<string, unknown> = {}): Re
     ...extra,
   };
 }
+
+/** The password `addAccount` gives accounts unless told otherwise. */
+export const TEST_PASSWORD = 'correct horse battery';
+
+/** Creates a console account through the admin API (with the bootstrap token). */
+export async function addAccount(
+  t: TestApp,
+  username: string,
+  role: 'admin' | 'viewer' = 'admin',
+  password = TEST_PASSWORD,
+  displayName = `User ${username}`,
+): Promise<void> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/accounts',
+    headers: t.admin,
+    payload: { username, displayName, role, password },
+  });
+  if (res.statusCode !== 201) throw new Error(`addAccount: ${res.statusCode} ${res.body}`);
+}
+
+/** A signed-in console session: headers for reads (`cookie`) and for changes (`write`, with CSRF). */
+export interface TestSession {
+  readonly token: string;
+  readonly csrfToken: string;
+  readonly cookie: { cookie: string };
+  readonly write: { cookie: string; 'x-csrf-token': string };
+}
+
+/** Signs in through `POST /api/v1/session`; throws unless it answers 200. */
+export async function signIn(t: TestApp, username: string, password = TEST_PASSWORD): Promise<TestSession> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/session',
+    payload: { username, password },
+  });
+  if (res.statusCode !== 200) throw new Error(`signIn: ${res.statusCode} ${res.body}`);
+  const token = res.cookies.find((c) => c.name === 'cl_session')?.value;
+  if (token === undefined) throw new Error('signIn: no cl_session cookie');
+  const { csrfToken } = res.json<{ csrfToken: string }>();
+  const cookie = `cl_session=${token}`;
+  return { token, csrfToken, cookie: { cookie }, write: { cookie, 'x-csrf-token': csrfToken } };
+}

@@ -1,0 +1,212 @@
+import Type from 'typebox';
+import type { AuthFailureLimiter } from '../../auth/auth-hooks.js';
+import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../../auth/passwords.js';
+import {
+  accountSummary,
+  checkCsrf,
+  checkOrigin,
+  clearSessionCookie,
+  requestSession,
+  setSessionCookie,
+  startSession,
+  type ActiveSession,
+} from '../../auth/sessions.js';
+import { HttpError } from '../../http-error.js';
+import type { Services } from '../../services.js';
+import { errors, type App } from '../schemas.js';
+import { AccountView, NewPassword, USERNAME_PATTERN } from './account-schemas.js';
+
+/** The answer of the session routes: who is signed in, the CSRF token and when the session ends. */
+export const SessionInfo = Type.Object({
+  account: Type.Pick(AccountView, ['username', 'displayName', 'role']),
+  csrfToken: Type.String({ description: 'send as "X-CSRF-Token" with every change' }),
+  expiresAt: Type.String({ format: 'date-time', description: 'when the session ends if left idle' }),
+});
+
+/** Cookie auth, for the OpenAPI document. */
+export const sessionSecurity = [{ sessionCookie: [] }];
+
+const sessionInfo = (session: ActiveSession) => ({
+  account: accountSummary(session.account),
+  csrfToken: session.csrfToken,
+  expiresAt: new Date(session.expiresAt).toISOString(),
+});
+
+const badCredentials = (): HttpError => new HttpError(401, 'bad_credentials', 'wrong username or password');
+
+const lockedUntil = (until: number): HttpError =>
+  new HttpError(
+    423,
+    'account_locked',
+    `too many wrong passwords: this account is locked until ${new Date(until).toISOString()}`,
+  );
+
+/** `/api/v1/session`: console sign-in, who-am-I, sign-out and password change. */
+export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailureLimiter): void {
+  const USERNAME_RE = new RegExp(USERNAME_PATTERN);
+
+  app.post(
+    '/session',
+    {
+      config: { rateLimit: { max: s.loginRateLimit, timeWindow: 60_000 } },
+      schema: {
+        summary: 'Sign in to the admin console (sets the cl_session cookie; rate limited)',
+        tags: ['session'],
+        body: Type.Object({
+          username: Type.String({ minLength: 1, maxLength: 64 }),
+          password: Type.String({ minLength: 1, maxLength: 200 }),
+        }),
+        response: { 200: SessionInfo, ...errors(400, 401, 403, 423, 429) },
+      },
+    },
+    async (req, reply) => {
+      checkOrigin(req);
+      limiter.check(req.ip);
+      const username = req.body.username.trim().toLowerCase();
+      const anonymous = `anonymous@${req.ip}`;
+      const account = USERNAME_RE.test(username) ? s.accounts.get(username) : null;
+      if (account === null) {
+        // Same work and same answer as a wrong password, so usernames cannot be probed.
+        await verifyPassword(req.body.password, DUMMY_PASSWORD_HASH);
+        limiter.fail(req.ip);
+        s.audit.record(s.clock(), anonymous, 'session.login_failed', null, { reason: 'unknown_user' });
+        throw badCredentials();
+      }
+      if (account.lockedUntil !== null && account.lockedUntil > s.clock()) {
+        limiter.fail(req.ip);
+        s.audit.record(s.clock(), anonymous, 'session.login_failed', account.username, { reason: 'locked' });
+        throw lockedUntil(account.lockedUntil);
+      }
+      const stored = s.accounts.passwordHash(account.id) ?? DUMMY_PASSWORD_HASH;
+      const ok = await verifyPassword(req.body.password, stored);
+      const now = s.clock();
+      if (account.disabledAt !== null) {
+        limiter.fail(req.ip);
+        s.audit.record(now, anonymous, 'session.login_failed', account.username, { reason: 'disabled' });
+        throw badCredentials();
+      }
+      if (!ok) {
+        limiter.fail(req.ip);
+        const p = s.sessionPolicy;
+        const locked = s.db.transaction(() => {
+          const until = s.accounts.recordFailure(account.id, now, p.maxFailures, p.lockMs);
+          s.audit.record(now, anonymous, 'session.login_failed', account.username, {
+            reason: 'bad_password',
+          });
+          if (until !== null) s.audit.record(now, anonymous, 'session.locked', account.username, { until });
+          return until;
+        })();
+        if (locked !== null) {
+          req.log.warn({ username: account.username }, 'admin account locked after wrong passwords');
+          throw lockedUntil(locked);
+        }
+        throw badCredentials();
+      }
+      const rehashed = needsRehash(stored) ? await hashPassword(req.body.password) : null;
+      const previous = requestSession(s, req);
+      const session = s.db.transaction(() => {
+        if (previous !== null) s.accounts.deleteSession(previous.tokenHash);
+        s.accounts.recordSuccess(account.id, now);
+        if (rehashed !== null) s.accounts.update(account.id, { passwordHash: rehashed }, now);
+        s.audit.record(now, account.username, 'session.login', account.username, { ip: req.ip });
+        return startSession(s, account, now);
+      })();
+      setSessionCookie(req, reply, session.token);
+      return reply.code(200).send(sessionInfo(session));
+    },
+  );
+
+  app.get(
+    '/session',
+    {
+      schema: {
+        summary: 'The signed-in account and its CSRF token',
+        tags: ['session'],
+        security: sessionSecurity,
+        response: { 200: SessionInfo, ...errors(401) },
+      },
+    },
+    async (req, reply) => {
+      const session = requestSession(s, req);
+      if (session === null) {
+        if (req.cookies.cl_session !== undefined) clearSessionCookie(req, reply);
+        throw new HttpError(401, 'unauthorized', 'not signed in');
+      }
+      return reply.send(sessionInfo(session));
+    },
+  );
+
+  app.delete(
+    '/session',
+    {
+      schema: {
+        summary: 'Sign out (needs X-CSRF-Token)',
+        tags: ['session'],
+        security: sessionSecurity,
+        response: { 204: Type.Null(), ...errors(401, 403) },
+      },
+    },
+    async (req, reply) => {
+      const session = signedIn(s, req);
+      checkOrigin(req);
+      checkCsrf(req, session);
+      const now = s.clock();
+      s.db.transaction(() => {
+        s.accounts.deleteSession(session.tokenHash);
+        s.audit.record(now, session.account.username, 'session.logout', session.account.username, null);
+      })();
+      clearSessionCookie(req, reply);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/session/password',
+    {
+      config: { rateLimit: { max: s.loginRateLimit, timeWindow: 60_000 } },
+      schema: {
+        summary: "Change the signed-in account's password (ends its other sessions; needs X-CSRF-Token)",
+        tags: ['session'],
+        security: sessionSecurity,
+        body: Type.Object({
+          currentPassword: Type.String({ minLength: 1, maxLength: 200 }),
+          newPassword: NewPassword,
+        }),
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 429) },
+      },
+    },
+    async (req, reply) => {
+      const session = signedIn(s, req);
+      checkOrigin(req);
+      checkCsrf(req, session);
+      limiter.check(req.ip);
+      const id = session.account.id;
+      const ok = await verifyPassword(
+        req.body.currentPassword,
+        s.accounts.passwordHash(id) ?? DUMMY_PASSWORD_HASH,
+      );
+      if (!ok) {
+        limiter.fail(req.ip);
+        // 403, not 401: the session is still good, only this change is refused.
+        throw new HttpError(403, 'bad_credentials', 'the current password is wrong');
+      }
+      const passwordHash = await hashPassword(req.body.newPassword);
+      const now = s.clock();
+      s.db.transaction(() => {
+        s.accounts.update(id, { passwordHash }, now);
+        const ended = s.accounts.deleteSessionsOf(id, session.tokenHash);
+        s.audit.record(now, session.account.username, 'session.password', session.account.username, {
+          endedSessions: ended,
+        });
+      })();
+      return reply.code(204).send(null);
+    },
+  );
+}
+
+/** The request's live session, or 401. */
+function signedIn(s: Services, req: Parameters<typeof requestSession>[1]): ActiveSession {
+  const session = requestSession(s, req);
+  if (session === null) throw new HttpError(401, 'unauthorized', 'not signed in');
+  return session;
+}
