@@ -14,6 +14,7 @@ export default tseslint.config(
           './tsconfig.tests.json',
           './*/tsconfig.json',
           './kiosk/display/tsconfig.json',
+          './sync-server/console/tsconfig.json',
           './kiosk/electron/tsconfig.json',
         ],
         tsconfigRootDir: import.meta.dirname,

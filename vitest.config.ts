@@ -22,6 +22,7 @@ export default defineConfig({
           include: [
             '{shared,sync-server,kiosk}/src/**/*.test.ts',
             'kiosk/display/src/**/*.test.ts',
+            'sync-server/console/src/**/*.test.ts',
             'kiosk/electron/**/*.test.ts',
           ],
         },

@@ -1,0 +1,69 @@
+// The admin event stream (`/api/v1/admin/events`, cookie-authenticated SSE): one EventSource
+// for the whole app, handed out to the pages as a small publish/subscribe.
+
+/** The event names the console listens to. */
+export type LiveEventName = 'hello' | 'alert' | 'alert-ack' | 'kiosk-status' | 'list-version';
+
+/** One event: its name and parsed data (null when it was not JSON). */
+export interface LiveEvent {
+  name: LiveEventName;
+  data: unknown;
+}
+
+type Listener = (e: LiveEvent) => void;
+const NAMES: readonly LiveEventName[] = ['hello', 'alert', 'alert-ack', 'kiosk-status', 'list-version'];
+
+let source: EventSource | null = null;
+const listeners = new Set<Listener>();
+const stateListeners = new Set<(connected: boolean) => void>();
+let connected = false;
+
+function setConnected(c: boolean): void {
+  if (c === connected) return;
+  connected = c;
+  for (const l of stateListeners) l(c);
+}
+
+/** Opens the stream (once); the browser reconnects it by itself after a drop. */
+export function startLive(url = '/api/v1/admin/events'): void {
+  if (source) return;
+  source = new EventSource(url, { withCredentials: true });
+  source.onopen = () => {
+    setConnected(true);
+  };
+  source.onerror = () => {
+    setConnected(false);
+  };
+  for (const name of NAMES) {
+    source.addEventListener(name, (ev: MessageEvent<string>) => {
+      let data: unknown = null;
+      try {
+        data = JSON.parse(ev.data) as unknown;
+      } catch {
+        data = null;
+      }
+      setConnected(true);
+      for (const l of [...listeners]) l({ name, data });
+    });
+  }
+}
+
+/** Closes the stream (sign-out). */
+export function stopLive(): void {
+  source?.close();
+  source = null;
+  setConnected(false);
+}
+
+/** Calls `listener` on every event; returns the unsubscribe. */
+export function subscribe(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Calls `listener` when the stream connects or drops; returns the unsubscribe. */
+export function subscribeState(listener: (connected: boolean) => void): () => void {
+  stateListeners.add(listener);
+  listener(connected);
+  return () => stateListeners.delete(listener);
+}

@@ -1,0 +1,201 @@
+// The shapes of the sync server's admin API answers the console reads (see /openapi.json).
+
+/** A console account's role. */
+export type Role = 'admin' | 'viewer';
+
+/** A console account. */
+export interface Account {
+  username: string;
+  displayName: string;
+  role: Role;
+  disabledAt?: number | null;
+  disabled?: boolean;
+  lockedUntil?: number | null;
+  lastLoginAt?: number | null;
+  createdAt?: number;
+}
+
+/** `GET/POST /api/v1/session`. */
+export interface Session {
+  account: Account;
+  csrfToken: string;
+  expiresAt: number | string;
+}
+
+/** A lane decision colour. */
+export type Decision = 'green' | 'amber' | 'red';
+
+/** The decision colours, in chart order. */
+export const DECISIONS: readonly Decision[] = ['green', 'amber', 'red'];
+
+/** The two lists. */
+export type ListName = 'health' | 'whitelist';
+
+/** Health statuses. */
+export const HEALTH_STATUSES = ['F0', 'F1', 'F2', 'F3', 'recovered', 'deceased'] as const;
+
+/** Whitelist categories. */
+export const WHITELIST_CATEGORIES = [
+  'shipper',
+  'green_lane',
+  'permit',
+  'official',
+  'medical',
+  'other',
+] as const;
+
+/** `GET /api/v1/admin/lists` item. */
+export interface ListState {
+  list: ListName;
+  version: number;
+  changesFrom: number;
+  count: number;
+}
+
+/** `POST …/import` answer. */
+export interface ImportReport {
+  version: number;
+  accepted: number;
+  rejected: { line: number; reason: string }[];
+  rejectedTotal: number;
+  applied: boolean;
+  rowsRead?: number;
+  sha256?: string;
+  dryRun?: boolean;
+  error?: string;
+  message?: string;
+}
+
+/** A stored list entry. */
+export interface ListEntry {
+  list: string;
+  subject: string;
+  key: string;
+  version: number;
+  updatedAt: number;
+  name: string | null;
+  note: string | null;
+  status?: string;
+  since?: number | null;
+  until?: number | null;
+  category?: string;
+  validFrom?: number | null;
+  validUntil?: number | null;
+  checkpoints?: string[] | null;
+}
+
+/** A list version in the history. */
+export interface ListVersion {
+  version: number;
+  at: number;
+  actor: string;
+  action: string;
+  changes: number | string | null;
+}
+
+/** A checkpoint's settings. */
+export interface Checkpoint {
+  id: string;
+  name: string;
+  mode: 'open' | 'closed';
+  freshnessBudgetSec: number;
+  blockingStatuses: string[];
+  repeatWindowSec: number;
+}
+
+/** A lane in the fleet. */
+export interface Kiosk {
+  id: string;
+  name: string;
+  checkpointId: string;
+  enrolledAt: number;
+  revokedAt: number | null;
+  online: boolean;
+  lastHeartbeatAt: number | null;
+  listVersions: { health: number | null; whitelist: number | null };
+  backlog: number | null;
+  devices: { name: string; kind: string; status: string }[];
+  clockSkewMs: number | null;
+}
+
+/** An enrollment code. */
+export interface Enrollment {
+  code: string;
+  expiresAt: string;
+  checkpointId: string;
+}
+
+/** An override of a scan's decision. */
+export interface Override {
+  id: string;
+  at: number;
+  originalDecision: string;
+  decision: string;
+  officerId: string;
+  supervisorId: string | null;
+  reason: string;
+  note: string;
+}
+
+/** A recorded scan. */
+export interface Scan {
+  no: number;
+  id: string;
+  kioskId: string;
+  seq: number;
+  checkpointId: string;
+  at: number;
+  receivedAt: number;
+  source: string;
+  format: string | null;
+  subjectKey: string | null;
+  decision: string;
+  reasons: string[];
+  warnings: string[];
+  alert: boolean;
+  overrides: Override[];
+}
+
+/** An alert: a blocking status scanned at a lane. */
+export interface Alert {
+  id: number;
+  at: number;
+  receivedAt: number;
+  kioskId: string;
+  checkpointId: string;
+  scanId: string;
+  subjectKey: string | null;
+  status: string | null;
+  raisedBy: 'lane' | 'server';
+  ackedAt?: number | null;
+  ackedBy?: string | null;
+}
+
+/** An audit record. */
+export interface AuditRecord {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: unknown;
+}
+
+/** One checkpoint-hour of the scan roll-up. */
+export interface StatsPoint {
+  checkpointId: string;
+  hour: number;
+  green: number;
+  amber: number;
+  red: number;
+}
+
+/** `GET /api/v1/admin/stats/scans`. */
+export interface ScanStats {
+  from: number;
+  to: number;
+  bucketMs: number;
+  checkpoints: unknown[];
+  series: StatsPoint[];
+  totals?: unknown;
+}
