@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildTestApp, signIn, type TestApp } from '../../testing/build-test-app.js';
 import { progressBar, runAdmin, table } from './run-admin.js';
 
 describe('checkpoint-admin helpers', () => {
@@ -28,5 +31,78 @@ describe('checkpoint-admin helpers', () => {
     ).toBe(2);
     expect(await runAdmin(['--server', 'http://x', '--token', 't', 'enroll'], io)).toBe(2);
     expect(await runAdmin(['--server', 'http://x', '--token', 't', 'alerts', '--limit', 'x'], io)).toBe(2);
+  });
+});
+
+describe('checkpoint-admin accounts', () => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  const run = async (args: string[], env: Record<string, string> = {}, stdinText?: string) => {
+    if (t === undefined) throw new Error('no server');
+    if (!t.app.server.listening) await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const server = `http://127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}`;
+    let out = '';
+    let err = '';
+    const io = {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+      env,
+      ...(stdinText !== undefined && { stdin: Readable.from([stdinText]) }),
+    };
+    const code = await runAdmin(['--server', server, '--token', t.adminToken, ...args], io);
+    return { code, out, err };
+  };
+
+  it('adds accounts with the password from the environment or stdin, lists and changes them', async () => {
+    t = await buildTestApp();
+    const added = await run(['accounts', 'add', 'Lan', '--role', 'admin', '--display-name', 'Nguyễn Lan'], {
+      CHECKPOINT_ACCOUNT_PASSWORD: 'password from env',
+    });
+    expect(added).toEqual({ code: 0, out: 'account lan (admin) created\n', err: '' });
+    const piped = await run(
+      ['--json', 'accounts', 'add', 'xem', '--role', 'viewer'],
+      {},
+      'piped password\nrest\n',
+    );
+    expect(piped.code).toBe(0);
+    expect(JSON.parse(piped.out)).toMatchObject({ username: 'xem', displayName: 'xem', role: 'viewer' });
+    await signIn(t, 'lan', 'password from env');
+    await signIn(t, 'xem', 'piped password');
+
+    const list = await run(['accounts', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/^username\s+displayName\s+role\s+state\s+lastLoginAt\n/);
+    expect(list.out).toMatch(/\nlan\s+Nguyễn Lan\s+admin\s+active\s+\d{4}-\d\d-\d\dT/);
+    expect(list.out).toMatch(/\nxem\s+xem\s+viewer\s+active/);
+
+    const set = await run(['accounts', 'set', 'xem', '--disable', '--password'], {}, 'another password\n');
+    expect(set.code).toBe(0);
+    expect(set.out).toMatch(/xem\s+xem\s+viewer\s+disabled/);
+    expect(t.app.services.accounts.get('xem')?.disabledAt).not.toBeNull();
+    await run(['accounts', 'set', 'xem', '--enable']);
+    await signIn(t, 'xem', 'another password');
+  });
+
+  it('refuses bad usage and reports the server’s refusals', async () => {
+    t = await buildTestApp();
+    expect((await run(['accounts', 'add', 'lan'])).code).toBe(2);
+    expect((await run(['accounts', 'add', 'lan', '--role', 'root'])).code).toBe(2);
+    expect((await run(['accounts', 'set', 'lan'])).code).toBe(2);
+    expect((await run(['accounts', 'set', 'lan', '--enable', '--disable'])).code).toBe(2);
+    expect((await run(['accounts', 'add', 'lan', '--role', 'admin'], {}, '')).code).toBe(2);
+    const short = await run(['accounts', 'add', 'lan', '--role', 'admin'], {
+      CHECKPOINT_ACCOUNT_PASSWORD: 'short',
+    });
+    expect(short.code).toBe(1);
+    expect(short.err).toMatch(/the server answered 400/);
+    const env = { CHECKPOINT_ACCOUNT_PASSWORD: 'long enough password' };
+    expect((await run(['accounts', 'add', 'lan', '--role', 'admin'], env)).code).toBe(0);
+    const dup = await run(['--json', 'accounts', 'add', 'LAN', '--role', 'viewer'], env);
+    expect(dup.code).toBe(1);
+    expect(JSON.parse(dup.out)).toMatchObject({ status: 409, error: 'username_taken' });
   });
 });

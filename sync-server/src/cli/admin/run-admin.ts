@@ -7,6 +7,8 @@ export interface AdminIo {
   readonly stdout: { write(s: string): unknown };
   readonly stderr: { write(s: string): unknown; isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where `accounts add|set` read a password when `CHECKPOINT_ACCOUNT_PASSWORD` is unset (default: process.stdin). */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 /** Exit codes: 0 ok, 1 rows rejected or a 4xx answer, 2 usage, 3 server unreachable or failing. */
@@ -23,6 +25,11 @@ const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <comma
   revoke KIOSK_ID
   scans [--subject ID] [--checkpoint ID] [--from TIME] [--to TIME] [--decision green|red|amber] [--limit N]
   alerts [--limit N]
+  accounts add USERNAME --role admin|viewer [--display-name NAME]
+  accounts list
+  accounts set USERNAME [--role admin|viewer] [--display-name NAME] [--disable|--enable] [--password]
+
+Account passwords come from $CHECKPOINT_ACCOUNT_PASSWORD, else the first line of stdin.
 
 --server defaults to $CHECKPOINT_SERVER, --token to $CHECKPOINT_ADMIN_TOKEN.
 Exit codes: 0 ok, 1 rows rejected or request refused, 2 usage, 3 server unreachable.`;
@@ -64,6 +71,11 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         to: { type: 'string' },
         decision: { type: 'string' },
         limit: { type: 'string' },
+        role: { type: 'string' },
+        'display-name': { type: 'string' },
+        disable: { type: 'boolean', default: false },
+        enable: { type: 'boolean', default: false },
+        password: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -206,6 +218,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
           ),
       );
     }
+    if (cmd === 'accounts') return await accounts(ctx, sub, rest, v);
     throw new UsageError(`unknown command: ${p.join(' ')}`);
   } catch (e) {
     if (e instanceof UsageError) return usage(io, e.message);
@@ -221,6 +234,116 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
     }
     throw e;
   }
+}
+
+interface AccountFlags {
+  readonly role?: string | undefined;
+  readonly 'display-name'?: string | undefined;
+  readonly disable: boolean;
+  readonly enable: boolean;
+  readonly password: boolean;
+}
+
+const ACCOUNT_COLUMNS = ['username', 'displayName', 'role', 'state', 'lastLoginAt'];
+
+const accountRow = (a: Record<string, unknown>): Record<string, unknown> => ({
+  ...a,
+  state:
+    a.disabled === true
+      ? 'disabled'
+      : typeof a.lockedUntil === 'number' && a.lockedUntil > Date.now()
+        ? 'locked'
+        : 'active',
+  lastLoginAt: typeof a.lastLoginAt === 'number' ? new Date(a.lastLoginAt).toISOString() : '-',
+});
+
+/** `accounts add|list|set`: console accounts, with the password from the environment or stdin. */
+async function accounts(
+  ctx: Ctx,
+  sub: string | undefined,
+  rest: readonly string[],
+  v: AccountFlags,
+): Promise<number> {
+  const role = v.role;
+  if (role !== undefined && role !== 'admin' && role !== 'viewer') {
+    throw new UsageError('--role must be admin or viewer');
+  }
+  if (sub === 'list' || sub === undefined) {
+    return show(
+      ctx,
+      await ctx.http.get('/api/v1/admin/accounts'),
+      (b: { accounts: Record<string, unknown>[] }) => table(b.accounts.map(accountRow), ACCOUNT_COLUMNS),
+    );
+  }
+  const [username, ...extra] = rest;
+  if (username === undefined || extra.length > 0) throw new UsageError(`accounts ${sub} USERNAME`);
+  const path = `/api/v1/admin/accounts/${encodeURIComponent(username)}`;
+  if (sub === 'add') {
+    if (role === undefined) throw new UsageError('accounts add needs --role admin|viewer');
+    const password = await readPassword(ctx.io, username);
+    const res = await ctx.http.post('/api/v1/admin/accounts', {
+      username,
+      displayName: v['display-name'] ?? username,
+      role,
+      password,
+    });
+    return show(
+      ctx,
+      res,
+      (b: Record<string, unknown>) => `account ${String(b.username)} (${String(b.role)}) created`,
+    );
+  }
+  if (sub === 'set') {
+    if (v.disable && v.enable) throw new UsageError('--disable and --enable exclude each other');
+    const body = {
+      ...(role !== undefined && { role }),
+      ...(v['display-name'] !== undefined && { displayName: v['display-name'] }),
+      ...(v.disable && { disabled: true }),
+      ...(v.enable && { disabled: false }),
+      ...(v.password && { password: await readPassword(ctx.io, username) }),
+    };
+    if (Object.keys(body).length === 0) {
+      throw new UsageError('accounts set needs --role, --display-name, --disable, --enable or --password');
+    }
+    return show(ctx, await ctx.http.patch(path, body), (b: Record<string, unknown>) =>
+      table([accountRow(b)], ACCOUNT_COLUMNS),
+    );
+  }
+  throw new UsageError(`unknown command: accounts ${sub}`);
+}
+
+/** The password for an account: `$CHECKPOINT_ACCOUNT_PASSWORD`, else one line of stdin. */
+async function readPassword(io: AdminIo, username: string): Promise<string> {
+  const fromEnv = io.env.CHECKPOINT_ACCOUNT_PASSWORD;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const stdin = io.stdin ?? process.stdin;
+  if ((stdin as { isTTY?: boolean }).isTTY === true)
+    io.stderr.write(`password for ${username} (shown as typed): `);
+  const line = await readLine(stdin);
+  if (line === '')
+    throw new UsageError('no password: set CHECKPOINT_ACCOUNT_PASSWORD or pipe one line to stdin');
+  return line;
+}
+
+/** The first line of a stream (without its line ending), or what it holds if it ends first. */
+function readLine(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const done = (): void => {
+      stream.off('data', onData);
+      stream.off('end', done);
+      stream.off('error', reject);
+      stream.pause();
+      resolve(text.split(/\r?\n/)[0] ?? '');
+    };
+    const onData = (chunk: Buffer | string): void => {
+      text += chunk.toString();
+      if (text.includes('\n') || text.length > 4096) done();
+    };
+    stream.on('data', onData);
+    stream.once('end', done);
+    stream.once('error', reject);
+  });
 }
 
 function usage(io: AdminIo, message: string): number {
