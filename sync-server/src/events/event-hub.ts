@@ -61,8 +61,9 @@ export class EventHub {
   }
 
   /**
-   * Tells every lane a list is at a new version. For a small health write, lanes first get
-   * the changes that block at their checkpoint inline (`urgent`), then the version.
+   * Tells every lane (and every admin stream) a list is at a new version. For a small health
+   * write, lanes first get the changes that block at their checkpoint inline (`urgent`), then
+   * the version.
    */
   publishListVersion(
     list: ListName,
@@ -79,6 +80,7 @@ export class EventHub {
       }
       sub.stream.send('list-version', { list, version });
     }
+    this.publishAdmin('list-version', { list, version });
   }
 
   /** Sends a checkpoint's new config to the lanes at that checkpoint. */

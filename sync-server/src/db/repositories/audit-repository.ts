@@ -21,14 +21,35 @@ export class AuditRepository {
       .run(at, actor, action, target, details === null ? null : JSON.stringify(details));
   }
 
-  /** Newest first; `before` pages by id. */
-  list(opts: { limit: number; before?: number; action?: string }): AuditRecord[] {
+  /**
+   * Newest first; `before` pages by id. `actor` is exact, `from`/`to` bound `at` (from
+   * inclusive, to exclusive), `targetLike` is a `LIKE` pattern escaped with a backslash.
+   */
+  list(opts: {
+    limit: number;
+    before?: number;
+    action?: string;
+    actor?: string;
+    from?: number;
+    to?: number;
+    targetLike?: string;
+  }): AuditRecord[] {
     const rows = this.db
       .prepare(
         `SELECT * FROM audit_log WHERE (@before IS NULL OR id < @before) AND (@action IS NULL OR action = @action)
+           AND (@actor IS NULL OR actor = @actor) AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to)
+           AND (@target IS NULL OR target LIKE @target ESCAPE '\\')
          ORDER BY id DESC LIMIT @limit`,
       )
-      .all({ before: opts.before ?? null, action: opts.action ?? null, limit: opts.limit }) as {
+      .all({
+        before: opts.before ?? null,
+        action: opts.action ?? null,
+        actor: opts.actor ?? null,
+        from: opts.from ?? null,
+        to: opts.to ?? null,
+        target: opts.targetLike ?? null,
+        limit: opts.limit,
+      }) as {
       id: number;
       at: number;
       actor: string;

@@ -67,3 +67,128 @@ describe('ScansRepository.ingest', () => {
     expect(repo.ackedThrough('k1')).toBe(4);
   });
 });
+
+describe('scan_hourly roll-up', () => {
+  const H = 3_600_000;
+  const T = 1_700_000_000_000 - (1_700_000_000_000 % H);
+  const rec = (seq: number, at: number, decision: 'green' | 'amber' | 'red'): LaneRecord => ({
+    ...(scan(seq) as Extract<LaneRecord, { type: 'scan' }>),
+    at,
+    decision,
+  });
+  const groupBy = (db: ReturnType<typeof setup>['db']) =>
+    db
+      .prepare(
+        `SELECT checkpoint_id, at - (at % 3600000) AS hour, decision, count(*) AS count FROM scans
+         GROUP BY 1, 2, 3 ORDER BY 2, 1, 3`,
+      )
+      .all();
+  const rollup = (db: ReturnType<typeof setup>['db']) =>
+    db.prepare('SELECT checkpoint_id, hour, decision, count FROM scan_hourly ORDER BY 2, 1, 3').all();
+
+  it('matches a GROUP BY over scans after several batches, re-sent duplicates and two checkpoints', () => {
+    const { db, repo } = setup();
+    db.prepare("INSERT INTO checkpoints VALUES ('CP2', 'CP2', 'open', 21600, '[]', 5, 0, 0)").run();
+    db.prepare(
+      "INSERT INTO kiosks (id, name, checkpoint_id, token_hash, enrolled_at) VALUES ('k2', 'k2', 'CP2', 'h2', 0)",
+    ).run();
+    const batch1 = [
+      rec(1, T + 1, 'green'),
+      rec(2, T + 2, 'green'),
+      rec(3, T + 3, 'red'),
+      rec(4, T + H - 1, 'amber'),
+      rec(5, T + H, 'green'),
+    ];
+    repo.ingest('k1', 'CP', batch1, 10);
+    // The same batch again, a batch overlapping it, and out-of-order records.
+    repo.ingest('k1', 'CP', batch1, 11);
+    repo.ingest(
+      'k1',
+      'CP',
+      [rec(5, T + H, 'green'), rec(6, T + H + 5, 'green'), rec(8, T + 3 * H, 'red')],
+      12,
+    );
+    repo.ingest('k1', 'CP', [rec(7, T + 2, 'green'), rec(6, T + H + 5, 'green')], 13);
+    const k2 = (seq: number, at: number, d: 'green' | 'amber' | 'red'): LaneRecord => ({
+      ...rec(seq, at, d),
+      id: `01890a5d-ac96-7000-8000-${(0xf00000 + seq).toString(16).padStart(12, '0')}`,
+    });
+    repo.ingest('k2', 'CP2', [k2(1, T + 1, 'green'), k2(2, T + 7, 'green'), k2(3, T + H, 'amber')], 14);
+    repo.ingest('k2', 'CP2', [k2(2, T + 7, 'green'), k2(3, T + H, 'amber')], 15);
+    expect(db.prepare('SELECT count(*) FROM scans').pluck().get()).toBe(11);
+    expect(rollup(db)).toEqual(groupBy(db));
+    expect(rollup(db)).toContainEqual({ checkpoint_id: 'CP', hour: T, decision: 'green', count: 3 });
+    expect(repo.hourly(T, T + H, 'CP2')).toEqual([
+      { checkpointId: 'CP2', hour: T, decision: 'green', count: 2 },
+    ]);
+    expect(repo.hourly(T + H, T + 2 * H).map((r) => [r.checkpointId, r.count])).toEqual([
+      ['CP', 2],
+      ['CP2', 1],
+    ]);
+  });
+
+  it('rolls back with a failed batch (same transaction)', () => {
+    const { db, repo } = setup();
+    expect(() => repo.ingest('nope', 'CP', [rec(1, T, 'green')], 1)).toThrow(/no kiosk/);
+    expect(rollup(db)).toEqual([]);
+  });
+});
+
+describe('alerts and the export page', () => {
+  it('acknowledges once, keeping the first acker, and filters unacknowledged alerts', () => {
+    const { repo } = setup();
+    const r = repo.ingest(
+      'k1',
+      'CP',
+      [{ ...scan(1), alert: true } as LaneRecord, { ...scan(2), alert: true } as LaneRecord],
+      5,
+    );
+    const [a1, a2] = r.alerts;
+    expect(a1).toMatchObject({
+      kioskId: 'k1',
+      kioskName: 'k1',
+      ackedAt: null,
+      ackedBy: null,
+      raisedBy: 'lane',
+    });
+    if (!a1 || !a2) throw new Error('two alerts expected');
+    expect(repo.ack(a1.id, 100, 'alice')).toMatchObject({
+      acked: true,
+      alert: { ackedAt: 100, ackedBy: 'alice' },
+    });
+    expect(repo.ack(a1.id, 200, 'bob')).toMatchObject({
+      acked: false,
+      alert: { ackedAt: 100, ackedBy: 'alice' },
+    });
+    expect(repo.ack(999, 200, 'bob')).toBeNull();
+    expect(repo.alerts({ limit: 10, unacked: true }).map((a) => a.id)).toEqual([a2.id]);
+    expect(repo.alerts({ limit: 10 }).map((a) => a.id)).toEqual([a2.id, a1.id]);
+  });
+
+  it('exports pages below a cursor with the latest override of each scan', () => {
+    const { repo } = setup();
+    const ov = (seq: number, at: number, decision: string): LaneRecord =>
+      ({
+        type: 'override',
+        seq,
+        id: `01890a5d-ac96-7000-8000-00000000ff${seq.toString(16).padStart(2, '0')}`,
+        at,
+        scanId: (scan(1) as { id: string }).id,
+        originalDecision: 'amber',
+        decision,
+        officerId: `o${seq}`,
+        supervisorId: null,
+        reason: 'checked_by_hand',
+        note: '',
+      }) as LaneRecord;
+    repo.ingest('k1', 'CP', [scan(1), ov(2, 50, 'green'), ov(3, 60, 'red'), scan(4), scan(5)], 9);
+    const all = repo.exportPage({}, repo.lastNo() + 1, 10);
+    expect(all.map((r) => r.scanId)).toEqual(repo.search({ limit: 10 }).map((s) => s.id));
+    expect(all.at(-1)?.override).toMatchObject({ decision: 'red', officerId: 'o3' });
+    expect(all[0]?.override).toBeNull();
+    const page2 = repo.exportPage({}, all[0]?.no ?? 0, 1);
+    expect(page2.map((r) => r.scanId)).toEqual([all[1]?.scanId]);
+    expect(repo.countUpTo({}, repo.lastNo() + 1, 2)).toBe(2);
+    expect(repo.countUpTo({ decision: 'red' }, repo.lastNo() + 1, 10)).toBe(0);
+  });
+});

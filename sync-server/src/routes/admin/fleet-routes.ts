@@ -1,12 +1,16 @@
 import { CheckpointId, DecisionColourSchema, parseSubjectText } from '@checkpoint-lane/shared';
+import { Readable } from 'node:stream';
 import Type from 'typebox';
 import { generateEnrollmentCode, hashToken, normalizeEnrollmentCode } from '../../auth/tokens.js';
+import type { ScanFilter } from '../../db/repositories/scans-repository.js';
 import { openSse } from '../../events/sse.js';
 import { HttpError } from '../../http-error.js';
 import { subjectKey } from '../../lists/subject-key.js';
 import { adminActor } from '../../auth/auth-hooks.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, EpochOrNull, errors, type App } from '../schemas.js';
+import { SCAN_EXPORT_MAX_ROWS, scanCsvChunks } from './scan-export.js';
+import { registerStatsRoutes } from './stats-routes.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -29,6 +33,7 @@ const ScanSchema = Type.Object({
   no: Type.Integer({ description: 'arrival number on this server' }),
   id: Type.String(),
   kioskId: Type.String(),
+  kioskName: Type.String({ description: 'the lane’s name' }),
   seq: Type.Integer(),
   checkpointId: Type.String(),
   at: Type.Integer(),
@@ -59,33 +64,73 @@ const AlertSchema = Type.Object({
   at: Type.Integer(),
   receivedAt: Type.Integer(),
   kioskId: Type.String(),
+  kioskName: Type.String({ description: 'the lane’s name' }),
   checkpointId: Type.String(),
   scanId: Type.String(),
   subjectKey: Nullable(Type.String()),
   status: Nullable(Type.String()),
   raisedBy: Type.Union([Type.Literal('lane'), Type.Literal('server')]),
+  ackedAt: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'epoch ms of the first acknowledgement',
+  }),
+  ackedBy: Nullable(Type.String()),
 });
 
 const TimeText = Type.String({ maxLength: 40, description: 'ISO 8601 date-time or epoch ms' });
 
-const ScanQuery = Type.Object({
+const ScanFilterQuery = Type.Object({
   subject: Type.Optional(Type.String({ maxLength: 64 })),
   checkpoint: Type.Optional(CheckpointId),
   kiosk: Type.Optional(Type.String({ maxLength: 64 })),
   from: Type.Optional(TimeText),
   to: Type.Optional(TimeText),
   decision: Type.Optional(DecisionColourSchema),
+});
+
+const ScanQuery = Type.Object({
+  ...ScanFilterQuery.properties,
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 });
 
-function parseTime(name: string, text: string | undefined): number | undefined {
+/** Reads an ISO 8601 time or epoch ms (`bad_time` otherwise); empty or absent is undefined. */
+export function parseTime(name: string, text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
   if (/^\d{1,15}$/.test(text)) return Number(text);
   const t = Date.parse(text);
   if (Number.isNaN(t)) throw new HttpError(400, 'bad_time', `${name} is not an ISO 8601 time or epoch ms`);
   return t;
 }
+
+/** The scan filters of `/scans` and `/scans/export.csv`, read from the query string. */
+function readScanFilter(
+  s: Services,
+  q: { subject?: string; checkpoint?: string; kiosk?: string; from?: string; to?: string; decision?: string },
+): ScanFilter {
+  let key: bigint | undefined;
+  if (q.subject !== undefined) {
+    const subject = parseSubjectText(q.subject);
+    if (!subject)
+      throw new HttpError(400, 'bad_subject', 'subject is not a personal ID, passport number or plate');
+    key = subjectKey(s.listKey, subject);
+  }
+  const from = parseTime('from', q.from);
+  const to = parseTime('to', q.to);
+  return {
+    ...(key !== undefined && { subjectKey: key }),
+    ...(q.checkpoint !== undefined && { checkpointId: q.checkpoint }),
+    ...(q.kiosk !== undefined && { kioskId: q.kiosk }),
+    ...(from !== undefined && { from }),
+    ...(to !== undefined && { to }),
+    ...(q.decision !== undefined && { decision: q.decision }),
+  };
+}
+
+/** Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern. */
+const likePrefix = (text: string): string => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Today's date in Vietnam time (UTC+7), for file names. */
+const vietnamDate = (ms: number): string => new Date(ms + 7 * 3_600_000).toISOString().slice(0, 10);
 
 function readCursor(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -94,7 +139,7 @@ function readCursor(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-/** `/api/v1/admin/…`: enrollment codes, the fleet, scans, alerts, the event stream, the audit log. */
+/** `/api/v1/admin/…`: enrollment codes, the fleet, scans and their export, alerts, the event stream, the audit log, stats. */
 export function registerFleetRoutes(app: App, s: Services): void {
   app.post(
     '/enrollments',
@@ -185,30 +230,48 @@ export function registerFleetRoutes(app: App, s: Services): void {
     },
     (req) => {
       const q = req.query;
-      let key: bigint | undefined;
-      if (q.subject !== undefined) {
-        const subject = parseSubjectText(q.subject);
-        if (!subject)
-          throw new HttpError(400, 'bad_subject', 'subject is not a personal ID, passport number or plate');
-        key = subjectKey(s.listKey, subject);
-      }
       const limit = q.limit ?? 100;
       const before = readCursor(q.cursor);
-      const from = parseTime('from', q.from);
-      const to = parseTime('to', q.to);
       const scans = s.scans.search({
+        ...readScanFilter(s, q),
         limit,
-        ...(key !== undefined && { subjectKey: key }),
-        ...(q.checkpoint !== undefined && { checkpointId: q.checkpoint }),
-        ...(q.kiosk !== undefined && { kioskId: q.kiosk }),
-        ...(from !== undefined && { from }),
-        ...(to !== undefined && { to }),
-        ...(q.decision !== undefined && { decision: q.decision }),
         ...(before !== undefined && { before }),
       });
       const last = scans.at(-1);
       const nextCursor = scans.length === limit && last ? String(last.no) : null;
       return { scans, nextCursor };
+    },
+  );
+
+  app.get(
+    '/scans/export.csv',
+    {
+      schema: {
+        summary: 'Scans as CSV (same filters and order as the search; UTF-8 with BOM, streamed)',
+        description:
+          `Columns: received_at,at,checkpoint,lane,source,format,subject_key,decision,reasons,warnings,alert,` +
+          `override_decision,override_officer,override_supervisor,override_reason,override_note,scan_id ` +
+          `(ISO 8601 times; the latest override of each scan; reasons and warnings joined by ";"). ` +
+          `RFC 4180 quoting; a cell starting with = + - @ tab or CR is prefixed with '. At most ` +
+          `${SCAN_EXPORT_MAX_ROWS} rows: \`X-Truncated: true\` when more matched.`,
+        tags: ['admin'],
+        security: adminSecurity,
+        querystring: ScanFilterQuery,
+        produces: ['text/csv'],
+      },
+    },
+    (req, reply) => {
+      const filter = readScanFilter(s, req.query);
+      const before = s.scans.lastNo() + 1;
+      const truncated = s.scans.countUpTo(filter, before, SCAN_EXPORT_MAX_ROWS + 1) > SCAN_EXPORT_MAX_ROWS;
+      void reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="scans-${vietnamDate(s.clock())}.csv"`)
+        .header('cache-control', 'no-store')
+        .header('x-truncated', String(truncated));
+      return reply.send(
+        Readable.from(scanCsvChunks(s.scans, filter, { before, maxRows: SCAN_EXPORT_MAX_ROWS })),
+      );
     },
   );
 
@@ -223,6 +286,7 @@ export function registerFleetRoutes(app: App, s: Services): void {
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           before: Type.Optional(Type.Integer({ minimum: 1 })),
           checkpoint: Type.Optional(CheckpointId),
+          unacked: Type.Optional(Type.Boolean({ description: 'only alerts nobody has acknowledged' })),
         }),
         response: { 200: Type.Object({ alerts: Type.Array(AlertSchema) }), ...errors(400, 401) },
       },
@@ -232,8 +296,54 @@ export function registerFleetRoutes(app: App, s: Services): void {
         limit: req.query.limit ?? 100,
         ...(req.query.before !== undefined && { before: req.query.before }),
         ...(req.query.checkpoint !== undefined && { checkpointId: req.query.checkpoint }),
+        ...(req.query.unacked === true && { unacked: true }),
       }),
     }),
+  );
+
+  app.post(
+    '/alerts/:id/ack',
+    {
+      schema: {
+        summary: 'Acknowledge an alert (the first acknowledgement is kept; again answers it unchanged)',
+        tags: ['admin'],
+        security: adminSecurity,
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        body: Type.Object(
+          { note: Type.Optional(Type.String({ maxLength: 500 })) },
+          { description: 'optional' },
+        ),
+        response: { 200: AlertSchema, ...errors(400, 401, 404) },
+      },
+      // The body is optional: no body reads as `{}`.
+      preValidation: (req, _reply, done) => {
+        (req as { body?: unknown }).body ??= {};
+        done();
+      },
+    },
+    (req) => {
+      const now = s.clock();
+      const actor = adminActor(req);
+      const note = req.body.note;
+      const done = s.db.transaction(() => {
+        const r = s.scans.ack(req.params.id, now, actor);
+        if (r?.acked)
+          s.audit.record(now, actor, 'alert.ack', String(req.params.id), {
+            checkpointId: r.alert.checkpointId,
+            kioskId: r.alert.kioskId,
+            ...(note !== undefined && note !== '' && { note }),
+          });
+        return r;
+      })();
+      if (!done) throw new HttpError(404, 'not_found', 'no such alert');
+      if (done.acked)
+        s.hub.publishAdmin('alert-ack', {
+          id: done.alert.id,
+          ackedAt: done.alert.ackedAt,
+          ackedBy: done.alert.ackedBy,
+        });
+      return done.alert;
+    },
   );
 
   app.get(
@@ -247,6 +357,10 @@ export function registerFleetRoutes(app: App, s: Services): void {
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           before: Type.Optional(Type.Integer({ minimum: 1 })),
           action: Type.Optional(Type.String({ maxLength: 64 })),
+          actor: Type.Optional(Type.String({ maxLength: 200, description: 'exactly this actor' })),
+          from: Type.Optional(TimeText),
+          to: Type.Optional(TimeText),
+          target: Type.Optional(Type.String({ maxLength: 200, description: 'targets starting with this' })),
         }),
         response: {
           200: Type.Object({
@@ -265,20 +379,31 @@ export function registerFleetRoutes(app: App, s: Services): void {
         },
       },
     },
-    (req) => ({
-      records: s.audit.list({
-        limit: req.query.limit ?? 100,
-        ...(req.query.before !== undefined && { before: req.query.before }),
-        ...(req.query.action !== undefined && { action: req.query.action }),
-      }),
-    }),
+    (req) => {
+      const q = req.query;
+      const from = parseTime('from', q.from);
+      const to = parseTime('to', q.to);
+      return {
+        records: s.audit.list({
+          limit: q.limit ?? 100,
+          ...(q.before !== undefined && { before: q.before }),
+          ...(q.action !== undefined && { action: q.action }),
+          ...(q.actor !== undefined && { actor: q.actor }),
+          ...(from !== undefined && { from }),
+          ...(to !== undefined && { to }),
+          ...(q.target !== undefined && q.target !== '' && { targetLike: likePrefix(q.target) }),
+        }),
+      };
+    },
   );
 
   app.get(
     '/events',
     {
       schema: {
-        summary: 'Server-sent events: `alert`, `kiosk-status` {kioskId, online}; keep-alive comments',
+        summary:
+          'Server-sent events: `hello`, `alert` (an alert as `GET /alerts` shows it), `alert-ack` {id, ackedAt, ackedBy}, ' +
+          '`kiosk-status` {kioskId, online}, `list-version` {list, version}; keep-alive comments',
         tags: ['admin'],
         security: adminSecurity,
         produces: ['text/event-stream'],
@@ -293,4 +418,6 @@ export function registerFleetRoutes(app: App, s: Services): void {
       stream.send('hello', { at: s.clock(), ...s.hub.counts() });
     },
   );
+
+  registerStatsRoutes(app, s);
 }

@@ -1,0 +1,63 @@
+import type { ScanFilter, ScansRepository } from '../../db/repositories/scans-repository.js';
+import { csvLine, UTF8_BOM } from '../../csv/csv-writer.js';
+
+/** The export's header line (column names). */
+export const SCAN_CSV_HEADER =
+  'received_at,at,checkpoint,lane,source,format,subject_key,decision,reasons,warnings,alert,' +
+  'override_decision,override_officer,override_supervisor,override_reason,override_note,scan_id';
+
+/** An export stops after this many rows (and says so in `X-Truncated`). */
+export const SCAN_EXPORT_MAX_ROWS = 1_000_000;
+/** Rows read per query: each page is read to the end before the next chunk is sent. */
+export const SCAN_EXPORT_PAGE = 2_000;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * The scans matching `filter` as CSV text chunks (BOM and header first, then one chunk per
+ * page, newest arrivals first like the search), at most `maxRows` rows. Reads only scans that
+ * had arrived when it started, in pages by arrival number, so memory stays flat and no SQLite
+ * cursor stays open while the client reads.
+ */
+export async function* scanCsvChunks(
+  repo: ScansRepository,
+  filter: ScanFilter,
+  opts: { before: number; maxRows: number; pageSize?: number },
+): AsyncGenerator<string> {
+  yield `${UTF8_BOM}${SCAN_CSV_HEADER}\r\n`;
+  const pageSize = opts.pageSize ?? SCAN_EXPORT_PAGE;
+  let before = opts.before;
+  let left = opts.maxRows;
+  while (left > 0) {
+    const rows = repo.exportPage(filter, before, Math.min(pageSize, left));
+    if (rows.length === 0) return;
+    let text = '';
+    for (const r of rows) {
+      const o = r.override;
+      text += csvLine([
+        iso(r.receivedAt),
+        iso(r.at),
+        r.checkpointId,
+        r.kioskName,
+        r.source,
+        r.format,
+        r.subjectKey,
+        r.decision,
+        r.reasons,
+        r.warnings,
+        r.alert,
+        o?.decision ?? null,
+        o?.officerId ?? null,
+        o?.supervisorId ?? null,
+        o?.reason ?? null,
+        o?.note ?? null,
+        r.scanId,
+      ]);
+    }
+    left -= rows.length;
+    before = rows[rows.length - 1]?.no ?? 0;
+    yield text;
+    // Let other requests (lane uploads) run between pages.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}

@@ -1,0 +1,83 @@
+import { CheckpointId } from '@checkpoint-lane/shared';
+import Type from 'typebox';
+import { HOUR_MS } from '../../db/repositories/scans-repository.js';
+import type { Services } from '../../services.js';
+import { adminSecurity, errors, type App } from '../schemas.js';
+
+/** Hours covered by each `range` of the scan chart. */
+const RANGE_HOURS = { '24h': 24, '7d': 7 * 24 } as const;
+
+const DECISIONS = ['green', 'amber', 'red'] as const;
+type Decision = (typeof DECISIONS)[number];
+
+const isDecision = (d: string): d is Decision => (DECISIONS as readonly string[]).includes(d);
+
+const Counts = { green: Type.Integer(), amber: Type.Integer(), red: Type.Integer() };
+
+/** The hourly scan series of one range, per checkpoint and lane decision. */
+export interface ScanStats {
+  from: number;
+  to: number;
+  bucketMs: number;
+  checkpoints: string[];
+  series: { checkpointId: string; hour: number; green: number; amber: number; red: number }[];
+  totals: { green: number; amber: number; red: number };
+}
+
+/** `/api/v1/admin/stats/…`: chart data from the hourly scan roll-up (registered by the fleet routes). */
+export function registerStatsRoutes(app: App, s: Services): void {
+  app.get(
+    '/stats/scans',
+    {
+      schema: {
+        summary: 'Scans per hour, checkpoint and lane decision, for the charts',
+        description:
+          'Hours are epoch ms of the hour’s start (UTC-aligned; Vietnam has no half-hour offset). The range ends ' +
+          'with the current hour (`to` is exclusive). `series` holds only (checkpoint, hour) pairs with scans, by ' +
+          'hour then checkpoint: absent hours had none. `checkpoints` lists every configured checkpoint and any ' +
+          'other that has scans in the range (only the asked one with `checkpoint=`).',
+        tags: ['admin'],
+        security: adminSecurity,
+        querystring: Type.Object({
+          range: Type.Union([Type.Literal('24h'), Type.Literal('7d')], { default: '24h' }),
+          checkpoint: Type.Optional(CheckpointId),
+        }),
+        response: {
+          200: Type.Object({
+            from: Type.Integer(),
+            to: Type.Integer(),
+            bucketMs: Type.Integer(),
+            checkpoints: Type.Array(Type.String()),
+            series: Type.Array(Type.Object({ checkpointId: Type.String(), hour: Type.Integer(), ...Counts })),
+            totals: Type.Object(Counts),
+          }),
+          ...errors(400, 401),
+        },
+      },
+    },
+    (req): ScanStats => {
+      const to = Math.floor(s.clock() / HOUR_MS) * HOUR_MS + HOUR_MS;
+      const from = to - RANGE_HOURS[req.query.range] * HOUR_MS;
+      const only = req.query.checkpoint;
+      const rows = s.scans.hourly(from, to, only);
+      const totals = { green: 0, amber: 0, red: 0 };
+      const series: ScanStats['series'] = [];
+      const byKey = new Map<string, ScanStats['series'][number]>();
+      const seen = new Set<string>(only !== undefined ? [only] : s.checkpoints.list().map((c) => c.id));
+      for (const r of rows) {
+        if (!isDecision(r.decision)) continue;
+        seen.add(r.checkpointId);
+        const k = `${r.hour}/${r.checkpointId}`;
+        let point = byKey.get(k);
+        if (!point) {
+          point = { checkpointId: r.checkpointId, hour: r.hour, green: 0, amber: 0, red: 0 };
+          byKey.set(k, point);
+          series.push(point);
+        }
+        point[r.decision] += r.count;
+        totals[r.decision] += r.count;
+      }
+      return { from, to, bucketMs: HOUR_MS, checkpoints: [...seen].sort(), series, totals };
+    },
+  );
+}
