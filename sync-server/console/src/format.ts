@@ -132,7 +132,8 @@ export function compactJson(value: unknown, max = 200): string {
   if (value === undefined || value === null) return '';
   let s: string;
   try {
-    s = typeof value === 'string' ? value : ((JSON.stringify(value) as string | undefined) ?? '');
+    const json: unknown = typeof value === 'string' ? value : JSON.stringify(value);
+    s = typeof json === 'string' ? json : '';
   } catch {
     s = '…';
   }

@@ -71,7 +71,9 @@ function lockMessage(e: ApiError, lang: Lang): string {
   if (typeof body.lockedUntil === 'number') until = body.lockedUntil;
   else if (typeof body.lockedUntil === 'string') until = Date.parse(body.lockedUntil);
   else if (typeof body.retryAfterSec === 'number') until = Date.now() + body.retryAfterSec * 1000;
-  else {
+  else if (/\d{4}-\d{2}-\d{2}T[\d:.]+Z/.test(e.message)) {
+    until = Date.parse(/\d{4}-\d{2}-\d{2}T[\d:.]+Z/.exec(e.message)?.[0] ?? '');
+  } else {
     const ra = Number(e.headers?.get('retry-after'));
     if (Number.isFinite(ra) && ra > 0) until = Date.now() + ra * 1000;
   }

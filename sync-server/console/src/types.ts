@@ -59,7 +59,8 @@ export interface ImportReport {
   rejected: { line: number; reason: string }[];
   rejectedTotal: number;
   applied: boolean;
-  rowsRead?: number;
+  /** Data rows read (without the header). */
+  rows?: number;
   sha256?: string;
   dryRun?: boolean;
   error?: string;

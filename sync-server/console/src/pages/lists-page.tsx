@@ -202,7 +202,7 @@ function ImportPanel(props: { list: ListName; onChanged: () => void }) {
           <dl class="stats">
             <div>
               <dt>{t('rowsRead')}</dt>
-              <dd data-testid="report-read">{report.rowsRead ?? report.accepted + rejectedTotal}</dd>
+              <dd data-testid="report-read">{report.rows ?? report.accepted + rejectedTotal}</dd>
             </div>
             <div>
               <dt>{t('rowsAccepted')}</dt>
