@@ -93,7 +93,7 @@ describe('lanes and alerts', () => {
     expect(shortHash('A1B2C3D4E5F60718')).toBe('a1b2c3d4');
     expect(shortHash(null)).toBe('—');
     expect(shortHash('')).toBe('—');
-    expect(shortHash('Nguyễn Văn A 079203001234')).not.toMatch(/Nguy|0792030/);
+    expect(shortHash('Nguyễn Văn A 079203001234')).toBe('—');
   });
 
   it('prints audit details on one short line', () => {

@@ -118,13 +118,9 @@ export function listLag(server: number | null | undefined, lane: number | null |
 
 /** The first 8 hex characters of a subject key hash — never more of it. */
 export function shortHash(key: string | null | undefined): string {
-  if (!key) return '—';
-  return (
-    key
-      .replace(/[^0-9a-f]/gi, '')
-      .slice(0, 8)
-      .toLowerCase() || '—'
-  );
+  // Anything but a hex hash is not shown at all: it could be a name or an ID.
+  if (!key || !/^[0-9a-f]+$/i.test(key)) return '—';
+  return key.slice(0, 8).toLowerCase();
 }
 
 /** Details JSON on one line, cut to `max` characters. */
