@@ -3,6 +3,9 @@ export { buildServer, checkpointServer, type AppOptions, type ServerOptions } fr
 export { openDatabase, type Db } from './db/open-database.js';
 export { runMigrations, schemaVersion, MIGRATIONS, type Migration } from './db/migrate.js';
 export { generateToken, hashToken } from './auth/tokens.js';
+export { hashPassword, verifyPassword } from './auth/passwords.js';
+export type { AdminIdentity } from './auth/auth-hooks.js';
+export type { AccountRole } from './db/repositories/accounts-repository.js';
 export {
   generateListKey,
   subjectKey,
