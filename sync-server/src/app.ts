@@ -12,6 +12,7 @@ import fp from 'fastify-plugin';
 import { Readable } from 'node:stream';
 import Type from 'typebox';
 import { adminAuth, AuthFailureLimiter, kioskAuth } from './auth/auth-hooks.js';
+import { serveConsole } from './routes/console/serve-console.js';
 import { HttpError } from './http-error.js';
 import { registerAccountRoutes } from './routes/admin/accounts-routes.js';
 import { registerCheckpointRoutes } from './routes/admin/checkpoints-routes.js';
@@ -43,12 +44,6 @@ const FASTIFY_CODES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'bad_json',
   rate_limited: 'rate_limited',
 };
-
-const PLACEHOLDER_CONSOLE = `<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>checkpoint-lane</title></head>
-<body><h1>checkpoint-lane sync server</h1>
-<p>The admin console is not built yet. Use <code>npx checkpoint-admin</code> or the API (<a href="/openapi.json">/openapi.json</a>).</p>
-</body></html>`;
 
 /**
  * The sync server as a Fastify plugin: storage, secrets and clock come in through `opts`
@@ -141,11 +136,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
     app.get('/', { schema: { summary: 'Redirects to the admin console', tags: ['meta'] } }, (_req, reply) =>
       reply.redirect('/admin/'),
     );
-    app.get(
-      '/admin/',
-      { schema: { summary: 'The admin console (placeholder)', tags: ['meta'] } },
-      (_req, reply) => reply.type('text/html; charset=utf-8').send(PLACEHOLDER_CONSOLE),
-    );
+    await serveConsole(app, opts.consoleDir);
     app.get('/openapi.json', { schema: { summary: 'This API as OpenAPI 3', tags: ['meta'] } }, () =>
       app.swagger(),
     );

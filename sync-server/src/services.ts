@@ -32,6 +32,8 @@ export interface AppOptions {
   readonly enrollRateLimit?: number;
   /** SSE keep-alive comment period (default 15 s). */
   readonly sseKeepAliveMs?: number;
+  /** Where the built admin console is (default: `sync-server/dist/console`). */
+  readonly consoleDir?: string;
   /** A lane with no stream and no heartbeat for this long is offline (default 3 min). */
   readonly kioskOfflineAfterMs?: number;
   /** An admin console session unused this long ends, ms (default 30 min). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where `npm run build` puts the console (the same path from `src/` under tests and `dist/`). */
-export const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console/', import.meta.url));
+export const CONSOLE_DIR = fileURLToPath(new URL('../../../dist/console/', import.meta.url));
 
 /**
  * The console's Content-Security-Policy: everything from this origin only, nothing inline
