@@ -160,6 +160,19 @@ describe('a lane against the real sync server', () => {
       // Pushed over SSE: the safety-net poll (60 s here) is far slower than this test's deadline.
       const again = lane.agent.submit(newF0);
       expect(again.decision).toBe('red');
+      // The lane reports its new version at once (the periodic heartbeat is 60 s here), so the
+      // admin console's fleet view shows it up to date, and its scanner as connected.
+      const version = lane.agent.store.listState('health').version;
+      const reported = async () => {
+        const res = await server.admin<{
+          kiosks: { name: string; listVersions: { health: number | null }; devices: { status: string }[] }[];
+        }>('GET', '/kiosks');
+        return res.body.kiosks.find((k) => k.name === 'push-lane');
+      };
+      await expect
+        .poll(async () => (await reported())?.listVersions.health, { timeout: 10_000 })
+        .toBe(version);
+      expect((await reported())?.devices.map((d) => d.status)).toEqual(['connected']);
     } finally {
       await lane.agent.stop();
     }

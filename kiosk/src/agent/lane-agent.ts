@@ -193,6 +193,7 @@ export class LaneAgent {
         },
         status: (state) => {
           this.#devices.set(state.device, state);
+          this.#sync.heartbeatSoon();
           this.#o.onDeviceState?.(state);
           this.#emit({ type: 'device', data: state });
         },

@@ -70,6 +70,7 @@ export class LaneSync {
   #revoked = false;
   #clockSkewMs: number | null = null;
   #lastError: string | null = null;
+  #heartbeatPending = false;
 
   constructor(options: LaneSyncOptions) {
     this.#o = options;
@@ -101,6 +102,7 @@ export class LaneSync {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#heartbeatPending = false;
     this.#abort = new AbortController();
     for (const list of LIST_NAMES) void this.syncList(list);
     void this.#eventsLoop();
@@ -190,6 +192,7 @@ export class LaneSync {
         'delta applied',
       );
       this.#emitStatus();
+      this.heartbeatSoon();
     } else {
       this.#listAgain.add(list);
     }
@@ -253,6 +256,7 @@ export class LaneSync {
         'snapshot applied',
       );
       this.#emitStatus();
+      this.heartbeatSoon();
       return true;
     } catch (error) {
       replacement.abort();
@@ -365,6 +369,19 @@ export class LaneSync {
         );
       }
     }
+  }
+
+  /**
+   * Sends a heartbeat within a second (coalescing calls), so the fleet view sees a new list
+   * version or device state now rather than at the next periodic heartbeat.
+   */
+  heartbeatSoon(): void {
+    if (this.#heartbeatPending) return;
+    this.#heartbeatPending = true;
+    this.#later(1000, () => {
+      this.#heartbeatPending = false;
+      void this.heartbeat();
+    });
   }
 
   /** Sends a heartbeat; adopts the checkpoint config the server answers with. */
