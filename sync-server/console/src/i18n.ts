@@ -181,18 +181,18 @@ const vi = {
   role: 'Vai trò',
   state: 'Trạng thái',
   active: 'Đang hoạt động',
-  disabled: 'Đã khoá',
+  disabled: 'Đã vô hiệu hoá',
   lastLogin: 'Đăng nhập cuối',
   newAccount: 'Tạo tài khoản',
   create: 'Tạo',
   accountCreated: 'Đã tạo tài khoản {username}.',
   accountSaved: 'Đã cập nhật tài khoản {username}.',
-  disable: 'Khoá',
-  enable: 'Mở khoá',
+  disable: 'Vô hiệu hoá',
+  enable: 'Kích hoạt lại',
   resetPassword: 'Đặt lại mật khẩu',
   newPassword: 'Mật khẩu mới (10–200 ký tự)',
   changeRole: 'Đổi vai trò',
-  confirmDisable: 'Khoá tài khoản {username}? Các phiên của tài khoản sẽ kết thúc.',
+  confirmDisable: 'Vô hiệu hoá tài khoản {username}? Các phiên của tài khoản sẽ kết thúc.',
 } as const;
 
 /** A text's key. */

@@ -139,7 +139,7 @@ export function AlertsPage() {
                   data-alert-id={a.id}
                   data-acked={acked ? 'true' : 'false'}
                 >
-                  <td>{formatTime(a.at, app.lang)}</td>
+                  <td class="nowrap">{formatTime(a.at, app.lang)}</td>
                   <td>
                     <code>{a.checkpointId}</code>
                   </td>

@@ -116,7 +116,7 @@ export function ScansPage() {
             <tbody>
               {(scans.data?.scans ?? []).map((s) => (
                 <tr key={s.id} data-testid="scan-row" data-scan-id={s.id}>
-                  <td>{formatTime(s.at, app.lang)}</td>
+                  <td class="nowrap">{formatTime(s.at, app.lang)}</td>
                   <td>
                     <code>{s.checkpointId}</code>
                   </td>
