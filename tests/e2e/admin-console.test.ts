@@ -1,0 +1,271 @@
+// The admin console in real Debian Chromium against the real sync server process, with real
+// lane processes feeding scans: sign-in (good, bad, lockout), viewer vs admin rights, CSV import
+// preview and commit, a live F0 alert, the fleet with an offline lane, scan search and export,
+// the audit log. Every page is saved as a screenshot, and no request may leave the server.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, ServerUnderTest } from '../integration/lane-helpers.js';
+import { launchChromium, screenshot } from './browser.js';
+import { createAccount, foreignRequests, signIn, StdinLane } from './console-helpers.js';
+
+const F0 = '001090123456';
+const CLEAN = '079301004567';
+const ADMIN = { username: 'quantri', password: 'mat-khau-quan-tri-2021', name: 'Nguyễn Quản Trị' };
+const VIEWER = { username: 'xem', password: 'mat-khau-chi-xem-2021', name: 'Trần Chỉ Xem' };
+const LOCKED = { username: 'khoa', password: 'mat-khau-se-bi-khoa', name: 'Lê Bị Khoá' };
+const HEALTH_HEADER = 'id,status,since,until,name,note';
+
+let dir: string;
+let server: ServerUnderTest;
+let liveLane: StdinLane;
+let goneLane: StdinLane;
+let browser: Browser;
+let admin: BrowserContext;
+let page: Page;
+const requests: string[] = [];
+
+async function newContext(): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    locale: 'vi-VN',
+    timezoneId: 'Asia/Ho_Chi_Minh',
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+  });
+  context.on('request', (req) => requests.push(req.url()));
+  return context;
+}
+
+async function open(route: string): Promise<void> {
+  await page.goto(`${server.url}/admin/#/${route}`);
+  await page.getByTestId(`page-${route}`).waitFor();
+  await page.getByTestId('loading').first().waitFor({ state: 'detached' });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'console-e2e-'));
+  server = new ServerUnderTest(join(dir, 'server'), await freePort(), 'admin-token-for-console-e2e-0123', [
+    '--offline-after',
+    '2',
+  ]);
+  await server.start();
+  await server.addCheckpoint('HCM-01', 'open');
+  await server.addCheckpoint('HCM-02', 'closed');
+  await server.importCsv('health', `${HEALTH_HEADER}\n${F0},F0,2026-01-01,,Nguyễn Văn A,\n`);
+  await createAccount(server, ADMIN.username, 'admin', ADMIN.password, ADMIN.name);
+  await createAccount(server, VIEWER.username, 'viewer', VIEWER.password, VIEWER.name);
+  await createAccount(server, LOCKED.username, 'viewer', LOCKED.password, LOCKED.name);
+  liveLane = await StdinLane.start(server, join(dir, 'lane-1'), 'lan-1', 'HCM-01');
+  goneLane = await StdinLane.start(server, join(dir, 'lane-2'), 'lan-2', 'HCM-02');
+  await goneLane.kill();
+  browser = await launchChromium();
+  admin = await newContext();
+  page = await admin.newPage();
+}, 120_000);
+
+afterAll(async () => {
+  await browser.close();
+  await liveLane.kill();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('admin console', () => {
+  it('refuses a wrong password and signs in with the right one', async () => {
+    await signIn(page, server.url, ADMIN.username, 'not-the-password');
+    await expect(page.getByTestId('login-error').textContent()).resolves.toMatch(
+      /Sai tên đăng nhập hoặc mật khẩu/,
+    );
+    await screenshot(page, 'console-sign-in-refused');
+    await signIn(page, server.url, ADMIN.username, ADMIN.password);
+    await page.getByTestId('page-overview').waitFor();
+    await expect(page.getByTestId('who').textContent()).resolves.toContain(ADMIN.name);
+    await page.getByTestId('chart-hourly').waitFor();
+    await page.getByTestId('chart-decisions').waitFor();
+    await screenshot(page, 'console-overview');
+  });
+
+  it('locks an account after five wrong passwords, even against the right one', async () => {
+    const context = await newContext();
+    const p = await context.newPage();
+    for (let i = 0; i < 5; i++) {
+      await signIn(p, server.url, LOCKED.username, `wrong-password-${i}`);
+      await p.getByTestId('login-error').waitFor();
+    }
+    await signIn(p, server.url, LOCKED.username, LOCKED.password);
+    await expect(p.getByTestId('login-error').textContent()).resolves.toMatch(/bị khoá/);
+    await expect(p.getByTestId('page-overview').count()).resolves.toBe(0);
+    await screenshot(p, 'console-sign-in-locked');
+    await context.close();
+  });
+
+  it('lets a viewer look but not change anything', async () => {
+    const context = await newContext();
+    const p = await context.newPage();
+    await signIn(p, server.url, VIEWER.username, VIEWER.password);
+    await p.getByTestId('page-overview').waitFor();
+    await expect(p.getByTestId('nav-accounts').count()).resolves.toBe(0);
+    await p.goto(`${server.url}/admin/#/lists`);
+    await p.getByTestId('lists-table').waitFor();
+    await expect(p.getByTestId('list-row-health').getByTestId('list-version').textContent()).resolves.toBe(
+      '1',
+    );
+    await expect(p.getByTestId('import-file').count()).resolves.toBe(0);
+    await expect(p.getByTestId('entry-new').count()).resolves.toBe(0);
+    await screenshot(p, 'console-lists-viewer');
+    // The server refuses a change from a viewer even with a valid session and CSRF token.
+    const status = await p.evaluate(async () => {
+      const session = (await (await fetch('/api/v1/session')).json()) as { csrfToken: string };
+      const res = await fetch('/api/v1/admin/checkpoints', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+        body: JSON.stringify({ id: 'HACK-1', name: 'x', mode: 'open' }),
+      });
+      return res.status;
+    });
+    expect(status).toBe(403);
+    await context.close();
+  });
+
+  it('previews a CSV with a bad row without writing it, then commits a good file', async () => {
+    await open('lists');
+    const version = page.getByTestId('list-row-health').getByTestId('list-version');
+    await expect(version.textContent()).resolves.toBe('1');
+    const bad = `${HEALTH_HEADER}\n001090000011,F1,2026-01-02,,,\n00109000001X,F0,2026-01-02,,,\n`;
+    await page
+      .getByTestId('import-file')
+      .setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+    await page.getByTestId('import-check').click();
+    await page.getByTestId('import-report').waitFor();
+    await expect(page.getByTestId('report-rejected').textContent()).resolves.toBe('1');
+    const rejected = page.getByTestId('rejected-row');
+    await expect(rejected.count()).resolves.toBe(1);
+    await expect(rejected.first().textContent()).resolves.toMatch(/^3/);
+    await expect(page.getByTestId('import-commit').isDisabled()).resolves.toBe(true);
+    await screenshot(page, 'console-import-rejected');
+    await page.getByTestId('import-cancel').click();
+    await expect(page.getByTestId('import-report').count()).resolves.toBe(0);
+    const after = await server.admin<{ lists: { list: string; version: number }[] }>('GET', '/lists');
+    expect(after.body.lists.find((l) => l.list === 'health')?.version).toBe(1);
+
+    const good = `${HEALTH_HEADER}\n001090000011,F1,2026-01-02,,,\n001090000012,F1,2026-01-02,,,\n`;
+    await page
+      .getByTestId('import-file')
+      .setInputFiles({ name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+    await page.getByTestId('import-check').click();
+    await page.getByTestId('import-report').waitFor();
+    await expect(page.getByTestId('report-accepted').textContent()).resolves.toBe('2');
+    await page.getByTestId('import-commit').click();
+    await page.getByTestId('import-done').waitFor();
+    await expect.poll(() => version.textContent()).toBe('2');
+    const history = page.getByTestId('history-row').first();
+    await expect.poll(() => history.textContent()).toContain(ADMIN.username);
+    await screenshot(page, 'console-lists');
+  });
+
+  it('shows an F0 scan at a lane as a live alert, and an admin acknowledges it', async () => {
+    await open('alerts');
+    await page.locator('[data-testid="live-state"].on').waitFor();
+    const rows = page.getByTestId('alert-row');
+    const before = await rows.count();
+    const decision = await liveLane.scan(F0);
+    expect(decision['decision']).toBe('red');
+    const scannedAt = Date.now();
+    await expect.poll(() => rows.count(), { timeout: 15_000, interval: 50 }).toBe(before + 1);
+    const shownAfterMs = Date.now() - scannedAt;
+    // Latency from the lane's decision to the row on screen (upload + SSE + render), for the note.
+    console.info(`console e2e: F0 alert on screen ${shownAfterMs} ms after the lane's decision`);
+    const row = rows.first();
+    await expect(row.textContent()).resolves.toMatch(/HCM-01/);
+    await expect(row.textContent()).resolves.toMatch(/lan-1/);
+    await expect(row.textContent()).resolves.not.toContain(F0);
+    await expect(page.getByTestId('nav-alerts-badge').textContent()).resolves.toMatch(/1/);
+    await screenshot(page, 'console-alerts');
+    await row.getByTestId('alert-ack').click();
+    await row.getByTestId('alert-acked').waitFor();
+    await expect(row.getByTestId('alert-acked').textContent()).resolves.toContain(ADMIN.username);
+    const stored = await server.admin<{ alerts: { ackedBy: string | null }[] }>('GET', '/alerts');
+    expect(stored.body.alerts[0]?.ackedBy).toBe(ADMIN.username);
+  });
+
+  it('shows the live lane online and the stopped lane offline, and issues an enrollment code', async () => {
+    await open('checkpoints');
+    const state = (name: string) =>
+      page.locator(`[data-testid="lane-row"][data-lane-name="${name}"] [data-testid="lane-status"]`);
+    await expect.poll(() => state('lan-2').getAttribute('data-state'), { timeout: 20_000 }).toBe('offline');
+    await expect(state('lan-1').getAttribute('data-state')).resolves.toBe('online');
+    await page
+      .locator('[data-testid="checkpoint-row"][data-checkpoint="HCM-02"]')
+      .getByTestId('enroll-issue')
+      .click();
+    const code = await page.getByTestId('enroll-code').textContent();
+    expect(code?.trim()).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    await page.getByTestId('enroll-qr').waitFor();
+    await screenshot(page, 'console-checkpoints-lanes');
+    // The code on screen enrolls a lane.
+    const enrolled = await fetch(`${server.url}/api/v1/kiosk/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: code?.trim(), name: 'lan-3' }),
+    });
+    expect(enrolled.status).toBe(201);
+  });
+
+  it('searches scans by subject and decision and exports them as CSV', async () => {
+    await liveLane.scan(CLEAN);
+    // The page reads scans when it opens: wait until the lane has uploaded both.
+    await expect
+      .poll(async () => (await server.admin<{ scans: unknown[] }>('GET', '/scans')).body.scans.length)
+      .toBe(2);
+    await open('scans');
+    await expect(page.getByTestId('scan-row').count()).resolves.toBe(2);
+    await page.getByLabel(/Số định danh|Personal ID/).fill(F0);
+    await page.getByLabel(/Kết quả|Decision/).selectOption('red');
+    await page.getByTestId('scans-search').click();
+    await expect.poll(() => page.getByTestId('scan-row').count()).toBe(1);
+    await expect(page.getByTestId('scan-row').textContent()).resolves.not.toContain(F0);
+    await screenshot(page, 'console-scans');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('scans-export').click(),
+    ]);
+    const path = await download.path();
+    const csv = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+    const lines = csv.trim().split(/\r?\n/);
+    expect(lines[0]).toMatch(/^received_at,at,checkpoint,lane,/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('HCM-01');
+    expect(lines[1]).toContain('red');
+    expect(csv).not.toContain(F0);
+  });
+
+  it('shows the audit log with the account names, filtered by actor', async () => {
+    await open('audit');
+    await page.getByLabel(/Người thực hiện|Actor/).fill(ADMIN.username);
+    await page.getByTestId('audit-search').click();
+    const rows = page.getByTestId('audit-row');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(3);
+    const text = (await rows.allTextContents()).join('\n');
+    expect(text).toContain('alert.ack');
+    expect(text).toContain('list.import');
+    expect(text).not.toContain('token@');
+    await screenshot(page, 'console-audit');
+  });
+
+  it('shows the accounts page and switches to English', async () => {
+    await open('accounts');
+    await expect(page.getByTestId('account-row').count()).resolves.toBe(3);
+    await screenshot(page, 'console-accounts');
+    await page.getByTestId('lang-toggle').click();
+    await expect(page.getByTestId('nav-overview').textContent()).resolves.toMatch(/Overview/);
+    await open('overview');
+    await screenshot(page, 'console-overview-en');
+  });
+
+  it('made no request beyond the server it was served from', () => {
+    expect(requests.length).toBeGreaterThan(20);
+    expect(foreignRequests(requests, server.url)).toEqual([]);
+  });
+});
