@@ -305,6 +305,11 @@ function CheckpointForm(props: {
   );
 }
 
+/** Whether a lane device's status reads as working. */
+export function deviceOk(status: string): boolean {
+  return ['ok', 'connected', 'ready', 'running', 'open', 'online'].includes(status.toLowerCase());
+}
+
 function LagCell(props: { server: number | undefined; lane: number | null }) {
   const lag = listLag(props.server, props.lane);
   return (
@@ -334,11 +339,11 @@ function LanesPanel() {
       }),
     [],
   );
-  // Heartbeats move even without a status change: refresh every 30 s.
+  // Heartbeats move even without a status change: refresh every 10 s.
   useEffect(() => {
     const id = setInterval(() => {
       kiosks.reload();
-    }, 30_000);
+    }, 10_000);
     return () => {
       clearInterval(id);
     };
@@ -420,7 +425,7 @@ function LanesPanel() {
                       {k.devices.map((d) => (
                         <li key={`${d.kind}:${d.name}`}>
                           {d.name}{' '}
-                          <span class={`dev dev-${d.status === 'ok' ? 'ok' : 'bad'}`}>{d.status}</span>
+                          <span class={`dev dev-${deviceOk(d.status) ? 'ok' : 'bad'}`}>{d.status}</span>
                         </li>
                       ))}
                     </ul>
