@@ -2,17 +2,23 @@
 // lane processes feeding scans: sign-in (good, bad, lockout), viewer vs admin rights, CSV import
 // preview and commit, a live F0 alert, the fleet with an offline lane, scan search and export,
 // the audit log. Every page is saved as a screenshot, and no request may leave the server.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import pino from 'pino';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LaneAgent } from '../../kiosk/src/agent/lane-agent.js';
+import { hashPin } from '../../kiosk/src/agent/officers.js';
+import { StdinScanner } from '../../kiosk/src/scanners/stdin-scanner.js';
 import { freePort, ServerUnderTest } from '../integration/lane-helpers.js';
 import { launchChromium, screenshot } from './browser.js';
 import { createAccount, foreignRequests, signIn, StdinLane } from './console-helpers.js';
 
 const F0 = '001090123456';
 const CLEAN = '079301004567';
+const SUSPECT = '036085000123';
 const ADMIN = { username: 'quantri', password: 'mat-khau-quan-tri-2021', name: 'Nguyễn Quản Trị' };
 const VIEWER = { username: 'xem', password: 'mat-khau-chi-xem-2021', name: 'Trần Chỉ Xem' };
 const LOCKED = { username: 'khoa', password: 'mat-khau-se-bi-khoa', name: 'Lê Bị Khoá' };
@@ -38,8 +44,11 @@ async function newContext(): Promise<BrowserContext> {
   return context;
 }
 
+/** Opens a console page afresh (a full load, so no filter or form state carries over). */
 async function open(route: string): Promise<void> {
-  await page.goto(`${server.url}/admin/#/${route}`);
+  const url = `${server.url}/admin/#/${route}`;
+  if (page.url() === url) await page.reload();
+  else await page.goto(url);
   await page.getByTestId(`page-${route}`).waitFor();
   await page.getByTestId('loading').first().waitFor({ state: 'detached' });
 }
@@ -239,6 +248,53 @@ describe('admin console', () => {
     expect(lines[1]).toContain('HCM-01');
     expect(lines[1]).toContain('red');
     expect(csv).not.toContain(F0);
+  });
+
+  it("shows an officer's override on the scan it changed, with officer and reason", async () => {
+    // An in-process lane agent: the stdin lane has no touchscreen to override from.
+    const laneDir = join(dir, 'lane-4');
+    mkdirSync(laneDir, { recursive: true });
+    writeFileSync(
+      join(laneDir, 'officers.json'),
+      JSON.stringify([{ id: 'CB-07', role: 'officer', pinHash: hashPin('2468') }]),
+    );
+    const agent = await LaneAgent.open({
+      dataDir: laneDir,
+      serverUrl: server.url,
+      enrollCode: await server.enrollmentCode('HCM-01'),
+      laneName: 'lan-4',
+      scanners: [new StdinScanner(new PassThrough())],
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      await agent.start(10_000);
+      const scan = agent.submit(SUSPECT);
+      expect(scan.decision).toBe('green');
+      expect(scan.scanId).not.toBeNull();
+      const override = agent.override({
+        scanId: scan.scanId ?? '',
+        decision: 'red',
+        officerPin: '2468',
+        reason: 'document_mismatch',
+        note: 'giấy tờ không khớp',
+      });
+      expect(override.ok).toBe(true);
+      await expect
+        .poll(async () => {
+          const res = await server.admin<{ scans: { overrides: unknown[] }[] }>('GET', '/scans');
+          return res.body.scans.some((x) => x.overrides.length > 0);
+        })
+        .toBe(true);
+    } finally {
+      await agent.stop();
+    }
+    await open('scans');
+    const overridden = page.getByTestId('scan-override');
+    await expect(overridden.count()).resolves.toBe(1);
+    const text = await overridden.textContent();
+    expect(text).toContain('CB-07');
+    expect(text).toMatch(/document_mismatch|Giấy tờ|giấy tờ/);
+    await screenshot(page, 'console-scans-override');
   });
 
   it('shows the audit log with the account names, filtered by actor', async () => {
