@@ -109,7 +109,14 @@ async function waitForServer() {
 }
 
 function admin(...args) {
-  const r = spawnSync(process.execPath, [adminCli, ...args], { env, encoding: 'utf8' });
+  return adminWith({}, ...args);
+}
+
+function adminWith(extraEnv, ...args) {
+  const r = spawnSync(process.execPath, [adminCli, ...args], {
+    env: { ...env, ...extraEnv },
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`checkpoint-admin ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
   return r.stdout.trim();
 }
@@ -120,6 +127,23 @@ try {
   say(admin('checkpoints', 'add', '--id', 'DEMO-01', '--name', 'Chốt kiểm soát demo', '--mode', 'open'));
   say(admin('lists', 'import', 'health', `${root}scripts/demo-data/health.csv`));
   say(admin('lists', 'import', 'whitelist', `${root}scripts/demo-data/whitelist.csv`));
+  // Demo console accounts (a real deployment creates its own with the admin token).
+  for (const [user, role, name, password] of [
+    ['quantri', 'admin', 'Quản trị demo', 'demo-quantri-2021'],
+    ['xem', 'viewer', 'Người xem demo', 'demo-xem-2021'],
+  ]) {
+    adminWith(
+      { CHECKPOINT_ACCOUNT_PASSWORD: password },
+      'accounts',
+      'add',
+      user,
+      '--role',
+      role,
+      '--display-name',
+      name,
+    );
+  }
+  say(`admin console: ${server}/admin/ (admin quantri / demo-quantri-2021, viewer xem / demo-xem-2021)`);
   const { code } = JSON.parse(admin('--json', 'enroll', 'DEMO-01'));
   const { display, why } = await chooseDisplay();
   say(`lane display: ${display} (${why})`);
