@@ -193,6 +193,12 @@ const vi = {
   newPassword: 'Mật khẩu mới (10–200 ký tự)',
   changeRole: 'Đổi vai trò',
   confirmDisable: 'Vô hiệu hoá tài khoản {username}? Các phiên của tài khoản sẽ kết thúc.',
+  changeOwnPassword: 'Đổi mật khẩu',
+  currentPassword: 'Mật khẩu hiện tại',
+  repeatPassword: 'Nhập lại mật khẩu mới',
+  passwordMismatch: 'Hai mật khẩu mới không giống nhau.',
+  wrongCurrentPassword: 'Mật khẩu hiện tại không đúng.',
+  passwordChanged: 'Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc.',
 } as const;
 
 /** A text's key. */
@@ -378,6 +384,12 @@ const en: Record<TextKey, string> = {
   newPassword: 'New password (10–200 characters)',
   changeRole: 'Change role',
   confirmDisable: 'Disable account {username}? Its sessions end.',
+  changeOwnPassword: 'Change password',
+  currentPassword: 'Current password',
+  repeatPassword: 'Repeat the new password',
+  passwordMismatch: 'The two new passwords differ.',
+  wrongCurrentPassword: 'The current password is wrong.',
+  passwordChanged: 'Password changed. Your other sessions have ended.',
 };
 
 /** Both tables, for the completeness test. */

@@ -12,14 +12,15 @@ import { AuditPage } from './pages/audit-page.js';
 import { CheckpointsPage } from './pages/checkpoints-page.js';
 import { ListsPage } from './pages/lists-page.js';
 import { OverviewPage } from './pages/overview-page.js';
+import { PasswordPage } from './pages/password-page.js';
 import { ScansPage } from './pages/scans-page.js';
 import type { Alert, Session } from './types.js';
 import { Ctx, ErrorBoundary, ErrorBox, Loading } from './ui.js';
 
 /** The console's pages, in navigation order. */
 export const ROUTES = ['overview', 'lists', 'checkpoints', 'alerts', 'scans', 'audit', 'accounts'] as const;
-type Route = (typeof ROUTES)[number];
-const NAV_TEXT: Record<Route, TextKey> = {
+type Route = (typeof ROUTES)[number] | 'password';
+const NAV_TEXT: Record<(typeof ROUTES)[number], TextKey> = {
   overview: 'navOverview',
   lists: 'navLists',
   checkpoints: 'navCheckpoints',
@@ -32,6 +33,7 @@ const NAV_TEXT: Record<Route, TextKey> = {
 function readRoute(): Route | null {
   const name = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
   if (name === '') return 'overview';
+  if (name === 'password') return 'password';
   return (ROUTES as readonly string[]).includes(name) ? (name as Route) : null;
 }
 
@@ -196,6 +198,9 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
           {acc.displayName}{' '}
           <span class="role">({acc.role === 'admin' ? t('roleAdmin') : t('roleViewer')})</span>
         </span>
+        <a class="button small" href="#/password" data-testid="nav-password">
+          {t('changeOwnPassword')}
+        </a>
         <LangToggle onChange={props.onLang} />
         <button type="button" class="small" data-testid="signout" onClick={() => void signOut()}>
           {t('signOut')}
@@ -236,6 +241,7 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
             {route === 'scans' && <ScansPage />}
             {route === 'audit' && <AuditPage />}
             {route === 'accounts' && (isAdmin ? <AccountsPage /> : <ErrorBox error={t('errorForbidden')} />)}
+            {route === 'password' && <PasswordPage />}
             {route === null && <ErrorBox error={t('notFound')} />}
           </ErrorBoundary>
         </main>
