@@ -32,7 +32,7 @@ export const ListParams = Type.Object({
 /** Epoch ms, or null for an open end. */
 export const EpochOrNull = Type.Union([Type.Integer(), Type.Null()]);
 
-/** Admin bearer auth, for the OpenAPI document. */
-export const adminSecurity = [{ adminToken: [] }];
+/** Admin auth for the OpenAPI document: the bearer token, or a console session cookie (+ CSRF header). */
+export const adminSecurity = [{ adminToken: [] }, { sessionCookie: [] }];
 /** Kiosk bearer auth, for the OpenAPI document. */
 export const kioskSecurity = [{ kioskToken: [] }];

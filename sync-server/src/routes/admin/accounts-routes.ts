@@ -11,10 +11,9 @@ import {
   NewPassword,
   Username,
 } from '../session/account-schemas.js';
-import { sessionSecurity } from '../session/session-routes.js';
 import { adminSecurity, errors, type App } from '../schemas.js';
 
-const security = [...adminSecurity, ...sessionSecurity];
+const security = adminSecurity;
 
 const view = (a: AccountRecord) => ({
   username: a.username,
