@@ -185,6 +185,12 @@ declare module 'fastify' {
 /** Options of a standalone server: the app's plus a logger. */
 export interface ServerOptions extends AppOptions {
   readonly logger?: FastifyBaseLogger | false;
+  /**
+   * Addresses (comma-separated IPs or CIDRs) of a TLS-terminating reverse proxy whose
+   * `X-Forwarded-Proto/-Host/-For` are believed: the console's Secure cookie, Origin check and
+   * per-address limits then see the browser's view. Unset: no proxy is trusted.
+   */
+  readonly trustProxy?: string;
 }
 
 /** Builds a ready-to-listen Fastify instance with the sync server registered. */
@@ -193,6 +199,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: opts.bodyLimit ?? 4 * 1024 * 1024,
     return503OnClosing: true,
+    ...(opts.trustProxy !== undefined && { trustProxy: opts.trustProxy }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(checkpointServer, opts);
   await app.ready();

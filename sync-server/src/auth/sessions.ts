@@ -116,7 +116,8 @@ export function isUnsafeMethod(method: string): boolean {
 export function checkOrigin(req: FastifyRequest): void {
   const origin = req.headers.origin;
   if (origin === undefined) return;
-  const own = `${req.protocol}://${req.headers.host ?? ''}`;
+  // req.host is the Host header, or X-Forwarded-Host from a trusted proxy (--trust-proxy).
+  const own = `${req.protocol}://${req.host}`;
   if (origin.toLowerCase() !== own.toLowerCase()) {
     throw new HttpError(
       403,

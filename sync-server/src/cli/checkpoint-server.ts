@@ -11,11 +11,14 @@ import { createLogger } from '../logger.js';
 
 const HELP = `Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR] [--log-level info]
                          [--enroll-rate-limit 10] [--offline-after 180]
+                         [--trust-proxy 127.0.0.1]
 
 The checkpoint-lane sync server on embedded SQLite (DIR/server.db).
 The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
 printed once, and only its hash is stored. The admin console is at /admin/.
---offline-after SEC: a lane with no event stream and no heartbeat for this long shows offline.`;
+--offline-after SEC: a lane with no event stream and no heartbeat for this long shows offline.
+--trust-proxy ADDRS: a TLS-terminating reverse proxy at these addresses (comma-separated IPs or
+  CIDRs) forwards X-Forwarded-Proto/-Host/-For; the console's cookie is then Secure.`;
 
 function fail(message: string): never {
   console.error(`checkpoint-server: ${message}`);
@@ -32,6 +35,7 @@ const { values } = (() => {
         'log-level': { type: 'string', default: 'info' },
         'enroll-rate-limit': { type: 'string', default: '10' },
         'offline-after': { type: 'string', default: '180' },
+        'trust-proxy': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -92,6 +96,7 @@ const app = await buildServer({
   logger,
   enrollRateLimit,
   kioskOfflineAfterMs: offlineAfterSec * 1000,
+  ...(values['trust-proxy'] !== undefined && { trustProxy: values['trust-proxy'] }),
 });
 
 let closing = false;

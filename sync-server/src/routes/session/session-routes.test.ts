@@ -167,6 +167,33 @@ describe('POST /api/v1/session', () => {
   });
 });
 
+describe('behind a TLS-terminating proxy', () => {
+  const proxied = {
+    'x-forwarded-proto': 'https',
+    'x-forwarded-host': 'console.example.vn',
+    origin: 'https://console.example.vn',
+  };
+
+  it('believes X-Forwarded-* from a trusted proxy: Secure cookie, the browser origin accepted', async () => {
+    t = await buildTestApp({ trustProxy: '127.0.0.1' });
+    await addAccount(t, 'lan');
+    const res = await login('lan', TEST_PASSWORD, proxied);
+    expect(res.statusCode).toBe(200);
+    expect(String(res.headers['set-cookie'])).toMatch(/; Secure/);
+    expect(
+      (await login('lan', TEST_PASSWORD, { ...proxied, origin: 'https://evil.example' })).statusCode,
+    ).toBe(403);
+  });
+
+  it('ignores X-Forwarded-* when no proxy is trusted', async () => {
+    t = await buildTestApp();
+    await addAccount(t, 'lan');
+    const res = await login('lan', TEST_PASSWORD, proxied);
+    expect(res.statusCode).toBe(403);
+    expect(res.json<{ error: string }>().error).toBe('bad_origin');
+  });
+});
+
 describe('session lifetime', () => {
   it('ends a session after the idle time, sliding with use', async () => {
     now = Date.UTC(2021, 8, 18, 8, 0, 0);
