@@ -199,6 +199,20 @@ const vi = {
   passwordMismatch: 'Hai mật khẩu mới không giống nhau.',
   wrongCurrentPassword: 'Mật khẩu hiện tại không đúng.',
   passwordChanged: 'Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc.',
+  // Override reasons (the codes the lane's touchscreen offers)
+  'override.identity_checked': 'Đã kiểm tra giấy tờ',
+  'override.medical_emergency': 'Cấp cứu y tế',
+  'override.official_duty': 'Công vụ',
+  'override.document_mismatch': 'Giấy tờ không khớp',
+  'override.list_error': 'Danh sách sai',
+  'override.other': 'Khác',
+  // Health statuses (alerts)
+  'health.F0': 'ca bệnh',
+  'health.F1': 'tiếp xúc gần',
+  'health.F2': 'tiếp xúc với F1',
+  'health.F3': 'tiếp xúc với F2',
+  'health.recovered': 'đã khỏi',
+  'health.deceased': 'đã mất',
 } as const;
 
 /** A text's key. */
@@ -390,6 +404,18 @@ const en: Record<TextKey, string> = {
   passwordMismatch: 'The two new passwords differ.',
   wrongCurrentPassword: 'The current password is wrong.',
   passwordChanged: 'Password changed. Your other sessions have ended.',
+  'override.identity_checked': 'Papers checked',
+  'override.medical_emergency': 'Medical emergency',
+  'override.official_duty': 'Official duty',
+  'override.document_mismatch': 'Papers do not match',
+  'override.list_error': 'List is wrong',
+  'override.other': 'Other',
+  'health.F0': 'case',
+  'health.F1': 'close contact',
+  'health.F2': 'contact of an F1',
+  'health.F3': 'contact of an F2',
+  'health.recovered': 'recovered',
+  'health.deceased': 'deceased',
 };
 
 /** Both tables, for the completeness test. */

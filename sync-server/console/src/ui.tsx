@@ -1,8 +1,9 @@
 // Small shared pieces: the app context, a loader hook, error and loading boxes, decision
 // chips, and a button that asks for confirmation in the page (no window.confirm).
-import { Component, createContext, type ComponentChildren } from 'preact';
+import { Component, createContext, Fragment, type ComponentChildren } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from './api.js';
+import type { CodeText } from './codes.js';
 import { t, type Lang } from './i18n.js';
 import type { Session } from './types.js';
 
@@ -120,6 +121,30 @@ export function DecisionChip(props: { decision: string }) {
   return (
     <span class={`chip chip-${known ? d : 'other'}`} data-testid="decision-chip" data-decision={d}>
       <span aria-hidden="true">{mark}</span> {known ? t(d) : d}
+    </span>
+  );
+}
+
+/** A code shown as its words, the code itself in a tooltip (no tooltip when there are no words for it). */
+export function CodeLabel(props: { value: CodeText; class?: string }) {
+  const v = props.value;
+  return (
+    <span class={props.class} title={v.known ? v.code : undefined} data-code={v.code}>
+      {v.text}
+    </span>
+  );
+}
+
+/** Several codes as their words, separated by "; ". */
+export function CodeList(props: { values: readonly CodeText[]; class?: string }) {
+  return (
+    <span class={props.class}>
+      {props.values.map((v, i) => (
+        <Fragment key={`${v.code}-${i}`}>
+          {i > 0 && '; '}
+          <CodeLabel value={v} />
+        </Fragment>
+      ))}
     </span>
   );
 }

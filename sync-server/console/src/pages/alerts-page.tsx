@@ -6,7 +6,8 @@ import { formatTime, shortHash } from '../format.js';
 import { t } from '../i18n.js';
 import { subscribe, subscribeState } from '../live.js';
 import type { Alert, Kiosk } from '../types.js';
-import { ErrorBox, Loading, Section, useApp } from '../ui.js';
+import { healthStatusText } from '../codes.js';
+import { CodeLabel, ErrorBox, Loading, Section, useApp } from '../ui.js';
 
 /** Merges alerts by id (newer data wins), newest first. */
 export function mergeAlerts(current: readonly Alert[], incoming: readonly Alert[]): Alert[] {
@@ -145,7 +146,9 @@ export function AlertsPage() {
                   </td>
                   <td>{lanes.get(a.kioskId) ?? a.kioskId}</td>
                   <td>
-                    <strong>{a.status ?? '—'}</strong>
+                    <strong>
+                      <CodeLabel value={healthStatusText(a.status, app.lang)} />
+                    </strong>
                   </td>
                   <td>{a.raisedBy === 'lane' ? t('raisedByLane') : t('raisedByServer')}</td>
                   <td>

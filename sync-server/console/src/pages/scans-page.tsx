@@ -5,7 +5,8 @@ import { api } from '../api.js';
 import { formatTime, scanQuery, type ScanFilters } from '../format.js';
 import { t } from '../i18n.js';
 import type { Checkpoint, Kiosk, Scan } from '../types.js';
-import { DecisionChip, ErrorBox, Loading, Section, useApp, useLoad } from '../ui.js';
+import { overrideReasonText, reasonText, warningText } from '../codes.js';
+import { CodeLabel, CodeList, DecisionChip, ErrorBox, Loading, Section, useApp, useLoad } from '../ui.js';
 
 const EMPTY: ScanFilters = { subject: '', checkpoint: '', from: '', to: '', decision: '' };
 const PAGE = 50;
@@ -126,8 +127,13 @@ export function ScansPage() {
                     <DecisionChip decision={s.decision} />
                   </td>
                   <td class="reasons">
-                    {s.reasons.join(', ')}
-                    {s.warnings.length > 0 && <span class="muted"> ({s.warnings.join(', ')})</span>}
+                    <CodeList values={s.reasons.map((c) => reasonText(c, app.lang))} />
+                    {s.warnings.length > 0 && (
+                      <div class="warnings">
+                        <span aria-hidden="true">⚠ </span>
+                        <CodeList values={s.warnings.map((c) => warningText(c, app.lang))} />
+                      </div>
+                    )}
                   </td>
                   <td>
                     {s.overrides.map((o) => (
@@ -137,7 +143,7 @@ export function ScansPage() {
                         <div class="muted">
                           {t('officer')}: {o.officerId}
                           {o.supervisorId !== null && `, ${t('supervisor')}: ${o.supervisorId}`};{' '}
-                          {t('reason')}: {o.reason}
+                          {t('reason')}: <CodeLabel value={overrideReasonText(o.reason, app.lang)} />
                           {o.note !== '' && `; ${t('note')}: ${o.note}`}
                         </div>
                       </div>
