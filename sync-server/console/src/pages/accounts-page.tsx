@@ -38,91 +38,95 @@ export function AccountsPage() {
         <ErrorBox error={error} testid="account-error" />
         <Notice text={notice} testid="account-notice" />
         <Loading show={accounts.loading && !accounts.data} />
-        <table class="table" data-testid="accounts-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('username')}</th>
-              <th scope="col">{t('displayName')}</th>
-              <th scope="col">{t('role')}</th>
-              <th scope="col">{t('state')}</th>
-              <th scope="col">{t('lastLogin')}</th>
-              <th scope="col">{t('action')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(accounts.data?.accounts ?? []).map((a) => {
-              const off = isDisabled(a);
-              const self = a.username === app.session.account.username;
-              return (
-                <tr key={a.username} data-testid="account-row" data-username={a.username}>
-                  <td>{a.username}</td>
-                  <td>{a.displayName}</td>
-                  <td>
-                    <label class="sr-only" for={`role-${a.username}`}>
-                      {t('changeRole')}
-                    </label>
-                    <select
-                      id={`role-${a.username}`}
-                      data-testid="account-role"
-                      value={a.role}
-                      disabled={self}
-                      onChange={(e) => {
-                        const role = e.currentTarget.value as Role;
-                        if (role !== a.role) void patch(a.username, { role });
-                      }}
-                    >
-                      <option value="admin">{t('roleAdmin')}</option>
-                      <option value="viewer">{t('roleViewer')}</option>
-                    </select>
-                  </td>
-                  <td data-testid="account-state">{off ? t('disabled') : t('active')}</td>
-                  <td>{formatTime(a.lastLoginAt, app.lang)}</td>
-                  <td class="actions">
-                    {!self &&
-                      (off ? (
-                        <button
-                          type="button"
-                          class="small"
-                          data-testid="account-enable"
-                          onClick={() => void patch(a.username, { disabled: false })}
-                        >
-                          {t('enable')}
-                        </button>
-                      ) : (
-                        <ConfirmButton
-                          label={t('disable')}
-                          danger
-                          testid="account-disable"
-                          question={t('confirmDisable', { username: a.username })}
-                          onConfirm={async () => {
-                            await patch(a.username, { disabled: true });
+        <div class="scroll">
+          <table class="table" data-testid="accounts-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('username')}</th>
+                <th scope="col">{t('displayName')}</th>
+                <th scope="col">{t('role')}</th>
+                <th scope="col">{t('state')}</th>
+                <th scope="col">{t('lastLogin')}</th>
+                <th scope="col">{t('action')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(accounts.data?.accounts ?? []).map((a) => {
+                const off = isDisabled(a);
+                const self = a.username === app.session.account.username;
+                return (
+                  <tr key={a.username} data-testid="account-row" data-username={a.username}>
+                    <td class="nowrap">{a.username}</td>
+                    <td>{a.displayName}</td>
+                    <td>
+                      <label class="sr-only" for={`role-${a.username}`}>
+                        {t('changeRole')}
+                      </label>
+                      <select
+                        id={`role-${a.username}`}
+                        data-testid="account-role"
+                        value={a.role}
+                        disabled={self}
+                        onChange={(e) => {
+                          const role = e.currentTarget.value as Role;
+                          if (role !== a.role) void patch(a.username, { role });
+                        }}
+                      >
+                        <option value="admin">{t('roleAdmin')}</option>
+                        <option value="viewer">{t('roleViewer')}</option>
+                      </select>
+                    </td>
+                    <td class="nowrap" data-testid="account-state">
+                      {off ? t('disabled') : t('active')}
+                    </td>
+                    <td class="nowrap">{formatTime(a.lastLoginAt, app.lang)}</td>
+                    <td class="actions">
+                      {!self &&
+                        (off ? (
+                          <button
+                            type="button"
+                            class="small"
+                            data-testid="account-enable"
+                            onClick={() => void patch(a.username, { disabled: false })}
+                          >
+                            {t('enable')}
+                          </button>
+                        ) : (
+                          <ConfirmButton
+                            label={t('disable')}
+                            danger
+                            testid="account-disable"
+                            question={t('confirmDisable', { username: a.username })}
+                            onConfirm={async () => {
+                              await patch(a.username, { disabled: true });
+                            }}
+                          />
+                        ))}
+                      <button
+                        type="button"
+                        class="small"
+                        data-testid="account-reset"
+                        onClick={() => {
+                          setResetFor(resetFor === a.username ? null : a.username);
+                        }}
+                      >
+                        {t('resetPassword')}
+                      </button>
+                      {resetFor === a.username && (
+                        <ResetForm
+                          username={a.username}
+                          onSave={async (password) => {
+                            if (await patch(a.username, { password })) setResetFor(null);
                           }}
                         />
-                      ))}
-                    <button
-                      type="button"
-                      class="small"
-                      data-testid="account-reset"
-                      onClick={() => {
-                        setResetFor(resetFor === a.username ? null : a.username);
-                      }}
-                    >
-                      {t('resetPassword')}
-                    </button>
-                    {resetFor === a.username && (
-                      <ResetForm
-                        username={a.username}
-                        onSave={async (password) => {
-                          if (await patch(a.username, { password })) setResetFor(null);
-                        }}
-                      />
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       </Section>
       <CreateAccount
         onCreated={(username) => {

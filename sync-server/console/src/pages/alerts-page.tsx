@@ -117,73 +117,75 @@ export function AlertsPage() {
       >
         <ErrorBox error={error} onRetry={() => void load()} testid="alerts-error" />
         <Loading show={loading} />
-        <table class="table" data-testid="alerts-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('time')}</th>
-              <th scope="col">{t('checkpoint')}</th>
-              <th scope="col">{t('lane')}</th>
-              <th scope="col">{t('status')}</th>
-              <th scope="col">{t('raisedBy')}</th>
-              <th scope="col">{t('subjectHash')}</th>
-              <th scope="col">{t('state')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((a) => {
-              const acked = a.ackedAt !== null && a.ackedAt !== undefined;
-              return (
-                <tr
-                  key={a.id}
-                  class={acked ? 'alert-acked' : 'alert-new'}
-                  data-testid="alert-row"
-                  data-alert-id={a.id}
-                  data-acked={acked ? 'true' : 'false'}
-                >
-                  <td class="nowrap">{formatTime(a.at, app.lang)}</td>
-                  <td>
-                    <code>{a.checkpointId}</code>
-                  </td>
-                  <td>{lanes.get(a.kioskId) ?? a.kioskId}</td>
-                  <td>
-                    <strong>
-                      <CodeLabel value={healthStatusText(a.status, app.lang)} />
-                    </strong>
-                  </td>
-                  <td>{a.raisedBy === 'lane' ? t('raisedByLane') : t('raisedByServer')}</td>
-                  <td>
-                    <code>{shortHash(a.subjectKey)}</code>
-                  </td>
-                  <td>
-                    {acked ? (
-                      <span class="muted" data-testid="alert-acked">
-                        {t('acknowledged', { who: a.ackedBy ?? '', time: formatTime(a.ackedAt, app.lang) })}
-                      </span>
-                    ) : app.isAdmin ? (
-                      <button
-                        type="button"
-                        class="small primary"
-                        data-testid="alert-ack"
-                        onClick={() => void ack(a)}
-                      >
-                        {t('acknowledge')}
-                      </button>
-                    ) : (
-                      <span class="badge-text">{t('unacked')}</span>
-                    )}
+        <div class="scroll">
+          <table class="table" data-testid="alerts-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('time')}</th>
+                <th scope="col">{t('checkpoint')}</th>
+                <th scope="col">{t('lane')}</th>
+                <th scope="col">{t('status')}</th>
+                <th scope="col">{t('raisedBy')}</th>
+                <th scope="col">{t('subjectHash')}</th>
+                <th scope="col">{t('state')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((a) => {
+                const acked = a.ackedAt !== null && a.ackedAt !== undefined;
+                return (
+                  <tr
+                    key={a.id}
+                    class={acked ? 'alert-acked' : 'alert-new'}
+                    data-testid="alert-row"
+                    data-alert-id={a.id}
+                    data-acked={acked ? 'true' : 'false'}
+                  >
+                    <td class="nowrap">{formatTime(a.at, app.lang)}</td>
+                    <td>
+                      <code>{a.checkpointId}</code>
+                    </td>
+                    <td class="nowrap">{lanes.get(a.kioskId) ?? a.kioskId}</td>
+                    <td class="nowrap">
+                      <strong>
+                        <CodeLabel value={healthStatusText(a.status, app.lang)} />
+                      </strong>
+                    </td>
+                    <td class="nowrap">{a.raisedBy === 'lane' ? t('raisedByLane') : t('raisedByServer')}</td>
+                    <td>
+                      <code>{shortHash(a.subjectKey)}</code>
+                    </td>
+                    <td>
+                      {acked ? (
+                        <span class="muted" data-testid="alert-acked">
+                          {t('acknowledged', { who: a.ackedBy ?? '', time: formatTime(a.ackedAt, app.lang) })}
+                        </span>
+                      ) : app.isAdmin ? (
+                        <button
+                          type="button"
+                          class="small primary"
+                          data-testid="alert-ack"
+                          onClick={() => void ack(a)}
+                        >
+                          {t('acknowledge')}
+                        </button>
+                      ) : (
+                        <span class="badge-text">{t('unacked')}</span>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+              {!loading && shown.length === 0 && (
+                <tr>
+                  <td colSpan={7} class="muted">
+                    {t('none')}
                   </td>
                 </tr>
-              );
-            })}
-            {!loading && shown.length === 0 && (
-              <tr>
-                <td colSpan={7} class="muted">
-                  {t('none')}
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
+              )}
+            </tbody>
+          </table>
+        </div>
       </Section>
     </div>
   );

@@ -101,7 +101,7 @@ export function AuditPage() {
               {records.map((r) => (
                 <tr key={r.id} data-testid="audit-row" data-action={r.action}>
                   <td class="nowrap">{formatTime(r.at, app.lang)}</td>
-                  <td>{r.actor}</td>
+                  <td class="nowrap">{r.actor}</td>
                   <td>
                     <code>{r.action}</code>
                   </td>

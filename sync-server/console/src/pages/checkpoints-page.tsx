@@ -60,56 +60,58 @@ export function CheckpointsPage() {
         <ErrorBox error={error} testid="checkpoint-error" />
         <Notice text={notice} testid="checkpoint-notice" />
         <Loading show={cps.loading && !cps.data} />
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">{t('checkpointId')}</th>
-              <th scope="col">{t('checkpointName')}</th>
-              <th scope="col">{t('mode')}</th>
-              <th scope="col">{t('freshness')}</th>
-              <th scope="col">{t('blocking')}</th>
-              <th scope="col">{t('repeatWindow')}</th>
-              {app.isAdmin && <th scope="col">{t('action')}</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {(cps.data?.checkpoints ?? []).map((c) => (
-              <tr key={c.id} data-testid="checkpoint-row" data-checkpoint={c.id}>
-                <td>
-                  <code>{c.id}</code>
-                </td>
-                <td>{c.name}</td>
-                <td>{c.mode === 'open' ? t('modeOpenShort') : t('modeClosedShort')}</td>
-                <td class="num">{c.freshnessBudgetSec}</td>
-                <td>{c.blockingStatuses.join(', ')}</td>
-                <td class="num">{c.repeatWindowSec}</td>
-                {app.isAdmin && (
-                  <td class="actions">
-                    <button
-                      type="button"
-                      class="small"
-                      data-testid="checkpoint-edit"
-                      onClick={() => {
-                        setEditing({ value: { ...c }, isNew: false });
-                        setNotice(null);
-                      }}
-                    >
-                      {t('edit')}
-                    </button>
-                    <button
-                      type="button"
-                      class="small"
-                      data-testid="enroll-issue"
-                      onClick={() => void issue(c.id)}
-                    >
-                      {t('issueCode')}
-                    </button>
-                  </td>
-                )}
+        <div class="scroll">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">{t('checkpointId')}</th>
+                <th scope="col">{t('checkpointName')}</th>
+                <th scope="col">{t('mode')}</th>
+                <th scope="col">{t('freshness')}</th>
+                <th scope="col">{t('blocking')}</th>
+                <th scope="col">{t('repeatWindow')}</th>
+                {app.isAdmin && <th scope="col">{t('action')}</th>}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {(cps.data?.checkpoints ?? []).map((c) => (
+                <tr key={c.id} data-testid="checkpoint-row" data-checkpoint={c.id}>
+                  <td>
+                    <code>{c.id}</code>
+                  </td>
+                  <td>{c.name}</td>
+                  <td class="nowrap">{c.mode === 'open' ? t('modeOpenShort') : t('modeClosedShort')}</td>
+                  <td class="num">{c.freshnessBudgetSec}</td>
+                  <td class="nowrap">{c.blockingStatuses.join(', ')}</td>
+                  <td class="num">{c.repeatWindowSec}</td>
+                  {app.isAdmin && (
+                    <td class="actions">
+                      <button
+                        type="button"
+                        class="small"
+                        data-testid="checkpoint-edit"
+                        onClick={() => {
+                          setEditing({ value: { ...c }, isNew: false });
+                          setNotice(null);
+                        }}
+                      >
+                        {t('edit')}
+                      </button>
+                      <button
+                        type="button"
+                        class="small"
+                        data-testid="enroll-issue"
+                        onClick={() => void issue(c.id)}
+                      >
+                        {t('issueCode')}
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         {app.isAdmin && editing && (
           <CheckpointForm
             key={editing.value.id || 'new'}
@@ -399,7 +401,7 @@ function LanesPanel() {
                   data-lane-name={k.name}
                   class={`lane-${state}`}
                 >
-                  <td>{k.name}</td>
+                  <td class="nowrap">{k.name}</td>
                   <td>
                     <code>{k.checkpointId}</code>
                   </td>
@@ -408,13 +410,13 @@ function LanesPanel() {
                       {t(state)}
                     </span>
                   </td>
-                  <td title={formatTime(k.lastHeartbeatAt, app.lang)}>
+                  <td class="nowrap" title={formatTime(k.lastHeartbeatAt, app.lang)}>
                     {k.lastHeartbeatAt === null ? t('never') : relativeTime(k.lastHeartbeatAt, now, app.lang)}
                   </td>
-                  <td>
+                  <td class="nowrap">
                     <LagCell server={server('health')} lane={k.listVersions.health} />
                   </td>
-                  <td>
+                  <td class="nowrap">
                     <LagCell server={server('whitelist')} lane={k.listVersions.whitelist} />
                   </td>
                   <td class="num" data-testid="lane-backlog">

@@ -225,7 +225,7 @@ function ImportPanel(props: { list: ListName; onChanged: () => void }) {
                 <tbody>
                   {report.rejected.map((r) => (
                     <tr key={r.line} data-testid="rejected-row">
-                      <td>{r.line}</td>
+                      <td class="num">{r.line}</td>
                       <td>{r.reason}</td>
                     </tr>
                   ))}
@@ -578,35 +578,37 @@ function HistoryPanel(props: { list: ListName; tick: number }) {
     <Section title={`${t('history')} — ${listTitle(props.list)}`} testid="history-panel">
       <ErrorBox error={h.error} onRetry={h.reload} />
       <Loading show={h.loading && !h.data} />
-      <table class="table">
-        <thead>
-          <tr>
-            <th scope="col">{t('version')}</th>
-            <th scope="col">{t('time')}</th>
-            <th scope="col">{t('who')}</th>
-            <th scope="col">{t('action')}</th>
-            <th scope="col">{t('changes')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {versions.map((v) => (
-            <tr key={v.version} data-testid="history-row">
-              <td>{v.version}</td>
-              <td>{formatTime(v.at, app.lang)}</td>
-              <td>{v.actor}</td>
-              <td>{v.action}</td>
-              <td>{v.changes ?? ''}</td>
-            </tr>
-          ))}
-          {h.data && versions.length === 0 && (
+      <div class="scroll">
+        <table class="table">
+          <thead>
             <tr>
-              <td colSpan={5} class="muted">
-                {t('none')}
-              </td>
+              <th scope="col">{t('version')}</th>
+              <th scope="col">{t('time')}</th>
+              <th scope="col">{t('who')}</th>
+              <th scope="col">{t('action')}</th>
+              <th scope="col">{t('changes')}</th>
             </tr>
-          )}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {versions.map((v) => (
+              <tr key={v.version} data-testid="history-row">
+                <td class="num">{v.version}</td>
+                <td class="nowrap">{formatTime(v.at, app.lang)}</td>
+                <td class="nowrap">{v.actor}</td>
+                <td class="nowrap">{v.action}</td>
+                <td>{v.changes ?? ''}</td>
+              </tr>
+            ))}
+            {h.data && versions.length === 0 && (
+              <tr>
+                <td colSpan={5} class="muted">
+                  {t('none')}
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
       <div class="pager">
         <button
           type="button"

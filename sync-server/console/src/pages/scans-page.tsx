@@ -121,8 +121,8 @@ export function ScansPage() {
                   <td>
                     <code>{s.checkpointId}</code>
                   </td>
-                  <td>{laneName(s.kioskId)}</td>
-                  <td>{s.source}</td>
+                  <td class="nowrap">{laneName(s.kioskId)}</td>
+                  <td class="nowrap">{s.source}</td>
                   <td>
                     <DecisionChip decision={s.decision} />
                   </td>
@@ -135,7 +135,7 @@ export function ScansPage() {
                       </div>
                     )}
                   </td>
-                  <td>
+                  <td class="overrides">
                     {s.overrides.map((o) => (
                       <div key={o.id} class="override" data-testid="scan-override">
                         <DecisionChip decision={o.originalDecision} /> →{' '}
