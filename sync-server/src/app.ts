@@ -18,6 +18,7 @@ import { registerAccountRoutes } from './routes/admin/accounts-routes.js';
 import { registerCheckpointRoutes } from './routes/admin/checkpoints-routes.js';
 import { registerFleetRoutes } from './routes/admin/fleet-routes.js';
 import { registerListRoutes } from './routes/admin/lists-routes.js';
+import { registerOfficerRoutes } from './routes/admin/officers-routes.js';
 import { registerEnrollRoute } from './routes/kiosk/enroll-route.js';
 import { registerKioskRoutes } from './routes/kiosk/kiosk-routes.js';
 import type { App } from './routes/schemas.js';
@@ -149,6 +150,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
         registerCheckpointRoutes(admin, s);
         registerListRoutes(admin, s);
         registerFleetRoutes(admin, s);
+        registerOfficerRoutes(admin, s);
         await Promise.resolve();
       },
       { prefix: '/api/v1/admin' },

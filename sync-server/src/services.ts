@@ -5,6 +5,7 @@ import { AuditRepository } from './db/repositories/audit-repository.js';
 import { CheckpointsRepository } from './db/repositories/checkpoints-repository.js';
 import { KiosksRepository } from './db/repositories/kiosks-repository.js';
 import { ListsRepository } from './db/repositories/lists-repository.js';
+import { OfficersRepository } from './db/repositories/officers-repository.js';
 import { ScansRepository } from './db/repositories/scans-repository.js';
 import type { Db } from './db/open-database.js';
 import { EventHub } from './events/event-hub.js';
@@ -56,6 +57,7 @@ export interface Services {
   readonly scans: ScansRepository;
   readonly audit: AuditRepository;
   readonly accounts: AccountsRepository;
+  readonly officers: OfficersRepository;
   readonly sessionPolicy: SessionPolicy;
   readonly loginRateLimit: number;
   readonly snapshots: SnapshotService;
@@ -84,6 +86,7 @@ export function createServices(opts: AppOptions): Services {
     scans: new ScansRepository(opts.db),
     audit: new AuditRepository(opts.db),
     accounts: new AccountsRepository(opts.db),
+    officers: new OfficersRepository(opts.db),
     sessionPolicy: {
       ...DEFAULT_SESSION_POLICY,
       idleMs: opts.sessionIdleMs ?? DEFAULT_SESSION_POLICY.idleMs,

@@ -83,6 +83,12 @@ export class EventHub {
     this.publishAdmin('list-version', { list, version });
   }
 
+  /** Tells every lane and admin stream the officer roster is at a new version (lanes then fetch theirs). */
+  publishOfficers(version: number): void {
+    for (const sub of this.kiosks) sub.stream.send('officers', { version });
+    this.publishAdmin('officers', { version });
+  }
+
   /** Sends a checkpoint's new config to the lanes at that checkpoint. */
   publishCheckpoint(checkpointId: string, config: unknown): void {
     for (const sub of this.kiosks)

@@ -152,7 +152,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
     {
       schema: {
         summary:
-          'Server-sent events: `list-version` {list,version}, `urgent` (blocking health changes inline), `checkpoint` (new config), `revoked`',
+          'Server-sent events: `list-version` {list,version}, `urgent` (blocking health changes inline), `checkpoint` (new config), `officers` {version} (roster changed; fetch /officers), `revoked`',
         tags: ['kiosk'],
         security: kioskSecurity,
         produces: ['text/event-stream'],
@@ -171,6 +171,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
       for (const list of ['health', 'whitelist'] as const) {
         stream.send('list-version', { list, version: s.lists.state(list).version });
       }
+      stream.send('officers', { version: s.officers.version() });
     },
   );
 
@@ -195,6 +196,43 @@ export function registerKioskRoutes(app: App, s: Services): void {
     },
   );
 
+  app.get(
+    '/officers',
+    {
+      schema: {
+        summary:
+          'The active officers valid at this lane’s checkpoint, with their PIN hashes, and the roster version',
+        tags: ['kiosk'],
+        security: kioskSecurity,
+        response: {
+          200: Type.Object({
+            version: Type.Integer({ minimum: 0 }),
+            officers: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                role: Type.Union([Type.Literal('officer'), Type.Literal('supervisor')]),
+                pinHash: Type.String({
+                  description: 'scrypt$<salt b64>$<hash b64> (N=16384, r=8, p=1, 32 bytes)',
+                }),
+              }),
+            ),
+          }),
+          ...errors(401),
+        },
+      },
+    },
+    (req) => {
+      const kiosk = requireKiosk(req);
+      s.fleet.seen(kiosk.id);
+      return s.db.transaction(() => ({
+        version: s.officers.version(),
+        officers: s.officers
+          .activeAt(kiosk.checkpointId)
+          .map((o) => ({ id: o.id, role: o.role, pinHash: o.pinHash })),
+      }))();
+    },
+  );
+
   app.post(
     '/heartbeat',
     {
@@ -204,7 +242,13 @@ export function registerKioskRoutes(app: App, s: Services): void {
         security: kioskSecurity,
         body: HeartbeatBody,
         response: {
-          200: Type.Object({ serverTime: Type.Integer(), checkpoint: CheckpointConfig }),
+          200: Type.Object({
+            serverTime: Type.Integer(),
+            checkpoint: CheckpointConfig,
+            officersVersion: Type.Integer({
+              description: 'the officer roster version; fetch /officers when it differs from the lane’s',
+            }),
+          }),
           ...errors(400, 401),
         },
       },
@@ -231,6 +275,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
       return {
         serverTime: now,
         checkpoint: { ...checkpoint, blockingStatuses: [...checkpoint.blockingStatuses] },
+        officersVersion: s.officers.version(),
       };
     },
   );

@@ -1,0 +1,188 @@
+import { CheckpointId } from '@checkpoint-lane/shared';
+import Type from 'typebox';
+import { adminActor } from '../../auth/auth-hooks.js';
+import { hashOfficerPin, officerPinMatches, PIN_PATTERN } from '../../auth/officer-pins.js';
+import type { OfficerRecord } from '../../db/repositories/officers-repository.js';
+import { HttpError } from '../../http-error.js';
+import type { Services } from '../../services.js';
+import { adminSecurity, errors, type App } from '../schemas.js';
+
+const security = adminSecurity;
+const tags = ['admin', 'officers'];
+
+/** An officer id: what the lane records as `officerId` on overrides. */
+export const OfficerId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
+/** An officer's role: supervisors may also let a health-blocked red through. */
+export const OfficerRole = Type.Union([Type.Literal('officer'), Type.Literal('supervisor')]);
+const Checkpoints = Type.Union([Type.Array(CheckpointId, { minItems: 1, maxItems: 500 }), Type.Null()], {
+  description: 'checkpoint ids the officer serves; null: every checkpoint',
+});
+
+/** An officer as admins see it (never the PIN or its hash). */
+export const OfficerView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: OfficerRole,
+  checkpoints: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  disabled: Type.Boolean(),
+  updatedAt: Type.Integer({ description: 'epoch ms' }),
+});
+const OfficerAnswer = Type.Object({
+  version: Type.Integer({ description: 'the roster version after the change' }),
+  officer: OfficerView,
+});
+
+const view = (o: OfficerRecord) => ({
+  id: o.id,
+  name: o.name,
+  role: o.role,
+  checkpoints: o.checkpoints === null ? null : [...o.checkpoints],
+  disabled: o.disabledAt !== null,
+  updatedAt: o.updatedAt,
+});
+
+const unknownOfficer = (id: string): HttpError => new HttpError(404, 'unknown_officer', `no officer ${id}`);
+
+/**
+ * `/api/v1/admin/officers`: the central officer roster, pushed to lanes. PINs arrive here once,
+ * are hashed in the lane's format and are never stored, logged or audited in clear.
+ */
+export function registerOfficerRoutes(app: App, s: Services): void {
+  // Officer writes run one at a time: the PIN uniqueness check (slow scrypt work, outside the
+  // database transaction) must not race another write with the same PIN.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task, task);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  app.get(
+    '/officers',
+    {
+      schema: {
+        summary: 'The officer roster and its version (no PINs or hashes)',
+        tags,
+        security,
+        response: {
+          200: Type.Object({ version: Type.Integer(), officers: Type.Array(OfficerView) }),
+          ...errors(401),
+        },
+      },
+    },
+    () => ({ version: s.officers.version(), officers: s.officers.list().map(view) }),
+  );
+
+  app.put(
+    '/officers/:id',
+    {
+      schema: {
+        summary: 'Create (201, needs pin) or update (200; no pin keeps the old one) an officer',
+        description:
+          'checkpoints: omitted keeps the current ones (every checkpoint for a new officer); null is every ' +
+          'checkpoint. 409 pin_in_use when another active officer sharing a checkpoint has this PIN.',
+        tags,
+        security,
+        params: Type.Object({ id: OfficerId }),
+        body: Type.Object({
+          name: Type.String({ minLength: 1, maxLength: 200 }),
+          role: OfficerRole,
+          checkpoints: Type.Optional(Checkpoints),
+          pin: Type.Optional(Type.String({ pattern: PIN_PATTERN, description: '4 to 8 digits' })),
+        }),
+        response: { 200: OfficerAnswer, 201: OfficerAnswer, ...errors(400, 401, 403, 409) },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      const b = req.body;
+      const name = b.name.trim();
+      if (name === '') throw new HttpError(400, 'bad_request', 'name must not be blank');
+      const result = await serially(async () => {
+        const existing = s.officers.get(id);
+        if (existing === null && b.pin === undefined) {
+          throw new HttpError(400, 'pin_required', 'a new officer needs a PIN (4 to 8 digits)');
+        }
+        const checkpoints = b.checkpoints === undefined ? (existing?.checkpoints ?? null) : b.checkpoints;
+        const unknown = (checkpoints ?? []).filter((c) => s.checkpoints.get(c) === null);
+        if (unknown.length > 0) {
+          throw new HttpError(400, 'unknown_checkpoint', `no checkpoint ${unknown.join(', ')}`);
+        }
+        let pinHash: string | undefined;
+        if (b.pin !== undefined) {
+          // A lane knows an officer by PIN alone: no two active officers who meet at a checkpoint
+          // may share one.
+          for (const other of s.officers.activeSharing(id, checkpoints)) {
+            if (await officerPinMatches(b.pin, other.pinHash)) {
+              throw new HttpError(
+                409,
+                'pin_in_use',
+                'another active officer at one of these checkpoints has this PIN; choose another',
+              );
+            }
+          }
+          pinHash = await hashOfficerPin(b.pin);
+        }
+        const now = s.clock();
+        return s.db.transaction(() => {
+          const created = s.officers.upsert(
+            { id, name, role: b.role, checkpoints, ...(pinHash !== undefined && { pinHash }) },
+            now,
+          );
+          const version = s.officers.bumpVersion();
+          s.audit.record(now, adminActor(req), created ? 'officer.create' : 'officer.update', id, {
+            name,
+            role: b.role,
+            checkpoints,
+            pinChanged: pinHash !== undefined,
+            version,
+          });
+          const officer = s.officers.get(id);
+          if (officer === null) throw unknownOfficer(id);
+          return { created, version, officer };
+        })();
+      });
+      s.hub.publishOfficers(result.version);
+      return reply
+        .code(result.created ? 201 : 200)
+        .send({ version: result.version, officer: view(result.officer) });
+    },
+  );
+
+  for (const action of ['disable', 'enable'] as const) {
+    app.post(
+      `/officers/:id/${action}`,
+      {
+        schema: {
+          summary:
+            action === 'disable'
+              ? 'Disable an officer: their PIN stops working at every lane once it syncs'
+              : 'Enable a disabled officer again',
+          description: 'Doing it twice changes nothing (the roster version stays).',
+          tags,
+          security,
+          params: Type.Object({ id: OfficerId }),
+          response: { 200: OfficerAnswer, ...errors(401, 403, 404) },
+        },
+      },
+      async (req) => {
+        const { id } = req.params;
+        const result = await serially(async () => {
+          await Promise.resolve();
+          const now = s.clock();
+          return s.db.transaction(() => {
+            if (s.officers.get(id) === null) throw unknownOfficer(id);
+            const changed = s.officers.setDisabled(id, action === 'disable', now);
+            const version = changed ? s.officers.bumpVersion() : s.officers.version();
+            if (changed) s.audit.record(now, adminActor(req), `officer.${action}`, id, { version });
+            const officer = s.officers.get(id);
+            if (officer === null) throw unknownOfficer(id);
+            return { changed, version, officer };
+          })();
+        });
+        if (result.changed) s.hub.publishOfficers(result.version);
+        return { version: result.version, officer: view(result.officer) };
+      },
+    );
+  }
+}
