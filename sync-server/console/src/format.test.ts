@@ -4,6 +4,7 @@ import {
   compactJson,
   formatSkew,
   formatTime,
+  laneChoices,
   listLag,
   localInputToIso,
   relativeTime,
@@ -40,6 +41,31 @@ describe('times', () => {
     expect(localInputToIso('')).toBe('');
     expect(localInputToIso('yesterday')).toBeNull();
     expect(Date.parse(localInputToIso('2026-11-23T07:00') ?? '')).toBe(Date.UTC(2026, 10, 23, 0, 0));
+    // Chromium gives milliseconds when the input has a small step: still read, not dropped.
+    expect(localInputToIso('2026-11-23T08:30:15.250')).toBe('2026-11-23T08:30:15.250+07:00');
+    expect(localInputToIso('2026-11-23 08:30')).toBeNull();
+  });
+
+  it('reads datetime-local values as Vietnam time whatever the process time zone', () => {
+    const saved = process.env['TZ'];
+    try {
+      for (const tz of ['UTC', 'America/New_York', 'Asia/Tokyo', 'Pacific/Kiritimati']) {
+        process.env['TZ'] = tz;
+        // Midnight of 24/11 in Vietnam is 17:00 UTC on 23/11, in every zone the browser may be in.
+        expect(Date.parse(localInputToIso('2026-11-24T00:00') ?? ''), tz).toBe(Date.UTC(2026, 10, 23, 17));
+        expect(toLocalInput(Date.UTC(2026, 10, 23, 17)), tz).toBe('2026-11-24T00:00');
+        expect(formatTime(Date.UTC(2026, 10, 23, 17), 'en'), tz).toContain('00:00:00');
+      }
+    } finally {
+      if (saved === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = saved;
+    }
+  });
+
+  it('round-trips an input value through epoch ms', () => {
+    for (const v of ['2026-01-01T00:00', '2026-11-23T23:59', '2027-02-28T12:30']) {
+      expect(toLocalInput(Date.parse(localInputToIso(v) ?? ''))).toBe(v);
+    }
   });
 
   it('fills date inputs in Vietnam time', () => {
@@ -68,6 +94,7 @@ describe('queries', () => {
     const f = {
       subject: ' 079203001234 ',
       checkpoint: 'HCM-01',
+      kiosk: '',
       from: '2026-11-23T08:00',
       to: '',
       decision: 'red',
@@ -76,7 +103,34 @@ describe('queries', () => {
       '?subject=079203001234&checkpoint=HCM-01&from=2026-11-23T08%3A00%3A00%2B07%3A00&decision=red',
     );
     expect(scanQuery(f, { limit: 50, cursor: '123' })).toContain('&limit=50&cursor=123');
-    expect(scanQuery({ subject: '', checkpoint: '', from: '', to: '', decision: '' })).toBe('');
+    expect(scanQuery({ subject: '', checkpoint: '', kiosk: '', from: '', to: '', decision: '' })).toBe('');
+  });
+
+  it('passes the lane filter as kiosk=<id>', () => {
+    const f = {
+      subject: '',
+      checkpoint: '',
+      kiosk: 'k-7f3a',
+      from: '',
+      to: '2026-11-24T06:00',
+      decision: '',
+    };
+    expect(scanQuery(f)).toBe('?kiosk=k-7f3a&to=2026-11-24T06%3A00%3A00%2B07%3A00');
+  });
+
+  it("offers lanes by name in natural order, only the chosen checkpoint's", () => {
+    const kiosks = [
+      { id: 'k10', name: 'lan-10', checkpointId: 'HCM-01', revokedAt: null },
+      { id: 'k2', name: 'lan-2', checkpointId: 'HCM-01', revokedAt: 5 },
+      { id: 'k3', name: 'lan-3', checkpointId: 'HCM-02', revokedAt: null },
+    ];
+    expect(laneChoices(kiosks, '', 'revoked')).toEqual([
+      { id: 'k2', label: 'lan-2 (HCM-01) — revoked' },
+      { id: 'k3', label: 'lan-3 (HCM-02)' },
+      { id: 'k10', label: 'lan-10 (HCM-01)' },
+    ]);
+    expect(laneChoices(kiosks, 'HCM-02', 'revoked').map((l) => l.id)).toEqual(['k3']);
+    expect(laneChoices([], '', 'revoked')).toEqual([]);
   });
 });
 

@@ -80,12 +80,14 @@ export function formatSkew(ms: number | null | undefined): string {
 }
 
 /**
- * A `datetime-local` input's value ("2026-11-23T08:30"), read as Vietnam time, to ISO 8601
- * with the offset; '' stays '' and anything unreadable gives null.
+ * A `datetime-local` input's value ("2026-11-23T08:30", seconds and milliseconds optional),
+ * read as Vietnam time whatever the browser's own zone, to ISO 8601 with the +07:00 offset;
+ * '' stays '' and anything unreadable gives null. No Date is involved: the wall-clock digits
+ * are kept as typed and the offset is written beside them.
  */
 export function localInputToIso(value: string): string | null {
   if (value === '') return '';
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?$/.exec(value);
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(?:\.\d{1,3})?)?$/.exec(value);
   if (!m) return null;
   return `${m[1] ?? ''}T${m[2] ?? ''}${m[3] ?? ':00'}+07:00`;
 }
@@ -140,6 +142,8 @@ export function compactJson(value: unknown, max = 200): string {
 export interface ScanFilters {
   subject: string;
   checkpoint: string;
+  /** A lane's id. */
+  kiosk: string;
   from: string;
   to: string;
   decision: string;
@@ -153,9 +157,35 @@ export function scanQuery(
   return buildQuery({
     subject: f.subject.trim(),
     checkpoint: f.checkpoint,
+    kiosk: f.kiosk,
     from: localInputToIso(f.from) ?? '',
     to: localInputToIso(f.to) ?? '',
     decision: f.decision,
     ...extra,
   });
+}
+
+/** A lane as offered in a filter: its id and "name (checkpoint)", revoked ones marked. */
+export interface LaneChoice {
+  id: string;
+  label: string;
+}
+
+/**
+ * The lanes to offer in a filter, by name in natural order (lan-2 before lan-10); only the
+ * checkpoint's own lanes when one is chosen.
+ */
+export function laneChoices(
+  kiosks: readonly { id: string; name: string; checkpointId: string; revokedAt: number | null }[],
+  checkpoint: string,
+  revokedMark: string,
+): LaneChoice[] {
+  const byName = new Intl.Collator('vi', { numeric: true, sensitivity: 'base' });
+  return kiosks
+    .filter((k) => checkpoint === '' || k.checkpointId === checkpoint)
+    .sort((a, b) => byName.compare(a.name, b.name) || a.id.localeCompare(b.id))
+    .map((k) => ({
+      id: k.id,
+      label: `${k.name} (${k.checkpointId})${k.revokedAt !== null ? ` — ${revokedMark}` : ''}`,
+    }));
 }

@@ -170,6 +170,7 @@ const vi = {
   nextPage: 'Trang sau',
   prevPage: 'Trang trước',
   exportCsv: 'Xuất CSV',
+  vnTime: 'Giờ Việt Nam (UTC+7)',
   // Audit
   audit: 'Nhật ký thao tác',
   actor: 'Người thực hiện',
@@ -377,6 +378,7 @@ const en: Record<TextKey, string> = {
   nextPage: 'Next page',
   prevPage: 'Previous page',
   exportCsv: 'Export CSV',
+  vnTime: 'Vietnam time (UTC+7)',
   audit: 'Audit log',
   actor: 'Actor',
   target: 'Target',

@@ -2,13 +2,13 @@
 // cursor (with a way back); the same filters as a CSV download.
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { formatTime, scanQuery, type ScanFilters } from '../format.js';
+import { formatTime, laneChoices, scanQuery, type ScanFilters } from '../format.js';
 import { t } from '../i18n.js';
 import type { Checkpoint, Kiosk, Scan } from '../types.js';
 import { overrideReasonText, reasonText, warningText } from '../codes.js';
 import { CodeLabel, CodeList, DecisionChip, ErrorBox, Loading, Section, useApp, useLoad } from '../ui.js';
 
-const EMPTY: ScanFilters = { subject: '', checkpoint: '', from: '', to: '', decision: '' };
+const EMPTY: ScanFilters = { subject: '', checkpoint: '', kiosk: '', from: '', to: '', decision: '' };
 const PAGE = 50;
 
 /** The scans page. */
@@ -32,6 +32,14 @@ export function ScansPage() {
   const set = (k: keyof ScanFilters) => (e: Event) => {
     const v = (e.currentTarget as HTMLInputElement).value;
     setForm((f) => ({ ...f, [k]: v }));
+  };
+  const lanes = laneChoices(kiosks.data?.kiosks ?? [], form.checkpoint, t('revoked'));
+  const setCheckpoint = (e: Event) => {
+    const checkpoint = (e.currentTarget as HTMLSelectElement).value;
+    // A lane of another checkpoint would match nothing: drop it with the change.
+    const keep = (id: string): boolean =>
+      checkpoint === '' || kiosks.data?.kiosks.find((k) => k.id === id)?.checkpointId === checkpoint;
+    setForm((f) => ({ ...f, checkpoint, kiosk: keep(f.kiosk) ? f.kiosk : '' }));
   };
   const next = scans.data?.nextCursor ?? null;
   return (
@@ -58,7 +66,7 @@ export function ScansPage() {
         </div>
         <div class="field">
           <label for="scan-checkpoint">{t('checkpoint')}</label>
-          <select id="scan-checkpoint" value={form.checkpoint} onChange={set('checkpoint')}>
+          <select id="scan-checkpoint" value={form.checkpoint} onChange={setCheckpoint}>
             <option value="">{t('any')}</option>
             {(cps.data?.checkpoints ?? []).map((c) => (
               <option key={c.id} value={c.id}>
@@ -68,12 +76,35 @@ export function ScansPage() {
           </select>
         </div>
         <div class="field">
+          <label for="scan-lane">{t('lane')}</label>
+          <select id="scan-lane" value={form.kiosk} onChange={set('kiosk')}>
+            <option value="">{t('any')}</option>
+            {lanes.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
           <label for="scan-from">{t('from')}</label>
-          <input id="scan-from" type="datetime-local" value={form.from} onInput={set('from')} />
+          <input
+            id="scan-from"
+            type="datetime-local"
+            aria-describedby="scan-tz"
+            value={form.from}
+            onInput={set('from')}
+          />
         </div>
         <div class="field">
           <label for="scan-to">{t('to')}</label>
-          <input id="scan-to" type="datetime-local" value={form.to} onInput={set('to')} />
+          <input
+            id="scan-to"
+            type="datetime-local"
+            aria-describedby="scan-tz"
+            value={form.to}
+            onInput={set('to')}
+          />
         </div>
         <div class="field">
           <label for="scan-decision">{t('decision')}</label>
@@ -97,6 +128,9 @@ export function ScansPage() {
             {t('exportCsv')}
           </a>
         </div>
+        <p id="scan-tz" class="hint form-note">
+          {t('vnTime')}
+        </p>
       </form>
       <Section title={t('scans')}>
         <ErrorBox error={scans.error} onRetry={scans.reload} testid="scans-error" />
