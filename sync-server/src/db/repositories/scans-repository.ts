@@ -389,26 +389,15 @@ export class ScansRepository {
          ORDER BY s.no DESC
          LIMIT @limit`,
       )
-      .iterate({ ...filterParams(f, before), limit }) as IterableIterator<{
-      no: number;
-      received_at: number;
-      at: number;
-      checkpoint_id: string;
-      kiosk_name: string;
-      source: string;
-      format: string | null;
-      key_hex: string | null;
-      decision: string;
-      reasons: string;
-      warnings: string;
-      alert: number;
-      id: string;
-      o_decision: string | null;
-      officer_id: string | null;
-      supervisor_id: string | null;
-      reason: string | null;
-      note: string | null;
-    }>;
+      .iterate({ ...filterParams(f, before), limit }) as IterableIterator<
+      Omit<ScanRow, 'kiosk_id' | 'seq'> & {
+        o_decision: string | null;
+        officer_id: string | null;
+        supervisor_id: string | null;
+        reason: string | null;
+        note: string | null;
+      }
+    >;
     for (const r of it) {
       out.push({
         no: r.no,
