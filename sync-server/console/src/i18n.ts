@@ -154,6 +154,8 @@ const vi = {
   acknowledged: 'Đã xác nhận ({who}, {time})',
   unacked: 'Chưa xác nhận',
   onlyUnacked: 'Chỉ hiện chưa xác nhận',
+  noAlerts: 'Chưa có cảnh báo nào.',
+  noUnackedAlerts: 'Không còn cảnh báo nào chưa xác nhận.',
   liveOn: 'Đang cập nhật trực tiếp',
   liveOff: 'Mất cập nhật trực tiếp — đang kết nối lại',
   // Scans
@@ -363,6 +365,8 @@ const en: Record<TextKey, string> = {
   acknowledged: 'Acknowledged ({who}, {time})',
   unacked: 'Unacknowledged',
   onlyUnacked: 'Only unacknowledged',
+  noAlerts: 'No alerts yet.',
+  noUnackedAlerts: 'No unacknowledged alerts left.',
   liveOn: 'Live updates on',
   liveOff: 'Live updates lost — reconnecting',
   scans: 'Scans',

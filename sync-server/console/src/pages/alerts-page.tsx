@@ -1,6 +1,7 @@
 // Alerts: the server's alert list merged with the live event stream; unacknowledged ones are
 // highlighted with an Acknowledge button. Only a subject key hash prefix is ever shown.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ALERT_PAGE, alertsPath, isUnacked, mergeAlerts, oldestId } from '../alerts.js';
 import { api, errorText } from '../api.js';
 import { formatTime, shortHash } from '../format.js';
 import { t } from '../i18n.js';
@@ -8,14 +9,6 @@ import { subscribe, subscribeState } from '../live.js';
 import type { Alert, Kiosk } from '../types.js';
 import { healthStatusText } from '../codes.js';
 import { CodeLabel, ErrorBox, Loading, Section, useApp } from '../ui.js';
-
-/** Merges alerts by id (newer data wins), newest first. */
-export function mergeAlerts(current: readonly Alert[], incoming: readonly Alert[]): Alert[] {
-  const byId = new Map<number, Alert>();
-  for (const a of current) byId.set(a.id, a);
-  for (const a of incoming) byId.set(a.id, { ...byId.get(a.id), ...a });
-  return [...byId.values()].sort((a, b) => b.at - a.at || b.id - a.id);
-}
 
 function isAlert(v: unknown): v is Alert {
   return (
@@ -32,19 +25,59 @@ export function AlertsPage() {
   const [alerts, setAlerts] = useState<Alert[]>([]);
   const [lanes, setLanes] = useState<Map<string, string>>(new Map());
   const [loading, setLoading] = useState(true);
+  const [loadingOlder, setLoadingOlder] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(false);
   const [onlyUnacked, setOnlyUnacked] = useState(false);
+  /** Whether the server may hold older alerts than the ones shown. */
+  const [more, setMore] = useState(false);
+  // The filter as the live handlers (subscribed once) see it, and a counter that drops answers
+  // to a request made before the filter changed.
+  const filter = useRef(false);
+  const seq = useRef(0);
+  const olderLoaded = useRef(false);
+  /** The newest page again (merged, so live rows and older pages stay). */
   const load = async (): Promise<void> => {
+    const mine = seq.current;
     try {
-      const r = await api<{ alerts: Alert[] }>('GET', '/api/v1/admin/alerts?limit=200');
+      const r = await api<{ alerts: Alert[] }>('GET', alertsPath({ unacked: filter.current }));
+      if (mine !== seq.current) return;
       setAlerts((cur) => mergeAlerts(cur, r.alerts));
+      if (!olderLoaded.current) setMore(r.alerts.length >= ALERT_PAGE);
       setError(null);
     } catch (e) {
-      setError(errorText(e));
+      if (mine === seq.current) setError(errorText(e));
     } finally {
-      setLoading(false);
+      if (mine === seq.current) setLoading(false);
     }
+  };
+  const loadOlder = async (): Promise<void> => {
+    const before = oldestId(alerts);
+    if (before === null) return;
+    const mine = seq.current;
+    setLoadingOlder(true);
+    try {
+      const r = await api<{ alerts: Alert[] }>('GET', alertsPath({ unacked: filter.current, before }));
+      if (mine !== seq.current) return;
+      olderLoaded.current = true;
+      setAlerts((cur) => mergeAlerts(cur, r.alerts));
+      setMore(r.alerts.length >= ALERT_PAGE);
+      setError(null);
+    } catch (e) {
+      if (mine === seq.current) setError(errorText(e));
+    } finally {
+      setLoadingOlder(false);
+    }
+  };
+  const changeFilter = (unacked: boolean): void => {
+    filter.current = unacked;
+    seq.current++;
+    olderLoaded.current = false;
+    setOnlyUnacked(unacked);
+    setAlerts([]);
+    setMore(false);
+    setLoading(true);
+    void load();
   };
   useEffect(() => {
     void load();
@@ -92,7 +125,7 @@ export function AlertsPage() {
       setError(errorText(e));
     }
   };
-  const shown = onlyUnacked ? alerts.filter((a) => a.ackedAt === null || a.ackedAt === undefined) : alerts;
+  const shown = onlyUnacked ? alerts.filter(isUnacked) : alerts;
   return (
     <div class="page">
       <h1>{t('navAlerts')}</h1>
@@ -108,7 +141,7 @@ export function AlertsPage() {
               type="checkbox"
               checked={onlyUnacked}
               onChange={(e) => {
-                setOnlyUnacked(e.currentTarget.checked);
+                changeFilter(e.currentTarget.checked);
               }}
             />
             <label for="alerts-unacked">{t('onlyUnacked')}</label>
@@ -176,16 +209,29 @@ export function AlertsPage() {
                   </tr>
                 );
               })}
-              {!loading && shown.length === 0 && (
+              {!loading && error === null && shown.length === 0 && (
                 <tr>
-                  <td colSpan={7} class="muted">
-                    {t('none')}
+                  <td colSpan={7} class="empty">
+                    {onlyUnacked ? t('noUnackedAlerts') : t('noAlerts')}
                   </td>
                 </tr>
               )}
             </tbody>
           </table>
         </div>
+        {(more || loadingOlder) && (
+          <div class="pager">
+            <button
+              type="button"
+              class="small"
+              data-testid="alerts-older"
+              disabled={loadingOlder}
+              onClick={() => void loadOlder()}
+            >
+              {loadingOlder ? t('loading') : t('olderPage')}
+            </button>
+          </div>
+        )}
       </Section>
     </div>
   );

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { alertsPath, isUnacked, mergeAlerts, oldestId } from './alerts.js';
+import type { Alert } from './types.js';
+
+const alert = (id: number, at: number, extra: Partial<Alert> = {}): Alert => ({
+  id,
+  at,
+  receivedAt: at,
+  kioskId: 'k1',
+  checkpointId: 'HCM-01',
+  scanId: `s${id}`,
+  subjectKey: null,
+  status: 'F0',
+  raisedBy: 'lane',
+  ...extra,
+});
+
+describe('alerts', () => {
+  it('merges pages and live events by id, newest first', () => {
+    const page1 = [alert(5, 500), alert(4, 400)];
+    const older = [alert(3, 300), alert(2, 200)];
+    const merged = mergeAlerts(mergeAlerts([], page1), older);
+    expect(merged.map((a) => a.id)).toEqual([5, 4, 3, 2]);
+    const acked = mergeAlerts(merged, [{ ...alert(4, 400), ackedAt: 450, ackedBy: 'quantri' }]);
+    expect(acked.find((a) => a.id === 4)).toMatchObject({ ackedBy: 'quantri' });
+    expect(acked).toHaveLength(4);
+    expect(acked.filter(isUnacked).map((a) => a.id)).toEqual([5, 3, 2]);
+  });
+
+  it('pages older with before=<smallest id>', () => {
+    expect(oldestId([alert(9, 1), alert(3, 2), alert(7, 3)])).toBe(3);
+    expect(oldestId([])).toBeNull();
+    expect(alertsPath({ unacked: false })).toBe('/api/v1/admin/alerts?limit=50');
+    expect(alertsPath({ unacked: true })).toBe('/api/v1/admin/alerts?limit=50&unacked=true');
+    expect(alertsPath({ unacked: true, before: 3, limit: 10 })).toBe(
+      '/api/v1/admin/alerts?limit=10&before=3&unacked=true',
+    );
+    expect(alertsPath({ unacked: false, before: null })).toBe('/api/v1/admin/alerts?limit=50');
+  });
+});
