@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { bucketize, checkpointOrder, decisionTotals, labelIndexes, niceScale } from './chart-math.js';
+import {
+  bucketize,
+  checkpointOrder,
+  checkpointTotals,
+  daySpans,
+  decisionTotals,
+  hourTicks,
+  labelIndexes,
+  niceScale,
+  planSeries,
+  sumOf,
+} from './chart-math.js';
+import { formatAxis, formatDay, formatHour } from './format.js';
 
 const H = 3600_000;
 
@@ -48,5 +60,51 @@ describe('chart math', () => {
     expect(labelIndexes(24, 8)).toEqual([0, 3, 6, 9, 12, 15, 18, 21]);
     expect(labelIndexes(5, 8)).toEqual([0, 1, 2, 3, 4]);
     expect(labelIndexes(0, 8)).toEqual([]);
+  });
+
+  it('draws the busiest 8 checkpoints and sums the rest into "others"', () => {
+    const ids = Array.from({ length: 11 }, (_, i) => `CP-${i + 1}`);
+    expect(planSeries(ids)).toEqual({ shown: ids.slice(0, 8), others: ids.slice(8) });
+    expect(planSeries(ids.slice(0, 8))).toEqual({ shown: ids.slice(0, 8), others: [] });
+    expect(planSeries([])).toEqual({ shown: [], others: [] });
+    const series = ids.map((id, i) => ({ checkpointId: id, hour: 0, green: 20 - i, amber: 0, red: 1 }));
+    const b = bucketize(series, 0, H, H);
+    const order = checkpointOrder(series);
+    expect(order.slice(0, 2)).toEqual(['CP-1', 'CP-2']);
+    const plan = planSeries(order);
+    // CP-9..CP-11 scanned 12+1, 11+1 and 10+1 times.
+    expect(b[0] && sumOf(b[0], plan.others)).toBe(36);
+    expect(checkpointTotals(b)).toMatchObject({ 'CP-1': 21, 'CP-11': 11 });
+  });
+
+  it('labels the 7-day chart once per Vietnam day, the 24-hour one every 3 Vietnam hours', () => {
+    // 7 days ending at 06:00 on 25/11 in Vietnam (23:00 UTC on 24/11).
+    const to = Date.UTC(2026, 10, 24, 23);
+    const week = bucketize([], to - 168 * H, to, H);
+    const days = daySpans(week);
+    expect(days).toHaveLength(8);
+    expect(days[0]).toMatchObject({ start: 0, end: 18 }); // 06:00–24:00 on 18/11
+    expect(days[1]).toMatchObject({ start: 18, end: 42 });
+    expect(days.at(-1)).toMatchObject({ start: 162, end: 168 });
+    expect(days.slice(1, 3).map((d) => formatDay(d.at, 'vi'))).toEqual(['19/11', '20/11']);
+    expect(formatAxis(days[1]?.at ?? 0, 'en', true)).toBe('19/11');
+    const day = bucketize([], to - 24 * H, to, H);
+    const ticks = hourTicks(day, 3);
+    expect(ticks).toHaveLength(8);
+    expect(ticks.map((i) => formatAxis(day[i]?.start ?? 0, 'vi', false))).toEqual([
+      '06:00',
+      '09:00',
+      '12:00',
+      '15:00',
+      '18:00',
+      '21:00',
+      '00:00',
+      '03:00',
+    ]);
+  });
+
+  it('names an hour as day and time for the hover titles', () => {
+    expect(formatHour(Date.UTC(2026, 10, 24, 7), 'vi')).toBe('24/11 14:00');
+    expect(formatHour(Date.UTC(2026, 10, 23, 17), 'en')).toBe('24/11 00:00');
   });
 });

@@ -93,3 +93,70 @@ export function seriesColour(n: number): string {
   const palette = ['#1f77b4', '#9467bd', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#393b79'];
   return palette[n % palette.length] ?? '#1f77b4';
 }
+
+/** Vietnam's offset from UTC: chart days and hours are Vietnam's. */
+const VN_OFFSET_MS = 7 * 3600_000;
+const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Which checkpoints get their own line, and which are summed into one "others" line. */
+export interface SeriesPlan {
+  shown: string[];
+  others: string[];
+}
+
+/**
+ * At most `max` lines: the busiest checkpoints (already ordered by volume) each get one, the
+ * rest are summed into "others" (only when there are more than `max`).
+ */
+export function planSeries(order: readonly string[], max = 8): SeriesPlan {
+  if (order.length <= max) return { shown: [...order], others: [] };
+  return { shown: order.slice(0, max), others: order.slice(max) };
+}
+
+/** A bucket's scans at the given checkpoints together. */
+export function sumOf(b: Bucket, ids: readonly string[]): number {
+  let n = 0;
+  for (const id of ids) n += b.byCheckpoint[id] ?? 0;
+  return n;
+}
+
+/** Scans per checkpoint over the whole range. */
+export function checkpointTotals(buckets: readonly Bucket[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const b of buckets) for (const [id, n] of Object.entries(b.byCheckpoint)) out[id] = (out[id] ?? 0) + n;
+  return out;
+}
+
+/** One Vietnam day of the chart: the buckets it covers (`end` exclusive) and its midnight. */
+export interface DaySpan {
+  start: number;
+  end: number;
+  /** Epoch ms of the first bucket of the day in the range. */
+  at: number;
+}
+
+/** The Vietnam days the buckets fall in, in order (the first and last may be partial). */
+export function daySpans(buckets: readonly Bucket[]): DaySpan[] {
+  const out: DaySpan[] = [];
+  let day = Number.NaN;
+  buckets.forEach((b, i) => {
+    const d = Math.floor((b.start + VN_OFFSET_MS) / DAY_MS);
+    const last = out.at(-1);
+    if (d !== day || !last) {
+      day = d;
+      out.push({ start: i, end: i + 1, at: b.start });
+    } else last.end = i + 1;
+  });
+  return out;
+}
+
+/** The buckets that start a Vietnam hour divisible by `every` (the 24-hour chart's labels). */
+export function hourTicks(buckets: readonly Bucket[], every = 3): number[] {
+  const out: number[] = [];
+  buckets.forEach((b, i) => {
+    const h = Math.floor((b.start + VN_OFFSET_MS) / HOUR_MS) % 24;
+    if ((b.start + VN_OFFSET_MS) % HOUR_MS === 0 && h % every === 0) out.push(i);
+  });
+  return out;
+}

@@ -49,9 +49,22 @@ export function formatTime(at: number | string | null | undefined, lang: Lang): 
   return d ? formatter(lang, 'full').format(d) : '';
 }
 
-/** A chart axis label: the hour (24 h range) or the day and hour (7 days). */
+/** A chart axis label: the hour ("14:00", 24 h range) or the day ("24/11", 7 days). */
 export function formatAxis(at: number, lang: Lang, withDay: boolean): string {
-  return withDay ? formatter(lang, 'day').format(at) : formatter(lang, 'hour').format(at);
+  return withDay ? formatDay(at, lang) : formatter(lang, 'hour').format(at);
+}
+
+/** Day and month as "24/11" in Vietnam time, in both languages (vi-VN alone would write "24-11"). */
+export function formatDay(at: number, lang: Lang): string {
+  const parts = formatter(lang, 'day').formatToParts(at);
+  const day = parts.find((p) => p.type === 'day')?.value ?? '';
+  const month = parts.find((p) => p.type === 'month')?.value ?? '';
+  return `${day}/${month}`;
+}
+
+/** An hour of a chart as the hover title names it: "24/11 14:00" in Vietnam time. */
+export function formatHour(at: number, lang: Lang): string {
+  return `${formatDay(at, lang)} ${formatter(lang, 'hour').format(at)}`;
 }
 
 /** "5 s ago" / "3 phút trước"; a time in the future reads "in …". */

@@ -79,21 +79,22 @@ export function OverviewPage() {
       {s && (
         <div class="charts">
           <Section title={t('chartHourly')}>
-            {order.length === 0 ? <p class="muted">{t('chartEmpty')}</p> : null}
             <HourlyChart buckets={buckets} checkpoints={order} lang={app.lang} withDay={range === '7d'} />
           </Section>
           <Section title={t('chartDecisions')}>
-            <p class="totals">
-              <span class="chip chip-green">
-                ✓ {t('green')}: {totals.green}
-              </span>{' '}
-              <span class="chip chip-amber">
-                ! {t('amber')}: {totals.amber}
-              </span>{' '}
-              <span class="chip chip-red">
-                ✕ {t('red')}: {totals.red}
-              </span>
-            </p>
+            {total > 0 && (
+              <p class="totals">
+                <span class="chip chip-green">
+                  ✓ {t('green')}: {totals.green}
+                </span>{' '}
+                <span class="chip chip-amber">
+                  ! {t('amber')}: {totals.amber}
+                </span>{' '}
+                <span class="chip chip-red">
+                  ✕ {t('red')}: {totals.red}
+                </span>
+              </p>
+            )}
             <DecisionChart buckets={buckets} lang={app.lang} withDay={range === '7d'} />
           </Section>
         </div>
