@@ -174,6 +174,7 @@ const vi = {
   nextPage: 'Trang sau',
   prevPage: 'Trang trước',
   exportCsv: 'Xuất CSV',
+  noScans: 'Không có lượt quét nào khớp bộ lọc.',
   vnTime: 'Giờ Việt Nam (UTC+7)',
   // Audit
   audit: 'Nhật ký thao tác',
@@ -386,6 +387,7 @@ const en: Record<TextKey, string> = {
   nextPage: 'Next page',
   prevPage: 'Previous page',
   exportCsv: 'Export CSV',
+  noScans: 'No scans match the filters.',
   vnTime: 'Vietnam time (UTC+7)',
   audit: 'Audit log',
   actor: 'Actor',

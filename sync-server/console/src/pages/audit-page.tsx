@@ -113,7 +113,7 @@ export function AuditPage() {
               ))}
               {log.data && records.length === 0 && (
                 <tr>
-                  <td colSpan={5} class="muted">
+                  <td colSpan={5} class="empty">
                     {t('none')}
                   </td>
                 </tr>

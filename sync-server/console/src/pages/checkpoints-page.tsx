@@ -453,7 +453,7 @@ function LanesPanel() {
             })}
             {kiosks.data && kiosks.data.kiosks.length === 0 && (
               <tr>
-                <td colSpan={10} class="muted">
+                <td colSpan={10} class="empty">
                   {t('none')}
                 </td>
               </tr>

@@ -601,7 +601,7 @@ function HistoryPanel(props: { list: ListName; tick: number }) {
             ))}
             {h.data && versions.length === 0 && (
               <tr>
-                <td colSpan={5} class="muted">
+                <td colSpan={5} class="empty">
                   {t('none')}
                 </td>
               </tr>

@@ -187,8 +187,8 @@ export function ScansPage() {
               ))}
               {scans.data && scans.data.scans.length === 0 && (
                 <tr>
-                  <td colSpan={7} class="muted">
-                    {t('none')}
+                  <td colSpan={7} class="empty">
+                    {t('noScans')}
                   </td>
                 </tr>
               )}
