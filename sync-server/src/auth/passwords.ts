@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { TaskGate } from './login-guard.js';
 
 /** Shortest and longest password accepted (characters). */
 export const PASSWORD_MIN_LENGTH = 10;
@@ -25,13 +26,22 @@ const MAX_P = 16;
 export const DUMMY_PASSWORD_HASH =
   'scrypt$32768$8$1$5vw6RQo0FrYkXjhrOPuQkQ==$ILeLKQHXuM8R7jC11doQXYcUQ6pUdBEvMT2m/Jl8xpk=';
 
+/**
+ * Two hashes at a time (libuv has four worker threads, which lanes' snapshot file I/O also
+ * needs), up to 64 waiting (≈ 5 s at ~150 ms each); beyond that sign-ins get `503 busy`.
+ */
+const SCRYPT_GATE = new TaskGate(2, 64);
+
 function derive(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, keylen, opts, (err, key) => {
-      if (err) reject(err);
-      else resolve(key);
-    });
-  });
+  return SCRYPT_GATE.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scrypt(password.normalize('NFC'), salt, keylen, opts, (err, key) => {
+          if (err) reject(err);
+          else resolve(key);
+        });
+      }),
+  );
 }
 
 /** Hashes a password as `scrypt$N$r$p$saltB64$hashB64` (NFC-normalised, random 16-byte salt). */

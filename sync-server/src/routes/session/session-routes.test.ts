@@ -134,6 +134,40 @@ describe('POST /api/v1/session', () => {
     expect(t.app.services.accounts.get('lan')).toMatchObject({ failedLogins: 0, lockedUntil: null });
   });
 
+  it('checks parallel guesses one at a time: the lock holds even against the right password sent with them', async () => {
+    now = Date.UTC(2021, 8, 18, 8, 0, 0);
+    t = await buildTestApp({ clock });
+    await addAccount(t, 'lan');
+    // Five guesses and the right password, all in flight at once (the guard queues 5 a name).
+    const answers = await Promise.all([
+      ...Array.from({ length: 4 }, (_, i) => login('lan', `wrong password ${i}`)),
+      login('lan', 'wrong password 4'),
+      login('lan', TEST_PASSWORD),
+    ]);
+    // Checked one by one: four wrong, the fifth locks; the sixth is past the queue (429). The
+    // right password never gets in.
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([401, 401, 401, 401, 423, 429]);
+    expect(t.app.services.accounts.get('lan')?.lockedUntil).toBe(now + 15 * MIN);
+    const flood = await Promise.all(Array.from({ length: 8 }, () => login('lan', 'wrong password')));
+    // Locked (or past the queue): refused without checking the password.
+    expect(flood.every((r) => r.statusCode === 423 || r.statusCode === 429)).toBe(true);
+  });
+
+  it('locks a username that has no account exactly like a real one', async () => {
+    now = Date.UTC(2021, 8, 18, 8, 0, 0);
+    t = await buildTestApp({ clock });
+    await addAccount(t, 'lan');
+    const codes = async (username: string) => {
+      const out: number[] = [];
+      for (let i = 0; i < 6; i++) out.push((await login(username, 'wrong password')).statusCode);
+      return out;
+    };
+    expect(await codes('nobody')).toEqual([401, 401, 401, 401, 423, 423]);
+    expect(await codes('lan')).toEqual([401, 401, 401, 401, 423, 423]);
+    now += 15 * MIN;
+    expect((await login('nobody', 'wrong password')).statusCode).toBe(401);
+  });
+
   it('refuses a disabled account with the same 401', async () => {
     t = await buildTestApp({ clock });
     await addAccount(t, 'lan');

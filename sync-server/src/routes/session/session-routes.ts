@@ -11,6 +11,7 @@ import {
   startSession,
   type ActiveSession,
 } from '../../auth/sessions.js';
+import { LoginGuard } from '../../auth/login-guard.js';
 import { HttpError } from '../../http-error.js';
 import type { Services } from '../../services.js';
 import { errors, type App } from '../schemas.js';
@@ -44,6 +45,7 @@ const lockedUntil = (until: number): HttpError =>
 /** `/api/v1/session`: console sign-in, who-am-I, sign-out and password change. */
 export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailureLimiter): void {
   const USERNAME_RE = new RegExp(USERNAME_PATTERN);
+  const guard = new LoginGuard(s.sessionPolicy);
 
   app.post(
     '/session',
@@ -62,55 +64,71 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
     async (req, reply) => {
       checkOrigin(req);
       limiter.check(req.ip);
-      const username = req.body.username.trim().toLowerCase();
-      const anonymous = `anonymous@${req.ip}`;
-      const account = USERNAME_RE.test(username) ? s.accounts.get(username) : null;
-      if (account === null) {
-        // Same work and same answer as a wrong password, so usernames cannot be probed.
-        await verifyPassword(req.body.password, DUMMY_PASSWORD_HASH);
-        limiter.fail(req.ip);
-        s.audit.record(s.clock(), anonymous, 'session.login_failed', null, { reason: 'unknown_user' });
-        throw badCredentials();
-      }
-      if (account.lockedUntil !== null && account.lockedUntil > s.clock()) {
-        limiter.fail(req.ip);
-        s.audit.record(s.clock(), anonymous, 'session.login_failed', account.username, { reason: 'locked' });
-        throw lockedUntil(account.lockedUntil);
-      }
-      const stored = s.accounts.passwordHash(account.id) ?? DUMMY_PASSWORD_HASH;
-      const ok = await verifyPassword(req.body.password, stored);
-      const now = s.clock();
-      if (account.disabledAt !== null) {
-        limiter.fail(req.ip);
-        s.audit.record(now, anonymous, 'session.login_failed', account.username, { reason: 'disabled' });
-        throw badCredentials();
-      }
-      if (!ok) {
-        limiter.fail(req.ip);
+      const username = req.body.username.trim().toLowerCase().slice(0, 64);
+      // One attempt per username at a time: parallel guesses cannot outrun the lock-out.
+      const session = await guard.serialize(username, async () => {
+        const anonymous = `anonymous@${req.ip}`;
         const p = s.sessionPolicy;
-        const locked = s.db.transaction(() => {
-          const until = s.accounts.recordFailure(account.id, now, p.maxFailures, p.lockMs);
-          s.audit.record(now, anonymous, 'session.login_failed', account.username, {
-            reason: 'bad_password',
-          });
-          if (until !== null) s.audit.record(now, anonymous, 'session.locked', account.username, { until });
-          return until;
-        })();
-        if (locked !== null) {
-          req.log.warn({ username: account.username }, 'admin account locked after wrong passwords');
-          throw lockedUntil(locked);
+        const account = USERNAME_RE.test(username) ? s.accounts.get(username) : null;
+        if (account === null) {
+          // Same work, same answers (lock-out included) as a real account with a wrong password,
+          // so usernames cannot be probed.
+          const locked = guard.unknownLockedUntil(username, s.clock());
+          if (locked !== null) {
+            limiter.fail(req.ip);
+            throw lockedUntil(locked);
+          }
+          await verifyPassword(req.body.password, DUMMY_PASSWORD_HASH);
+          limiter.fail(req.ip);
+          s.audit.record(s.clock(), anonymous, 'session.login_failed', null, { reason: 'unknown_user' });
+          const until = guard.unknownFailure(username, s.clock());
+          throw until === null ? badCredentials() : lockedUntil(until);
         }
-        throw badCredentials();
-      }
-      const rehashed = needsRehash(stored) ? await hashPassword(req.body.password) : null;
-      const previous = requestSession(s, req);
-      const session = s.db.transaction(() => {
-        if (previous !== null) s.accounts.deleteSession(previous.tokenHash);
-        s.accounts.recordSuccess(account.id, now);
-        if (rehashed !== null) s.accounts.update(account.id, { passwordHash: rehashed }, now);
-        s.audit.record(now, account.username, 'session.login', account.username, { ip: req.ip });
-        return startSession(s, account, now);
-      })();
+        if (account.lockedUntil !== null && account.lockedUntil > s.clock()) {
+          limiter.fail(req.ip);
+          s.audit.record(s.clock(), anonymous, 'session.login_failed', account.username, {
+            reason: 'locked',
+          });
+          throw lockedUntil(account.lockedUntil);
+        }
+        const stored = s.accounts.passwordHash(account.id) ?? DUMMY_PASSWORD_HASH;
+        const ok = await verifyPassword(req.body.password, stored);
+        const now = s.clock();
+        if (account.disabledAt !== null) {
+          limiter.fail(req.ip);
+          s.audit.record(now, anonymous, 'session.login_failed', account.username, { reason: 'disabled' });
+          throw badCredentials();
+        }
+        if (!ok) {
+          limiter.fail(req.ip);
+          const locked = s.db.transaction(() => {
+            const until = s.accounts.recordFailure(account.id, now, p.maxFailures, p.lockMs);
+            s.audit.record(now, anonymous, 'session.login_failed', account.username, {
+              reason: 'bad_password',
+            });
+            if (until !== null) s.audit.record(now, anonymous, 'session.locked', account.username, { until });
+            return until;
+          })();
+          if (locked !== null) {
+            req.log.warn({ username: account.username }, 'admin account locked after wrong passwords');
+            throw lockedUntil(locked);
+          }
+          throw badCredentials();
+        }
+        const rehashed = needsRehash(stored) ? await hashPassword(req.body.password) : null;
+        const previous = requestSession(s, req);
+        return s.db.transaction(() => {
+          // An admin may have locked or disabled the account while the password was checked.
+          const fresh = s.accounts.getById(account.id);
+          if (fresh === null || fresh.disabledAt !== null) throw badCredentials();
+          if (fresh.lockedUntil !== null && fresh.lockedUntil > now) throw lockedUntil(fresh.lockedUntil);
+          if (previous !== null) s.accounts.deleteSession(previous.tokenHash);
+          s.accounts.recordSuccess(account.id, now);
+          if (rehashed !== null) s.accounts.update(account.id, { passwordHash: rehashed }, now);
+          s.audit.record(now, account.username, 'session.login', account.username, { ip: req.ip });
+          return startSession(s, account, now);
+        })();
+      });
       setSessionCookie(req, reply, session.token);
       return reply.code(200).send(sessionInfo(session));
     },
