@@ -10,7 +10,7 @@ import { readCredentials, writeCredentials, type LaneCredentials } from '../sync
 import { LaneSync, type SyncStatus } from '../sync/lane-sync.js';
 import { ServerApi } from '../sync/server-api.js';
 import { DecisionLoop, type LaneDecision } from './decision-loop.js';
-import { OfficerRegistry } from './officers.js';
+import { OfficerRegistry, writeOfficersFile, type OfficerRoster } from './officers.js';
 import { overrideDecision, type OverrideRequest, type OverrideResult } from './override.js';
 import { createSubjectKeyer } from './subject-keyer.js';
 
@@ -96,6 +96,10 @@ export class LaneAgent {
       },
       onCheckpoint: (c) => {
         this.#adoptCheckpoint(c);
+      },
+      officersVersion: () => this.#officers.version,
+      onOfficers: (roster) => {
+        this.#adoptOfficers(roster);
       },
       ...(options.sync ?? {}),
     });
@@ -268,6 +272,24 @@ export class LaneAgent {
     await Promise.allSettled(this.#o.scanners.map((s) => s.stop()));
     await this.#sync.stop();
     this.store.close();
+  }
+
+  /**
+   * Takes a synced officer roster in: written to `officers.json` (atomically) so a restart
+   * offline keeps it, and swapped into the registry (keeping its lock-out state).
+   */
+  #adoptOfficers(roster: OfficerRoster): void {
+    try {
+      writeOfficersFile(this.#o.dataDir, roster);
+    } catch (error) {
+      // Still take it in: the server says these are the officers now; a restart will fetch it again.
+      this.#log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'could not write officers.json; the new roster is in force until restart',
+      );
+    }
+    this.#officers.replace(roster);
+    this.#log.info({ version: roster.version, officers: roster.officers.length }, 'officers updated');
   }
 
   #adoptCheckpoint(next: CheckpointConfig): void {

@@ -7,6 +7,7 @@ import {
   LIST_NAMES,
 } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
+import type { OfficerRoster } from '../agent/officers.js';
 import type { DeviceState } from '../scanners/scanner.js';
 import type { LaneHealthEntry, LaneStore, LaneWhitelistEntry } from '../store/lane-store.js';
 import { backoffDelay } from '../util/backoff.js';
@@ -36,6 +37,10 @@ export interface LaneSyncOptions {
   readonly clock?: () => number;
   readonly onStatus?: (status: SyncStatus) => void;
   readonly onCheckpoint?: (checkpoint: CheckpointConfig) => void;
+  /** The officer roster version the lane holds (0: none from the server yet). */
+  readonly officersVersion?: () => number;
+  /** Takes in a new officer roster from the server (never one of version 0). */
+  readonly onOfficers?: (roster: OfficerRoster) => void;
   /** Safety-net poll of both lists (jittered ±20%). */
   readonly pollMs?: number;
   readonly heartbeatMs?: number;
@@ -71,6 +76,8 @@ export class LaneSync {
   #clockSkewMs: number | null = null;
   #lastError: string | null = null;
   #heartbeatPending = false;
+  #officersBusy: Promise<boolean> | null = null;
+  #officersAgain = false;
 
   constructor(options: LaneSyncOptions) {
     this.#o = options;
@@ -81,6 +88,11 @@ export class LaneSync {
   /** Read through a method: the flag changes across awaits, which flow analysis cannot see. */
   #isRunning(): boolean {
     return this.#running;
+  }
+
+  /** Whether the roster was asked for again while a fetch ran (read through a method, as above). */
+  #askedAgain(): boolean {
+    return this.#officersAgain;
   }
 
   /** The current sync status. */
@@ -105,6 +117,7 @@ export class LaneSync {
     this.#heartbeatPending = false;
     this.#abort = new AbortController();
     for (const list of LIST_NAMES) void this.syncList(list);
+    void this.syncOfficers();
     void this.#eventsLoop();
     this.#schedulePoll();
     this.#every(this.#o.heartbeatMs ?? 30_000, () => this.heartbeat(), true);
@@ -118,7 +131,66 @@ export class LaneSync {
     this.#timers.clear();
     this.#wakeUploader?.();
     await this.#uploaderDone;
-    await Promise.allSettled(this.#listBusy.values());
+    await Promise.allSettled([...this.#listBusy.values(), this.#officersBusy]);
+  }
+
+  /**
+   * Fetches the officer roster and hands it over when its version differs from the lane's.
+   * A server that never had officers (version 0) leaves the lane's own file in force; a
+   * failure (offline, bad data) leaves the last roster in force. Concurrent calls coalesce.
+   */
+  syncOfficers(): Promise<boolean> {
+    if (this.#o.onOfficers === undefined) return Promise.resolve(false);
+    if (this.#officersBusy) {
+      this.#officersAgain = true;
+      return this.#officersBusy;
+    }
+    const run = (async () => {
+      let ok = false;
+      do {
+        this.#officersAgain = false;
+        ok = await this.#syncOfficersOnce();
+      } while (this.#askedAgain() && this.#isRunning());
+      return ok;
+    })().finally(() => {
+      this.#officersBusy = null;
+    });
+    this.#officersBusy = run;
+    return run;
+  }
+
+  async #syncOfficersOnce(): Promise<boolean> {
+    if (this.#revoked) return false;
+    const res = await this.#o.api.officers();
+    if (!res.ok) {
+      if (res.failure.kind === 'http' && res.failure.status === 404) {
+        this.#log.debug('the server has no officer rosters; keeping the local officers');
+        return false;
+      }
+      if (res.failure.kind === 'invalid') {
+        this.#lastError = res.failure.message;
+        this.#log.error('invalid officer roster from the server rejected; officers kept as they were');
+        this.#emitStatus();
+        return false;
+      }
+      this.#failed(res.failure, 'officers');
+      return false;
+    }
+    this.#succeeded();
+    const roster = res.value;
+    const current = this.#o.officersVersion?.() ?? 0;
+    if (roster.version === 0 || roster.version === current) return true;
+    this.#o.onOfficers?.(roster);
+    this.#log.info(
+      { from: current, to: roster.version, officers: roster.officers.length },
+      'officer roster applied',
+    );
+    return true;
+  }
+
+  #officersVersionSeen(version: unknown): void {
+    if (typeof version !== 'number' || !Number.isInteger(version) || version <= 0) return;
+    if (version !== (this.#o.officersVersion?.() ?? 0)) void this.syncOfficers();
   }
 
   /**
@@ -321,6 +393,8 @@ export class LaneSync {
         this.#log.info({ changes: changes.length }, 'urgent health changes applied');
       }
       void this.syncList('health');
+    } else if (event === 'officers') {
+      this.#officersVersionSeen(b['version']);
     } else if (event === 'revoked') {
       this.#revoked = true;
       this.#lastError = 'this lane was revoked by the centre';
@@ -405,6 +479,7 @@ export class LaneSync {
     this.#succeeded();
     this.#clockSkewMs = res.value.serverTime - this.#clock();
     this.#o.onCheckpoint?.(res.value.checkpoint);
+    this.#officersVersionSeen(res.value.officersVersion);
     this.#emitStatus();
   }
 

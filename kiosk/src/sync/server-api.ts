@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { CheckpointConfig, LaneRecord, ListName } from '@checkpoint-lane/shared';
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import Value from 'typebox/value';
+import { OfficerRosterSchema, type OfficerRoster } from '../agent/officers.js';
 
 /** Why a call to the sync server failed: offline (no answer) or an HTTP error with its status. */
 export type ApiFailure =
@@ -41,6 +43,13 @@ export interface HeartbeatReport {
   readonly backlog: number;
   readonly devices: readonly { name: string; kind: string; status: string }[];
   readonly clock: number;
+}
+
+/** What a heartbeat answers; `officersVersion` is absent from servers without central rosters. */
+export interface HeartbeatAnswer {
+  readonly serverTime: number;
+  readonly checkpoint: CheckpointConfig;
+  readonly officersVersion?: number;
 }
 
 function failureOf(error: unknown): ApiFailure {
@@ -120,15 +129,29 @@ export class ServerApi {
     });
   }
 
-  /** Reports lane health; answers the server's time and this lane's checkpoint config. */
-  heartbeat(
-    report: HeartbeatReport,
-  ): Promise<ApiResult<{ serverTime: number; checkpoint: CheckpointConfig }>> {
-    return attempt(
-      async () =>
-        (await this.#http.post<{ serverTime: number; checkpoint: CheckpointConfig }>('/heartbeat', report))
-          .data,
-    );
+  /** Reports lane health; answers the server's time, this lane's checkpoint config and roster version. */
+  heartbeat(report: HeartbeatReport): Promise<ApiResult<HeartbeatAnswer>> {
+    return attempt(async () => (await this.#http.post<HeartbeatAnswer>('/heartbeat', report)).data);
+  }
+
+  /**
+   * The officers valid at this lane's checkpoint and the roster version. An answer that is not
+   * a valid roster is an `invalid` failure: nothing of it may be applied.
+   */
+  async officers(): Promise<ApiResult<OfficerRoster>> {
+    const res = await attempt(async () => (await this.#http.get<unknown>('/officers')).data);
+    if (!res.ok) return res;
+    if (!Value.Check(OfficerRosterSchema, res.value)) {
+      const first = Value.Errors(OfficerRosterSchema, res.value)[0];
+      return {
+        ok: false,
+        failure: {
+          kind: 'invalid',
+          message: `the server sent an invalid officer roster${first ? ` (${first.instancePath || '/'}: ${first.message})` : ''}`,
+        },
+      };
+    }
+    return { ok: true, value: res.value };
   }
 
   /** Opens the server-sent event stream. */
