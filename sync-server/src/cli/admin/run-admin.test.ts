@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, signIn, type TestApp } from '../../testing/build-test-app.js';
+import { addCheckpoint, buildTestApp, signIn, type TestApp } from '../../testing/build-test-app.js';
 import { progressBar, runAdmin, table } from './run-admin.js';
 
 describe('checkpoint-admin helpers', () => {
@@ -104,5 +104,174 @@ describe('checkpoint-admin accounts', () => {
     const dup = await run(['--json', 'accounts', 'add', 'LAN', '--role', 'viewer'], env);
     expect(dup.code).toBe(1);
     expect(JSON.parse(dup.out)).toMatchObject({ status: 409, error: 'username_taken' });
+  });
+});
+
+describe('checkpoint-admin officers', () => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  const run = async (args: string[], env: Record<string, string> = {}, stdinText?: string) => {
+    if (t === undefined) throw new Error('no server');
+    if (!t.app.server.listening) await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const server = `http://127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}`;
+    let out = '';
+    let err = '';
+    const io = {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+      env,
+      ...(stdinText !== undefined && { stdin: Readable.from([stdinText]) }),
+    };
+    const code = await runAdmin(['--server', server, '--token', t.adminToken, ...args], io);
+    return { code, out, err };
+  };
+
+  it('sets officers with the PIN from the environment or stdin, lists, disables and enables them', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'CP-A');
+    await addCheckpoint(t, 'CP-B');
+    const created = await run(
+      [
+        'officers',
+        'set',
+        'o-lan',
+        '--name',
+        'Nguyễn Lan',
+        '--role',
+        'officer',
+        '--checkpoints',
+        'CP-A, CP-B',
+        '--pin-from-env',
+      ],
+      { CHECKPOINT_OFFICER_PIN: '24680' },
+    );
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/o-lan\s+Nguyễn Lan\s+officer\s+CP-A,CP-B\s+active/);
+    expect(created.out).toMatch(/roster version 1\n$/);
+    const piped = await run(
+      ['--json', 'officers', 'set', 's-minh', '--name', 'Minh', '--role', 'supervisor', '--pin'],
+      {},
+      '13579\nrest\n',
+    );
+    expect(piped.code).toBe(0);
+    expect(JSON.parse(piped.out)).toEqual({
+      version: 2,
+      officer: {
+        id: 's-minh',
+        name: 'Minh',
+        role: 'supervisor',
+        checkpoints: null,
+        disabled: false,
+        updatedAt: expect.any(Number) as unknown,
+      },
+    });
+    const pins = t.app.services.officers;
+    const hashBefore = pins.get('s-minh')?.pinHash;
+    // Unset name and role keep their values; no PIN flag keeps the PIN.
+    const moved = await run(['officers', 'set', 's-minh', '--checkpoints', 'CP-B']);
+    expect(moved.code).toBe(0);
+    expect(pins.get('s-minh')).toMatchObject({ name: 'Minh', role: 'supervisor', checkpoints: ['CP-B'] });
+    expect(pins.get('s-minh')?.pinHash).toBe(hashBefore);
+    expect((await run(['officers', 'set', 's-minh', '--all-checkpoints'])).code).toBe(0);
+    expect(pins.get('s-minh')?.checkpoints).toBeNull();
+
+    expect((await run(['officers', 'disable', 'o-lan'])).out).toMatch(/o-lan.*disabled/);
+    const list = await run(['officers', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/^roster version 5\nid\s+name\s+role\s+checkpoints\s+state\s+updatedAt\n/);
+    expect(list.out).toMatch(/\no-lan\s+Nguyễn Lan\s+officer\s+CP-A,CP-B\s+disabled/);
+    expect(list.out).toMatch(/\ns-minh\s+Minh\s+supervisor\s+\(all\)\s+active/);
+    expect((await run(['--json', 'officers', 'enable', 'o-lan'])).out).toMatch(/"disabled":false/);
+    expect(list.out + created.out + piped.out).not.toMatch(/24680|13579|scrypt/);
+  });
+
+  it('refuses bad usage and reports the server’s refusals', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'CP-A');
+    const env = { CHECKPOINT_OFFICER_PIN: '1234' };
+    expect((await run(['officers', 'set'])).code).toBe(2);
+    expect(
+      (await run(['officers', 'set', 'o1', '--name', 'x', '--role', 'chief', '--pin-from-env'], env)).code,
+    ).toBe(2);
+    // A new officer needs --name and --role.
+    expect((await run(['officers', 'set', 'o1', '--pin-from-env'], env)).code).toBe(2);
+    // --pin-from-env never falls back to stdin; --pin with neither is a usage error.
+    expect(
+      (
+        await run(
+          ['officers', 'set', 'o1', '--name', 'x', '--role', 'officer', '--pin-from-env'],
+          {},
+          '1234\n',
+        )
+      ).code,
+    ).toBe(2);
+    expect(
+      (await run(['officers', 'set', 'o1', '--name', 'x', '--role', 'officer', '--pin'], {}, '')).code,
+    ).toBe(2);
+    expect(
+      (
+        await run(
+          [
+            'officers',
+            'set',
+            'o1',
+            '--name',
+            'x',
+            '--role',
+            'officer',
+            '--checkpoints',
+            'CP-A',
+            '--all-checkpoints',
+          ],
+          env,
+        )
+      ).code,
+    ).toBe(2);
+    // The PIN is never taken from argv: a --pin value is refused by the parser.
+    expect(
+      (await run(['officers', 'set', 'o1', '--name', 'x', '--role', 'officer', '--pin=1234'])).code,
+    ).toBe(2);
+    const noPin = await run(['--json', 'officers', 'set', 'o1', '--name', 'x', '--role', 'officer']);
+    expect(noPin.code).toBe(1);
+    expect(JSON.parse(noPin.out)).toMatchObject({ status: 400, error: 'pin_required' });
+    const shortPin = await run(
+      ['officers', 'set', 'o1', '--name', 'x', '--role', 'officer', '--pin-from-env'],
+      {
+        CHECKPOINT_OFFICER_PIN: '12',
+      },
+    );
+    expect(shortPin.code).toBe(1);
+    expect(shortPin.err).toMatch(/the server answered 400/);
+    expect(shortPin.err).not.toContain('12 ');
+    expect(
+      (
+        await run(
+          [
+            'officers',
+            'set',
+            'o1',
+            '--name',
+            'x',
+            '--role',
+            'officer',
+            '--checkpoints',
+            'CP-A',
+            '--pin-from-env',
+          ],
+          env,
+        )
+      ).code,
+    ).toBe(0);
+    const clash = await run(
+      ['--json', 'officers', 'set', 'o2', '--name', 'y', '--role', 'officer', '--pin-from-env'],
+      env,
+    );
+    expect(clash.code).toBe(1);
+    expect(JSON.parse(clash.out)).toMatchObject({ status: 409, error: 'pin_in_use' });
+    expect((await run(['officers', 'disable', 'nobody'])).code).toBe(1);
   });
 });

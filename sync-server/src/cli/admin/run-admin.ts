@@ -7,7 +7,10 @@ export interface AdminIo {
   readonly stdout: { write(s: string): unknown };
   readonly stderr: { write(s: string): unknown; isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Where `accounts add|set` read a password when `CHECKPOINT_ACCOUNT_PASSWORD` is unset (default: process.stdin). */
+  /**
+   * Where `accounts add|set` read a password when `CHECKPOINT_ACCOUNT_PASSWORD` is unset, and
+   * `officers set --pin` a PIN when `CHECKPOINT_OFFICER_PIN` is (default: process.stdin).
+   */
   readonly stdin?: NodeJS.ReadableStream;
 }
 
@@ -28,8 +31,16 @@ const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <comma
   accounts add USERNAME --role admin|viewer [--display-name NAME]
   accounts list
   accounts set USERNAME [--role admin|viewer] [--display-name NAME] [--disable|--enable] [--password]
+  officers list
+  officers set ID [--name NAME] [--role officer|supervisor] [--checkpoints A,B | --all-checkpoints]
+                  [--pin | --pin-from-env]
+  officers disable ID
+  officers enable ID
 
 Account passwords come from $CHECKPOINT_ACCOUNT_PASSWORD, else the first line of stdin.
+Officer PINs (4-8 digits, never on the command line): --pin-from-env reads $CHECKPOINT_OFFICER_PIN;
+--pin reads it too, else the first line of stdin. A new officer needs a PIN; without one an
+existing officer keeps theirs, and unset --name, --role, --checkpoints keep their values.
 
 --server defaults to $CHECKPOINT_SERVER, --token to $CHECKPOINT_ADMIN_TOKEN.
 Exit codes: 0 ok, 1 rows rejected or request refused, 2 usage, 3 server unreachable.`;
@@ -76,6 +87,10 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         disable: { type: 'boolean', default: false },
         enable: { type: 'boolean', default: false },
         password: { type: 'boolean', default: false },
+        checkpoints: { type: 'string' },
+        'all-checkpoints': { type: 'boolean', default: false },
+        pin: { type: 'boolean', default: false },
+        'pin-from-env': { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -219,6 +234,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
       );
     }
     if (cmd === 'accounts') return await accounts(ctx, sub, rest, v);
+    if (cmd === 'officers') return await officers(ctx, sub, rest, v);
     throw new UsageError(`unknown command: ${p.join(' ')}`);
   } catch (e) {
     if (e instanceof UsageError) return usage(io, e.message);
@@ -310,6 +326,107 @@ async function accounts(
     );
   }
   throw new UsageError(`unknown command: accounts ${sub}`);
+}
+
+interface OfficerFlags {
+  readonly name?: string | undefined;
+  readonly role?: string | undefined;
+  readonly checkpoints?: string | undefined;
+  readonly 'all-checkpoints': boolean;
+  readonly pin: boolean;
+  readonly 'pin-from-env': boolean;
+}
+
+interface OfficerView {
+  id: string;
+  name: string;
+  role: string;
+  checkpoints: string[] | null;
+  disabled: boolean;
+  updatedAt: number;
+}
+
+const OFFICER_COLUMNS = ['id', 'name', 'role', 'checkpoints', 'state', 'updatedAt'];
+
+const officerRow = (o: OfficerView): Record<string, unknown> => ({
+  ...o,
+  checkpoints: o.checkpoints === null ? '(all)' : o.checkpoints.join(','),
+  state: o.disabled ? 'disabled' : 'active',
+  updatedAt: new Date(o.updatedAt).toISOString(),
+});
+
+/** `officers list|set|disable|enable`: the central officer roster, PINs from the environment or stdin. */
+async function officers(
+  ctx: Ctx,
+  sub: string | undefined,
+  rest: readonly string[],
+  v: OfficerFlags,
+): Promise<number> {
+  if (sub === 'list' || sub === undefined) {
+    return show(
+      ctx,
+      await ctx.http.get('/api/v1/admin/officers'),
+      (b: { version: number; officers: OfficerView[] }) =>
+        `roster version ${b.version}\n${table(b.officers.map(officerRow), OFFICER_COLUMNS)}`,
+    );
+  }
+  const [id, ...extra] = rest;
+  if (id === undefined || extra.length > 0) throw new UsageError(`officers ${sub} ID`);
+  const path = `/api/v1/admin/officers/${encodeURIComponent(id)}`;
+  const human = (b: { version: number; officer: OfficerView }): string =>
+    `${table([officerRow(b.officer)], OFFICER_COLUMNS)}\nroster version ${b.version}`;
+  if (sub === 'disable' || sub === 'enable')
+    return show(ctx, await ctx.http.post(`${path}/${sub}`, {}), human);
+  if (sub !== 'set') throw new UsageError(`unknown command: officers ${sub}`);
+  if (v.role !== undefined && v.role !== 'officer' && v.role !== 'supervisor') {
+    throw new UsageError('--role must be officer or supervisor');
+  }
+  if (v.checkpoints !== undefined && v['all-checkpoints']) {
+    throw new UsageError('--checkpoints and --all-checkpoints exclude each other');
+  }
+  if (v.pin && v['pin-from-env']) throw new UsageError('--pin and --pin-from-env exclude each other');
+  const checkpoints =
+    v.checkpoints === undefined
+      ? undefined
+      : v.checkpoints
+          .split(',')
+          .map((c) => c.trim())
+          .filter((c) => c !== '');
+  if (checkpoints?.length === 0) throw new UsageError('--checkpoints needs at least one checkpoint id');
+  let name = v.name;
+  let role: string | undefined = v.role;
+  if (name === undefined || role === undefined) {
+    // The API replaces name and role: keep the current ones the command line leaves out.
+    const current = await ctx.http.get('/api/v1/admin/officers');
+    if (current.status !== 200) return failed(ctx, current);
+    const existing = (current.data as { officers: OfficerView[] }).officers.find((o) => o.id === id);
+    if (existing === undefined)
+      throw new UsageError(`officer ${id} is new: officers set needs --name and --role`);
+    name ??= existing.name;
+    role ??= existing.role;
+  }
+  const pin = v.pin || v['pin-from-env'] ? await readPin(ctx.io, id, v['pin-from-env']) : undefined;
+  const res = await ctx.http.put(path, {
+    name,
+    role,
+    ...(checkpoints !== undefined && { checkpoints }),
+    ...(v['all-checkpoints'] && { checkpoints: null }),
+    ...(pin !== undefined && { pin }),
+  });
+  return show(ctx, res, human);
+}
+
+/** An officer's PIN: `$CHECKPOINT_OFFICER_PIN`, else (unless `envOnly`) one line of stdin. */
+async function readPin(io: AdminIo, id: string, envOnly: boolean): Promise<string> {
+  const fromEnv = io.env.CHECKPOINT_OFFICER_PIN;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (envOnly) throw new UsageError('--pin-from-env: CHECKPOINT_OFFICER_PIN is not set');
+  const stdin = io.stdin ?? process.stdin;
+  if ((stdin as { isTTY?: boolean }).isTTY === true)
+    io.stderr.write(`PIN for officer ${id} (shown as typed): `);
+  const line = (await readLine(stdin)).trim();
+  if (line === '') throw new UsageError('no PIN: set CHECKPOINT_OFFICER_PIN or pipe one line to stdin');
+  return line;
 }
 
 /** The password for an account: `$CHECKPOINT_ACCOUNT_PASSWORD`, else one line of stdin. */
