@@ -33,12 +33,15 @@ export class AuditRepository {
     from?: number;
     to?: number;
     targetLike?: string;
+    /** Leave out sign-in and account records (who may sign in, from where): for viewers. */
+    withoutAccounts?: boolean;
   }): AuditRecord[] {
     const rows = this.db
       .prepare(
         `SELECT * FROM audit_log WHERE (@before IS NULL OR id < @before) AND (@action IS NULL OR action = @action)
            AND (@actor IS NULL OR actor = @actor) AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to)
            AND (@target IS NULL OR target LIKE @target ESCAPE '\\')
+           AND (@withoutAccounts = 0 OR (action NOT LIKE 'session.%' AND action NOT LIKE 'account.%'))
          ORDER BY id DESC LIMIT @limit`,
       )
       .all({
@@ -48,6 +51,7 @@ export class AuditRepository {
         from: opts.from ?? null,
         to: opts.to ?? null,
         target: opts.targetLike ?? null,
+        withoutAccounts: opts.withoutAccounts === true ? 1 : 0,
         limit: opts.limit,
       }) as {
       id: number;

@@ -1,11 +1,12 @@
 import { CheckpointId, DecisionColourSchema, parseSubjectText } from '@checkpoint-lane/shared';
+import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import Type from 'typebox';
 import { generateEnrollmentCode, hashToken, normalizeEnrollmentCode } from '../../auth/tokens.js';
 import type { ScanFilter } from '../../db/repositories/scans-repository.js';
 import { openSse } from '../../events/sse.js';
 import { HttpError } from '../../http-error.js';
-import { subjectKey } from '../../lists/subject-key.js';
+import { subjectKey, subjectKeyToHex } from '../../lists/subject-key.js';
 import { adminActor } from '../../auth/auth-hooks.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, EpochOrNull, errors, type App } from '../schemas.js';
@@ -126,6 +127,22 @@ function readScanFilter(
   };
 }
 
+/** Records who searched or exported scans and with which filters (a subject as its keyed hash). */
+function auditScanRead(
+  s: Services,
+  req: FastifyRequest,
+  action: 'scans.search' | 'scans.export',
+  f: ScanFilter,
+  extra: Record<string, unknown> = {},
+): void {
+  const { subjectKey: key, ...rest } = f;
+  s.audit.record(s.clock(), adminActor(req), action, null, {
+    ...rest,
+    ...(key !== undefined && { subjectKey: subjectKeyToHex(key) }),
+    ...extra,
+  });
+}
+
 /** Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern. */
 const likePrefix = (text: string): string => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -232,8 +249,12 @@ export function registerFleetRoutes(app: App, s: Services): void {
       const q = req.query;
       const limit = q.limit ?? 100;
       const before = readCursor(q.cursor);
+      const filter = readScanFilter(s, q);
+      // Following one person's movements is recorded (the first page; paging adds nothing).
+      if (filter.subjectKey !== undefined && before === undefined)
+        auditScanRead(s, req, 'scans.search', filter);
       const scans = s.scans.search({
-        ...readScanFilter(s, q),
+        ...filter,
         limit,
         ...(before !== undefined && { before }),
       });
@@ -264,6 +285,7 @@ export function registerFleetRoutes(app: App, s: Services): void {
       const filter = readScanFilter(s, req.query);
       const before = s.scans.lastNo() + 1;
       const truncated = s.scans.countUpTo(filter, before, SCAN_EXPORT_MAX_ROWS + 1) > SCAN_EXPORT_MAX_ROWS;
+      auditScanRead(s, req, 'scans.export', filter, { truncated });
       void reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="scans-${vietnamDate(s.clock())}.csv"`)
@@ -392,6 +414,7 @@ export function registerFleetRoutes(app: App, s: Services): void {
           ...(from !== undefined && { from }),
           ...(to !== undefined && { to }),
           ...(q.target !== undefined && q.target !== '' && { targetLike: likePrefix(q.target) }),
+          withoutAccounts: req.admin?.role !== 'admin',
         }),
       };
     },

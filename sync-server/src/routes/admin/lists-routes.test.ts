@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildTestApp, importCsv, type TestApp } from '../../testing/build-test-app.js';
+import { parseSubjectText } from '@checkpoint-lane/shared';
+import { subjectKey, subjectKeyToHex } from '../../lists/subject-key.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -246,11 +248,18 @@ describe('list import', () => {
       records: { action: string; target: string; actor: string }[];
     }>().records;
     expect(new Set(audit.map((r) => r.actor))).toEqual(new Set(['token@127.0.0.1']));
+    // Entries are named by their keyed hash, never by the ID or plate.
+    const hex = (subject: string) => {
+      const parsed = parseSubjectText(subject);
+      if (!parsed) throw new Error(subject);
+      return subjectKeyToHex(subjectKey(t.listKey, parsed));
+    };
     expect(audit.map((r) => [r.action, r.target])).toEqual([
-      ['list.delete', 'health:personal_id:001099012345'],
-      ['list.put', 'whitelist:plate:51F12345'],
-      ['list.put', 'health:personal_id:001099012345'],
+      ['list.delete', `health:${hex('001099012345')}`],
+      ['list.put', `whitelist:${hex('51F-123.45')}`],
+      ['list.put', `health:${hex('001099012345')}`],
     ]);
+    expect(JSON.stringify(audit)).not.toMatch(/001099012345|51F/);
   });
 });
 

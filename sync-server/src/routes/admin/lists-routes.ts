@@ -88,6 +88,14 @@ const StoredEntrySchema = Type.Object({
 });
 const WriteResult = Type.Object({ list: Type.String(), version: Type.Integer(), key: Type.String() });
 
+/**
+ * An entry as the audit log names it: the list and the subject's keyed hash, never the ID
+ * itself (the log is shown to every console account; the entry search finds the hash's owner).
+ */
+function auditTarget(list: ListName, key: bigint): string {
+  return `${list}:${subjectKeyToHex(key)}`;
+}
+
 /** Health rows whose status could block somewhere, for the urgent lane push. */
 function urgentChanges(rows: readonly ListRow[]): UrgentHealthChange[] {
   return (rows as readonly HealthRow[]).map((r) => ({
@@ -272,6 +280,10 @@ export function registerListRoutes(app: App, s: Services): void {
       (req) => {
         const { key } = subjectOf(s, req.params.subject);
         const e = s.lists.getEntry(list, key);
+        // Looking a person up is itself worth a record (who looked at whose status).
+        s.audit.record(s.clock(), adminActor(req), 'list.lookup', auditTarget(list, key), {
+          found: e !== null,
+        });
         if (!e) throw new HttpError(404, 'not_found', `no ${list} entry for this subject`);
         const key2 = subjectKeyToHex(e.key);
         return e.list === 'health'
@@ -292,14 +304,14 @@ export function registerListRoutes(app: App, s: Services): void {
         },
       },
       (req) => {
-        const { key, subject } = subjectOf(s, req.params.subject);
+        const { key } = subjectOf(s, req.params.subject);
         const now = s.clock();
         const actor = adminActor(req);
         const version = s.db.transaction(() => {
           const v = s.lists.deleteEntry(list, key);
           if (v !== null) {
             s.lists.recordVersion(list, { version: v, at: now, actor, action: 'list.delete', changes: 1 });
-            s.audit.record(now, actor, 'list.delete', `${list}:${subject}`, { version: v });
+            s.audit.record(now, actor, 'list.delete', auditTarget(list, key), { version: v });
           }
           return v;
         })();
@@ -385,7 +397,7 @@ function writeOne(
   const version = s.db.transaction(() => {
     const v = s.lists.writeRows(list, [row], { now });
     s.lists.recordVersion(list, { version: v, at: now, actor, action: 'list.put', changes: 1 });
-    s.audit.record(now, actor, 'list.put', `${list}:${row.subject}`, { version: v, ...what });
+    s.audit.record(now, actor, 'list.put', auditTarget(list, row.key), { version: v, ...what });
     return v;
   })();
   s.hub.publishListVersion(list, version, version - 1, list === 'health' ? urgentChanges([row]) : []);
