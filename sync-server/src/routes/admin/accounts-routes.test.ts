@@ -123,6 +123,8 @@ describe('/api/v1/admin/accounts', () => {
     expect(self.statusCode).toBe(409);
     expect(errorOf(self)).toBe('self');
     expect(errorOf(await patch('lan', { role: 'viewer' }, lan.write))).toBe('self');
+    // Nor their own password without the current one (that is /api/v1/session/password).
+    expect(errorOf(await patch('lan', { password: 'a-new-password-123' }, lan.write))).toBe('self');
 
     const last = await patch('lan', { disabled: true });
     expect(last.statusCode).toBe(409);

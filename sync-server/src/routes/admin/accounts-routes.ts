@@ -113,6 +113,14 @@ export function registerAccountRoutes(app: App, s: Services): void {
       if (isSelf && b.disabled === true) {
         throw new HttpError(409, 'self', 'you cannot disable your own account; ask another admin');
       }
+      if (isSelf && b.password !== undefined) {
+        // A stolen session must not be enough to take the account for good.
+        throw new HttpError(
+          409,
+          'self',
+          'change your own password with POST /api/v1/session/password (it asks for the current one)',
+        );
+      }
       if (isSelf && b.role === 'viewer' && target.role === 'admin') {
         throw new HttpError(409, 'self', 'you cannot take the admin role from yourself; ask another admin');
       }

@@ -445,7 +445,7 @@ describe('reading personal data is audited', () => {
     expect(reads).toMatchObject([
       {
         action: 'list.lookup',
-        target: expect.stringMatching(/^health:[0-9a-f]{16}$/),
+        target: expect.stringMatching(/^health:[0-9a-f]{16}$/) as unknown,
         details: { found: true },
       },
       { action: 'list.lookup', details: { found: false } },
@@ -453,7 +453,7 @@ describe('reading personal data is audited', () => {
       {
         action: 'scans.search',
         target: null,
-        details: { subjectKey: expect.stringMatching(/^[0-9a-f]{16}$/) },
+        details: { subjectKey: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown },
       },
       { action: 'scans.export', details: { decision: 'red', truncated: false } },
     ]);
