@@ -41,6 +41,8 @@ function errorFrom(status: number, body: unknown, headers: Headers | null): ApiE
 export interface RequestOptions {
   /** A 401 is the caller's business (sign-in, the session check), not a trip to the sign-in page. */
   readonly quiet401?: boolean;
+  /** A periodic refresh, not the user's doing: it does not keep an idle session alive. */
+  readonly background?: boolean;
 }
 
 /** One JSON request; resolves with the parsed answer (undefined for 204). */
@@ -53,6 +55,7 @@ export async function api<T>(
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  if (options.background === true) headers['x-background'] = '1';
   let res: Response;
   try {
     res = await fetch(path, {

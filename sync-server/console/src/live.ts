@@ -1,5 +1,6 @@
 // The admin event stream (`/api/v1/admin/events`, cookie-authenticated SSE): one EventSource
 // for the whole app, handed out to the pages as a small publish/subscribe.
+import { api } from './api.js';
 
 /** The event names the console listens to. */
 export type LiveEventName = 'hello' | 'alert' | 'alert-ack' | 'kiosk-status' | 'list-version';
@@ -33,6 +34,20 @@ export function startLive(url = '/api/v1/admin/events'): void {
   };
   source.onerror = () => {
     setConnected(false);
+    // The browser retries a dropped stream by itself, but gives up on an HTTP error (the
+    // server closes a console's stream when its session ends). Ask whether the session is
+    // still there: a 401 takes the console to sign-in; otherwise open the stream again.
+    if (source?.readyState === EventSource.CLOSED) {
+      source = null;
+      void api('GET', '/api/v1/session').then(
+        () => {
+          setTimeout(() => {
+            startLive(url);
+          }, 3_000);
+        },
+        () => undefined,
+      );
+    }
   };
   for (const name of NAMES) {
     source.addEventListener(name, (ev: MessageEvent<string>) => {

@@ -20,6 +20,8 @@ export interface AdminIdentity {
   readonly username: string;
   readonly displayName: string;
   readonly role: AccountRole;
+  /** The console session's token hash (account sign-ins only). */
+  readonly sessionHash?: string;
 }
 
 declare module 'fastify' {
@@ -86,7 +88,13 @@ export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
         }
       }
       const a = session.account;
-      req.admin = { kind: 'account', username: a.username, displayName: a.displayName, role: a.role };
+      req.admin = {
+        kind: 'account',
+        username: a.username,
+        displayName: a.displayName,
+        role: a.role,
+        sessionHash: session.tokenHash,
+      };
       return;
     }
     const token = bearerToken(header);

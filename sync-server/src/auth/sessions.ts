@@ -69,7 +69,7 @@ export function startSession(
  * slide their idle expiry, written at most every minute (or quarter of the idle time) so reads
  * don't each cost a write. Sessions of disabled accounts are ended too.
  */
-export function resolveSession(s: Services, token: string, now: number): ActiveSession | null {
+export function resolveSession(s: Services, token: string, now: number, touch = true): ActiveSession | null {
   if (token.length < 16 || token.length > 128) return null;
   const tokenHash = hashToken(token);
   const found = s.accounts.findSession(tokenHash);
@@ -81,17 +81,33 @@ export function resolveSession(s: Services, token: string, now: number): ActiveS
   }
   let expiresAt = found.expiresAt;
   const touchEvery = Math.min(60_000, Math.floor(s.sessionPolicy.idleMs / 4));
-  if (now - found.lastSeenAt >= touchEvery) {
+  if (touch && now - found.lastSeenAt >= touchEvery) {
     expiresAt = Math.min(now + s.sessionPolicy.idleMs, absoluteEnd);
     s.accounts.touchSession(tokenHash, now, expiresAt);
   }
   return { tokenHash, csrfToken: found.csrfToken, expiresAt, account: found.account };
 }
 
-/** The session of a request's cookie, or null. */
+/**
+ * The session of a request's cookie, or null. A request marked `X-Background: 1` (the
+ * console's own periodic refreshes) does not count as activity: an unattended console still
+ * signs out after the idle time.
+ */
 export function requestSession(s: Services, req: FastifyRequest): ActiveSession | null {
   const token = req.cookies[SESSION_COOKIE];
-  return token === undefined || token === '' ? null : resolveSession(s, token, s.clock());
+  const touch = req.headers['x-background'] !== '1';
+  return token === undefined || token === '' ? null : resolveSession(s, token, s.clock(), touch);
+}
+
+/** Whether a session (by token hash) is still valid now: not ended, expired or disabled. No touch. */
+export function sessionStillValid(s: Services, tokenHash: string, now: number): boolean {
+  const found = s.accounts.findSession(tokenHash);
+  return (
+    found !== null &&
+    now < found.expiresAt &&
+    now < found.createdAt + s.sessionPolicy.absoluteMs &&
+    found.account.disabledAt === null
+  );
 }
 
 const cookieOptions = (req: FastifyRequest) =>

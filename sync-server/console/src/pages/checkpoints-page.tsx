@@ -330,8 +330,16 @@ function LagCell(props: { server: number | undefined; lane: number | null }) {
 function LanesPanel() {
   const app = useApp();
   const now = useNow(5000);
-  const kiosks = useLoad(() => api<{ kiosks: Kiosk[] }>('GET', '/api/v1/admin/kiosks'), []);
-  const lists = useLoad(() => api<{ lists: ListState[] }>('GET', '/api/v1/admin/lists'), []);
+  // Refreshed every 10 s and on fleet events: background requests, so an unattended page
+  // still signs out after the idle time.
+  const kiosks = useLoad(
+    () => api<{ kiosks: Kiosk[] }>('GET', '/api/v1/admin/kiosks', undefined, { background: true }),
+    [],
+  );
+  const lists = useLoad(
+    () => api<{ lists: ListState[] }>('GET', '/api/v1/admin/lists', undefined, { background: true }),
+    [],
+  );
   const [error, setError] = useState<string | null>(null);
   useEffect(
     () =>

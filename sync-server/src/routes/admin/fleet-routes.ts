@@ -8,6 +8,7 @@ import { openSse } from '../../events/sse.js';
 import { HttpError } from '../../http-error.js';
 import { subjectKey, subjectKeyToHex } from '../../lists/subject-key.js';
 import { adminActor } from '../../auth/auth-hooks.js';
+import { sessionStillValid } from '../../auth/sessions.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, EpochOrNull, errors, type App } from '../schemas.js';
 import { SCAN_EXPORT_MAX_ROWS, scanCsvChunks } from './scan-export.js';
@@ -432,12 +433,26 @@ export function registerFleetRoutes(app: App, s: Services): void {
         produces: ['text/event-stream'],
       },
     },
-    (_req, reply) => {
+    (req, reply) => {
       let remove = (): void => undefined;
+      let sessionCheck: NodeJS.Timeout | undefined;
       const stream = openSse(reply, s.sseKeepAliveMs, () => {
+        clearInterval(sessionCheck);
         remove();
       });
       remove = s.hub.addAdmin(stream);
+      // A console stream lives only as long as its session: sign-out, expiry, a disabled
+      // account or a changed password/role (which end sessions) close it within seconds.
+      const sessionHash = req.admin?.sessionHash;
+      if (sessionHash !== undefined) {
+        sessionCheck = setInterval(
+          () => {
+            if (!sessionStillValid(s, sessionHash, s.clock())) stream.close();
+          },
+          Math.min(5_000, s.sseKeepAliveMs),
+        );
+        sessionCheck.unref();
+      }
       stream.send('hello', { at: s.clock(), ...s.hub.counts() });
     },
   );

@@ -250,6 +250,45 @@ describe('session lifetime', () => {
     expect(String(gone.headers['set-cookie'])).toMatch(/^cl_session=; Max-Age=0; Path=\/; Expires=/);
   });
 
+  it('does not count background refreshes (X-Background: 1) as activity', async () => {
+    now = Date.UTC(2021, 8, 18, 8, 0, 0);
+    t = await buildTestApp({ clock, sessionIdleMs: 10 * MIN, sessionAbsoluteMs: 60 * MIN });
+    await addAccount(t, 'lan');
+    const s = await signIn(t, 'lan');
+    for (let i = 0; i < 3; i++) {
+      now += 3 * MIN;
+      expect((await adminGet({ ...s.cookie, 'x-background': '1' })).statusCode).toBe(200);
+    }
+    now += 2 * MIN; // 11 min after the last use by a person
+    expect((await adminGet({ ...s.cookie, 'x-background': '1' })).statusCode).toBe(401);
+  });
+
+  it("closes a console's event stream when its session ends", async () => {
+    t = await buildTestApp({ sseKeepAliveMs: 100 });
+    await addAccount(t, 'lan');
+    await addAccount(t, 'xem', 'viewer');
+    const viewer = await signIn(t, 'xem');
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const res = await fetch(`${url}/api/v1/admin/events`, { headers: viewer.cookie });
+    expect(res.status).toBe(200);
+    const reader = res.body?.getReader();
+    if (!reader) throw new Error('no body');
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toMatch(/retry|hello/);
+    // An admin disables the viewer: their requests fail at once, and the stream ends too.
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/admin/accounts/xem',
+      headers: t.admin,
+      payload: { disabled: true },
+    });
+    expect(patch.statusCode).toBe(200);
+    let ended = false;
+    const deadline = Date.now() + 5_000;
+    while (!ended && Date.now() < deadline) ended = (await reader.read()).done;
+    expect(ended).toBe(true);
+  });
+
   it('ends a session at the absolute limit however busy it is', async () => {
     now = Date.UTC(2021, 8, 18, 8, 0, 0);
     t = await buildTestApp({ clock, sessionIdleMs: 10 * MIN, sessionAbsoluteMs: 60 * MIN });
