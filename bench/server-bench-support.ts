@@ -25,12 +25,17 @@ export function machine(): string {
   return `${c.length} × ${c[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
 }
 
-/** A `checkpoint-server` child process (built by `npx tsc -b`). */
+/**
+ * A `checkpoint-server` child process (built by `npx tsc -b`). `CHECKPOINT_SERVER_JS` may name
+ * another build of `checkpoint-server.js` (e.g. an older commit's, for an A/B comparison).
+ */
 export async function startServer(
   dataDir: string,
   adminToken: string,
 ): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const js = fileURLToPath(new URL('../sync-server/dist/cli/checkpoint-server.js', import.meta.url));
+  const js =
+    process.env.CHECKPOINT_SERVER_JS ??
+    fileURLToPath(new URL('../sync-server/dist/cli/checkpoint-server.js', import.meta.url));
   const child = spawn(
     process.execPath,
     [js, '--port', '0', '--data', dataDir, '--log-level', 'warn', '--enroll-rate-limit', '100000'],
