@@ -142,7 +142,9 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
       app.swagger(),
     );
 
+    // Separate budgets: console sign-in noise must never lock lanes out (they may share a NAT).
     const limiter = new AuthFailureLimiter(s.clock);
+    const kioskLimiter = new AuthFailureLimiter(s.clock);
     await app.register(
       async (admin: App) => {
         admin.addHook('onRequest', adminAuth(s, limiter));
@@ -166,7 +168,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
       async (kiosk: App) => {
         registerEnrollRoute(kiosk, s);
         await kiosk.register(async (authed: App) => {
-          authed.addHook('onRequest', kioskAuth(s, limiter));
+          authed.addHook('onRequest', kioskAuth(s, kioskLimiter));
           registerKioskRoutes(authed, s);
           await Promise.resolve();
         });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addAccount, buildTestApp, signIn, type TestApp } from '../testing/build-test-app.js';
+import { AuthFailureLimiter } from './auth-hooks.js';
 
 let t: TestApp;
 afterEach(async () => {
@@ -87,5 +88,30 @@ describe('admin auth: bearer token or session cookie', () => {
         '/api/v1/admin/accounts/{username}',
       ]),
     );
+  });
+});
+
+describe('AuthFailureLimiter', () => {
+  it('cuts an address off after its failures in a minute, and forgets the oldest addresses first', () => {
+    let now = 0;
+    const limiter = new AuthFailureLimiter(() => now, 3, 2);
+    for (let i = 0; i < 3; i++) limiter.fail('10.0.0.1');
+    expect(() => {
+      limiter.check('10.0.0.1');
+    }).toThrow(/too many failed/);
+    // Spraying other addresses past the bound keeps the guesser's window (it is the newest).
+    limiter.fail('10.0.0.2');
+    limiter.fail('10.0.0.1');
+    limiter.fail('10.0.0.3');
+    expect(() => {
+      limiter.check('10.0.0.1');
+    }).toThrow(/too many failed/);
+    expect(() => {
+      limiter.check('10.0.0.2');
+    }).not.toThrow();
+    now += 60_000;
+    expect(() => {
+      limiter.check('10.0.0.1');
+    }).not.toThrow();
   });
 });

@@ -43,6 +43,7 @@ export class AuthFailureLimiter {
   constructor(
     private readonly clock: () => number,
     private readonly max = 30,
+    private readonly maxAddresses = 10_000,
   ) {}
 
   /** Throws 429 if the address is over its budget. */
@@ -57,9 +58,20 @@ export class AuthFailureLimiter {
   fail(ip: string): void {
     const now = this.clock();
     const f = this.failures.get(ip);
-    if (!f || f.resetAt <= now) this.failures.set(ip, { count: 1, resetAt: now + 60_000 });
-    else f.count++;
-    if (this.failures.size > 10_000) this.failures.clear();
+    // Re-inserted at the end: the Map's order is by latest failure.
+    this.failures.delete(ip);
+    if (f && f.resetAt > now) {
+      f.count++;
+      this.failures.set(ip, f);
+      return;
+    }
+    this.failures.set(ip, { count: 1, resetAt: now + 60_000 });
+    // Bounded: forget the addresses that failed longest ago, never everyone at once (spraying
+    // from many addresses must not wipe the counter of the one that keeps guessing).
+    for (const [key] of this.failures) {
+      if (this.failures.size <= this.maxAddresses) break;
+      this.failures.delete(key);
+    }
   }
 }
 
