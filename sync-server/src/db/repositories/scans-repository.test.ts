@@ -1,7 +1,7 @@
 import type { LaneRecord } from '@checkpoint-lane/shared';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../open-database.js';
-import { ScansRepository } from './scans-repository.js';
+import { ScansRepository, scanWhere } from './scans-repository.js';
 
 function setup() {
   const db = openDatabase(':memory:');
@@ -190,5 +190,29 @@ describe('alerts and the export page', () => {
     expect(page2.map((r) => r.scanId)).toEqual([all[1]?.scanId]);
     expect(repo.countUpTo({}, repo.lastNo() + 1, 2)).toBe(2);
     expect(repo.countUpTo({ decision: 'red' }, repo.lastNo() + 1, 10)).toBe(0);
+  });
+});
+
+describe('scan filters', () => {
+  const plan = (db: ReturnType<typeof setup>['db'], where: ReturnType<typeof scanWhere>): string =>
+    (
+      db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT s.no FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
+           WHERE ${where.sql} ORDER BY s.no DESC LIMIT 10`,
+        )
+        .all(where.params) as { detail: string }[]
+    )
+      .map((r) => r.detail)
+      .join('; ');
+
+  it('use the indexes: a subject search, a checkpoint search, the export paging by arrival number', () => {
+    const { db } = setup();
+    expect(plan(db, scanWhere({ subjectKey: 5n }, undefined))).toMatch(/scans_subject_at/);
+    expect(plan(db, scanWhere({ checkpointId: 'CP', from: 0, to: 10 }, undefined))).toMatch(
+      /scans_checkpoint_at/,
+    );
+    expect(plan(db, scanWhere({}, 1000))).toMatch(/INTEGER PRIMARY KEY \(rowid<\?\)/);
+    expect(scanWhere({}, undefined)).toEqual({ sql: '1', params: {} });
   });
 });

@@ -117,24 +117,31 @@ const ALERT_COLUMNS = `a.id, a.at, a.received_at, a.kiosk_id, k.name AS kiosk_na
 const ALERT_FROM = `FROM alerts a JOIN kiosks k ON k.id = a.kiosk_id
   LEFT JOIN health_entries h ON h.subject_key = a.subject_key`;
 
-/** The WHERE clause of the scan filters (named parameters, see `filterParams`). */
-const FILTER_SQL = `(@key IS NULL OR s.subject_key = @key)
-           AND (@checkpoint IS NULL OR s.checkpoint_id = @checkpoint)
-           AND (@kiosk IS NULL OR k.id = @kiosk)
-           AND (@from IS NULL OR s.at >= @from)
-           AND (@to IS NULL OR s.at < @to)
-           AND (@decision IS NULL OR s.decision = @decision)
-           AND (@before IS NULL OR s.no < @before)`;
-
-const filterParams = (f: ScanFilter, before: number | undefined) => ({
-  key: f.subjectKey ?? null,
-  checkpoint: f.checkpointId ?? null,
-  kiosk: f.kioskId ?? null,
-  from: f.from ?? null,
-  to: f.to ?? null,
-  decision: f.decision ?? null,
-  before: before ?? null,
-});
+/**
+ * The WHERE clause of the scan filters with only the conditions given, and its parameters.
+ * (`@x IS NULL OR col = @x` would keep SQLite off the indexes: every search and export page
+ * became a full scan.)
+ */
+export function scanWhere(
+  f: ScanFilter,
+  before: number | undefined,
+): { sql: string; params: Record<string, string | number | bigint> } {
+  const clauses: string[] = [];
+  const params: Record<string, string | number | bigint> = {};
+  const add = (clause: string, name: string, value: string | number | bigint | undefined): void => {
+    if (value === undefined) return;
+    clauses.push(clause);
+    params[name] = value;
+  };
+  add('s.subject_key = @key', 'key', f.subjectKey);
+  add('s.checkpoint_id = @checkpoint', 'checkpoint', f.checkpointId);
+  add('k.id = @kiosk', 'kiosk', f.kioskId);
+  add('s.at >= @from', 'from', f.from);
+  add('s.at < @to', 'to', f.to);
+  add('s.decision = @decision', 'decision', f.decision);
+  add('s.no < @before', 'before', before);
+  return { sql: clauses.length === 0 ? '1' : clauses.join(' AND '), params };
+}
 
 /** What one upload did. */
 export interface IngestResult {
@@ -297,6 +304,7 @@ export class ScansRepository {
 
   /** Scans matching the filters, newest first. */
   search(q: ScanQuery): ScanView[] {
+    const where = scanWhere(q, q.before);
     const rows = this.db
       .prepare(
         `SELECT s.no, k.id AS kiosk_id, k.name AS kiosk_name, s.seq, s.id, s.checkpoint_id, s.at, s.received_at,
@@ -304,11 +312,11 @@ export class ScansRepository {
            CASE WHEN s.subject_key IS NULL THEN NULL ELSE printf('%016x', s.subject_key) END AS key_hex,
            s.decision, s.reasons, s.warnings, s.alert
          FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
-         WHERE ${FILTER_SQL}
+         WHERE ${where.sql}
          ORDER BY s.no DESC
          LIMIT @limit`,
       )
-      .all({ ...filterParams(q, q.before), limit: q.limit }) as ScanRow[];
+      .all({ ...where.params, limit: q.limit }) as ScanRow[];
     const overrides = this.db.prepare(
       `SELECT id, at, original_decision, decision, officer_id, supervisor_id, reason, note
        FROM overrides WHERE scan_id = ? ORDER BY at, no`,
@@ -358,15 +366,21 @@ export class ScansRepository {
     return (this.db.prepare('SELECT max(no) FROM scans').pluck().get() as number | null) ?? 0;
   }
 
+  /** The lowest arrival number held (1 when empty). */
+  firstNo(): number {
+    return (this.db.prepare('SELECT min(no) FROM scans').pluck().get() as number | null) ?? 1;
+  }
+
   /** How many scans match the filters below arrival number `before`, counting at most `max`. */
   countUpTo(f: ScanFilter, before: number, max: number): number {
+    const where = scanWhere(f, before);
     return this.db
       .prepare(
         `SELECT count(*) FROM (SELECT 1 FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
-         WHERE ${FILTER_SQL} LIMIT @max)`,
+         WHERE ${where.sql} LIMIT @max)`,
       )
       .pluck()
-      .get({ ...filterParams(f, before), max }) as number;
+      .get({ ...where.params, max }) as number;
   }
 
   /**
@@ -376,6 +390,7 @@ export class ScansRepository {
    */
   exportPage(f: ScanFilter, before: number, limit: number): ScanExportRow[] {
     const out: ScanExportRow[] = [];
+    const where = scanWhere(f, before);
     const it = this.db
       .prepare(
         `SELECT s.no, s.received_at, s.at, s.checkpoint_id, k.name AS kiosk_name, s.source, s.format,
@@ -385,11 +400,11 @@ export class ScansRepository {
          FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
            LEFT JOIN overrides o ON o.no =
              (SELECT no FROM overrides WHERE scan_id = s.id ORDER BY at DESC, no DESC LIMIT 1)
-         WHERE ${FILTER_SQL}
+         WHERE ${where.sql}
          ORDER BY s.no DESC
          LIMIT @limit`,
       )
-      .iterate({ ...filterParams(f, before), limit }) as IterableIterator<
+      .iterate({ ...where.params, limit }) as IterableIterator<
       Omit<ScanRow, 'kiosk_id' | 'seq'> & {
         o_decision: string | null;
         officer_id: string | null;
