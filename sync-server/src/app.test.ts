@@ -42,6 +42,21 @@ describe('app', () => {
     }
   });
 
+  it('marks admin and session answers private (no-store, nosniff), errors included; the export keeps its own', async () => {
+    t = await buildTestApp();
+    for (const [url, headers] of [
+      ['/api/v1/admin/checkpoints', { authorization: `Bearer ${t.adminToken}` }],
+      ['/api/v1/admin/checkpoints', {}],
+      ['/api/v1/session', {}],
+    ] as const) {
+      const res = await t.app.inject({ method: 'GET', url, headers });
+      expect(res.headers['cache-control'], url).toBe('no-store');
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+    }
+    const health = await t.app.inject({ method: 'GET', url: '/health' });
+    expect(health.headers['cache-control']).toBeUndefined();
+  });
+
   it('answers unknown routes and bad JSON with a clear 4xx JSON error', async () => {
     t = await buildTestApp();
     const nf = await t.app.inject({ method: 'GET', url: '/nope' });

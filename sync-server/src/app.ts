@@ -7,6 +7,8 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { Readable } from 'node:stream';
@@ -45,6 +47,16 @@ const FASTIFY_CODES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'bad_json',
   rate_limited: 'rate_limited',
 };
+
+/**
+ * onSend hook of the admin and session routes: their answers hold personal data or secrets
+ * (CSRF tokens), so no cache keeps them, and browsers never sniff them into something else.
+ */
+async function privateAnswer(_req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+  void reply.header('x-content-type-options', 'nosniff');
+  return Promise.resolve(payload);
+}
 
 /**
  * The sync server as a Fastify plugin: storage, secrets and clock come in through `opts`
@@ -148,6 +160,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
     await app.register(
       async (admin: App) => {
         admin.addHook('onRequest', adminAuth(s, limiter));
+        admin.addHook('onSend', privateAnswer);
         registerAccountRoutes(admin, s);
         registerCheckpointRoutes(admin, s);
         registerListRoutes(admin, s);
@@ -159,6 +172,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
     );
     await app.register(
       async (session: App) => {
+        session.addHook('onSend', privateAnswer);
         registerSessionRoutes(session, s, limiter);
         await Promise.resolve();
       },

@@ -20,6 +20,7 @@ function consoleBuild(): string {
   );
   writeFileSync(join(dir, 'console.js'), 'console.info(1);');
   writeFileSync(join(dir, '.secret'), 'no');
+  writeFileSync(join(dir, 'console.js.map'), '{}');
   return dir;
 }
 
@@ -47,6 +48,7 @@ describe('serveConsole', () => {
     const app = Fastify();
     await serveConsole(app, consoleBuild());
     expect((await app.inject('/admin/.secret')).statusCode).toBe(404);
+    expect((await app.inject('/admin/console.js.map')).statusCode).toBe(404);
     expect((await app.inject('/admin/../package.json')).statusCode).toBe(404);
     expect((await app.inject('/admin/%2e%2e/%2e%2e/etc/passwd')).statusCode).toBe(404);
     await app.close();

@@ -64,6 +64,8 @@ export async function serveConsole(app: FastifyInstance, dir: string = CONSOLE_D
     index: 'index.html',
     wildcard: false,
     dotfiles: 'deny',
+    // Source maps stay on the server's disk for whoever runs it; they are not published.
+    allowedPath: (path: string) => !path.endsWith('.map'),
     schemaHide: true,
     decorateReply: false,
     cacheControl: false,
