@@ -153,7 +153,7 @@ export function CodeList(props: { values: readonly CodeText[]; class?: string })
 export function ConfirmButton(props: {
   label: string;
   question: string;
-  onConfirm: () => void | Promise<void>;
+  onConfirm: () => unknown;
   testid?: string;
   danger?: boolean;
 }) {

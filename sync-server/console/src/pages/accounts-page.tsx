@@ -2,6 +2,8 @@
 // enabling, and setting a new password.
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
+import { DataTable } from '../components/data.js';
+import { useAction } from '../components/forms.js';
 import { formatTime } from '../format.js';
 import { t } from '../i18n.js';
 import type { Account, Role } from '../types.js';
@@ -14,123 +16,104 @@ const isDisabled = (a: Account): boolean =>
 export function AccountsPage() {
   const app = useApp();
   const accounts = useLoad(() => api<{ accounts: Account[] }>('GET', '/api/v1/admin/accounts'), []);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const act = useAction();
   const [resetFor, setResetFor] = useState<string | null>(null);
-  const patch = async (username: string, body: Record<string, unknown>): Promise<boolean> => {
-    setError(null);
-    setNotice(null);
-    try {
+  const patch = (username: string, body: Record<string, unknown>): Promise<boolean> =>
+    act.run(async () => {
       await api('PATCH', `/api/v1/admin/accounts/${encodeURIComponent(username)}`, body);
-      setNotice(t('accountSaved', { username }));
+      act.setNotice(t('accountSaved', { username }));
       accounts.reload();
-      return true;
-    } catch (e) {
-      setError(errorText(e));
-      return false;
-    }
-  };
+    }, true);
   return (
     <div class="page">
       <h1>{t('navAccounts')}</h1>
       <Section title={t('accounts')}>
         <ErrorBox error={accounts.error} onRetry={accounts.reload} />
-        <ErrorBox error={error} testid="account-error" />
-        <Notice text={notice} testid="account-notice" />
+        <ErrorBox error={act.error} testid="account-error" />
+        <Notice text={act.notice} testid="account-notice" />
         <Loading show={accounts.loading && !accounts.data} />
-        <div class="scroll">
-          <table class="table" data-testid="accounts-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('username')}</th>
-                <th scope="col">{t('displayName')}</th>
-                <th scope="col">{t('role')}</th>
-                <th scope="col">{t('state')}</th>
-                <th scope="col">{t('lastLogin')}</th>
-                <th scope="col">{t('action')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(accounts.data?.accounts ?? []).map((a) => {
-                const off = isDisabled(a);
-                const self = a.username === app.session.account.username;
-                return (
-                  <tr key={a.username} data-testid="account-row" data-username={a.username}>
-                    <td class="nowrap">{a.username}</td>
-                    <td>{a.displayName}</td>
-                    <td>
-                      <label class="sr-only" for={`role-${a.username}`}>
-                        {t('changeRole')}
-                      </label>
-                      <select
-                        id={`role-${a.username}`}
-                        data-testid="account-role"
-                        value={a.role}
-                        disabled={self}
-                        onChange={(e) => {
-                          const role = e.currentTarget.value as Role;
-                          if (role !== a.role) void patch(a.username, { role });
-                        }}
-                      >
-                        <option value="admin">{t('roleAdmin')}</option>
-                        <option value="viewer">{t('roleViewer')}</option>
-                      </select>
-                    </td>
-                    <td class="nowrap" data-testid="account-state">
-                      {off ? t('disabled') : t('active')}
-                    </td>
-                    <td class="nowrap">{formatTime(a.lastLoginAt, app.lang)}</td>
-                    <td class="actions">
-                      {!self &&
-                        (off ? (
-                          <button
-                            type="button"
-                            class="small"
-                            data-testid="account-enable"
-                            onClick={() => void patch(a.username, { disabled: false })}
-                          >
-                            {t('enable')}
-                          </button>
-                        ) : (
-                          <ConfirmButton
-                            label={t('disable')}
-                            danger
-                            testid="account-disable"
-                            question={t('confirmDisable', { username: a.username })}
-                            onConfirm={async () => {
-                              await patch(a.username, { disabled: true });
-                            }}
-                          />
-                        ))}
+        <DataTable
+          testid="accounts-table"
+          columns={[t('username'), t('displayName'), t('role'), t('state'), t('lastLogin'), t('action')]}
+        >
+          {(accounts.data?.accounts ?? []).map((a) => {
+            const off = isDisabled(a);
+            const self = a.username === app.session.account.username;
+            return (
+              <tr key={a.username} data-testid="account-row" data-username={a.username}>
+                <td class="nowrap">{a.username}</td>
+                <td>{a.displayName}</td>
+                <td>
+                  <label class="sr-only" for={`role-${a.username}`}>
+                    {t('changeRole')}
+                  </label>
+                  <select
+                    id={`role-${a.username}`}
+                    data-testid="account-role"
+                    value={a.role}
+                    disabled={self}
+                    onChange={(e) => {
+                      const role = e.currentTarget.value as Role;
+                      if (role !== a.role) void patch(a.username, { role });
+                    }}
+                  >
+                    <option value="admin">{t('roleAdmin')}</option>
+                    <option value="viewer">{t('roleViewer')}</option>
+                  </select>
+                </td>
+                <td class="nowrap" data-testid="account-state">
+                  {off ? t('disabled') : t('active')}
+                </td>
+                <td class="nowrap">{formatTime(a.lastLoginAt, app.lang)}</td>
+                <td class="actions">
+                  {!self &&
+                    (off ? (
                       <button
                         type="button"
                         class="small"
-                        data-testid="account-reset"
-                        onClick={() => {
-                          setResetFor(resetFor === a.username ? null : a.username);
-                        }}
+                        data-testid="account-enable"
+                        onClick={() => void patch(a.username, { disabled: false })}
                       >
-                        {t('resetPassword')}
+                        {t('enable')}
                       </button>
-                      {resetFor === a.username && (
-                        <ResetForm
-                          username={a.username}
-                          onSave={async (password) => {
-                            if (await patch(a.username, { password })) setResetFor(null);
-                          }}
-                        />
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                    ) : (
+                      <ConfirmButton
+                        label={t('disable')}
+                        danger
+                        testid="account-disable"
+                        question={t('confirmDisable', { username: a.username })}
+                        onConfirm={async () => {
+                          await patch(a.username, { disabled: true });
+                        }}
+                      />
+                    ))}
+                  <button
+                    type="button"
+                    class="small"
+                    data-testid="account-reset"
+                    onClick={() => {
+                      setResetFor(resetFor === a.username ? null : a.username);
+                    }}
+                  >
+                    {t('resetPassword')}
+                  </button>
+                  {resetFor === a.username && (
+                    <ResetForm
+                      username={a.username}
+                      onSave={async (password) => {
+                        if (await patch(a.username, { password })) setResetFor(null);
+                      }}
+                    />
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </DataTable>
       </Section>
       <CreateAccount
         onCreated={(username) => {
-          setNotice(t('accountCreated', { username }));
+          act.setNotice(t('accountCreated', { username }));
           accounts.reload();
         }}
       />

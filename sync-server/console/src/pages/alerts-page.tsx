@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ALERT_PAGE, alertsPath, isUnacked, mergeAlerts, oldestId } from '../alerts.js';
 import { api, errorText } from '../api.js';
+import { DataTable, Pager } from '../components/data.js';
 import { formatTime, shortHash } from '../format.js';
 import { t } from '../i18n.js';
 import { subscribe, subscribeState } from '../live.js';
@@ -150,87 +151,81 @@ export function AlertsPage() {
       >
         <ErrorBox error={error} onRetry={() => void load()} testid="alerts-error" />
         <Loading show={loading} />
-        <div class="scroll">
-          <table class="table" data-testid="alerts-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('time')}</th>
-                <th scope="col">{t('checkpoint')}</th>
-                <th scope="col">{t('lane')}</th>
-                <th scope="col">{t('status')}</th>
-                <th scope="col">{t('raisedBy')}</th>
-                <th scope="col">{t('subjectHash')}</th>
-                <th scope="col">{t('state')}</th>
+        <DataTable
+          testid="alerts-table"
+          columns={[
+            t('time'),
+            t('checkpoint'),
+            t('lane'),
+            t('status'),
+            t('raisedBy'),
+            t('subjectHash'),
+            t('state'),
+          ]}
+          empty={
+            !loading &&
+            error === null &&
+            shown.length === 0 &&
+            (onlyUnacked ? t('noUnackedAlerts') : t('noAlerts'))
+          }
+        >
+          {shown.map((a) => {
+            const acked = a.ackedAt !== null && a.ackedAt !== undefined;
+            return (
+              <tr
+                key={a.id}
+                class={acked ? 'alert-acked' : 'alert-new'}
+                data-testid="alert-row"
+                data-alert-id={a.id}
+                data-acked={acked ? 'true' : 'false'}
+              >
+                <td class="nowrap">{formatTime(a.at, app.lang)}</td>
+                <td>
+                  <code>{a.checkpointId}</code>
+                </td>
+                <td class="nowrap">{lanes.get(a.kioskId) ?? a.kioskId}</td>
+                <td class="nowrap">
+                  <strong>
+                    <CodeLabel value={healthStatusText(a.status, app.lang)} />
+                  </strong>
+                </td>
+                <td class="nowrap">{a.raisedBy === 'lane' ? t('raisedByLane') : t('raisedByServer')}</td>
+                <td>
+                  <code>{shortHash(a.subjectKey)}</code>
+                </td>
+                <td>
+                  {acked ? (
+                    <span class="muted" data-testid="alert-acked">
+                      {t('acknowledged', { who: a.ackedBy ?? '', time: formatTime(a.ackedAt, app.lang) })}
+                    </span>
+                  ) : app.isAdmin ? (
+                    <button
+                      type="button"
+                      class="small primary"
+                      data-testid="alert-ack"
+                      onClick={() => void ack(a)}
+                    >
+                      {t('acknowledge')}
+                    </button>
+                  ) : (
+                    <span class="badge-text">{t('unacked')}</span>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {shown.map((a) => {
-                const acked = a.ackedAt !== null && a.ackedAt !== undefined;
-                return (
-                  <tr
-                    key={a.id}
-                    class={acked ? 'alert-acked' : 'alert-new'}
-                    data-testid="alert-row"
-                    data-alert-id={a.id}
-                    data-acked={acked ? 'true' : 'false'}
-                  >
-                    <td class="nowrap">{formatTime(a.at, app.lang)}</td>
-                    <td>
-                      <code>{a.checkpointId}</code>
-                    </td>
-                    <td class="nowrap">{lanes.get(a.kioskId) ?? a.kioskId}</td>
-                    <td class="nowrap">
-                      <strong>
-                        <CodeLabel value={healthStatusText(a.status, app.lang)} />
-                      </strong>
-                    </td>
-                    <td class="nowrap">{a.raisedBy === 'lane' ? t('raisedByLane') : t('raisedByServer')}</td>
-                    <td>
-                      <code>{shortHash(a.subjectKey)}</code>
-                    </td>
-                    <td>
-                      {acked ? (
-                        <span class="muted" data-testid="alert-acked">
-                          {t('acknowledged', { who: a.ackedBy ?? '', time: formatTime(a.ackedAt, app.lang) })}
-                        </span>
-                      ) : app.isAdmin ? (
-                        <button
-                          type="button"
-                          class="small primary"
-                          data-testid="alert-ack"
-                          onClick={() => void ack(a)}
-                        >
-                          {t('acknowledge')}
-                        </button>
-                      ) : (
-                        <span class="badge-text">{t('unacked')}</span>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-              {!loading && error === null && shown.length === 0 && (
-                <tr>
-                  <td colSpan={7} class="empty">
-                    {onlyUnacked ? t('noUnackedAlerts') : t('noAlerts')}
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
         {(more || loadingOlder) && (
-          <div class="pager">
-            <button
-              type="button"
-              class="small"
-              data-testid="alerts-older"
-              disabled={loadingOlder}
-              onClick={() => void loadOlder()}
-            >
-              {loadingOlder ? t('loading') : t('olderPage')}
-            </button>
-          </div>
+          <Pager
+            buttons={[
+              {
+                label: loadingOlder ? t('loading') : t('olderPage'),
+                testid: 'alerts-older',
+                disabled: loadingOlder,
+                onClick: () => void loadOlder(),
+              },
+            ]}
+          />
         )}
       </Section>
     </div>

@@ -1,6 +1,7 @@
 // Audit: every admin action, newest first, filtered by action, actor and time, paged by id.
-import { useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { DataTable, StackPager, usePageStack } from '../components/data.js';
+import { Field, FilterForm, TimeRangeFields, useFilters } from '../components/forms.js';
 import { buildQuery, compactJson, formatTime, localInputToIso } from '../format.js';
 import { t } from '../i18n.js';
 import type { AuditRecord } from '../types.js';
@@ -18,10 +19,10 @@ const PAGE = 50;
 /** The audit page. */
 export function AuditPage() {
   const app = useApp();
-  const [form, setForm] = useState<AuditFilters>(EMPTY);
-  const [applied, setApplied] = useState<AuditFilters>(EMPTY);
-  const [befores, setBefores] = useState<number[]>([]);
-  const before = befores.at(-1);
+  const filters = useFilters(EMPTY);
+  const { form, applied, set } = filters;
+  const pages = usePageStack<number>();
+  const before = pages.current;
   const log = useLoad(
     () =>
       api<{ records: AuditRecord[] }>(
@@ -37,26 +38,20 @@ export function AuditPage() {
       ),
     [applied, before],
   );
-  const set = (k: keyof AuditFilters) => (e: Event) => {
-    const v = (e.currentTarget as HTMLInputElement).value;
-    setForm((f) => ({ ...f, [k]: v }));
-  };
   const records = log.data?.records ?? [];
   const last = records.at(-1);
   return (
     <div class="page">
       <h1>{t('navAudit')}</h1>
-      <form
-        class="filters card"
-        data-testid="audit-filter"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setBefores([]);
-          setApplied({ ...form });
+      <FilterForm
+        testid="audit-filter"
+        submitTestid="audit-search"
+        onSubmit={() => {
+          pages.reset();
+          filters.apply();
         }}
       >
-        <div class="field">
-          <label for="audit-action">{t('action')}</label>
+        <Field id="audit-action" label={t('action')}>
           <input
             id="audit-action"
             maxLength={64}
@@ -64,87 +59,46 @@ export function AuditPage() {
             value={form.action}
             onInput={set('action')}
           />
-        </div>
-        <div class="field">
-          <label for="audit-actor">{t('actor')}</label>
+        </Field>
+        <Field id="audit-actor" label={t('actor')}>
           <input id="audit-actor" maxLength={100} value={form.actor} onInput={set('actor')} />
-        </div>
-        <div class="field">
-          <label for="audit-from">{t('from')}</label>
-          <input id="audit-from" type="datetime-local" value={form.from} onInput={set('from')} />
-        </div>
-        <div class="field">
-          <label for="audit-to">{t('to')}</label>
-          <input id="audit-to" type="datetime-local" value={form.to} onInput={set('to')} />
-        </div>
-        <div class="buttons">
-          <button type="submit" class="primary" data-testid="audit-search">
-            {t('search')}
-          </button>
-        </div>
-      </form>
+        </Field>
+        <TimeRangeFields
+          idPrefix="audit"
+          from={form.from}
+          to={form.to}
+          onFrom={set('from')}
+          onTo={set('to')}
+        />
+      </FilterForm>
       <Section title={t('audit')}>
         <ErrorBox error={log.error} onRetry={log.reload} testid="audit-error" />
         <Loading show={log.loading} />
-        <div class="scroll">
-          <table class="table" data-testid="audit-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('time')}</th>
-                <th scope="col">{t('actor')}</th>
-                <th scope="col">{t('action')}</th>
-                <th scope="col">{t('target')}</th>
-                <th scope="col">{t('details')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {records.map((r) => (
-                <tr key={r.id} data-testid="audit-row" data-action={r.action}>
-                  <td class="nowrap">{formatTime(r.at, app.lang)}</td>
-                  <td class="nowrap">{r.actor}</td>
-                  <td>
-                    <code>{r.action}</code>
-                  </td>
-                  <td>{r.target ?? ''}</td>
-                  <td class="json" title={compactJson(r.details, 4000)}>
-                    <code>{compactJson(r.details)}</code>
-                  </td>
-                </tr>
-              ))}
-              {log.data && records.length === 0 && (
-                <tr>
-                  <td colSpan={5} class="empty">
-                    {t('none')}
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
-        <div class="pager">
-          <button
-            type="button"
-            class="small"
-            data-testid="audit-newer"
-            disabled={befores.length === 0}
-            onClick={() => {
-              setBefores((b) => b.slice(0, -1));
-            }}
-          >
-            {t('newerPage')}
-          </button>
-          <button
-            type="button"
-            class="small"
-            data-testid="audit-older"
-            disabled={records.length < PAGE || !last}
-            onClick={() => {
-              if (last) setBefores((b) => [...b, last.id]);
-            }}
-          >
-            {t('olderPage')}
-          </button>
-        </div>
+        <DataTable
+          testid="audit-table"
+          columns={[t('time'), t('actor'), t('action'), t('target'), t('details')]}
+          empty={log.data && records.length === 0 && t('none')}
+        >
+          {records.map((r) => (
+            <tr key={r.id} data-testid="audit-row" data-action={r.action}>
+              <td class="nowrap">{formatTime(r.at, app.lang)}</td>
+              <td class="nowrap">{r.actor}</td>
+              <td>
+                <code>{r.action}</code>
+              </td>
+              <td>{r.target ?? ''}</td>
+              <td class="json" title={compactJson(r.details, 4000)}>
+                <code>{compactJson(r.details)}</code>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+        <StackPager
+          stack={pages}
+          next={records.length < PAGE || !last ? null : last.id}
+          back={{ label: t('newerPage'), testid: 'audit-newer' }}
+          forward={{ label: t('olderPage'), testid: 'audit-older' }}
+        />
       </Section>
     </div>
   );

@@ -2,6 +2,8 @@
 // enrollment codes (text and QR), and the fleet with live online state, list lag and revoke.
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
+import { DataTable } from '../components/data.js';
+import { useAction } from '../components/forms.js';
 import { formatSkew, formatTime, listLag, relativeTime } from '../format.js';
 import { t } from '../i18n.js';
 import { subscribe } from '../live.js';
@@ -24,16 +26,12 @@ export function CheckpointsPage() {
   const cps = useLoad(() => api<{ checkpoints: Checkpoint[] }>('GET', '/api/v1/admin/checkpoints'), []);
   const [editing, setEditing] = useState<{ value: Checkpoint; isNew: boolean } | null>(null);
   const [enrollment, setEnrollment] = useState<Enrollment | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const issue = async (id: string): Promise<void> => {
-    setError(null);
-    try {
+  const act = useAction();
+  const { setNotice } = act;
+  const issue = (id: string): Promise<boolean> =>
+    act.run(async () => {
       setEnrollment(await api<Enrollment>('POST', '/api/v1/admin/enrollments', { checkpointId: id }));
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
+    });
   return (
     <div class="page">
       <h1>{t('navCheckpoints')}</h1>
@@ -57,61 +55,56 @@ export function CheckpointsPage() {
         }
       >
         <ErrorBox error={cps.error} onRetry={cps.reload} />
-        <ErrorBox error={error} testid="checkpoint-error" />
-        <Notice text={notice} testid="checkpoint-notice" />
+        <ErrorBox error={act.error} testid="checkpoint-error" />
+        <Notice text={act.notice} testid="checkpoint-notice" />
         <Loading show={cps.loading && !cps.data} />
-        <div class="scroll">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('checkpointId')}</th>
-                <th scope="col">{t('checkpointName')}</th>
-                <th scope="col">{t('mode')}</th>
-                <th scope="col">{t('freshness')}</th>
-                <th scope="col">{t('blocking')}</th>
-                <th scope="col">{t('repeatWindow')}</th>
-                {app.isAdmin && <th scope="col">{t('action')}</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {(cps.data?.checkpoints ?? []).map((c) => (
-                <tr key={c.id} data-testid="checkpoint-row" data-checkpoint={c.id}>
-                  <td>
-                    <code>{c.id}</code>
-                  </td>
-                  <td>{c.name}</td>
-                  <td class="nowrap">{c.mode === 'open' ? t('modeOpenShort') : t('modeClosedShort')}</td>
-                  <td class="num">{c.freshnessBudgetSec}</td>
-                  <td class="nowrap">{c.blockingStatuses.join(', ')}</td>
-                  <td class="num">{c.repeatWindowSec}</td>
-                  {app.isAdmin && (
-                    <td class="actions">
-                      <button
-                        type="button"
-                        class="small"
-                        data-testid="checkpoint-edit"
-                        onClick={() => {
-                          setEditing({ value: { ...c }, isNew: false });
-                          setNotice(null);
-                        }}
-                      >
-                        {t('edit')}
-                      </button>
-                      <button
-                        type="button"
-                        class="small"
-                        data-testid="enroll-issue"
-                        onClick={() => void issue(c.id)}
-                      >
-                        {t('issueCode')}
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          columns={[
+            t('checkpointId'),
+            t('checkpointName'),
+            t('mode'),
+            t('freshness'),
+            t('blocking'),
+            t('repeatWindow'),
+            app.isAdmin && t('action'),
+          ]}
+        >
+          {(cps.data?.checkpoints ?? []).map((c) => (
+            <tr key={c.id} data-testid="checkpoint-row" data-checkpoint={c.id}>
+              <td>
+                <code>{c.id}</code>
+              </td>
+              <td>{c.name}</td>
+              <td class="nowrap">{c.mode === 'open' ? t('modeOpenShort') : t('modeClosedShort')}</td>
+              <td class="num">{c.freshnessBudgetSec}</td>
+              <td class="nowrap">{c.blockingStatuses.join(', ')}</td>
+              <td class="num">{c.repeatWindowSec}</td>
+              {app.isAdmin && (
+                <td class="actions">
+                  <button
+                    type="button"
+                    class="small"
+                    data-testid="checkpoint-edit"
+                    onClick={() => {
+                      setEditing({ value: { ...c }, isNew: false });
+                      setNotice(null);
+                    }}
+                  >
+                    {t('edit')}
+                  </button>
+                  <button
+                    type="button"
+                    class="small"
+                    data-testid="enroll-issue"
+                    onClick={() => void issue(c.id)}
+                  >
+                    {t('issueCode')}
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </DataTable>
         {app.isAdmin && editing && (
           <CheckpointForm
             key={editing.value.id || 'new'}
@@ -340,7 +333,7 @@ function LanesPanel() {
     () => api<{ lists: ListState[] }>('GET', '/api/v1/admin/lists', undefined, { background: true }),
     [],
   );
-  const [error, setError] = useState<string | null>(null);
+  const act = useAction();
   useEffect(
     () =>
       subscribe((e) => {
@@ -360,15 +353,11 @@ function LanesPanel() {
   }, []);
   const server = (l: 'health' | 'whitelist'): number | undefined =>
     lists.data?.lists.find((x) => x.list === l)?.version;
-  const revoke = async (k: Kiosk): Promise<void> => {
-    setError(null);
-    try {
+  const revoke = (k: Kiosk): Promise<boolean> =>
+    act.run(async () => {
       await api('POST', `/api/v1/admin/kiosks/${encodeURIComponent(k.id)}/revoke`);
       kiosks.reload();
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
+    });
   return (
     <Section
       title={t('lanes')}
@@ -380,95 +369,83 @@ function LanesPanel() {
       }
     >
       <ErrorBox error={kiosks.error} onRetry={kiosks.reload} />
-      <ErrorBox error={error} testid="lane-error" />
+      <ErrorBox error={act.error} testid="lane-error" />
       <Loading show={kiosks.loading && !kiosks.data} />
-      <div class="scroll">
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">{t('laneName')}</th>
-              <th scope="col">{t('checkpoint')}</th>
-              <th scope="col">{t('state')}</th>
-              <th scope="col">{t('lastHeartbeat')}</th>
-              <th scope="col">{t('listHealth')}</th>
-              <th scope="col">{t('listWhitelist')}</th>
-              <th scope="col">{t('backlog')}</th>
-              <th scope="col">{t('devices')}</th>
-              <th scope="col">{t('clockSkew')}</th>
-              {app.isAdmin && <th scope="col">{t('action')}</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {(kiosks.data?.kiosks ?? []).map((k) => {
-              const state = k.revokedAt !== null ? 'revoked' : k.online ? 'online' : 'offline';
-              return (
-                <tr
-                  key={k.id}
-                  data-testid="lane-row"
-                  data-kiosk={k.id}
-                  data-lane-name={k.name}
-                  class={`lane-${state}`}
-                >
-                  <td class="nowrap">{k.name}</td>
-                  <td>
-                    <code>{k.checkpointId}</code>
-                  </td>
-                  <td>
-                    <span class={`status status-${state}`} data-testid="lane-status" data-state={state}>
-                      {t(state)}
-                    </span>
-                  </td>
-                  <td class="nowrap" title={formatTime(k.lastHeartbeatAt, app.lang)}>
-                    {k.lastHeartbeatAt === null ? t('never') : relativeTime(k.lastHeartbeatAt, now, app.lang)}
-                  </td>
-                  <td class="nowrap">
-                    <LagCell server={server('health')} lane={k.listVersions.health} />
-                  </td>
-                  <td class="nowrap">
-                    <LagCell server={server('whitelist')} lane={k.listVersions.whitelist} />
-                  </td>
-                  <td class="num" data-testid="lane-backlog">
-                    {k.backlog ?? '—'}
-                  </td>
-                  <td>
-                    <ul class="devices">
-                      {k.devices.map((d) => (
-                        <li key={`${d.kind}:${d.name}`}>
-                          {d.name}{' '}
-                          <span class={`dev dev-${deviceOk(d.status) ? 'ok' : 'bad'}`}>{d.status}</span>
-                        </li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td class="num">{formatSkew(k.clockSkewMs) || '—'}</td>
-                  {app.isAdmin && (
-                    <td>
-                      {k.revokedAt === null ? (
-                        <ConfirmButton
-                          label={t('revoke')}
-                          danger
-                          testid="lane-revoke"
-                          question={t('confirmRevoke', { name: k.name })}
-                          onConfirm={() => revoke(k)}
-                        />
-                      ) : (
-                        <span class="muted">{formatTime(k.revokedAt, app.lang)}</span>
-                      )}
-                    </td>
+      <DataTable
+        columns={[
+          t('laneName'),
+          t('checkpoint'),
+          t('state'),
+          t('lastHeartbeat'),
+          t('listHealth'),
+          t('listWhitelist'),
+          t('backlog'),
+          t('devices'),
+          t('clockSkew'),
+          app.isAdmin && t('action'),
+        ]}
+        empty={kiosks.data && kiosks.data.kiosks.length === 0 && t('none')}
+      >
+        {(kiosks.data?.kiosks ?? []).map((k) => {
+          const state = k.revokedAt !== null ? 'revoked' : k.online ? 'online' : 'offline';
+          return (
+            <tr
+              key={k.id}
+              data-testid="lane-row"
+              data-kiosk={k.id}
+              data-lane-name={k.name}
+              class={`lane-${state}`}
+            >
+              <td class="nowrap">{k.name}</td>
+              <td>
+                <code>{k.checkpointId}</code>
+              </td>
+              <td>
+                <span class={`status status-${state}`} data-testid="lane-status" data-state={state}>
+                  {t(state)}
+                </span>
+              </td>
+              <td class="nowrap" title={formatTime(k.lastHeartbeatAt, app.lang)}>
+                {k.lastHeartbeatAt === null ? t('never') : relativeTime(k.lastHeartbeatAt, now, app.lang)}
+              </td>
+              <td class="nowrap">
+                <LagCell server={server('health')} lane={k.listVersions.health} />
+              </td>
+              <td class="nowrap">
+                <LagCell server={server('whitelist')} lane={k.listVersions.whitelist} />
+              </td>
+              <td class="num" data-testid="lane-backlog">
+                {k.backlog ?? '—'}
+              </td>
+              <td>
+                <ul class="devices">
+                  {k.devices.map((d) => (
+                    <li key={`${d.kind}:${d.name}`}>
+                      {d.name} <span class={`dev dev-${deviceOk(d.status) ? 'ok' : 'bad'}`}>{d.status}</span>
+                    </li>
+                  ))}
+                </ul>
+              </td>
+              <td class="num">{formatSkew(k.clockSkewMs) || '—'}</td>
+              {app.isAdmin && (
+                <td>
+                  {k.revokedAt === null ? (
+                    <ConfirmButton
+                      label={t('revoke')}
+                      danger
+                      testid="lane-revoke"
+                      question={t('confirmRevoke', { name: k.name })}
+                      onConfirm={() => revoke(k)}
+                    />
+                  ) : (
+                    <span class="muted">{formatTime(k.revokedAt, app.lang)}</span>
                   )}
-                </tr>
-              );
-            })}
-            {kiosks.data && kiosks.data.kiosks.length === 0 && (
-              <tr>
-                <td colSpan={10} class="empty">
-                  {t('none')}
                 </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+              )}
+            </tr>
+          );
+        })}
+      </DataTable>
     </Section>
   );
 }

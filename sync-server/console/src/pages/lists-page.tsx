@@ -2,6 +2,7 @@
 // file), one entry's lookup / add / edit / delete, and the version history.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorText, uploadCsv } from '../api.js';
+import { DataTable, StackPager, usePageStack } from '../components/data.js';
 import { buildQuery, formatTime, toLocalInput } from '../format.js';
 import { t } from '../i18n.js';
 import { subscribe } from '../live.js';
@@ -561,8 +562,8 @@ function EntryPanel(props: { list: ListName; onChanged: () => void }) {
 
 function HistoryPanel(props: { list: ListName; tick: number }) {
   const app = useApp();
-  const [before, setBefore] = useState<number[]>([]);
-  const cursor = before.at(-1);
+  const pages = usePageStack<number>();
+  const cursor = pages.current;
   const limit = 20;
   const h = useLoad(
     () =>
@@ -578,60 +579,26 @@ function HistoryPanel(props: { list: ListName; tick: number }) {
     <Section title={`${t('history')} — ${listTitle(props.list)}`} testid="history-panel">
       <ErrorBox error={h.error} onRetry={h.reload} />
       <Loading show={h.loading && !h.data} />
-      <div class="scroll">
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">{t('version')}</th>
-              <th scope="col">{t('time')}</th>
-              <th scope="col">{t('who')}</th>
-              <th scope="col">{t('action')}</th>
-              <th scope="col">{t('changes')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {versions.map((v) => (
-              <tr key={v.version} data-testid="history-row">
-                <td class="num">{v.version}</td>
-                <td class="nowrap">{formatTime(v.at, app.lang)}</td>
-                <td class="nowrap">{v.actor}</td>
-                <td class="nowrap">{v.action}</td>
-                <td>{v.changes ?? ''}</td>
-              </tr>
-            ))}
-            {h.data && versions.length === 0 && (
-              <tr>
-                <td colSpan={5} class="empty">
-                  {t('none')}
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
-      <div class="pager">
-        <button
-          type="button"
-          class="small"
-          disabled={before.length === 0}
-          onClick={() => {
-            setBefore((b) => b.slice(0, -1));
-          }}
-        >
-          {t('newerPage')}
-        </button>
-        <button
-          type="button"
-          class="small"
-          data-testid="history-older"
-          disabled={versions.length < limit || !last}
-          onClick={() => {
-            if (last) setBefore((b) => [...b, last.version]);
-          }}
-        >
-          {t('olderPage')}
-        </button>
-      </div>
+      <DataTable
+        columns={[t('version'), t('time'), t('who'), t('action'), t('changes')]}
+        empty={h.data && versions.length === 0 && t('none')}
+      >
+        {versions.map((v) => (
+          <tr key={v.version} data-testid="history-row">
+            <td class="num">{v.version}</td>
+            <td class="nowrap">{formatTime(v.at, app.lang)}</td>
+            <td class="nowrap">{v.actor}</td>
+            <td class="nowrap">{v.action}</td>
+            <td>{v.changes ?? ''}</td>
+          </tr>
+        ))}
+      </DataTable>
+      <StackPager
+        stack={pages}
+        next={versions.length < limit || !last ? null : last.version}
+        back={{ label: t('newerPage') }}
+        forward={{ label: t('olderPage'), testid: 'history-older' }}
+      />
     </Section>
   );
 }
