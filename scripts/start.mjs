@@ -4,7 +4,7 @@
 // screen, else headless (CHECKPOINT_DISPLAY=none|chromium|electron chooses). Decisions print here.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -147,17 +147,27 @@ try {
   const { code } = JSON.parse(admin('--json', 'enroll', 'DEMO-01'));
   const { display, why } = await chooseDisplay();
   say(`lane display: ${display} (${why})`);
-  // Demo officers for the override screen (PINs are stored hashed, as on a real lane).
-  const { hashPin } = await import(`${root}kiosk/dist/agent/officers.js`);
+  // Demo officers for the override screen, on the server's central roster: the lane receives
+  // them (PINs hashed) within seconds, and admins manage them in the console.
+  for (const [id, role, name, pin] of [
+    ['CB-DEMO-1', 'officer', 'Cán bộ demo', '1111'],
+    ['CHI-HUY-DEMO', 'supervisor', 'Chỉ huy demo', '9999'],
+  ]) {
+    adminWith(
+      { CHECKPOINT_OFFICER_PIN: pin },
+      'officers',
+      'set',
+      id,
+      '--name',
+      name,
+      '--role',
+      role,
+      '--checkpoints',
+      'DEMO-01',
+      '--pin-from-env',
+    );
+  }
   mkdirSync(`${dataDir}/lane`, { recursive: true, mode: 0o700 });
-  writeFileSync(
-    `${dataDir}/lane/officers.json`,
-    JSON.stringify([
-      { id: 'CB-DEMO-1', role: 'officer', pinHash: hashPin('1111') },
-      { id: 'CHI-HUY-DEMO', role: 'supervisor', pinHash: hashPin('9999') },
-    ]),
-    { mode: 0o600 },
-  );
   say('demo officer PIN 1111, supervisor PIN 9999');
   say(`lane enrolling with code ${code}; simulated scans every 3 s (Ctrl-C to stop)`);
   const lane = spawn(
