@@ -124,6 +124,9 @@ describe('admin console', () => {
     await expect(p.getByTestId('import-file').count()).resolves.toBe(0);
     await expect(p.getByTestId('entry-new').count()).resolves.toBe(0);
     await screenshot(p, 'console-lists-viewer');
+    await p.goto(`${server.url}/admin/#/officers`);
+    await p.getByTestId('officers-version').waitFor();
+    await expect(p.getByTestId('officer-new').count()).resolves.toBe(0);
     // The server refuses a change from a viewer even with a valid session and CSRF token.
     const status = await p.evaluate(async () => {
       const session = (await (await fetch('/api/v1/session')).json()) as { csrfToken: string };
@@ -318,6 +321,59 @@ describe('admin console', () => {
     await expect(page.getByTestId('nav-overview').textContent()).resolves.toMatch(/Overview/);
     await open('overview');
     await screenshot(page, 'console-overview-en');
+  });
+
+  it('creates an officer for HCM-01 with a PIN; the roster answers no PIN or hash', async () => {
+    const PIN = '5791';
+    await open('officers');
+    await expect(page.getByTestId('officers-version').getAttribute('data-version')).resolves.toBe('0');
+    await page.getByTestId('officer-new').click();
+    const form = page.getByTestId('officer-form');
+    await form.locator('#officer-id').fill('CB-11');
+    await form.locator('#officer-name').fill('Phạm Văn Cán');
+    await form.locator('#officer-cp-all').uncheck();
+    await form.locator('#officer-cp-HCM-01').check();
+    await expect(form.getByTestId('officer-pin').getAttribute('inputmode')).resolves.toBe('numeric');
+    await form.getByTestId('officer-pin').fill(PIN);
+    await form.getByTestId('officer-save').click();
+    const row = page.locator('[data-testid="officer-row"][data-officer="CB-11"]');
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('HCM-01');
+    await expect(row.getByTestId('officer-state').getAttribute('data-state')).resolves.toBe('active');
+    await expect.poll(() => page.getByTestId('officers-version').getAttribute('data-version')).toBe('1');
+    await screenshot(page, 'console-officers');
+
+    // The same PIN for another officer at HCM-01 is refused in words, and nothing is written.
+    await page.getByTestId('officer-new').click();
+    await form.locator('#officer-id').fill('CB-12');
+    await form.locator('#officer-name').fill('Đỗ Thị Trùng');
+    await form.getByTestId('officer-pin').fill(PIN);
+    await form.getByTestId('officer-save').click();
+    await expect(page.getByTestId('officer-form-error').textContent()).resolves.toMatch(
+      /PIN này đã có cán bộ khác dùng tại cùng chốt|already uses this PIN/,
+    );
+    await expect(page.getByTestId('officer-row').count()).resolves.toBe(1);
+
+    const roster = await server.admin<{
+      version: number;
+      officers: { id: string; checkpoints: string[] | null; role: string }[];
+    }>('GET', '/officers');
+    expect(roster.status).toBe(200);
+    expect(roster.body.version).toBe(1);
+    expect(roster.body.officers).toHaveLength(1);
+    const officer = roster.body.officers[0];
+    expect(officer).toMatchObject({ id: 'CB-11', role: 'officer', checkpoints: ['HCM-01'], disabled: false });
+    expect(Object.keys(officer ?? {}).sort()).toEqual([
+      'checkpoints',
+      'disabled',
+      'id',
+      'name',
+      'role',
+      'updatedAt',
+    ]);
+    const text = JSON.stringify(roster.body);
+    expect(text).not.toContain(`"${PIN}"`);
+    expect(text).not.toMatch(/scrypt|pinHash|hash/i);
   });
 
   it('made no request beyond the server it was served from', () => {

@@ -3,7 +3,7 @@
 import { api } from './api.js';
 
 /** The event names the console listens to. */
-export type LiveEventName = 'hello' | 'alert' | 'alert-ack' | 'kiosk-status' | 'list-version';
+export type LiveEventName = 'hello' | 'alert' | 'alert-ack' | 'kiosk-status' | 'list-version' | 'officers';
 
 /** One event: its name and parsed data (null when it was not JSON). */
 export interface LiveEvent {
@@ -12,7 +12,14 @@ export interface LiveEvent {
 }
 
 type Listener = (e: LiveEvent) => void;
-const NAMES: readonly LiveEventName[] = ['hello', 'alert', 'alert-ack', 'kiosk-status', 'list-version'];
+const NAMES: readonly LiveEventName[] = [
+  'hello',
+  'alert',
+  'alert-ack',
+  'kiosk-status',
+  'list-version',
+  'officers',
+];
 
 let source: EventSource | null = null;
 const listeners = new Set<Listener>();

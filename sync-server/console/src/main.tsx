@@ -11,6 +11,7 @@ import { AlertsPage } from './pages/alerts-page.js';
 import { AuditPage } from './pages/audit-page.js';
 import { CheckpointsPage } from './pages/checkpoints-page.js';
 import { ListsPage } from './pages/lists-page.js';
+import { OfficersPage } from './pages/officers-page.js';
 import { OverviewPage } from './pages/overview-page.js';
 import { PasswordPage } from './pages/password-page.js';
 import { ScansPage } from './pages/scans-page.js';
@@ -18,12 +19,22 @@ import type { Alert, Session } from './types.js';
 import { Ctx, ErrorBoundary, ErrorBox, Loading } from './ui.js';
 
 /** The console's pages, in navigation order. */
-export const ROUTES = ['overview', 'lists', 'checkpoints', 'alerts', 'scans', 'audit', 'accounts'] as const;
+export const ROUTES = [
+  'overview',
+  'lists',
+  'checkpoints',
+  'officers',
+  'alerts',
+  'scans',
+  'audit',
+  'accounts',
+] as const;
 type Route = (typeof ROUTES)[number] | 'password';
 const NAV_TEXT: Record<(typeof ROUTES)[number], TextKey> = {
   overview: 'navOverview',
   lists: 'navLists',
   checkpoints: 'navCheckpoints',
+  officers: 'navOfficers',
   alerts: 'navAlerts',
   scans: 'navScans',
   audit: 'navAudit',
@@ -237,6 +248,7 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
             {route === 'overview' && <OverviewPage />}
             {route === 'lists' && <ListsPage />}
             {route === 'checkpoints' && <CheckpointsPage />}
+            {route === 'officers' && <OfficersPage />}
             {route === 'alerts' && <AlertsPage />}
             {route === 'scans' && <ScansPage />}
             {route === 'audit' && <AuditPage />}

@@ -200,3 +200,23 @@ export interface ScanStats {
   series: StatsPoint[];
   totals?: unknown;
 }
+
+/** An officer's role: supervisors may also let a health-blocked red through. */
+export type OfficerRole = 'officer' | 'supervisor';
+
+/** An officer in the central roster (never a PIN or its hash). */
+export interface Officer {
+  id: string;
+  name: string;
+  role: OfficerRole;
+  /** The checkpoints served; null: every checkpoint. */
+  checkpoints: string[] | null;
+  disabled: boolean;
+  updatedAt: number;
+}
+
+/** `GET /api/v1/admin/officers`. */
+export interface OfficerRoster {
+  version: number;
+  officers: Officer[];
+}

@@ -117,8 +117,11 @@ export interface Action {
   run: (task: () => Promise<void>, clearNotice?: boolean) => Promise<boolean>;
 }
 
-/** State for buttons that act at once (acknowledge, revoke, disable …) and show the outcome nearby. */
-export function useAction(): Action {
+/**
+ * State for buttons that act at once (acknowledge, revoke, disable …) and show the outcome nearby;
+ * `describe` turns a throw into its text.
+ */
+export function useAction(describe: (e: unknown) => string = errorText): Action {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -130,7 +133,7 @@ export function useAction(): Action {
       await task();
       return true;
     } catch (e) {
-      setError(errorText(e));
+      setError(describe(e));
       return false;
     } finally {
       setBusy(false);

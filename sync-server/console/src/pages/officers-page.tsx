@@ -1,0 +1,327 @@
+// Officers: the central roster of the people who override a lane's decision with a PIN —
+// everyone may look; admins create and edit officers (PINs sent once, never shown), and
+// disable or enable them. The roster version is shown; lanes pick changes up within seconds.
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { DataTable } from '../components/data.js';
+import { Field, useAction } from '../components/forms.js';
+import { formatTime } from '../format.js';
+import { t } from '../i18n.js';
+import { subscribe } from '../live.js';
+import {
+  officerBody,
+  officerErrorText,
+  officerForm,
+  officerFormProblem,
+  toggleCheckpoint,
+  type OfficerForm,
+} from '../officers.js';
+import type { Checkpoint, Officer, OfficerRole, OfficerRoster } from '../types.js';
+import { ConfirmButton, ErrorBox, Loading, Notice, Section, useApp, useLoad } from '../ui.js';
+
+/** A change's answer. */
+interface OfficerAnswer {
+  version: number;
+  officer: Officer;
+}
+
+const roleText = (r: OfficerRole): string => (r === 'supervisor' ? t('roleSupervisor') : t('roleOfficer'));
+
+/** The officers page. */
+export function OfficersPage() {
+  const app = useApp();
+  const roster = useLoad(() => api<OfficerRoster>('GET', '/api/v1/admin/officers'), []);
+  const cps = useLoad(() => api<{ checkpoints: Checkpoint[] }>('GET', '/api/v1/admin/checkpoints'), []);
+  const act = useAction(officerErrorText);
+  const [editing, setEditing] = useState<{ officer: Officer | null } | null>(null);
+  useEffect(
+    () =>
+      subscribe((e) => {
+        if (e.name === 'officers') roster.reload();
+      }),
+    [],
+  );
+  const setDisabled = (o: Officer, disable: boolean): Promise<boolean> =>
+    act.run(async () => {
+      const r = await api<OfficerAnswer>(
+        'POST',
+        `/api/v1/admin/officers/${encodeURIComponent(o.id)}/${disable ? 'disable' : 'enable'}`,
+      );
+      act.setNotice(
+        t(disable ? 'officerDisabledNotice' : 'officerEnabledNotice', { id: o.id, version: r.version }),
+      );
+      roster.reload();
+    }, true);
+  const officers = roster.data?.officers ?? [];
+  return (
+    <div class="page">
+      <h1>{t('navOfficers')}</h1>
+      <Section
+        title={t('officers')}
+        testid="officers-panel"
+        actions={
+          app.isAdmin && (
+            <button
+              type="button"
+              class="small"
+              data-testid="officer-new"
+              onClick={() => {
+                setEditing({ officer: null });
+                act.setNotice(null);
+              }}
+            >
+              {t('newOfficer')}
+            </button>
+          )
+        }
+      >
+        {roster.data && (
+          <p class="muted" data-testid="officers-version" data-version={roster.data.version}>
+            {t('rosterVersion', { version: roster.data.version })}
+          </p>
+        )}
+        <ErrorBox error={roster.error} onRetry={roster.reload} />
+        <ErrorBox error={act.error} testid="officer-error" />
+        <Notice text={act.notice} testid="officer-notice" />
+        <Loading show={roster.loading && !roster.data} />
+        <DataTable
+          testid="officers-table"
+          columns={[
+            t('officerId'),
+            t('officerName'),
+            t('officerRole'),
+            t('officerCheckpoints'),
+            t('state'),
+            t('updatedAt'),
+            app.isAdmin && t('action'),
+          ]}
+          empty={roster.data && officers.length === 0 && t('noOfficers')}
+        >
+          {officers.map((o) => (
+            <tr
+              key={o.id}
+              data-testid="officer-row"
+              data-officer={o.id}
+              class={o.disabled ? 'officer-disabled' : undefined}
+            >
+              <td>
+                <code>{o.id}</code>
+              </td>
+              <td>{o.name}</td>
+              <td class="nowrap">{roleText(o.role)}</td>
+              <td>{o.checkpoints === null ? <em>{t('allCheckpoints')}</em> : o.checkpoints.join(', ')}</td>
+              <td class="nowrap" data-testid="officer-state" data-state={o.disabled ? 'disabled' : 'active'}>
+                {o.disabled ? t('disabled') : t('active')}
+              </td>
+              <td class="nowrap">{formatTime(o.updatedAt, app.lang)}</td>
+              {app.isAdmin && (
+                <td class="actions">
+                  <button
+                    type="button"
+                    class="small"
+                    data-testid="officer-edit"
+                    onClick={() => {
+                      setEditing({ officer: o });
+                      act.setNotice(null);
+                    }}
+                  >
+                    {t('edit')}
+                  </button>
+                  {o.disabled ? (
+                    <ConfirmButton
+                      label={t('enable')}
+                      testid="officer-enable"
+                      question={t('confirmEnableOfficer', { id: o.id })}
+                      onConfirm={() => setDisabled(o, false)}
+                    />
+                  ) : (
+                    <ConfirmButton
+                      label={t('disable')}
+                      danger
+                      testid="officer-disable"
+                      question={t('confirmDisableOfficer', { id: o.id })}
+                      onConfirm={() => setDisabled(o, true)}
+                    />
+                  )}
+                </td>
+              )}
+            </tr>
+          ))}
+        </DataTable>
+        {app.isAdmin && editing && (
+          <OfficerEditor
+            key={editing.officer?.id ?? '\u0000new'}
+            initial={editing.officer}
+            checkpoints={cps.data?.checkpoints ?? []}
+            onDone={(saved) => {
+              setEditing(null);
+              if (saved) {
+                act.setNotice(t('officerSaved', { id: saved.officer.id, version: saved.version }));
+                roster.reload();
+              }
+            }}
+          />
+        )}
+      </Section>
+    </div>
+  );
+}
+
+function OfficerEditor(props: {
+  initial: Officer | null;
+  checkpoints: readonly Checkpoint[];
+  onDone: (saved: OfficerAnswer | null) => void;
+}) {
+  const isNew = props.initial === null;
+  const [f, setF] = useState<OfficerForm>(officerForm(props.initial));
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const order = props.checkpoints.map((c) => c.id);
+  // Checkpoints the officer has that the list no longer shows stay choosable (and visible).
+  const choices = [
+    ...props.checkpoints.map((c) => ({ id: c.id, label: `${c.id} — ${c.name}` })),
+    ...f.checkpoints.filter((c) => !order.includes(c)).map((c) => ({ id: c, label: c })),
+  ];
+  const set =
+    <K extends keyof OfficerForm>(k: K) =>
+    (v: OfficerForm[K]) => {
+      setF((x) => ({ ...x, [k]: v }));
+    };
+  const save = async (): Promise<void> => {
+    const problem = officerFormProblem(f, isNew);
+    if (problem !== null) {
+      setError(t(problem));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const id = f.id.trim();
+      const saved = await api<OfficerAnswer>(
+        'PUT',
+        `/api/v1/admin/officers/${encodeURIComponent(id)}`,
+        officerBody(f),
+      );
+      props.onDone(saved);
+    } catch (e) {
+      setError(officerErrorText(e));
+      // A refused PIN is typed again, never kept in the page longer than needed.
+      setF((x) => ({ ...x, pin: '' }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      class="grid-form"
+      data-testid="officer-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <h3>{isNew ? t('newOfficer') : t('editOfficer', { id: f.id })}</h3>
+      <Field id="officer-id" label={t('officerId')}>
+        <input
+          id="officer-id"
+          required
+          maxLength={64}
+          autocomplete="off"
+          readOnly={!isNew}
+          value={f.id}
+          onInput={(e) => {
+            set('id')(e.currentTarget.value);
+          }}
+        />
+      </Field>
+      <Field id="officer-name" label={t('officerName')}>
+        <input
+          id="officer-name"
+          required
+          maxLength={200}
+          autocomplete="off"
+          value={f.name}
+          onInput={(e) => {
+            set('name')(e.currentTarget.value);
+          }}
+        />
+      </Field>
+      <Field id="officer-role" label={t('officerRole')}>
+        <select
+          id="officer-role"
+          value={f.role}
+          onChange={(e) => {
+            set('role')(e.currentTarget.value === 'supervisor' ? 'supervisor' : 'officer');
+          }}
+        >
+          <option value="officer">{t('roleOfficer')}</option>
+          <option value="supervisor">{t('roleSupervisor')}</option>
+        </select>
+      </Field>
+      <Field id="officer-pin" label={t('officerPin')}>
+        <input
+          id="officer-pin"
+          data-testid="officer-pin"
+          type="password"
+          inputMode="numeric"
+          autocomplete="off"
+          pattern="[0-9]{4,8}"
+          minLength={4}
+          maxLength={8}
+          required={isNew}
+          aria-describedby="officer-pin-hint"
+          value={f.pin}
+          onInput={(e) => {
+            set('pin')(e.currentTarget.value);
+          }}
+        />
+        <p id="officer-pin-hint" class="hint">
+          {isNew ? t('officerPinNewHint') : t('officerPinKeep')}
+        </p>
+      </Field>
+      <fieldset class="field wide">
+        <legend>{t('officerCheckpoints')}</legend>
+        <span class="check">
+          <input
+            id="officer-cp-all"
+            type="checkbox"
+            checked={f.all}
+            onChange={(e) => {
+              set('all')(e.currentTarget.checked);
+            }}
+          />
+          <label for="officer-cp-all">{t('allCheckpointsOption')}</label>
+        </span>
+        {choices.map((c) => (
+          <span key={c.id} class="check">
+            <input
+              id={`officer-cp-${c.id}`}
+              type="checkbox"
+              disabled={f.all}
+              checked={!f.all && f.checkpoints.includes(c.id)}
+              onChange={(e) => {
+                const on = e.currentTarget.checked;
+                setF((x) => ({ ...x, checkpoints: toggleCheckpoint(x.checkpoints, c.id, on, order) }));
+              }}
+            />
+            <label for={`officer-cp-${c.id}`}>{c.label}</label>
+          </span>
+        ))}
+      </fieldset>
+      <ErrorBox error={error} testid="officer-form-error" />
+      <div class="buttons wide">
+        <button type="submit" class="primary" disabled={busy} data-testid="officer-save">
+          {t('save')}
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            props.onDone(null);
+          }}
+        >
+          {t('cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
