@@ -54,14 +54,7 @@ export function FilterForm(props: {
   note?: ComponentChildren;
 }) {
   return (
-    <form
-      class="filters card"
-      data-testid={props.testid}
-      onSubmit={(e) => {
-        e.preventDefault();
-        props.onSubmit();
-      }}
-    >
+    <SubmitForm class="filters card" testid={props.testid} onSubmit={props.onSubmit}>
       {props.children}
       <div class="buttons">
         <button type="submit" class="primary" data-testid={props.submitTestid}>
@@ -70,7 +63,7 @@ export function FilterForm(props: {
         {props.buttons}
       </div>
       {props.note}
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -140,4 +133,88 @@ export function useAction(describe: (e: unknown) => string = errorText): Action 
     }
   };
   return { error, notice, busy, setError, setNotice, run };
+}
+
+/** A form that calls `onSubmit` instead of loading a page. */
+export function SubmitForm(props: {
+  class: string;
+  testid: string;
+  onSubmit: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <form
+      class={props.class}
+      data-testid={props.testid}
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSubmit();
+      }}
+    >
+      {props.children}
+    </form>
+  );
+}
+
+/** A form laid out as a grid of fields. */
+export function GridForm(props: { testid: string; onSubmit: () => void; children: ComponentChildren }) {
+  return <SubmitForm class="grid-form" {...props} />;
+}
+
+/** A form's submit button ("Lưu" unless `label`), and "Huỷ" beside it when `onCancel` is given. */
+export function FormButtons(props: { busy: boolean; testid: string; label?: string; onCancel?: () => void }) {
+  return (
+    <div class="buttons wide">
+      <button type="submit" class="primary" disabled={props.busy} data-testid={props.testid}>
+        {props.label ?? t('save')}
+      </button>
+      {props.onCancel && (
+        <button type="button" onClick={props.onCancel}>
+          {t('cancel')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** One checkbox and its label. */
+export interface CheckItem {
+  id: string;
+  label: string;
+  checked: boolean;
+  disabled?: boolean;
+  testid?: string;
+  onChange: (on: boolean) => void;
+}
+
+/** A checkbox with its label beside it. */
+export function Check(props: { item: CheckItem; class?: string }) {
+  const c = props.item;
+  return (
+    <span class={props.class ?? 'check'}>
+      <input
+        id={c.id}
+        type="checkbox"
+        data-testid={c.testid}
+        checked={c.checked}
+        disabled={c.disabled === true}
+        onChange={(e) => {
+          c.onChange(e.currentTarget.checked);
+        }}
+      />
+      <label for={c.id}>{c.label}</label>
+    </span>
+  );
+}
+
+/** A wide fieldset of checkboxes under a legend. */
+export function CheckGroup(props: { legend: string; items: readonly CheckItem[] }) {
+  return (
+    <fieldset class="field wide">
+      <legend>{props.legend}</legend>
+      {props.items.map((c) => (
+        <Check key={c.id} item={c} />
+      ))}
+    </fieldset>
+  );
 }

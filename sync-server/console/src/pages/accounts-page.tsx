@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { DataTable } from '../components/data.js';
-import { useAction } from '../components/forms.js';
+import { FormButtons, GridForm, useAction } from '../components/forms.js';
 import { formatTime } from '../format.js';
 import { t } from '../i18n.js';
 import type { Account, Role } from '../types.js';
@@ -180,14 +180,7 @@ function CreateAccount(props: { onCreated: (username: string) => void }) {
   };
   return (
     <Section title={t('newAccount')}>
-      <form
-        class="grid-form"
-        data-testid="account-create"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create();
-        }}
-      >
+      <GridForm testid="account-create" onSubmit={() => void create()}>
         <div class="field">
           <label for="acc-username">{t('username')}</label>
           <input
@@ -230,12 +223,8 @@ function CreateAccount(props: { onCreated: (username: string) => void }) {
           />
         </div>
         <ErrorBox error={error} testid="account-create-error" />
-        <div class="buttons wide">
-          <button type="submit" class="primary" disabled={busy} data-testid="account-create-submit">
-            {t('create')}
-          </button>
-        </div>
-      </form>
+        <FormButtons busy={busy} testid="account-create-submit" label={t('create')} />
+      </GridForm>
     </Section>
   );
 }

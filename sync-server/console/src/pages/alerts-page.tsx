@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ALERT_PAGE, alertsPath, isUnacked, mergeAlerts, oldestId } from '../alerts.js';
 import { api, errorText } from '../api.js';
 import { DataTable, Pager } from '../components/data.js';
+import { Check } from '../components/forms.js';
 import { formatTime, shortHash } from '../format.js';
 import { t } from '../i18n.js';
 import { subscribe, subscribeState } from '../live.js';
@@ -136,17 +137,14 @@ export function AlertsPage() {
       <Section
         title={t('alerts')}
         actions={
-          <span class="check">
-            <input
-              id="alerts-unacked"
-              type="checkbox"
-              checked={onlyUnacked}
-              onChange={(e) => {
-                changeFilter(e.currentTarget.checked);
-              }}
-            />
-            <label for="alerts-unacked">{t('onlyUnacked')}</label>
-          </span>
+          <Check
+            item={{
+              id: 'alerts-unacked',
+              label: t('onlyUnacked'),
+              checked: onlyUnacked,
+              onChange: changeFilter,
+            }}
+          />
         }
       >
         <ErrorBox error={error} onRetry={() => void load()} testid="alerts-error" />

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { DataTable } from '../components/data.js';
-import { useAction } from '../components/forms.js';
+import { CheckGroup, Field, FormButtons, GridForm, useAction } from '../components/forms.js';
 import { formatSkew, formatTime, listLag, relativeTime } from '../format.js';
 import { t } from '../i18n.js';
 import { subscribe } from '../live.js';
@@ -185,15 +185,30 @@ function CheckpointForm(props: {
         : x.blockingStatuses.filter((b) => b !== s),
     }));
   };
+  const numberField = (
+    id: string,
+    label: string,
+    min: number,
+    max: number,
+    key: 'freshnessBudgetSec' | 'repeatWindowSec',
+  ) => (
+    <Field id={id} label={label}>
+      <input
+        id={id}
+        type="number"
+        min={min}
+        max={max}
+        required
+        value={c[key]}
+        onInput={(e) => {
+          const v = Number(e.currentTarget.value);
+          setC((x) => ({ ...x, [key]: v }));
+        }}
+      />
+    </Field>
+  );
   return (
-    <form
-      class="grid-form"
-      data-testid="checkpoint-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
-    >
+    <GridForm testid="checkpoint-form" onSubmit={() => void save()}>
       <h3>{props.isNew ? t('newCheckpoint') : t('editCheckpoint')}</h3>
       <div class="field">
         <label for="cp-id">{t('checkpointId')}</label>
@@ -236,67 +251,28 @@ function CheckpointForm(props: {
           <option value="closed">{t('modeClosed')}</option>
         </select>
       </div>
-      <div class="field">
-        <label for="cp-fresh">{t('freshness')}</label>
-        <input
-          id="cp-fresh"
-          type="number"
-          min={60}
-          max={2592000}
-          required
-          value={c.freshnessBudgetSec}
-          onInput={(e) => {
-            const v = Number(e.currentTarget.value);
-            setC((x) => ({ ...x, freshnessBudgetSec: v }));
-          }}
-        />
-      </div>
-      <div class="field">
-        <label for="cp-repeat">{t('repeatWindow')}</label>
-        <input
-          id="cp-repeat"
-          type="number"
-          min={0}
-          max={600}
-          required
-          value={c.repeatWindowSec}
-          onInput={(e) => {
-            const v = Number(e.currentTarget.value);
-            setC((x) => ({ ...x, repeatWindowSec: v }));
-          }}
-        />
-      </div>
-      <fieldset class="field wide">
-        <legend>{t('blocking')}</legend>
-        {HEALTH_STATUSES.map((s) => (
-          <span key={s} class="check">
-            <input
-              id={`cp-block-${s}`}
-              type="checkbox"
-              checked={c.blockingStatuses.includes(s)}
-              onChange={(e) => {
-                toggle(s, e.currentTarget.checked);
-              }}
-            />
-            <label for={`cp-block-${s}`}>{s}</label>
-          </span>
-        ))}
-      </fieldset>
+      {numberField('cp-fresh', t('freshness'), 60, 2592000, 'freshnessBudgetSec')}
+      {numberField('cp-repeat', t('repeatWindow'), 0, 600, 'repeatWindowSec')}
+      <CheckGroup
+        legend={t('blocking')}
+        items={HEALTH_STATUSES.map((s) => ({
+          id: `cp-block-${s}`,
+          label: s,
+          checked: c.blockingStatuses.includes(s),
+          onChange: (on: boolean) => {
+            toggle(s, on);
+          },
+        }))}
+      />
       <ErrorBox error={error} testid="checkpoint-form-error" />
-      <div class="buttons wide">
-        <button type="submit" class="primary" disabled={busy} data-testid="checkpoint-save">
-          {t('save')}
-        </button>
-        <button
-          type="button"
-          onClick={() => {
-            props.onDone(null);
-          }}
-        >
-          {t('cancel')}
-        </button>
-      </div>
-    </form>
+      <FormButtons
+        busy={busy}
+        testid="checkpoint-save"
+        onCancel={() => {
+          props.onDone(null);
+        }}
+      />
+    </GridForm>
   );
 }
 

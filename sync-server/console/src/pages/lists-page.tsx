@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorText, uploadCsv } from '../api.js';
 import { DataTable, StackPager, usePageStack } from '../components/data.js';
+import { Field, FormButtons, GridForm } from '../components/forms.js';
 import { buildQuery, formatTime, toLocalInput } from '../format.js';
 import { t } from '../i18n.js';
 import { subscribe } from '../live.js';
@@ -382,6 +383,17 @@ function EntryPanel(props: { list: ListName; onChanged: () => void }) {
     setForm((f) => ({ ...f, [k]: v }));
   };
   const health = props.list === 'health';
+  const choice = (id: string, label: string, key: 'status' | 'category', values: readonly string[]) => (
+    <Field id={id} label={label}>
+      <select id={id} value={form[key]} onChange={set(key)}>
+        {values.map((v) => (
+          <option key={v} value={v}>
+            {v}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
   return (
     <Section title={`${t('entryTitle')} — ${listTitle(props.list)}`} testid="entry-panel">
       <form
@@ -485,40 +497,13 @@ function EntryPanel(props: { list: ListName; onChanged: () => void }) {
         </button>
       )}
       {app.isAdmin && editing && subject !== null && (
-        <form
-          class="grid-form"
-          data-testid="entry-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void save();
-          }}
-        >
+        <GridForm testid="entry-form" onSubmit={() => void save()}>
           <h3>
             {entry ? t('entryEdit') : t('entryNew')}: {subject}
           </h3>
-          {health ? (
-            <div class="field">
-              <label for="entry-status">{t('status')}</label>
-              <select id="entry-status" value={form.status} onChange={set('status')}>
-                {HEALTH_STATUSES.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            </div>
-          ) : (
-            <div class="field">
-              <label for="entry-category">{t('category')}</label>
-              <select id="entry-category" value={form.category} onChange={set('category')}>
-                {WHITELIST_CATEGORIES.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            </div>
-          )}
+          {health
+            ? choice('entry-status', t('status'), 'status', HEALTH_STATUSES)
+            : choice('entry-category', t('category'), 'category', WHITELIST_CATEGORIES)}
           <div class="field">
             <label for="entry-from">{health ? t('since') : t('validFrom')}</label>
             <input id="entry-from" type="date" value={form.from} onInput={set('from')} />
@@ -541,20 +526,14 @@ function EntryPanel(props: { list: ListName; onChanged: () => void }) {
             <label for="entry-note">{t('note')}</label>
             <input id="entry-note" maxLength={500} value={form.note} onInput={set('note')} />
           </div>
-          <div class="buttons wide">
-            <button type="submit" class="primary" disabled={busy} data-testid="entry-save">
-              {t('save')}
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                setEditing(false);
-              }}
-            >
-              {t('cancel')}
-            </button>
-          </div>
-        </form>
+          <FormButtons
+            busy={busy}
+            testid="entry-save"
+            onCancel={() => {
+              setEditing(false);
+            }}
+          />
+        </GridForm>
       )}
     </Section>
   );

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { DataTable } from '../components/data.js';
-import { Field, useAction } from '../components/forms.js';
+import { CheckGroup, Field, FormButtons, GridForm, useAction } from '../components/forms.js';
 import { formatTime } from '../format.js';
 import { t } from '../i18n.js';
 import { subscribe } from '../live.js';
@@ -212,14 +212,7 @@ function OfficerEditor(props: {
     }
   };
   return (
-    <form
-      class="grid-form"
-      data-testid="officer-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
-    >
+    <GridForm testid="officer-form" onSubmit={() => void save()}>
       <h3>{isNew ? t('newOfficer') : t('editOfficer', { id: f.id })}</h3>
       <Field id="officer-id" label={t('officerId')}>
         <input
@@ -279,49 +272,29 @@ function OfficerEditor(props: {
           {isNew ? t('officerPinNewHint') : t('officerPinKeep')}
         </p>
       </Field>
-      <fieldset class="field wide">
-        <legend>{t('officerCheckpoints')}</legend>
-        <span class="check">
-          <input
-            id="officer-cp-all"
-            type="checkbox"
-            checked={f.all}
-            onChange={(e) => {
-              set('all')(e.currentTarget.checked);
-            }}
-          />
-          <label for="officer-cp-all">{t('allCheckpointsOption')}</label>
-        </span>
-        {choices.map((c) => (
-          <span key={c.id} class="check">
-            <input
-              id={`officer-cp-${c.id}`}
-              type="checkbox"
-              disabled={f.all}
-              checked={!f.all && f.checkpoints.includes(c.id)}
-              onChange={(e) => {
-                const on = e.currentTarget.checked;
-                setF((x) => ({ ...x, checkpoints: toggleCheckpoint(x.checkpoints, c.id, on, order) }));
-              }}
-            />
-            <label for={`officer-cp-${c.id}`}>{c.label}</label>
-          </span>
-        ))}
-      </fieldset>
+      <CheckGroup
+        legend={t('officerCheckpoints')}
+        items={[
+          { id: 'officer-cp-all', label: t('allCheckpointsOption'), checked: f.all, onChange: set('all') },
+          ...choices.map((c) => ({
+            id: `officer-cp-${c.id}`,
+            label: c.label,
+            disabled: f.all,
+            checked: !f.all && f.checkpoints.includes(c.id),
+            onChange: (on: boolean) => {
+              setF((x) => ({ ...x, checkpoints: toggleCheckpoint(x.checkpoints, c.id, on, order) }));
+            },
+          })),
+        ]}
+      />
       <ErrorBox error={error} testid="officer-form-error" />
-      <div class="buttons wide">
-        <button type="submit" class="primary" disabled={busy} data-testid="officer-save">
-          {t('save')}
-        </button>
-        <button
-          type="button"
-          onClick={() => {
-            props.onDone(null);
-          }}
-        >
-          {t('cancel')}
-        </button>
-      </div>
-    </form>
+      <FormButtons
+        busy={busy}
+        testid="officer-save"
+        onCancel={() => {
+          props.onDone(null);
+        }}
+      />
+    </GridForm>
   );
 }

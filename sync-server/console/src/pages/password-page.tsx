@@ -1,6 +1,7 @@
 // Changing one's own password (any role): current password, the new one twice.
 import { useState } from 'preact/hooks';
 import { api, ApiError, errorText } from '../api.js';
+import { FormButtons, GridForm } from '../components/forms.js';
 import { t } from '../i18n.js';
 import { ErrorBox, Notice, Section } from '../ui.js';
 
@@ -55,25 +56,14 @@ export function PasswordPage() {
     <div class="page">
       <h1>{t('changeOwnPassword')}</h1>
       <Section title={t('changeOwnPassword')}>
-        <form
-          class="grid-form"
-          data-testid="password-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void save();
-          }}
-        >
+        <GridForm testid="password-form" onSubmit={() => void save()}>
           {field('pw-current', t('currentPassword'), current, setCurrent, 'current-password')}
           {field('pw-new', t('newPassword'), next, setNext, 'new-password')}
           {field('pw-again', t('repeatPassword'), again, setAgain, 'new-password')}
           <ErrorBox error={error} testid="password-error" />
           <Notice text={done} testid="password-done" />
-          <div class="buttons wide">
-            <button type="submit" class="primary" disabled={busy} data-testid="password-save">
-              {t('save')}
-            </button>
-          </div>
-        </form>
+          <FormButtons busy={busy} testid="password-save" />
+        </GridForm>
       </Section>
     </div>
   );
