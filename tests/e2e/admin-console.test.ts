@@ -353,6 +353,7 @@ describe('admin console', () => {
       /PIN này đã có cán bộ khác dùng tại cùng chốt|already uses this PIN/,
     );
     await expect(page.getByTestId('officer-row').count()).resolves.toBe(1);
+    await screenshot(page, 'console-officers-pin-in-use');
 
     const roster = await server.admin<{
       version: number;
