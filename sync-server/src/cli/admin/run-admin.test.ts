@@ -68,7 +68,7 @@ describe('checkpoint-admin accounts', () => {
       {},
       'piped password\nrest\n',
     );
-    expect(piped.code).toBe(0);
+    expect(piped.code, piped.err).toBe(0);
     expect(JSON.parse(piped.out)).toMatchObject({ username: 'xem', displayName: 'xem', role: 'viewer' });
     await signIn(t, 'lan', 'password from env');
     await signIn(t, 'xem', 'piped password');
@@ -97,7 +97,7 @@ describe('checkpoint-admin accounts', () => {
     const short = await run(['accounts', 'add', 'lan', '--role', 'admin'], {
       CHECKPOINT_ACCOUNT_PASSWORD: 'short',
     });
-    expect(short.code).toBe(1);
+    expect(short.code, short.err).toBe(1);
     expect(short.err).toMatch(/the server answered 400/);
     const env = { CHECKPOINT_ACCOUNT_PASSWORD: 'long enough password' };
     expect((await run(['accounts', 'add', 'lan', '--role', 'admin'], env)).code).toBe(0);
@@ -149,7 +149,7 @@ describe('checkpoint-admin officers', () => {
       ],
       { CHECKPOINT_OFFICER_PIN: '24680' },
     );
-    expect(created.code).toBe(0);
+    expect(created.code, created.err).toBe(0);
     expect(created.out).toMatch(/o-lan\s+Nguyễn Lan\s+officer\s+CP-A,CP-B\s+active/);
     expect(created.out).toMatch(/roster version 1\n$/);
     const piped = await run(
@@ -157,7 +157,7 @@ describe('checkpoint-admin officers', () => {
       {},
       '13579\nrest\n',
     );
-    expect(piped.code).toBe(0);
+    expect(piped.code, piped.err).toBe(0);
     expect(JSON.parse(piped.out)).toEqual({
       version: 2,
       officer: {
