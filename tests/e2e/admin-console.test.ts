@@ -177,6 +177,46 @@ describe('admin console', () => {
     await screenshot(page, 'console-lists');
   });
 
+  it('adds, edits and deletes one health entry, each a list version', async () => {
+    const ENTRY = '079190000123';
+    await open('lists');
+    const version = page.getByTestId('list-row-health').getByTestId('list-version');
+    const before = Number(await version.textContent());
+    const search = async (): Promise<void> => {
+      await page.getByTestId('entry-subject').fill(ENTRY);
+      await page.getByTestId('entry-search-submit').click();
+    };
+    await search();
+    await page.getByTestId('entry-missing').waitFor();
+    await page.getByTestId('entry-new').click();
+    const form = page.getByTestId('entry-form');
+    await form.locator('#entry-status').selectOption('F1');
+    await form.locator('#entry-from').fill('2026-11-20');
+    await form.locator('#entry-note').fill('tiếp xúc gần');
+    await page.getByTestId('entry-save').click();
+    await expect
+      .poll(() => page.getByTestId('entry-view').getByTestId('entry-status').textContent())
+      .toBe('F1');
+    await expect.poll(() => version.textContent()).toBe(String(before + 1));
+    const stored = await server.admin<{ status: string }>('GET', `/lists/health/entries/${ENTRY}`);
+    expect(stored.body.status).toBe('F1');
+
+    await page.getByTestId('entry-edit').click();
+    await page.getByTestId('entry-form').locator('#entry-status').selectOption('F0');
+    await page.getByTestId('entry-save').click();
+    await expect
+      .poll(() => page.getByTestId('entry-view').getByTestId('entry-status').textContent())
+      .toBe('F0');
+    await screenshot(page, 'console-lists-entry');
+
+    await page.getByTestId('entry-delete').click();
+    await page.getByTestId('confirm-yes').click();
+    await expect.poll(() => version.textContent()).toBe(String(before + 3));
+    expect((await server.admin('GET', `/lists/health/entries/${ENTRY}`)).status).toBe(404);
+    const history = (await page.getByTestId('history-row').allTextContents()).slice(0, 3).join('\n');
+    expect(history).toMatch(/list\.delete[\s\S]*list\.put[\s\S]*list\.put/);
+  });
+
   it('shows an F0 scan at a lane as a live alert, and an admin acknowledges it', async () => {
     await open('alerts');
     await page.locator('[data-testid="live-state"].on').waitFor();
