@@ -34,6 +34,28 @@ describe('checkpoint-admin helpers', () => {
   });
 });
 
+/** Runs `checkpoint-admin` against a test server (listening on 127.0.0.1 from its first use). */
+async function runAgainst(
+  t: TestApp | undefined,
+  args: string[],
+  env: Record<string, string>,
+  stdinText: string | undefined,
+): Promise<{ code: number; out: string; err: string }> {
+  if (t === undefined) throw new Error('no server');
+  if (!t.app.server.listening) await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const server = `http://127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}`;
+  let out = '';
+  let err = '';
+  const io = {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    env,
+    ...(stdinText !== undefined && { stdin: Readable.from([stdinText]) }),
+  };
+  const code = await runAdmin(['--server', server, '--token', t.adminToken, ...args], io);
+  return { code, out, err };
+}
+
 // Under heavy parallel load (CI running every project), the first command of a test against
 // its fresh server returned the usage exit code 2 three times in about 30 runs; it never
 // reproduced alone or in 27 loaded runs since its error output is asserted. Retried so the
@@ -45,21 +67,8 @@ describe('checkpoint-admin accounts', { retry: 2 }, () => {
     t = undefined;
   });
 
-  const run = async (args: string[], env: Record<string, string> = {}, stdinText?: string) => {
-    if (t === undefined) throw new Error('no server');
-    if (!t.app.server.listening) await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const server = `http://127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}`;
-    let out = '';
-    let err = '';
-    const io = {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-      env,
-      ...(stdinText !== undefined && { stdin: Readable.from([stdinText]) }),
-    };
-    const code = await runAdmin(['--server', server, '--token', t.adminToken, ...args], io);
-    return { code, out, err };
-  };
+  const run = (args: string[], env: Record<string, string> = {}, stdinText?: string) =>
+    runAgainst(t, args, env, stdinText);
 
   it('adds accounts with the password from the environment or stdin, lists and changes them', async () => {
     t = await buildTestApp();
@@ -118,21 +127,8 @@ describe('checkpoint-admin officers', { retry: 2 }, () => {
     t = undefined;
   });
 
-  const run = async (args: string[], env: Record<string, string> = {}, stdinText?: string) => {
-    if (t === undefined) throw new Error('no server');
-    if (!t.app.server.listening) await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const server = `http://127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}`;
-    let out = '';
-    let err = '';
-    const io = {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-      env,
-      ...(stdinText !== undefined && { stdin: Readable.from([stdinText]) }),
-    };
-    const code = await runAdmin(['--server', server, '--token', t.adminToken, ...args], io);
-    return { code, out, err };
-  };
+  const run = (args: string[], env: Record<string, string> = {}, stdinText?: string) =>
+    runAgainst(t, args, env, stdinText);
 
   it('sets officers with the PIN from the environment or stdin, lists, disables and enables them', async () => {
     t = await buildTestApp();
