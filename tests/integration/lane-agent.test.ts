@@ -10,15 +10,9 @@ import { LaneAgent } from '../../kiosk/src/agent/lane-agent.js';
 import type { LaneDecision } from '../../kiosk/src/agent/decision-loop.js';
 import type { SyncStatus } from '../../kiosk/src/sync/lane-sync.js';
 import { StdinScanner } from '../../kiosk/src/scanners/stdin-scanner.js';
-import { freePort, range, ServerUnderTest } from './lane-helpers.js';
+import { FAST_SYNC, freePort, range, ServerUnderTest } from './lane-helpers.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
-const fastSync = {
-  pollMs: 60_000,
-  heartbeatMs: 60_000,
-  uploadIdleMs: 200,
-  retry: { baseMs: 50, capMs: 300 },
-};
 
 const F0 = '001090123456';
 const F1 = '036085000123';
@@ -75,7 +69,7 @@ async function openLane(name: string, checkpointId: string) {
     laneName: name,
     scanners: [new StdinScanner(input)],
     logger,
-    sync: fastSync,
+    sync: FAST_SYNC,
     onDecision: (d) => {
       decisions.push(d);
       wake?.();

@@ -11,6 +11,17 @@ import { SERVER_JS } from './sync-server-helpers.js';
 /** The built lane CLI (`npm run build` first; `npm test` does). */
 export const LANE_JS = fileURLToPath(new URL('../../kiosk/dist/cli/checkpoint-lane.js', import.meta.url));
 
+/**
+ * Lane sync timings for tests: uploads at once and quick retries, while the safety-net poll
+ * and the periodic heartbeat are slow (60 s), so anything faster was pushed or event-driven.
+ */
+export const FAST_SYNC = {
+  pollMs: 60_000,
+  heartbeatMs: 60_000,
+  uploadIdleMs: 200,
+  retry: { baseMs: 50, capMs: 300 },
+};
+
 /** A free loopback port. */
 export async function freePort(): Promise<number> {
   const probe = createServer();

@@ -7,15 +7,9 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LaneAgent } from '../../kiosk/src/agent/lane-agent.js';
 import { hashPin, OfficerRegistry } from '../../kiosk/src/agent/officers.js';
-import { freePort, ServerUnderTest } from './lane-helpers.js';
+import { FAST_SYNC, freePort, ServerUnderTest } from './lane-helpers.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
-const fastSync = {
-  pollMs: 60_000,
-  heartbeatMs: 60_000,
-  uploadIdleMs: 200,
-  retry: { baseMs: 50, capMs: 300 },
-};
 
 let dir: string;
 let scans = 0;
@@ -62,7 +56,7 @@ describe('officer rosters from the sync server', () => {
       laneName: 'officer-lane',
       scanners: [],
       logger,
-      sync: fastSync,
+      sync: FAST_SYNC,
     });
     const override = (pin: string) => {
       const scanId = agent.submit(nextSubject()).scanId ?? '';
@@ -127,7 +121,7 @@ describe('officer rosters from the sync server', () => {
       laneName: 'officer-lane-2',
       scanners: [],
       logger,
-      sync: fastSync,
+      sync: FAST_SYNC,
     });
     const override = (pin: string) => {
       const scanId = agent.submit(nextSubject()).scanId ?? '';
