@@ -1,8 +1,14 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
-/** A new 256-bit random bearer token (base64url), with an optional readable prefix. */
+/**
+ * A new 256-bit random bearer token (base64url), with an optional readable prefix. Never starts
+ * with `-`: one token in 64 did, and `checkpoint-admin --token -…` then read as a missing value.
+ */
 export function generateToken(prefix = ''): string {
-  return `${prefix}${randomBytes(32).toString('base64url')}`;
+  for (;;) {
+    const token = `${prefix}${randomBytes(32).toString('base64url')}`;
+    if (!token.startsWith('-')) return token;
+  }
 }
 
 /** SHA-256 of a token, hex. Enough for 256-bit random tokens (no password stretching needed). */

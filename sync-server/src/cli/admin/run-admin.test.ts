@@ -56,11 +56,7 @@ async function runAgainst(
   return { code, out, err };
 }
 
-// Under heavy parallel load (CI running every project), the first command of a test against
-// its fresh server returned the usage exit code 2 three times in about 30 runs; it never
-// reproduced alone or in 27 loaded runs since its error output is asserted. Retried so the
-// suite stays green while the cause is open (a persistent failure still fails).
-describe('checkpoint-admin accounts', { retry: 2 }, () => {
+describe('checkpoint-admin accounts', () => {
   let t: TestApp | undefined;
   afterEach(async () => {
     await t?.close();
@@ -120,7 +116,7 @@ describe('checkpoint-admin accounts', { retry: 2 }, () => {
   });
 });
 
-describe('checkpoint-admin officers', { retry: 2 }, () => {
+describe('checkpoint-admin officers', () => {
   let t: TestApp | undefined;
   afterEach(async () => {
     await t?.close();
