@@ -22,7 +22,7 @@ import {
   BenchServer,
   freePort,
   healthAttrs,
-  LANE_JS,
+  stdinLaneArgs,
   machine,
   personalId,
   population,
@@ -165,24 +165,10 @@ async function bootstrapLane(run: number, restS: number): Promise<Record<string,
   const laneDir = join(dir, `lane-${run}`);
   const code = await server.enrollmentCode(CHECKPOINT);
   const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      LANE_JS,
-      '--server',
-      server.url,
-      '--enroll',
-      code,
-      '--name',
-      `bench-${run}`,
-      '--data',
-      laneDir,
-      '--scanner',
-      'stdin',
-      '--json',
-    ],
-    { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, CHECKPOINT_LOG_LEVEL: 'info' } },
-  );
+  const child = spawn(process.execPath, stdinLaneArgs(server.url, code, `bench-${run}`, laneDir), {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, CHECKPOINT_LOG_LEVEL: 'info' },
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error('no lane process');
   const applied: Applied[] = [];

@@ -9,7 +9,6 @@ import { PROVINCE_CODES, type HealthEntry, type WhitelistCategory } from '@check
 export const SERVER_JS = fileURLToPath(
   new URL('../sync-server/dist/cli/checkpoint-server.js', import.meta.url),
 );
-export const LANE_JS = fileURLToPath(new URL('../kiosk/dist/cli/checkpoint-lane.js', import.meta.url));
 
 // ---------------------------------------------------------------------------------------------
 // Realistic 12-digit personal IDs: PPP (a real province code) G YY (birth century/sex and year,
@@ -173,7 +172,11 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 // A sync server process on a fixed loopback port (so it can be stopped and started again):
 // the same one the integration tests use.
-export { freePort, ServerUnderTest as BenchServer } from '../tests/integration/lane-helpers.js';
+export {
+  freePort,
+  ServerUnderTest as BenchServer,
+  stdinLaneArgs,
+} from '../tests/integration/lane-helpers.js';
 
 /** A typical recorded scan (what the outbox stores per scan), for the commit benches. */
 export const SAMPLE_SCAN_RECORD = {

@@ -5,7 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Page } from 'playwright-core';
-import { LANE_JS, type ServerUnderTest } from '../integration/lane-helpers.js';
+import { stdinLaneArgs, type ServerUnderTest } from '../integration/lane-helpers.js';
 
 /** A `checkpoint-lane --scanner stdin --json` process: each written line is one scan. */
 export class StdinLane {
@@ -29,22 +29,7 @@ export class StdinLane {
     const code = await server.enrollmentCode(checkpointId);
     const child = spawn(
       process.execPath,
-      [
-        LANE_JS,
-        '--server',
-        server.url,
-        '--enroll',
-        code,
-        '--name',
-        name,
-        '--data',
-        dataDir,
-        '--scanner',
-        'stdin',
-        '--display',
-        'none',
-        '--json',
-      ],
+      [...stdinLaneArgs(server.url, code, name, dataDir), '--display', 'none'],
       { env: { ...process.env, CHECKPOINT_LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'pipe'] },
     );
     const lane = new StdinLane(child);

@@ -22,6 +22,15 @@ export const FAST_SYNC = {
   retry: { baseMs: 50, capMs: 300 },
 };
 
+/** `checkpoint-lane` arguments for a lane that enrolls and reads scans from stdin (`--json`). */
+export function stdinLaneArgs(serverUrl: string, code: string, name: string, dataDir: string): string[] {
+  return [
+    LANE_JS,
+    ...['--server', serverUrl, '--enroll', code, '--name', name, '--data', dataDir],
+    ...['--scanner', 'stdin', '--json'],
+  ];
+}
+
 /** A free loopback port. */
 export async function freePort(): Promise<number> {
   const probe = createServer();
