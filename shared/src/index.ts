@@ -16,3 +16,4 @@ export { parseCardSex } from './payloads/parse-chip-id-card.js';
 export * from './sync/snapshot-codec.js';
 export * from './sync/subject-key-hex.js';
 export * from './storage/run-migrations.js';
+export * from './schemas/lane-display-schemas.js';
