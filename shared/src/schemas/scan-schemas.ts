@@ -89,10 +89,30 @@ export const OverrideRecordSchema = Type.Object({
 /** An officer's override. */
 export type OverrideRecord = Readonly<Type.Static<typeof OverrideRecordSchema>>;
 
-/** What a lane uploads: scans and overrides in one sequence. */
-export const LaneRecordSchema = Type.Union([ScanRecordSchema, OverrideRecordSchema]);
+/**
+ * An officer has seen a scan that waited on the desk (a red, an amber, a green with warnings) and
+ * handled it without changing the decision ("Đã xem"): the centre learns what happened at the lane.
+ */
+export const AcknowledgementRecordSchema = Type.Object({
+  type: Type.Literal('ack'),
+  ...LaneRecordBase,
+  /** The scan acknowledged. */
+  scanId: RecordId,
+  /** The decision the officer saw (after any override). */
+  decision: DecisionColourSchema,
+  note: Type.String({ maxLength: 500 }),
+});
+/** An officer's acknowledgement of a scan. */
+export type AcknowledgementRecord = Readonly<Type.Static<typeof AcknowledgementRecordSchema>>;
+
+/** What a lane uploads: scans, overrides and acknowledgements in one sequence. */
+export const LaneRecordSchema = Type.Union([
+  ScanRecordSchema,
+  OverrideRecordSchema,
+  AcknowledgementRecordSchema,
+]);
 /** What a lane uploads. */
-export type LaneRecord = ScanRecord | OverrideRecord;
+export type LaneRecord = ScanRecord | OverrideRecord | AcknowledgementRecord;
 
 /** Body of `POST /api/v1/kiosk/scans`. */
 export const ScanUploadSchema = Type.Object({

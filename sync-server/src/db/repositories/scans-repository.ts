@@ -256,7 +256,7 @@ export class ScansRepository {
             const a = insAlert.run(r.at, now, kioskId, checkpointId, r.id, key, r.alert ? 'lane' : 'server');
             if (a.changes > 0) alertIds.push(Number(a.lastInsertRowid));
           }
-        } else {
+        } else if (r.type === 'override') {
           if (scanSeqHeld.get(kno, r.seq) !== undefined) continue;
           const res = insOverride.run(
             kno,
