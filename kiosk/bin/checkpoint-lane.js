@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// `checkpoint-lane`, a committed launcher for the built CLI: npm links a workspace's bins during
+// `npm ci`, before `prepare` builds dist/, so a bin inside dist/ would never be linked.
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/cli/checkpoint-lane.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('checkpoint-lane: not built yet (no kiosk/dist/); run `npm run build` first\n');
+  process.exit(1);
+}
+await import(entry.href);
