@@ -3,7 +3,7 @@ import { parsePayload } from '../payloads/parse-payload.js';
 import type { CheckpointConfig } from '../schemas/checkpoint-schemas.js';
 import { CHECKPOINT_DEFAULTS } from '../schemas/checkpoint-schemas.js';
 import type { HealthEntry, WhitelistEntry } from '../schemas/list-schemas.js';
-import { decide, isListStale, type DecisionInput } from './decide.js';
+import { decide, healthBlocks, isHealthEntryInForce, isListStale, type DecisionInput } from './decide.js';
 
 const HOUR = 3600_000;
 const now = Date.UTC(2026, 10, 23, 3, 0, 0);
@@ -66,8 +66,9 @@ describe('decision table (product brief)', () => {
   it('F0 whose isolation ended, or has not begun, is not blocked', () => {
     expect(decide(input({ health: health('F0', now - 48 * HOUR, now - HOUR) })).decision).toBe('green');
     expect(decide(input({ health: health('F0', now + HOUR) })).decision).toBe('green');
-    // `until` is exclusive, `since` inclusive.
-    expect(decide(input({ health: health('F0', now - HOUR, now) })).decision).toBe('green');
+    // Both bounds inclusive: `until` is the last instant in force (see isHealthEntryInForce).
+    expect(decide(input({ health: health('F0', now - HOUR, now) })).decision).toBe('red');
+    expect(decide(input({ health: health('F0', now - HOUR, now - 1) })).decision).toBe('green');
     expect(decide(input({ health: health('F0', now) })).decision).toBe('red');
   });
 
@@ -196,5 +197,27 @@ describe('isListStale', () => {
     expect(isListStale(now + 60_000, 3600, now)).toBe(false);
     expect(isListStale(now - 3600_000, 3600, now)).toBe(false);
     expect(isListStale(now - 3600_001, 3600, now)).toBe(true);
+  });
+});
+
+describe('healthBlocks (one rule for the lane and the server’s alert check)', () => {
+  const f0 = { status: 'F0', since: now - HOUR, until: now } as const;
+  it('holds on both bounds, inclusive, and not a millisecond beyond', () => {
+    expect(isHealthEntryInForce(f0, now - HOUR)).toBe(true);
+    expect(isHealthEntryInForce(f0, now)).toBe(true);
+    expect(isHealthEntryInForce(f0, now - HOUR - 1)).toBe(false);
+    expect(isHealthEntryInForce(f0, now + 1)).toBe(false);
+    expect(isHealthEntryInForce({ since: null, until: null }, 0)).toBe(true);
+  });
+  it('blocks only the checkpoint’s blocking statuses, only while in force', () => {
+    expect(healthBlocks(f0, ['F0', 'F1'], now)).toBe(true);
+    expect(healthBlocks(f0, ['F1'], now)).toBe(false);
+    expect(healthBlocks(f0, ['F0'], now + 1)).toBe(false);
+    expect(healthBlocks(null, ['F0'], now)).toBe(false);
+  });
+  it('the deceased amber follows the same window', () => {
+    const deceased = { status: 'deceased', since: null, until: now } as const;
+    expect(decide(input({ health: deceased })).decision).toBe('amber');
+    expect(decide(input({ health: deceased, now: now + 1 })).decision).toBe('green');
   });
 });

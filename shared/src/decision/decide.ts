@@ -24,9 +24,23 @@ export interface DecisionInput {
 /** A sync time this far in the future means the lane's clock went back: trust no freshness. */
 const CLOCK_BACKSTEP_TOLERANCE_MS = 5 * 60 * 1000;
 
-/** Is `[from, until)` open at `now`? Null bounds are open-ended. */
-function isInWindow(from: number | null, until: number | null, now: number): boolean {
-  return (from === null || from <= now) && (until === null || now < until);
+/**
+ * Is a health entry in force at `at` (epoch ms)? Both bounds are inclusive, null ones open:
+ * the importer stores a date-only `until` as that day's last millisecond ("until 18 Sep"
+ * includes 18 Sep), so `until` is the last instant in force. Lanes and the server's alert
+ * check both decide by this one function.
+ */
+export function isHealthEntryInForce(entry: Pick<HealthEntry, 'since' | 'until'>, at: number): boolean {
+  return (entry.since === null || entry.since <= at) && (entry.until === null || at <= entry.until);
+}
+
+/** Does a health entry block its subject at `at`, at a checkpoint blocking these statuses? */
+export function healthBlocks(
+  entry: HealthEntry | null,
+  blockingStatuses: readonly string[],
+  at: number,
+): boolean {
+  return entry !== null && blockingStatuses.includes(entry.status) && isHealthEntryInForce(entry, at);
 }
 
 /** Is a list older than the checkpoint's freshness budget (or of unknown age)? */
@@ -46,11 +60,11 @@ function decideColour(input: DecisionInput): {
   if (payload.payload.subject === null)
     return { colour: 'amber', reasons: ['subject_unidentified'], alert: false };
 
-  if (health !== null && isInWindow(health.since, health.until, now)) {
-    if (checkpoint.blockingStatuses.includes(health.status)) {
-      return { colour: 'red', reasons: ['health_blocked'], alert: true };
-    }
-    if (health.status === 'deceased') return { colour: 'amber', reasons: ['health_deceased'], alert: false };
+  if (healthBlocks(health, checkpoint.blockingStatuses, now)) {
+    return { colour: 'red', reasons: ['health_blocked'], alert: true };
+  }
+  if (health?.status === 'deceased' && isHealthEntryInForce(health, now)) {
+    return { colour: 'amber', reasons: ['health_deceased'], alert: false };
   }
 
   if (checkpoint.mode === 'closed') {
