@@ -30,6 +30,11 @@ export function onUnauthorized(handler: () => void): void {
   unauthorized = handler;
 }
 
+/** Tells the app the session is gone (as a 401 from any request does). */
+export function sessionEnded(): void {
+  unauthorized();
+}
+
 function errorFrom(status: number, body: unknown, headers: Headers | null): ApiError {
   const b = (typeof body === 'object' && body !== null ? body : {}) as { error?: unknown; message?: unknown };
   const code = typeof b.error === 'string' ? b.error : `http_${status}`;

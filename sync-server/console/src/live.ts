@@ -1,6 +1,7 @@
 // The admin event stream (`/api/v1/admin/events`, cookie-authenticated SSE): one EventSource
 // for the whole app, handed out to the pages as a small publish/subscribe.
-import { api } from './api.js';
+import { sessionEnded } from './api.js';
+import { currentSession } from './session.js';
 
 /** The event names the console listens to. */
 export type LiveEventName = 'hello' | 'alert' | 'alert-ack' | 'kiosk-status' | 'list-version' | 'officers';
@@ -43,11 +44,15 @@ export function startLive(url = '/api/v1/admin/events'): void {
     setConnected(false);
     // The browser retries a dropped stream by itself, but gives up on an HTTP error (the
     // server closes a console's stream when its session ends). Ask whether the session is
-    // still there: a 401 takes the console to sign-in; otherwise open the stream again.
+    // still there: if not, the console goes to sign-in; otherwise open the stream again.
     if (source?.readyState === EventSource.CLOSED) {
       source = null;
-      void api('GET', '/api/v1/session').then(
-        () => {
+      void currentSession().then(
+        (session) => {
+          if (session === null) {
+            sessionEnded();
+            return;
+          }
           setTimeout(() => {
             startLive(url);
           }, 3_000);

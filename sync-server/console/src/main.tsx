@@ -6,6 +6,7 @@ import { api, ApiError, errorText, onUnauthorized, setCsrfToken } from './api.js
 import { formatTime } from './format.js';
 import { getLang, loadLang, setLang, t, type Lang, type TextKey } from './i18n.js';
 import { startLive, stopLive, subscribe } from './live.js';
+import { currentSession } from './session.js';
 import { AccountsPage } from './pages/accounts-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
 import { AuditPage } from './pages/audit-page.js';
@@ -281,13 +282,13 @@ function App() {
   const check = useCallback(() => {
     setChecking(true);
     setCheckError(null);
-    api<Session>('GET', '/api/v1/session', undefined, { quiet401: true }).then(
+    currentSession().then(
       (s) => {
-        accept(s);
+        if (s !== null) accept(s);
         setChecking(false);
       },
       (e: unknown) => {
-        if (!(e instanceof ApiError && e.status === 401)) setCheckError(errorText(e));
+        setCheckError(errorText(e));
         setChecking(false);
       },
     );

@@ -15,12 +15,16 @@ export interface Account {
   createdAt?: number;
 }
 
-/** `GET/POST /api/v1/session`. */
+/** `GET/POST /api/v1/session` when signed in. */
 export interface Session {
+  signedIn: true;
   account: Account;
   csrfToken: string;
   expiresAt: number | string;
 }
+
+/** `GET /api/v1/session`: the session, or `{signedIn:false}` (a 200, not a 401). */
+export type SessionAnswer = Session | { signedIn: false };
 
 /** A lane decision colour. */
 export type Decision = 'green' | 'amber' | 'red';

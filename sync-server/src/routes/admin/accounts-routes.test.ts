@@ -19,7 +19,9 @@ const patch = (
   headers: Record<string, string> = t.admin,
 ) => t.app.inject({ method: 'PATCH', url: `/api/v1/admin/accounts/${username}`, headers, payload });
 const alive = async (s: TestSession) =>
-  (await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: s.cookie })).statusCode === 200;
+  (await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: s.cookie })).json<{
+    signedIn: boolean;
+  }>().signedIn;
 const login = (username: string, password = TEST_PASSWORD) =>
   t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username, password } });
 const errorOf = (res: { body: string }) => (JSON.parse(res.body) as { error: string }).error;

@@ -28,6 +28,12 @@ const login = (username: string, password: string, headers: Record<string, strin
   t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username, password }, headers });
 const whoAmI = (headers: Record<string, string>) =>
   t.app.inject({ method: 'GET', url: '/api/v1/session', headers });
+/** Whether `GET /api/v1/session` sees a live session (it answers 200 either way). */
+const signedInWith = async (headers: Record<string, string>): Promise<boolean> => {
+  const res = await whoAmI(headers);
+  expect(res.statusCode).toBe(200);
+  return res.json<{ signedIn: boolean }>().signedIn;
+};
 const adminGet = (headers: Record<string, string>) =>
   t.app.inject({ method: 'GET', url: '/api/v1/admin/checkpoints', headers });
 const audit = (action: string): AuditRecord[] => t.app.services.audit.list({ limit: 100, action }).reverse();
@@ -41,6 +47,7 @@ describe('POST /api/v1/session', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json<{ account: unknown; csrfToken: string; expiresAt: string }>();
     expect(body).toEqual({
+      signedIn: true,
       account: { username: 'lan.nguyen', displayName: 'Nguyễn Thị Lan', role: 'admin' },
       csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown,
       expiresAt: new Date(now + 30 * MIN).toISOString(),
@@ -228,6 +235,27 @@ describe('behind a TLS-terminating proxy', () => {
   });
 });
 
+describe('GET /api/v1/session', () => {
+  it("answers a console's first load (no session) with 200 {signedIn:false}, not an error; session routes still 401", async () => {
+    t = await buildTestApp();
+    const first = await whoAmI({});
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ signedIn: false });
+    expect(first.headers['set-cookie']).toBeUndefined();
+    // A cookie for no session: still a plain answer, and the dead cookie is cleared.
+    const stale = await whoAmI({ cookie: 'cl_session=not-a-session' });
+    expect(stale.statusCode).toBe(200);
+    expect(stale.json()).toEqual({ signedIn: false });
+    expect(String(stale.headers['set-cookie'])).toMatch(/^cl_session=; Max-Age=0; Path=\/; Expires=/);
+    // Real auth failures keep their status.
+    expect((await adminGet({})).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'DELETE', url: '/api/v1/session' })).statusCode).toBe(401);
+    await addAccount(t, 'lan');
+    const s = await signIn(t, 'lan');
+    await expect(signedInWith(s.cookie)).resolves.toBe(true);
+  });
+});
+
 describe('session lifetime', () => {
   it('ends a session after the idle time, sliding with use', async () => {
     now = Date.UTC(2021, 8, 18, 8, 0, 0);
@@ -246,7 +274,8 @@ describe('session lifetime', () => {
     expect(idle.json()).toEqual({ error: 'unauthorized', message: 'the session has ended; sign in again' });
     expect(t.app.services.db.prepare('SELECT count(*) AS n FROM admin_sessions').get()).toEqual({ n: 0 });
     const gone = await whoAmI(s.cookie);
-    expect(gone.statusCode).toBe(401);
+    expect(gone.statusCode).toBe(200);
+    expect(gone.json()).toEqual({ signedIn: false });
     expect(String(gone.headers['set-cookie'])).toMatch(/^cl_session=; Max-Age=0; Path=\/; Expires=/);
   });
 
@@ -318,7 +347,7 @@ describe('session lifetime', () => {
     expect(String(out.headers['set-cookie'])).toMatch(
       /^cl_session=; Max-Age=0; Path=\/; Expires=.*HttpOnly; SameSite=Strict/,
     );
-    expect((await whoAmI(s.cookie)).statusCode).toBe(401);
+    await expect(signedInWith(s.cookie)).resolves.toBe(false);
     expect((await adminGet(s.cookie)).statusCode).toBe(401);
     expect(audit('session.logout')).toMatchObject([{ actor: 'lan', target: 'lan' }]);
     const again = await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: s.write });
@@ -349,7 +378,7 @@ describe('POST /api/v1/session/password', () => {
 
     expect((await change(here.write, TEST_PASSWORD, 'a brand new password')).statusCode).toBe(204);
     expect((await whoAmI(here.cookie)).statusCode).toBe(200);
-    expect((await whoAmI(elsewhere.cookie)).statusCode).toBe(401);
+    await expect(signedInWith(elsewhere.cookie)).resolves.toBe(false);
     expect((await login('lan', TEST_PASSWORD)).statusCode).toBe(401);
     expect((await login('lan', 'a brand new password')).statusCode).toBe(200);
     expect(audit('session.password')).toMatchObject([

@@ -19,15 +19,20 @@ import { AccountView, NewPassword, USERNAME_PATTERN } from './account-schemas.js
 
 /** The answer of the session routes: who is signed in, the CSRF token and when the session ends. */
 export const SessionInfo = Type.Object({
+  signedIn: Type.Literal(true),
   account: Type.Pick(AccountView, ['username', 'displayName', 'role']),
   csrfToken: Type.String({ description: 'send as "X-CSRF-Token" with every change' }),
   expiresAt: Type.String({ format: 'date-time', description: 'when the session ends if left idle' }),
 });
 
+/** `GET /session` with no live session: an answer, not an error (the console asks on every load). */
+export const NoSession = Type.Object({ signedIn: Type.Literal(false) });
+
 /** Cookie auth, for the OpenAPI document. */
 export const sessionSecurity = [{ sessionCookie: [] }];
 
 const sessionInfo = (session: ActiveSession) => ({
+  signedIn: true as const,
   account: accountSummary(session.account),
   csrfToken: session.csrfToken,
   expiresAt: new Date(session.expiresAt).toISOString(),
@@ -138,17 +143,19 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
     '/session',
     {
       schema: {
-        summary: 'The signed-in account and its CSRF token',
+        summary: 'The signed-in account and its CSRF token, or {signedIn:false} (200 either way)',
         tags: ['session'],
         security: sessionSecurity,
-        response: { 200: SessionInfo, ...errors(401) },
+        response: { 200: Type.Union([SessionInfo, NoSession]) },
       },
     },
     async (req, reply) => {
       const session = requestSession(s, req);
+      // "Not signed in" is the normal first answer to a console load: a 401 here would show as
+      // an error in every browser's console. Routes that need a session still answer 401.
       if (session === null) {
         if (req.cookies.cl_session !== undefined) clearSessionCookie(req, reply);
-        throw new HttpError(401, 'unauthorized', 'not signed in');
+        return reply.send({ signedIn: false as const });
       }
       return reply.send(sessionInfo(session));
     },
