@@ -1,5 +1,6 @@
 import {
   decide,
+  isHealthEntryInForce,
   maskSubject,
   normalizePayload,
   parsePayload,
@@ -14,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import type { ScanInput } from '../scanners/scanner.js';
 import type { LaneStore } from '../store/lane-store.js';
+import type { OfficerDetails } from './desk.js';
 import { payloadFingerprint, type SubjectKeyer } from './subject-keyer.js';
 
 /**
@@ -41,8 +43,11 @@ export interface DecisionLoopOptions {
   readonly checkpoint: () => CheckpointConfig;
   readonly logger: Logger;
   readonly clock?: () => number;
-  /** Called for every decision (after it is durably recorded). */
-  readonly onDecision?: (decision: LaneDecision) => void;
+  /**
+   * Called for every decision (after it is durably recorded), with what only the officer may
+   * see (card holder, health status, plate in full): the caller keeps `details` in memory only.
+   */
+  readonly onDecision?: (decision: LaneDecision, details: OfficerDetails) => void;
   /** Called when a decision raised an urgent alert: upload it now. */
   readonly onUrgent?: () => void;
 }
@@ -77,9 +82,10 @@ export class DecisionLoop {
     this.#forgetOlderThan(now - checkpoint.repeatWindowSec * 1000);
     const health = store.listState('health');
     const whitelist = store.listState('whitelist');
+    const healthEntry = key === null ? null : store.lookupHealth(key);
     const decision = decide({
       payload,
-      health: key === null ? null : store.lookupHealth(key),
+      health: healthEntry,
       whitelist: key === null ? null : store.lookupWhitelist(key),
       checkpoint,
       listsSyncedAt: { health: health.syncedAt, whitelist: whitelist.syncedAt },
@@ -128,7 +134,22 @@ export class DecisionLoop {
       'decision',
     );
     if (result.alert) this.#o.onUrgent?.();
-    this.#o.onDecision?.(result);
+    const listedNow = healthEntry !== null && isHealthEntryInForce(healthEntry, now);
+    this.#o.onDecision?.(result, {
+      holder: payload.ok ? (payload.payload.holder ?? null) : null,
+      healthStatus: listedNow ? healthEntry.status : null,
+      subject:
+        subject === null
+          ? null
+          : {
+              kind: subject.kind,
+              // A plate is not a secret at a checkpoint: the officer sees it whole.
+              shown:
+                subject.kind === 'plate'
+                  ? ((payload.ok ? payload.payload.displayForm : undefined) ?? subject.value)
+                  : maskSubject(subject),
+            },
+    });
     return result;
   }
 

@@ -101,6 +101,7 @@ export class LaneStore {
       prune: s<[number, number]>('DELETE FROM outbox WHERE seq <= ? AND at < ?'),
       lastSeq: s("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"),
       findRecord: s<[string]>('SELECT seq, id, at, record FROM outbox WHERE id = ?'),
+      recentRecords: s<[number]>('SELECT seq, id, at, record FROM outbox ORDER BY seq DESC LIMIT ?'),
       overridesOf: s<[string]>(
         "SELECT seq, id, at, record FROM outbox WHERE json_extract(record, '$.scanId') = ? ORDER BY seq",
       ),
@@ -356,7 +357,14 @@ export class LaneStore {
     return row === undefined ? null : toRecord(row);
   }
 
-  /** The overrides recorded here for a scan, oldest first. */
+  /** The latest records still held (uploaded or not), newest first: the officer's desk after a restart. */
+  recentRecords(limit: number): LaneRecord[] {
+    return (
+      this.#statements.recentRecords.all(limit) as { seq: number; id: string; at: number; record: string }[]
+    ).map(toRecord);
+  }
+
+  /** The records about a scan (its overrides and acknowledgements), oldest first. */
   overridesOf(scanId: string): LaneRecord[] {
     return (
       this.#statements.overridesOf.all(scanId) as { seq: number; id: string; at: number; record: string }[]

@@ -2,7 +2,14 @@ import type { WarningCode } from '../decision/reason-codes.js';
 import { checkPersonalId, crossCheckPersonalId } from '../personal-id/check-personal-id.js';
 import { parseCompactDate, parseSlashedDate } from './calendar-date.js';
 import { payloadError } from './payload-errors.js';
-import type { CalendarDate, ParseContext, PayloadParser, PayloadResult, Sex } from './payload-types.js';
+import type {
+  CalendarDate,
+  CardHolder,
+  ParseContext,
+  PayloadParser,
+  PayloadResult,
+  Sex,
+} from './payload-types.js';
 
 /** Fields of the card QR as printed on chip ID cards (CCCD) since 2021; 2024 cards add 4 empty ones. */
 const STANDARD_FIELDS = 7;
@@ -19,6 +26,7 @@ export function parseCardSex(text: string): Sex | null {
 interface CardFields {
   readonly id: string;
   readonly oldId: string | null;
+  readonly name: string;
   readonly birthDate: string;
   readonly sex: string;
   readonly issueDate: string;
@@ -38,6 +46,7 @@ function layoutOf(fields: readonly string[]): CardFields | null {
     return {
       id: f(0).trim(),
       oldId: oldId === '' ? null : oldId,
+      name: f(2).trim(),
       birthDate: f(3).trim(),
       sex: f(4),
       issueDate: f(6).trim(),
@@ -50,6 +59,7 @@ function layoutOf(fields: readonly string[]): CardFields | null {
     return {
       id: f(0).trim(),
       oldId: null,
+      name: f(1).trim(),
       birthDate: f(2).trim(),
       sex: f(3),
       issueDate: f(5).trim(),
@@ -62,8 +72,8 @@ function layoutOf(fields: readonly string[]): CardFields | null {
 
 /**
  * Reads the QR on a chip ID card (CCCD): `ID12|oldID|name|ddMMyyyy|Nam/Nữ|address|ddMMyyyy`,
- * the 2024 form with extra fields, and the 6-field re-format (flagged). Name and address are
- * not kept. Only the 12-digit ID must be valid; odd dates, sex or old ID become warnings.
+ * the 2024 form with extra fields, and the 6-field re-format (flagged). The address is not kept;
+ * name and birth date leave only as `holder`, for the officer's screen. Only the 12-digit ID must be valid; odd dates, sex or old ID become warnings.
  */
 export const chipIdCardParser: PayloadParser = {
   format: 'chip_id_card',
@@ -106,8 +116,20 @@ export const chipIdCardParser: PayloadParser = {
         subject: { kind: 'personal_id', value: card.id },
         ...(birthDate === null ? {} : { birthDate }),
         ...(sex === null ? {} : { sex }),
+        ...holderOf(card.name, birthDate),
         warnings,
       },
     };
   },
 };
+
+const MAX_NAME = 120;
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** The holder for the officer: the printed name (bounded) and birth date, when the card has either. */
+function holderOf(name: string, birthDate: CalendarDate | null): { holder?: CardHolder } {
+  const shownDate =
+    birthDate === null ? null : `${pad2(birthDate.day)}/${pad2(birthDate.month)}/${birthDate.year}`;
+  if (name === '' && shownDate === null) return {};
+  return { holder: { name: name.slice(0, MAX_NAME), birthDate: shownDate } };
+}

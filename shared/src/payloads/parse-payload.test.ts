@@ -26,14 +26,28 @@ describe('chip ID card QR (CCCD)', () => {
       subject: { kind: 'personal_id', value: '001090123456' },
       birthDate: { year: 1990, month: 1, day: 1 },
       sex: 'male',
+      holder: { name: 'NGUYEN VAN A', birthDate: '01/01/1990' },
       warnings: [],
     });
   });
 
-  it('keeps neither name nor address', () => {
-    const text = JSON.stringify(parsed(standard));
+  it('keeps the name only as the holder (for the officer) and never the address', () => {
+    const { holder, ...rest } = parsed(standard);
+    expect(holder).toEqual({ name: 'NGUYEN VAN A', birthDate: '01/01/1990' });
+    const text = JSON.stringify(rest);
     expect(text).not.toContain('NGUYEN');
-    expect(text).not.toContain('Bến Nghé');
+    expect(JSON.stringify(parsed(standard))).not.toContain('Bến Nghé');
+  });
+
+  it('carries the holder of the re-formatted card, and a null birth date when it is unreadable', () => {
+    expect(parsed('001090123456|NGUYEN VAN A|01/01/1990|Nam|Hà Nội|15/04/2021').holder).toEqual({
+      name: 'NGUYEN VAN A',
+      birthDate: '01/01/1990',
+    });
+    expect(parsed('079301004567||Trần Thị Bình|31022001|Nữ|Quận 1|20072021').holder).toEqual({
+      name: 'Trần Thị Bình',
+      birthDate: null,
+    });
   });
 
   it('reads the form with an empty old ID', () => {

@@ -16,8 +16,18 @@ export interface CalendarDate {
 }
 
 /**
- * What a payload says, reduced to what the decision and the ID checks need. Names and
- * addresses on a card are checked for shape and then dropped: they never leave the parser.
+ * The card holder's name and birth date as the chip ID card's QR prints them, so the officer can
+ * match card and face. Officer screen only: never stored, logged, uploaded or shown to travellers.
+ */
+export interface CardHolder {
+  readonly name: string;
+  /** `dd/MM/yyyy`; null when the card's date is unreadable. */
+  readonly birthDate: string | null;
+}
+
+/**
+ * What a payload says, reduced to what the decision, the ID checks and the officer need.
+ * Addresses are dropped in the parser; a card's name travels only as `holder`, for the officer.
  */
 export interface ParsedPayload {
   readonly format: PayloadFormat;
@@ -30,6 +40,8 @@ export interface ParsedPayload {
   readonly sex?: Sex;
   /** Plate as people write it (`51F-123.45`), for vehicle plates. */
   readonly displayForm?: string;
+  /** Name and birth date from a chip ID card, for the officer's eyes only (see `CardHolder`). */
+  readonly holder?: CardHolder;
   readonly warnings: readonly WarningCode[];
 }
 

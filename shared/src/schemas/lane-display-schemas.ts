@@ -48,6 +48,8 @@ export const DeskItemSchema = Type.Object({
   holder: Type.Union([CardHolderSchema, Type.Null()]),
   /** `pending` until an officer acknowledges or overrides it (reds, ambers, greens with warnings). */
   state: DeskStateSchema,
+  /** Rebuilt from the lane's records after a restart: subject and holder are no longer known. */
+  restored: Type.Optional(Type.Boolean()),
   /** Who overrode it, when it was. */
   override: Type.Union([
     Type.Object({
@@ -61,10 +63,20 @@ export const DeskItemSchema = Type.Object({
 /** One scan on the officer's desk. */
 export type DeskItem = Type.Static<typeof DeskItemSchema>;
 
-/** The officer's desk: scans waiting for an officer (oldest first) and the last 20 scans (newest first). */
+/** How many scans the strip of recent scans holds. */
+export const DESK_RECENT_SIZE = 20;
+/** How many pending items one desk event carries (the count says how many wait in all). */
+export const DESK_PENDING_SHOWN = 100;
+
+/**
+ * The officer's desk: scans waiting for an officer, most urgent first (F0 reds, other reds,
+ * ambers, greens with warnings; oldest first within each), and the last 20 scans (newest first).
+ */
 export const DeskSchema = Type.Object({
-  pending: Type.Array(DeskItemSchema),
-  recent: Type.Array(DeskItemSchema, { maxItems: 20 }),
+  pending: Type.Array(DeskItemSchema, { maxItems: DESK_PENDING_SHOWN }),
+  /** All pending items, also those beyond the ones carried. */
+  pendingCount: Type.Integer({ minimum: 0 }),
+  recent: Type.Array(DeskItemSchema, { maxItems: DESK_RECENT_SIZE }),
 });
 /** The officer's desk. */
 export type Desk = Type.Static<typeof DeskSchema>;
