@@ -7,12 +7,13 @@ import type Database from 'better-sqlite3';
 import { migration001 } from './migrations/001-initial.js';
 import { migration002 } from './migrations/002-admin-console.js';
 import { migration003 } from './migrations/003-officers.js';
+import { migration004 } from './migrations/004-lane-outcomes.js';
 
 /** One forward-only schema step of the server's database. */
 export type Migration = SchemaMigration<Database.Database>;
 
 /** Every migration, in order. Append only: never edit or renumber a shipped migration. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004];
 
 export { schemaVersion };
 

@@ -1,10 +1,46 @@
-import type { LaneRecord } from '@checkpoint-lane/shared';
+import {
+  healthBlocks,
+  maskSubject,
+  SUBJECT_KINDS,
+  type AcknowledgementRecord,
+  type HealthEntry,
+  type LaneRecord,
+  type OverrideRecord,
+  type SubjectKind,
+} from '@checkpoint-lane/shared';
 import { subjectKeyFromHex } from '../../lists/subject-key.js';
+import {
+  checkLaneRecord,
+  issuesRaiseAlert,
+  releasesHealthRed,
+  type HeldScan,
+  type RosterOfficer,
+} from '../../overrides/check-lane-record.js';
 import type { Db } from '../open-database.js';
+import { decodeCheckpoints } from './officers-repository.js';
 
-/** An alert: a scan at a lane that hit a blocking health status. */
+/** Kinds of alert (the contract): a blocking health status, a pass replay, a suspicious override. */
+export type AlertKind = 'health' | 'replay' | 'override';
+
+/**
+ * What happened at the lane after a scan, from that lane's own records: overridden (the latest
+ * override), acknowledged (an officer saw it, "Đã xem"), pending (a red, an amber or a green
+ * with warnings nobody handled yet) or none (a plain green).
+ */
+export interface LaneOutcome {
+  readonly state: 'pending' | 'acknowledged' | 'overridden' | 'none';
+  /** The decision the scan stands at (its own, or its latest override's). */
+  readonly decision: string;
+  /** When the lane handled it (lane clock), or null. */
+  readonly at: number | null;
+  readonly override: OverrideView | null;
+  readonly ack: AckView | null;
+}
+
+/** An alert: a blocking health status scanned at a lane, or a lane record the centre distrusts. */
 export interface AlertRecord {
   readonly id: number;
+  readonly kind: AlertKind;
   readonly at: number;
   readonly receivedAt: number;
   readonly kioskId: string;
@@ -21,18 +57,46 @@ export interface AlertRecord {
   readonly ackedAt: number | null;
   /** Who acknowledged it first, or null. */
   readonly ackedBy: string | null;
+  /** The subject with all but its last 4 characters hidden, from the server's lists (null: not listed). */
+  readonly subjectMasked: string | null;
+  /** For `override` alerts: the distrusted record; null otherwise. */
+  readonly record: OverrideView | AckView | null;
+  /** For `override` alerts: why the record is distrusted. */
+  readonly issues: string[];
+  /** What happened at the lane after the scan. */
+  readonly outcome: LaneOutcome;
+}
+
+/** Fields of an override or acknowledgement as the console shows them. */
+interface LaneRecordView {
+  readonly id: string;
+  readonly seq: number;
+  readonly at: number;
+  /** The lane that sent it. */
+  readonly kioskId: string;
+  readonly kioskName: string;
+  /** True: checked; false: distrusted (see `issues`); null: not checked (yet, or stored before checks). */
+  readonly verified: boolean | null;
+  readonly issues: string[];
+  readonly decision: string;
+  readonly note: string;
 }
 
 /** An override as the scan search shows it. */
-export interface OverrideView {
-  readonly id: string;
-  readonly at: number;
+export interface OverrideView extends LaneRecordView {
+  readonly type: 'override';
   readonly originalDecision: string;
-  readonly decision: string;
   readonly officerId: string;
+  /** The officer's name on the central roster, or null if unknown there. */
+  readonly officerName: string | null;
   readonly supervisorId: string | null;
+  readonly supervisorName: string | null;
   readonly reason: string;
-  readonly note: string;
+}
+
+/** An officer's acknowledgement as the scan search shows it. */
+export interface AckView extends LaneRecordView {
+  readonly type: 'ack';
 }
 
 /** A stored scan. */
@@ -54,7 +118,11 @@ export interface ScanView {
   readonly reasons: string[];
   readonly warnings: string[];
   readonly alert: boolean;
+  /** Every override naming this scan (a distrusted one from another lane too, flagged). */
   readonly overrides: OverrideView[];
+  /** Every acknowledgement naming this scan. */
+  readonly acks: AckView[];
+  readonly outcome: LaneOutcome;
 }
 
 /** Scan filters shared by the search and the CSV export. */
@@ -111,11 +179,13 @@ export interface HourlyCount {
 /** One hour of scans, for the roll-up. */
 export const HOUR_MS = 3_600_000;
 
-const ALERT_COLUMNS = `a.id, a.at, a.received_at, a.kiosk_id, k.name AS kiosk_name, a.checkpoint_id, a.scan_id,
+const ALERT_COLUMNS = `a.id, a.kind, a.at, a.received_at, a.kiosk_id, k.name AS kiosk_name, a.checkpoint_id,
+  a.scan_id, a.record_id, a.issues,
   CASE WHEN a.subject_key IS NULL THEN NULL ELSE printf('%016x', a.subject_key) END AS key_hex, h.status,
-  a.raised_by, a.acked_at, a.acked_by`;
+  coalesce(h.subject, w.subject) AS subject, a.raised_by, a.acked_at, a.acked_by`;
 const ALERT_FROM = `FROM alerts a JOIN kiosks k ON k.id = a.kiosk_id
-  LEFT JOIN health_entries h ON h.subject_key = a.subject_key`;
+  LEFT JOIN health_entries h ON h.subject_key = a.subject_key
+  LEFT JOIN whitelist_entries w ON w.subject_key = a.subject_key`;
 
 /**
  * The WHERE clause of the scan filters with only the conditions given, and its parameters.
@@ -143,11 +213,36 @@ export function scanWhere(
   return { sql: clauses.length === 0 ? '1' : clauses.join(' AND '), params };
 }
 
+/** A red of the health list let through to green (audited by the caller). */
+export interface HealthRelease {
+  readonly overrideId: string;
+  readonly scanId: string;
+  readonly officerId: string;
+  readonly supervisorId: string | null;
+  readonly reason: string;
+  readonly verified: boolean;
+  readonly issues: string[];
+}
+
 /** What one upload did. */
 export interface IngestResult {
   readonly ackedThrough: number;
   readonly inserted: number;
+  /** Alerts this upload raised. */
   readonly alerts: AlertRecord[];
+  /** Alerts raised before whose scan this upload gave an outcome (acknowledged, overridden). */
+  readonly updatedAlerts: AlertRecord[];
+  /** Overrides of a health red to green judged in this upload. */
+  readonly healthReleases: HealthRelease[];
+}
+
+/** The masked form of a stored canonical subject (`kind:value`), or null. */
+export function maskStoredSubject(subject: string | null): string | null {
+  if (subject === null) return null;
+  const at = subject.indexOf(':');
+  const kind = subject.slice(0, at);
+  if (at < 0 || !(SUBJECT_KINDS as readonly string[]).includes(kind)) return null;
+  return maskSubject({ kind: kind as SubjectKind, value: subject.slice(at + 1) });
 }
 
 interface ScanRow {
@@ -175,9 +270,13 @@ export class ScansRepository {
   /**
    * Stores a batch idempotently in one transaction: a record whose (kiosk, seq) or id is
    * already held is ignored, so re-sending is always safe. Answers the highest contiguous
-   * sequence held for the kiosk. A new scan creates one alert when the lane flagged it, or
-   * when the server's health list blocks its subject at this checkpoint at the scan's time
-   * (the lane's list may have been older): the server is the authority.
+   * sequence held for the kiosk (scans, overrides and acknowledgements share it). A new scan
+   * creates one alert when the lane flagged it, or when the server's health list blocks its
+   * subject at this checkpoint at the scan's time (the lane's list may have been older): the
+   * server is the authority. Overrides and acknowledgements are judged once the lane's sequence
+   * below them is complete (their scan always comes earlier in it, even when a retried batch
+   * arrives out of order): a distrusted one is stored flagged and raises an `override` alert,
+   * never refused, so the lane's outbox always drains.
    */
   ingest(
     kioskId: string,
@@ -194,11 +293,22 @@ export class ScansRepository {
       `INSERT OR IGNORE INTO overrides (kiosk_no, seq, id, scan_id, at, received_at, original_decision, decision,
          officer_id, supervisor_id, reason, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const scanSeqHeld = this.db.prepare('SELECT 1 FROM scans WHERE kiosk_no = ? AND seq = ?').pluck();
-    const overrideSeqHeld = this.db.prepare('SELECT 1 FROM overrides WHERE kiosk_no = ? AND seq = ?').pluck();
+    const insAck = this.db.prepare(
+      `INSERT OR IGNORE INTO acks (kiosk_no, seq, id, scan_id, at, received_at, decision, note)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // A seq held by any record type (a scan, an override or an acknowledgement).
+    const seqHeld = this.db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM scans WHERE kiosk_no = @k AND seq = @s)
+           OR EXISTS (SELECT 1 FROM overrides WHERE kiosk_no = @k AND seq = @s)
+           OR EXISTS (SELECT 1 FROM acks WHERE kiosk_no = @k AND seq = @s)`,
+      )
+      .pluck();
+    const held = (kno: number, seq: number): boolean => seqHeld.get({ k: kno, s: seq }) === 1;
     const insAlert = this.db.prepare(
-      `INSERT OR IGNORE INTO alerts (at, received_at, kiosk_id, checkpoint_id, scan_id, subject_key, raised_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO alerts (kind, at, received_at, kiosk_id, checkpoint_id, scan_id, record_id, subject_key,
+         raised_by, issues) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const bumpHourly = this.db.prepare(
       `INSERT INTO scan_hourly (checkpoint_id, hour, decision, count) VALUES (?, ?, ?, ?)
@@ -207,14 +317,9 @@ export class ScansRepository {
     const healthOf = this.db.prepare('SELECT status, since, until FROM health_entries WHERE subject_key = ?');
     const blocks = (key: bigint | null, at: number): boolean => {
       if (key === null || blockingStatuses.length === 0) return false;
-      const h = healthOf.get(key) as
-        { status: string; since: number | null; until: number | null } | undefined;
-      return (
-        h !== undefined &&
-        blockingStatuses.includes(h.status) &&
-        (h.since === null || h.since <= at) &&
-        (h.until === null || at <= h.until)
-      );
+      const h = healthOf.get(key) as HealthEntry | undefined;
+      // The lane's own rule (shared), so the server never disagrees with it on the boundary.
+      return healthBlocks(h ?? null, blockingStatuses, at);
     };
     return this.db.transaction((): IngestResult => {
       const kiosk = this.db.prepare('SELECT no, acked_through FROM kiosks WHERE id = ?').get(kioskId) as
@@ -223,11 +328,12 @@ export class ScansRepository {
       const kno = kiosk.no;
       let inserted = 0;
       const alertIds: number[] = [];
+      const handledScans = new Set<string>();
       // New scans per (hour, decision): one roll-up upsert each, in this transaction.
       const hourly = new Map<string, { hour: number; decision: string; count: number }>();
       for (const r of records) {
+        if (held(kno, r.seq)) continue;
         if (r.type === 'scan') {
-          if (overrideSeqHeld.get(kno, r.seq) !== undefined) continue;
           const key = r.subjectKey === null ? null : subjectKeyFromHex(r.subjectKey);
           const res = insScan.run(
             kno,
@@ -253,12 +359,22 @@ export class ScansRepository {
           if (h) h.count++;
           else hourly.set(slot, { hour, decision: r.decision, count: 1 });
           if (r.alert || blocks(key, r.at)) {
-            const a = insAlert.run(r.at, now, kioskId, checkpointId, r.id, key, r.alert ? 'lane' : 'server');
+            const a = insAlert.run(
+              'health',
+              r.at,
+              now,
+              kioskId,
+              checkpointId,
+              r.id,
+              null,
+              key,
+              r.alert ? 'lane' : 'server',
+              null,
+            );
             if (a.changes > 0) alertIds.push(Number(a.lastInsertRowid));
           }
         } else if (r.type === 'override') {
-          if (scanSeqHeld.get(kno, r.seq) !== undefined) continue;
-          const res = insOverride.run(
+          inserted += insOverride.run(
             kno,
             r.seq,
             r.id,
@@ -271,27 +387,159 @@ export class ScansRepository {
             r.supervisorId,
             r.reason,
             r.note,
-          );
-          inserted += res.changes;
+          ).changes;
+        } else {
+          inserted += insAck.run(kno, r.seq, r.id, r.scanId, r.at, now, r.decision, r.note).changes;
         }
       }
       for (const h of hourly.values()) bumpHourly.run(checkpointId, h.hour, h.decision, h.count);
       let acked = kiosk.acked_through;
       const start = acked;
-      while (
-        scanSeqHeld.get(kno, acked + 1) !== undefined ||
-        overrideSeqHeld.get(kno, acked + 1) !== undefined
-      ) {
-        acked++;
-      }
+      while (held(kno, acked + 1)) acked++;
       if (acked !== start)
         this.db.prepare('UPDATE kiosks SET acked_through = ? WHERE no = ?').run(acked, kno);
+      const judged = this.judgePending(kno, kioskId, checkpointId, acked, now);
+      alertIds.push(...judged.alertIds);
+      for (const id of judged.scanIds) handledScans.add(id);
+      const newAlerts = new Set(alertIds);
+      const updated = this.db.prepare(`SELECT id FROM alerts WHERE scan_id = ? AND kind = 'health'`).pluck();
+      const updatedIds = [...handledScans]
+        .map((id) => updated.get(id) as number | undefined)
+        .filter((id): id is number => id !== undefined && !newAlerts.has(id));
       return {
         ackedThrough: acked,
         inserted,
         alerts: alertIds.map((id) => this.alert(id)).filter((a) => a !== null),
+        updatedAlerts: updatedIds.map((id) => this.alert(id)).filter((a) => a !== null),
+        healthReleases: judged.healthReleases,
       };
     })();
+  }
+
+  /**
+   * Judges this lane's overrides and acknowledgements not judged yet whose seq is within the
+   * contiguous prefix `acked`: everything before them is held, so their scan is too if it exists.
+   */
+  private judgePending(
+    kno: number,
+    kioskId: string,
+    checkpointId: string,
+    acked: number,
+    now: number,
+  ): { alertIds: number[]; scanIds: string[]; healthReleases: HealthRelease[] } {
+    const out = { alertIds: [] as number[], scanIds: [] as string[], healthReleases: [] as HealthRelease[] };
+    const pendingOverrides = this.db
+      .prepare(
+        `SELECT seq, id, scan_id, at, original_decision, decision, officer_id, supervisor_id, reason, note
+         FROM overrides WHERE kiosk_no = ? AND seq <= ? AND verified IS NULL AND issues IS NULL ORDER BY seq`,
+      )
+      .all(kno, acked) as {
+      seq: number;
+      id: string;
+      scan_id: string;
+      at: number;
+      original_decision: string;
+      decision: string;
+      officer_id: string;
+      supervisor_id: string | null;
+      reason: string;
+      note: string;
+    }[];
+    const pendingAcks = this.db
+      .prepare(
+        `SELECT seq, id, scan_id, at, decision, note FROM acks
+         WHERE kiosk_no = ? AND seq <= ? AND verified IS NULL AND issues IS NULL ORDER BY seq`,
+      )
+      .all(kno, acked) as {
+      seq: number;
+      id: string;
+      scan_id: string;
+      at: number;
+      decision: string;
+      note: string;
+    }[];
+    if (pendingOverrides.length === 0 && pendingAcks.length === 0) return out;
+    const scanOf = this.db.prepare('SELECT kiosk_no, decision, reasons FROM scans WHERE id = ?');
+    const officerOf = this.db.prepare('SELECT role, checkpoints, disabled_at FROM officers WHERE id = ?');
+    const rosterVersion = this.db
+      .prepare('SELECT version FROM officer_roster WHERE id = 1')
+      .pluck()
+      .get() as number;
+    const officer = (id: string): RosterOfficer | null => {
+      const o = officerOf.get(id) as
+        | { role: 'officer' | 'supervisor'; checkpoints: string | null; disabled_at: number | null }
+        | undefined;
+      return o
+        ? { role: o.role, checkpoints: decodeCheckpoints(o.checkpoints), disabledAt: o.disabled_at }
+        : null;
+    };
+    const insAlert = this.db.prepare(
+      `INSERT OR IGNORE INTO alerts (kind, at, received_at, kiosk_id, checkpoint_id, scan_id, record_id, subject_key,
+         raised_by, issues)
+       VALUES ('override', ?, ?, ?, ?, ?, ?, (SELECT subject_key FROM scans WHERE id = ?), 'server', ?)`,
+    );
+    const judge = (table: 'overrides' | 'acks', r: OverrideRecord | AcknowledgementRecord): void => {
+      const row = scanOf.get(r.scanId) as { kiosk_no: number; decision: string; reasons: string } | undefined;
+      const scan: HeldScan | null = row
+        ? { kioskNo: row.kiosk_no, decision: row.decision, reasons: JSON.parse(row.reasons) as string[] }
+        : null;
+      const issues = checkLaneRecord(r, { kioskNo: kno, checkpointId, scan, rosterVersion, officer });
+      this.db
+        .prepare(`UPDATE ${table} SET verified = ?, issues = ? WHERE kiosk_no = ? AND seq = ?`)
+        .run(issues.length === 0 ? 1 : 0, issues.length === 0 ? null : JSON.stringify(issues), kno, r.seq);
+      if (scan?.kioskNo === kno) out.scanIds.push(r.scanId);
+      if (issuesRaiseAlert(issues)) {
+        const a = insAlert.run(
+          r.at,
+          now,
+          kioskId,
+          checkpointId,
+          r.scanId,
+          r.id,
+          r.scanId,
+          JSON.stringify(issues),
+        );
+        if (a.changes > 0) out.alertIds.push(Number(a.lastInsertRowid));
+      }
+      if (r.type === 'override' && releasesHealthRed(scan, r)) {
+        out.healthReleases.push({
+          overrideId: r.id,
+          scanId: r.scanId,
+          officerId: r.officerId,
+          supervisorId: r.supervisorId,
+          reason: r.reason,
+          verified: issues.length === 0,
+          issues,
+        });
+      }
+    };
+    // Overrides and acknowledgements in the lane's own order.
+    const all = [
+      ...pendingOverrides.map((o): OverrideRecord => ({
+        type: 'override',
+        seq: o.seq,
+        id: o.id,
+        at: o.at,
+        scanId: o.scan_id,
+        originalDecision: o.original_decision as OverrideRecord['originalDecision'],
+        decision: o.decision as OverrideRecord['decision'],
+        officerId: o.officer_id,
+        supervisorId: o.supervisor_id,
+        reason: o.reason,
+        note: o.note,
+      })),
+      ...pendingAcks.map((a): AcknowledgementRecord => ({
+        type: 'ack',
+        seq: a.seq,
+        id: a.id,
+        at: a.at,
+        scanId: a.scan_id,
+        decision: a.decision as AcknowledgementRecord['decision'],
+        note: a.note,
+      })),
+    ].sort((a, b) => a.seq - b.seq);
+    for (const r of all) judge(r.type === 'override' ? 'overrides' : 'acks', r);
+    return out;
   }
 
   /** The highest contiguous sequence held for a kiosk. */
@@ -317,48 +565,71 @@ export class ScansRepository {
          LIMIT @limit`,
       )
       .all({ ...where.params, limit: q.limit }) as ScanRow[];
-    const overrides = this.db.prepare(
-      `SELECT id, at, original_decision, decision, officer_id, supervisor_id, reason, note
-       FROM overrides WHERE scan_id = ? ORDER BY at, no`,
-    );
-    return rows.map((r) => ({
-      no: r.no,
-      id: r.id,
-      kioskId: r.kiosk_id,
-      kioskName: r.kiosk_name,
-      seq: r.seq,
-      checkpointId: r.checkpoint_id,
-      at: r.at,
-      receivedAt: r.received_at,
-      source: r.source,
-      format: r.format,
-      subjectKey: r.key_hex,
-      decision: r.decision,
-      reasons: JSON.parse(r.reasons) as string[],
-      warnings: JSON.parse(r.warnings) as string[],
-      alert: r.alert === 1,
-      overrides: (
-        overrides.all(r.id) as {
-          id: string;
-          at: number;
-          original_decision: string;
-          decision: string;
-          officer_id: string;
-          supervisor_id: string | null;
-          reason: string;
-          note: string;
-        }[]
-      ).map((o) => ({
-        id: o.id,
-        at: o.at,
-        originalDecision: o.original_decision,
-        decision: o.decision,
-        officerId: o.officer_id,
-        supervisorId: o.supervisor_id,
-        reason: o.reason,
-        note: o.note,
-      })),
+    return rows.map((r) => {
+      const { overrides, acks } = this.laneRecordsOf(r.id);
+      const warnings = JSON.parse(r.warnings) as string[];
+      return {
+        no: r.no,
+        id: r.id,
+        kioskId: r.kiosk_id,
+        kioskName: r.kiosk_name,
+        seq: r.seq,
+        checkpointId: r.checkpoint_id,
+        at: r.at,
+        receivedAt: r.received_at,
+        source: r.source,
+        format: r.format,
+        subjectKey: r.key_hex,
+        decision: r.decision,
+        reasons: JSON.parse(r.reasons) as string[],
+        warnings,
+        alert: r.alert === 1,
+        overrides,
+        acks,
+        outcome: laneOutcome({ kioskId: r.kiosk_id, decision: r.decision, warnings }, overrides, acks),
+      };
+    });
+  }
+
+  /** Every override and acknowledgement naming a scan, in arrival order, with the sending lane. */
+  private laneRecordsOf(scanId: string): { overrides: OverrideView[]; acks: AckView[] } {
+    const overrides = (
+      this.db
+        .prepare(
+          `SELECT o.id, o.seq, o.at, k.id AS kiosk_id, k.name AS kiosk_name, o.verified, o.issues, o.original_decision,
+             o.decision, o.officer_id, so.name AS officer_name, o.supervisor_id, ss.name AS supervisor_name,
+             o.reason, o.note
+           FROM overrides o JOIN kiosks k ON k.no = o.kiosk_no
+             LEFT JOIN officers so ON so.id = o.officer_id LEFT JOIN officers ss ON ss.id = o.supervisor_id
+           WHERE o.scan_id = ? ORDER BY o.at, o.no`,
+        )
+        .all(scanId) as (RecordRow & {
+        original_decision: string;
+        officer_id: string;
+        officer_name: string | null;
+        supervisor_id: string | null;
+        supervisor_name: string | null;
+        reason: string;
+      })[]
+    ).map((o): OverrideView => ({
+      type: 'override',
+      ...recordFields(o),
+      originalDecision: o.original_decision,
+      officerId: o.officer_id,
+      officerName: o.officer_name,
+      supervisorId: o.supervisor_id,
+      supervisorName: o.supervisor_name,
+      reason: o.reason,
     }));
+    const acks = (
+      this.db
+        .prepare(
+          `SELECT a.id, a.seq, a.at, k.id AS kiosk_id, k.name AS kiosk_name, a.verified, a.issues, a.decision, a.note
+           FROM acks a JOIN kiosks k ON k.no = a.kiosk_no WHERE a.scan_id = ? ORDER BY a.at, a.no`,
+        )
+        .all(scanId) as RecordRow[]
+    ).map((a): AckView => ({ type: 'ack', ...recordFields(a) }));
+    return { overrides, acks };
   }
 
   /** The highest arrival number held (0 when empty): an export reads below it, a stable set. */
@@ -470,25 +741,71 @@ export class ScansRepository {
   alert(id: number): AlertRecord | null {
     const r = this.db.prepare(`SELECT ${ALERT_COLUMNS} ${ALERT_FROM} WHERE a.id = ?`).get(id) as
       AlertRow | undefined;
-    return r ? toAlert(r) : null;
+    return r ? this.toAlert(r) : null;
   }
 
   /** Alerts, newest first; `before` pages by id. */
-  alerts(opts: { limit: number; before?: number; checkpointId?: string; unacked?: boolean }): AlertRecord[] {
+  alerts(opts: {
+    limit: number;
+    before?: number;
+    checkpointId?: string;
+    unacked?: boolean;
+    kind?: AlertKind;
+  }): AlertRecord[] {
     const rows = this.db
       .prepare(
         `SELECT ${ALERT_COLUMNS} ${ALERT_FROM}
          WHERE (@before IS NULL OR a.id < @before) AND (@checkpoint IS NULL OR a.checkpoint_id = @checkpoint)
-           AND (@unacked = 0 OR a.acked_at IS NULL)
+           AND (@unacked = 0 OR a.acked_at IS NULL) AND (@kind IS NULL OR a.kind = @kind)
          ORDER BY a.id DESC LIMIT @limit`,
       )
       .all({
         before: opts.before ?? null,
         checkpoint: opts.checkpointId ?? null,
         unacked: opts.unacked === true ? 1 : 0,
+        kind: opts.kind ?? null,
         limit: opts.limit,
       }) as AlertRow[];
-    return rows.map(toAlert);
+    return rows.map((r) => this.toAlert(r));
+  }
+
+  /**
+   * Who an alert is about, from the server's lists (the health list first): the canonical
+   * subject and the name on the entry. Null when the alert is unknown; `subject` null when
+   * no list holds its subject. Personal data: callers audit every read.
+   */
+  alertSubject(id: number): {
+    subject: string | null;
+    name: string | null;
+    list: 'health' | 'whitelist' | null;
+    subjectKey: string | null;
+  } | null {
+    const r = this.db
+      .prepare(
+        `SELECT CASE WHEN a.subject_key IS NULL THEN NULL ELSE printf('%016x', a.subject_key) END AS key_hex,
+           h.subject AS h_subject, h.name AS h_name, w.subject AS w_subject, w.name AS w_name
+         FROM alerts a LEFT JOIN health_entries h ON h.subject_key = a.subject_key
+           LEFT JOIN whitelist_entries w ON w.subject_key = a.subject_key
+         WHERE a.id = ?`,
+      )
+      .get(id) as
+      | {
+          key_hex: string | null;
+          h_subject: string | null;
+          h_name: string | null;
+          w_subject: string | null;
+          w_name: string | null;
+        }
+      | undefined;
+    if (!r) return null;
+    const list = r.h_subject !== null ? 'health' : r.w_subject !== null ? 'whitelist' : null;
+    const subject = r.h_subject ?? r.w_subject;
+    return {
+      subject: subject === null ? null : subject.slice(subject.indexOf(':') + 1),
+      name: list === 'health' ? r.h_name : list === 'whitelist' ? r.w_name : null,
+      list,
+      subjectKey: r.key_hex,
+    };
   }
 
   /**
@@ -505,34 +822,116 @@ export class ScansRepository {
       return alert ? { alert, acked } : null;
     })();
   }
+
+  private toAlert(r: AlertRow): AlertRecord {
+    const scan = this.db
+      .prepare(
+        'SELECT k.id AS kiosk_id, s.decision, s.warnings FROM scans s JOIN kiosks k ON k.no = s.kiosk_no WHERE s.id = ?',
+      )
+      .get(r.scan_id) as { kiosk_id: string; decision: string; warnings: string } | undefined;
+    const { overrides, acks } = this.laneRecordsOf(r.scan_id);
+    const record =
+      r.record_id === null
+        ? null
+        : (overrides.find((o) => o.id === r.record_id) ?? acks.find((a) => a.id === r.record_id) ?? null);
+    return {
+      id: r.id,
+      kind: r.kind,
+      at: r.at,
+      receivedAt: r.received_at,
+      kioskId: r.kiosk_id,
+      kioskName: r.kiosk_name,
+      checkpointId: r.checkpoint_id,
+      scanId: r.scan_id,
+      subjectKey: r.key_hex,
+      status: r.status,
+      raisedBy: r.raised_by,
+      ackedAt: r.acked_at,
+      ackedBy: r.acked_by,
+      subjectMasked: maskStoredSubject(r.subject),
+      record,
+      issues: r.issues === null ? [] : (JSON.parse(r.issues) as string[]),
+      outcome: scan
+        ? laneOutcome(
+            {
+              kioskId: scan.kiosk_id,
+              decision: scan.decision,
+              warnings: JSON.parse(scan.warnings) as string[],
+            },
+            overrides,
+            acks,
+          )
+        : { state: 'pending', decision: 'amber', at: null, override: null, ack: null },
+    };
+  }
 }
 
 interface AlertRow {
   id: number;
+  kind: AlertKind;
   at: number;
   received_at: number;
   kiosk_id: string;
   kiosk_name: string;
   checkpoint_id: string;
   scan_id: string;
+  record_id: string | null;
+  issues: string | null;
   key_hex: string | null;
   status: string | null;
+  subject: string | null;
   raised_by: 'lane' | 'server';
   acked_at: number | null;
   acked_by: string | null;
 }
 
-const toAlert = (r: AlertRow): AlertRecord => ({
+interface RecordRow {
+  id: string;
+  seq: number;
+  at: number;
+  kiosk_id: string;
+  kiosk_name: string;
+  verified: number | null;
+  issues: string | null;
+  decision: string;
+  note: string;
+}
+
+const recordFields = (r: RecordRow) => ({
   id: r.id,
+  seq: r.seq,
   at: r.at,
-  receivedAt: r.received_at,
   kioskId: r.kiosk_id,
   kioskName: r.kiosk_name,
-  checkpointId: r.checkpoint_id,
-  scanId: r.scan_id,
-  subjectKey: r.key_hex,
-  status: r.status,
-  raisedBy: r.raised_by,
-  ackedAt: r.acked_at,
-  ackedBy: r.acked_by,
+  verified: r.verified === null ? null : r.verified === 1,
+  issues: r.issues === null ? [] : (JSON.parse(r.issues) as string[]),
+  decision: r.decision,
+  note: r.note,
 });
+
+/**
+ * What happened at the lane after a scan, from the records of the lane that made it (a record
+ * from another lane naming the scan is shown with the scan, flagged, but is no outcome).
+ */
+export function laneOutcome(
+  scan: { readonly kioskId: string; readonly decision: string; readonly warnings: readonly string[] },
+  overrides: readonly OverrideView[],
+  acks: readonly AckView[],
+): LaneOutcome {
+  const bySeq = <T extends { seq: number; kioskId: string }>(list: readonly T[]): T | null =>
+    list
+      .filter((x) => x.kioskId === scan.kioskId)
+      .reduce<T | null>((m, x) => (m === null || x.seq > m.seq ? x : m), null);
+  const override = bySeq(overrides);
+  const ack = bySeq(acks);
+  const decision = override?.decision ?? scan.decision;
+  const at = Math.max(override?.at ?? -1, ack?.at ?? -1);
+  const state = override
+    ? 'overridden'
+    : ack
+      ? 'acknowledged'
+      : scan.decision !== 'green' || scan.warnings.length > 0
+        ? 'pending'
+        : 'none';
+  return { state, decision, at: at < 0 ? null : at, override, ack };
+}

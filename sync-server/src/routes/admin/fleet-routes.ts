@@ -7,11 +7,12 @@ import type { ScanFilter } from '../../db/repositories/scans-repository.js';
 import { openSse } from '../../events/sse.js';
 import { HttpError } from '../../http-error.js';
 import { subjectKey, subjectKeyToHex } from '../../lists/subject-key.js';
-import { adminActor } from '../../auth/auth-hooks.js';
+import { adminActor, requireRole } from '../../auth/auth-hooks.js';
 import { sessionStillValid } from '../../auth/sessions.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, EpochOrNull, errors, type App } from '../schemas.js';
 import { SCAN_EXPORT_MAX_ROWS, scanCsvChunks } from './scan-export.js';
+import { AckViewSchema, AlertSchema, LaneOutcomeSchema, OverrideViewSchema } from './lane-outcome-schemas.js';
 import { registerStatsRoutes } from './stats-routes.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -47,35 +48,11 @@ const ScanSchema = Type.Object({
   reasons: Type.Array(Type.String()),
   warnings: Type.Array(Type.String()),
   alert: Type.Boolean(),
-  overrides: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      at: Type.Integer(),
-      originalDecision: Type.String(),
-      decision: Type.String(),
-      officerId: Type.String(),
-      supervisorId: Nullable(Type.String()),
-      reason: Type.String(),
-      note: Type.String(),
-    }),
-  ),
-});
-
-const AlertSchema = Type.Object({
-  id: Type.Integer(),
-  at: Type.Integer(),
-  receivedAt: Type.Integer(),
-  kioskId: Type.String(),
-  kioskName: Type.String({ description: 'the lane’s name' }),
-  checkpointId: Type.String(),
-  scanId: Type.String(),
-  subjectKey: Nullable(Type.String()),
-  status: Nullable(Type.String()),
-  raisedBy: Type.Union([Type.Literal('lane'), Type.Literal('server')]),
-  ackedAt: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'epoch ms of the first acknowledgement',
+  overrides: Type.Array(OverrideViewSchema, {
+    description: 'every override naming the scan; one from another lane is flagged (verified false)',
   }),
-  ackedBy: Nullable(Type.String()),
+  acks: Type.Array(AckViewSchema),
+  outcome: LaneOutcomeSchema,
 });
 
 const TimeText = Type.String({ maxLength: 40, description: 'ISO 8601 date-time or epoch ms' });
@@ -306,7 +283,11 @@ export function registerFleetRoutes(app: App, s: Services): void {
     '/alerts',
     {
       schema: {
-        summary: 'Alerts (a blocking health status scanned at a lane), newest first',
+        summary:
+          'Alerts, newest first: `health` (a blocking health status scanned), `override` (a lane record the centre distrusts)',
+        description:
+          'Each alert carries what happened at the lane (`outcome`) and the subject masked; ' +
+          '`GET /alerts/{id}/subject` reveals who it is (admins only, audited).',
         tags: ['admin'],
         security: adminSecurity,
         querystring: Type.Object({
@@ -314,6 +295,9 @@ export function registerFleetRoutes(app: App, s: Services): void {
           before: Type.Optional(Type.Integer({ minimum: 1 })),
           checkpoint: Type.Optional(CheckpointId),
           unacked: Type.Optional(Type.Boolean({ description: 'only alerts nobody has acknowledged' })),
+          kind: Type.Optional(
+            Type.Union([Type.Literal('health'), Type.Literal('replay'), Type.Literal('override')]),
+          ),
         }),
         response: { 200: Type.Object({ alerts: Type.Array(AlertSchema) }), ...errors(400, 401) },
       },
@@ -324,8 +308,42 @@ export function registerFleetRoutes(app: App, s: Services): void {
         ...(req.query.before !== undefined && { before: req.query.before }),
         ...(req.query.checkpoint !== undefined && { checkpointId: req.query.checkpoint }),
         ...(req.query.unacked === true && { unacked: true }),
+        ...(req.query.kind !== undefined && { kind: req.query.kind }),
       }),
     }),
+  );
+
+  app.get(
+    '/alerts/:id/subject',
+    {
+      schema: {
+        summary:
+          'Who an alert is about: the ID and the name on the list entry (admins only; every read audited)',
+        tags: ['admin'],
+        security: adminSecurity,
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: {
+          200: Type.Object({
+            subject: Nullable(Type.String({ description: 'null when no list holds the subject now' })),
+            name: Nullable(Type.String()),
+            list: Nullable(Type.Union([Type.Literal('health'), Type.Literal('whitelist')])),
+          }),
+          ...errors(401, 403, 404),
+        },
+      },
+    },
+    (req) => {
+      requireRole(req, 'admin');
+      const now = s.clock();
+      const r = s.scans.alertSubject(req.params.id);
+      if (!r) throw new HttpError(404, 'not_found', 'no such alert');
+      // The log names the subject by its keyed hash, never by ID or name.
+      s.audit.record(now, adminActor(req), 'alert.subject', String(req.params.id), {
+        subjectKey: r.subjectKey,
+        list: r.list,
+      });
+      return { subject: r.subject, name: r.name, list: r.list };
+    },
   );
 
   app.post(

@@ -179,7 +179,11 @@ export function registerKioskRoutes(app: App, s: Services): void {
     '/scans',
     {
       schema: {
-        summary: 'Idempotent batched upload of scans and overrides; answers the highest contiguous seq held',
+        summary:
+          'Idempotent batched upload of scans, overrides and acknowledgements; answers the highest contiguous seq held',
+        description:
+          'Overrides and acknowledgements the centre distrusts (another lane’s scan, an unknown, disabled or ' +
+          'unassigned officer, no supervisor) are stored flagged and raise an `override` alert, never refused.',
         tags: ['kiosk'],
         security: kioskSecurity,
         body: ScanUploadSchema,
@@ -189,9 +193,26 @@ export function registerKioskRoutes(app: App, s: Services): void {
     (req) => {
       const kiosk = requireKiosk(req);
       const blocking = s.checkpoints.get(kiosk.checkpointId)?.blockingStatuses ?? [];
-      const result = s.scans.ingest(kiosk.id, kiosk.checkpointId, req.body.records, s.clock(), blocking);
+      const now = s.clock();
+      const result = s.db.transaction(() => {
+        const r = s.scans.ingest(kiosk.id, kiosk.checkpointId, req.body.records, now, blocking);
+        // A health-blocked red let through is the most serious thing a lane does: audited.
+        for (const h of r.healthReleases) {
+          s.audit.record(now, `kiosk:${kiosk.id}`, 'override.health_release', h.scanId, {
+            overrideId: h.overrideId,
+            checkpointId: kiosk.checkpointId,
+            officerId: h.officerId,
+            supervisorId: h.supervisorId,
+            reason: h.reason,
+            verified: h.verified,
+            ...(h.issues.length > 0 && { issues: h.issues }),
+          });
+        }
+        return r;
+      })();
       s.fleet.seen(kiosk.id);
       for (const alert of result.alerts) s.hub.publishAdmin('alert', alert);
+      for (const alert of result.updatedAlerts) s.hub.publishAdmin('alert', alert);
       return { ackedThrough: result.ackedThrough };
     },
   );
