@@ -12,6 +12,7 @@ import type { DeviceState } from '../scanners/scanner.js';
 import type { LaneHealthEntry, LaneStore, LaneWhitelistEntry } from '../store/lane-store.js';
 import { backoffDelay } from '../util/backoff.js';
 import type { ApiFailure, ServerApi } from './server-api.js';
+import { parseKioskEvent } from './kiosk-events.js';
 import { SseParser } from './sse-parser.js';
 import { isValidHere, toHealthChanges, toWhitelistChanges } from './wire-changes.js';
 
@@ -78,6 +79,8 @@ export class LaneSync {
   #heartbeatPending = false;
   #officersBusy: Promise<boolean> | null = null;
   #officersAgain = false;
+  /** Checkpoint configs pushed over SSE so far (a heartbeat answer older than one is not applied). */
+  #checkpointPushes = 0;
 
   constructor(options: LaneSyncOptions) {
     this.#o = options;
@@ -370,38 +373,67 @@ export class LaneSync {
     }
   }
 
-  #onEvent(event: string, data: string): void {
-    let body: unknown;
-    try {
-      body = JSON.parse(data);
-    } catch {
-      this.#log.warn({ event }, 'unreadable event ignored');
+  #onEvent(name: string, data: string): void {
+    const parsed = parseKioskEvent(name, data);
+    if (!parsed.ok) {
+      if (parsed.reason === 'unknown') this.#log.debug({ event: name }, 'unknown event ignored');
+      else this.#log.warn({ event: name, reason: parsed.reason }, 'bad event ignored');
       return;
     }
-    const b = body as Record<string, unknown>;
-    if (
-      event === 'list-version' &&
-      (b['list'] === 'health' || b['list'] === 'whitelist') &&
-      typeof b['version'] === 'number'
-    ) {
-      if (b['version'] > this.#o.store.listState(b['list']).version) void this.syncList(b['list']);
-    } else if (event === 'urgent' && b['list'] === 'health' && Array.isArray(b['changes'])) {
-      const toVersion = typeof b['toVersion'] === 'number' ? b['toVersion'] : Number.POSITIVE_INFINITY;
-      const changes = toHealthChanges(b['changes'] as never);
-      if (changes !== null && this.#o.store.listState('health').version < toVersion) {
-        this.#o.store.overlayHealth(changes.flatMap((c) => (c.op === 'put' ? [c.value] : [])));
-        this.#log.info({ changes: changes.length }, 'urgent health changes applied');
+    const e = parsed.event;
+    switch (e.type) {
+      case 'hello':
+        // A change made while the stream was down was pushed to nobody: ask for the config now.
+        this.heartbeatSoon();
+        return;
+      case 'list-version':
+        if (e.data.version > this.#o.store.listState(e.data.list).version) void this.syncList(e.data.list);
+        return;
+      case 'urgent': {
+        const toVersion = e.data.toVersion ?? Number.POSITIVE_INFINITY;
+        const changes = toHealthChanges(e.data.changes);
+        if (changes !== null && this.#o.store.listState('health').version < toVersion) {
+          this.#o.store.overlayHealth(changes.flatMap((c) => (c.op === 'put' ? [c.value] : [])));
+          this.#log.info({ changes: changes.length }, 'urgent health changes applied');
+        }
+        void this.syncList('health');
+        return;
       }
-      void this.syncList('health');
-    } else if (event === 'officers') {
-      this.#officersVersionSeen(b['version']);
-    } else if (event === 'revoked') {
-      this.#revoked = true;
-      this.#lastError = 'this lane was revoked by the centre';
-      this.#log.error('lane revoked: sync stopped; the lane keeps deciding from its last lists');
-      this.#abort.abort();
-      this.#emitStatus();
+      case 'checkpoint':
+        this.#checkpointPushed(e.data);
+        return;
+      case 'officers':
+        this.#officersVersionSeen(e.data.version);
+        return;
+      case 'revoked':
+        this.#revoked = true;
+        this.#lastError = 'this lane was revoked by the centre';
+        this.#log.error('lane revoked: sync stopped; the lane keeps deciding from its last lists');
+        this.#abort.abort();
+        this.#emitStatus();
+        return;
+      default: {
+        // A new event in KIOSK_EVENT_SCHEMAS without a branch here does not compile.
+        const unhandled: never = e;
+        return unhandled;
+      }
     }
+  }
+
+  /**
+   * A checkpoint config pushed by the server: in force at once (mode, freshness budget,
+   * blocking statuses), not at the next heartbeat. A heartbeat answer already on its way was
+   * read before this push, so it must not put the old config back (see `heartbeat`).
+   */
+  #checkpointPushed(config: CheckpointConfig): void {
+    const mine = this.#o.checkpoint().id;
+    if (config.id !== mine) {
+      this.#log.warn({ checkpoint: config.id, mine }, 'config of another checkpoint ignored');
+      return;
+    }
+    this.#checkpointPushes++;
+    this.#o.onCheckpoint?.(config);
+    this.#log.info({ checkpoint: config.id, mode: config.mode }, 'checkpoint config pushed');
   }
 
   async #uploadLoop(): Promise<void> {
@@ -461,6 +493,7 @@ export class LaneSync {
   /** Sends a heartbeat; adopts the checkpoint config the server answers with. */
   async heartbeat(): Promise<void> {
     const store = this.#o.store;
+    const pushesBefore = this.#checkpointPushes;
     const res = await this.#o.api.heartbeat({
       listVersions: {
         health: store.listState('health').version,
@@ -478,7 +511,8 @@ export class LaneSync {
     }
     this.#succeeded();
     this.#clockSkewMs = res.value.serverTime - this.#clock();
-    this.#o.onCheckpoint?.(res.value.checkpoint);
+    // A config pushed while this heartbeat was in flight is newer than its answer.
+    if (this.#checkpointPushes === pushesBefore) this.#o.onCheckpoint?.(res.value.checkpoint);
     this.#officersVersionSeen(res.value.officersVersion);
     this.#emitStatus();
   }

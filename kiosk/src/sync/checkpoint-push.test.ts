@@ -1,0 +1,123 @@
+import { PassThrough } from 'node:stream';
+import type { CheckpointConfig } from '@checkpoint-lane/shared';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LaneStore } from '../store/lane-store.js';
+import { parseKioskEvent } from './kiosk-events.js';
+import { LaneSync } from './lane-sync.js';
+import type { ApiResult, HeartbeatAnswer, ServerApi } from './server-api.js';
+
+const open: CheckpointConfig = {
+  id: 'CP-1',
+  name: 'A',
+  mode: 'open',
+  freshnessBudgetSec: 3600,
+  blockingStatuses: ['F0'],
+  repeatWindowSec: 0,
+};
+const closed: CheckpointConfig = { ...open, mode: 'closed', freshnessBudgetSec: 600 };
+
+let stop: (() => Promise<void>) | null = null;
+afterEach(async () => {
+  await stop?.();
+  stop = null;
+});
+
+/**
+ * A LaneSync on a real in-memory store, over a fake API whose event stream and heartbeat
+ * answers the test drives.
+ */
+function laneSync() {
+  const events = new PassThrough();
+  const heartbeats: ((answer: ApiResult<HeartbeatAnswer>) => void)[] = [];
+  let current = open;
+  const adopted: CheckpointConfig[] = [];
+  const api = {
+    events: () => Promise.resolve({ ok: true, value: events }),
+    snapshot: () => Promise.resolve({ ok: false, failure: { kind: 'offline', message: 'test' } }),
+    heartbeat: () =>
+      new Promise<ApiResult<HeartbeatAnswer>>((resolve) => {
+        heartbeats.push(resolve);
+      }),
+  } as unknown as ServerApi;
+  const store = LaneStore.open(':memory:');
+  const sync = new LaneSync({
+    api,
+    store,
+    logger: pino({ level: 'silent' }),
+    checkpoint: () => current,
+    devices: () => [],
+    onCheckpoint: (c) => {
+      adopted.push(c);
+      current = c;
+    },
+    heartbeatMs: 3600_000,
+    pollMs: 3600_000,
+  });
+  stop = async () => {
+    await sync.stop();
+    events.end();
+    store.close();
+  };
+  const push = (event: string, data: unknown): void => {
+    events.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const answer = (checkpoint: CheckpointConfig): void => {
+    heartbeats.shift()?.({ ok: true, value: { serverTime: Date.now(), checkpoint, officersVersion: 0 } });
+  };
+  return { sync, push, answer, adopted, current: () => current, heartbeats };
+}
+
+describe('a checkpoint config pushed over SSE', () => {
+  it('is in force at once, without a heartbeat', async () => {
+    const lane = laneSync();
+    lane.sync.start();
+    lane.push('checkpoint', closed);
+    await expect.poll(() => lane.current().mode).toBe('closed');
+    expect(lane.current().freshnessBudgetSec).toBe(600);
+  });
+
+  it('is not undone by a heartbeat answer that was on its way', async () => {
+    const lane = laneSync();
+    lane.sync.start();
+    await expect.poll(() => lane.heartbeats.length).toBe(1); // the start-up heartbeat, in flight
+    lane.push('checkpoint', closed);
+    await expect.poll(() => lane.current().mode).toBe('closed');
+    lane.answer(open); // read by the server before the change
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(lane.current().mode).toBe('closed');
+    // The next heartbeat (after the push) is the server's word again.
+    const next = lane.sync.heartbeat();
+    lane.answer({ ...closed, freshnessBudgetSec: 900 });
+    await next;
+    expect(lane.current().freshnessBudgetSec).toBe(900);
+  });
+
+  it('of another checkpoint, or malformed, changes nothing', async () => {
+    const lane = laneSync();
+    lane.sync.start();
+    lane.push('checkpoint', { ...closed, id: 'CP-2' });
+    lane.push('checkpoint', { ...closed, mode: 'half-open' });
+    lane.push('checkpoint', { ...closed, freshnessBudgetSec: 1e20 });
+    lane.push('list-version', { list: 'health', version: 0 }); // a marker: every event before it was read
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(lane.adopted).toEqual([]);
+  });
+});
+
+describe('parseKioskEvent', () => {
+  it('types known events, refuses bad bodies, and tells unknown names apart', () => {
+    expect(parseKioskEvent('officers', '{"version":3}')).toEqual({
+      ok: true,
+      event: { type: 'officers', data: { version: 3 } },
+    });
+    expect(parseKioskEvent('officers', '{"version":-1}')).toEqual({ ok: false, reason: 'invalid' });
+    expect(parseKioskEvent('list-version', '{"list":"people","version":1}')).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
+    expect(parseKioskEvent('checkpoint', '{not json')).toEqual({ ok: false, reason: 'unreadable' });
+    expect(parseKioskEvent('toString', '{}')).toEqual({ ok: false, reason: 'unknown' });
+    expect(parseKioskEvent('new-thing', '{}')).toEqual({ ok: false, reason: 'unknown' });
+  });
+});

@@ -1,0 +1,106 @@
+// Lanes against the real sync server process: a checkpoint change pushed at once, lists and
+// rosters scoped to each lane's checkpoint, and a lane re-enrolled in its old data folder.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LaneAgent, type LaneAgentOptions } from '../../kiosk/src/agent/lane-agent.js';
+import type { LaneDecision } from '../../kiosk/src/agent/decision-loop.js';
+import { StdinScanner } from '../../kiosk/src/scanners/stdin-scanner.js';
+import { FAST_SYNC, freePort, ServerUnderTest } from './lane-helpers.js';
+
+const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
+const UNKNOWN = '038200001234';
+const UNKNOWN_2 = '038200001235';
+
+let dir: string;
+let server: ServerUnderTest;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lane-hardening-'));
+  server = new ServerUnderTest(join(dir, 'server'), await freePort(), 'admin-token-for-hardening-0123456789');
+  await server.start();
+  await server.importCsv('health', 'id,status,since,until,name,note\n001090123456,F0,2026-01-01,,A,\n');
+});
+
+afterAll(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A lane fed through a stream, in this process (the server is a real process). */
+async function openLane(name: string, checkpointId: string | null, extra: Partial<LaneAgentOptions> = {}) {
+  const input = new PassThrough();
+  const decisions: LaneDecision[] = [];
+  const agent = await LaneAgent.open({
+    dataDir: join(dir, name),
+    serverUrl: server.url,
+    enrollCode: checkpointId === null ? undefined : await server.enrollmentCode(checkpointId),
+    laneName: name,
+    scanners: [new StdinScanner(input)],
+    logger,
+    sync: FAST_SYNC,
+    onDecision: (d) => decisions.push(d),
+    ...extra,
+  });
+  const scan = async (text: string): Promise<LaneDecision> => {
+    const before = decisions.length;
+    input.write(`${text}\n`);
+    await expect.poll(() => decisions.length, { timeout: 10_000 }).toBeGreaterThan(before);
+    return decisions[before]!;
+  };
+  return { agent, decisions, scan };
+}
+
+interface FleetLane {
+  name: string;
+  lastHeartbeatAt: number | null;
+  listVersions: { health: number | null; whitelist: number | null };
+}
+
+/** The lane as the server's fleet view sees it. */
+async function fleetLane(name: string): Promise<FleetLane | undefined> {
+  const res = await server.admin<{ kiosks: FleetLane[] }>('GET', '/kiosks');
+  return res.body.kiosks.find((k) => k.name === name);
+}
+
+/**
+ * Waits until the lane's heartbeats have reported its list versions and then gone quiet for
+ * longer than the 1 s a prompted heartbeat waits: from here on, only the periodic one (60 s).
+ */
+async function heartbeatsSettled(name: string, versions: Record<string, number>): Promise<number> {
+  await expect.poll(async () => (await fleetLane(name))?.listVersions, { timeout: 10_000 }).toEqual(versions);
+  for (;;) {
+    const last = (await fleetLane(name))?.lastHeartbeatAt ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    if ((await fleetLane(name))?.lastHeartbeatAt === last) return last;
+  }
+}
+
+describe('a checkpoint change', () => {
+  it('reaches the lane over SSE and is in force within 2 s, with no heartbeat for 60 s', async () => {
+    await server.addCheckpoint('PUSH-1', 'open');
+    const lane = await openLane('push-lane', 'PUSH-1');
+    try {
+      await lane.agent.start(10_000);
+      const versions = lane.agent.status().sync.listVersions;
+      expect(versions.health).toBeGreaterThan(0);
+      const lastHeartbeat = await heartbeatsSettled('push-lane', { ...versions });
+      expect(await lane.scan(UNKNOWN)).toMatchObject({ decision: 'green', reasons: ['not_flagged'] });
+
+      const changedAt = Date.now();
+      await server.addCheckpoint('PUSH-1', 'closed', { freshnessBudgetSec: 600 });
+      await expect.poll(() => lane.agent.checkpoint().mode, { timeout: 2000, interval: 20 }).toBe('closed');
+      const ms = Date.now() - changedAt;
+      expect(lane.agent.checkpoint().freshnessBudgetSec).toBe(600);
+      expect(ms).toBeLessThan(2000);
+      // No heartbeat carried it.
+      expect((await fleetLane('push-lane'))?.lastHeartbeatAt).toBe(lastHeartbeat);
+      expect(await lane.scan(UNKNOWN_2)).toMatchObject({ decision: 'red', reasons: ['not_whitelisted'] });
+    } finally {
+      await lane.agent.stop();
+    }
+  });
+});
