@@ -1,6 +1,6 @@
 // Bundles the lane display (kiosk/display) into kiosk/dist/display: two pages, their scripts,
-// one stylesheet, the camera's decode worker and its zxing-wasm binary, all served by the lane
-// agent itself (nothing from a CDN).
+// two stylesheets (display, keypads), the camera's decode worker and its zxing-wasm binary, all
+// served by the lane agent itself (nothing from a CDN).
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
@@ -28,6 +28,7 @@ await build({
 copyFileSync(`${root}display/static/index.html`, `${out}/index.html`);
 copyFileSync(`${root}display/static/traveller.html`, `${out}/traveller.html`);
 copyFileSync(`${root}display/static/display.css`, `${out}/assets/display.css`);
+copyFileSync(`${root}display/static/keypads.css`, `${out}/assets/keypads.css`);
 copyFileSync(
   createRequire(`${root}package.json`).resolve('zxing-wasm/reader/zxing_reader.wasm'),
   `${out}/assets/zxing_reader.wasm`,

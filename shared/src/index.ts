@@ -13,6 +13,7 @@ export * from './payloads/parse-payload.js';
 export { normalizePayload, MAX_PAYLOAD_LENGTH } from './payloads/normalize-payload.js';
 export { parsePlate, type PlateParts } from './payloads/parse-vehicle-plate.js';
 export { parseCardSex } from './payloads/parse-chip-id-card.js';
+export * from './payloads/check-manual-entry.js';
 export * from './sync/snapshot-codec.js';
 export * from './sync/subject-key-hex.js';
 export * from './storage/run-migrations.js';

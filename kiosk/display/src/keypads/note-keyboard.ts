@@ -1,0 +1,233 @@
+/**
+ * On-screen keyboard for the free-text override note, with Vietnamese diacritics typed the Telex
+ * way (telex.ts: "Nguyeenx" → "Nguyễn", "hoaf" → "hoà" by the modern tone rule) and a column of
+ * quick phrases. QWERTY letters (what Telex typists know), digits, `, . - /`, a space bar,
+ * "Chữ hoa" (one tap: the next letter; two taps: all capitals; a third: off), "Gõ Telex" on/off
+ * (off types letters as they are, for codes), "Xoá 1 ký tự", "Xoá hết", and an optional Done
+ * key the caller names. Fits a dialog at 1024×600. Styles: static/keypads.css (`.kp-note`).
+ *
+ * API:
+ *   const keyboard = createNoteKeyboard({
+ *     language: 'vi',               // words of the keys and the default phrases
+ *     label: 'Ghi chú',             // optional: names the text shown
+ *     maxLength: 500,               // default 500; more is refused with a message
+ *     phrases: ['…'],               // optional: default NOTE_PHRASES[language]; [] hides them
+ *     doneLabel: 'Xong',            // optional: adds a Done key calling onDone
+ *     onDone: (text) => { … },
+ *     onInput: (text) => { … },     // optional: after every change
+ *   });
+ *   keyboard.value                  // the note (NFC), e.g. "Đã kiểm tra giấy tờ"
+ *   keyboard.setValue('…'); keyboard.clear(); keyboard.focus();
+ *   keyboard.setMessage('…')        // a line under the note (role=alert); null hides it
+ *   keyboard.setLanguage('en')      // relabels keys; swaps the default phrases
+ *
+ * A quick phrase is appended (after a space when the note does not end in one). With focus in
+ * the keyboard (its root has tabindex 0), physical letters go through Telex as well; Backspace
+ * and Enter (Done) work. Letter keys' accessible names are the letters they type (with Chữ hoa
+ * on, "N"); every button is type="button".
+ */
+import type { Language } from '@checkpoint-lane/shared';
+import { actionKey, characterKey, isShortcut, labelKey, make } from './keypad-dom.js';
+import { NOTE_PHRASES, keypadText } from './keypad-text.js';
+import { telexFrom, telexKey, type TelexState } from './telex.js';
+
+/** How a note keyboard is set up; see the file's comment. */
+export interface NoteKeyboardOptions {
+  readonly language: Language;
+  readonly label?: string;
+  readonly maxLength?: number;
+  readonly phrases?: readonly string[];
+  readonly doneLabel?: string;
+  readonly onDone?: (text: string) => void;
+  readonly onInput?: (text: string) => void;
+}
+
+/** A mounted note keyboard; see the file's comment. */
+export interface NoteKeyboard {
+  readonly element: HTMLElement;
+  readonly value: string;
+  setValue(text: string): void;
+  clear(): void;
+  focus(): void;
+  setMessage(message: string | null): void;
+  setLanguage(language: Language): void;
+}
+
+const ROWS = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm'] as const;
+const PUNCTUATION = [',', '.', '-', '/'] as const;
+type Shift = 'off' | 'once' | 'lock';
+
+/** Builds a note keyboard; append `element` where it belongs. */
+export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
+  const max = options.maxLength ?? 500;
+  let language = options.language;
+  let state: TelexState = telexFrom('');
+  let shift: Shift = 'off';
+  let telex = true;
+
+  const root = make('div', 'kp kp-note');
+  root.tabIndex = 0;
+  root.setAttribute('role', 'group');
+  const shown = make('output', 'kp-note-text');
+  shown.setAttribute('aria-live', 'polite');
+  if (options.label !== undefined) shown.setAttribute('aria-label', options.label);
+  const message = make('p', 'kp-message');
+  message.setAttribute('role', 'alert');
+
+  const keys = make('div', 'kp-keys');
+  const letterKeys: HTMLButtonElement[] = [];
+  const makeRow = (characters: string): HTMLElement => {
+    const line = make('div', 'kp-row');
+    for (const c of characters) {
+      const key = characterKey(c, () => {
+        press(key.dataset['key'] ?? c);
+      });
+      if (/[a-z]/.test(c)) letterKeys.push(key);
+      line.append(key);
+    }
+    return line;
+  };
+  const [digitRow, topRow, homeRow, bottomRow] = [
+    makeRow(ROWS[0]),
+    makeRow(ROWS[1]),
+    makeRow(ROWS[2]),
+    makeRow(ROWS[3]),
+  ];
+  const rows = [digitRow, topRow, homeRow, bottomRow];
+  const back = actionKey('back', () => {
+    edit(telexKey(state, 'Backspace'));
+  });
+  const clearKey = actionKey('clear', () => {
+    edit(telexFrom(''));
+  });
+  const shiftKey = actionKey('shift', () => {
+    shift = shift === 'off' ? 'once' : shift === 'once' ? 'lock' : 'off';
+    renderShift();
+  });
+  const telexToggle = actionKey('telex', () => {
+    telex = !telex;
+    telexToggle.setAttribute('aria-pressed', String(telex));
+  });
+  telexToggle.setAttribute('aria-pressed', 'true');
+  const space = actionKey('space', () => {
+    press(' ');
+  });
+  const punctuation = PUNCTUATION.map((c) =>
+    characterKey(c, () => {
+      press(c);
+    }),
+  );
+  const done = options.doneLabel === undefined ? null : actionKey('done', finish);
+  done?.classList.add('kp-enter');
+  digitRow.append(back);
+  topRow.append(clearKey);
+  homeRow.append(...punctuation.slice(0, 2));
+  bottomRow.prepend(shiftKey);
+  bottomRow.append(...punctuation.slice(2));
+  const spaceRow = make('div', 'kp-row');
+  spaceRow.append(telexToggle, space, ...(done === null ? [] : [done]));
+  keys.append(...rows, spaceRow);
+
+  const phraseList = make('div', 'kp-phrases');
+  phraseList.setAttribute('role', 'group');
+  root.append(shown, message, keys, phraseList);
+
+  function render(): void {
+    shown.textContent = state.text;
+    shown.dataset['value'] = state.text;
+    // Keep the end of a long note, where typing happens, in view.
+    shown.scrollTop = shown.scrollHeight;
+  }
+  function edit(next: TelexState): void {
+    if (Array.from(next.text).length > max) {
+      message.textContent = keypadText('noteFull', language, { max });
+      return;
+    }
+    state = next;
+    message.textContent = '';
+    render();
+    options.onInput?.(state.text);
+  }
+  function press(character: string): void {
+    const upper = shift !== 'off' && /^[a-z]$/.test(character);
+    const key = upper ? character.toUpperCase() : character;
+    edit(telex ? telexKey(state, key) : { text: state.text + key, literal: [], bareW: false });
+    if (shift === 'once' && upper) {
+      shift = 'off';
+      renderShift();
+    }
+  }
+  function finish(): void {
+    options.onDone?.(state.text);
+  }
+  function renderShift(): void {
+    shiftKey.setAttribute('aria-pressed', String(shift !== 'off'));
+    shiftKey.dataset['shift'] = shift;
+    for (const key of letterKeys) {
+      const lower = (key.dataset['key'] ?? '').toLowerCase();
+      const c = shift === 'off' ? lower : lower.toUpperCase();
+      key.dataset['key'] = c;
+      key.textContent = c;
+    }
+  }
+  function renderPhrases(): void {
+    const phrases = options.phrases ?? NOTE_PHRASES[language];
+    phraseList.hidden = phrases.length === 0;
+    phraseList.setAttribute('aria-label', keypadText('phrases', language));
+    phraseList.replaceChildren(
+      ...phrases.map((phrase) => {
+        const key = actionKey('phrase', () => {
+          const glue = state.text === '' || state.text.endsWith(' ') ? '' : ' ';
+          edit(telexFrom(state.text + glue + phrase));
+        });
+        labelKey(key, phrase);
+        return key;
+      }),
+    );
+  }
+  function labelAll(): void {
+    labelKey(back, keypadText('deleteOne', language), '⌫');
+    labelKey(clearKey, keypadText('clearAll', language), '✕');
+    labelKey(shiftKey, keypadText('shift', language), '⇧');
+    labelKey(telexToggle, keypadText('telex', language), 'ă');
+    labelKey(space, keypadText('space', language), '␣');
+    if (done !== null) labelKey(done, options.doneLabel ?? '', '✓');
+    renderPhrases();
+  }
+
+  root.addEventListener('keydown', (event) => {
+    if (isShortcut(event)) return;
+    if (event.key === 'Backspace') edit(telexKey(state, 'Backspace'));
+    else if (event.key === 'Enter') finish();
+    else if (event.key.length === 1) {
+      edit(telex ? telexKey(state, event.key) : { text: state.text + event.key, literal: [], bareW: false });
+    } else return;
+    event.preventDefault();
+  });
+
+  labelAll();
+  renderShift();
+  render();
+  return {
+    element: root,
+    get value() {
+      return state.text;
+    },
+    setValue: (text) => {
+      edit(telexFrom(text.slice(0, max)));
+    },
+    clear: () => {
+      edit(telexFrom(''));
+    },
+    focus: () => {
+      root.focus();
+    },
+    setMessage: (text) => {
+      message.textContent = text ?? '';
+    },
+    setLanguage: (next) => {
+      language = next;
+      labelAll();
+    },
+  };
+}
