@@ -16,5 +16,6 @@ export { parseCardSex } from './payloads/parse-chip-id-card.js';
 export * from './payloads/check-manual-entry.js';
 export * from './sync/snapshot-codec.js';
 export * from './sync/subject-key-hex.js';
+export * from './sync/server-url.js';
 export * from './storage/run-migrations.js';
 export * from './schemas/lane-display-schemas.js';

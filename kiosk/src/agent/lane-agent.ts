@@ -9,6 +9,7 @@ import { LaneStore } from '../store/lane-store.js';
 import { readCredentials, writeCredentials, type LaneCredentials } from '../sync/credentials.js';
 import { LaneSync, type SyncStatus } from '../sync/lane-sync.js';
 import { ServerApi } from '../sync/server-api.js';
+import { refuseServerTransport } from '../sync/server-transport.js';
 import { DecisionLoop, type LaneDecision } from './decision-loop.js';
 import { OfficerRegistry, writeOfficersFile, type OfficerRoster } from './officers.js';
 import { overrideDecision, type OverrideRequest, type OverrideResult } from './override.js';
@@ -32,6 +33,8 @@ export interface LaneAgentOptions {
   readonly serverUrl?: string | undefined;
   /** A one-time enrollment code from the centre; needed on the first start only. */
   readonly enrollCode?: string | undefined;
+  /** Allow plain http:// to a server on another machine (`--insecure-http`); loopback is always allowed. */
+  readonly insecureHttp?: boolean | undefined;
   readonly laneName?: string | undefined;
   readonly scanners: readonly Scanner[];
   readonly logger: Logger;
@@ -134,6 +137,16 @@ export class LaneAgent {
       throw new LaneStartError(error instanceof Error ? error.message : String(error));
     }
     const log = options.logger.child({ module: 'lane-agent' });
+    // K, the token, PIN hashes and lists must not cross a network in clear: checked for the
+    // enrollment URL and, before any request, for an enrolled lane's stored URL.
+    const serverUrl = credentials?.serverUrl ?? options.serverUrl;
+    const refused =
+      serverUrl === undefined ? null : refuseServerTransport(serverUrl, options.insecureHttp === true, log);
+    if (refused !== null) {
+      throw new LaneStartError(
+        credentials === null ? `--server ${refused}` : `the enrolled server ${refused}`,
+      );
+    }
     if (credentials !== null && options.enrollCode !== undefined) {
       log.warn({ kioskId: credentials.kioskId }, 'already enrolled; the enrollment code is not used');
     }

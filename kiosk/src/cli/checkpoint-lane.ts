@@ -2,7 +2,7 @@
 // `checkpoint-lane`: one lane of a checkpoint, headless or with its display.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeReason, travellerMessage } from '@checkpoint-lane/shared';
+import { checkServerUrls, describeReason, travellerMessage } from '@checkpoint-lane/shared';
 import { LaneAgent, LaneStartError } from '../agent/lane-agent.js';
 import type { LaneDecision } from '../agent/decision-loop.js';
 import { loadHardwareProfile, type HardwareProfile } from '../profiles/hardware-profile.js';
@@ -16,9 +16,10 @@ import { buildScanner, defaultScannerChoice, parseScannerChoice } from './build-
 
 const USAGE = `Usage: checkpoint-lane --server URL [--enroll CODE] [--name NAME] [--data DIR]
                        [--profile FILE] [--scanner stdin|serial:PATH|hid|simulated]
-                       [--display none|chromium|electron] [--json]
+                       [--display none|chromium|electron] [--json] [--insecure-http]
 
-  --server URL     the sync server (remembered after enrollment)
+  --server URL     the sync server (remembered after enrollment); https://, or http:// to this
+                   machine only (127.0.0.0/8, ::1, localhost)
   --enroll CODE    one-time enrollment code from the centre (first start only)
   --name NAME      this lane's name when enrolling (default: the host name)
   --data DIR       where the lane keeps its store and credentials (default: ./lane-data)
@@ -26,6 +27,7 @@ const USAGE = `Usage: checkpoint-lane --server URL [--enroll CODE] [--name NAME]
   --scanner ...    where codes come from (default: from the profile, else stdin)
   --display ...    none: headless (default); chromium/electron: the lane display
   --json           print each decision as one JSON line on stdout
+  --insecure-http  allow a plain http:// server on another machine (its traffic is readable)
 `;
 
 function fail(message: string): never {
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
         scanner: { type: 'string' },
         display: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'insecure-http': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -88,8 +91,10 @@ async function main(): Promise<void> {
   if (electron !== null && !electron.ok) {
     fail(`--display electron: ${electron.reason}; use --display chromium (system Chromium) or none`);
   }
-  if (args.server !== undefined && !/^https?:\/\/[^\s]+$/.test(args.server))
-    fail(`--server must be an http(s) URL`);
+  if (args.server !== undefined) {
+    const checked = checkServerUrls(args.server, { allowInsecureHttp: args['insecure-http'] });
+    if (!checked.ok) fail(`--server ${checked.message}`);
+  }
 
   const logger = createLogger();
   let profile: HardwareProfile | null = null;
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
       dataDir: resolve(args.data ?? 'lane-data'),
       serverUrl: args.server,
       enrollCode: args.enroll,
+      insecureHttp: args['insecure-http'],
       laneName: args.name,
       scanners: built.scanner ? [built.scanner] : [],
       logger,
