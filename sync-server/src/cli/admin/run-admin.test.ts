@@ -34,6 +34,26 @@ describe('checkpoint-admin helpers', () => {
   });
 });
 
+describe('checkpoint-admin and plain http', () => {
+  it('warns, without refusing, when the admin token would cross a network unencrypted', async () => {
+    const errOf = async (server: string): Promise<{ code: number; err: string }> => {
+      let err = '';
+      const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) }, env: {} };
+      // `enroll` without a checkpoint stops at usage, after the server check and before any request.
+      return { code: await runAdmin(['--server', server, '--token', 't', 'enroll'], io), err };
+    };
+    const remote = await errOf('http://10.0.0.5:8080');
+    expect(remote.code).toBe(2);
+    expect(remote.err).toMatch(
+      /^checkpoint-admin: warning: http:\/\/10\.0\.0\.5:8080 is plain http:\/\/ to another machine: the admin token .*docs\/tls\.md\)\n/,
+    );
+    for (const quiet of ['https://sync.example.vn', 'http://127.0.0.1:8080', 'http://localhost:8080'])
+      expect((await errOf(quiet)).err, quiet).not.toContain('warning');
+    const bad = await errOf('ftp://sync.example.vn');
+    expect(bad.err).toContain('--server ftp://sync.example.vn is not an http(s) URL');
+  });
+});
+
 /** Runs `checkpoint-admin` against a test server (listening on 127.0.0.1 from its first use). */
 async function runAgainst(
   t: TestApp | undefined,

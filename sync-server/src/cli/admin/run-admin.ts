@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { checkServerUrl } from '@checkpoint-lane/shared';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 
 /** Where the CLI writes, and what it reads from the environment (injected for tests). */
@@ -42,7 +43,8 @@ Officer PINs (4-8 digits, never on the command line): --pin-from-env reads $CHEC
 --pin reads it too, else the first line of stdin. A new officer needs a PIN; without one an
 existing officer keeps theirs, and unset --name, --role, --checkpoints keep their values.
 
---server defaults to $CHECKPOINT_SERVER, --token to $CHECKPOINT_ADMIN_TOKEN.
+--server defaults to $CHECKPOINT_SERVER, --token to $CHECKPOINT_ADMIN_TOKEN. Use https:// (plain
+http:// to another machine works but warns: the token would travel unencrypted; see docs/tls.md).
 Exit codes: 0 ok, 1 rows rejected or request refused, 2 usage, 3 server unreachable.`;
 
 class UsageError extends Error {}
@@ -106,6 +108,15 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
   const token = v.token ?? io.env.CHECKPOINT_ADMIN_TOKEN ?? '';
   if (server === '') return usage(io, 'no server: pass --server URL or set CHECKPOINT_SERVER');
   if (token === '') return usage(io, 'no admin token: pass --token T or set CHECKPOINT_ADMIN_TOKEN');
+  const transport = checkServerUrl(server, { allowInsecureHttp: true });
+  if (!transport.ok) return usage(io, `--server ${transport.message}`);
+  if (transport.transport === 'insecure-http') {
+    // A warning, not a refusal: an admin may have no other way in, but should know the cost.
+    io.stderr.write(
+      `checkpoint-admin: warning: ${server} is plain http:// to another machine: the admin token and ` +
+        'everything sent travel unencrypted; use https:// (see docs/tls.md)\n',
+    );
+  }
   const ctx: Ctx = {
     http: axios.create({
       baseURL: server,
