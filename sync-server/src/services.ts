@@ -37,6 +37,11 @@ export interface AppOptions {
   readonly consoleDir?: string;
   /** A lane with no stream and no heartbeat for this long is offline (default 3 min). */
   readonly kioskOfflineAfterMs?: number;
+  /**
+   * After a lane's event stream closes, it is offline this long after the close or its last
+   * heartbeat since, unless it opens a stream again (default 45 s: a 30 s heartbeat and margin).
+   */
+  readonly kioskStreamGraceMs?: number;
   /** An admin console session unused this long ends, ms (default 30 min). */
   readonly sessionIdleMs?: number;
   /** An admin console session ends this long after sign-in, ms (default 12 h). */
@@ -95,7 +100,12 @@ export function createServices(opts: AppOptions): Services {
     loginRateLimit: opts.loginRateLimit ?? 20,
     snapshots: new SnapshotService(opts.db, opts.snapshotDir ?? null),
     hub,
-    fleet: new FleetMonitor(hub, clock, opts.kioskOfflineAfterMs ?? 180_000),
+    fleet: new FleetMonitor(
+      hub,
+      clock,
+      opts.kioskOfflineAfterMs ?? 180_000,
+      opts.kioskStreamGraceMs ?? 45_000,
+    ),
     importMaxBytes: opts.importMaxBytes ?? 512 * 1024 * 1024,
     enrollmentTtlSec: opts.enrollmentTtlSec ?? 900,
     enrollRateLimit: opts.enrollRateLimit ?? 10,

@@ -10,13 +10,15 @@ import { generateListKey } from '../lists/subject-key.js';
 import { createLogger } from '../logger.js';
 
 const HELP = `Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR] [--log-level info]
-                         [--enroll-rate-limit 10] [--offline-after 180]
+                         [--enroll-rate-limit 10] [--offline-after 180] [--stream-grace 45]
                          [--trust-proxy 127.0.0.1]
 
 The checkpoint-lane sync server on embedded SQLite (DIR/server.db).
 The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
 printed once, and only its hash is stored. The admin console is at /admin/.
 --offline-after SEC: a lane with no event stream and no heartbeat for this long shows offline.
+--stream-grace SEC: once a lane's event stream closes, it shows offline after this long unless it
+  reconnects or sends a heartbeat (lanes send one every 30 s).
 --trust-proxy ADDRS: a TLS-terminating reverse proxy at these addresses (comma-separated IPs or
   CIDRs) forwards X-Forwarded-Proto/-Host/-For; the console's cookie is then Secure.`;
 
@@ -35,6 +37,7 @@ const { values } = (() => {
         'log-level': { type: 'string', default: 'info' },
         'enroll-rate-limit': { type: 'string', default: '10' },
         'offline-after': { type: 'string', default: '180' },
+        'stream-grace': { type: 'string', default: '45' },
         'trust-proxy': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -60,6 +63,9 @@ if (!Number.isInteger(enrollRateLimit) || enrollRateLimit < 1)
 const offlineAfterSec = Number(values['offline-after']);
 if (!Number.isInteger(offlineAfterSec) || offlineAfterSec < 1 || offlineAfterSec > 86_400)
   fail('--offline-after must be 1..86400 seconds');
+const streamGraceSec = Number(values['stream-grace']);
+if (!Number.isInteger(streamGraceSec) || streamGraceSec < 1 || streamGraceSec > 86_400)
+  fail('--stream-grace must be 1..86400 seconds');
 
 const dataDir = resolve(values.data);
 mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -96,6 +102,7 @@ const app = await buildServer({
   logger,
   enrollRateLimit,
   kioskOfflineAfterMs: offlineAfterSec * 1000,
+  kioskStreamGraceMs: streamGraceSec * 1000,
   ...(values['trust-proxy'] !== undefined && { trustProxy: values['trust-proxy'] }),
 });
 

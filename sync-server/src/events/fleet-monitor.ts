@@ -1,11 +1,15 @@
 import type { EventHub } from './event-hub.js';
 
 /**
- * Tracks which lanes are online (an open event stream, or a heartbeat within
- * `offlineAfterMs`) and tells admins when one changes.
+ * Tracks which lanes are online and tells admins when one changes. A lane is online while it
+ * has an event stream open; once its stream closes, only for `streamGraceMs` after the close or
+ * its last heartbeat or upload since (a dead lane shows offline within the grace, not minutes
+ * later); a lane that never held a stream, while it was heard from within `offlineAfterMs`.
  */
 export class FleetMonitor {
   private readonly lastSeen = new Map<string, number>();
+  /** When a lane's last event stream closed (cleared when it opens one again). */
+  private readonly streamClosedAt = new Map<string, number>();
   private readonly online = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -13,6 +17,7 @@ export class FleetMonitor {
     private readonly hub: EventHub,
     private readonly clock: () => number,
     private readonly offlineAfterMs: number,
+    private readonly streamGraceMs = 45_000,
   ) {}
 
   /** Starts the periodic offline sweep. */
@@ -43,6 +48,21 @@ export class FleetMonitor {
   /** Forgets a lane (revoked). */
   forget(kioskId: string): void {
     this.lastSeen.delete(kioskId);
+    this.streamClosedAt.delete(kioskId);
+    this.update(kioskId);
+  }
+
+  /**
+   * A lane's event stream closed: unless it opens another or is heard from, it is offline
+   * after the grace (re-checked then, not only at the next sweep).
+   */
+  streamClosed(kioskId: string): void {
+    if (!this.hub.connectedKiosks().has(kioskId)) {
+      this.streamClosedAt.set(kioskId, this.clock());
+      setTimeout(() => {
+        this.update(kioskId);
+      }, this.streamGraceMs + 50).unref();
+    }
     this.update(kioskId);
   }
 
@@ -54,9 +74,15 @@ export class FleetMonitor {
   /** Re-evaluates one lane and publishes a change. */
   update(kioskId: string): void {
     const seen = this.lastSeen.get(kioskId);
+    const connected = this.hub.connectedKiosks().has(kioskId);
+    if (connected) this.streamClosedAt.delete(kioskId);
+    const closedAt = this.streamClosedAt.get(kioskId);
+    const t = this.clock();
     const now =
-      this.hub.connectedKiosks().has(kioskId) ||
-      (seen !== undefined && this.clock() - seen < this.offlineAfterMs);
+      connected ||
+      (closedAt !== undefined
+        ? t < Math.max(closedAt, seen ?? 0) + this.streamGraceMs
+        : seen !== undefined && t - seen < this.offlineAfterMs);
     const was = this.online.has(kioskId);
     if (now === was) return;
     if (now) this.online.add(kioskId);

@@ -163,7 +163,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
       let remove = (): void => undefined;
       const stream = openSse(reply, s.sseKeepAliveMs, () => {
         remove();
-        s.fleet.update(kiosk.id);
+        s.fleet.streamClosed(kiosk.id);
       });
       remove = s.hub.addKiosk(kiosk.id, kiosk.checkpointId, stream);
       s.fleet.seen(kiosk.id);
