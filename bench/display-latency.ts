@@ -14,6 +14,7 @@ import { DisplayServer } from '../kiosk/src/display-api/display-server.js';
 import { StdinScanner } from '../kiosk/src/scanners/stdin-scanner.js';
 import { writeCredentials } from '../kiosk/src/sync/credentials.js';
 import { launchChromium } from '../tests/e2e/browser.js';
+import { openLaneView } from '../tests/e2e/display-links.js';
 
 const SCANS = Number(process.argv[2] ?? 200);
 const listKey = Buffer.alloc(32, 3);
@@ -55,10 +56,9 @@ const display = new DisplayServer({
   logger,
   staticDir: new URL('../kiosk/dist/display/', import.meta.url).pathname,
 });
-const url = await display.start();
+await display.start();
 const browser = await launchChromium();
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-await page.goto(url);
+const page = await openLaneView(browser, display, 'officer', { width: 1280, height: 800 });
 await page.locator('#link').waitFor();
 await page.evaluate(() => {
   const w = window as unknown as { painted: number[] };

@@ -323,8 +323,12 @@ describe('cspHeader and withCsp', () => {
         override: () => {
           throw new Error('not used');
         },
-        acknowledge: () => false,
+        acknowledge: () => ({ ok: false, error: 'unknown_scan', message: 'not used' }),
         status: () => ({}),
+        officers: () => [],
+        desk: () => {
+          throw new Error('not used');
+        },
         onEvent: () => () => undefined,
       };
       server = new DisplayServer({ agent, logger: pino({ level: 'silent' }) });

@@ -314,9 +314,9 @@ describe('admin console', () => {
       const scan = agent.submit(SUSPECT);
       expect(scan.decision).toBe('green');
       expect(scan.scanId).not.toBeNull();
-      const override = agent.override({
-        scanId: scan.scanId ?? '',
+      const override = await agent.override(scan.scanId ?? '', {
         decision: 'red',
+        officerId: 'CB-07',
         officerPin: '2468',
         reason: 'document_mismatch',
         note: 'giấy tờ không khớp',

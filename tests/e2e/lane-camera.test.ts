@@ -16,6 +16,7 @@ import { LaneAgent } from '../../kiosk/src/agent/lane-agent.js';
 import { hashPin } from '../../kiosk/src/agent/officers.js';
 import { DisplayServer } from '../../kiosk/src/display-api/display-server.js';
 import { freePort, ServerUnderTest } from '../integration/lane-helpers.js';
+import { openLink } from './display-links.js';
 import { launchChromium, screenshot } from './browser.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
@@ -32,7 +33,6 @@ let dir: string;
 let server: ServerUnderTest;
 let agent: LaneAgent;
 let display: DisplayServer;
-let url: string;
 let browser: Browser | null = null;
 
 /** A segment of a test video: a QR of `text` (null: an empty grey scene) for `seconds`. */
@@ -114,7 +114,7 @@ async function officerWithCamera(
     });
   });
   await prepare?.(page);
-  await page.goto(url);
+  await openLink(page, display.mintLink('officer'));
   await page.locator('#link.up').waitFor();
   return { page, decisions };
 }
@@ -168,7 +168,7 @@ beforeAll(async () => {
   });
   await agent.start(10_000);
   display = new DisplayServer({ agent, logger, staticDir, camera: profile.camera });
-  url = await display.start();
+  await display.start();
 });
 
 afterEach(async () => {

@@ -14,6 +14,7 @@ import { DisplayServer } from '../../kiosk/src/display-api/display-server.js';
 import { SerialScanner } from '../../kiosk/src/scanners/serial-scanner.js';
 import { freePort, ServerUnderTest, storedOverrides } from '../integration/lane-helpers.js';
 import { launchChromium, screenshot } from './browser.js';
+import { openLaneView } from './display-links.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
 const F0 = '001090123456';
@@ -26,7 +27,6 @@ let socat: ChildProcess;
 let deviceFd: number;
 let agent: LaneAgent;
 let display: DisplayServer;
-let url: string;
 let browser: Browser;
 let officer: Page;
 let traveller: Page;
@@ -91,12 +91,10 @@ beforeAll(async () => {
   });
   await agent.start(10_000);
   display = new DisplayServer({ agent, logger, staticDir });
-  url = await display.start();
+  await display.start();
   browser = await launchChromium();
-  officer = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  traveller = await browser.newPage({ viewport: { width: 1024, height: 600 } });
-  await officer.goto(url);
-  await traveller.goto(url.replace('/#token=', '/traveller#token='));
+  officer = await openLaneView(browser, display, 'officer', { width: 1280, height: 800 });
+  traveller = await openLaneView(browser, display, 'traveller', { width: 1024, height: 600 });
   await officer.locator('#link.up').waitFor();
 });
 

@@ -58,9 +58,14 @@ describe('officer rosters from the sync server', () => {
       logger,
       sync: FAST_SYNC,
     });
-    const override = (pin: string) => {
+    const override = (officerId: string, pin: string) => {
       const scanId = agent.submit(nextSubject()).scanId ?? '';
-      return agent.override({ scanId, decision: 'red', officerPin: pin, reason: 'identity_checked' });
+      return agent.override(scanId, {
+        decision: 'red',
+        officerId,
+        officerPin: pin,
+        reason: 'identity_checked',
+      });
     };
     const rosterAt = async (version: number) => {
       await expect.poll(() => fileVersion(laneDir), { timeout: 10_000, interval: 100 }).toBe(version);
@@ -70,7 +75,7 @@ describe('officer rosters from the sync server', () => {
       // The first heartbeat and the event stream have told the lane version 0: nothing to do.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(fileVersion(laneDir)).toBe(0);
-      expect(override('1111')).toMatchObject({ ok: true, record: { officerId: 'local' } });
+      expect(await override('local', '1111')).toMatchObject({ ok: true, record: { officerId: 'local' } });
 
       const created = await server.admin('PUT', '/officers/o-lan', {
         name: 'Nguyễn Lan',
@@ -82,11 +87,15 @@ describe('officer rosters from the sync server', () => {
       const started = Date.now();
       await rosterAt(1);
       expect(Date.now() - started).toBeLessThan(5_000); // pushed, not polled (60 s here)
-      expect(override('246810')).toMatchObject({ ok: true, record: { officerId: 'o-lan' } });
+      expect(await override('o-lan', '246810')).toMatchObject({ ok: true, record: { officerId: 'o-lan' } });
+      // The roster brings each officer's name, for the override dialog's list.
+      expect(agent.officers()).toEqual([
+        { id: 'o-lan', name: 'Nguyễn Lan', role: 'officer', lockedUntil: null },
+      ]);
       // The central roster replaces the hand-written one.
-      expect(override('1111')).toEqual({ ok: false, error: 'wrong_pin' });
+      expect(await override('local', '1111')).toEqual({ ok: false, error: 'unknown_officer' });
       // Cross-check: the hash the server made verifies with the lane's own registry.
-      expect(OfficerRegistry.load(laneDir).verify('246810', Date.now())).toMatchObject({
+      expect(await OfficerRegistry.load(laneDir).verify('o-lan', '246810', Date.now)).toMatchObject({
         ok: true,
         officer: { id: 'o-lan', role: 'officer' },
       });
@@ -100,13 +109,13 @@ describe('officer rosters from the sync server', () => {
       });
       expect(elsewhere.status).toBe(201);
       await rosterAt(2);
-      expect(override('135790')).toEqual({ ok: false, error: 'wrong_pin' });
+      expect(await override('o-minh', '135790')).toEqual({ ok: false, error: 'unknown_officer' });
       expect(readFileSync(join(laneDir, 'officers.json'), 'utf8')).not.toContain('o-minh');
 
       const disabled = await server.admin('POST', '/officers/o-lan/disable');
       expect(disabled.status).toBe(200);
       await rosterAt(3);
-      expect(override('246810')).toEqual({ ok: false, error: 'wrong_pin' });
+      expect(await override('o-lan', '246810')).toEqual({ ok: false, error: 'unknown_officer' });
     } finally {
       await agent.stop();
     }
@@ -123,9 +132,14 @@ describe('officer rosters from the sync server', () => {
       logger,
       sync: FAST_SYNC,
     });
-    const override = (pin: string) => {
+    const override = (officerId: string, pin: string) => {
       const scanId = agent.submit(nextSubject()).scanId ?? '';
-      return agent.override({ scanId, decision: 'red', officerPin: pin, reason: 'identity_checked' });
+      return agent.override(scanId, {
+        decision: 'red',
+        officerId,
+        officerPin: pin,
+        reason: 'identity_checked',
+      });
     };
     try {
       expect(
@@ -135,14 +149,14 @@ describe('officer rosters from the sync server', () => {
       await expect.poll(() => existsSync(join(laneDir, 'officers.json')), { timeout: 10_000 }).toBe(true);
       const version = fileVersion(laneDir);
       expect(version).toBeGreaterThan(0);
-      expect(override('97531').ok).toBe(true);
+      expect((await override('o-hoa', '97531')).ok).toBe(true);
       await server.stop('SIGKILL');
-      expect(override('97531').ok).toBe(true);
+      expect((await override('o-hoa', '97531')).ok).toBe(true);
       await server.start();
       expect((await server.admin('POST', '/officers/o-hoa/disable')).status).toBe(200);
       // The reconnected event stream announces the roster version; the lane fetches the change.
       await expect.poll(() => fileVersion(laneDir), { timeout: 15_000, interval: 200 }).toBe(version + 1);
-      expect(override('97531')).toEqual({ ok: false, error: 'wrong_pin' });
+      expect(await override('o-hoa', '97531')).toEqual({ ok: false, error: 'unknown_officer' });
     } finally {
       await agent.stop();
     }

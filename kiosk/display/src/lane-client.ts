@@ -1,3 +1,5 @@
+import type { DeskOfficer, OverrideRequestBody } from '@checkpoint-lane/shared';
+
 /** A decision as the lane announces it (subject masked; see the agent's LaneDecision). */
 export interface DisplayDecision {
   readonly decision: 'green' | 'red' | 'amber';
@@ -20,33 +22,25 @@ export interface LaneMessage {
   readonly camera?: unknown;
 }
 
-/** The per-boot token: from the URL fragment the agent opened us with, kept for reloads. */
-export function readToken(): string {
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromHash) {
-    sessionStorage.setItem('lane-token', fromHash);
-    history.replaceState(null, '', location.pathname); // keep it out of the address bar
-    return fromHash;
-  }
-  return sessionStorage.getItem('lane-token') ?? '';
-}
+/** An officer as the override dialog lists them (the agent's `GET /api/officers`). */
+export type { DeskOfficer, OverrideRequestBody } from '@checkpoint-lane/shared';
 
-/** Talks to the lane agent: commands over HTTP, events over a WebSocket that reconnects. */
+/**
+ * Talks to the lane agent: commands over HTTP, events over a WebSocket that reconnects. The page
+ * holds no credential: the agent's HttpOnly session cookie (bought by the one-time link that
+ * opened this page) goes with every request and the WebSocket on its own.
+ */
 export class LaneClient {
-  readonly #token: string;
   readonly #view: 'officer' | 'traveller';
   #attempt = 0;
 
-  constructor(token: string, view: 'officer' | 'traveller') {
-    this.#token = token;
+  constructor(view: 'officer' | 'traveller') {
     this.#view = view;
   }
 
   /** Opens the event stream; calls `onMessage` for each event and `onLink` on (dis)connects. */
   connect(onMessage: (m: LaneMessage) => void, onLink: (up: boolean) => void): void {
-    const ws = new WebSocket(
-      `ws://${location.host}/ws?view=${this.#view}&token=${encodeURIComponent(this.#token)}`,
-    );
+    const ws = new WebSocket(`ws://${location.host}/ws?view=${this.#view}`);
     ws.onopen = () => {
       this.#attempt = 0;
       onLink(true);
@@ -71,7 +65,7 @@ export class LaneClient {
   async #post<T>(path: string, body: unknown): Promise<{ status: number; body: T | null }> {
     const res = await fetch(path, {
       method: 'POST',
-      headers: { authorization: `Bearer ${this.#token}`, 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     const text = await res.text();
@@ -86,18 +80,28 @@ export class LaneClient {
     return this.#post('/api/scans', { text, source });
   }
 
-  override(request: {
-    scanId: string;
-    decision: string;
-    officerPin: string;
-    supervisorPin?: string;
-    reason: string;
-    note?: string;
-  }): Promise<{ status: number; body: { error?: string } | null }> {
-    return this.#post('/api/overrides', request);
+  /** Overrides the scan `scanId` (and only it): the answer says why when it is refused. */
+  override(
+    scanId: string,
+    body: OverrideRequestBody,
+  ): Promise<{ status: number; body: { error?: string; lockedUntil?: number; officerId?: string } | null }> {
+    return this.#post(`/api/scans/${encodeURIComponent(scanId)}/override`, body);
   }
 
-  acknowledge(scanId: string): Promise<{ status: number; body: null }> {
-    return this.#post('/api/acknowledge', { scanId });
+  /** The officers to pick from before the PIN pad, with each one's lock-out (`lockedUntil`). */
+  async officers(): Promise<DeskOfficer[]> {
+    const res = await fetch('/api/officers');
+    return res.ok ? ((await res.json()) as DeskOfficer[]) : [];
+  }
+
+  /** "Đã xem" on the scan `scanId`: 409 with a message when it was already handled. */
+  acknowledge(
+    scanId: string,
+    note?: string,
+  ): Promise<{ status: number; body: { error?: string; message?: string } | null }> {
+    return this.#post(
+      `/api/scans/${encodeURIComponent(scanId)}/acknowledge`,
+      note === undefined ? {} : { note },
+    );
   }
 }

@@ -1,14 +1,15 @@
-import { travellerMessage, type Language } from '@checkpoint-lane/shared';
-import { LaneClient, readToken, type LaneMessage } from './lane-client.js';
+import { travellerMessage, type Language, type TravellerView } from '@checkpoint-lane/shared';
+import { LaneClient, type LaneMessage } from './lane-client.js';
 
-const SHAPES = { green: '✓', red: '✕', amber: '!' } as const;
 const HOLD_MS = 5000;
 const READY: Record<Language, string> = { vi: 'Xin mời quét mã', en: 'Please scan your code' };
+const OUT_OF_SERVICE: Record<Language, string> = { vi: 'Làn tạm ngừng', en: 'Lane closed' };
 
 /**
- * The traveller's screen: only a colour, a shape and a neutral sentence. It receives nothing
- * else from the lane (the agent sends this view the colour alone), so it cannot show who is
- * flagged or why.
+ * The traveller's screen: driven by the agent's `traveller` events alone ("go", "see an
+ * officer", nothing else reaches this view). Red and amber look exactly the same (one colour,
+ * one shape, "Vui lòng gặp cán bộ"), so the queue never learns who is flagged; an override to
+ * green shows "Mời qua".
  */
 function main(): void {
   const panel = document.getElementById('traveller');
@@ -17,24 +18,37 @@ function main(): void {
   const english = document.getElementById('message-en');
   if (!panel || !shape || !message || !english) return;
   let timer: number | undefined;
-  const show = (decision: 'green' | 'red' | 'amber' | null): void => {
+  const show = (state: TravellerView['state'] | 'closed'): void => {
     window.clearTimeout(timer);
-    panel.className = `traveller ${decision ?? 'ready'}`;
-    shape.textContent = decision ? SHAPES[decision] : '';
-    message.textContent = decision ? travellerMessage(decision, 'vi') : READY.vi;
-    english.textContent = decision ? travellerMessage(decision, 'en') : READY.en;
-    if (decision)
+    panel.className = `traveller ${state === 'go' ? 'go' : state === 'see_officer' ? 'see-officer' : state}`;
+    panel.dataset['state'] = state;
+    shape.textContent = state === 'go' ? '✓' : state === 'see_officer' ? '✋' : '';
+    const words = (language: Language): string =>
+      state === 'go'
+        ? travellerMessage('green', language)
+        : state === 'see_officer'
+          ? travellerMessage('amber', language)
+          : state === 'closed'
+            ? OUT_OF_SERVICE[language]
+            : READY[language];
+    message.textContent = words('vi');
+    english.textContent = words('en');
+    if (state === 'go' || state === 'see_officer')
       timer = window.setTimeout(() => {
-        show(null);
+        show('ready');
       }, HOLD_MS);
   };
-  show(null);
-  new LaneClient(readToken(), 'traveller').connect(
+  show('ready');
+  new LaneClient('traveller').connect(
     (m: LaneMessage) => {
-      const d = (m.data as { decision?: unknown } | undefined)?.decision;
-      if (m.type === 'decision' && (d === 'green' || d === 'red' || d === 'amber')) show(d);
+      const state = (m.data as { state?: unknown } | undefined)?.state;
+      if (m.type === 'traveller' && (state === 'go' || state === 'see_officer' || state === 'ready'))
+        show(state);
     },
-    () => undefined,
+    // A screen that lost its lane never invites anyone to scan.
+    (up) => {
+      show(up ? 'ready' : 'closed');
+    },
   );
 }
 

@@ -1,18 +1,27 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointConfig, type ScanSource } from '@checkpoint-lane/shared';
+import {
+  CheckpointConfig,
+  type Desk,
+  type DeskOfficer,
+  type OverrideRequestBody,
+  type ScanSource,
+  type TravellerView,
+} from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
 import type { DeviceState, Scanner } from '../scanners/scanner.js';
-import { LaneStore } from '../store/lane-store.js';
+import { LaneStore, type EnrollmentAdoption } from '../store/lane-store.js';
 import { readCredentials, writeCredentials, type LaneCredentials } from '../sync/credentials.js';
 import { LaneSync, type SyncStatus } from '../sync/lane-sync.js';
 import { ServerApi } from '../sync/server-api.js';
 import { refuseServerTransport } from '../sync/server-transport.js';
 import { DecisionLoop, type LaneDecision } from './decision-loop.js';
+import { LaneDesk, type AcknowledgeResult } from './desk.js';
 import { OfficerRegistry, writeOfficersFile, type OfficerRoster } from './officers.js';
-import { overrideDecision, type OverrideRequest, type OverrideResult } from './override.js';
+import { overrideDecision, type OverrideResult } from './override.js';
 import { createSubjectKeyer } from './subject-keyer.js';
 
 /** Everything a display (or any observer) hears from the lane. */
@@ -24,7 +33,18 @@ export type LaneEvent =
       readonly type: 'override';
       readonly data: { scanId: string; decision: string; originalDecision: string };
     }
-  | { readonly type: 'acknowledged'; readonly data: { scanId: string } };
+  /** The officer's desk after any change; `latest` names a scan that just arrived. */
+  | { readonly type: 'desk'; readonly data: Desk; readonly latest: string | null }
+  /** What the traveller's screen shows now: never why, and every non-green alike. */
+  | { readonly type: 'traveller'; readonly data: TravellerView };
+
+/** The sync status as displays get it: also since when the server is unreachable, and the lists' freshness budget. */
+export interface LaneSyncView extends SyncStatus {
+  /** Epoch ms since which the server has not answered; null while online. */
+  readonly offlineSince: number | null;
+  /** How old lists may get before greens turn amber (the checkpoint's budget, seconds). */
+  readonly freshnessBudgetSec: number;
+}
 
 /** How to start a lane. */
 export interface LaneAgentOptions {
@@ -69,7 +89,10 @@ export class LaneAgent {
   readonly #listeners = new Set<(event: LaneEvent) => void>();
   readonly #officers: OfficerRegistry;
   readonly #clock: () => number;
+  readonly #desk: LaneDesk;
+  #offlineSince: number | null = null;
   #checkpoint: CheckpointConfig;
+  #reEnrollment: EnrollmentAdoption | null = null;
 
   private constructor(
     options: LaneAgentOptions,
@@ -95,7 +118,7 @@ export class LaneAgent {
       devices: () => [...this.#devices.values()],
       onStatus: (s) => {
         options.onSyncStatus?.(s);
-        this.#emit({ type: 'sync', data: s });
+        this.#emit({ type: 'sync', data: this.#displaySync(s) });
       },
       onCheckpoint: (c) => {
         this.#adoptCheckpoint(c);
@@ -112,9 +135,14 @@ export class LaneAgent {
       checkpoint: () => this.#checkpoint,
       logger: options.logger,
       clock,
-      onDecision: (d) => {
+      onDecision: (d, details) => {
         options.onDecision?.(d);
         this.#emit({ type: 'decision', data: d });
+        this.#desk.addScan(d, details);
+        this.#emit({
+          type: 'traveller',
+          data: { state: d.decision === 'green' ? 'go' : 'see_officer', at: d.at },
+        });
         this.#sync.requestUpload(d.alert);
       },
       onUrgent: () => {
@@ -122,6 +150,23 @@ export class LaneAgent {
       },
     });
     for (const s of options.scanners) this.#devices.set(s.device, s.state());
+    this.#desk = new LaneDesk({
+      store,
+      clock,
+      onChange: (desk, latest) => {
+        this.#emit({ type: 'desk', data: desk, latest });
+      },
+    });
+    this.#desk.restore();
+    // An override (whoever records it) settles its scan on the desk and tells the traveller.
+    this.onEvent((event) => {
+      if (event.type !== 'override') return;
+      this.#desk.applyOverrideOf(event.data.scanId);
+      this.#emit({
+        type: 'traveller',
+        data: { state: event.data.decision === 'green' ? 'go' : 'see_officer', at: this.#clock() },
+      });
+    });
   }
 
   /**
@@ -150,6 +195,7 @@ export class LaneAgent {
     if (credentials !== null && options.enrollCode !== undefined) {
       log.warn({ kioskId: credentials.kioskId }, 'already enrolled; the enrollment code is not used');
     }
+    let justEnrolled = false;
     if (credentials === null) {
       if (options.enrollCode === undefined) {
         throw new LaneStartError(
@@ -168,19 +214,49 @@ export class LaneAgent {
         );
       }
       credentials = { serverUrl: options.serverUrl, ...res.value };
+      justEnrolled = true;
       writeCredentials(options.dataDir, credentials);
       log.info({ kioskId: credentials.kioskId, checkpoint: credentials.checkpoint.id }, 'enrolled');
     } else if (options.serverUrl !== undefined && options.serverUrl !== credentials.serverUrl) {
       log.warn('--server differs from the enrolled server; using the enrolled one');
     }
+    const store = LaneStore.open(join(options.dataDir, 'lane.db'));
+    const adoption = store.adoptEnrollment({
+      kioskId: credentials.kioskId,
+      listKeyId: createHash('sha256').update(credentials.listKey).digest('hex').slice(0, 16),
+      justEnrolled,
+    });
+    if (adoption.changed) {
+      log.info(
+        { kioskId: credentials.kioskId, carried: adoption.carried, listsReset: adoption.listsReset },
+        'enrolled again over an old store: unsent records carried over to the new enrollment',
+      );
+    }
     let officers: OfficerRegistry;
     try {
-      officers = OfficerRegistry.load(options.dataDir);
+      // Each officer's wrong-PIN count and lock live in the store: a restart does not reset them.
+      officers = OfficerRegistry.load(options.dataDir, {
+        state: {
+          read: () => store.getSetting(PIN_STATE_SETTING),
+          write: (text) => {
+            store.setSetting(PIN_STATE_SETTING, text);
+          },
+        },
+      });
     } catch (error) {
+      store.close();
       throw new LaneStartError(error instanceof Error ? error.message : String(error));
     }
-    const store = LaneStore.open(join(options.dataDir, 'lane.db'));
-    return new LaneAgent(options, store, credentials, officers);
+    // Another enrollment, maybe of another checkpoint: its roster is fetched, never assumed.
+    if (adoption.changed && officers.version > 0) officers.replace({ version: 0, officers: [] });
+    const agent = new LaneAgent(options, store, credentials, officers);
+    if (adoption.changed) agent.#reEnrollment = adoption;
+    return agent;
+  }
+
+  /** Set when this start enrolled the lane again over an old store: what was carried over. */
+  get reEnrollment(): EnrollmentAdoption | null {
+    return this.#reEnrollment;
   }
 
   /** The checkpoint config the lane decides by. */
@@ -223,9 +299,12 @@ export class LaneAgent {
     return this.#loop.handle({ text, source, device: device ?? (source === 'manual' ? 'keypad' : source) });
   }
 
-  /** An officer's override (PIN, reason; a supervisor for an F0 red → green), recorded and uploaded. */
-  override(request: OverrideRequest): OverrideResult {
-    const result = overrideDecision(this.store, this.#officers, request, this.#clock());
+  /**
+   * An officer's override of scan `scanId` (the named officer's PIN, a reason; a named supervisor
+   * for an F0 red → green), recorded and uploaded. PIN checks run off the event loop.
+   */
+  async override(scanId: string, body: OverrideRequestBody): Promise<OverrideResult> {
+    const result = await overrideDecision(this.store, this.#officers, { ...body, scanId }, this.#clock);
     if (result.ok) {
       const { scanId, decision, originalDecision } = result.record;
       this.#emit({ type: 'override', data: { scanId, decision, originalDecision } });
@@ -234,11 +313,24 @@ export class LaneAgent {
     return result;
   }
 
-  /** The officer has seen a (red) decision; displays return to ready. */
-  acknowledge(scanId: string): boolean {
-    if (this.store.findRecord(scanId) === null) return false;
-    this.#emit({ type: 'acknowledged', data: { scanId } });
-    return true;
+  /** The officers the override dialog lists, with each one's lock-out (no PIN hashes). */
+  officers(): DeskOfficer[] {
+    return this.#officers.list(this.#clock());
+  }
+
+  /**
+   * The officer has seen a waiting scan ("Đã xem"), named by its id: an `ack` record (uploaded),
+   * and the scan leaves the pending queue. A scan already handled is refused, never another's.
+   */
+  acknowledge(scanId: string, note?: string): AcknowledgeResult {
+    const result = this.#desk.acknowledge(scanId, note);
+    if (result.ok) this.#sync.requestUpload();
+    return result;
+  }
+
+  /** The officer's desk: pending scans and the last 20, for a display that (re)connects. */
+  desk(): Desk {
+    return this.#desk.snapshot();
   }
 
   /** Subscribes to the lane's events; answers the unsubscribe function. */
@@ -261,8 +353,23 @@ export class LaneAgent {
   }
 
   /** Device states and sync status, for the display and heartbeats. */
-  status(): { devices: DeviceState[]; sync: SyncStatus; checkpoint: CheckpointConfig } {
-    return { devices: [...this.#devices.values()], sync: this.#sync.status(), checkpoint: this.#checkpoint };
+  status(): { devices: DeviceState[]; sync: LaneSyncView; checkpoint: CheckpointConfig } {
+    return {
+      devices: [...this.#devices.values()],
+      sync: this.#displaySync(this.#sync.status()),
+      checkpoint: this.#checkpoint,
+    };
+  }
+
+  /** The sync status with what a screen needs to be honest about it: since when offline, the lists' budget. */
+  #displaySync(s: SyncStatus): LaneSyncView {
+    if (s.online) this.#offlineSince = null;
+    else this.#offlineSince ??= this.#clock();
+    return {
+      ...s,
+      offlineSince: this.#offlineSince,
+      freshnessBudgetSec: this.#checkpoint.freshnessBudgetSec,
+    };
   }
 
   /** Lists brought up to date once (for tests and `--once` style scripts). */
@@ -316,6 +423,9 @@ export class LaneAgent {
     this.store.setSetting('checkpoint', JSON.stringify(next));
   }
 }
+
+/** The lane store setting that holds each officer's wrong-PIN state. */
+const PIN_STATE_SETTING = 'officer-pin-state';
 
 function readStoredCheckpoint(store: LaneStore): CheckpointConfig | null {
   const text = store.getSetting('checkpoint');

@@ -13,17 +13,17 @@ afterEach(() => {
 });
 
 describe('officers.json', () => {
-  it('reads the hand-written plain array as roster version 0', () => {
+  it('reads the hand-written plain array as roster version 0', async () => {
     writeFileSync(
       join(dir, 'officers.json'),
       JSON.stringify([{ id: 'o1', role: 'officer', pinHash: hashPin('1234') }]),
     );
     const registry = OfficerRegistry.load(dir);
     expect(registry.version).toBe(0);
-    expect(registry.verify('1234', 0)).toMatchObject({ ok: true, officer: { id: 'o1' } });
+    expect(await registry.verify('o1', '1234', () => 0)).toMatchObject({ ok: true, officer: { id: 'o1' } });
   });
 
-  it('writes a synced roster atomically with its version beside it, mode 0600, and reads it back', () => {
+  it('writes a synced roster atomically with its version beside it, mode 0600, and reads it back', async () => {
     writeFileSync(join(dir, 'officers.json'), '[]');
     writeOfficersFile(dir, {
       version: 7,
@@ -35,7 +35,10 @@ describe('officers.json', () => {
     expect(text['officers-version']).toBe(7);
     const registry = OfficerRegistry.load(dir);
     expect(registry.version).toBe(7);
-    expect(registry.verify('87654321', 0, 'supervisor')).toMatchObject({ ok: true, officer: { id: 's1' } });
+    expect(await registry.verify('s1', '87654321', () => 0, 'supervisor')).toMatchObject({
+      ok: true,
+      officer: { id: 's1' },
+    });
   });
 
   it('refuses a malformed file', () => {
@@ -48,19 +51,26 @@ describe('officers.json', () => {
 });
 
 describe('OfficerRegistry.replace', () => {
-  it('swaps the officers and version but keeps the lock-out state', () => {
-    const registry = new OfficerRegistry([{ id: 'old', role: 'officer', pinHash: hashPin('1111') }], {
+  it('swaps the officers and version but keeps each officer’s lock-out state', async () => {
+    const registry = new OfficerRegistry([{ id: 'o1', role: 'officer', pinHash: hashPin('1111') }], {
       maxFailures: 3,
       lockoutMs: 1000,
     });
-    expect(registry.verify('9999', 0).ok).toBe(false);
-    expect(registry.verify('9999', 0).ok).toBe(false);
-    registry.replace({ version: 2, officers: [{ id: 'new', role: 'officer', pinHash: hashPin('2222') }] });
+    expect((await registry.verify('o1', '9999', () => 0)).ok).toBe(false);
+    expect((await registry.verify('o1', '9999', () => 0)).ok).toBe(false);
+    registry.replace({ version: 2, officers: [{ id: 'o1', role: 'officer', pinHash: hashPin('2222') }] });
     expect(registry.version).toBe(2);
-    // The third wrong PIN in a row still locks the keypad: the count survived the swap.
-    expect(registry.verify('9999', 10)).toEqual({ ok: false, failure: 'wrong_pin' });
-    expect(registry.verify('2222', 20)).toEqual({ ok: false, failure: 'locked_out' });
-    expect(registry.verify('2222', 2000)).toMatchObject({ ok: true, officer: { id: 'new' } });
-    expect(registry.verify('1111', 2000)).toEqual({ ok: false, failure: 'wrong_pin' });
+    // The third wrong PIN in a row still locks: the count survived the swap.
+    expect(await registry.verify('o1', '9999', () => 10)).toEqual({
+      ok: false,
+      failure: 'locked_out',
+      lockedUntil: 1010,
+    });
+    expect(await registry.verify('o1', '2222', () => 20)).toMatchObject({ ok: false, failure: 'locked_out' });
+    expect(await registry.verify('o1', '2222', () => 2000)).toMatchObject({
+      ok: true,
+      officer: { id: 'o1' },
+    });
+    expect(await registry.verify('o1', '1111', () => 2000)).toEqual({ ok: false, failure: 'wrong_pin' });
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -11,12 +11,15 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import type { DeskOfficer } from '@checkpoint-lane/shared';
 import Type from 'typebox';
 import Value from 'typebox/value';
 
 /** An officer who may override decisions at this lane; supervisors may also clear an F0 red. */
 export const OfficerSchema = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
+  /** Shown in the override dialog's officer list; absent from older rosters and files. */
+  name: Type.Optional(Type.String({ maxLength: 120 })),
   role: Type.Enum(['officer', 'supervisor']),
   /** `scrypt$<salt b64>$<hash b64>` of the PIN; PINs are never stored in clear. */
   pinHash: Type.String({ pattern: '^scrypt\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+$' }),
@@ -70,47 +73,92 @@ export function hashPin(pin: string): string {
   return `scrypt$${salt.toString('base64')}$${scryptSync(pin, salt, 32).toString('base64')}`;
 }
 
-function pinMatches(pin: string, pinHash: string): boolean {
+/**
+ * Does `pin` match `pinHash`? Async `crypto.scrypt` runs in libuv's thread pool: a PIN check
+ * (~55 ms of CPU) never stalls the event loop, so decisions go on while officers type PINs.
+ */
+async function pinMatches(pin: string, pinHash: string): Promise<boolean> {
   const [, saltB64 = '', hashB64 = ''] = pinHash.split('$');
   const expected = Buffer.from(hashB64, 'base64');
-  const actual = scryptSync(pin, Buffer.from(saltB64, 'base64'), expected.length);
-  return expected.length > 0 && timingSafeEqual(expected, actual);
+  if (expected.length === 0) return false;
+  const actual = await new Promise<Buffer>((resolve, reject) => {
+    scrypt(pin, Buffer.from(saltB64, 'base64'), expected.length, (error, key) => {
+      if (error) reject(error);
+      else resolve(key);
+    });
+  });
+  return timingSafeEqual(expected, actual);
 }
 
 /** Why a PIN check failed. */
-export type PinFailure = 'wrong_pin' | 'locked_out' | 'not_supervisor';
+export type PinFailure = 'unknown_officer' | 'wrong_pin' | 'locked_out' | 'not_supervisor';
+
+/** The outcome of a PIN check; a lock-out says until when. */
+export type PinCheck =
+  | { ok: true; officer: Officer }
+  | { ok: false; failure: Exclude<PinFailure, 'locked_out'> }
+  | { ok: false; failure: 'locked_out'; lockedUntil: number };
+
+/** One officer's wrong-PIN state: wrong tries since the last success or lock, locks in a row. */
+interface PinState {
+  failures: number;
+  lockouts: number;
+  lockedUntil: number;
+}
+
+/** Where the lock-out state survives restarts (the lane store's settings table). */
+export interface PinStateStore {
+  read(): string | null;
+  write(text: string): void;
+}
+
+/** Options of the registry: lock-out policy, roster version, where lock-outs persist. */
+export interface OfficerRegistryOptions {
+  /** Wrong PINs in a row that lock an officer (5). */
+  readonly maxFailures?: number;
+  /** The first lock's length (60 s); each further lock in a row doubles it, up to `maxLockoutMs`. */
+  readonly lockoutMs?: number;
+  /** The longest lock (30 min): with 5 tries per lock a 4-digit PIN takes weeks to guess. */
+  readonly maxLockoutMs?: number;
+  readonly version?: number;
+  readonly state?: PinStateStore;
+}
 
 /**
  * The lane's officers (from `DATA/officers.json`, kept current by the sync server's roster) and
- * PIN checks, with a lock-out after repeated wrong PINs so a PIN cannot be guessed at the
- * touchscreen.
+ * PIN checks. The dialog names the officer first, so only that officer's hash is tried; wrong
+ * PINs lock that officer alone (others and supervisors keep working), for a time that doubles
+ * with each lock in a row, and the lock survives a restart. Checks run one at a time, off the
+ * event loop, so concurrent tries can neither outrun the count nor take both cores from decisions.
  */
 export class OfficerRegistry {
   #officers: readonly Officer[];
   #version: number;
   readonly #maxFailures: number;
   readonly #lockoutMs: number;
-  #failures = 0;
-  #lockedUntil = 0;
+  readonly #maxLockoutMs: number;
+  readonly #store: PinStateStore | null;
+  readonly #states = new Map<string, PinState>();
+  #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    officers: readonly Officer[],
-    options: { maxFailures?: number; lockoutMs?: number; version?: number } = {},
-  ) {
+  constructor(officers: readonly Officer[], options: OfficerRegistryOptions = {}) {
     this.#officers = officers;
     this.#version = options.version ?? 0;
     this.#maxFailures = options.maxFailures ?? 5;
     this.#lockoutMs = options.lockoutMs ?? 60_000;
+    this.#maxLockoutMs = Math.max(this.#lockoutMs, options.maxLockoutMs ?? 30 * 60_000);
+    this.#store = options.state ?? null;
+    this.#readStates();
   }
 
   /** Reads `officers.json` from a lane's data folder (none: no overrides possible). */
-  static load(dataDir: string): OfficerRegistry {
+  static load(dataDir: string, options: Omit<OfficerRegistryOptions, 'version'> = {}): OfficerRegistry {
     const file = join(dataDir, OFFICERS_FILE);
-    if (!existsSync(file)) return new OfficerRegistry([]);
+    if (!existsSync(file)) return new OfficerRegistry([], options);
     const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
     if (!Value.Check(OfficersFileSchema, value)) throw new Error(`${file} is not a valid officers file`);
-    if (Array.isArray(value)) return new OfficerRegistry(value);
-    return new OfficerRegistry(value.officers, { version: value['officers-version'] });
+    if (Array.isArray(value)) return new OfficerRegistry(value, options);
+    return new OfficerRegistry(value.officers, { ...options, version: value['officers-version'] });
   }
 
   /** The roster version these officers came with (0: a hand-written file, or none). */
@@ -123,31 +171,90 @@ export class OfficerRegistry {
     return this.#officers.length;
   }
 
-  /** Takes a new roster in; the lock-out state (failures, locked until) stays as it was. */
+  /** Takes a new roster in; each officer's lock-out state stays as it was. */
   replace(roster: OfficerRoster): void {
     this.#officers = roster.officers;
     this.#version = roster.version;
   }
 
-  /** The officer whose PIN this is (and who has `role`, if given), or why not. */
-  verify(
+  /** The officers for the override dialog: no PIN hashes; a name (the id if the roster has none). */
+  list(now: number): DeskOfficer[] {
+    return this.#officers.map((o) => {
+      const until = this.#states.get(o.id)?.lockedUntil ?? 0;
+      return { id: o.id, name: o.name ?? o.id, role: o.role, lockedUntil: until > now ? until : null };
+    });
+  }
+
+  /**
+   * Checks `officerId`'s PIN (and that they are a supervisor, if `role` says so). Only that
+   * officer's hash is tried. `now` is read when the check's turn comes, from `clock`.
+   */
+  verify(officerId: string, pin: string, clock: () => number, role?: 'supervisor'): Promise<PinCheck> {
+    const run = this.#queue.then(() => this.#verifyNow(officerId, pin, clock, role));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #verifyNow(
+    officerId: string,
     pin: string,
-    now: number,
-    role?: 'supervisor',
-  ): { ok: true; officer: Officer } | { ok: false; failure: PinFailure } {
-    if (now < this.#lockedUntil) return { ok: false, failure: 'locked_out' };
-    const officer = this.#officers.find((o) => pinMatches(pin, o.pinHash));
-    if (!officer) {
-      this.#failures += 1;
-      if (this.#failures >= this.#maxFailures) {
-        this.#lockedUntil = now + this.#lockoutMs;
-        this.#failures = 0;
-      }
-      return { ok: false, failure: 'wrong_pin' };
-    }
-    this.#failures = 0;
+    clock: () => number,
+    role: 'supervisor' | undefined,
+  ): Promise<PinCheck> {
+    const officer = this.#officers.find((o) => o.id === officerId);
+    if (officer === undefined) return { ok: false, failure: 'unknown_officer' };
     if (role === 'supervisor' && officer.role !== 'supervisor')
       return { ok: false, failure: 'not_supervisor' };
-    return { ok: true, officer };
+    const state = this.#states.get(officer.id) ?? { failures: 0, lockouts: 0, lockedUntil: 0 };
+    if (clock() < state.lockedUntil)
+      return { ok: false, failure: 'locked_out', lockedUntil: state.lockedUntil };
+    const matches = await pinMatches(pin, officer.pinHash);
+    if (matches) {
+      if (state.failures > 0 || state.lockouts > 0) {
+        this.#states.delete(officer.id);
+        this.#writeStates();
+      }
+      return { ok: true, officer };
+    }
+    state.failures += 1;
+    let lockedUntil: number | null = null;
+    if (state.failures >= this.#maxFailures) {
+      lockedUntil = clock() + Math.min(this.#maxLockoutMs, this.#lockoutMs * 2 ** state.lockouts);
+      state.lockedUntil = lockedUntil;
+      state.lockouts += 1;
+      state.failures = 0;
+    }
+    this.#states.set(officer.id, state);
+    // Written when a lock starts (the count of single wrong tries lives in memory): a restart
+    // keeps every lock, and a lone wrong PIN costs no synchronous write on the decision thread.
+    if (lockedUntil !== null) this.#writeStates();
+    return lockedUntil === null
+      ? { ok: false, failure: 'wrong_pin' }
+      : { ok: false, failure: 'locked_out', lockedUntil };
+  }
+
+  #readStates(): void {
+    const text = this.#store?.read() ?? null;
+    if (text === null) return;
+    try {
+      const value: unknown = JSON.parse(text);
+      if (!Value.Check(PinStatesSchema, value)) return;
+      for (const [id, state] of Object.entries(value)) this.#states.set(id, { ...state });
+    } catch {
+      // An unreadable state starts clean: at worst an officer gets five more tries.
+    }
+  }
+
+  #writeStates(): void {
+    this.#store?.write(JSON.stringify(Object.fromEntries(this.#states)));
   }
 }
+
+const PinStatesSchema = Type.Record(
+  Type.String(),
+  Type.Object({
+    failures: Type.Integer({ minimum: 0 }),
+    lockouts: Type.Integer({ minimum: 0, maximum: 64 }),
+    lockedUntil: Type.Integer({ minimum: 0 }),
+  }),
+);

@@ -20,6 +20,7 @@ let dir: string;
 let agent: LaneAgent;
 let display: DisplayServer;
 let base: string;
+let officerCookie: string;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'display-api-'));
@@ -60,6 +61,7 @@ beforeEach(async () => {
   });
   await display.start();
   base = display.origin();
+  officerCookie = display.sessionCookie('officer');
 });
 
 afterEach(async () => {
@@ -71,7 +73,7 @@ afterEach(async () => {
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}${path}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${display.token}`, 'content-type': 'application/json', ...headers },
+    headers: { cookie: officerCookie, 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
@@ -85,20 +87,21 @@ describe('display API', () => {
     expect(JSON.stringify(res.body)).not.toContain(F0);
   });
 
-  it('refuses requests without the token, with a wrong one, from a foreign origin or host', async () => {
-    expect((await post('/api/scans', { text: F0 }, { authorization: '' })).status).toBe(403);
-    expect((await post('/api/scans', { text: F0 }, { authorization: 'Bearer nope' })).status).toBe(403);
+  it('refuses requests without a session, with a wrong one, from a foreign origin or host', async () => {
+    expect((await post('/api/scans', { text: F0 }, { cookie: '' })).status).toBe(403);
+    const name = officerCookie.split('=')[0]!;
+    expect((await post('/api/scans', { text: F0 }, { cookie: `${name}=nope` })).status).toBe(403);
+    // A bearer token is no credential here (there is none to give).
+    expect((await post('/api/scans', { text: F0 }, { cookie: '', authorization: 'Bearer x' })).status).toBe(
+      403,
+    );
     expect((await post('/api/scans', { text: F0 }, { origin: 'http://evil.example' })).status).toBe(403);
     // A rebinding DNS name reaches 127.0.0.1 with a foreign Host header (fetch cannot set Host).
     const status = await new Promise<number | undefined>((resolve, reject) => {
-      request(
-        `${base}/api/status`,
-        { headers: { authorization: `Bearer ${display.token}`, host: 'evil.example' } },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode);
-        },
-      )
+      request(`${base}/api/status`, { headers: { cookie: officerCookie, host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      })
         .on('error', reject)
         .end();
     });
@@ -107,8 +110,10 @@ describe('display API', () => {
     expect(agent.store.lastSeq()).toBe(0); // nothing refused was recorded
   });
 
-  it('streams decisions to a display over the WebSocket, and only with the token', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${new URL(base).port}/ws?token=${display.token}`);
+  it('streams decisions to a display over the WebSocket, and only with a session', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${new URL(base).port}/ws`, {
+      headers: { cookie: officerCookie },
+    });
     const messages: { type: string; data?: { decision?: string } }[] = [];
     const got = (type: string) =>
       new Promise<void>((resolve) => {
@@ -125,26 +130,22 @@ describe('display API', () => {
     expect(messages.find((m) => m.type === 'decision')?.data?.decision).toMatch(/green|amber/);
     ws.close();
 
-    const refused = new WebSocket(`ws://127.0.0.1:${new URL(base).port}/ws?token=wrong`);
+    const refused = new WebSocket(`ws://127.0.0.1:${new URL(base).port}/ws`);
     const error = await new Promise<Error>((resolve) => refused.on('error', resolve));
     expect(error.message).toMatch(/403/);
   });
 
-  it('records an override with the right PIN and refuses a wrong one', async () => {
+  it('records an override with the named officer’s right PIN and refuses a wrong one', async () => {
     const scan = (await post('/api/scans', { text: '079301004567' })).body!;
+    const base = { scanId: scan['scanId'], decision: 'red', officerId: 'CB-01' };
+    expect((await post('/api/overrides', { ...base, officerPin: '0000', reason: 'x' })).status).toBe(403);
+    // Another officer's PIN is not this officer's: only the named officer's hash is tried.
+    expect((await post('/api/overrides', { ...base, officerPin: '2222', reason: 'x' })).status).toBe(403);
     expect(
-      (
-        await post('/api/overrides', {
-          scanId: scan['scanId'],
-          decision: 'red',
-          officerPin: '0000',
-          reason: 'x',
-        })
-      ).status,
-    ).toBe(403);
+      (await post('/api/overrides', { ...base, officerId: 'nobody', officerPin: '1111', reason: 'x' })).body,
+    ).toMatchObject({ error: 'unknown_officer' });
     const ok = await post('/api/overrides', {
-      scanId: scan['scanId'],
-      decision: 'red',
+      ...base,
       officerPin: '1111',
       reason: 'document_mismatch',
       note: 'ảnh không khớp',
@@ -157,36 +158,32 @@ describe('display API', () => {
       supervisorId: null,
     });
     expect(ok.body!['originalDecision']).toBe(scan['decision']);
-    expect(
-      (
-        await post('/api/overrides', {
-          scanId: scan['scanId'],
-          decision: 'red',
-          officerPin: '1111',
-          reason: 'x',
-        })
-      ).status,
-    ).toBe(409);
+    expect((await post('/api/overrides', { ...base, officerPin: '1111', reason: 'x' })).status).toBe(409);
     expect(agent.store.pendingRecords(10).map((r) => r.type)).toEqual(['scan', 'override']);
   });
 
-  it('needs a second officer, a supervisor, to let a health-blocked red through', async () => {
+  it('refuses "other" as a reason without a note', async () => {
+    const scan = (await post('/api/scans', { text: '079301004567' })).body!;
+    const base = { scanId: scan['scanId'], decision: 'red', officerId: 'CB-01', officerPin: '1111' };
+    expect((await post('/api/overrides', { ...base, reason: 'other', note: '  ' })).body).toMatchObject({
+      error: 'invalid_request',
+    });
+    expect((await post('/api/overrides', { ...base, reason: 'other', note: 'say why' })).status).toBe(201);
+  });
+
+  it('needs a second officer, a named supervisor, to let a health-blocked red through', async () => {
     const scan = (await post('/api/scans', { text: F0 })).body!;
     const base = { scanId: scan['scanId'], decision: 'green', reason: 'medical_emergency' };
-    expect((await post('/api/overrides', { ...base, officerPin: '1111' })).body).toMatchObject({
-      error: 'needs_supervisor',
-    });
     expect(
-      (await post('/api/overrides', { ...base, officerPin: '1111', supervisorPin: '2222' })).body,
-    ).toMatchObject({
-      error: 'not_supervisor',
-    });
-    expect(
-      (await post('/api/overrides', { ...base, officerPin: '9999', supervisorPin: '9999' })).body,
-    ).toMatchObject({
+      (await post('/api/overrides', { ...base, officerId: 'CB-01', officerPin: '1111' })).body,
+    ).toMatchObject({ error: 'needs_supervisor' });
+    const as = (officerId: string, officerPin: string, supervisorId: string, supervisorPin: string) =>
+      post('/api/overrides', { ...base, officerId, officerPin, supervisorId, supervisorPin });
+    expect((await as('CB-01', '1111', 'CB-02', '2222')).body).toMatchObject({ error: 'not_supervisor' });
+    expect((await as('GS-01', '9999', 'GS-01', '9999')).body).toMatchObject({
       error: 'supervisor_same_officer',
     });
-    const ok = await post('/api/overrides', { ...base, officerPin: '1111', supervisorPin: '9999' });
+    const ok = await as('CB-01', '1111', 'GS-01', '9999');
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({
       officerId: 'CB-01',
@@ -196,18 +193,41 @@ describe('display API', () => {
     });
   });
 
-  it('locks PIN entry after five wrong PINs', async () => {
-    const scan = (await post('/api/overrides', {})).status;
-    expect(scan).toBe(400);
+  it('lists the officers for the dialog (names, roles, locks; no PIN hashes), to the officer only', async () => {
+    const res = await fetch(`${base}/api/officers`, { headers: { cookie: officerCookie } });
+    expect(res.status).toBe(200);
+    const officers = (await res.json()) as unknown[];
+    expect(officers).toEqual([
+      { id: 'CB-01', name: 'CB-01', role: 'officer', lockedUntil: null },
+      { id: 'CB-02', name: 'CB-02', role: 'officer', lockedUntil: null },
+      { id: 'GS-01', name: 'GS-01', role: 'supervisor', lockedUntil: null },
+    ]);
+    const traveller = await fetch(`${base}/api/officers`, {
+      headers: { cookie: display.sessionCookie('traveller') },
+    });
+    expect(traveller.status).toBe(403);
+  });
+
+  it('locks only the officer who typed five wrong PINs, and says until when', async () => {
+    expect((await post('/api/overrides', {})).status).toBe(400);
     const id = (await post('/api/scans', { text: '079301004567' })).body!['scanId'];
-    for (let i = 0; i < 5; i++) {
-      expect(
-        (await post('/api/overrides', { scanId: id, decision: 'red', officerPin: `000${i}`, reason: 'x' }))
-          .status,
-      ).toBe(403);
-    }
-    expect(
-      (await post('/api/overrides', { scanId: id, decision: 'red', officerPin: '1111', reason: 'x' })).status,
-    ).toBe(429);
+    const as = (officerId: string, officerPin: string) =>
+      post('/api/overrides', { scanId: id, decision: 'red', officerId, officerPin, reason: 'x' });
+    for (let i = 0; i < 4; i++) expect((await as('CB-01', `000${i}`)).status).toBe(403);
+    const locked = await as('CB-01', '0004');
+    expect(locked.status).toBe(429);
+    expect(locked.body).toMatchObject({ error: 'locked_out', officerId: 'CB-01' });
+    const until = locked.body!['lockedUntil'] as number;
+    expect(until - Date.now()).toBeGreaterThan(55_000);
+    expect((await as('CB-01', '1111')).status).toBe(429); // even the right PIN, while locked
+    const listed = (await (
+      await fetch(`${base}/api/officers`, { headers: { cookie: officerCookie } })
+    ).json()) as {
+      id: string;
+      lockedUntil: number | null;
+    }[];
+    expect(listed.find((o) => o.id === 'CB-01')?.lockedUntil).toBe(until);
+    expect(listed.find((o) => o.id === 'CB-02')?.lockedUntil).toBeNull();
+    expect((await as('CB-02', '2222')).status).toBe(201); // another officer is not locked
   });
 });

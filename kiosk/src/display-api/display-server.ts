@@ -1,13 +1,25 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DECISIONS } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { LaneDecision } from '../agent/decision-loop.js';
-import type { OverrideRequest, OverrideResult } from '../agent/override.js';
+import type { AcknowledgeResult } from '../agent/desk.js';
+import type { OverrideResult } from '../agent/override.js';
+import {
+  AcknowledgeRequestSchema,
+  checkManualEntry,
+  OverrideRequestSchema,
+  RecordId,
+  type Desk,
+  type DeskOfficer,
+  type OverrideRequestBody,
+} from '@checkpoint-lane/shared';
+import Value from 'typebox/value';
+import { cookieValue, DisplayAuth, DISPLAY_VIEWS, VIEW_PATHS, type DisplayView } from './display-auth.js';
+
+export type { DisplayView } from './display-auth.js';
 
 /** Where a code the display sends came from: the keypad, a keyboard-wedge scanner, the camera. */
 export type DisplaySource = 'manual' | 'wedge' | 'camera';
@@ -15,9 +27,14 @@ export type DisplaySource = 'manual' | 'wedge' | 'camera';
 /** What the display may ask of the lane agent. */
 export interface DisplayAgent {
   submit(text: string, source: DisplaySource): LaneDecision;
-  override(request: OverrideRequest): OverrideResult;
-  acknowledge(scanId: string): boolean;
+  override(scanId: string, body: OverrideRequestBody): Promise<OverrideResult>;
+  /** "Đã xem" on scan `scanId`: refused (never redirected) when it is unknown or already handled. */
+  acknowledge(scanId: string, note?: string): AcknowledgeResult;
+  /** The officer's desk (pending scans, the last 20), sent in every officer `hello`. */
+  desk(): Desk;
   status(): unknown;
+  /** The officers the override dialog lists (no PIN hashes), with their lock-out state. */
+  officers(): DeskOfficer[];
   /** Lane events (decisions, device and sync status, overrides), relayed to every display. */
   onEvent(listener: (event: { type: string; data: unknown }) => void): () => void;
 }
@@ -32,6 +49,8 @@ export interface DisplayServerOptions {
   readonly staticDir?: string;
   /** The lane's camera profile (resolution, fps, region of interest), sent to the display; null: no camera. */
   readonly camera?: unknown;
+  /** Called when a one-time link is used (`--display serve` then writes a fresh one). */
+  readonly onLinkUsed?: (view: DisplayView) => void;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -51,6 +70,7 @@ interface Client {
 const MAX_BODY = 16 * 1024;
 const OVERRIDE_STATUS: Record<string, number> = {
   wrong_pin: 403,
+  unknown_officer: 404,
   not_supervisor: 403,
   locked_out: 429,
   needs_supervisor: 403,
@@ -58,6 +78,20 @@ const OVERRIDE_STATUS: Record<string, number> = {
   unknown_scan: 404,
   same_decision: 409,
   invalid_request: 400,
+};
+
+const TICK_MS = 1000;
+const SCAN_ACTION = /^\/api\/scans\/([^/]+)\/(acknowledge|override)$/;
+const OVERRIDE_MESSAGES: Record<string, string> = {
+  wrong_pin: 'wrong PIN',
+  unknown_officer: 'no such officer at this lane',
+  not_supervisor: 'this officer is not a supervisor',
+  locked_out: 'this officer is locked after repeated wrong PINs',
+  needs_supervisor: 'turning a health red green needs a supervisor',
+  supervisor_same_officer: 'the supervisor must be another officer',
+  unknown_scan: 'no scan with this id at this lane',
+  same_decision: 'the scan already has this decision',
+  invalid_request: 'a reason is needed ("other" needs a note)',
 };
 
 class RequestError extends Error {
@@ -71,13 +105,14 @@ class RequestError extends Error {
 }
 
 /**
- * The lane's local display API: HTTP + WebSocket on 127.0.0.1 only, authenticated by a random
- * per-boot token (handed to the window in the URL fragment), with Host and Origin checks so no
- * other web page or rebinding DNS name can drive the lane.
+ * The lane's local display API: HTTP + WebSocket on 127.0.0.1 only, with Host and Origin checks
+ * so no other web page or rebinding DNS name can drive the lane. A window is let in by a
+ * one-time link (`/?code=…`, `/traveller?code=…`) whose code buys an HttpOnly, SameSite=Strict
+ * session cookie bound to that link's view: the traveller's capability never reaches the
+ * officer page, the officer WebSocket or any `/api` action.
  */
 export class DisplayServer {
-  /** The per-boot token; the display reads it from the URL fragment. */
-  readonly token = randomBytes(32).toString('base64url');
+  readonly #auth = new DisplayAuth();
   readonly #o: DisplayServerOptions;
   readonly #log: Logger;
   readonly #http: Server;
@@ -85,6 +120,7 @@ export class DisplayServer {
   readonly #clients = new Set<Client>();
   #port = 0;
   #unsubscribe: (() => void) | null = null;
+  #ticker: NodeJS.Timeout | undefined;
 
   constructor(options: DisplayServerOptions) {
     this.#o = options;
@@ -93,14 +129,12 @@ export class DisplayServer {
       void this.#handle(req, res);
     });
     this.#http.on('upgrade', (req, socket, head) => {
-      if (!this.#allowed(req) || new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const view: DisplayView = url.searchParams.get('view') === 'traveller' ? 'traveller' : 'officer';
+      if (!this.#allowed(req) || url.pathname !== '/ws' || !this.#may(req, view)) {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
         return;
       }
-      const view =
-        new URL(req.url ?? '/', 'http://x').searchParams.get('view') === 'traveller'
-          ? 'traveller'
-          : 'officer';
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
         const client: Client = { ws, view };
         this.#clients.add(client);
@@ -115,7 +149,12 @@ export class DisplayServer {
         ws.send(
           JSON.stringify(
             view === 'officer'
-              ? { type: 'hello', status: this.#o.agent.status(), camera: this.#o.camera ?? null }
+              ? {
+                  type: 'hello',
+                  status: this.#o.agent.status(),
+                  camera: this.#o.camera ?? null,
+                  desk: this.#o.agent.desk(),
+                }
               : { type: 'hello' },
           ),
         );
@@ -123,7 +162,7 @@ export class DisplayServer {
     });
   }
 
-  /** Listens on 127.0.0.1; answers the URL to open (with the token in its fragment). */
+  /** Listens on 127.0.0.1; answers its origin (open a screen with {@link mintLink}). */
   async start(): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       this.#http.once('error', reject);
@@ -132,11 +171,32 @@ export class DisplayServer {
       });
     });
     this.#port = (this.#http.address() as AddressInfo).port;
+    // A tick every second lets a display tell a live agent from a dead or hung one (no tick for 3 s).
+    this.#ticker = setInterval(() => {
+      this.broadcast('tick', { at: Date.now() });
+    }, TICK_MS);
+    this.#ticker.unref();
     this.#unsubscribe = this.#o.agent.onEvent((event) => {
-      this.broadcast(event.type, event.data);
+      this.broadcast(event.type, event.data, (event as { latest?: unknown }).latest);
     });
     this.#log.info({ port: this.#port }, 'display API listening');
-    return `${this.origin()}/#token=${this.token}`;
+    return this.origin();
+  }
+
+  /**
+   * A one-time link to `view`'s page: its first load trades the code for a session cookie and
+   * lands on the clean page URL; any later load of the same link is refused.
+   */
+  mintLink(view: DisplayView): string {
+    return `${this.origin()}${VIEW_PATHS[view]}?code=${this.#auth.mintCode(view)}`;
+  }
+
+  /**
+   * A `Cookie` header value carrying a new session of `view`, for programmatic clients in this
+   * process (tests, benches): the same credential a browser gets, never put in a URL.
+   */
+  sessionCookie(view: DisplayView): string {
+    return `${this.#cookieName(view)}=${this.#auth.openSession(view)}`;
   }
 
   /** `http://127.0.0.1:PORT`. */
@@ -145,21 +205,21 @@ export class DisplayServer {
   }
 
   /**
-   * Sends an event to every connected display. The traveller's view gets decisions as a colour
-   * alone: no subject, no reasons, nothing else.
+   * Sends an event to the displays allowed to see it: the traveller's view gets `traveller`
+   * events only (go / see an officer, the same for red and amber); the officer's view gets
+   * everything else (desk, decisions, devices, sync, ticks).
    */
-  broadcast(type: string, data: unknown): void {
-    const text = JSON.stringify({ type, data });
-    const decision = (data as { decision?: unknown } | null)?.decision;
-    const travellerText = type === 'decision' ? JSON.stringify({ type, data: { decision } }) : null;
+  broadcast(type: string, data: unknown, latest?: unknown): void {
+    const text = JSON.stringify(latest === undefined ? { type, data } : { type, data, latest });
+    const forTraveller = type === 'traveller';
     for (const { ws, view } of this.#clients) {
       if (ws.readyState !== ws.OPEN) continue;
-      if (view === 'officer') ws.send(text);
-      else if (travellerText !== null) ws.send(travellerText);
+      if ((view === 'traveller') === forTraveller) ws.send(text);
     }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#ticker);
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     for (const { ws } of this.#clients) ws.terminate();
@@ -177,21 +237,92 @@ export class DisplayServer {
     const hosts = [`127.0.0.1:${this.#port}`, `localhost:${this.#port}`];
     if (!hosts.includes(req.headers.host ?? '')) return false;
     const origin = req.headers.origin;
-    if (origin !== undefined && !hosts.some((h) => origin === `http://${h}`)) return false;
-    return this.#tokenOf(req) !== null;
+    return origin === undefined || hosts.some((h) => origin === `http://${h}`);
   }
 
-  #tokenOf(req: IncomingMessage): string | null {
-    const header = req.headers.authorization;
-    const fromQuery = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
-    const given = header?.startsWith('Bearer ') ? header.slice(7) : fromQuery;
-    if (given === null) return null;
-    const a = Buffer.from(given);
-    const b = Buffer.from(this.token);
-    return a.length === b.length && timingSafeEqual(a, b) ? given : null;
+  /**
+   * The session cookie of each view. Cookies ignore ports, so the name carries this listener's:
+   * two lanes on one machine (or one browser showing both) never overwrite each other's.
+   */
+  #cookieName(view: DisplayView): string {
+    return `lane-${String(this.#port)}-${view}`;
   }
 
-  #serveStatic(pathname: string, res: ServerResponse): void {
+  /** May this request act with `view`'s capability? The officer's session covers both views. */
+  #may(req: IncomingMessage, view: DisplayView): boolean {
+    const held = DISPLAY_VIEWS.filter((v) => {
+      const id = cookieValue(req.headers.cookie, this.#cookieName(v));
+      return id !== null && this.#auth.sessionView(id) === v;
+    });
+    return held.includes('officer') || held.includes(view);
+  }
+
+  /**
+   * `GET /?code=…` or `/traveller?code=…`: a one-time link. The code becomes a session cookie
+   * and the browser goes on to the clean page URL (so a reload never replays the code).
+   */
+  #redeem(code: string, res: ServerResponse): void {
+    const view = this.#auth.redeem(code);
+    if (view === null) {
+      this.#log.warn('a used or unknown display link was refused');
+      send(res, 403, REFUSED_PAGE, 'text/html; charset=utf-8');
+      return;
+    }
+    const cookie = `${this.#cookieName(view)}=${this.#auth.openSession(view)}; HttpOnly; SameSite=Strict; Path=/`;
+    res.setHeader('set-cookie', cookie);
+    res.setHeader('location', VIEW_PATHS[view]);
+    send(res, 303, '', 'text/plain; charset=utf-8');
+    this.#log.info({ view }, 'display link used; session opened');
+    this.#o.onLinkUsed?.(view);
+  }
+
+  /**
+   * `POST /api/scans/{scanId}/acknowledge` and `…/override`: every action names its scan, so a
+   * dialog opened on one traveller can never act on the next. A scan already handled answers
+   * 409 with why; an unknown one 404.
+   */
+  async #scanAction(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    const [, scanId = '', action] = SCAN_ACTION.exec(pathname) ?? [];
+    if (!Value.Check(RecordId, scanId)) throw new RequestError(404, 'unknown_scan', 'no scan with this id');
+    const body = await readJson(req);
+    if (action === 'acknowledge') {
+      if (!Value.Check(AcknowledgeRequestSchema, body)) {
+        throw new RequestError(
+          400,
+          'bad_acknowledge',
+          'the body may only hold a note (up to 500 characters)',
+        );
+      }
+      const result = this.#o.agent.acknowledge(scanId, body.note);
+      if (result.ok) sendJson(res, 201, result.record);
+      else sendJson(res, result.error === 'unknown_scan' ? 404 : 409, result);
+      return;
+    }
+    if (!Value.Check(OverrideRequestSchema, body)) {
+      throw new RequestError(
+        400,
+        'bad_override',
+        'decision, officerId, officerPin (4–8 digits) and reason are required; nothing else is accepted',
+      );
+    }
+    const result = await this.#o.agent.override(scanId, body);
+    if (result.ok) sendJson(res, 201, result.record);
+    else
+      sendJson(res, OVERRIDE_STATUS[result.error] ?? 400, {
+        ...result,
+        message: OVERRIDE_MESSAGES[result.error] ?? result.error,
+      });
+  }
+
+  /** Pages need their view's session; assets (code and styles, no data) any session. */
+  #serveStatic(req: IncomingMessage, pathname: string, res: ServerResponse): void {
+    const needs: DisplayView | 'any' =
+      pathname === '/' ? 'officer' : pathname === '/traveller' ? 'traveller' : 'any';
+    const allowed = needs === 'any' ? DISPLAY_VIEWS.some((v) => this.#may(req, v)) : this.#may(req, needs);
+    if (!allowed) {
+      send(res, 403, REFUSED_PAGE, 'text/html; charset=utf-8');
+      return;
+    }
     const found = staticFile(this.#o.staticDir, pathname);
     if (found) send(res, 200, readFileSync(found.file), found.type);
     else if (pathname === '/') send(res, 200, PLACEHOLDER, 'text/html; charset=utf-8');
@@ -203,16 +334,23 @@ export class DisplayServer {
       const url = new URL(req.url ?? '/', 'http://x');
       const hosts = [`127.0.0.1:${this.#port}`, `localhost:${this.#port}`];
       if (!hosts.includes(req.headers.host ?? '')) throw new RequestError(421, 'wrong_host', 'unknown Host');
+      const code = url.searchParams.get('code');
+      if (req.method === 'GET' && code !== null && Object.values(VIEW_PATHS).includes(url.pathname)) {
+        this.#redeem(code, res);
+        return;
+      }
       if (req.method === 'GET' && !url.pathname.startsWith('/api/')) {
-        this.#serveStatic(url.pathname, res);
+        this.#serveStatic(req, url.pathname, res);
         return;
       }
       if (!url.pathname.startsWith('/api/')) throw new RequestError(404, 'not_found', 'no such page');
-      if (!this.#allowed(req))
-        throw new RequestError(403, 'forbidden', 'missing or wrong token, or foreign origin');
+      if (!this.#allowed(req) || !this.#may(req, 'officer'))
+        throw new RequestError(403, 'forbidden', 'no officer session, or a foreign origin');
       const agent = this.#o.agent;
       if (req.method === 'GET' && url.pathname === '/api/status') {
         sendJson(res, 200, agent.status());
+      } else if (req.method === 'GET' && url.pathname === '/api/officers') {
+        sendJson(res, 200, agent.officers());
       } else if (req.method === 'POST' && url.pathname === '/api/scans') {
         const body = await readJson(req);
         if (typeof body['text'] !== 'string' || body['text'].length > 1024) {
@@ -220,37 +358,37 @@ export class DisplayServer {
         }
         const source: DisplaySource =
           body['source'] === 'wedge' || body['source'] === 'camera' ? body['source'] : 'manual';
-        sendJson(res, 200, agent.submit(body['text'], source));
-      } else if (req.method === 'POST' && url.pathname === '/api/overrides') {
-        const body = await readJson(req);
-        const { scanId, decision, officerPin, supervisorPin, reason, note } = body;
-        if (
-          typeof scanId !== 'string' ||
-          typeof officerPin !== 'string' ||
-          typeof reason !== 'string' ||
-          !DECISIONS.includes(decision as never) ||
-          (supervisorPin !== undefined && typeof supervisorPin !== 'string') ||
-          (note !== undefined && typeof note !== 'string')
-        ) {
-          throw new RequestError(400, 'bad_override', 'scanId, decision, officerPin and reason are required');
+        let text = body['text'];
+        if (source === 'manual') {
+          // A typed code is checked before it is decided: a typo is refused, never recorded as amber.
+          const check = checkManualEntry(text, Date.now());
+          if (!check.ok) {
+            sendJson(res, 422, {
+              error: 'invalid_entry',
+              reason: check.reason,
+              ...(check.digits === undefined ? {} : { digits: check.digits }),
+              message: `not a valid ID, plate or passport (${check.reason})`,
+            });
+            return;
+          }
+          text = check.text;
         }
-        const result = agent.override({
-          scanId,
-          decision: decision as OverrideRequest['decision'],
-          officerPin,
-          supervisorPin,
-          reason,
-          note,
-        });
+        sendJson(res, 200, agent.submit(text, source));
+      } else if (req.method === 'POST' && SCAN_ACTION.test(url.pathname)) {
+        await this.#scanAction(req, res, url.pathname);
+      } else if (req.method === 'POST' && url.pathname === '/api/overrides') {
+        // The older form (scan id in the body); the display uses /api/scans/{scanId}/override.
+        const { scanId, ...body } = await readJson(req);
+        if (typeof scanId !== 'string' || !Value.Check(OverrideRequestSchema, body)) {
+          throw new RequestError(
+            400,
+            'bad_override',
+            'scanId, decision, officerId, officerPin and reason are required',
+          );
+        }
+        const result = await agent.override(scanId, body);
         if (result.ok) sendJson(res, 201, result.record);
-        else
-          sendJson(res, OVERRIDE_STATUS[result.error] ?? 400, { error: result.error, message: result.error });
-      } else if (req.method === 'POST' && url.pathname === '/api/acknowledge') {
-        const body = await readJson(req);
-        if (typeof body['scanId'] !== 'string')
-          throw new RequestError(400, 'bad_scan_id', 'scanId is required');
-        if (!agent.acknowledge(body['scanId'])) throw new RequestError(404, 'unknown_scan', 'no such scan');
-        send(res, 204, '', 'text/plain');
+        else sendJson(res, OVERRIDE_STATUS[result.error] ?? 400, { ...result, message: result.error });
       } else {
         throw new RequestError(404, 'not_found', 'no such route');
       }
@@ -327,6 +465,11 @@ function send(res: ServerResponse, status: number, body: string | Buffer, type: 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   send(res, status, JSON.stringify(body), 'application/json; charset=utf-8');
 }
+
+const REFUSED_PAGE = `<!doctype html><html lang="vi"><meta charset="utf-8"><title>Liên kết không hợp lệ</title>
+<body><h1>Liên kết đã được dùng hoặc không hợp lệ</h1>
+<p>Mỗi liên kết màn hình chỉ mở được một lần. Mở liên kết mới trong tệp <code>display.json</code> của làn (thư mục dữ liệu), hoặc khởi động lại màn hình.</p>
+<p lang="en">This screen link was already used or is not valid: each link opens once. Open a fresh link from the lane's <code>display.json</code> (in its data folder), or restart the display.</p></body></html>`;
 
 const PLACEHOLDER = `<!doctype html><html lang="vi"><meta charset="utf-8"><title>checkpoint-lane</title>
 <body><h1>Làn kiểm soát</h1><p>Màn hình làn đang được xây dựng. / The lane display is not built yet.</p></body></html>`;

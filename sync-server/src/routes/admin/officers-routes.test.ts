@@ -24,7 +24,7 @@ interface OfficerView {
 }
 interface Roster {
   version: number;
-  officers: { id: string; role: string; pinHash: string }[];
+  officers: { id: string; name: string; role: string; pinHash: string }[];
 }
 
 const put = (id: string, payload: Record<string, unknown>, headers: Record<string, string> = t.admin) =>
@@ -235,9 +235,9 @@ describe('/api/v1/kiosk/officers', () => {
     await post('at-a', 'disable');
     const a = await roster(laneA);
     expect(a.version).toBe(5);
-    expect(a.officers.map((o) => [o.id, o.role])).toEqual([
-      ['at-ab', 'supervisor'],
-      ['everywhere', 'officer'],
+    expect(a.officers.map((o) => [o.id, o.name, o.role])).toEqual([
+      ['at-ab', 'AB', 'supervisor'],
+      ['everywhere', 'E', 'officer'],
     ]);
     expect(laneAccepts('2222', a.officers[0]?.pinHash ?? '')).toBe(true);
     expect((await roster(laneC)).officers.map((o) => o.id)).toEqual(['everywhere']);

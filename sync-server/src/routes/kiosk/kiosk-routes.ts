@@ -1,4 +1,10 @@
-import { CheckpointConfig, ScanUploadAckSchema, ScanUploadSchema } from '@checkpoint-lane/shared';
+import {
+  CheckpointConfig,
+  Counter,
+  EpochMs,
+  ScanUploadAckSchema,
+  ScanUploadSchema,
+} from '@checkpoint-lane/shared';
 import { createReadStream } from 'node:fs';
 import Type from 'typebox';
 import { requireKiosk } from '../../auth/auth-hooks.js';
@@ -26,10 +32,10 @@ const ChangeSchema = Type.Object({
 
 const HeartbeatBody = Type.Object({
   listVersions: Type.Object({
-    health: Type.Integer({ minimum: 0 }),
-    whitelist: Type.Integer({ minimum: 0 }),
+    health: Counter(),
+    whitelist: Counter(),
   }),
-  backlog: Type.Integer({ minimum: 0 }),
+  backlog: Counter(),
   devices: Type.Array(
     Type.Object({
       name: Type.String({ maxLength: 64 }),
@@ -38,7 +44,7 @@ const HeartbeatBody = Type.Object({
     }),
     { maxItems: 32 },
   ),
-  clock: Type.Integer({ minimum: 0, description: 'lane clock, epoch ms' }),
+  clock: EpochMs({ description: 'lane clock, epoch ms' }),
 });
 
 /** `/api/v1/kiosk/…` behind the kiosk token: lists, events, scans, heartbeat. */
@@ -96,7 +102,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
         tags: ['kiosk'],
         security: kioskSecurity,
         params: ListParams,
-        querystring: Type.Object({ since: Type.Integer({ minimum: 0 }) }),
+        querystring: Type.Object({ since: Counter() }),
         response: {
           200: Type.Object({
             list: Type.String(),
@@ -231,6 +237,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
             officers: Type.Array(
               Type.Object({
                 id: Type.String(),
+                name: Type.String({ description: 'shown in the lane’s override dialog to pick the officer' }),
                 role: Type.Union([Type.Literal('officer'), Type.Literal('supervisor')]),
                 pinHash: Type.String({
                   description: 'scrypt$<salt b64>$<hash b64> (N=16384, r=8, p=1, 32 bytes)',
@@ -249,7 +256,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
         version: s.officers.version(),
         officers: s.officers
           .activeAt(kiosk.checkpointId)
-          .map((o) => ({ id: o.id, role: o.role, pinHash: o.pinHash })),
+          .map((o) => ({ id: o.id, name: o.name, role: o.role, pinHash: o.pinHash })),
       }))();
     },
   );
