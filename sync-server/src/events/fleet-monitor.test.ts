@@ -77,6 +77,21 @@ describe('FleetMonitor', () => {
   });
 });
 
+describe('FleetMonitor with --offline-after shorter than the grace', () => {
+  it('never waits longer than a lane may stay silent', () => {
+    let now = 0;
+    const hub = new EventHub(() => []);
+    const fleet = new FleetMonitor(hub, () => now, 2_000, 45_000);
+    const remove = hub.addKiosk('k1', 'CP', stream());
+    fleet.seen('k1');
+    remove();
+    fleet.streamClosed('k1');
+    now += 2_001;
+    fleet.sweep();
+    expect(fleet.isOnline('k1')).toBe(false);
+  });
+});
+
 describe('a lane whose event stream dies (real server, real HTTP)', () => {
   let t: TestApp;
   afterEach(async () => {

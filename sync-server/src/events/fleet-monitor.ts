@@ -17,8 +17,13 @@ export class FleetMonitor {
     private readonly hub: EventHub,
     private readonly clock: () => number,
     private readonly offlineAfterMs: number,
-    private readonly streamGraceMs = 45_000,
-  ) {}
+    streamGraceMs = 45_000,
+  ) {
+    // Never longer than a lane may stay silent at all.
+    this.streamGraceMs = Math.min(streamGraceMs, offlineAfterMs);
+  }
+
+  private readonly streamGraceMs: number;
 
   /** Starts the periodic offline sweep. */
   start(intervalMs: number): void {
