@@ -1,6 +1,7 @@
 // Lanes against the real sync server process: a checkpoint change pushed at once, lists and
 // rosters scoped to each lane's checkpoint, and a lane re-enrolled in its old data folder.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -9,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LaneAgent, type LaneAgentOptions } from '../../kiosk/src/agent/lane-agent.js';
 import type { LaneDecision } from '../../kiosk/src/agent/decision-loop.js';
 import { StdinScanner } from '../../kiosk/src/scanners/stdin-scanner.js';
-import { FAST_SYNC, freePort, ServerUnderTest } from './lane-helpers.js';
+import { LaneStore } from '../../kiosk/src/store/lane-store.js';
+import { FAST_SYNC, freePort, LANE_JS, ServerUnderTest } from './lane-helpers.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
 const UNKNOWN = '038200001234';
@@ -102,5 +104,73 @@ describe('a checkpoint change', () => {
     } finally {
       await lane.agent.stop();
     }
+  });
+});
+
+/** Runs the lane CLI to the end of its standard input (scans are uploaded before it exits). */
+function laneCli(args: string[], input: string, drainMs = 10_000) {
+  const r = spawnSync(process.execPath, [LANE_JS, ...args, '--scanner', 'stdin', '--json'], {
+    input,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      CHECKPOINT_LOG_LEVEL: 'warn',
+      CHECKPOINT_DRAIN_MS: String(drainMs),
+      CHECKPOINT_FIRST_SYNC_MS: '2000',
+    },
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const ids = (from: number, n: number): string =>
+  Array.from({ length: n }, (_, i) => `0792100${String(from + i).padStart(5, '0')}\n`).join('');
+
+describe('a lane enrolled again in its old data folder', () => {
+  it('uploads the records its old enrollment left unsent, once each, and says how many', async () => {
+    await server.addCheckpoint('REENROLL-1', 'open');
+    const data = join(dir, 'reenroll-lane');
+    const kioskIdOf = (): string =>
+      (JSON.parse(readFileSync(join(data, 'lane-credentials.json'), 'utf8')) as { kioskId: string }).kioskId;
+
+    // Enrolled; 3 scans uploaded.
+    const first = laneCli(
+      ['--server', server.url, '--enroll', await server.enrollmentCode('REENROLL-1'), '--data', data],
+      ids(1, 3),
+    );
+    expect(first.code).toBe(0);
+    const oldKiosk = kioskIdOf();
+    expect(server.storedScans(oldKiosk).seqs).toEqual([1, 2, 3]);
+
+    // 4 scans while the server is down: they stay queued.
+    await server.stop();
+    expect(laneCli(['--data', data], ids(4, 4), 500).code).toBe(0);
+    await server.start();
+
+    // The centre revokes the old enrollment; the lane is enrolled again in the same folder.
+    expect((await server.admin('POST', `/kiosks/${oldKiosk}/revoke`)).status).toBeLessThan(300);
+    rmSync(join(data, 'lane-credentials.json'));
+    const again = laneCli(
+      ['--server', server.url, '--enroll', await server.enrollmentCode('REENROLL-1'), '--data', data],
+      ids(8, 2),
+    );
+    expect(again.code).toBe(0);
+    const newKiosk = kioskIdOf();
+    expect(newKiosk).not.toBe(oldKiosk);
+
+    // Nothing lost, nothing doubled: the old 3 under the old lane, 4 carried + 2 new under the new.
+    expect(server.storedScans(oldKiosk).seqs).toEqual([1, 2, 3]);
+    const stored = server.storedScans(newKiosk);
+    expect(stored.seqs).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(stored.distinctIds).toBe(6);
+    const store = LaneStore.open(join(data, 'lane.db'));
+    try {
+      expect(store.backlog().count).toBe(0);
+      expect(store.ackedThrough()).toBe(6);
+    } finally {
+      store.close();
+    }
+    // And it says so.
+    expect(again.stderr).toContain('enrolled again: 4 unsent record(s) carried over');
   });
 });

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // `checkpoint-lane`: one lane of a checkpoint, headless or with its display.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkServerUrls, describeReason, travellerMessage } from '@checkpoint-lane/shared';
 import { LaneAgent, LaneStartError } from '../agent/lane-agent.js';
 import type { LaneDecision } from '../agent/decision-loop.js';
 import { loadHardwareProfile, type HardwareProfile } from '../profiles/hardware-profile.js';
 import { StdinScanner } from '../scanners/stdin-scanner.js';
-import { DisplayServer } from '../display-api/display-server.js';
+import { DisplayServer, type DisplayView } from '../display-api/display-server.js';
+import { DISPLAY_FILE, removeDisplayFile, writeDisplayFile } from '../display-api/display-file.js';
 import { ChromiumDisplay } from '../display-shell/chromium-launcher.js';
 import { ElectronDisplay, probeElectron } from '../display-shell/electron-launcher.js';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ import { buildScanner, defaultScannerChoice, parseScannerChoice } from './build-
 
 const USAGE = `Usage: checkpoint-lane --server URL [--enroll CODE] [--name NAME] [--data DIR]
                        [--profile FILE] [--scanner stdin|serial:PATH|hid|simulated]
-                       [--display none|chromium|electron] [--json] [--insecure-http]
+                       [--display none|serve|chromium|electron] [--json] [--insecure-http]
 
   --server URL     the sync server (remembered after enrollment); https://, or http:// to this
                    machine only (127.0.0.0/8, ::1, localhost)
@@ -25,10 +26,17 @@ const USAGE = `Usage: checkpoint-lane --server URL [--enroll CODE] [--name NAME]
   --data DIR       where the lane keeps its store and credentials (default: ./lane-data)
   --profile FILE   hardware profile (hardware-profiles/*.json)
   --scanner ...    where codes come from (default: from the profile, else stdin)
-  --display ...    none: headless (default); chromium/electron: the lane display
+  --display ...    none: headless (default); serve: the lane display on 127.0.0.1 with
+                   one-time links in DATA/display.json, no window; chromium/electron: the
+                   lane display in a window
   --json           print each decision as one JSON line on stdout
   --insecure-http  allow a plain http:// server on another machine (its traffic is readable)
 `;
+
+/** One line for the person at the console, on stderr (stdout carries the decisions). */
+function say(vi: string, en: string): void {
+  process.stderr.write(`checkpoint-lane: ${vi} / ${en}\n`);
+}
 
 function fail(message: string): never {
   process.stderr.write(`checkpoint-lane: ${message}\n`);
@@ -84,8 +92,8 @@ async function main(): Promise<void> {
     return;
   }
   const display = args.display ?? 'none';
-  if (!['none', 'chromium', 'electron'].includes(display))
-    fail(`--display must be none, chromium or electron`);
+  if (!['none', 'serve', 'chromium', 'electron'].includes(display))
+    fail(`--display must be none, serve, chromium or electron`);
   // --display electron: only with an Electron binary that runs (it cannot be downloaded everywhere).
   const electron = display === 'electron' ? probeElectron() : null;
   if (electron !== null && !electron.ok) {
@@ -128,46 +136,89 @@ async function main(): Promise<void> {
     if (error instanceof LaneStartError) fail(error.message);
     throw error;
   }
+  if (agent.reEnrollment !== null) {
+    const n = agent.reEnrollment.carried;
+    process.stderr.write(
+      `checkpoint-lane: đăng ký lại: ${n} bản ghi chưa gửi được chuyển sang lần đăng ký mới / ` +
+        `enrolled again: ${n} unsent record(s) carried over to the new enrollment\n`,
+    );
+  }
 
+  const dataDir = resolve(args.data ?? 'lane-data');
   let displayServer: DisplayServer | null = null;
   let window: ChromiumDisplay | ElectronDisplay | null = null;
-  if (display === 'chromium' || display === 'electron') {
+  // A display.json of an earlier run holds dead links; only a served display writes a new one.
+  removeDisplayFile(dataDir);
+  if (display === 'none') {
+    say(
+      'không có màn hình làn (--display none); dùng --display serve để phục vụ màn hình tại 127.0.0.1, liên kết trong display.json',
+      'no lane display is served (--display none); --display serve serves one on 127.0.0.1, with its links in display.json',
+    );
+  } else {
+    // Links of a served display: display.json always holds an unused link per screen.
+    let served: Record<DisplayView, string> | null = null;
+    const serve = (): void => {
+      const server = displayServer;
+      if (server === null) return;
+      served = { officer: server.mintLink('officer'), traveller: server.mintLink('traveller') };
+      writeDisplayFile(dataDir, { officerUrl: served.officer, travellerUrl: served.traveller });
+    };
     displayServer = new DisplayServer({
       agent,
       logger,
       port: Number(process.env['CHECKPOINT_DISPLAY_PORT'] ?? 0),
       staticDir: fileURLToPath(new URL('../display', import.meta.url)),
       camera: profile?.kind === 'camera' ? profile.camera : null,
+      onLinkUsed: (view) => {
+        const server = displayServer;
+        if (served === null || server === null) return;
+        served = { ...served, [view]: server.mintLink(view) };
+        writeDisplayFile(dataDir, { officerUrl: served.officer, travellerUrl: served.traveller });
+        logger.info({ view, file: DISPLAY_FILE }, 'display link used; a fresh one is in display.json');
+      },
     });
-    const url = await displayServer.start();
-    const traveller = url.replace('/#token=', '/traveller#token=');
-    const available = electron?.ok ? ElectronDisplay.screenAvailable() : ChromiumDisplay.available();
-    if (electron?.ok && available.ok) {
-      // The Electron kiosk shell (kiosk/electron): both pages, one or two screens, relaunched on exit.
+    const origin = await displayServer.start();
+    const where = join(dataDir, DISPLAY_FILE);
+    const available =
+      display === 'serve'
+        ? null
+        : electron?.ok
+          ? ElectronDisplay.screenAvailable()
+          : ChromiumDisplay.available();
+    if (electron?.ok && available?.ok) {
+      // The Electron kiosk shell (kiosk/electron): both pages, one or two screens, relaunched on
+      // exit, each launch with fresh one-time links.
+      const server = displayServer;
       window = new ElectronDisplay(
         electron.path,
         {
-          officerUrl: url,
-          travellerUrl: traveller,
-          dataDir: resolve(args.data ?? 'lane-data', 'electron'),
+          links: () => ({ officerUrl: server.mintLink('officer'), travellerUrl: server.mintLink('traveller') }),
+          dataDir: resolve(dataDir, 'electron'),
           hideCursor: process.env['CHECKPOINT_HIDE_CURSOR'] === '1',
           kiosk: process.env['CHECKPOINT_KIOSK'] !== '0',
         },
         logger,
       );
       window.start();
-    } else if (available.ok) {
-      window = new ChromiumDisplay(
-        [url, traveller],
-        resolve(args.data ?? 'lane-data', 'chromium'),
+      say(`màn hình làn tại ${origin}, mở trong Electron`, `lane display at ${origin}, shown in Electron`);
+    } else if (available?.ok) {
+      const server = displayServer;
+      window = new ChromiumDisplay({
+        views: ['officer', 'traveller'],
+        mintLink: (view) => server.mintLink(view),
+        profileDir: resolve(dataDir, 'chromium'),
         logger,
-        process.env['CHECKPOINT_KIOSK'] === '1',
-      );
+        kiosk: process.env['CHECKPOINT_KIOSK'] === '1',
+      });
       window.start();
+      say(`màn hình làn tại ${origin}, mở trong Chromium`, `lane display at ${origin}, shown in Chromium`);
     } else {
-      logger.warn(
-        { reason: available.reason },
-        'no display window; the lane runs headless (display API still up)',
+      if (available !== null)
+        logger.warn({ reason: available.reason }, 'no display window; the display is served (display.json)');
+      serve();
+      say(
+        `màn hình làn tại ${origin}; liên kết dùng một lần (cán bộ, hành khách) trong ${where}, mỗi liên kết đã dùng được thay bằng liên kết mới`,
+        `lane display at ${origin}; one-time links (officer, traveller) in ${where}, each used link replaced by a fresh one`,
       );
     }
   }

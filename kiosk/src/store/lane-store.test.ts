@@ -120,4 +120,96 @@ describe('outbox', () => {
     expect(store.lastSeq()).toBe(3);
     expect(store.pendingRecords(10).map((r) => r.seq)).toEqual([3]);
   });
+
+  it('moves its acknowledged mark only through acknowledge, never backwards nor past what was sent', () => {
+    for (let i = 0; i < 4; i++) store.appendRecord(scan(), i);
+    expect(store.acknowledge(3, 2)).toBe(2); // the server holds more than this batch carried
+    expect(store.acknowledge(1)).toBe(2);
+    expect(() => {
+      store.setSetting('acked_through', '0');
+    }).toThrow(/outbox/);
+    expect(store.ackedThrough()).toBe(2);
+    // A server restored from a backup gets the held records after its own mark again.
+    expect(store.pendingRecords(10, 1).map((r) => r.seq)).toEqual([2, 3, 4]);
+  });
+});
+
+describe('a lane enrolled again in its old data folder', () => {
+  const enrollment = (kioskId: string, justEnrolled = true, listKeyId = 'k1') => ({
+    kioskId,
+    listKeyId,
+    justEnrolled,
+  });
+
+  it('carries its unsent records over, numbered from 1 for the new enrollment, ids kept', () => {
+    expect(store.adoptEnrollment(enrollment('old'))).toEqual({ changed: false, carried: 0, listsReset: [] });
+    const records = [1, 2, 3, 4, 5].map((i) => store.appendRecord(scan(), i));
+    store.acknowledge(2);
+    store.applyWhitelistChanges(
+      0,
+      1,
+      [
+        {
+          op: 'put',
+          value: {
+            key: 1n,
+            entry: { category: 'shipper', validFrom: null, validUntil: null },
+            validHere: true,
+          },
+        },
+      ],
+      10,
+    );
+    store.setSetting('checkpoint', '{"id":"OLD"}');
+
+    expect(store.adoptEnrollment(enrollment('new'))).toEqual({
+      changed: true,
+      carried: 3,
+      listsReset: ['whitelist'],
+    });
+    expect(store.ackedThrough()).toBe(0);
+    expect(store.backlog().count).toBe(3);
+    const pending = store.pendingRecords(10);
+    expect(pending.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(pending.map((r) => r.id)).toEqual(records.slice(2).map((r) => r.id));
+    // The whitelist was made for the old checkpoint: fetched again. So is the config.
+    expect(store.listState('whitelist')).toEqual({ version: 0, syncedAt: null });
+    expect(store.countEntries('whitelist')).toBe(0);
+    expect(store.getSetting('checkpoint')).toBeNull();
+    // New scans follow; acknowledgements are in the new numbering; nothing is lost or doubled.
+    store.appendRecord(scan(), 6);
+    expect(store.pendingRecords(10).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    store.acknowledge(2);
+    expect(store.pendingRecords(10).map((r) => r.id)).toEqual([records[4]!.id, expect.any(String)]);
+    // The same enrollment again (a restart) changes nothing; the old records stay findable.
+    expect(store.adoptEnrollment(enrollment('new', false))).toMatchObject({ changed: false });
+    expect(store.findRecord(records[0]!.id)?.seq).toBe(1);
+    store.close();
+    store = LaneStore.open(join(dir, 'lane.db'));
+    expect(store.pendingRecords(10).map((r) => r.seq)).toEqual([3, 4]);
+  });
+
+  it('takes a store from before this bookkeeping as its own, unless the credentials are new', () => {
+    store.appendRecord(scan(), 1);
+    expect(store.adoptEnrollment(enrollment('a', false))).toMatchObject({ changed: false });
+    expect(store.pendingRecords(10).map((r) => r.seq)).toEqual([1]);
+    store.close();
+
+    const other = join(dir, 'other.db');
+    store = LaneStore.open(other);
+    store.appendRecord(scan(), 1);
+    store.appendRecord(scan(), 2);
+    store.acknowledge(1);
+    expect(store.adoptEnrollment(enrollment('b', true))).toMatchObject({ changed: true, carried: 1 });
+    expect(store.pendingRecords(10).map((r) => r.seq)).toEqual([1]);
+  });
+
+  it('fetches both lists again when the list key changed (another fleet)', () => {
+    store.adoptEnrollment(enrollment('a', true, 'k1'));
+    store.overlayHealth([f0(7n)]);
+    expect(store.adoptEnrollment(enrollment('b', true, 'k2'))).toMatchObject({
+      listsReset: ['health', 'whitelist'],
+    });
+    expect(store.lookupHealth(7n)).toBeNull();
+  });
 });

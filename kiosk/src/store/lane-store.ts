@@ -28,6 +28,16 @@ export interface LaneWhitelistEntry {
 export type LaneListChange<E> =
   { readonly op: 'put'; readonly value: E } | { readonly op: 'delete'; readonly key: bigint };
 
+/** What taking an enrollment in did to the store (see `LaneStore.adoptEnrollment`). */
+export interface EnrollmentAdoption {
+  /** The store had uploaded for another enrollment. */
+  readonly changed: boolean;
+  /** Unsent records carried over to the new enrollment. */
+  readonly carried: number;
+  /** Lists emptied to be fetched again (the whitelist is per checkpoint; both if K changed). */
+  readonly listsReset: readonly ListName[];
+}
+
 /** What the lane knows of a list's freshness. */
 export interface ListState {
   readonly version: number;
@@ -46,6 +56,13 @@ const TABLES = { health: 'health_entries', whitelist: 'whitelist_entries' } as c
   string
 >;
 const SHADOW_SUFFIX = '_next';
+/** Settings only the store's outbox methods write (see `acknowledge`, `adoptEnrollment`). */
+const OUTBOX_SETTINGS: ReadonlySet<string> = new Set([
+  'acked_through',
+  'seq_base',
+  'kiosk_id',
+  'list_key_id',
+]);
 
 /** A list being replaced from a snapshot: rows go to a shadow table, swapped in by `commit`. */
 export interface ListReplacement<E> {
@@ -79,6 +96,7 @@ export class LaneStore {
         'UPDATE list_state SET version = ?, synced_at = ? WHERE list = ?',
       ),
       markSynced: s<[number, string]>('UPDATE list_state SET synced_at = ? WHERE list = ?'),
+      resetListState: s<[string]>('UPDATE list_state SET version = 0, synced_at = NULL WHERE list = ?'),
       health: s<[bigint]>('SELECT status, since, until FROM health_entries WHERE key = ?'),
       whitelist: s<[bigint]>(
         'SELECT category, valid_from AS validFrom, valid_until AS validUntil, valid_here AS validHere FROM whitelist_entries WHERE key = ?',
@@ -132,7 +150,13 @@ export class LaneStore {
     return row?.value ?? null;
   }
 
+  /** Writes a setting; the outbox's own (acknowledged mark, enrollment numbering) only the store writes. */
   setSetting(name: string, value: string): void {
+    if (OUTBOX_SETTINGS.has(name)) throw new Error(`the ${name} setting is the outbox's own`);
+    this.#putSetting(name, value);
+  }
+
+  #putSetting(name: string, value: string): void {
     this.#statements.setSetting.run(name, value);
   }
 
@@ -323,30 +347,90 @@ export class LaneStore {
     return { ...record, seq, id, at };
   }
 
-  /** The highest sequence number the server has acknowledged. */
-  ackedThrough(): number {
+  /**
+   * Takes the lane's enrollment in. A store that uploaded for another enrollment (the lane was
+   * enrolled again in its old data folder) carries its unsent records over, in one
+   * transaction: they keep their ids and local numbers, and the upload numbers them for the new
+   * enrollment from 1 (`seq - seq_base`), since the server counts each lane's records from 1;
+   * one the old enrollment had already delivered is recognised by its id, never stored twice.
+   * The whitelist is made for one checkpoint, so it is fetched again; so are both lists when
+   * the list key changed (another fleet). `justEnrolled`: the credentials are new, so records
+   * of a store that predates this bookkeeping belong to the enrollment before.
+   */
+  adoptEnrollment(enrollment: {
+    readonly kioskId: string;
+    readonly listKeyId: string;
+    readonly justEnrolled: boolean;
+  }): EnrollmentAdoption {
+    return this.#db.transaction((): EnrollmentAdoption => {
+      const current = this.getSetting('kiosk_id');
+      const keyBefore = this.getSetting('list_key_id');
+      this.#putSetting('kiosk_id', enrollment.kioskId);
+      this.#putSetting('list_key_id', enrollment.listKeyId);
+      const unchanged = { changed: false, carried: 0, listsReset: [] } as const;
+      if (current === enrollment.kioskId) return unchanged;
+      if (current === null && (!enrollment.justEnrolled || this.lastSeq() === 0)) return unchanged;
+      const carried = this.backlog().count;
+      this.#putSetting('seq_base', String(this.#localAck()));
+      // The old enrollment's checkpoint config is not this one's.
+      this.#db.prepare("DELETE FROM settings WHERE name = 'checkpoint'").run();
+      const listsReset: ListName[] =
+        keyBefore !== null && keyBefore !== enrollment.listKeyId ? ['health', 'whitelist'] : ['whitelist'];
+      for (const list of listsReset) {
+        this.#db.exec(`DELETE FROM ${TABLES[list]}`);
+        this.#statements.resetListState.run(list);
+        this.#listStates.delete(list);
+      }
+      return { changed: true, carried, listsReset };
+    })();
+  }
+
+  /** The local number of the last record the server acknowledged. */
+  #localAck(): number {
     return Number(this.getSetting('acked_through') ?? '0');
   }
 
-  /** Records the server's acknowledgement; never moves backwards. */
-  acknowledge(ackedThrough: number): void {
-    if (ackedThrough > this.ackedThrough()) this.setSetting('acked_through', String(ackedThrough));
+  /** The local number before the current enrollment's first record (0 if never re-enrolled). */
+  #seqBase(): number {
+    return Number(this.getSetting('seq_base') ?? '0');
   }
 
-  /** The next records to upload, in sequence order. */
-  pendingRecords(limit: number): LaneRecord[] {
-    const rows = this.#statements.pending.all(this.ackedThrough(), limit) as {
+  /** The highest sequence number the server has acknowledged, as the current enrollment numbers it. */
+  ackedThrough(): number {
+    return this.#localAck() - this.#seqBase();
+  }
+
+  /**
+   * Records the server's acknowledgement (`ackedThrough`, as the upload numbered records),
+   * taking no more than `sentThrough` (the last record the lane sent): the only way the mark
+   * moves, and never backwards. Answers the mark.
+   */
+  acknowledge(ackedThrough: number, sentThrough = ackedThrough): number {
+    const mark = Math.min(ackedThrough, sentThrough) + this.#seqBase();
+    if (Number.isSafeInteger(mark) && mark > this.#localAck())
+      this.#putSetting('acked_through', String(mark));
+    return this.ackedThrough();
+  }
+
+  /**
+   * The next records to upload, in sequence order, numbered for the current enrollment:
+   * those after the acknowledged mark, or after `after` (a server that lost records it had
+   * acknowledged, restored from a backup, gets the ones the lane still holds again).
+   */
+  pendingRecords(limit: number, after = this.ackedThrough()): LaneRecord[] {
+    const base = this.#seqBase();
+    const rows = this.#statements.pending.all(after + base, limit) as {
       seq: number;
       id: string;
       at: number;
       record: string;
     }[];
-    return rows.map(toRecord);
+    return rows.map((r) => toRecord({ ...r, seq: r.seq - base }));
   }
 
   /** How many records wait for upload, and whether any is urgent. */
   backlog(): { count: number; urgent: boolean } {
-    const row = this.#statements.backlog.get(this.ackedThrough()) as { n: number; urgent: number | null };
+    const row = this.#statements.backlog.get(this.#localAck()) as { n: number; urgent: number | null };
     return { count: row.n, urgent: row.urgent === 1 };
   }
 
@@ -379,7 +463,7 @@ export class LaneStore {
 
   /** Deletes acknowledged records older than `before` (epoch ms); unacknowledged ones never. */
   pruneAcknowledged(before: number): number {
-    return this.#statements.prune.run(this.ackedThrough(), before).changes;
+    return this.#statements.prune.run(this.#localAck(), before).changes;
   }
 }
 

@@ -314,6 +314,8 @@ export class LaneSync {
       for await (const chunk of res.value.stream as AsyncIterable<Buffer>) {
         for (const e of decoder.push(chunk)) {
           if (e.list !== list) throw new Error(`snapshot is of the ${e.list} list, not ${list}`);
+          // Only what applies here is kept (an older server still sends other checkpoints').
+          if (e.list === 'whitelist' && !isValidHere(e.entry, checkpointId)) continue;
           batch.push(toLane(e));
           if (batch.length >= SNAPSHOT_BATCH) flush();
         }
@@ -438,32 +440,46 @@ export class LaneSync {
 
   async #uploadLoop(): Promise<void> {
     const batchSize = this.#o.uploadBatch ?? 500;
+    const store = this.#o.store;
+    // Set while the server holds less than the lane's mark (restored from a backup): the
+    // records after the server's mark that the lane still holds go again. The mark stays.
+    let resendAfter: number | null = null;
+    let gapReported = false;
     while (this.#running) {
       if (this.#revoked) return;
-      const records = this.#o.store.pendingRecords(batchSize);
+      const records = store.pendingRecords(batchSize, resendAfter ?? undefined);
       if (records.length === 0) {
         await this.#waitForWork(this.#o.uploadIdleMs ?? 5000);
         continue;
       }
+      if (resendAfter !== null && records[0]?.seq !== resendAfter + 1 && !gapReported) {
+        gapReported = true;
+        this.#log.error(
+          { server: resendAfter, firstHeld: records[0]?.seq },
+          'the server lost records this lane no longer holds; sending what it has',
+        );
+      }
       const res = await this.#o.api.uploadRecords(records);
       if (res.ok) {
         this.#succeeded();
-        const before = this.#o.store.ackedThrough();
-        const sentThrough = records.at(-1)?.seq ?? before;
+        const before = store.ackedThrough();
+        const progressed = res.value > (resendAfter ?? before);
+        // Never take an acknowledgement beyond what this batch carried; never move back.
+        store.acknowledge(res.value, records.at(-1)?.seq ?? before);
         if (res.value < before) {
-          // The server holds less than it once did (restored from a backup): resend from its mark.
-          this.#log.warn(
-            { server: res.value, lane: before },
-            'server acknowledges less than before; resending',
-          );
-          this.#o.store.setSetting('acked_through', String(res.value));
+          if (resendAfter === null)
+            this.#log.warn(
+              { server: res.value, lane: before },
+              'server acknowledges less than before; resending',
+            );
+          resendAfter = res.value;
         } else {
-          // Never take an acknowledgement beyond what this batch carried.
-          this.#o.store.acknowledge(Math.min(res.value, sentThrough));
+          resendAfter = null;
+          gapReported = false;
         }
-        this.#o.store.pruneAcknowledged(this.#clock() - 7 * 24 * 3600_000);
+        store.pruneAcknowledged(this.#clock() - 7 * 24 * 3600_000);
         this.#emitStatus();
-        if (res.value > before) this.#uploadAttempt = 0;
+        if (progressed) this.#uploadAttempt = 0;
         else
           await this.#waitForWork(
             backoffDelay(this.#uploadAttempt++, this.#o.retry ?? { baseMs: 1000, capMs: 60_000 }),

@@ -42,7 +42,10 @@ export function toHealthChanges(changes: readonly WireChange[]): LaneListChange<
   return out;
 }
 
-/** Checks and converts a whitelist delta (see `toHealthChanges`). */
+/**
+ * Checks and converts a whitelist delta (see `toHealthChanges`); an entry not valid at this
+ * checkpoint becomes a delete.
+ */
 export function toWhitelistChanges(
   changes: readonly WireChange[],
   checkpointId: string,
@@ -54,14 +57,10 @@ export function toWhitelistChanges(
     if (c.op === 'delete') out.push({ op: 'delete', key });
     else if (Value.Check(WhitelistWire, c.entry)) {
       const { category, validFrom, validUntil } = c.entry;
-      out.push({
-        op: 'put',
-        value: {
-          key,
-          entry: { category, validFrom, validUntil },
-          validHere: isValidHere(c.entry, checkpointId),
-        },
-      });
+      // The lane keeps only what applies here (an older server still sends other checkpoints').
+      if (!isValidHere(c.entry, checkpointId)) out.push({ op: 'delete', key });
+      else
+        out.push({ op: 'put', value: { key, entry: { category, validFrom, validUntil }, validHere: true } });
     } else return null;
   }
   return out;
