@@ -24,6 +24,7 @@ export default defineConfig({
             'kiosk/display/src/**/*.test.ts',
             'sync-server/console/src/**/*.test.ts',
             'kiosk/electron/**/*.test.ts',
+            'scripts/**/*.test.ts',
           ],
         },
       },

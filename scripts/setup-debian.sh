@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# One-time machine setup for the tests: the Debian packages the real-device and browser tests use.
+# One-time machine setup for the tests: the Debian packages the real-device and browser tests use,
+# as listed (with why each is needed) in TEST_TOOLS of scripts/preflight-test.mjs, e.g.
 #   chromium       the lane display and admin console under Playwright (never a downloaded browser)
 #   socat          pseudo-terminal pairs that stand in for serial scanners
 #   udev           SerialPort.list()
 #   libusb-1.0-0   node-hid (HID POS scanners)
 #   ffmpeg         camera fixtures (QR videos for Chromium's fake camera)
-# Safe to run again: it installs only what is missing.
+# `npm test` runs it by itself when it can (root or passwordless sudo). Given package names, it
+# installs those. Safe to run again: it installs only what is missing.
 set -euo pipefail
-packages=(chromium socat udev libusb-1.0-0 ffmpeg)
+if [ $# -gt 0 ]; then
+  packages=("$@")
+else
+  read -r -a packages < <(node "$(dirname "$0")/preflight-test.mjs" --packages)
+  [ ${#packages[@]} -gt 0 ] || { echo "setup-debian: no package list (is node installed?)" >&2; exit 1; }
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

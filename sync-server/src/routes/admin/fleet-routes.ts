@@ -1,4 +1,4 @@
-import { CheckpointId, DecisionColourSchema, parseSubjectText } from '@checkpoint-lane/shared';
+import { CheckpointId, DecisionColourSchema, parseSubjectText, RowId } from '@checkpoint-lane/shared';
 import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import Type from 'typebox';
@@ -292,7 +292,7 @@ export function registerFleetRoutes(app: App, s: Services): void {
         security: adminSecurity,
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-          before: Type.Optional(Type.Integer({ minimum: 1 })),
+          before: Type.Optional(RowId()),
           checkpoint: Type.Optional(CheckpointId),
           unacked: Type.Optional(Type.Boolean({ description: 'only alerts nobody has acknowledged' })),
           kind: Type.Optional(
@@ -321,7 +321,7 @@ export function registerFleetRoutes(app: App, s: Services): void {
           'Who an alert is about: the ID and the name on the list entry (admins only; every read audited)',
         tags: ['admin'],
         security: adminSecurity,
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ id: RowId() }),
         response: {
           200: Type.Object({
             subject: Nullable(Type.String({ description: 'null when no list holds the subject now' })),
@@ -353,7 +353,7 @@ export function registerFleetRoutes(app: App, s: Services): void {
         summary: 'Acknowledge an alert (the first acknowledgement is kept; again answers it unchanged)',
         tags: ['admin'],
         security: adminSecurity,
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ id: RowId() }),
         body: Type.Object(
           { note: Type.Optional(Type.String({ maxLength: 500 })) },
           { description: 'optional' },
@@ -400,7 +400,7 @@ export function registerFleetRoutes(app: App, s: Services): void {
         security: adminSecurity,
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-          before: Type.Optional(Type.Integer({ minimum: 1 })),
+          before: Type.Optional(RowId()),
           action: Type.Optional(Type.String({ maxLength: 64 })),
           actor: Type.Optional(Type.String({ maxLength: 200, description: 'exactly this actor' })),
           from: Type.Optional(TimeText),
