@@ -5,12 +5,13 @@ import {
 } from '@checkpoint-lane/shared';
 import type Database from 'better-sqlite3';
 import { migration001 } from './migrations/001-initial.js';
+import { migration002 } from './migrations/002-whitelist-here-only.js';
 
 /** One forward-only schema step of the lane's store. */
 export type Migration = SchemaMigration<Database.Database>;
 
 /** Every migration, in order. Append only: a lane's unsent scans must survive every upgrade. */
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
 
 export { schemaVersion };
 
