@@ -1,4 +1,5 @@
 // The domain of checkpoint-lane: pure TypeScript, no Node, Electron or network APIs.
+export * from './schemas/bounds.js';
 export * from './schemas/list-schemas.js';
 export * from './schemas/checkpoint-schemas.js';
 export * from './schemas/scan-schemas.js';

@@ -29,14 +29,34 @@ import { createServices, type AppOptions, type Services } from './services.js';
 
 export type { AppOptions } from './services.js';
 
-/** Whether a parsed JSON value or query holds Infinity or NaN anywhere (bounded depth). */
-function hasNonFinite(value: unknown, depth = 0): boolean {
-  if (typeof value === 'number') return !Number.isFinite(value);
+/**
+ * Whether a parsed JSON value, query or path holds a number JavaScript cannot hold exactly:
+ * Infinity, NaN, or beyond ±(2^53 − 1) (bounded depth). Every schema bounds its integers; this
+ * is the net under them.
+ */
+function hasUnsafeNumber(value: unknown, depth = 0): boolean {
+  if (typeof value === 'number') return !(Math.abs(value) <= Number.MAX_SAFE_INTEGER);
   if (value === null || typeof value !== 'object' || depth > 8) return false;
   // Streams (CSV import bodies) and buffers are not parsed values.
   if (value instanceof Readable || ArrayBuffer.isView(value)) return false;
-  for (const v of Object.values(value)) if (hasNonFinite(v, depth + 1)) return true;
+  for (const v of Object.values(value)) if (hasUnsafeNumber(v, depth + 1)) return true;
   return false;
+}
+
+/**
+ * The answer to a SQLite error, or null for one that is the server's own fault. A constraint
+ * or type error means the request held something the schema let through but the database
+ * refuses: the client's to fix (4xx), never a 500.
+ */
+function sqliteAnswer(err: { code?: unknown }): { status: number; code: string; message: string } | null {
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+    return { status: 409, code: 'conflict', message: 'this conflicts with a stored record' };
+  if (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH')
+    return { status: 400, code: 'bad_request', message: 'a value is out of range or of the wrong type' };
+  if (code === 'SQLITE_TOOBIG')
+    return { status: 413, code: 'body_too_large', message: 'a value is too large to store' };
+  return null;
 }
 
 /** Error codes of Fastify and its plugins, as this API names them. */
@@ -104,6 +124,12 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
       if (err.validation) {
         return reply.code(400).send({ error: 'bad_request', message: err.message });
       }
+      const stored = sqliteAnswer(err);
+      if (stored !== null) {
+        // Still logged: a schema that lets such a value through is a bug to fix.
+        req.log.warn({ code: err.code, url: req.routeOptions.url }, 'database refused a request value');
+        return reply.code(stored.status).send({ error: stored.code, message: stored.message });
+      }
       const status = err.statusCode ?? 500;
       if (status >= 400 && status < 500) {
         // Plugin errors (rate limit, body parser) may come without a code, or with Fastify's own.
@@ -120,10 +146,14 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
     );
 
     // JSON and query coercion turn `1e400` into Infinity, which passes an integer schema's
-    // maximum (ajv 8) and would reach SQLite: refuse non-finite numbers after validation.
+    // maximum (ajv 8) and would reach SQLite: refuse non-finite and unsafe numbers after validation.
     app.addHook('preHandler', async (req) => {
-      if (hasNonFinite(req.query) || hasNonFinite(req.body)) {
-        throw new HttpError(400, 'bad_request', 'numbers must be finite');
+      if (hasUnsafeNumber(req.query) || hasUnsafeNumber(req.body) || hasUnsafeNumber(req.params)) {
+        throw new HttpError(
+          400,
+          'bad_request',
+          `numbers must be finite and within ±${Number.MAX_SAFE_INTEGER} (2^53 − 1)`,
+        );
       }
       await Promise.resolve();
     });
@@ -217,6 +247,13 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: opts.bodyLimit ?? 4 * 1024 * 1024,
     return503OnClosing: true,
+    // Errors the router answers before any route runs: the API's own {error, message} shape,
+    // without echoing the path (it may hold a subject's ID).
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
+        void reply.code(414).send({ error: 'uri_too_long', message: 'a path segment is too long' });
+      else void reply.code(400).send({ error: 'bad_url', message: 'the path is not a valid URL' });
+    },
     ...(opts.trustProxy !== undefined && { trustProxy: opts.trustProxy }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(checkpointServer, opts);

@@ -2,6 +2,7 @@
 // agent pushes over the WebSocket and what the display may ask over HTTP. One definition; the
 // agent validates requests with these schemas, the display builds them from these types.
 import Type from 'typebox';
+import { EpochMs } from './bounds.js';
 import { HEALTH_STATUSES } from './list-schemas.js';
 import {
   DecisionColourSchema,
@@ -34,13 +35,13 @@ export const DeskStateSchema = Type.Enum(['pending', 'acknowledged', 'overridden
 /** One scan on the officer's desk: in the pending queue and/or the strip of recent scans. */
 export const DeskItemSchema = Type.Object({
   scanId: RecordId,
-  at: Type.Integer({ minimum: 0 }),
+  at: EpochMs(),
   /** The decision now (after any override). */
   decision: DecisionColourSchema,
   /** The lane's own decision. */
   originalDecision: DecisionColourSchema,
-  reasons: Type.Array(ReasonCodeSchema),
-  warnings: Type.Array(WarningCodeSchema),
+  reasons: Type.Array(ReasonCodeSchema, { maxItems: 16 }),
+  warnings: Type.Array(WarningCodeSchema, { maxItems: 16 }),
   /** The health status behind a health reason (F0 vs F1 vs F2 …), else null. */
   healthStatus: Type.Union([Type.Enum(HEALTH_STATUSES), Type.Null()]),
   source: ScanSource,
@@ -53,9 +54,9 @@ export const DeskItemSchema = Type.Object({
   /** Who overrode it, when it was. */
   override: Type.Union([
     Type.Object({
-      officerId: Type.String(),
-      supervisorId: Type.Union([Type.String(), Type.Null()]),
-      reason: Type.String(),
+      officerId: Type.String({ maxLength: 64 }),
+      supervisorId: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+      reason: Type.String({ maxLength: 64 }),
     }),
     Type.Null(),
   ]),
@@ -85,7 +86,7 @@ export type Desk = Type.Static<typeof DeskSchema>;
 export const TravellerViewSchema = Type.Object({
   /** `go`: "Mời qua"; `see_officer`: "Vui lòng gặp cán bộ" (red and amber alike); `ready`: idle. */
   state: Type.Enum(['go', 'see_officer', 'ready']),
-  at: Type.Integer({ minimum: 0 }),
+  at: EpochMs(),
 });
 /** What the traveller's screen shows. */
 export type TravellerView = Type.Static<typeof TravellerViewSchema>;
@@ -96,7 +97,7 @@ export const DeskOfficerSchema = Type.Object({
   name: Type.String({ maxLength: 120 }),
   role: Type.Enum(['officer', 'supervisor']),
   /** Epoch ms until which this officer's PIN is locked after wrong tries; null when not locked. */
-  lockedUntil: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  lockedUntil: Type.Union([EpochMs(), Type.Null()]),
 });
 /** An officer in the override dialog. */
 export type DeskOfficer = Type.Static<typeof DeskOfficerSchema>;

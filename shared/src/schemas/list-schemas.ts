@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { DateMs } from './bounds.js';
 
 /** The two lists a lane decides from. */
 export const ListName = Type.Union([Type.Literal('health'), Type.Literal('whitelist')]);
@@ -29,7 +30,7 @@ export const WhitelistCategory = Type.Enum(WHITELIST_CATEGORIES);
 export type WhitelistCategory = (typeof WHITELIST_CATEGORIES)[number];
 
 /** Milliseconds since the Unix epoch, or null for "open-ended". */
-const EpochMsOrNull = Type.Union([Type.Integer(), Type.Null()]);
+const EpochMsOrNull = Type.Union([DateMs(), Type.Null()]);
 
 /** What the health list says of one subject (times in epoch ms; null = open-ended). */
 export const HealthEntry = Type.Object({
@@ -45,7 +46,10 @@ export const WhitelistEntry = Type.Object({
   category: WhitelistCategory,
   validFrom: EpochMsOrNull,
   validUntil: EpochMsOrNull,
-  checkpoints: Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 64 })), Type.Null()]),
+  checkpoints: Type.Union([
+    Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 }),
+    Type.Null(),
+  ]),
 });
 /** What the whitelist says of one subject. */
 export type WhitelistEntry = Readonly<Type.Static<typeof WhitelistEntry>>;

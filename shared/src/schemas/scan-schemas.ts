@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { DECISIONS, REASON_CODES, WARNING_CODES } from '../decision/reason-codes.js';
+import { Counter, EpochMs } from './bounds.js';
 
 /** Schema of a decision colour. */
 export const DecisionColourSchema = Type.Enum(DECISIONS);
@@ -48,10 +49,10 @@ export const RecordId = Type.String({
 
 const LaneRecordBase = {
   /** Lane-local sequence number, contiguous from 1: the server acknowledges through it. */
-  seq: Type.Integer({ minimum: 1 }),
+  seq: Counter({ minimum: 1 }),
   id: RecordId,
   /** Lane clock, epoch ms. */
-  at: Type.Integer({ minimum: 0 }),
+  at: EpochMs(),
 };
 
 /** One recorded scan, as the lane stores it in its outbox and uploads it. */
@@ -119,4 +120,4 @@ export const ScanUploadSchema = Type.Object({
   records: Type.Array(LaneRecordSchema, { minItems: 1, maxItems: 1000 }),
 });
 /** Answer of `POST /api/v1/kiosk/scans`: the highest contiguous sequence the server holds. */
-export const ScanUploadAckSchema = Type.Object({ ackedThrough: Type.Integer({ minimum: 0 }) });
+export const ScanUploadAckSchema = Type.Object({ ackedThrough: Counter() });

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { addAccount, buildTestApp, signIn, type TestApp } from '../testing/build-test-app.js';
+import {
+  addAccount,
+  addCheckpoint,
+  buildTestApp,
+  enrollKiosk,
+  signIn,
+  type TestApp,
+} from '../testing/build-test-app.js';
 import { AuthFailureLimiter } from './auth-hooks.js';
 
 let t: TestApp;
@@ -88,6 +95,52 @@ describe('admin auth: bearer token or session cookie', () => {
         '/api/v1/admin/accounts/{username}',
       ]),
     );
+  });
+});
+
+describe('failure limiter: throttles failures, never valid credentials', () => {
+  const flood = async (url: string, times: number): Promise<Set<number>> => {
+    const seen = new Set<number>();
+    for (let i = 0; i < times; i++) {
+      const res = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer bad-${i}` } });
+      seen.add(res.statusCode);
+    }
+    return seen;
+  };
+
+  it('lets a valid kiosk token through after 31 bad ones from the same address', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'CP');
+    const lane = await enrollKiosk(t, 'CP');
+    expect([...(await flood('/api/v1/kiosk/officers', 31))]).toEqual([401, 429]);
+    const ok = await t.app.inject({ method: 'GET', url: '/api/v1/kiosk/officers', headers: lane.auth });
+    expect(ok.statusCode).toBe(200);
+    const upload = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/kiosk/heartbeat',
+      headers: lane.auth,
+      payload: { listVersions: { health: 0, whitelist: 0 }, backlog: 0, devices: [], clock: 0 },
+    });
+    expect(upload.statusCode).toBe(200);
+    // The garbage is still cut off.
+    const bad = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/kiosk/officers',
+      headers: { authorization: 'Bearer still-bad' },
+    });
+    expect(bad.statusCode).toBe(429);
+  });
+
+  it('lets the admin token and a console session through after 31 bad tokens from the same address', async () => {
+    t = await buildTestApp();
+    await addAccount(t, 'lan');
+    const s = await signIn(t, 'lan');
+    expect([...(await flood('/api/v1/admin/kiosks', 31))]).toEqual([401, 429]);
+    expect((await get(t.admin)).statusCode).toBe(200);
+    expect((await get(s.cookie)).statusCode).toBe(200);
+    expect((await post(s.write)).statusCode).toBe(201);
+    expect((await get({ authorization: 'Bearer still-bad' })).statusCode).toBe(429);
+    expect((await get({ cookie: 'cl_session=forged-session-token-forged' })).statusCode).toBe(429);
   });
 });
 

@@ -34,8 +34,10 @@ declare module 'fastify' {
 }
 
 /**
- * Counts failed authentications per address: after `max` in a minute, further attempts get
+ * Counts failed authentications per address: after `max` in a minute, further failures get
  * 429 until the minute is over (guessing tokens is pointless, but noisy clients are cut off).
+ * The token hooks consult it only once a credential has failed: lanes and consoles behind one
+ * NAT or proxy keep working while a neighbour sends garbage.
  */
 export class AuthFailureLimiter {
   private readonly failures = new Map<string, { count: number; resetAt: number }>();
@@ -52,6 +54,19 @@ export class AuthFailureLimiter {
     if (f && f.resetAt > this.clock() && f.count >= this.max) {
       throw new HttpError(429, 'too_many_failures', 'too many failed authentications; try again in a minute');
     }
+  }
+
+  /**
+   * A failed credential: records it and answers `err`, or 429 when the address was already over
+   * its budget (a valid credential never comes here).
+   */
+  refuse(ip: string, err: HttpError): HttpError {
+    const f = this.failures.get(ip);
+    const over = f !== undefined && f.resetAt > this.clock() && f.count >= this.max;
+    this.fail(ip);
+    return over
+      ? new HttpError(429, 'too_many_failures', 'too many failed authentications; try again in a minute')
+      : err;
   }
 
   /** Records one failure. */
@@ -83,14 +98,15 @@ export class AuthFailureLimiter {
  */
 export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    limiter.check(req.ip);
     const header = req.headers.authorization;
     const cookie = req.cookies[SESSION_COOKIE];
     if (header === undefined && cookie !== undefined && cookie !== '') {
       const session = requestSession(services, req);
       if (session === null) {
-        limiter.fail(req.ip);
-        throw new HttpError(401, 'unauthorized', 'the session has ended; sign in again');
+        throw limiter.refuse(
+          req.ip,
+          new HttpError(401, 'unauthorized', 'the session has ended; sign in again'),
+        );
       }
       if (isUnsafeMethod(req.method)) {
         checkOrigin(req);
@@ -111,12 +127,13 @@ export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
     }
     const token = bearerToken(header);
     if (token === null) {
-      limiter.fail(req.ip);
-      throw new HttpError(401, 'unauthorized', 'missing "Authorization: Bearer <admin token>"');
+      throw limiter.refuse(
+        req.ip,
+        new HttpError(401, 'unauthorized', 'missing "Authorization: Bearer <admin token>"'),
+      );
     }
     if (!hashesEqual(hashToken(token), services.adminTokenHash)) {
-      limiter.fail(req.ip);
-      throw new HttpError(401, 'unauthorized', 'the admin token is not valid');
+      throw limiter.refuse(req.ip, new HttpError(401, 'unauthorized', 'the admin token is not valid'));
     }
     req.admin = { kind: 'token', username: `token@${req.ip}`, displayName: 'admin token', role: 'admin' };
     await Promise.resolve();
@@ -136,17 +153,17 @@ export function requireRole(req: FastifyRequest, role: AccountRole): AdminIdenti
 /** onRequest hook: a kiosk token, looked up by hash; revoked tokens are refused. */
 export function kioskAuth(services: Services, limiter: AuthFailureLimiter) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    limiter.check(req.ip);
     const token = bearerToken(req.headers.authorization);
     if (token === null) {
-      limiter.fail(req.ip);
-      throw new HttpError(401, 'unauthorized', 'missing "Authorization: Bearer <kiosk token>"');
+      throw limiter.refuse(
+        req.ip,
+        new HttpError(401, 'unauthorized', 'missing "Authorization: Bearer <kiosk token>"'),
+      );
     }
     const hash = hashToken(token);
     const kiosk = services.kiosks.findByTokenHash(hash);
     if (!kiosk || !hashesEqual(hash, kiosk.tokenHash)) {
-      limiter.fail(req.ip);
-      throw new HttpError(401, 'unauthorized', 'the kiosk token is not valid');
+      throw limiter.refuse(req.ip, new HttpError(401, 'unauthorized', 'the kiosk token is not valid'));
     }
     if (kiosk.revoked)
       throw new HttpError(401, 'kiosk_revoked', 'this kiosk has been revoked; enroll it again');

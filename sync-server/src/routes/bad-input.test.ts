@@ -1,9 +1,17 @@
 import fc from 'fast-check';
+import Fastify from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkpointServer } from '../app.js';
+import { hashToken } from '../auth/tokens.js';
+import { openDatabase } from '../db/open-database.js';
 import {
   addCheckpoint,
   buildTestApp,
   enrollKiosk,
+  scanRecord,
   type TestApp,
   type TestKiosk,
 } from '../testing/build-test-app.js';
@@ -128,7 +136,52 @@ describe('bad input', () => {
     });
     expect(body.statusCode).toBe(400);
     expect(body.json()).toEqual({ error: 'bad_request', message: 'body/backlog must be integer' });
-    expect(q.json()).toEqual({ error: 'bad_request', message: 'numbers must be finite' });
+    expect(q.json()).toEqual({
+      error: 'bad_request',
+      message: 'numbers must be finite and within ±9007199254740991 (2^53 − 1)',
+    });
+  });
+
+  it('refuses numbers SQLite or JavaScript cannot hold exactly with a 400, and stores nothing', async () => {
+    const post = (url: string, payload: string) =>
+      t.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...k.auth, 'content-type': 'application/json' },
+        payload,
+      });
+    const upload = (record: Record<string, unknown>, text = JSON.stringify({ records: [record] })) =>
+      post('/api/v1/kiosk/scans', text);
+    const heartbeat = (health: string) =>
+      post(
+        '/api/v1/kiosk/heartbeat',
+        `{"listVersions":{"health":${health},"whitelist":0},"backlog":0,"devices":[],"clock":0}`,
+      );
+    const before = t.app.services.scans.search({ limit: 1000 }).length;
+    for (const res of [
+      await upload(scanRecord(1, { at: 1e20 })),
+      await upload(scanRecord(1, { seq: 1e20 })),
+      // JSON.parse reads this as 2^53 (…992): refused by `maximum`, not stored as a neighbour.
+      await upload(
+        {},
+        JSON.stringify({ records: [scanRecord(1)] }).replace('"seq":1,', '"seq":9007199254740993,'),
+      ),
+      await upload(
+        {},
+        JSON.stringify({ records: [scanRecord(1)] }).replace('"seq":1,', '"seq":9007199254740992,'),
+      ),
+      await heartbeat('1e20'),
+      await heartbeat('9007199254740993'),
+      await heartbeat('-0.5'),
+    ]) {
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'bad_request' });
+    }
+    expect(t.app.services.scans.search({ limit: 1000 })).toHaveLength(before);
+    // The largest values the schemas allow are stored exactly.
+    const edge = await upload(scanRecord(1, { at: 253_402_300_799_999 }));
+    expect(edge.json()).toEqual({ ackedThrough: 1 });
+    expect((await heartbeat('281474976710655')).statusCode).toBe(200);
   });
 
   it('keeps a record shape that is almost right a 400, field by field', async () => {
@@ -163,6 +216,43 @@ describe('bad input', () => {
         payload: { records: [{ ...good, [field]: value }] },
       });
       expect(res.statusCode, field).toBe(400);
+    }
+  });
+});
+
+describe('database refusals', () => {
+  it('answers a value SQLite refuses with a 4xx, not a 500', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cl-refuse-'));
+    const db = openDatabase(join(dir, 'server.db'));
+    const app = Fastify({ logger: false });
+    await app.register(checkpointServer, {
+      db,
+      adminTokenHash: hashToken('x'.repeat(32)),
+      listKey: Buffer.alloc(32),
+      snapshotDir: null,
+    });
+    db.exec('CREATE TEMP TABLE probe (n INTEGER NOT NULL UNIQUE) STRICT');
+    app.post<{ Body: { n: unknown } }>('/probe', (req) => {
+      db.prepare('INSERT INTO probe (n) VALUES (?)').run(req.body.n);
+      return { ok: true };
+    });
+    const send = (n: unknown) => app.inject({ method: 'POST', url: '/probe', payload: { n } });
+    try {
+      expect((await send(1)).statusCode).toBe(200);
+      const mismatch = await send(1.5);
+      expect(mismatch.statusCode).toBe(400);
+      expect(mismatch.json()).toEqual({
+        error: 'bad_request',
+        message: 'a value is out of range or of the wrong type',
+      });
+      expect((await send(null)).statusCode).toBe(400);
+      const dup = await send(1);
+      expect(dup.statusCode).toBe(409);
+      expect(dup.json()).toMatchObject({ error: 'conflict' });
+    } finally {
+      await app.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -6,6 +6,7 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
+import { DateMs } from '@checkpoint-lane/shared';
 import Type from 'typebox';
 
 /** The Fastify instance routes are registered on (TypeBox gives validation and types). */
@@ -30,7 +31,7 @@ export const ListParams = Type.Object({
 });
 
 /** Epoch ms, or null for an open end. */
-export const EpochOrNull = Type.Union([Type.Integer(), Type.Null()]);
+export const EpochOrNull = Type.Union([DateMs(), Type.Null()]);
 
 /** Admin auth for the OpenAPI document: the bearer token, or a console session cookie (+ CSRF header). */
 export const adminSecurity = [{ adminToken: [] }, { sessionCookie: [] }];

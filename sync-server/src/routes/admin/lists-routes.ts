@@ -1,4 +1,4 @@
-import { HealthStatus, WhitelistCategory, type ListName } from '@checkpoint-lane/shared';
+import { Counter, HealthStatus, WhitelistCategory, type ListName } from '@checkpoint-lane/shared';
 import { Readable } from 'node:stream';
 import Type from 'typebox';
 import { HttpError } from '../../http-error.js';
@@ -47,7 +47,7 @@ const ImportReportSchema = Type.Object({
 });
 const HistoryQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  before: Type.Optional(Type.Integer({ minimum: 1, description: 'versions older than this one' })),
+  before: Type.Optional(Counter({ minimum: 1, description: 'versions older than this one' })),
 });
 const SubjectParams = Type.Object({ subject: Type.String({ minLength: 1, maxLength: 64 }) });
 const DateText = Type.Union([Type.String({ maxLength: 40 }), Type.Null()], {

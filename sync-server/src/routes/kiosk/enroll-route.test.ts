@@ -201,7 +201,7 @@ describe('auth matrix', () => {
     ]);
   });
 
-  it('cuts off an address after many failed authentications', async () => {
+  it('cuts off an address’s failures after many, never its valid tokens', async () => {
     t = await buildTestApp();
     const statuses = new Set<number>();
     for (let i = 0; i < 32; i++) {
@@ -214,6 +214,6 @@ describe('auth matrix', () => {
     }
     expect([...statuses]).toEqual([401, 429]);
     const ok = await t.app.inject({ method: 'GET', url: '/api/v1/admin/kiosks', headers: t.admin });
-    expect(ok.statusCode).toBe(429);
+    expect(ok.statusCode).toBe(200);
   });
 });
