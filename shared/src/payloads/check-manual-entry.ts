@@ -88,9 +88,11 @@ export function checkManualEntry(text: string, now: number): ManualEntryCheck {
         shown: plate.payload.displayForm ?? plate.payload.subject.value,
       };
     }
-    const passport = passportParser.parse(compact, context);
+    // A passport number is letters then digits, never written with - or . (G30-123.45 is a typo).
+    const unspaced = typed.replace(/ /g, '');
+    const passport = passportParser.parse(unspaced, context);
     if (passport?.ok === true && passport.payload.subject !== null) {
-      return { ok: true, subject: passport.payload.subject, text: compact, shown: compact };
+      return { ok: true, subject: passport.payload.subject, text: unspaced, shown: unspaced };
     }
     return { ok: false, reason: 'not_a_plate_or_passport' };
   } catch {

@@ -1,7 +1,7 @@
 /**
  * Full keypad for manual entry of an ID, a plate or a passport: 0–9, A–Z, `-` and `.`, "Xoá 1
- * ký tự", "Xoá hết" and an Enter key the caller names ("Kiểm tra"). 41 keys in a 13-column grid
- * (digits, - . and delete / A–M / N–Z / clear, the caller's extra keys and Enter) that fits a
+ * ký tự", "Xoá hết" and an Enter key the caller names ("Kiểm tra"). 41 keys in four rows
+ * (1–0 - . / A–M / N–Z / clear all, delete one, the caller's extra keys, Enter) that fit a
  * dialog at 1024×600 with keys of at least 64 px. The typed text is shown IN FULL (it is the
  * officer's own input, so a typo can be seen), large and monospace, grouped for reading
  * (`079 3 01 004567`); the value stays the raw text. Styles: static/keypads.css (`.kp-code`).
@@ -99,7 +99,17 @@ export function createCodeKeypad(options: CodeKeypadOptions): CodeKeypad {
   enter.classList.add('kp-enter');
   const extras = make('div', 'kp-extra');
   extras.append(...(options.extraKeys ?? []));
-  keys.append(...characters.slice(0, 12), back, ...characters.slice(12), clearKey, extras, enter);
+  const row = (...children: HTMLElement[]): HTMLElement => {
+    const line = make('div', 'kp-row');
+    line.append(...children);
+    return line;
+  };
+  keys.append(
+    row(...characters.slice(0, 12)),
+    row(...characters.slice(12, 25)),
+    row(...characters.slice(25)),
+    row(clearKey, back, extras, enter),
+  );
   root.append(shown, message, keys);
 
   function render(): void {

@@ -1,7 +1,7 @@
 /**
  * On-screen keyboard for the free-text override note, with Vietnamese diacritics typed the Telex
- * way (telex.ts: "Nguyeenx" → "Nguyễn", "hoaf" → "hoà" by the modern tone rule) and a column of
- * quick phrases. QWERTY letters (what Telex typists know), digits, `, . - /`, a space bar,
+ * way (telex.ts: "Nguyeenx" → "Nguyễn", "hoaf" → "hoà" by the modern tone rule) and a row of
+ * quick phrases. QWERTY letters (what Telex typists know), digits, `, . - / ( )`, a space bar,
  * "Chữ hoa" (one tap: the next letter; two taps: all capitals; a third: off), "Gõ Telex" on/off
  * (off types letters as they are, for codes), "Xoá 1 ký tự", "Xoá hết", and an optional Done
  * key the caller names. Fits a dialog at 1024×600. Styles: static/keypads.css (`.kp-note`).
@@ -54,7 +54,7 @@ export interface NoteKeyboard {
 }
 
 const ROWS = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm'] as const;
-const PUNCTUATION = [',', '.', '-', '/'] as const;
+const PUNCTUATION = [',', '.', '-', '/', '(', ')'] as const;
 type Shift = 'off' | 'once' | 'lock';
 
 /** Builds a note keyboard; append `element` where it belongs. */
@@ -79,8 +79,9 @@ export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
   const makeRow = (characters: string): HTMLElement => {
     const line = make('div', 'kp-row');
     for (const c of characters) {
+      // The key knows its lower-case letter; Chữ hoa decides the case when it is pressed.
       const key = characterKey(c, () => {
-        press(key.dataset['key'] ?? c);
+        press(c);
       });
       if (/[a-z]/.test(c)) letterKeys.push(key);
       line.append(key);
@@ -119,18 +120,22 @@ export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
   );
   const done = options.doneLabel === undefined ? null : actionKey('done', finish);
   done?.classList.add('kp-enter');
+  // Rows on a 12-column grid: 1–0 ⌫ / q–p clear / a–l , . - / ⇧ z–m / ( ) / Telex space Done.
+  for (const wide of [back, clearKey, shiftKey, telexToggle]) wide.classList.add('kp-span-2');
+  space.classList.add(done === null ? 'kp-span-10' : 'kp-span-7');
+  done?.classList.add('kp-span-3');
   digitRow.append(back);
   topRow.append(clearKey);
-  homeRow.append(...punctuation.slice(0, 2));
+  homeRow.append(...punctuation.slice(0, 3));
   bottomRow.prepend(shiftKey);
-  bottomRow.append(...punctuation.slice(2));
+  bottomRow.append(...punctuation.slice(3));
   const spaceRow = make('div', 'kp-row');
   spaceRow.append(telexToggle, space, ...(done === null ? [] : [done]));
   keys.append(...rows, spaceRow);
 
   const phraseList = make('div', 'kp-phrases');
   phraseList.setAttribute('role', 'group');
-  root.append(shown, message, keys, phraseList);
+  root.append(shown, message, phraseList, keys);
 
   function render(): void {
     shown.textContent = state.text;
