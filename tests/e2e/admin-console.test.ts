@@ -417,6 +417,149 @@ describe('admin console', () => {
     expect(text).not.toMatch(/scrypt|pinHash|hash/i);
   });
 
+  it('rings and banners a new alert, groups repeats, reveals who to an admin (audited), shows what the lane did', async () => {
+    await open('overview');
+    if ((await page.getByTestId('nav-overview').textContent())?.includes('Overview') === true)
+      await page.getByTestId('lang-toggle').click(); // back to Vietnamese
+    await expect.poll(() => page.getByTestId('nav-overview').textContent()).toMatch(/Tổng quan/);
+    // A second F0 scan at lan-1: a banner (until dismissed) and a beep, on whatever page is open.
+    const second = await liveLane.scan(F0);
+    const banner = page.getByTestId('alert-banner');
+    await banner.waitFor({ timeout: 15_000 });
+    await expect(banner.textContent()).resolves.toMatch(/HCM-01[\s\S]*lan-1/);
+    await expect(banner.textContent()).resolves.toContain('••••••••3456');
+    await expect(banner.textContent()).resolves.not.toContain(F0);
+    await expect.poll(() => banner.getAttribute('data-sound')).toBe('played');
+    await screenshot(page, 'console-alert-banner');
+    await page.getByTestId('nav-alerts').click();
+    await page.getByTestId('alerts-table').waitFor();
+    await expect(banner.isVisible()).resolves.toBe(true); // stays while the admin moves around
+    await page.getByTestId('alert-banner-dismiss').click();
+    await expect(banner.count()).resolves.toBe(0);
+
+    // Both F0 alerts of this subject within the hour: one row, "2 lần trong 1 giờ", newest first.
+    const row = page.getByTestId('alert-row').first();
+    await expect.poll(() => row.getByTestId('alert-repeats').textContent()).toBe('2 lần trong 1 giờ');
+    await expect(page.getByTestId('alert-repeat-row').count()).resolves.toBe(0);
+    await row.getByTestId('alert-repeats-toggle').click();
+    await expect(page.getByTestId('alert-repeat-row').count()).resolves.toBe(1);
+    await expect(row.getByTestId('lane-outcome').getAttribute('data-state')).resolves.toBe('pending');
+
+    // Who: masked until an admin asks; the ID and the list entry's name then, and the read audited.
+    await expect(row.getByTestId('alert-subject-masked').textContent()).resolves.toBe('••••••••3456');
+    await row.getByTestId('alert-reveal').click();
+    await expect.poll(() => row.getByTestId('alert-identity').textContent()).toContain(F0);
+    await expect(row.getByTestId('alert-identity').textContent()).resolves.toContain('Nguyễn Văn A');
+    await screenshot(page, 'console-alerts-grouped-identity');
+    const audit = await server.admin<{ records: { actor: string; details: { subjectKey: string } }[] }>(
+      'GET',
+      '/audit?action=alert.subject',
+    );
+    expect(audit.body.records).toHaveLength(1);
+    expect(audit.body.records[0]?.actor).toBe(ADMIN.username);
+    expect(JSON.stringify(audit.body)).not.toContain(F0);
+
+    // What happened at the lane: an officer at a real lane agent sees an F0 and taps "Đã xem".
+    const laneDir = join(dir, 'lane-5');
+    mkdirSync(laneDir, { recursive: true });
+    const agent = await LaneAgent.open({
+      dataDir: laneDir,
+      serverUrl: server.url,
+      enrollCode: await server.enrollmentCode('HCM-01'),
+      laneName: 'lan-5',
+      scanners: [new StdinScanner(new PassThrough())],
+      logger: pino({ level: 'silent' }),
+    });
+    let agentScanId = '';
+    try {
+      await agent.start(10_000);
+      const scan = agent.submit(F0);
+      expect(scan.decision).toBe('red');
+      agentScanId = scan.scanId ?? '';
+      expect(agent.acknowledge(agentScanId, 'đã gọi y tế').ok).toBe(true);
+      await agent.drainOutbox(10_000);
+    } finally {
+      await agent.stop();
+    }
+    const acked = page.locator(
+      `[data-testid="alert-row"] [data-testid="lane-outcome"][data-state="acknowledged"]`,
+    );
+    await expect.poll(() => acked.count(), { timeout: 15_000 }).toBe(1);
+    await expect(acked.textContent()).resolves.toMatch(/Cán bộ đã xem[\s\S]*đã gọi y tế/);
+
+    // A lane at HCM-02 claims an override of lan-1's F0 scan with officers nobody knows.
+    const code = await server.enrollmentCode('HCM-02');
+    const enrolled = (await (
+      await fetch(`${server.url}/api/v1/kiosk/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code, name: 'lan-gia' }),
+      })
+    ).json()) as { token: string };
+    const upload = await fetch(`${server.url}/api/v1/kiosk/scans`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${enrolled.token}` },
+      body: JSON.stringify({
+        records: [
+          {
+            type: 'override',
+            seq: 1,
+            id: '01890a5d-ac96-7000-8000-0000000e2e01',
+            at: Date.now(),
+            scanId: second['scanId'],
+            originalDecision: 'red',
+            decision: 'green',
+            officerId: 'o1',
+            supervisorId: 'chief',
+            reason: 'other',
+            note: '',
+          },
+        ],
+      }),
+    });
+    expect(await upload.json()).toEqual({ ackedThrough: 1 }); // the lane is never stuck
+    const suspicious = page.locator('[data-testid="alert-row"][data-kind="override"]');
+    await suspicious.waitFor({ timeout: 15_000 });
+    const text = await suspicious.textContent();
+    expect(text).toMatch(/Điều chỉnh đáng ngờ/);
+    expect(text).toMatch(/lượt quét của làn khác/);
+    expect(text).toMatch(/cán bộ không có trong danh sách/);
+    expect(text).toMatch(/lan-gia/);
+    await banner.waitFor();
+    await screenshot(page, 'console-alert-override');
+    await page.getByTestId('alert-banner-dismiss').click();
+
+    // Its link opens that one scan, the forged override shown flagged beside the scan.
+    await suspicious.getByTestId('alert-scan-link').click();
+    await page.getByTestId('scans-one').waitFor();
+    await expect.poll(() => page.getByTestId('scan-row').count()).toBe(1);
+    await expect(page.getByTestId('scan-row').getAttribute('data-scan-id')).resolves.toBe(second['scanId']);
+    await expect(page.getByTestId('record-suspicious').count()).resolves.toBe(1);
+    await screenshot(page, 'console-scan-suspicious-override');
+
+    // A viewer sees the same alerts masked, and no way to reveal who.
+    const context = await newContext();
+    const p = await context.newPage();
+    await signIn(p, server.url, VIEWER.username, VIEWER.password);
+    await p.getByTestId('page-overview').waitFor();
+    await p.goto(`${server.url}/admin/#/alerts`);
+    await p.getByTestId('alert-row').first().waitFor();
+    await expect(p.getByTestId('alert-reveal').count()).resolves.toBe(0);
+    await expect(p.getByTestId('alert-identity-hidden').count()).resolves.toBeGreaterThan(0);
+    await expect(p.locator('body').textContent()).resolves.not.toContain(F0);
+    await screenshot(p, 'console-alerts-viewer');
+    await context.close();
+  });
+
+  it('shows an offline lane’s devices as unknown', async () => {
+    await open('checkpoints');
+    const devices = page.locator(
+      '[data-testid="lane-row"][data-lane-name="lan-2"] [data-testid="lane-device"]',
+    );
+    await expect.poll(() => devices.count()).toBeGreaterThan(0);
+    await expect(devices.first().textContent()).resolves.toMatch(/không rõ/);
+  });
+
   it('made no request beyond the server it was served from', () => {
     expect(requests.length).toBeGreaterThan(20);
     expect(foreignRequests(requests, server.url)).toEqual([]);

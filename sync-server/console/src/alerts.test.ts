@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertsPath, isUnacked, mergeAlerts, oldestId } from './alerts.js';
+import { alertsPath, groupAlerts, isUnacked, mergeAlerts, newestId, oldestId } from './alerts.js';
 import type { Alert } from './types.js';
 
 const alert = (id: number, at: number, extra: Partial<Alert> = {}): Alert => ({
@@ -36,5 +36,35 @@ describe('alerts', () => {
       '/api/v1/admin/alerts?limit=10&before=3&unacked=true',
     );
     expect(alertsPath({ unacked: false, before: null })).toBe('/api/v1/admin/alerts?limit=50');
+  });
+});
+
+describe('groupAlerts', () => {
+  const H = 3_600_000;
+  it('groups one subject’s repeats within an hour of the newest, newest first', () => {
+    const groups = groupAlerts([
+      alert(1, 0, { subjectKey: 'aa' }),
+      alert(2, 10 * 60_000, { subjectKey: 'aa' }),
+      alert(3, 20 * 60_000, { subjectKey: 'bb' }),
+      alert(4, 50 * 60_000, { subjectKey: 'aa' }),
+      alert(5, 3 * H, { subjectKey: 'aa' }),
+    ]);
+    expect(groups.map((g) => [g.latest.id, g.earlier.map((a) => a.id)])).toEqual([
+      [5, []],
+      [4, [2, 1]],
+      [3, []],
+    ]);
+  });
+
+  it('never groups alerts without a subject, nor a health alert with an override alert', () => {
+    const groups = groupAlerts([
+      alert(1, 0),
+      alert(2, 1),
+      alert(3, 2, { subjectKey: 'aa', kind: 'override' }),
+      alert(4, 3, { subjectKey: 'aa', kind: 'health' }),
+    ]);
+    expect(groups.map((g) => g.latest.id)).toEqual([4, 3, 2, 1]);
+    expect(newestId([alert(7, 0), alert(9, 0)])).toBe(9);
+    expect(newestId([])).toBe(0);
   });
 });

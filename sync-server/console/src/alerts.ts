@@ -33,3 +33,46 @@ export function alertsPath(opts: { unacked: boolean; before?: number | null; lim
     unacked: opts.unacked,
   })}`;
 }
+
+/** How close repeats of one subject must be to group: one hour. */
+export const REPEAT_WINDOW_MS = 3_600_000;
+
+/** Alerts about one subject within an hour of the newest: shown as one row, "3 lần trong 1 giờ". */
+export interface AlertGroup {
+  /** The newest alert of the group (its row). */
+  latest: Alert;
+  /** The older ones, newest first. */
+  earlier: Alert[];
+}
+
+/** What makes two alerts "the same subject": kind and keyed hash (no hash: never grouped). */
+function subjectOf(a: Alert): string | null {
+  return a.subjectKey === null ? null : `${a.kind ?? 'health'}/${a.subjectKey}`;
+}
+
+/**
+ * Groups repeats of one subject (same kind, same keyed hash) that fall within `windowMs` of the
+ * group's newest alert; the input and every group are newest first, as the page shows them.
+ */
+export function groupAlerts(alerts: readonly Alert[], windowMs = REPEAT_WINDOW_MS): AlertGroup[] {
+  const sorted = [...alerts].sort((a, b) => b.at - a.at || b.id - a.id);
+  const groups: AlertGroup[] = [];
+  const open = new Map<string, AlertGroup>();
+  for (const a of sorted) {
+    const key = subjectOf(a);
+    const g = key === null ? undefined : open.get(key);
+    if (g && g.latest.at - a.at <= windowMs) {
+      g.earlier.push(a);
+      continue;
+    }
+    const fresh: AlertGroup = { latest: a, earlier: [] };
+    groups.push(fresh);
+    if (key !== null) open.set(key, fresh);
+  }
+  return groups;
+}
+
+/** The highest alert id among these (0 when none): a live alert above it is new. */
+export function newestId(alerts: readonly Pick<Alert, 'id'>[]): number {
+  return alerts.reduce((m, a) => Math.max(m, a.id), 0);
+}

@@ -53,3 +53,13 @@ export function healthStatusText(status: string | null | undefined, lang: Lang):
   const c = fromTable('health.', status, lang);
   return c.known ? { ...c, text: `${status} · ${c.text}` } : c;
 }
+
+/** Why the server distrusts an override or acknowledgement a lane sent, in words. */
+export function issueText(code: string, lang: Lang): CodeText {
+  return fromTable('issue.', code, lang);
+}
+
+/** An alert's kind (health list, suspicious override, pass replay) in words. */
+export function alertKindText(kind: string | undefined, lang: Lang): CodeText {
+  return fromTable('alertKind.', kind ?? 'health', lang);
+}

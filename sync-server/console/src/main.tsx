@@ -1,5 +1,6 @@
 // The admin console: checks the session, shows the sign-in page or the signed-in shell (top
 // bar, navigation, hash-routed pages) and keeps the unacknowledged-alert badge live.
+import { AlertBanner } from './alert-banner.js';
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorText, onUnauthorized, setCsrfToken } from './api.js';
@@ -218,6 +219,7 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
           {t('signOut')}
         </button>
       </header>
+      <AlertBanner />
       <div class="layout">
         <nav class="nav" aria-label="menu">
           <ul>

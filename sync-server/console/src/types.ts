@@ -130,16 +130,44 @@ export interface Enrollment {
   checkpointId: string;
 }
 
-/** An override of a scan's decision. */
-export interface Override {
+/** Fields shared by an override and an acknowledgement a lane uploaded. */
+interface LaneRecordFields {
   id: string;
+  seq: number;
   at: number;
-  originalDecision: string;
+  /** The lane that sent it. */
+  kioskId: string;
+  kioskName: string;
+  /** True: checked; false: distrusted (see `issues`); null: not checked. */
+  verified: boolean | null;
+  issues: string[];
   decision: string;
-  officerId: string;
-  supervisorId: string | null;
-  reason: string;
   note: string;
+}
+
+/** An override of a scan's decision. */
+export interface Override extends LaneRecordFields {
+  type: 'override';
+  originalDecision: string;
+  officerId: string;
+  officerName: string | null;
+  supervisorId: string | null;
+  supervisorName: string | null;
+  reason: string;
+}
+
+/** An officer's acknowledgement of a scan ("Đã xem"). */
+export interface Ack extends LaneRecordFields {
+  type: 'ack';
+}
+
+/** What happened at the lane after a scan. */
+export interface LaneOutcome {
+  state: 'pending' | 'acknowledged' | 'overridden' | 'none';
+  decision: string;
+  at: number | null;
+  override: Override | null;
+  ack: Ack | null;
 }
 
 /** A recorded scan. */
@@ -147,6 +175,7 @@ export interface Scan {
   no: number;
   id: string;
   kioskId: string;
+  kioskName?: string;
   seq: number;
   checkpointId: string;
   at: number;
@@ -159,21 +188,37 @@ export interface Scan {
   warnings: string[];
   alert: boolean;
   overrides: Override[];
+  acks?: Ack[];
+  outcome?: LaneOutcome;
 }
 
-/** An alert: a blocking status scanned at a lane. */
+/** An alert: a blocking status scanned at a lane, or a lane record the centre distrusts. */
 export interface Alert {
   id: number;
+  kind?: 'health' | 'replay' | 'override';
   at: number;
   receivedAt: number;
   kioskId: string;
+  kioskName?: string;
   checkpointId: string;
   scanId: string;
   subjectKey: string | null;
+  /** All but the last 4 characters hidden (null: no list holds the subject). */
+  subjectMasked?: string | null;
   status: string | null;
   raisedBy: 'lane' | 'server';
   ackedAt?: number | null;
   ackedBy?: string | null;
+  record?: Override | Ack | null;
+  issues?: string[];
+  outcome?: LaneOutcome;
+}
+
+/** `GET /api/v1/admin/alerts/{id}/subject` (admins only; audited). */
+export interface AlertSubject {
+  subject: string | null;
+  name: string | null;
+  list: 'health' | 'whitelist' | null;
 }
 
 /** An audit record. */

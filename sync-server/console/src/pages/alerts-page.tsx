@@ -1,16 +1,100 @@
-// Alerts: the server's alert list merged with the live event stream; unacknowledged ones are
-// highlighted with an Acknowledge button. Only a subject key hash prefix is ever shown.
+// Alerts: the server's alert list merged with the live event stream, repeats of one subject
+// grouped ("3 lần trong 1 giờ", newest first). Each row says what kind of alert it is, where and
+// when, who (masked; admins may reveal the ID and name, every reveal audited), what happened at
+// the lane (acknowledged, overridden by whom, or pending) and links to the scan.
+import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ALERT_PAGE, alertsPath, isUnacked, mergeAlerts, oldestId } from '../alerts.js';
+import { ALERT_PAGE, alertsPath, groupAlerts, isUnacked, mergeAlerts, oldestId } from '../alerts.js';
 import { api, errorText } from '../api.js';
 import { DataTable, Pager } from '../components/data.js';
 import { Check } from '../components/forms.js';
+import { OutcomeView, OverrideLine, AckLine } from '../components/outcome.js';
 import { formatTime, shortHash } from '../format.js';
 import { t } from '../i18n.js';
 import { subscribe, subscribeState } from '../live.js';
-import type { Alert, Kiosk } from '../types.js';
-import { healthStatusText } from '../codes.js';
-import { CodeLabel, ErrorBox, Loading, Section, useApp } from '../ui.js';
+import type { Alert, AlertSubject, Kiosk } from '../types.js';
+import { alertKindText, healthStatusText, issueText } from '../codes.js';
+import { CodeLabel, CodeList, ErrorBox, Loading, Section, useApp } from '../ui.js';
+
+/** Who an alert is about: masked for everyone; an admin's click reveals ID and name (audited). */
+function AlertWho(props: { alert: Alert }) {
+  const app = useApp();
+  const a = props.alert;
+  const [shown, setShown] = useState<AlertSubject | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const reveal = async (): Promise<void> => {
+    setError(null);
+    try {
+      setShown(await api<AlertSubject>('GET', `/api/v1/admin/alerts/${a.id}/subject`));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <div class="alert-who">
+      {shown !== null ? (
+        <span data-testid="alert-identity">
+          {shown.subject === null ? (
+            t('identityNotListed')
+          ) : (
+            <>
+              <code>{shown.subject}</code>
+              {shown.name !== null && <> · {shown.name}</>}
+            </>
+          )}
+        </span>
+      ) : (
+        <span data-testid="alert-subject-masked">
+          {a.subjectMasked ?? <code title={t('subjectHash')}>{shortHash(a.subjectKey)}</code>}
+        </span>
+      )}
+      {a.status !== null && a.kind !== 'override' && (
+        <div>
+          <strong>
+            <CodeLabel value={healthStatusText(a.status, app.lang)} />
+          </strong>
+        </div>
+      )}
+      {shown === null &&
+        a.subjectKey !== null &&
+        (app.isAdmin ? (
+          <div>
+            <button
+              type="button"
+              class="small"
+              data-testid="alert-reveal"
+              title={t('identityHint')}
+              onClick={() => void reveal()}
+            >
+              {t('showIdentity')}
+            </button>
+          </div>
+        ) : (
+          <div class="muted small-text" data-testid="alert-identity-hidden">
+            {t('identityHidden')}
+          </div>
+        ))}
+      {error !== null && <div class="error">{error}</div>}
+    </div>
+  );
+}
+
+/** What happened at the lane; for an override alert, the distrusted record and why. */
+function AlertOutcome(props: { alert: Alert }) {
+  const app = useApp();
+  const a = props.alert;
+  if (a.kind === 'override' && a.record) {
+    return (
+      <div class="alert-record" data-testid="alert-record">
+        {a.record.type === 'override' ? <OverrideLine override={a.record} /> : <AckLine ack={a.record} />}
+      </div>
+    );
+  }
+  if (a.kind === 'override') {
+    return <CodeList values={(a.issues ?? []).map((c) => issueText(c, app.lang))} />;
+  }
+  return <OutcomeView outcome={a.outcome} />;
+}
 
 function isAlert(v: unknown): v is Alert {
   return (
@@ -31,6 +115,8 @@ export function AlertsPage() {
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(false);
   const [onlyUnacked, setOnlyUnacked] = useState(false);
+  /** Groups whose earlier repeats are shown (by the newest alert's id). */
+  const [expanded, setExpanded] = useState<Set<number>>(new Set());
   /** Whether the server may hold older alerts than the ones shown. */
   const [more, setMore] = useState(false);
   // The filter as the live handlers (subscribed once) see it, and a counter that drops answers
@@ -128,6 +214,88 @@ export function AlertsPage() {
     }
   };
   const shown = onlyUnacked ? alerts.filter(isUnacked) : alerts;
+  const toggle = (id: number): void => {
+    setExpanded((cur) => {
+      const next = new Set(cur);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+  };
+  /** One alert's row; `count` > 1 on a group's newest row, 0 on an earlier repeat. */
+  const renderRow = (a: Alert, count: number, open: boolean) => {
+    const acked = a.ackedAt !== null && a.ackedAt !== undefined;
+    const cls = [
+      acked ? 'alert-acked' : 'alert-new',
+      count === 0 ? 'alert-repeat' : '',
+      `kind-${a.kind ?? 'health'}`,
+    ]
+      .filter((c) => c !== '')
+      .join(' ');
+    return (
+      <tr
+        key={a.id}
+        class={cls}
+        data-testid={count === 0 ? 'alert-repeat-row' : 'alert-row'}
+        data-alert-id={a.id}
+        data-kind={a.kind ?? 'health'}
+        data-acked={acked ? 'true' : 'false'}
+      >
+        <td class="nowrap">
+          {formatTime(a.at, app.lang)}
+          {count > 1 && (
+            <div class="repeats">
+              <strong data-testid="alert-repeats">{t('repeats', { n: count })}</strong>{' '}
+              <button
+                type="button"
+                class="small link"
+                data-testid="alert-repeats-toggle"
+                aria-expanded={open}
+                onClick={() => {
+                  toggle(a.id);
+                }}
+              >
+                {open ? t('hideEarlier') : t('showEarlier')}
+              </button>
+            </div>
+          )}
+        </td>
+        <td class="nowrap">
+          <strong class={a.kind === 'override' ? 'suspicious' : ''}>
+            <CodeLabel value={alertKindText(a.kind, app.lang)} />
+          </strong>
+          <div class="muted small-text">
+            {t('raisedBy')}: {a.raisedBy === 'lane' ? t('raisedByLane') : t('raisedByServer')}
+          </div>
+        </td>
+        <td class="nowrap">
+          <code>{a.checkpointId}</code>
+          <div>{a.kioskName ?? lanes.get(a.kioskId) ?? a.kioskId}</div>
+        </td>
+        <td>
+          <AlertWho alert={a} />
+        </td>
+        <td class="overrides">
+          <AlertOutcome alert={a} />
+          <a href={`#/scans?scan=${encodeURIComponent(a.scanId)}`} data-testid="alert-scan-link">
+            {t('openScan')}
+          </a>
+        </td>
+        <td>
+          {acked ? (
+            <span class="muted" data-testid="alert-acked">
+              {t('acknowledged', { who: a.ackedBy ?? '', time: formatTime(a.ackedAt, app.lang) })}
+            </span>
+          ) : app.isAdmin ? (
+            <button type="button" class="small primary" data-testid="alert-ack" onClick={() => void ack(a)}>
+              {t('acknowledge')}
+            </button>
+          ) : (
+            <span class="badge-text">{t('unacked')}</span>
+          )}
+        </td>
+      </tr>
+    );
+  };
   return (
     <div class="page">
       <h1>{t('navAlerts')}</h1>
@@ -151,15 +319,7 @@ export function AlertsPage() {
         <Loading show={loading} />
         <DataTable
           testid="alerts-table"
-          columns={[
-            t('time'),
-            t('checkpoint'),
-            t('lane'),
-            t('status'),
-            t('raisedBy'),
-            t('subjectHash'),
-            t('state'),
-          ]}
+          columns={[t('time'), t('alertKind'), t('alertWhere'), t('alertWho'), t('atTheLane'), t('state')]}
           empty={
             !loading &&
             error === null &&
@@ -167,49 +327,13 @@ export function AlertsPage() {
             (onlyUnacked ? t('noUnackedAlerts') : t('noAlerts'))
           }
         >
-          {shown.map((a) => {
-            const acked = a.ackedAt !== null && a.ackedAt !== undefined;
+          {groupAlerts(shown).map((g) => {
+            const open = expanded.has(g.latest.id);
             return (
-              <tr
-                key={a.id}
-                class={acked ? 'alert-acked' : 'alert-new'}
-                data-testid="alert-row"
-                data-alert-id={a.id}
-                data-acked={acked ? 'true' : 'false'}
-              >
-                <td class="nowrap">{formatTime(a.at, app.lang)}</td>
-                <td>
-                  <code>{a.checkpointId}</code>
-                </td>
-                <td class="nowrap">{lanes.get(a.kioskId) ?? a.kioskId}</td>
-                <td class="nowrap">
-                  <strong>
-                    <CodeLabel value={healthStatusText(a.status, app.lang)} />
-                  </strong>
-                </td>
-                <td class="nowrap">{a.raisedBy === 'lane' ? t('raisedByLane') : t('raisedByServer')}</td>
-                <td>
-                  <code>{shortHash(a.subjectKey)}</code>
-                </td>
-                <td>
-                  {acked ? (
-                    <span class="muted" data-testid="alert-acked">
-                      {t('acknowledged', { who: a.ackedBy ?? '', time: formatTime(a.ackedAt, app.lang) })}
-                    </span>
-                  ) : app.isAdmin ? (
-                    <button
-                      type="button"
-                      class="small primary"
-                      data-testid="alert-ack"
-                      onClick={() => void ack(a)}
-                    >
-                      {t('acknowledge')}
-                    </button>
-                  ) : (
-                    <span class="badge-text">{t('unacked')}</span>
-                  )}
-                </td>
-              </tr>
+              <Fragment key={g.latest.id}>
+                {renderRow(g.latest, g.earlier.length + 1, open)}
+                {open && g.earlier.map((a) => renderRow(a, 0, false))}
+              </Fragment>
             );
           })}
         </DataTable>

@@ -396,8 +396,15 @@ function LanesPanel() {
               <td>
                 <ul class="devices">
                   {k.devices.map((d) => (
-                    <li key={`${d.kind}:${d.name}`}>
-                      {d.name} <span class={`dev dev-${deviceOk(d.status) ? 'ok' : 'bad'}`}>{d.status}</span>
+                    <li key={`${d.kind}:${d.name}`} data-testid="lane-device">
+                      {d.name} {/* An offline lane's last report says nothing about its devices now. */}
+                      {state === 'online' ? (
+                        <span class={`dev dev-${deviceOk(d.status) ? 'ok' : 'bad'}`}>{d.status}</span>
+                      ) : (
+                        <span class="dev dev-unknown" title={d.status}>
+                          {t('deviceUnknown')}
+                        </span>
+                      )}
                     </li>
                   ))}
                 </ul>

@@ -1,16 +1,41 @@
 // Scans: search by subject, checkpoint, time and decision; newest first, paged by the server's
-// cursor (with a way back); the same filters as a CSV download.
+// cursor (with a way back); the same filters as a CSV download. `#/scans?scan=ID` (an alert's
+// link) shows that one scan. Each scan shows what happened at its lane and every override or
+// acknowledgement naming it, a suspicious one (another lane's, unknown officers) flagged.
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { AckLine, OutcomeView, OverrideLine } from '../components/outcome.js';
 import { DataTable, StackPager, usePageStack } from '../components/data.js';
 import { Field, FilterForm, TimeRangeFields, useFilters } from '../components/forms.js';
 import { formatTime, laneChoices, scanQuery, type ScanFilters } from '../format.js';
 import { t } from '../i18n.js';
 import type { Checkpoint, Kiosk, Scan } from '../types.js';
-import { overrideReasonText, reasonText, warningText } from '../codes.js';
-import { CodeLabel, CodeList, DecisionChip, ErrorBox, Loading, Section, useApp, useLoad } from '../ui.js';
+import { reasonText, warningText } from '../codes.js';
+import { CodeList, DecisionChip, ErrorBox, Loading, Section, useApp, useLoad } from '../ui.js';
 
 const EMPTY: ScanFilters = { subject: '', checkpoint: '', kiosk: '', from: '', to: '', decision: '' };
 const PAGE = 50;
+
+/** The scan id an alert links to (`#/scans?scan=ID`), or null. */
+function linkedScan(): string | null {
+  const q = location.hash.split('?')[1];
+  return q === undefined ? null : new URLSearchParams(q).get('scan');
+}
+
+/** The linked scan id, following hash changes while the page is open. */
+function useLinkedScan(): string | null {
+  const [id, setId] = useState(linkedScan());
+  useEffect(() => {
+    const on = (): void => {
+      setId(linkedScan());
+    };
+    addEventListener('hashchange', on);
+    return () => {
+      removeEventListener('hashchange', on);
+    };
+  }, []);
+  return id;
+}
 
 /** The scans page. */
 export function ScansPage() {
@@ -19,15 +44,18 @@ export function ScansPage() {
   const { form, applied, set } = filters;
   const pages = usePageStack<string>();
   const cursor = pages.current;
+  const one = useLinkedScan();
   const cps = useLoad(() => api<{ checkpoints: Checkpoint[] }>('GET', '/api/v1/admin/checkpoints'), []);
   const kiosks = useLoad(() => api<{ kiosks: Kiosk[] }>('GET', '/api/v1/admin/kiosks'), []);
   const scans = useLoad(
     () =>
       api<{ scans: Scan[]; nextCursor: string | null }>(
         'GET',
-        `/api/v1/admin/scans${scanQuery(applied, { limit: PAGE, cursor })}`,
+        one === null
+          ? `/api/v1/admin/scans${scanQuery(applied, { limit: PAGE, cursor })}`
+          : `/api/v1/admin/scans?scan=${encodeURIComponent(one)}`,
       ),
-    [applied, cursor],
+    [applied, cursor, one],
   );
   const laneName = (id: string): string => kiosks.data?.kiosks.find((k) => k.id === id)?.name ?? id;
   const lanes = laneChoices(kiosks.data?.kiosks ?? [], form.checkpoint, t('revoked'));
@@ -45,6 +73,7 @@ export function ScansPage() {
         testid="scans-filter"
         submitTestid="scans-search"
         onSubmit={() => {
+          if (one !== null) location.hash = '#/scans';
           pages.reset();
           filters.apply();
         }}
@@ -111,6 +140,14 @@ export function ScansPage() {
         </Field>
       </FilterForm>
       <Section title={t('scans')}>
+        {one !== null && (
+          <p class="notice" data-testid="scans-one">
+            {t('oneScan')}{' '}
+            <a href="#/scans" data-testid="scans-all">
+              {t('allScans')}
+            </a>
+          </p>
+        )}
         <ErrorBox error={scans.error} onRetry={scans.reload} testid="scans-error" />
         <Loading show={scans.loading} />
         <DataTable
@@ -122,6 +159,7 @@ export function ScansPage() {
             t('source'),
             t('decision'),
             t('reasons'),
+            t('atTheLane'),
             t('overrides'),
           ]}
           empty={scans.data && scans.data.scans.length === 0 && t('noScans')}
@@ -132,7 +170,7 @@ export function ScansPage() {
               <td>
                 <code>{s.checkpointId}</code>
               </td>
-              <td class="nowrap">{laneName(s.kioskId)}</td>
+              <td class="nowrap">{s.kioskName ?? laneName(s.kioskId)}</td>
               <td class="nowrap">{s.source}</td>
               <td>
                 <DecisionChip decision={s.decision} />
@@ -146,17 +184,15 @@ export function ScansPage() {
                   </div>
                 )}
               </td>
+              <td>
+                <OutcomeView outcome={s.outcome} />
+              </td>
               <td class="overrides">
                 {s.overrides.map((o) => (
-                  <div key={o.id} class="override" data-testid="scan-override">
-                    <DecisionChip decision={o.originalDecision} /> → <DecisionChip decision={o.decision} />
-                    <div class="muted">
-                      {t('officer')}: {o.officerId}
-                      {o.supervisorId !== null && `, ${t('supervisor')}: ${o.supervisorId}`}; {t('reason')}:{' '}
-                      <CodeLabel value={overrideReasonText(o.reason, app.lang)} />
-                      {o.note !== '' && `; ${t('note')}: ${o.note}`}
-                    </div>
-                  </div>
+                  <OverrideLine key={o.id} override={o} />
+                ))}
+                {(s.acks ?? []).map((a) => (
+                  <AckLine key={a.id} ack={a} />
                 ))}
               </td>
             </tr>

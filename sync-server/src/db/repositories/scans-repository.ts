@@ -135,6 +135,8 @@ export interface ScanFilter {
   /** Lane scan time, exclusive (epoch ms). */
   readonly to?: number;
   readonly decision?: string;
+  /** One scan by its record id (an alert's link). */
+  readonly scanId?: string;
 }
 
 /** Scan search: filters, a page size and a cursor. */
@@ -209,6 +211,7 @@ export function scanWhere(
   add('s.at >= @from', 'from', f.from);
   add('s.at < @to', 'to', f.to);
   add('s.decision = @decision', 'decision', f.decision);
+  add('s.id = @scanId', 'scanId', f.scanId);
   add('s.no < @before', 'before', before);
   return { sql: clauses.length === 0 ? '1' : clauses.join(' AND '), params };
 }
@@ -670,7 +673,7 @@ export class ScansRepository {
            o.decision AS o_decision, o.officer_id, o.supervisor_id, o.reason, o.note
          FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
            LEFT JOIN overrides o ON o.no =
-             (SELECT no FROM overrides WHERE scan_id = s.id ORDER BY at DESC, no DESC LIMIT 1)
+             (SELECT no FROM overrides WHERE scan_id = s.id AND kiosk_no = s.kiosk_no ORDER BY at DESC, no DESC LIMIT 1)
          WHERE ${where.sql}
          ORDER BY s.no DESC
          LIMIT @limit`,

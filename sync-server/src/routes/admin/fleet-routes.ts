@@ -1,4 +1,10 @@
-import { CheckpointId, DecisionColourSchema, parseSubjectText, RowId } from '@checkpoint-lane/shared';
+import {
+  CheckpointId,
+  DecisionColourSchema,
+  parseSubjectText,
+  RecordId,
+  RowId,
+} from '@checkpoint-lane/shared';
 import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import Type from 'typebox';
@@ -64,6 +70,7 @@ const ScanFilterQuery = Type.Object({
   from: Type.Optional(TimeText),
   to: Type.Optional(TimeText),
   decision: Type.Optional(DecisionColourSchema),
+  scan: Type.Optional(RecordId),
 });
 
 const ScanQuery = Type.Object({
@@ -84,7 +91,15 @@ export function parseTime(name: string, text: string | undefined): number | unde
 /** The scan filters of `/scans` and `/scans/export.csv`, read from the query string. */
 function readScanFilter(
   s: Services,
-  q: { subject?: string; checkpoint?: string; kiosk?: string; from?: string; to?: string; decision?: string },
+  q: {
+    subject?: string;
+    checkpoint?: string;
+    kiosk?: string;
+    from?: string;
+    to?: string;
+    decision?: string;
+    scan?: string;
+  },
 ): ScanFilter {
   let key: bigint | undefined;
   if (q.subject !== undefined) {
@@ -102,6 +117,7 @@ function readScanFilter(
     ...(from !== undefined && { from }),
     ...(to !== undefined && { to }),
     ...(q.decision !== undefined && { decision: q.decision }),
+    ...(q.scan !== undefined && { scanId: q.scan }),
   };
 }
 

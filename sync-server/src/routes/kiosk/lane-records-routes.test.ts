@@ -131,6 +131,15 @@ describe('a lane at HN-02 overrides an HCM-01 scan with people who do not exist 
       expect.objectContaining({ kioskId: hn.kioskId, verified: false, issues: alerts[0]?.issues }),
     ]);
     expect(scans[0]?.outcome.state).toBe('pending');
+    // An alert's link: that one scan. The CSV export never takes another lane's override as the scan's.
+    const one = await get<{ scans: { id: string }[] }>(`/scans?scan=${id(1)}`);
+    expect(one.scans.map((x) => x.id)).toEqual([id(1)]);
+    const csv = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/admin/scans/export.csv?checkpoint=HCM-01',
+      headers: t.admin,
+    });
+    expect(csv.body).not.toContain('o1');
     const health = (await get<{ alerts: AlertItem[] }>('/alerts?kind=health')).alerts;
     expect(health.map((a) => a.kind)).toEqual(['health']);
   });
