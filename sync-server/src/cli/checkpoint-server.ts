@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildServer } from '../app.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
+import { folderExposure, PRIVATE_DIR_MODE } from '../db/file-modes.js';
 import { openDatabase } from '../db/open-database.js';
 import { SettingsRepository } from '../db/repositories/settings-repository.js';
 import { generateListKey } from '../lists/subject-key.js';
@@ -68,7 +69,12 @@ if (!Number.isInteger(streamGraceSec) || streamGraceSec < 1 || streamGraceSec > 
   fail('--stream-grace must be 1..86400 seconds');
 
 const dataDir = resolve(values.data);
-mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+const exposure = folderExposure(dataDir);
+if (exposure !== null) console.warn(`checkpoint-server: warning: ${exposure}`);
+// Snapshots hold the lists (keyed hashes and statuses): their folder is owner-only too.
+mkdirSync(join(dataDir, 'snapshots'), { recursive: true, mode: PRIVATE_DIR_MODE });
+chmodSync(join(dataDir, 'snapshots'), PRIVATE_DIR_MODE);
 const db = openDatabase(join(dataDir, 'server.db'));
 const settings = new SettingsRepository(db);
 const listKey = settings.getOrCreate('list_key', generateListKey);

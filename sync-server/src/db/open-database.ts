@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { prepareDatabaseFile, restrictDatabaseCompanions } from './file-modes.js';
 import { runMigrations } from './migrate.js';
 
 /** A better-sqlite3 connection, as the repositories use it. */
@@ -6,11 +7,15 @@ export type Db = Database.Database;
 
 /**
  * Opens (or creates) the server's SQLite database: WAL journal, foreign keys on, a busy timeout
- * for concurrent readers, then brings the schema up to date. `:memory:` is accepted for tests.
+ * for concurrent readers, then brings the schema up to date. The file and its -wal/-shm are
+ * owner-only (0600) whatever the folder and umask. `:memory:` is accepted for tests.
  */
 export function openDatabase(file: string): Db {
+  const onDisk = file !== ':memory:' && file !== '';
+  if (onDisk) prepareDatabaseFile(file);
   const db = new Database(file);
   configureConnection(db);
+  if (onDisk) restrictDatabaseCompanions(file);
   runMigrations(db);
   return db;
 }
