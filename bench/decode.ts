@@ -1,18 +1,27 @@
 // QR decoder comparison: every PNG/JPEG in DIR with a sidecar NAME.txt of the expected text,
-// decoded by each decoder the display can use (kiosk/display/src/camera/decoders.ts, the same
-// code as the decode worker). Prints per decoder how many decoded to exactly the expected text
-// and the median ms per image, then one JSON line per decoder.
-// Not a test. Run: npm run bench:decode -- DIR   (make a set: npx tsx bench/make-qr-fixtures.ts DIR)
+// decoded with the same code as the display's decode worker (kiosk/display/src/camera/).
+// Prints, for each decode pass the lane knows (pass-schedule.ts) — among them "lane", the single
+// pass the lane used before the schedule, and "zxing-defaults", zxing-cpp's own reader — how
+// many fixtures it reads exactly, wrong texts and ms per decode (all images, whole 1280×720
+// frames, an empty 720p frame); then the lane's multi-pass schedule simulated at 30 frames/s on
+// each fixture held in front of the camera (one decode per frame, a frame skipped while a decode
+// runs): fixtures read, wrong texts, decodes/s at 720p and first frame → decision (p50/p95);
+// then @zxing/library (the fallback). Ends with one JSON line per pass and one for the schedule.
+// Not a test. Run: npm run bench:decode -- DIR [--schedule lane,inverted,…]
+//   (make a set: npx tsx bench/make-qr-fixtures.ts DIR)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createJsDecoder, createWasmDecoder, type Pixels } from '../kiosk/display/src/camera/decoders.js';
 import {
-  createJsDecoder,
-  createWasmDecoder,
-  type Pixels,
-  type QrDecoder,
-} from '../kiosk/display/src/camera/decoders.js';
+  LANE_SCHEDULE,
+  PASSES,
+  PassSchedule,
+  type DecodePass,
+} from '../kiosk/display/src/camera/pass-schedule.js';
+import { seededRandom } from './photo-fixtures.js';
 
 interface Fixture {
   readonly name: string;
@@ -45,17 +54,36 @@ function readPixels(file: string): Pixels {
   return { data: new Uint8ClampedArray(raw.buffer, raw.byteOffset, raw.byteLength), width, height };
 }
 
-function median(xs: number[]): number {
+function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
 }
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const is720p = (p: Pixels): boolean => p.width === 1280 && p.height === 720;
 
-const dir = process.argv[2];
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { schedule: { type: 'string' } },
+});
+const dir = positionals[0];
 if (dir === undefined || !existsSync(dir)) {
-  console.error('usage: npm run bench:decode -- DIR');
+  console.error('usage: npm run bench:decode -- DIR [--schedule PASS,PASS,…]');
   process.exit(2);
 }
+const byName = new Map<string, DecodePass>(Object.values(PASSES).map((p) => [p.name, p]));
+let schedule: readonly DecodePass[] = LANE_SCHEDULE;
+if (values.schedule !== undefined) {
+  schedule = values.schedule.split(',').map((n) => {
+    const pass = byName.get(n);
+    if (!pass) {
+      console.error(`unknown pass ${n}; known: ${[...byName.keys()].join(', ')}`);
+      process.exit(2);
+    }
+    return pass;
+  });
+}
+
 const fixtures: Fixture[] = readdirSync(dir)
   .filter((f) => /\.(png|jpe?g)$/i.test(f))
   .sort()
@@ -68,41 +96,178 @@ if (fixtures.length === 0) {
   console.error(`${dir}: no PNG/JPEG with a NAME.txt sidecar`);
   process.exit(2);
 }
+// An empty 720p scene (grey, sensor noise): what most camera frames are, and the costliest
+// decode, since every pass searches the whole frame and finds nothing.
+const empty: Pixels = (() => {
+  const rnd = seededRandom(7);
+  const data = new Uint8ClampedArray(1280 * 720 * 4);
+  for (let i = 0; i < data.length; i += 4) {
+    const v = 150 + Math.round((rnd() - 0.5) * 12);
+    data.set([v, v, v, 255], i);
+  }
+  return { data, width: 1280, height: 720 };
+})();
 
 const require = createRequire(import.meta.url);
-const wasm = readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'));
-const decoders: QrDecoder[] = [
-  await createWasmDecoder({ binary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) }),
-  createJsDecoder(),
-];
+const wasmBytes = readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'));
+const wasm = await createWasmDecoder({
+  binary: wasmBytes.buffer.slice(wasmBytes.byteOffset, wasmBytes.byteOffset + wasmBytes.byteLength),
+});
 
-const results: { decoder: string; exact: number; total: number; medianMs: number }[] = [];
-for (const decoder of decoders) {
-  await decoder.decode(fixtures[0]!.pixels); // warm-up (JIT, wasm tiers), not counted
-  let exact = 0;
-  let wrong = 0;
-  const ms: number[] = [];
-  const frameMs: number[] = []; // whole camera frames (≥ 640×480): what the lane pays per frame
-  const missed: string[] = [];
+interface Read {
+  readonly text: string | null;
+  readonly ms: number;
+}
+const passes = [...new Set([...Object.values(PASSES), ...schedule])];
+const reads = new Map<string, Read[]>(); // pass name → one read per fixture
+const emptyMs = new Map<string, number>();
+console.log(
+  `${fixtures.length} fixtures (${fixtures.filter((f) => is720p(f.pixels)).length} of 1280×720) in ${dir}\n`,
+);
+console.log(
+  'pass                       exact  wrong  median ms  720p ms (p50/p95)  empty 720p ms  read, lane missed',
+);
+const summary: object[] = [];
+const beyondNames: string[] = [];
+for (const pass of passes) {
+  await wasm.decode(fixtures[0]!.pixels, pass); // warm-up (JIT, wasm tiers), not counted
+  const list: Read[] = [];
   for (const f of fixtures) {
     const t0 = performance.now();
-    const text = await decoder.decode(f.pixels);
-    const took = performance.now() - t0;
-    ms.push(took);
-    if (f.pixels.width * f.pixels.height >= 640 * 480) frameMs.push(took);
-    if (text === f.expected) exact++;
-    else {
-      missed.push(f.name);
-      if (text !== null) wrong++;
-    }
+    const text = await wasm.decode(f.pixels, pass);
+    list.push({ text, ms: performance.now() - t0 });
   }
-  const medianMs = Math.round(median(ms) * 100) / 100;
+  const emptyRuns: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const t0 = performance.now();
+    await wasm.decode(empty, pass);
+    emptyRuns.push(performance.now() - t0);
+  }
+  reads.set(pass.name, list);
+  emptyMs.set(pass.name, quantile(emptyRuns, 0.5));
+  const exact = list.filter((r, i) => r.text === fixtures[i]?.expected).length;
+  const wrong = list.filter((r, i) => r.text !== null && r.text !== fixtures[i]?.expected).length;
+  const laneReads = reads.get(PASSES.lane.name);
+  const beyond = list.filter((r, i) => r.text === fixtures[i]?.expected && laneReads?.[i]?.text !== r.text);
+  const ms720 = list.filter((_, i) => is720p(fixtures[i]!.pixels)).map((r) => r.ms);
+  const row = {
+    pass: pass.name,
+    exact,
+    wrong,
+    total: fixtures.length,
+    medianMs: r2(
+      quantile(
+        list.map((r) => r.ms),
+        0.5,
+      ),
+    ),
+    ms720pMedian: r2(quantile(ms720, 0.5)),
+    ms720pP95: r2(quantile(ms720, 0.95)),
+    emptyMs720p: r2(emptyMs.get(pass.name) ?? NaN),
+    beyondLane: beyond.length,
+  };
+  summary.push(row);
+  if (beyond.length > 0 && pass !== PASSES.lane)
+    beyondNames.push(`  ${pass.name}: ${beyond.map((r) => fixtures[list.indexOf(r)]?.name).join(' ')}`);
   console.log(
-    `${decoder.name}: ${exact}/${fixtures.length} exact, ${wrong} wrong text, median ${medianMs} ms/image`,
+    `${pass.name.padEnd(26)} ${String(exact).padStart(5)}  ${String(wrong).padStart(5)}  ${String(row.medianMs).padStart(9)}  ${`${row.ms720pMedian}/${row.ms720pP95}`.padStart(17)}  ${String(row.emptyMs720p).padStart(13)}  ${String(beyond.length).padStart(17)}`,
   );
-  if (frameMs.length > 0)
-    console.log(`  median ${median(frameMs).toFixed(2)} ms on the ${frameMs.length} images of ≥ 640×480`);
-  if (missed.length > 0) console.log(`  missed: ${missed.join(' ')}`);
-  results.push({ decoder: decoder.name, exact, total: fixtures.length, medianMs });
 }
-for (const r of results) console.log(JSON.stringify(r));
+
+if (beyondNames.length > 0) console.log(`\nread by a pass, missed by "lane":\n${beyondNames.join('\n')}`);
+
+// The schedule, simulated: the fixture is held in front of a 30 frames/s camera from frame 0;
+// frame k arrives at k × 33.3 ms; a decode starts on the first frame that arrives when the
+// previous one is done and takes what that pass took on this fixture; the decision is the end
+// of the decode whose read the schedule accepts. Given up after 3 s (90 frames).
+const FRAME_MS = 1000 / 30;
+interface Outcome {
+  readonly text: string | null;
+  readonly pass: string | null;
+  readonly frames: number;
+  readonly ms: number;
+}
+function simulate(i: number, passList: readonly DecodePass[]): Outcome {
+  const s = new PassSchedule(passList);
+  let t = 0;
+  for (let decodes = 0; t < 3000; decodes++) {
+    const pass = s.next();
+    const read = reads.get(pass.name)?.[i];
+    if (!read) throw new Error(`no read for ${pass.name}`);
+    const done = t + read.ms;
+    const accepted = s.observe(read.text);
+    if (accepted) return { text: accepted.text, pass: accepted.pass, frames: decodes + 1, ms: done };
+    t = Math.ceil(done / FRAME_MS - 1e-9) * FRAME_MS; // the next frame presented after this decode
+  }
+  return { text: null, pass: null, frames: 0, ms: NaN };
+}
+
+function report(label: string, passList: readonly DecodePass[]): object {
+  const outcomes = fixtures.map((_, i) => simulate(i, passList));
+  const exact = outcomes.filter((o, i) => o.text === fixtures[i]?.expected);
+  const wrong = outcomes.filter((o, i) => o.text !== null && o.text !== fixtures[i]?.expected);
+  const latency = exact.map((o) => o.ms);
+  const byPass = new Map<string, number>();
+  for (const o of exact) byPass.set(o.pass ?? '', (byPass.get(o.pass ?? '') ?? 0) + 1);
+  // Per frame at 720p: the mean decode time over the cycle on an empty scene (most frames)
+  // and on the 720p fixtures; decodes/s is what one worker sustains, capped by the camera's 30.
+  const cycleEmpty = mean(passList.map((p) => emptyMs.get(p.name) ?? NaN));
+  const frames720 = fixtures.flatMap((f, i) => (is720p(f.pixels) ? [i] : []));
+  const cycle720 = mean(passList.flatMap((p) => frames720.map((i) => reads.get(p.name)?.[i]?.ms ?? NaN)));
+  const worst = Math.max(cycleEmpty, cycle720);
+  const row = {
+    schedule: label,
+    passes: passList.map((p) => p.name),
+    exact: exact.length,
+    wrong: wrong.length,
+    total: fixtures.length,
+    meanMsPerFrame720p: r2(cycle720),
+    meanMsPerEmptyFrame720p: r2(cycleEmpty),
+    decodesPerS720p: Math.round(Math.min(30, 1000 / (Math.ceil(worst / FRAME_MS) * FRAME_MS)) * 10) / 10,
+    workerCapacityPerS720p: Math.round(1000 / worst),
+    firstFrameToDecisionMsP50: Math.round(quantile(latency, 0.5)),
+    firstFrameToDecisionMsP95: Math.round(quantile(latency, 0.95)),
+    framesToDecisionP95: quantile(
+      exact.map((o) => o.frames),
+      0.95,
+    ),
+    readBy: Object.fromEntries(byPass),
+  };
+  console.log(
+    `\n${label} [${row.passes.join(' → ')}]\n` +
+      `  ${row.exact}/${row.total} read exactly, ${row.wrong} wrong text; at 720p ${row.meanMsPerFrame720p} ms/frame ` +
+      `with a code, ${row.meanMsPerEmptyFrame720p} ms on an empty frame → ${row.decodesPerS720p} decodes/s ` +
+      `(worker capacity ${row.workerCapacityPerS720p}/s)\n` +
+      `  first frame → decision: p50 ${row.firstFrameToDecisionMsP50} ms, p95 ${row.firstFrameToDecisionMsP95} ms ` +
+      `(p95 ${row.framesToDecisionP95} decodes); decided by ${JSON.stringify(row.readBy)}`,
+  );
+  const missed = fixtures.filter((_, i) => outcomes[i]?.text !== fixtures[i]?.expected).map((f) => f.name);
+  if (missed.length > 0) console.log(`  missed: ${missed.join(' ')}`);
+  return row;
+}
+
+const before = report('before: one pass (lane, tryInvert false)', [PASSES.lane]);
+const zxing = report('reference: zxing-cpp defaults, one pass', [PASSES.zxingDefaults]);
+const after = report('after: the lane schedule', schedule);
+const union = fixtures.filter((f, i) =>
+  schedule.some((p) => reads.get(p.name)?.[i]?.text === f.expected),
+).length;
+console.log(`  (union of the schedule's passes, any single frame: ${union}/${fixtures.length})`);
+
+// The fallback decoder, as before: its one pass.
+const js = createJsDecoder();
+await js.decode(fixtures[0]!.pixels);
+let jsExact = 0;
+let jsWrong = 0;
+const jsMs: number[] = [];
+for (const f of fixtures) {
+  const t0 = performance.now();
+  const text = await js.decode(f.pixels);
+  jsMs.push(performance.now() - t0);
+  if (text === f.expected) jsExact++;
+  else if (text !== null) jsWrong++;
+}
+console.log(
+  `\nzxing-js (fallback, one pass): ${jsExact}/${fixtures.length} exact, ${jsWrong} wrong text, median ${r2(quantile(jsMs, 0.5))} ms/image`,
+);
+for (const row of [...summary, before, zxing, after]) console.log(JSON.stringify(row));

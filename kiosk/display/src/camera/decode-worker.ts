@@ -1,8 +1,10 @@
 // The decode worker: QR decoding off the UI thread. zxing-wasm first (better by measurement,
 // docs/benchmarks.md "Camera decoding"), its `.wasm` from the lane's own origin; @zxing/library
 // when WebAssembly cannot be loaded. One frame at a time: the camera never sends the next frame
-// before this one's result.
+// before this one's result. Each frame is read by ONE pass of the multi-pass schedule
+// (pass-schedule.ts), the next frame by the next pass; only texts the schedule accepts go back.
 import { createJsDecoder, createWasmDecoder, type QrDecoder } from './decoders.js';
+import { FALLBACK_SCHEDULE, LANE_SCHEDULE, PassSchedule } from './pass-schedule.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -12,16 +14,19 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 let decoder: Promise<QrDecoder> | null = null;
+let schedule: PassSchedule | null = null;
 let canvas: OffscreenCanvas | null = null;
 let context: OffscreenCanvasRenderingContext2D | null = null;
 
 async function start(wasmUrl: string): Promise<QrDecoder> {
   try {
     const wasm = await createWasmDecoder({ url: wasmUrl });
+    schedule = new PassSchedule(LANE_SCHEDULE);
     scope.postMessage({ type: 'ready', decoder: wasm.name });
     return wasm;
   } catch (error) {
     const js = createJsDecoder();
+    schedule = new PassSchedule(FALLBACK_SCHEDULE);
     scope.postMessage({ type: 'ready', decoder: js.name, fallbackReason: String(error) });
     return js;
   }
@@ -46,15 +51,31 @@ scope.onmessage = (event) => {
   const { id, bitmap } = m;
   void (async () => {
     const t0 = performance.now();
-    let text: string | null = null;
+    let read: string | null = null;
+    let pass = '';
     try {
       const d = await (decoder ?? Promise.reject(new Error('frame before init')));
-      text = await d.decode(pixelsOf(bitmap));
+      const s = schedule;
+      if (s === null) throw new Error('no schedule'); // unreachable: set before the decoder resolves
+      const p = s.next();
+      pass = p.name;
+      try {
+        read = await d.decode(pixelsOf(bitmap), p);
+      } catch {
+        read = null; // a frame that cannot be read is a frame without a code
+      }
+      const accepted = s.observe(read);
+      scope.postMessage({
+        type: 'result',
+        id,
+        text: accepted?.text ?? null,
+        pass,
+        ms: performance.now() - t0,
+      });
     } catch {
-      text = null; // a frame that cannot be read is a frame without a code
+      scope.postMessage({ type: 'result', id, text: null, pass, ms: performance.now() - t0 });
     } finally {
       bitmap.close();
     }
-    scope.postMessage({ type: 'result', id, text, ms: performance.now() - t0 });
   })();
 };

@@ -10,18 +10,18 @@ import {
   RGBLuminanceSource,
 } from '@zxing/library';
 import { prepareZXingModule, readBarcodes, type ReaderOptions } from 'zxing-wasm/reader';
+import { prepare, type Pixels } from './image-ops.js';
+import { PASSES, type DecodePass } from './pass-schedule.js';
 
-/** RGBA pixels, as `ImageData` holds them (canvas `getImageData`, or decoded from a file). */
-export interface Pixels {
-  readonly data: Uint8ClampedArray;
-  readonly width: number;
-  readonly height: number;
-}
+export type { Pixels } from './image-ops.js';
 
-/** A QR decoder: the text of the first QR code found, or null. */
+/**
+ * A QR decoder: the text of the first QR code found, or null. `pass` (default: the lane's
+ * original pass) says how the frame is prepared and read; @zxing/library takes only its `prep`.
+ */
 export interface QrDecoder {
   readonly name: DecoderName;
-  decode(image: Pixels): Promise<string | null>;
+  decode(image: Pixels, pass?: DecodePass): Promise<string | null>;
 }
 
 export type DecoderName = 'zxing-wasm' | 'zxing-js';
@@ -55,8 +55,9 @@ export async function createWasmDecoder(source: WasmSource): Promise<QrDecoder> 
   });
   return {
     name: 'zxing-wasm',
-    async decode(image) {
-      const [first] = await readBarcodes(image as ImageData, WASM_OPTIONS);
+    async decode(image, pass = PASSES.lane) {
+      const pixels = prepare(image, pass.prep) as ImageData;
+      const [first] = await readBarcodes(pixels, { ...WASM_OPTIONS, ...pass.options });
       return first?.isValid === true && first.text !== '' ? first.text : null;
     },
   };
@@ -72,8 +73,8 @@ export function createJsDecoder(): QrDecoder {
   ]);
   return {
     name: 'zxing-js',
-    decode(image) {
-      const { data, width, height } = image;
+    decode(image, pass = PASSES.lane) {
+      const { data, width, height } = prepare(image, pass.prep);
       const gray = new Uint8ClampedArray(width * height);
       for (let i = 0, p = 0; i < gray.length; i++, p += 4) {
         gray[i] = (306 * (data[p] ?? 0) + 601 * (data[p + 1] ?? 0) + 117 * (data[p + 2] ?? 0) + 512) >> 10;

@@ -34,6 +34,8 @@ export interface CameraStats {
   decodeMs: number[];
   decoder: string;
   attempts: number;
+  /** Codes passed on, by the decode pass whose read the schedule accepted (pass-schedule.ts). */
+  codesByPass: Record<string, number>;
 }
 
 export const REPEAT_MS = 3000;
@@ -44,7 +46,15 @@ export class LaneCamera {
   readonly #o: LaneCameraOptions;
   readonly #worker: Worker;
   readonly video: HTMLVideoElement;
-  readonly stats: CameraStats = { frames: 0, decodes: 0, codes: 0, decodeMs: [], decoder: '', attempts: 0 };
+  readonly stats: CameraStats = {
+    frames: 0,
+    decodes: 0,
+    codes: 0,
+    decodeMs: [],
+    decoder: '',
+    attempts: 0,
+    codesByPass: {},
+  };
   #stream: MediaStream | null = null;
   #busy = false;
   #nextId = 0;
@@ -170,6 +180,7 @@ export class LaneCamera {
     }
     this.#last = { text: m.text, at: now };
     this.stats.codes++;
+    this.stats.codesByPass[m.pass] = (this.stats.codesByPass[m.pass] ?? 0) + 1;
     this.#o.onCode(m.text);
   }
 }

@@ -9,4 +9,11 @@ export type ToWorker =
 /** Worker → main thread. */
 export type FromWorker =
   | { readonly type: 'ready'; readonly decoder: string; readonly fallbackReason?: string }
-  | { readonly type: 'result'; readonly id: number; readonly text: string | null; readonly ms: number };
+  /** One frame's decode: the text the pass schedule accepted (null: none yet), and the pass that ran. */
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly text: string | null;
+      readonly pass: string;
+      readonly ms: number;
+    };
