@@ -187,8 +187,8 @@ vi.mock('electron', () => ({
 }));
 
 const LANE = 'http://127.0.0.1:43210';
-const OFFICER = `${LANE}/#token=abc`;
-const TRAVELLER = `${LANE}/traveller#token=abc`;
+const OFFICER = `${LANE}/?code=abc`;
+const TRAVELLER = `${LANE}/traveller?code=abc`;
 
 let savedEnv: NodeJS.ProcessEnv;
 let logLines: string[] = [];
@@ -351,13 +351,32 @@ describe('lockdown', () => {
 });
 
 describe('recovery', () => {
-  it('reloads the page after a renderer crash', async () => {
+  it('reloads the page after a renderer crash, without the spent one-time code', async () => {
     await startShell();
     vi.useFakeTimers();
     officer().webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
     expect(officer().webContents.loaded).toEqual([OFFICER]);
     vi.advanceTimersByTime(RECOVERY_DEFAULTS.baseDelayMs);
-    expect(officer().webContents.loaded).toEqual([OFFICER, OFFICER]);
+    // The session cookie the link bought is still in the window's session; the code is not reusable.
+    expect(officer().webContents.loaded).toEqual([OFFICER, `${LANE}/`]);
+  });
+
+  it('reopens a window for a screen that came back at its page URL, not its spent link', async () => {
+    await startShell();
+    fake.displays.splice(1);
+    fake.screen.emit('display-removed');
+    fake.displays.push({ id: 2, bounds: { x: 1920, y: 0, width: 800, height: 480 } });
+    fake.screen.emit('display-added');
+    expect(fake.windows.at(-1)!.webContents.loaded).toEqual([`${LANE}/traveller`]);
+  });
+
+  it('leaves when the display refuses a page, so the lane agent relaunches it with fresh links', async () => {
+    await startShell();
+    officer().webContents.emit('did-navigate', {}, `${LANE}/`, 200, 'OK');
+    officer().webContents.emit('did-navigate', {}, 'http://127.0.0.1:9/', 403, 'Forbidden');
+    expect(fake.app.exitCode).toBeNull();
+    officer().webContents.emit('did-navigate', {}, OFFICER, 403, 'Forbidden');
+    expect(fake.app.exitCode).toBe(4);
   });
 
   it('exits in a crash loop, for the lane agent to relaunch the shell', async () => {
@@ -382,7 +401,7 @@ describe('recovery', () => {
     expect(officer().webContents.crashes).toBe(1);
   });
 
-  it('logs state changes as JSON lines without the token', async () => {
+  it('logs state changes as JSON lines without the link’s code', async () => {
     await startShell();
     officer().webContents.emit('will-navigate', {
       url: 'https://example.org/a?b#c',

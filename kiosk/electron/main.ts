@@ -1,12 +1,15 @@
 // The Electron kiosk shell: kiosk windows showing the lane display that the lane agent serves on
-// 127.0.0.1. The agent starts this with the page URLs in its environment (see SHELL_ENV) and
-// relaunches it if it exits. Every rule is a plain function in policies.ts; this file only wires
+// 127.0.0.1. The agent starts this with one-time page links in its environment (see SHELL_ENV)
+// and relaunches it, with fresh links, if it exits. Every rule is a plain function in policies.ts; this file only wires
 // them to Electron. It has no preload: the pages get no Node and no bridge, only the web APIs.
 import { app, BrowserWindow, Menu, powerSaveBlocker, screen, session, type WebContents } from 'electron';
 import {
   HANG_GRACE_MS,
   HIDE_CURSOR_CSS,
   LANE_PARTITION,
+  LINK_REFUSED_EXIT,
+  leaveForFreshLinks,
+  pageUrlOf,
   isAllowedNavigation,
   isAllowedRequest,
   parseShellConfig,
@@ -44,6 +47,15 @@ if (!app.requestSingleInstanceLock()) {
 
 const windows = new Map<WindowRole, BrowserWindow>();
 const crashes = new Map<WindowRole, number[]>();
+/** Roles whose one-time link was loaded: later loads use the page URL (the code is spent). */
+const linkUsed = new Set<WindowRole>();
+
+/** What to load for a role now: its one-time link the first time, its page URL after that. */
+function urlToLoad(planned: PlannedWindow): string {
+  if (linkUsed.has(planned.role)) return pageUrlOf(planned.url);
+  linkUsed.add(planned.role);
+  return planned.url;
+}
 
 function openWindow(planned: PlannedWindow): BrowserWindow {
   const win = new BrowserWindow(windowOptions(planned, config));
@@ -57,6 +69,11 @@ function openWindow(planned: PlannedWindow): BrowserWindow {
   });
   contents.on('render-process-gone', (_event, details) => {
     recover(planned, win, details.reason);
+  });
+  contents.on('did-navigate', (_event, url, httpResponseCode) => {
+    if (!leaveForFreshLinks(url, httpResponseCode, config.laneOrigin)) return;
+    log('display refused the page; leaving for fresh links', { role: planned.role });
+    app.exit(LINK_REFUSED_EXIT);
   });
   let hang: NodeJS.Timeout | null = null;
   win.on('unresponsive', () => {
@@ -76,7 +93,7 @@ function openWindow(planned: PlannedWindow): BrowserWindow {
     if (hang !== null) clearTimeout(hang);
     if (windows.get(planned.role) === win) windows.delete(planned.role);
   });
-  void win.loadURL(planned.url);
+  void win.loadURL(urlToLoad(planned));
   log('window opened', { role: planned.role, display: planned.displayId });
   return win;
 }
@@ -93,7 +110,7 @@ function recover(planned: PlannedWindow, win: BrowserWindow, reason: string): vo
     return;
   }
   setTimeout(() => {
-    if (!win.isDestroyed()) void win.loadURL(planned.url);
+    if (!win.isDestroyed()) void win.loadURL(pageUrlOf(planned.url));
   }, next.delayMs);
 }
 
@@ -155,7 +172,7 @@ function lockDown(contents: WebContents): void {
   });
 }
 
-/** Where a blocked URL pointed, for the log, never its path or fragment (the token lives there). */
+/** Where a blocked URL pointed, for the log, never its path or query (a link's code lives there). */
 function originOnly(url: string): string {
   try {
     return new URL(url).origin;

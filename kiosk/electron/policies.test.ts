@@ -14,6 +14,8 @@ import {
   isAllowedNavigation,
   isAllowedRequest,
   laneOriginOf,
+  leaveForFreshLinks,
+  pageUrlOf,
   parseShellConfig,
   permissionDecision,
   recoveryAfterCrash,
@@ -25,8 +27,22 @@ import {
 } from './policies.js';
 
 const LANE = 'http://127.0.0.1:43210';
-const OFFICER = `${LANE}/#token=abc`;
-const TRAVELLER = `${LANE}/traveller#token=abc`;
+const OFFICER = `${LANE}/?code=abc`;
+const TRAVELLER = `${LANE}/traveller?code=abc`;
+
+describe('one-time links in the shell', () => {
+  it('reloads a page without its spent code', () => {
+    expect(pageUrlOf(OFFICER)).toBe(`${LANE}/`);
+    expect(pageUrlOf(TRAVELLER)).toBe(`${LANE}/traveller`);
+    expect(pageUrlOf(`${LANE}/traveller`)).toBe(`${LANE}/traveller`);
+  });
+
+  it('leaves for fresh links only when the lane display itself refuses a page', () => {
+    expect(leaveForFreshLinks(OFFICER, 403, LANE)).toBe(true);
+    expect(leaveForFreshLinks(`${LANE}/`, 200, LANE)).toBe(false);
+    expect(leaveForFreshLinks('http://127.0.0.1:1/', 403, LANE)).toBe(false);
+  });
+});
 
 describe('laneOriginOf', () => {
   it('accepts the display server on a loopback address with a port', () => {

@@ -302,6 +302,30 @@ export function recoveryAfterCrash(
   };
 }
 
+/**
+ * The page a window loads after its first load (a crash reload, a window reopened for a screen
+ * that came back): its one-time link without the code. The code is spent on the first load; the
+ * session cookie it bought lives in the window's session for as long as the shell runs.
+ */
+export function pageUrlOf(link: string): string {
+  const parsed = parseUrl(link);
+  if (parsed === null) return link;
+  parsed.searchParams.delete('code');
+  return parsed.toString();
+}
+
+/** The shell's exit code when the display refused a page: the lane agent relaunches it with fresh links. */
+export const LINK_REFUSED_EXIT = 4;
+
+/**
+ * Should the shell leave because the lane display refused a page it loaded (HTTP 403: a spent
+ * or unknown link, or a session the agent no longer knows after its restart)? Only the agent
+ * can mint new links, and it does when it relaunches the shell.
+ */
+export function leaveForFreshLinks(url: string, httpStatus: number, laneOrigin: string): boolean {
+  return httpStatus === 403 && isAllowedNavigation(url, laneOrigin);
+}
+
 function parseUrl(url: string): URL | null {
   try {
     return new URL(url);

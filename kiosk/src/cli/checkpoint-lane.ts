@@ -192,7 +192,10 @@ async function main(): Promise<void> {
       window = new ElectronDisplay(
         electron.path,
         {
-          links: () => ({ officerUrl: server.mintLink('officer'), travellerUrl: server.mintLink('traveller') }),
+          links: () => ({
+            officerUrl: server.mintLink('officer'),
+            travellerUrl: server.mintLink('traveller'),
+          }),
           dataDir: resolve(dataDir, 'electron'),
           hideCursor: process.env['CHECKPOINT_HIDE_CURSOR'] === '1',
           kiosk: process.env['CHECKPOINT_KIOSK'] !== '0',

@@ -134,7 +134,7 @@ describe('shellEnv', () => {
     const env = shellEnv(
       { PATH: '/usr/bin', ELECTRON_RUN_AS_NODE: '1', CHECKPOINT_TRAVELLER_URL: 'stale' },
       {
-        officerUrl: 'http://127.0.0.1:5/#token=t',
+        officerUrl: 'http://127.0.0.1:5/?code=c1',
         travellerUrl: null,
         dataDir: '/d',
         hideCursor: true,
@@ -143,7 +143,7 @@ describe('shellEnv', () => {
     );
     expect(env).toEqual({
       PATH: '/usr/bin',
-      CHECKPOINT_OFFICER_URL: 'http://127.0.0.1:5/#token=t',
+      CHECKPOINT_OFFICER_URL: 'http://127.0.0.1:5/?code=c1',
       CHECKPOINT_SHELL_DATA: '/d',
       CHECKPOINT_HIDE_CURSOR: '1',
       CHECKPOINT_KIOSK: '0',
@@ -185,18 +185,24 @@ describe('ElectronDisplay', () => {
     return lines.length > 0 ? lines : null;
   };
 
-  it('starts the shell with the pages in its environment and relaunches it when it exits', async () => {
+  it('starts the shell with fresh one-time links in its environment, and relaunches it with new ones', async () => {
     const record = join(dir, 'launches');
     const bin = script(
       'electron',
       `echo "$1 $CHECKPOINT_OFFICER_URL $CHECKPOINT_TRAVELLER_URL" >> ${record}\n` +
         `echo '{"shell":"window opened","role":"officer"}' >&2\necho 'gpu chatter' >&2\nexit 3`,
     );
+    let minted = 0;
     display = new ElectronDisplay(
       bin,
       {
-        officerUrl: 'http://127.0.0.1:9/#token=a',
-        travellerUrl: 'http://127.0.0.1:9/traveller#token=a',
+        links: () => {
+          minted += 1;
+          return {
+            officerUrl: `http://127.0.0.1:9/?code=o${String(minted)}`,
+            travellerUrl: `http://127.0.0.1:9/traveller?code=t${String(minted)}`,
+          };
+        },
         dataDir: dir,
       },
       logger,
@@ -207,8 +213,9 @@ describe('ElectronDisplay', () => {
       const l = launches(record);
       return l !== null && l.length >= 2 ? l : null;
     });
-    expect(lines[0]).toBe('/shell/main.js http://127.0.0.1:9/#token=a http://127.0.0.1:9/traveller#token=a');
-    expect(lines[1]).toBe(lines[0]);
+    expect(lines[0]).toBe('/shell/main.js http://127.0.0.1:9/?code=o1 http://127.0.0.1:9/traveller?code=t1');
+    // A relaunched shell cannot reuse links its predecessor loaded: it gets new ones.
+    expect(lines[1]).toBe('/shell/main.js http://127.0.0.1:9/?code=o2 http://127.0.0.1:9/traveller?code=t2');
     const entries = logged.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(entries).toContainEqual(
       expect.objectContaining({ msg: 'shell: window opened', role: 'officer', level: 30 }),
@@ -226,7 +233,7 @@ describe('ElectronDisplay', () => {
     const bin = script('electron', `echo $$ >> ${record}\nexec sleep 30`);
     display = new ElectronDisplay(
       bin,
-      { officerUrl: 'u', travellerUrl: null, dataDir: dir },
+      { links: () => ({ officerUrl: 'u', travellerUrl: null }), dataDir: dir },
       logger,
       'main.js',
     );

@@ -68,10 +68,16 @@ export function probeElectron(binary: ElectronBinary = findElectronBinary()): El
   return binary;
 }
 
-/** The lane pages and options the shell is started with. */
-export interface ElectronShellOptions {
+/** The pages one launch of the shell opens: one-time links, fresh for every launch. */
+export interface ShellLinks {
   readonly officerUrl: string;
   readonly travellerUrl: string | null;
+}
+
+/** The lane pages and options the shell is started with. */
+export interface ElectronShellOptions {
+  /** Mints the links for a launch: a relaunched shell cannot reuse the ones its predecessor used. */
+  readonly links: () => ShellLinks;
   /** Where Electron keeps its own files (GPU cache, crash dumps). */
   readonly dataDir: string;
   readonly hideCursor?: boolean;
@@ -80,13 +86,14 @@ export interface ElectronShellOptions {
 }
 
 /**
- * The shell's environment: the page URLs travel here rather than on the command line, where any
- * local user could read the per-boot token in `ps`. ELECTRON_RUN_AS_NODE is dropped: inherited
- * from a lane running inside Electron as Node, it would start the shell as plain Node.
+ * The shell's environment: the page links travel here rather than on the command line, where any
+ * local user could read them in `ps` (they are one-time links anyway, worthless once loaded).
+ * ELECTRON_RUN_AS_NODE is dropped: inherited from a lane running inside Electron as Node, it
+ * would start the shell as plain Node.
  */
 export function shellEnv(
   base: Readonly<Record<string, string | undefined>>,
-  options: Partial<ElectronShellOptions>,
+  options: Partial<ShellLinks & Omit<ElectronShellOptions, 'links'>>,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
@@ -149,8 +156,9 @@ export class ElectronDisplay {
 
   #launch(): void {
     if (this.#stopped) return;
+    const { links, ...options } = this.#options;
     const child = spawn(this.#binary, [this.#shellMain], {
-      env: shellEnv(process.env, this.#options),
+      env: shellEnv(process.env, { ...options, ...links() }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.#child = child;
