@@ -42,7 +42,13 @@ export class SnapshotService {
     private readonly db: Db,
     private readonly cacheDir: string | null,
   ) {
-    if (cacheDir !== null) mkdirSync(cacheDir, { recursive: true });
+    if (cacheDir !== null) {
+      mkdirSync(cacheDir, { recursive: true });
+      // Unscoped whitelist snapshots cached by an older server: never served again.
+      for (const f of readdirSync(cacheDir))
+        if (f.startsWith('whitelist-') && !f.startsWith(`whitelist-${WHITELIST_SCOPE_MARK}`))
+          rmSync(join(cacheDir, f), { force: true });
+    }
   }
 
   /** The snapshot of a list at its current version, as a lane at `checkpointId` sees it. */
@@ -64,7 +70,7 @@ export class SnapshotService {
   }
 
   private fileName(list: ListName, version: number, scope: string): string {
-    return `${list}-${scope === '' ? '_' : scope}-${version}.snap`;
+    return `${filePrefix(list, scope)}${version}.snap`;
   }
 
   private fromFile(list: ListName, version: number, scope: string): BuiltSnapshot | null {
@@ -115,8 +121,8 @@ export class SnapshotService {
           file: null,
           bytes,
         };
-        for (const k of this.memoryCache.keys())
-          if (k.startsWith(`${list}-`) && k.endsWith(`-${scope}`)) this.memoryCache.delete(k);
+        for (const [k, b] of this.memoryCache)
+          if (b.list === list && b.checkpointId === scope) this.memoryCache.delete(k);
         this.memoryCache.set(`${list}-${version}-${scope}`, built);
         return built;
       }
@@ -163,7 +169,7 @@ export class SnapshotService {
 
   private removeOlder(list: ListName, scope: string, version: number): void {
     if (this.cacheDir === null) return;
-    const prefix = `${list}-${scope === '' ? '_' : scope}-`;
+    const prefix = filePrefix(list, scope);
     for (const f of readdirSync(this.cacheDir)) {
       if (!f.startsWith(prefix) || !f.endsWith('.snap')) continue;
       const v = Number(f.slice(prefix.length, -'.snap'.length));
@@ -173,9 +179,28 @@ export class SnapshotService {
   }
 }
 
-function etag(list: ListName, version: number, scope: string): string {
-  return `"${list}-${version}-${scope}"`;
+/**
+ * Whitelist snapshots hold only the entries that apply at their checkpoint since cache
+ * format "@": the marker keeps an older server's cached file (every entry, same list, version
+ * and checkpoint) from being served, or resumed with If-Range, as if it were the same bytes.
+ */
+const WHITELIST_SCOPE_MARK = '@';
+
+function scopeTag(list: ListName, scope: string): string {
+  return list === 'health' ? '' : `${WHITELIST_SCOPE_MARK}${scope}`;
 }
+
+function filePrefix(list: ListName, scope: string): string {
+  const tag = scopeTag(list, scope);
+  return `${list}-${tag === '' ? '_' : tag}-`;
+}
+
+function etag(list: ListName, version: number, scope: string): string {
+  return `"${list}-${version}-${scopeTag(list, scope)}"`;
+}
+
+/** SQL: a whitelist row applies at checkpoint `@cp` (listed there, or everywhere). */
+export const WHITELIST_APPLIES_SQL = `(checkpoints IS NULL OR instr(checkpoints, ';' || @cp || ';') > 0)`;
 
 interface SnapRow {
   k: bigint;
@@ -199,8 +224,10 @@ function prepare(
       ? 'status AS a, since AS b, until AS c, 0 AS s'
       : `category AS a, valid_from AS b, valid_until AS c, ${scopeSql} AS s`;
   const tbl = list === 'health' ? 'health_entries' : 'whitelist_entries';
+  // A lane gets the whitelist entries valid at its checkpoint or everywhere, never others'.
+  const where = list === 'health' ? '' : `WHERE ${WHITELIST_APPLIES_SQL}`;
   const classRows = conn
-    .prepare(`SELECT ${cols}, count(*) AS cnt FROM ${tbl} GROUP BY 1, 2, 3, 4 ORDER BY cnt DESC`)
+    .prepare(`SELECT ${cols}, count(*) AS cnt FROM ${tbl} ${where} GROUP BY 1, 2, 3, 4 ORDER BY cnt DESC`)
     .safeIntegers(true)
     .all({ cp: scope }) as (Omit<SnapRow, 'k'> & { cnt: bigint })[];
   const index = new Map<string, number>();
@@ -233,7 +260,7 @@ function prepare(
           })),
         };
   const rows = conn
-    .prepare(`SELECT subject_key AS k, ${cols} FROM ${tbl} ORDER BY subject_key`)
+    .prepare(`SELECT subject_key AS k, ${cols} FROM ${tbl} ${where} ORDER BY subject_key`)
     .safeIntegers(true)
     .iterate({ cp: scope }) as Iterable<SnapRow>;
   const classOf = (r: SnapRow): number => {

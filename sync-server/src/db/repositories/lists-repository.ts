@@ -215,7 +215,8 @@ export class ListsRepository {
 
   /**
    * Changes since version `since`, coalesced to the latest state of each key, as one lane at
-   * `checkpointId` sees them. Read in one transaction so `toVersion` matches the entries.
+   * `checkpointId` sees them: whitelist entries valid elsewhere only come as deletes. Read in
+   * one transaction so `toVersion` matches the entries.
    */
   changesSince(list: ListName, since: number, checkpointId: string): ChangesResult {
     return this.db.transaction((): ChangesResult => {
@@ -269,8 +270,12 @@ export class ListsRepository {
           checkpoints: string | null;
         }[];
         for (const r of rows) {
+          const checkpoints = laneCheckpoints(decodeSet(r.checkpoints), checkpointId);
+          // Deleted, or no longer valid here (its checkpoints changed): the lane drops it. The
+          // log does not say whether it applied here at `since`, so a lane may get a delete of
+          // a key it never held (a no-op, with no attributes).
           changes.push(
-            r.category === null
+            r.category === null || (checkpoints !== null && checkpoints.length === 0)
               ? { key: r.k, op: 'delete' }
               : {
                   key: r.k,
@@ -279,7 +284,7 @@ export class ListsRepository {
                     category: r.category,
                     validFrom: num(r.valid_from),
                     validUntil: num(r.valid_until),
-                    checkpoints: laneCheckpoints(decodeSet(r.checkpoints), checkpointId),
+                    checkpoints,
                   },
                 },
           );

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeSnapshot } from '@checkpoint-lane/shared';
 import {
@@ -100,17 +102,49 @@ describe('list versions and deltas', () => {
     expect(badList.statusCode).toBe(400);
   });
 
-  it('tells each lane only whether a whitelist entry is valid at its own checkpoint', async () => {
+  it('sends each lane only the whitelist entries valid at its checkpoint; others come as deletes', async () => {
     t = await buildTestApp();
-    await addCheckpoint(t, 'A', 'closed');
-    await addCheckpoint(t, 'B', 'closed');
+    for (const id of ['A', 'B', 'C']) await addCheckpoint(t, id, 'closed');
     const a = await enrollKiosk(t, 'A');
     const b = await enrollKiosk(t, 'B');
-    await importCsv(t, 'whitelist', `${W}B1234567,shipper,,,A;C,,\n001099012345,official,,,,,\n`);
-    const forA = (await changes(a, 'whitelist', 0)).json<Changes>().changes.map((c) => c.entry?.checkpoints);
-    const forB = (await changes(b, 'whitelist', 0)).json<Changes>().changes.map((c) => c.entry?.checkpoints);
-    expect(forA.sort()).toEqual([['A'], null].sort());
-    expect(forB.sort()).toEqual([[], null].sort());
+    // X valid at A and C, Y everywhere, Z at B only.
+    await importCsv(
+      t,
+      'whitelist',
+      `${W}B1234567,shipper,,,A;C,,\n001099012345,official,,,,,\nB7654321,permit,,,B,,\n`,
+    );
+    const view = async (k: TestKiosk, since: number) => {
+      const rows = (await changes(k, 'whitelist', since)).json<Changes>().changes.map((c) => ({
+        op: c.op,
+        category: (c.entry?.['category'] as string | undefined) ?? null,
+        checkpoints: c.entry?.['checkpoints'] ?? null,
+      }));
+      rows.sort((x, y) => `${x.op}${x.category ?? ''}`.localeCompare(`${y.op}${y.category ?? ''}`));
+      return rows.map((r) => [r.op, r.category, r.checkpoints]);
+    };
+    expect(await view(a, 0)).toEqual([
+      ['delete', null, null],
+      ['put', 'official', null],
+      ['put', 'shipper', ['A']],
+    ]);
+    expect(await view(b, 0)).toEqual([
+      ['delete', null, null],
+      ['put', 'official', null],
+      ['put', 'permit', ['B']],
+    ]);
+    const deleted = (await changes(b, 'whitelist', 0)).json<Changes>().changes.find((c) => c.op === 'delete');
+    expect(deleted).toEqual({ key: expect.stringMatching(/^[0-9a-f]{16}$/) as string, op: 'delete' });
+
+    // X moves to B only: A must drop it, B must take it.
+    const moved = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/admin/lists/whitelist/entries/B1234567',
+      headers: t.admin,
+      payload: { category: 'shipper', checkpoints: ['B'] },
+    });
+    expect(moved.statusCode).toBeLessThan(300);
+    expect(await view(a, 1)).toEqual([['delete', null, null]]);
+    expect(await view(b, 1)).toEqual([['put', 'shipper', ['B']]]);
   });
 });
 
@@ -167,25 +201,59 @@ describe('snapshots', () => {
     expect(decodeSnapshot(stale.rawPayload).header).toMatchObject({ version: 2, count: 499 });
   });
 
-  it('makes whitelist snapshots per checkpoint', async () => {
+  it('makes whitelist snapshots per checkpoint, holding only what applies there', async () => {
     t = await buildTestApp();
     await addCheckpoint(t, 'A', 'closed');
     await addCheckpoint(t, 'B', 'closed');
     const a = await enrollKiosk(t, 'A');
     const b = await enrollKiosk(t, 'B');
-    await importCsv(t, 'whitelist', `${W}B1234567,shipper,,,A,,\n`);
-    const get = async (k: TestKiosk) =>
-      decodeSnapshot(
-        (
-          await t.app.inject({
-            method: 'GET',
-            url: '/api/v1/kiosk/lists/whitelist/snapshot',
-            headers: k.auth,
-          })
-        ).rawPayload,
-      ).entries[0]?.entry;
-    expect(await get(a)).toMatchObject({ category: 'shipper', checkpoints: ['A'] });
-    expect(await get(b)).toMatchObject({ category: 'shipper', checkpoints: [] });
+    await importCsv(t, 'whitelist', `${W}B1234567,shipper,,,A,,\n001099012345,official,,,,,\n`);
+    const get = async (k: TestKiosk, headers: Record<string, string> = {}) =>
+      t.app.inject({
+        method: 'GET',
+        url: '/api/v1/kiosk/lists/whitelist/snapshot',
+        headers: { ...k.auth, ...headers },
+      });
+    const fromA = await get(a);
+    const fromB = await get(b);
+    const entries = (res: typeof fromA) =>
+      decodeSnapshot(res.rawPayload).entries.map(
+        (e) => e.entry as { category: string; checkpoints: unknown },
+      );
+    expect(
+      entries(fromA)
+        .map((e) => [e.category, e.checkpoints])
+        .sort(),
+    ).toEqual(
+      [
+        ['official', null],
+        ['shipper', ['A']],
+      ].sort(),
+    );
+    expect(entries(fromB)).toEqual([expect.objectContaining({ category: 'official', checkpoints: null })]);
+    expect(decodeSnapshot(fromB.rawPayload).header).toMatchObject({ checkpointId: 'B', count: 1 });
+    // One strong ETag per (list, version, checkpoint); a Range with A's ETag never resumes B's bytes.
+    expect(fromA.headers.etag).not.toBe(fromB.headers.etag);
+    expect((await get(a)).headers.etag).toBe(fromA.headers.etag);
+    const cross = await get(b, { range: 'bytes=10-', 'if-range': String(fromA.headers.etag) });
+    expect(cross.statusCode).toBe(200);
+    expect(Buffer.compare(cross.rawPayload, fromB.rawPayload)).toBe(0);
+  });
+
+  it('never serves a whitelist snapshot an older server cached unscoped', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'A', 'closed');
+    const a = await enrollKiosk(t, 'A');
+    await importCsv(t, 'whitelist', `${W}B1234567,shipper,,,B,,\n`);
+    const get = () =>
+      t.app.inject({ method: 'GET', url: '/api/v1/kiosk/lists/whitelist/snapshot', headers: a.auth });
+    const first = await get();
+    expect(decodeSnapshot(first.rawPayload).header.count).toBe(0);
+    // What the server before scoping left in its cache for (whitelist, A, 1), with that ETag.
+    writeFileSync(join(t.dir, 'snapshots', 'whitelist-A-1.snap'), Buffer.from('stale'));
+    const again = await get();
+    expect(again.headers.etag).toBe('"whitelist-1-@A"');
+    expect(decodeSnapshot(again.rawPayload).header.count).toBe(0);
   });
 });
 
