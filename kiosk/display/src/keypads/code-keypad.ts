@@ -19,7 +19,7 @@
  *   pad.value              // raw text typed, e.g. "30G-123.45"
  *   pad.setValue('…'); pad.clear(); pad.focus();
  *   pad.setMessage('…', 'error' | 'info')  // a line under the text (role=alert); null hides it
- *   pad.setLanguage('en'); pad.setEnterLabel('…');
+ *   pad.setLanguage('en'); pad.setEnterLabel('…'); pad.setLabel('…');
  *
  * Validation is the caller's: on Enter call checkManualEntry(text, Date.now()) from
  * @checkpoint-lane/shared; refuse with pad.setMessage(describeManualEntryProblem(check,
@@ -53,6 +53,7 @@ export interface CodeKeypad {
   setMessage(message: string | null, tone?: 'error' | 'info'): void;
   setLanguage(language: Language): void;
   setEnterLabel(label: string): void;
+  setLabel(label: string): void;
 }
 
 /** Characters on the keypad, in the order of its rows. */
@@ -170,6 +171,9 @@ export function createCodeKeypad(options: CodeKeypadOptions): CodeKeypad {
     },
     setEnterLabel: (label) => {
       labelKey(enter, label, '↵');
+    },
+    setLabel: (label) => {
+      shown.setAttribute('aria-label', label);
     },
   };
 }

@@ -20,6 +20,7 @@
  *   keyboard.setValue('…'); keyboard.clear(); keyboard.focus();
  *   keyboard.setMessage('…')        // a line under the note (role=alert); null hides it
  *   keyboard.setLanguage('en')      // relabels keys; swaps the default phrases
+ *   keyboard.setDoneLabel('Next')   // renames the Done key (when there is one)
  *
  * A quick phrase is appended (after a space when the note does not end in one). With focus in
  * the keyboard (its root has tabindex 0), physical letters go through Telex as well; Backspace
@@ -51,6 +52,7 @@ export interface NoteKeyboard {
   focus(): void;
   setMessage(message: string | null): void;
   setLanguage(language: Language): void;
+  setDoneLabel(label: string): void;
 }
 
 const ROWS = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm'] as const;
@@ -118,6 +120,7 @@ export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
       press(c);
     }),
   );
+  let doneLabel = options.doneLabel ?? '';
   const done = options.doneLabel === undefined ? null : actionKey('done', finish);
   done?.classList.add('kp-enter');
   // Rows on a 12-column grid: 1–0 ⌫ / q–p clear / a–l , . - / ⇧ z–m / ( ) / Telex space Done.
@@ -196,7 +199,7 @@ export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
     labelKey(shiftKey, keypadText('shift', language), '⇧');
     labelKey(telexToggle, keypadText('telex', language), 'ă');
     labelKey(space, keypadText('space', language), '␣');
-    if (done !== null) labelKey(done, options.doneLabel ?? '', '✓');
+    if (done !== null) labelKey(done, doneLabel, '✓');
     renderPhrases();
   }
 
@@ -233,6 +236,10 @@ export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
     setLanguage: (next) => {
       language = next;
       labelAll();
+    },
+    setDoneLabel: (label) => {
+      doneLabel = label;
+      if (done !== null) labelKey(done, label, '✓');
     },
   };
 }
