@@ -88,6 +88,18 @@ describe('telexType: tones', () => {
     ['ddaauf', 'đầu'],
     ['ddeemf', 'đềm'],
     ['xets nghieemj', 'xét nghiệm'],
+    ['quoocs', 'quốc'],
+    ['ddoongf', 'đồng'],
+    ['gieets', 'giết'],
+    ['giowf', 'giờ'],
+    ['cuar', 'của'],
+    ['quar', 'quả'],
+    ['tooi', 'tôi'],
+    ['yeeus', 'yếu'],
+    ['chuyeenr', 'chuyển'],
+    ['dduowcj', 'được'],
+    ['Ddawks Lawks', 'Đắk Lắk'],
+    ['Vieetj Nam', 'Việt Nam'],
   ])('%s → %s', (keys, text) => {
     expect(telexType(keys)).toBe(text);
   });

@@ -83,7 +83,8 @@ const INITIALS = [
   'v',
   'x',
 ];
-const FINALS = new Set(['', 'c', 'ch', 'm', 'n', 'ng', 'nh', 'p', 't']);
+// k ends place names from minority languages (Đắk Lắk, Búk).
+const FINALS = new Set(['', 'c', 'ch', 'k', 'm', 'n', 'ng', 'nh', 'p', 't']);
 const LETTER = /[\p{L}\p{M}]/u;
 
 /** A word split into its parts, all lower case and without tone. */
