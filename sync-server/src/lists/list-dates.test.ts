@@ -36,7 +36,11 @@ describe('parseListDate', () => {
     expect(parseListDate('  ', 'end')).toEqual({ ok: true, value: null });
     for (const bad of [
       '2021-02-29',
-      '18/09/2021',
+      '31/02/2021',
+      '09/18/2021',
+      '18/09/21',
+      '18-09-2021',
+      '18/09/2021 24:00',
       '2021-13-01',
       '2021-09-18T24:00',
       'soon',
@@ -45,5 +49,25 @@ describe('parseListDate', () => {
       expect(parseListDate(bad, 'start').ok, bad).toBe(false);
     }
     expect(parseListDate('2024-02-29', 'start').ok).toBe(true);
+  });
+
+  it('reads dd/mm/yyyy (day first, Vietnam time), with or without a time, strictly', () => {
+    expect(parseListDate('18/09/2021', 'start')).toEqual({
+      ok: true,
+      value: Date.parse('2021-09-18T00:00:00+07:00'),
+    });
+    expect(parseListDate('1/9/2021', 'end')).toEqual({
+      ok: true,
+      value: Date.parse('2021-09-02T00:00:00+07:00') - 1,
+    });
+    expect(parseListDate('18/09/2021 08:30', 'end')).toEqual({
+      ok: true,
+      value: Date.parse('2021-09-18T08:30:00+07:00'),
+    });
+    expect(parseListDate('29/02/2024', 'start').ok).toBe(true);
+    expect(parseListDate('31/02/2021', 'start')).toMatchObject({ ok: false, code: 'not_calendar_date' });
+    expect(parseListDate('18/09/2021 25:00', 'start')).toMatchObject({ ok: false, code: 'bad_time' });
+    expect(parseListDate('soon', 'start')).toMatchObject({ ok: false, code: 'bad_date' });
+    expect(parseListDate('2021-09-18T08:00+15:00', 'start')).toMatchObject({ ok: false, code: 'bad_offset' });
   });
 });

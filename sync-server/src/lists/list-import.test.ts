@@ -56,9 +56,9 @@ describe('importListCsv', () => {
     });
     expect(r.accepted).toBe(1);
     expect(r.rejected).toEqual([
-      { line: 2, reason: 'duplicate id: also on line 4' },
-      { line: 4, reason: 'duplicate id: also on line 2' },
-      { line: 5, reason: 'duplicate id: also on line 2' },
+      { line: 2, code: 'duplicate_id', params: { other: 4 }, reason: 'duplicate id: also on line 4' },
+      { line: 4, code: 'duplicate_id', params: { other: 2 }, reason: 'duplicate id: also on line 2' },
+      { line: 5, code: 'duplicate_id', params: { other: 2 }, reason: 'duplicate id: also on line 2' },
     ]);
   });
 
@@ -98,5 +98,60 @@ describe('importListCsv', () => {
     expect(err).toBeInstanceOf(HttpError);
     expect(err).toMatchObject({ statusCode: 400, code: 'csv_not_utf8' });
     expect(repo.state('health').version).toBe(0);
+  });
+
+  it('reads dd/mm/yyyy dates, answers stable codes with their params, and re-imports a file with a reason column', async () => {
+    const { db, repo } = setup();
+    const csv = [
+      'id,status,since,until,name,note',
+      '001099012345,F0,18/09/2021,1/10/2021,,', // day first, as Vietnamese spreadsheets write
+      '001099012346,F1,31/02/2021,,,', // no such day: an error, never 3 March
+      '001099012347,F1,09/18/2021,,,', // month first: month 18 does not exist
+      '001099012348,F1,2021-09-18,17/09/2021,,',
+      '001099012349,F9,,,,',
+      'not-an-id,F0,,,,',
+      '001099012350,F0,"18/09/2021 08:30",,,',
+    ].join('\n');
+    const r = await importListCsv({
+      list: 'health',
+      body: chunks(Buffer.from(csv), 13),
+      listKey: KEY,
+      repo,
+      now: 1,
+      maxBytes: 1e6,
+      actor: 'test',
+      partial: true,
+    });
+    expect(r.accepted).toBe(2);
+    expect(r.rejected.map((x) => [x.line, x.code, x.params])).toEqual([
+      [3, 'not_calendar_date', { field: 'since', value: '31/02/2021' }],
+      [4, 'not_calendar_date', { field: 'since', value: '09/18/2021' }],
+      [5, 'end_before_start', { field: 'until', start: 'since' }],
+      [6, 'bad_status', { value: 'F9', allowed: 'F0, F1, F2, F3, recovered, deceased' }],
+      [7, 'bad_id', undefined],
+    ]);
+    expect(db.prepare('SELECT since, until FROM health_entries ORDER BY since').all()).toEqual([
+      { since: Date.parse('2021-09-18T00:00:00+07:00'), until: Date.parse('2021-10-02T00:00:00+07:00') - 1 },
+      { since: Date.parse('2021-09-18T08:30:00+07:00'), until: null },
+    ]);
+
+    // The console's file of rejected rows (each with its reason), fixed, goes back in as it is.
+    const fixed = [
+      'id,status,since,until,name,note,reason',
+      '001099012346,F1,28/02/2021,,,,"Ngày không có thật: 31/02/2021"',
+      '001099012347,F1,18/09/2021,,,,"Ngày không có thật: 09/18/2021"',
+      '001099012351,F2,,,,',
+    ].join('\n');
+    const again = await importListCsv({
+      list: 'health',
+      body: chunks(Buffer.from(fixed), 64),
+      listKey: KEY,
+      repo,
+      now: 2,
+      maxBytes: 1e6,
+      actor: 'test',
+    });
+    expect(again).toMatchObject({ accepted: 3, rejectedTotal: 0, applied: true });
+    expect(db.prepare('SELECT note FROM health_entries WHERE note IS NOT NULL').all()).toEqual([]);
   });
 });

@@ -9,14 +9,27 @@ import {
   healthRecordReader,
   whitelistRecordReader,
   type ListRow,
+  type RowError,
   type RowResult,
 } from './list-rows.js';
 
-/** One rejected CSV row. */
-export interface RejectedRow {
+/** One rejected CSV row: the line it starts on, why (English words), a stable code and its params. */
+export interface RejectedRow extends RowError {
   readonly line: number;
-  readonly reason: string;
 }
+
+/**
+ * The optional last column of a file of rejected rows (the console's download, each row with
+ * its reason): such a file can be fixed and imported again as it is; the column is ignored.
+ */
+export const REASON_COLUMN = 'reason';
+
+/** The CSV reader's quoting errors as stable codes. */
+const CSV_ERRORS: Readonly<Record<string, string>> = {
+  'a quote inside an unquoted field': 'quote_in_field',
+  'text after a closing quote': 'text_after_quote',
+  'a quoted field is not closed before the end of the file': 'unclosed_quote',
+};
 
 /** What an import did: the list version after it, rows written, rows rejected. */
 export interface ImportReport {
@@ -91,7 +104,8 @@ async function stageAndCommit(opts: ImportOptions, staging: ListStaging): Promis
     opts.list === 'health' ? healthRecordReader(opts.listKey) : whitelistRecordReader(opts.listKey);
   const rejected: RejectedRow[] = [];
   let pending: { line: number; row: ListRow }[] = [];
-  const seen = { header: false };
+  const seen = { header: false, reasonColumn: false };
+  const columns = CSV_HEADERS[opts.list].split(',').length;
   let bytes = 0;
 
   const take = (records: CsvRecord[]): void => {
@@ -99,7 +113,8 @@ async function stageAndCommit(opts: ImportOptions, staging: ListStaging): Promis
       if (!seen.header) {
         seen.header = true;
         const found = rec.fields.join(',');
-        if (rec.error !== undefined || found !== CSV_HEADERS[opts.list]) {
+        seen.reasonColumn = found === `${CSV_HEADERS[opts.list]},${REASON_COLUMN}`;
+        if (rec.error !== undefined || (found !== CSV_HEADERS[opts.list] && !seen.reasonColumn)) {
           throw new HttpError(
             400,
             'csv_header',
@@ -109,10 +124,20 @@ async function stageAndCommit(opts: ImportOptions, staging: ListStaging): Promis
         continue;
       }
       dataRows++;
+      const fields =
+        seen.reasonColumn && rec.fields.length === columns + 1 ? rec.fields.slice(0, columns) : rec.fields;
       const result: RowResult<ListRow> =
-        rec.error !== undefined ? { ok: false, reason: rec.error } : readRecord(rec.fields);
+        rec.error !== undefined
+          ? {
+              ok: false,
+              code: 'csv_syntax',
+              params: { detail: CSV_ERRORS[rec.error] ?? 'other' },
+              reason: rec.error,
+            }
+          : readRecord(fields);
       if (!result.ok) {
-        rejected.push({ line: rec.line, reason: result.reason });
+        const { ok: _ok, ...error } = result;
+        rejected.push({ line: rec.line, ...error });
         continue;
       }
       pending.push({ line: rec.line, row: result.row });
@@ -163,7 +188,12 @@ async function stageAndCommit(opts: ImportOptions, staging: ListStaging): Promis
   for (const group of staging.rejectDuplicates()) {
     for (const line of group.lines) {
       const other = group.lines.find((l) => l !== line) ?? line;
-      rejected.push({ line, reason: `duplicate id: also on line ${other}` });
+      rejected.push({
+        line,
+        code: 'duplicate_id',
+        params: { other },
+        reason: `duplicate id: also on line ${other}`,
+      });
     }
   }
   rejected.sort((a, b) => a.line - b.line);

@@ -49,8 +49,39 @@ export interface WhitelistRow extends RowBase {
 /** A row of either list. */
 export type ListRow = HealthRow | WhitelistRow;
 
+/**
+ * Why a CSV row was rejected: stable codes the console words in Vietnamese or English (the
+ * `reason` beside them stays English, for the CLI and logs).
+ */
+export const ROW_ERROR_CODES = [
+  'field_count',
+  'bad_id',
+  'name_too_long',
+  'note_too_long',
+  'bad_status',
+  'bad_category',
+  'bad_date',
+  'not_calendar_date',
+  'bad_time',
+  'bad_offset',
+  'end_before_start',
+  'bad_checkpoint',
+  'duplicate_id',
+  'csv_syntax',
+] as const;
+/** Why a CSV row was rejected. */
+export type RowErrorCode = (typeof ROW_ERROR_CODES)[number];
+
+/** A rejected row's reason: words (English), a stable code and what the words name. */
+export interface RowError {
+  readonly reason: string;
+  readonly code: RowErrorCode;
+  /** e.g. `{field: 'since', value: '31/02/2021'}`; never the row's ID. */
+  readonly params?: Readonly<Record<string, string | number>>;
+}
+
 /** A validated row, or why it was rejected. */
-export type RowResult<R> = { ok: true; row: R } | { ok: false; reason: string };
+export type RowResult<R> = { ok: true; row: R } | ({ ok: false } & RowError);
 
 const CHECKPOINT_ID = new RegExp(
   (CheckpointId as { pattern?: string }).pattern ?? '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
@@ -67,14 +98,28 @@ export function readSubjectFields(
 ): RowResult<RowBase> {
   const subject = parseSubjectText(idText);
   if (!subject) {
-    return { ok: false, reason: 'id is not a 12-digit personal ID, a passport number or a vehicle plate' };
+    return {
+      ok: false,
+      code: 'bad_id',
+      reason: 'id is not a 12-digit personal ID, a passport number or a vehicle plate',
+    };
   }
   const cleanName = (name ?? '').trim().normalize('NFC');
   const cleanNote = (note ?? '').trim().normalize('NFC');
   if (cleanName.length > MAX_NAME_LENGTH)
-    return { ok: false, reason: `name is longer than ${MAX_NAME_LENGTH}` };
+    return {
+      ok: false,
+      code: 'name_too_long',
+      params: { max: MAX_NAME_LENGTH },
+      reason: `name is longer than ${MAX_NAME_LENGTH}`,
+    };
   if (cleanNote.length > MAX_NOTE_LENGTH)
-    return { ok: false, reason: `note is longer than ${MAX_NOTE_LENGTH}` };
+    return {
+      ok: false,
+      code: 'note_too_long',
+      params: { max: MAX_NOTE_LENGTH },
+      reason: `note is longer than ${MAX_NOTE_LENGTH}`,
+    };
   return {
     ok: true,
     row: {
@@ -93,11 +138,30 @@ export function readWindow(
   names: readonly [string, string],
 ): RowResult<{ start: number | null; end: number | null }> {
   const start = parseListDate(startText, 'start');
-  if (!start.ok) return { ok: false, reason: `${names[0]}: ${start.reason}` };
+  if (!start.ok) {
+    return {
+      ok: false,
+      code: start.code,
+      params: { field: names[0], value: startText.trim().slice(0, 40) },
+      reason: `${names[0]}: ${start.reason}`,
+    };
+  }
   const end = parseListDate(endText, 'end');
-  if (!end.ok) return { ok: false, reason: `${names[1]}: ${end.reason}` };
+  if (!end.ok) {
+    return {
+      ok: false,
+      code: end.code,
+      params: { field: names[1], value: endText.trim().slice(0, 40) },
+      reason: `${names[1]}: ${end.reason}`,
+    };
+  }
   if (start.value !== null && end.value !== null && end.value < start.value) {
-    return { ok: false, reason: `${names[1]} is before ${names[0]}` };
+    return {
+      ok: false,
+      code: 'end_before_start',
+      params: { field: names[1], start: names[0] },
+      reason: `${names[1]} is before ${names[0]}`,
+    };
   }
   return { ok: true, row: { start: start.value, end: end.value } };
 }
@@ -111,7 +175,12 @@ export function readCheckpointSet(text: string): RowResult<readonly string[] | n
   if (ids.length === 0) return { ok: true, row: null };
   const bad = ids.find((id) => !CHECKPOINT_ID.test(id));
   if (bad !== undefined)
-    return { ok: false, reason: `checkpoints: not a checkpoint id: ${bad.slice(0, 70)}` };
+    return {
+      ok: false,
+      code: 'bad_checkpoint',
+      params: { value: bad.slice(0, 70) },
+      reason: `checkpoints: not a checkpoint id: ${bad.slice(0, 70)}`,
+    };
   return { ok: true, row: [...new Set(ids)].sort() };
 }
 
@@ -131,6 +200,13 @@ function memo<T>(read: (text: string) => T, max = 4096): (text: string) => T {
   };
 }
 
+const fieldCount = (expected: number, found: number): { ok: false } & RowError => ({
+  ok: false,
+  code: 'field_count',
+  params: { expected, found },
+  reason: `expected ${expected} fields, found ${found}`,
+});
+
 /** A reader of one list's CSV records, with caches for repeated values (make one per import). */
 export type RecordReader<R> = (fields: readonly string[]) => RowResult<R>;
 
@@ -145,13 +221,18 @@ function windowReader(names: readonly [string, string]) {
 export function healthRecordReader(listKey: Uint8Array): RecordReader<HealthRow> {
   const window = windowReader(['since', 'until']);
   return (fields) => {
-    if (fields.length !== 6) return { ok: false, reason: `expected 6 fields, found ${fields.length}` };
+    if (fields.length !== 6) return fieldCount(6, fields.length);
     const [id = '', status = '', since = '', until = '', name, note] = fields;
     const base = readSubjectFields(listKey, id, name, note);
     if (!base.ok) return base;
     const st = status.trim();
     if (!STATUSES.has(st)) {
-      return { ok: false, reason: `unknown status (expected one of ${HEALTH_STATUSES.join(', ')})` };
+      return {
+        ok: false,
+        code: 'bad_status',
+        params: { value: st.slice(0, 40), allowed: HEALTH_STATUSES.join(', ') },
+        reason: `unknown status (expected one of ${HEALTH_STATUSES.join(', ')})`,
+      };
     }
     const w = window(`${since}\u0000${until}`);
     if (!w.ok) return w;
@@ -176,13 +257,18 @@ export function whitelistRecordReader(listKey: Uint8Array): RecordReader<Whiteli
   const window = windowReader(['valid_from', 'valid_until']);
   const checkpointSet = memo(readCheckpointSet);
   return (fields) => {
-    if (fields.length !== 7) return { ok: false, reason: `expected 7 fields, found ${fields.length}` };
+    if (fields.length !== 7) return fieldCount(7, fields.length);
     const [id = '', category = '', from = '', until = '', checkpoints = '', name, note] = fields;
     const base = readSubjectFields(listKey, id, name, note);
     if (!base.ok) return base;
     const cat = category.trim();
     if (!CATEGORIES.has(cat)) {
-      return { ok: false, reason: `unknown category (expected one of ${WHITELIST_CATEGORIES.join(', ')})` };
+      return {
+        ok: false,
+        code: 'bad_category',
+        params: { value: cat.slice(0, 40), allowed: WHITELIST_CATEGORIES.join(', ') },
+        reason: `unknown category (expected one of ${WHITELIST_CATEGORIES.join(', ')})`,
+      };
     }
     const w = window(`${from}\u0000${until}`);
     if (!w.ok) return w;

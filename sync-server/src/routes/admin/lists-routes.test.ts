@@ -275,9 +275,14 @@ describe('import preview and commit, list history', () => {
       version: 0,
       accepted: 0,
       rejected: [
-        { line: 2, reason: 'duplicate id: also on line 4' },
-        { line: 3, reason: expect.stringMatching(/unknown status/) as string },
-        { line: 4, reason: 'duplicate id: also on line 2' },
+        { line: 2, code: 'duplicate_id', params: { other: 4 }, reason: 'duplicate id: also on line 4' },
+        {
+          line: 3,
+          code: 'bad_status',
+          params: expect.objectContaining({ allowed: expect.stringContaining('F0') as string }) as object,
+          reason: expect.stringMatching(/unknown status/) as string,
+        },
+        { line: 4, code: 'duplicate_id', params: { other: 2 }, reason: 'duplicate id: also on line 2' },
       ],
       rejectedTotal: 3,
       applied: false,

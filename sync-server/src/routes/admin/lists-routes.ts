@@ -7,6 +7,7 @@ import {
   readCheckpointSet,
   readSubjectFields,
   readWindow,
+  ROW_ERROR_CODES,
   type HealthRow,
   type ListRow,
   type WhitelistRow,
@@ -36,7 +37,18 @@ const ImportQuery = Type.Object({
 const ImportReportSchema = Type.Object({
   version: Type.Integer({ description: 'the list version after the import (unchanged unless applied)' }),
   accepted: Type.Integer({ description: 'rows written; on a dry run, the valid rows' }),
-  rejected: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
+  rejected: Type.Array(
+    Type.Object({
+      line: Type.Integer({ description: 'the line the row starts on' }),
+      reason: Type.String({ description: 'in English' }),
+      code: Type.String({ description: `stable: ${ROW_ERROR_CODES.join(', ')}` }),
+      params: Type.Optional(
+        Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+          description: 'what the reason names, e.g. {field, value} of a bad date (never the row’s ID)',
+        }),
+      ),
+    }),
+  ),
   rejectedTotal: Type.Integer(),
   applied: Type.Boolean(),
   dryRun: Type.Boolean(),
@@ -51,7 +63,7 @@ const HistoryQuery = Type.Object({
 });
 const SubjectParams = Type.Object({ subject: Type.String({ minLength: 1, maxLength: 64 }) });
 const DateText = Type.Union([Type.String({ maxLength: 40 }), Type.Null()], {
-  description: 'ISO 8601; a date alone covers the whole day in Vietnam time (UTC+7)',
+  description: 'ISO 8601 or dd/mm/yyyy; a date alone covers the whole day in Vietnam time (UTC+7)',
 });
 const HealthEntryInput = Type.Object({
   status: HealthStatus,
@@ -127,7 +139,9 @@ export function registerListRoutes(app: App, s: Services): void {
           'Import a list from CSV (text/csv); all-or-nothing unless ?partial=true; ?dryRun=true previews, ?expectSha256= commits the previewed file',
         description:
           'health: `id,status,since,until,name,note`; whitelist: `id,category,valid_from,valid_until,checkpoints,name,note`. ' +
-          'UTF-8, RFC 4180 quoting. Answers 422 with the row report when rejections stopped the import. ' +
+          'UTF-8, RFC 4180 quoting. Dates: ISO 8601 or dd/mm/yyyy (Vietnam time when no offset). ' +
+          'The header may end with a `reason` column (a downloaded file of rejected rows), which is ignored. ' +
+          'Answers 422 with the row report when rejections stopped the import. ' +
           'With `dryRun=true` the file is checked exactly as an import would check it (header, rows, duplicates) and ' +
           'nothing is written: 200 with the report, `applied: false`, `dryRun: true`. Every report carries the ' +
           'body’s `sha256`; with `expectSha256` a different body answers 409 `file_changed` and writes nothing.',
