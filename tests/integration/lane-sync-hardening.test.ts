@@ -174,3 +174,80 @@ describe('a lane enrolled again in its old data folder', () => {
     expect(again.stderr).toContain('enrolled again: 4 unsent record(s) carried over');
   });
 });
+
+describe('lists and rosters scoped to each lane’s checkpoint', () => {
+  const PERMIT_A = '079301007001';
+  const PERMIT_B = '079301007002';
+  const PERMIT_ALL = '079301007003';
+
+  it('gives each lane only its checkpoint’s whitelist entries and officers, and follows a move', async () => {
+    await server.addCheckpoint('SCOPE-A', 'closed', { repeatWindowSec: 0 });
+    await server.addCheckpoint('SCOPE-B', 'closed', { repeatWindowSec: 0 });
+    await server.importCsv(
+      'whitelist',
+      [
+        'id,category,valid_from,valid_until,checkpoints,name,note',
+        `${PERMIT_A},permit,2026-01-01,2099-12-31,SCOPE-A,A,`,
+        `${PERMIT_B},permit,2026-01-01,2099-12-31,SCOPE-B;OTHER-9,B,`,
+        `${PERMIT_ALL},shipper,2026-01-01,2099-12-31,,C,`,
+        '',
+      ].join('\n'),
+    );
+    for (const [id, checkpoints, pin] of [
+      ['o-scope-a', ['SCOPE-A'], '24681357'],
+      ['o-scope-b', ['SCOPE-B'], '24681358'],
+      ['o-scope-all', null, '24681359'],
+    ] as const) {
+      const res = await server.admin('PUT', `/officers/${id}`, {
+        name: `Cán bộ ${id}`,
+        role: 'officer',
+        checkpoints,
+        pin,
+      });
+      expect(res.status).toBeLessThan(300);
+    }
+    const a = await openLane('scope-lane-a', 'SCOPE-A');
+    const b = await openLane('scope-lane-b', 'SCOPE-B');
+    try {
+      await Promise.all([a.agent.start(10_000), b.agent.start(10_000)]);
+      expect(a.agent.store.countEntries('whitelist')).toBe(2);
+      expect(b.agent.store.countEntries('whitelist')).toBe(2);
+      expect(await a.scan(PERMIT_A)).toMatchObject({ decision: 'green', reasons: ['whitelisted'] });
+      expect(await a.scan(PERMIT_B)).toMatchObject({ decision: 'red', reasons: ['not_whitelisted'] });
+      expect(await b.scan(PERMIT_B)).toMatchObject({ decision: 'green', reasons: ['whitelisted'] });
+      expect(await b.scan(PERMIT_ALL)).toMatchObject({ decision: 'green', reasons: ['whitelisted'] });
+      const officerIds = (lane: typeof a) => lane.agent.officers().map((o) => o.id);
+      await expect.poll(() => officerIds(a), { timeout: 10_000 }).toEqual(['o-scope-a', 'o-scope-all']);
+      await expect.poll(() => officerIds(b), { timeout: 10_000 }).toEqual(['o-scope-all', 'o-scope-b']);
+
+      // A's permit moves to B: A drops it (a delete), B takes it (a put), pushed.
+      const moved = await server.admin('PUT', `/lists/whitelist/entries/${PERMIT_A}`, {
+        category: 'permit',
+        checkpoints: ['SCOPE-B'],
+      });
+      expect(moved.status).toBeLessThan(300);
+      await expect.poll(() => b.agent.store.countEntries('whitelist'), { timeout: 10_000 }).toBe(3);
+      await expect.poll(() => a.agent.store.countEntries('whitelist'), { timeout: 10_000 }).toBe(1);
+      expect(a.agent.submit(PERMIT_A)).toMatchObject({ decision: 'red', reasons: ['not_whitelisted'] });
+      expect(b.agent.submit(PERMIT_A)).toMatchObject({ decision: 'green', reasons: ['whitelisted'] });
+    } finally {
+      await Promise.all([a.agent.stop(), b.agent.stop()]);
+    }
+
+    // Lane A enrolled again, at checkpoint B, in the same folder: B's whitelist, roster and config.
+    rmSync(join(dir, 'scope-lane-a', 'lane-credentials.json'));
+    const moved = await openLane('scope-lane-a', 'SCOPE-B');
+    try {
+      expect(moved.agent.reEnrollment).toMatchObject({ changed: true, listsReset: ['whitelist'] });
+      expect(moved.agent.checkpoint().id).toBe('SCOPE-B');
+      await moved.agent.start(10_000);
+      expect(moved.agent.store.countEntries('whitelist')).toBe(3);
+      expect(await moved.scan(PERMIT_B)).toMatchObject({ decision: 'green', reasons: ['whitelisted'] });
+      await expect
+        .poll(() => moved.agent.officers().map((o) => o.id), { timeout: 10_000 })
+        .toEqual(['o-scope-all', 'o-scope-b']);
+    } finally {
+      await moved.agent.stop();
+    }
+  });
+});
