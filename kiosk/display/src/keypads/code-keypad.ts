@@ -78,7 +78,10 @@ export function createCodeKeypad(options: CodeKeypadOptions): CodeKeypad {
   root.setAttribute('role', 'group');
   const shown = make('output', 'kp-typed');
   shown.setAttribute('aria-live', 'polite');
-  if (options.label !== undefined) shown.setAttribute('aria-label', options.label);
+  if (options.label !== undefined) {
+    shown.setAttribute('aria-label', options.label);
+    root.setAttribute('aria-label', options.label);
+  }
   const message = make('p', 'kp-message');
   message.setAttribute('role', 'alert');
 
@@ -174,6 +177,7 @@ export function createCodeKeypad(options: CodeKeypadOptions): CodeKeypad {
     },
     setLabel: (label) => {
       shown.setAttribute('aria-label', label);
+      root.setAttribute('aria-label', label);
     },
   };
 }

@@ -72,7 +72,10 @@ export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
   root.setAttribute('role', 'group');
   const shown = make('output', 'kp-note-text');
   shown.setAttribute('aria-live', 'polite');
-  if (options.label !== undefined) shown.setAttribute('aria-label', options.label);
+  if (options.label !== undefined) {
+    shown.setAttribute('aria-label', options.label);
+    root.setAttribute('aria-label', options.label);
+  }
   const message = make('p', 'kp-message');
   message.setAttribute('role', 'alert');
 
