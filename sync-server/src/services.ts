@@ -10,6 +10,7 @@ import { ScansRepository } from './db/repositories/scans-repository.js';
 import type { Db } from './db/open-database.js';
 import { EventHub } from './events/event-hub.js';
 import { FleetMonitor } from './events/fleet-monitor.js';
+import { SSE_MAX_BUFFER_BYTES } from './events/sse.js';
 import { SnapshotService } from './lists/snapshot-service.js';
 
 /** What the app is built from (injected, so tests control storage, secrets and time). */
@@ -33,6 +34,8 @@ export interface AppOptions {
   readonly enrollRateLimit?: number;
   /** SSE keep-alive comment period (default 15 s). */
   readonly sseKeepAliveMs?: number;
+  /** Bytes an event stream may leave unread before its client is dropped (default 1 MiB). */
+  readonly sseMaxBufferBytes?: number;
   /** Where the built admin console is (default: `sync-server/dist/console`). */
   readonly consoleDir?: string;
   /** A lane with no stream and no heartbeat for this long is offline (default 3 min). */
@@ -72,6 +75,7 @@ export interface Services {
   readonly enrollmentTtlSec: number;
   readonly enrollRateLimit: number;
   readonly sseKeepAliveMs: number;
+  readonly sseMaxBufferBytes: number;
 }
 
 /** Wires repositories and services over one database. */
@@ -110,5 +114,6 @@ export function createServices(opts: AppOptions): Services {
     enrollmentTtlSec: opts.enrollmentTtlSec ?? 900,
     enrollRateLimit: opts.enrollRateLimit ?? 10,
     sseKeepAliveMs: opts.sseKeepAliveMs ?? 15_000,
+    sseMaxBufferBytes: opts.sseMaxBufferBytes ?? SSE_MAX_BUFFER_BYTES,
   };
 }

@@ -19,27 +19,62 @@ export interface UrgentHealthChange {
 export const URGENT_MAX_CHANGES = 100;
 
 /**
+ * Event streams one lane may hold open; a new one beyond it closes the lane's oldest. Two, so a
+ * reconnect can overlap a stream the network has not yet noticed is dead.
+ */
+export const STREAMS_PER_KIOSK = 2;
+/**
+ * Event streams one admin credential (a console session, or the admin token) may hold open; a
+ * new one closes the oldest. Six: the connections a browser opens to one server.
+ */
+export const STREAMS_PER_ADMIN = 6;
+
+/**
  * Fans events out to open SSE streams: admins get alerts and fleet changes; lanes get list
  * versions and urgent health changes that block at their own checkpoint.
  */
 export class EventHub {
   private readonly admins = new Set<SseStream>();
+  /** Who opened each admin stream (session hash or `token`), for the per-credential cap. */
+  private readonly adminOwners = new Map<SseStream, string>();
   private readonly kiosks = new Set<KioskSubscriber>();
 
   constructor(private readonly blockingStatuses: (checkpointId: string) => readonly HealthStatus[]) {}
 
-  /** Subscribes an admin stream; returns the unsubscribe function. */
-  addAdmin(stream: SseStream): () => void {
+  /**
+   * Subscribes an admin stream; returns the unsubscribe function. With an `owner`, the owner's
+   * streams beyond `STREAMS_PER_ADMIN` are closed, oldest first.
+   */
+  addAdmin(stream: SseStream, owner?: string): () => void {
     this.admins.add(stream);
+    if (owner !== undefined) {
+      this.adminOwners.set(stream, owner);
+      const mine = [...this.admins].filter((s) => this.adminOwners.get(s) === owner);
+      for (const old of mine.slice(0, Math.max(0, mine.length - STREAMS_PER_ADMIN))) {
+        this.admins.delete(old);
+        this.adminOwners.delete(old);
+        old.close();
+      }
+    }
     return () => {
       this.admins.delete(stream);
+      this.adminOwners.delete(stream);
     };
   }
 
-  /** Subscribes a lane stream; returns the unsubscribe function. */
+  /**
+   * Subscribes a lane stream; returns the unsubscribe function. The lane's streams beyond
+   * `STREAMS_PER_KIOSK` are closed, oldest first: a new one replaces the oldest.
+   */
   addKiosk(kioskId: string, checkpointId: string, stream: SseStream): () => void {
     const sub = { kioskId, checkpointId, stream };
     this.kiosks.add(sub);
+    // A Set iterates in insertion order: the lane's oldest streams come first.
+    const mine = [...this.kiosks].filter((s) => s.kioskId === kioskId);
+    for (const old of mine.slice(0, Math.max(0, mine.length - STREAMS_PER_KIOSK))) {
+      this.kiosks.delete(old);
+      old.stream.close();
+    }
     return () => {
       this.kiosks.delete(sub);
     };
@@ -110,6 +145,7 @@ export class EventHub {
     for (const s of [...this.admins]) s.close();
     for (const sub of [...this.kiosks]) sub.stream.close();
     this.admins.clear();
+    this.adminOwners.clear();
     this.kiosks.clear();
   }
 }

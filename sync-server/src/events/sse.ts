@@ -10,11 +10,21 @@ export interface SseStream {
   close(): void;
 }
 
+/** Bytes an event stream may have waiting for a client that does not read before it is dropped. */
+export const SSE_MAX_BUFFER_BYTES = 1024 * 1024;
+
 /**
  * Takes over a reply for SSE: headers, a retry hint, keep-alive comments every
- * `keepAliveMs`, and `onClose` when the client goes away or the server ends the stream.
+ * `keepAliveMs`, and `onClose` when the client goes away or the server ends the stream. A client
+ * that lets more than `maxBufferBytes` pile up unread (a slow or stalled reader) is dropped: its
+ * socket is destroyed rather than buffered for without end; it reconnects and starts afresh.
  */
-export function openSse(reply: FastifyReply, keepAliveMs: number, onClose: () => void): SseStream {
+export function openSse(
+  reply: FastifyReply,
+  keepAliveMs: number,
+  onClose: () => void,
+  maxBufferBytes = SSE_MAX_BUFFER_BYTES,
+): SseStream {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -36,12 +46,22 @@ export function openSse(reply: FastifyReply, keepAliveMs: number, onClose: () =>
     onClose();
   };
   res.on('close', finish);
+  const write = (chunk: string): void => {
+    if (!open) return;
+    res.write(chunk);
+    // writableLength: what this response and its socket hold unsent (the kernel's buffer is full).
+    if (res.writableLength > maxBufferBytes) {
+      reply.log.warn({ buffered: res.writableLength }, 'event stream dropped: the client does not read');
+      finish();
+      res.destroy();
+    }
+  };
   const stream: SseStream = {
     send(event, data) {
-      if (open) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
     comment(text) {
-      if (open) res.write(`: ${text}\n\n`);
+      write(`: ${text}\n\n`);
     },
     close() {
       if (!open) return;

@@ -474,11 +474,17 @@ export function registerFleetRoutes(app: App, s: Services): void {
     (req, reply) => {
       let remove = (): void => undefined;
       let sessionCheck: NodeJS.Timeout | undefined;
-      const stream = openSse(reply, s.sseKeepAliveMs, () => {
-        clearInterval(sessionCheck);
-        remove();
-      });
-      remove = s.hub.addAdmin(stream);
+      const stream = openSse(
+        reply,
+        s.sseKeepAliveMs,
+        () => {
+          clearInterval(sessionCheck);
+          remove();
+        },
+        s.sseMaxBufferBytes,
+      );
+      // Capped per credential: each console session, and the admin token, keeps its newest streams.
+      remove = s.hub.addAdmin(stream, req.admin?.sessionHash ?? 'token');
       // A console stream lives only as long as its session: sign-out, expiry, a disabled
       // account or a changed password/role (which end sessions) close it within seconds.
       const sessionHash = req.admin?.sessionHash;

@@ -167,10 +167,15 @@ export function registerKioskRoutes(app: App, s: Services): void {
     (req, reply) => {
       const kiosk = requireKiosk(req);
       let remove = (): void => undefined;
-      const stream = openSse(reply, s.sseKeepAliveMs, () => {
-        remove();
-        s.fleet.streamClosed(kiosk.id);
-      });
+      const stream = openSse(
+        reply,
+        s.sseKeepAliveMs,
+        () => {
+          remove();
+          s.fleet.streamClosed(kiosk.id);
+        },
+        s.sseMaxBufferBytes,
+      );
       remove = s.hub.addKiosk(kiosk.id, kiosk.checkpointId, stream);
       s.fleet.seen(kiosk.id);
       stream.send('hello', { kioskId: kiosk.id, checkpointId: kiosk.checkpointId, serverTime: s.clock() });
