@@ -38,6 +38,9 @@ function takeDesk(desk: Desk, latest: string | null): void {
   screen.desk = desk;
   if (latest !== null) {
     screen.latest = { scanId: latest, shownAt: Date.now() };
+    // A scan the officer reopened that is already handled yields to the new one.
+    const selected = screen.selected === null ? null : desk.pending.find((i) => i.scanId === screen.selected);
+    if (selected === undefined) screen.selected = null;
     const item = desk.recent.find((i) => i.scanId === latest);
     if (item) playDecisionTone(item.decision);
   }

@@ -1,6 +1,6 @@
-import type { Language } from '@checkpoint-lane/shared';
+import type { HealthStatus, Language } from '@checkpoint-lane/shared';
 
-/** The officer screen's own words, Vietnamese first. */
+/** The officer screen's own words, Vietnamese first. `{name}` slots are filled by `t`. */
 const TEXT = {
   ready: { vi: 'Sẵn sàng quét mã', en: 'Ready to scan' },
   green: { vi: 'ĐƯỢC QUA', en: 'PASS' },
@@ -10,28 +10,85 @@ const TEXT = {
   override: { vi: 'Thay đổi kết quả', en: 'Override' },
   acknowledge: { vi: 'Đã xem', en: 'Seen' },
   language: { vi: 'English', en: 'Tiếng Việt' },
-  online: { vi: 'Trực tuyến', en: 'Online' },
-  offline: { vi: 'Mất kết nối máy chủ', en: 'Server offline' },
-  displayLink: { vi: 'Mất kết nối với làn', en: 'Lost the lane agent' },
+  online: { vi: 'Máy chủ: trực tuyến', en: 'Server: online' },
   backlog: { vi: 'Chờ gửi', en: 'Queued' },
-  lists: { vi: 'Danh sách', en: 'Lists' },
-  never: { vi: 'chưa đồng bộ', en: 'never synced' },
-  minutesAgo: { vi: 'phút trước', en: 'min ago' },
   submit: { vi: 'Kiểm tra', en: 'Check' },
   cancel: { vi: 'Huỷ', en: 'Cancel' },
-  clear: { vi: 'Xoá', en: 'Clear' },
-  officerPin: { vi: 'Mã PIN cán bộ', en: 'Officer PIN' },
-  supervisorPin: { vi: 'Mã PIN chỉ huy', en: 'Supervisor PIN' },
+  back: { vi: 'Quay lại', en: 'Back' },
+  next: { vi: 'Tiếp', en: 'Next' },
+  confirm: { vi: 'Xác nhận', en: 'Confirm' },
+  wrongPin: { vi: 'Sai mã PIN', en: 'Wrong PIN' },
+  needsSupervisor: { vi: 'Cần mã PIN của chỉ huy', en: 'A supervisor PIN is needed' },
+  notSupervisor: { vi: 'Người này không phải chỉ huy', en: 'This officer is not a supervisor' },
+  sameOfficer: { vi: 'Chỉ huy phải là người khác', en: 'The supervisor must be someone else' },
+  sameDecision: { vi: 'Lượt này đã có kết quả đó', en: 'The scan already has that decision' },
+  unknownScan: { vi: 'Không tìm thấy lượt quét này', en: 'This scan is not known here' },
+  unknownOfficer: { vi: 'Cán bộ không có trong danh sách làn', en: 'Officer not on this lane' },
+  noteRequired: { vi: 'Lý do "Khác" cần ghi chú', en: '"Other" needs a note' },
+  overridden: { vi: 'Đã ghi nhận thay đổi', en: 'Override recorded' },
+  acknowledged: { vi: 'Đã ghi nhận', en: 'Recorded' },
+  failed: { vi: 'Không thực hiện được', en: 'Could not do that' },
+  alreadyHandled: {
+    vi: 'Lượt này đã được xử lý trước đó — không ghi lại',
+    en: 'This scan was already handled — nothing recorded',
+  },
+  lockedFor: { vi: 'Tạm khoá {time}', en: 'Locked {time}' },
+  lockedOut: { vi: '{name} bị tạm khoá, còn {time}', en: '{name} is locked for {time}' },
+  pendingCount: { vi: 'Chờ xử lý', en: 'Waiting' },
+  queueEmpty: { vi: 'Không có lượt nào chờ', en: 'Nothing waiting' },
+  recent: { vi: 'Gần đây', en: 'Recent' },
+  latestGreen: { vi: 'Vừa qua', en: 'Just passed' },
+  holderName: { vi: 'Họ tên', en: 'Name' },
+  holderBorn: { vi: 'Ngày sinh', en: 'Born' },
+  restored: {
+    vi: 'Từ trước khi khởi động lại — không còn số giấy tờ',
+    en: 'From before a restart — document number no longer known',
+  },
+  noSubject: { vi: 'Không có số giấy tờ', en: 'No document number' },
+  state_pending: { vi: 'Chờ xử lý', en: 'Waiting' },
+  state_acknowledged: { vi: 'Đã xem', en: 'Seen' },
+  state_overridden: { vi: 'Đã thay đổi', en: 'Overridden' },
+  state_passed: { vi: 'Đã qua', en: 'Passed' },
+  overriddenBy: { vi: 'Đổi từ {from} bởi {who}', en: 'Changed from {from} by {who}' },
+  waitingFor: { vi: 'chờ {time}', en: 'waiting {time}' },
+  warningsTitle: { vi: 'Cảnh báo', en: 'Warnings' },
+  laneDown: { vi: 'Làn không hoạt động — gọi kỹ thuật', en: 'Lane not working — call a technician' },
+  laneDownDetail: {
+    vi: 'Màn hình mất liên lạc với máy làn{since}. Không dựa vào màn hình này để cho qua.',
+    en: 'This screen lost the lane agent{since}. Do not let anyone through by this screen.',
+  },
+  sinceTime: { vi: ' từ {time}', en: ' since {time}' },
+  serverOffline: { vi: 'Mất kết nối máy chủ từ {time}', en: 'Server offline since {time}' },
+  listsExpireIn: { vi: 'Danh sách hết hạn sau {time}', en: 'Lists go stale in {time}' },
+  listsNeverSynced: { vi: 'Chưa đồng bộ danh sách', en: 'Lists never synced' },
+  staleTitle: { vi: 'Danh sách đã hết hạn', en: 'Lists are out of date' },
+  staleDetail: {
+    vi: 'Lần đồng bộ cuối: {time}. Mọi lượt lẽ ra XANH nay là VÀNG: kiểm tra giấy tờ từng người. Gọi kỹ thuật để nối lại máy chủ.',
+    en: 'Last synced: {time}. Every pass that would be GREEN is now AMBER: check papers by hand. Call a technician to reconnect the server.',
+  },
+  staleDismiss: { vi: 'Đã hiểu', en: 'Understood' },
+  staleBanner: { vi: 'Danh sách hết hạn: mọi lượt là VÀNG', en: 'Lists out of date: every pass is AMBER' },
+  never: { vi: 'chưa bao giờ', en: 'never' },
+  newDecision: { vi: 'Kết quả mới', en: 'New decision' },
   reason: { vi: 'Lý do', en: 'Reason' },
   note: { vi: 'Ghi chú', en: 'Note' },
-  confirm: { vi: 'Xác nhận', en: 'Confirm' },
-  newDecision: { vi: 'Kết quả mới', en: 'New decision' },
-  wrongPin: { vi: 'Sai mã PIN', en: 'Wrong PIN' },
-  lockedOut: { vi: 'Tạm khoá do nhập sai nhiều lần', en: 'Locked after repeated wrong PINs' },
-  needsSupervisor: { vi: 'Cần mã PIN của chỉ huy', en: 'A supervisor PIN is needed' },
-  overridden: { vi: 'Đã ghi nhận thay đổi', en: 'Override recorded' },
-  failed: { vi: 'Không thực hiện được', en: 'Could not do that' },
+  pickOfficer: { vi: 'Cán bộ thực hiện', en: 'Officer' },
+  pickSupervisor: { vi: 'Chỉ huy duyệt (cho F0/F1 qua)', en: 'Supervisor (letting an F0/F1 through)' },
+  officerPin: { vi: 'Mã PIN của {name}', en: "{name}'s PIN" },
+  overrideFor: { vi: 'Lượt {time} · {subject}', en: 'Scan at {time} · {subject}' },
+  noOfficers: { vi: 'Làn chưa có danh sách cán bộ', en: 'No officers on this lane yet' },
+  manualTitle: { vi: 'Nhập số định danh, biển số hoặc hộ chiếu', en: 'Type an ID, plate or passport' },
+  device_connecting: { vi: 'đang kết nối', en: 'connecting' },
+  device_connected: { vi: 'hoạt động', en: 'working' },
+  device_disconnected: { vi: 'mất kết nối', en: 'disconnected' },
+  device_error: { vi: 'lỗi', en: 'error' },
+  hours: { vi: '{h} giờ {m} phút', en: '{h} h {m} min' },
+  minutes: { vi: '{m} phút', en: '{m} min' },
+  seconds: { vi: '{s} giây', en: '{s} s' },
 } as const satisfies Record<string, Record<Language, string>>;
+
+/** A word key of the officer screen. */
+export type TextKey = keyof typeof TEXT;
 
 /** Override reasons offered on the touchscreen (codes are stored; words are shown). */
 export const OVERRIDE_REASONS = {
@@ -43,7 +100,48 @@ export const OVERRIDE_REASONS = {
   other: { vi: 'Khác (ghi chú)', en: 'Other (note)' },
 } as const satisfies Record<string, Record<Language, string>>;
 
-/** A word of the officer screen in a language. */
-export function t(key: keyof typeof TEXT, language: Language): string {
-  return TEXT[key][language];
+/** Health statuses as the officer reads them: an icon and words, F0, F1 and F2 each distinct. */
+export const HEALTH_WORDS: Readonly<Record<HealthStatus, { icon: string; vi: string; en: string }>> = {
+  F0: { icon: '☣', vi: 'F0 — người nhiễm bệnh', en: 'F0 — infected' },
+  F1: { icon: '⚠', vi: 'F1 — tiếp xúc gần với F0', en: 'F1 — close contact of an F0' },
+  F2: { icon: '◐', vi: 'F2 — tiếp xúc với F1', en: 'F2 — contact of an F1' },
+  F3: { icon: '○', vi: 'F3 — tiếp xúc với F2', en: 'F3 — contact of an F2' },
+  recovered: { icon: '✚', vi: 'Đã khỏi bệnh', en: 'Recovered' },
+  deceased: { icon: '✝', vi: 'Danh sách ghi đã mất', en: 'Listed as deceased' },
+};
+
+/** Device kinds in words, for the status strip. */
+export const DEVICE_WORDS: Readonly<Record<string, { icon: string; vi: string; en: string }>> = {
+  serial: { icon: '⌁', vi: 'Máy quét', en: 'Scanner' },
+  hid: { icon: '⌁', vi: 'Máy quét USB', en: 'USB scanner' },
+  stdin: { icon: '⌨', vi: 'Đầu vào', en: 'Input' },
+  simulated: { icon: '⚙', vi: 'Máy quét giả lập', en: 'Simulated scanner' },
+  camera: { icon: '◉', vi: 'Camera', en: 'Camera' },
+};
+
+/** A word of the officer screen in a language, with `{name}` slots filled. */
+export function t(
+  key: TextKey,
+  language: Language,
+  values: Readonly<Record<string, string | number>> = {},
+): string {
+  return TEXT[key][language].replace(/\{(\w+)\}/g, (slot, name: string) =>
+    name in values ? String(values[name]) : slot,
+  );
+}
+
+/** A duration in words: "2 giờ 10 phút", "5 phút", "40 giây". */
+export function duration(ms: number, language: Language): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  if (total < 60) return t('seconds', language, { s: total });
+  const minutes = Math.floor(total / 60);
+  if (minutes < 60) return t('minutes', language, { m: minutes });
+  return t('hours', language, { h: Math.floor(minutes / 60), m: minutes % 60 });
+}
+
+/** A clock time `HH:MM` (or `HH:MM:SS`) in the lane's local time. */
+export function clock(at: number, seconds = false): string {
+  const d = new Date(at);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}${seconds ? `:${pad(d.getSeconds())}` : ''}`;
 }

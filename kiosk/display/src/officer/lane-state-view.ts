@@ -1,0 +1,101 @@
+// Honest lane states on the officer screen: the link to the lane agent (full screen when lost or
+// silent for 3 s), the server (a banner with since when, and a countdown to stale lists), stale
+// lists (a full-screen amber explanation), and each scanner's state as an icon with words.
+import type { Language } from '@checkpoint-lane/shared';
+import { renderCamera } from '../camera/officer-camera.js';
+import { clock, DEVICE_WORDS, duration, t, type TextKey } from '../ui-text.js';
+import { el, make } from './dom.js';
+import { screen } from './screen-state.js';
+
+/** The agent ticks every second: this long without a word means it is dead or hung. */
+export const AGENT_SILENCE_MS = 3000;
+
+/** Is the link to the agent alive (socket open and something heard within 3 s)? */
+export function agentAlive(now: number): boolean {
+  return screen.linkUp && now - screen.lastHeard < AGENT_SILENCE_MS;
+}
+
+/** When the lists turn stale (oldest sync + the budget), or null if never synced. */
+function listsStaleAt(): number | null {
+  const sync = screen.sync;
+  if (sync === null) return null;
+  const budgetSec = sync.freshnessBudgetSec ?? screen.checkpoint?.freshnessBudgetSec ?? 6 * 3600;
+  const lists = screen.checkpoint?.mode === 'closed' ? ['health', 'whitelist'] : ['health'];
+  const times = lists.map((l) => sync.listsSyncedAt[l] ?? null);
+  if (times.some((x) => x === null)) return null;
+  return Math.min(...(times as number[])) + budgetSec * 1000;
+}
+
+function renderLaneDown(now: number, language: Language): void {
+  const alive = agentAlive(now);
+  if (alive) screen.downSince = null;
+  else screen.downSince ??= screen.lastHeard === 0 ? now : screen.lastHeard;
+  const box = el('lane-down');
+  box.hidden = alive;
+  document.body.dataset['link'] = alive ? 'up' : 'down';
+  el('lane-down-title').textContent = t('laneDown', language);
+  el('lane-down-detail').textContent = t('laneDownDetail', language, {
+    since: screen.lastHeard === 0 ? '' : t('sinceTime', language, { time: clock(screen.lastHeard) }),
+  });
+}
+
+function renderServer(now: number, language: Language): void {
+  const sync = screen.sync;
+  const link = el('link');
+  const online = sync?.online === true;
+  link.className = agentAlive(now) && online ? 'link up' : 'link down';
+  link.textContent = online
+    ? t('online', language)
+    : t('serverOffline', language, { time: clock(sync?.offlineSince ?? now) });
+  const banner = el('server-banner');
+  const staleAt = listsStaleAt();
+  const stale = sync !== null && (staleAt === null || now >= staleAt);
+  if (!stale) screen.staleDismissed = false;
+  banner.hidden = online && !stale;
+  banner.className = stale ? 'banner stale' : 'banner offline';
+  const parts: string[] = [];
+  if (!online) parts.push(t('serverOffline', language, { time: clock(sync?.offlineSince ?? now) }));
+  if (stale) parts.push(t('staleBanner', language));
+  else if (!online && staleAt !== null)
+    parts.push(t('listsExpireIn', language, { time: duration(staleAt - now, language) }));
+  banner.textContent = parts.join(' · ');
+  const overlay = el('stale');
+  overlay.hidden = !stale || screen.staleDismissed;
+  el('stale-title').textContent = t('staleTitle', language);
+  const synced =
+    sync === null ? [] : Object.values(sync.listsSyncedAt).filter((x): x is number => x !== null);
+  el('stale-detail').textContent = t('staleDetail', language, {
+    time: synced.length === 0 ? t('never', language) : clock(Math.min(...synced)),
+  });
+  el('stale-dismiss').textContent = t('staleDismiss', language);
+}
+
+function renderDevices(language: Language): void {
+  el('devices').replaceChildren(
+    ...screen.devices.map((d) => {
+      const words = DEVICE_WORDS[d.kind ?? ''] ?? { icon: '⌁', vi: d.device, en: d.device };
+      const state = ['connecting', 'connected', 'disconnected', 'error'].includes(d.status)
+        ? d.status
+        : 'error';
+      const chip = make('span', `device ${state}`);
+      chip.dataset['device'] = d.device;
+      chip.title = d.device;
+      chip.append(
+        Object.assign(make('span', 'device-icon', state === 'connected' ? words.icon : '⚠'), {
+          ariaHidden: 'true',
+        }),
+        make('span', 'device-words', `${words[language]}: ${t(`device_${state}` as TextKey, language)}`),
+      );
+      return chip;
+    }),
+  );
+}
+
+/** Paints the lane's states (called on every event and every second). */
+export function renderLaneState(now = Date.now()): void {
+  const language = screen.language;
+  renderLaneDown(now, language);
+  renderServer(now, language);
+  renderDevices(language);
+  renderCamera(language);
+}
