@@ -1,7 +1,8 @@
 // `npm start`: the demo. A sync server on embedded SQLite (fresh, in .data/demo), seeded with a
 // demo checkpoint and demo lists, and one lane reading demo codes from the simulated scanner,
 // with its display in Electron if its binary is present, else in system Chromium if there is a
-// screen, else headless (CHECKPOINT_DISPLAY=none|chromium|electron chooses). Decisions print here.
+// screen, else served without a window, its one-time links in the lane's display.json
+// (CHECKPOINT_DISPLAY=none|serve|chromium|electron chooses). Decisions print here.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -28,12 +29,15 @@ if (![serverCli, adminCli, laneCli, electronLauncher].every((f) => existsSync(f)
   }
 }
 
-/** The lane's display: Electron if its binary runs, else Chromium with a screen, else none. */
+/**
+ * The lane's display: Electron if its binary runs, else Chromium with a screen, else served
+ * without a window (its one-time links in the lane's display.json, for a browser elsewhere).
+ */
 async function chooseDisplay() {
   const { probeElectron, ElectronDisplay } = await import(electronLauncher);
   const { ChromiumDisplay } = await import(chromiumLauncher);
   const chosen = process.env.CHECKPOINT_DISPLAY;
-  if (chosen === 'none' || chosen === 'chromium' || chosen === 'electron')
+  if (chosen === 'none' || chosen === 'serve' || chosen === 'chromium' || chosen === 'electron')
     return { display: chosen, why: 'CHECKPOINT_DISPLAY' };
   const electron = probeElectron();
   const screen = ElectronDisplay.screenAvailable();
@@ -41,7 +45,7 @@ async function chooseDisplay() {
   const chromium = ChromiumDisplay.available();
   const noElectron = electron.ok ? screen.reason : electron.reason;
   if (chromium.ok) return { display: 'chromium', why: `system Chromium; no Electron: ${noElectron}` };
-  return { display: 'none', why: `headless; no Electron: ${noElectron}; no Chromium: ${chromium.reason}` };
+  return { display: 'serve', why: `no window; no Electron: ${noElectron}; no Chromium: ${chromium.reason}` };
 }
 
 /** Port 8080 if free, else any free port. */
