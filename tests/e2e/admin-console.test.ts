@@ -560,6 +560,71 @@ describe('admin console', () => {
     await expect(devices.first().textContent()).resolves.toMatch(/không rõ/);
   });
 
+  it('imports dd/mm/yyyy dates, words row errors in Vietnamese or English, and hands back the skipped rows to fix', async () => {
+    await open('lists');
+    const version = page.getByTestId('list-row-health').getByTestId('list-version');
+    const before = Number(await version.textContent());
+    const file = [
+      HEALTH_HEADER,
+      '001090000021,F1,18/09/2026,30/09/2026,,',
+      '001090000022,F1,31/02/2026,,,"ngày sai"',
+      '001090000023,F1,1/10/2026,,,',
+    ].join('\r\n');
+    await page
+      .getByTestId('import-file')
+      .setInputFiles({ name: 'so-y-te.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    await page.getByTestId('import-check').click();
+    await page.getByTestId('import-report').waitFor();
+    await expect(page.getByTestId('report-accepted').textContent()).resolves.toBe('2');
+    const rejected = page.getByTestId('rejected-row');
+    await expect(rejected.textContent()).resolves.toMatch(
+      /^3Cột since: ngày không có thật \(31\/02\/2026\)$/,
+    );
+    await page.getByTestId('lang-toggle').click();
+    await expect.poll(() => rejected.textContent()).toMatch(/Column since: no such day \(31\/02\/2026\)/);
+    await page.getByTestId('lang-toggle').click();
+    await expect.poll(() => rejected.textContent()).toMatch(/ngày không có thật/);
+    await screenshot(page, 'console-import-dmy-rejected');
+
+    // Keep the good rows: the console says how many rows were skipped, and offers them back.
+    await page.getByTestId('import-partial').check();
+    await page.getByTestId('import-commit').click();
+    await page.getByTestId('import-done').waitFor();
+    await expect(page.getByTestId('import-done').textContent()).resolves.toMatch(
+      /2 mục; bỏ qua 1 dòng bị từ chối/,
+    );
+    await expect.poll(() => version.textContent()).toBe(String(before + 1));
+    const stored = await server.admin<{ since: number; until: number }>(
+      'GET',
+      '/lists/health/entries/001090000021',
+    );
+    expect(stored.body.since).toBe(Date.parse('2026-09-18T00:00:00+07:00'));
+    expect(stored.body.until).toBe(Date.parse('2026-10-01T00:00:00+07:00') - 1);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('import-rejected-csv').click(),
+    ]);
+    const rejectedCsv = readFileSync(await download.path(), 'utf8');
+    expect(rejectedCsv).toBe(
+      `\uFEFF${HEALTH_HEADER},reason\r\n001090000022,F1,31/02/2026,,,"ngày sai",Cột since: ngày không có thật (31/02/2026)\r\n`,
+    );
+    await screenshot(page, 'console-import-partial-skipped');
+
+    // Fixed in place and imported again as it is (the reason column is ignored).
+    const fixed = rejectedCsv.replace('31/02/2026', '28/02/2026');
+    await page
+      .getByTestId('import-file')
+      .setInputFiles({ name: 'so-y-te-rejected.csv', mimeType: 'text/csv', buffer: Buffer.from(fixed) });
+    await page.getByTestId('import-check').click();
+    await page.getByTestId('import-report').waitFor();
+    await expect(page.getByTestId('report-accepted').textContent()).resolves.toBe('1');
+    await expect(page.getByTestId('report-rejected').textContent()).resolves.toBe('0');
+    await page.getByTestId('import-commit').click();
+    await page.getByTestId('import-done').waitFor();
+    const note = await server.admin<{ note: string | null }>('GET', '/lists/health/entries/001090000022');
+    expect(note.body.note).toBe('ngày sai');
+  });
+
   it('made no request beyond the server it was served from', () => {
     expect(requests.length).toBeGreaterThan(20);
     expect(foreignRequests(requests, server.url)).toEqual([]);

@@ -300,6 +300,29 @@ const vi = {
   allScans: 'Xem tất cả lượt quét',
   acks: 'Cán bộ đã xem',
   deviceUnknown: 'không rõ (làn mất kết nối)',
+  // Import row errors (the server's stable codes) and the rejected-rows file
+  'rowError.field_count': 'Cần {expected} cột, dòng này có {found}',
+  'rowError.bad_id': 'Mã không phải số định danh 12 chữ số, hộ chiếu hay biển số xe',
+  'rowError.name_too_long': 'Họ tên dài quá {max} ký tự',
+  'rowError.note_too_long': 'Ghi chú dài quá {max} ký tự',
+  'rowError.bad_status': 'Tình trạng "{value}" không hợp lệ (chỉ nhận {allowed})',
+  'rowError.bad_category': 'Loại "{value}" không hợp lệ (chỉ nhận {allowed})',
+  'rowError.bad_date': 'Cột {field}: không đọc được ngày "{value}" (viết dd/mm/yyyy hoặc yyyy-mm-dd)',
+  'rowError.not_calendar_date': 'Cột {field}: ngày không có thật ({value})',
+  'rowError.bad_time': 'Cột {field}: giờ không hợp lệ ({value})',
+  'rowError.bad_offset': 'Cột {field}: múi giờ không hợp lệ ({value})',
+  'rowError.end_before_start': 'Cột {field} sớm hơn cột {start}',
+  'rowError.bad_checkpoint': 'Mã chốt không hợp lệ: {value}',
+  'rowError.duplicate_id': 'Mã trùng với dòng {other}',
+  'rowError.csv_syntax': 'Lỗi định dạng CSV: {detail}',
+  'csvDetail.quote_in_field': 'dấu ngoặc kép nằm giữa ô không được bao ngoặc',
+  'csvDetail.text_after_quote': 'có chữ sau dấu ngoặc kép đóng',
+  'csvDetail.unclosed_quote': 'dấu ngoặc kép chưa được đóng đến hết tệp',
+  'csvDetail.other': 'dòng không đọc được',
+  downloadRejected: 'Tải các dòng bị từ chối (CSV) để sửa và nhập lại',
+  importedSkipped: 'Đã nhập: phiên bản {version}, {accepted} mục; bỏ qua {skipped} dòng bị từ chối.',
+  rejectedFileHint:
+    'Tệp giữ nguyên các dòng như bạn đã viết, thêm cột "reason" (lý do). Sửa rồi nhập lại nguyên tệp.',
 } as const;
 
 /** A text's key. */
@@ -588,6 +611,28 @@ const en: Record<TextKey, string> = {
   allScans: 'Show all scans',
   acks: 'Seen by the officer',
   deviceUnknown: 'unknown (lane offline)',
+  'rowError.field_count': 'Expected {expected} columns, this row has {found}',
+  'rowError.bad_id': 'Not a 12-digit personal ID, a passport number or a vehicle plate',
+  'rowError.name_too_long': 'Name longer than {max} characters',
+  'rowError.note_too_long': 'Note longer than {max} characters',
+  'rowError.bad_status': 'Status "{value}" is not one of {allowed}',
+  'rowError.bad_category': 'Category "{value}" is not one of {allowed}',
+  'rowError.bad_date': 'Column {field}: cannot read the date "{value}" (write dd/mm/yyyy or yyyy-mm-dd)',
+  'rowError.not_calendar_date': 'Column {field}: no such day ({value})',
+  'rowError.bad_time': 'Column {field}: not a valid time ({value})',
+  'rowError.bad_offset': 'Column {field}: not a valid time zone ({value})',
+  'rowError.end_before_start': 'Column {field} is before column {start}',
+  'rowError.bad_checkpoint': 'Not a checkpoint id: {value}',
+  'rowError.duplicate_id': 'Same ID as line {other}',
+  'rowError.csv_syntax': 'CSV format error: {detail}',
+  'csvDetail.quote_in_field': 'a quote inside an unquoted field',
+  'csvDetail.text_after_quote': 'text after a closing quote',
+  'csvDetail.unclosed_quote': 'a quote never closed before the end of the file',
+  'csvDetail.other': 'unreadable row',
+  downloadRejected: 'Download the rejected rows (CSV) to fix and import again',
+  importedSkipped: 'Imported: version {version}, {accepted} entries; {skipped} rejected rows skipped.',
+  rejectedFileHint:
+    'The file keeps each row as you wrote it, with a "reason" column. Fix it and import the whole file again.',
 };
 
 /** Both tables, for the completeness test. */

@@ -60,7 +60,8 @@ export interface ListState {
 export interface ImportReport {
   version: number;
   accepted: number;
-  rejected: { line: number; reason: string }[];
+  /** Each with the server's stable `code` and `params` (worded by `rowErrorText`). */
+  rejected: { line: number; reason: string; code?: string; params?: Record<string, string | number> }[];
   rejectedTotal: number;
   applied: boolean;
   /** Data rows read (without the header). */

@@ -5,7 +5,8 @@ import { api, ApiError, errorText, uploadCsv } from '../api.js';
 import { DataTable, StackPager, usePageStack } from '../components/data.js';
 import { Field, FormButtons, GridForm } from '../components/forms.js';
 import { buildQuery, formatTime, toLocalInput } from '../format.js';
-import { t } from '../i18n.js';
+import { getLang, t } from '../i18n.js';
+import { rejectedRowsCsv, rowErrorText, type RejectedRow } from '../import-report.js';
 import { subscribe } from '../live.js';
 import {
   HEALTH_STATUSES,
@@ -86,7 +87,50 @@ export function ListsPage() {
   );
 }
 
+/** Saves the rejected rows of `file` (as written, each with its reason) as a CSV download. */
+async function downloadRejected(list: ListName, file: File, rows: readonly RejectedRow[]): Promise<void> {
+  const csv = rejectedRowsCsv(await file.text(), rows, getLang());
+  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${list}-${file.name.replace(/\.csv$/i, '')}-rejected.csv`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => {
+    URL.revokeObjectURL(url);
+  }, 60_000);
+}
+
+/** The download button of an import's rejected rows, with what the file holds. */
+function RejectedDownload(props: {
+  list: ListName;
+  file: File;
+  rows: readonly RejectedRow[];
+  total: number;
+}) {
+  return (
+    <div class="rejected-download">
+      <button
+        type="button"
+        class="small"
+        data-testid="import-rejected-csv"
+        onClick={() => void downloadRejected(props.list, props.file, props.rows)}
+      >
+        {t('downloadRejected')}
+      </button>{' '}
+      <span class="muted">{t('rejectedFileHint')}</span>
+      {props.total > props.rows.length && (
+        <p class="muted">{t('rejectedMore', { shown: props.rows.length, total: props.total })}</p>
+      )}
+    </div>
+  );
+}
+
 function ImportPanel(props: { list: ListName; onChanged: () => void }) {
+  const app = useApp();
+  /** After a partial commit: the file and the rows it skipped, for the download. */
+  const [skipped, setSkipped] = useState<{ file: File; rows: RejectedRow[]; total: number } | null>(null);
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [report, setReport] = useState<ImportReport | null>(null);
@@ -107,6 +151,7 @@ function ImportPanel(props: { list: ListName; onChanged: () => void }) {
     if (!file) return;
     setError(null);
     setDone(null);
+    setSkipped(null);
     setReport(null);
     setProgress(0);
     try {
@@ -130,7 +175,13 @@ function ImportPanel(props: { list: ListName; onChanged: () => void }) {
       const q = buildQuery({ expectSha256: report.sha256, partial: partial && !replace, replace });
       const r = await uploadCsv<ImportReport>(`${base}${q}`, file, setProgress);
       if (r.body.applied) {
-        setDone(t('imported', { version: r.body.version, accepted: r.body.accepted }));
+        const total = r.body.rejectedTotal;
+        setDone(
+          total > 0
+            ? t('importedSkipped', { version: r.body.version, accepted: r.body.accepted, skipped: total })
+            : t('imported', { version: r.body.version, accepted: r.body.accepted }),
+        );
+        setSkipped(total > 0 ? { file, rows: r.body.rejected, total } : null);
         reset();
         props.onChanged();
       } else {
@@ -165,6 +216,7 @@ function ImportPanel(props: { list: ListName; onChanged: () => void }) {
               setFile(e.currentTarget.files?.[0] ?? null);
               setReport(null);
               setDone(null);
+              setSkipped(null);
               setError(null);
             }}
           />
@@ -198,6 +250,9 @@ function ImportPanel(props: { list: ListName; onChanged: () => void }) {
       )}
       <ErrorBox error={error} testid="import-error" />
       <Notice text={done} testid="import-done" />
+      {skipped && (
+        <RejectedDownload list={props.list} file={skipped.file} rows={skipped.rows} total={skipped.total} />
+      )}
       {report && (
         <div class="report" data-testid="import-report">
           <h3>{t('importReport')}</h3>
@@ -228,15 +283,18 @@ function ImportPanel(props: { list: ListName; onChanged: () => void }) {
                   {report.rejected.map((r) => (
                     <tr key={r.line} data-testid="rejected-row">
                       <td class="num">{r.line}</td>
-                      <td>{r.reason}</td>
+                      <td>{rowErrorText(r, app.lang)}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
-              {rejectedTotal > report.rejected.length && (
-                <p class="muted">
-                  {t('rejectedMore', { shown: report.rejected.length, total: rejectedTotal })}
-                </p>
+              {file && (
+                <RejectedDownload
+                  list={props.list}
+                  file={file}
+                  rows={report.rejected}
+                  total={rejectedTotal}
+                />
               )}
               {!replace && (
                 <div class="field check">
