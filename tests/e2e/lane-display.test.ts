@@ -346,6 +346,10 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     await manual.waitFor({ state: 'hidden' });
     await expect.poll(() => agent.desk().recent[0]?.subject).toEqual({ kind: 'plate', shown: '30G-123.45' });
     await expect.poll(() => officer.locator('#subject').textContent()).toBe('30G-123.45');
+    // Nothing of an earlier traveller stays beside it.
+    expect(await officer.locator('#holder').isVisible()).toBe(false);
+    expect(await officer.locator('#health').isVisible()).toBe(false);
+    expect(await officer.locator('#decision').innerText()).not.toMatch(/Nguyễn|F0|F1/);
     await screenshot(officer, `desk-${size}-plate-in-full`);
     await tap(officer, 'Nhập tay');
     for (const key of 'N1234567') await tap(manual, key);

@@ -22,7 +22,8 @@ function main(): void {
     window.clearTimeout(timer);
     panel.className = `traveller ${state === 'go' ? 'go' : state === 'see_officer' ? 'see-officer' : state}`;
     panel.dataset['state'] = state;
-    shape.textContent = state === 'go' ? '✓' : state === 'see_officer' ? '✋' : '';
+    // One shape for every non-green: red and amber must look the same here.
+    shape.textContent = state === 'go' ? '✓' : state === 'see_officer' ? '!' : '';
     const words = (language: Language): string =>
       state === 'go'
         ? travellerMessage('green', language)
