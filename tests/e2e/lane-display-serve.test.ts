@@ -179,7 +179,8 @@ describe('checkpoint-lane --display serve', () => {
   it('says with --display none that no display is served, and how to serve one', async () => {
     lane.stdin.end();
     await new Promise((resolve) => lane.once('exit', resolve));
-    // The links died with the process; the next start (no display) leaves no stale file.
+    // The links died with the process, and so did the file that held them.
+    expect(existsSync(displayFile())).toBe(false);
     const run = spawnSync(process.execPath, [LANE_JS, '--data', laneDir, '--scanner', 'stdin', '--json'], {
       input: '',
       encoding: 'utf8',

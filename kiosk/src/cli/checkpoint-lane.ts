@@ -232,6 +232,7 @@ async function main(): Promise<void> {
     stopping = true;
     window?.stop();
     await displayServer?.stop();
+    if (displayServer !== null) removeDisplayFile(dataDir); // its links die with this process
     await agent.stop();
     process.exit(code);
   };
