@@ -186,10 +186,13 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
 
     // Separate budgets: console sign-in noise must never lock lanes out (they may share a NAT).
     const limiter = new AuthFailureLimiter(s.clock);
+    // Bad admin tokens and forged cookies have their own budget too: garbage from a neighbour
+    // must not refuse a console sign-in (passwords, unlike tokens, are checked against it first).
+    const adminLimiter = new AuthFailureLimiter(s.clock);
     const kioskLimiter = new AuthFailureLimiter(s.clock);
     await app.register(
       async (admin: App) => {
-        admin.addHook('onRequest', adminAuth(s, limiter));
+        admin.addHook('onRequest', adminAuth(s, adminLimiter));
         admin.addHook('onSend', privateAnswer);
         registerAccountRoutes(admin, s);
         registerCheckpointRoutes(admin, s);

@@ -142,6 +142,14 @@ describe('failure limiter: throttles failures, never valid credentials', () => {
     expect((await get({ authorization: 'Bearer still-bad' })).statusCode).toBe(429);
     expect((await get({ cookie: 'cl_session=forged-session-token-forged' })).statusCode).toBe(429);
   });
+
+  it('lets a console user sign in after 31 bad admin tokens from the same address', async () => {
+    t = await buildTestApp();
+    await addAccount(t, 'lan');
+    expect([...(await flood('/api/v1/admin/kiosks', 31))]).toEqual([401, 429]);
+    const s = await signIn(t, 'lan');
+    expect((await get(s.cookie)).statusCode).toBe(200);
+  });
 });
 
 describe('AuthFailureLimiter', () => {
