@@ -43,14 +43,23 @@ interface Segment {
 
 /**
  * Makes an MJPEG video of QR codes on a grey scene, centred (inside the profile's region of
- * interest) at `ppm` px per module, and returns its path.
+ * interest) at `ppm` px per module, and returns its path. `inverted`: light codes on a black
+ * scene, as a phone screen in dark mode shows them.
  */
-async function makeQrVideo(name: string, width: number, height: number, ppm: number, segments: Segment[]) {
+async function makeQrVideo(
+  name: string,
+  width: number,
+  height: number,
+  ppm: number,
+  segments: Segment[],
+  inverted = false,
+) {
+  const scene = inverted ? '0x101010' : GREY;
   const work = join(dir, name);
   mkdirSync(work, { recursive: true });
   const ffmpeg = (...args: string[]) => execFileSync('ffmpeg', ['-v', 'error', ...args]);
   const blank = join(work, 'blank.png');
-  ffmpeg('-f', 'lavfi', '-i', `color=c=${GREY}:s=${width}x${height}`, '-frames:v', '1', blank);
+  ffmpeg('-f', 'lavfi', '-i', `color=c=${scene}:s=${width}x${height}`, '-frames:v', '1', blank);
   // An MJPEG stream is JPEG frames one after the other: each segment is encoded on its own
   // (its picture repeated for its duration) and the segments are joined byte for byte.
   const parts: Buffer[] = [];
@@ -62,8 +71,9 @@ async function makeQrVideo(name: string, width: number, height: number, ppm: num
       await QRCode.toFile(code, [{ data: Buffer.from(s.text, 'utf8'), mode: 'byte' }], {
         scale: ppm,
         margin: 4,
+        ...(inverted ? { color: { dark: '#e8e8e8ff', light: '#101010ff' } } : {}),
       });
-      ffmpeg('-i', code, '-vf', `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=${GREY}`, picture);
+      ffmpeg('-i', code, '-vf', `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=${scene}`, picture);
     }
     const part = join(work, `part-${i}.mjpeg`);
     ffmpeg(
@@ -132,6 +142,7 @@ interface CameraStats {
   decoder: string;
   attempts: number;
   decodeMs: number[];
+  codesByPass: Record<string, number>;
 }
 
 const stats = (page: Page): Promise<CameraStats> =>
@@ -211,6 +222,43 @@ describe('the lane camera in Chromium', () => {
       expect(d.scanId).not.toBeNull();
       expect(agent.store.findRecord(d.scanId ?? '')).toMatchObject({ type: 'scan', source: 'camera' });
     }
+    // The officer handles the F0 red (it stays pending on the desk until then), so that the
+    // next tests' cards are opened on an empty desk.
+    const ack = await page.request.post(
+      new URL(`/api/scans/${decisions[1]?.scanId}/acknowledge`, page.url()).href,
+      {
+        data: {},
+      },
+    );
+    expect(ack.status()).toBe(201);
+  });
+
+  it('reads a light-on-dark code (a phone screen in dark mode) with the schedule’s inverted pass', async () => {
+    const id = '079301005566';
+    const file = await makeQrVideo(
+      'dark-mode',
+      1280,
+      720,
+      6,
+      [
+        { text: null, seconds: 1 },
+        { text: id, seconds: 3 },
+        { text: null, seconds: 30 },
+      ],
+      true,
+    );
+    const { page, decisions } = await officerWithCamera(file);
+    await expect.poll(async () => (await stats(page)).decoder, { timeout: 10_000 }).toBe('zxing-wasm');
+    await page.locator('#decision.green').waitFor({ timeout: 40_000 });
+    expect(await page.locator('#subject').textContent()).toBe('••••••••5566');
+    await screenshot(page, 'officer-camera-dark-mode');
+    expect(decisions.map((d) => [d.decision, d.source])).toEqual([['green', 'camera']]);
+    // Read once, by a pass of the schedule that inverts (the inverted pass, or one with
+    // tryInvert): never by the lane's own pass, tryInvert false, which cannot read it.
+    const byPass = Object.entries((await stats(page)).codesByPass);
+    expect(byPass).toHaveLength(1);
+    expect(byPass[0]?.[0]).not.toBe('lane');
+    expect(byPass[0]?.[1]).toBe(1);
   });
 
   it('falls back to @zxing/library when the zxing-wasm binary cannot be loaded', async () => {
