@@ -35,6 +35,7 @@ const TEXT = {
   lockedFor: { vi: 'Tạm khoá {time}', en: 'Locked {time}' },
   lockedOut: { vi: '{name} bị tạm khoá, còn {time}', en: '{name} is locked for {time}' },
   pendingCount: { vi: 'Chờ xử lý', en: 'Waiting' },
+  moreWaiting: { vi: '… và {n} lượt nữa', en: '… and {n} more' },
   queueEmpty: { vi: 'Không có lượt nào chờ', en: 'Nothing waiting' },
   recent: { vi: 'Gần đây', en: 'Recent' },
   latestGreen: { vi: 'Vừa qua', en: 'Just passed' },

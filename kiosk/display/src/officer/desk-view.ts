@@ -124,6 +124,8 @@ function queueRow(
   return row;
 }
 
+/** Rows the queue shows (it has room for a few; the count says how many wait in all). */
+const QUEUE_ROWS = 20;
 let queueKey = '';
 let recentKey = '';
 
@@ -143,14 +145,20 @@ function renderQueue(
   const key = JSON.stringify([
     language,
     shown?.scanId,
-    desk.pending.map((i) => [i.scanId, i.decision, waited(i, now)]),
+    desk.pendingCount,
+    desk.pending.slice(0, QUEUE_ROWS).map((i) => [i.scanId, i.decision, waited(i, now)]),
   ]);
   if (key !== queueKey) {
     queueKey = key;
     list.replaceChildren(
       ...(desk.pending.length === 0
         ? [make('li', 'queue-empty', t('queueEmpty', language))]
-        : desk.pending.map((i) => queueRow(i, shown, language, now, onOpen))),
+        : [
+            ...desk.pending.slice(0, QUEUE_ROWS).map((i) => queueRow(i, shown, language, now, onOpen)),
+            ...(desk.pendingCount > QUEUE_ROWS
+              ? [make('li', 'queue-more', t('moreWaiting', language, { n: desk.pendingCount - QUEUE_ROWS }))]
+              : []),
+          ]),
     );
   }
   // A new green while others wait: shown here, briefly, never over the pending one.
