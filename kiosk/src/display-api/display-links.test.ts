@@ -164,6 +164,14 @@ describe('one-time display links', () => {
       body: JSON.stringify({ text: '079301004567' }),
     });
     expect(scan.status).toBe(403);
+    for (const action of ['acknowledge', 'override']) {
+      const res = await fetch(`${base}/api/scans/some-scan/${action}`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status).toBe(403);
+    }
     expect(agent.store.lastSeq()).toBe(0);
     // Its cookie renamed to the officer's name is still only a traveller session.
     const forged = cookie.replace('-traveller=', '-officer=');
