@@ -178,6 +178,24 @@ describe('one-time display links', () => {
     expect((await get('/', forged)).status).toBe(403);
   });
 
+  it('answers the link even when the link-used listener fails (a full disk for display.json, say)', async () => {
+    const failing = new DisplayServer({
+      logger,
+      agent,
+      onLinkUsed: () => {
+        throw new Error('ENOSPC');
+      },
+    });
+    await failing.start();
+    try {
+      const link = failing.mintLink('traveller');
+      expect((await fetch(link, { redirect: 'manual' })).status).toBe(303);
+      expect((await fetch(link, { redirect: 'manual' })).status).toBe(403); // still up, still once
+    } finally {
+      await failing.stop();
+    }
+  });
+
   it('keeps only the newest unused links of a view', async () => {
     const first = display.mintLink('officer');
     for (let i = 0; i < 8; i++) display.mintLink('officer');

@@ -273,7 +273,15 @@ export class DisplayServer {
     res.setHeader('location', VIEW_PATHS[view]);
     send(res, 303, '', 'text/plain; charset=utf-8');
     this.#log.info({ view }, 'display link used; session opened');
-    this.#o.onLinkUsed?.(view);
+    try {
+      this.#o.onLinkUsed?.(view);
+    } catch (error) {
+      // The page is already answered; a failing listener (a full disk, say) must not take it down.
+      this.#log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'link-used listener failed',
+      );
+    }
   }
 
   /**
