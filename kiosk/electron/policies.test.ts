@@ -280,7 +280,7 @@ describe('windowOptions', () => {
       partition: LANE_PARTITION,
     });
     expect(webPreferences).not.toHaveProperty('preload');
-    // An in-memory partition: a "persist:" one would write pages and the token to disk.
+    // An in-memory partition: a "persist:" one would write pages and session cookies to disk.
     expect(webPreferences.partition.startsWith('persist:')).toBe(false);
   });
 

@@ -209,7 +209,7 @@ export function windowOptions(planned: PlannedWindow, config: Pick<ShellConfig, 
   };
 }
 
-/** The session every lane window shares: in memory only, so no page or token reaches the disk. */
+/** The session every lane window shares: in memory only, so no page or session cookie reaches the disk. */
 export const LANE_PARTITION = 'lane';
 
 /**
