@@ -335,6 +335,40 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     expect(agent.desk().pendingCount).toBe(0);
   });
 
+  it('locks one officer after wrong PINs, shows the time left, and lets another officer on', async () => {
+    const before = agent.store.lastSeq();
+    scan('LOCK-TEST-CODE');
+    const d = await scanned(before);
+    await officer.locator(`#decision[data-scan-id="${d}"]`).waitFor();
+    await tap(officer, 'Thay đổi kết quả');
+    await choose(overrideDialog(), 'Đã kiểm tra giấy tờ');
+    await tap(overrideDialog(), 'Tiếp');
+    await overrideDialog().locator('[data-officer-id="CB-02"]').click();
+    for (let i = 0; i < 6 && !(await overrideDialog().locator('.officer-grid').isVisible()); i++) {
+      await tapPin('0000');
+      await tap(overrideDialog(), 'Xác nhận');
+      await expect
+        .poll(() => officer.locator('#override-error').textContent())
+        .toMatch(/Sai mã PIN|bị tạm khoá/);
+    }
+    expect(await officer.locator('#override-error').textContent()).toMatch(
+      /^Hùng bị tạm khoá, còn \d+ (giây|phút)$/,
+    );
+    const locked = overrideDialog().locator('[data-officer-id="CB-02"]');
+    expect(await locked.isDisabled()).toBe(true);
+    expect(await locked.textContent()).toMatch(/Tạm khoá \d+ (giây|phút)/);
+    expect(await overrideDialog().locator('[data-officer-id="CB-01"]').isDisabled()).toBe(false);
+    await screenshot(officer, `dialog-${size}-override-officer-locked`);
+    await overrideDialog().locator('[data-officer-id="CB-01"]').click();
+    await tapPin('1111');
+    await tap(overrideDialog(), 'Xác nhận');
+    await overrideDialog().waitFor({ state: 'hidden' });
+    expect(agent.desk().recent.find((i) => i.scanId === d)).toMatchObject({
+      state: 'overridden',
+      override: { officerId: 'CB-01' },
+    });
+  });
+
   it('takes a plate with G and a passport with N by tapping, and refuses an 11-digit typo in the dialog', async () => {
     const manual = officer.locator('#manual');
     await tap(officer, 'Nhập tay');

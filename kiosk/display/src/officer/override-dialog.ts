@@ -172,6 +172,8 @@ async function send(d: Draft, supervisorPin: string | undefined): Promise<void> 
   if (sending || d.officer === null || d.decision === null || d.reason === null) return;
   sending = true;
   const language = screen.language;
+  // An earlier refusal is not this attempt's answer.
+  setError('');
   try {
     const res = await client.override(d.scanId, {
       decision: d.decision,
