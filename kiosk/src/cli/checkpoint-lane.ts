@@ -33,6 +33,12 @@ const USAGE = `Usage: checkpoint-lane --server URL [--enroll CODE] [--name NAME]
   --insecure-http  allow a plain http:// server on another machine (its traffic is readable)
 `;
 
+/**
+ * How long a window's one-time link stays good unused: it sits on a command line or in an
+ * environment a local user might read, and a window loads it within seconds.
+ */
+const WINDOW_LINK_TTL_MS = 60_000;
+
 /** One line for the person at the console, on stderr (stdout carries the decisions). */
 function say(vi: string, en: string): void {
   process.stderr.write(`checkpoint-lane: ${vi} / ${en}\n`);
@@ -201,8 +207,8 @@ async function main(): Promise<void> {
         electron.path,
         {
           links: () => ({
-            officerUrl: server.mintLink('officer'),
-            travellerUrl: server.mintLink('traveller'),
+            officerUrl: server.mintLink('officer', WINDOW_LINK_TTL_MS),
+            travellerUrl: server.mintLink('traveller', WINDOW_LINK_TTL_MS),
           }),
           dataDir: resolve(dataDir, 'electron'),
           hideCursor: process.env['CHECKPOINT_HIDE_CURSOR'] === '1',
@@ -216,7 +222,7 @@ async function main(): Promise<void> {
       const server = displayServer;
       window = new ChromiumDisplay({
         views: ['officer', 'traveller'],
-        mintLink: (view) => server.mintLink(view),
+        mintLink: (view) => server.mintLink(view, WINDOW_LINK_TTL_MS),
         profileDir: resolve(dataDir, 'chromium'),
         logger,
         kiosk: process.env['CHECKPOINT_KIOSK'] === '1',

@@ -25,26 +25,26 @@ const secret = (): string => randomBytes(32).toString('base64url');
  * SHA-256 digests, so a lookup by digest never compares the secret itself byte by byte.
  */
 export class DisplayAuth {
-  /** digest(code) → view; a Map keeps insertion order, so the first entries are the oldest. */
-  readonly #codes = new Map<string, DisplayView>();
+  /** digest(code) → view and expiry; a Map keeps insertion order, so the first entries are the oldest. */
+  readonly #codes = new Map<string, { view: DisplayView; expiresAt: number }>();
   readonly #sessions = new Map<string, DisplayView>();
 
-  /** A fresh one-time code for `view`. */
-  mintCode(view: DisplayView): string {
+  /** A fresh one-time code for `view`, good until used or, with `ttlMs`, until that time passes. */
+  mintCode(view: DisplayView, ttlMs = Infinity, now = Date.now()): string {
     const code = secret();
-    this.#codes.set(digest(code), view);
-    const ofView = [...this.#codes].filter(([, v]) => v === view);
+    this.#codes.set(digest(code), { view, expiresAt: now + ttlMs });
+    const ofView = [...this.#codes].filter(([, v]) => v.view === view);
     for (const [key] of ofView.slice(0, Math.max(0, ofView.length - MAX_CODES_PER_VIEW)))
       this.#codes.delete(key);
     return code;
   }
 
-  /** Uses a code up: answers its view, or null when it is unknown or already used. */
-  redeem(code: string): DisplayView | null {
+  /** Uses a code up: answers its view, or null when it is unknown, used or expired. */
+  redeem(code: string, now = Date.now()): DisplayView | null {
     const key = digest(code);
-    const view = this.#codes.get(key) ?? null;
+    const entry = this.#codes.get(key);
     this.#codes.delete(key);
-    return view;
+    return entry !== undefined && now < entry.expiresAt ? entry.view : null;
   }
 
   /** Opens a session with `view`'s capability; answers its id (the cookie's value). */

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LaneAgent } from '../agent/lane-agent.js';
 import { writeCredentials } from '../sync/credentials.js';
-import type { DisplayView } from './display-auth.js';
+import { DisplayAuth, type DisplayView } from './display-auth.js';
 import { DisplayServer } from './display-server.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
@@ -194,6 +194,16 @@ describe('one-time display links', () => {
     } finally {
       await failing.stop();
     }
+  });
+
+  it('lets a link minted with a lifetime expire unused', () => {
+    const auth = new DisplayAuth();
+    const late = auth.mintCode('officer', 60_000, 1_000);
+    const early = auth.mintCode('officer', 60_000, 1_000);
+    expect(auth.redeem(late, 61_000)).toBeNull();
+    expect(auth.redeem(early, 60_999)).toBe('officer');
+    const forever = auth.mintCode('traveller');
+    expect(auth.redeem(forever, Date.now() + 365 * 86_400_000)).toBe('traveller');
   });
 
   it('keeps only the newest unused links of a view', async () => {

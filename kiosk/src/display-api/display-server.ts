@@ -185,10 +185,11 @@ export class DisplayServer {
 
   /**
    * A one-time link to `view`'s page: its first load trades the code for a session cookie and
-   * lands on the clean page URL; any later load of the same link is refused.
+   * lands on the clean page URL; any later load of the same link is refused. `ttlMs` bounds an
+   * unused link's life (a window's link on a command line); without it, it waits for its use.
    */
-  mintLink(view: DisplayView): string {
-    return `${this.origin()}${VIEW_PATHS[view]}?code=${this.#auth.mintCode(view)}`;
+  mintLink(view: DisplayView, ttlMs?: number): string {
+    return `${this.origin()}${VIEW_PATHS[view]}?code=${this.#auth.mintCode(view, ttlMs)}`;
   }
 
   /**
