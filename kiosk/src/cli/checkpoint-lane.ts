@@ -34,8 +34,8 @@ const USAGE = `Usage: checkpoint-lane --server URL [--enroll CODE] [--name NAME]
 `;
 
 /**
- * How long a window's one-time link stays good unused: it sits on a command line or in an
- * environment a local user might read, and a window loads it within seconds.
+ * How long a Chromium window's one-time link stays good unused: it sits on a command line any
+ * local user can read in `ps`, and the window loads it within seconds.
  */
 const WINDOW_LINK_TTL_MS = 60_000;
 
@@ -207,8 +207,10 @@ async function main(): Promise<void> {
         electron.path,
         {
           links: () => ({
-            officerUrl: server.mintLink('officer', WINDOW_LINK_TTL_MS),
-            travellerUrl: server.mintLink('traveller', WINDOW_LINK_TTL_MS),
+            // In the shell's environment (readable by this user only), no lifetime: a traveller
+            // window opens when a second screen is plugged in, maybe hours later.
+            officerUrl: server.mintLink('officer'),
+            travellerUrl: server.mintLink('traveller'),
           }),
           dataDir: resolve(dataDir, 'electron'),
           hideCursor: process.env['CHECKPOINT_HIDE_CURSOR'] === '1',
