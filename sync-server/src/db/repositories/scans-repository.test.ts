@@ -50,9 +50,10 @@ describe('ScansRepository.ingest', () => {
       ackedThrough: 3,
       inserted: 3,
     });
-    // A scan reusing the override's seq, and a scan reusing an id under a new seq, are both ignored.
+    // A scan reusing the override's seq, and a scan reusing an id under a new seq, are both
+    // ignored; the id is held, so its seq counts as delivered (nothing stored twice, no lane stuck).
     expect(repo.ingest('k1', 'CP', [scan(2), scan(4, (scan(1) as { id: string }).id)], 11)).toMatchObject({
-      ackedThrough: 3,
+      ackedThrough: 4,
       inserted: 0,
     });
     expect(db.prepare('SELECT count(*) FROM scans').pluck().get()).toBe(2);

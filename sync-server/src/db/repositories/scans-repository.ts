@@ -309,6 +309,12 @@ export class ScansRepository {
       )
       .pluck();
     const held = (kno: number, seq: number): boolean => seqHeld.get({ k: kno, s: seq }) === 1;
+    const idHeld = this.db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM scans WHERE id = @id) OR EXISTS (SELECT 1 FROM overrides WHERE id = @id)
+           OR EXISTS (SELECT 1 FROM acks WHERE id = @id)`,
+      )
+      .pluck();
     const insAlert = this.db.prepare(
       `INSERT OR IGNORE INTO alerts (kind, at, received_at, kiosk_id, checkpoint_id, scan_id, record_id, subject_key,
          raised_by, issues) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -398,7 +404,14 @@ export class ScansRepository {
       for (const h of hourly.values()) bumpHourly.run(checkpointId, h.hour, h.decision, h.count);
       let acked = kiosk.acked_through;
       const start = acked;
-      while (held(kno, acked + 1)) acked++;
+      // A record whose id is already held is held, whoever sent it: a lane re-enrolled in its
+      // old data folder resends, under its new identity, records its old one may have delivered.
+      const idOfSeq = new Map(records.map((r) => [r.seq, r.id]));
+      const idHeldAt = (seq: number): boolean => {
+        const id = idOfSeq.get(seq);
+        return id !== undefined && idHeld.get({ id }) === 1;
+      };
+      while (held(kno, acked + 1) || idHeldAt(acked + 1)) acked++;
       if (acked !== start)
         this.db.prepare('UPDATE kiosks SET acked_through = ? WHERE no = ?').run(acked, kno);
       const judged = this.judgePending(kno, kioskId, checkpointId, acked, now);
