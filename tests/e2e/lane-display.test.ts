@@ -402,6 +402,29 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     expect(agent.store.lastSeq()).toBe(before);
   });
 
+  it('holds a green with warnings until seen, warnings shown as warnings; words switch to English and back', async () => {
+    const before = agent.store.lastSeq();
+    // The ID's digits say born 2001, the card says 1990: a warning, not a refusal.
+    scan('079301004567||Trần Thị Bình|05061990|Nữ|12 Lê Lợi, Quận 1|20072021');
+    const w = await scanned(before);
+    await officer.locator(`#decision.green[data-scan-id="${w}"]`).waitFor();
+    await officer.waitForTimeout(4200); // a plain green would have cleared by now
+    expect(await officer.locator('#decision').getAttribute('data-scan-id')).toBe(w);
+    expect(await officer.locator('#warnings').textContent()).toContain(
+      'Năm sinh trong số định danh khác ngày sinh trên thẻ',
+    );
+    expect(await officer.locator('#reasons').textContent()).not.toContain('Không có cảnh báo');
+    expect(await officer.locator('#pending-number').textContent()).toBe('1');
+    await screenshot(officer, `desk-${size}-green-with-warning-held`);
+    await tap(officer, 'English');
+    expect(await officer.locator('#word').textContent()).toBe('PASS');
+    await officer.getByRole('button', { name: 'Seen', exact: true }).waitFor();
+    await screenshot(officer, `desk-${size}-english`);
+    await tap(officer, 'Tiếng Việt');
+    await tap(officer, 'Đã xem');
+    await expect.poll(() => officer.locator('#pending-number').textContent()).toBe('0');
+  });
+
   it('says when the server went away and when the lists will go stale', async () => {
     await server.stop();
     await officer.locator('#server-banner:visible').waitFor({ timeout: 15_000 });
