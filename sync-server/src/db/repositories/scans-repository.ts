@@ -16,6 +16,7 @@ import {
   type HeldScan,
   type RosterOfficer,
 } from '../../overrides/check-lane-record.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../open-database.js';
 import { decodeCheckpoints } from './officers-repository.js';
 
@@ -268,7 +269,19 @@ interface ScanRow {
 
 /** Scans, overrides and alerts uploaded by lanes. */
 export class ScansRepository {
+  /** Statements the alert and scan views run per row, prepared once (a page of alerts runs hundreds). */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
+
+  private prepared(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (st === undefined) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
 
   /**
    * Stores a batch idempotently in one transaction: a record whose (kiosk, seq) or id is
@@ -610,16 +623,14 @@ export class ScansRepository {
   /** Every override and acknowledgement naming a scan, in arrival order, with the sending lane. */
   private laneRecordsOf(scanId: string): { overrides: OverrideView[]; acks: AckView[] } {
     const overrides = (
-      this.db
-        .prepare(
-          `SELECT o.id, o.seq, o.at, k.id AS kiosk_id, k.name AS kiosk_name, o.verified, o.issues, o.original_decision,
+      this.prepared(
+        `SELECT o.id, o.seq, o.at, k.id AS kiosk_id, k.name AS kiosk_name, o.verified, o.issues, o.original_decision,
              o.decision, o.officer_id, so.name AS officer_name, o.supervisor_id, ss.name AS supervisor_name,
              o.reason, o.note
            FROM overrides o JOIN kiosks k ON k.no = o.kiosk_no
              LEFT JOIN officers so ON so.id = o.officer_id LEFT JOIN officers ss ON ss.id = o.supervisor_id
            WHERE o.scan_id = ? ORDER BY o.at, o.no`,
-        )
-        .all(scanId) as (RecordRow & {
+      ).all(scanId) as (RecordRow & {
         original_decision: string;
         officer_id: string;
         officer_name: string | null;
@@ -638,12 +649,10 @@ export class ScansRepository {
       reason: o.reason,
     }));
     const acks = (
-      this.db
-        .prepare(
-          `SELECT a.id, a.seq, a.at, k.id AS kiosk_id, k.name AS kiosk_name, a.verified, a.issues, a.decision, a.note
+      this.prepared(
+        `SELECT a.id, a.seq, a.at, k.id AS kiosk_id, k.name AS kiosk_name, a.verified, a.issues, a.decision, a.note
            FROM acks a JOIN kiosks k ON k.no = a.kiosk_no WHERE a.scan_id = ? ORDER BY a.at, a.no`,
-        )
-        .all(scanId) as RecordRow[]
+      ).all(scanId) as RecordRow[]
     ).map((a): AckView => ({ type: 'ack', ...recordFields(a) }));
     return { overrides, acks };
   }
@@ -755,7 +764,7 @@ export class ScansRepository {
 
   /** One alert with the subject's current health status, or null. */
   alert(id: number): AlertRecord | null {
-    const r = this.db.prepare(`SELECT ${ALERT_COLUMNS} ${ALERT_FROM} WHERE a.id = ?`).get(id) as
+    const r = this.prepared(`SELECT ${ALERT_COLUMNS} ${ALERT_FROM} WHERE a.id = ?`).get(id) as
       AlertRow | undefined;
     return r ? this.toAlert(r) : null;
   }
@@ -840,11 +849,9 @@ export class ScansRepository {
   }
 
   private toAlert(r: AlertRow): AlertRecord {
-    const scan = this.db
-      .prepare(
-        'SELECT k.id AS kiosk_id, s.decision, s.warnings FROM scans s JOIN kiosks k ON k.no = s.kiosk_no WHERE s.id = ?',
-      )
-      .get(r.scan_id) as { kiosk_id: string; decision: string; warnings: string } | undefined;
+    const scan = this.prepared(
+      'SELECT k.id AS kiosk_id, s.decision, s.warnings FROM scans s JOIN kiosks k ON k.no = s.kiosk_no WHERE s.id = ?',
+    ).get(r.scan_id) as { kiosk_id: string; decision: string; warnings: string } | undefined;
     const { overrides, acks } = this.laneRecordsOf(r.scan_id);
     const record =
       r.record_id === null
