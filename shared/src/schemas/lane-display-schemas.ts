@@ -125,14 +125,21 @@ export const OverrideRequestSchema = Type.Object(
 export type OverrideRequestBody = Type.Static<typeof OverrideRequestSchema>;
 
 /**
- * Events the agent pushes over `/ws`. The officer view gets all of them; the traveller view only
- * `hello` (without status) and `traveller`.
+ * Events the agent pushes over `/ws`. The officer view gets all but `traveller`; the traveller
+ * view only `hello` (without status) and `traveller`.
  */
 export type DisplayEvent =
   | { readonly type: 'hello'; readonly status?: unknown; readonly camera?: unknown; readonly desk?: Desk }
   /** The whole desk after any change (new scan, acknowledge, override): small, and never out of step. */
   | { readonly type: 'desk'; readonly data: Desk; readonly latest: string | null }
   | { readonly type: 'traveller'; readonly data: TravellerView }
+  /** Each decision as the lane announces it (subject masked, never the holder): for tools and tests. */
+  | { readonly type: 'decision'; readonly data: unknown }
+  /** An override was recorded (the desk event that follows carries its effect). */
+  | {
+      readonly type: 'override';
+      readonly data: { scanId: string; decision: string; originalDecision: string };
+    }
   | { readonly type: 'device'; readonly data: { device: string; status: string; detail?: string } }
   | { readonly type: 'sync'; readonly data: unknown }
   /** Sent every second so a display can tell a live agent from a dead or hung one. */
