@@ -200,7 +200,7 @@ function etag(list: ListName, version: number, scope: string): string {
 }
 
 /** SQL: a whitelist row applies at checkpoint `@cp` (listed there, or everywhere). */
-export const WHITELIST_APPLIES_SQL = `(checkpoints IS NULL OR instr(checkpoints, ';' || @cp || ';') > 0)`;
+const WHITELIST_APPLIES_SQL = `(checkpoints IS NULL OR instr(checkpoints, ';' || @cp || ';') > 0)`;
 
 interface SnapRow {
   k: bigint;
