@@ -372,6 +372,9 @@ function requestFor(r: Route): fc.Arbitrary<{ url: string; body: string | undefi
             { body: '\ufeff{}', type: 'application/json' },
             { body: 'id,status\n001099012345,F0\n', type: 'text/csv' },
             { body: '<x/>', type: 'application/xml' },
+            { body: '{}', type: 'application/json; charset=utf-16' },
+            { body: '{}', type: 'application/json;;;' },
+            { body: 'id\n', type: 'text/csv; charset=latin1' },
             { body: 'a=1', type: 'application/x-www-form-urlencoded' },
           ),
         },
@@ -414,6 +417,30 @@ function requestFor(r: Route): fc.Arbitrary<{ url: string; body: string | undefi
     });
 }
 
+/** Headers routes read besides credentials, with hostile values (a snapshot's Range, Origin …). */
+const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.dictionary(
+  fc.constantFrom('range', 'if-range', 'origin', 'x-background', 'accept', 'x-forwarded-for'),
+  fc.oneof(
+    fc.constantFrom(
+      'bytes=0-',
+      'bytes=99999999999999999999-',
+      'bytes=-5',
+      'bytes=5-1',
+      'bytes=0-1,2-3',
+      '"etag"',
+      'null',
+      'http://localhost:80',
+      'https://evil.example',
+      '1',
+      '*/*',
+      'text/event-stream',
+      '999.1.1.1',
+    ),
+    fc.string({ maxLength: 40 }).map((x) => x.replace(/[^\x20-\x7e]/g, '')),
+  ),
+  { maxKeys: 2 },
+);
+
 /** The credentials a route needs (admin routes: the bearer token or a console session, by turns). */
 async function credentials(r: Route, useSession: boolean): Promise<Record<string, string>> {
   const schemes = new Set((r.op.security ?? []).flatMap((s) => Object.keys(s)));
@@ -446,8 +473,9 @@ describe('every route in /openapi.json', () => {
     const covered: string[] = [];
     for (const r of routes.filter((x) => !isEventStream(x))) {
       await fc.assert(
-        fc.asyncProperty(requestFor(r), fc.boolean(), async (req, useSession) => {
+        fc.asyncProperty(requestFor(r), fc.boolean(), extraHeaders, async (req, useSession, extra) => {
           const headers = {
+            ...extra,
             ...(await credentials(r, useSession)),
             ...(req.body !== undefined && { 'content-type': req.type }),
           };
