@@ -9,8 +9,10 @@ import {
 } from '@checkpoint-lane/shared';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LaneStore } from '../store/lane-store.js';
 import { writeCredentials } from '../sync/credentials.js';
 import type { LaneDecision } from './decision-loop.js';
+import { LaneDesk } from './desk.js';
 import { LaneAgent, type LaneEvent } from './lane-agent.js';
 import { hashPin } from './officers.js';
 import { createSubjectKeyer } from './subject-keyer.js';
@@ -271,5 +273,52 @@ describe('officer-only details', () => {
     expect(log).toContain('decision');
     for (const s of secrets) expect(log).not.toMatch(s);
     agent = await openAgent();
+  });
+});
+
+describe('the desk in memory', () => {
+  it('holds at most maxPending items, dropping the oldest from memory (still acknowledgeable by id)', () => {
+    const store = LaneStore.open(':memory:');
+    const desk = new LaneDesk({ store, clock: Date.now, onChange: () => undefined, maxPending: 3 });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const record = store.appendRecord(
+        {
+          type: 'scan',
+          source: 'manual',
+          format: null,
+          subjectKey: null,
+          subjectSealed: null,
+          decision: 'amber',
+          reasons: ['payload_unknown_format'],
+          warnings: [],
+          alert: false,
+        },
+        Date.now() + i,
+      );
+      ids.push(record.id);
+      desk.addScan(
+        {
+          decision: 'amber',
+          reasons: ['payload_unknown_format'],
+          warnings: [],
+          alert: false,
+          record: true,
+          scanId: record.id,
+          seq: record.seq,
+          at: record.at,
+          source: 'manual',
+          device: 'keypad',
+          format: null,
+          subject: null,
+          elapsedMs: 0,
+        },
+        { holder: null, healthStatus: null, subject: null },
+      );
+    }
+    expect(desk.snapshot().pendingCount).toBe(3);
+    expect(desk.snapshot().pending.map((i) => i.scanId)).toEqual(ids.slice(2));
+    expect(desk.acknowledge(ids[0]!)).toMatchObject({ ok: true });
+    store.close();
   });
 });

@@ -41,6 +41,11 @@ export type AcknowledgeResult =
 const RESTORE_WINDOW_MS = 24 * 3600_000;
 /** How many of the latest records a restart reads to rebuild the desk. */
 const RESTORE_RECORDS = 2000;
+/**
+ * Pending items held in memory at most (an unattended gate may never acknowledge anything): the
+ * oldest beyond this leave the desk, not the record; they can still be acknowledged by id.
+ */
+export const MAX_PENDING = 10_000;
 
 /** Does this scan wait for an officer? Every red and amber, and a green with warnings. */
 export function needsOfficer(decision: DecisionColour, warnings: readonly unknown[]): boolean {
@@ -62,6 +67,7 @@ export class LaneDesk {
   readonly #store: LaneStore;
   readonly #clock: () => number;
   readonly #onChange: (desk: Desk, latest: string | null) => void;
+  readonly #maxPending: number;
   /** Pending items by scan id (insertion order = arrival order). */
   readonly #pending = new Map<string, DeskItem>();
   /** The last scans, newest first. */
@@ -71,7 +77,9 @@ export class LaneDesk {
     store: LaneStore;
     clock: () => number;
     onChange: (desk: Desk, latest: string | null) => void;
+    maxPending?: number;
   }) {
+    this.#maxPending = options.maxPending ?? MAX_PENDING;
     this.#store = options.store;
     this.#clock = options.clock;
     this.#onChange = options.onChange;
@@ -122,7 +130,13 @@ export class LaneDesk {
       state: needsOfficer(decision.decision, decision.warnings) ? 'pending' : 'passed',
       override: null,
     };
-    if (item.state === 'pending') this.#pending.set(item.scanId, item);
+    if (item.state === 'pending') {
+      this.#pending.set(item.scanId, item);
+      if (this.#pending.size > this.#maxPending) {
+        const oldest = this.#pending.keys().next().value;
+        if (oldest !== undefined) this.#pending.delete(oldest);
+      }
+    }
     this.#recent = [item, ...this.#recent].slice(0, DESK_RECENT_SIZE);
     this.#changed(item.scanId);
   }
