@@ -168,6 +168,8 @@ export interface ScanExportRow {
     readonly supervisorId: string | null;
     readonly reason: string;
     readonly note: string;
+    /** True: checked; false: distrusted; null: not checked. */
+    readonly verified: boolean | null;
   } | null;
 }
 
@@ -692,7 +694,7 @@ export class ScansRepository {
         `SELECT s.no, s.received_at, s.at, s.checkpoint_id, k.name AS kiosk_name, s.source, s.format,
            CASE WHEN s.subject_key IS NULL THEN NULL ELSE printf('%016x', s.subject_key) END AS key_hex,
            s.decision, s.reasons, s.warnings, s.alert, s.id,
-           o.decision AS o_decision, o.officer_id, o.supervisor_id, o.reason, o.note
+           o.decision AS o_decision, o.officer_id, o.supervisor_id, o.reason, o.note, o.verified
          FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
            LEFT JOIN overrides o ON o.no =
              (SELECT no FROM overrides WHERE scan_id = s.id AND kiosk_no = s.kiosk_no ORDER BY at DESC, no DESC LIMIT 1)
@@ -707,6 +709,7 @@ export class ScansRepository {
         supervisor_id: string | null;
         reason: string | null;
         note: string | null;
+        verified: number | null;
       }
     >;
     for (const r of it) {
@@ -733,6 +736,7 @@ export class ScansRepository {
                 supervisorId: r.supervisor_id,
                 reason: r.reason ?? '',
                 note: r.note ?? '',
+                verified: r.verified === null ? null : r.verified === 1,
               },
       });
     }

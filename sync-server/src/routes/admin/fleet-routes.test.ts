@@ -277,7 +277,7 @@ describe('scan export', () => {
     expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const rows = parseCsv(res.body);
     expect(rows[0]?.join(',')).toBe(
-      'received_at,at,checkpoint,lane,source,format,subject_key,decision,reasons,warnings,alert,override_decision,override_officer,override_supervisor,override_reason,override_note,scan_id',
+      'received_at,at,checkpoint,lane,source,format,subject_key,decision,reasons,warnings,alert,override_decision,override_officer,override_supervisor,override_reason,override_note,scan_id,override_verified',
     );
     expect(rows).toHaveLength(3);
     const [, newest, oldest] = rows;
@@ -299,6 +299,7 @@ describe('scan export', () => {
       '',
       '',
       scanRecord(4).id,
+      '',
     ]);
     expect(oldest?.slice(7)).toEqual([
       'amber',
@@ -311,6 +312,8 @@ describe('scan export', () => {
       'checked_by_hand',
       `'=HYPERLINK("http://x","y")\nline 2`,
       scan.id,
+      // officer-7 is on no roster (none was ever written): people could not be checked.
+      'false',
     ]);
     expect(oldest?.[5]).toBe('');
     // Quoting on the wire: the quoted note keeps its line break inside one record.

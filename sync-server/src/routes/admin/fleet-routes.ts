@@ -265,8 +265,9 @@ export function registerFleetRoutes(app: App, s: Services): void {
         summary: 'Scans as CSV (same filters and order as the search; UTF-8 with BOM, streamed)',
         description:
           `Columns: received_at,at,checkpoint,lane,source,format,subject_key,decision,reasons,warnings,alert,` +
-          `override_decision,override_officer,override_supervisor,override_reason,override_note,scan_id ` +
-          `(ISO 8601 times; the latest override of each scan; reasons and warnings joined by ";"). ` +
+          `override_decision,override_officer,override_supervisor,override_reason,override_note,scan_id,override_verified ` +
+          `(ISO 8601 times; the latest override of each scan by its own lane, override_verified false when the ` +
+          `server distrusts it, empty when unchecked; reasons and warnings joined by ";"). ` +
           `RFC 4180 quoting; a cell starting with = + - @ tab or CR is prefixed with '. At most ` +
           `${SCAN_EXPORT_MAX_ROWS} rows: \`X-Truncated: true\` when more matched.`,
         tags: ['admin'],

@@ -51,7 +51,7 @@ describe('scanCsvChunks', () => {
         .join('')
         .split('\r\n')
         .filter((l) => l !== '')
-        .map((l) => l.split(',').at(-1));
+        .map((l) => l.split(',').at(-2)); // scan_id, before override_verified
       expect(ids).toEqual([7, 6, 5, 4, 3].map((s) => (scan(s) as { id: string }).id));
       const red = await collect(
         scanCsvChunks(repo, { decision: 'red' }, { before, maxRows: 10, pageSize: 2 }),

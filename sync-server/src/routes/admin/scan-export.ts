@@ -4,7 +4,8 @@ import { csvLine, UTF8_BOM } from '../../csv/csv-writer.js';
 /** The export's header line (column names). */
 export const SCAN_CSV_HEADER =
   'received_at,at,checkpoint,lane,source,format,subject_key,decision,reasons,warnings,alert,' +
-  'override_decision,override_officer,override_supervisor,override_reason,override_note,scan_id';
+  'override_decision,override_officer,override_supervisor,override_reason,override_note,scan_id,' +
+  'override_verified';
 
 /** An export stops after this many rows (and says so in `X-Truncated`). */
 export const SCAN_EXPORT_MAX_ROWS = 1_000_000;
@@ -52,6 +53,8 @@ export async function* scanCsvChunks(
         o?.reason ?? null,
         o?.note ?? null,
         r.scanId,
+        // true: checked; false: the server distrusts it (see the console); empty: not checked.
+        o === null || o.verified === null ? null : o.verified,
       ]);
     }
     left -= rows.length;
