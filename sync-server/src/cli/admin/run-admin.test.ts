@@ -1,7 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addCheckpoint, buildTestApp, signIn, type TestApp } from '../../testing/build-test-app.js';
+import {
+  addCheckpoint,
+  buildTestApp,
+  enrollKiosk,
+  importCsv,
+  scanRecord,
+  signIn,
+  type TestApp,
+} from '../../testing/build-test-app.js';
 import { progressBar, runAdmin, table } from './run-admin.js';
 
 describe('checkpoint-admin helpers', () => {
@@ -289,5 +297,57 @@ describe('checkpoint-admin officers', () => {
     expect(clash.code).toBe(1);
     expect(JSON.parse(clash.out)).toMatchObject({ status: 409, error: 'pin_in_use' });
     expect((await run(['officers', 'disable', 'nobody'])).code).toBe(1);
+  });
+});
+
+describe('checkpoint-admin alerts', () => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('lists alerts with their kind, lane, masked subject, what happened at the lane and why one is distrusted', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'HCM-01');
+    await addCheckpoint(t, 'HN-02');
+    await importCsv(t, 'health', 'id,status,since,until,name,note\n001099012345,F0,,,Nguyễn Văn A,\n');
+    const hcm = await enrollKiosk(t, 'HCM-01', 'Làn HCM');
+    const hn = await enrollKiosk(t, 'HN-02', 'Làn HN');
+    const upload = (k: { auth: { authorization: string } }, records: Record<string, unknown>[]) =>
+      t?.app.inject({ method: 'POST', url: '/api/v1/kiosk/scans', headers: k.auth, payload: { records } });
+    const red = scanRecord(1, {
+      subjectKey: '52d2d0ef9befd516',
+      decision: 'red',
+      reasons: ['health_blocked'],
+      alert: true,
+    });
+    await upload(hcm, [red]);
+    await upload(hn, [
+      {
+        type: 'override',
+        seq: 1,
+        id: '01890a5d-ac96-7000-8000-00000000f001',
+        at: 1_700_000_000_500,
+        scanId: red['id'],
+        originalDecision: 'red',
+        decision: 'green',
+        officerId: 'o1',
+        supervisorId: 'chief',
+        reason: 'other',
+        note: '',
+      },
+    ]);
+    const r = await runAgainst(t, ['alerts'], {}, undefined);
+    expect(r.code).toBe(0);
+    const [header, overrideRow, healthRow] = r.out.trim().split('\n');
+    expect(header).toMatch(
+      /^id\s+at\s+kind\s+checkpointId\s+kioskName\s+status\s+subjectMasked\s+atLane\s+issues$/,
+    );
+    expect(overrideRow).toMatch(
+      /override\s+HN-02\s+Làn HN\s+F0\s+••••••••2345\s+pending\s+scan_other_lane no_roster$/,
+    );
+    expect(healthRow).toMatch(/health\s+HCM-01\s+Làn HCM\s+F0\s+••••••••2345\s+pending$/);
+    expect(r.out).not.toContain('001099012345');
   });
 });

@@ -239,8 +239,15 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         await ctx.http.get('/api/v1/admin/alerts', { params: limit === undefined ? {} : { limit } }),
         (b: { alerts: Record<string, unknown>[] }) =>
           table(
-            b.alerts.map((a) => ({ ...a, at: new Date(Number(a.at)).toISOString() })),
-            ['id', 'at', 'checkpointId', 'kioskId', 'status', 'subjectKey'],
+            b.alerts.map((a) => ({
+              ...a,
+              at: new Date(Number(a.at)).toISOString(),
+              kind: a['kind'] ?? 'health',
+              // What happened at the lane, and why an override alert distrusts its record.
+              atLane: (a['outcome'] as { state?: string } | undefined)?.state ?? '-',
+              issues: Array.isArray(a['issues']) ? (a['issues'] as string[]).join(' ') : '',
+            })),
+            ['id', 'at', 'kind', 'checkpointId', 'kioskName', 'status', 'subjectMasked', 'atLane', 'issues'],
           ),
       );
     }
