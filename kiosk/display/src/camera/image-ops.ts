@@ -33,10 +33,18 @@ function greyImage(lum: Uint8Array, width: number, height: number): Pixels {
   return { data, width, height };
 }
 
-/** Light ↔ dark: a light-on-dark code (a phone screen in dark mode) becomes dark-on-light. */
+/**
+ * Light ↔ dark: a light-on-dark code (a phone screen in dark mode) becomes dark-on-light. Each
+ * colour channel is inverted in place of luminance (one 32-bit operation per pixel): the
+ * luminance the decoder then computes is 255 minus the original's, to within rounding.
+ */
 export function invert(image: Pixels): Pixels {
-  const table = new Uint8Array(256).map((_, v) => 255 - v);
-  return greyImage(luminance(image, table), image.width, image.height);
+  const bytes = image.data.byteOffset % 4 === 0 ? image.data : image.data.slice();
+  const rgba = new Uint32Array(bytes.buffer, bytes.byteOffset, image.width * image.height);
+  const data = new Uint8ClampedArray(rgba.length * 4);
+  const out = new Uint32Array(data.buffer);
+  for (let i = 0; i < rgba.length; i++) out[i] = (~(rgba[i] ?? 0) | 0xff000000) >>> 0;
+  return { data, width: image.width, height: image.height };
 }
 
 /** Half the width and height, each pixel the mean of 2×2 (blur, noise and screen moiré average out). */

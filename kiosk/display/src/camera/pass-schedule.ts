@@ -53,8 +53,9 @@ export const PASSES = {
     options: { downscaleFactor: 2, downscaleThreshold: 160, tryInvert: true },
     trusted: false,
   },
-  stretched: { name: 'stretched', prep: 'stretched', options: { tryInvert: true }, trusted: false },
-  sharpened: { name: 'sharpened', prep: 'sharpened', options: { tryInvert: true }, trusted: false },
+  // Not inverted as well: these two already pay for preparing the pixels in JavaScript.
+  stretched: { name: 'stretched', prep: 'stretched', options: {}, trusted: false },
+  sharpened: { name: 'sharpened', prep: 'sharpened', options: {}, trusted: false },
 } as const satisfies Record<string, DecodePass>;
 
 /**
