@@ -6,7 +6,7 @@ import { startOfficerCamera } from './camera/officer-camera.js';
 import { LaneClient, type LaneMessage } from './lane-client.js';
 import { renderDesk } from './officer/desk-view.js';
 import { el, toast } from './officer/dom.js';
-import { renderLaneState } from './officer/lane-state-view.js';
+import { agentAlive, renderLaneState } from './officer/lane-state-view.js';
 import { openManual, relabelManual, setUpManual } from './officer/manual-dialog.js';
 import { openOverride, refreshOverride, relabelOverride, setUpOverride } from './officer/override-dialog.js';
 import {
@@ -147,8 +147,15 @@ function main(): void {
     if (up) screen.lastHeard = Date.now();
     render();
   });
-  // Every second: lock-out countdowns, "waiting for" times, the 3 s silence check, greens expiring.
+  // Every second: lock-out countdowns, "waiting for" times, greens expiring.
   window.setInterval(render, 1000);
+  // A silent agent shows full screen at once, not at the next second.
+  let alive = false;
+  window.setInterval(() => {
+    const now = agentAlive(Date.now());
+    if (now !== alive) renderLaneState();
+    alive = now;
+  }, 250);
 }
 
 main();

@@ -7,8 +7,11 @@ import { clock, DEVICE_WORDS, duration, t, type TextKey } from '../ui-text.js';
 import { el, make } from './dom.js';
 import { screen } from './screen-state.js';
 
-/** The agent ticks every second: this long without a word means it is dead or hung. */
-export const AGENT_SILENCE_MS = 3000;
+/**
+ * The agent ticks every second: this long without a word means it is dead or hung (one tick may
+ * be late; checked every 250 ms, so the full-screen state shows within 3 s of the last word).
+ */
+export const AGENT_SILENCE_MS = 2500;
 
 /** Is the link to the agent alive (socket open and something heard within 3 s)? */
 export function agentAlive(now: number): boolean {
