@@ -47,9 +47,11 @@ function renderServer(now: number, language: Language): void {
   const link = el('link');
   const online = sync?.online === true;
   link.className = agentAlive(now) && online ? 'link up' : 'link down';
-  link.textContent = online
+  const backlog = sync !== null && sync.backlog > 0 ? ` · ${t('backlog', language)}: ${sync.backlog}` : '';
+  const server = online
     ? t('online', language)
     : t('serverOffline', language, { time: clock(sync?.offlineSince ?? now) });
+  link.textContent = `${server}${backlog}`;
   const banner = el('server-banner');
   const staleAt = listsStaleAt();
   const stale = sync !== null && (staleAt === null || now >= staleAt);
