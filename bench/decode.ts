@@ -208,7 +208,7 @@ function simulate(i: number, passList: readonly DecodePass[]): Outcome {
   const s = new PassSchedule(passList);
   let t = 0;
   for (let decodes = 0; t < 3000; decodes++) {
-    const pass = s.next();
+    const pass = s.next(decodes === 0); // the card comes into view on the first frame
     const read = reads.get(pass.name)?.[i];
     if (!read) throw new Error(`no read for ${pass.name}`);
     const done = t + read.ms;

@@ -4,7 +4,7 @@
 // before this one's result. Each frame is read by ONE pass of the multi-pass schedule
 // (pass-schedule.ts), the next frame by the next pass; only texts the schedule accepts go back.
 import { createJsDecoder, createWasmDecoder, type QrDecoder } from './decoders.js';
-import { FALLBACK_SCHEDULE, LANE_SCHEDULE, PassSchedule } from './pass-schedule.js';
+import { FALLBACK_SCHEDULE, LANE_SCHEDULE, PassSchedule, SceneWatch } from './pass-schedule.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -15,6 +15,7 @@ const scope = self as unknown as WorkerScope;
 
 let decoder: Promise<QrDecoder> | null = null;
 let schedule: PassSchedule | null = null;
+const scene = new SceneWatch();
 let canvas: OffscreenCanvas | null = null;
 let context: OffscreenCanvasRenderingContext2D | null = null;
 
@@ -57,10 +58,11 @@ scope.onmessage = (event) => {
       const d = await (decoder ?? Promise.reject(new Error('frame before init')));
       const s = schedule;
       if (s === null) throw new Error('no schedule'); // unreachable: set before the decoder resolves
-      const p = s.next();
+      const pixels = pixelsOf(bitmap);
+      const p = s.next(scene.changed(pixels));
       pass = p.name;
       try {
-        read = await d.decode(pixelsOf(bitmap), p);
+        read = await d.decode(pixels, p);
       } catch {
         read = null; // a frame that cannot be read is a frame without a code
       }

@@ -1,10 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FALLBACK_SCHEDULE, LANE_SCHEDULE, PASSES, PassSchedule, type DecodePass } from './pass-schedule.js';
+import {
+  FALLBACK_SCHEDULE,
+  LANE_SCHEDULE,
+  PASSES,
+  PassSchedule,
+  SceneWatch,
+  type DecodePass,
+} from './pass-schedule.js';
 
 /** Runs one frame: the pass chosen, and what the schedule accepted of `read`. */
-function frame(s: PassSchedule, read: string | null): { pass: string; accepted: string | null; by?: string } {
-  const pass = s.next().name;
+function frame(
+  s: PassSchedule,
+  read: string | null,
+  changed = false,
+): { pass: string; accepted: string | null; by?: string } {
+  const pass = s.next(changed).name;
   const a = s.observe(read);
   return a ? { pass, accepted: a.text, by: a.pass } : { pass, accepted: null };
 }
@@ -15,8 +26,8 @@ describe('PassSchedule', () => {
     const names = Array.from({ length: LANE_SCHEDULE.length * 2 + 1 }, () => frame(s, null).pass);
     const cycle = LANE_SCHEDULE.map((p) => p.name);
     expect(names).toEqual([...cycle, ...cycle, cycle[0]]);
-    // The lane's own pass comes round every fourth frame; the inverted pass is in the cycle.
-    expect(cycle.filter((n) => n === 'lane')).toHaveLength(2);
+    // The lane's own pass every other frame; the inverted pass is in the cycle.
+    expect(cycle.filter((_, i) => i % 2 === 0)).toEqual(Array(cycle.length / 2).fill('lane'));
     expect(cycle).toContain('inverted');
   });
 
@@ -32,8 +43,8 @@ describe('PassSchedule', () => {
     const s = new PassSchedule();
     frame(s, null); // lane
     frame(s, null); // inverted
+    frame(s, null); // lane
     frame(s, null); // stretched
-    frame(s, null); // pyramid-2
     expect(frame(s, 'CARD')).toEqual({ pass: 'lane', accepted: 'CARD', by: 'lane' });
     expect(frame(s, null).pass).toBe(LANE_SCHEDULE[0]?.name);
   });
@@ -52,10 +63,10 @@ describe('PassSchedule', () => {
     frame(s, null); // lane
     expect(frame(s, 'ONE')).toEqual({ pass: 'inverted', accepted: null });
     expect(frame(s, null)).toEqual({ pass: 'inverted', accepted: null }); // not confirmed: dropped
-    expect(frame(s, null).pass).toBe('stretched'); // and the cycle goes on where it was
-    expect(frame(s, 'TWO')).toEqual({ pass: 'pyramid-2', accepted: null });
-    expect(frame(s, 'THREE')).toEqual({ pass: 'pyramid-2', accepted: null }); // a different text
-    expect(frame(s, 'THREE')).toEqual({ pass: 'pyramid-2', accepted: 'THREE', by: 'pyramid-2' });
+    expect(frame(s, null).pass).toBe('lane'); // and the cycle goes on where it was
+    expect(frame(s, 'TWO')).toEqual({ pass: 'stretched', accepted: null });
+    expect(frame(s, 'THREE')).toEqual({ pass: 'stretched', accepted: null }); // a different text
+    expect(frame(s, 'THREE')).toEqual({ pass: 'stretched', accepted: 'THREE', by: 'stretched' });
   });
 
   it('never accepts a text from a pass other than the lane’s unless the same pass read it on the frame before', () => {
@@ -79,6 +90,57 @@ describe('PassSchedule', () => {
         }
       }),
     );
+  });
+
+  it("gives a frame whose scene changed to the lane's pass (a card read on its first frame), two in a row at most", () => {
+    const s = new PassSchedule();
+    expect(frame(s, null).pass).toBe('lane');
+    expect(frame(s, 'CARD', true)).toEqual({ pass: 'lane', accepted: 'CARD', by: 'lane' }); // not 'inverted'
+    const steady = new PassSchedule();
+    frame(steady, null); // lane
+    expect(frame(steady, null).pass).toBe('inverted'); // nothing changed: the cycle goes on
+    // A scene always moving: the lane's pass twice, then the cycle's next pass, which waited.
+    const moving = new PassSchedule();
+    const passes = Array.from({ length: 9 }, () => frame(moving, null, true).pass);
+    expect(passes).toEqual([
+      'lane',
+      'lane',
+      'inverted',
+      'lane',
+      'lane',
+      'stretched',
+      'lane',
+      'lane',
+      'pyramid-2',
+    ]);
+    // A pending read is still checked by its own pass, changed scene or not.
+    const pending = new PassSchedule();
+    frame(pending, null);
+    expect(frame(pending, 'DARK').pass).toBe('inverted');
+    expect(frame(pending, 'DARK', true)).toEqual({ pass: 'inverted', accepted: 'DARK', by: 'inverted' });
+  });
+
+  it('SceneWatch: a card coming into view is a change, sensor noise is not', () => {
+    const scene = (card: boolean, seed: number) => {
+      const width = 320;
+      const height = 240;
+      const data = new Uint8ClampedArray(width * height * 4);
+      let r = seed;
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) {
+          r = (r * 1103515245 + 12345) % 2147483648;
+          const inCard = card && x > 100 && x < 220 && y > 60 && y < 180 && (x >> 3) % 2 === (y >> 3) % 2;
+          const v = (inCard ? 30 : 150) + ((r >> 16) % 13) - 6;
+          data.set([v, v, v, 255], (y * width + x) * 4);
+        }
+      return { data, width, height };
+    };
+    const watch = new SceneWatch();
+    expect(watch.changed(scene(false, 1))).toBe(true); // the first frame
+    expect(watch.changed(scene(false, 2))).toBe(false);
+    expect(watch.changed(scene(false, 3))).toBe(false);
+    expect(watch.changed(scene(true, 4))).toBe(true);
+    expect(watch.changed(scene(true, 5))).toBe(false);
   });
 
   it('gives the fallback decoder the passes it can run (pixels only, no reader options)', () => {
