@@ -1,19 +1,10 @@
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fchmodSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeskOfficer } from '@checkpoint-lane/shared';
 import Type from 'typebox';
 import Value from 'typebox/value';
+import { writePrivateFileAtomic } from '../util/private-file.js';
 
 /** An officer who may override decisions at this lane; supervisors may also clear an F0 red. */
 export const OfficerSchema = Type.Object({
@@ -49,22 +40,10 @@ const OFFICERS_FILE = 'officers.json';
  */
 export function writeOfficersFile(dataDir: string, roster: OfficerRoster): void {
   const file = join(dataDir, OFFICERS_FILE);
-  const temp = `${file}.${process.pid}.tmp`;
-  const text = `${JSON.stringify({ 'officers-version': roster.version, officers: roster.officers }, null, 2)}\n`;
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temp, file);
-  } catch (error) {
-    unlinkSync(temp);
-    throw error;
-  }
+  writePrivateFileAtomic(
+    file,
+    `${JSON.stringify({ 'officers-version': roster.version, officers: roster.officers }, null, 2)}\n`,
+  );
 }
 
 /** Hashes a PIN for `officers.json`. */

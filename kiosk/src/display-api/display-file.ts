@@ -1,16 +1,8 @@
 // `DATA/display.json`: the one-time links of a served display (`--display serve`), for a local
 // admin with access to the lane's data folder, and for a browser started elsewhere on the box.
-import {
-  closeSync,
-  fchmodSync,
-  fsyncSync,
-  openSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFileAtomic } from '../util/private-file.js';
 
 /** The file's name in the lane's data folder. */
 export const DISPLAY_FILE = 'display.json';
@@ -27,24 +19,10 @@ export interface DisplayLinks {
  */
 export function writeDisplayFile(dataDir: string, links: DisplayLinks): string {
   const file = join(dataDir, DISPLAY_FILE);
-  const temp = `${file}.${String(process.pid)}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    fchmodSync(fd, 0o600); // a temp file left by a crash keeps its old mode otherwise
-    writeSync(
-      fd,
-      `${JSON.stringify({ officerUrl: links.officerUrl, travellerUrl: links.travellerUrl }, null, 2)}\n`,
-    );
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temp, file);
-  } catch (error) {
-    unlinkSync(temp);
-    throw error;
-  }
+  writePrivateFileAtomic(
+    file,
+    `${JSON.stringify({ officerUrl: links.officerUrl, travellerUrl: links.travellerUrl }, null, 2)}\n`,
+  );
   return file;
 }
 
