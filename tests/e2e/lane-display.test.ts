@@ -180,6 +180,7 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     traveller = await openLaneView(browser, display, 'traveller', viewport);
     await officer.locator('#link.up').waitFor();
     await officer.locator('.device.connected').waitFor();
+    expect(await officer.locator('#word').textContent()).toBe('Sẵn sàng quét mã');
     await screenshot(officer, `desk-${size}-ready`);
   });
 
@@ -477,6 +478,13 @@ describe('a lane agent that dies or hangs', () => {
     await screenshot(page, 'desk-1024x600-lists-stale');
     await page.getByRole('button', { name: 'Đã hiểu', exact: true }).click();
     await page.locator('#server-banner.stale:visible').waitFor();
+    // This lane has no scanner at all: the ready panel never says "Sẵn sàng quét mã".
+    await page.locator('#decision.no-input').waitFor();
+    expect(await page.locator('#word').textContent()).toBe(
+      'Không có thiết bị quét hoạt động — dùng Nhập tay, gọi kỹ thuật',
+    );
+    expect(await page.locator('#reasons').innerText()).toContain('⚠ Làn chưa có máy quét nào');
+    await screenshot(page, 'desk-1024x600-no-input');
     // Hung: the socket stays open, the ticks stop.
     const pid = child.pid!;
     process.kill(pid, 'SIGSTOP');

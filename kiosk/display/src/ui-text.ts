@@ -3,6 +3,11 @@ import type { HealthStatus, Language } from '@checkpoint-lane/shared';
 /** The officer screen's own words, Vietnamese first. `{name}` slots are filled by `t`. */
 const TEXT = {
   ready: { vi: 'Sẵn sàng quét mã', en: 'Ready to scan' },
+  noInput: {
+    vi: 'Không có thiết bị quét hoạt động — dùng Nhập tay, gọi kỹ thuật',
+    en: 'No scanner is working — use Type ID, call a technician',
+  },
+  noDevices: { vi: 'Làn chưa có máy quét nào', en: 'This lane has no scanner' },
   green: { vi: 'ĐƯỢC QUA', en: 'PASS' },
   red: { vi: 'DỪNG LẠI', en: 'STOP' },
   amber: { vi: 'KIỂM TRA', en: 'CHECK' },

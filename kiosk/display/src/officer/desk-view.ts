@@ -10,6 +10,7 @@ import {
 } from '@checkpoint-lane/shared';
 import { clock, duration, HEALTH_WORDS, OVERRIDE_REASONS, t } from '../ui-text.js';
 import { el, make } from './dom.js';
+import { inputStates } from './lane-state-view.js';
 import { currentItem, GREEN_HOLD_MS, screen } from './screen-state.js';
 
 /** The shape of each colour: colour is never the only sign. */
@@ -28,15 +29,24 @@ function subjectText(item: DeskItem, language: Language): string {
 function renderMain(item: DeskItem | null, language: Language, now: number): void {
   const panel = el('decision');
   if (item === null) {
-    panel.className = 'decision ready';
+    // "Ready to scan" only while something can scan: else say so, and what each input is doing.
+    const inputs = inputStates(language);
+    const noInput = screen.lastHeard !== 0 && !inputs.some((i) => i.working);
+    panel.className = noInput ? 'decision ready no-input' : 'decision ready';
     delete panel.dataset['decision'];
     delete panel.dataset['scanId'];
-    el('shape').textContent = '';
-    el('word').textContent = t('ready', language);
+    el('shape').textContent = noInput ? '⚠' : '';
+    el('word').textContent = t(noInput ? 'noInput' : 'ready', language);
     el('item-state').textContent = '';
     for (const id of ['health', 'holder']) el(id).hidden = true;
     el('subject').textContent = '';
-    el('reasons').replaceChildren();
+    el('reasons').replaceChildren(
+      ...(!noInput
+        ? []
+        : inputs.length === 0
+          ? [make('li', 'input-state', `⚠ ${t('noDevices', language)}`)]
+          : inputs.map((i) => make('li', 'input-state', `${i.icon} ${i.words}`))),
+    );
     el('warnings').replaceChildren();
     el('item-meta').textContent = '';
     return;

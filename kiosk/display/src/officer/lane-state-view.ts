@@ -75,6 +75,35 @@ function renderServer(now: number, language: Language): void {
   el('stale-dismiss').textContent = t('staleDismiss', language);
 }
 
+/** One input (scanner or camera) as the officer reads it: an icon and words, and is it working. */
+export interface InputState {
+  readonly icon: string;
+  readonly words: string;
+  readonly working: boolean;
+}
+
+/** Every input of the lane (scanners the agent reports, the screen's own camera) and its state. */
+export function inputStates(language: Language): InputState[] {
+  const list: InputState[] = screen.devices.map((d) => {
+    const words = DEVICE_WORDS[d.kind ?? ''] ?? { icon: '⌁', vi: d.device, en: d.device };
+    const state = ['connecting', 'connected', 'disconnected', 'error'].includes(d.status)
+      ? d.status
+      : 'error';
+    return {
+      icon: state === 'connected' ? words.icon : '⚠',
+      words: `${words[language]}: ${t(`device_${state}` as TextKey, language)}`,
+      working: state === 'connected',
+    };
+  });
+  // The camera lives in this screen, not the agent: its chip (#camera) holds its state.
+  const camera = document.getElementById('camera');
+  if (camera !== null && !camera.hidden && camera.textContent !== '') {
+    const live = camera.dataset['state'] === 'live';
+    list.push({ icon: live ? '◉' : '⚠', words: camera.textContent, working: live });
+  }
+  return list;
+}
+
 function renderDevices(language: Language): void {
   el('devices').replaceChildren(
     ...screen.devices.map((d) => {
