@@ -1,8 +1,10 @@
 // The officer screen's touch keypads (kiosk/display/src/keypads/) in real Debian Chromium, on a
 // test-only harness page (tests/e2e/fixtures/keypads-harness.ts, bundled here with esbuild, with
 // the display's own stylesheets) at 1024×600 and 1280×800: every key inside the viewport and at
-// least 64 px, nothing scrolls, a plate with G and a passport with N typed by taps, an 11-digit
-// typo refused in the dialog, a PIN shown as dots only, a Telex note typed by taps.
+// least 64 px and 10 px apart, action words ≥ 18 px on one line, nothing scrolls, a plate with G
+// and a passport with N typed by taps, an 11-digit typo refused in the dialog, a PIN shown as
+// dots only, a Telex note typed by taps, a quick phrase lower-cased mid-sentence, the Telex key
+// saying whether it is on, the empty code field showing an example with the caret at the left.
 // Screenshots: test-results/screenshots/keypad-*.png.
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +19,7 @@ const VIEWPORTS = [
   { width: 1024, height: 600 },
   { width: 1280, height: 800 },
 ] as const;
-const COMPONENTS = ['pin', 'pin-wide', 'code', 'note'] as const;
+const COMPONENTS = ['pin', 'pin-wide', 'code', 'note', 'note-override'] as const;
 
 let dir: string;
 let browser: Browser;
@@ -63,6 +65,9 @@ const confirmed = (page: Page) =>
   page.evaluate(
     () => (window as unknown as { keypadHarness: { confirmed: string[] } }).keypadHarness.confirmed,
   );
+/** The CSS `content` of the manual-entry field's ::before or ::after. */
+const pseudo = (page: Page, which: '::before' | '::after') =>
+  page.locator('.kp-typed').evaluate((e, w) => getComputedStyle(e, w).content, which);
 const typed = (page: Page) =>
   page.evaluate(() => (window as unknown as { keypadHarness: { value(): string } }).keypadHarness.value());
 
@@ -73,15 +78,20 @@ describe('keypads in English', () => {
     for (const name of ['Delete one', 'Clear all', 'Check', 'G', '0', '-', '.']) {
       expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(1);
     }
+    expect(await pseudo(page, '::after')).toBe('"e.g. 079301004567 · 30G-123.45 · C1234567"');
     await tap(page, '1');
     await tap(page, 'Check');
     await expect
       .poll(() => page.getByRole('alert').textContent())
       .toBe('A personal ID has exactly 12 digits (1 typed)');
     await page.goto(`file://${dir}/harness.html?lang=en&page=note#note`);
-    for (const name of ['Delete one', 'Clear all', 'Shift', 'Space', 'Telex', 'Done', 'Papers checked']) {
+    for (const name of ['Delete one', 'Clear all', 'Shift', 'Space', 'Telex: ON', 'Done', 'Papers checked']) {
       expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(1);
     }
+    await tap(page, 'Telex: ON');
+    expect(
+      await page.getByRole('button', { name: 'Telex: OFF', exact: true }).getAttribute('aria-pressed'),
+    ).toBe('false');
     await page.goto(`file://${dir}/harness.html?lang=en&page=pin#pin`);
     for (const name of ['Delete one', 'Clear all', 'Confirm']) {
       expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(1);
@@ -122,6 +132,46 @@ describe.each(VIEWPORTS)('keypads at $width×$height', (viewport) => {
         };
       });
       expect(overflow).toEqual({ dialog: false, form: false, page: false });
+
+      // Keys of a keypad at least 10 px apart (gloves), whichever way they are neighbours.
+      const boxes = await page.locator('dialog[open] .kp button').evaluateAll((buttons) =>
+        buttons.map((b) => {
+          const r = b.getBoundingClientRect();
+          return { name: b.textContent, left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+        }),
+      );
+      for (const a of boxes) {
+        for (const b of boxes) {
+          if (a === b) continue;
+          const sameRow = a.top < b.bottom && b.top < a.bottom;
+          const sameColumn = a.left < b.right && b.left < a.right;
+          if (sameRow && b.left >= a.right - 0.5)
+            expect(b.left - a.right, `${a.name} → ${b.name}`).toBeGreaterThan(9.5);
+          if (sameColumn && b.top >= a.bottom - 0.5)
+            expect(b.top - a.bottom, `${a.name} ↓ ${b.name}`).toBeGreaterThan(9.5);
+        }
+      }
+      // Action words at least 18 px, on one line, inside their key (quick phrases may take two).
+      const words = await page.locator('dialog[open] .kp-action .kp-words').evaluateAll((spans) =>
+        spans.map((w) => {
+          const r = w.getBoundingClientRect();
+          const key = w.closest('button')!.getBoundingClientRect();
+          const style = getComputedStyle(w);
+          return {
+            text: w.textContent,
+            phrase: w.closest('.kp-phrase') !== null,
+            size: parseFloat(style.fontSize),
+            lines: Math.round(r.height / parseFloat(style.lineHeight)),
+            inside: r.left >= key.left && r.right <= key.right && r.top >= key.top && r.bottom <= key.bottom,
+          };
+        }),
+      );
+      expect(words.length).toBeGreaterThanOrEqual(3);
+      for (const w of words) {
+        expect(w.size, w.text).toBeGreaterThanOrEqual(18);
+        expect(w.inside, w.text).toBe(true);
+        if (!w.phrase) expect(w.lines, w.text).toBe(1);
+      }
       await screenshot(page, `keypad-${component}-${viewport.width}x${viewport.height}`);
       await page.close();
     },
@@ -129,9 +179,23 @@ describe.each(VIEWPORTS)('keypads at $width×$height', (viewport) => {
 
   it('code keypad: a plate with G and a passport with N typed by taps; an 11-digit typo refused', async () => {
     const page = await open('code', viewport);
+    // Empty: the caret at the left edge, then an example; typing replaces both.
+    expect(await page.locator('.kp-typed').textContent()).toBe('');
+    expect(await pseudo(page, '::before')).toBe('"▏"');
+    expect(await pseudo(page, '::after')).toBe('"VD: 079301004567 · 30G-123.45 · C1234567"');
+    // Destructive and cancel keys away from Enter: clear all far left, Enter far right.
+    const lastRow = await page.locator('.kp-code .kp-row').last().locator('button').allTextContents();
+    expect(lastRow.map((k) => k.replace(/^[✕⌫↵]\s*/, ''))).toEqual([
+      'Xoá hết',
+      'Huỷ',
+      'Xoá 1 ký tự',
+      'Kiểm tra',
+    ]);
     for (const key of ['3', '0', 'G', '-', '1', '2', '3', '.', '4', '5']) await tap(page, key);
     expect(await typed(page)).toBe('30G-123.45');
     await expect.poll(() => page.locator('.kp-typed').textContent()).toBe('30G-123.45');
+    expect(await pseudo(page, '::before')).toBe('none');
+    expect(await pseudo(page, '::after')).toBe('"▏"');
     await tap(page, 'Kiểm tra');
     expect(await confirmed(page)).toEqual(['30G-123.45']);
 
@@ -208,17 +272,26 @@ describe.each(VIEWPORTS)('keypads at $width×$height', (viewport) => {
     await word('ddi cufng xe hoaf');
     expect(await typed(page)).toBe('Nguyễn Văn Ân đi cùng xe hoà');
     await tap(page, ',');
+    // Mid-sentence a quick phrase starts in lower case; after a full stop it keeps its capital.
     await tap(page, 'Đã kiểm tra giấy tờ');
-    expect(await typed(page)).toBe('Nguyễn Văn Ân đi cùng xe hoà, Đã kiểm tra giấy tờ');
+    expect(await typed(page)).toBe('Nguyễn Văn Ân đi cùng xe hoà, đã kiểm tra giấy tờ');
+    await tap(page, '.');
+    await tap(page, 'Xe cấp cứu');
+    expect(await typed(page)).toBe('Nguyễn Văn Ân đi cùng xe hoà, đã kiểm tra giấy tờ. Xe cấp cứu');
+    for (let i = 0; i < ' Xe cấp cứu'.length + 1; i += 1) await tap(page, 'Xoá 1 ký tự');
     expect(await page.locator('.kp-note-text').textContent()).toBe(await typed(page));
     await screenshot(page, `keypad-note-typed-${viewport.width}x${viewport.height}`);
     await tap(page, 'Xoá 1 ký tự');
     await tap(page, 'Xong');
-    expect(await confirmed(page)).toEqual(['Nguyễn Văn Ân đi cùng xe hoà, Đã kiểm tra giấy t']);
+    expect(await confirmed(page)).toEqual(['Nguyễn Văn Ân đi cùng xe hoà, đã kiểm tra giấy t']);
 
-    // Telex off types letters as they are (codes, English words).
+    // Telex off types letters as they are (codes, English words); the key says which it is.
     await tap(page, 'Xoá hết');
-    await tap(page, 'Gõ Telex');
+    const telex = page.locator('.kp-telex');
+    expect(await telex.getAttribute('aria-pressed')).toBe('true');
+    await tap(page, 'Telex: BẬT');
+    expect(await telex.getAttribute('aria-pressed')).toBe('false');
+    expect(await telex.innerText()).toContain('Telex: TẮT');
     await word('as');
     expect(await typed(page)).toBe('as');
     await page.close();

@@ -1,10 +1,12 @@
 /**
  * Full keypad for manual entry of an ID, a plate or a passport: 0–9, A–Z, `-` and `.`, "Xoá 1
  * ký tự", "Xoá hết" and an Enter key the caller names ("Kiểm tra"). 41 keys in four rows
- * (1–0 - . / A–M / N–Z / clear all, delete one, the caller's extra keys, Enter) that fit a
+ * (1–0 - . / A–M / N–Z / clear all, the caller's extra keys, delete one, a wider gap, Enter:
+ * "Xoá hết" far left, Enter far right, so a cancel key is never Enter's neighbour) that fit a
  * dialog at 1024×600 with keys of at least 64 px. The typed text is shown IN FULL (it is the
  * officer's own input, so a typo can be seen), large and monospace, grouped for reading
- * (`079 3 01 004567`); the value stays the raw text. Styles: static/keypads.css (`.kp-code`).
+ * (`079 3 01 004567`); the value stays the raw text. Empty, it shows the caret at the left and
+ * an example ("VD: 079301004567 · 30G-123.45 · C1234567"). Styles: static/keypads.css (`.kp-code`).
  *
  * API:
  *   const pad = createCodeKeypad({
@@ -12,7 +14,8 @@
  *     enterLabel: 'Kiểm tra',            // the Enter key's visible text and accessible name
  *     label: 'Số định danh / biển số / hộ chiếu',  // optional: names the typed-text display
  *     maxLength: 20,                     // default MAX_MANUAL_ENTRY_LENGTH; more is ignored
- *     extraKeys: [cancelButton],         // optional: put in the last row, before Enter
+ *     placeholder: 'VD: …',              // optional: the example shown while empty
+ *     extraKeys: [cancelButton],         // optional: last row, after "Xoá hết" (not by Enter)
  *     onEnter: (text) => { … },          // Enter (tapped, or pressed with focus in the pad)
  *     onInput: (text) => { … },          // optional: after every change
  *   });
@@ -38,6 +41,7 @@ export interface CodeKeypadOptions {
   readonly enterLabel: string;
   readonly label?: string;
   readonly maxLength?: number;
+  readonly placeholder?: string;
   readonly extraKeys?: readonly HTMLElement[];
   readonly onEnter: (text: string) => void;
   readonly onInput?: (text: string) => void;
@@ -112,12 +116,13 @@ export function createCodeKeypad(options: CodeKeypadOptions): CodeKeypad {
     row(...characters.slice(0, 12)),
     row(...characters.slice(12, 25)),
     row(...characters.slice(25)),
-    row(clearKey, back, extras, enter),
+    row(clearKey, extras, back, enter),
   );
   root.append(shown, message, keys);
 
   function render(): void {
-    shown.textContent = text === '' ? '\u00a0' : groupTypedCode(text);
+    // Empty, the caret and the example are drawn by CSS (::before, ::after from data-placeholder).
+    shown.textContent = text === '' ? '' : groupTypedCode(text);
     shown.dataset['value'] = text;
     shown.classList.toggle('kp-empty', text === '');
   }
@@ -134,6 +139,7 @@ export function createCodeKeypad(options: CodeKeypadOptions): CodeKeypad {
   function labelAll(): void {
     labelKey(back, keypadText('deleteOne', language), '⌫');
     labelKey(clearKey, keypadText('clearAll', language), '✕');
+    shown.dataset['placeholder'] = options.placeholder ?? keypadText('codeExample', language);
   }
 
   root.addEventListener('keydown', (event) => {

@@ -7,7 +7,12 @@ const WORDS = {
   clearAll: { vi: 'Xoá hết', en: 'Clear all' },
   space: { vi: 'Dấu cách', en: 'Space' },
   shift: { vi: 'Chữ hoa', en: 'Shift' },
-  telex: { vi: 'Gõ Telex', en: 'Telex' },
+  telexOn: { vi: 'Telex: BẬT', en: 'Telex: ON' },
+  telexOff: { vi: 'Telex: TẮT', en: 'Telex: OFF' },
+  codeExample: {
+    vi: 'VD: 079301004567 · 30G-123.45 · C1234567',
+    en: 'e.g. 079301004567 · 30G-123.45 · C1234567',
+  },
   phrases: { vi: 'Câu nhanh', en: 'Quick phrases' },
   typed: { vi: 'Đã nhập', en: 'Typed' },
   nothingTyped: { vi: 'Chưa nhập', en: 'Nothing typed' },
@@ -26,6 +31,18 @@ export function keypadText(
   return WORDS[key][language].replace(/\{(\w+)\}/g, (slot, name: string) =>
     name in values ? String(values[name]) : slot,
   );
+}
+
+/**
+ * A quick phrase as it joins the note: its first letter lower-cased when it goes mid-sentence
+ * ("…xe hoà, đã kiểm tra giấy tờ"), kept at the start or after `.`, `!`, `?` or a line break.
+ * An acronym ("CCCD …") keeps its capitals.
+ */
+export function phraseAfter(before: string, phrase: string): string {
+  const [first = '', second = ''] = Array.from(phrase);
+  const sentenceStart = /(^|[.!?\n])\s*$/.test(before);
+  const acronym = second !== '' && second === second.toLocaleUpperCase('vi') && /\p{L}/u.test(second);
+  return sentenceStart || acronym ? phrase : first.toLocaleLowerCase('vi') + phrase.slice(first.length);
 }
 
 /** Quick phrases offered above the note keyboard (stored as typed: the note is the officer's). */

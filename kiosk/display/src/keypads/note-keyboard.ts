@@ -1,17 +1,20 @@
 /**
  * On-screen keyboard for the free-text override note, with Vietnamese diacritics typed the Telex
  * way (telex.ts: "Nguyeenx" → "Nguyễn", "hoaf" → "hoà" by the modern tone rule) and a row of
- * quick phrases. QWERTY letters (what Telex typists know), digits, `, . - / ( )`, a space bar,
- * "Chữ hoa" (one tap: the next letter; two taps: all capitals; a third: off), "Gõ Telex" on/off
- * (off types letters as they are, for codes), "Xoá 1 ký tự", "Xoá hết", and an optional Done
- * key the caller names. Fits a dialog at 1024×600. Styles: static/keypads.css (`.kp-note`).
+ * quick phrases. QWERTY letters (what Telex typists know), digits, `, . - / : ( )`, a space bar,
+ * "Chữ hoa" (one tap: the next letter; two taps: all capitals; a third: off), "Telex: BẬT/TẮT"
+ * (off types letters as they are, for codes), "Xoá 1 ký tự" (top right), "Xoá hết" (bottom
+ * left, far from Done) and an optional Done key the caller names (bottom right). Fits a dialog
+ * at 1024×600. Styles: static/keypads.css (`.kp-note`).
  *
  * API:
  *   const keyboard = createNoteKeyboard({
  *     language: 'vi',               // words of the keys and the default phrases
- *     label: 'Ghi chú',             // optional: names the text shown
+ *     label: 'Ghi chú lý do (bắt buộc)',  // optional: shown on the note's frame; names it
  *     maxLength: 500,               // default 500; more is refused with a message
  *     phrases: ['…'],               // optional: default NOTE_PHRASES[language]; [] hides them
+ *     compact: true,                // optional: a one-line note, so the phrase row fits a
+ *                                   // dialog whose title row has buttons (override, 1024×600)
  *     doneLabel: 'Xong',            // optional: adds a Done key calling onDone
  *     onDone: (text) => { … },
  *     onInput: (text) => { … },     // optional: after every change
@@ -21,15 +24,18 @@
  *   keyboard.setMessage('…')        // a line under the note (role=alert); null hides it
  *   keyboard.setLanguage('en')      // relabels keys; swaps the default phrases
  *   keyboard.setDoneLabel('Next')   // renames the Done key (when there is one)
+ *   keyboard.setLabel('…')          // the visible label (e.g. after a language change)
  *
- * A quick phrase is appended (after a space when the note does not end in one). With focus in
+ * A quick phrase is appended (after a space when the note does not end in one), its first
+ * letter lower-cased mid-sentence (phraseAfter in keypad-text.ts). The message sits on the
+ * note's bottom edge, so showing one moves no key. With focus in
  * the keyboard (its root has tabindex 0), physical letters go through Telex as well; Backspace
  * and Enter (Done) work. Letter keys' accessible names are the letters they type (with Chữ hoa
  * on, "N"); every button is type="button".
  */
 import type { Language } from '@checkpoint-lane/shared';
 import { actionKey, characterKey, isShortcut, labelKey, make } from './keypad-dom.js';
-import { NOTE_PHRASES, keypadText } from './keypad-text.js';
+import { NOTE_PHRASES, keypadText, phraseAfter } from './keypad-text.js';
 import { telexFrom, telexKey, type TelexState } from './telex.js';
 
 /** How a note keyboard is set up; see the file's comment. */
@@ -38,6 +44,7 @@ export interface NoteKeyboardOptions {
   readonly label?: string;
   readonly maxLength?: number;
   readonly phrases?: readonly string[];
+  readonly compact?: boolean;
   readonly doneLabel?: string;
   readonly onDone?: (text: string) => void;
   readonly onInput?: (text: string) => void;
@@ -53,10 +60,11 @@ export interface NoteKeyboard {
   setMessage(message: string | null): void;
   setLanguage(language: Language): void;
   setDoneLabel(label: string): void;
+  setLabel(label: string): void;
 }
 
 const ROWS = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm'] as const;
-const PUNCTUATION = [',', '.', '-', '/', '(', ')'] as const;
+const PUNCTUATION = [',', '.', '-', '/', ':', '(', ')'] as const;
 type Shift = 'off' | 'once' | 'lock';
 
 /** Builds a note keyboard; append `element` where it belongs. */
@@ -67,17 +75,24 @@ export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
   let shift: Shift = 'off';
   let telex = true;
 
-  const root = make('div', 'kp kp-note');
+  const root = make('div', options.compact === true ? 'kp kp-note kp-compact' : 'kp kp-note');
   root.tabIndex = 0;
   root.setAttribute('role', 'group');
+  const box = make('div', 'kp-note-box');
+  const label = make('div', 'kp-note-label');
   const shown = make('output', 'kp-note-text');
   shown.setAttribute('aria-live', 'polite');
-  if (options.label !== undefined) {
-    shown.setAttribute('aria-label', options.label);
-    root.setAttribute('aria-label', options.label);
-  }
   const message = make('p', 'kp-message');
   message.setAttribute('role', 'alert');
+  box.append(label, shown, message);
+  function setLabel(text: string | undefined): void {
+    label.textContent = text ?? '';
+    label.hidden = text === undefined || text === '';
+    if (text === undefined) return;
+    shown.setAttribute('aria-label', text);
+    root.setAttribute('aria-label', text);
+  }
+  setLabel(options.label);
 
   const keys = make('div', 'kp-keys');
   const letterKeys: HTMLButtonElement[] = [];
@@ -112,9 +127,8 @@ export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
   });
   const telexToggle = actionKey('telex', () => {
     telex = !telex;
-    telexToggle.setAttribute('aria-pressed', String(telex));
+    renderTelex();
   });
-  telexToggle.setAttribute('aria-pressed', 'true');
   const space = actionKey('space', () => {
     press(' ');
   });
@@ -126,22 +140,24 @@ export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
   let doneLabel = options.doneLabel ?? '';
   const done = options.doneLabel === undefined ? null : actionKey('done', finish);
   done?.classList.add('kp-enter');
-  // Rows on a 12-column grid: 1–0 ⌫ / q–p clear / a–l , . - / ⇧ z–m / ( ) / Telex space Done.
-  for (const wide of [back, clearKey, shiftKey, telexToggle]) wide.classList.add('kp-span-2');
-  space.classList.add(done === null ? 'kp-span-10' : 'kp-span-7');
+  // Rows on a 12-column grid: 1–0 ⌫ / q–p , . / a–l - / : / ⇧ z–m ( ) / Xoá hết Telex space
+  // Done. "Xoá hết" sits bottom left, away from both "Xoá 1 ký tự" and Done.
+  for (const wide of [back, clearKey]) wide.classList.add('kp-span-2');
+  for (const wide of [shiftKey, telexToggle]) wide.classList.add('kp-span-3');
+  space.classList.add(done === null ? 'kp-span-7' : 'kp-span-4');
   done?.classList.add('kp-span-3');
   digitRow.append(back);
-  topRow.append(clearKey);
-  homeRow.append(...punctuation.slice(0, 3));
+  topRow.append(...punctuation.slice(0, 2));
+  homeRow.append(...punctuation.slice(2, 5));
   bottomRow.prepend(shiftKey);
-  bottomRow.append(...punctuation.slice(3));
+  bottomRow.append(...punctuation.slice(5));
   const spaceRow = make('div', 'kp-row');
-  spaceRow.append(telexToggle, space, ...(done === null ? [] : [done]));
+  spaceRow.append(clearKey, telexToggle, space, ...(done === null ? [] : [done]));
   keys.append(...rows, spaceRow);
 
   const phraseList = make('div', 'kp-phrases');
   phraseList.setAttribute('role', 'group');
-  root.append(shown, message, phraseList, keys);
+  root.append(box, phraseList, keys);
 
   function render(): void {
     shown.textContent = state.text;
@@ -189,18 +205,24 @@ export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
       ...phrases.map((phrase) => {
         const key = actionKey('phrase', () => {
           const glue = state.text === '' || state.text.endsWith(' ') ? '' : ' ';
-          edit(telexFrom(state.text + glue + phrase));
+          edit(telexFrom(state.text + glue + phraseAfter(state.text, phrase)));
         });
         labelKey(key, phrase);
+        // A short phrase ("Xe cấp cứu") keeps one line; the long ones share what is left.
+        if (Array.from(phrase).length <= 12) key.classList.add('kp-phrase-short');
         return key;
       }),
     );
+  }
+  function renderTelex(): void {
+    telexToggle.setAttribute('aria-pressed', String(telex));
+    labelKey(telexToggle, keypadText(telex ? 'telexOn' : 'telexOff', language), 'ă');
   }
   function labelAll(): void {
     labelKey(back, keypadText('deleteOne', language), '⌫');
     labelKey(clearKey, keypadText('clearAll', language), '✕');
     labelKey(shiftKey, keypadText('shift', language), '⇧');
-    labelKey(telexToggle, keypadText('telex', language), 'ă');
+    renderTelex();
     labelKey(space, keypadText('space', language), '␣');
     if (done !== null) labelKey(done, doneLabel, '✓');
     renderPhrases();
@@ -244,5 +266,6 @@ export function createNoteKeyboard(options: NoteKeyboardOptions): NoteKeyboard {
       doneLabel = label;
       if (done !== null) labelKey(done, label, '✓');
     },
+    setLabel,
   };
 }
