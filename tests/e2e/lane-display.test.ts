@@ -302,11 +302,20 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     ).toMatchObject({ ok: true });
     await tapPin('2222');
     await tap(overrideDialog(), 'Xác nhận');
+    // Refused: what the scan is now and who changed it, the PIN gone, one way out ("Đóng").
     await expect
       .poll(() => officer.locator('#override-error').textContent())
-      .toBe('Lượt này đã có kết quả đó');
+      .toBe(
+        'Lượt này đã được xử lý ở màn hình khác — không ghi lại. Kết quả nay: ✓ ĐƯỢC QUA · ' +
+          'Đã đổi KIỂM TRA → ĐƯỢC QUA · Lan · Đã kiểm tra giấy tờ',
+      );
+    expect(await overrideDialog().locator('#override-for').textContent()).toMatch(/^✓ ĐƯỢC QUA · /);
+    expect(await overrideDialog().locator('.pin-pad, [data-pin]').count()).toBe(0);
+    expect(await overrideDialog().locator('button:visible').allTextContents()).toEqual(['Đóng']);
     await screenshot(officer, `dialog-${size}-override-stale-refused`);
-    await tap(overrideDialog(), 'Huỷ');
+    await tap(overrideDialog(), 'Đóng');
+    await overrideDialog().waitFor({ state: 'hidden' });
+    expect(agent.store.overridesOf(c)).toHaveLength(1); // only the other screen's
     // "Đã xem" on a scan handled elsewhere: the button is off, the state is shown.
     await officer.locator(`#recent [data-scan-id="${c}"]`).click();
     await officer.locator(`#decision.state-overridden[data-scan-id="${c}"]`).waitFor();
@@ -424,6 +433,27 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     await tap(officer, 'Tiếng Việt');
     await tap(officer, 'Đã xem');
     await expect.poll(() => officer.locator('#pending-number').textContent()).toBe('0');
+  });
+
+  it('refuses a used one-time link with a dark full screen that says to call a technician', async () => {
+    const link = display.mintLink('traveller');
+    const first = await browser.newPage({ viewport });
+    const second = await browser.newPage({ viewport });
+    try {
+      expect((await first.goto(link))?.status()).toBe(200);
+      expect((await second.goto(link))?.status()).toBe(403);
+      const text = (await second.locator('body').innerText()).replace(/\s+/g, ' ');
+      expect(text).toContain('Liên kết đã được dùng — gọi kỹ thuật');
+      expect(text).toContain('This link was already used — call a technician');
+      // The page is dark from edge to edge (the body's colour fills the whole canvas).
+      expect(await second.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(
+        'rgb(17, 17, 17)',
+      );
+      await screenshot(second, `desk-${size}-link-used`);
+    } finally {
+      await first.close();
+      await second.close();
+    }
   });
 
   it('says when the server went away and when the lists will go stale', async () => {

@@ -4,7 +4,7 @@
 import type { Desk, DeskItem } from '@checkpoint-lane/shared';
 import { startOfficerCamera } from './camera/officer-camera.js';
 import { LaneClient, type LaneMessage } from './lane-client.js';
-import { renderDesk } from './officer/desk-view.js';
+import { renderDesk, watchRecentStrip } from './officer/desk-view.js';
 import { el, toast } from './officer/dom.js';
 import { agentAlive, renderLaneState } from './officer/lane-state-view.js';
 import { openManual, relabelManual, setUpManual } from './officer/manual-dialog.js';
@@ -34,8 +34,34 @@ function render(): void {
   refreshOverride();
 }
 
+let fetchingOfficers = false;
+
+/** Fetches the roster when an override names an officer this screen does not know yet. */
+function learnOfficers(desk: Desk, force = false): void {
+  const known = new Set(screen.officers.map((o) => o.id));
+  const unknown = [...desk.pending, ...desk.recent].some(
+    (i) =>
+      i.override !== null &&
+      (!known.has(i.override.officerId) ||
+        (i.override.supervisorId !== null && !known.has(i.override.supervisorId))),
+  );
+  if ((!force && !unknown) || fetchingOfficers) return;
+  fetchingOfficers = true;
+  client
+    .officers()
+    .then((list) => {
+      screen.officers = list;
+      render();
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      fetchingOfficers = false;
+    });
+}
+
 function takeDesk(desk: Desk, latest: string | null): void {
   screen.desk = desk;
+  learnOfficers(desk, screen.officers.length === 0 && latest === null);
   if (latest !== null) {
     screen.latest = { scanId: latest, shownAt: Date.now() };
     // A scan the officer reopened that is already handled yields to the new one.
@@ -141,6 +167,7 @@ function main(): void {
     relabel();
   };
   setUpWedge();
+  watchRecentStrip();
   relabel();
   client.connect(onMessage, (up) => {
     screen.linkUp = up;

@@ -23,9 +23,9 @@ const TEXT = {
   next: { vi: 'Tiếp', en: 'Next' },
   confirm: { vi: 'Xác nhận', en: 'Confirm' },
   wrongPin: { vi: 'Sai mã PIN', en: 'Wrong PIN' },
-  needsSupervisor: { vi: 'Cần mã PIN của chỉ huy', en: 'A supervisor PIN is needed' },
-  notSupervisor: { vi: 'Người này không phải chỉ huy', en: 'This officer is not a supervisor' },
-  sameOfficer: { vi: 'Chỉ huy phải là người khác', en: 'The supervisor must be someone else' },
+  needsSupervisor: { vi: 'Cần mã PIN của chỉ huy (giám sát)', en: 'A supervisor PIN is needed' },
+  notSupervisor: { vi: 'Người này không phải chỉ huy (giám sát)', en: 'This officer is not a supervisor' },
+  sameOfficer: { vi: 'Chỉ huy (giám sát) phải là người khác', en: 'The supervisor must be someone else' },
   sameDecision: { vi: 'Lượt này đã có kết quả đó', en: 'The scan already has that decision' },
   unknownScan: { vi: 'Không tìm thấy lượt quét này', en: 'This scan is not known here' },
   unknownOfficer: { vi: 'Cán bộ không có trong danh sách làn', en: 'Officer not on this lane' },
@@ -51,16 +51,30 @@ const TEXT = {
     en: 'From before a restart — document number no longer known',
   },
   noSubject: { vi: 'Không có số giấy tờ', en: 'No document number' },
+  unreadable: { vi: 'Mã không đọc được', en: 'Code not readable' },
+  kind_personal_id: { vi: 'CCCD', en: 'ID' },
+  kind_passport: { vi: 'HC', en: 'Passport' },
+  kind_plate: { vi: 'BKS', en: 'Plate' },
+  justNow: { vi: 'vừa xong', en: 'just now' },
   state_pending: { vi: 'Chờ xử lý', en: 'Waiting' },
   state_acknowledged: { vi: 'Đã xem', en: 'Seen' },
   state_overridden: { vi: 'Đã thay đổi', en: 'Overridden' },
   state_passed: { vi: 'Đã qua', en: 'Passed' },
-  overriddenBy: { vi: 'Đổi từ {from} bởi {who}', en: 'Changed from {from} by {who}' },
-  waitingFor: { vi: 'chờ {time}', en: 'waiting {time}' },
+  overriddenBy: {
+    vi: 'Đã đổi {from} → {to} · {who} · {reason}',
+    en: 'Changed {from} → {to} · {who} · {reason}',
+  },
+  handledElsewhere: {
+    vi: 'Lượt này đã được xử lý ở màn hình khác — không ghi lại. Kết quả nay: {result}',
+    en: 'Another screen already handled this scan — nothing recorded. Now: {result}',
+  },
+  close: { vi: 'Đóng', en: 'Close' },
+  waitingFor: { vi: 'đã chờ {time}', en: 'waiting {time}' },
+  scannedAt: { vi: 'Lượt quét lúc {time}', en: 'Scanned at {time}' },
   warningsTitle: { vi: 'Cảnh báo', en: 'Warnings' },
   laneDown: { vi: 'Làn không hoạt động — gọi kỹ thuật', en: 'Lane not working — call a technician' },
   laneDownDetail: {
-    vi: 'Màn hình mất liên lạc với máy làn{since}. Không dựa vào màn hình này để cho qua.',
+    vi: 'Màn hình mất liên lạc với máy tính của làn{since}. Không dựa vào màn hình này để cho qua.',
     en: 'This screen lost the lane agent{since}. Do not let anyone through by this screen.',
   },
   sinceTime: { vi: ' từ {time}', en: ' since {time}' },
@@ -69,19 +83,25 @@ const TEXT = {
   listsNeverSynced: { vi: 'Chưa đồng bộ danh sách', en: 'Lists never synced' },
   staleTitle: { vi: 'Danh sách đã hết hạn', en: 'Lists are out of date' },
   staleDetail: {
-    vi: 'Lần đồng bộ cuối: {time}. Mọi lượt lẽ ra XANH nay là VÀNG: kiểm tra giấy tờ từng người. Gọi kỹ thuật để nối lại máy chủ.',
-    en: 'Last synced: {time}. Every pass that would be GREEN is now AMBER: check papers by hand. Call a technician to reconnect the server.',
+    vi: 'Lần đồng bộ cuối: {time}. Mọi lượt lẽ ra ĐƯỢC QUA nay là KIỂM TRA: kiểm tra giấy tờ từng người. Gọi kỹ thuật để nối lại máy chủ.',
+    en: 'Last synced: {time}. Every scan that would PASS is now CHECK: check papers by hand. Call a technician to reconnect the server.',
   },
   staleDismiss: { vi: 'Đã hiểu', en: 'Understood' },
-  staleBanner: { vi: 'Danh sách hết hạn: mọi lượt là VÀNG', en: 'Lists out of date: every pass is AMBER' },
+  staleBanner: {
+    vi: 'Danh sách hết hạn: mọi lượt là KIỂM TRA',
+    en: 'Lists out of date: every scan is CHECK',
+  },
   never: { vi: 'chưa bao giờ', en: 'never' },
   newDecision: { vi: 'Kết quả mới', en: 'New decision' },
   reason: { vi: 'Lý do', en: 'Reason' },
   note: { vi: 'Ghi chú', en: 'Note' },
   pickOfficer: { vi: 'Cán bộ thực hiện', en: 'Officer' },
-  pickSupervisor: { vi: 'Chỉ huy duyệt (cho F0/F1 qua)', en: 'Supervisor (letting an F0/F1 through)' },
+  pickSupervisor: {
+    vi: 'Chỉ huy (giám sát) duyệt — cho F0/F1 qua',
+    en: 'Supervisor approves — letting an F0/F1 through',
+  },
   officerPin: { vi: 'Mã PIN của {name}', en: "{name}'s PIN" },
-  overrideFor: { vi: 'Lượt {time} · {subject}', en: 'Scan at {time} · {subject}' },
+  overrideFor: { vi: 'Lượt quét lúc {time} · {subject}', en: 'Scanned at {time} · {subject}' },
   noOfficers: { vi: 'Làn chưa có danh sách cán bộ', en: 'No officers on this lane yet' },
   manualTitle: { vi: 'Nhập số định danh, biển số hoặc hộ chiếu', en: 'Type an ID, plate or passport' },
   device_connecting: { vi: 'đang kết nối', en: 'connecting' },
@@ -120,7 +140,7 @@ export const HEALTH_WORDS: Readonly<Record<HealthStatus, { icon: string; vi: str
 export const DEVICE_WORDS: Readonly<Record<string, { icon: string; vi: string; en: string }>> = {
   serial: { icon: '⌁', vi: 'Máy quét', en: 'Scanner' },
   hid: { icon: '⌁', vi: 'Máy quét USB', en: 'USB scanner' },
-  stdin: { icon: '⌨', vi: 'Đầu vào', en: 'Input' },
+  stdin: { icon: '⌨', vi: 'Máy quét bàn phím (USB)', en: 'Keyboard scanner (USB)' },
   simulated: { icon: '⚙', vi: 'Máy quét giả lập', en: 'Simulated scanner' },
   camera: { icon: '◉', vi: 'Camera', en: 'Camera' },
 };
@@ -145,9 +165,29 @@ export function duration(ms: number, language: Language): string {
   return t('hours', language, { h: Math.floor(minutes / 60), m: minutes % 60 });
 }
 
-/** A clock time `HH:MM` (or `HH:MM:SS`) in the lane's local time. */
+/** How long a scan has waited, in one unit: "vừa xong" under a minute, then "N phút". */
+export function waitedWords(ms: number, language: Language): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  return minutes === 0 ? t('justNow', language) : t('minutes', language, { m: minutes });
+}
+
+/** Vietnam's time, whatever zone the lane's browser is set to (the console shows the same). */
+const TIME_ZONE = 'Asia/Ho_Chi_Minh';
+const HM = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TIME_ZONE,
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+const HMS = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TIME_ZONE,
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** A clock time `HH:MM` (or `HH:MM:SS`) in Vietnam's time (Asia/Ho_Chi_Minh). */
 export function clock(at: number, seconds = false): string {
-  const d = new Date(at);
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}${seconds ? `:${pad(d.getSeconds())}` : ''}`;
+  return (seconds ? HMS : HM).format(new Date(at));
 }

@@ -475,10 +475,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   send(res, status, JSON.stringify(body), 'application/json; charset=utf-8');
 }
 
-const REFUSED_PAGE = `<!doctype html><html lang="vi"><meta charset="utf-8"><title>Liên kết không hợp lệ</title>
-<body><h1>Liên kết đã được dùng hoặc không hợp lệ</h1>
-<p>Mỗi liên kết màn hình chỉ mở được một lần. Mở liên kết mới trong tệp <code>display.json</code> của làn (thư mục dữ liệu), hoặc khởi động lại màn hình.</p>
-<p lang="en">This screen link was already used or is not valid: each link opens once. Open a fresh link from the lane's <code>display.json</code> (in its data folder), or restart the display.</p></body></html>`;
+// The page's CSP allows no inline style and a refused visitor gets no assets, so plain HTML
+// presentation attributes make it dark and large.
+const REFUSED_PAGE = `<!doctype html><html lang="vi"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Liên kết đã được dùng</title>
+<body bgcolor="#111111" text="#ffffff"><table width="100%" border="0" cellpadding="24"><tr><td align="center">
+<font size="7" color="#fc8181" aria-hidden="true">✕</font>
+<h1><font size="7">Liên kết đã được dùng —<br>gọi kỹ&nbsp;thuật</font></h1>
+<p lang="en"><font size="6">This link was already used — call a technician</font></p>
+<p><br><font size="3" color="#a0aec0">Kỹ thuật: mở liên kết mới trong <code>display.json</code> của làn · Technician: open a fresh link from the lane's <code>display.json</code></font></p>
+</td></tr></table></body></html>`;
 
 const PLACEHOLDER = `<!doctype html><html lang="vi"><meta charset="utf-8"><title>checkpoint-lane</title>
 <body><h1>Làn kiểm soát</h1><p>Màn hình làn đang được xây dựng. / The lane display is not built yet.</p></body></html>`;

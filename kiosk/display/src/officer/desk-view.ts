@@ -8,10 +8,10 @@ import {
   type Language,
   type ReasonCode,
 } from '@checkpoint-lane/shared';
-import { clock, duration, HEALTH_WORDS, OVERRIDE_REASONS, t } from '../ui-text.js';
+import { clock, HEALTH_WORDS, OVERRIDE_REASONS, t, waitedWords } from '../ui-text.js';
 import { el, make } from './dom.js';
 import { inputStates } from './lane-state-view.js';
-import { currentItem, GREEN_HOLD_MS, screen } from './screen-state.js';
+import { currentItem, GREEN_HOLD_MS, officerName, screen } from './screen-state.js';
 
 /** The shape of each colour: colour is never the only sign. */
 export const SHAPES = { green: '✓', red: '✕', amber: '!' } as const;
@@ -21,9 +21,47 @@ function shownReasons(item: DeskItem): ReasonCode[] {
   return item.reasons.filter((r) => !(r === 'not_flagged' && item.warnings.length > 0));
 }
 
+/** Codes the lane could not read at all (no subject because nothing made sense). */
+const UNREADABLE: readonly ReasonCode[] = [
+  'payload_empty',
+  'payload_too_long',
+  'payload_unknown_format',
+  'payload_field_invalid',
+];
+
+/** What stands for a scan with no subject: why there is none, in words (never a bare "—"). */
+function noSubjectWords(item: DeskItem, language: Language): string {
+  if (item.restored === true) return t('restored', language);
+  return t(item.reasons.some((r) => UNREADABLE.includes(r)) ? 'unreadable' : 'noSubject', language);
+}
+
 function subjectText(item: DeskItem, language: Language): string {
-  if (item.subject !== null) return item.subject.shown;
-  return item.restored === true ? t('restored', language) : t('noSubject', language);
+  return item.subject !== null ? item.subject.shown : noSubjectWords(item, language);
+}
+
+/** A scan's subject with its kind first ("CCCD ••••••••4567", "BKS 51F-123.45"), or why there is none. */
+export function subjectLabel(item: DeskItem, language: Language): string {
+  if (item.subject === null)
+    return item.restored === true ? t('noSubject', language) : noSubjectWords(item, language);
+  return `${t(`kind_${item.subject.kind}`, language)} ${item.subject.shown}`;
+}
+
+/** "Đã đổi KIỂM TRA → ĐƯỢC QUA · Lan · Đã kiểm tra giấy tờ" for an overridden item, else null. */
+export function overrideSummary(item: DeskItem, language: Language): string | null {
+  if (item.override === null) return null;
+  const o = item.override;
+  const who =
+    o.supervisorId === null
+      ? officerName(o.officerId)
+      : `${officerName(o.officerId)} + ${officerName(o.supervisorId)}`;
+  const reason =
+    (OVERRIDE_REASONS as Record<string, Record<Language, string>>)[o.reason]?.[language] ?? o.reason;
+  return t('overriddenBy', language, {
+    from: t(item.originalDecision, language),
+    to: t(item.decision, language),
+    who,
+    reason,
+  });
 }
 
 function renderMain(item: DeskItem | null, language: Language, now: number): void {
@@ -49,6 +87,7 @@ function renderMain(item: DeskItem | null, language: Language, now: number): voi
     );
     el('warnings').replaceChildren();
     el('item-meta').textContent = '';
+    el('override-trace').hidden = true;
     return;
   }
   panel.className = `decision ${item.decision} state-${item.state}`;
@@ -86,22 +125,14 @@ function renderMain(item: DeskItem | null, language: Language, now: number): voi
   warnings.replaceChildren(
     ...item.warnings.map((w) => make('li', 'warning', `⚠ ${describeWarning(w, language)}`)),
   );
-  const meta: string[] = [clock(item.at, true)];
+  const meta: string[] = [t('scannedAt', language, { time: clock(item.at, true) })];
   if (item.state === 'pending')
-    meta.push(t('waitingFor', language, { time: duration(now - item.at, language) }));
-  if (item.override !== null) {
-    const who =
-      item.override.supervisorId === null
-        ? item.override.officerId
-        : `${item.override.officerId} + ${item.override.supervisorId}`;
-    const reason =
-      (OVERRIDE_REASONS as Record<string, Record<Language, string>>)[item.override.reason]?.[language] ??
-      item.override.reason;
-    meta.push(
-      `${t('overriddenBy', language, { from: t(item.originalDecision, language), who })} · ${reason}`,
-    );
-  }
+    meta.push(t('waitingFor', language, { time: waitedWords(now - item.at, language) }));
   el('item-meta').textContent = meta.join(' · ');
+  const trace = el('override-trace');
+  const summary = overrideSummary(item, language);
+  trace.hidden = summary === null;
+  trace.textContent = summary ?? '';
 }
 
 function queueRow(
@@ -120,11 +151,11 @@ function queueRow(
     item.healthStatus === null ? '' : ` ${HEALTH_WORDS[item.healthStatus].icon} ${item.healthStatus}`;
   open.append(
     make('span', 'q-shape', SHAPES[item.decision]),
-    make('span', 'q-main', `${item.subject?.shown ?? '—'}${health}`),
+    make('span', 'q-main', `${subjectLabel(item, language)}${health}`),
     make(
       'span',
       'q-time',
-      `${clock(item.at, true)} · ${t('waitingFor', language, { time: t('minutes', language, { m: waited(item, now) }) })}`,
+      `${clock(item.at, true)} · ${t('waitingFor', language, { time: waitedWords(now - item.at, language) })}`,
     ),
   );
   open.addEventListener('click', () => {
@@ -183,7 +214,7 @@ function renderQueue(
     now - (latest?.shownAt ?? 0) < GREEN_HOLD_MS;
   flash.hidden = !showFlash;
   if (showFlash)
-    flash.textContent = `${SHAPES.green} ${t('latestGreen', language)}: ${latestItem.subject?.shown ?? '—'} · ${clock(latestItem.at, true)}`;
+    flash.textContent = `${SHAPES.green} ${t('latestGreen', language)}: ${subjectLabel(latestItem, language)} · ${clock(latestItem.at, true)}`;
 }
 
 function renderRecent(shown: DeskItem | null, language: Language, onOpen: (scanId: string) => void): void {
@@ -204,11 +235,11 @@ function renderRecent(shown: DeskItem | null, language: Language, onOpen: (scanI
       tile.setAttribute('aria-current', String(shown?.scanId === item.scanId));
       tile.setAttribute(
         'aria-label',
-        `${t(item.decision, language)} ${item.subject?.shown ?? ''} ${clock(item.at, true)}`,
+        `${t(item.decision, language)} ${subjectLabel(item, language)} ${clock(item.at, true)}`,
       );
       tile.append(
         make('span', 't-shape', SHAPES[item.decision]),
-        make('span', 't-subject', item.subject?.shown ?? '—'),
+        make('span', 't-subject', subjectLabel(item, language)),
         make('span', 't-time', clock(item.at, true)),
       );
       tile.addEventListener('click', () => {
@@ -219,6 +250,24 @@ function renderRecent(shown: DeskItem | null, language: Language, onOpen: (scanI
   );
   // The newest scan is on screen now (the latency bench watches this).
   strip.dataset['latest'] = screen.desk.recent[0]?.scanId ?? '';
+  showHiddenTiles();
+}
+
+/** "+N" at the strip's right edge while N tiles lie beyond it (scroll to see them). */
+function showHiddenTiles(): void {
+  const strip = el('recent');
+  const right = strip.getBoundingClientRect().right;
+  let beyond = 0;
+  for (const tile of strip.children) if (tile.getBoundingClientRect().right > right + 1) beyond++;
+  const more = el('recent-more');
+  more.hidden = beyond === 0;
+  more.textContent = `+${beyond} ›`;
+}
+
+/** Keeps the strip's "+N" right while the officer scrolls it. */
+export function watchRecentStrip(): void {
+  el('recent').addEventListener('scroll', showHiddenTiles, { passive: true });
+  window.addEventListener('resize', showHiddenTiles);
 }
 
 /** Paints the desk: count, main item, queue, strip and the actions that apply to the main item. */

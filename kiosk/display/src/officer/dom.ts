@@ -30,14 +30,21 @@ export function button(className: string, text: string, onClick: () => void): HT
 
 let toastTimer: number | undefined;
 
-/** A short message at the bottom of the screen. */
+/** How long a toast stays: long enough to read, gone before the next scan needs the eye. */
+const TOAST_MS = 2500;
+
+/** A short message over the top of the main panel (never over the strip of recent scans). */
 export function toast(text: string, tone: 'info' | 'error' = 'info'): void {
   const box = el('toast');
   box.textContent = text;
   box.dataset['tone'] = tone;
   box.hidden = false;
   window.clearTimeout(toastTimer);
-  toastTimer = window.setTimeout(() => {
-    box.hidden = true;
-  }, 4000);
+  toastTimer = window.setTimeout(hideToast, TOAST_MS);
+}
+
+/** Takes the toast away at once (a dialog opening: it is about something else). */
+export function hideToast(): void {
+  window.clearTimeout(toastTimer);
+  el('toast').hidden = true;
 }

@@ -9,7 +9,7 @@ import {
 import { createCodeKeypad, type CodeKeypad } from '../keypads/code-keypad.js';
 import type { LaneClient } from '../lane-client.js';
 import { t } from '../ui-text.js';
-import { button, el, make } from './dom.js';
+import { button, el, hideToast, make } from './dom.js';
 import { screen } from './screen-state.js';
 
 let pad: CodeKeypad;
@@ -55,6 +55,7 @@ async function check(client: LaneClient, typed: string): Promise<void> {
 export function openManual(): void {
   pad.clear();
   pad.setMessage(null);
+  hideToast();
   dialog().showModal();
   pad.focus();
 }

@@ -8,8 +8,8 @@ import { createNoteKeyboard, type NoteKeyboard } from '../keypads/note-keyboard.
 import { createPinPad, type PinPad } from '../keypads/pin-pad.js';
 import type { LaneClient } from '../lane-client.js';
 import { clock, duration, OVERRIDE_REASONS, t } from '../ui-text.js';
-import { SHAPES } from './desk-view.js';
-import { button, el, make, toast } from './dom.js';
+import { overrideSummary, SHAPES, subjectLabel } from './desk-view.js';
+import { button, el, hideToast, make, toast } from './dom.js';
 import { findItem, screen } from './screen-state.js';
 
 type Step = 'reason' | 'note' | 'officer' | 'pin' | 'supervisor' | 'supervisor-pin';
@@ -25,6 +25,8 @@ interface Draft {
   officerPin: string;
   supervisor: DeskOfficer | null;
   step: Step;
+  /** Another screen handled the scan meanwhile: what it is now (the dialog then only closes). */
+  handled: string | null;
 }
 
 let draft: Draft | null = null;
@@ -123,21 +125,60 @@ function reasonStep(d: Draft, language: Language): HTMLElement {
   return box;
 }
 
-function render(): void {
-  const d = draft;
-  if (d === null) return;
+/** The scan as it is now, if it changed since the dialog opened (handled on another screen). */
+function changedElsewhere(d: Draft): DeskItem | null {
+  const now = findItem(d.scanId);
+  if (now === null) return null;
+  const changed =
+    now.state !== d.item.state ||
+    now.decision !== d.item.decision ||
+    JSON.stringify(now.override) !== JSON.stringify(d.item.override);
+  return changed ? now : null;
+}
+
+/** Shows that another screen handled the scan: its result now and who, the PIN forgotten, one "Đóng". */
+function showHandled(d: Draft, item: DeskItem): void {
   const language = screen.language;
+  const result = [
+    `${SHAPES[item.decision]} ${t(item.decision, language)}`,
+    overrideSummary(item, language) ?? t(`state_${item.state}`, language),
+  ].join(' · ');
+  d.handled = t('handledElsewhere', language, { result });
+  d.officerPin = '';
+  pinPad.clear();
+  render();
+}
+
+function renderHeader(d: Draft, language: Language): void {
   const item = findItem(d.scanId) ?? d.item;
-  el('override-title').textContent = t('override', language);
+  el('override-for').dataset['decision'] = item.decision;
+  el('override-for').dataset['state'] = item.state;
   el('override-for').textContent = `${SHAPES[item.decision]} ${t(item.decision, language)} · ${t(
     'overrideFor',
     language,
     {
       time: clock(item.at, true),
-      subject: item.subject?.shown ?? '—',
+      subject: subjectLabel(item, language),
     },
   )}${item.state === 'pending' ? '' : ` · ${t(`state_${item.state}`, language)}`}`;
+}
+
+function render(): void {
+  const d = draft;
+  if (d === null) return;
+  const language = screen.language;
+  el('override-title').textContent = t('override', language);
+  renderHeader(d, language);
   const body = el('override-body');
+  const cancel = el('override-cancel');
+  cancel.textContent = t(d.handled === null ? 'cancel' : 'close', language);
+  if (d.handled !== null) {
+    el('override-foot').hidden = true;
+    el<HTMLButtonElement>('override-back').hidden = true;
+    body.replaceChildren();
+    setError(d.handled);
+    return;
+  }
   const next = el<HTMLButtonElement>('override-next');
   el('override-foot').hidden = d.step !== 'reason';
   next.disabled = d.decision === null || d.reason === null;
@@ -170,6 +211,12 @@ async function refreshOfficers(): Promise<void> {
 
 async function send(d: Draft, supervisorPin: string | undefined): Promise<void> {
   if (sending || d.officer === null || d.decision === null || d.reason === null) return;
+  // Handled on another screen since this dialog opened: nothing is sent.
+  const changed = changedElsewhere(d);
+  if (changed !== null) {
+    showHandled(d, changed);
+    return;
+  }
   sending = true;
   const language = screen.language;
   // An earlier refusal is not this attempt's answer.
@@ -186,6 +233,11 @@ async function send(d: Draft, supervisorPin: string | undefined): Promise<void> 
         : {}),
     });
     if (draft !== d) return;
+    const after = changedElsewhere(d);
+    if (res.status !== 201 && after !== null) {
+      showHandled(d, after);
+      return;
+    }
     if (res.status === 201) {
       // Handled: the main panel goes back to what waits next.
       if (screen.selected === d.scanId) screen.selected = null;
@@ -284,22 +336,28 @@ export function openOverride(item: DeskItem): void {
     officerPin: '',
     supervisor: null,
     step: 'reason',
+    handled: null,
   };
   noteKeyboard.setLanguage(language);
   pinPad.setLanguage(language);
   render();
+  hideToast();
   dialog().showModal();
   void refreshOfficers();
 }
 
 /** Re-paints the dialog (the desk changed: its scan may have been handled elsewhere; a lock ticked). */
 export function refreshOverride(): void {
-  if (draft !== null && (draft.step === 'officer' || draft.step === 'supervisor' || draft.step === 'reason'))
+  if (
+    draft !== null &&
+    (draft.handled !== null ||
+      draft.step === 'officer' ||
+      draft.step === 'supervisor' ||
+      draft.step === 'reason')
+  )
     render();
-  else if (draft !== null) {
-    const item = findItem(draft.scanId) ?? draft.item;
-    el('override-for').dataset['state'] = item.state;
-  }
+  // A PIN pad or the keyboard is not rebuilt under the officer's fingers; the header follows the scan.
+  else if (draft !== null) renderHeader(draft, screen.language);
 }
 
 /** Builds the dialog's frame once. */
@@ -333,7 +391,7 @@ export function setUpOverride(laneClient: LaneClient): void {
   error.id = 'override-error';
   error.setAttribute('role', 'alert');
   const cancel = button('', t('cancel', language), closeOverride);
-  cancel.dataset['cancel'] = '';
+  cancel.id = 'override-cancel';
   const backButton = button('', t('back', language), back);
   backButton.id = 'override-back';
   const next = button('primary', t('next', language), () => {
@@ -360,8 +418,7 @@ export function setUpOverride(laneClient: LaneClient): void {
 /** Words of the dialog's frame in the current language. */
 export function relabelOverride(): void {
   const language = screen.language;
-  for (const b of dialog().querySelectorAll<HTMLElement>('[data-cancel]'))
-    b.textContent = t('cancel', language);
+  el('override-cancel').textContent = t(draft?.handled == null ? 'cancel' : 'close', language);
   el('override-back').textContent = t('back', language);
   el('override-next').textContent = t('next', language);
   render();

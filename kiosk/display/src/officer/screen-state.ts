@@ -1,6 +1,6 @@
 // What the officer screen knows, in one place: the desk the agent pushed, what the officer has
 // opened, the lane's status, and the link to the agent. Views read it; officer.ts updates it.
-import type { Desk, DeskItem, Language } from '@checkpoint-lane/shared';
+import type { Desk, DeskItem, DeskOfficer, Language } from '@checkpoint-lane/shared';
 
 /** A device as the agent reports it. */
 export interface DeviceView {
@@ -35,6 +35,8 @@ export const screen = {
   /** The newest scan and when it arrived here (a green shows briefly, never over a pending one). */
   latest: null as { scanId: string; shownAt: number } | null,
   devices: [] as DeviceView[],
+  /** The lane's officers (names for "who overrode it"); fetched from the agent. */
+  officers: [] as DeskOfficer[],
   sync: null as SyncView | null,
   checkpoint: null as CheckpointView | null,
   /** The WebSocket to the agent is open. */
@@ -74,4 +76,10 @@ export function currentItem(now = Date.now()): DeskItem | null {
   const latest = screen.latest;
   if (latest !== null && now - latest.shownAt < GREEN_HOLD_MS) return findItem(latest.scanId);
   return null;
+}
+
+/** An officer's name from the lane's roster (their id when the name is not known here). */
+export function officerName(id: string): string {
+  const found = screen.officers.find((o) => o.id === id);
+  return found === undefined || found.name === '' ? id : found.name;
 }
