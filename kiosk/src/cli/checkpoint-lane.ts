@@ -224,7 +224,8 @@ async function main(): Promise<void> {
       const server = displayServer;
       window = new ChromiumDisplay({
         views: ['officer', 'traveller'],
-        mintLink: (view) => server.mintLink(view, WINDOW_LINK_TTL_MS),
+        mintLink: (view, watch) => server.mintLink(view, WINDOW_LINK_TTL_MS, watch),
+        linkTtlMs: WINDOW_LINK_TTL_MS,
         profileDir: resolve(dataDir, 'chromium'),
         logger,
         kiosk: process.env['CHECKPOINT_KIOSK'] === '1',

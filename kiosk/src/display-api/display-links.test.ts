@@ -196,6 +196,28 @@ describe('one-time display links', () => {
     }
   });
 
+  it('continues a link opened from a file:// launch page by a same-origin page, so the Strict cookie goes', async () => {
+    // Chromium holds a SameSite=Strict cookie back along a redirect of a cross-site navigation.
+    const link = display.mintLink('officer');
+    const res = await fetch(link, { redirect: 'manual', headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    expect(await res.text()).toContain('<meta http-equiv="refresh" content="0;url=/">');
+    expect((await get(link)).status).toBe(403);
+  });
+
+  it('tells a watched link its use and any later load of it', async () => {
+    const heard: string[] = [];
+    const link = display.mintLink('traveller', 60_000, {
+      used: () => heard.push('used'),
+      replayed: () => heard.push('replayed'),
+    });
+    expect((await get(link)).status).toBe(303);
+    expect(heard).toEqual(['used']);
+    expect((await get(link)).status).toBe(403);
+    expect(heard).toEqual(['used', 'replayed']);
+  });
+
   it('lets a link minted with a lifetime expire unused', () => {
     const auth = new DisplayAuth();
     const late = auth.mintCode('officer', 60_000, 1_000);

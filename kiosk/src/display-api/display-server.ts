@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -20,6 +21,19 @@ import Value from 'typebox/value';
 import { cookieValue, DisplayAuth, DISPLAY_VIEWS, VIEW_PATHS, type DisplayView } from './display-auth.js';
 
 export type { DisplayView } from './display-auth.js';
+
+/**
+ * What a window launcher hears about its own link: `used` when the code is traded for a session,
+ * `replayed` when the code is presented again after that (its window was refused: someone else
+ * used the link first).
+ */
+export interface LinkWatch {
+  readonly used?: () => void;
+  readonly replayed?: () => void;
+}
+
+/** Watched links remembered (unused or spent); minting more forgets the oldest. */
+const MAX_WATCHED_LINKS = 32;
 
 /** Where a code the display sends came from: the keypad, a keyboard-wedge scanner, the camera. */
 export type DisplaySource = 'manual' | 'wedge' | 'camera';
@@ -68,6 +82,9 @@ interface Client {
 }
 
 const MAX_BODY = 16 * 1024;
+
+/** A watched link's key: the SHA-256 of its code, so the code itself is not kept. */
+const linkKey = (code: string): string => createHash('sha256').update(code).digest('base64url');
 const OVERRIDE_STATUS: Record<string, number> = {
   wrong_pin: 403,
   unknown_officer: 404,
@@ -113,6 +130,8 @@ class RequestError extends Error {
  */
 export class DisplayServer {
   readonly #auth = new DisplayAuth();
+  /** Watched window links by code digest (never the code itself). */
+  readonly #watched = new Map<string, { readonly watch: LinkWatch; spent: boolean }>();
   readonly #o: DisplayServerOptions;
   readonly #log: Logger;
   readonly #http: Server;
@@ -188,8 +207,17 @@ export class DisplayServer {
    * lands on the clean page URL; any later load of the same link is refused. `ttlMs` bounds an
    * unused link's life (a window's link on a command line); without it, it waits for its use.
    */
-  mintLink(view: DisplayView, ttlMs?: number): string {
-    return `${this.origin()}${VIEW_PATHS[view]}?code=${this.#auth.mintCode(view, ttlMs)}`;
+  mintLink(view: DisplayView, ttlMs?: number, watch?: LinkWatch): string {
+    const code = this.#auth.mintCode(view, ttlMs);
+    if (watch !== undefined) {
+      this.#watched.set(linkKey(code), { watch, spent: false });
+      for (const key of [...this.#watched.keys()].slice(
+        0,
+        Math.max(0, this.#watched.size - MAX_WATCHED_LINKS),
+      ))
+        this.#watched.delete(key);
+    }
+    return `${this.origin()}${VIEW_PATHS[view]}?code=${code}`;
   }
 
   /**
@@ -262,17 +290,30 @@ export class DisplayServer {
    * `GET /?code=…` or `/traveller?code=…`: a one-time link. The code becomes a session cookie
    * and the browser goes on to the clean page URL (so a reload never replays the code).
    */
-  #redeem(code: string, res: ServerResponse): void {
+  #redeem(code: string, req: IncomingMessage, res: ServerResponse): void {
     const view = this.#auth.redeem(code);
+    const watched = this.#watched.get(linkKey(code));
     if (view === null) {
       this.#log.warn('a used or unknown display link was refused');
       send(res, 403, REFUSED_PAGE, 'text/html; charset=utf-8');
+      if (watched?.spent === true) this.#tell(() => watched.watch.replayed?.());
       return;
+    }
+    if (watched !== undefined) {
+      watched.spent = true;
+      this.#tell(() => watched.watch.used?.());
     }
     const cookie = `${this.#cookieName(view)}=${this.#auth.openSession(view)}; HttpOnly; SameSite=Strict; Path=/`;
     res.setHeader('set-cookie', cookie);
-    res.setHeader('location', VIEW_PATHS[view]);
-    send(res, 303, '', 'text/plain; charset=utf-8');
+    if (req.headers['sec-fetch-site'] === 'cross-site') {
+      // Opened from another site or a file:// page (a Chromium window's launch page): a redirect
+      // would stay in that cross-site navigation and the browser would hold back the Strict
+      // cookie, so a page of this origin moves on to the clean URL instead.
+      send(res, 200, continuePage(VIEW_PATHS[view]), 'text/html; charset=utf-8');
+    } else {
+      res.setHeader('location', VIEW_PATHS[view]);
+      send(res, 303, '', 'text/plain; charset=utf-8');
+    }
     this.#log.info({ view }, 'display link used; session opened');
     try {
       this.#o.onLinkUsed?.(view);
@@ -282,6 +323,15 @@ export class DisplayServer {
         { err: error instanceof Error ? error.message : String(error) },
         'link-used listener failed',
       );
+    }
+  }
+
+  /** Runs a link watcher; the page is already answered, so a failing one is only logged. */
+  #tell(listener: () => void): void {
+    try {
+      listener();
+    } catch (error) {
+      this.#log.error({ err: error instanceof Error ? error.message : String(error) }, 'link watcher failed');
     }
   }
 
@@ -345,7 +395,7 @@ export class DisplayServer {
       if (!hosts.includes(req.headers.host ?? '')) throw new RequestError(421, 'wrong_host', 'unknown Host');
       const code = url.searchParams.get('code');
       if (req.method === 'GET' && code !== null && Object.values(VIEW_PATHS).includes(url.pathname)) {
-        this.#redeem(code, res);
+        this.#redeem(code, req, res);
         return;
       }
       if (req.method === 'GET' && !url.pathname.startsWith('/api/')) {
@@ -484,6 +534,11 @@ const REFUSED_PAGE = `<!doctype html><html lang="vi"><meta charset="utf-8"><meta
 <p lang="en"><font size="6">This link was already used — call a technician</font></p>
 <p><br><font size="3" color="#a0aec0">Kỹ thuật: mở liên kết mới trong <code>display.json</code> của làn · Technician: open a fresh link from the lane's <code>display.json</code></font></p>
 </td></tr></table></body></html>`;
+
+/** Moves on to a view's page by a same-origin navigation (no script: the CSP allows none inline). */
+const continuePage = (path: string): string =>
+  `<!doctype html><html lang="vi"><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${path}">` +
+  '<title>checkpoint-lane</title><body></body></html>';
 
 const PLACEHOLDER = `<!doctype html><html lang="vi"><meta charset="utf-8"><title>checkpoint-lane</title>
 <body><h1>Làn kiểm soát</h1><p>Màn hình làn đang được xây dựng. / The lane display is not built yet.</p></body></html>`;
