@@ -4,7 +4,7 @@
 // handler is installed where, what each event leads to), not Electron's own behaviour; the
 // rules themselves are tested in policies.test.ts.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HANG_GRACE_MS, HIDE_CURSOR_CSS, LANE_PARTITION, RECOVERY_DEFAULTS, cspHeader } from './policies.js';
+import { HANG_GRACE_MS, HIDE_CURSOR_CSS, LANE_PARTITIONS, RECOVERY_DEFAULTS, cspHeader } from './policies.js';
 
 type Listener = (...args: never[]) => unknown;
 
@@ -231,7 +231,8 @@ describe('the shell at start', () => {
     expect(fake.app.paths['userData']).toBe('/tmp/lane/electron');
     expect(fake.blocker).toEqual(['prevent-display-sleep']);
     expect(fake.menu).toBeNull();
-    expect(fake.partitions).toEqual([LANE_PARTITION]);
+    // One locked-down session per role.
+    expect(fake.partitions).toEqual(Object.values(LANE_PARTITIONS));
   });
 
   it('opens the officer page on the primary screen and the traveller page on the second', async () => {
@@ -244,6 +245,10 @@ describe('the shell at start', () => {
       kiosk: true,
       webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false },
     });
+    // Apart cookie jars: the traveller window never holds the officer's session.
+    expect(fake.windows.map((w) => (w.options['webPreferences'] as { partition: string }).partition)).toEqual(
+      ['lane-officer', 'lane-traveller'],
+    );
   });
 
   it('opens only the officer page with one screen, and follows screens coming and going', async () => {

@@ -6,7 +6,7 @@ import { app, BrowserWindow, Menu, powerSaveBlocker, screen, session, type WebCo
 import {
   HANG_GRACE_MS,
   HIDE_CURSOR_CSS,
-  LANE_PARTITION,
+  LANE_PARTITIONS,
   LINK_REFUSED_EXIT,
   leaveForFreshLinks,
   pageUrlOf,
@@ -181,8 +181,9 @@ function originOnly(url: string): string {
   }
 }
 
-function secureSession(): void {
-  const ses = session.fromPartition(LANE_PARTITION);
+/** Locks down one window session (each role has its own; see LANE_PARTITIONS). */
+function secureSession(partition: string): void {
+  const ses = session.fromPartition(partition);
   ses.setPermissionRequestHandler((_contents, permission, callback, details) => {
     const mediaTypes = 'mediaTypes' in details ? details.mediaTypes : undefined;
     const origin =
@@ -226,7 +227,7 @@ app
   .whenReady()
   .then(() => {
     Menu.setApplicationMenu(null);
-    secureSession();
+    for (const partition of Object.values(LANE_PARTITIONS)) secureSession(partition);
     const blocker = powerSaveBlocker.start('prevent-display-sleep');
     log('started', { kiosk: config.kiosk, keepScreenOn: powerSaveBlocker.isStarted(blocker) });
     applyPlan();

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DisplayServer, type DisplayAgent } from '../src/display-api/display-server.js';
 import {
   HIDE_CURSOR_CSS,
-  LANE_PARTITION,
+  LANE_PARTITIONS,
   RECOVERY_DEFAULTS,
   SHELL_ENV,
   cspHeader,
@@ -277,11 +277,29 @@ describe('windowOptions', () => {
       allowRunningInsecureContent: false,
       webviewTag: false,
       devTools: false,
-      partition: LANE_PARTITION,
+      partition: 'lane-officer',
     });
     expect(webPreferences).not.toHaveProperty('preload');
     // An in-memory partition: a "persist:" one would write pages and session cookies to disk.
     expect(webPreferences.partition.startsWith('persist:')).toBe(false);
+  });
+
+  it("gives each role its own session: the traveller's cookie jar never holds the officer's session", () => {
+    const [officerWindow, travellerWindow] = windowPlan(
+      [
+        { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } },
+        { id: 2, bounds: { x: 1920, y: 0, width: 1024, height: 600 } },
+      ],
+      1,
+      { officer: OFFICER, traveller: TRAVELLER },
+    );
+    const officerPartition = windowOptions(officerWindow!, { kiosk: true }).webPreferences.partition;
+    const travellerPartition = windowOptions(travellerWindow!, { kiosk: true }).webPreferences.partition;
+    expect(officerPartition).toBe('lane-officer');
+    expect(travellerPartition).toBe('lane-traveller');
+    expect(Object.values(LANE_PARTITIONS).sort()).toEqual([officerPartition, travellerPartition].sort());
+    for (const partition of Object.values(LANE_PARTITIONS))
+      expect(partition.startsWith('persist:')).toBe(false);
   });
 
   it('covers its screen as a kiosk window, or a framed one for development', () => {

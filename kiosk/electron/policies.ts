@@ -190,7 +190,7 @@ export function windowOptions(planned: PlannedWindow, config: Pick<ShellConfig, 
     backgroundColor: '#000000',
     title: planned.role === 'officer' ? 'Làn kiểm soát' : 'Làn kiểm soát — hành khách',
     webPreferences: {
-      partition: LANE_PARTITION,
+      partition: LANE_PARTITIONS[planned.role],
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -209,8 +209,15 @@ export function windowOptions(planned: PlannedWindow, config: Pick<ShellConfig, 
   };
 }
 
-/** The session every lane window shares: in memory only, so no page or session cookie reaches the disk. */
-export const LANE_PARTITION = 'lane';
+/**
+ * Each window's session: in memory only, so no page or session cookie reaches the disk, and one
+ * per role, so the traveller window's cookie jar never holds the officer's session (a traveller
+ * window sent to `/` would otherwise show the officer's page).
+ */
+export const LANE_PARTITIONS: Readonly<Record<WindowRole, string>> = {
+  officer: 'lane-officer',
+  traveller: 'lane-traveller',
+};
 
 /**
  * The Content-Security-Policy the shell adds to every response (as a second policy beside the
