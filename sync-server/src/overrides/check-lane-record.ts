@@ -11,6 +11,10 @@ export const LANE_RECORD_ISSUES = [
   'scan_other_lane',
   /** The override's original decision is not the scan's. */
   'original_mismatch',
+  /** The record's lane time is before its scan's: a lane clock set back, or a backdated record. */
+  'before_scan',
+  /** The record's lane time is more than {@link MAX_LANE_CLOCK_AHEAD_MS} after the server received it. */
+  'future_dated',
   /** The central roster has never been written: the lane uses a hand-written officers.json. */
   'no_roster',
   'officer_unknown',
@@ -30,9 +34,21 @@ export const LANE_RECORD_ISSUES = [
 /** A reason the centre does not believe a lane record. */
 export type LaneRecordIssue = (typeof LANE_RECORD_ISSUES)[number];
 
+/**
+ * How far a record's lane time may be ahead of the server's receipt before it is flagged
+ * `future_dated`. A lane stamps a record before it uploads it, so an honest `at` is never after
+ * the receipt; only a lane clock running fast puts it there. Ten minutes is far more than a
+ * lane's clock drifts between syncs (seconds a day) and leaves room for a lane's clock set by
+ * hand, yet a record dated hours or days ahead (which would misplace it in the audit trail and
+ * the alert's time) is flagged.
+ */
+export const MAX_LANE_CLOCK_AHEAD_MS = 10 * 60 * 1000;
+
 /** The scan a record names, as the server holds it. */
 export interface HeldScan {
   readonly kioskNo: number;
+  /** The scan's lane time. */
+  readonly at: number;
   readonly decision: string;
   readonly reasons: readonly string[];
 }
@@ -52,6 +68,8 @@ export interface CheckContext {
   readonly checkpointId: string;
   /** The scan named by the record, wherever it came from, or null. */
   readonly scan: HeldScan | null;
+  /** When the server received the record (its own clock), to bound the lane's `at`. */
+  readonly receivedAt: number;
   /** The central roster's version (0: never written). */
   readonly rosterVersion: number;
   readonly officer: (id: string) => RosterOfficer | null;
@@ -87,7 +105,8 @@ function checkPerson(
  * The reasons to distrust an override or acknowledgement (empty: verified). A record must name
  * a scan of the lane that sent it; an override's officer and supervisor must be on the central
  * roster, active when it was made, assigned to the lane's checkpoint (or everywhere), and the
- * supervisor must be one. Without a central roster (`no_roster`) people cannot be checked.
+ * supervisor must be one, judged at the later of the record's and the scan's lane time. The
+ * record's time must not be before its scan's nor far after its receipt. Without a central roster (`no_roster`) people cannot be checked.
  */
 export function checkLaneRecord(
   r: OverrideRecord | AcknowledgementRecord,
@@ -96,6 +115,9 @@ export function checkLaneRecord(
   const issues: LaneRecordIssue[] = [];
   if (ctx.scan === null) issues.push('scan_unknown');
   else if (ctx.scan.kioskNo !== ctx.kioskNo) issues.push('scan_other_lane');
+  // `at` is the lane's word: a record cannot be made before its scan nor after it reached us.
+  if (ctx.scan !== null && r.at < ctx.scan.at) issues.push('before_scan');
+  if (r.at > ctx.receivedAt + MAX_LANE_CLOCK_AHEAD_MS) issues.push('future_dated');
   if (r.type === 'ack') return issues;
   if (ctx.scan !== null && ctx.scan.decision !== r.originalDecision) issues.push('original_mismatch');
   const needsSupervisor = releasesHealthRed(ctx.scan, r);
@@ -104,10 +126,12 @@ export function checkLaneRecord(
     issues.push('no_roster');
     return issues;
   }
-  issues.push(...checkPerson('officer', r.officerId, r.at, ctx));
+  // A backdated record is judged no earlier than its scan, so it cannot slip under a disable.
+  const at = ctx.scan === null ? r.at : Math.max(r.at, ctx.scan.at);
+  issues.push(...checkPerson('officer', r.officerId, at, ctx));
   if (r.supervisorId !== null) {
     if (r.supervisorId === r.officerId) issues.push('supervisor_same_officer');
-    issues.push(...checkPerson('supervisor', r.supervisorId, r.at, ctx));
+    issues.push(...checkPerson('supervisor', r.supervisorId, at, ctx));
   }
   return issues;
 }

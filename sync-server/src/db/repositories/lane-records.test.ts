@@ -1,5 +1,6 @@
 import type { LaneRecord, OverrideRecord } from '@checkpoint-lane/shared';
 import { describe, expect, it } from 'vitest';
+import { MAX_LANE_CLOCK_AHEAD_MS } from '../../overrides/check-lane-record.js';
 import { openDatabase } from '../open-database.js';
 import { ScansRepository } from './scans-repository.js';
 
@@ -18,7 +19,7 @@ function setup(roster = true) {
         ('an', 'Trần An', 'officer', 'x', ';HCM-01;', NULL, 0, 0),
         ('binh', 'Lê Bình', 'supervisor', 'x', NULL, NULL, 0, 0),
         ('cuong', 'Phạm Cường', 'officer', 'x', ';HN-02;', NULL, 0, 0),
-        ('dung', 'Vũ Dũng', 'supervisor', 'x', ';HCM-01;', 500, 0, 0);
+        ('dung', 'Vũ Dũng', 'supervisor', 'x', ';HCM-01;', 1500, 0, 0);
       UPDATE officer_roster SET version = 4;
     `);
   }
@@ -155,8 +156,8 @@ describe('overrides are checked, never taken on faith', () => {
         red(1),
         override(2, 1, { officerId: 'cuong', supervisorId: 'binh' }), // officer of HN-02
         override(3, 1, { officerId: 'an', supervisorId: 'cuong' }), // not a supervisor, not here
-        override(4, 1, { officerId: 'an', supervisorId: 'dung', at: 600 }), // disabled at 500
-        override(5, 1, { officerId: 'an', supervisorId: 'dung', at: 400 }), // before the disable: fine
+        override(4, 1, { officerId: 'an', supervisorId: 'dung', at: 1600 }), // disabled at 1500
+        override(5, 1, { officerId: 'an', supervisorId: 'dung', at: 1400 }), // before the disable: fine
         override(6, 1, { officerId: 'binh', supervisorId: 'binh' }),
         override(7, 1, { supervisorId: null }), // a health red released without a supervisor
         override(8, 1, { originalDecision: 'amber' }),
@@ -211,6 +212,69 @@ describe('overrides are checked, never taken on faith', () => {
     // The scan link is still checked: another lane's scan alerts even then.
     const other = repo.ingest('hn', 'HN-02', [override(1, 1)], 11);
     expect(other.alerts.map((a) => a.issues)).toEqual([['scan_other_lane', 'no_roster']]);
+  });
+
+  it('judges a backdated override at its scan’s time: flagged before_scan, and the disable still counts', () => {
+    const { db, repo } = setup();
+    // The scan was made at 2000, after dung was disabled (1500); the lane dates the override 1400.
+    const scan: LaneRecord = { ...red(1), at: 2000 };
+    const r = repo.ingest(
+      'hcm',
+      'HCM-01',
+      [scan, override(2, 1, { supervisorId: 'dung', at: 1400 }), override(3, 1, { at: 1999 })],
+      10,
+    );
+    expect(r.ackedThrough).toBe(3); // never refused: stored, flagged, the outbox moves on
+    expect(verdicts(db, 'overrides')).toEqual([
+      { seq: 2, verified: 0, issues: '["before_scan","supervisor_disabled"]' },
+      { seq: 3, verified: 0, issues: '["before_scan"]' },
+    ]);
+    expect(r.alerts.filter((a) => a.kind === 'override').map((a) => a.issues)).toEqual([
+      ['before_scan', 'supervisor_disabled'],
+      ['before_scan'],
+    ]);
+    expect(r.healthReleases.map((h) => h.verified)).toEqual([false, false]);
+  });
+
+  it('flags an acknowledgement dated before its scan', () => {
+    const { db, repo } = setup();
+    const r = repo.ingest('hcm', 'HCM-01', [{ ...red(1), at: 2000 }, ack(2, 1)], 10);
+    expect(verdicts(db, 'acks')).toEqual([{ seq: 2, verified: 0, issues: '["before_scan"]' }]);
+    expect(r.alerts.map((a) => [a.kind, a.issues])).toEqual([
+      ['health', []],
+      ['override', ['before_scan']],
+    ]);
+  });
+
+  it('flags a record dated more than ten minutes after the server received it', () => {
+    const { db, repo } = setup();
+    const received = 1_000_000;
+    const limit = received + MAX_LANE_CLOCK_AHEAD_MS;
+    repo.ingest(
+      'hcm',
+      'HCM-01',
+      [
+        red(1),
+        override(2, 1, { at: limit }),
+        override(3, 1, { at: limit + 1 }),
+        { ...ack(4, 1), at: limit + 1 },
+      ],
+      received,
+    );
+    expect(verdicts(db, 'overrides')).toEqual([
+      { seq: 2, verified: 1, issues: null },
+      { seq: 3, verified: 0, issues: '["future_dated"]' },
+    ]);
+    expect(verdicts(db, 'acks')).toEqual([{ seq: 4, verified: 0, issues: '["future_dated"]' }]);
+    expect(repo.alerts({ limit: 20, kind: 'override' })).toHaveLength(2);
+  });
+
+  it('bounds a held-back record by when it arrived, not by when its gap was filled', () => {
+    const { db, repo } = setup();
+    // Received at 10 dated 700 000 (over ten minutes ahead); its scan only arrives at 200 000.
+    repo.ingest('hcm', 'HCM-01', [override(2, 1, { at: 700_000 })], 10);
+    repo.ingest('hcm', 'HCM-01', [red(1)], 200_000);
+    expect(verdicts(db, 'overrides')).toEqual([{ seq: 2, verified: 0, issues: '["future_dated"]' }]);
   });
 
   it('flags an acknowledgement of another lane’s scan', () => {

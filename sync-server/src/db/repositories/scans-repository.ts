@@ -461,14 +461,15 @@ export class ScansRepository {
     const out = { alertIds: [] as number[], scanIds: [] as string[], healthReleases: [] as HealthRelease[] };
     const pendingOverrides = this.db
       .prepare(
-        `SELECT seq, id, scan_id, at, original_decision, decision, officer_id, supervisor_id, reason, note
-         FROM overrides WHERE kiosk_no = ? AND seq <= ? AND verified IS NULL AND issues IS NULL ORDER BY seq`,
+        `SELECT seq, id, scan_id, at, received_at, original_decision, decision, officer_id, supervisor_id, reason,
+           note FROM overrides WHERE kiosk_no = ? AND seq <= ? AND verified IS NULL AND issues IS NULL ORDER BY seq`,
       )
       .all(kno, acked) as {
       seq: number;
       id: string;
       scan_id: string;
       at: number;
+      received_at: number;
       original_decision: string;
       decision: string;
       officer_id: string;
@@ -478,7 +479,7 @@ export class ScansRepository {
     }[];
     const pendingAcks = this.db
       .prepare(
-        `SELECT seq, id, scan_id, at, decision, note FROM acks
+        `SELECT seq, id, scan_id, at, received_at, decision, note FROM acks
          WHERE kiosk_no = ? AND seq <= ? AND verified IS NULL AND issues IS NULL ORDER BY seq`,
       )
       .all(kno, acked) as {
@@ -486,11 +487,12 @@ export class ScansRepository {
       id: string;
       scan_id: string;
       at: number;
+      received_at: number;
       decision: string;
       note: string;
     }[];
     if (pendingOverrides.length === 0 && pendingAcks.length === 0) return out;
-    const scanOf = this.db.prepare('SELECT kiosk_no, decision, reasons FROM scans WHERE id = ?');
+    const scanOf = this.db.prepare('SELECT kiosk_no, at, decision, reasons FROM scans WHERE id = ?');
     const officerOf = this.db.prepare('SELECT role, checkpoints, disabled_at FROM officers WHERE id = ?');
     const rosterVersion = this.db
       .prepare('SELECT version FROM officer_roster WHERE id = 1')
@@ -509,12 +511,29 @@ export class ScansRepository {
          raised_by, issues)
        VALUES ('override', ?, ?, ?, ?, ?, ?, (SELECT subject_key FROM scans WHERE id = ?), 'server', ?)`,
     );
-    const judge = (table: 'overrides' | 'acks', r: OverrideRecord | AcknowledgementRecord): void => {
-      const row = scanOf.get(r.scanId) as { kiosk_no: number; decision: string; reasons: string } | undefined;
+    const judge = (
+      table: 'overrides' | 'acks',
+      r: OverrideRecord | AcknowledgementRecord,
+      receivedAt: number,
+    ): void => {
+      const row = scanOf.get(r.scanId) as
+        { kiosk_no: number; at: number; decision: string; reasons: string } | undefined;
       const scan: HeldScan | null = row
-        ? { kioskNo: row.kiosk_no, decision: row.decision, reasons: JSON.parse(row.reasons) as string[] }
+        ? {
+            kioskNo: row.kiosk_no,
+            at: row.at,
+            decision: row.decision,
+            reasons: JSON.parse(row.reasons) as string[],
+          }
         : null;
-      const issues = checkLaneRecord(r, { kioskNo: kno, checkpointId, scan, rosterVersion, officer });
+      const issues = checkLaneRecord(r, {
+        kioskNo: kno,
+        checkpointId,
+        scan,
+        receivedAt,
+        rosterVersion,
+        officer,
+      });
       this.db
         .prepare(`UPDATE ${table} SET verified = ?, issues = ? WHERE kiosk_no = ? AND seq = ?`)
         .run(issues.length === 0 ? 1 : 0, issues.length === 0 ? null : JSON.stringify(issues), kno, r.seq);
@@ -569,7 +588,9 @@ export class ScansRepository {
         note: a.note,
       })),
     ].sort((a, b) => a.seq - b.seq);
-    for (const r of all) judge(r.type === 'override' ? 'overrides' : 'acks', r);
+    // Judged against when each record reached us, not now: a gap may have held it for a while.
+    const receivedAt = new Map([...pendingOverrides, ...pendingAcks].map((x) => [x.seq, x.received_at]));
+    for (const r of all) judge(r.type === 'override' ? 'overrides' : 'acks', r, receivedAt.get(r.seq) ?? now);
     return out;
   }
 
