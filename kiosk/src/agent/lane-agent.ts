@@ -59,6 +59,11 @@ export interface LaneAgentOptions {
   readonly scanners: readonly Scanner[];
   readonly logger: Logger;
   readonly clock?: () => number;
+  /**
+   * How long after the latest scan an override of that scan still reaches the traveller's screen
+   * (3 min); later the screen stays at "ready": whoever stands at the gate may not be that person.
+   */
+  readonly travellerHoldMs?: number;
   readonly onDecision?: (decision: LaneDecision) => void;
   readonly onDeviceState?: (state: DeviceState) => void;
   readonly onSyncStatus?: (status: SyncStatus) => void;
@@ -93,6 +98,8 @@ export class LaneAgent {
   #offlineSince: number | null = null;
   #checkpoint: CheckpointConfig;
   #reEnrollment: EnrollmentAdoption | null = null;
+  /** The latest recorded scan, the one the traveller's screen speaks for; null after a repeat or a restart. */
+  #travellerScan: { readonly scanId: string; readonly at: number } | null = null;
 
   private constructor(
     options: LaneAgentOptions,
@@ -139,6 +146,8 @@ export class LaneAgent {
         options.onDecision?.(d);
         this.#emit({ type: 'decision', data: d });
         this.#desk.addScan(d, details);
+        // A repeat records nothing: no override can be for what the screen shows now.
+        this.#travellerScan = d.scanId === null ? null : { scanId: d.scanId, at: d.at };
         this.#emit({
           type: 'traveller',
           data: { state: d.decision === 'green' ? 'go' : 'see_officer', at: d.at },
@@ -158,13 +167,19 @@ export class LaneAgent {
       },
     });
     this.#desk.restore();
-    // An override (whoever records it) settles its scan on the desk and tells the traveller.
+    const travellerHoldMs = options.travellerHoldMs ?? TRAVELLER_HOLD_MS;
+    // An override (whoever records it) settles its scan on the desk. It tells the traveller only
+    // when it is for the latest scan, within the hold: the desk's queue and strip let officers
+    // override older scans, and those must never speak to (or open the gate for) whoever is there now.
     this.onEvent((event) => {
       if (event.type !== 'override') return;
       this.#desk.applyOverrideOf(event.data.scanId);
+      const shown = this.#travellerScan;
+      const now = this.#clock();
+      if (shown?.scanId !== event.data.scanId || now - shown.at > travellerHoldMs) return;
       this.#emit({
         type: 'traveller',
-        data: { state: event.data.decision === 'green' ? 'go' : 'see_officer', at: this.#clock() },
+        data: { state: event.data.decision === 'green' ? 'go' : 'see_officer', at: now },
       });
     });
   }
@@ -423,6 +438,9 @@ export class LaneAgent {
     this.store.setSetting('checkpoint', JSON.stringify(next));
   }
 }
+
+/** How long after its scan an override may still change the traveller's screen. */
+const TRAVELLER_HOLD_MS = 3 * 60_000;
 
 /** The lane store setting that holds each officer's wrong-PIN state. */
 const PIN_STATE_SETTING = 'officer-pin-state';
