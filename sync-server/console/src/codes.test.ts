@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OVERRIDE_REASONS } from '../../../kiosk/display/src/ui-text.js';
-import { healthStatusText, overrideReasonText, reasonText, warningText } from './codes.js';
+import { LANE_RECORD_ISSUES } from '../../src/overrides/check-lane-record.js';
+import { healthStatusText, issueText, overrideReasonText, reasonText, warningText } from './codes.js';
 
 describe('code texts', () => {
   it("shows the lane's own words for reasons and warnings", () => {
@@ -31,6 +32,16 @@ describe('code texts', () => {
       expect(overrideReasonText(code, 'en').known, code).toBe(true);
     }
     expect(overrideReasonText('document_mismatch', 'vi').text).toBe('Giấy tờ không khớp');
+  });
+
+  it('has words for every reason the server distrusts a lane record', () => {
+    for (const code of [...LANE_RECORD_ISSUES, 'unchecked']) {
+      expect(issueText(code, 'vi').known, code).toBe(true);
+      expect(issueText(code, 'en').known, code).toBe(true);
+    }
+    expect(issueText('before_scan', 'vi').text).toBe(
+      'ghi giờ trước cả lượt quét (đồng hồ làn sai hoặc ghi lùi giờ)',
+    );
   });
 
   it('explains health statuses briefly', () => {
