@@ -99,9 +99,8 @@ export async function overrideDecision(
   return { ok: true, record: record as OverrideRecord };
 }
 
-/** The decision a scan stands at: its own, or its latest override's. */
+/** The decision a scan stands at: its own, or its latest override's (acks, which change nothing, are skipped). */
 export function currentDecision(store: LaneStore, scan: ScanRecord): DecisionColour {
-  const overrides = store.overridesOf(scan.id);
-  const last = overrides.at(-1);
-  return last?.type === 'override' ? last.decision : scan.decision;
+  const last = store.overridesOf(scan.id).findLast((r): r is OverrideRecord => r.type === 'override');
+  return last?.decision ?? scan.decision;
 }
