@@ -194,7 +194,8 @@ export function registerKioskRoutes(app: App, s: Services): void {
           'Idempotent batched upload of scans, overrides and acknowledgements; answers the highest contiguous seq held',
         description:
           'Overrides and acknowledgements the centre distrusts (another lane’s scan, an unknown, disabled or ' +
-          'unassigned officer, no supervisor) are stored flagged and raise an `override` alert, never refused.',
+          'unassigned officer, no supervisor, a lane time before the scan or over 10 min after receipt) are ' +
+          'stored flagged and raise an `override` alert, never refused.',
         tags: ['kiosk'],
         security: kioskSecurity,
         body: ScanUploadSchema,

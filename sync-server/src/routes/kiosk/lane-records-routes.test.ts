@@ -201,6 +201,41 @@ describe('a lane at HN-02 overrides an HCM-01 scan with people who do not exist 
   });
 });
 
+describe('a lane’s clock is not taken on faith', () => {
+  it('flags a release backdated to before its supervisor was disabled, and one dated far ahead, never refusing either', async () => {
+    const { hcm } = await twoCheckpoints();
+    const disabled = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/officers/binh/disable',
+      headers: t.admin,
+    });
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    // The scan is made 100 s later (the server's clock ticks 1 ms a call); the lane dates the
+    // release at the very start, before the disable, and an acknowledgement 20 min ahead.
+    const scan = { ...redScan(1), at: 1_700_000_100_000 };
+    const backdated = { ...override(2, id(1), 'an', 'binh'), at: 1_700_000_000_001 };
+    const ahead = {
+      type: 'ack',
+      seq: 3,
+      id: id(0xa3),
+      at: 1_700_000_000_000 + 20 * 60_000,
+      scanId: id(1),
+      decision: 'red',
+      note: '',
+    };
+    expect(await upload(hcm, [scan, backdated, ahead])).toBe(3);
+    const { alerts } = await get<{ alerts: AlertItem[] }>('/alerts?kind=override');
+    expect(alerts.map((a) => a.issues).sort()).toEqual([
+      ['before_scan', 'supervisor_disabled'],
+      ['future_dated'],
+    ]);
+    const { records } = await get<{ records: { details: Record<string, unknown> }[] }>(
+      '/audit?action=override.health_release',
+    );
+    expect(records.map((r) => r.details['verified'])).toEqual([false]);
+  });
+});
+
 describe('who an alert is about', () => {
   it('is revealed to admins only, each read audited by keyed hash; viewers are refused', async () => {
     const { hcm } = await twoCheckpoints();
