@@ -5,7 +5,7 @@
 // (CHECKPOINT_DISPLAY=none|serve|chromium|electron chooses). Decisions print here.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -16,17 +16,19 @@ const laneCli = `${root}kiosk/dist/cli/checkpoint-lane.js`;
 const electronLauncher = `${root}kiosk/dist/display-shell/electron-launcher.js`;
 const chromiumLauncher = `${root}kiosk/dist/display-shell/chromium-launcher.js`;
 
-function say(line) {
-  process.stdout.write(`[demo] ${line}\n`);
+/** One demo line, Vietnamese first, English after on its own line when given. */
+function say(vi, en) {
+  process.stdout.write(`[demo] ${vi}\n`);
+  if (en) process.stdout.write(`[demo]   ${en}\n`);
 }
 
-if (![serverCli, adminCli, laneCli, electronLauncher].every((f) => existsSync(f))) {
-  say('building (first run)…');
-  const built = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  if (built.status !== 0) {
-    console.error('[demo] the build failed; run `npm ci` first');
-    process.exit(1);
-  }
+// Always run the incremental build: after a `git pull` the dist files exist but are stale, and
+// an up-to-date `npm run build` takes about 3 s (tsc -b skips unchanged projects).
+say('Đang cập nhật bản dựng… / Building…');
+const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+if (built.status !== 0) {
+  console.error('[demo] Bản dựng lỗi; chạy `npm ci` trước / the build failed; run `npm ci` first');
+  process.exit(1);
 }
 
 /**
@@ -38,14 +40,27 @@ async function chooseDisplay() {
   const { ChromiumDisplay } = await import(chromiumLauncher);
   const chosen = process.env.CHECKPOINT_DISPLAY;
   if (chosen === 'none' || chosen === 'serve' || chosen === 'chromium' || chosen === 'electron')
-    return { display: chosen, why: 'CHECKPOINT_DISPLAY' };
+    return { display: chosen, why: 'chosen by CHECKPOINT_DISPLAY', whyVi: 'chọn bằng CHECKPOINT_DISPLAY' };
   const electron = probeElectron();
   const screen = ElectronDisplay.screenAvailable();
-  if (electron.ok && screen.ok) return { display: 'electron', why: `Electron at ${electron.path}` };
+  if (electron.ok && screen.ok)
+    return { display: 'electron', why: `Electron (${electron.path})`, whyVi: `Electron (${electron.path})` };
   const chromium = ChromiumDisplay.available();
-  const noElectron = electron.ok ? screen.reason : electron.reason;
-  if (chromium.ok) return { display: 'chromium', why: `system Chromium; no Electron: ${noElectron}` };
-  return { display: 'serve', why: `no window; no Electron: ${noElectron}; no Chromium: ${chromium.reason}` };
+  // Electron is an optional extra (its binary needs a download and Node >= 22.12): say so
+  // plainly instead of repeating its installer hint.
+  const noElectronVi = electron.ok ? 'không có màn hình cho Electron' : 'Electron (tuỳ chọn) không có ở đây';
+  const noElectronEn = electron.ok ? 'no screen for Electron' : 'Electron is optional and not installed here';
+  if (chromium.ok)
+    return {
+      display: 'chromium',
+      whyVi: `${noElectronVi}; dùng Chromium của hệ thống`,
+      why: `${noElectronEn}; using the system Chromium instead`,
+    };
+  return {
+    display: 'serve',
+    whyVi: `${noElectronVi}; không mở được cửa sổ Chromium (${chromium.reason}); màn hình làn chỉ được phục vụ, mở bằng trình duyệt`,
+    why: `${noElectronEn}; no Chromium window (${chromium.reason}); the lane display is only served, open it in a browser`,
+  };
 }
 
 /** Port 8080 if free, else any free port. */
@@ -96,7 +111,7 @@ const serverProc = spawn(
 );
 children.push(serverProc);
 serverProc.on('exit', (code) => {
-  say(`sync server exited (${code})`);
+  say(`Máy chủ đồng bộ đã dừng (${code})`, `sync server exited (${code})`);
   stopAll(code ?? 1);
 });
 
@@ -127,7 +142,10 @@ function adminWith(extraEnv, ...args) {
 
 try {
   await waitForServer();
-  say(`sync server on ${server} (admin token: ${token})`);
+  say(
+    `Máy chủ đồng bộ: ${server} (mã quản trị: ${token})`,
+    `sync server on ${server} (admin token: ${token})`,
+  );
   say(admin('checkpoints', 'add', '--id', 'DEMO-01', '--name', 'Chốt kiểm soát demo', '--mode', 'open'));
   say(admin('lists', 'import', 'health', `${root}scripts/demo-data/health.csv`));
   say(admin('lists', 'import', 'whitelist', `${root}scripts/demo-data/whitelist.csv`));
@@ -147,10 +165,25 @@ try {
       name,
     );
   }
-  say(`admin console: ${server}/admin/ (admin quantri / demo-quantri-2021, viewer xem / demo-xem-2021)`);
+  say(
+    `Trang quản trị: ${server}/admin/ (quản trị quantri / demo-quantri-2021, người xem xem / demo-xem-2021)`,
+    `admin console: ${server}/admin/ (admin quantri / demo-quantri-2021, viewer xem / demo-xem-2021)`,
+  );
   const { code } = JSON.parse(admin('--json', 'enroll', 'DEMO-01'));
-  const { display, why } = await chooseDisplay();
-  say(`lane display: ${display} (${why})`);
+  const { display, why, whyVi } = await chooseDisplay();
+  say(`Màn hình làn: ${display} — ${whyVi}`, `lane display: ${display} — ${why}`);
+  if (display === 'serve') {
+    const linksFile = `${dataDir}/lane/display.json`;
+    say(
+      'Màn hình làn chỉ mở trên 127.0.0.1 của máy này. Liên kết dùng một lần (cán bộ, hành khách):',
+      'The lane display listens on 127.0.0.1 only. One-time links (officer, traveller):',
+    );
+    say(`  cat ${linksFile}`);
+    say(
+      'Mỗi liên kết dùng một lần, rồi được thay mới trong tệp đó. Từ máy khác: ssh -L <cổng>:127.0.0.1:<cổng> máy-này',
+      'Each link works once, then the file holds a fresh one. From another machine: ssh -L <port>:127.0.0.1:<port> this-host',
+    );
+  }
   // Demo officers for the override screen, on the server's central roster: the lane receives
   // them (PINs hashed) within seconds, and admins manage them in the console.
   for (const [id, role, name, pin] of [
@@ -172,8 +205,11 @@ try {
     );
   }
   mkdirSync(`${dataDir}/lane`, { recursive: true, mode: 0o700 });
-  say('demo officer PIN 1111, supervisor PIN 9999');
-  say(`lane enrolling with code ${code}; simulated scans every 3 s (Ctrl-C to stop)`);
+  say('PIN cán bộ demo 1111, chỉ huy 9999', 'demo officer PIN 1111, supervisor PIN 9999');
+  say(
+    `Làn đăng ký bằng mã ${code}; quét giả lập mỗi 3 giây, kết quả in bên dưới (Ctrl-C để dừng)`,
+    `lane enrolling with code ${code}; simulated scans every 3 s, decisions below (Ctrl-C to stop)`,
+  );
   const lane = spawn(
     process.execPath,
     [
@@ -198,7 +234,7 @@ try {
   );
   children.push(lane);
   lane.on('exit', (code) => {
-    say(`lane exited (${code})`);
+    say(`Làn đã dừng (${code})`, `lane exited (${code})`);
     stopAll(code ?? 1);
   });
 } catch (error) {

@@ -19,7 +19,7 @@ import { LaneSync, type SyncStatus } from '../sync/lane-sync.js';
 import { ServerApi } from '../sync/server-api.js';
 import { refuseServerTransport } from '../sync/server-transport.js';
 import { DecisionLoop, type LaneDecision } from './decision-loop.js';
-import { LaneDesk, type AcknowledgeResult } from './desk.js';
+import { LaneDesk, type AcknowledgeResult, type OfficerDetails } from './desk.js';
 import { OfficerRegistry, writeOfficersFile, type OfficerRoster } from './officers.js';
 import { overrideDecision, type OverrideResult } from './override.js';
 import { createSubjectKeyer } from './subject-keyer.js';
@@ -64,7 +64,7 @@ export interface LaneAgentOptions {
    * (3 min); later the screen stays at "ready": whoever stands at the gate may not be that person.
    */
   readonly travellerHoldMs?: number;
-  readonly onDecision?: (decision: LaneDecision) => void;
+  readonly onDecision?: (decision: LaneDecision, details: OfficerDetails) => void;
   readonly onDeviceState?: (state: DeviceState) => void;
   readonly onSyncStatus?: (status: SyncStatus) => void;
   /** Sync timings, for tests. */
@@ -143,7 +143,7 @@ export class LaneAgent {
       logger: options.logger,
       clock,
       onDecision: (d, details) => {
-        options.onDecision?.(d);
+        options.onDecision?.(d, details);
         this.#emit({ type: 'decision', data: d });
         this.#desk.addScan(d, details);
         // A repeat records nothing: no override can be for what the screen shows now.
@@ -251,6 +251,7 @@ export class LaneAgent {
     try {
       // Each officer's wrong-PIN count and lock live in the store: a restart does not reset them.
       officers = OfficerRegistry.load(options.dataDir, {
+        logger: options.logger.child({ module: 'officers' }),
         state: {
           read: () => store.getSetting(PIN_STATE_SETTING),
           write: (text) => {

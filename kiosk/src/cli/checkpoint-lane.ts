@@ -2,7 +2,8 @@
 // `checkpoint-lane`: one lane of a checkpoint, headless or with its display.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkServerUrls, describeReason, travellerMessage } from '@checkpoint-lane/shared';
+import { checkServerUrls } from '@checkpoint-lane/shared';
+import { officerDecisionLine } from './decision-line.js';
 import { LaneAgent, LaneStartError } from '../agent/lane-agent.js';
 import type { LaneDecision } from '../agent/decision-loop.js';
 import { loadHardwareProfile, type HardwareProfile } from '../profiles/hardware-profile.js';
@@ -15,22 +16,35 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '../util/logger.js';
 import { buildScanner, defaultScannerChoice, parseScannerChoice } from './build-scanner.js';
 
-const USAGE = `Usage: checkpoint-lane --server URL [--enroll CODE] [--name NAME] [--data DIR]
+const USAGE = `checkpoint-lane: một làn của chốt kiểm soát / one lane of a checkpoint
+
+Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [--data DIR]
                        [--profile FILE] [--scanner stdin|serial:PATH|hid|simulated]
                        [--display none|serve|chromium|electron] [--json] [--insecure-http]
 
-  --server URL     the sync server (remembered after enrollment); https://, or http:// to this
-                   machine only (127.0.0.0/8, ::1, localhost)
-  --enroll CODE    one-time enrollment code from the centre (first start only)
-  --name NAME      this lane's name when enrolling (default: the host name)
-  --data DIR       where the lane keeps its store and credentials (default: ./lane-data)
-  --profile FILE   hardware profile (hardware-profiles/*.json)
-  --scanner ...    where codes come from (default: from the profile, else stdin)
-  --display ...    none: headless (default); serve: the lane display on 127.0.0.1 with
-                   one-time links in DATA/display.json, no window; chromium/electron: the
-                   lane display in a window
-  --json           print each decision as one JSON line on stdout
-  --insecure-http  allow a plain http:// server on another machine (its traffic is readable)
+  --server URL[,URL2…]  máy chủ đồng bộ (cần khi đăng ký; ghi nhớ sau đó) / the sync server
+                   (needed to enroll; remembered after); https://, or http:// to this machine
+                   only (127.0.0.0/8, ::1, localhost)
+  --enroll CODE    mã đăng ký dùng một lần từ trung tâm (lần chạy đầu) / one-time enrollment
+                   code from the centre (first start only)
+  --name NAME      tên làn khi đăng ký / this lane's name when enrolling (default: host name)
+  --data DIR       nơi lưu dữ liệu và khoá của làn / where the lane keeps its store and
+                   credentials (default: ./lane-data)
+  --profile FILE   cấu hình phần cứng / hardware profile (hardware-profiles/*.json)
+  --scanner ...    nguồn mã quét / where codes come from (default: the profile, else stdin)
+  --display ...    none: không màn hình / headless (default)
+                   serve: màn hình làn trên 127.0.0.1, không mở cửa sổ; in địa chỉ ra,
+                     ghi liên kết dùng một lần (cán bộ, hành khách) vào DATA/display.json
+                     (thay mới sau mỗi lần dùng, xoá khi thoát) / the lane display on
+                     127.0.0.1, no window; prints its address, writes one-time links
+                     (officer, traveller) to DATA/display.json (replaced after use,
+                     removed on exit)
+                   chromium, electron: màn hình làn trong cửa sổ / the display in a window
+  --json           mỗi kết quả một dòng JSON trên stdout, số giấy tờ đã che / one JSON line
+                   per decision on stdout, subject masked
+                   ({"decision":…,"reasons":[…],"subject":…,"scanId":…})
+  --insecure-http  cho phép máy chủ http:// ở máy khác (lưu lượng đọc được) / allow a plain
+                   http:// server on another machine (its traffic is readable)
 `;
 
 /**
@@ -63,13 +77,6 @@ export function decisionJson(d: LaneDecision): string {
     source: d.source,
     at: new Date(d.at).toISOString(),
   });
-}
-
-function decisionLine(d: LaneDecision): string {
-  const colour = { green: 'XANH ✓', red: 'ĐỎ ✕', amber: 'VÀNG !' }[d.decision];
-  const reasons = d.reasons.map((r) => describeReason(r)).join('; ');
-  const who = d.subject ? ` · ${d.subject.masked}` : '';
-  return `${colour}  ${travellerMessage(d.decision)} — ${reasons}${who}`;
 }
 
 async function main(): Promise<void> {
@@ -134,8 +141,8 @@ async function main(): Promise<void> {
       laneName: args.name,
       scanners: built.scanner ? [built.scanner] : [],
       logger,
-      onDecision: (d) => {
-        process.stdout.write(`${json ? decisionJson(d) : decisionLine(d)}\n`);
+      onDecision: (d, details) => {
+        process.stdout.write(`${json ? decisionJson(d) : officerDecisionLine(d, details)}\n`);
       },
     });
   } catch (error) {
