@@ -1,7 +1,7 @@
 // PIN checks per officer (issue 11 item 15, issue 10 "lockout per officer"), on a real lane agent
 // and its real SQLite store: the dialog names the officer, five wrong PINs lock that officer
 // alone for a visible time, the lock survives a restart, and PIN checks never stall decisions.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHECKPOINT_DEFAULTS, type OverrideRequestBody } from '@checkpoint-lane/shared';
@@ -23,11 +23,11 @@ const ROSTER = [
   { id: 'GS-01', name: 'Lê Chi', role: 'supervisor', pinHash: hashPin('9999') },
 ] as const;
 
-async function openAgent(clock: () => number = Date.now): Promise<LaneAgent> {
+async function openAgent(clock: () => number = Date.now, log = logger): Promise<LaneAgent> {
   agent = await LaneAgent.open({
     dataDir: dir,
     scanners: [],
-    logger,
+    logger: log,
     clock,
     sync: { retry: { baseMs: 60_000, capMs: 60_000 } },
   });
@@ -218,5 +218,88 @@ describe('PIN lock-out per officer', () => {
     // Blocking checks (the old scryptSync) ran to the end before a single scan was taken.
     expect(lateness.length).toBeGreaterThan(5);
     expect(p90).toBeLessThan(20);
+  });
+});
+
+describe('PIN lock-out over time (security review F4)', () => {
+  const MIN = 60_000;
+  /** Five wrong PINs for `id`: answers the lock's length. */
+  const lockOnce = async (registry: OfficerRegistry, id: string, now: () => number): Promise<number> => {
+    let last: Awaited<ReturnType<OfficerRegistry['verify']>> | null = null;
+    for (let i = 0; i < 5; i++) last = await registry.verify(id, '0000', now);
+    if (last?.ok !== false || last.failure !== 'locked_out') throw new Error('not locked');
+    return last.lockedUntil - now();
+  };
+
+  it('forgets the doubling after an hour with no wrong PIN, but not while wrong PINs keep coming', async () => {
+    let now = 5_000_000;
+    const clock = (): number => now;
+    let stored: string | null = null;
+    const state = { read: () => stored, write: (t: string) => void (stored = t) };
+    const registry = new OfficerRegistry([...ROSTER], { state });
+    // Locked six times in a row, each right after the last ended: 1, 2, 4, 8, 16, then 30 min.
+    const lengths: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const length = await lockOnce(registry, 'GS-01', clock);
+      lengths.push(length / MIN);
+      now += length;
+    }
+    expect(lengths).toEqual([1, 2, 4, 8, 16, 30]);
+    // The lock has just ended: the doubling is still in force (no quiet hour yet).
+    expect(await lockOnce(registry, 'GS-01', clock)).toBe(30 * MIN);
+    // An hour with no wrong PIN since: the next slip is a one-minute lock again.
+    now += 60 * MIN;
+    expect(await lockOnce(registry, 'GS-01', clock)).toBe(MIN);
+    // A lone wrong PIN an hour ago counts no more either: five fresh tries before a lock.
+    now += 61 * MIN;
+    await registry.verify('GS-01', '0000', clock);
+    now += 60 * MIN;
+    for (let i = 0; i < 4; i++)
+      expect(await registry.verify('GS-01', '0000', clock)).toEqual({ ok: false, failure: 'wrong_pin' });
+    // The quiet survives in the stored state: a new registry (a restart) reads the same.
+    expect(new OfficerRegistry([...ROSTER], { state }).list(now)[2]?.lockedUntil).toBeNull();
+    expect(await new OfficerRegistry([...ROSTER], { state }).verify('GS-01', '0000', clock)).toMatchObject({
+      failure: 'locked_out',
+      lockedUntil: now + MIN,
+    });
+  });
+
+  it('keeps the count of wrong PINs across a restart: four before, one after, locked', async () => {
+    const lane = await openAgent();
+    for (let i = 0; i < 4; i++)
+      expect(
+        await lane.override(lane.submit(nextSubject()).scanId ?? '', asOfficer('CB-02', '0000')),
+      ).toMatchObject({ error: 'wrong_pin' });
+    await lane.stop();
+    agent = null;
+    const again = await openAgent();
+    expect(
+      await again.override(again.submit(nextSubject()).scanId ?? '', asOfficer('CB-02', '0000')),
+    ).toMatchObject({ ok: false, error: 'locked_out', officerId: 'CB-02' });
+  });
+
+  it("logs a warning when a supervisor is locked, naming the officer id only (an officer's lock is info)", async () => {
+    const logFile = join(dir, 'agent.log');
+    const lane = await openAgent(
+      Date.now,
+      pino({ level: 'info' }, pino.destination({ dest: logFile, sync: true, append: true })),
+    );
+    const lockOut = async (id: string): Promise<void> => {
+      for (let i = 0; i < 5; i++)
+        await lane.override(lane.submit(nextSubject()).scanId ?? '', asOfficer(id, '0000'));
+    };
+    await lockOut('GS-01');
+    await lockOut('CB-01');
+    const lines = readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => typeof l['msg'] === 'string' && l['msg'].includes('locked out'));
+    expect(lines.map((l) => [l['level'], l['officerId'], l['role'], l['lockNo']])).toEqual([
+      [40, 'GS-01', 'supervisor', 1],
+      [30, 'CB-01', 'officer', 1],
+    ]);
+    const text = readFileSync(logFile, 'utf8');
+    for (const name of ROSTER.map((o) => o.name)) expect(text).not.toContain(name);
   });
 });

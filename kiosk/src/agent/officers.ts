@@ -2,6 +2,7 @@ import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeskOfficer } from '@checkpoint-lane/shared';
+import type { Logger } from 'pino';
 import Type from 'typebox';
 import Value from 'typebox/value';
 import { writePrivateFileAtomic } from '../util/private-file.js';
@@ -78,11 +79,12 @@ export type PinCheck =
   | { ok: false; failure: Exclude<PinFailure, 'locked_out'> }
   | { ok: false; failure: 'locked_out'; lockedUntil: number };
 
-/** One officer's wrong-PIN state: wrong tries since the last success or lock, locks in a row. */
+/** One officer's wrong-PIN state: wrong tries since the last success or lock, locks in a row, the last wrong try. */
 interface PinState {
   failures: number;
   lockouts: number;
   lockedUntil: number;
+  lastWrongAt: number;
 }
 
 /** Where the lock-out state survives restarts (the lane store's settings table). */
@@ -99,6 +101,13 @@ export interface OfficerRegistryOptions {
   readonly lockoutMs?: number;
   /** The longest lock (30 min): with 5 tries per lock a 4-digit PIN takes weeks to guess. */
   readonly maxLockoutMs?: number;
+  /**
+   * After this long with no wrong PIN (and no lock in force) an officer's record is forgotten:
+   * wrong tries and the doubling start over (2 × `maxLockoutMs`, 1 h).
+   */
+  readonly quietMs?: number;
+  /** Where a lock is logged (by officer id only); a supervisor's lock is a warning. */
+  readonly logger?: Pick<Logger, 'warn' | 'info'>;
   readonly version?: number;
   readonly state?: PinStateStore;
 }
@@ -107,7 +116,8 @@ export interface OfficerRegistryOptions {
  * The lane's officers (from `DATA/officers.json`, kept current by the sync server's roster) and
  * PIN checks. The dialog names the officer first, so only that officer's hash is tried; wrong
  * PINs lock that officer alone (others and supervisors keep working), for a time that doubles
- * with each lock in a row, and the lock survives a restart. Checks run one at a time, off the
+ * with each lock in a row until a quiet hour with no wrong PIN forgets the record; the count and
+ * the lock survive a restart. Checks run one at a time, off the
  * event loop, so concurrent tries can neither outrun the count nor take both cores from decisions.
  */
 export class OfficerRegistry {
@@ -116,6 +126,8 @@ export class OfficerRegistry {
   readonly #maxFailures: number;
   readonly #lockoutMs: number;
   readonly #maxLockoutMs: number;
+  readonly #quietMs: number;
+  readonly #log: Pick<Logger, 'warn' | 'info'> | null;
   readonly #store: PinStateStore | null;
   readonly #states = new Map<string, PinState>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -126,6 +138,8 @@ export class OfficerRegistry {
     this.#maxFailures = options.maxFailures ?? 5;
     this.#lockoutMs = options.lockoutMs ?? 60_000;
     this.#maxLockoutMs = Math.max(this.#lockoutMs, options.maxLockoutMs ?? 30 * 60_000);
+    this.#quietMs = options.quietMs ?? 2 * this.#maxLockoutMs;
+    this.#log = options.logger ?? null;
     this.#store = options.state ?? null;
     this.#readStates();
   }
@@ -184,9 +198,16 @@ export class OfficerRegistry {
     if (officer === undefined) return { ok: false, failure: 'unknown_officer' };
     if (role === 'supervisor' && officer.role !== 'supervisor')
       return { ok: false, failure: 'not_supervisor' };
-    const state = this.#states.get(officer.id) ?? { failures: 0, lockouts: 0, lockedUntil: 0 };
+    let state = this.#states.get(officer.id) ?? { failures: 0, lockouts: 0, lockedUntil: 0, lastWrongAt: 0 };
     if (clock() < state.lockedUntil)
       return { ok: false, failure: 'locked_out', lockedUntil: state.lockedUntil };
+    // A long quiet spell forgets the record, so old locks do not make every later slip a 30 min lock.
+    // The quiet is twice the longest lock, not twice the last one: waiting out a 1 min lock and
+    // starting over would give a guesser 5 tries every 2 min instead of 5 per half hour.
+    if (clock() - state.lastWrongAt >= this.#quietMs) {
+      state = { failures: 0, lockouts: 0, lockedUntil: 0, lastWrongAt: 0 };
+      this.#states.delete(officer.id);
+    }
     const matches = await pinMatches(pin, officer.pinHash);
     if (matches) {
       if (state.failures > 0 || state.lockouts > 0) {
@@ -195,18 +216,23 @@ export class OfficerRegistry {
       }
       return { ok: true, officer };
     }
+    const now = clock();
     state.failures += 1;
+    state.lastWrongAt = now;
     let lockedUntil: number | null = null;
     if (state.failures >= this.#maxFailures) {
-      lockedUntil = clock() + Math.min(this.#maxLockoutMs, this.#lockoutMs * 2 ** state.lockouts);
+      lockedUntil = now + Math.min(this.#maxLockoutMs, this.#lockoutMs * 2 ** state.lockouts);
       state.lockedUntil = lockedUntil;
-      state.lockouts += 1;
+      state.lockouts = Math.min(64, state.lockouts + 1);
       state.failures = 0;
+      const lock = { officerId: officer.id, role: officer.role, lockedUntil, lockNo: state.lockouts };
+      // A locked supervisor blocks every health-red → green override at this lane until it ends.
+      if (officer.role === 'supervisor') this.#log?.warn(lock, 'supervisor locked out after wrong PINs');
+      else this.#log?.info(lock, 'officer locked out after wrong PINs');
     }
     this.#states.set(officer.id, state);
-    // Written when a lock starts (the count of single wrong tries lives in memory): a restart
-    // keeps every lock, and a lone wrong PIN costs no synchronous write on the decision thread.
-    if (lockedUntil !== null) this.#writeStates();
+    // Every wrong try is written (one small settings row, rare): a restart forgives nothing.
+    this.#writeStates();
     return lockedUntil === null
       ? { ok: false, failure: 'wrong_pin' }
       : { ok: false, failure: 'locked_out', lockedUntil };
@@ -218,7 +244,9 @@ export class OfficerRegistry {
     try {
       const value: unknown = JSON.parse(text);
       if (!Value.Check(PinStatesSchema, value)) return;
-      for (const [id, state] of Object.entries(value)) this.#states.set(id, { ...state });
+      // A state written before `lastWrongAt` existed: its lock started its quiet.
+      for (const [id, state] of Object.entries(value))
+        this.#states.set(id, { ...state, lastWrongAt: state.lastWrongAt ?? state.lockedUntil });
     } catch {
       // An unreadable state starts clean: at worst an officer gets five more tries.
     }
@@ -235,5 +263,6 @@ const PinStatesSchema = Type.Record(
     failures: Type.Integer({ minimum: 0 }),
     lockouts: Type.Integer({ minimum: 0, maximum: 64 }),
     lockedUntil: Type.Integer({ minimum: 0 }),
+    lastWrongAt: Type.Optional(Type.Integer({ minimum: 0 })),
   }),
 );
