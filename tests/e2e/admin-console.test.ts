@@ -529,6 +529,20 @@ describe('admin console', () => {
     expect(text).toMatch(/lan-gia/);
     await banner.waitFor();
     await screenshot(page, 'console-alert-override');
+    // At 1280×800 the whole alerts table fits its card: no sideways scrolling, and the state
+    // column's "Xác nhận" button is fully in view.
+    const fit = await page.evaluate(() => {
+      const table = document.querySelector('[data-testid="alerts-table"]')!;
+      const box = table.parentElement!;
+      const ack = document.querySelector('[data-testid="alert-ack"]')!.getBoundingClientRect();
+      return {
+        overflow: box.scrollWidth - box.clientWidth,
+        ackRight: ack.right,
+        boxRight: box.getBoundingClientRect().right,
+      };
+    });
+    expect(fit.overflow).toBeLessThanOrEqual(0);
+    expect(fit.ackRight).toBeLessThanOrEqual(fit.boxRight);
     await page.getByTestId('alert-banner-dismiss').click();
 
     // Its link opens that one scan, the forged override shown flagged beside the scan.
