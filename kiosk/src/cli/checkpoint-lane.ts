@@ -45,6 +45,9 @@ Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [-
                    ({"decision":…,"reasons":[…],"subject":…,"scanId":…})
   --insecure-http  cho phép máy chủ http:// ở máy khác (lưu lượng đọc được) / allow a plain
                    http:// server on another machine (its traffic is readable)
+
+  CHECKPOINT_LOG_LEVEL  mức nhật ký trên stderr / log level on stderr: debug, info (default),
+                   warn, error
 `;
 
 /**

@@ -10,18 +10,22 @@ import { SettingsRepository } from '../db/repositories/settings-repository.js';
 import { generateListKey } from '../lists/subject-key.js';
 import { createLogger } from '../logger.js';
 
-const HELP = `Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR] [--log-level info]
-                         [--enroll-rate-limit 10] [--offline-after 180] [--stream-grace 45]
-                         [--trust-proxy 127.0.0.1]
+const HELP = `checkpoint-server: máy chủ đồng bộ của chốt kiểm soát / the checkpoint-lane sync server
 
-The checkpoint-lane sync server on embedded SQLite (DIR/server.db).
+Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR] [--log-level info]
+                         [--enroll-rate-limit 10] [--offline-after 180] [--stream-grace 45]
+                         [--trust-proxy ADDRS]
+
+Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on embedded SQLite.
 The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
 printed once, and only its hash is stored. The admin console is at /admin/.
+--log-level LEVEL: trace, debug, info (default), warn, error (logs never hold IDs or names).
 --offline-after SEC: a lane with no event stream and no heartbeat for this long shows offline.
 --stream-grace SEC: once a lane's event stream closes, it shows offline after this long unless it
   reconnects or sends a heartbeat (lanes send one every 30 s).
---trust-proxy ADDRS: a TLS-terminating reverse proxy at these addresses (comma-separated IPs or
-  CIDRs) forwards X-Forwarded-Proto/-Host/-For; the console's cookie is then Secure.`;
+--trust-proxy ADDRS: off unless given. A TLS-terminating reverse proxy at these addresses
+  (comma-separated IPs or CIDRs, e.g. 127.0.0.1) forwards X-Forwarded-Proto/-Host/-For; the
+  console's cookie is then Secure.`;
 
 function fail(message: string): never {
   console.error(`checkpoint-server: ${message}`);

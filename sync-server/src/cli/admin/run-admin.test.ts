@@ -39,6 +39,11 @@ describe('checkpoint-admin helpers', () => {
     ).toBe(2);
     expect(await runAdmin(['--server', 'http://x', '--token', 't', 'enroll'], io)).toBe(2);
     expect(await runAdmin(['--server', 'http://x', '--token', 't', 'alerts', '--limit', 'x'], io)).toBe(2);
+    err = '';
+    // An unknown command is named before any complaint about the missing server.
+    expect(await runAdmin(['trace'], io)).toBe(2);
+    expect(err).toMatch(/unknown command: trace/);
+    expect(err).not.toMatch(/no server/);
   });
 });
 

@@ -104,6 +104,8 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
     (v.help ? io.stdout : io.stderr).write(`${HELP}\n`);
     return v.help ? EXIT.ok : EXIT.usage;
   }
+  // An unknown command says so first, not "no server" (that would send a typo hunting for a URL).
+  if (!COMMANDS.has(p[0] ?? '')) return usage(io, `unknown command: ${p.join(' ')}`);
   const server = (v.server ?? io.env.CHECKPOINT_SERVER ?? '').replace(/\/+$/, '');
   const token = v.token ?? io.env.CHECKPOINT_ADMIN_TOKEN ?? '';
   if (server === '') return usage(io, 'no server: pass --server URL or set CHECKPOINT_SERVER');
@@ -480,6 +482,19 @@ function readLine(stream: NodeJS.ReadableStream): Promise<string> {
     stream.once('error', reject);
   });
 }
+
+/** The top-level commands `runAdmin` knows. */
+const COMMANDS = new Set([
+  'lists',
+  'checkpoints',
+  'enroll',
+  'kiosks',
+  'revoke',
+  'scans',
+  'alerts',
+  'accounts',
+  'officers',
+]);
 
 function usage(io: AdminIo, message: string): number {
   io.stderr.write(`checkpoint-admin: ${message}\n(see --help)\n`);
