@@ -58,7 +58,7 @@ async function chooseDisplay() {
     };
   return {
     display: 'serve',
-    whyVi: `${noElectronVi}; không mở được cửa sổ Chromium (${chromium.reason}); màn hình làn chỉ được phục vụ, mở bằng trình duyệt`,
+    whyVi: `${noElectronVi}; không mở được cửa sổ Chromium; chỉ phục vụ, mở bằng trình duyệt`,
     why: `${noElectronEn}; no Chromium window (${chromium.reason}); the lane display is only served, open it in a browser`,
   };
 }
@@ -180,8 +180,8 @@ try {
     );
     say(`  cat ${linksFile}`);
     say(
-      'Mỗi liên kết dùng một lần, rồi được thay mới trong tệp đó. Từ máy khác: ssh -L <cổng>:127.0.0.1:<cổng> máy-này',
-      'Each link works once, then the file holds a fresh one. From another machine: ssh -L <port>:127.0.0.1:<port> this-host',
+      'Mỗi liên kết dùng một lần rồi được thay mới. Máy khác: ssh -L <cổng>:127.0.0.1:<cổng> máy-này (cổng in ở dòng checkpoint-lane dưới)',
+      'Each link works once, then is replaced. Other machine: ssh -L <port>:127.0.0.1:<port> this-host (port in the checkpoint-lane line below)',
     );
   }
   // Demo officers for the override screen, on the server's central roster: the lane receives
