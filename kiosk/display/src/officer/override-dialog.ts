@@ -35,6 +35,8 @@ let client: LaneClient;
 let pinPad: PinPad;
 let noteKeyboard: NoteKeyboard;
 let sending = false;
+/** How many times the dialog was opened (a new draft never reuses the last one's buttons). */
+let opened = 0;
 
 const dialog = (): HTMLDialogElement => el<HTMLDialogElement>('override');
 
@@ -176,6 +178,7 @@ function render(): void {
     el('override-foot').hidden = true;
     el<HTMLButtonElement>('override-back').hidden = true;
     body.replaceChildren();
+    body.dataset['key'] = '';
     setError(d.handled);
     return;
   }
@@ -183,8 +186,15 @@ function render(): void {
   el('override-foot').hidden = d.step !== 'reason';
   next.disabled = d.decision === null || d.reason === null;
   el<HTMLButtonElement>('override-back').hidden = d.step === 'reason';
-  if (d.step === 'reason') body.replaceChildren(reasonStep(d, language));
-  else if (d.step === 'note') {
+  const key = JSON.stringify([opened, d.step, language, d.decision, d.reason, d.note]);
+  // Not rebuilt under the officer's finger when nothing on it changed (it is re-painted each second).
+  if (d.step === 'reason') {
+    if (body.dataset['key'] !== key) body.replaceChildren(reasonStep(d, language));
+    body.dataset['key'] = key;
+    return;
+  }
+  body.dataset['key'] = '';
+  if (d.step === 'note') {
     noteKeyboard.setValue(d.note);
     body.replaceChildren(noteKeyboard.element);
     noteKeyboard.focus();
@@ -326,6 +336,7 @@ export function closeOverride(): void {
 /** Opens the dialog on one scan; everything it does is bound to that scan's id. */
 export function openOverride(item: DeskItem): void {
   const language = screen.language;
+  opened++;
   draft = {
     scanId: item.scanId,
     item,
