@@ -232,6 +232,14 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     await tap(officer, 'Đã xem');
     await officer.locator('#decision.ready').waitFor();
     expect(await officer.locator('#pending-number').textContent()).toBe('0');
+    // "Đã ghi nhận" sits over the main panel, never over the strip, and goes when a dialog opens.
+    await officer.locator('#toast:visible').waitFor();
+    const toastBox = (await officer.locator('#toast').boundingBox())!;
+    const stripBox = (await officer.locator('#recent').boundingBox())!;
+    expect(toastBox.y + toastBox.height).toBeLessThan(stripBox.y);
+    await tap(officer, 'Nhập tay');
+    expect(await officer.locator('#toast').isHidden()).toBe(true);
+    await tap(officer.locator('#manual'), 'Huỷ');
     expect(agent.store.overridesOf(f0).map((r) => r.type)).toEqual(['ack']);
     await screenshot(officer, `desk-${size}-acknowledged-ready`);
   });
@@ -336,6 +344,14 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     await officer.locator(`#recent [data-scan-id="${c}"]`).click();
     await officer.locator(`#decision.state-overridden[data-scan-id="${c}"]`).waitFor();
     expect(await officer.locator('#ack').isDisabled()).toBe(true);
+    // The override leaves its trace on the main panel: from what to what, who, why.
+    expect(await officer.locator('#override-trace').textContent()).toBe(
+      'Đã đổi KIỂM TRA → ĐƯỢC QUA · Lan · Đã kiểm tra giấy tờ',
+    );
+    // A code with no subject says why in words, never a bare "—".
+    expect(await officer.locator(`#recent [data-scan-id="${c}"] .t-subject`).textContent()).toBe(
+      'Mã không đọc được',
+    );
   });
 
   it('needs a supervisor, picked and confirmed by tapping, to let an F1 red through', async () => {
@@ -412,6 +428,20 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     expect(await officer.locator('#holder').isVisible()).toBe(false);
     expect(await officer.locator('#health').isVisible()).toBe(false);
     expect(await officer.locator('#decision').innerText()).not.toMatch(/Nguyễn|F0|F1/);
+    // The strip names the kind ("BKS", "CCCD", "HC") before the number, on one line.
+    expect(await officer.locator('#recent .tile').first().locator('.t-subject').textContent()).toBe(
+      'BKS 30G-123.45',
+    );
+    // The time is Vietnam's (Asia/Ho_Chi_Minh), whatever zone the browser runs in.
+    const at = agent.desk().recent[0]!.at;
+    const hcm = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Ho_Chi_Minh',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    }).format(new Date(at));
+    expect(await officer.locator('#item-meta').textContent()).toBe(`Lượt quét lúc ${hcm}`);
     await screenshot(officer, `desk-${size}-plate-in-full`);
     await tap(officer, 'Nhập tay');
     for (const key of 'N1234567') await tap(manual, key);
@@ -443,6 +473,29 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     );
     expect(await officer.locator('#reasons').textContent()).not.toContain('Không có cảnh báo');
     expect(await officer.locator('#pending-number').textContent()).toBe('1');
+    // Strip tiles: one line each, all the same height, "+N ›" at the right edge for the rest.
+    const tiles = await officer.locator('#recent .tile').evaluateAll((all) =>
+      all.map((tile) => ({
+        h: tile.getBoundingClientRect().height,
+        wraps: Array.from(tile.querySelectorAll('.t-subject, .t-time')).some(
+          (x) => getComputedStyle(x).whiteSpace !== 'nowrap',
+        ),
+      })),
+    );
+    expect(tiles.length).toBeGreaterThan(5);
+    expect(new Set(tiles.map((x) => x.h)).size).toBe(1);
+    expect(tiles.some((x) => x.wraps)).toBe(false);
+    expect(await officer.locator('#recent-more').textContent()).toMatch(/^\+\d+ ›$/);
+    // Readable at arm's length: the status bar and badges are at least 18 px.
+    for (const selector of ['#link', '.device-words', '#item-state', '#item-meta', '.q-time'])
+      await expect
+        .poll(() =>
+          officer
+            .locator(selector)
+            .first()
+            .evaluate((x) => parseFloat(getComputedStyle(x).fontSize)),
+        )
+        .toBeGreaterThanOrEqual(18);
     await screenshot(officer, `desk-${size}-green-with-warning-held`);
     await tap(officer, 'English');
     expect(await officer.locator('#word').textContent()).toBe('PASS');
