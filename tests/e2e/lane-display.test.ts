@@ -320,10 +320,6 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
         reason: 'identity_checked',
       }),
     ).toMatchObject({ ok: true });
-    // C is the latest scan: its override to green reaches the traveller.
-    await traveller.locator('#traveller[data-state="go"]').waitFor();
-    expect(await traveller.locator('#message').textContent()).toBe('Mời qua');
-    await screenshot(traveller, `traveller-${size}-go-after-override`);
     await tapPin('2222');
     await tap(overrideDialog(), 'Xác nhận');
     // Refused: what the scan is now and who changed it, the PIN gone, one way out ("Đóng").
@@ -352,6 +348,22 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     expect(await officer.locator(`#recent [data-scan-id="${c}"] .t-subject`).textContent()).toBe(
       'Mã không đọc được',
     );
+    // An override of the latest scan reaches the traveller: "Mời qua".
+    const seq = agent.store.lastSeq();
+    scan('LATEST-BAD-CODE');
+    const d = await scanned(seq);
+    await traveller.locator('#traveller[data-state="see_officer"]').waitFor();
+    expect(
+      await agent.override(d, {
+        decision: 'green',
+        officerId: 'CB-01',
+        officerPin: '1111',
+        reason: 'identity_checked',
+      }),
+    ).toMatchObject({ ok: true });
+    await traveller.locator('#traveller[data-state="go"]').waitFor();
+    expect(await traveller.locator('#message').textContent()).toBe('Mời qua');
+    await screenshot(traveller, `traveller-${size}-go-after-override`);
   });
 
   it('needs a supervisor, picked and confirmed by tapping, to let an F1 red through', async () => {
