@@ -194,10 +194,10 @@ describe('events', () => {
     const { messages, ws } = await listen('officer');
     expect(messages[0]).toMatchObject({ type: 'hello', desk: { pendingCount: 1, pending: [{ scanId: a }] } });
     await scan('079201004568');
-    await expect.poll(() => messages.filter((m) => m.type === 'desk').length).toBe(1);
+    await expect.poll(() => messages.filter((m) => m.type === 'desk').length, { timeout: 5000 }).toBe(1);
     expect(messages.find((m) => m.type === 'desk')).toMatchObject({ data: { pendingCount: 1 } });
     await expect
-      .poll(() => messages.filter((m) => m.type === 'tick').length, { timeout: 2500 })
+      .poll(() => messages.filter((m) => m.type === 'tick').length, { timeout: 5000 })
       .toBeGreaterThan(1);
     expect(messages.some((m) => m.type === 'traveller')).toBe(false);
     ws.close();
@@ -208,7 +208,7 @@ describe('events', () => {
     await scan(F0_CARD);
     await scan('not a code');
     await scan('079201004568');
-    await expect.poll(() => messages.filter((m) => m.type === 'traveller').length).toBe(3);
+    await expect.poll(() => messages.filter((m) => m.type === 'traveller').length, { timeout: 5000 }).toBe(3);
     // Past at least one tick: none reaches the traveller.
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(messages.map((m) => m.type)).toEqual(['hello', 'traveller', 'traveller', 'traveller']);
