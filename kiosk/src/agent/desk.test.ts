@@ -1,21 +1,16 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CHECKPOINT_DEFAULTS,
-  parseSubjectText,
-  type Desk,
-  type TravellerView,
-} from '@checkpoint-lane/shared';
+import { parseSubjectText, type Desk, type TravellerView } from '@checkpoint-lane/shared';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LaneStore } from '../store/lane-store.js';
-import { writeCredentials } from '../sync/credentials.js';
 import type { LaneDecision } from './decision-loop.js';
 import { LaneDesk } from './desk.js';
 import { LaneAgent, type LaneEvent } from './lane-agent.js';
 import { hashPin } from './officers.js';
 import { createSubjectKeyer } from './subject-keyer.js';
+import { writeOfflineLane } from '../testing/offline-lane.js';
 
 const listKey = Buffer.alloc(32, 5);
 const F0 = '001090123456';
@@ -66,26 +61,14 @@ async function openAgent(): Promise<LaneAgent> {
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'desk-'));
   logFile = join(dir, 'agent.log');
-  writeCredentials(dir, {
-    serverUrl: 'http://127.0.0.1:9',
-    kioskId: 'k-1',
-    token: 't',
-    listKey: listKey.toString('base64'),
-    checkpoint: {
-      id: 'CP-1',
-      name: 'Chốt 1',
-      mode: 'open',
-      ...CHECKPOINT_DEFAULTS,
-      blockingStatuses: ['F0', 'F1'],
-    },
-  });
-  writeFileSync(
-    join(dir, 'officers.json'),
-    JSON.stringify([
+  writeOfflineLane(dir, {
+    listKey,
+    blockingStatuses: ['F0', 'F1'],
+    officers: [
       { id: 'CB-01', name: 'Lan', role: 'officer', pinHash: hashPin('1111') },
       { id: 'GS-01', name: 'Minh', role: 'supervisor', pinHash: hashPin('9999') },
-    ]),
-  );
+    ],
+  });
   agent = await openAgent();
 });
 

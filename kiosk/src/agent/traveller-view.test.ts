@@ -1,15 +1,15 @@
 // The traveller's screen follows the latest recorded scan only: an override of an older scan (from
 // the desk's queue or strip) must never tell whoever stands at the gate now to pass.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHECKPOINT_DEFAULTS, parseSubjectText, type TravellerView } from '@checkpoint-lane/shared';
+import { parseSubjectText, type TravellerView } from '@checkpoint-lane/shared';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeCredentials } from '../sync/credentials.js';
 import { LaneAgent, type LaneEvent } from './lane-agent.js';
 import { hashPin } from './officers.js';
 import { createSubjectKeyer } from './subject-keyer.js';
+import { writeOfflineLane } from '../testing/offline-lane.js';
 
 const listKey = Buffer.alloc(32, 7);
 const F0 = '001090123456';
@@ -24,26 +24,14 @@ let now: number;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'traveller-view-'));
   now = Date.now();
-  writeCredentials(dir, {
-    serverUrl: 'http://127.0.0.1:9',
-    kioskId: 'k-1',
-    token: 't',
-    listKey: listKey.toString('base64'),
-    checkpoint: {
-      id: 'CP-1',
-      name: 'Chốt 1',
-      mode: 'open',
-      ...CHECKPOINT_DEFAULTS,
-      blockingStatuses: ['F0'],
-    },
-  });
-  writeFileSync(
-    join(dir, 'officers.json'),
-    JSON.stringify([
+  writeOfflineLane(dir, {
+    listKey,
+    blockingStatuses: ['F0'],
+    officers: [
       { id: 'CB-01', name: 'Lan', role: 'officer', pinHash: hashPin('1111') },
       { id: 'GS-01', name: 'Minh', role: 'supervisor', pinHash: hashPin('9999') },
-    ]),
-  );
+    ],
+  });
   agent = await LaneAgent.open({
     dataDir: dir,
     scanners: [],

@@ -1,17 +1,17 @@
 // The display API's desk side against a real lane agent: actions bound to a scan id in the path,
 // refusals with reasons, manual entry checked before it is decided, and who hears which event.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHECKPOINT_DEFAULTS, parseSubjectText } from '@checkpoint-lane/shared';
+import { parseSubjectText } from '@checkpoint-lane/shared';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LaneAgent } from '../agent/lane-agent.js';
 import { hashPin } from '../agent/officers.js';
 import { createSubjectKeyer } from '../agent/subject-keyer.js';
-import { writeCredentials } from '../sync/credentials.js';
 import { DisplayServer } from './display-server.js';
+import { writeOfflineLane } from '../testing/offline-lane.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
 const listKey = Buffer.alloc(32, 7);
@@ -26,26 +26,14 @@ let cookie: string;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'display-desk-'));
-  writeCredentials(dir, {
-    serverUrl: 'http://127.0.0.1:9',
-    kioskId: 'k-1',
-    token: 't',
-    listKey: listKey.toString('base64'),
-    checkpoint: {
-      id: 'CP-1',
-      name: 'Chốt 1',
-      mode: 'open',
-      ...CHECKPOINT_DEFAULTS,
-      blockingStatuses: ['F0', 'F1'],
-    },
-  });
-  writeFileSync(
-    join(dir, 'officers.json'),
-    JSON.stringify([
+  writeOfflineLane(dir, {
+    listKey,
+    blockingStatuses: ['F0', 'F1'],
+    officers: [
       { id: 'CB-01', name: 'Lan', role: 'officer', pinHash: hashPin('1111') },
       { id: 'GS-01', name: 'Minh', role: 'supervisor', pinHash: hashPin('9999') },
-    ]),
-  );
+    ],
+  });
   agent = await LaneAgent.open({
     dataDir: dir,
     scanners: [],

@@ -1,16 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHECKPOINT_DEFAULTS, parseSubjectText } from '@checkpoint-lane/shared';
+import { parseSubjectText } from '@checkpoint-lane/shared';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LaneAgent } from '../agent/lane-agent.js';
 import { hashPin } from '../agent/officers.js';
 import { createSubjectKeyer } from '../agent/subject-keyer.js';
-import { writeCredentials } from '../sync/credentials.js';
 import { DisplayServer } from './display-server.js';
+import { writeOfflineLane } from '../testing/offline-lane.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
 const listKey = Buffer.alloc(32, 7);
@@ -25,27 +25,15 @@ let officerCookie: string;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'display-api-'));
   // A real lane, enrolled to a server that is not there: it decides offline.
-  writeCredentials(dir, {
-    serverUrl: 'http://127.0.0.1:9',
-    kioskId: 'k-1',
-    token: 't',
-    listKey: listKey.toString('base64'),
-    checkpoint: {
-      id: 'CP-1',
-      name: 'Chốt 1',
-      mode: 'open',
-      ...CHECKPOINT_DEFAULTS,
-      blockingStatuses: ['F0', 'F1'],
-    },
-  });
-  writeFileSync(
-    join(dir, 'officers.json'),
-    JSON.stringify([
+  writeOfflineLane(dir, {
+    listKey,
+    blockingStatuses: ['F0', 'F1'],
+    officers: [
       { id: 'CB-01', role: 'officer', pinHash: hashPin('1111') },
       { id: 'CB-02', role: 'officer', pinHash: hashPin('2222') },
       { id: 'GS-01', role: 'supervisor', pinHash: hashPin('9999') },
-    ]),
-  );
+    ],
+  });
   agent = await LaneAgent.open({
     dataDir: dir,
     scanners: [],
