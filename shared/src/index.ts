@@ -1,4 +1,6 @@
 // The domain of checkpoint-lane: pure TypeScript, no Node, Electron or network APIs.
+export * from './vocabulary.js';
+export * from './result.js';
 export * from './schemas/bounds.js';
 export * from './schemas/list-schemas.js';
 export * from './schemas/checkpoint-schemas.js';
@@ -20,3 +22,4 @@ export * from './sync/subject-key-hex.js';
 export * from './sync/server-url.js';
 export * from './storage/run-migrations.js';
 export * from './schemas/lane-display-schemas.js';
+export * from './contract/kiosk-api.js';

@@ -3,7 +3,7 @@
 // agent validates requests with these schemas, the display builds them from these types.
 import Type from 'typebox';
 import { EpochMs } from './bounds.js';
-import { HEALTH_STATUSES } from './list-schemas.js';
+import { HEALTH_STATUSES } from '../vocabulary.js';
 import {
   DecisionColourSchema,
   ReasonCodeSchema,

@@ -1,29 +1,17 @@
 import Type from 'typebox';
+import { HEALTH_STATUSES, LIST_NAMES, WHITELIST_CATEGORIES } from '../vocabulary.js';
 import { DateMs } from './bounds.js';
 
 /** The two lists a lane decides from. */
-export const ListName = Type.Union([Type.Literal('health'), Type.Literal('whitelist')]);
+export const ListName = Type.Enum(LIST_NAMES);
 /** Name of a synced list. */
-export type ListName = Type.Static<typeof ListName>;
-/** Every list name, in a stable order. */
-export const LIST_NAMES: readonly ListName[] = ['health', 'whitelist'];
+export type ListName = (typeof LIST_NAMES)[number];
 
-/** Health statuses from the product brief, in the order the centre uses them. */
-export const HEALTH_STATUSES = ['F0', 'F1', 'F2', 'F3', 'recovered', 'deceased'] as const;
 /** Schema of one health status. */
 export const HealthStatus = Type.Enum(HEALTH_STATUSES);
 /** A health status: F0 (infected), F1 (contact), F2, F3, recovered or deceased. */
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
-/** Whitelist categories from the product brief. */
-export const WHITELIST_CATEGORIES = [
-  'shipper',
-  'green_lane',
-  'permit',
-  'official',
-  'medical',
-  'other',
-] as const;
 /** Schema of one whitelist category. */
 export const WhitelistCategory = Type.Enum(WHITELIST_CATEGORIES);
 /** A whitelist category. */
