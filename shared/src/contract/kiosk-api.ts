@@ -6,7 +6,6 @@ import Type from 'typebox';
 import Value from 'typebox/value';
 import { CheckpointConfig } from '../schemas/checkpoint-schemas.js';
 import { ListName } from '../schemas/list-schemas.js';
-import { URGENT_MAX_CHANGES } from '../vocabulary.js';
 import type { Result } from '../result.js';
 
 const Version = Type.Integer({ minimum: 0 });
@@ -31,7 +30,7 @@ export const LANE_EVENT_SCHEMAS = {
     list: Type.Literal('health'),
     fromVersion: Type.Optional(Version),
     toVersion: Type.Optional(Version),
-    // A server sends at most URGENT_MAX_CHANGES; a lane takes more, for a newer server.
+    // A server sends at most URGENT_MAX_CHANGES (vocabulary.ts); a lane takes more, for a newer server.
     changes: Type.Array(WireChange, { maxItems: 1000 }),
   }),
   /** This lane's checkpoint has a new config (the whole config, as heartbeats answer it). */
