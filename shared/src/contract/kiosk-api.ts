@@ -1,12 +1,18 @@
 // The kiosk API (`/api/v1/kiosk/…`): what a lane and the sync server say to each other.
 // Schema and type come from one TypeBox definition; the server's routes validate with these
-// schemas and the lane's client decodes with them. "Kiosk" is the word of the HTTP paths (the
-// published contract); in code the canonical word is "lane".
-import Type from 'typebox';
+// schemas and the lane's client decodes with them.
+//
+// Words: "kiosk" is the HTTP and database word (the paths `/api/v1/kiosk/…`, the `kiosks`
+// table, the JSON field `kioskId`: the published contract, never renamed); "lane" is the word
+// in code (types, functions, variables) for the same thing.
+import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
+import { Counter, EpochMs } from '../schemas/bounds.js';
 import { CheckpointConfig } from '../schemas/checkpoint-schemas.js';
 import { ListName } from '../schemas/list-schemas.js';
+import { LaneRecordSchema } from '../schemas/scan-schemas.js';
 import type { Result } from '../result.js';
+import { OFFICER_ROLES } from '../vocabulary.js';
 
 const Version = Type.Integer({ minimum: 0 });
 
@@ -18,6 +24,133 @@ export const WireChange = Type.Object({
 });
 /** One change to a list entry (the entry is checked per list by the lane's list descriptor). */
 export type WireChange = Type.Static<typeof WireChange>;
+
+/** Every error answer of the API: a stable code and a message for people. */
+export const ErrorAnswer = Type.Object({ error: Type.String(), message: Type.String() });
+/** An error answer. */
+export type ErrorAnswer = Static<typeof ErrorAnswer>;
+
+// --- POST /enroll (no token): a one-time code becomes a lane's identity -------------------
+
+/** Body of `POST /enroll`. */
+export const EnrollRequest = Type.Object({
+  code: Type.String({ minLength: 4, maxLength: 32 }),
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+});
+/** Body of `POST /enroll`. */
+export type EnrollRequest = Static<typeof EnrollRequest>;
+
+/** Answer (201) of `POST /enroll`: the lane's id, token, checkpoint config and list key. */
+export const EnrollAnswer = Type.Object({
+  kioskId: Type.String({ minLength: 1 }),
+  token: Type.String({ minLength: 1 }),
+  checkpoint: CheckpointConfig,
+  listKey: Type.String({ minLength: 1, description: 'base64 of the 32-byte list key K' }),
+});
+/** What enrollment answers. */
+export type EnrollAnswer = Static<typeof EnrollAnswer>;
+
+// --- GET /lists/:list/snapshot and /lists/:list/changes -----------------------------------
+
+/** The `{list}` path parameter. */
+export const ListPathParams = Type.Object({ list: ListName });
+
+/** Media type of a snapshot answer (the binary format of docs/snapshot-format.md). */
+export const SNAPSHOT_MEDIA_TYPE = 'application/vnd.checkpoint-lane.snapshot';
+/** Header of a snapshot answer: the list version the snapshot holds (decimal). */
+export const LIST_VERSION_HEADER = 'x-list-version';
+/** The value of `LIST_VERSION_HEADER`, once read as a number. */
+export const SnapshotVersion = Version;
+
+/** Query of `GET /lists/:list/changes`: the version the lane holds. */
+export const ChangesQuery = Type.Object({ since: Counter() });
+
+/** Answer of `GET /lists/:list/changes`: the latest state per changed key between two versions. */
+export const ListChanges = Type.Object({
+  list: ListName,
+  fromVersion: Version,
+  toVersion: Version,
+  changes: Type.Array(WireChange),
+});
+/** A delta between two list versions. */
+export type ListChanges = Static<typeof ListChanges>;
+
+// --- POST /scans ---------------------------------------------------------------------------
+
+/** Body of `POST /scans`: scans, overrides and acknowledgements in one sequence. */
+export const ScanUploadSchema = Type.Object({
+  records: Type.Array(LaneRecordSchema, { minItems: 1, maxItems: 1000 }),
+});
+/** Body of `POST /scans`. */
+export type ScanUpload = Static<typeof ScanUploadSchema>;
+/** Answer of `POST /scans`: the highest contiguous sequence the server holds. */
+export const ScanUploadAckSchema = Type.Object({ ackedThrough: Counter() });
+/** Answer of `POST /scans`. */
+export type ScanUploadAck = Static<typeof ScanUploadAckSchema>;
+
+// --- POST /heartbeat -----------------------------------------------------------------------
+
+/** A device as a lane reports it. */
+export const DeviceReport = Type.Object({
+  name: Type.String({ maxLength: 64 }),
+  kind: Type.String({ maxLength: 32 }),
+  status: Type.String({ maxLength: 32 }),
+});
+/** A device as a lane reports it. */
+export type DeviceReport = Static<typeof DeviceReport>;
+
+/** Body of `POST /heartbeat`: what a lane reports of itself. */
+export const HeartbeatReport = Type.Object({
+  listVersions: Type.Object({ health: Counter(), whitelist: Counter() }),
+  backlog: Counter(),
+  devices: Type.Array(DeviceReport, { maxItems: 32 }),
+  clock: EpochMs({ description: 'lane clock, epoch ms' }),
+});
+/** What a lane reports in its heartbeat. */
+export type HeartbeatReport = Static<typeof HeartbeatReport>;
+
+/** Answer of `POST /heartbeat`: server time, the lane's checkpoint config, the roster version. */
+export const HeartbeatAnswer = Type.Object({
+  serverTime: Type.Integer(),
+  checkpoint: CheckpointConfig,
+  // Always sent by this server; optional so a lane still talks to one without central rosters.
+  officersVersion: Type.Optional(
+    Type.Integer({
+      description: 'the officer roster version; fetch /officers when it differs from the lane’s',
+    }),
+  ),
+});
+/** What a heartbeat answers. */
+export type HeartbeatAnswer = Static<typeof HeartbeatAnswer>;
+
+// --- GET /officers -------------------------------------------------------------------------
+
+/** An officer who may override decisions at a lane; supervisors may also clear an F0 red. */
+export const RosterOfficer = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  /** Shown in the override dialog's officer list; absent from older rosters and files. */
+  name: Type.Optional(
+    Type.String({ maxLength: 120, description: 'shown in the lane’s override dialog to pick the officer' }),
+  ),
+  role: Type.Enum(OFFICER_ROLES),
+  /** `scrypt$<salt b64>$<hash b64>` of the PIN; PINs are never stored in clear. */
+  pinHash: Type.String({
+    pattern: '^scrypt\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+$',
+    description: 'scrypt$<salt b64>$<hash b64> (N=16384, r=8, p=1, 32 bytes)',
+  }),
+});
+/** An officer on a roster. */
+export type RosterOfficer = Static<typeof RosterOfficer>;
+
+/** Answer of `GET /officers`: the roster version and the officers valid at the lane's checkpoint. */
+export const OfficerRoster = Type.Object({
+  version: Version,
+  officers: Type.Array(RosterOfficer, { maxItems: 100_000 }),
+});
+/** A roster from the sync server. */
+export type OfficerRoster = Static<typeof OfficerRoster>;
+
+// --- GET /events ---------------------------------------------------------------------------
 
 /** The body of each event the server sends on `GET /api/v1/kiosk/events`, by event name. */
 export const LANE_EVENT_SCHEMAS = {
@@ -38,7 +171,7 @@ export const LANE_EVENT_SCHEMAS = {
   /** The officer roster is at a new version: fetch this checkpoint's roster. */
   officers: Type.Object({ version: Version }),
   /** This lane's token was revoked. */
-  revoked: Type.Object({}),
+  revoked: Type.Object({ kioskId: Type.Optional(Type.String()) }),
 };
 
 /** Name of an event on a lane's stream. */
@@ -64,4 +197,14 @@ export function decodeLaneEvent(name: string, data: string): Result<LaneEvent, L
   }
   if (!Value.Check(LANE_EVENT_SCHEMAS[type], body)) return { ok: false, error: 'invalid' };
   return { ok: true, value: { type, data: body } as LaneEvent };
+}
+
+/**
+ * Checks a value (a parsed answer or body) against a contract schema: the value, typed, or
+ * where it first fails (`/path: message`), for a lane's `invalid` failure.
+ */
+export function decodeAs<S extends TSchema>(schema: S, value: unknown): Result<Static<S>, string> {
+  if (Value.Check(schema, value)) return { ok: true, value };
+  const first = Value.Errors(schema, value)[0];
+  return { ok: false, error: first ? `${first.instancePath || '/'}: ${first.message}` : 'does not match' };
 }

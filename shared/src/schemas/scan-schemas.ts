@@ -114,10 +114,5 @@ export const LaneRecordSchema = Type.Union([
 ]);
 /** What a lane uploads. */
 export type LaneRecord = ScanRecord | OverrideRecord | AcknowledgementRecord;
-
-/** Body of `POST /api/v1/kiosk/scans`. */
-export const ScanUploadSchema = Type.Object({
-  records: Type.Array(LaneRecordSchema, { minItems: 1, maxItems: 1000 }),
-});
-/** Answer of `POST /api/v1/kiosk/scans`: the highest contiguous sequence the server holds. */
-export const ScanUploadAckSchema = Type.Object({ ackedThrough: Counter() });
+// The upload's body and answer (`ScanUploadSchema`, `ScanUploadAckSchema`) are in
+// contract/kiosk-api.ts with the rest of the kiosk API.
