@@ -1,0 +1,25 @@
+// The admin API's checkpoints (`/api/v1/admin/checkpoints`): what each route takes and answers.
+// A checkpoint is answered as the `CheckpointConfig` its lanes get (schemas/checkpoint-schemas.ts).
+import Type from 'typebox';
+import { HealthStatus } from '../../schemas/list-schemas.js';
+import { CheckpointConfig, CheckpointId, CheckpointMode } from '../../schemas/checkpoint-schemas.js';
+
+/**
+ * `POST /checkpoints` body: create or update (answered 201 or 200 with the `CheckpointConfig`).
+ * Unset settings keep a checkpoint's current ones, or take the defaults for a new one.
+ */
+export const CheckpointInputSchema = Type.Object({
+  id: CheckpointId,
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  mode: CheckpointMode,
+  freshnessBudgetSec: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 24 * 3600 })),
+  blockingStatuses: Type.Optional(Type.Array(HealthStatus, { uniqueItems: true, maxItems: 6 })),
+  repeatWindowSec: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
+});
+/** `POST /checkpoints` body. */
+export type CheckpointInput = Type.Static<typeof CheckpointInputSchema>;
+
+/** `GET /checkpoints`: every checkpoint, by id. */
+export const CheckpointListSchema = Type.Object({ checkpoints: Type.Array(CheckpointConfig) });
+/** `GET /checkpoints` answer. */
+export type CheckpointList = Type.Static<typeof CheckpointListSchema>;

@@ -1,0 +1,65 @@
+// The admin API's central officer roster (`/api/v1/admin/officers`): what each route takes and
+// answers. Schema and type come from one TypeBox definition. PINs travel only in a request body,
+// never in an answer.
+import Type from 'typebox';
+import { CheckpointId } from '../../schemas/checkpoint-schemas.js';
+import { OFFICER_ROLES } from '../../vocabulary.js';
+import { literalUnion } from '../literal-union.js';
+
+/** An officer PIN: 4 to 8 digits. */
+export const OFFICER_PIN_PATTERN = '^[0-9]{4,8}$';
+
+/** An officer id: what the lane records as `officerId` on overrides. */
+export const OfficerId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
+
+/** An officer's role: supervisors may also let a health-blocked red through. */
+export const OfficerRoleSchema = literalUnion(OFFICER_ROLES);
+/** An officer's role. */
+export type OfficerRole = Type.Static<typeof OfficerRoleSchema>;
+
+/** An officer as admins see it (never the PIN or its hash). */
+export const OfficerViewSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: OfficerRoleSchema,
+  checkpoints: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  disabled: Type.Boolean(),
+  updatedAt: Type.Integer({ description: 'epoch ms' }),
+});
+/** An officer as admins see it. */
+export type OfficerView = Type.Static<typeof OfficerViewSchema>;
+
+/** `GET /officers`: the roster and its version. */
+export const OfficerListSchema = Type.Object({
+  version: Type.Integer(),
+  officers: Type.Array(OfficerViewSchema),
+});
+/** `GET /officers` answer. */
+export type OfficerList = Type.Static<typeof OfficerListSchema>;
+
+/** The answer of every officer change: the officer and the roster version after it. */
+export const OfficerAnswerSchema = Type.Object({
+  version: Type.Integer({ description: 'the roster version after the change' }),
+  officer: OfficerViewSchema,
+});
+/** The answer of an officer change. */
+export type OfficerAnswer = Type.Static<typeof OfficerAnswerSchema>;
+
+/** `/officers/{id}…` path parameters. */
+export const OfficerParamsSchema = Type.Object({ id: OfficerId });
+/** `/officers/{id}…` path parameters. */
+export type OfficerParams = Type.Static<typeof OfficerParamsSchema>;
+
+/** `PUT /officers/{id}` body: create (needs `pin`) or update (no `pin` keeps the old one). */
+export const OfficerPutBodySchema = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  role: OfficerRoleSchema,
+  checkpoints: Type.Optional(
+    Type.Union([Type.Array(CheckpointId, { minItems: 1, maxItems: 500 }), Type.Null()], {
+      description: 'checkpoint ids the officer serves; null: every checkpoint',
+    }),
+  ),
+  pin: Type.Optional(Type.String({ pattern: OFFICER_PIN_PATTERN, description: '4 to 8 digits' })),
+});
+/** `PUT /officers/{id}` body. */
+export type OfficerPutBody = Type.Static<typeof OfficerPutBodySchema>;
