@@ -8,93 +8,13 @@ import { ALERT_PAGE, alertsPath, groupAlerts, isUnacked, mergeAlerts, oldestId }
 import { api, errorText } from '../api.js';
 import { DataTable, Pager } from '../components/data.js';
 import { Check } from '../components/forms.js';
-import { OutcomeView, OverrideLine, AckLine } from '../components/outcome.js';
-import { formatTime, shortHash } from '../format.js';
+import { formatTime } from '../format.js';
 import { t } from '../i18n.js';
 import { subscribe, subscribeState } from '../live.js';
-import type { Alert, AlertSubject, Kiosk } from '../types.js';
-import { alertKindText, healthStatusText, issueText } from '../codes.js';
-import { CodeLabel, CodeList, ErrorBox, Loading, Section, useApp } from '../ui.js';
-
-/** Who an alert is about: masked for everyone; an admin's click reveals ID and name (audited). */
-function AlertWho(props: { alert: Alert }) {
-  const app = useApp();
-  const a = props.alert;
-  const [shown, setShown] = useState<AlertSubject | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const reveal = async (): Promise<void> => {
-    setError(null);
-    try {
-      setShown(await api<AlertSubject>('GET', `/api/v1/admin/alerts/${a.id}/subject`));
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
-  return (
-    <div class="alert-who">
-      {shown !== null ? (
-        <span data-testid="alert-identity">
-          {shown.subject === null ? (
-            t('identityNotListed')
-          ) : (
-            <>
-              <code>{shown.subject}</code>
-              {shown.name !== null && <> · {shown.name}</>}
-            </>
-          )}
-        </span>
-      ) : (
-        <span data-testid="alert-subject-masked">
-          {a.subjectMasked ?? <code title={t('subjectHash')}>{shortHash(a.subjectKey)}</code>}
-        </span>
-      )}
-      {a.status !== null && a.kind !== 'override' && (
-        <div>
-          <strong>
-            <CodeLabel value={healthStatusText(a.status, app.lang)} />
-          </strong>
-        </div>
-      )}
-      {shown === null &&
-        a.subjectKey !== null &&
-        (app.isAdmin ? (
-          <div>
-            <button
-              type="button"
-              class="small"
-              data-testid="alert-reveal"
-              title={t('identityHint')}
-              onClick={() => void reveal()}
-            >
-              {t('showIdentity')}
-            </button>
-          </div>
-        ) : (
-          <div class="muted small-text" data-testid="alert-identity-hidden">
-            {t('identityHidden')}
-          </div>
-        ))}
-      {error !== null && <div class="error">{error}</div>}
-    </div>
-  );
-}
-
-/** What happened at the lane; for an override alert, the distrusted record and why. */
-function AlertOutcome(props: { alert: Alert }) {
-  const app = useApp();
-  const a = props.alert;
-  if (a.kind === 'override' && a.record) {
-    return (
-      <div class="alert-record" data-testid="alert-record">
-        {a.record.type === 'override' ? <OverrideLine override={a.record} /> : <AckLine ack={a.record} />}
-      </div>
-    );
-  }
-  if (a.kind === 'override') {
-    return <CodeList values={(a.issues ?? []).map((c) => issueText(c, app.lang))} />;
-  }
-  return <OutcomeView outcome={a.outcome} />;
-}
+import { AlertOutcome, AlertWho } from '../panels/alerts/alert-cells.js';
+import type { Alert, Kiosk } from '../types.js';
+import { alertKindText } from '../codes.js';
+import { CodeLabel, ErrorBox, Loading, Section, useApp } from '../ui.js';
 
 function isAlert(v: unknown): v is Alert {
   return (
