@@ -14,7 +14,7 @@ import {
   sumOf,
   type Bucket,
 } from './chart-math.js';
-import type { Decision } from './types.js';
+import { DECISIONS, type Decision } from './types.js';
 
 const W = 720;
 const H = 240;
@@ -205,7 +205,7 @@ export function DecisionChart(props: { buckets: readonly Bucket[]; lang: Lang; w
   const scale = niceScale(top);
   const s = step(buckets);
   const barW = Math.max(1, s * 0.7);
-  const order: Decision[] = ['green', 'amber', 'red'];
+  const order = DECISIONS;
   const title = (b: Bucket): string =>
     [
       `${formatHour(b.start, props.lang)} — ${t('scansCount', { n: b.total })}`,

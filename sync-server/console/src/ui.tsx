@@ -5,7 +5,7 @@ import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hoo
 import { errorText } from './api.js';
 import type { CodeText } from './codes.js';
 import { t, type Lang } from './i18n.js';
-import type { Session } from './types.js';
+import { DECISIONS, type Session } from './types.js';
 
 /** What every page may read: the session, the language, and whether edits are allowed. */
 export interface AppContext {
@@ -116,11 +116,11 @@ export function Loading(props: { show: boolean }) {
 /** A decision as a coloured chip with its word (never colour alone). */
 export function DecisionChip(props: { decision: string }) {
   const d = props.decision;
-  const known = d === 'green' || d === 'amber' || d === 'red';
+  const known = DECISIONS.find((x) => x === d);
   const mark = d === 'green' ? '✓' : d === 'red' ? '✕' : '!';
   return (
-    <span class={`chip chip-${known ? d : 'other'}`} data-testid="decision-chip" data-decision={d}>
-      <span aria-hidden="true">{mark}</span> {known ? t(d) : d}
+    <span class={`chip chip-${known ?? 'other'}`} data-testid="decision-chip" data-decision={d}>
+      <span aria-hidden="true">{mark}</span> {known ? t(known) : d}
     </span>
   );
 }

@@ -1,6 +1,7 @@
 // Officers: the central roster of the people who override a lane's decision with a PIN —
 // everyone may look; admins create and edit officers (PINs sent once, never shown), and
 // disable or enable them. The roster version is shown; lanes pick changes up within seconds.
+import { OFFICER_ROLES } from '@checkpoint-lane/shared';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { DataTable } from '../components/data.js';
@@ -247,8 +248,11 @@ function OfficerEditor(props: {
             set('role')(e.currentTarget.value === 'supervisor' ? 'supervisor' : 'officer');
           }}
         >
-          <option value="officer">{t('roleOfficer')}</option>
-          <option value="supervisor">{t('roleSupervisor')}</option>
+          {OFFICER_ROLES.map((r) => (
+            <option key={r} value={r}>
+              {roleText(r)}
+            </option>
+          ))}
         </select>
       </Field>
       <Field id="officer-pin" label={t('officerPin')}>

@@ -9,7 +9,7 @@ import { DataTable, StackPager, usePageStack } from '../components/data.js';
 import { Field, FilterForm, TimeRangeFields, useFilters } from '../components/forms.js';
 import { formatTime, laneChoices, scanQuery, type ScanFilters } from '../format.js';
 import { t } from '../i18n.js';
-import type { Checkpoint, Kiosk, Scan } from '../types.js';
+import { DECISIONS, type Checkpoint, type Kiosk, type Scan } from '../types.js';
 import { reasonText, warningText } from '../codes.js';
 import { CodeList, DecisionChip, ErrorBox, Loading, Section, useApp, useLoad } from '../ui.js';
 
@@ -133,9 +133,11 @@ export function ScansPage() {
         <Field id="scan-decision" label={t('decision')}>
           <select id="scan-decision" value={form.decision} onChange={set('decision')}>
             <option value="">{t('any')}</option>
-            <option value="green">{t('green')}</option>
-            <option value="amber">{t('amber')}</option>
-            <option value="red">{t('red')}</option>
+            {DECISIONS.map((d) => (
+              <option key={d} value={d}>
+                {t(d)}
+              </option>
+            ))}
           </select>
         </Field>
       </FilterForm>
