@@ -75,7 +75,7 @@ export class DecisionLoop {
     const now = this.#clock();
     const checkpoint = this.#o.checkpoint();
     const payload = parsePayload(input.text, { now });
-    const subject = payload.ok ? payload.payload.subject : null;
+    const subject = payload.ok ? payload.value.subject : null;
     const key = subject === null ? null : this.#o.keyer(subject);
     const store = this.#o.store;
     const repeatKey = key === null ? `p:${payloadFingerprint(normalizePayload(input.text))}` : `k:${key}`;
@@ -92,7 +92,7 @@ export class DecisionLoop {
       lastSameScanAt: this.#recent.get(repeatKey) ?? null,
       now,
     });
-    const format = payload.ok ? payload.payload.format : (payload.error.format ?? null);
+    const format = payload.ok ? payload.value.format : (payload.error.format ?? null);
     let scanId: string | null = null;
     let seq: number | null = null;
     if (decision.record) {
@@ -136,7 +136,7 @@ export class DecisionLoop {
     if (result.alert) this.#o.onUrgent?.();
     const listedNow = healthEntry !== null && isHealthEntryInForce(healthEntry, now);
     this.#o.onDecision?.(result, {
-      holder: payload.ok ? (payload.payload.holder ?? null) : null,
+      holder: payload.ok ? (payload.value.holder ?? null) : null,
       healthStatus: listedNow ? healthEntry.status : null,
       subject:
         subject === null
@@ -146,7 +146,7 @@ export class DecisionLoop {
               // A plate is not a secret at a checkpoint: the officer sees it whole.
               shown:
                 subject.kind === 'plate'
-                  ? ((payload.ok ? payload.payload.displayForm : undefined) ?? subject.value)
+                  ? ((payload.ok ? payload.value.displayForm : undefined) ?? subject.value)
                   : maskSubject(subject),
             },
     });

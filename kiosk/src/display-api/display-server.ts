@@ -424,13 +424,13 @@ export class DisplayServer {
           if (!check.ok) {
             sendJson(res, 422, {
               error: 'invalid_entry',
-              reason: check.reason,
-              ...(check.digits === undefined ? {} : { digits: check.digits }),
-              message: `not a valid ID, plate or passport (${check.reason})`,
+              reason: check.error.reason,
+              ...(check.error.digits === undefined ? {} : { digits: check.error.digits }),
+              message: `not a valid ID, plate or passport (${check.error.reason})`,
             });
             return;
           }
-          text = check.text;
+          text = check.value.text;
         }
         sendJson(res, 200, agent.submit(text, source));
       } else if (req.method === 'POST' && SCAN_ACTION.test(url.pathname)) {

@@ -57,7 +57,7 @@ function decideColour(input: DecisionInput): {
 } {
   const { payload, health, whitelist, checkpoint, now } = input;
   if (!payload.ok) return { colour: 'amber', reasons: [payload.error.code], alert: false };
-  if (payload.payload.subject === null)
+  if (payload.value.subject === null)
     return { colour: 'amber', reasons: ['subject_unidentified'], alert: false };
 
   if (healthBlocks(health, checkpoint.blockingStatuses, now)) {
@@ -109,6 +109,6 @@ export function decide(input: DecisionInput): Decision {
     now - input.lastSameScanAt < repeatWindowMs
   );
   if (!record) reasons.push('repeat_scan');
-  const warnings: WarningCode[] = input.payload.ok ? [...new Set(input.payload.payload.warnings)] : [];
+  const warnings: WarningCode[] = input.payload.ok ? [...new Set(input.payload.value.warnings)] : [];
   return { decision, reasons, warnings, alert: alert && record, record };
 }

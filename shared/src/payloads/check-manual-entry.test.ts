@@ -30,19 +30,19 @@ describe('checkManualEntry accepts', () => {
     ['c12345678', 'passport', 'C12345678', 'C12345678'],
   ])('%j as a %s', (typed, kind, value, shown) => {
     const result = check(typed);
-    expect(result).toMatchObject({ ok: true, subject: { kind, value }, shown });
+    expect(result).toMatchObject({ ok: true, value: { subject: { kind, value }, shown } });
   });
 
   it('a personal ID registered abroad (first digit 1 or 2)', () => {
-    expect(check('100301004567')).toMatchObject({ ok: true, subject: { kind: 'personal_id' } });
+    expect(check('100301004567')).toMatchObject({ ok: true, value: { subject: { kind: 'personal_id' } } });
   });
 
   it('gives text the lane reads as the same subject (what the dialog submits)', () => {
     for (const typed of ['079 3 01 004567', '30G-123.45', '59-X1 123.45', 'n1234567', 'N 1234567']) {
       const result = check(typed);
-      if (!result.ok) throw new Error(`${typed} refused: ${result.reason}`);
-      const parsed = parsePayload(result.text, { now });
-      expect(parsed.ok && parsed.payload.subject).toEqual(result.subject);
+      if (!result.ok) throw new Error(`${typed} refused: ${result.error.reason}`);
+      const parsed = parsePayload(result.value.text, { now });
+      expect(parsed.ok && parsed.value.subject).toEqual(result.value.subject);
     }
   });
 });
@@ -69,20 +69,24 @@ describe('checkManualEntry refuses', () => {
     ['1'.repeat(21), 'too_long'],
     ['x'.repeat(100_000), 'too_long'],
   ])('%j: %s', (typed, reason) => {
-    expect(check(typed)).toMatchObject({ ok: false, reason });
+    expect(check(typed)).toMatchObject({ ok: false, error: { reason } });
   });
 
   it('an 11-digit typo, saying how many digits were typed', () => {
     const result = check('07930100456');
-    expect(result).toEqual({ ok: false, reason: 'not_12_digits', digits: 11 });
+    expect(result).toEqual({ ok: false, error: { reason: 'not_12_digits', digits: 11 } });
     if (result.ok) return;
-    expect(describeManualEntryProblem(result, 'vi')).toBe('Số định danh phải có đúng 12 chữ số (đã nhập 11)');
-    expect(describeManualEntryProblem(result, 'en')).toBe('A personal ID has exactly 12 digits (11 typed)');
+    expect(describeManualEntryProblem(result.error, 'vi')).toBe(
+      'Số định danh phải có đúng 12 chữ số (đã nhập 11)',
+    );
+    expect(describeManualEntryProblem(result.error, 'en')).toBe(
+      'A personal ID has exactly 12 digits (11 typed)',
+    );
   });
 
   it('a birth year that is this year is fine, next year is in the future', () => {
     expect(check('079326004567').ok).toBe(true);
-    expect(check('079327004567')).toMatchObject({ ok: false, reason: 'birth_year_in_future' });
+    expect(check('079327004567')).toMatchObject({ ok: false, error: { reason: 'birth_year_in_future' } });
   });
 });
 
@@ -125,12 +129,12 @@ describe('checkManualEntry never throws and agrees with the lane', () => {
       fc.property(typedText, (typed) => {
         const result = check(typed);
         if (result.ok) {
-          const parsed = parsePayload(result.text, { now });
-          expect(parsed.ok && parsed.payload.subject).toEqual(result.subject);
-          expect(result.shown.length).toBeGreaterThan(0);
+          const parsed = parsePayload(result.value.text, { now });
+          expect(parsed.ok && parsed.value.subject).toEqual(result.value.subject);
+          expect(result.value.shown.length).toBeGreaterThan(0);
         } else {
-          expect(MANUAL_ENTRY_PROBLEMS).toContain(result.reason);
-          expect(describeManualEntryProblem(result, 'vi').length).toBeGreaterThan(0);
+          expect(MANUAL_ENTRY_PROBLEMS).toContain(result.error.reason);
+          expect(describeManualEntryProblem(result.error, 'vi').length).toBeGreaterThan(0);
         }
       }),
       { numRuns: 3000 },

@@ -1,5 +1,6 @@
 import type { Language } from '../decision/decision-messages.js';
 import { checkPersonalId } from '../personal-id/check-personal-id.js';
+import { fail, ok, type Result } from '../result.js';
 import type { Subject } from '../subjects/subject.js';
 import { normalizePayload } from './normalize-payload.js';
 import { personalIdParser } from './parse-personal-id.js';
@@ -30,14 +31,24 @@ export const MANUAL_ENTRY_PROBLEMS: readonly ManualEntryProblem[] = [
 ];
 
 /**
- * The verdict on what an officer typed. On success `text` is what to hand the lane (the agent's
- * parser reads exactly `subject` from it) and `shown` is how to show it back (`079 3 01 004567`,
- * `30G-123.45`, `N1234567`). On failure `digits` is the count of digits typed, for
- * `not_12_digits`.
+ * A typed code the lane will read: `text` is what to hand the lane (the agent's parser reads
+ * exactly `subject` from it) and `shown` is how to show it back (`079 3 01 004567`,
+ * `30G-123.45`, `N1234567`).
  */
-export type ManualEntryCheck =
-  | { readonly ok: true; readonly subject: Subject; readonly text: string; readonly shown: string }
-  | { readonly ok: false; readonly reason: ManualEntryProblem; readonly digits?: number };
+export interface ManualEntry {
+  readonly subject: Subject;
+  readonly text: string;
+  readonly shown: string;
+}
+
+/** Why a typed code is refused; `digits` is the count of digits typed, for `not_12_digits`. */
+export interface ManualEntryRefusal {
+  readonly reason: ManualEntryProblem;
+  readonly digits?: number;
+}
+
+/** The verdict on what an officer typed. */
+export type ManualEntryCheck = Result<ManualEntry, ManualEntryRefusal>;
 
 /** Characters an officer may type: the keypad's own, plus spaces from a physical keyboard. */
 const ALLOWED = /^[0-9A-Z.\- ]*$/;
@@ -57,47 +68,46 @@ export function groupPersonalId(digits: string): string {
  */
 export function checkManualEntry(text: string, now: number): ManualEntryCheck {
   try {
-    if (text.length > MAX_MANUAL_ENTRY_LENGTH * 4) return { ok: false, reason: 'too_long' };
+    if (text.length > MAX_MANUAL_ENTRY_LENGTH * 4) return fail({ reason: 'too_long' });
     const typed = normalizePayload(text).toUpperCase();
-    if (typed === '') return { ok: false, reason: 'empty' };
-    if (typed.length > MAX_MANUAL_ENTRY_LENGTH) return { ok: false, reason: 'too_long' };
-    if (!ALLOWED.test(typed)) return { ok: false, reason: 'unexpected_character' };
+    if (typed === '') return fail({ reason: 'empty' });
+    if (typed.length > MAX_MANUAL_ENTRY_LENGTH) return fail({ reason: 'too_long' });
+    if (!ALLOWED.test(typed)) return fail({ reason: 'unexpected_character' });
     const compact = typed.replace(SEPARATORS, '');
-    if (compact === '') return { ok: false, reason: 'empty' };
+    if (compact === '') return fail({ reason: 'empty' });
     const context = { now };
     if (/^\d+$/.test(compact)) {
       // Digits alone can only be a personal ID: say precisely what is wrong with it.
       const check = checkPersonalId(compact, now);
       if (!check.ok) {
-        return check.problem === 'not_12_digits'
-          ? { ok: false, reason: 'not_12_digits', digits: compact.length }
-          : { ok: false, reason: check.problem };
+        return check.error === 'not_12_digits'
+          ? fail({ reason: 'not_12_digits', digits: compact.length })
+          : fail({ reason: check.error });
       }
       const parsed = personalIdParser.parse(compact, context);
-      if (parsed?.ok !== true || parsed.payload.subject === null) {
-        return { ok: false, reason: 'not_12_digits', digits: compact.length };
+      if (parsed?.ok !== true || parsed.value.subject === null) {
+        return fail({ reason: 'not_12_digits', digits: compact.length });
       }
-      return { ok: true, subject: parsed.payload.subject, text: compact, shown: groupPersonalId(compact) };
+      return ok({ subject: parsed.value.subject, text: compact, shown: groupPersonalId(compact) });
     }
     const plate = vehiclePlateParser.parse(typed, context);
-    if (plate?.ok === true && plate.payload.subject !== null) {
-      return {
-        ok: true,
-        subject: plate.payload.subject,
+    if (plate?.ok === true && plate.value.subject !== null) {
+      return ok({
+        subject: plate.value.subject,
         text: typed,
-        shown: plate.payload.displayForm ?? plate.payload.subject.value,
-      };
+        shown: plate.value.displayForm ?? plate.value.subject.value,
+      });
     }
     // A passport number is letters then digits, never written with - or . (G30-123.45 is a typo).
     const unspaced = typed.replace(/ /g, '');
     const passport = passportParser.parse(unspaced, context);
-    if (passport?.ok === true && passport.payload.subject !== null) {
-      return { ok: true, subject: passport.payload.subject, text: unspaced, shown: unspaced };
+    if (passport?.ok === true && passport.value.subject !== null) {
+      return ok({ subject: passport.value.subject, text: unspaced, shown: unspaced });
     }
-    return { ok: false, reason: 'not_a_plate_or_passport' };
+    return fail({ reason: 'not_a_plate_or_passport' });
   } catch {
     // The checks above are written not to throw; a dialog must still answer if one ever does.
-    return { ok: false, reason: 'not_a_plate_or_passport' };
+    return fail({ reason: 'not_a_plate_or_passport' });
   }
 }
 
@@ -130,11 +140,10 @@ const MESSAGES: Readonly<Record<ManualEntryProblem, Readonly<Record<Language, st
 };
 
 /** Says in words why a typed code was refused, with the digit count for a short or long ID. */
-export function describeManualEntryProblem(
-  check: { readonly reason: ManualEntryProblem; readonly digits?: number },
-  language: Language,
-): string {
-  const message = MESSAGES[check.reason][language];
-  if (check.reason !== 'not_12_digits' || check.digits === undefined) return message;
-  return language === 'vi' ? `${message} (đã nhập ${check.digits})` : `${message} (${check.digits} typed)`;
+export function describeManualEntryProblem(refusal: ManualEntryRefusal, language: Language): string {
+  const message = MESSAGES[refusal.reason][language];
+  if (refusal.reason !== 'not_12_digits' || refusal.digits === undefined) return message;
+  return language === 'vi'
+    ? `${message} (đã nhập ${refusal.digits})`
+    : `${message} (${refusal.digits} typed)`;
 }

@@ -1,6 +1,7 @@
 import type { WarningCode } from '../decision/reason-codes.js';
 import { checkPersonalId, crossCheckPersonalId } from '../personal-id/check-personal-id.js';
 import { parseCompactDate, parseSlashedDate } from './calendar-date.js';
+import { ok } from '../result.js';
 import { payloadError } from './payload-errors.js';
 import type {
   CalendarDate,
@@ -86,7 +87,7 @@ export const chipIdCardParser: PayloadParser = {
     if (!check.ok) {
       return payloadError(
         'personal_id_invalid',
-        `card ID: ${check.problem.replace(/_/g, ' ')}`,
+        `card ID: ${check.error.replace(/_/g, ' ')}`,
         'chip_id_card',
       );
     }
@@ -106,20 +107,17 @@ export const chipIdCardParser: PayloadParser = {
     const sex = parseCardSex(card.sex);
     if (sex === null) warnings.push('card_sex_unreadable');
     warnings.push(
-      ...crossCheckPersonalId(check.facts, { birthYear: birthDate?.year, sex: sex ?? undefined }),
+      ...crossCheckPersonalId(check.value, { birthYear: birthDate?.year, sex: sex ?? undefined }),
     );
 
-    return {
-      ok: true,
-      payload: {
-        format: 'chip_id_card',
-        subject: { kind: 'personal_id', value: card.id },
-        ...(birthDate === null ? {} : { birthDate }),
-        ...(sex === null ? {} : { sex }),
-        ...holderOf(card.name, birthDate),
-        warnings,
-      },
-    };
+    return ok({
+      format: 'chip_id_card',
+      subject: { kind: 'personal_id', value: card.id },
+      ...(birthDate === null ? {} : { birthDate }),
+      ...(sex === null ? {} : { sex }),
+      ...holderOf(card.name, birthDate),
+      warnings,
+    });
   },
 };
 

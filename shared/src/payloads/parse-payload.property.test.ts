@@ -5,14 +5,10 @@ import { decide } from '../decision/decide.js';
 import { REASON_CODES } from '../decision/reason-codes.js';
 import { PROVINCE_CODES } from '../personal-id/province-codes.js';
 import { CheckpointConfig, CHECKPOINT_DEFAULTS } from '../schemas/checkpoint-schemas.js';
-import {
-  HEALTH_STATUSES,
-  WHITELIST_CATEGORIES,
-  type HealthEntry,
-  type WhitelistEntry,
-} from '../schemas/list-schemas.js';
+import type { HealthEntry, WhitelistEntry } from '../schemas/list-schemas.js';
 import { DecisionSchema } from '../schemas/scan-schemas.js';
 import { parseSubjectText } from '../subjects/subject.js';
+import { HEALTH_STATUSES, WHITELIST_CATEGORIES } from '../vocabulary.js';
 import { parsePayload } from './parse-payload.js';
 import type { PayloadResult } from './payload-types.js';
 
@@ -42,9 +38,9 @@ const anyText = fc.oneof(
 
 function expectValidResult(result: PayloadResult): void {
   if (result.ok) {
-    const { subject } = result.payload;
+    const { subject } = result.value;
     if (subject !== null) expect(parseSubjectText(subject.value)).toEqual(subject);
-    for (const w of result.payload.warnings) expect(typeof w).toBe('string');
+    for (const w of result.value.warnings) expect(typeof w).toBe('string');
   } else {
     expect(REASON_CODES).toContain(result.error.code);
     expect(result.error.message.length).toBeGreaterThan(0);
@@ -91,7 +87,7 @@ describe('valid payloads always name their subject', () => {
     fc.assert(
       fc.property(validPersonalId, fc.constantFrom('', '\r\n', '\n', ' '), (id, suffix) => {
         const result = parse(`${id}${suffix}`);
-        expect(result.ok && result.payload.subject).toEqual({ kind: 'personal_id', value: id });
+        expect(result.ok && result.value.subject).toEqual({ kind: 'personal_id', value: id });
       }),
       { numRuns: RUNS },
     );
@@ -137,12 +133,12 @@ describe('valid payloads always name their subject', () => {
           const result = parse(nfd ? text.normalize('NFD') : text);
           expect(result.ok).toBe(true);
           if (result.ok) {
-            expect(result.payload.format).toBe('chip_id_card');
-            expect(result.payload.subject).toEqual({ kind: 'personal_id', value: id });
-            expect(result.payload.warnings.includes('card_reformatted')).toBe(layout === '6');
+            expect(result.value.format).toBe('chip_id_card');
+            expect(result.value.subject).toEqual({ kind: 'personal_id', value: id });
+            expect(result.value.warnings.includes('card_reformatted')).toBe(layout === '6');
             // NFD `Nữ` must still read as female: the parser normalises before it compares.
-            expect(result.payload.sex).toBe(sex === 'Nam' ? 'male' : 'female');
-            expect(result.payload.warnings).not.toContain('card_sex_unreadable');
+            expect(result.value.sex).toBe(sex === 'Nam' ? 'male' : 'female');
+            expect(result.value.warnings).not.toContain('card_sex_unreadable');
           }
         },
       ),
@@ -165,7 +161,7 @@ describe('valid payloads always name their subject', () => {
           const n = String(num);
           const written = `${pp}${series}${sep}${n.slice(0, 3)}.${n.slice(3)}`;
           const result = parse(lower ? written.toLowerCase() : written);
-          expect(result.ok && result.payload.subject).toEqual({ kind: 'plate', value: `${pp}${series}${n}` });
+          expect(result.ok && result.value.subject).toEqual({ kind: 'plate', value: `${pp}${series}${n}` });
         },
       ),
       { numRuns: RUNS },
@@ -222,13 +218,13 @@ describe('the decision policy always answers a valid decision', () => {
           expect(Value.Check(DecisionSchema, result)).toBe(true);
           expect(result.reasons.length).toBeGreaterThan(0);
           // Never green without a readable subject; never green for a blocking status in force.
-          if (!payload.ok || payload.payload.subject === null) expect(result.decision).toBe('amber');
+          if (!payload.ok || payload.value.subject === null) expect(result.decision).toBe('amber');
           const blocked =
             health !== null &&
             cp.blockingStatuses.includes(health.status) &&
             (health.since === null || health.since <= now) &&
             (health.until === null || now < health.until);
-          if (payload.ok && payload.payload.subject !== null && blocked) expect(result.decision).toBe('red');
+          if (payload.ok && payload.value.subject !== null && blocked) expect(result.decision).toBe('red');
           if (result.alert) expect(result.decision).toBe('red');
         },
       ),

@@ -7,11 +7,11 @@ const parse = (raw: string): PayloadResult => parsePayload(raw, { now });
 function parsed(raw: string): ParsedPayload {
   const result = parse(raw);
   if (!result.ok) throw new Error(`expected ${JSON.stringify(raw)} to parse: ${result.error.code}`);
-  return result.payload;
+  return result.value;
 }
 function errorCode(raw: string): string {
   const result = parse(raw);
-  if (result.ok) throw new Error(`expected ${JSON.stringify(raw)} to fail, got ${result.payload.format}`);
+  if (result.ok) throw new Error(`expected ${JSON.stringify(raw)} to fail, got ${result.value.format}`);
   return result.error.code;
 }
 

@@ -1,4 +1,5 @@
 import { checkPersonalId } from '../personal-id/check-personal-id.js';
+import { ok } from '../result.js';
 import { payloadError } from './payload-errors.js';
 import type { ParseContext, PayloadParser, PayloadResult } from './payload-types.js';
 
@@ -16,11 +17,8 @@ export const personalIdParser: PayloadParser = {
     if (!/^\d{6,20}$/.test(text)) return null;
     const check = checkPersonalId(text, context.now);
     if (!check.ok) {
-      return payloadError('personal_id_invalid', PROBLEM_MESSAGES[check.problem], 'personal_id');
+      return payloadError('personal_id_invalid', PROBLEM_MESSAGES[check.error], 'personal_id');
     }
-    return {
-      ok: true,
-      payload: { format: 'personal_id', subject: { kind: 'personal_id', value: text }, warnings: [] },
-    };
+    return ok({ format: 'personal_id', subject: { kind: 'personal_id', value: text }, warnings: [] });
   },
 };

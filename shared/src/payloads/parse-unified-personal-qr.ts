@@ -2,6 +2,7 @@ import type { WarningCode } from '../decision/reason-codes.js';
 import { checkPersonalId, crossCheckPersonalId } from '../personal-id/check-personal-id.js';
 import { parseSubjectText, type Subject } from '../subjects/subject.js';
 import { parseIsoDate } from './calendar-date.js';
+import { ok } from '../result.js';
 import { payloadError } from './payload-errors.js';
 import type { CalendarDate, ParseContext, PayloadParser, PayloadResult } from './payload-types.js';
 
@@ -47,21 +48,18 @@ export const unifiedPersonalQrParser: PayloadParser = {
       if (!check.ok) {
         return payloadError(
           'personal_id_invalid',
-          `ID: ${check.problem.replace(/_/g, ' ')}`,
+          `ID: ${check.error.replace(/_/g, ' ')}`,
           'unified_personal_qr',
         );
       }
-      warnings.push(...crossCheckPersonalId(check.facts, { birthYear }));
+      warnings.push(...crossCheckPersonalId(check.value, { birthYear }));
     }
-    return {
-      ok: true,
-      payload: {
-        format: 'unified_personal_qr',
-        subject,
-        ...(birthDate === null ? {} : { birthDate }),
-        ...(birthYear === undefined ? {} : { birthYear }),
-        warnings,
-      },
-    };
+    return ok({
+      format: 'unified_personal_qr',
+      subject,
+      ...(birthDate === null ? {} : { birthDate }),
+      ...(birthYear === undefined ? {} : { birthYear }),
+      warnings,
+    });
   },
 };

@@ -1,3 +1,4 @@
+import { ok } from '../result.js';
 import { payloadError } from './payload-errors.js';
 import type { PayloadParser, PayloadResult } from './payload-types.js';
 
@@ -47,15 +48,12 @@ export const vehiclePlateParser: PayloadParser = {
     if (plate.compact.length > 11) {
       return payloadError('payload_field_invalid', 'plate number too long', 'vehicle_plate');
     }
-    return {
-      ok: true,
-      payload: {
-        format: 'vehicle_plate',
-        subject: { kind: 'plate', value: plate.compact },
-        displayForm: plate.displayForm,
-        warnings: [],
-      },
-    };
+    return ok({
+      format: 'vehicle_plate',
+      subject: { kind: 'plate', value: plate.compact },
+      displayForm: plate.displayForm,
+      warnings: [],
+    });
   },
 };
 
@@ -65,9 +63,6 @@ export const passportParser: PayloadParser = {
   parse(text: string): PayloadResult | null {
     const compact = text.trim().toUpperCase();
     if (!/^[A-Z]{1,2}\d{7,8}$/.test(compact)) return null;
-    return {
-      ok: true,
-      payload: { format: 'passport', subject: { kind: 'passport', value: compact }, warnings: [] },
-    };
+    return ok({ format: 'passport', subject: { kind: 'passport', value: compact }, warnings: [] });
   },
 };

@@ -1,4 +1,5 @@
 import type { WarningCode } from '../decision/reason-codes.js';
+import type { Result } from '../result.js';
 import type { Subject } from '../subjects/subject.js';
 
 /** Formats a lane can read. The signed lane pass joins this list when it is specified. */
@@ -61,10 +62,8 @@ export interface PayloadError {
   readonly format?: PayloadFormat;
 }
 
-/** The result of reading a payload: parsers never throw. */
-export type PayloadResult =
-  | { readonly ok: true; readonly payload: ParsedPayload }
-  | { readonly ok: false; readonly error: PayloadError };
+/** The result of reading a payload (`value` is the parsed payload): parsers never throw. */
+export type PayloadResult = Result<ParsedPayload, PayloadError>;
 
 /**
  * One payload format. `parse` answers null when the text is not of its format at all (the

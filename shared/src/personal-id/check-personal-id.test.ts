@@ -7,7 +7,7 @@ describe('checkPersonalId', () => {
   it('reads province, sex and birth year from PPP G YY', () => {
     expect(checkPersonalId('079301004567', now)).toEqual({
       ok: true,
-      facts: {
+      value: {
         placeCode: '079',
         provinceName: 'TP Hồ Chí Minh',
         registeredAbroad: false,
@@ -17,7 +17,7 @@ describe('checkPersonalId', () => {
     });
     expect(checkPersonalId('001090123456', now)).toMatchObject({
       ok: true,
-      facts: { provinceName: 'Hà Nội', sex: 'male', birthYear: 1990 },
+      value: { provinceName: 'Hà Nội', sex: 'male', birthYear: 1990 },
     });
   });
 
@@ -29,14 +29,14 @@ describe('checkPersonalId', () => {
   ])('century/sex digit %s → %s, %i + YY', (g, sex, century) => {
     expect(checkPersonalId(`001${g}05123456`, now)).toMatchObject({
       ok: true,
-      facts: { sex, birthYear: century + 5 },
+      value: { sex, birthYear: century + 5 },
     });
   });
 
   it('accepts births registered abroad (first digit 1 or 2) without a province', () => {
     expect(checkPersonalId('201085000001', now)).toMatchObject({
       ok: true,
-      facts: { placeCode: '201', provinceName: null, registeredAbroad: true },
+      value: { placeCode: '201', provinceName: null, registeredAbroad: true },
     });
   });
 
@@ -49,7 +49,7 @@ describe('checkPersonalId', () => {
     ['001227123456', 'birth_year_in_future'],
     ['001490123456', 'birth_year_in_future'],
   ])('rejects %s (%s)', (id, problem) => {
-    expect(checkPersonalId(id, now)).toEqual({ ok: false, problem });
+    expect(checkPersonalId(id, now)).toEqual({ ok: false, error: problem });
   });
 
   it('knows the year in Vietnam (UTC+7) at the turn of the year', () => {
@@ -63,11 +63,11 @@ describe('crossCheckPersonalId', () => {
   const check = checkPersonalId('001090123456', now);
   if (!check.ok) throw new Error('fixture');
   it('is silent when the card agrees, or says nothing', () => {
-    expect(crossCheckPersonalId(check.facts, { birthYear: 1990, sex: 'male' })).toEqual([]);
-    expect(crossCheckPersonalId(check.facts, {})).toEqual([]);
+    expect(crossCheckPersonalId(check.value, { birthYear: 1990, sex: 'male' })).toEqual([]);
+    expect(crossCheckPersonalId(check.value, {})).toEqual([]);
   });
   it('warns on each disagreement', () => {
-    expect(crossCheckPersonalId(check.facts, { birthYear: 1991, sex: 'female' })).toEqual([
+    expect(crossCheckPersonalId(check.value, { birthYear: 1991, sex: 'female' })).toEqual([
       'id_birth_year_mismatch',
       'id_sex_mismatch',
     ]);

@@ -1,5 +1,6 @@
 import type { WarningCode } from '../decision/reason-codes.js';
 import type { Sex } from '../payloads/payload-types.js';
+import { fail, ok, type Result } from '../result.js';
 import { PROVINCE_CODES } from './province-codes.js';
 
 /** What the digits of a 12-digit personal ID (`PPP G YY RRRRRR`) say. */
@@ -18,10 +19,8 @@ export interface PersonalIdFacts {
 /** Why a string is not a valid 12-digit personal ID. */
 export type PersonalIdProblem = 'not_12_digits' | 'unknown_province' | 'birth_year_in_future';
 
-/** Result of checking a personal ID's structure. */
-export type PersonalIdCheck =
-  | { readonly ok: true; readonly facts: PersonalIdFacts }
-  | { readonly ok: false; readonly problem: PersonalIdProblem };
+/** Result of checking a personal ID's structure: its facts, or why it is not valid. */
+export type PersonalIdCheck = Result<PersonalIdFacts, PersonalIdProblem>;
 
 const TWELVE_DIGITS = /^\d{12}$/;
 /** Vietnam keeps one time zone, UTC+7, with no daylight saving. */
@@ -37,19 +36,16 @@ export function vietnamYear(now: number): number {
  * digit and birth year. A birth year after this year makes it invalid.
  */
 export function checkPersonalId(id: string, now: number): PersonalIdCheck {
-  if (!TWELVE_DIGITS.test(id)) return { ok: false, problem: 'not_12_digits' };
+  if (!TWELVE_DIGITS.test(id)) return fail('not_12_digits');
   const placeCode = id.slice(0, 3);
   const registeredAbroad = placeCode[0] === '1' || placeCode[0] === '2';
   const provinceName = PROVINCE_CODES.get(placeCode) ?? null;
-  if (!registeredAbroad && provinceName === null) return { ok: false, problem: 'unknown_province' };
+  if (!registeredAbroad && provinceName === null) return fail('unknown_province');
   const g = Number(id[3]);
   // 0/1: 1900s, 2/3: 2000s, 4/5: 2100s, 6/7: 2200s, 8/9: 2300s (Circular 07/2016/TT-BCA, art. 7).
   const birthYear = 1900 + Math.floor(g / 2) * 100 + Number(id.slice(4, 6));
-  if (birthYear > vietnamYear(now)) return { ok: false, problem: 'birth_year_in_future' };
-  return {
-    ok: true,
-    facts: { placeCode, provinceName, registeredAbroad, sex: g % 2 === 0 ? 'male' : 'female', birthYear },
-  };
+  if (birthYear > vietnamYear(now)) return fail('birth_year_in_future');
+  return ok({ placeCode, provinceName, registeredAbroad, sex: g % 2 === 0 ? 'male' : 'female', birthYear });
 }
 
 /** What a card or code says of its holder, to compare with the ID's digits. */

@@ -25,8 +25,8 @@
  *   pad.setLanguage('en'); pad.setEnterLabel('…'); pad.setLabel('…');
  *
  * Validation is the caller's: on Enter call checkManualEntry(text, Date.now()) from
- * @checkpoint-lane/shared; refuse with pad.setMessage(describeManualEntryProblem(check,
- * language), 'error'), or submit check.text. Character keys' accessible names are their
+ * @checkpoint-lane/shared; refuse with pad.setMessage(describeManualEntryProblem(check.error,
+ * language), 'error'), or submit check.value.text. Character keys' accessible names are their
  * characters ("G", "0", "-", "."). With focus in the pad (its root has tabindex 0), physical
  * letters, digits, - . Backspace, Delete (clear all) and Enter work too. Every button is
  * type="button"; the Enter key IS the dialog's check button.

@@ -22,13 +22,13 @@ async function check(client: LaneClient, typed: string): Promise<void> {
   const language = screen.language;
   const verdict = checkManualEntry(typed, Date.now());
   if (!verdict.ok) {
-    pad.setMessage(describeManualEntryProblem(verdict, language), 'error');
+    pad.setMessage(describeManualEntryProblem(verdict.error, language), 'error');
     return;
   }
   if (sending) return;
   sending = true;
   try {
-    const res = await client.submit(verdict.text, 'manual');
+    const res = await client.submit(verdict.value.text, 'manual');
     if (res.status === 200) {
       dialog().close();
       return;
