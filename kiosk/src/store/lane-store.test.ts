@@ -65,10 +65,10 @@ describe('lists', () => {
   });
 
   it('applies a delta only on top of the version it was made from, all or nothing', () => {
-    expect(store.applyHealthChanges(0, 2, [{ op: 'put', value: f0(5n) }], 100)).toBe(true);
-    expect(store.applyHealthChanges(0, 3, [{ op: 'delete', key: 5n }], 200)).toBe(false);
+    expect(store.applyChanges('health', 0, 2, [{ op: 'put', value: f0(5n) }], 100)).toBe(true);
+    expect(store.applyChanges('health', 0, 3, [{ op: 'delete', key: 5n }], 200)).toBe(false);
     expect(store.lookupHealth(5n)).not.toBeNull();
-    expect(store.applyHealthChanges(2, 3, [{ op: 'delete', key: 5n }], 200)).toBe(true);
+    expect(store.applyChanges('health', 2, 3, [{ op: 'delete', key: 5n }], 200)).toBe(true);
     expect(store.lookupHealth(5n)).toBeNull();
     expect(store.listState('health')).toEqual({ version: 3, syncedAt: 200 });
   });
@@ -132,6 +132,31 @@ describe('outbox', () => {
     // A server restored from a backup gets the held records after its own mark again.
     expect(store.pendingRecords(10, 1).map((r) => r.seq)).toEqual([2, 3, 4]);
   });
+
+  it('tells the uploader when the server holds less than the mark, and keeps the mark', () => {
+    for (let i = 0; i < 5; i++) store.appendRecord(scan(), i);
+    expect(store.takeAcknowledgement(4)).toEqual({ mark: 4, previous: 0, serverBehind: false });
+    // Restored from a backup taken after record 1: the mark stays at 4.
+    expect(store.takeAcknowledgement(1, 5)).toEqual({ mark: 4, previous: 4, serverBehind: true });
+    expect(store.takeAcknowledgement(5)).toEqual({ mark: 5, previous: 4, serverBehind: false });
+    // An answer that is no number of a record moves nothing.
+    expect(store.takeAcknowledgement(Number.NaN).mark).toBe(5);
+    expect(store.takeAcknowledgement(2 ** 60).mark).toBe(5);
+    expect(store.backlog().count).toBe(0);
+  });
+
+  it('never moves its mark backwards across a re-enrollment either', () => {
+    store.adoptEnrollment({ kioskId: 'a', listKeyId: 'k', justEnrolled: true });
+    for (let i = 0; i < 4; i++) store.appendRecord(scan(), i);
+    store.acknowledge(3);
+    store.adoptEnrollment({ kioskId: 'b', listKeyId: 'k', justEnrolled: true });
+    expect(store.ackedThrough()).toBe(0);
+    expect(store.acknowledge(0)).toBe(0);
+    expect(store.pendingRecords(10).map((r) => r.seq)).toEqual([1]);
+    expect(store.acknowledge(1)).toBe(1);
+    expect(store.acknowledge(0)).toBe(1);
+    expect(store.backlog().count).toBe(0);
+  });
 });
 
 describe('a lane enrolled again in its old data folder', () => {
@@ -145,7 +170,8 @@ describe('a lane enrolled again in its old data folder', () => {
     expect(store.adoptEnrollment(enrollment('old'))).toEqual({ changed: false, carried: 0, listsReset: [] });
     const records = [1, 2, 3, 4, 5].map((i) => store.appendRecord(scan(), i));
     store.acknowledge(2);
-    store.applyWhitelistChanges(
+    store.applyChanges(
+      'whitelist',
       0,
       1,
       [

@@ -3,7 +3,6 @@ import type { CheckpointConfig } from '@checkpoint-lane/shared';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LaneStore } from '../store/lane-store.js';
-import { parseKioskEvent } from './kiosk-events.js';
 import { LaneSync } from './lane-sync.js';
 import type { ApiResult, HeartbeatAnswer, ServerApi } from './server-api.js';
 
@@ -34,7 +33,7 @@ function laneSync() {
   const adopted: CheckpointConfig[] = [];
   const api = {
     events: () => Promise.resolve({ ok: true, value: events }),
-    snapshot: () => Promise.resolve({ ok: false, failure: { kind: 'offline', message: 'test' } }),
+    snapshot: () => Promise.resolve({ ok: false, error: { kind: 'offline', message: 'test' } }),
     heartbeat: () =>
       new Promise<ApiResult<HeartbeatAnswer>>((resolve) => {
         heartbeats.push(resolve);
@@ -102,22 +101,5 @@ describe('a checkpoint config pushed over SSE', () => {
     lane.push('list-version', { list: 'health', version: 0 }); // a marker: every event before it was read
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(lane.adopted).toEqual([]);
-  });
-});
-
-describe('parseKioskEvent', () => {
-  it('types known events, refuses bad bodies, and tells unknown names apart', () => {
-    expect(parseKioskEvent('officers', '{"version":3}')).toEqual({
-      ok: true,
-      event: { type: 'officers', data: { version: 3 } },
-    });
-    expect(parseKioskEvent('officers', '{"version":-1}')).toEqual({ ok: false, reason: 'invalid' });
-    expect(parseKioskEvent('list-version', '{"list":"people","version":1}')).toEqual({
-      ok: false,
-      reason: 'invalid',
-    });
-    expect(parseKioskEvent('checkpoint', '{not json')).toEqual({ ok: false, reason: 'unreadable' });
-    expect(parseKioskEvent('toString', '{}')).toEqual({ ok: false, reason: 'unknown' });
-    expect(parseKioskEvent('new-thing', '{}')).toEqual({ ok: false, reason: 'unknown' });
   });
 });

@@ -1,0 +1,109 @@
+import { LIST_NAMES, type CheckpointConfig, type ListName } from '@checkpoint-lane/shared';
+import type { Logger } from 'pino';
+import type { DeviceState } from '../scanners/scanner.js';
+import type { LaneStore } from '../store/lane-store.js';
+import type { LinkState } from './link-state.js';
+import type { ServerApi } from './server-api.js';
+
+/** Options of the heartbeat. */
+export interface HeartbeatOptions {
+  readonly api: Pick<ServerApi, 'heartbeat'>;
+  readonly store: Pick<LaneStore, 'listState' | 'backlog'>;
+  readonly link: LinkState;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly devices: () => readonly DeviceState[];
+  /** This lane's checkpoint (a pushed config of another is ignored). */
+  readonly checkpointId: () => string;
+  /** Takes in the checkpoint config the server answers or pushes. */
+  readonly onCheckpoint?: (checkpoint: CheckpointConfig) => void;
+  /** The server named its officer roster version. */
+  readonly onOfficersVersion?: (version: unknown) => void;
+}
+
+/**
+ * The lane's heartbeat: reports list versions, backlog and devices; takes the server's clock
+ * offset, checkpoint config and roster version from the answer. It also owns the order of the
+ * two ways a checkpoint config arrives: a config pushed while a heartbeat was in flight is
+ * newer than that heartbeat's answer, which is then not applied.
+ */
+export class Heartbeat {
+  readonly #o: HeartbeatOptions;
+  readonly #log: Logger;
+  #pending = false;
+  /** Checkpoint configs pushed so far (a heartbeat answer older than one is not applied). */
+  #pushes = 0;
+
+  constructor(options: HeartbeatOptions) {
+    this.#o = options;
+    this.#log = options.logger;
+  }
+
+  /** Beats now and then every `everyMs` (each after the previous one ended) while the sync runs. */
+  start(everyMs: number): void {
+    this.#pending = false;
+    const run = (): void => {
+      void this.beat().finally(() => {
+        this.#o.link.later(everyMs, run);
+      });
+    };
+    run();
+  }
+
+  /**
+   * Sends a heartbeat within a second (coalescing calls), so the fleet view sees a new list
+   * version or device state now rather than at the next periodic heartbeat.
+   */
+  soon(): void {
+    if (this.#pending) return;
+    this.#pending = true;
+    this.#o.link.later(1000, () => {
+      this.#pending = false;
+      void this.beat();
+    });
+  }
+
+  /** Sends a heartbeat; adopts the checkpoint config the server answers with. */
+  async beat(): Promise<void> {
+    const { store, link, clock } = this.#o;
+    const pushesBefore = this.#pushes;
+    const versions = Object.fromEntries(LIST_NAMES.map((l) => [l, store.listState(l).version])) as Record<
+      ListName,
+      number
+    >;
+    const res = await this.#o.api.heartbeat({
+      listVersions: versions,
+      backlog: store.backlog().count,
+      devices: this.#o
+        .devices()
+        .map((d) => ({ name: d.device.slice(0, 64), kind: d.kind, status: d.status })),
+      clock: clock(),
+    });
+    if (!res.ok) {
+      link.failed(res.error, 'heartbeat');
+      return;
+    }
+    link.succeeded();
+    link.setClockSkew(res.value.serverTime - clock());
+    // A config pushed while this heartbeat was in flight is newer than its answer.
+    if (this.#pushes === pushesBefore) this.#o.onCheckpoint?.(res.value.checkpoint);
+    this.#o.onOfficersVersion?.(res.value.officersVersion);
+    link.changed();
+  }
+
+  /**
+   * A checkpoint config pushed by the server: in force at once (mode, freshness budget,
+   * blocking statuses), not at the next heartbeat. A heartbeat answer already on its way was
+   * read before this push, so it must not put the old config back (see `beat`).
+   */
+  checkpointPushed(config: CheckpointConfig): void {
+    const mine = this.#o.checkpointId();
+    if (config.id !== mine) {
+      this.#log.warn({ checkpoint: config.id, mine }, 'config of another checkpoint ignored');
+      return;
+    }
+    this.#pushes++;
+    this.#o.onCheckpoint?.(config);
+    this.#log.info({ checkpoint: config.id, mode: config.mode }, 'checkpoint config pushed');
+  }
+}
