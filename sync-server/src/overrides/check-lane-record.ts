@@ -1,38 +1,13 @@
-import type { AcknowledgementRecord, OverrideRecord } from '@checkpoint-lane/shared';
+import {
+  LANE_RECORD_ISSUES,
+  type AcknowledgementRecord,
+  type LaneRecordIssue,
+  type OverrideRecord,
+} from '@checkpoint-lane/shared';
 
-/**
- * Why the centre does not believe an override or acknowledgement a lane uploaded. Stable codes:
- * the console words them, the alerts carry them.
- */
-export const LANE_RECORD_ISSUES = [
-  /** No scan with that id is held (the lane's sequence below the record is complete). */
-  'scan_unknown',
-  /** The scan was recorded by another lane. */
-  'scan_other_lane',
-  /** The override's original decision is not the scan's. */
-  'original_mismatch',
-  /** The record's lane time is before its scan's: a lane clock set back, or a backdated record. */
-  'before_scan',
-  /** The record's lane time is more than {@link MAX_LANE_CLOCK_AHEAD_MS} after the server received it. */
-  'future_dated',
-  /** The central roster has never been written: the lane uses a hand-written officers.json. */
-  'no_roster',
-  'officer_unknown',
-  'officer_disabled',
-  /** The officer is not assigned to the lane's checkpoint. */
-  'officer_not_here',
-  /** A health-blocked red was let through without a supervisor. */
-  'supervisor_missing',
-  'supervisor_unknown',
-  'supervisor_disabled',
-  'supervisor_not_here',
-  /** The named supervisor has the officer role. */
-  'supervisor_not_supervisor',
-  /** The officer vouched for themself as supervisor. */
-  'supervisor_same_officer',
-] as const;
-/** A reason the centre does not believe a lane record. */
-export type LaneRecordIssue = (typeof LANE_RECORD_ISSUES)[number];
+// Why the centre does not believe a lane record: stable codes the alerts carry and the console
+// words, part of the admin API contract (shared/src/contract/admin/scans.ts).
+export { LANE_RECORD_ISSUES, type LaneRecordIssue };
 
 /**
  * How far a record's lane time may be ahead of the server's receipt before it is flagged

@@ -1,11 +1,10 @@
-import type { ScanFilter, ScansRepository } from '../../db/repositories/scans-repository.js';
+import { SCAN_EXPORT_COLUMNS } from '@checkpoint-lane/shared';
 import { csvLine, UTF8_BOM } from '../../csv/csv-writer.js';
+import type { ScanExport } from '../../db/repositories/scans/scan-export.js';
+import type { ScanFilter } from '../../db/repositories/scans/scan-filter.js';
 
-/** The export's header line (column names). */
-export const SCAN_CSV_HEADER =
-  'received_at,at,checkpoint,lane,source,format,subject_key,decision,reasons,warnings,alert,' +
-  'override_decision,override_officer,override_supervisor,override_reason,override_note,scan_id,' +
-  'override_verified';
+/** The export's header line: the column names of the admin API contract. */
+export const SCAN_CSV_HEADER = SCAN_EXPORT_COLUMNS.join(',');
 
 /** An export stops after this many rows (and says so in `X-Truncated`). */
 export const SCAN_EXPORT_MAX_ROWS = 1_000_000;
@@ -21,7 +20,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * cursor stays open while the client reads.
  */
 export async function* scanCsvChunks(
-  repo: ScansRepository,
+  repo: Pick<ScanExport, 'exportPage'>,
   filter: ScanFilter,
   opts: { before: number; maxRows: number; pageSize?: number },
 ): AsyncGenerator<string> {

@@ -1,28 +1,16 @@
-import { CheckpointId } from '@checkpoint-lane/shared';
-import Type from 'typebox';
-import { HOUR_MS } from '../../db/repositories/scans-repository.js';
+import {
+  DECISIONS,
+  SCAN_STATS_RANGE_HOURS,
+  ScanStatsQuerySchema,
+  ScanStatsSchema,
+  type DecisionColour,
+  type ScanStats,
+} from '@checkpoint-lane/shared';
+import { HOUR_MS } from '../../db/repositories/scans/scan-rollups.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, errors, type App } from '../schemas.js';
 
-/** Hours covered by each `range` of the scan chart. */
-const RANGE_HOURS = { '24h': 24, '7d': 7 * 24 } as const;
-
-const DECISIONS = ['green', 'amber', 'red'] as const;
-type Decision = (typeof DECISIONS)[number];
-
-const isDecision = (d: string): d is Decision => (DECISIONS as readonly string[]).includes(d);
-
-const Counts = { green: Type.Integer(), amber: Type.Integer(), red: Type.Integer() };
-
-/** The hourly scan series of one range, per checkpoint and lane decision. */
-export interface ScanStats {
-  from: number;
-  to: number;
-  bucketMs: number;
-  checkpoints: string[];
-  series: { checkpointId: string; hour: number; green: number; amber: number; red: number }[];
-  totals: { green: number; amber: number; red: number };
-}
+const isDecision = (d: string): d is DecisionColour => (DECISIONS as readonly string[]).includes(d);
 
 /** `/api/v1/admin/stats/…`: chart data from the hourly scan roll-up (registered by the fleet routes). */
 export function registerStatsRoutes(app: App, s: Services): void {
@@ -38,26 +26,13 @@ export function registerStatsRoutes(app: App, s: Services): void {
           'other that has scans in the range (only the asked one with `checkpoint=`).',
         tags: ['admin'],
         security: adminSecurity,
-        querystring: Type.Object({
-          range: Type.Union([Type.Literal('24h'), Type.Literal('7d')], { default: '24h' }),
-          checkpoint: Type.Optional(CheckpointId),
-        }),
-        response: {
-          200: Type.Object({
-            from: Type.Integer(),
-            to: Type.Integer(),
-            bucketMs: Type.Integer(),
-            checkpoints: Type.Array(Type.String()),
-            series: Type.Array(Type.Object({ checkpointId: Type.String(), hour: Type.Integer(), ...Counts })),
-            totals: Type.Object(Counts),
-          }),
-          ...errors(400, 401),
-        },
+        querystring: ScanStatsQuerySchema,
+        response: { 200: ScanStatsSchema, ...errors(400, 401) },
       },
     },
     (req): ScanStats => {
       const to = Math.floor(s.clock() / HOUR_MS) * HOUR_MS + HOUR_MS;
-      const from = to - RANGE_HOURS[req.query.range] * HOUR_MS;
+      const from = to - SCAN_STATS_RANGE_HOURS[req.query.range] * HOUR_MS;
       const only = req.query.checkpoint;
       const rows = s.scans.hourly(from, to, only);
       const totals = { green: 0, amber: 0, red: 0 };

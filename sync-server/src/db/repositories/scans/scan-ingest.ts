@@ -1,0 +1,177 @@
+import type { AlertRecord, LaneRecord } from '@checkpoint-lane/shared';
+import { subjectKeyFromHex } from '../../../lists/subject-key.js';
+import type { Db } from '../../open-database.js';
+import type { AlertsRepository } from './alerts-repository.js';
+import { healthAlertCheck } from './health-alert-check.js';
+import { judgePending, type HealthRelease } from './lane-record-judging.js';
+import { HourlyTally } from './scan-rollups.js';
+
+/** What one upload did. */
+export interface IngestResult {
+  readonly ackedThrough: number;
+  readonly inserted: number;
+  /** Alerts this upload raised. */
+  readonly alerts: AlertRecord[];
+  /** Alerts raised before whose scan this upload gave an outcome (acknowledged, overridden). */
+  readonly updatedAlerts: AlertRecord[];
+  /** Overrides of a health red to green judged in this upload. */
+  readonly healthReleases: HealthRelease[];
+}
+
+/** Lane uploads (`POST /api/v1/kiosk/scans`): scans, overrides and acknowledgements stored once. */
+export class ScanIngest {
+  constructor(
+    private readonly db: Db,
+    private readonly alerts: AlertsRepository,
+  ) {}
+
+  /**
+   * Stores a batch idempotently in one transaction: a record whose (lane, seq) or id is
+   * already held is ignored, so re-sending is always safe. Answers the highest contiguous
+   * sequence held for the lane (scans, overrides and acknowledgements share it). A new scan
+   * creates one alert when the lane flagged it, or when the server's health list blocks its
+   * subject at this checkpoint at the scan's time (`healthAlertCheck`; the lane's list may have
+   * been older): the server is the authority. Overrides and acknowledgements are judged once the
+   * lane's sequence below them is complete (their scan always comes earlier in it, even when a
+   * retried batch arrives out of order): a distrusted one is stored flagged and raises an
+   * `override` alert, never refused, so the lane's outbox always drains.
+   */
+  ingest(
+    kioskId: string,
+    checkpointId: string,
+    records: readonly LaneRecord[],
+    now: number,
+    blockingStatuses: readonly string[] = [],
+  ): IngestResult {
+    const insScan = this.db.prepare(
+      `INSERT OR IGNORE INTO scans (kiosk_no, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
+         subject_sealed, decision, reasons, warnings, alert) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insOverride = this.db.prepare(
+      `INSERT OR IGNORE INTO overrides (kiosk_no, seq, id, scan_id, at, received_at, original_decision, decision,
+         officer_id, supervisor_id, reason, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insAck = this.db.prepare(
+      `INSERT OR IGNORE INTO acks (kiosk_no, seq, id, scan_id, at, received_at, decision, note)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // A seq held by any record type (a scan, an override or an acknowledgement).
+    const seqHeld = this.db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM scans WHERE kiosk_no = @k AND seq = @s)
+           OR EXISTS (SELECT 1 FROM overrides WHERE kiosk_no = @k AND seq = @s)
+           OR EXISTS (SELECT 1 FROM acks WHERE kiosk_no = @k AND seq = @s)`,
+      )
+      .pluck();
+    const held = (kno: number, seq: number): boolean => seqHeld.get({ k: kno, s: seq }) === 1;
+    const idHeld = this.db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM scans WHERE id = @id) OR EXISTS (SELECT 1 FROM overrides WHERE id = @id)
+           OR EXISTS (SELECT 1 FROM acks WHERE id = @id)`,
+      )
+      .pluck();
+    const blocks = healthAlertCheck(this.db, blockingStatuses);
+    return this.db.transaction((): IngestResult => {
+      const kiosk = this.db.prepare('SELECT no, acked_through FROM kiosks WHERE id = ?').get(kioskId) as
+        { no: number; acked_through: number } | undefined;
+      if (!kiosk) throw new Error(`no kiosk ${kioskId}`);
+      const kno = kiosk.no;
+      let inserted = 0;
+      const alertIds: number[] = [];
+      const handledScans = new Set<string>();
+      // New scans per (hour, decision): one roll-up upsert each, in this transaction.
+      const hourly = new HourlyTally();
+      for (const r of records) {
+        if (held(kno, r.seq)) continue;
+        if (r.type === 'scan') {
+          const key = r.subjectKey === null ? null : subjectKeyFromHex(r.subjectKey);
+          const res = insScan.run(
+            kno,
+            r.seq,
+            r.id,
+            checkpointId,
+            r.at,
+            now,
+            r.source,
+            r.format,
+            key,
+            r.subjectSealed,
+            r.decision,
+            JSON.stringify(r.reasons),
+            JSON.stringify(r.warnings),
+            r.alert ? 1 : 0,
+          );
+          if (res.changes === 0) continue;
+          inserted++;
+          hourly.add(r.at, r.decision);
+          if (r.alert || blocks(key, r.at)) {
+            const id = this.alerts.raiseHealth(
+              { at: r.at, receivedAt: now, kioskId, checkpointId, scanId: r.id },
+              key,
+              r.alert ? 'lane' : 'server',
+            );
+            if (id !== null) alertIds.push(id);
+          }
+        } else if (r.type === 'override') {
+          inserted += insOverride.run(
+            kno,
+            r.seq,
+            r.id,
+            r.scanId,
+            r.at,
+            now,
+            r.originalDecision,
+            r.decision,
+            r.officerId,
+            r.supervisorId,
+            r.reason,
+            r.note,
+          ).changes;
+        } else {
+          inserted += insAck.run(kno, r.seq, r.id, r.scanId, r.at, now, r.decision, r.note).changes;
+        }
+      }
+      hourly.flush(this.db, checkpointId);
+      let acked = kiosk.acked_through;
+      const start = acked;
+      // A record whose id is already held is held, whoever sent it: a lane re-enrolled in its
+      // old data folder resends, under its new identity, records its old one may have delivered.
+      const idOfSeq = new Map(records.map((r) => [r.seq, r.id]));
+      const idHeldAt = (seq: number): boolean => {
+        const id = idOfSeq.get(seq);
+        return id !== undefined && idHeld.get({ id }) === 1;
+      };
+      while (held(kno, acked + 1) || idHeldAt(acked + 1)) acked++;
+      if (acked !== start)
+        this.db.prepare('UPDATE kiosks SET acked_through = ? WHERE no = ?').run(acked, kno);
+      const judged = judgePending(this.db, this.alerts, {
+        kioskNo: kno,
+        kioskId,
+        checkpointId,
+        ackedThrough: acked,
+        now,
+      });
+      alertIds.push(...judged.alertIds);
+      for (const id of judged.scanIds) handledScans.add(id);
+      const newAlerts = new Set(alertIds);
+      const updatedIds = [...handledScans]
+        .map((id) => this.alerts.healthAlertOf(id))
+        .filter((id): id is number => id !== undefined && !newAlerts.has(id));
+      return {
+        ackedThrough: acked,
+        inserted,
+        alerts: alertIds.map((id) => this.alerts.alert(id)).filter((a) => a !== null),
+        updatedAlerts: updatedIds.map((id) => this.alerts.alert(id)).filter((a) => a !== null),
+        healthReleases: judged.healthReleases,
+      };
+    })();
+  }
+
+  /** The highest contiguous sequence held for a lane. */
+  ackedThrough(kioskId: string): number {
+    return (
+      (this.db.prepare('SELECT acked_through FROM kiosks WHERE id = ?').pluck().get(kioskId) as
+        number | undefined) ?? 0
+    );
+  }
+}

@@ -1,0 +1,54 @@
+import {
+  LaneIdParamsSchema,
+  LanesAnswerSchema,
+  LaneViewSchema,
+  type LaneView,
+} from '@checkpoint-lane/shared';
+import { adminActor } from '../../auth/auth-hooks.js';
+import { FleetTransactions } from '../../db/repositories/fleet-transactions.js';
+import { HttpError } from '../../http-error.js';
+import type { Services } from '../../services.js';
+import { adminSecurity, errors, type App } from '../schemas.js';
+
+/** `/api/v1/admin/kiosks…`: the lane fleet and revoking a lane ("kiosk" is the API's word). */
+export function registerLaneRoutes(app: App, s: Services): void {
+  const fleet = new FleetTransactions(s);
+  app.get(
+    '/kiosks',
+    {
+      schema: {
+        summary: 'The fleet: last heartbeat, list versions, backlog, devices, online state',
+        tags: ['admin'],
+        security: adminSecurity,
+        response: { 200: LanesAnswerSchema, ...errors(401) },
+      },
+    },
+    () => ({
+      kiosks: s.kiosks.list().map((k): LaneView => ({ ...k, online: s.fleet.isOnline(k.id) })),
+    }),
+  );
+
+  app.post(
+    '/kiosks/:id/revoke',
+    {
+      schema: {
+        summary: 'Revoke a lane: its token stops working at once',
+        tags: ['admin'],
+        security: adminSecurity,
+        params: LaneIdParamsSchema,
+        response: { 200: LaneViewSchema, ...errors(401, 404) },
+      },
+    },
+    (req): LaneView => {
+      const laneId = req.params.id;
+      if (!fleet.revokeLane(laneId, s.clock(), adminActor(req)))
+        throw new HttpError(404, 'not_found', 'no such kiosk');
+      s.hub.publishLane(laneId, { type: 'revoked', data: { kioskId: laneId } });
+      s.hub.closeLane(laneId);
+      s.fleet.forget(laneId);
+      const k = s.kiosks.get(laneId);
+      if (!k) throw new HttpError(404, 'not_found', 'no such kiosk');
+      return { ...k, online: false };
+    },
+  );
+}
