@@ -1,7 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
-/** An officer PIN: 4 to 8 digits. */
-export const PIN_PATTERN = '^[0-9]{4,8}$';
+/** An officer PIN: 4 to 8 digits (the admin contract's pattern). */
+export { OFFICER_PIN_PATTERN as PIN_PATTERN } from '@checkpoint-lane/shared';
 
 const SALT_LENGTH = 16;
 const KEY_LENGTH = 32;

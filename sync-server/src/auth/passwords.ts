@@ -1,10 +1,8 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { TaskGate } from './login-guard.js';
 
-/** Shortest and longest password accepted (characters). */
-export const PASSWORD_MIN_LENGTH = 10;
-/** Longest password accepted (characters): scrypt's input stays small. */
-export const PASSWORD_MAX_LENGTH = 200;
+/** Shortest and longest password accepted (characters): the admin contract's limits. */
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@checkpoint-lane/shared';
 
 /** The scrypt cost new hashes get (N=2^15, r=8, p=1: ~32 MiB and ~50–100 ms per hash). */
 export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;

@@ -1,7 +1,10 @@
+// Over 350 lines: admin_accounts, admin_sessions and their audited changes are one class (Services.accounts).
+import { fail, ok, type AccountRole, type Result } from '@checkpoint-lane/shared';
 import type { Db } from '../open-database.js';
+import { AuditRepository } from './audit-repository.js';
 
-/** What an account may do: `admin` changes things, `viewer` only looks. */
-export type AccountRole = 'admin' | 'viewer';
+/** What an account may do: `admin` changes things, `viewer` only looks (the admin contract's word). */
+export type { AccountRole };
 
 /** An admin console account as routes see it (never with its password hash). */
 export interface AccountRecord {
@@ -34,6 +37,21 @@ export interface AccountChanges {
   readonly passwordHash?: string;
   readonly disabled?: boolean;
 }
+
+/** A new account (the password already hashed). */
+export interface NewAccount {
+  readonly username: string;
+  readonly displayName: string;
+  readonly role: AccountRole;
+  readonly passwordHash: string;
+}
+
+/** Why an account change was refused: no such account, or it would leave no active admin. */
+export type AccountChangeRefusal = 'unknown_account' | 'last_admin';
+
+/** Why a checked password still opens no session: the account is gone or disabled, or locked. */
+export type SignInRefusal =
+  { readonly reason: 'unusable' } | { readonly reason: 'locked'; readonly until: number };
 
 interface AccountRow {
   id: number;
@@ -72,15 +90,18 @@ const toAccount = (r: AccountRow): AccountRecord => ({
   lastLoginAt: r.last_login_at,
 });
 
-/** Admin accounts and their sessions (passwords as scrypt hashes, session tokens as SHA-256). */
+/**
+ * Admin accounts and their sessions (passwords as scrypt hashes, session tokens as SHA-256). The
+ * changes an admin or a sign-in makes run in one transaction with their audit records.
+ */
 export class AccountsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly audit = new AuditRepository(db),
+  ) {}
 
   /** Adds an account; null if the username (case-insensitive) is taken. */
-  create(
-    a: { username: string; displayName: string; role: AccountRole; passwordHash: string },
-    now: number,
-  ): AccountRecord | null {
+  create(a: NewAccount, now: number): AccountRecord | null {
     const res = this.db
       .prepare(
         `INSERT INTO admin_accounts (username, display_name, role, password_hash, created_at, updated_at)
@@ -248,5 +269,113 @@ export class AccountsRepository {
       .prepare('SELECT count(*) AS n FROM admin_sessions WHERE account_id = ? AND expires_at > ?')
       .get(accountId, now) as { n: number };
     return row.n;
+  }
+  /** Adds an account and audits it (`account.create`); null if the username is taken. */
+  add(a: NewAccount, now: number, actor: string): AccountRecord | null {
+    return this.db.transaction(() => {
+      const created = this.create(a, now);
+      if (created !== null)
+        this.audit.record(now, actor, 'account.create', a.username, {
+          displayName: a.displayName,
+          role: a.role,
+        });
+      return created;
+    })();
+  }
+
+  /**
+   * An admin's change to an account, audited (`account.update`, `changed` naming the fields the
+   * request held). Never takes the last active admin; a new password, role or state ends the
+   * account's sessions.
+   */
+  change(
+    id: number,
+    c: AccountChanges,
+    now: number,
+    actor: string,
+    changed: readonly string[],
+  ): Result<AccountRecord, AccountChangeRefusal> {
+    return this.db.transaction((): Result<AccountRecord, AccountChangeRefusal> => {
+      const current = this.getById(id);
+      if (current === null) return fail('unknown_account');
+      const wasActiveAdmin = current.role === 'admin' && current.disabledAt === null;
+      const staysActiveAdmin =
+        (c.role ?? current.role) === 'admin' && !(c.disabled ?? current.disabledAt !== null);
+      if (wasActiveAdmin && !staysActiveAdmin && this.countActiveAdmins() <= 1) return fail('last_admin');
+      const roleChanged = c.role !== undefined && c.role !== current.role;
+      const stateChanged = c.disabled !== undefined && c.disabled !== (current.disabledAt !== null);
+      const updated = this.update(id, c, now);
+      if (updated === null) return fail('unknown_account');
+      const endedSessions =
+        roleChanged || stateChanged || c.passwordHash !== undefined ? this.deleteSessionsOf(id) : 0;
+      this.audit.record(now, actor, 'account.update', current.username, {
+        changed,
+        ...(c.displayName !== undefined && { displayName: c.displayName }),
+        ...(c.role !== undefined && { role: c.role }),
+        ...(c.disabled !== undefined && { disabled: c.disabled }),
+        endedSessions,
+      });
+      return ok(updated);
+    })();
+  }
+
+  /**
+   * A wrong password for an account, audited (`session.login_failed`, and `session.locked` when
+   * it locks). Returns the lock's end if this failure locked the account.
+   */
+  recordWrongPassword(
+    a: AccountRecord,
+    now: number,
+    actor: string,
+    policy: { readonly maxFailures: number; readonly lockMs: number },
+  ): number | null {
+    return this.db.transaction(() => {
+      const until = this.recordFailure(a.id, now, policy.maxFailures, policy.lockMs);
+      this.audit.record(now, actor, 'session.login_failed', a.username, { reason: 'bad_password' });
+      if (until !== null) this.audit.record(now, actor, 'session.locked', a.username, { until });
+      return until;
+    })();
+  }
+
+  /**
+   * A good sign-in, once the password is checked: re-reads the account (an admin may have locked
+   * or disabled it meanwhile), ends the request's previous session, clears the failures, stores a
+   * rehashed password, audits (`session.login`) and runs `start` (which stores the new session),
+   * all in one transaction.
+   */
+  signIn<T>(
+    a: AccountRecord,
+    now: number,
+    o: { readonly ip: string; readonly previousTokenHash: string | null; readonly rehashed: string | null },
+    start: () => T,
+  ): Result<T, SignInRefusal> {
+    return this.db.transaction((): Result<T, SignInRefusal> => {
+      const fresh = this.getById(a.id);
+      if (fresh === null || fresh.disabledAt !== null) return fail({ reason: 'unusable' });
+      if (fresh.lockedUntil !== null && fresh.lockedUntil > now)
+        return fail({ reason: 'locked', until: fresh.lockedUntil });
+      if (o.previousTokenHash !== null) this.deleteSession(o.previousTokenHash);
+      this.recordSuccess(a.id, now);
+      if (o.rehashed !== null) this.update(a.id, { passwordHash: o.rehashed }, now);
+      this.audit.record(now, a.username, 'session.login', a.username, { ip: o.ip });
+      return ok(start());
+    })();
+  }
+
+  /** Signs a session out, audited (`session.logout`). */
+  signOut(tokenHash: string, username: string, now: number): void {
+    this.db.transaction(() => {
+      this.deleteSession(tokenHash);
+      this.audit.record(now, username, 'session.logout', username, null);
+    })();
+  }
+
+  /** An account's own new password: ends its other sessions, audited (`session.password`). */
+  changeOwnPassword(a: AccountRecord, passwordHash: string, keepTokenHash: string, now: number): void {
+    this.db.transaction(() => {
+      this.update(a.id, { passwordHash }, now);
+      const endedSessions = this.deleteSessionsOf(a.id, keepTokenHash);
+      this.audit.record(now, a.username, 'session.password', a.username, { endedSessions });
+    })();
   }
 }

@@ -1,14 +1,8 @@
+import type { AuditRecord } from '@checkpoint-lane/shared';
 import type { Db } from '../open-database.js';
 
-/** One audit record: who did what to what, when. */
-export interface AuditRecord {
-  readonly id: number;
-  readonly at: number;
-  readonly actor: string;
-  readonly action: string;
-  readonly target: string | null;
-  readonly details: unknown;
-}
+/** One audit record: who did what to what, when (as `GET /api/v1/admin/audit` answers it). */
+export type { AuditRecord };
 
 /** The append-only audit log of list changes and admin actions. */
 export class AuditRepository {

@@ -1,5 +1,6 @@
 import type { CheckpointConfig, HealthStatus } from '@checkpoint-lane/shared';
 import type { Db } from '../open-database.js';
+import { AuditRepository } from './audit-repository.js';
 
 interface Row {
   id: string;
@@ -21,7 +22,19 @@ const toConfig = (r: Row): CheckpointConfig => ({
 
 /** Checkpoints and their decision settings. */
 export class CheckpointsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly audit = new AuditRepository(db),
+  ) {}
+
+  /** An admin's create or update, audited (`checkpoint.create|update`, the config as details); true if created. */
+  save(c: CheckpointConfig, now: number, actor: string): boolean {
+    return this.db.transaction(() => {
+      const created = this.upsert(c, now);
+      this.audit.record(now, actor, created ? 'checkpoint.create' : 'checkpoint.update', c.id, c);
+      return created;
+    })();
+  }
 
   /** Creates or updates a checkpoint; true if it was created. */
   upsert(c: CheckpointConfig, now: number): boolean {

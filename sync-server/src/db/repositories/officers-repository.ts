@@ -1,10 +1,12 @@
+import { fail, ok, type OfficerRole, type Result } from '@checkpoint-lane/shared';
 import type { Db } from '../open-database.js';
+import { AuditRepository } from './audit-repository.js';
 
 /** An officer as stored (the PIN hash never leaves the server except to lanes). */
 export interface OfficerRecord {
   readonly id: string;
   readonly name: string;
-  readonly role: 'officer' | 'supervisor';
+  readonly role: OfficerRole;
   readonly pinHash: string;
   /** The checkpoints the officer serves; null: every checkpoint. */
   readonly checkpoints: readonly string[] | null;
@@ -17,15 +19,21 @@ export interface OfficerRecord {
 export interface OfficerInput {
   readonly id: string;
   readonly name: string;
-  readonly role: 'officer' | 'supervisor';
+  readonly role: OfficerRole;
   readonly checkpoints: readonly string[] | null;
   readonly pinHash?: string;
+}
+
+/** An officer after an audited change, and the roster version after it. */
+export interface OfficerChange {
+  readonly officer: OfficerRecord;
+  readonly version: number;
 }
 
 interface Row {
   id: string;
   name: string;
-  role: 'officer' | 'supervisor';
+  role: OfficerRole;
   pin_hash: string;
   checkpoints: string | null;
   disabled_at: number | null;
@@ -61,11 +69,14 @@ export function checkpointsOverlap(a: readonly string[] | null, b: readonly stri
 }
 
 /**
- * Central officer rosters. Every write advances the roster version: call `bumpVersion()` in
- * the transaction of the change (with its audit record).
+ * Central officer rosters. Every write advances the roster version: `save` and `changeDisabled`
+ * do so in the transaction of the change, with its audit record.
  */
 export class OfficersRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly audit = new AuditRepository(db),
+  ) {}
 
   /** The roster version (0: no officer was ever written). */
   version(): number {
@@ -144,5 +155,52 @@ export class OfficersRepository {
       )
       .run({ id, now });
     return r.changes > 0;
+  }
+  /**
+   * An admin's create or update, audited (`officer.create|update`; the PIN only as `pinChanged`),
+   * with the roster version advanced.
+   */
+  save(o: OfficerInput, now: number, actor: string): OfficerChange & { readonly created: boolean } {
+    return this.db.transaction(() => {
+      const created = this.upsert(o, now);
+      const version = this.bumpVersion();
+      this.audit.record(now, actor, created ? 'officer.create' : 'officer.update', o.id, {
+        name: o.name,
+        role: o.role,
+        checkpoints: o.checkpoints,
+        pinChanged: o.pinHash !== undefined,
+        version,
+      });
+      return { officer: this.stored(o.id), version, created };
+    })();
+  }
+
+  /**
+   * Disables or enables an officer, audited (`officer.disable|enable`) with the roster version
+   * advanced; doing it twice changes nothing (`changed` false: no audit, the version stays).
+   */
+  changeDisabled(
+    id: string,
+    disabled: boolean,
+    now: number,
+    actor: string,
+  ): Result<OfficerChange & { readonly changed: boolean }, 'unknown_officer'> {
+    return this.db.transaction(
+      (): Result<OfficerChange & { readonly changed: boolean }, 'unknown_officer'> => {
+        if (this.get(id) === null) return fail('unknown_officer');
+        const changed = this.setDisabled(id, disabled, now);
+        const version = changed ? this.bumpVersion() : this.version();
+        if (changed)
+          this.audit.record(now, actor, disabled ? 'officer.disable' : 'officer.enable', id, { version });
+        return ok({ officer: this.stored(id), version, changed });
+      },
+    )();
+  }
+
+  /** An officer this transaction has just read or written. */
+  private stored(id: string): OfficerRecord {
+    const officer = this.get(id);
+    if (officer === null) throw new Error(`officer ${id} vanished inside its own transaction`);
+    return officer;
   }
 }

@@ -1,21 +1,21 @@
-import Type from 'typebox';
+import {
+  AccountCreateBodySchema,
+  AccountListSchema,
+  AccountParamsSchema,
+  AccountUpdateBodySchema,
+  AccountViewSchema,
+  type AccountView,
+} from '@checkpoint-lane/shared';
 import { adminActor, requireRole } from '../../auth/auth-hooks.js';
 import { hashPassword } from '../../auth/passwords.js';
 import type { AccountChanges, AccountRecord } from '../../db/repositories/accounts-repository.js';
 import { HttpError } from '../../http-error.js';
 import type { Services } from '../../services.js';
-import {
-  AccountRoleSchema,
-  AccountView,
-  DisplayName,
-  NewPassword,
-  Username,
-} from '../session/account-schemas.js';
 import { adminSecurity, errors, type App } from '../schemas.js';
 
 const security = adminSecurity;
 
-const view = (a: AccountRecord) => ({
+const view = (a: AccountRecord): AccountView => ({
   username: a.username,
   displayName: a.displayName,
   role: a.role,
@@ -32,6 +32,9 @@ const trimmedName = (name: string): string => {
   return t;
 };
 
+const unknownAccount = (username: string): HttpError =>
+  new HttpError(404, 'unknown_account', `no account ${username}`);
+
 /** `/api/v1/admin/accounts`: console accounts (admins only, even for reading). */
 export function registerAccountRoutes(app: App, s: Services): void {
   app.get(
@@ -41,7 +44,7 @@ export function registerAccountRoutes(app: App, s: Services): void {
         summary: 'List console accounts (admins only)',
         tags: ['admin', 'accounts'],
         security,
-        response: { 200: Type.Object({ accounts: Type.Array(AccountView) }), ...errors(401, 403) },
+        response: { 200: AccountListSchema, ...errors(401, 403) },
       },
     },
     (req) => {
@@ -57,13 +60,8 @@ export function registerAccountRoutes(app: App, s: Services): void {
         summary: 'Create a console account (admins only; the admin token creates the first one)',
         tags: ['admin', 'accounts'],
         security,
-        body: Type.Object({
-          username: Username,
-          displayName: DisplayName,
-          role: AccountRoleSchema,
-          password: NewPassword,
-        }),
-        response: { 201: AccountView, ...errors(400, 401, 403, 409) },
+        body: AccountCreateBodySchema,
+        response: { 201: AccountViewSchema, ...errors(400, 401, 403, 409) },
       },
     },
     async (req, reply) => {
@@ -73,13 +71,11 @@ export function registerAccountRoutes(app: App, s: Services): void {
       const displayName = trimmedName(b.displayName);
       if (s.accounts.get(username) !== null) throw taken(username);
       const passwordHash = await hashPassword(b.password);
-      const now = s.clock();
-      const created = s.db.transaction(() => {
-        const a = s.accounts.create({ username, displayName, role: b.role, passwordHash }, now);
-        if (a !== null)
-          s.audit.record(now, adminActor(req), 'account.create', username, { displayName, role: b.role });
-        return a;
-      })();
+      const created = s.accounts.add(
+        { username, displayName, role: b.role, passwordHash },
+        s.clock(),
+        adminActor(req),
+      );
       if (created === null) throw taken(username);
       return reply.code(201).send(view(created));
     },
@@ -93,14 +89,9 @@ export function registerAccountRoutes(app: App, s: Services): void {
           "Change an account's name, role, password or state (changing password, role or state ends its sessions)",
         tags: ['admin', 'accounts'],
         security,
-        params: Type.Object({ username: Username }),
-        body: Type.Object({
-          displayName: Type.Optional(DisplayName),
-          role: Type.Optional(AccountRoleSchema),
-          password: Type.Optional(NewPassword),
-          disabled: Type.Optional(Type.Boolean()),
-        }),
-        response: { 200: AccountView, ...errors(400, 401, 403, 404, 409) },
+        params: AccountParamsSchema,
+        body: AccountUpdateBodySchema,
+        response: { 200: AccountViewSchema, ...errors(400, 401, 403, 404, 409) },
       },
     },
     async (req) => {
@@ -108,7 +99,7 @@ export function registerAccountRoutes(app: App, s: Services): void {
       const username = req.params.username.toLowerCase();
       const b = req.body;
       const target = s.accounts.get(username);
-      if (target === null) throw new HttpError(404, 'unknown_account', `no account ${username}`);
+      if (target === null) throw unknownAccount(username);
       const isSelf = me.kind === 'account' && me.username === target.username;
       if (isSelf && b.disabled === true) {
         throw new HttpError(409, 'self', 'you cannot disable your own account; ask another admin');
@@ -132,38 +123,17 @@ export function registerAccountRoutes(app: App, s: Services): void {
         ...(passwordHash !== undefined && { passwordHash }),
         ...(b.disabled !== undefined && { disabled: b.disabled }),
       };
-      const now = s.clock();
-      return s.db.transaction(() => {
-        // Re-read inside the transaction: the password hash above took a while.
-        const current = s.accounts.getById(target.id);
-        if (current === null) throw new HttpError(404, 'unknown_account', `no account ${username}`);
-        const wasActiveAdmin = current.role === 'admin' && current.disabledAt === null;
-        const staysActiveAdmin =
-          (b.role ?? current.role) === 'admin' && !(b.disabled ?? current.disabledAt !== null);
-        if (wasActiveAdmin && !staysActiveAdmin && s.accounts.countActiveAdmins() <= 1) {
-          throw new HttpError(
-            409,
-            'last_admin',
-            'this is the last active admin account; make another admin first',
-          );
-        }
-        const roleChanged = b.role !== undefined && b.role !== current.role;
-        const stateChanged = b.disabled !== undefined && b.disabled !== (current.disabledAt !== null);
-        const updated = s.accounts.update(current.id, changes, now);
-        const endedSessions =
-          roleChanged || stateChanged || passwordHash !== undefined
-            ? s.accounts.deleteSessionsOf(current.id)
-            : 0;
-        s.audit.record(now, adminActor(req), 'account.update', current.username, {
-          changed: Object.keys(b),
-          ...(displayName !== undefined && { displayName }),
-          ...(b.role !== undefined && { role: b.role }),
-          ...(b.disabled !== undefined && { disabled: b.disabled }),
-          endedSessions,
-        });
-        if (updated === null) throw new HttpError(404, 'unknown_account', `no account ${username}`);
-        return view(updated);
-      })();
+      // The repository re-reads the account in its transaction: the password hash above took a while.
+      const result = s.accounts.change(target.id, changes, s.clock(), adminActor(req), Object.keys(b));
+      if (result.ok) return view(result.value);
+      if (result.error === 'last_admin') {
+        throw new HttpError(
+          409,
+          'last_admin',
+          'this is the last active admin account; make another admin first',
+        );
+      }
+      throw unknownAccount(username);
     },
   );
 }

@@ -1,23 +1,12 @@
 import {
   CHECKPOINT_DEFAULTS,
   CheckpointConfig,
-  CheckpointId,
-  CheckpointMode,
-  HealthStatus,
+  CheckpointInputSchema,
+  CheckpointListSchema,
 } from '@checkpoint-lane/shared';
-import Type from 'typebox';
 import { adminActor } from '../../auth/auth-hooks.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, errors, type App } from '../schemas.js';
-
-const CheckpointInput = Type.Object({
-  id: CheckpointId,
-  name: Type.String({ minLength: 1, maxLength: 200 }),
-  mode: CheckpointMode,
-  freshnessBudgetSec: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 24 * 3600 })),
-  blockingStatuses: Type.Optional(Type.Array(HealthStatus, { uniqueItems: true, maxItems: 6 })),
-  repeatWindowSec: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
-});
 
 /** `/api/v1/admin/checkpoints`: create/update and list checkpoints. */
 export function registerCheckpointRoutes(app: App, s: Services): void {
@@ -28,7 +17,7 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
         summary: 'Create or update a checkpoint (unset settings take the defaults)',
         tags: ['admin'],
         security: adminSecurity,
-        body: CheckpointInput,
+        body: CheckpointInputSchema,
         response: { 200: CheckpointConfig, 201: CheckpointConfig, ...errors(400, 401) },
       },
     },
@@ -46,18 +35,7 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
         repeatWindowSec:
           b.repeatWindowSec ?? existing?.repeatWindowSec ?? CHECKPOINT_DEFAULTS.repeatWindowSec,
       };
-      const now = s.clock();
-      const created = s.db.transaction(() => {
-        const c = s.checkpoints.upsert(config, now);
-        s.audit.record(
-          now,
-          adminActor(req),
-          c ? 'checkpoint.create' : 'checkpoint.update',
-          config.id,
-          config,
-        );
-        return c;
-      })();
+      const created = s.checkpoints.save(config, s.clock(), adminActor(req));
       s.hub.publishCheckpoint(config.id, config);
       await reply.code(created ? 201 : 200).send(config);
     },
@@ -70,7 +48,7 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
         summary: 'List checkpoints',
         tags: ['admin'],
         security: adminSecurity,
-        response: { 200: Type.Object({ checkpoints: Type.Array(CheckpointConfig) }), ...errors(401) },
+        response: { 200: CheckpointListSchema, ...errors(401) },
       },
     },
     () => ({ checkpoints: s.checkpoints.list() }),

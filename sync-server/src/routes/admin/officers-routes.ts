@@ -1,7 +1,12 @@
-import { CheckpointId } from '@checkpoint-lane/shared';
-import Type from 'typebox';
+import {
+  OfficerAnswerSchema,
+  OfficerListSchema,
+  OfficerParamsSchema,
+  OfficerPutBodySchema,
+  type OfficerView,
+} from '@checkpoint-lane/shared';
 import { adminActor } from '../../auth/auth-hooks.js';
-import { hashOfficerPin, officerPinMatches, PIN_PATTERN } from '../../auth/officer-pins.js';
+import { hashOfficerPin, officerPinMatches } from '../../auth/officer-pins.js';
 import type { OfficerRecord } from '../../db/repositories/officers-repository.js';
 import { HttpError } from '../../http-error.js';
 import type { Services } from '../../services.js';
@@ -10,29 +15,7 @@ import { adminSecurity, errors, type App } from '../schemas.js';
 const security = adminSecurity;
 const tags = ['admin', 'officers'];
 
-/** An officer id: what the lane records as `officerId` on overrides. */
-export const OfficerId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
-/** An officer's role: supervisors may also let a health-blocked red through. */
-export const OfficerRole = Type.Union([Type.Literal('officer'), Type.Literal('supervisor')]);
-const Checkpoints = Type.Union([Type.Array(CheckpointId, { minItems: 1, maxItems: 500 }), Type.Null()], {
-  description: 'checkpoint ids the officer serves; null: every checkpoint',
-});
-
-/** An officer as admins see it (never the PIN or its hash). */
-export const OfficerView = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  role: OfficerRole,
-  checkpoints: Type.Union([Type.Array(Type.String()), Type.Null()]),
-  disabled: Type.Boolean(),
-  updatedAt: Type.Integer({ description: 'epoch ms' }),
-});
-const OfficerAnswer = Type.Object({
-  version: Type.Integer({ description: 'the roster version after the change' }),
-  officer: OfficerView,
-});
-
-const view = (o: OfficerRecord) => ({
+const view = (o: OfficerRecord): OfficerView => ({
   id: o.id,
   name: o.name,
   role: o.role,
@@ -64,10 +47,7 @@ export function registerOfficerRoutes(app: App, s: Services): void {
         summary: 'The officer roster and its version (no PINs or hashes)',
         tags,
         security,
-        response: {
-          200: Type.Object({ version: Type.Integer(), officers: Type.Array(OfficerView) }),
-          ...errors(401),
-        },
+        response: { 200: OfficerListSchema, ...errors(401) },
       },
     },
     () => ({ version: s.officers.version(), officers: s.officers.list().map(view) }),
@@ -83,14 +63,9 @@ export function registerOfficerRoutes(app: App, s: Services): void {
           'checkpoint. 409 pin_in_use when another active officer sharing a checkpoint has this PIN.',
         tags,
         security,
-        params: Type.Object({ id: OfficerId }),
-        body: Type.Object({
-          name: Type.String({ minLength: 1, maxLength: 200 }),
-          role: OfficerRole,
-          checkpoints: Type.Optional(Checkpoints),
-          pin: Type.Optional(Type.String({ pattern: PIN_PATTERN, description: '4 to 8 digits' })),
-        }),
-        response: { 200: OfficerAnswer, 201: OfficerAnswer, ...errors(400, 401, 403, 409) },
+        params: OfficerParamsSchema,
+        body: OfficerPutBodySchema,
+        response: { 200: OfficerAnswerSchema, 201: OfficerAnswerSchema, ...errors(400, 401, 403, 409) },
       },
     },
     async (req, reply) => {
@@ -123,24 +98,11 @@ export function registerOfficerRoutes(app: App, s: Services): void {
           }
           pinHash = await hashOfficerPin(b.pin);
         }
-        const now = s.clock();
-        return s.db.transaction(() => {
-          const created = s.officers.upsert(
-            { id, name, role: b.role, checkpoints, ...(pinHash !== undefined && { pinHash }) },
-            now,
-          );
-          const version = s.officers.bumpVersion();
-          s.audit.record(now, adminActor(req), created ? 'officer.create' : 'officer.update', id, {
-            name,
-            role: b.role,
-            checkpoints,
-            pinChanged: pinHash !== undefined,
-            version,
-          });
-          const officer = s.officers.get(id);
-          if (officer === null) throw unknownOfficer(id);
-          return { created, version, officer };
-        })();
+        return s.officers.save(
+          { id, name, role: b.role, checkpoints, ...(pinHash !== undefined && { pinHash }) },
+          s.clock(),
+          adminActor(req),
+        );
       });
       s.hub.publishOfficers(result.version);
       return reply
@@ -161,24 +123,17 @@ export function registerOfficerRoutes(app: App, s: Services): void {
           description: 'Doing it twice changes nothing (the roster version stays).',
           tags,
           security,
-          params: Type.Object({ id: OfficerId }),
-          response: { 200: OfficerAnswer, ...errors(401, 403, 404) },
+          params: OfficerParamsSchema,
+          response: { 200: OfficerAnswerSchema, ...errors(401, 403, 404) },
         },
       },
       async (req) => {
         const { id } = req.params;
         const result = await serially(async () => {
           await Promise.resolve();
-          const now = s.clock();
-          return s.db.transaction(() => {
-            if (s.officers.get(id) === null) throw unknownOfficer(id);
-            const changed = s.officers.setDisabled(id, action === 'disable', now);
-            const version = changed ? s.officers.bumpVersion() : s.officers.version();
-            if (changed) s.audit.record(now, adminActor(req), `officer.${action}`, id, { version });
-            const officer = s.officers.get(id);
-            if (officer === null) throw unknownOfficer(id);
-            return { changed, version, officer };
-          })();
+          const changed = s.officers.changeDisabled(id, action === 'disable', s.clock(), adminActor(req));
+          if (!changed.ok) throw unknownOfficer(id);
+          return changed.value;
         });
         if (result.changed) s.hub.publishOfficers(result.version);
         return { version: result.version, officer: view(result.officer) };

@@ -1,3 +1,11 @@
+import {
+  PasswordChangeBodySchema,
+  SessionAnswerSchema,
+  SessionInfoSchema,
+  SignInBodySchema,
+  USERNAME_PATTERN,
+  type SessionInfo,
+} from '@checkpoint-lane/shared';
 import Type from 'typebox';
 import type { AuthFailureLimiter } from '../../auth/auth-hooks.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../../auth/passwords.js';
@@ -15,23 +23,11 @@ import { LoginGuard } from '../../auth/login-guard.js';
 import { HttpError } from '../../http-error.js';
 import type { Services } from '../../services.js';
 import { errors, type App } from '../schemas.js';
-import { AccountView, NewPassword, USERNAME_PATTERN } from './account-schemas.js';
-
-/** The answer of the session routes: who is signed in, the CSRF token and when the session ends. */
-export const SessionInfo = Type.Object({
-  signedIn: Type.Literal(true),
-  account: Type.Pick(AccountView, ['username', 'displayName', 'role']),
-  csrfToken: Type.String({ description: 'send as "X-CSRF-Token" with every change' }),
-  expiresAt: Type.String({ format: 'date-time', description: 'when the session ends if left idle' }),
-});
-
-/** `GET /session` with no live session: an answer, not an error (the console asks on every load). */
-export const NoSession = Type.Object({ signedIn: Type.Literal(false) });
 
 /** Cookie auth, for the OpenAPI document. */
 export const sessionSecurity = [{ sessionCookie: [] }];
 
-const sessionInfo = (session: ActiveSession) => ({
+const sessionInfo = (session: ActiveSession): SessionInfo => ({
   signedIn: true as const,
   account: accountSummary(session.account),
   csrfToken: session.csrfToken,
@@ -59,11 +55,8 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
       schema: {
         summary: 'Sign in to the admin console (sets the cl_session cookie; rate limited)',
         tags: ['session'],
-        body: Type.Object({
-          username: Type.String({ minLength: 1, maxLength: 64 }),
-          password: Type.String({ minLength: 1, maxLength: 200 }),
-        }),
-        response: { 200: SessionInfo, ...errors(400, 401, 403, 423, 429) },
+        body: SignInBodySchema,
+        response: { 200: SessionInfoSchema, ...errors(400, 401, 403, 423, 429) },
       },
     },
     async (req, reply) => {
@@ -106,14 +99,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
         }
         if (!ok) {
           limiter.fail(req.ip);
-          const locked = s.db.transaction(() => {
-            const until = s.accounts.recordFailure(account.id, now, p.maxFailures, p.lockMs);
-            s.audit.record(now, anonymous, 'session.login_failed', account.username, {
-              reason: 'bad_password',
-            });
-            if (until !== null) s.audit.record(now, anonymous, 'session.locked', account.username, { until });
-            return until;
-          })();
+          const locked = s.accounts.recordWrongPassword(account, now, anonymous, p);
           if (locked !== null) {
             req.log.warn({ username: account.username }, 'admin account locked after wrong passwords');
             throw lockedUntil(locked);
@@ -122,17 +108,15 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
         }
         const rehashed = needsRehash(stored) ? await hashPassword(req.body.password) : null;
         const previous = requestSession(s, req);
-        return s.db.transaction(() => {
-          // An admin may have locked or disabled the account while the password was checked.
-          const fresh = s.accounts.getById(account.id);
-          if (fresh === null || fresh.disabledAt !== null) throw badCredentials();
-          if (fresh.lockedUntil !== null && fresh.lockedUntil > now) throw lockedUntil(fresh.lockedUntil);
-          if (previous !== null) s.accounts.deleteSession(previous.tokenHash);
-          s.accounts.recordSuccess(account.id, now);
-          if (rehashed !== null) s.accounts.update(account.id, { passwordHash: rehashed }, now);
-          s.audit.record(now, account.username, 'session.login', account.username, { ip: req.ip });
-          return startSession(s, account, now);
-        })();
+        // An admin may have locked or disabled the account while the password was checked.
+        const started = s.accounts.signIn(
+          account,
+          now,
+          { ip: req.ip, previousTokenHash: previous?.tokenHash ?? null, rehashed },
+          () => startSession(s, account, now),
+        );
+        if (started.ok) return started.value;
+        throw started.error.reason === 'locked' ? lockedUntil(started.error.until) : badCredentials();
       });
       setSessionCookie(req, reply, session.token);
       return reply.code(200).send(sessionInfo(session));
@@ -146,7 +130,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
         summary: 'The signed-in account and its CSRF token, or {signedIn:false} (200 either way)',
         tags: ['session'],
         security: sessionSecurity,
-        response: { 200: Type.Union([SessionInfo, NoSession]) },
+        response: { 200: SessionAnswerSchema },
       },
     },
     async (req, reply) => {
@@ -175,11 +159,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
       const session = signedIn(s, req);
       checkOrigin(req);
       checkCsrf(req, session);
-      const now = s.clock();
-      s.db.transaction(() => {
-        s.accounts.deleteSession(session.tokenHash);
-        s.audit.record(now, session.account.username, 'session.logout', session.account.username, null);
-      })();
+      s.accounts.signOut(session.tokenHash, session.account.username, s.clock());
       clearSessionCookie(req, reply);
       return reply.code(204).send(null);
     },
@@ -193,10 +173,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
         summary: "Change the signed-in account's password (ends its other sessions; needs X-CSRF-Token)",
         tags: ['session'],
         security: sessionSecurity,
-        body: Type.Object({
-          currentPassword: Type.String({ minLength: 1, maxLength: 200 }),
-          newPassword: NewPassword,
-        }),
+        body: PasswordChangeBodySchema,
         response: { 204: Type.Null(), ...errors(400, 401, 403, 429) },
       },
     },
@@ -216,14 +193,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
         throw new HttpError(403, 'bad_credentials', 'the current password is wrong');
       }
       const passwordHash = await hashPassword(req.body.newPassword);
-      const now = s.clock();
-      s.db.transaction(() => {
-        s.accounts.update(id, { passwordHash }, now);
-        const ended = s.accounts.deleteSessionsOf(id, session.tokenHash);
-        s.audit.record(now, session.account.username, 'session.password', session.account.username, {
-          endedSessions: ended,
-        });
-      })();
+      s.accounts.changeOwnPassword(session.account, passwordHash, session.tokenHash, s.clock());
       return reply.code(204).send(null);
     },
   );
