@@ -1,4 +1,4 @@
-import type { AlertRecord, LaneRecord, ScanView } from '@checkpoint-lane/shared';
+import type { AlertRecord, ScanView } from '@checkpoint-lane/shared';
 import type { Db } from '../open-database.js';
 import { AlertsRepository, type AlertQuery, type AlertSubjectRecord } from './scans/alerts-repository.js';
 import { ScanExport, type ScanExportRow } from './scans/scan-export.js';
@@ -36,14 +36,8 @@ export class ScansRepository {
   }
 
   /** Stores a lane's upload idempotently and raises its alerts: see {@link ScanIngest.ingest}. */
-  ingest(
-    kioskId: string,
-    checkpointId: string,
-    records: readonly LaneRecord[],
-    now: number,
-    blockingStatuses: readonly string[] = [],
-  ): IngestResult {
-    return this.ingester.ingest(kioskId, checkpointId, records, now, blockingStatuses);
+  ingest(...args: Parameters<ScanIngest['ingest']>): IngestResult {
+    return this.ingester.ingest(...args);
   }
 
   /** The highest contiguous sequence held for a lane. */
@@ -108,11 +102,8 @@ export class ScansRepository {
 
   /** An admin acknowledges an alert, audited in the same transaction: see {@link AlertsRepository.acknowledge}. */
   acknowledge(
-    id: number,
-    at: number,
-    actor: string,
-    note?: string,
+    ...args: Parameters<AlertsRepository['acknowledge']>
   ): { alert: AlertRecord; acked: boolean } | null {
-    return this.alertStore.acknowledge(id, at, actor, note);
+    return this.alertStore.acknowledge(...args);
   }
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../../open-database.js';
 import { scanWhere, type ScanFilter } from './scan-filter.js';
+import type { ScanRow } from './scan-search.js';
 
 /** One scan as the CSV export writes it: the scan and its latest override, if any. */
 export interface ScanExportRow {
@@ -28,27 +29,14 @@ export interface ScanExportRow {
   } | null;
 }
 
-interface ExportRow {
-  no: number;
-  received_at: number;
-  at: number;
-  checkpoint_id: string;
-  kiosk_name: string;
-  source: string;
-  format: string | null;
-  key_hex: string | null;
-  decision: string;
-  reasons: string;
-  warnings: string;
-  alert: number;
-  id: string;
+type ExportRow = Omit<ScanRow, 'kiosk_id' | 'seq'> & {
   o_decision: string | null;
   officer_id: string | null;
   supervisor_id: string | null;
   reason: string | null;
   note: string | null;
   verified: number | null;
-}
+};
 
 /** The CSV export's reads: a stable set of arrivals, counted, read page by page. */
 export class ScanExport {

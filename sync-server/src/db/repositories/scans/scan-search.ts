@@ -4,7 +4,8 @@ import { laneOutcome, laneRecordsOf } from './lane-record-views.js';
 import { scanWhere, type ScanQuery } from './scan-filter.js';
 import type { StatementCache } from './statement-cache.js';
 
-interface ScanRow {
+/** A scan row joined to its lane, as the search reads it. */
+export interface ScanRow {
   no: number;
   kiosk_id: string;
   kiosk_name: string;
