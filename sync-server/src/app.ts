@@ -13,7 +13,7 @@ import Fastify, {
 import fp from 'fastify-plugin';
 import { Readable } from 'node:stream';
 import Type from 'typebox';
-import { adminAuth, AuthFailureLimiter, kioskAuth } from './auth/auth-hooks.js';
+import { adminAuth, AuthFailureLimiter, laneAuth } from './auth/auth-hooks.js';
 import { serveConsole } from './routes/console/serve-console.js';
 import { HttpError } from './http-error.js';
 import { registerAccountRoutes } from './routes/admin/accounts-routes.js';
@@ -87,7 +87,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const s = createServices(opts);
     app.decorate('services', s);
-    app.decorateRequest('kiosk', null);
+    app.decorateRequest('lane', null);
     app.decorateRequest('admin', null);
     await app.register(cookie);
 
@@ -215,7 +215,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
       async (kiosk: App) => {
         registerEnrollRoute(kiosk, s);
         await kiosk.register(async (authed: App) => {
-          authed.addHook('onRequest', kioskAuth(s, kioskLimiter));
+          authed.addHook('onRequest', laneAuth(s, kioskLimiter));
           registerKioskRoutes(authed, s);
           await Promise.resolve();
         });

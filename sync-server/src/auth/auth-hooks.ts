@@ -1,3 +1,6 @@
+// Authentication hooks of the admin and kiosk APIs. Words: "kiosk" is the HTTP and database
+// word (the `/api/v1/kiosk/…` paths, the `kiosks` table, `kioskId` in JSON, the error codes and
+// messages a lane sees); "lane" is the word in code (`LaneIdentity`, `laneAuth`, `requireLane`).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountRole } from '../db/repositories/accounts-repository.js';
 import { HttpError } from '../http-error.js';
@@ -5,8 +8,8 @@ import type { Services } from '../services.js';
 import { checkCsrf, checkOrigin, isUnsafeMethod, requestSession, SESSION_COOKIE } from './sessions.js';
 import { bearerToken, hashesEqual, hashToken } from './tokens.js';
 
-/** The lane a request was authenticated as. */
-export interface KioskIdentity {
+/** The lane a request was authenticated as (by its kiosk token). */
+export interface LaneIdentity {
   readonly id: string;
   readonly checkpointId: string;
 }
@@ -26,8 +29,8 @@ export interface AdminIdentity {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the kiosk auth hook. */
-    kiosk: KioskIdentity | null;
+    /** Set by the lane auth hook (`laneAuth`). */
+    lane: LaneIdentity | null;
     /** Set by the admin auth hook. */
     admin: AdminIdentity | null;
   }
@@ -150,8 +153,8 @@ export function requireRole(req: FastifyRequest, role: AccountRole): AdminIdenti
   return admin;
 }
 
-/** onRequest hook: a kiosk token, looked up by hash; revoked tokens are refused. */
-export function kioskAuth(services: Services, limiter: AuthFailureLimiter) {
+/** onRequest hook of `/api/v1/kiosk/*`: a lane's kiosk token, looked up by hash; revoked tokens are refused. */
+export function laneAuth(services: Services, limiter: AuthFailureLimiter) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const token = bearerToken(req.headers.authorization);
     if (token === null) {
@@ -161,21 +164,21 @@ export function kioskAuth(services: Services, limiter: AuthFailureLimiter) {
       );
     }
     const hash = hashToken(token);
-    const kiosk = services.kiosks.findByTokenHash(hash);
-    if (!kiosk || !hashesEqual(hash, kiosk.tokenHash)) {
+    const lane = services.kiosks.findByTokenHash(hash);
+    if (!lane || !hashesEqual(hash, lane.tokenHash)) {
       throw limiter.refuse(req.ip, new HttpError(401, 'unauthorized', 'the kiosk token is not valid'));
     }
-    if (kiosk.revoked)
+    if (lane.revoked)
       throw new HttpError(401, 'kiosk_revoked', 'this kiosk has been revoked; enroll it again');
-    req.kiosk = { id: kiosk.id, checkpointId: kiosk.checkpointId };
+    req.lane = { id: lane.id, checkpointId: lane.checkpointId };
     await Promise.resolve();
   };
 }
 
-/** The authenticated kiosk of a request (kiosk routes only). */
-export function requireKiosk(req: FastifyRequest): KioskIdentity {
-  if (req.kiosk === null) throw new HttpError(401, 'unauthorized', 'kiosk token required');
-  return req.kiosk;
+/** The authenticated lane of a request (kiosk routes only, after `laneAuth`). */
+export function requireLane(req: FastifyRequest): LaneIdentity {
+  if (req.lane === null) throw new HttpError(401, 'unauthorized', 'kiosk token required');
+  return req.lane;
 }
 
 /** Who an admin request acts as, for the audit log: the account's username, or `token@<address>`. */

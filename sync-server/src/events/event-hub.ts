@@ -1,9 +1,16 @@
-import type { HealthEntry, HealthStatus, ListName } from '@checkpoint-lane/shared';
-import type { SseStream } from './sse.js';
+import {
+  URGENT_MAX_CHANGES,
+  type CheckpointConfig,
+  type HealthEntry,
+  type HealthStatus,
+  type LaneEvent,
+  type ListName,
+} from '@checkpoint-lane/shared';
+import { sendLaneEvent, type SseStream } from './sse.js';
 
-/** A lane's SSE subscription. */
-interface KioskSubscriber {
-  readonly kioskId: string;
+/** A lane's SSE subscription: only `LaneEvent`s (the kiosk API contract) go down its stream. */
+interface LaneSubscriber {
+  readonly laneId: string;
   readonly checkpointId: string;
   readonly stream: SseStream;
 }
@@ -15,14 +22,11 @@ export interface UrgentHealthChange {
   readonly entry: HealthEntry;
 }
 
-/** Urgent changes are pushed inline only for writes up to this many rows. */
-export const URGENT_MAX_CHANGES = 100;
-
 /**
  * Event streams one lane may hold open; a new one beyond it closes the lane's oldest. Two, so a
  * reconnect can overlap a stream the network has not yet noticed is dead.
  */
-export const STREAMS_PER_KIOSK = 2;
+export const STREAMS_PER_LANE = 2;
 /**
  * Event streams one admin credential (a console session, or the admin token) may hold open; a
  * new one closes the oldest. Six: the connections a browser opens to one server.
@@ -31,13 +35,14 @@ export const STREAMS_PER_ADMIN = 6;
 
 /**
  * Fans events out to open SSE streams: admins get alerts and fleet changes; lanes get list
- * versions and urgent health changes that block at their own checkpoint.
+ * versions and urgent health changes that block at their own checkpoint. Every event to a lane
+ * is a `LaneEvent` of the kiosk API contract: a wrong name or body does not compile.
  */
 export class EventHub {
   private readonly admins = new Set<SseStream>();
   /** Who opened each admin stream (session hash or `token`), for the per-credential cap. */
   private readonly adminOwners = new Map<SseStream, string>();
-  private readonly kiosks = new Set<KioskSubscriber>();
+  private readonly lanes = new Set<LaneSubscriber>();
 
   constructor(private readonly blockingStatuses: (checkpointId: string) => readonly HealthStatus[]) {}
 
@@ -64,30 +69,30 @@ export class EventHub {
 
   /**
    * Subscribes a lane stream; returns the unsubscribe function. The lane's streams beyond
-   * `STREAMS_PER_KIOSK` are closed, oldest first: a new one replaces the oldest.
+   * `STREAMS_PER_LANE` are closed, oldest first: a new one replaces the oldest.
    */
-  addKiosk(kioskId: string, checkpointId: string, stream: SseStream): () => void {
-    const sub = { kioskId, checkpointId, stream };
-    this.kiosks.add(sub);
+  addLane(laneId: string, checkpointId: string, stream: SseStream): () => void {
+    const sub = { laneId, checkpointId, stream };
+    this.lanes.add(sub);
     // A Set iterates in insertion order: the lane's oldest streams come first.
-    const mine = [...this.kiosks].filter((s) => s.kioskId === kioskId);
-    for (const old of mine.slice(0, Math.max(0, mine.length - STREAMS_PER_KIOSK))) {
-      this.kiosks.delete(old);
+    const mine = [...this.lanes].filter((s) => s.laneId === laneId);
+    for (const old of mine.slice(0, Math.max(0, mine.length - STREAMS_PER_LANE))) {
+      this.lanes.delete(old);
       old.stream.close();
     }
     return () => {
-      this.kiosks.delete(sub);
+      this.lanes.delete(sub);
     };
   }
 
-  /** Kiosk ids with an open stream. */
-  connectedKiosks(): Set<string> {
-    return new Set([...this.kiosks].map((s) => s.kioskId));
+  /** Ids of the lanes with an open stream. */
+  connectedLanes(): Set<string> {
+    return new Set([...this.lanes].map((s) => s.laneId));
   }
 
-  /** Number of open streams (admins, lanes). */
+  /** Number of open streams (admins, lanes); `kiosks` is the admin stream's JSON field name. */
   counts(): { admins: number; kiosks: number } {
-    return { admins: this.admins.size, kiosks: this.kiosks.size };
+    return { admins: this.admins.size, kiosks: this.lanes.size };
   }
 
   /** Sends an event to every admin stream. */
@@ -106,46 +111,49 @@ export class EventHub {
     fromVersion: number,
     urgent: readonly UrgentHealthChange[] = [],
   ): void {
-    for (const sub of this.kiosks) {
+    for (const sub of this.lanes) {
       if (list === 'health' && urgent.length > 0 && urgent.length <= URGENT_MAX_CHANGES) {
         const blocking = this.blockingStatuses(sub.checkpointId);
         const mine = urgent.filter((c) => blocking.includes(c.entry.status));
         if (mine.length > 0)
-          sub.stream.send('urgent', { list, fromVersion, toVersion: version, changes: mine });
+          sendLaneEvent(sub.stream, {
+            type: 'urgent',
+            data: { list, fromVersion, toVersion: version, changes: mine },
+          });
       }
-      sub.stream.send('list-version', { list, version });
+      sendLaneEvent(sub.stream, { type: 'list-version', data: { list, version } });
     }
     this.publishAdmin('list-version', { list, version });
   }
 
   /** Tells every lane and admin stream the officer roster is at a new version (lanes then fetch theirs). */
   publishOfficers(version: number): void {
-    for (const sub of this.kiosks) sub.stream.send('officers', { version });
+    for (const sub of this.lanes) sendLaneEvent(sub.stream, { type: 'officers', data: { version } });
     this.publishAdmin('officers', { version });
   }
 
   /** Sends a checkpoint's new config to the lanes at that checkpoint. */
-  publishCheckpoint(checkpointId: string, config: unknown): void {
-    for (const sub of this.kiosks)
-      if (sub.checkpointId === checkpointId) sub.stream.send('checkpoint', config);
+  publishCheckpoint(checkpointId: string, config: CheckpointConfig): void {
+    const event: LaneEvent = { type: 'checkpoint', data: config };
+    for (const sub of this.lanes) if (sub.checkpointId === checkpointId) sendLaneEvent(sub.stream, event);
   }
 
-  /** Sends an event to one kiosk's open streams (e.g. revoked). */
-  publishKiosk(kioskId: string, event: string, data: unknown): void {
-    for (const sub of this.kiosks) if (sub.kioskId === kioskId) sub.stream.send(event, data);
+  /** Sends an event to one lane's open streams (e.g. `revoked`). */
+  publishLane(laneId: string, event: LaneEvent): void {
+    for (const sub of this.lanes) if (sub.laneId === laneId) sendLaneEvent(sub.stream, event);
   }
 
-  /** Closes one kiosk's streams. */
-  closeKiosk(kioskId: string): void {
-    for (const sub of [...this.kiosks]) if (sub.kioskId === kioskId) sub.stream.close();
+  /** Closes one lane's streams. */
+  closeLane(laneId: string): void {
+    for (const sub of [...this.lanes]) if (sub.laneId === laneId) sub.stream.close();
   }
 
   /** Ends every stream (server shutdown), so in-flight requests can finish. */
   closeAll(): void {
     for (const s of [...this.admins]) s.close();
-    for (const sub of [...this.kiosks]) sub.stream.close();
+    for (const sub of [...this.lanes]) sub.stream.close();
     this.admins.clear();
     this.adminOwners.clear();
-    this.kiosks.clear();
+    this.lanes.clear();
   }
 }

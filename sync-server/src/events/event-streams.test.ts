@@ -12,7 +12,7 @@ import {
   signIn,
   type TestApp,
 } from '../testing/build-test-app.js';
-import { STREAMS_PER_ADMIN, STREAMS_PER_KIOSK } from './event-hub.js';
+import { STREAMS_PER_ADMIN, STREAMS_PER_LANE } from './event-hub.js';
 
 let t: TestApp;
 let port = 0;
@@ -84,14 +84,17 @@ describe('event stream caps', () => {
     const theirs = await openStream('/api/v1/kiosk/events', other.auth);
     const streams: Stream[] = [];
     for (let i = 0; i < 40; i++) streams.push(await openStream('/api/v1/kiosk/events', lane.auth));
-    await until(() => streams.filter((s) => !s.ended).length === STREAMS_PER_KIOSK);
+    await until(() => streams.filter((s) => !s.ended).length === STREAMS_PER_LANE);
     // The newest stay open and still get events; the older ones were ended by the server.
-    expect(streams.slice(-STREAMS_PER_KIOSK).every((s) => !s.ended)).toBe(true);
-    expect(streams.slice(0, -STREAMS_PER_KIOSK).every((s) => s.ended)).toBe(true);
+    expect(streams.slice(-STREAMS_PER_LANE).every((s) => !s.ended)).toBe(true);
+    expect(streams.slice(0, -STREAMS_PER_LANE).every((s) => s.ended)).toBe(true);
     expect(theirs.ended).toBe(false);
-    expect(t.app.services.hub.counts().kiosks).toBe(STREAMS_PER_KIOSK + 1);
-    t.app.services.hub.publishKiosk(lane.kioskId, 'probe', { n: 1 });
-    await until(() => streams.slice(-STREAMS_PER_KIOSK).every((s) => s.text.includes('event: probe')));
+    expect(t.app.services.hub.counts().kiosks).toBe(STREAMS_PER_LANE + 1);
+    t.app.services.hub.publishLane(lane.kioskId, {
+      type: 'list-version',
+      data: { list: 'whitelist', version: 4242 },
+    });
+    await until(() => streams.slice(-STREAMS_PER_LANE).every((s) => s.text.includes('"version":4242')));
     expect(t.app.services.fleet.isOnline(lane.kioskId)).toBe(true);
   });
 
@@ -153,7 +156,14 @@ describe('slow readers', () => {
       const payload = 'x'.repeat(16 * 1024);
       let sent = 0;
       while (t.app.services.hub.counts().kiosks > 1 || t.app.services.hub.counts().admins > 1) {
-        t.app.services.hub.publishKiosk(lane.kioskId, 'bulk', { payload, n: sent });
+        t.app.services.hub.publishLane(lane.kioskId, {
+          type: 'urgent',
+          data: {
+            list: 'health',
+            toVersion: sent,
+            changes: [{ key: '0'.repeat(16), op: 'put', entry: { payload } }],
+          },
+        });
         t.app.services.hub.publishAdmin('bulk', { payload, n: sent });
         sent++;
         // The readers read between events; bounded so a regression fails instead of hanging.
@@ -167,7 +177,8 @@ describe('slow readers', () => {
       expect(reader.ended).toBe(false);
       expect(adminReader.ended).toBe(false);
       await until(
-        () => reader.text.includes(`"n":${sent - 1}}`) && adminReader.text.includes(`"n":${sent - 1}}`),
+        () =>
+          reader.text.includes(`"toVersion":${sent - 1},`) && adminReader.text.includes(`"n":${sent - 1}}`),
       );
       // Pushed until the kernel's socket buffers and the 64 KiB bound were full: tens of MB at most.
       expect(sent * payload.length).toBeLessThan(64 * 1024 * 1024);

@@ -18,7 +18,7 @@ function setup() {
   };
   /** Opens a lane stream as the route does; answers its close. */
   const open = (id: string) => {
-    const remove = hub.addKiosk(id, 'CP', stream());
+    const remove = hub.addLane(id, 'CP', stream());
     fleet.seen(id);
     return () => {
       remove();
@@ -82,7 +82,7 @@ describe('FleetMonitor with --offline-after shorter than the grace', () => {
     let now = 0;
     const hub = new EventHub(() => []);
     const fleet = new FleetMonitor(hub, () => now, 2_000, 45_000);
-    const remove = hub.addKiosk('k1', 'CP', stream());
+    const remove = hub.addLane('k1', 'CP', stream());
     fleet.seen('k1');
     remove();
     fleet.streamClosed('k1');

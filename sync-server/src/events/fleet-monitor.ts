@@ -62,7 +62,7 @@ export class FleetMonitor {
    * after the grace (re-checked then, not only at the next sweep).
    */
   streamClosed(kioskId: string): void {
-    if (!this.hub.connectedKiosks().has(kioskId)) {
+    if (!this.hub.connectedLanes().has(kioskId)) {
       this.streamClosedAt.set(kioskId, this.clock());
       setTimeout(() => {
         this.update(kioskId);
@@ -79,7 +79,7 @@ export class FleetMonitor {
   /** Re-evaluates one lane and publishes a change. */
   update(kioskId: string): void {
     const seen = this.lastSeen.get(kioskId);
-    const connected = this.hub.connectedKiosks().has(kioskId);
+    const connected = this.hub.connectedLanes().has(kioskId);
     if (connected) this.streamClosedAt.delete(kioskId);
     const closedAt = this.streamClosedAt.get(kioskId);
     const t = this.clock();

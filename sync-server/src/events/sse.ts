@@ -1,3 +1,4 @@
+import type { LaneEvent } from '@checkpoint-lane/shared';
 import type { FastifyReply } from 'fastify';
 
 /** One open server-sent-events stream. */
@@ -70,4 +71,12 @@ export function openSse(
     },
   };
   return stream;
+}
+
+/**
+ * Sends one lane event down a stream. Lane streams carry nothing else: the event's name and body
+ * are typed together by the kiosk API contract (`LaneEvent`), so a wrong shape does not compile.
+ */
+export function sendLaneEvent(stream: SseStream, event: LaneEvent): void {
+  stream.send(event.type, event.data);
 }

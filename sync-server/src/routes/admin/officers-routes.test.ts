@@ -258,7 +258,7 @@ describe('/api/v1/kiosk/officers', () => {
   it('pushes an `officers` event with the new version to connected lanes', async () => {
     await setUp();
     const sent: [string, unknown][] = [];
-    t.app.services.hub.addKiosk('k', 'CP-C', {
+    t.app.services.hub.addLane('k', 'CP-C', {
       send: (event, data) => sent.push([event, data]),
       comment: () => undefined,
       close: () => undefined,

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { CheckpointConfig } from '@checkpoint-lane/shared';
-import Type from 'typebox';
+import { EnrollAnswer, EnrollRequest } from '@checkpoint-lane/shared';
 import { generateToken, hashToken, normalizeEnrollmentCode } from '../../auth/tokens.js';
+import { LaneTransactions } from '../../db/repositories/lane-transactions.js';
 import { HttpError } from '../../http-error.js';
 import type { Services } from '../../services.js';
 import { errors, type App } from '../schemas.js';
 
-/** `POST /api/v1/kiosk/enroll`: a one-time code becomes a kiosk id, token, config and list key. */
+/** `POST /api/v1/kiosk/enroll`: a one-time code becomes a lane's kiosk id, token, config and list key. */
 export function registerEnrollRoute(app: App, s: Services): void {
+  const work = new LaneTransactions(s);
   app.post(
     '/enroll',
     {
@@ -15,37 +16,19 @@ export function registerEnrollRoute(app: App, s: Services): void {
       schema: {
         summary: 'Enroll a lane with a one-time code (rate limited)',
         tags: ['kiosk'],
-        body: Type.Object({
-          code: Type.String({ minLength: 4, maxLength: 32 }),
-          name: Type.String({ minLength: 1, maxLength: 100 }),
-        }),
-        response: {
-          201: Type.Object({
-            kioskId: Type.String(),
-            token: Type.String(),
-            checkpoint: CheckpointConfig,
-            listKey: Type.String({ description: 'base64 of the 32-byte list key K' }),
-          }),
-          ...errors(400, 403, 429),
-        },
+        body: EnrollRequest,
+        response: { 201: EnrollAnswer, ...errors(400, 403, 429) },
       },
     },
     async (req, reply) => {
-      const kioskId = randomUUID();
+      const laneId = randomUUID();
       const token = generateToken('ck_');
       const now = s.clock();
-      const res = s.db.transaction(() => {
-        const r = s.kiosks.enroll(
-          hashToken(normalizeEnrollmentCode(req.body.code)),
-          { id: kioskId, name: req.body.name.trim(), tokenHash: hashToken(token) },
-          now,
-        );
-        if (r)
-          s.audit.record(now, `kiosk:${kioskId}`, 'kiosk.enroll', r.checkpointId, {
-            name: req.body.name.trim(),
-          });
-        return r;
-      })();
+      const res = work.enroll(
+        hashToken(normalizeEnrollmentCode(req.body.code)),
+        { id: laneId, name: req.body.name.trim(), tokenHash: hashToken(token) },
+        now,
+      );
       if (!res)
         throw new HttpError(
           403,
@@ -55,9 +38,9 @@ export function registerEnrollRoute(app: App, s: Services): void {
       const checkpoint = s.checkpoints.get(res.checkpointId);
       if (!checkpoint)
         throw new HttpError(404, 'unknown_checkpoint', 'the checkpoint of this code no longer exists');
-      req.log.info({ kioskId, checkpointId: res.checkpointId }, 'kiosk enrolled');
+      req.log.info({ kioskId: laneId, checkpointId: res.checkpointId }, 'kiosk enrolled');
       return reply.code(201).send({
-        kioskId,
+        kioskId: laneId,
         token,
         checkpoint: { ...checkpoint, blockingStatuses: [...checkpoint.blockingStatuses] },
         listKey: s.listKey.toString('base64'),

@@ -1,54 +1,38 @@
 import {
-  CheckpointConfig,
-  Counter,
-  EpochMs,
+  ChangesQuery,
+  HeartbeatAnswer,
+  HeartbeatReport,
+  LIST_NAMES,
+  LIST_VERSION_HEADER,
+  ListChanges,
+  ListPathParams,
+  OfficerRoster,
   ScanUploadAckSchema,
   ScanUploadSchema,
+  SNAPSHOT_MEDIA_TYPE,
 } from '@checkpoint-lane/shared';
 import { createReadStream } from 'node:fs';
-import Type from 'typebox';
-import { requireKiosk } from '../../auth/auth-hooks.js';
-import { openSse } from '../../events/sse.js';
+import { requireLane } from '../../auth/auth-hooks.js';
+import { LaneTransactions } from '../../db/repositories/lane-transactions.js';
+import { openSse, sendLaneEvent } from '../../events/sse.js';
 import { HttpError } from '../../http-error.js';
 import { subjectKeyToHex } from '../../lists/subject-key.js';
 import type { Services } from '../../services.js';
-import { EpochOrNull, errors, kioskSecurity, ListParams, type App } from '../schemas.js';
+import { errors, kioskSecurity, type App } from '../schemas.js';
 
-const ChangeSchema = Type.Object({
-  key: Type.String({ pattern: '^[0-9a-f]{16}$' }),
-  op: Type.Union([Type.Literal('put'), Type.Literal('delete')]),
-  entry: Type.Optional(
-    Type.Object({
-      status: Type.Optional(Type.String()),
-      since: Type.Optional(EpochOrNull),
-      until: Type.Optional(EpochOrNull),
-      category: Type.Optional(Type.String()),
-      validFrom: Type.Optional(EpochOrNull),
-      validUntil: Type.Optional(EpochOrNull),
-      checkpoints: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
-    }),
-  ),
-});
-
-const HeartbeatBody = Type.Object({
-  listVersions: Type.Object({
-    health: Counter(),
-    whitelist: Counter(),
-  }),
-  backlog: Counter(),
-  devices: Type.Array(
-    Type.Object({
-      name: Type.String({ maxLength: 64 }),
-      kind: Type.String({ maxLength: 32 }),
-      status: Type.String({ maxLength: 32 }),
-    }),
-    { maxItems: 32 },
-  ),
-  clock: EpochMs({ description: 'lane clock, epoch ms' }),
-});
-
-/** `/api/v1/kiosk/…` behind the kiosk token: lists, events, scans, heartbeat. */
+/**
+ * `/api/v1/kiosk/…` behind the kiosk token: lists, events, scans, officers, heartbeat. Requests
+ * and answers are the kiosk API contract's schemas (shared/src/contract/kiosk-api.ts).
+ */
 export function registerKioskRoutes(app: App, s: Services): void {
+  const work = new LaneTransactions(s);
+  // Every valid request of an authenticated lane counts as hearing from it (the fleet view's
+  // online state); after validation, so a malformed request does not.
+  app.addHook('preHandler', (req, _reply, done) => {
+    s.fleet.seen(requireLane(req).id);
+    done();
+  });
+
   app.get(
     '/lists/:list/snapshot',
     {
@@ -57,14 +41,13 @@ export function registerKioskRoutes(app: App, s: Services): void {
           'The list at its current version, binary (see snapshot-format.md); resumable with Range + If-Range',
         tags: ['kiosk'],
         security: kioskSecurity,
-        params: ListParams,
-        produces: ['application/vnd.checkpoint-lane.snapshot'],
+        params: ListPathParams,
+        produces: [SNAPSHOT_MEDIA_TYPE],
       },
     },
     async (req, reply) => {
-      const kiosk = requireKiosk(req);
-      const snap = await s.snapshots.current(req.params.list, kiosk.checkpointId);
-      s.fleet.seen(kiosk.id);
+      const lane = requireLane(req);
+      const snap = await s.snapshots.current(req.params.list, lane.checkpointId);
       let start = 0;
       const range = req.headers.range;
       const ifRange = req.headers['if-range'];
@@ -77,8 +60,8 @@ export function registerKioskRoutes(app: App, s: Services): void {
         }
       }
       void reply
-        .header('content-type', 'application/vnd.checkpoint-lane.snapshot')
-        .header('x-list-version', String(snap.version))
+        .header('content-type', SNAPSHOT_MEDIA_TYPE)
+        .header(LIST_VERSION_HEADER, String(snap.version))
         .header('etag', snap.etag)
         .header('accept-ranges', 'bytes')
         .header('cache-control', 'private, max-age=0')
@@ -101,24 +84,15 @@ export function registerKioskRoutes(app: App, s: Services): void {
           '409 when V is newer than the server (restored from a backup): take a snapshot in both cases.',
         tags: ['kiosk'],
         security: kioskSecurity,
-        params: ListParams,
-        querystring: Type.Object({ since: Counter() }),
-        response: {
-          200: Type.Object({
-            list: Type.String(),
-            fromVersion: Type.Integer(),
-            toVersion: Type.Integer(),
-            changes: Type.Array(ChangeSchema),
-          }),
-          ...errors(400, 401, 409, 410),
-        },
+        params: ListPathParams,
+        querystring: ChangesQuery,
+        response: { 200: ListChanges, ...errors(400, 401, 409, 410) },
       },
     },
     (req) => {
-      const kiosk = requireKiosk(req);
+      const lane = requireLane(req);
       const { list } = req.params;
-      const r = s.lists.changesSince(list, req.query.since, kiosk.checkpointId);
-      s.fleet.seen(kiosk.id);
+      const r = s.lists.changesSince(list, req.query.since, lane.checkpointId);
       if (r.kind === 'gone') {
         throw new HttpError(
           410,
@@ -165,24 +139,26 @@ export function registerKioskRoutes(app: App, s: Services): void {
       },
     },
     (req, reply) => {
-      const kiosk = requireKiosk(req);
+      const lane = requireLane(req);
       let remove = (): void => undefined;
       const stream = openSse(
         reply,
         s.sseKeepAliveMs,
         () => {
           remove();
-          s.fleet.streamClosed(kiosk.id);
+          s.fleet.streamClosed(lane.id);
         },
         s.sseMaxBufferBytes,
       );
-      remove = s.hub.addKiosk(kiosk.id, kiosk.checkpointId, stream);
-      s.fleet.seen(kiosk.id);
-      stream.send('hello', { kioskId: kiosk.id, checkpointId: kiosk.checkpointId, serverTime: s.clock() });
-      for (const list of ['health', 'whitelist'] as const) {
-        stream.send('list-version', { list, version: s.lists.state(list).version });
+      remove = s.hub.addLane(lane.id, lane.checkpointId, stream);
+      sendLaneEvent(stream, {
+        type: 'hello',
+        data: { kioskId: lane.id, checkpointId: lane.checkpointId, serverTime: s.clock() },
+      });
+      for (const list of LIST_NAMES) {
+        sendLaneEvent(stream, { type: 'list-version', data: { list, version: s.lists.state(list).version } });
       }
-      stream.send('officers', { version: s.officers.version() });
+      sendLaneEvent(stream, { type: 'officers', data: { version: s.officers.version() } });
     },
   );
 
@@ -203,26 +179,9 @@ export function registerKioskRoutes(app: App, s: Services): void {
       },
     },
     (req) => {
-      const kiosk = requireKiosk(req);
-      const blocking = s.checkpoints.get(kiosk.checkpointId)?.blockingStatuses ?? [];
-      const now = s.clock();
-      const result = s.db.transaction(() => {
-        const r = s.scans.ingest(kiosk.id, kiosk.checkpointId, req.body.records, now, blocking);
-        // A health-blocked red let through is the most serious thing a lane does: audited.
-        for (const h of r.healthReleases) {
-          s.audit.record(now, `kiosk:${kiosk.id}`, 'override.health_release', h.scanId, {
-            overrideId: h.overrideId,
-            checkpointId: kiosk.checkpointId,
-            officerId: h.officerId,
-            supervisorId: h.supervisorId,
-            reason: h.reason,
-            verified: h.verified,
-            ...(h.issues.length > 0 && { issues: h.issues }),
-          });
-        }
-        return r;
-      })();
-      s.fleet.seen(kiosk.id);
+      const lane = requireLane(req);
+      const blocking = s.checkpoints.get(lane.checkpointId)?.blockingStatuses ?? [];
+      const result = work.upload(lane, req.body.records, s.clock(), blocking);
       for (const alert of result.alerts) s.hub.publishAdmin('alert', alert);
       for (const alert of result.updatedAlerts) s.hub.publishAdmin('alert', alert);
       return { ackedThrough: result.ackedThrough };
@@ -237,34 +196,10 @@ export function registerKioskRoutes(app: App, s: Services): void {
           'The active officers valid at this lane’s checkpoint, with their PIN hashes, and the roster version',
         tags: ['kiosk'],
         security: kioskSecurity,
-        response: {
-          200: Type.Object({
-            version: Type.Integer({ minimum: 0 }),
-            officers: Type.Array(
-              Type.Object({
-                id: Type.String(),
-                name: Type.String({ description: 'shown in the lane’s override dialog to pick the officer' }),
-                role: Type.Union([Type.Literal('officer'), Type.Literal('supervisor')]),
-                pinHash: Type.String({
-                  description: 'scrypt$<salt b64>$<hash b64> (N=16384, r=8, p=1, 32 bytes)',
-                }),
-              }),
-            ),
-          }),
-          ...errors(401),
-        },
+        response: { 200: OfficerRoster, ...errors(401) },
       },
     },
-    (req) => {
-      const kiosk = requireKiosk(req);
-      s.fleet.seen(kiosk.id);
-      return s.db.transaction(() => ({
-        version: s.officers.version(),
-        officers: s.officers
-          .activeAt(kiosk.checkpointId)
-          .map((o) => ({ id: o.id, name: o.name, role: o.role, pinHash: o.pinHash })),
-      }))();
-    },
+    (req) => work.roster(requireLane(req).checkpointId),
   );
 
   app.post(
@@ -274,25 +209,16 @@ export function registerKioskRoutes(app: App, s: Services): void {
         summary: 'Lane health; answers server time and this lane’s checkpoint config',
         tags: ['kiosk'],
         security: kioskSecurity,
-        body: HeartbeatBody,
-        response: {
-          200: Type.Object({
-            serverTime: Type.Integer(),
-            checkpoint: CheckpointConfig,
-            officersVersion: Type.Integer({
-              description: 'the officer roster version; fetch /officers when it differs from the lane’s',
-            }),
-          }),
-          ...errors(400, 401),
-        },
+        body: HeartbeatReport,
+        response: { 200: HeartbeatAnswer, ...errors(400, 401) },
       },
     },
     (req) => {
-      const kiosk = requireKiosk(req);
+      const lane = requireLane(req);
       const now = s.clock();
       const b = req.body;
       s.kiosks.heartbeat(
-        kiosk.id,
+        lane.id,
         {
           health: b.listVersions.health,
           whitelist: b.listVersions.whitelist,
@@ -302,8 +228,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
         },
         now,
       );
-      s.fleet.seen(kiosk.id);
-      const checkpoint = s.checkpoints.get(kiosk.checkpointId);
+      const checkpoint = s.checkpoints.get(lane.checkpointId);
       if (!checkpoint)
         throw new HttpError(404, 'unknown_checkpoint', 'this lane’s checkpoint no longer exists');
       return {
