@@ -1,31 +1,21 @@
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeskOfficer } from '@checkpoint-lane/shared';
+import { OfficerRoster as ContractRoster, RosterOfficer, type DeskOfficer } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import Type from 'typebox';
 import Value from 'typebox/value';
 import { writePrivateFileAtomic } from '../util/private-file.js';
 
-/** An officer who may override decisions at this lane; supervisors may also clear an F0 red. */
-export const OfficerSchema = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 64 }),
-  /** Shown in the override dialog's officer list; absent from older rosters and files. */
-  name: Type.Optional(Type.String({ maxLength: 120 })),
-  role: Type.Enum(['officer', 'supervisor']),
-  /** `scrypt$<salt b64>$<hash b64>` of the PIN; PINs are never stored in clear. */
-  pinHash: Type.String({ pattern: '^scrypt\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+$' }),
-});
+/** An officer who may override decisions at this lane (the kiosk API contract's roster entry). */
+export const OfficerSchema = RosterOfficer;
 /** An officer record. */
-export type Officer = Type.Static<typeof OfficerSchema>;
+export type Officer = RosterOfficer;
 
-/** A roster from the sync server: its version and the officers valid at this lane's checkpoint. */
-export const OfficerRosterSchema = Type.Object({
-  version: Type.Integer({ minimum: 0 }),
-  officers: Type.Array(OfficerSchema, { maxItems: 100_000 }),
-});
+/** A roster from the sync server (`GET /officers` in the kiosk API contract). */
+export const OfficerRosterSchema = ContractRoster;
 /** A roster from the sync server. */
-export type OfficerRoster = Type.Static<typeof OfficerRosterSchema>;
+export type OfficerRoster = ContractRoster;
 
 /** `officers.json`: a plain array (hand-written, version 0) or the synced roster with its version. */
 const OfficersFileSchema = Type.Union([

@@ -1,20 +1,18 @@
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointConfig } from '@checkpoint-lane/shared';
+import { EnrollAnswer } from '@checkpoint-lane/shared';
 import Type from 'typebox';
 import Value from 'typebox/value';
 
 /**
- * What a lane keeps after enrollment. The list key K is what keeps the lane's lists
- * unreadable without it; headless, it lives in a 0600 file beside the store (the Electron
- * shell seals it with safeStorage instead).
+ * What a lane keeps after enrollment: the server's URL and the enrollment answer of the kiosk
+ * API contract (id, token, checkpoint config, list key). The list key K is what keeps the
+ * lane's lists unreadable without it; headless, it lives in a 0600 file beside the store (the
+ * Electron shell seals it with safeStorage instead).
  */
 export const LaneCredentialsSchema = Type.Object({
   serverUrl: Type.String({ minLength: 1 }),
-  kioskId: Type.String({ minLength: 1 }),
-  token: Type.String({ minLength: 1 }),
-  listKey: Type.String({ minLength: 1 }),
-  checkpoint: CheckpointConfig,
+  ...EnrollAnswer.properties,
 });
 /** What a lane keeps after enrollment. */
 export type LaneCredentials = Type.Static<typeof LaneCredentialsSchema>;

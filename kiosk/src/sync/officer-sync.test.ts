@@ -59,9 +59,9 @@ describe('ServerApi.officers', () => {
       const res = await api.officers();
       expect(res.ok).toBe(false);
       if (!res.ok) {
-        expect(res.failure.kind).toBe('invalid');
-        expect(res.failure.message).toMatch(/invalid officer roster/);
-        expect(res.failure.message).not.toContain('plain 1234');
+        expect(res.error.kind).toBe('invalid');
+        expect(res.error.message).toMatch(/invalid officer roster/);
+        expect(res.error.message).not.toContain('plain 1234');
       }
       await new Promise((resolve) => server?.close(resolve));
     }
@@ -122,9 +122,9 @@ describe('LaneSync officer rosters', () => {
     const { sync, applied } = laneSync(
       [
         { ok: true, value: { version: 0, officers: [] } },
-        { ok: false, failure: { kind: 'offline', message: 'ECONNREFUSED' } },
-        { ok: false, failure: { kind: 'invalid', message: 'the server sent an invalid officer roster' } },
-        { ok: false, failure: { kind: 'http', status: 404, code: 'not_found', message: 'no route' } },
+        { ok: false, error: { kind: 'offline', message: 'ECONNREFUSED' } },
+        { ok: false, error: { kind: 'invalid', message: 'the server sent an invalid officer roster' } },
+        { ok: false, error: { kind: 'http', status: 404, code: 'not_found', message: 'no route' } },
       ],
       // A roster it once had stays too when the server is back at version 0 (restored, rebuilt).
       3,

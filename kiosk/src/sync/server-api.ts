@@ -1,67 +1,59 @@
 import type { Readable } from 'node:stream';
-import type { CheckpointConfig, LaneRecord, ListName } from '@checkpoint-lane/shared';
+import {
+  decodeAs,
+  EnrollAnswer,
+  ErrorAnswer,
+  HeartbeatAnswer as HeartbeatAnswerSchema,
+  LIST_VERSION_HEADER,
+  ListChanges as ListChangesSchema,
+  OfficerRoster,
+  ScanUploadAckSchema,
+  SnapshotVersion,
+  type EnrollRequest,
+  type HeartbeatReport as HeartbeatReportBody,
+  type LaneRecord,
+  type ListName,
+  type Result,
+  type ScanUpload,
+  type WireChange as WireChangeShape,
+} from '@checkpoint-lane/shared';
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
-import Value from 'typebox/value';
-import { OfficerRosterSchema, type OfficerRoster } from '../agent/officers.js';
+import type { Static, TSchema } from 'typebox';
 
-/** Why a call to the sync server failed: offline (no answer) or an HTTP error with its status. */
+// The kiosk API's shapes are the contract's (shared/src/contract/kiosk-api.ts); these names stay
+// importable from here for the lane's sync parts.
+
+/** What enrollment returns. */
+export type Enrollment = EnrollAnswer;
+/** One change to a list entry as `changes?since=V` and `urgent` send it. */
+export type WireChange = WireChangeShape;
+/** A delta between two list versions. */
+export type ListChanges = ListChangesSchema;
+/** What a lane reports in its heartbeat. */
+export type HeartbeatReport = HeartbeatReportBody;
+/** What a heartbeat answers; `officersVersion` is absent from servers without central rosters. */
+export type HeartbeatAnswer = HeartbeatAnswerSchema;
+
+/**
+ * Why a call to the sync server failed: offline (no answer), an HTTP error with its status, or
+ * an answer that is not what the kiosk API contract says (nothing of it may be applied).
+ */
 export type ApiFailure =
   | { readonly kind: 'offline'; readonly message: string }
   | { readonly kind: 'http'; readonly status: number; readonly code: string; readonly message: string }
   | { readonly kind: 'invalid'; readonly message: string };
 
 /** A call's result: expected failures are values, not exceptions. */
-export type ApiResult<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: ApiFailure };
-
-/** What enrollment returns. */
-export interface Enrollment {
-  readonly kioskId: string;
-  readonly token: string;
-  readonly checkpoint: CheckpointConfig;
-  readonly listKey: string;
-}
-
-/** One change to a list entry as `changes?since=V` sends it. */
-export interface WireChange {
-  readonly key: string;
-  readonly op: 'put' | 'delete';
-  readonly entry?: Readonly<Record<string, unknown>>;
-}
-
-/** A delta between two list versions. */
-export interface ListChanges {
-  readonly list: ListName;
-  readonly fromVersion: number;
-  readonly toVersion: number;
-  readonly changes: readonly WireChange[];
-}
-
-/** What a lane reports in its heartbeat. */
-export interface HeartbeatReport {
-  readonly listVersions: Readonly<Record<ListName, number>>;
-  readonly backlog: number;
-  readonly devices: readonly { name: string; kind: string; status: string }[];
-  readonly clock: number;
-}
-
-/** What a heartbeat answers; `officersVersion` is absent from servers without central rosters. */
-export interface HeartbeatAnswer {
-  readonly serverTime: number;
-  readonly checkpoint: CheckpointConfig;
-  readonly officersVersion?: number;
-}
+export type ApiResult<T> = Result<T, ApiFailure>;
 
 function failureOf(error: unknown): ApiFailure {
   if (isAxiosError(error)) {
     if (error.response) {
-      const body = error.response.data as { error?: unknown; message?: unknown } | undefined;
-      return {
-        kind: 'http',
-        status: error.response.status,
-        code: typeof body?.error === 'string' ? body.error : 'http_error',
-        message: typeof body?.message === 'string' ? body.message : `HTTP ${error.response.status}`,
-      };
+      const status = error.response.status;
+      const body = decodeAs(ErrorAnswer, error.response.data);
+      return body.ok
+        ? { kind: 'http', status, code: body.value.error, message: body.value.message }
+        : { kind: 'http', status, code: 'http_error', message: `HTTP ${status}` };
     }
     return { kind: 'offline', message: error.code ?? error.message };
   }
@@ -72,8 +64,28 @@ async function attempt<T>(call: () => Promise<T>): Promise<ApiResult<T>> {
   try {
     return { ok: true, value: await call() };
   } catch (error) {
-    return { ok: false, failure: failureOf(error) };
+    return { ok: false, error: failureOf(error) };
   }
+}
+
+/**
+ * Calls the server and decodes its answer with the contract's schema: an answer that does not
+ * match is an `invalid` failure naming what (`what`) and where it first fails.
+ */
+async function decoded<S extends TSchema>(
+  what: string,
+  schema: S,
+  call: () => Promise<unknown>,
+): Promise<ApiResult<Static<S>>> {
+  const res = await attempt(call);
+  if (!res.ok) return res;
+  const body = decodeAs(schema, res.value);
+  if (!body.ok)
+    return {
+      ok: false,
+      error: { kind: 'invalid', message: `the server sent an invalid ${what} (${body.error})` },
+    };
+  return { ok: true, value: body.value };
 }
 
 /** The sync server's kiosk API (HTTP v1), as the lane uses it. */
@@ -91,70 +103,84 @@ export class ServerApi {
 
   /** Trades a one-time enrollment code for this lane's identity, token and list key. */
   enroll(code: string, name: string): Promise<ApiResult<Enrollment>> {
-    return attempt(async () => {
-      const res = await this.#http.post<Enrollment>('/enroll', { code, name });
-      const e = res.data;
-      if (typeof e.kioskId !== 'string' || typeof e.token !== 'string' || typeof e.listKey !== 'string') {
-        throw new Error('enrollment answer is missing fields');
-      }
-      return e;
-    });
+    const body: EnrollRequest = { code, name };
+    return decoded(
+      'enrollment answer',
+      EnrollAnswer,
+      async () => (await this.#http.post<unknown>('/enroll', body)).data,
+    );
   }
 
   /** Opens a list snapshot as a byte stream, with the version it holds. */
-  snapshot(list: ListName, signal?: AbortSignal): Promise<ApiResult<{ stream: Readable; version: number }>> {
-    return attempt(async () => {
-      const res = await this.#http.get<Readable>(`/lists/${list}/snapshot`, {
+  async snapshot(
+    list: ListName,
+    signal?: AbortSignal,
+  ): Promise<ApiResult<{ stream: Readable; version: number }>> {
+    const res = await attempt(() =>
+      this.#http.get<Readable>(`/lists/${list}/snapshot`, {
         responseType: 'stream',
         timeout: 0,
         ...(signal ? { signal } : {}),
-      });
-      return { stream: res.data, version: Number(res.headers['x-list-version']) };
-    });
+      }),
+    );
+    if (!res.ok) return res;
+    const header = res.value.headers[LIST_VERSION_HEADER] as unknown;
+    const version = decodeAs(SnapshotVersion, typeof header === 'string' ? Number(header) : header);
+    if (!version.ok) {
+      res.value.data.destroy();
+      return {
+        ok: false,
+        error: {
+          kind: 'invalid',
+          message: `the server sent a snapshot without a valid ${LIST_VERSION_HEADER}`,
+        },
+      };
+    }
+    return { ok: true, value: { stream: res.value.data, version: version.value } };
   }
 
   /** The changes to a list since version `since` (410/409 mean: take a snapshot). */
   changes(list: ListName, since: number): Promise<ApiResult<ListChanges>> {
-    return attempt(
-      async () => (await this.#http.get<ListChanges>(`/lists/${list}/changes`, { params: { since } })).data,
+    return decoded(
+      `${list} delta`,
+      ListChangesSchema,
+      async () => (await this.#http.get<unknown>(`/lists/${list}/changes`, { params: { since } })).data,
     );
   }
 
   /** Uploads a batch; answers the highest contiguous sequence the server holds. */
-  uploadRecords(records: readonly LaneRecord[]): Promise<ApiResult<number>> {
-    return attempt(async () => {
-      const res = await this.#http.post<{ ackedThrough: unknown }>('/scans', { records });
-      if (typeof res.data.ackedThrough !== 'number') throw new Error('upload answer has no ackedThrough');
-      return res.data.ackedThrough;
-    });
+  async uploadRecords(records: readonly LaneRecord[]): Promise<ApiResult<number>> {
+    const body: ScanUpload = { records: [...records] };
+    const res = await decoded(
+      'upload answer',
+      ScanUploadAckSchema,
+      async () => (await this.#http.post<unknown>('/scans', body)).data,
+    );
+    return res.ok ? { ok: true, value: res.value.ackedThrough } : res;
   }
 
   /** Reports lane health; answers the server's time, this lane's checkpoint config and roster version. */
   heartbeat(report: HeartbeatReport): Promise<ApiResult<HeartbeatAnswer>> {
-    return attempt(async () => (await this.#http.post<HeartbeatAnswer>('/heartbeat', report)).data);
+    return decoded(
+      'heartbeat answer',
+      HeartbeatAnswerSchema,
+      async () => (await this.#http.post<unknown>('/heartbeat', report)).data,
+    );
   }
 
   /**
    * The officers valid at this lane's checkpoint and the roster version. An answer that is not
    * a valid roster is an `invalid` failure: nothing of it may be applied.
    */
-  async officers(): Promise<ApiResult<OfficerRoster>> {
-    const res = await attempt(async () => (await this.#http.get<unknown>('/officers')).data);
-    if (!res.ok) return res;
-    if (!Value.Check(OfficerRosterSchema, res.value)) {
-      const first = Value.Errors(OfficerRosterSchema, res.value)[0];
-      return {
-        ok: false,
-        failure: {
-          kind: 'invalid',
-          message: `the server sent an invalid officer roster${first ? ` (${first.instancePath || '/'}: ${first.message})` : ''}`,
-        },
-      };
-    }
-    return { ok: true, value: res.value };
+  officers(): Promise<ApiResult<OfficerRoster>> {
+    return decoded(
+      'officer roster',
+      OfficerRoster,
+      async () => (await this.#http.get<unknown>('/officers')).data,
+    );
   }
 
-  /** Opens the server-sent event stream. */
+  /** Opens the server-sent event stream (each event is decoded with `decodeLaneEvent`). */
   events(signal: AbortSignal): Promise<ApiResult<Readable>> {
     return attempt(async () => {
       const res = await this.#http.get<Readable>('/events', {

@@ -42,8 +42,8 @@ function fakeServer() {
       return Promise.resolve({ ok: true, value: ackedThrough() });
     },
     events: () => new Promise(() => undefined),
-    snapshot: () => Promise.resolve({ ok: false, failure: { kind: 'offline', message: 'test' } }),
-    heartbeat: () => Promise.resolve({ ok: false, failure: { kind: 'offline', message: 'test' } }),
+    snapshot: () => Promise.resolve({ ok: false, error: { kind: 'offline', message: 'test' } }),
+    heartbeat: () => Promise.resolve({ ok: false, error: { kind: 'offline', message: 'test' } }),
   } as unknown as ServerApi;
   const forget = (after: number): void => {
     for (const seq of [...held.keys()]) if (seq > after) held.delete(seq);
