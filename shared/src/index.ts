@@ -23,5 +23,6 @@ export * from './sync/server-url.js';
 export * from './storage/run-migrations.js';
 export * from './schemas/lane-display-schemas.js';
 export * from './contract/kiosk-api.js';
+export * from './contract/admin/lists.js';
 export * from './contract/literal-union.js';
 export * from './contract/admin-api.js';
