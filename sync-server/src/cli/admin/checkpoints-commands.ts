@@ -1,0 +1,63 @@
+// checkpoint-admin `checkpoints add|list`: a checkpoint's settings, and the list of checkpoints.
+import type { CheckpointConfig, CheckpointList } from '@checkpoint-lane/shared';
+import { show, table, UsageError, wholeNumber, type AdminContext } from './admin-io.js';
+
+/** The flags the checkpoints commands read. */
+export const CHECKPOINT_OPTIONS = {
+  id: { type: 'string' },
+  name: { type: 'string' },
+  mode: { type: 'string' },
+  'freshness-budget': { type: 'string' },
+  blocking: { type: 'string' },
+  'repeat-window': { type: 'string' },
+} as const;
+
+/** Values of `CHECKPOINT_OPTIONS`. */
+export interface CheckpointFlags {
+  readonly id?: string | undefined;
+  readonly name?: string | undefined;
+  readonly mode?: string | undefined;
+  readonly 'freshness-budget'?: string | undefined;
+  readonly blocking?: string | undefined;
+  readonly 'repeat-window'?: string | undefined;
+}
+
+/** `checkpoints add …` and `checkpoints [list]`. */
+export async function runCheckpoints(
+  ctx: AdminContext,
+  words: readonly string[],
+  v: CheckpointFlags,
+): Promise<number> {
+  const sub = words[1];
+  if (sub === 'add') return add(ctx, v);
+  if (sub === 'list' || sub === undefined) {
+    return show(ctx, await ctx.http.get('/api/v1/admin/checkpoints'), (b: CheckpointList) =>
+      table(b.checkpoints, ['id', 'name', 'mode', 'freshnessBudgetSec', 'blockingStatuses']),
+    );
+  }
+  throw new UsageError(`unknown command: ${words.join(' ')}`);
+}
+
+async function add(ctx: AdminContext, v: CheckpointFlags): Promise<number> {
+  if (v.id === undefined || v.name === undefined || v.mode === undefined) {
+    throw new UsageError('checkpoints add needs --id, --name and --mode open|closed');
+  }
+  const body = {
+    id: v.id,
+    name: v.name,
+    mode: v.mode,
+    ...(v['freshness-budget'] !== undefined && {
+      freshnessBudgetSec: wholeNumber('freshness-budget', v['freshness-budget']),
+    }),
+    ...(v['repeat-window'] !== undefined && {
+      repeatWindowSec: wholeNumber('repeat-window', v['repeat-window']),
+    }),
+    ...(v.blocking !== undefined && { blockingStatuses: v.blocking.split(',').map((s) => s.trim()) }),
+  };
+  return show(
+    ctx,
+    await ctx.http.post('/api/v1/admin/checkpoints', body),
+    (b: CheckpointConfig) =>
+      `checkpoint ${b.id} (${b.mode}): freshness ${String(b.freshnessBudgetSec)} s, blocking ${JSON.stringify(b.blockingStatuses)}`,
+  );
+}

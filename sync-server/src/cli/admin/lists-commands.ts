@@ -1,0 +1,67 @@
+// checkpoint-admin `lists import health|whitelist FILE.csv [--partial] [--replace]`: streams a CSV
+// to the server with a progress bar on a terminal, then prints the import report.
+import { createReadStream, statSync } from 'node:fs';
+import type { ListImportReport } from '@checkpoint-lane/shared';
+import { EXIT, failed, progressBar, UsageError, type AdminContext } from './admin-io.js';
+
+/** The flags the lists commands read. */
+export const LIST_OPTIONS = {
+  partial: { type: 'boolean', default: false },
+  replace: { type: 'boolean', default: false },
+} as const;
+
+/** Values of `LIST_OPTIONS`. */
+export interface ListFlags {
+  readonly partial: boolean;
+  readonly replace: boolean;
+}
+
+/** `lists import …`. */
+export async function runLists(ctx: AdminContext, words: readonly string[], v: ListFlags): Promise<number> {
+  const [, sub, list, file] = words;
+  if (sub !== 'import') throw new UsageError(`unknown command: ${words.join(' ')}`);
+  if ((list !== 'health' && list !== 'whitelist') || file === undefined) {
+    throw new UsageError('lists import health|whitelist FILE.csv');
+  }
+  return importList(ctx, list, file, v.partial, v.replace);
+}
+
+async function importList(
+  ctx: AdminContext,
+  list: string,
+  file: string,
+  partial: boolean,
+  replace: boolean,
+): Promise<number> {
+  const size = statSync(file).size;
+  const tty = ctx.io.stderr.isTTY === true && !ctx.json;
+  let lastDraw = 0;
+  const res = await ctx.http.post(`/api/v1/admin/lists/${list}/import`, createReadStream(file), {
+    headers: { 'content-type': 'text/csv', 'content-length': String(size) },
+    params: { ...(partial && { partial: true }), ...(replace && { replace: true }) },
+    onUploadProgress: (e) => {
+      if (!tty) return;
+      const now = Date.now();
+      if (now - lastDraw < 100 && e.loaded < size) return;
+      lastDraw = now;
+      ctx.io.stderr.write(`\r${progressBar(e.loaded, size)}`);
+    },
+  });
+  if (tty) ctx.io.stderr.write(`\r${progressBar(size, size)}\n`);
+  const body = res.data as ListImportReport;
+  if (res.status !== 200 && res.status !== 422) return failed(ctx, res);
+  if (ctx.json) {
+    ctx.io.stdout.write(`${JSON.stringify(body)}\n`);
+  } else {
+    ctx.io.stdout.write(
+      body.applied
+        ? `${list}: ${body.accepted} row(s) imported, ${body.rejectedTotal} rejected; list version ${body.version}\n`
+        : `${list}: nothing imported, ${body.rejectedTotal} row(s) rejected (use --partial to keep the good rows); list version ${body.version}\n`,
+    );
+    const shown = body.rejected.slice(0, 50);
+    for (const r of shown) ctx.io.stdout.write(`  line ${r.line}: ${r.reason}\n`);
+    if (body.rejectedTotal > shown.length)
+      ctx.io.stdout.write(`  … and ${body.rejectedTotal - shown.length} more (--json lists them)\n`);
+  }
+  return body.rejectedTotal > 0 ? EXIT.rejected : EXIT.ok;
+}

@@ -1,0 +1,104 @@
+// checkpoint-admin `officers list|set|disable|enable`: the central officer roster, PINs from
+// $CHECKPOINT_OFFICER_PIN or the first line of stdin (never the command line).
+import type { OfficerAnswer, OfficerList, OfficerView } from '@checkpoint-lane/shared';
+import { failed, promptLine, show, table, UsageError, type AdminContext, type AdminIo } from './admin-io.js';
+
+/** The flags the officers commands read. */
+export const OFFICER_OPTIONS = {
+  name: { type: 'string' },
+  role: { type: 'string' },
+  checkpoints: { type: 'string' },
+  'all-checkpoints': { type: 'boolean', default: false },
+  pin: { type: 'boolean', default: false },
+  'pin-from-env': { type: 'boolean', default: false },
+} as const;
+
+/** Values of `OFFICER_OPTIONS`. */
+export interface OfficerFlags {
+  readonly name?: string | undefined;
+  readonly role?: string | undefined;
+  readonly checkpoints?: string | undefined;
+  readonly 'all-checkpoints': boolean;
+  readonly pin: boolean;
+  readonly 'pin-from-env': boolean;
+}
+
+const OFFICER_COLUMNS = ['id', 'name', 'role', 'checkpoints', 'state', 'updatedAt'];
+
+const officerRow = (o: OfficerView): Record<string, unknown> => ({
+  ...o,
+  checkpoints: o.checkpoints === null ? '(all)' : o.checkpoints.join(','),
+  state: o.disabled ? 'disabled' : 'active',
+  updatedAt: new Date(o.updatedAt).toISOString(),
+});
+
+/** `officers list|set|disable|enable`. */
+export async function runOfficers(
+  ctx: AdminContext,
+  words: readonly string[],
+  v: OfficerFlags,
+): Promise<number> {
+  const [, sub, ...rest] = words;
+  if (sub === 'list' || sub === undefined) {
+    return show(
+      ctx,
+      await ctx.http.get('/api/v1/admin/officers'),
+      (b: OfficerList) =>
+        `roster version ${b.version}\n${table(b.officers.map(officerRow), OFFICER_COLUMNS)}`,
+    );
+  }
+  const [id, ...extra] = rest;
+  if (id === undefined || extra.length > 0) throw new UsageError(`officers ${sub} ID`);
+  const path = `/api/v1/admin/officers/${encodeURIComponent(id)}`;
+  const human = (b: OfficerAnswer): string =>
+    `${table([officerRow(b.officer)], OFFICER_COLUMNS)}\nroster version ${b.version}`;
+  if (sub === 'disable' || sub === 'enable')
+    return show(ctx, await ctx.http.post(`${path}/${sub}`, {}), human);
+  if (sub !== 'set') throw new UsageError(`unknown command: officers ${sub}`);
+  if (v.role !== undefined && v.role !== 'officer' && v.role !== 'supervisor') {
+    throw new UsageError('--role must be officer or supervisor');
+  }
+  if (v.checkpoints !== undefined && v['all-checkpoints']) {
+    throw new UsageError('--checkpoints and --all-checkpoints exclude each other');
+  }
+  if (v.pin && v['pin-from-env']) throw new UsageError('--pin and --pin-from-env exclude each other');
+  const checkpoints =
+    v.checkpoints === undefined
+      ? undefined
+      : v.checkpoints
+          .split(',')
+          .map((c) => c.trim())
+          .filter((c) => c !== '');
+  if (checkpoints?.length === 0) throw new UsageError('--checkpoints needs at least one checkpoint id');
+  let name = v.name;
+  let role: string | undefined = v.role;
+  if (name === undefined || role === undefined) {
+    // The API replaces name and role: keep the current ones the command line leaves out.
+    const current = await ctx.http.get('/api/v1/admin/officers');
+    if (current.status !== 200) return failed(ctx, current);
+    const existing = (current.data as OfficerList).officers.find((o) => o.id === id);
+    if (existing === undefined)
+      throw new UsageError(`officer ${id} is new: officers set needs --name and --role`);
+    name ??= existing.name;
+    role ??= existing.role;
+  }
+  const pin = v.pin || v['pin-from-env'] ? await readPin(ctx.io, id, v['pin-from-env']) : undefined;
+  const res = await ctx.http.put(path, {
+    name,
+    role,
+    ...(checkpoints !== undefined && { checkpoints }),
+    ...(v['all-checkpoints'] && { checkpoints: null }),
+    ...(pin !== undefined && { pin }),
+  });
+  return show(ctx, res, human);
+}
+
+/** An officer's PIN: `$CHECKPOINT_OFFICER_PIN`, else (unless `envOnly`) one line of stdin. */
+async function readPin(io: AdminIo, id: string, envOnly: boolean): Promise<string> {
+  const fromEnv = io.env.CHECKPOINT_OFFICER_PIN;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (envOnly) throw new UsageError('--pin-from-env: CHECKPOINT_OFFICER_PIN is not set');
+  const line = (await promptLine(io, `PIN for officer ${id} (shown as typed): `)).trim();
+  if (line === '') throw new UsageError('no PIN: set CHECKPOINT_OFFICER_PIN or pipe one line to stdin');
+  return line;
+}
