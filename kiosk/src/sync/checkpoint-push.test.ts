@@ -1,8 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { CheckpointConfig } from '@checkpoint-lane/shared';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LaneAgent } from '../agent/lane-agent.js';
 import { LaneStore } from '../store/lane-store.js';
+import { writeOfflineLane } from '../testing/offline-lane.js';
+import { readCredentials, writeCredentials } from './credentials.js';
+import { FakeSyncServer } from './fake-sync-server.testkit.js';
 import { LaneSync } from './lane-sync.js';
 import type { ApiResult, HeartbeatAnswer, ServerApi } from './server-api.js';
 
@@ -101,5 +108,48 @@ describe('a checkpoint config pushed over SSE', () => {
     lane.push('list-version', { list: 'health', version: 0 }); // a marker: every event before it was read
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(lane.adopted).toEqual([]);
+  });
+});
+
+describe('a lane enrolled to a real server', () => {
+  it('puts a checkpoint config pushed on its event stream in force at once, and keeps it across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'checkpoint-push-'));
+    const server = await FakeSyncServer.start();
+    // Heartbeats are held unanswered: the config can only come from the event stream.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    server.route('POST', '/heartbeat', async () => {
+      await held;
+      return { json: { serverTime: Date.now(), checkpoint: open, officersVersion: 0 } };
+    });
+    writeOfflineLane(dir, { listKey: Buffer.alloc(32, 3) });
+    const credentials = readCredentials(dir);
+    if (credentials === null) throw new Error('no credentials written');
+    writeCredentials(dir, { ...credentials, serverUrl: server.url, checkpoint: open });
+    const options = {
+      dataDir: dir,
+      scanners: [],
+      logger: pino({ level: 'silent' }),
+      sync: { heartbeatMs: 3_600_000, pollMs: 3_600_000, retry: { baseMs: 50, capMs: 100 } },
+    };
+    let agent = await LaneAgent.open(options);
+    stop = async () => {
+      await agent.stop();
+      release();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    await agent.start();
+    await expect.poll(() => server.streams()).toBe(1);
+    expect(agent.status().checkpoint.mode).toBe('open');
+    server.push('checkpoint', closed);
+    await expect.poll(() => agent.status().checkpoint.mode).toBe('closed');
+    expect(agent.status().checkpoint.freshnessBudgetSec).toBe(600);
+
+    await agent.stop();
+    agent = await LaneAgent.open(options);
+    expect(agent.status().checkpoint.mode).toBe('closed');
   });
 });

@@ -1,0 +1,258 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  encodeSnapshot,
+  subjectKeyToHex,
+  type HealthClass,
+  type SnapshotEntry,
+  type WhitelistClass,
+} from '@checkpoint-lane/shared';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LaneStore } from '../store/lane-store.js';
+import { FakeSyncServer, type FakeAnswer } from './fake-sync-server.testkit.js';
+import { LinkState } from './link-state.js';
+import { ListSync } from './list-sync.js';
+
+const logger = pino({ level: 'silent' });
+const CP = 'CP-1';
+const NOW = 1_700_000_000_000;
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A list sync on a real store (a file in a temp dir) against a real loopback server. */
+async function setup() {
+  const server = await FakeSyncServer.start();
+  const dir = mkdtempSync(join(tmpdir(), 'list-sync-'));
+  const store = LaneStore.open(join(dir, 'lane.db'));
+  const link = new LinkState({ logger });
+  link.start();
+  let applied = 0;
+  const lists = new ListSync({
+    api: server.api(),
+    store,
+    link,
+    logger,
+    clock: () => NOW,
+    checkpointId: () => CP,
+    onApplied: () => {
+      applied++;
+    },
+  });
+  cleanups.push(async () => {
+    link.stop();
+    await lists.settled();
+    store.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { server, store, link, lists, applied: () => applied };
+}
+
+function healthSnapshot(version: number, entries: [bigint, HealthClass][]): FakeAnswer {
+  const classes = entries.map(([, c]) => c);
+  const rows: SnapshotEntry[] = entries.map(([key], classIndex) => ({ key, classIndex }));
+  const header = { list: 'health', version, count: rows.length, checkpointId: '', classes } as const;
+  return { bytes: encodeSnapshot(header, rows), headers: { 'x-list-version': String(version) } };
+}
+
+function whitelistSnapshot(
+  version: number,
+  checkpointId: string,
+  entries: [bigint, WhitelistClass][],
+): FakeAnswer {
+  const classes = entries.map(([, c]) => c);
+  const rows: SnapshotEntry[] = entries.map(([key], classIndex) => ({ key, classIndex }));
+  const header = { list: 'whitelist', version, count: rows.length, checkpointId, classes } as const;
+  return { bytes: encodeSnapshot(header, rows), headers: { 'x-list-version': String(version) } };
+}
+
+const F0: HealthClass = { status: 'F0', since: 1000, until: null };
+const F1: HealthClass = { status: 'F1', since: null, until: 9000 };
+const hex = subjectKeyToHex;
+
+describe('ListSync', () => {
+  it('takes a snapshot when it holds no version, then the changes since its version', async () => {
+    const { server, store, link, lists, applied } = await setup();
+    server.route('GET', '/lists/health/snapshot', () =>
+      healthSnapshot(3, [
+        [-(2n ** 63n), F1],
+        [1n, F0],
+        [5n, F1],
+      ]),
+    );
+    expect(await lists.sync('health')).toBe(true);
+    expect(store.listState('health')).toEqual({ version: 3, syncedAt: NOW });
+    expect(store.lookupHealth(1n)).toEqual({ status: 'F0', since: 1000, until: null });
+    expect(store.lookupHealth(-(2n ** 63n))?.status).toBe('F1');
+    expect(link.online()).toBe(true);
+    expect(applied()).toBe(1);
+
+    server.route('GET', '/lists/health/changes', () => ({
+      json: {
+        list: 'health',
+        fromVersion: 3,
+        toVersion: 4,
+        changes: [
+          { key: hex(5n), op: 'delete' },
+          { key: hex(7n), op: 'put', entry: { status: 'F0', since: null, until: null } },
+        ],
+      },
+    }));
+    expect(await lists.sync('health')).toBe(true);
+    expect(server.calls('GET', '/lists/health/changes')[0]?.query.get('since')).toBe('3');
+    expect(store.lookupHealth(5n)).toBeNull();
+    expect(store.lookupHealth(7n)).toEqual({ status: 'F0', since: null, until: null });
+    expect(store.listState('health').version).toBe(4);
+    expect(applied()).toBe(2);
+
+    // Nothing new: the list is marked synced, nothing applied.
+    server.route('GET', '/lists/health/changes', () => ({
+      json: { list: 'health', fromVersion: 4, toVersion: 4, changes: [] },
+    }));
+    expect(await lists.sync('health')).toBe(true);
+    expect(applied()).toBe(2);
+  });
+
+  it('keeps only whitelist entries valid here, from a snapshot and from a delta', async () => {
+    const { server, store, lists } = await setup();
+    server.route('GET', '/lists/whitelist/snapshot', () =>
+      whitelistSnapshot(2, CP, [
+        [1n, { category: 'shipper', scope: 'everywhere', validFrom: 10, validUntil: 20 }],
+        [2n, { category: 'permit', scope: 'here', validFrom: null, validUntil: null }],
+        [3n, { category: 'official', scope: 'elsewhere', validFrom: null, validUntil: null }],
+      ]),
+    );
+    expect(await lists.sync('whitelist')).toBe(true);
+    expect(store.countEntries('whitelist')).toBe(2);
+    expect(store.lookupWhitelist(1n)).toEqual({
+      category: 'shipper',
+      validFrom: 10,
+      validUntil: 20,
+      checkpoints: null,
+    });
+    expect(store.lookupWhitelist(2n)?.checkpoints).toBeNull();
+    expect(store.lookupWhitelist(3n)).toBeNull();
+
+    // An entry moved to another checkpoint is removed here.
+    server.route('GET', '/lists/whitelist/changes', () => ({
+      json: {
+        list: 'whitelist',
+        fromVersion: 2,
+        toVersion: 3,
+        changes: [
+          {
+            key: hex(1n),
+            op: 'put',
+            entry: { category: 'shipper', validFrom: null, validUntil: null, checkpoints: ['CP-9'] },
+          },
+        ],
+      },
+    }));
+    expect(await lists.sync('whitelist')).toBe(true);
+    expect(store.lookupWhitelist(1n)).toBeNull();
+    expect(store.listState('whitelist').version).toBe(3);
+  });
+
+  it('takes a snapshot when the server has no delta from its version, and refuses one made for another checkpoint', async () => {
+    const { server, store, link, lists } = await setup();
+    server.route('GET', '/lists/whitelist/snapshot', () =>
+      whitelistSnapshot(2, CP, [
+        [1n, { category: 'shipper', scope: 'here', validFrom: null, validUntil: null }],
+      ]),
+    );
+    await lists.sync('whitelist');
+    server.route('GET', '/lists/whitelist/changes', () => ({
+      status: 410,
+      json: { error: 'gone', message: 'history pruned' },
+    }));
+    server.route('GET', '/lists/whitelist/snapshot', () =>
+      whitelistSnapshot(9, 'CP-2', [
+        [4n, { category: 'permit', scope: 'here', validFrom: null, validUntil: null }],
+      ]),
+    );
+    expect(await lists.sync('whitelist')).toBe(false);
+    expect(link.status().lastError).toMatch(/another checkpoint/);
+    expect(store.listState('whitelist').version).toBe(2);
+    expect(store.lookupWhitelist(1n)).not.toBeNull();
+    expect(store.lookupWhitelist(4n)).toBeNull();
+  });
+
+  it('rejects a malformed delta whole and keeps the list as it was', async () => {
+    const { server, store, link, lists } = await setup();
+    server.route('GET', '/lists/health/snapshot', () => healthSnapshot(1, [[1n, F0]]));
+    await lists.sync('health');
+    server.route('GET', '/lists/health/changes', () => ({
+      json: {
+        list: 'health',
+        fromVersion: 1,
+        toVersion: 2,
+        changes: [
+          { key: hex(1n), op: 'delete' },
+          { key: hex(2n), op: 'put', entry: { status: 'F9', since: null, until: null } },
+        ],
+      },
+    }));
+    expect(await lists.sync('health')).toBe(false);
+    expect(link.status().lastError).toBe('malformed health delta from the server');
+    expect(store.lookupHealth(1n)).not.toBeNull();
+    expect(store.listState('health').version).toBe(1);
+  });
+
+  it('overlays urgent health entries at once without moving the version, unless it holds them already', async () => {
+    const { server, store, lists } = await setup();
+    server.route('GET', '/lists/health/snapshot', () => healthSnapshot(3, [[1n, F0]]));
+    await lists.sync('health');
+    server.route('GET', '/lists/health/changes', () => ({
+      json: { list: 'health', fromVersion: 3, toVersion: 3, changes: [] },
+    }));
+
+    lists.urgent([{ key: hex(9n), op: 'put', entry: { status: 'F0', since: null, until: null } }], 4);
+    expect(store.lookupHealth(9n)?.status).toBe('F0'); // synchronously: before any fetch
+    expect(store.listState('health').version).toBe(3);
+    await expect.poll(() => server.calls('GET', '/lists/health/changes').length).toBe(1);
+
+    lists.urgent([{ key: hex(10n), op: 'put', entry: { status: 'F0', since: null, until: null } }], 3);
+    expect(store.lookupHealth(10n)).toBeNull();
+  });
+
+  it('coalesces concurrent syncs of a list and syncs once more when asked meanwhile', async () => {
+    const { server, store, lists } = await setup();
+    server.route('GET', '/lists/health/snapshot', () => healthSnapshot(1, [[1n, F0]]));
+    await lists.sync('health');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let version = 1;
+    server.route('GET', '/lists/health/changes', async () => {
+      await gate;
+      return { json: { list: 'health', fromVersion: version, toVersion: version, changes: [] } };
+    });
+    const runs = [lists.sync('health'), lists.sync('health'), lists.sync('health')];
+    await expect.poll(() => server.calls('GET', '/lists/health/changes').length).toBe(1);
+    release();
+    expect(await Promise.all(runs)).toEqual([true, true, true]);
+    expect(server.calls('GET', '/lists/health/changes')).toHaveLength(2);
+    version = store.listState('health').version;
+
+    lists.versionSeen('health', 1); // not behind: nothing fetched
+    lists.versionSeen('health', 2);
+    await expect.poll(() => server.calls('GET', '/lists/health/changes').length).toBe(3);
+  });
+
+  it('reports an unreachable server to the link and keeps the list', async () => {
+    const { server, store, link, lists } = await setup();
+    server.route('GET', '/lists/health/snapshot', () => healthSnapshot(1, [[1n, F0]]));
+    await lists.sync('health');
+    await server.close();
+    expect(await lists.sync('health')).toBe(false);
+    expect(link.status().online).toBe(false);
+    expect(link.status().lastError).toMatch(/^changes health: /);
+    expect(store.lookupHealth(1n)).not.toBeNull();
+  });
+});
