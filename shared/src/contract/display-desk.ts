@@ -1,20 +1,21 @@
-// The contract between a lane agent and its display (officer and traveller screens): what the
-// agent pushes over the WebSocket and what the display may ask over HTTP. One definition; the
-// agent validates requests with these schemas, the display builds them from these types.
+// What the lane display shows, as the agent sends it: the officer's desk (pending scans, the
+// recent strip), the traveller's view and the officers of the override dialog. The messages and
+// actions that carry these are in display-channel.ts.
 import Type from 'typebox';
-import { EpochMs } from './bounds.js';
-import { HEALTH_STATUSES } from '../vocabulary.js';
+import { EpochMs } from '../schemas/bounds.js';
 import {
   DecisionColourSchema,
   ReasonCodeSchema,
   RecordId,
   ScanSource,
   WarningCodeSchema,
-} from './scan-schemas.js';
+} from '../schemas/scan-schemas.js';
+import { SUBJECT_KINDS } from '../subjects/subject.js';
+import { HEALTH_STATUSES, OFFICER_ROLES } from '../vocabulary.js';
 
 /** What the officer's screen shows of a scan's subject. */
 export const DeskSubjectSchema = Type.Object({
-  kind: Type.Enum(['personal_id', 'passport', 'plate']),
+  kind: Type.Enum(SUBJECT_KINDS),
   /** Masked ID or passport (`••••••••4567`); a plate in full (`51F-123.45`): a plate is not a secret at a checkpoint. */
   shown: Type.String({ maxLength: 40 }),
 });
@@ -95,52 +96,9 @@ export type TravellerView = Type.Static<typeof TravellerViewSchema>;
 export const DeskOfficerSchema = Type.Object({
   id: Type.String({ maxLength: 64 }),
   name: Type.String({ maxLength: 120 }),
-  role: Type.Enum(['officer', 'supervisor']),
+  role: Type.Enum(OFFICER_ROLES),
   /** Epoch ms until which this officer's PIN is locked after wrong tries; null when not locked. */
   lockedUntil: Type.Union([EpochMs(), Type.Null()]),
 });
 /** An officer in the override dialog. */
 export type DeskOfficer = Type.Static<typeof DeskOfficerSchema>;
-
-/** Body of `POST /api/scans/{scanId}/acknowledge`. */
-export const AcknowledgeRequestSchema = Type.Object(
-  { note: Type.Optional(Type.String({ maxLength: 500 })) },
-  { additionalProperties: false },
-);
-
-/** Body of `POST /api/scans/{scanId}/override`: bound to that scan, never to "the current one". */
-export const OverrideRequestSchema = Type.Object(
-  {
-    decision: DecisionColourSchema,
-    officerId: Type.String({ minLength: 1, maxLength: 64 }),
-    officerPin: Type.String({ pattern: '^[0-9]{4,8}$' }),
-    supervisorId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    supervisorPin: Type.Optional(Type.String({ pattern: '^[0-9]{4,8}$' })),
-    reason: Type.String({ minLength: 1, maxLength: 64 }),
-    note: Type.Optional(Type.String({ maxLength: 500 })),
-  },
-  { additionalProperties: false },
-);
-/** An officer's override request. */
-export type OverrideRequestBody = Type.Static<typeof OverrideRequestSchema>;
-
-/**
- * Events the agent pushes over `/ws`. The officer view gets all but `traveller`; the traveller
- * view only `hello` (without status) and `traveller`.
- */
-export type DisplayEvent =
-  | { readonly type: 'hello'; readonly status?: unknown; readonly camera?: unknown; readonly desk?: Desk }
-  /** The whole desk after any change (new scan, acknowledge, override): small, and never out of step. */
-  | { readonly type: 'desk'; readonly data: Desk; readonly latest: string | null }
-  | { readonly type: 'traveller'; readonly data: TravellerView }
-  /** Each decision as the lane announces it (subject masked, never the holder): for tools and tests. */
-  | { readonly type: 'decision'; readonly data: unknown }
-  /** An override was recorded (the desk event that follows carries its effect). */
-  | {
-      readonly type: 'override';
-      readonly data: { scanId: string; decision: string; originalDecision: string };
-    }
-  | { readonly type: 'device'; readonly data: { device: string; status: string; detail?: string } }
-  | { readonly type: 'sync'; readonly data: unknown }
-  /** Sent every second so a display can tell a live agent from a dead or hung one. */
-  | { readonly type: 'tick'; readonly data: { at: number } };
