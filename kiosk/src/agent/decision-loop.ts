@@ -6,11 +6,7 @@ import {
   parsePayload,
   subjectKeyToHex,
   type CheckpointConfig,
-  type Decision,
-  type PayloadFormat,
-  type ScanSource,
-  type SubjectKind,
-  type WarningCode,
+  type LaneDecision,
 } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import type { ScanInput } from '../scanners/scanner.js';
@@ -18,23 +14,8 @@ import type { LaneStore } from '../store/lane-store.js';
 import type { OfficerDetails } from './desk.js';
 import { payloadFingerprint, type SubjectKeyer } from './subject-keyer.js';
 
-/**
- * A decision as the lane announces it (display, `--json`): the colour and reasons, and the
- * subject only masked. Never the raw payload, a full ID or a name.
- */
-export interface LaneDecision extends Decision {
-  /** The record's UUIDv7; null when the scan was a repeat and not recorded. */
-  readonly scanId: string | null;
-  readonly seq: number | null;
-  readonly at: number;
-  readonly source: ScanSource;
-  readonly device: string;
-  readonly format: PayloadFormat | null;
-  readonly subject: { readonly kind: SubjectKind; readonly masked: string } | null;
-  readonly warnings: WarningCode[];
-  /** Time from the code's arrival to the decision, in ms (for the status strip and benches). */
-  readonly elapsedMs: number;
-}
+/** A decision as the lane announces it (display, `--json`): the display channel's `LaneDecision`. */
+export type { LaneDecision } from '@checkpoint-lane/shared';
 
 /** What the decision loop needs. */
 export interface DecisionLoopOptions {

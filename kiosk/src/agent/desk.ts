@@ -2,6 +2,7 @@ import {
   DESK_PENDING_SHOWN,
   DESK_RECENT_SIZE,
   parseSubjectKeyHex,
+  type AcknowledgeRefusalCode,
   type AcknowledgementRecord,
   type CardHolder,
   type DecisionColour,
@@ -29,8 +30,8 @@ export interface OfficerDetails {
   readonly subject: { readonly kind: SubjectKind; readonly shown: string } | null;
 }
 
-/** Why an acknowledgement was refused. */
-export type AcknowledgeError = 'unknown_scan' | 'already_handled' | 'not_pending';
+/** Why an acknowledgement was refused (the display channel's refusal codes). */
+export type AcknowledgeError = AcknowledgeRefusalCode;
 
 /** The result of an acknowledgement: the recorded `ack`, or why not (with a sentence for the screen). */
 export type AcknowledgeResult =

@@ -1,63 +1,35 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
+// One lane: its decision loop, desk, scanners and sync wired together. Opening the data folder is
+// in lane-open.ts; what displays hear (events, the traveller's view) in lane-publisher.ts.
 import {
   CheckpointConfig,
   type Desk,
   type DeskOfficer,
+  type LaneSyncView,
   type OverrideRequestBody,
   type ScanSource,
-  type TravellerView,
 } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
 import type { DeviceState, Scanner } from '../scanners/scanner.js';
-import { LaneStore, type EnrollmentAdoption } from '../store/lane-store.js';
-import { readCredentials, writeCredentials, type LaneCredentials } from '../sync/credentials.js';
+import type { EnrollmentAdoption, LaneStore } from '../store/lane-store.js';
+import type { LaneCredentials } from '../sync/credentials.js';
 import { LaneSync, type SyncStatus } from '../sync/lane-sync.js';
 import { ServerApi } from '../sync/server-api.js';
-import { refuseServerTransport } from '../sync/server-transport.js';
 import { DecisionLoop, type LaneDecision } from './decision-loop.js';
 import { LaneDesk, type AcknowledgeResult, type OfficerDetails } from './desk.js';
-import { OfficerRegistry, writeOfficersFile, type OfficerRoster } from './officers.js';
+import { openLaneData, readStoredCheckpoint, type LaneOpenOptions } from './lane-open.js';
+import { LanePublisher, type LaneEvent } from './lane-publisher.js';
+import { writeOfficersFile, type OfficerRegistry, type OfficerRoster } from './officers.js';
 import { overrideDecision, type OverrideResult } from './override.js';
 import { createSubjectKeyer } from './subject-keyer.js';
 
-/** Everything a display (or any observer) hears from the lane. */
-export type LaneEvent =
-  | { readonly type: 'decision'; readonly data: LaneDecision }
-  | { readonly type: 'device'; readonly data: DeviceState }
-  | { readonly type: 'sync'; readonly data: SyncStatus }
-  | {
-      readonly type: 'override';
-      readonly data: { scanId: string; decision: string; originalDecision: string };
-    }
-  /** The officer's desk after any change; `latest` names a scan that just arrived. */
-  | { readonly type: 'desk'; readonly data: Desk; readonly latest: string | null }
-  /** What the traveller's screen shows now: never why, and every non-green alike. */
-  | { readonly type: 'traveller'; readonly data: TravellerView };
-
-/** The sync status as displays get it: also since when the server is unreachable, and the lists' freshness budget. */
-export interface LaneSyncView extends SyncStatus {
-  /** Epoch ms since which the server has not answered; null while online. */
-  readonly offlineSince: number | null;
-  /** How old lists may get before greens turn amber (the checkpoint's budget, seconds). */
-  readonly freshnessBudgetSec: number;
-}
+export { LaneStartError } from './lane-open.js';
+export type { LaneEvent } from './lane-publisher.js';
+export type { LaneSyncView } from '@checkpoint-lane/shared';
 
 /** How to start a lane. */
-export interface LaneAgentOptions {
-  readonly dataDir: string;
-  /** The sync server; may be omitted once enrolled (the credentials remember it). */
-  readonly serverUrl?: string | undefined;
-  /** A one-time enrollment code from the centre; needed on the first start only. */
-  readonly enrollCode?: string | undefined;
-  /** Allow plain http:// to a server on another machine (`--insecure-http`); loopback is always allowed. */
-  readonly insecureHttp?: boolean | undefined;
-  readonly laneName?: string | undefined;
+export interface LaneAgentOptions extends LaneOpenOptions {
   readonly scanners: readonly Scanner[];
-  readonly logger: Logger;
   readonly clock?: () => number;
   /**
    * How long after the latest scan an override of that scan still reaches the traveller's screen
@@ -76,9 +48,6 @@ export interface LaneAgentOptions {
   };
 }
 
-/** Why a lane could not start; said plainly on the command line. */
-export class LaneStartError extends Error {}
-
 /**
  * One lane: its store, scanners, decision loop and sync. Decides with or without the server,
  * with or without a display; a failing device or network never stops it.
@@ -91,15 +60,12 @@ export class LaneAgent {
   readonly #loop: DecisionLoop;
   readonly #sync: LaneSync;
   readonly #devices = new Map<string, DeviceState>();
-  readonly #listeners = new Set<(event: LaneEvent) => void>();
+  readonly #publisher: LanePublisher;
   readonly #officers: OfficerRegistry;
   readonly #clock: () => number;
   readonly #desk: LaneDesk;
-  #offlineSince: number | null = null;
   #checkpoint: CheckpointConfig;
   #reEnrollment: EnrollmentAdoption | null = null;
-  /** The latest recorded scan, the one the traveller's screen speaks for; null after a repeat or a restart. */
-  #travellerScan: { readonly scanId: string; readonly at: number } | null = null;
 
   private constructor(
     options: LaneAgentOptions,
@@ -115,6 +81,11 @@ export class LaneAgent {
     this.#checkpoint = readStoredCheckpoint(store) ?? credentials.checkpoint;
     const clock = options.clock ?? Date.now;
     this.#clock = clock;
+    this.#publisher = new LanePublisher({
+      logger: this.#log,
+      clock,
+      travellerHoldMs: options.travellerHoldMs,
+    });
     const api = new ServerApi(credentials.serverUrl, credentials.token);
     this.#sync = new LaneSync({
       api,
@@ -146,12 +117,7 @@ export class LaneAgent {
         options.onDecision?.(d, details);
         this.#emit({ type: 'decision', data: d });
         this.#desk.addScan(d, details);
-        // A repeat records nothing: no override can be for what the screen shows now.
-        this.#travellerScan = d.scanId === null ? null : { scanId: d.scanId, at: d.at };
-        this.#emit({
-          type: 'traveller',
-          data: { state: d.decision === 'green' ? 'go' : 'see_officer', at: d.at },
-        });
+        this.#publisher.showTraveller(d);
         this.#sync.requestUpload(d.alert);
       },
       onUrgent: () => {
@@ -167,20 +133,12 @@ export class LaneAgent {
       },
     });
     this.#desk.restore();
-    const travellerHoldMs = options.travellerHoldMs ?? TRAVELLER_HOLD_MS;
-    // An override (whoever records it) settles its scan on the desk. It tells the traveller only
-    // when it is for the latest scan, within the hold: the desk's queue and strip let officers
-    // override older scans, and those must never speak to (or open the gate for) whoever is there now.
+    // An override (whoever records it) settles its scan on the desk, then tells the traveller's
+    // screen only when it is for the latest scan, within the hold (LanePublisher.showOverride).
     this.onEvent((event) => {
       if (event.type !== 'override') return;
       this.#desk.applyOverrideOf(event.data.scanId);
-      const shown = this.#travellerScan;
-      const now = this.#clock();
-      if (shown?.scanId !== event.data.scanId || now - shown.at > travellerHoldMs) return;
-      this.#emit({
-        type: 'traveller',
-        data: { state: event.data.decision === 'green' ? 'go' : 'see_officer', at: now },
-      });
+      this.#publisher.showOverride(event.data.scanId, event.data.decision);
     });
   }
 
@@ -189,82 +147,7 @@ export class LaneAgent {
    * Throws `LaneStartError` with a plain reason (not enrolled, server unreachable, bad code).
    */
   static async open(options: LaneAgentOptions): Promise<LaneAgent> {
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    let credentials: LaneCredentials | null;
-    try {
-      credentials = readCredentials(options.dataDir);
-    } catch (error) {
-      throw new LaneStartError(error instanceof Error ? error.message : String(error));
-    }
-    const log = options.logger.child({ module: 'lane-agent' });
-    // K, the token, PIN hashes and lists must not cross a network in clear: checked for the
-    // enrollment URL and, before any request, for an enrolled lane's stored URL.
-    const serverUrl = credentials?.serverUrl ?? options.serverUrl;
-    const refused =
-      serverUrl === undefined ? null : refuseServerTransport(serverUrl, options.insecureHttp === true, log);
-    if (refused !== null) {
-      throw new LaneStartError(
-        credentials === null ? `--server ${refused}` : `the enrolled server ${refused}`,
-      );
-    }
-    if (credentials !== null && options.enrollCode !== undefined) {
-      log.warn({ kioskId: credentials.kioskId }, 'already enrolled; the enrollment code is not used');
-    }
-    let justEnrolled = false;
-    if (credentials === null) {
-      if (options.enrollCode === undefined) {
-        throw new LaneStartError(
-          `this lane is not enrolled: start it once with --enroll CODE (data in ${options.dataDir})`,
-        );
-      }
-      if (options.serverUrl === undefined) throw new LaneStartError('--server URL is needed to enroll');
-      const api = new ServerApi(options.serverUrl, null);
-      const res = await api.enroll(options.enrollCode, options.laneName ?? hostname());
-      if (!res.ok) {
-        const f = res.failure;
-        throw new LaneStartError(
-          f.kind === 'offline'
-            ? `cannot reach the sync server at ${options.serverUrl} to enroll (${f.message})`
-            : `enrollment refused: ${f.message}`,
-        );
-      }
-      credentials = { serverUrl: options.serverUrl, ...res.value };
-      justEnrolled = true;
-      writeCredentials(options.dataDir, credentials);
-      log.info({ kioskId: credentials.kioskId, checkpoint: credentials.checkpoint.id }, 'enrolled');
-    } else if (options.serverUrl !== undefined && options.serverUrl !== credentials.serverUrl) {
-      log.warn('--server differs from the enrolled server; using the enrolled one');
-    }
-    const store = LaneStore.open(join(options.dataDir, 'lane.db'));
-    const adoption = store.adoptEnrollment({
-      kioskId: credentials.kioskId,
-      listKeyId: createHash('sha256').update(credentials.listKey).digest('hex').slice(0, 16),
-      justEnrolled,
-    });
-    if (adoption.changed) {
-      log.info(
-        { kioskId: credentials.kioskId, carried: adoption.carried, listsReset: adoption.listsReset },
-        'enrolled again over an old store: unsent records carried over to the new enrollment',
-      );
-    }
-    let officers: OfficerRegistry;
-    try {
-      // Each officer's wrong-PIN count and lock live in the store: a restart does not reset them.
-      officers = OfficerRegistry.load(options.dataDir, {
-        logger: options.logger.child({ module: 'officers' }),
-        state: {
-          read: () => store.getSetting(PIN_STATE_SETTING),
-          write: (text) => {
-            store.setSetting(PIN_STATE_SETTING, text);
-          },
-        },
-      });
-    } catch (error) {
-      store.close();
-      throw new LaneStartError(error instanceof Error ? error.message : String(error));
-    }
-    // Another enrollment, maybe of another checkpoint: its roster is fetched, never assumed.
-    if (adoption.changed && officers.version > 0) officers.replace({ version: 0, officers: [] });
+    const { store, credentials, officers, adoption } = await openLaneData(options);
     const agent = new LaneAgent(options, store, credentials, officers);
     if (adoption.changed) agent.#reEnrollment = adoption;
     return agent;
@@ -351,21 +234,11 @@ export class LaneAgent {
 
   /** Subscribes to the lane's events; answers the unsubscribe function. */
   onEvent(listener: (event: LaneEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#publisher.onEvent(listener);
   }
 
   #emit(event: LaneEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#log.error(
-          { err: error instanceof Error ? error.message : String(error) },
-          'event listener failed',
-        );
-      }
-    }
+    this.#publisher.emit(event);
   }
 
   /** Device states and sync status, for the display and heartbeats. */
@@ -379,13 +252,7 @@ export class LaneAgent {
 
   /** The sync status with what a screen needs to be honest about it: since when offline, the lists' budget. */
   #displaySync(s: SyncStatus): LaneSyncView {
-    if (s.online) this.#offlineSince = null;
-    else this.#offlineSince ??= this.#clock();
-    return {
-      ...s,
-      offlineSince: this.#offlineSince,
-      freshnessBudgetSec: this.#checkpoint.freshnessBudgetSec,
-    };
+    return this.#publisher.syncView(s, this.#checkpoint.freshnessBudgetSec);
   }
 
   /** Lists brought up to date once (for tests and `--once` style scripts). */
@@ -437,22 +304,5 @@ export class LaneAgent {
     this.#log.info({ checkpoint: next.id, mode: next.mode }, 'checkpoint config updated');
     this.#checkpoint = next;
     this.store.setSetting('checkpoint', JSON.stringify(next));
-  }
-}
-
-/** How long after its scan an override may still change the traveller's screen. */
-const TRAVELLER_HOLD_MS = 3 * 60_000;
-
-/** The lane store setting that holds each officer's wrong-PIN state. */
-const PIN_STATE_SETTING = 'officer-pin-state';
-
-function readStoredCheckpoint(store: LaneStore): CheckpointConfig | null {
-  const text = store.getSetting('checkpoint');
-  if (text === null) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    return Value.Check(CheckpointConfig, value) ? value : null;
-  } catch {
-    return null;
   }
 }

@@ -2,23 +2,21 @@ import type {
   DecisionColour,
   LaneRecord,
   OverrideRecord,
+  OverrideRefusalCode,
   OverrideRequestBody,
   ScanRecord,
 } from '@checkpoint-lane/shared';
 import type { LaneStore } from '../store/lane-store.js';
-import type { OfficerRegistry, PinCheck, PinFailure } from './officers.js';
+import type { OfficerRegistry, PinCheck } from './officers.js';
 
 /** What the officer asks for on the touchscreen, bound to one scan by its id. */
 export type OverrideRequest = OverrideRequestBody & { readonly scanId: string };
 
-/** Why an override was refused. */
-export type OverrideError =
-  | PinFailure
-  | 'unknown_scan'
-  | 'same_decision'
-  | 'needs_supervisor'
-  | 'supervisor_same_officer'
-  | 'invalid_request';
+/**
+ * Why an override was refused: the display channel's refusal codes. A failed PIN check is one
+ * of them (`refused` below does not compile otherwise).
+ */
+export type OverrideError = OverrideRefusalCode;
 
 /** The result of an override: the recorded override, or why it was refused (a lock-out says until when). */
 export type OverrideResult =

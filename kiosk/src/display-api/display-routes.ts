@@ -1,0 +1,136 @@
+// The display's actions (`/api/…`), each answered by the lane agent: the routes come from the
+// display channel's table, every body is checked with its schema (readBody), and every answer is
+// typed by it. Sessions and origins are checked before this (display-server.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  checkManualEntry,
+  RecordId,
+  submitSource,
+  type DisplayActionName,
+  type OverrideRefusalCode,
+} from '@checkpoint-lane/shared';
+import Value from 'typebox/value';
+import type { DisplayAgent } from './display-agent.js';
+import { readBody, RequestError, sendAnswer, sendRefusal, type BodyRefusals } from './display-http.js';
+
+/** The HTTP status of each refused override. */
+const OVERRIDE_STATUS: Readonly<Record<OverrideRefusalCode, number>> = {
+  wrong_pin: 403,
+  unknown_officer: 404,
+  not_supervisor: 403,
+  locked_out: 429,
+  needs_supervisor: 403,
+  supervisor_same_officer: 403,
+  unknown_scan: 404,
+  same_decision: 409,
+  invalid_request: 400,
+};
+
+/** What a refused override says (`/api/scans/{scanId}/override`). */
+const OVERRIDE_MESSAGES: Readonly<Record<OverrideRefusalCode, string>> = {
+  wrong_pin: 'wrong PIN',
+  unknown_officer: 'no such officer at this lane',
+  not_supervisor: 'this officer is not a supervisor',
+  locked_out: 'this officer is locked after repeated wrong PINs',
+  needs_supervisor: 'turning a health red green needs a supervisor',
+  supervisor_same_officer: 'the supervisor must be another officer',
+  unknown_scan: 'no scan with this id at this lane',
+  same_decision: 'the scan already has this decision',
+  invalid_request: 'a reason is needed ("other" needs a note)',
+};
+
+/** The 400 answer of a body that does not match its action's schema. */
+const BAD_BODY: BodyRefusals = {
+  submit: { code: 'bad_text', message: 'text: the code typed, up to 1024 characters' },
+  acknowledge: { code: 'bad_acknowledge', message: 'the body may only hold a note (up to 500 characters)' },
+  override: {
+    code: 'bad_override',
+    message: 'decision, officerId, officerPin (4–8 digits) and reason are required; nothing else is accepted',
+  },
+  overrideByBody: {
+    code: 'bad_override',
+    message: 'scanId, decision, officerId, officerPin and reason are required',
+  },
+};
+
+/**
+ * Answers one display action. Actions on a scan name it in their path, so a dialog opened on one
+ * traveller can never act on the next: a scan already handled answers 409 with why, an unknown
+ * one 404.
+ */
+export async function answerAction(
+  agent: DisplayAgent,
+  action: DisplayActionName,
+  scanId: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  switch (action) {
+    case 'status':
+      sendAnswer(res, action, 200, agent.status());
+      return;
+    case 'officers':
+      sendAnswer(res, action, 200, agent.officers());
+      return;
+    case 'submit':
+      await submit(agent, req, res);
+      return;
+    case 'acknowledge': {
+      checkScanId(scanId);
+      const body = await readBody(req, action, BAD_BODY);
+      const result = agent.acknowledge(scanId, body.note);
+      if (result.ok) sendAnswer(res, action, 201, result.record);
+      else sendRefusal(res, action, result.error === 'unknown_scan' ? 404 : 409, result);
+      return;
+    }
+    case 'override': {
+      checkScanId(scanId);
+      const body = await readBody(req, action, BAD_BODY);
+      const result = await agent.override(scanId, body);
+      if (result.ok) sendAnswer(res, action, 201, result.record);
+      else
+        sendRefusal(res, action, OVERRIDE_STATUS[result.error], {
+          ...result,
+          message: OVERRIDE_MESSAGES[result.error],
+        });
+      return;
+    }
+    case 'overrideByBody': {
+      const { scanId: bodyScanId, ...body } = await readBody(req, action, BAD_BODY);
+      const result = await agent.override(bodyScanId, body);
+      if (result.ok) sendAnswer(res, action, 201, result.record);
+      else sendRefusal(res, action, OVERRIDE_STATUS[result.error], { ...result, message: result.error });
+      return;
+    }
+    default: {
+      const unhandled: never = action;
+      throw new Error(`unhandled display action ${String(unhandled)}`);
+    }
+  }
+}
+
+/** A scan id in a path that is not a record id names no scan here. */
+function checkScanId(scanId: string): void {
+  if (!Value.Check(RecordId, scanId)) throw new RequestError(404, 'unknown_scan', 'no scan with this id');
+}
+
+/** `POST /api/scans`: a typed code is checked before it is decided (a typo is refused, never recorded as amber). */
+async function submit(agent: DisplayAgent, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req, 'submit', BAD_BODY);
+  const source = submitSource(body);
+  let text = body.text;
+  if (source === 'manual') {
+    const check = checkManualEntry(text, Date.now());
+    if (!check.ok) {
+      sendRefusal(res, 'submit', 422, {
+        error: 'invalid_entry',
+        reason: check.error.reason,
+        ...(check.error.digits === undefined ? {} : { digits: check.error.digits }),
+        message: `not a valid ID, plate or passport (${check.error.reason})`,
+      });
+      return;
+    }
+    text = check.value.text;
+  }
+  sendAnswer(res, 'submit', 200, agent.submit(text, source));
+}
