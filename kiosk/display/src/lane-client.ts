@@ -1,45 +1,37 @@
-import type { DeskOfficer, OverrideRequestBody } from '@checkpoint-lane/shared';
+import {
+  displayActionPath,
+  type DeskOfficer,
+  type DisplayActionName,
+  type DisplayActionRequest,
+  type DisplayMessage,
+  type DisplayReply,
+  type DisplaySource,
+  type OverrideRequestBody,
+  type TravellerMessage,
+} from '@checkpoint-lane/shared';
 
-/** A decision as the lane announces it (subject masked; see the agent's LaneDecision). */
-export interface DisplayDecision {
-  readonly decision: 'green' | 'red' | 'amber';
-  readonly reasons: string[];
-  readonly warnings: string[];
-  readonly scanId: string | null;
-  readonly alert: boolean;
-  readonly source: string;
-  readonly format: string | null;
-  readonly subject: { kind: string; masked: string } | null;
-  readonly at: number;
-}
+/** A screen of the lane: the officer's (everything) or the traveller's (its view only). */
+export type LaneView = 'officer' | 'traveller';
 
-/** A lane event over the WebSocket. */
-export interface LaneMessage {
-  readonly type: string;
-  readonly data?: unknown;
-  readonly status?: unknown;
-  /** In the officer hello: the lane's camera profile, or null when it has no camera. */
-  readonly camera?: unknown;
-}
-
-/** An officer as the override dialog lists them (the agent's `GET /api/officers`). */
-export type { DeskOfficer, OverrideRequestBody } from '@checkpoint-lane/shared';
+/** The messages a view is sent (the display channel's union, or the traveller's part of it). */
+export type MessageOf<V extends LaneView> = V extends 'traveller' ? TravellerMessage : DisplayMessage;
 
 /**
- * Talks to the lane agent: commands over HTTP, events over a WebSocket that reconnects. The page
- * holds no credential: the agent's HttpOnly session cookie (bought by the one-time link that
- * opened this page) goes with every request and the WebSocket on its own.
+ * Talks to the lane agent: actions over HTTP, messages over a WebSocket that reconnects, both
+ * typed by the display channel (shared/src/contract/display-channel.ts). The page holds no
+ * credential: the agent's HttpOnly session cookie (bought by the one-time link that opened this
+ * page) goes with every request and the WebSocket on its own.
  */
-export class LaneClient {
-  readonly #view: 'officer' | 'traveller';
+export class LaneClient<V extends LaneView = 'officer'> {
+  readonly #view: V;
   #attempt = 0;
 
-  constructor(view: 'officer' | 'traveller') {
+  constructor(view: V) {
     this.#view = view;
   }
 
-  /** Opens the event stream; calls `onMessage` for each event and `onLink` on (dis)connects. */
-  connect(onMessage: (m: LaneMessage) => void, onLink: (up: boolean) => void): void {
+  /** Opens the event stream; calls `onMessage` for each message and `onLink` on (dis)connects. */
+  connect(onMessage: (m: MessageOf<V>) => void, onLink: (up: boolean) => void): void {
     const ws = new WebSocket(`ws://${location.host}/ws?view=${this.#view}`);
     ws.onopen = () => {
       this.#attempt = 0;
@@ -47,9 +39,10 @@ export class LaneClient {
     };
     ws.onmessage = (event: MessageEvent<string>) => {
       try {
-        onMessage(JSON.parse(event.data) as LaneMessage);
+        // The agent on this machine sends only the channel's messages; they are not checked again here.
+        onMessage(JSON.parse(event.data) as MessageOf<V>);
       } catch {
-        // An unreadable event is dropped; the next one will do.
+        // An unreadable message is dropped; the next one will do.
       }
     };
     ws.onclose = () => {
@@ -61,47 +54,44 @@ export class LaneClient {
     };
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the JSON shape
-  async #post<T>(path: string, body: unknown): Promise<{ status: number; body: T | null }> {
-    const res = await fetch(path, {
+  /** Posts one action's body; the reply is its answer (2xx) or its refusal (null: no readable body). */
+  async #post<A extends DisplayActionName>(
+    action: A,
+    body: DisplayActionRequest<A>,
+    scanId?: string,
+  ): Promise<DisplayReply<A>> {
+    const res = await fetch(displayActionPath(action, scanId), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text === '' ? null : (JSON.parse(text) as T) };
+    const parsed: unknown = text === '' ? null : JSON.parse(text);
+    return (
+      res.ok
+        ? { ok: true, status: res.status, body: parsed }
+        : { ok: false, status: res.status, body: parsed }
+    ) as DisplayReply<A>;
   }
 
   /** Decides a typed (manual), wedge-scanned or camera-read code. */
-  submit(
-    text: string,
-    source: 'manual' | 'wedge' | 'camera',
-  ): Promise<{ status: number; body: DisplayDecision | null }> {
-    return this.#post('/api/scans', { text, source });
+  submit(text: string, source: DisplaySource): Promise<DisplayReply<'submit'>> {
+    return this.#post('submit', { text, source });
   }
 
-  /** Overrides the scan `scanId` (and only it): the answer says why when it is refused. */
-  override(
-    scanId: string,
-    body: OverrideRequestBody,
-  ): Promise<{ status: number; body: { error?: string; lockedUntil?: number; officerId?: string } | null }> {
-    return this.#post(`/api/scans/${encodeURIComponent(scanId)}/override`, body);
+  /** Overrides the scan `scanId` (and only it): the refusal says why. */
+  override(scanId: string, body: OverrideRequestBody): Promise<DisplayReply<'override'>> {
+    return this.#post('override', body, scanId);
   }
 
   /** The officers to pick from before the PIN pad, with each one's lock-out (`lockedUntil`). */
   async officers(): Promise<DeskOfficer[]> {
-    const res = await fetch('/api/officers');
+    const res = await fetch(displayActionPath('officers'));
     return res.ok ? ((await res.json()) as DeskOfficer[]) : [];
   }
 
   /** "Đã xem" on the scan `scanId`: 409 with a message when it was already handled. */
-  acknowledge(
-    scanId: string,
-    note?: string,
-  ): Promise<{ status: number; body: { error?: string; message?: string } | null }> {
-    return this.#post(
-      `/api/scans/${encodeURIComponent(scanId)}/acknowledge`,
-      note === undefined ? {} : { note },
-    );
+  acknowledge(scanId: string, note?: string): Promise<DisplayReply<'acknowledge'>> {
+    return this.#post('acknowledge', note === undefined ? {} : { note }, scanId);
   }
 }

@@ -1,21 +1,15 @@
 // The officer's screen: the desk the lane agent pushes (pending scans, the last 20), the item
 // opened large, scan-bound actions ("Đã xem", "Thay đổi kết quả"), manual entry, and honest
 // lane states. Everything shown comes from the agent's events; a reload loses nothing.
-import type { Desk, DeskItem } from '@checkpoint-lane/shared';
+import type { Desk, DeskItem, DisplayMessage } from '@checkpoint-lane/shared';
 import { startOfficerCamera } from './camera/officer-camera.js';
-import { LaneClient, type LaneMessage } from './lane-client.js';
+import { LaneClient } from './lane-client.js';
 import { renderDesk, watchRecentStrip } from './officer/desk-view.js';
 import { el, toast } from './officer/dom.js';
 import { agentAlive, renderLaneState } from './officer/lane-state-view.js';
 import { openManual, relabelManual, setUpManual } from './officer/manual-dialog.js';
 import { openOverride, refreshOverride, relabelOverride, setUpOverride } from './officer/override-dialog.js';
-import {
-  currentItem,
-  screen,
-  type CheckpointView,
-  type DeviceView,
-  type SyncView,
-} from './officer/screen-state.js';
+import { currentItem, screen } from './officer/screen-state.js';
 import { playDecisionTone } from './sounds.js';
 import { t } from './ui-text.js';
 import { WedgeDetector } from './wedge-detector.js';
@@ -72,50 +66,55 @@ function takeDesk(desk: Desk, latest: string | null): void {
   }
 }
 
-function onMessage(m: LaneMessage): void {
+/** One message from the agent (the display channel's union): every type has its branch. */
+function onMessage(m: DisplayMessage): void {
   screen.lastHeard = Date.now();
-  const data = m.data as Record<string, unknown> | undefined;
-  if (m.type === 'hello') {
-    const hello = m as LaneMessage & { desk?: Desk };
-    const status = (hello.status ?? {}) as {
-      devices?: DeviceView[];
-      sync?: SyncView;
-      checkpoint?: CheckpointView;
-    };
-    screen.devices = status.devices ?? [];
-    screen.sync = status.sync ?? null;
-    screen.checkpoint = status.checkpoint ?? null;
-    if (hello.desk) takeDesk(hello.desk, null);
-    startOfficerCamera(
-      m.camera,
-      (text) => void client.submit(text, 'camera'),
-      () => screen.language,
-    );
-  } else if (m.type === 'desk') {
-    takeDesk(m.data as Desk, (m as { latest?: string | null }).latest ?? null);
-  } else if (m.type === 'device' && data) {
-    const state = data as unknown as DeviceView;
-    screen.devices = [...screen.devices.filter((d) => d.device !== state.device), state];
-  } else if (m.type === 'sync' && data) {
-    screen.sync = data as unknown as SyncView;
-  } else if (m.type === 'tick') {
-    renderLaneStateOnly();
-    return;
-  } else {
-    return;
+  switch (m.type) {
+    case 'hello':
+      screen.devices = m.status?.devices ?? [];
+      screen.sync = m.status?.sync ?? null;
+      screen.checkpoint = m.status?.checkpoint ?? null;
+      if (m.desk) takeDesk(m.desk, null);
+      startOfficerCamera(
+        m.camera,
+        (text) => void client.submit(text, 'camera'),
+        () => screen.language,
+      );
+      break;
+    case 'desk':
+      takeDesk(m.data, m.latest);
+      break;
+    case 'device': {
+      const state = m.data;
+      screen.devices = [...screen.devices.filter((d) => d.device !== state.device), state];
+      break;
+    }
+    case 'sync':
+      screen.sync = m.data;
+      break;
+    case 'tick':
+      // The lane is alive: only its state is painted again.
+      renderLaneState();
+      return;
+    case 'decision':
+    case 'override':
+    case 'traveller':
+      // The desk message that follows (or, for `traveller`, the traveller's screen) shows these.
+      return;
+    default: {
+      // A message type this screen does not know (a newer agent): nothing to show.
+      const unknown: never = m;
+      return unknown;
+    }
   }
   render();
-}
-
-function renderLaneStateOnly(): void {
-  renderLaneState();
 }
 
 async function acknowledge(): Promise<void> {
   const item = shown;
   if (item === null) return;
   const res = await client.acknowledge(item.scanId);
-  if (res.status === 201) {
+  if (res.ok) {
     if (screen.selected === item.scanId) screen.selected = null;
     toast(t('acknowledged', screen.language));
   } else {

@@ -1,5 +1,10 @@
-import { travellerMessage, type Language, type TravellerView } from '@checkpoint-lane/shared';
-import { LaneClient, type LaneMessage } from './lane-client.js';
+import {
+  travellerMessage,
+  type Language,
+  type TravellerMessage,
+  type TravellerView,
+} from '@checkpoint-lane/shared';
+import { LaneClient } from './lane-client.js';
 
 const HOLD_MS = 5000;
 const READY: Record<Language, string> = { vi: 'Xin mời quét mã', en: 'Please scan your code' };
@@ -41,10 +46,19 @@ function main(): void {
   };
   show('ready');
   new LaneClient('traveller').connect(
-    (m: LaneMessage) => {
-      const state = (m.data as { state?: unknown } | undefined)?.state;
-      if (m.type === 'traveller' && (state === 'go' || state === 'see_officer' || state === 'ready'))
-        show(state);
+    (m: TravellerMessage) => {
+      switch (m.type) {
+        case 'traveller':
+          show(m.data.state);
+          return;
+        case 'hello':
+          return;
+        default: {
+          // A message type this screen does not know (a newer agent): nothing to show.
+          const unknown: never = m;
+          return unknown;
+        }
+      }
     },
     // A screen that lost its lane never invites anyone to scan.
     (up) => {

@@ -1,4 +1,4 @@
-import type { HealthStatus, Language } from '@checkpoint-lane/shared';
+import type { HealthStatus, Language, OverrideReasonCode } from '@checkpoint-lane/shared';
 
 /** The officer screen's own words, Vietnamese first. `{name}` slots are filled by `t`. */
 const TEXT = {
@@ -116,15 +116,19 @@ const TEXT = {
 /** A word key of the officer screen. */
 export type TextKey = keyof typeof TEXT;
 
-/** Override reasons offered on the touchscreen (codes are stored; words are shown). */
-export const OVERRIDE_REASONS = {
-  identity_checked: { vi: 'Đã kiểm tra giấy tờ', en: 'Papers checked' },
-  medical_emergency: { vi: 'Cấp cứu y tế', en: 'Medical emergency' },
-  official_duty: { vi: 'Công vụ', en: 'Official duty' },
-  document_mismatch: { vi: 'Giấy tờ không khớp', en: 'Papers do not match' },
-  list_error: { vi: 'Danh sách sai', en: 'List is wrong' },
-  other: { vi: 'Khác (ghi chú)', en: 'Other (note)' },
-} as const satisfies Record<string, Record<Language, string>>;
+/**
+ * Words of each override reason the touchscreen offers: the codes are the shared vocabulary's
+ * OVERRIDE_REASONS (stored and uploaded); a new code without words here does not compile.
+ */
+export const OVERRIDE_REASON_WORDS: Readonly<Record<OverrideReasonCode, Readonly<Record<Language, string>>>> =
+  {
+    identity_checked: { vi: 'Đã kiểm tra giấy tờ', en: 'Papers checked' },
+    medical_emergency: { vi: 'Cấp cứu y tế', en: 'Medical emergency' },
+    official_duty: { vi: 'Công vụ', en: 'Official duty' },
+    document_mismatch: { vi: 'Giấy tờ không khớp', en: 'Papers do not match' },
+    list_error: { vi: 'Danh sách sai', en: 'List is wrong' },
+    other: { vi: 'Khác (ghi chú)', en: 'Other (note)' },
+  };
 
 /** Health statuses as the officer reads them: an icon and words, F0, F1 and F2 each distinct. */
 export const HEALTH_WORDS: Readonly<Record<HealthStatus, { icon: string; vi: string; en: string }>> = {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OVERRIDE_REASONS } from '../../../kiosk/display/src/ui-text.js';
-import { LANE_RECORD_ISSUES } from '../../src/overrides/check-lane-record.js';
+import { LANE_RECORD_ISSUES, OVERRIDE_REASONS } from '@checkpoint-lane/shared';
 import { healthStatusText, issueText, overrideReasonText, reasonText, warningText } from './codes.js';
 
 describe('code texts', () => {
@@ -27,7 +26,7 @@ describe('code texts', () => {
   });
 
   it("has words for every override reason the lane's touchscreen offers", () => {
-    for (const code of Object.keys(OVERRIDE_REASONS)) {
+    for (const code of OVERRIDE_REASONS) {
       expect(overrideReasonText(code, 'vi').known, code).toBe(true);
       expect(overrideReasonText(code, 'en').known, code).toBe(true);
     }

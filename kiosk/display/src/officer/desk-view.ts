@@ -8,7 +8,7 @@ import {
   type Language,
   type ReasonCode,
 } from '@checkpoint-lane/shared';
-import { clock, HEALTH_WORDS, OVERRIDE_REASONS, t, waitedWords } from '../ui-text.js';
+import { clock, HEALTH_WORDS, OVERRIDE_REASON_WORDS, t, waitedWords } from '../ui-text.js';
 import { el, make } from './dom.js';
 import { inputStates } from './lane-state-view.js';
 import { currentItem, GREEN_HOLD_MS, officerName, screen } from './screen-state.js';
@@ -55,7 +55,8 @@ export function overrideSummary(item: DeskItem, language: Language): string | nu
       ? officerName(o.officerId)
       : `${officerName(o.officerId)} + ${officerName(o.supervisorId)}`;
   const reason =
-    (OVERRIDE_REASONS as Record<string, Record<Language, string>>)[o.reason]?.[language] ?? o.reason;
+    (OVERRIDE_REASON_WORDS as Partial<Record<string, Record<Language, string>>>)[o.reason]?.[language] ??
+    o.reason;
   return t('overriddenBy', language, {
     from: t(item.originalDecision, language),
     to: t(item.decision, language),

@@ -1,9 +1,9 @@
 // Honest lane states on the officer screen: the link to the lane agent (full screen when lost or
 // silent for 3 s), the server (a banner with since when, and a countdown to stale lists), stale
 // lists (a full-screen amber explanation), and each scanner's state as an icon with words.
-import type { Language } from '@checkpoint-lane/shared';
+import type { DeviceStateView, Language, ListName } from '@checkpoint-lane/shared';
 import { renderCamera } from '../camera/officer-camera.js';
-import { clock, DEVICE_WORDS, duration, t, type TextKey } from '../ui-text.js';
+import { clock, DEVICE_WORDS, duration, t } from '../ui-text.js';
 import { el, make } from './dom.js';
 import { screen } from './screen-state.js';
 
@@ -22,11 +22,10 @@ export function agentAlive(now: number): boolean {
 function listsStaleAt(): number | null {
   const sync = screen.sync;
   if (sync === null) return null;
-  const budgetSec = sync.freshnessBudgetSec ?? screen.checkpoint?.freshnessBudgetSec ?? 6 * 3600;
-  const lists = screen.checkpoint?.mode === 'closed' ? ['health', 'whitelist'] : ['health'];
-  const times = lists.map((l) => sync.listsSyncedAt[l] ?? null);
+  const lists: ListName[] = screen.checkpoint?.mode === 'closed' ? ['health', 'whitelist'] : ['health'];
+  const times = lists.map((l) => sync.listsSyncedAt[l]);
   if (times.some((x) => x === null)) return null;
-  return Math.min(...(times as number[])) + budgetSec * 1000;
+  return Math.min(...(times as number[])) + sync.freshnessBudgetSec * 1000;
 }
 
 function renderLaneDown(now: number, language: Language): void {
@@ -75,6 +74,16 @@ function renderServer(now: number, language: Language): void {
   el('stale-dismiss').textContent = t('staleDismiss', language);
 }
 
+/** A device kind's icon and words (its own name for a kind without words). */
+function deviceWords(d: DeviceStateView): { icon: string; vi: string; en: string } {
+  return DEVICE_WORDS[d.kind] ?? { icon: '⌁', vi: d.device, en: d.device };
+}
+
+/** "Máy quét: hoạt động": a device's words and its state. */
+function deviceLine(d: DeviceStateView, language: Language): string {
+  return `${deviceWords(d)[language]}: ${t(`device_${d.status}`, language)}`;
+}
+
 /** One input (scanner or camera) as the officer reads it: an icon and words, and is it working. */
 export interface InputState {
   readonly icon: string;
@@ -84,17 +93,11 @@ export interface InputState {
 
 /** Every input of the lane (scanners the agent reports, the screen's own camera) and its state. */
 export function inputStates(language: Language): InputState[] {
-  const list: InputState[] = screen.devices.map((d) => {
-    const words = DEVICE_WORDS[d.kind ?? ''] ?? { icon: '⌁', vi: d.device, en: d.device };
-    const state = ['connecting', 'connected', 'disconnected', 'error'].includes(d.status)
-      ? d.status
-      : 'error';
-    return {
-      icon: state === 'connected' ? words.icon : '⚠',
-      words: `${words[language]}: ${t(`device_${state}` as TextKey, language)}`,
-      working: state === 'connected',
-    };
-  });
+  const list: InputState[] = screen.devices.map((d) => ({
+    icon: d.status === 'connected' ? deviceWords(d).icon : '⚠',
+    words: deviceLine(d, language),
+    working: d.status === 'connected',
+  }));
   // The camera lives in this screen, not the agent: its chip (#camera) holds its state.
   const camera = document.getElementById('camera');
   if (camera !== null && !camera.hidden && camera.textContent !== '') {
@@ -107,18 +110,14 @@ export function inputStates(language: Language): InputState[] {
 function renderDevices(language: Language): void {
   el('devices').replaceChildren(
     ...screen.devices.map((d) => {
-      const words = DEVICE_WORDS[d.kind ?? ''] ?? { icon: '⌁', vi: d.device, en: d.device };
-      const state = ['connecting', 'connected', 'disconnected', 'error'].includes(d.status)
-        ? d.status
-        : 'error';
-      const chip = make('span', `device ${state}`);
+      const chip = make('span', `device ${d.status}`);
       chip.dataset['device'] = d.device;
       chip.title = d.device;
       chip.append(
-        Object.assign(make('span', 'device-icon', state === 'connected' ? words.icon : '⚠'), {
+        Object.assign(make('span', 'device-icon', d.status === 'connected' ? deviceWords(d).icon : '⚠'), {
           ariaHidden: 'true',
         }),
-        make('span', 'device-words', `${words[language]}: ${t(`device_${state}` as TextKey, language)}`),
+        make('span', 'device-words', deviceLine(d, language)),
       );
       return chip;
     }),

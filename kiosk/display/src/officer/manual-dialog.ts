@@ -1,11 +1,7 @@
 // "Nhập tay": the officer types an ID, a plate or a passport on the on-screen keypad. The code is
 // shown in full while typing (it is the officer's own input), checked in the dialog, and a bad
 // one is refused there with the reason; nothing is recorded until it is valid.
-import {
-  checkManualEntry,
-  describeManualEntryProblem,
-  type ManualEntryProblem,
-} from '@checkpoint-lane/shared';
+import { checkManualEntry, describeManualEntryProblem } from '@checkpoint-lane/shared';
 import { createCodeKeypad, type CodeKeypad } from '../keypads/code-keypad.js';
 import type { LaneClient } from '../lane-client.js';
 import { t } from '../ui-text.js';
@@ -29,14 +25,14 @@ async function check(client: LaneClient, typed: string): Promise<void> {
   sending = true;
   try {
     const res = await client.submit(verdict.value.text, 'manual');
-    if (res.status === 200) {
+    if (res.ok) {
       dialog().close();
       return;
     }
-    // The agent checks again (same rules): its refusal is shown the same way.
-    const body = res.body as { reason?: ManualEntryProblem; digits?: number } | null;
+    // The agent checks again (same rules): its refusal (422) is shown the same way.
+    const body = res.body;
     pad.setMessage(
-      body?.reason === undefined
+      body === null || !('reason' in body)
         ? t('failed', language)
         : describeManualEntryProblem(
             { reason: body.reason, ...(body.digits === undefined ? {} : { digits: body.digits }) },

@@ -3,23 +3,29 @@
 // on the on-screen keyboard when the reason is "Khác" → the officer (picked from the lane's
 // roster; a locked one shows the time left) → that officer's PIN on the PIN pad → for a health
 // red turned green, a supervisor and their PIN. "Xác nhận" is the last PIN pad's Enter key.
-import type { DecisionColour, DeskItem, DeskOfficer, Language } from '@checkpoint-lane/shared';
+import {
+  OVERRIDE_REASONS,
+  type DecisionColour,
+  type DeskItem,
+  type DeskOfficer,
+  type Language,
+  type OverrideReasonCode,
+} from '@checkpoint-lane/shared';
 import { createNoteKeyboard, type NoteKeyboard } from '../keypads/note-keyboard.js';
 import { createPinPad, type PinPad } from '../keypads/pin-pad.js';
 import type { LaneClient } from '../lane-client.js';
-import { clock, duration, OVERRIDE_REASONS, t } from '../ui-text.js';
+import { clock, duration, OVERRIDE_REASON_WORDS, t } from '../ui-text.js';
 import { overrideSummary, SHAPES, subjectLabel } from './desk-view.js';
 import { button, el, hideToast, make, toast } from './dom.js';
 import { findItem, screen } from './screen-state.js';
 
 type Step = 'reason' | 'note' | 'officer' | 'pin' | 'supervisor' | 'supervisor-pin';
-type ReasonCode = keyof typeof OVERRIDE_REASONS;
 
 interface Draft {
   readonly scanId: string;
   readonly item: DeskItem;
   decision: DecisionColour | null;
-  reason: ReasonCode | null;
+  reason: OverrideReasonCode | null;
   note: string;
   officer: DeskOfficer | null;
   officerPin: string;
@@ -107,8 +113,8 @@ function reasonStep(d: Draft, language: Language): HTMLElement {
   const reasons = make('div', 'chips');
   reasons.setAttribute('role', 'radiogroup');
   reasons.setAttribute('aria-label', t('reason', language));
-  for (const [code, words] of Object.entries(OVERRIDE_REASONS) as [ReasonCode, Record<Language, string>][]) {
-    const chip = button('chip', words[language], () => {
+  for (const code of OVERRIDE_REASONS) {
+    const chip = button('chip', OVERRIDE_REASON_WORDS[code][language], () => {
       d.reason = code;
       render();
     });
@@ -244,26 +250,32 @@ async function send(d: Draft, supervisorPin: string | undefined): Promise<void> 
     });
     if (draft !== d) return;
     const after = changedElsewhere(d);
-    if (res.status !== 201 && after !== null) {
+    if (!res.ok && after !== null) {
       showHandled(d, after);
       return;
     }
-    if (res.status === 201) {
+    if (res.ok) {
       // Handled: the main panel goes back to what waits next.
       if (screen.selected === d.scanId) screen.selected = null;
       closeOverride();
       toast(t('overridden', language));
       return;
     }
-    const error = res.body?.error ?? '';
+    // The override's own refusal (a lock-out says whose and until when) or a plain {error, message}.
+    const refused: {
+      readonly error?: string;
+      readonly officerId?: string;
+      readonly lockedUntil?: number;
+    } | null = res.body;
+    const error = refused?.error ?? '';
     if (error === 'locked_out') {
-      const who = officers.find((o) => o.id === res.body?.officerId);
-      const left = Math.max(0, (res.body?.lockedUntil ?? Date.now()) - Date.now());
+      const who = officers.find((o) => o.id === refused?.officerId);
+      const left = Math.max(0, (refused?.lockedUntil ?? Date.now()) - Date.now());
       await refreshOfficers();
-      go(res.body?.officerId === d.supervisor?.id ? 'supervisor' : 'officer');
+      go(refused?.officerId === d.supervisor?.id ? 'supervisor' : 'officer');
       setError(
         t('lockedOut', language, {
-          name: who?.name ?? res.body?.officerId ?? '',
+          name: who?.name ?? refused?.officerId ?? '',
           time: duration(left, language),
         }),
       );

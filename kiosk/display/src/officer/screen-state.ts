@@ -1,30 +1,14 @@
 // What the officer screen knows, in one place: the desk the agent pushed, what the officer has
 // opened, the lane's status, and the link to the agent. Views read it; officer.ts updates it.
-import type { Desk, DeskItem, DeskOfficer, Language } from '@checkpoint-lane/shared';
-
-/** A device as the agent reports it. */
-export interface DeviceView {
-  readonly device: string;
-  readonly kind?: string;
-  readonly status: string;
-  readonly detail?: string;
-}
-
-/** The sync status as the agent reports it (see the agent's LaneSyncView). */
-export interface SyncView {
-  readonly online: boolean;
-  readonly listVersions: Readonly<Record<string, number>>;
-  readonly listsSyncedAt: Readonly<Record<string, number | null>>;
-  readonly backlog: number;
-  readonly offlineSince?: number | null;
-  readonly freshnessBudgetSec?: number;
-}
-
-/** The checkpoint as the agent reports it (only what the screen uses). */
-export interface CheckpointView {
-  readonly mode?: string;
-  readonly freshnessBudgetSec?: number;
-}
+import type {
+  CheckpointConfig,
+  Desk,
+  DeskItem,
+  DeskOfficer,
+  DeviceStateView,
+  Language,
+  LaneSyncView,
+} from '@checkpoint-lane/shared';
 
 /** The officer screen's state. */
 export const screen = {
@@ -34,11 +18,11 @@ export const screen = {
   selected: null as string | null,
   /** The newest scan and when it arrived here (a green shows briefly, never over a pending one). */
   latest: null as { scanId: string; shownAt: number } | null,
-  devices: [] as DeviceView[],
+  devices: [] as DeviceStateView[],
   /** The lane's officers (names for "who overrode it"); fetched from the agent. */
   officers: [] as DeskOfficer[],
-  sync: null as SyncView | null,
-  checkpoint: null as CheckpointView | null,
+  sync: null as LaneSyncView | null,
+  checkpoint: null as CheckpointConfig | null,
   /** The WebSocket to the agent is open. */
   linkUp: false,
   /** When the agent's last event (a tick, at least every second) arrived; 0: never. */
