@@ -7,20 +7,39 @@
 // in code (types, functions, variables) for the same thing.
 import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
-import { Counter, EpochMs } from '../schemas/bounds.js';
+import { Counter, DateMs, EpochMs } from '../schemas/bounds.js';
 import { CheckpointConfig } from '../schemas/checkpoint-schemas.js';
 import { ListName } from '../schemas/list-schemas.js';
 import { LaneRecordSchema } from '../schemas/scan-schemas.js';
 import type { Result } from '../result.js';
-import { OFFICER_ROLES } from '../vocabulary.js';
+import { LIST_NAMES, OFFICER_ROLES } from '../vocabulary.js';
+import { literalUnion } from './literal-union.js';
 
 const Version = Type.Integer({ minimum: 0 });
+
+/** Epoch ms, or null for an open end (a list entry's validity window). */
+const EpochOrNull = Type.Union([DateMs(), Type.Null()]);
+
+/**
+ * A list entry as a change carries it: a health entry's fields or a whitelist entry's. The words
+ * (status, category) are checked per list by the lane's list descriptor, not here; the server's
+ * answers carry exactly these fields.
+ */
+export const WireEntry = Type.Object({
+  status: Type.Optional(Type.String()),
+  since: Type.Optional(EpochOrNull),
+  until: Type.Optional(EpochOrNull),
+  category: Type.Optional(Type.String()),
+  validFrom: Type.Optional(EpochOrNull),
+  validUntil: Type.Optional(EpochOrNull),
+  checkpoints: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+});
 
 /** One change to a list entry as a delta or an `urgent` push carries it. */
 export const WireChange = Type.Object({
   key: Type.String({ pattern: '^[0-9a-f]{16}$' }),
   op: Type.Union([Type.Literal('put'), Type.Literal('delete')]),
-  entry: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  entry: Type.Optional(WireEntry),
 });
 /** One change to a list entry (the entry is checked per list by the lane's list descriptor). */
 export type WireChange = Type.Static<typeof WireChange>;
@@ -53,7 +72,7 @@ export type EnrollAnswer = Static<typeof EnrollAnswer>;
 // --- GET /lists/:list/snapshot and /lists/:list/changes -----------------------------------
 
 /** The `{list}` path parameter. */
-export const ListPathParams = Type.Object({ list: ListName });
+export const ListPathParams = Type.Object({ list: literalUnion(LIST_NAMES) });
 
 /** Media type of a snapshot answer (the binary format of docs/snapshot-format.md). */
 export const SNAPSHOT_MEDIA_TYPE = 'application/vnd.checkpoint-lane.snapshot';
@@ -67,7 +86,7 @@ export const ChangesQuery = Type.Object({ since: Counter() });
 
 /** Answer of `GET /lists/:list/changes`: the latest state per changed key between two versions. */
 export const ListChanges = Type.Object({
-  list: ListName,
+  list: literalUnion(LIST_NAMES),
   fromVersion: Version,
   toVersion: Version,
   changes: Type.Array(WireChange),
@@ -132,7 +151,7 @@ export const RosterOfficer = Type.Object({
   name: Type.Optional(
     Type.String({ maxLength: 120, description: 'shown in the lane’s override dialog to pick the officer' }),
   ),
-  role: Type.Enum(OFFICER_ROLES),
+  role: literalUnion(OFFICER_ROLES),
   /** `scrypt$<salt b64>$<hash b64>` of the PIN; PINs are never stored in clear. */
   pinHash: Type.String({
     pattern: '^scrypt\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+$',
