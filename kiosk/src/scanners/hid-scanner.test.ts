@@ -6,7 +6,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { encodeHidReports, type HidReportLayout } from './hid-pos-decoder.js';
 import { HidScanner, type HidBackend, type HidDeviceInfo, type HidDeviceLike } from './hid-scanner.js';
-import { describeScannerContract, RecordingSink } from './scanner-contract.js';
+import { describeScannerContract, RecordingSink } from './scanner-contract.testkit.js';
 
 const layout: HidReportLayout = {
   reportId: 2,

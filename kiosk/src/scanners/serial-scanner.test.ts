@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SerialPortMock } from 'serialport';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { describeScannerContract, RecordingSink } from './scanner-contract.js';
+import { describeScannerContract, RecordingSink } from './scanner-contract.testkit.js';
 import { SerialScanner } from './serial-scanner.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { describeScannerContract, RecordingSink } from './scanner-contract.js';
+import { describeScannerContract, RecordingSink } from './scanner-contract.testkit.js';
 import { SimulatedScanner } from './simulated-scanner.js';
 import { StdinScanner } from './stdin-scanner.js';
 
