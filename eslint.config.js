@@ -1,6 +1,34 @@
 // @ts-check
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+import boundaries from './scripts/eslint-boundaries.mjs';
+
+// Sources belong to their package's tsconfig; tests, benchmarks and configs to tsconfig.tests.json.
+const PROJECTS = [
+  './tsconfig.tests.json',
+  './*/tsconfig.json',
+  './kiosk/display/tsconfig.json',
+  './sync-server/console/tsconfig.json',
+  './kiosk/electron/tsconfig.json',
+];
+
+/**
+ * Units: each directory is compiled as one program (its own tsconfig or bundle). Everything else
+ * (tests/, bench/, scripts/, configs) is the root unit. A relative import never leaves its unit.
+ */
+const UNITS = {
+  shared: 'shared',
+  'sync-server': 'sync-server',
+  console: 'sync-server/console',
+  kiosk: 'kiosk',
+  display: 'kiosk/display',
+  electron: 'kiosk/electron',
+};
+
+/** Test code: never built into dist/ or a bundle. */
+const TEST_CODE = ['**/*.test.ts', '**/*.testkit.ts', '**/testing/**'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'test-results/**'] },
@@ -8,22 +36,96 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      // Sources belong to their package's tsconfig; tests, benchmarks and configs to tsconfig.tests.json.
-      parserOptions: {
-        project: [
-          './tsconfig.tests.json',
-          './*/tsconfig.json',
-          './kiosk/display/tsconfig.json',
-          './sync-server/console/tsconfig.json',
-          './kiosk/electron/tsconfig.json',
-        ],
-        tsconfigRootDir: import.meta.dirname,
-      },
+      parserOptions: { project: PROJECTS, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
+    },
+  },
+  {
+    // Boundaries: no relative path into another unit (its files are not its contract), no import
+    // cycle (a cycle is one module in two files: it cannot be understood, tested or moved alone).
+    plugins: { boundaries, 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({
+          project: PROJECTS,
+          alwaysTryTypes: true,
+          noWarnOnMultipleProjects: true,
+        }),
+      ],
+    },
+    rules: {
+      'boundaries/no-cross-package-relative': ['error', { root: import.meta.dirname, units: UNITS }],
+      'import-x/no-cycle': 'error',
+    },
+  },
+  {
+    // What ships (dist/, the display and console bundles, the Electron shell) imports no test code.
+    files: [
+      '{shared,sync-server,kiosk}/src/**',
+      'kiosk/display/src/**',
+      'sync-server/console/src/**',
+      'kiosk/electron/**',
+    ],
+    ignores: TEST_CODE,
+    rules: { 'boundaries/no-test-code-in-build': 'error' },
+  },
+  {
+    // The lane display is a browser page: the shared domain, its own files and its decoders only.
+    files: ['kiosk/display/src/**'],
+    ignores: TEST_CODE,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\.\\.?/|@checkpoint-lane/shared$|@zxing/library$|zxing-wasm/reader$)',
+              message:
+                "The lane display imports only '@checkpoint-lane/shared', its own files and its decoders.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The display's tests may add the test runner, property testing, a QR encoder and Node.
+    files: ['kiosk/display/src/**/*.test.ts', 'kiosk/display/src/**/*.testkit.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(?!\\.\\.?/|@checkpoint-lane/shared$|@zxing/library$|zxing-wasm/reader$|vitest$|fast-check$|qrcode$|node:)',
+              message: "The lane display's tests import only shared, the display's files and test tools.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The server and its console never depend on the lane: the wire between them is the contract.
+    files: ['sync-server/src/**', 'sync-server/console/src/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@checkpoint-lane/kiosk', '@checkpoint-lane/kiosk/*'],
+              message:
+                'The server never imports the lane: share the contract through @checkpoint-lane/shared.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -38,7 +140,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'tests/**/*.ts', 'bench/**/*.ts', 'scripts/**/*', '**/cli/**/*.ts'],
+    files: [...TEST_CODE, 'tests/**/*.ts', 'bench/**/*.ts', 'scripts/**/*', '**/cli/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {

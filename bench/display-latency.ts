@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CHECKPOINT_DEFAULTS, parseSubjectText } from '@checkpoint-lane/shared';
 import pino from 'pino';
-import { LaneAgent } from '../kiosk/src/agent/lane-agent.js';
-import { createSubjectKeyer } from '../kiosk/src/agent/subject-keyer.js';
-import { DisplayServer } from '../kiosk/src/display-api/display-server.js';
-import { StdinScanner } from '../kiosk/src/scanners/stdin-scanner.js';
-import { writeCredentials } from '../kiosk/src/sync/credentials.js';
+import {
+  createSubjectKeyer,
+  DisplayServer,
+  LaneAgent,
+  StdinScanner,
+  writeCredentials,
+} from '@checkpoint-lane/kiosk';
 import { launchChromium } from '../tests/e2e/browser.js';
 import { openLaneView } from '../tests/e2e/display-links.js';
 

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { createSubjectKeyer } from '../kiosk/src/agent/subject-keyer.js';
+import { createSubjectKeyer } from '@checkpoint-lane/kiosk';
 import {
   attrSeed,
   BenchServer,

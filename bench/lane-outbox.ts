@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { LaneAgent } from '../kiosk/src/agent/lane-agent.js';
+import { LaneAgent } from '@checkpoint-lane/kiosk';
 import { BenchServer, chipCardQr, freePort, machine, personalId, sleep } from './lane-support.js';
 
 const SCANS = Number(process.env['SCANS'] ?? 100_000);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { uuidV7 } from '../kiosk/src/store/uuid-v7.js';
+import { uuidV7 } from '@checkpoint-lane/kiosk';
 import { machine, row, SAMPLE_SCAN_RECORD, summarize } from './lane-support.js';
 
 const COMMITS = Number(process.env['COMMITS'] ?? 3000);

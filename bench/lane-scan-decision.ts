@@ -12,10 +12,15 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CheckpointConfig } from '@checkpoint-lane/shared';
 import pino from 'pino';
-import { DecisionLoop, type LaneDecision } from '../kiosk/src/agent/decision-loop.js';
-import { createSubjectKeyer } from '../kiosk/src/agent/subject-keyer.js';
-import { SuffixFramer } from '../kiosk/src/scanners/framing.js';
-import { LaneStore, type LaneHealthEntry, type LaneWhitelistEntry } from '../kiosk/src/store/lane-store.js';
+import {
+  createSubjectKeyer,
+  DecisionLoop,
+  type LaneDecision,
+  type LaneHealthEntry,
+  LaneStore,
+  type LaneWhitelistEntry,
+  SuffixFramer,
+} from '@checkpoint-lane/kiosk';
 import {
   attrSeed,
   chipCardQr,

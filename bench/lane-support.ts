@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { NewLaneRecord } from '../kiosk/src/store/lane-store.js';
+import type { NewLaneRecord } from '@checkpoint-lane/kiosk';
 import { PROVINCE_CODES, type HealthEntry, type WhitelistCategory } from '@checkpoint-lane/shared';
 
 export const SERVER_JS = fileURLToPath(

@@ -13,7 +13,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { subjectKey, subjectKeyToHex } from '../sync-server/src/lists/subject-key.js';
+import { subjectKey, subjectKeyToHex } from '@checkpoint-lane/sync-server';
 import { api, machine, peakRssMiB, startServer } from './server-bench-support.js';
 
 const SCANS = Number(process.env.SCANS ?? 1_000_000);

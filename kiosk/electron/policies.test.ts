@@ -4,7 +4,7 @@
 // real display server sends, so the two cannot drift apart unnoticed.
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DisplayServer, type DisplayAgent } from '../src/display-api/display-server.js';
+import { DisplayServer, type DisplayAgent } from '@checkpoint-lane/kiosk';
 import {
   HIDE_CURSOR_CSS,
   LANE_PARTITIONS,

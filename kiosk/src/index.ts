@@ -1,1 +1,22 @@
-export {};
+// The lane's public entry point: the agent and the pieces that tests, benchmarks and tools reuse.
+// Code outside kiosk/src imports these by the package name '@checkpoint-lane/kiosk', never by a
+// path into kiosk/src (a lint rule keeps it so; vitest maps the name to this file, tsx and node
+// to kiosk/dist).
+export { LaneAgent, type LaneAgentOptions } from './agent/lane-agent.js';
+export { DecisionLoop, type LaneDecision } from './agent/decision-loop.js';
+export { createSubjectKeyer, type SubjectKeyer } from './agent/subject-keyer.js';
+export { hashPin, OfficerRegistry } from './agent/officers.js';
+export { readCredentials, writeCredentials, type LaneCredentials } from './sync/credentials.js';
+export type { SyncStatus } from './sync/lane-sync.js';
+export {
+  LaneStore,
+  type LaneHealthEntry,
+  type LaneWhitelistEntry,
+  type NewLaneRecord,
+} from './store/lane-store.js';
+export { uuidV7 } from './store/uuid-v7.js';
+export { SuffixFramer } from './scanners/framing.js';
+export { StdinScanner } from './scanners/stdin-scanner.js';
+export { SerialScanner } from './scanners/serial-scanner.js';
+export { DisplayServer, type DisplayAgent, type DisplayView } from './display-api/display-server.js';
+export { profileJsonSchema } from './profiles/profile-json-schema.js';

@@ -1,12 +1,11 @@
 // A lane agent with its display API in a process of its own, for the e2e test that kills or
 // freezes it: an offline lane (enrolled to a server that is not there), printing one officer
 // link and one traveller link on stdout, then running until it is killed.
-// Run: node --import tsx tests/e2e/desk-agent-child.ts DATA_DIR STATIC_DIR
+// Run: node --import tsx tests/e2e/desk-agent-child.ts DATA_DIR STATIC_DIR (the lane comes from
+// kiosk/dist, as the packages resolve outside vitest: `npm run build` first, as `npm test` does).
+import { DisplayServer, LaneAgent, writeCredentials } from '@checkpoint-lane/kiosk';
 import { CHECKPOINT_DEFAULTS } from '@checkpoint-lane/shared';
 import pino from 'pino';
-import { LaneAgent } from '../../kiosk/src/agent/lane-agent.js';
-import { DisplayServer } from '../../kiosk/src/display-api/display-server.js';
-import { writeCredentials } from '../../kiosk/src/sync/credentials.js';
 
 const [dataDir, staticDir] = process.argv.slice(2);
 if (dataDir === undefined || staticDir === undefined) throw new Error('usage: desk-agent-child DATA STATIC');

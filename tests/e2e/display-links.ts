@@ -2,7 +2,7 @@
 // code the display server trades for a session cookie. Each page gets its own browser context,
 // so an officer page and a traveller page never share cookies.
 import type { Browser, Page } from 'playwright-core';
-import type { DisplayServer, DisplayView } from '../../kiosk/src/display-api/display-server.js';
+import type { DisplayServer, DisplayView } from '@checkpoint-lane/kiosk';
 
 /** Opens `view` of a running display server in a new page (own context), signed in by a fresh one-time link. */
 export async function openLaneView(

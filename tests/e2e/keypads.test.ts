@@ -1,10 +1,11 @@
 // The officer screen's touch keypads (kiosk/display/src/keypads/) in real Debian Chromium, on a
-// test-only harness page (tests/e2e/fixtures/keypads-harness.ts, bundled here with esbuild, with
-// the display's own stylesheets) at 1024×600 and 1280×800: every key inside the viewport and at
-// least 64 px and 10 px apart, action words ≥ 18 px on one line, nothing scrolls, a plate with G
-// and a passport with N typed by taps, an 11-digit typo refused in the dialog, a PIN shown as
-// dots only, a Telex note typed by taps, a quick phrase lower-cased mid-sentence, the Telex key
-// saying whether it is on, the empty code field showing an example with the caret at the left.
+// test-only harness page (kiosk/display/src/keypads/keypads-harness.testkit.ts, bundled here with
+// esbuild, with the display's own stylesheets) at 1024×600 and 1280×800: every key inside the
+// viewport and at least 64 px and 10 px apart, action words ≥ 18 px on one line, nothing scrolls,
+// a plate with G and a passport with N typed by taps, an 11-digit typo refused in the dialog, a
+// PIN shown as dots only, a Telex note typed by taps, a quick phrase lower-cased mid-sentence, the
+// Telex key saying whether it is on, the empty code field showing an example with the caret at the
+// left.
 // Screenshots: test-results/screenshots/keypad-*.png.
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ let browser: Browser;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'keypads-e2e-'));
   await build({
-    entryPoints: [join(root, 'tests/e2e/fixtures/keypads-harness.ts')],
+    entryPoints: [join(root, 'kiosk/display/src/keypads/keypads-harness.testkit.ts')],
     outfile: join(dir, 'harness.js'),
     bundle: true,
     // A classic script: module scripts do not load from file:// pages.

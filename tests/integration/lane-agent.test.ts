@@ -6,10 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LaneAgent } from '../../kiosk/src/agent/lane-agent.js';
-import type { LaneDecision } from '../../kiosk/src/agent/decision-loop.js';
-import type { SyncStatus } from '../../kiosk/src/sync/lane-sync.js';
-import { StdinScanner } from '../../kiosk/src/scanners/stdin-scanner.js';
+import { LaneAgent, type LaneDecision, StdinScanner, type SyncStatus } from '@checkpoint-lane/kiosk';
 import { FAST_SYNC, freePort, range, ServerUnderTest } from './lane-helpers.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });

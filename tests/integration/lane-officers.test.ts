@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LaneAgent } from '../../kiosk/src/agent/lane-agent.js';
-import { hashPin, OfficerRegistry } from '../../kiosk/src/agent/officers.js';
+import { hashPin, LaneAgent, OfficerRegistry } from '@checkpoint-lane/kiosk';
 import { FAST_SYNC, freePort, ServerUnderTest } from './lane-helpers.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });

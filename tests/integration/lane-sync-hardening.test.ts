@@ -7,10 +7,13 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LaneAgent, type LaneAgentOptions } from '../../kiosk/src/agent/lane-agent.js';
-import type { LaneDecision } from '../../kiosk/src/agent/decision-loop.js';
-import { StdinScanner } from '../../kiosk/src/scanners/stdin-scanner.js';
-import { LaneStore } from '../../kiosk/src/store/lane-store.js';
+import {
+  LaneAgent,
+  type LaneAgentOptions,
+  type LaneDecision,
+  LaneStore,
+  StdinScanner,
+} from '@checkpoint-lane/kiosk';
 import { FAST_SYNC, freePort, LANE_JS, ServerUnderTest } from './lane-helpers.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });

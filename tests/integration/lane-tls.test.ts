@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCredentials, writeCredentials } from '../../kiosk/src/sync/credentials.js';
+import { readCredentials, writeCredentials } from '@checkpoint-lane/kiosk';
 import { freePort, LANE_JS, ServerUnderTest } from './lane-helpers.js';
 
 // TEST-NET-1 (RFC 5737): never routed, so nothing here can reach a real machine.

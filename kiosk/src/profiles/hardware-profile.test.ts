@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { profileJsonSchema } from '../../../scripts/generate-profile-schema.js';
 import { loadHardwareProfile, validateHardwareProfile } from './hardware-profile.js';
+import { profileJsonSchema } from './profile-json-schema.js';
 
 const dir = new URL('../../../hardware-profiles/', import.meta.url);
 const profileFiles = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'profile.schema.json');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 // The server's own reader: the console must find rows at the line numbers it reports.
-import { CsvReader } from '../../src/csv/csv-reader.js';
+import { CsvReader } from '@checkpoint-lane/sync-server';
 import { csvField, rejectedRowsCsv, rowErrorText, splitCsvRecords } from './import-report.js';
 
 const serverLines = (text: string): { line: number; fields: string[] }[] => {
