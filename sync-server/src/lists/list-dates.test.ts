@@ -65,9 +65,18 @@ describe('parseListDate', () => {
       value: Date.parse('2021-09-18T08:30:00+07:00'),
     });
     expect(parseListDate('29/02/2024', 'start').ok).toBe(true);
-    expect(parseListDate('31/02/2021', 'start')).toMatchObject({ ok: false, code: 'not_calendar_date' });
-    expect(parseListDate('18/09/2021 25:00', 'start')).toMatchObject({ ok: false, code: 'bad_time' });
-    expect(parseListDate('soon', 'start')).toMatchObject({ ok: false, code: 'bad_date' });
-    expect(parseListDate('2021-09-18T08:00+15:00', 'start')).toMatchObject({ ok: false, code: 'bad_offset' });
+    expect(parseListDate('31/02/2021', 'start')).toMatchObject({
+      ok: false,
+      error: { code: 'not_calendar_date' },
+    });
+    expect(parseListDate('18/09/2021 25:00', 'start')).toMatchObject({
+      ok: false,
+      error: { code: 'bad_time' },
+    });
+    expect(parseListDate('soon', 'start')).toMatchObject({ ok: false, error: { code: 'bad_date' } });
+    expect(parseListDate('2021-09-18T08:00+15:00', 'start')).toMatchObject({
+      ok: false,
+      error: { code: 'bad_offset' },
+    });
   });
 });

@@ -1,3 +1,5 @@
+import { fail, ok, type Result } from '@checkpoint-lane/shared';
+
 /** Vietnam time (UTC+7): the zone a date without a time or offset is read in. */
 export const VIETNAM_OFFSET_MS = 7 * 3600_000;
 
@@ -11,11 +13,16 @@ const DATE_TIME =
 export type DateEdge = 'start' | 'end';
 
 /** Why a text is not a list date (stable codes; the console words them). */
-export type ListDateError = 'bad_date' | 'not_calendar_date' | 'bad_time' | 'bad_offset';
+export type ListDateErrorCode = 'bad_date' | 'not_calendar_date' | 'bad_time' | 'bad_offset';
+
+/** Why a text is not a list date: a stable code and English words naming the text. */
+export interface ListDateError {
+  readonly code: ListDateErrorCode;
+  readonly reason: string;
+}
 
 /** A parsed list date: epoch ms, null for empty (open-ended), or why it is not a date. */
-export type ListDateResult =
-  { ok: true; value: number | null } | { ok: false; reason: string; code: ListDateError };
+export type ListDateResult = Result<number | null, ListDateError>;
 
 function validDay(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
@@ -31,13 +38,12 @@ function vietnamDay(
   day: number,
   time: readonly [number, number, number] | null,
 ): ListDateResult {
-  if (!validDay(y, m, day))
-    return { ok: false, code: 'not_calendar_date', reason: `not a calendar date: ${t}` };
+  if (!validDay(y, m, day)) return fail({ code: 'not_calendar_date', reason: `not a calendar date: ${t}` });
   const startUtc = Date.UTC(y, m - 1, day) - VIETNAM_OFFSET_MS;
-  if (time === null) return { ok: true, value: edge === 'start' ? startUtc : startUtc + 86_400_000 - 1 };
+  if (time === null) return ok(edge === 'start' ? startUtc : startUtc + 86_400_000 - 1);
   const [hh, mm, ss] = time;
-  if (hh > 23 || mm > 59 || ss > 59) return { ok: false, code: 'bad_time', reason: `not a valid time: ${t}` };
-  return { ok: true, value: startUtc + ((hh * 60 + mm) * 60 + ss) * 1000 };
+  if (hh > 23 || mm > 59 || ss > 59) return fail({ code: 'bad_time', reason: `not a valid time: ${t}` });
+  return ok(startUtc + ((hh * 60 + mm) * 60 + ss) * 1000);
 }
 
 /**
@@ -50,7 +56,7 @@ function vietnamDay(
  */
 export function parseListDate(text: string, edge: DateEdge): ListDateResult {
   const t = text.trim();
-  if (t === '') return { ok: true, value: null };
+  if (t === '') return ok(null);
   const d = DATE_ONLY.exec(t);
   if (d) return vietnamDay(t, edge, Number(d[1]), Number(d[2]), Number(d[3]), null);
   const dmy = DMY.exec(t);
@@ -61,19 +67,14 @@ export function parseListDate(text: string, edge: DateEdge): ListDateResult {
   }
   const dt = DATE_TIME.exec(t);
   if (!dt) {
-    return {
-      ok: false,
-      code: 'bad_date',
-      reason: `not a date (ISO 8601 or dd/mm/yyyy): ${t.slice(0, 40)}`,
-    };
+    return fail({ code: 'bad_date', reason: `not a date (ISO 8601 or dd/mm/yyyy): ${t.slice(0, 40)}` });
   }
   const [y, m, day, hh, mm] = [Number(dt[1]), Number(dt[2]), Number(dt[3]), Number(dt[4]), Number(dt[5])];
   const ss = Number(dt[6] ?? '0');
   const ms = Number((dt[7] ?? '0').padEnd(3, '0').slice(0, 3));
-  if (!validDay(y, m, day))
-    return { ok: false, code: 'not_calendar_date', reason: `not a calendar date: ${t}` };
+  if (!validDay(y, m, day)) return fail({ code: 'not_calendar_date', reason: `not a calendar date: ${t}` });
   if (hh > 23 || mm > 59 || ss > 59) {
-    return { ok: false, code: 'bad_time', reason: `not a valid date and time: ${t}` };
+    return fail({ code: 'bad_time', reason: `not a valid date and time: ${t}` });
   }
   let offsetMs = VIETNAM_OFFSET_MS;
   const zone = dt[8];
@@ -83,9 +84,9 @@ export function parseListDate(text: string, edge: DateEdge): ListDateResult {
     const zh = Number(zm?.[2]);
     const zmin = Number(zm?.[3]);
     if (!zm || zh > 14 || zmin > 59) {
-      return { ok: false, code: 'bad_offset', reason: `not a valid UTC offset: ${zone}` };
+      return fail({ code: 'bad_offset', reason: `not a valid UTC offset: ${zone}` });
     }
     offsetMs = (zm[1] === '-' ? -1 : 1) * (zh * 3600_000 + zmin * 60_000);
   }
-  return { ok: true, value: Date.UTC(y, m - 1, day, hh, mm, ss, ms) - offsetMs };
+  return ok(Date.UTC(y, m - 1, day, hh, mm, ss, ms) - offsetMs);
 }

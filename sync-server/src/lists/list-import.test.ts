@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open-database.js';
+import { AuditRepository } from '../db/repositories/audit-repository.js';
 import { ListsRepository } from '../db/repositories/lists-repository.js';
 import { HttpError } from '../http-error.js';
 import { importListCsv } from './list-import.js';
+import { ListWriter } from './list-writer.js';
 
 const KEY = Buffer.alloc(32, 9);
 
@@ -15,7 +17,7 @@ async function* chunks(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> 
 
 function setup() {
   const db = openDatabase(':memory:');
-  return { db, repo: new ListsRepository(db) };
+  return { db, repo: new ListsRepository(db), writer: new ListWriter(db, new AuditRepository(db)) };
 }
 
 describe('importListCsv', () => {
@@ -23,12 +25,12 @@ describe('importListCsv', () => {
     const text = 'id,status,since,until,name,note\n001099012345,F0,,,Nguyễn Thị Ánh,"ghi chú, có dấu"\n';
     const bytes = Buffer.from(text);
     for (const size of [1, 2, 3, 5, 64]) {
-      const { db, repo } = setup();
+      const { db, writer } = setup();
       const r = await importListCsv({
         list: 'health',
         body: chunks(bytes, size),
         listKey: KEY,
-        repo,
+        writer,
         now: 1,
         maxBytes: 1e6,
         actor: 'test',
@@ -41,14 +43,14 @@ describe('importListCsv', () => {
   });
 
   it('rejects every row of a subject listed three times, and ids that differ only in writing', async () => {
-    const { repo } = setup();
+    const { writer } = setup();
     const csv =
       'id,status,since,until,name,note\n51F-123.45,F0,,,,\n001099012345,F1,,,,\n51F12345,F1,,,,\n51f 123 45,F2,,,,\n';
     const r = await importListCsv({
       list: 'health',
       body: chunks(Buffer.from(csv), 7),
       listKey: KEY,
-      repo,
+      writer,
       now: 1,
       maxBytes: 1e6,
       actor: 'test',
@@ -63,13 +65,13 @@ describe('importListCsv', () => {
   });
 
   it('caps the report but counts every rejection', async () => {
-    const { repo } = setup();
+    const { writer } = setup();
     const csv = 'id,status,since,until,name,note\n' + 'x,F0,,,,\n'.repeat(30);
     const r = await importListCsv({
       list: 'health',
       body: chunks(Buffer.from(csv), 100),
       listKey: KEY,
-      repo,
+      writer,
       now: 1,
       maxBytes: 1e6,
       actor: 'test',
@@ -81,7 +83,7 @@ describe('importListCsv', () => {
   });
 
   it('throws a 400 for bytes that are not UTF-8, even at the very end', async () => {
-    const { repo } = setup();
+    const { repo, writer } = setup();
     const bytes = Buffer.concat([
       Buffer.from('id,status,since,until,name,note\n001099012345,F0,,,,'),
       Buffer.from([0xe1, 0xbb]),
@@ -90,7 +92,7 @@ describe('importListCsv', () => {
       list: 'health',
       body: chunks(bytes, 4),
       listKey: KEY,
-      repo,
+      writer,
       now: 1,
       maxBytes: 1e6,
       actor: 'test',
@@ -101,7 +103,7 @@ describe('importListCsv', () => {
   });
 
   it('reads dd/mm/yyyy dates, answers stable codes with their params, and re-imports a file with a reason column', async () => {
-    const { db, repo } = setup();
+    const { db, writer } = setup();
     const csv = [
       'id,status,since,until,name,note',
       '001099012345,F0,18/09/2021,1/10/2021,,', // day first, as Vietnamese spreadsheets write
@@ -116,7 +118,7 @@ describe('importListCsv', () => {
       list: 'health',
       body: chunks(Buffer.from(csv), 13),
       listKey: KEY,
-      repo,
+      writer,
       now: 1,
       maxBytes: 1e6,
       actor: 'test',
@@ -146,7 +148,7 @@ describe('importListCsv', () => {
       list: 'health',
       body: chunks(Buffer.from(fixed), 64),
       listKey: KEY,
-      repo,
+      writer,
       now: 2,
       maxBytes: 1e6,
       actor: 'test',

@@ -2,16 +2,10 @@ import type { ListName } from '@checkpoint-lane/shared';
 import { createHash } from 'node:crypto';
 import { CsvReader, type CsvRecord } from '../csv/csv-reader.js';
 import type { ListStaging } from '../db/repositories/list-staging.js';
-import type { ListsRepository } from '../db/repositories/lists-repository.js';
 import { HttpError } from '../http-error.js';
-import {
-  CSV_HEADERS,
-  healthRecordReader,
-  whitelistRecordReader,
-  type ListRow,
-  type RowError,
-  type RowResult,
-} from './list-rows.js';
+import type { ListRows } from './list-kinds.js';
+import type { RowError, RowResult } from './list-rows.js';
+import type { ListWrite, ListWriter } from './list-writer.js';
 
 /** One rejected CSV row: the line it starts on, why (English words), a stable code and its params. */
 export interface RejectedRow extends RowError {
@@ -50,11 +44,12 @@ export interface ImportReport {
 }
 
 /** Options of one import. */
-export interface ImportOptions {
-  readonly list: ListName;
+export interface ImportOptions<L extends ListName = ListName> {
+  readonly list: L;
   readonly body: AsyncIterable<Uint8Array | string>;
   readonly listKey: Uint8Array;
-  readonly repo: ListsRepository;
+  /** Writes the version (and audits the import, applied or refused). */
+  readonly writer: ListWriter;
   readonly now: number;
   /** Keep the good rows when some are rejected (default: all-or-nothing). */
   readonly partial?: boolean;
@@ -62,7 +57,7 @@ export interface ImportOptions {
   readonly replace?: boolean;
   readonly maxBytes: number;
   readonly maxReported?: number;
-  /** Who imports (recorded in the list's version history). */
+  /** Who imports (recorded in the list's version history and the audit log). */
   readonly actor: string;
   /** Validate everything exactly as an import would, and write nothing. */
   readonly dryRun?: boolean;
@@ -70,19 +65,20 @@ export interface ImportOptions {
   readonly expectSha256?: string;
 }
 
-/** An import's report and, for small writes, the rows written (for the urgent lane push). */
-export type ImportResult = ImportReport & { readonly written: readonly ListRow[] };
+/** An import's report and the writer's answer, to publish (null when nothing was written). */
+export type ImportResult = ImportReport & { readonly written: ListWrite | null };
 
 /**
  * Imports a list CSV as it streams in: UTF-8 checked, RFC 4180 parsed, header checked against
  * the contract, every row validated and staged in a TEMP table (bounded memory; rows with the
- * same subject are all rejected, naming each other's lines), then written as ONE version in
- * ONE transaction, with its history row. By default any rejection writes nothing; with
- * `partial` the good rows are kept. A dry run stops before writing; `expectSha256` refuses a
- * body other than the one previewed.
+ * same subject are all rejected, naming each other's lines), then written by `ListWriter` as
+ * ONE version in ONE transaction, with its history row and audit record. By default any
+ * rejection writes nothing (and the refusal is audited); with `partial` the good rows are kept.
+ * A dry run stops before writing and audits nothing; `expectSha256` refuses a body other than
+ * the one previewed.
  */
-export async function importListCsv(opts: ImportOptions): Promise<ImportResult> {
-  const staging = opts.repo.stage(opts.list);
+export async function importListCsv<L extends ListName>(opts: ImportOptions<L>): Promise<ImportResult> {
+  const staging = opts.writer.stage(opts.list);
   try {
     return await stageAndCommit(opts, staging);
   } finally {
@@ -92,20 +88,20 @@ export async function importListCsv(opts: ImportOptions): Promise<ImportResult> 
 
 /** Staged rows are flushed to the TEMP table in batches of this many. */
 const STAGE_BATCH = 5000;
-/** Writes of up to this many rows are pushed inline to lanes (urgent health changes). */
-const URGENT_SAMPLE = 100;
-
-async function stageAndCommit(opts: ImportOptions, staging: ListStaging): Promise<ImportResult> {
+async function stageAndCommit<L extends ListName>(
+  opts: ImportOptions<L>,
+  staging: ListStaging<L>,
+): Promise<ImportResult> {
   const hash = createHash('sha256');
   let dataRows = 0;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const reader = new CsvReader();
-  const readRecord: (fields: readonly string[]) => RowResult<ListRow> =
-    opts.list === 'health' ? healthRecordReader(opts.listKey) : whitelistRecordReader(opts.listKey);
+  const header = staging.kind.csvHeader;
+  const readRecord = staging.kind.recordReader(opts.listKey);
   const rejected: RejectedRow[] = [];
-  let pending: { line: number; row: ListRow }[] = [];
+  let pending: { line: number; row: ListRows[L] }[] = [];
   const seen = { header: false, reasonColumn: false };
-  const columns = CSV_HEADERS[opts.list].split(',').length;
+  const columns = header.split(',').length;
   let bytes = 0;
 
   const take = (records: CsvRecord[]): void => {
@@ -113,12 +109,12 @@ async function stageAndCommit(opts: ImportOptions, staging: ListStaging): Promis
       if (!seen.header) {
         seen.header = true;
         const found = rec.fields.join(',');
-        seen.reasonColumn = found === `${CSV_HEADERS[opts.list]},${REASON_COLUMN}`;
-        if (rec.error !== undefined || (found !== CSV_HEADERS[opts.list] && !seen.reasonColumn)) {
+        seen.reasonColumn = found === `${header},${REASON_COLUMN}`;
+        if (rec.error !== undefined || (found !== header && !seen.reasonColumn)) {
           throw new HttpError(
             400,
             'csv_header',
-            `the first line must be exactly "${CSV_HEADERS[opts.list]}" (found "${found.slice(0, 120)}")`,
+            `the first line must be exactly "${header}" (found "${found.slice(0, 120)}")`,
           );
         }
         continue;
@@ -126,21 +122,22 @@ async function stageAndCommit(opts: ImportOptions, staging: ListStaging): Promis
       dataRows++;
       const fields =
         seen.reasonColumn && rec.fields.length === columns + 1 ? rec.fields.slice(0, columns) : rec.fields;
-      const result: RowResult<ListRow> =
+      const result: RowResult<ListRows[L]> =
         rec.error !== undefined
           ? {
               ok: false,
-              code: 'csv_syntax',
-              params: { detail: CSV_ERRORS[rec.error] ?? 'other' },
-              reason: rec.error,
+              error: {
+                code: 'csv_syntax',
+                params: { detail: CSV_ERRORS[rec.error] ?? 'other' },
+                reason: rec.error,
+              },
             }
           : readRecord(fields);
       if (!result.ok) {
-        const { ok: _ok, ...error } = result;
-        rejected.push({ line: rec.line, ...error });
+        rejected.push({ line: rec.line, ...result.error });
         continue;
       }
-      pending.push({ line: rec.line, row: result.row });
+      pending.push({ line: rec.line, row: result.value });
     }
     if (pending.length >= STAGE_BATCH) {
       staging.add(pending);
@@ -175,11 +172,7 @@ async function stageAndCommit(opts: ImportOptions, staging: ListStaging): Promis
   }
   take(reader.end());
   if (!seen.header) {
-    throw new HttpError(
-      400,
-      'csv_empty',
-      `the file is empty; it must start with "${CSV_HEADERS[opts.list]}"`,
-    );
+    throw new HttpError(400, 'csv_empty', `the file is empty; it must start with "${header}"`);
   }
   staging.add(pending);
   pending = [];
@@ -207,8 +200,8 @@ async function stageAndCommit(opts: ImportOptions, staging: ListStaging): Promis
     dryRun: opts.dryRun === true,
   };
   if (opts.dryRun === true) {
-    const version = opts.repo.state(opts.list).version;
-    return { ...report, version, accepted: staging.accepted(), applied: false, written: [] };
+    const version = opts.writer.version(opts.list);
+    return { ...report, version, accepted: staging.accepted(), applied: false, written: null };
   }
   if (opts.expectSha256 !== undefined && opts.expectSha256.toLowerCase() !== sha256) {
     throw new HttpError(
@@ -217,19 +210,28 @@ async function stageAndCommit(opts: ImportOptions, staging: ListStaging): Promis
       `the file is not the one previewed (its SHA-256 is ${sha256}); preview it again, nothing was imported`,
     );
   }
-  if (rejected.length > 0 && opts.partial !== true) {
-    return {
-      ...report,
-      version: opts.repo.state(opts.list).version,
-      accepted: 0,
-      applied: false,
-      written: [],
-    };
+  const applied = rejected.length === 0 || opts.partial === true;
+  const accepted = applied ? staging.accepted() : 0;
+  const meta = {
+    now: opts.now,
+    actor: opts.actor,
+    action: 'list.import',
+    replace: opts.replace === true,
+    details: {
+      accepted,
+      rejected: rejected.length,
+      applied,
+      partial: opts.partial === true,
+      replace: opts.replace === true,
+      sha256,
+    },
+  } as const;
+  if (!applied) {
+    opts.writer.recordRefused(opts.list, meta);
+    return { ...report, version: opts.writer.version(opts.list), accepted, applied, written: null };
   }
-  const accepted = staging.accepted();
-  const written = accepted <= URGENT_SAMPLE ? staging.sample(URGENT_SAMPLE) : [];
-  const version = staging.commit({ now: opts.now, replace: opts.replace === true, actor: opts.actor });
-  return { ...report, version, accepted, applied: true, written };
+  const written = opts.writer.write(opts.list, { staging }, meta);
+  return { ...report, version: written.version, accepted, applied, written };
 }
 
 function tooLarge(max: number): HttpError {

@@ -4,8 +4,12 @@ import {
   parseSubjectText,
   WHITELIST_CATEGORIES,
   canonicalSubjectKey,
+  fail,
+  ok,
   type HealthStatus,
   type ListName,
+  type Result,
+  type RowErrorCode,
   type WhitelistCategory,
 } from '@checkpoint-lane/shared';
 import { parseListDate } from './list-dates.js';
@@ -22,7 +26,8 @@ export const MAX_NAME_LENGTH = 200;
 /** Longest note kept with an entry. */
 export const MAX_NOTE_LENGTH = 500;
 
-interface RowBase {
+/** What every list row has: the subject, its keyed hash, and the name and note only the server keeps. */
+export interface RowBase {
   /** Keyed hash of the canonical subject (signed 64-bit). */
   readonly key: bigint;
   /** Canonical subject, `kind:value`. */
@@ -49,29 +54,6 @@ export interface WhitelistRow extends RowBase {
 /** A row of either list. */
 export type ListRow = HealthRow | WhitelistRow;
 
-/**
- * Why a CSV row was rejected: stable codes the console words in Vietnamese or English (the
- * `reason` beside them stays English, for the CLI and logs).
- */
-export const ROW_ERROR_CODES = [
-  'field_count',
-  'bad_id',
-  'name_too_long',
-  'note_too_long',
-  'bad_status',
-  'bad_category',
-  'bad_date',
-  'not_calendar_date',
-  'bad_time',
-  'bad_offset',
-  'end_before_start',
-  'bad_checkpoint',
-  'duplicate_id',
-  'csv_syntax',
-] as const;
-/** Why a CSV row was rejected. */
-export type RowErrorCode = (typeof ROW_ERROR_CODES)[number];
-
 /** A rejected row's reason: words (English), a stable code and what the words name. */
 export interface RowError {
   readonly reason: string;
@@ -80,8 +62,8 @@ export interface RowError {
   readonly params?: Readonly<Record<string, string | number>>;
 }
 
-/** A validated row, or why it was rejected. */
-export type RowResult<R> = { ok: true; row: R } | ({ ok: false } & RowError);
+/** A validated row (or field), or why it was rejected. */
+export type RowResult<R> = Result<R, RowError>;
 
 const CHECKPOINT_ID = new RegExp(
   (CheckpointId as { pattern?: string }).pattern ?? '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
@@ -98,37 +80,31 @@ export function readSubjectFields(
 ): RowResult<RowBase> {
   const subject = parseSubjectText(idText);
   if (!subject) {
-    return {
-      ok: false,
+    return fail({
       code: 'bad_id',
       reason: 'id is not a 12-digit personal ID, a passport number or a vehicle plate',
-    };
+    });
   }
   const cleanName = (name ?? '').trim().normalize('NFC');
   const cleanNote = (note ?? '').trim().normalize('NFC');
   if (cleanName.length > MAX_NAME_LENGTH)
-    return {
-      ok: false,
+    return fail({
       code: 'name_too_long',
       params: { max: MAX_NAME_LENGTH },
       reason: `name is longer than ${MAX_NAME_LENGTH}`,
-    };
+    });
   if (cleanNote.length > MAX_NOTE_LENGTH)
-    return {
-      ok: false,
+    return fail({
       code: 'note_too_long',
       params: { max: MAX_NOTE_LENGTH },
       reason: `note is longer than ${MAX_NOTE_LENGTH}`,
-    };
-  return {
-    ok: true,
-    row: {
-      key: subjectKey(listKey, subject),
-      subject: canonicalSubjectKey(subject),
-      name: cleanName === '' ? null : cleanName,
-      note: cleanNote === '' ? null : cleanNote,
-    },
-  };
+    });
+  return ok({
+    key: subjectKey(listKey, subject),
+    subject: canonicalSubjectKey(subject),
+    name: cleanName === '' ? null : cleanName,
+    note: cleanNote === '' ? null : cleanNote,
+  });
 }
 
 /** Reads a window from two date texts; the end may not be before the start. */
@@ -139,31 +115,28 @@ export function readWindow(
 ): RowResult<{ start: number | null; end: number | null }> {
   const start = parseListDate(startText, 'start');
   if (!start.ok) {
-    return {
-      ok: false,
-      code: start.code,
+    return fail({
+      code: start.error.code,
       params: { field: names[0], value: startText.trim().slice(0, 40) },
-      reason: `${names[0]}: ${start.reason}`,
-    };
+      reason: `${names[0]}: ${start.error.reason}`,
+    });
   }
   const end = parseListDate(endText, 'end');
   if (!end.ok) {
-    return {
-      ok: false,
-      code: end.code,
+    return fail({
+      code: end.error.code,
       params: { field: names[1], value: endText.trim().slice(0, 40) },
-      reason: `${names[1]}: ${end.reason}`,
-    };
+      reason: `${names[1]}: ${end.error.reason}`,
+    });
   }
   if (start.value !== null && end.value !== null && end.value < start.value) {
-    return {
-      ok: false,
+    return fail({
       code: 'end_before_start',
       params: { field: names[1], start: names[0] },
       reason: `${names[1]} is before ${names[0]}`,
-    };
+    });
   }
-  return { ok: true, row: { start: start.value, end: end.value } };
+  return ok({ start: start.value, end: end.value });
 }
 
 /** Reads a `;`-separated checkpoint set; empty means everywhere (null). */
@@ -172,16 +145,15 @@ export function readCheckpointSet(text: string): RowResult<readonly string[] | n
     .split(';')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  if (ids.length === 0) return { ok: true, row: null };
+  if (ids.length === 0) return ok(null);
   const bad = ids.find((id) => !CHECKPOINT_ID.test(id));
   if (bad !== undefined)
-    return {
-      ok: false,
+    return fail({
       code: 'bad_checkpoint',
       params: { value: bad.slice(0, 70) },
       reason: `checkpoints: not a checkpoint id: ${bad.slice(0, 70)}`,
-    };
-  return { ok: true, row: [...new Set(ids)].sort() };
+    });
+  return ok([...new Set(ids)].sort());
 }
 
 /**
@@ -200,12 +172,12 @@ function memo<T>(read: (text: string) => T, max = 4096): (text: string) => T {
   };
 }
 
-const fieldCount = (expected: number, found: number): { ok: false } & RowError => ({
-  ok: false,
-  code: 'field_count',
-  params: { expected, found },
-  reason: `expected ${expected} fields, found ${found}`,
-});
+const fieldCount = (expected: number, found: number): { readonly ok: false; readonly error: RowError } =>
+  fail({
+    code: 'field_count',
+    params: { expected, found },
+    reason: `expected ${expected} fields, found ${found}`,
+  });
 
 /** A reader of one list's CSV records, with caches for repeated values (make one per import). */
 export type RecordReader<R> = (fields: readonly string[]) => RowResult<R>;
@@ -227,28 +199,24 @@ export function healthRecordReader(listKey: Uint8Array): RecordReader<HealthRow>
     if (!base.ok) return base;
     const st = status.trim();
     if (!STATUSES.has(st)) {
-      return {
-        ok: false,
+      return fail({
         code: 'bad_status',
         params: { value: st.slice(0, 40), allowed: HEALTH_STATUSES.join(', ') },
         reason: `unknown status (expected one of ${HEALTH_STATUSES.join(', ')})`,
-      };
+      });
     }
     const w = window(`${since}\u0000${until}`);
     if (!w.ok) return w;
-    const b = base.row;
-    return {
-      ok: true,
-      row: {
-        key: b.key,
-        subject: b.subject,
-        name: b.name,
-        note: b.note,
-        status: st as HealthStatus,
-        since: w.row.start,
-        until: w.row.end,
-      },
-    };
+    const b = base.value;
+    return ok({
+      key: b.key,
+      subject: b.subject,
+      name: b.name,
+      note: b.note,
+      status: st as HealthStatus,
+      since: w.value.start,
+      until: w.value.end,
+    });
   };
 }
 
@@ -263,31 +231,27 @@ export function whitelistRecordReader(listKey: Uint8Array): RecordReader<Whiteli
     if (!base.ok) return base;
     const cat = category.trim();
     if (!CATEGORIES.has(cat)) {
-      return {
-        ok: false,
+      return fail({
         code: 'bad_category',
         params: { value: cat.slice(0, 40), allowed: WHITELIST_CATEGORIES.join(', ') },
         reason: `unknown category (expected one of ${WHITELIST_CATEGORIES.join(', ')})`,
-      };
+      });
     }
     const w = window(`${from}\u0000${until}`);
     if (!w.ok) return w;
     const set = checkpointSet(checkpoints);
     if (!set.ok) return set;
-    const b = base.row;
-    return {
-      ok: true,
-      row: {
-        key: b.key,
-        subject: b.subject,
-        name: b.name,
-        note: b.note,
-        category: cat as WhitelistCategory,
-        validFrom: w.row.start,
-        validUntil: w.row.end,
-        checkpoints: set.row,
-      },
-    };
+    const b = base.value;
+    return ok({
+      key: b.key,
+      subject: b.subject,
+      name: b.name,
+      note: b.note,
+      category: cat as WhitelistCategory,
+      validFrom: w.value.start,
+      validUntil: w.value.end,
+      checkpoints: set.value,
+    });
   };
 }
 

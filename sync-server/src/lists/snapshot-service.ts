@@ -2,17 +2,9 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  SnapshotEncoder,
-  type HealthClass,
-  type HealthStatus,
-  type ListName,
-  type SnapshotHeader,
-  type WhitelistCategory,
-  type WhitelistClass,
-  type WhitelistScope,
-} from '@checkpoint-lane/shared';
+import { LIST_NAMES, SnapshotEncoder, type ListName, type SnapshotHeader } from '@checkpoint-lane/shared';
 import type { Db } from '../db/open-database.js';
+import { listKind, type SnapshotClassRow } from './list-kinds.js';
 
 /** A built snapshot: in memory (tests, `:memory:` databases) or a file in the cache dir. */
 export interface BuiltSnapshot {
@@ -25,7 +17,6 @@ export interface BuiltSnapshot {
   readonly bytes: Uint8Array | null;
 }
 
-const SCOPES: readonly WhitelistScope[] = ['everywhere', 'here', 'elsewhere'];
 const PAGE = 20_000;
 
 /**
@@ -44,16 +35,17 @@ export class SnapshotService {
   ) {
     if (cacheDir !== null) {
       mkdirSync(cacheDir, { recursive: true });
-      // Unscoped whitelist snapshots cached by an older server: never served again.
+      // Unscoped snapshots of a scoped list (the whitelist) cached by an older server: never served again.
+      const scoped = LIST_NAMES.filter((l) => listKind(l).snapshot.scoped);
       for (const f of readdirSync(cacheDir))
-        if (f.startsWith('whitelist-') && !f.startsWith(`whitelist-${WHITELIST_SCOPE_MARK}`))
+        if (scoped.some((l) => f.startsWith(`${l}-`) && !f.startsWith(`${l}-${SCOPE_MARK}`)))
           rmSync(join(cacheDir, f), { force: true });
     }
   }
 
   /** The snapshot of a list at its current version, as a lane at `checkpointId` sees it. */
   async current(list: ListName, checkpointId: string): Promise<BuiltSnapshot> {
-    const scope = list === 'health' ? '' : checkpointId;
+    const scope = listKind(list).snapshot.scoped ? checkpointId : '';
     const version = this.db
       .prepare('SELECT version FROM list_state WHERE list = ?')
       .pluck()
@@ -184,10 +176,10 @@ export class SnapshotService {
  * format "@": the marker keeps an older server's cached file (every entry, same list, version
  * and checkpoint) from being served, or resumed with If-Range, as if it were the same bytes.
  */
-const WHITELIST_SCOPE_MARK = '@';
+const SCOPE_MARK = '@';
 
 function scopeTag(list: ListName, scope: string): string {
-  return list === 'health' ? '' : `${WHITELIST_SCOPE_MARK}${scope}`;
+  return listKind(list).snapshot.scoped ? `${SCOPE_MARK}${scope}` : '';
 }
 
 function filePrefix(list: ListName, scope: string): string {
@@ -199,18 +191,9 @@ function etag(list: ListName, version: number, scope: string): string {
   return `"${list}-${version}-${scopeTag(list, scope)}"`;
 }
 
-/** SQL: a whitelist row applies at checkpoint `@cp` (listed there, or everywhere). */
-const WHITELIST_APPLIES_SQL = `(checkpoints IS NULL OR instr(checkpoints, ';' || @cp || ';') > 0)`;
-
-interface SnapRow {
+interface SnapRow extends SnapshotClassRow {
   k: bigint;
-  a: string;
-  b: bigint | null;
-  c: bigint | null;
-  s: bigint;
 }
-
-const n = (v: bigint | number | null): number | null => (v === null ? null : Number(v));
 
 function prepare(
   conn: Db,
@@ -218,49 +201,21 @@ function prepare(
   scope: string,
   version: number,
 ): { header: SnapshotHeader; classOf: (r: SnapRow) => number; rows: Iterable<SnapRow> } {
-  const scopeSql = `CASE WHEN checkpoints IS NULL THEN 0 WHEN instr(checkpoints, ';' || @cp || ';') > 0 THEN 1 ELSE 2 END`;
-  const cols =
-    list === 'health'
-      ? 'status AS a, since AS b, until AS c, 0 AS s'
-      : `category AS a, valid_from AS b, valid_until AS c, ${scopeSql} AS s`;
-  const tbl = list === 'health' ? 'health_entries' : 'whitelist_entries';
-  // A lane gets the whitelist entries valid at its checkpoint or everywhere, never others'.
-  const where = list === 'health' ? '' : `WHERE ${WHITELIST_APPLIES_SQL}`;
+  const { table, snapshot } = listKind(list);
+  const cols = snapshot.classColumns;
   const classRows = conn
-    .prepare(`SELECT ${cols}, count(*) AS cnt FROM ${tbl} ${where} GROUP BY 1, 2, 3, 4 ORDER BY cnt DESC`)
+    .prepare(
+      `SELECT ${cols}, count(*) AS cnt FROM ${table} ${snapshot.where} GROUP BY 1, 2, 3, 4 ORDER BY cnt DESC`,
+    )
     .safeIntegers(true)
-    .all({ cp: scope }) as (Omit<SnapRow, 'k'> & { cnt: bigint })[];
+    .all({ cp: scope }) as (SnapshotClassRow & { cnt: bigint })[];
   const index = new Map<string, number>();
-  const keyOf = (r: Omit<SnapRow, 'k'>): string => `${r.a}|${r.b}|${r.c}|${r.s}`;
+  const keyOf = (r: SnapshotClassRow): string => `${r.a}|${r.b}|${r.c}|${r.s}`;
   classRows.forEach((r, i) => index.set(keyOf(r), i));
   const count = classRows.reduce((sum, r) => sum + Number(r.cnt), 0);
-  const header: SnapshotHeader =
-    list === 'health'
-      ? {
-          list,
-          version,
-          count,
-          checkpointId: '',
-          classes: classRows.map((r): HealthClass => ({
-            status: r.a as HealthStatus,
-            since: n(r.b),
-            until: n(r.c),
-          })),
-        }
-      : {
-          list,
-          version,
-          count,
-          checkpointId: scope,
-          classes: classRows.map((r): WhitelistClass => ({
-            category: r.a as WhitelistCategory,
-            scope: SCOPES[Number(r.s)] ?? 'elsewhere',
-            validFrom: n(r.b),
-            validUntil: n(r.c),
-          })),
-        };
+  const header = snapshot.header(version, count, scope, classRows);
   const rows = conn
-    .prepare(`SELECT subject_key AS k, ${cols} FROM ${tbl} ${where} ORDER BY subject_key`)
+    .prepare(`SELECT subject_key AS k, ${cols} FROM ${table} ${snapshot.where} ORDER BY subject_key`)
     .safeIntegers(true)
     .iterate({ cp: scope }) as Iterable<SnapRow>;
   const classOf = (r: SnapRow): number => {
