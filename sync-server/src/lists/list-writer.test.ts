@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { AuditRepository } from '../db/repositories/audit-repository.js';
 import { ListsRepository } from '../db/repositories/lists-repository.js';
 import { openDatabase, type Db } from '../db/open-database.js';
+import { listKind } from './list-kinds.js';
 import type { HealthRow, WhitelistRow } from './list-rows.js';
 import {
   CHANGE_LOG_MAX_ROWS_PER_WRITE,
@@ -49,7 +50,7 @@ function setup(audit?: (db: Db) => AuditSink) {
 
 /** Everything a write touches, to compare two databases. */
 function dump(db: Db, list: ListName) {
-  const table = list === 'health' ? 'health_entries' : 'whitelist_entries';
+  const { table } = listKind(list);
   return {
     entries: db.prepare(`SELECT * FROM ${table} ORDER BY subject_key`).safeIntegers(true).all(),
     changes: db
