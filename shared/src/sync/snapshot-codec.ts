@@ -1,11 +1,6 @@
 // Pure TypeScript (no Node APIs), so the lane can use the decoder as is.
-import {
-  HEALTH_STATUSES,
-  WHITELIST_CATEGORIES,
-  type HealthEntry,
-  type ListName,
-  type WhitelistEntry,
-} from '../index.js';
+import type { HealthEntry, ListName, WhitelistEntry } from '../schemas/list-schemas.js';
+import { HEALTH_STATUSES, WHITELIST_CATEGORIES } from '../vocabulary.js';
 
 /** First bytes of every snapshot: "CLS" + format version 1. */
 export const SNAPSHOT_MAGIC = [0x43, 0x4c, 0x53, 0x01] as const;
