@@ -5,14 +5,29 @@ import {
   normalizePayload,
   parsePayload,
   subjectKeyToHex,
+  type CardHolder,
   type CheckpointConfig,
+  type HealthStatus,
   type LaneDecision,
+  type SubjectKind,
 } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import type { ScanInput } from '../scanners/scanner.js';
 import type { LaneStore } from '../store/lane-store.js';
-import type { OfficerDetails } from './desk.js';
 import { payloadFingerprint, type SubjectKeyer } from './subject-keyer.js';
+
+/**
+ * What the officer may see of a scan beyond its decision. Held in memory with the desk item
+ * only: never stored, logged, uploaded, printed by `--json`, or sent to the traveller.
+ */
+export interface OfficerDetails {
+  /** Name and birth date from a chip ID card's QR. */
+  readonly holder: CardHolder | null;
+  /** The health status behind the decision (F0, F1, F2 …), when the subject is listed now. */
+  readonly healthStatus: HealthStatus | null;
+  /** The subject as the officer sees it: a plate in full, an ID or passport masked. */
+  readonly subject: { readonly kind: SubjectKind; readonly shown: string } | null;
+}
 
 /** A decision as the lane announces it (display, `--json`): the display channel's `LaneDecision`. */
 export type { LaneDecision } from '@checkpoint-lane/shared';

@@ -4,31 +4,17 @@ import {
   parseSubjectKeyHex,
   type AcknowledgeRefusalCode,
   type AcknowledgementRecord,
-  type CardHolder,
   type DecisionColour,
   type Desk,
   type DeskItem,
-  type HealthStatus,
   type LaneRecord,
   type OverrideRecord,
   type ScanRecord,
-  type SubjectKind,
 } from '@checkpoint-lane/shared';
 import type { LaneStore } from '../store/lane-store.js';
-import type { LaneDecision } from './decision-loop.js';
+import type { LaneDecision, OfficerDetails } from './decision-loop.js';
 
-/**
- * What the officer may see of a scan beyond its decision. Held in memory with the desk item
- * only: never stored, logged, uploaded, printed by `--json`, or sent to the traveller.
- */
-export interface OfficerDetails {
-  /** Name and birth date from a chip ID card's QR. */
-  readonly holder: CardHolder | null;
-  /** The health status behind the decision (F0, F1, F2 …), when the subject is listed now. */
-  readonly healthStatus: HealthStatus | null;
-  /** The subject as the officer sees it: a plate in full, an ID or passport masked. */
-  readonly subject: { readonly kind: SubjectKind; readonly shown: string } | null;
-}
+export type { OfficerDetails };
 
 /** Why an acknowledgement was refused (the display channel's refusal codes). */
 export type AcknowledgeError = AcknowledgeRefusalCode;
