@@ -1,5 +1,5 @@
 import type { HealthStatus } from '@checkpoint-lane/shared';
-import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/sessions.js';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/session-policy.js';
 import { AccountsRepository } from './db/repositories/accounts-repository.js';
 import { AuditRepository } from './db/repositories/audit-repository.js';
 import { CheckpointsRepository } from './db/repositories/checkpoints-repository.js';
