@@ -1,14 +1,11 @@
-import {
-  runMigrations as runSchemaMigrations,
-  schemaVersion,
-  type Migration as SchemaMigration,
-} from '@checkpoint-lane/shared';
+import { runMigrations as runSchemaMigrations, schemaVersion } from '@checkpoint-lane/shared';
 import type Database from 'better-sqlite3';
 import { migration001 } from './migrations/001-initial.js';
 import { migration002 } from './migrations/002-whitelist-here-only.js';
 
-/** One forward-only schema step of the lane's store. */
-export type Migration = SchemaMigration<Database.Database>;
+import type { Migration } from './migrations/migration.js';
+
+export type { Migration };
 
 /** Every migration, in order. Append only: a lane's unsent scans must survive every upgrade. */
 export const MIGRATIONS: readonly Migration[] = [migration001, migration002];

@@ -1,16 +1,13 @@
-import {
-  runMigrations as runSchemaMigrations,
-  schemaVersion,
-  type Migration as SchemaMigration,
-} from '@checkpoint-lane/shared';
+import { runMigrations as runSchemaMigrations, schemaVersion } from '@checkpoint-lane/shared';
 import type Database from 'better-sqlite3';
 import { migration001 } from './migrations/001-initial.js';
 import { migration002 } from './migrations/002-admin-console.js';
 import { migration003 } from './migrations/003-officers.js';
 import { migration004 } from './migrations/004-lane-outcomes.js';
 
-/** One forward-only schema step of the server's database. */
-export type Migration = SchemaMigration<Database.Database>;
+import type { Migration } from './migrations/migration.js';
+
+export type { Migration };
 
 /** Every migration, in order. Append only: never edit or renumber a shipped migration. */
 export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004];

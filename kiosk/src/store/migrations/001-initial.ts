@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 /**
  * The lane store: lists as keyed hashes only (no raw IDs, no names), their versions and sync

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 /**
  * A lane keeps only the whitelist entries valid at its own checkpoint (or everywhere): the

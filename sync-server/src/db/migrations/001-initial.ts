@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 /**
  * The first schema: checkpoints, enrollment, kiosks, the two lists with their version

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 /**
  * Central officer rosters: officers who may override decisions at lanes, with their PIN hash

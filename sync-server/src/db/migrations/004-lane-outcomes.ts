@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 /**
  * What happened at the lane after a scan, and whether the centre believes it: officers'
