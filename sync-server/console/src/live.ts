@@ -1,10 +1,11 @@
 // The admin event stream (`/api/v1/admin/events`, cookie-authenticated SSE): one EventSource
 // for the whole app, handed out to the pages as a small publish/subscribe.
+import type { AdminEventName } from '@checkpoint-lane/shared';
 import { sessionEnded } from './api.js';
 import { currentSession } from './session.js';
 
-/** The event names the console listens to. */
-export type LiveEventName = 'hello' | 'alert' | 'alert-ack' | 'kiosk-status' | 'list-version' | 'officers';
+/** The event names the console listens to: every event of the admin stream (the admin contract). */
+export type LiveEventName = AdminEventName;
 
 /** One event: its name and parsed data (null when it was not JSON). */
 export interface LiveEvent {
@@ -13,14 +14,17 @@ export interface LiveEvent {
 }
 
 type Listener = (e: LiveEvent) => void;
-const NAMES: readonly LiveEventName[] = [
-  'hello',
-  'alert',
-  'alert-ack',
-  'kiosk-status',
-  'list-version',
-  'officers',
-];
+// A record keyed by the contract's names, so a new event without a listener does not compile
+// (a type-only import: the console bundle carries no schema code).
+const LISTENED: Record<AdminEventName, true> = {
+  hello: true,
+  alert: true,
+  'alert-ack': true,
+  'kiosk-status': true,
+  'list-version': true,
+  officers: true,
+};
+const NAMES = Object.keys(LISTENED) as LiveEventName[];
 
 let source: EventSource | null = null;
 const listeners = new Set<Listener>();

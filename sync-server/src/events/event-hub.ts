@@ -1,5 +1,7 @@
 import {
   URGENT_MAX_CHANGES,
+  type AdminEventData,
+  type AdminEventName,
   type CheckpointConfig,
   type HealthEntry,
   type HealthStatus,
@@ -95,8 +97,8 @@ export class EventHub {
     return { admins: this.admins.size, kiosks: this.lanes.size };
   }
 
-  /** Sends an event to every admin stream. */
-  publishAdmin(event: string, data: unknown): void {
+  /** Sends an event to every admin stream (the admin contract's events only). */
+  publishAdmin<K extends AdminEventName>(event: K, data: AdminEventData<K>): void {
     for (const s of this.admins) s.send(event, data);
   }
 

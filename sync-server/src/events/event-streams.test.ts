@@ -165,7 +165,8 @@ describe('slow readers', () => {
             changes: [{ key: '0'.repeat(16), op: 'put', entry: { status: payload } }],
           },
         });
-        t.app.services.hub.publishAdmin('bulk', { payload, n: sent });
+        // A 16 KiB filler where a lane id goes.
+        t.app.services.hub.publishAdmin('kiosk-status', { kioskId: payload, online: true, at: sent });
         sent++;
         // The readers read between events; bounded so a regression fails instead of hanging.
         await new Promise((r) => setImmediate(r));
@@ -179,7 +180,7 @@ describe('slow readers', () => {
       expect(adminReader.ended).toBe(false);
       await until(
         () =>
-          reader.text.includes(`"toVersion":${sent - 1},`) && adminReader.text.includes(`"n":${sent - 1}}`),
+          reader.text.includes(`"toVersion":${sent - 1},`) && adminReader.text.includes(`"at":${sent - 1}}`),
       );
       // Pushed until the kernel's socket buffers and the 64 KiB bound were full: tens of MB at most.
       expect(sent * payload.length).toBeLessThan(64 * 1024 * 1024);
