@@ -4,8 +4,9 @@
 // the types only. Entries here carry what only the server keeps (subject, name, note); a lane
 // never gets these shapes.
 import Type from 'typebox';
-import { Counter, DateMs } from '../../schemas/bounds.js';
+import { Counter } from '../../schemas/bounds.js';
 import { HealthStatus, WhitelistCategory } from '../../schemas/list-schemas.js';
+import { WireEntry } from '../kiosk-api.js';
 
 /**
  * Why a CSV row was rejected: stable codes the console words in Vietnamese or English (the
@@ -29,9 +30,6 @@ export const ROW_ERROR_CODES = [
 ] as const;
 /** Why a CSV row was rejected. */
 export type RowErrorCode = (typeof ROW_ERROR_CODES)[number];
-
-/** Epoch ms, or null for an open end. */
-const EpochOrNull = Type.Union([DateMs(), Type.Null()]);
 
 // --- POST /lists/{list}/import (text/csv body) ----------------------------------------------
 
@@ -181,13 +179,8 @@ export const ListEntrySchema = Type.Object({
   updatedAt: Type.Integer(),
   name: Type.Union([Type.String(), Type.Null()]),
   note: Type.Union([Type.String(), Type.Null()]),
-  status: Type.Optional(Type.String()),
-  since: Type.Optional(EpochOrNull),
-  until: Type.Optional(EpochOrNull),
-  category: Type.Optional(Type.String()),
-  validFrom: Type.Optional(EpochOrNull),
-  validUntil: Type.Optional(EpochOrNull),
-  checkpoints: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+  // The entry's list fields, as a change carries them to lanes (one definition).
+  ...WireEntry.properties,
 });
 /** A stored list entry as the admin API answers it. */
 export type ListEntryView = Type.Static<typeof ListEntrySchema>;
