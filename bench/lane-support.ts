@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { NewLaneRecord } from '@checkpoint-lane/kiosk';
-import { PROVINCE_CODES, type HealthEntry, type WhitelistCategory } from '@checkpoint-lane/shared';
+import {
+  PROVINCE_CODES,
+  WHITELIST_CATEGORIES,
+  type HealthEntry,
+  type WhitelistCategory,
+} from '@checkpoint-lane/shared';
 
 export const SERVER_JS = fileURLToPath(
   new URL('../sync-server/dist/cli/checkpoint-server.js', import.meta.url),
@@ -64,14 +69,7 @@ export function chipCardQr(id: string, i: number): string {
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
-const CATEGORIES: readonly WhitelistCategory[] = [
-  'shipper',
-  'green_lane',
-  'permit',
-  'official',
-  'medical',
-  'other',
-];
+const CATEGORIES: readonly WhitelistCategory[] = WHITELIST_CATEGORIES;
 
 /** A number derived from a subject key, to derive list attributes from. */
 export function attrSeed(key: bigint): number {
