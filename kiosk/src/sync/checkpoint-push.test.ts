@@ -12,16 +12,7 @@ import { readCredentials, writeCredentials } from './credentials.js';
 import { FakeSyncServer } from './fake-sync-server.testkit.js';
 import { LaneSync } from './lane-sync.js';
 import type { ApiResult, HeartbeatAnswer, ServerApi } from './server-api.js';
-
-const open: CheckpointConfig = {
-  id: 'CP-1',
-  name: 'A',
-  mode: 'open',
-  freshnessBudgetSec: 3600,
-  blockingStatuses: ['F0'],
-  repeatWindowSec: 0,
-};
-const closed: CheckpointConfig = { ...open, mode: 'closed', freshnessBudgetSec: 600 };
+import { CLOSED_CHECKPOINT as closed, OPEN_CHECKPOINT as open } from './sync-fixtures.testkit.js';
 
 let stop: (() => Promise<void>) | null = null;
 afterEach(async () => {

@@ -1,9 +1,10 @@
 import { subjectKeyToHex, type CheckpointConfig } from '@checkpoint-lane/shared';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventStream } from './event-stream.js';
 import { FakeSyncServer } from './fake-sync-server.testkit.js';
 import { LinkState } from './link-state.js';
+import { cleanupAfterEach } from './sync-fixtures.testkit.js';
 
 const logger = pino({ level: 'silent' });
 const config: CheckpointConfig = {
@@ -15,10 +16,7 @@ const config: CheckpointConfig = {
   repeatWindowSec: 0,
 };
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 
 /** An event stream against a real loopback server, recording what it dispatches. */
 async function setup(configure?: (server: FakeSyncServer) => void) {

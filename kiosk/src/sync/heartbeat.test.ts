@@ -3,40 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckpointConfig } from '@checkpoint-lane/shared';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeviceState } from '../scanners/scanner.js';
-import { LaneStore, type NewLaneRecord } from '../store/lane-store.js';
+import { LaneStore } from '../store/lane-store.js';
 import { FakeSyncServer, type FakeAnswer } from './fake-sync-server.testkit.js';
 import { Heartbeat } from './heartbeat.js';
 import { LinkState } from './link-state.js';
+import {
+  cleanupAfterEach,
+  CLOSED_CHECKPOINT as closed,
+  OPEN_CHECKPOINT as open,
+  GREEN_SCAN as scan,
+} from './sync-fixtures.testkit.js';
 
 const logger = pino({ level: 'silent' });
 const NOW = 1_700_000_000_000;
-const open: CheckpointConfig = {
-  id: 'CP-1',
-  name: 'A',
-  mode: 'open',
-  freshnessBudgetSec: 3600,
-  blockingStatuses: ['F0'],
-  repeatWindowSec: 0,
-};
-const closed: CheckpointConfig = { ...open, mode: 'closed', freshnessBudgetSec: 600 };
-const scan: NewLaneRecord = {
-  type: 'scan',
-  source: 'stdin',
-  format: 'personal_id',
-  subjectKey: null,
-  subjectSealed: null,
-  decision: 'green',
-  reasons: ['not_flagged'],
-  warnings: [],
-  alert: false,
-};
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 
 const answer = (checkpoint: CheckpointConfig, officersVersion = 0): FakeAnswer => ({
   json: { serverTime: NOW + 1500, checkpoint, officersVersion },

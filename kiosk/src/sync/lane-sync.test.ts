@@ -1,39 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSnapshot, subjectKeyToHex, type CheckpointConfig } from '@checkpoint-lane/shared';
+import { encodeSnapshot, subjectKeyToHex } from '@checkpoint-lane/shared';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { LaneStore, type NewLaneRecord } from '../store/lane-store.js';
+import { describe, expect, it } from 'vitest';
+import { LaneStore } from '../store/lane-store.js';
 import { FakeSyncServer, type FakeAnswer } from './fake-sync-server.testkit.js';
 import { LaneSync, type SyncStatus } from './lane-sync.js';
+import {
+  cleanupAfterEach,
+  CLOSED_CHECKPOINT as closed,
+  OPEN_CHECKPOINT as open,
+  GREEN_SCAN as scan,
+} from './sync-fixtures.testkit.js';
 
 const logger = pino({ level: 'silent' });
-const open: CheckpointConfig = {
-  id: 'CP-1',
-  name: 'A',
-  mode: 'open',
-  freshnessBudgetSec: 3600,
-  blockingStatuses: ['F0'],
-  repeatWindowSec: 0,
-};
-const closed: CheckpointConfig = { ...open, mode: 'closed', freshnessBudgetSec: 600 };
-const scan: NewLaneRecord = {
-  type: 'scan',
-  source: 'stdin',
-  format: 'personal_id',
-  subjectKey: null,
-  subjectSealed: null,
-  decision: 'green',
-  reasons: ['not_flagged'],
-  warnings: [],
-  alert: false,
-};
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 
 function emptySnapshot(list: 'health' | 'whitelist', version: number): FakeAnswer {
   const header =

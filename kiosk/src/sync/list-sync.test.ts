@@ -9,20 +9,18 @@ import {
   type WhitelistClass,
 } from '@checkpoint-lane/shared';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LaneStore } from '../store/lane-store.js';
 import { FakeSyncServer, type FakeAnswer } from './fake-sync-server.testkit.js';
 import { LinkState } from './link-state.js';
 import { ListSync } from './list-sync.js';
+import { cleanupAfterEach } from './sync-fixtures.testkit.js';
 
 const logger = pino({ level: 'silent' });
 const CP = 'CP-1';
 const NOW = 1_700_000_000_000;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 
 /** A list sync on a real store (a file in a temp dir) against a real loopback server. */
 async function setup() {

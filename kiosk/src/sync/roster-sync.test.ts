@@ -1,17 +1,15 @@
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OfficerRoster } from '../agent/officers.js';
 import { FakeSyncServer, type FakeAnswer } from './fake-sync-server.testkit.js';
 import { LinkState } from './link-state.js';
 import { RosterSync } from './roster-sync.js';
+import { cleanupAfterEach } from './sync-fixtures.testkit.js';
 
 const logger = pino({ level: 'silent' });
 const HASH = `scrypt$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}`;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 
 const roster = (version: number): FakeAnswer => ({
   json: { version, officers: version === 0 ? [] : [{ id: `o${version}`, role: 'officer', pinHash: HASH }] },

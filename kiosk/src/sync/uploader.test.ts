@@ -3,29 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LaneRecord } from '@checkpoint-lane/shared';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { LaneStore, type NewLaneRecord } from '../store/lane-store.js';
+import { describe, expect, it } from 'vitest';
+import { LaneStore } from '../store/lane-store.js';
 import { FakeSyncServer } from './fake-sync-server.testkit.js';
 import { LinkState, type RetryOptions } from './link-state.js';
 import { Uploader } from './uploader.js';
+import { cleanupAfterEach, GREEN_SCAN as scan } from './sync-fixtures.testkit.js';
 
 const logger = pino({ level: 'silent' });
-const scan: NewLaneRecord = {
-  type: 'scan',
-  source: 'stdin',
-  format: 'personal_id',
-  subjectKey: null,
-  subjectSealed: null,
-  decision: 'green',
-  reasons: ['not_flagged'],
-  warnings: [],
-  alert: false,
-};
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 
 /**
  * An uploader on a real store against a loopback server that holds records by sequence number
