@@ -6,7 +6,7 @@
 //        RUNS (2: the first lane finds the server's snapshot cache cold, later ones warm)
 //
 // The server's lists are written straight into its SQLite file (CSV import of 10M rows is not
-// what is measured here): rows as `ListsRepository.writeRows` stores them (subject_key = the
+// what is measured here): rows as `ListWriter` stores them (subject_key = the
 // server's HMAC with its own list key, canonical subject, attributes, version 1), inserted in key
 // order, and `list_state` moved to version 1 with `changes_from` = 1 as a big write does.
 import { spawn } from 'node:child_process';

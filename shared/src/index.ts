@@ -24,6 +24,5 @@ export * from './storage/run-migrations.js';
 export * from './contract/display-desk.js';
 export * from './contract/display-channel.js';
 export * from './contract/kiosk-api.js';
-export * from './contract/admin/lists.js';
 export * from './contract/literal-union.js';
 export * from './contract/admin-api.js';
