@@ -1,3 +1,5 @@
+// Over ~350 lines on purpose: one contract (every message and action of the display channel) read
+// as one table; split, the union and the action map would lose their single place.
 // The display channel: what a lane agent and its display (the officer's and the traveller's
 // screens, in Chromium or Electron) say to each other on the lane's own machine.
 // - Messages: the agent pushes each over the WebSocket `/ws` as `{type, ...fields}`; the map

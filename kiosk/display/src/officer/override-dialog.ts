@@ -3,6 +3,8 @@
 // on the on-screen keyboard when the reason is "Khác" → the officer (picked from the lane's
 // roster; a locked one shows the time left) → that officer's PIN on the PIN pad → for a health
 // red turned green, a supervisor and their PIN. "Xác nhận" is the last PIN pad's Enter key.
+// Over ~350 lines on purpose: one dialog, its five steps share one draft and one render; split
+// by step, every file would need the whole draft state.
 import {
   OVERRIDE_REASONS,
   type DecisionColour,
