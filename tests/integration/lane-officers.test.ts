@@ -1,5 +1,6 @@
 // Central officer rosters end to end: an admin manages officers on the real sync server process
 // and a running lane accepts, then refuses, their PINs within seconds, without a restart.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ import { hashPin, LaneAgent, OfficerRegistry } from '@checkpoint-lane/kiosk';
 import { FAST_SYNC, freePort, ServerUnderTest } from './lane-helpers.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
+/** The lane's officer PIN pepper (as its sealed store would give it). */
+const pinPepper = randomBytes(32);
 
 let dir: string;
 let scans = 0;
@@ -55,6 +58,7 @@ describe('officer rosters from the sync server', () => {
       laneName: 'officer-lane',
       scanners: [],
       logger,
+      pinPepper,
       sync: FAST_SYNC,
     });
     const override = (officerId: string, pin: string) => {
@@ -94,10 +98,20 @@ describe('officer rosters from the sync server', () => {
       // The central roster replaces the hand-written one.
       expect(await override('local', '1111')).toEqual({ ok: false, error: 'unknown_officer' });
       // Cross-check: the hash the server made verifies with the lane's own registry.
-      expect(await OfficerRegistry.load(laneDir).verify('o-lan', '246810', Date.now)).toMatchObject({
+      expect(
+        await OfficerRegistry.load(laneDir, { pinPepper }).verify('o-lan', '246810', Date.now),
+      ).toMatchObject({
         ok: true,
         officer: { id: 'o-lan', role: 'officer' },
       });
+      // Without the lane's PIN pepper, the same file checks no PIN.
+      expect(
+        await OfficerRegistry.load(laneDir, { pinPepper: randomBytes(32) }).verify(
+          'o-lan',
+          '246810',
+          Date.now,
+        ),
+      ).toEqual({ ok: false, failure: 'unknown_officer' });
 
       // An officer of another checkpoint never reaches this lane.
       const elsewhere = await server.admin('PUT', '/officers/o-minh', {
@@ -142,20 +156,21 @@ describe('officer rosters from the sync server', () => {
     };
     try {
       expect(
-        (await server.admin('PUT', '/officers/o-hoa', { name: 'Hoa', role: 'officer', pin: '97531' })).status,
+        (await server.admin('PUT', '/officers/o-hoa', { name: 'Hoa', role: 'officer', pin: '975310' }))
+          .status,
       ).toBe(201);
       await agent.start(10_000);
       await expect.poll(() => existsSync(join(laneDir, 'officers.json')), { timeout: 10_000 }).toBe(true);
       const version = fileVersion(laneDir);
       expect(version).toBeGreaterThan(0);
-      expect((await override('o-hoa', '97531')).ok).toBe(true);
+      expect((await override('o-hoa', '975310')).ok).toBe(true);
       await server.stop('SIGKILL');
-      expect((await override('o-hoa', '97531')).ok).toBe(true);
+      expect((await override('o-hoa', '975310')).ok).toBe(true);
       await server.start();
       expect((await server.admin('POST', '/officers/o-hoa/disable')).status).toBe(200);
       // The reconnected event stream announces the roster version; the lane fetches the change.
       await expect.poll(() => fileVersion(laneDir), { timeout: 15_000, interval: 200 }).toBe(version + 1);
-      expect(await override('o-hoa', '97531')).toEqual({ ok: false, error: 'unknown_officer' });
+      expect(await override('o-hoa', '975310')).toEqual({ ok: false, error: 'unknown_officer' });
     } finally {
       await agent.stop();
     }

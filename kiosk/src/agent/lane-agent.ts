@@ -19,7 +19,7 @@ import { DecisionLoop, type LaneDecision } from './decision-loop.js';
 import { LaneDesk, type AcknowledgeResult, type OfficerDetails } from './desk.js';
 import { openLaneData, readStoredCheckpoint, type LaneOpenOptions } from './lane-open.js';
 import { LanePublisher, type LaneEvent } from './lane-publisher.js';
-import { writeOfficersFile, type OfficerRegistry, type OfficerRoster } from './officers.js';
+import type { OfficerRegistry, OfficerRoster } from './officers.js';
 import { overrideDecision, type OverrideResult } from './override.js';
 import { createSubjectKeyer } from './subject-keyer.js';
 
@@ -283,7 +283,7 @@ export class LaneAgent {
    */
   #adoptOfficers(roster: OfficerRoster): void {
     try {
-      writeOfficersFile(this.#o.dataDir, roster);
+      this.#officers.writeRoster(this.#o.dataDir, roster);
     } catch (error) {
       // Still take it in: the server says these are the officers now; a restart will fetch it again.
       this.#log.error(

@@ -1,7 +1,7 @@
 // Opening a lane's data folder: its credentials (enrolling first when there are none), its store
 // (adopting a new enrollment over an old one) and its officers. What `LaneAgent.open` runs
 // before the agent is built.
-import { createHash } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,11 @@ export interface LaneOpenOptions {
   readonly insecureHttp?: boolean | undefined;
   readonly laneName?: string | undefined;
   readonly logger: Logger;
+  /**
+   * The lane's 32-byte officer PIN pepper from its sealed store. Without it, the pepper is
+   * HKDF-SHA256 of the lane token (as safe as the token's storage).
+   */
+  readonly pinPepper?: Uint8Array | undefined;
 }
 
 /** An opened data folder: what a lane agent is built from. */
@@ -89,6 +94,9 @@ export async function openLaneData(options: LaneOpenOptions): Promise<OpenedLane
   try {
     // Each officer's wrong-PIN count and lock live in the store: a restart does not reset them.
     officers = OfficerRegistry.load(options.dataDir, {
+      pinPepper:
+        options.pinPepper ??
+        new Uint8Array(hkdfSync('sha256', credentials.token, '', 'checkpoint-lane officer PIN pepper', 32)),
       logger: options.logger.child({ module: 'officers' }),
       state: {
         read: () => store.getSetting(PIN_STATE_SETTING),

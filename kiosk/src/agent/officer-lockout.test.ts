@@ -1,6 +1,7 @@
 // PIN checks per officer (issue 11 item 15, issue 10 "lockout per officer"), on a real lane agent
 // and its real SQLite store: the dialog names the officer, five wrong PINs lock that officer
 // alone for a visible time, the lock survives a restart, and PIN checks never stall decisions.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,9 @@ let agent: LaneAgent | null = null;
 let scans = 0;
 const nextSubject = (): string => `0792${String(++scans).padStart(8, '0')}`;
 
+/** The lane's PIN pepper (as its sealed store would give it). */
+const pinPepper = randomBytes(32);
+
 const ROSTER = [
   { id: 'CB-01', name: 'Nguyễn An', role: 'officer', pinHash: hashPin('1111') },
   { id: 'CB-02', name: 'Trần Bình', role: 'officer', pinHash: hashPin('2222') },
@@ -29,6 +33,7 @@ async function openAgent(clock: () => number = Date.now, log = logger): Promise<
     scanners: [],
     logger: log,
     clock,
+    pinPepper,
     sync: { retry: { baseMs: 60_000, capMs: 60_000 } },
   });
   await agent.start();
@@ -136,7 +141,7 @@ describe('PIN lock-out per officer', () => {
       error: 'unknown_officer',
     });
     // Naming an officer as the supervisor is refused before any PIN is tried (and counted).
-    const registry = OfficerRegistry.load(dir);
+    const registry = OfficerRegistry.load(dir, { pinPepper });
     expect(await registry.verify('CB-01', '0000', Date.now, 'supervisor')).toEqual({
       ok: false,
       failure: 'not_supervisor',
@@ -144,7 +149,7 @@ describe('PIN lock-out per officer', () => {
   });
 
   it('counts concurrent tries one by one: ten at once still get only five PINs checked', async () => {
-    const registry = new OfficerRegistry([...ROSTER]);
+    const registry = new OfficerRegistry([...ROSTER], { pinPepper });
     const results = await Promise.all(
       Array.from({ length: 10 }, () => registry.verify('CB-01', '0000', Date.now)),
     );
@@ -163,7 +168,7 @@ describe('PIN lock-out per officer', () => {
       role: 'officer' as const,
       pinHash: ROSTER[0].pinHash,
     }));
-    const registry = new OfficerRegistry(officers);
+    const registry = new OfficerRegistry(officers, { pinPepper });
     // The event loop's delay, sampled by a 1 ms timer: each gap beyond 1 ms is time it was held.
     const delays: number[] = [];
     let last = performance.now();
@@ -236,7 +241,7 @@ describe('PIN lock-out over time (security review F4)', () => {
     const clock = (): number => now;
     let stored: string | null = null;
     const state = { read: () => stored, write: (t: string) => void (stored = t) };
-    const registry = new OfficerRegistry([...ROSTER], { state });
+    const registry = new OfficerRegistry([...ROSTER], { state, pinPepper });
     // Locked six times in a row, each right after the last ended: 1, 2, 4, 8, 16, then 30 min.
     const lengths: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -257,8 +262,10 @@ describe('PIN lock-out over time (security review F4)', () => {
     for (let i = 0; i < 4; i++)
       expect(await registry.verify('GS-01', '0000', clock)).toEqual({ ok: false, failure: 'wrong_pin' });
     // The quiet survives in the stored state: a new registry (a restart) reads the same.
-    expect(new OfficerRegistry([...ROSTER], { state }).list(now)[2]?.lockedUntil).toBeNull();
-    expect(await new OfficerRegistry([...ROSTER], { state }).verify('GS-01', '0000', clock)).toMatchObject({
+    expect(new OfficerRegistry([...ROSTER], { state, pinPepper }).list(now)[2]?.lockedUntil).toBeNull();
+    expect(
+      await new OfficerRegistry([...ROSTER], { state, pinPepper }).verify('GS-01', '0000', clock),
+    ).toMatchObject({
       failure: 'locked_out',
       lockedUntil: now + MIN,
     });

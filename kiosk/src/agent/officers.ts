@@ -1,4 +1,3 @@
-import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OfficerRoster as ContractRoster, RosterOfficer, type DeskOfficer } from '@checkpoint-lane/shared';
@@ -6,10 +5,21 @@ import type { Logger } from 'pino';
 import Type from 'typebox';
 import Value from 'typebox/value';
 import { writePrivateFileAtomic } from '../util/private-file.js';
+import {
+  checkedPepper,
+  isPepperedPinHash,
+  isPlainPinHash,
+  pepperedPinMatches,
+  pepperPinHash,
+  pepperTag,
+  STORED_PIN_HASH_PATTERN,
+} from './officer-pin-hash.js';
+
+export { hashPin, PIN_PEPPER_BYTES } from './officer-pin-hash.js';
 
 /** An officer who may override decisions at this lane (the kiosk API contract's roster entry). */
 export const OfficerSchema = RosterOfficer;
-/** An officer record. */
+/** An officer record (in a registry, `pinHash` is in the lane's peppered form). */
 export type Officer = RosterOfficer;
 
 /** A roster from the sync server (`GET /officers` in the kiosk API contract). */
@@ -17,48 +27,26 @@ export const OfficerRosterSchema = ContractRoster;
 /** A roster from the sync server. */
 export type OfficerRoster = ContractRoster;
 
-/** `officers.json`: a plain array (hand-written, version 0) or the synced roster with its version. */
+/** An officer in `officers.json`: plain (hand-written, or from before peppering) or peppered. */
+const StoredOfficerSchema = Type.Object({
+  ...RosterOfficer.properties,
+  pinHash: Type.String({ pattern: STORED_PIN_HASH_PATTERN }),
+});
+
+/**
+ * `officers.json`: a plain array (hand-written, version 0) or the synced roster with its version
+ * and the tag of the pepper its hashes were made with.
+ */
 const OfficersFileSchema = Type.Union([
-  Type.Array(OfficerSchema),
-  Type.Object({ 'officers-version': Type.Integer({ minimum: 0 }), officers: Type.Array(OfficerSchema) }),
+  Type.Array(StoredOfficerSchema),
+  Type.Object({
+    'officers-version': Type.Integer({ minimum: 0 }),
+    'pin-pepper-tag': Type.Optional(Type.String({ pattern: '^[0-9a-f]{16}$' })),
+    officers: Type.Array(StoredOfficerSchema),
+  }),
 ]);
 
 const OFFICERS_FILE = 'officers.json';
-
-/**
- * Writes a synced roster to `DATA/officers.json` atomically (temp file, fsync, rename; mode
- * 0600), as `{"officers-version": V, "officers": [...]}`.
- */
-export function writeOfficersFile(dataDir: string, roster: OfficerRoster): void {
-  const file = join(dataDir, OFFICERS_FILE);
-  writePrivateFileAtomic(
-    file,
-    `${JSON.stringify({ 'officers-version': roster.version, officers: roster.officers }, null, 2)}\n`,
-  );
-}
-
-/** Hashes a PIN for `officers.json`. */
-export function hashPin(pin: string): string {
-  const salt = randomBytes(16);
-  return `scrypt$${salt.toString('base64')}$${scryptSync(pin, salt, 32).toString('base64')}`;
-}
-
-/**
- * Does `pin` match `pinHash`? Async `crypto.scrypt` runs in libuv's thread pool: a PIN check
- * (~55 ms of CPU) never stalls the event loop, so decisions go on while officers type PINs.
- */
-async function pinMatches(pin: string, pinHash: string): Promise<boolean> {
-  const [, saltB64 = '', hashB64 = ''] = pinHash.split('$');
-  const expected = Buffer.from(hashB64, 'base64');
-  if (expected.length === 0) return false;
-  const actual = await new Promise<Buffer>((resolve, reject) => {
-    scrypt(pin, Buffer.from(saltB64, 'base64'), expected.length, (error, key) => {
-      if (error) reject(error);
-      else resolve(key);
-    });
-  });
-  return timingSafeEqual(expected, actual);
-}
 
 /** Why a PIN check failed. */
 export type PinFailure = 'unknown_officer' | 'wrong_pin' | 'locked_out' | 'not_supervisor';
@@ -85,6 +73,11 @@ export interface PinStateStore {
 
 /** Options of the registry: lock-out policy, roster version, where lock-outs persist. */
 export interface OfficerRegistryOptions {
+  /**
+   * This lane's 32-byte secret from its sealed store: every PIN hash the registry keeps (in
+   * memory and in `officers.json`) is HMAC-SHA256(pepper, scrypt key), checkable only with it.
+   */
+  readonly pinPepper: Uint8Array;
   /** Wrong PINs in a row that lock an officer (5). */
   readonly maxFailures?: number;
   /** The first lock's length (60 s); each further lock in a row doubles it, up to `maxLockoutMs`. */
@@ -96,7 +89,7 @@ export interface OfficerRegistryOptions {
    * wrong tries and the doubling start over (2 × `maxLockoutMs`, 1 h).
    */
   readonly quietMs?: number;
-  /** Where a lock is logged (by officer id only); a supervisor's lock is a warning. */
+  /** Where a lock, a converted file or a dropped hash is logged (by officer id only); a supervisor's lock is a warning. */
   readonly logger?: Pick<Logger, 'warn' | 'info'>;
   readonly version?: number;
   readonly state?: PinStateStore;
@@ -109,6 +102,8 @@ export interface OfficerRegistryOptions {
  * with each lock in a row until a quiet hour with no wrong PIN forgets the record; the count and
  * the lock survive a restart. Checks run one at a time, off the
  * event loop, so concurrent tries can neither outrun the count nor take both cores from decisions.
+ * Hashes are kept only in the peppered form (see officer-pin-hash.ts): `officers.json` without
+ * this lane's pepper checks no PIN.
  */
 export class OfficerRegistry {
   #officers: readonly Officer[];
@@ -119,11 +114,13 @@ export class OfficerRegistry {
   readonly #quietMs: number;
   readonly #log: Pick<Logger, 'warn' | 'info'> | null;
   readonly #store: PinStateStore | null;
+  readonly #pepper: Buffer;
   readonly #states = new Map<string, PinState>();
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(officers: readonly Officer[], options: OfficerRegistryOptions = {}) {
-    this.#officers = officers;
+  /** `officers` may hold plain server hashes: they are peppered here, and kept only peppered. */
+  constructor(officers: readonly Officer[], options: OfficerRegistryOptions) {
+    this.#pepper = checkedPepper(options.pinPepper);
     this.#version = options.version ?? 0;
     this.#maxFailures = options.maxFailures ?? 5;
     this.#lockoutMs = options.lockoutMs ?? 60_000;
@@ -131,17 +128,40 @@ export class OfficerRegistry {
     this.#quietMs = options.quietMs ?? 2 * this.#maxLockoutMs;
     this.#log = options.logger ?? null;
     this.#store = options.state ?? null;
+    this.#officers = this.#peppered(officers);
     this.#readStates();
   }
 
-  /** Reads `officers.json` from a lane's data folder (none: no overrides possible). */
-  static load(dataDir: string, options: Omit<OfficerRegistryOptions, 'version'> = {}): OfficerRegistry {
+  /**
+   * Reads `officers.json` from a lane's data folder (none: no overrides possible). Plain hashes
+   * in it are peppered and the file is rewritten at once (atomically, 0600) in the peppered form.
+   * A file peppered with another pepper (another lane's, or a lost store's) cannot be checked:
+   * it is set aside as an empty roster of version 0, so the server's roster is fetched again.
+   */
+  static load(dataDir: string, options: Omit<OfficerRegistryOptions, 'version'>): OfficerRegistry {
     const file = join(dataDir, OFFICERS_FILE);
     if (!existsSync(file)) return new OfficerRegistry([], options);
     const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
     if (!Value.Check(OfficersFileSchema, value)) throw new Error(`${file} is not a valid officers file`);
-    if (Array.isArray(value)) return new OfficerRegistry(value, options);
-    return new OfficerRegistry(value.officers, { ...options, version: value['officers-version'] });
+    const officers = Array.isArray(value) ? value : value.officers;
+    const version = Array.isArray(value) ? 0 : value['officers-version'];
+    const tag = Array.isArray(value) ? undefined : value['pin-pepper-tag'];
+    if (
+      officers.some((o) => isPepperedPinHash(o.pinHash)) &&
+      tag !== pepperTag(checkedPepper(options.pinPepper))
+    ) {
+      options.logger?.warn(
+        'officers.json was written with another PIN pepper: its PINs cannot be checked here; waiting for the server roster',
+      );
+      return new OfficerRegistry([], options);
+    }
+    const registry = new OfficerRegistry(officers, { ...options, version });
+    const plain = officers.filter((o) => isPlainPinHash(o.pinHash)).length;
+    if (plain > 0) {
+      registry.#write(dataDir, version, registry.#officers);
+      options.logger?.info({ converted: plain }, 'officers.json: plain PIN hashes peppered and rewritten');
+    }
+    return registry;
   }
 
   /** The roster version these officers came with (0: a hand-written file, or none). */
@@ -154,10 +174,41 @@ export class OfficerRegistry {
     return this.#officers.length;
   }
 
-  /** Takes a new roster in; each officer's lock-out state stays as it was. */
+  /** Takes a new roster in (its hashes peppered); each officer's lock-out state stays as it was. */
   replace(roster: OfficerRoster): void {
-    this.#officers = roster.officers;
+    this.#officers = this.#peppered(roster.officers);
     this.#version = roster.version;
+  }
+
+  /**
+   * Writes a synced roster to `DATA/officers.json` atomically (temp file, fsync, rename; mode
+   * 0600) with its hashes peppered, as `{"officers-version": V, "pin-pepper-tag": …, "officers": [...]}`.
+   * The registry itself is not changed (`replace` does that).
+   */
+  writeRoster(dataDir: string, roster: OfficerRoster): void {
+    this.#write(dataDir, roster.version, this.#peppered(roster.officers));
+  }
+
+  #write(dataDir: string, version: number, officers: readonly Officer[]): void {
+    const file = { 'officers-version': version, 'pin-pepper-tag': pepperTag(this.#pepper), officers };
+    writePrivateFileAtomic(join(dataDir, OFFICERS_FILE), `${JSON.stringify(file, null, 2)}\n`);
+  }
+
+  /**
+   * Officers with every plain hash peppered; peppered ones are kept as they are. An officer whose
+   * hash cannot be used (a salt or key of an unusable length) is left out, logged by id.
+   */
+  #peppered(officers: readonly Officer[]): Officer[] {
+    const out: Officer[] = [];
+    for (const o of officers) {
+      const pinHash = isPlainPinHash(o.pinHash) ? pepperPinHash(o.pinHash, this.#pepper) : o.pinHash;
+      if (pinHash === null || !isPepperedPinHash(pinHash)) {
+        this.#log?.warn({ officerId: o.id }, 'officer left out: unusable PIN hash');
+        continue;
+      }
+      out.push({ ...o, pinHash });
+    }
+    return out;
   }
 
   /** The officers for the override dialog: no PIN hashes; a name (the id if the roster has none). */
@@ -198,7 +249,7 @@ export class OfficerRegistry {
       state = { failures: 0, lockouts: 0, lockedUntil: 0, lastWrongAt: 0 };
       this.#states.delete(officer.id);
     }
-    const matches = await pinMatches(pin, officer.pinHash);
+    const matches = await pepperedPinMatches(pin, officer.pinHash, this.#pepper);
     if (matches) {
       if (state.failures > 0 || state.lockouts > 0) {
         this.#states.delete(officer.id);
