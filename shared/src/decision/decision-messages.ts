@@ -31,6 +31,10 @@ const REASONS: Readonly<Record<ReasonCode, Readonly<Record<Language, string>>>> 
   whitelist_stale: { vi: 'Danh sách được phép chưa cập nhật kịp', en: 'Whitelist is out of date' },
   repeat_scan: { vi: 'Quét lại cùng mã, không ghi thêm', en: 'Same code again; not recorded twice' },
   officer_override: { vi: 'Cán bộ đã thay đổi kết quả', en: 'Overridden by an officer' },
+  lane_locked: {
+    vi: 'Làn không mở được khoá bảo mật, không tra cứu được danh sách: kiểm tra giấy tờ',
+    en: 'Lane cannot unseal its key, so cannot check the lists: check papers',
+  },
 };
 
 const WARNINGS: Readonly<Record<WarningCode, Readonly<Record<Language, string>>>> = {

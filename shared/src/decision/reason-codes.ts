@@ -27,6 +27,8 @@ export const REASON_CODES = [
   // repeats and overrides
   'repeat_scan',
   'officer_override',
+  // the lane could not open its sealed secrets (list key): it cannot look anyone up
+  'lane_locked',
 ] as const;
 /** Why a lane decided what it did. */
 export type ReasonCode = (typeof REASON_CODES)[number];
