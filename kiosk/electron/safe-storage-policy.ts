@@ -8,6 +8,12 @@
 export const HELPER_TAG = 'checkpoint-safe-storage';
 
 /**
+ * The command-line switch that marks a helper run. A packaged Electron runs its own entry whatever
+ * script the command line names, so entry.ts picks the helper by this switch.
+ */
+export const SAFE_STORAGE_HELPER_SWITCH = '--checkpoint-safe-storage-helper';
+
+/**
  * The application name the helper runs under. Electron names its keyring entry after it (Linux
  * Secret Service / KWallet, macOS Keychain "<name> Safe Storage"), so it never changes.
  */

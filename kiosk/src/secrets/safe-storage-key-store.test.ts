@@ -17,6 +17,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findElectronBinary } from '../display-shell/electron-launcher.js';
 import {
@@ -209,6 +211,7 @@ describe('SafeStorageKeyStore with a keyring behind the helper', () => {
     expect(seen.runAsNode).toBeNull();
     if (process.platform === 'linux') expect(seen.argv).toContain('--ozone-platform=headless');
     expect(seen.argv).toContain('--disable-gpu');
+    expect(seen.argv).toContain('--checkpoint-safe-storage-helper');
     expect(JSON.stringify(seen)).not.toContain(key.toString('base64'));
     expect(statSync(join(dataDir, SAFE_STORAGE_PROFILE_DIR)).mode & 0o777).toBe(0o700);
   });
@@ -340,5 +343,118 @@ describe('SafeStorageKeyStore reading its file', () => {
       JSON.stringify({ version: 1, platform: other, backend: 'dpapi', sealed: 'AAAA' }),
     );
     expect(await store().unseal()).toMatchObject({ ok: false, error: { code: 'refused' } });
+  });
+});
+
+/**
+ * The helper's own code (kiosk/electron/safe-storage-helper.ts and its policy), bundled with
+ * esbuild and run by Node, with only the `electron` module replaced: a fake `app` and a fake
+ * `safeStorage` whose keyring is an AES-GCM key in a file outside the data folder, and whose
+ * backend the test chooses. This checks that the store and the real helper speak one protocol.
+ */
+const FAKE_ELECTRON = String.raw`
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+const control = () => JSON.parse(readFileSync(process.env.FAKE_ELECTRON_CONTROL, 'utf8'));
+const keyringKey = () => {
+  const file = control().keyring;
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32));
+  return readFileSync(file);
+};
+export const app = {
+  setName() {},
+  setPath() {},
+  disableHardwareAcceleration() {},
+  commandLine: { appendSwitch() {} },
+  dock: undefined,
+  whenReady: () => Promise.resolve(),
+  exit: (code) => process.exit(code),
+};
+export const safeStorage = {
+  isEncryptionAvailable: () => control().backend !== 'basic_text',
+  getSelectedStorageBackend: () => control().backend,
+  encryptString(plainText) {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', keyringKey(), iv);
+    const body = Buffer.concat([cipher.update(plainText, 'utf8'), cipher.final()]);
+    return Buffer.concat([Buffer.from('v11'), iv, cipher.getAuthTag(), body]);
+  },
+  decryptString(sealed) {
+    const decipher = createDecipheriv('aes-256-gcm', keyringKey(), sealed.subarray(3, 15));
+    decipher.setAuthTag(sealed.subarray(15, 31));
+    return Buffer.concat([decipher.update(sealed.subarray(31)), decipher.final()]).toString('utf8');
+  },
+};
+`;
+
+describe.runIf(process.platform === 'linux')('SafeStorageKeyStore with the real helper code', () => {
+  let helper: string;
+  let controlFile: string;
+
+  function useBackend(backend: string): void {
+    writeFileSync(controlFile, JSON.stringify({ backend, keyring: keyringFile }));
+  }
+
+  beforeEach(async () => {
+    const fakeElectron = join(root, 'fake-electron.mjs');
+    writeFileSync(fakeElectron, FAKE_ELECTRON);
+    controlFile = join(root, 'fake-electron.json');
+    helper = join(root, 'safe-storage-helper.mjs');
+    await build({
+      entryPoints: [fileURLToPath(new URL('../../electron/safe-storage-helper.ts', import.meta.url))],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: helper,
+      logLevel: 'silent',
+      plugins: [
+        {
+          name: 'fake-electron',
+          setup(builder) {
+            builder.onResolve({ filter: /^electron$/ }, () => ({ path: fakeElectron, external: true }));
+          },
+        },
+      ],
+    });
+    process.env['FAKE_ELECTRON_CONTROL'] = controlFile;
+  });
+
+  afterEach(() => {
+    delete process.env['FAKE_ELECTRON_CONTROL'];
+  });
+
+  it('seals and opens a key through the helper, leaving no form of it in the data folder', async () => {
+    useBackend('kwallet5');
+    const key = randomBytes(32);
+    const real = store({ helperMain: helper });
+    expect(await real.seal(key)).toEqual({ ok: true, value: undefined });
+    const opened = await store({ helperMain: helper }).unseal();
+    expect(opened.ok && opened.value.equals(key)).toBe(true);
+    const file = JSON.parse(readFileSync(join(dataDir, SAFE_STORAGE_FILE), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(file['backend']).toBe('kwallet5');
+    expect(keyFoundIn(dataDir, key)).toEqual([]);
+  });
+
+  it("gets the helper's refusal of the plain-text fallback and writes nothing", async () => {
+    useBackend('basic_text');
+    const result = await store({ helperMain: helper }).seal(randomBytes(32));
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'refused', message: expect.stringMatching(/basic_text/) as unknown },
+    });
+    expect(store().exists()).toBe(false);
+  });
+
+  it("gets the helper's refusal of a seal the keyring cannot open", async () => {
+    useBackend('gnome_libsecret');
+    await store({ helperMain: helper }).seal(randomBytes(32));
+    rmSync(keyringFile);
+    expect(await store({ helperMain: helper }).unseal()).toMatchObject({
+      ok: false,
+      error: { code: 'refused' },
+    });
   });
 });

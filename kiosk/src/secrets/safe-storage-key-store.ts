@@ -32,6 +32,8 @@ export const SAFE_STORAGE_TIMEOUT_MS = 30_000;
 const HELPER_TAG = 'checkpoint-safe-storage';
 /** The helper's profile folder setting (HELPER_ENV.profile in safe-storage-policy.ts). */
 const PROFILE_ENV = 'CHECKPOINT_SAFE_STORAGE_PROFILE';
+/** Marks a helper run for the packaged entry (SAFE_STORAGE_HELPER_SWITCH in safe-storage-policy.ts). */
+const HELPER_SWITCH = '--checkpoint-safe-storage-helper';
 /** The sealed file's format version. */
 const FILE_VERSION = 1;
 const MAX_STDOUT_BYTES = 64 * 1024;
@@ -194,12 +196,15 @@ export class SafeStorageKeyStore implements KeyStore {
 }
 
 /**
- * Arguments for the helper. Chromium reads switches anywhere on the command line. On Linux the
- * helper runs on Ozone's headless platform: it opens no window, so it needs no display.
+ * Arguments for the helper. Chromium reads switches anywhere on the command line. A development
+ * Electron runs the named entry; a packaged one runs its own entry, which picks the helper by
+ * HELPER_SWITCH. On Linux the helper runs on Ozone's headless platform: it opens no window, so it
+ * needs no display.
  */
 function helperArgs(helperMain: string): string[] {
   return [
     helperMain,
+    HELPER_SWITCH,
     ...(process.platform === 'linux' ? ['--ozone-platform=headless'] : []),
     '--disable-gpu',
   ];
