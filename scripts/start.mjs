@@ -187,8 +187,8 @@ try {
   // Demo officers for the override screen, on the server's central roster: the lane receives
   // them (PINs hashed) within seconds, and admins manage them in the console.
   for (const [id, role, name, pin] of [
-    ['CB-DEMO-1', 'officer', 'Cán bộ demo', '1111'],
-    ['CHI-HUY-DEMO', 'supervisor', 'Chỉ huy demo', '9999'],
+    ['CB-DEMO-1', 'officer', 'Cán bộ demo', '111111'],
+    ['CHI-HUY-DEMO', 'supervisor', 'Chỉ huy demo', '999999'],
   ]) {
     adminWith(
       { CHECKPOINT_OFFICER_PIN: pin },
@@ -205,7 +205,7 @@ try {
     );
   }
   mkdirSync(`${dataDir}/lane`, { recursive: true, mode: 0o700 });
-  say('PIN cán bộ demo 1111, chỉ huy 9999', 'demo officer PIN 1111, supervisor PIN 9999');
+  say('PIN cán bộ demo 111111, chỉ huy 999999', 'demo officer PIN 111111, supervisor PIN 999999');
   say(
     `Làn đăng ký bằng mã ${code}; quét giả lập mỗi 3 giây, kết quả in bên dưới (Ctrl-C để dừng)`,
     `lane enrolling with code ${code}; simulated scans every 3 s, decisions below (Ctrl-C to stop)`,

@@ -1,4 +1,5 @@
-import type { HealthStatus } from '@checkpoint-lane/shared';
+import type { HealthStatus, OfficerPinRule } from '@checkpoint-lane/shared';
+import { officerPinRule } from './auth/officer-pins.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/session-policy.js';
 import { AccountsRepository } from './db/repositories/accounts-repository.js';
 import { AuditRepository } from './db/repositories/audit-repository.js';
@@ -51,6 +52,8 @@ export interface AppOptions {
   readonly sessionAbsoluteMs?: number;
   /** Sign-in attempts per minute and address (default 20). */
   readonly loginRateLimit?: number;
+  /** The fewest digits a new or changed officer PIN may have, 4..8 (default 6). */
+  readonly officerPinMinDigits?: number;
 }
 
 /** Repositories and services the routes use. */
@@ -66,6 +69,8 @@ export interface Services {
   readonly audit: AuditRepository;
   readonly accounts: AccountsRepository;
   readonly officers: OfficersRepository;
+  /** The rule new and changed officer PINs follow. */
+  readonly officerPinRule: OfficerPinRule;
   readonly sessionPolicy: SessionPolicy;
   readonly loginRateLimit: number;
   readonly snapshots: SnapshotService;
@@ -96,6 +101,7 @@ export function createServices(opts: AppOptions): Services {
     audit: new AuditRepository(opts.db),
     accounts: new AccountsRepository(opts.db),
     officers: new OfficersRepository(opts.db),
+    officerPinRule: officerPinRule(opts.officerPinMinDigits),
     sessionPolicy: {
       ...DEFAULT_SESSION_POLICY,
       idleMs: opts.sessionIdleMs ?? DEFAULT_SESSION_POLICY.idleMs,

@@ -364,7 +364,7 @@ describe('admin console', () => {
   });
 
   it('creates an officer for HCM-01 with a PIN; the roster answers no PIN or hash', async () => {
-    const PIN = '5791';
+    const PIN = '579135';
     await open('officers');
     await expect(page.getByTestId('officers-version').getAttribute('data-version')).resolves.toBe('0');
     await page.getByTestId('officer-new').click();
@@ -374,6 +374,13 @@ describe('admin console', () => {
     await form.locator('#officer-cp-all').uncheck();
     await form.locator('#officer-cp-HCM-01').check();
     await expect(form.getByTestId('officer-pin').getAttribute('inputmode')).resolves.toBe('numeric');
+    // New PINs follow the server's minimum (6 by default), said in words before anything is sent.
+    await expect(page.getByTestId('officers-pin-rule').getAttribute('data-min')).resolves.toBe('6');
+    await form.getByTestId('officer-pin').fill('12345');
+    await form.getByTestId('officer-save').click();
+    await expect(page.getByTestId('officer-form-error').textContent()).resolves.toMatch(
+      /PIN mới phải có ít nhất 6 chữ số/,
+    );
     await form.getByTestId('officer-pin').fill(PIN);
     await form.getByTestId('officer-save').click();
     const row = page.locator('[data-testid="officer-row"][data-officer="CB-11"]');

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api.js';
-import { TEXTS } from './i18n.js';
+import { t, TEXTS } from './i18n.js';
 import {
   officerBody,
   officerErrorKey,
   officerErrorText,
   officerForm,
   officerFormProblem,
+  pinProblem,
+  pinRuleVars,
   toggleCheckpoint,
   type OfficerForm,
 } from './officers.js';
 import type { Officer } from './types.js';
 
-const base: OfficerForm = { ...officerForm(null), id: 'CB-01', name: ' Nguyễn Văn B ', pin: '2468' };
+const base: OfficerForm = { ...officerForm(null), id: 'CB-01', name: ' Nguyễn Văn B ', pin: '246813' };
 const existing: Officer = {
   id: 'CB-02',
   name: 'Trần C',
@@ -43,14 +45,36 @@ describe('officer form', () => {
     expect(officerForm({ ...existing, checkpoints: null }).all).toBe(true);
   });
 
-  it('needs a PIN of 4 to 8 digits for a new officer, and none to keep the old one', () => {
+  it('needs a PIN of 6 to 8 digits by default for a new officer, and none to keep the old one', () => {
     expect(officerFormProblem(base, true)).toBeNull();
     expect(officerFormProblem({ ...base, pin: '' }, true)).toBe('officerPinRequired');
     expect(officerFormProblem({ ...base, pin: '' }, false)).toBeNull();
-    for (const pin of ['123', '123456789', '12a4', ' 1234', '١٢٣٤']) {
+    for (const pin of ['123456789', '12a456', ' 123456', '١٢٣٤٥٦']) {
       expect(officerFormProblem({ ...base, pin }, false), pin).toBe('officerPinInvalid');
     }
+    for (const pin of ['1', '1234', '12345']) {
+      expect(officerFormProblem({ ...base, pin }, false), pin).toBe('officerPinTooShort');
+    }
     expect(officerFormProblem({ ...base, pin: '12345678' }, true)).toBeNull();
+  });
+
+  it('follows the server’s PIN rule and says it in words', () => {
+    const four = { minDigits: 4, maxDigits: 8 };
+    expect(pinProblem('1234', four)).toBeNull();
+    expect(pinProblem('123', four)).toBe('officerPinTooShort');
+    expect(officerFormProblem({ ...base, pin: '1234' }, true, four)).toBeNull();
+    const eight = { minDigits: 8, maxDigits: 8 };
+    expect(pinProblem('1234567', eight)).toBe('officerPinTooShort');
+    expect(pinProblem('12345678', eight)).toBeNull();
+    const refused = new ApiError(400, 'pin_too_short', 'a new PIN needs 8 to 8 digits');
+    expect(officerErrorKey(refused)).toBe('officerPinTooShort');
+    expect(officerErrorText(refused, eight)).toBe(
+      'PIN mới phải có ít nhất 8 chữ số (nhiều nhất 8), theo cài đặt của máy chủ. PIN ngắn hơn đã đặt từ trước vẫn dùng được ở làn cho đến khi đổi.',
+    );
+    expect(officerErrorText(new ApiError(400, 'pin_required', 'x'))).toBe(
+      'Cán bộ mới cần có PIN (6–8 chữ số).',
+    );
+    expect(t('officerPin', pinRuleVars(four))).toBe('PIN (4–8 chữ số)');
   });
 
   it('checks the id (new only), the name and the checkpoints', () => {
@@ -69,7 +93,7 @@ describe('officer form', () => {
       name: 'Nguyễn Văn B',
       role: 'officer',
       checkpoints: null,
-      pin: '2468',
+      pin: '246813',
     });
     expect(officerBody({ ...base, all: false, checkpoints: ['A', 'B', 'A'], pin: '' })).toEqual({
       name: 'Nguyễn Văn B',
@@ -96,7 +120,7 @@ describe('officer form', () => {
     expect(officerErrorText(new ApiError(409, 'pin_in_use', 'x'))).toBe(
       'PIN này đã có cán bộ khác dùng tại cùng chốt',
     );
-    expect(TEXTS.vi.officerPinKeep).toBe('để trống để giữ PIN cũ');
+    expect(TEXTS.vi.officerPinKeep).toBe('để trống để giữ PIN cũ; PIN mới cần {min}–{max} chữ số');
     expect(officerErrorText(new ApiError(500, 'internal', 'server says no'))).toBe('server says no');
   });
 });

@@ -1,7 +1,42 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  DEFAULT_OFFICER_PIN_MIN_DIGITS,
+  OFFICER_PIN_MAX_DIGITS,
+  OFFICER_PIN_MIN_DIGITS_FLOOR,
+  type OfficerPinRule,
+} from '@checkpoint-lane/shared';
 
-/** An officer PIN: 4 to 8 digits (the admin contract's pattern). */
+/** An officer PIN as the admin contract takes it: digits only, at most 8. */
 export { OFFICER_PIN_PATTERN as PIN_PATTERN } from '@checkpoint-lane/shared';
+
+/**
+ * The PIN rule for a server whose minimum is `minDigits` (default 6); throws unless it is an
+ * integer in 4..8.
+ */
+export function officerPinRule(minDigits: number = DEFAULT_OFFICER_PIN_MIN_DIGITS): OfficerPinRule {
+  if (
+    !Number.isInteger(minDigits) ||
+    minDigits < OFFICER_PIN_MIN_DIGITS_FLOOR ||
+    minDigits > OFFICER_PIN_MAX_DIGITS
+  ) {
+    throw new RangeError(
+      `the officer PIN minimum must be ${String(OFFICER_PIN_MIN_DIGITS_FLOOR)}..${String(OFFICER_PIN_MAX_DIGITS)} digits, not ${String(minDigits)}`,
+    );
+  }
+  return { minDigits, maxDigits: OFFICER_PIN_MAX_DIGITS };
+}
+
+/**
+ * Why a new or changed PIN breaks the rule (a sentence for the API's `pin_too_short` message,
+ * without the PIN), or null when it may be set. Only digit strings reach this (the body pattern).
+ */
+export function officerPinTooShort(pin: string, rule: OfficerPinRule): string | null {
+  if (pin.length >= rule.minDigits) return null;
+  return (
+    `a new PIN needs ${String(rule.minDigits)} to ${String(rule.maxDigits)} digits ` +
+    `(this server's minimum, checkpoint-server --officer-pin-min-digits); shorter PINs already set keep working until changed`
+  );
+}
 
 const SALT_LENGTH = 16;
 const KEY_LENGTH = 32;

@@ -14,7 +14,7 @@ const HELP = `checkpoint-server: máy chủ đồng bộ của chốt kiểm so�
 
 Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR] [--log-level info]
                          [--enroll-rate-limit 10] [--offline-after 180] [--stream-grace 45]
-                         [--trust-proxy ADDRS]
+                         [--trust-proxy ADDRS] [--officer-pin-min-digits 6]
 
 Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on embedded SQLite.
 The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
@@ -25,7 +25,10 @@ printed once, and only its hash is stored. The admin console is at /admin/.
   reconnects or sends a heartbeat (lanes send one every 30 s).
 --trust-proxy ADDRS: off unless given. A TLS-terminating reverse proxy at these addresses
   (comma-separated IPs or CIDRs, e.g. 127.0.0.1) forwards X-Forwarded-Proto/-Host/-For; the
-  console's cookie is then Secure.`;
+  console's cookie is then Secure.
+--officer-pin-min-digits N: số chữ số tối thiểu của PIN cán bộ mới hoặc đổi PIN / the fewest digits
+  a new or changed officer PIN may have, 4..8 (default 6; PINs are at most 8 digits). Shorter PINs
+  set before keep working at the lanes until changed.`;
 
 function fail(message: string): never {
   console.error(`checkpoint-server: ${message}`);
@@ -44,6 +47,7 @@ const { values } = (() => {
         'offline-after': { type: 'string', default: '180' },
         'stream-grace': { type: 'string', default: '45' },
         'trust-proxy': { type: 'string' },
+        'officer-pin-min-digits': { type: 'string', default: '6' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -71,6 +75,10 @@ if (!Number.isInteger(offlineAfterSec) || offlineAfterSec < 1 || offlineAfterSec
 const streamGraceSec = Number(values['stream-grace']);
 if (!Number.isInteger(streamGraceSec) || streamGraceSec < 1 || streamGraceSec > 86_400)
   fail('--stream-grace must be 1..86400 seconds');
+
+const officerPinMinDigits = Number(values['officer-pin-min-digits']);
+if (!Number.isInteger(officerPinMinDigits) || officerPinMinDigits < 4 || officerPinMinDigits > 8)
+  fail(`--officer-pin-min-digits must be 4..8, not "${values['officer-pin-min-digits']}"`);
 
 const dataDir = resolve(values.data);
 mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -113,6 +121,7 @@ const app = await buildServer({
   enrollRateLimit,
   kioskOfflineAfterMs: offlineAfterSec * 1000,
   kioskStreamGraceMs: streamGraceSec * 1000,
+  officerPinMinDigits,
   ...(values['trust-proxy'] !== undefined && { trustProxy: values['trust-proxy'] }),
 });
 

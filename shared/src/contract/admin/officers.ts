@@ -6,8 +6,26 @@ import { CheckpointId } from '../../schemas/checkpoint-schemas.js';
 import { OFFICER_ROLES } from '../../vocabulary.js';
 import { literalUnion } from '../literal-union.js';
 
-/** An officer PIN: 4 to 8 digits. */
-export const OFFICER_PIN_PATTERN = '^[0-9]{4,8}$';
+/** The most digits an officer PIN has. */
+export const OFFICER_PIN_MAX_DIGITS = 8;
+/** The lowest minimum a server may set for new PINs (what every lane's PIN pad takes). */
+export const OFFICER_PIN_MIN_DIGITS_FLOOR = 4;
+/** The minimum digits of a new or changed PIN unless the server sets another (4..8). */
+export const DEFAULT_OFFICER_PIN_MIN_DIGITS = 6;
+
+/**
+ * A PIN as the body takes it: digits only, at most 8. Fewer digits than the server's minimum
+ * (`pinRule.minDigits`) is refused with `400 pin_too_short`.
+ */
+export const OFFICER_PIN_PATTERN = '^[0-9]{1,8}$';
+
+/** The PIN rule new and changed PINs follow here; existing shorter PINs keep working until changed. */
+export const OfficerPinRuleSchema = Type.Object({
+  minDigits: Type.Integer({ minimum: OFFICER_PIN_MIN_DIGITS_FLOOR, maximum: OFFICER_PIN_MAX_DIGITS }),
+  maxDigits: Type.Integer({ minimum: OFFICER_PIN_MIN_DIGITS_FLOOR, maximum: OFFICER_PIN_MAX_DIGITS }),
+});
+/** The PIN rule for new and changed PINs. */
+export type OfficerPinRule = Type.Static<typeof OfficerPinRuleSchema>;
 
 /** An officer id: what the lane records as `officerId` on overrides. */
 export const OfficerId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
@@ -29,10 +47,11 @@ export const OfficerViewSchema = Type.Object({
 /** An officer as admins see it. */
 export type OfficerView = Type.Static<typeof OfficerViewSchema>;
 
-/** `GET /officers`: the roster and its version. */
+/** `GET /officers`: the roster, its version and the rule a new or changed PIN must follow. */
 export const OfficerListSchema = Type.Object({
   version: Type.Integer(),
   officers: Type.Array(OfficerViewSchema),
+  pinRule: OfficerPinRuleSchema,
 });
 /** `GET /officers` answer. */
 export type OfficerList = Type.Static<typeof OfficerListSchema>;
@@ -59,7 +78,13 @@ export const OfficerPutBodySchema = Type.Object({
       description: 'checkpoint ids the officer serves; null: every checkpoint',
     }),
   ),
-  pin: Type.Optional(Type.String({ pattern: OFFICER_PIN_PATTERN, description: '4 to 8 digits' })),
+  pin: Type.Optional(
+    Type.String({
+      pattern: OFFICER_PIN_PATTERN,
+      description:
+        "digits; at least the server's minimum (GET /officers pinRule.minDigits, default 6; 400 pin_too_short) and at most 8",
+    }),
+  ),
 });
 /** `PUT /officers/{id}` body. */
 export type OfficerPutBody = Type.Static<typeof OfficerPutBodySchema>;

@@ -1,7 +1,8 @@
 // Officers: the central roster of the people who override a lane's decision with a PIN —
 // everyone may look; admins create and edit officers (PINs sent once, never shown), and
 // disable or enable them. The roster version is shown; lanes pick changes up within seconds.
-import { OFFICER_ROLES } from '@checkpoint-lane/shared';
+// The PIN field and its texts follow the server's rule for new PINs (the roster's `pinRule`).
+import { OFFICER_ROLES, type OfficerPinRule } from '@checkpoint-lane/shared';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { DataTable } from '../components/data.js';
@@ -10,10 +11,12 @@ import { formatTime } from '../format.js';
 import { t } from '../i18n.js';
 import { subscribe } from '../live.js';
 import {
+  DEFAULT_PIN_RULE,
   officerBody,
   officerErrorText,
   officerForm,
   officerFormProblem,
+  pinRuleVars,
   toggleCheckpoint,
   type OfficerForm,
 } from '../officers.js';
@@ -54,6 +57,7 @@ export function OfficersPage() {
       roster.reload();
     }, true);
   const officers = roster.data?.officers ?? [];
+  const pinRule = roster.data?.pinRule ?? DEFAULT_PIN_RULE;
   return (
     <div class="page">
       <h1>{t('navOfficers')}</h1>
@@ -79,6 +83,16 @@ export function OfficersPage() {
         {roster.data && (
           <p class="muted" data-testid="officers-version" data-version={roster.data.version}>
             {t('rosterVersion', { version: roster.data.version })}
+          </p>
+        )}
+        {roster.data && (
+          <p
+            class="muted"
+            data-testid="officers-pin-rule"
+            data-min={pinRule.minDigits}
+            data-max={pinRule.maxDigits}
+          >
+            {t('officerPinRule', pinRuleVars(pinRule))}
           </p>
         )}
         <ErrorBox error={roster.error} onRetry={roster.reload} />
@@ -153,6 +167,7 @@ export function OfficersPage() {
           <OfficerEditor
             key={editing.officer?.id ?? '\u0000new'}
             initial={editing.officer}
+            pinRule={pinRule}
             checkpoints={cps.data?.checkpoints ?? []}
             onDone={(saved) => {
               setEditing(null);
@@ -170,6 +185,7 @@ export function OfficersPage() {
 
 function OfficerEditor(props: {
   initial: Officer | null;
+  pinRule: OfficerPinRule;
   checkpoints: readonly Checkpoint[];
   onDone: (saved: OfficerAnswer | null) => void;
 }) {
@@ -188,10 +204,12 @@ function OfficerEditor(props: {
     (v: OfficerForm[K]) => {
       setF((x) => ({ ...x, [k]: v }));
     };
+  // The PIN's length and digits are checked here, not by the browser, so the refusal is in the
+  // console's words and names the server's rule.
   const save = async (): Promise<void> => {
-    const problem = officerFormProblem(f, isNew);
+    const problem = officerFormProblem(f, isNew, props.pinRule);
     if (problem !== null) {
-      setError(t(problem));
+      setError(t(problem, pinRuleVars(props.pinRule)));
       return;
     }
     setBusy(true);
@@ -205,7 +223,7 @@ function OfficerEditor(props: {
       );
       props.onDone(saved);
     } catch (e) {
-      setError(officerErrorText(e));
+      setError(officerErrorText(e, props.pinRule));
       // A refused PIN is typed again, never kept in the page longer than needed.
       setF((x) => ({ ...x, pin: '' }));
     } finally {
@@ -255,16 +273,14 @@ function OfficerEditor(props: {
           ))}
         </select>
       </Field>
-      <Field id="officer-pin" label={t('officerPin')}>
+      <Field id="officer-pin" label={t('officerPin', pinRuleVars(props.pinRule))}>
         <input
           id="officer-pin"
           data-testid="officer-pin"
           type="password"
           inputMode="numeric"
           autocomplete="off"
-          pattern="[0-9]{4,8}"
-          minLength={4}
-          maxLength={8}
+          maxLength={props.pinRule.maxDigits}
           required={isNew}
           aria-describedby="officer-pin-hint"
           value={f.pin}
@@ -273,7 +289,9 @@ function OfficerEditor(props: {
           }}
         />
         <p id="officer-pin-hint" class="hint">
-          {isNew ? t('officerPinNewHint') : t('officerPinKeep')}
+          {isNew
+            ? t('officerPinNewHint', pinRuleVars(props.pinRule))
+            : t('officerPinKeep', pinRuleVars(props.pinRule))}
         </p>
       </Field>
       <CheckGroup

@@ -1,5 +1,6 @@
 // checkpoint-admin `officers list|set|disable|enable`: the central officer roster, PINs from
-// $CHECKPOINT_OFFICER_PIN or the first line of stdin (never the command line).
+// $CHECKPOINT_OFFICER_PIN or the first line of stdin (never the command line). The server checks a
+// new PIN against its minimum (`400 pin_too_short`, said on stderr); `officers list` shows the rule.
 import type { OfficerAnswer, OfficerList, OfficerView } from '@checkpoint-lane/shared';
 import { failed, promptLine, show, table, UsageError, type AdminContext, type AdminIo } from './admin-io.js';
 
@@ -44,7 +45,8 @@ export async function runOfficers(
       ctx,
       await ctx.http.get('/api/v1/admin/officers'),
       (b: OfficerList) =>
-        `roster version ${b.version}\n${table(b.officers.map(officerRow), OFFICER_COLUMNS)}`,
+        `roster version ${b.version}; new PINs: ${b.pinRule.minDigits}–${b.pinRule.maxDigits} digits\n` +
+        table(b.officers.map(officerRow), OFFICER_COLUMNS),
     );
   }
   const [id, ...extra] = rest;

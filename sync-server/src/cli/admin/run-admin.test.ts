@@ -176,7 +176,7 @@ describe('checkpoint-admin officers', () => {
         'CP-A, CP-B',
         '--pin-from-env',
       ],
-      { CHECKPOINT_OFFICER_PIN: '24680' },
+      { CHECKPOINT_OFFICER_PIN: '246801' },
     );
     expect(created.code, created.err).toBe(0);
     expect(created.out).toMatch(/o-lan\s+Nguyễn Lan\s+officer\s+CP-A,CP-B\s+active/);
@@ -184,7 +184,7 @@ describe('checkpoint-admin officers', () => {
     const piped = await run(
       ['--json', 'officers', 'set', 's-minh', '--name', 'Minh', '--role', 'supervisor', '--pin'],
       {},
-      '13579\nrest\n',
+      '135791\nrest\n',
     );
     expect(piped.code, piped.err).toBe(0);
     expect(JSON.parse(piped.out)).toEqual({
@@ -211,17 +211,19 @@ describe('checkpoint-admin officers', () => {
     expect((await run(['officers', 'disable', 'o-lan'])).out).toMatch(/o-lan.*disabled/);
     const list = await run(['officers', 'list']);
     expect(list.code).toBe(0);
-    expect(list.out).toMatch(/^roster version 5\nid\s+name\s+role\s+checkpoints\s+state\s+updatedAt\n/);
+    expect(list.out).toMatch(
+      /^roster version 5; new PINs: 6–8 digits\nid\s+name\s+role\s+checkpoints\s+state\s+updatedAt\n/,
+    );
     expect(list.out).toMatch(/\no-lan\s+Nguyễn Lan\s+officer\s+CP-A,CP-B\s+disabled/);
     expect(list.out).toMatch(/\ns-minh\s+Minh\s+supervisor\s+\(all\)\s+active/);
     expect((await run(['--json', 'officers', 'enable', 'o-lan'])).out).toMatch(/"disabled":false/);
-    expect(list.out + created.out + piped.out).not.toMatch(/24680|13579|scrypt/);
+    expect(list.out + created.out + piped.out).not.toMatch(/246801|135791|scrypt/);
   });
 
   it('refuses bad usage and reports the server’s refusals', async () => {
     t = await buildTestApp();
     await addCheckpoint(t, 'CP-A');
-    const env = { CHECKPOINT_OFFICER_PIN: '1234' };
+    const env = { CHECKPOINT_OFFICER_PIN: '123456' };
     expect((await run(['officers', 'set'])).code).toBe(2);
     expect(
       (await run(['officers', 'set', 'o1', '--name', 'x', '--role', 'chief', '--pin-from-env'], env)).code,
@@ -274,8 +276,18 @@ describe('checkpoint-admin officers', () => {
       },
     );
     expect(shortPin.code).toBe(1);
-    expect(shortPin.err).toMatch(/the server answered 400/);
+    expect(shortPin.err).toMatch(
+      /the server answered 400: a new PIN needs 6 to 8 digits \(this server's minimum, checkpoint-server --officer-pin-min-digits\).*\(pin_too_short\)\n$/,
+    );
     expect(shortPin.err).not.toContain('12 ');
+    // A 4- or 5-digit PIN is refused the same way under the default minimum, with --json too.
+    const fiveDigits = await run(
+      ['--json', 'officers', 'set', 'o1', '--name', 'x', '--role', 'officer', '--pin-from-env'],
+      { CHECKPOINT_OFFICER_PIN: '97531' },
+    );
+    expect(fiveDigits.code).toBe(1);
+    expect(JSON.parse(fiveDigits.out)).toMatchObject({ status: 400, error: 'pin_too_short' });
+    expect(fiveDigits.out + fiveDigits.err).not.toContain('97531');
     expect(
       (
         await run(

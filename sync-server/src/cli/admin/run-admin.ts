@@ -35,9 +35,11 @@ const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <comma
   officers enable ID
 
 Account passwords come from $CHECKPOINT_ACCOUNT_PASSWORD, else the first line of stdin.
-Officer PINs (4-8 digits, never on the command line): --pin-from-env reads $CHECKPOINT_OFFICER_PIN;
---pin reads it too, else the first line of stdin. A new officer needs a PIN; without one an
-existing officer keeps theirs, and unset --name, --role, --checkpoints keep their values.
+Officer PINs (never on the command line): at least the server's minimum digits (6 unless
+checkpoint-server --officer-pin-min-digits says 4..8; \`officers list\` shows it), at most 8.
+--pin-from-env reads $CHECKPOINT_OFFICER_PIN; --pin reads it too, else the first line of stdin.
+A new officer needs a PIN; without one an existing officer keeps theirs, and unset --name,
+--role, --checkpoints keep their values.
 
 --server defaults to $CHECKPOINT_SERVER, --token to $CHECKPOINT_ADMIN_TOKEN. Use https:// (plain
 http:// to another machine works but warns: the token would travel unencrypted; see docs/tls.md).

@@ -1,5 +1,6 @@
 import { scryptSync, timingSafeEqual } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashOfficerPin } from '../../auth/officer-pins.js';
 import {
   addAccount,
   addCheckpoint,
@@ -35,6 +36,7 @@ const list = async () =>
   (await t.app.inject({ method: 'GET', url: '/api/v1/admin/officers', headers: t.admin })).json<{
     version: number;
     officers: OfficerView[];
+    pinRule: { minDigits: number; maxDigits: number };
   }>();
 const errorOf = (res: { body: string }) => (JSON.parse(res.body) as { error: string }).error;
 
@@ -45,8 +47,8 @@ const laneAccepts = (pin: string, pinHash: string): boolean => {
   return timingSafeEqual(expected, scryptSync(pin, Buffer.from(salt, 'base64'), expected.length));
 };
 
-async function setUp(): Promise<void> {
-  t = await buildTestApp();
+async function setUp(officerPinMinDigits?: number): Promise<void> {
+  t = await buildTestApp(officerPinMinDigits === undefined ? {} : { officerPinMinDigits });
   await addCheckpoint(t, 'CP-A');
   await addCheckpoint(t, 'CP-B');
   await addCheckpoint(t, 'CP-C');
@@ -55,12 +57,12 @@ async function setUp(): Promise<void> {
 describe('/api/v1/admin/officers', () => {
   it('creates, updates, disables and enables officers, advancing the roster version each time', async () => {
     await setUp();
-    expect(await list()).toEqual({ version: 0, officers: [] });
+    expect(await list()).toEqual({ version: 0, officers: [], pinRule: { minDigits: 6, maxDigits: 8 } });
     const created = await put('o-lan', {
       name: ' Lan ',
       role: 'officer',
       checkpoints: ['CP-B', 'CP-A'],
-      pin: '1234',
+      pin: '123456',
     });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({
@@ -126,11 +128,11 @@ describe('/api/v1/admin/officers', () => {
       { name: 'x', role: 'officer', pin: '123' },
       { name: 'x', role: 'officer', pin: '123456789' },
       { name: 'x', role: 'officer', pin: '12a4' },
-      { name: 'x', role: 'chief', pin: '1234' },
-      { name: '', role: 'officer', pin: '1234' },
-      { name: '   ', role: 'officer', pin: '1234' },
-      { name: 'x', role: 'officer', pin: '1234', checkpoints: [] },
-      { role: 'officer', pin: '1234' },
+      { name: 'x', role: 'chief', pin: '123456' },
+      { name: '', role: 'officer', pin: '123456' },
+      { name: '   ', role: 'officer', pin: '123456' },
+      { name: 'x', role: 'officer', pin: '123456', checkpoints: [] },
+      { role: 'officer', pin: '123456' },
     ])
       expect((await put('o1', bad)).statusCode).toBe(400);
     const noPin = await put('o1', { name: 'x', role: 'officer' });
@@ -139,18 +141,18 @@ describe('/api/v1/admin/officers', () => {
     const unknown = await put('o1', {
       name: 'x',
       role: 'officer',
-      pin: '1234',
+      pin: '123456',
       checkpoints: ['CP-A', 'NOPE'],
     });
     expect(unknown.statusCode).toBe(400);
     expect(errorOf(unknown)).toBe('unknown_checkpoint');
-    expect((await put('bad%20id', { name: 'x', role: 'officer', pin: '1234' })).statusCode).toBe(400);
+    expect((await put('bad%20id', { name: 'x', role: 'officer', pin: '123456' })).statusCode).toBe(400);
     expect((await list()).version).toBe(0);
 
     expect((await put('o1', { name: 'x', role: 'officer', pin: '98765432' })).statusCode).toBe(201);
     expect((await put('o1', { name: 'x', role: 'officer', pin: '24681357' })).statusCode).toBe(200);
     const answers = JSON.stringify(await list());
-    expect(answers).not.toMatch(/scrypt|pin/i);
+    expect(answers).not.toMatch(/scrypt|hash|98765432|24681357/i);
     const audit = JSON.stringify(t.app.services.audit.list({ limit: 50 }));
     expect(audit).not.toContain('98765432');
     expect(audit).not.toContain('24681357');
@@ -162,34 +164,87 @@ describe('/api/v1/admin/officers', () => {
     expect(laneAccepts('98765432', stored)).toBe(false);
   });
 
+  it('takes new and changed PINs of at least 6 digits by default; shorter ones are 400 pin_too_short, stored ones keep working', async () => {
+    await setUp();
+    for (const pin of ['1', '1234', '12345']) {
+      const res = await put('o1', { name: 'x', role: 'officer', pin });
+      expect(res.statusCode).toBe(400);
+      expect(errorOf(res)).toBe('pin_too_short');
+      expect(res.json<{ message: string }>().message).toMatch(/6 to 8 digits.*--officer-pin-min-digits/);
+      if (pin.length > 1) expect(res.body).not.toContain(pin);
+    }
+    expect((await list()).version).toBe(0); // nothing written
+    const required = await put('o1', { name: 'x', role: 'officer' });
+    expect(required.json<{ message: string }>().message).toMatch(/6 to 8 digits/);
+    expect((await put('o1', { name: 'x', role: 'officer', pin: '123456' })).statusCode).toBe(201);
+
+    // A 4-digit PIN set before (under a lower minimum) stays: updates without a PIN keep it, the
+    // lane still gets it and accepts it; changing it follows today's minimum.
+    const old = await hashOfficerPin('4321');
+    t.app.services.officers.save(
+      { id: 'old', name: 'Cũ', role: 'officer', checkpoints: null, pinHash: old },
+      1,
+      'test',
+    );
+    expect((await put('old', { name: 'Cũ Hơn', role: 'supervisor' })).statusCode).toBe(200);
+    expect(t.app.services.officers.get('old')?.pinHash).toBe(old);
+    const lane = await enrollKiosk(t, 'CP-A', 'Lane A');
+    const roster = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/kiosk/officers', headers: lane.auth })
+    ).json<Roster>();
+    expect(laneAccepts('4321', roster.officers.find((o) => o.id === 'old')?.pinHash ?? '')).toBe(true);
+    expect(errorOf(await put('old', { name: 'Cũ', role: 'officer', pin: '1234' }))).toBe('pin_too_short');
+    expect((await put('old', { name: 'Cũ', role: 'officer', pin: '24681012' })).statusCode).toBe(200);
+  });
+
+  it('follows the server setting: a minimum of 4 takes 4 digits, a minimum of 8 refuses 7', async () => {
+    await setUp(4);
+    expect((await list()).pinRule).toEqual({ minDigits: 4, maxDigits: 8 });
+    expect((await put('o1', { name: 'x', role: 'officer', pin: '1234' })).statusCode).toBe(201);
+    expect(errorOf(await put('o2', { name: 'x', role: 'officer', pin: '123' }))).toBe('pin_too_short');
+    await t.close();
+    await setUp(8);
+    expect((await list()).pinRule).toEqual({ minDigits: 8, maxDigits: 8 });
+    const seven = await put('o1', { name: 'x', role: 'officer', pin: '1234567' });
+    expect(errorOf(seven)).toBe('pin_too_short');
+    expect(seven.json<{ message: string }>().message).toMatch(/8 to 8 digits/);
+    expect((await put('o1', { name: 'x', role: 'officer', pin: '12345678' })).statusCode).toBe(201);
+  });
+
   it('refuses a PIN another active officer at a shared checkpoint has, and allows it at disjoint ones', async () => {
     await setUp();
     expect(
-      (await put('a', { name: 'A', role: 'officer', checkpoints: ['CP-A'], pin: '1111' })).statusCode,
+      (await put('a', { name: 'A', role: 'officer', checkpoints: ['CP-A'], pin: '111111' })).statusCode,
     ).toBe(201);
-    const clash = await put('b', { name: 'B', role: 'officer', checkpoints: ['CP-B', 'CP-A'], pin: '1111' });
+    const clash = await put('b', {
+      name: 'B',
+      role: 'officer',
+      checkpoints: ['CP-B', 'CP-A'],
+      pin: '111111',
+    });
     expect(clash.statusCode).toBe(409);
     expect(errorOf(clash)).toBe('pin_in_use');
     expect(clash.body).not.toContain('"a"'); // which officer holds it is not told
     // Every checkpoint overlaps with any.
-    expect((await put('c', { name: 'C', role: 'officer', checkpoints: null, pin: '1111' })).statusCode).toBe(
-      409,
-    );
+    expect(
+      (await put('c', { name: 'C', role: 'officer', checkpoints: null, pin: '111111' })).statusCode,
+    ).toBe(409);
     // Disjoint checkpoints: the same PIN is fine.
     expect(
-      (await put('b', { name: 'B', role: 'officer', checkpoints: ['CP-B'], pin: '1111' })).statusCode,
+      (await put('b', { name: 'B', role: 'officer', checkpoints: ['CP-B'], pin: '111111' })).statusCode,
     ).toBe(201);
     // Moving b to CP-A with a new PIN is checked against a's; its own old hash does not count.
     expect(
-      (await put('b', { name: 'B', role: 'officer', checkpoints: ['CP-A', 'CP-B'], pin: '1111' })).statusCode,
+      (await put('b', { name: 'B', role: 'officer', checkpoints: ['CP-A', 'CP-B'], pin: '111111' }))
+        .statusCode,
     ).toBe(409);
     expect(
-      (await put('b', { name: 'B', role: 'officer', checkpoints: ['CP-B'], pin: '1111' })).statusCode,
+      (await put('b', { name: 'B', role: 'officer', checkpoints: ['CP-B'], pin: '111111' })).statusCode,
     ).toBe(200);
     // A disabled officer's PIN is free again.
     await post('a', 'disable');
     expect(
-      (await put('c', { name: 'C', role: 'officer', checkpoints: ['CP-A'], pin: '1111' })).statusCode,
+      (await put('c', { name: 'C', role: 'officer', checkpoints: ['CP-A'], pin: '111111' })).statusCode,
     ).toBe(201);
     expect((await list()).officers.map((o) => o.id)).toEqual(['a', 'b', 'c']);
   });
@@ -198,8 +253,10 @@ describe('/api/v1/admin/officers', () => {
     await setUp();
     await addAccount(t, 'xem', 'viewer');
     const viewer = await signIn(t, 'xem');
-    expect((await put('o1', { name: 'x', role: 'officer', pin: '1234' }, viewer.write)).statusCode).toBe(403);
-    expect((await put('o1', { name: 'x', role: 'officer', pin: '1234' })).statusCode).toBe(201);
+    expect((await put('o1', { name: 'x', role: 'officer', pin: '123456' }, viewer.write)).statusCode).toBe(
+      403,
+    );
+    expect((await put('o1', { name: 'x', role: 'officer', pin: '123456' })).statusCode).toBe(201);
     expect((await post('o1', 'disable', viewer.write)).statusCode).toBe(403);
     const read = await t.app.inject({ method: 'GET', url: '/api/v1/admin/officers', headers: viewer.cookie });
     expect(read.statusCode).toBe(200);
@@ -228,10 +285,10 @@ describe('/api/v1/kiosk/officers', () => {
     const roster = async (k: { auth: { authorization: string } }) =>
       (await t.app.inject({ method: 'GET', url: '/api/v1/kiosk/officers', headers: k.auth })).json<Roster>();
     expect(await roster(laneA)).toEqual({ version: 0, officers: [] });
-    await put('at-a', { name: 'A', role: 'officer', checkpoints: ['CP-A'], pin: '1111' });
-    await put('at-ab', { name: 'AB', role: 'supervisor', checkpoints: ['CP-A', 'CP-B'], pin: '2222' });
-    await put('everywhere', { name: 'E', role: 'officer', checkpoints: null, pin: '3333' });
-    await put('at-b', { name: 'B', role: 'officer', checkpoints: ['CP-B'], pin: '4444' });
+    await put('at-a', { name: 'A', role: 'officer', checkpoints: ['CP-A'], pin: '111111' });
+    await put('at-ab', { name: 'AB', role: 'supervisor', checkpoints: ['CP-A', 'CP-B'], pin: '222222' });
+    await put('everywhere', { name: 'E', role: 'officer', checkpoints: null, pin: '333333' });
+    await put('at-b', { name: 'B', role: 'officer', checkpoints: ['CP-B'], pin: '444444' });
     await post('at-a', 'disable');
     const a = await roster(laneA);
     expect(a.version).toBe(5);
@@ -239,7 +296,7 @@ describe('/api/v1/kiosk/officers', () => {
       ['at-ab', 'AB', 'supervisor'],
       ['everywhere', 'E', 'officer'],
     ]);
-    expect(laneAccepts('2222', a.officers[0]?.pinHash ?? '')).toBe(true);
+    expect(laneAccepts('222222', a.officers[0]?.pinHash ?? '')).toBe(true);
     expect((await roster(laneC)).officers.map((o) => o.id)).toEqual(['everywhere']);
     expect(
       (await t.app.inject({ method: 'GET', url: '/api/v1/kiosk/officers', headers: t.admin })).statusCode,
@@ -263,7 +320,7 @@ describe('/api/v1/kiosk/officers', () => {
       comment: () => undefined,
       close: () => undefined,
     });
-    await put('o1', { name: 'x', role: 'officer', checkpoints: ['CP-A'], pin: '1234' });
+    await put('o1', { name: 'x', role: 'officer', checkpoints: ['CP-A'], pin: '123456' });
     await post('o1', 'disable');
     await post('o1', 'disable');
     expect(sent).toEqual([

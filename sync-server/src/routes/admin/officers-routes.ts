@@ -6,7 +6,7 @@ import {
   type OfficerView,
 } from '@checkpoint-lane/shared';
 import { adminActor } from '../../auth/auth-hooks.js';
-import { hashOfficerPin, officerPinMatches } from '../../auth/officer-pins.js';
+import { hashOfficerPin, officerPinMatches, officerPinTooShort } from '../../auth/officer-pins.js';
 import type { OfficerRecord } from '../../db/repositories/officers-repository.js';
 import { HttpError } from '../../http-error.js';
 import type { Services } from '../../services.js';
@@ -44,13 +44,17 @@ export function registerOfficerRoutes(app: App, s: Services): void {
     '/officers',
     {
       schema: {
-        summary: 'The officer roster and its version (no PINs or hashes)',
+        summary: 'The officer roster, its version and the rule for new PINs (no PINs or hashes)',
         tags,
         security,
         response: { 200: OfficerListSchema, ...errors(401) },
       },
     },
-    () => ({ version: s.officers.version(), officers: s.officers.list().map(view) }),
+    () => ({
+      version: s.officers.version(),
+      officers: s.officers.list().map(view),
+      pinRule: s.officerPinRule,
+    }),
   );
 
   app.put(
@@ -60,7 +64,9 @@ export function registerOfficerRoutes(app: App, s: Services): void {
         summary: 'Create (201, needs pin) or update (200; no pin keeps the old one) an officer',
         description:
           'checkpoints: omitted keeps the current ones (every checkpoint for a new officer); null is every ' +
-          'checkpoint. 409 pin_in_use when another active officer sharing a checkpoint has this PIN.',
+          "checkpoint. 400 pin_too_short when the PIN has fewer digits than this server's minimum " +
+          '(pinRule.minDigits of GET /officers; PINs set before keep working until changed). ' +
+          '409 pin_in_use when another active officer sharing a checkpoint has this PIN.',
         tags,
         security,
         params: OfficerParamsSchema,
@@ -75,9 +81,16 @@ export function registerOfficerRoutes(app: App, s: Services): void {
       if (name === '') throw new HttpError(400, 'bad_request', 'name must not be blank');
       const result = await serially(async () => {
         const existing = s.officers.get(id);
+        const rule = s.officerPinRule;
         if (existing === null && b.pin === undefined) {
-          throw new HttpError(400, 'pin_required', 'a new officer needs a PIN (4 to 8 digits)');
+          throw new HttpError(
+            400,
+            'pin_required',
+            `a new officer needs a PIN (${String(rule.minDigits)} to ${String(rule.maxDigits)} digits)`,
+          );
         }
+        const tooShort = b.pin === undefined ? null : officerPinTooShort(b.pin, rule);
+        if (tooShort !== null) throw new HttpError(400, 'pin_too_short', tooShort);
         const checkpoints = b.checkpoints === undefined ? (existing?.checkpoints ?? null) : b.checkpoints;
         const unknown = (checkpoints ?? []).filter((c) => s.checkpoints.get(c) === null);
         if (unknown.length > 0) {

@@ -86,8 +86,8 @@ async function twoCheckpoints() {
   t = await buildTestApp({ clock: () => now++ });
   await addCheckpoint(t, 'HCM-01');
   await addCheckpoint(t, 'HN-02');
-  await putOfficer('an', 'officer', ['HCM-01'], '1234');
-  await putOfficer('binh', 'supervisor', null, '5678');
+  await putOfficer('an', 'officer', ['HCM-01'], '123456');
+  await putOfficer('binh', 'supervisor', null, '567890');
   await importCsv(t, 'health', 'id,status,since,until,name,note\n001099012345,F0,,,Nguyễn Văn A,\n');
   return { hcm: await enrollKiosk(t, 'HCM-01', 'Làn HCM 1'), hn: await enrollKiosk(t, 'HN-02', 'Làn HN 1') };
 }
