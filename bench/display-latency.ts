@@ -16,6 +16,7 @@ import {
   LaneAgent,
   StdinScanner,
   writeCredentials,
+  insecureFileKeyStore,
 } from '@checkpoint-lane/kiosk';
 import { launchChromium } from '../tests/e2e/browser.js';
 import { openLaneView } from '../tests/e2e/display-links.js';
@@ -43,7 +44,12 @@ writeCredentials(dir, {
   },
 });
 const input = new PassThrough();
-const agent = await LaneAgent.open({ dataDir: dir, scanners: [new StdinScanner(input)], logger });
+const agent = await LaneAgent.open({
+  dataDir: dir,
+  keyStore: insecureFileKeyStore(dir),
+  scanners: [new StdinScanner(input)],
+  logger,
+});
 const keyer = createSubjectKeyer(listKey);
 // Phase 1: clean greens only (nothing waits on the desk). Phase 2: every other scan an F0 that
 // no one acknowledges, so the desk's pending queue grows to SCANS / 2 while the page keeps up.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { LaneAgent } from '@checkpoint-lane/kiosk';
+import { LaneAgent, insecureFileKeyStore } from '@checkpoint-lane/kiosk';
 import { BenchServer, chipCardQr, freePort, machine, personalId, sleep } from './lane-support.js';
 
 const SCANS = Number(process.env['SCANS'] ?? 100_000);
@@ -27,6 +27,7 @@ try {
   await server.addCheckpoint(CHECKPOINT, 'open');
   agent = await LaneAgent.open({
     dataDir: join(dir, 'lane'),
+    keyStore: insecureFileKeyStore(join(dir, 'lane')),
     serverUrl: server.url,
     enrollCode: await server.enrollmentCode(CHECKPOINT),
     laneName: 'bench-outbox',
@@ -34,7 +35,8 @@ try {
     logger,
   });
   await agent.start(10_000);
-  const kioskId = agent.credentials.kioskId;
+  const kioskId = agent.credentials?.kioskId;
+  if (kioskId === undefined) throw new Error(`the lane is locked: ${agent.lock?.message ?? ''}`);
 
   // 1. The server goes down; the lane decides SCANS different codes, yielding to its event loop
   //    every 100 scans (so its uploader runs and fails, as it would between real scans).

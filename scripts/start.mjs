@@ -226,6 +226,10 @@ try {
       'simulated',
       '--display',
       display,
+      // The demo has no TPM: the development key store, chosen explicitly (it says so at start).
+      '--key-store',
+      'file',
+      '--insecure-key-file',
     ],
     {
       env: { ...env, CHECKPOINT_LOG_LEVEL: env.CHECKPOINT_LOG_LEVEL ?? 'warn' },

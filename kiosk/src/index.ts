@@ -7,6 +7,28 @@ export { DecisionLoop, type LaneDecision } from './agent/decision-loop.js';
 export { createSubjectKeyer, type SubjectKeyer } from './agent/subject-keyer.js';
 export { hashPin, OfficerRegistry } from './agent/officers.js';
 export { readCredentials, writeCredentials, type LaneCredentials } from './sync/credentials.js';
+export type { LaneLock } from './agent/lane-open.js';
+export {
+  KEY_STORE_KINDS,
+  type KeyStore,
+  type KeyStoreKind,
+  type KeyStoreProblem,
+} from './secrets/key-store.js';
+export { insecureFileKeyStore, openKeyStore, type KeyStoreChoice } from './secrets/key-store-choice.js';
+export { FileKeyStore, INSECURE_KEY_FILE } from './secrets/file-key-store.js';
+export {
+  TpmKeyStore,
+  TPM_SEAL_FILE,
+  parseTpmPcrs,
+  type TpmKeyStoreOptions,
+} from './secrets/tpm-key-store.js';
+export {
+  IDENTITY_FILE,
+  LaneVault,
+  SECRETS_FILE,
+  type LaneIdentity,
+  type VaultProblem,
+} from './secrets/lane-vault.js';
 export type { SyncStatus } from './sync/lane-sync.js';
 export {
   LaneStore,

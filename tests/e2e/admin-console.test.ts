@@ -379,7 +379,7 @@ describe('admin console', () => {
     await form.getByTestId('officer-pin').fill('12345');
     await form.getByTestId('officer-save').click();
     await expect(page.getByTestId('officer-form-error').textContent()).resolves.toMatch(
-      /PIN mới phải có ít nhất 6 chữ số/,
+      /PIN mới phải có ít nhất 6 chữ số|A new PIN needs at least 6 digits/,
     );
     await form.getByTestId('officer-pin').fill(PIN);
     await form.getByTestId('officer-save').click();

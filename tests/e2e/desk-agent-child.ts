@@ -3,7 +3,7 @@
 // link and one traveller link on stdout, then running until it is killed.
 // Run: node --import tsx tests/e2e/desk-agent-child.ts DATA_DIR STATIC_DIR (the lane comes from
 // kiosk/dist, as the packages resolve outside vitest: `npm run build` first, as `npm test` does).
-import { DisplayServer, LaneAgent, writeCredentials } from '@checkpoint-lane/kiosk';
+import { DisplayServer, LaneAgent, writeCredentials, insecureFileKeyStore } from '@checkpoint-lane/kiosk';
 import { CHECKPOINT_DEFAULTS } from '@checkpoint-lane/shared';
 import pino from 'pino';
 
@@ -25,6 +25,7 @@ writeCredentials(dataDir, {
 const logger = pino({ level: 'silent' });
 const agent = await LaneAgent.open({
   dataDir,
+  keyStore: insecureFileKeyStore(dataDir),
   scanners: [],
   logger,
   sync: { retry: { baseMs: 60_000, capMs: 60_000 } },

@@ -12,7 +12,7 @@ import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DisplayServer, hashPin, LaneAgent } from '@checkpoint-lane/kiosk';
+import { DisplayServer, hashPin, LaneAgent, insecureFileKeyStore } from '@checkpoint-lane/kiosk';
 import { freePort, ServerUnderTest } from '../integration/lane-helpers.js';
 import { openLink } from './display-links.js';
 import { launchChromium, screenshot } from './browser.js';
@@ -168,6 +168,7 @@ beforeAll(async () => {
   );
   agent = await LaneAgent.open({
     dataDir: laneDir,
+    keyStore: insecureFileKeyStore(laneDir),
     serverUrl: server.url,
     enrollCode: await server.enrollmentCode('CAM-1'),
     laneName: 'camera-lane',

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, LANE_JS, ServerUnderTest } from '../integration/lane-helpers.js';
+import { freePort, INSECURE_KEY_STORE_ARGS, LANE_JS, ServerUnderTest } from '../integration/lane-helpers.js';
 import { launchChromium, screenshot } from './browser.js';
 
 const CLEAN = '079301004567';
@@ -68,6 +68,7 @@ beforeAll(async () => {
       LANE_JS,
       ...['--server', server.url, '--enroll', code, '--name', 'serve-lane', '--data', laneDir],
       ...['--scanner', 'stdin', '--json', '--display', 'serve'],
+      ...INSECURE_KEY_STORE_ARGS,
     ],
     { env: { ...process.env, CHECKPOINT_FIRST_SYNC_MS: '2000' } },
   );
@@ -181,12 +182,16 @@ describe('checkpoint-lane --display serve', () => {
     await new Promise((resolve) => lane.once('exit', resolve));
     // The links died with the process, and so did the file that held them.
     expect(existsSync(displayFile())).toBe(false);
-    const run = spawnSync(process.execPath, [LANE_JS, '--data', laneDir, '--scanner', 'stdin', '--json'], {
-      input: '',
-      encoding: 'utf8',
-      env: { ...process.env, CHECKPOINT_FIRST_SYNC_MS: '0', CHECKPOINT_DRAIN_MS: '0' },
-      timeout: 30_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [LANE_JS, '--data', laneDir, '--scanner', 'stdin', '--json', ...INSECURE_KEY_STORE_ARGS],
+      {
+        input: '',
+        encoding: 'utf8',
+        env: { ...process.env, CHECKPOINT_FIRST_SYNC_MS: '0', CHECKPOINT_DRAIN_MS: '0' },
+        timeout: 30_000,
+      },
+    );
     expect(run.status).toBe(0);
     expect(run.stderr).toContain('no lane display is served (--display none); --display serve serves one');
     expect(existsSync(displayFile())).toBe(false);

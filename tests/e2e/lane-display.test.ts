@@ -13,7 +13,13 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DisplayServer, hashPin, LaneAgent, SerialScanner } from '@checkpoint-lane/kiosk';
+import {
+  DisplayServer,
+  hashPin,
+  LaneAgent,
+  SerialScanner,
+  insecureFileKeyStore,
+} from '@checkpoint-lane/kiosk';
 import { freePort, ServerUnderTest } from '../integration/lane-helpers.js';
 import { launchChromium, screenshot } from './browser.js';
 import { openLaneView } from './display-links.js';
@@ -167,6 +173,7 @@ describe.each(VIEWPORTS)('the lane desk in Chromium at $width×$height', (viewpo
     );
     agent = await LaneAgent.open({
       dataDir: laneDir,
+      keyStore: insecureFileKeyStore(laneDir),
       serverUrl: server.url,
       enrollCode: await server.enrollmentCode('E2E-1'),
       laneName: 'e2e-lane',

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LaneAgent, type LaneDecision, StdinScanner, type SyncStatus } from '@checkpoint-lane/kiosk';
+import {
+  LaneAgent,
+  type LaneDecision,
+  StdinScanner,
+  type SyncStatus,
+  insecureFileKeyStore,
+} from '@checkpoint-lane/kiosk';
 import { FAST_SYNC, freePort, range, ServerUnderTest } from './lane-helpers.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
@@ -61,6 +67,7 @@ async function openLane(name: string, checkpointId: string) {
   let wake: (() => void) | null = null;
   const agent = await LaneAgent.open({
     dataDir: join(dir, name),
+    keyStore: insecureFileKeyStore(join(dir, name)),
     serverUrl: server.url,
     enrollCode: await server.enrollmentCode(checkpointId),
     laneName: name,
@@ -171,7 +178,8 @@ describe('a lane against the real sync server', () => {
     const lane = await openLane('outage-lane', 'OPEN-1');
     try {
       await lane.agent.start(10_000);
-      const kioskId = lane.agent.credentials.kioskId;
+      const kioskId = lane.agent.credentials?.kioskId;
+      if (kioskId === undefined) throw new Error('the lane is locked');
       for (const i of range(50)) lane.agent.submit(`0792000${String(i).padStart(5, '0')}`);
       await server.stop('SIGKILL'); // mid-upload, with no goodbye
       for (const i of range(150)) {

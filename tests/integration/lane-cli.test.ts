@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, LANE_JS, ServerUnderTest } from './lane-helpers.js';
+import { freePort, INSECURE_KEY_STORE_ARGS, LANE_JS, ServerUnderTest } from './lane-helpers.js';
 
 let dir: string;
 let server: ServerUnderTest;
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 function lane(args: string[], input = '') {
-  const r = spawnSync(process.execPath, [LANE_JS, ...args], {
+  const r = spawnSync(process.execPath, [LANE_JS, ...INSECURE_KEY_STORE_ARGS, ...args], {
     input,
     encoding: 'utf8',
     env: { ...process.env, CHECKPOINT_LOG_LEVEL: 'warn', CHECKPOINT_DRAIN_MS: '10000' },

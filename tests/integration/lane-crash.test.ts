@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, LANE_JS, range, ServerUnderTest } from './lane-helpers.js';
+import { freePort, INSECURE_KEY_STORE_ARGS, LANE_JS, range, ServerUnderTest } from './lane-helpers.js';
 
 let dir: string;
 let server: ServerUnderTest;
@@ -44,7 +44,7 @@ interface LaneProcess {
 function startLane(dataDir: string, args: string[], env: Record<string, string> = {}): LaneProcess {
   const child = spawn(
     process.execPath,
-    [LANE_JS, '--data', dataDir, '--scanner', 'stdin', '--json', ...args],
+    [LANE_JS, '--data', dataDir, '--scanner', 'stdin', '--json', ...INSECURE_KEY_STORE_ARGS, ...args],
     {
       env: { ...process.env, CHECKPOINT_FIRST_SYNC_MS: '0', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -124,7 +124,7 @@ describe('a lane killed with SIGKILL', () => {
       await server.enrollmentCode('CRASH-1'),
     ]);
     await first.waitForLog('lane started');
-    const { kioskId } = JSON.parse(readFileSync(join(data, 'lane-credentials.json'), 'utf8')) as {
+    const { kioskId } = JSON.parse(readFileSync(join(data, 'lane-identity.json'), 'utf8')) as {
       kioskId: string;
     };
     for (const i of range(400)) first.child.stdin!.write(`0792002${String(i).padStart(5, '0')}\n`);

@@ -22,12 +22,19 @@ export const FAST_SYNC = {
   retry: { baseMs: 50, capMs: 300 },
 };
 
+/**
+ * The development key store, chosen explicitly: test lanes have no TPM (the thief test brings
+ * its own swtpm and passes `--key-store tpm`).
+ */
+export const INSECURE_KEY_STORE_ARGS: readonly string[] = ['--key-store', 'file', '--insecure-key-file'];
+
 /** `checkpoint-lane` arguments for a lane that enrolls and reads scans from stdin (`--json`). */
 export function stdinLaneArgs(serverUrl: string, code: string, name: string, dataDir: string): string[] {
   return [
     LANE_JS,
     ...['--server', serverUrl, '--enroll', code, '--name', name, '--data', dataDir],
     ...['--scanner', 'stdin', '--json'],
+    ...INSECURE_KEY_STORE_ARGS,
   ];
 }
 

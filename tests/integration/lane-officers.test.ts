@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPin, LaneAgent, OfficerRegistry } from '@checkpoint-lane/kiosk';
+import { hashPin, LaneAgent, OfficerRegistry, insecureFileKeyStore } from '@checkpoint-lane/kiosk';
 import { FAST_SYNC, freePort, ServerUnderTest } from './lane-helpers.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
@@ -53,6 +53,7 @@ describe('officer rosters from the sync server', () => {
     );
     const agent = await LaneAgent.open({
       dataDir: laneDir,
+      keyStore: insecureFileKeyStore(laneDir),
       serverUrl: server.url,
       enrollCode: await server.enrollmentCode('HERE-1'),
       laneName: 'officer-lane',
@@ -138,6 +139,7 @@ describe('officer rosters from the sync server', () => {
     const laneDir = join(dir, 'lane-2');
     const agent = await LaneAgent.open({
       dataDir: laneDir,
+      keyStore: insecureFileKeyStore(laneDir),
       serverUrl: server.url,
       enrollCode: await server.enrollmentCode('HERE-1'),
       laneName: 'officer-lane-2',

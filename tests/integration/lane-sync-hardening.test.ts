@@ -13,8 +13,9 @@ import {
   type LaneDecision,
   LaneStore,
   StdinScanner,
+  insecureFileKeyStore,
 } from '@checkpoint-lane/kiosk';
-import { FAST_SYNC, freePort, LANE_JS, ServerUnderTest } from './lane-helpers.js';
+import { FAST_SYNC, freePort, INSECURE_KEY_STORE_ARGS, LANE_JS, ServerUnderTest } from './lane-helpers.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
 const UNKNOWN = '038200001234';
@@ -41,6 +42,7 @@ async function openLane(name: string, checkpointId: string | null, extra: Partia
   const decisions: LaneDecision[] = [];
   const agent = await LaneAgent.open({
     dataDir: join(dir, name),
+    keyStore: insecureFileKeyStore(join(dir, name)),
     serverUrl: server.url,
     enrollCode: checkpointId === null ? undefined : await server.enrollmentCode(checkpointId),
     laneName: name,
@@ -112,17 +114,21 @@ describe('a checkpoint change', () => {
 
 /** Runs the lane CLI to the end of its standard input (scans are uploaded before it exits). */
 function laneCli(args: string[], input: string, drainMs = 10_000) {
-  const r = spawnSync(process.execPath, [LANE_JS, ...args, '--scanner', 'stdin', '--json'], {
-    input,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      CHECKPOINT_LOG_LEVEL: 'warn',
-      CHECKPOINT_DRAIN_MS: String(drainMs),
-      CHECKPOINT_FIRST_SYNC_MS: '2000',
+  const r = spawnSync(
+    process.execPath,
+    [LANE_JS, ...args, '--scanner', 'stdin', '--json', ...INSECURE_KEY_STORE_ARGS],
+    {
+      input,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CHECKPOINT_LOG_LEVEL: 'warn',
+        CHECKPOINT_DRAIN_MS: String(drainMs),
+        CHECKPOINT_FIRST_SYNC_MS: '2000',
+      },
+      timeout: 60_000,
     },
-    timeout: 60_000,
-  });
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -134,7 +140,7 @@ describe('a lane enrolled again in its old data folder', () => {
     await server.addCheckpoint('REENROLL-1', 'open');
     const data = join(dir, 'reenroll-lane');
     const kioskIdOf = (): string =>
-      (JSON.parse(readFileSync(join(data, 'lane-credentials.json'), 'utf8')) as { kioskId: string }).kioskId;
+      (JSON.parse(readFileSync(join(data, 'lane-identity.json'), 'utf8')) as { kioskId: string }).kioskId;
 
     // Enrolled; 3 scans uploaded.
     const first = laneCli(
@@ -152,7 +158,7 @@ describe('a lane enrolled again in its old data folder', () => {
 
     // The centre revokes the old enrollment; the lane is enrolled again in the same folder.
     expect((await server.admin('POST', `/kiosks/${oldKiosk}/revoke`)).status).toBeLessThan(300);
-    rmSync(join(data, 'lane-credentials.json'));
+    rmSync(join(data, 'lane-secrets.enc'));
     const again = laneCli(
       ['--server', server.url, '--enroll', await server.enrollmentCode('REENROLL-1'), '--data', data],
       ids(8, 2),
@@ -238,7 +244,7 @@ describe('lists and rosters scoped to each lane’s checkpoint', () => {
     }
 
     // Lane A enrolled again, at checkpoint B, in the same folder: B's whitelist, roster and config.
-    rmSync(join(dir, 'scope-lane-a', 'lane-credentials.json'));
+    rmSync(join(dir, 'scope-lane-a', 'lane-secrets.enc'));
     const moved = await openLane('scope-lane-a', 'SCOPE-B');
     try {
       expect(moved.agent.reEnrollment).toMatchObject({ changed: true, listsReset: ['whitelist'] });

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCredentials, writeCredentials } from '@checkpoint-lane/kiosk';
-import { freePort, LANE_JS, ServerUnderTest } from './lane-helpers.js';
+import { insecureFileKeyStore, LaneVault } from '@checkpoint-lane/kiosk';
+import { freePort, INSECURE_KEY_STORE_ARGS, LANE_JS, ServerUnderTest } from './lane-helpers.js';
 
 // TEST-NET-1 (RFC 5737): never routed, so nothing here can reach a real machine.
 const REMOTE = 'http://192.0.2.10:8080';
@@ -28,17 +28,21 @@ afterAll(async () => {
 });
 
 function lane(args: string[]) {
-  const r = spawnSync(process.execPath, [LANE_JS, '--scanner', 'stdin', '--json', ...args], {
-    input: '',
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      CHECKPOINT_LOG_LEVEL: 'warn',
-      CHECKPOINT_FIRST_SYNC_MS: '200',
-      CHECKPOINT_DRAIN_MS: '200',
+  const r = spawnSync(
+    process.execPath,
+    [LANE_JS, '--scanner', 'stdin', '--json', ...INSECURE_KEY_STORE_ARGS, ...args],
+    {
+      input: '',
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CHECKPOINT_LOG_LEVEL: 'warn',
+        CHECKPOINT_FIRST_SYNC_MS: '200',
+        CHECKPOINT_DRAIN_MS: '200',
+      },
+      timeout: 60_000,
     },
-    timeout: 60_000,
-  });
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -72,9 +76,9 @@ describe('checkpoint-lane and plain http', () => {
     const code = await server.enrollmentCode('TLS-1');
     expect(lane(['--server', server.url, '--enroll', code, '--data', data]).code).toBe(0);
     // A lane enrolled (by an older version, or by hand) against a plain-http server elsewhere.
-    const credentials = readCredentials(data);
-    if (credentials === null) throw new Error('not enrolled');
-    writeCredentials(data, { ...credentials, serverUrl: REMOTE });
+    const vault = await LaneVault.open(data, insecureFileKeyStore(data));
+    if (!vault.ok) throw new Error(`not enrolled: ${vault.error.message}`);
+    expect(vault.value.update({ ...vault.value.credentials, serverUrl: REMOTE }).ok).toBe(true);
 
     const refused = lane(['--data', data]);
     expect(refused.code).toBe(2);

@@ -7,8 +7,10 @@ import {
   subjectKeyToHex,
   type CardHolder,
   type CheckpointConfig,
+  type Decision,
   type HealthStatus,
   type LaneDecision,
+  type PayloadResult,
   type SubjectKind,
 } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
@@ -35,7 +37,11 @@ export type { LaneDecision } from '@checkpoint-lane/shared';
 /** What the decision loop needs. */
 export interface DecisionLoopOptions {
   readonly store: LaneStore;
-  readonly keyer: SubjectKeyer;
+  /**
+   * Keys subjects with the list key K; null when the lane could not unseal K (a locked lane):
+   * then no one can be looked up and every scan is amber `lane_locked`, never green.
+   */
+  readonly keyer: SubjectKeyer | null;
   readonly checkpoint: () => CheckpointConfig;
   readonly logger: Logger;
   readonly clock?: () => number;
@@ -72,22 +78,27 @@ export class DecisionLoop {
     const checkpoint = this.#o.checkpoint();
     const payload = parsePayload(input.text, { now });
     const subject = payload.ok ? payload.value.subject : null;
-    const key = subject === null ? null : this.#o.keyer(subject);
+    const keyer = this.#o.keyer;
+    const key = subject === null || keyer === null ? null : keyer(subject);
     const store = this.#o.store;
     const repeatKey = key === null ? `p:${payloadFingerprint(normalizePayload(input.text))}` : `k:${key}`;
     this.#forgetOlderThan(now - checkpoint.repeatWindowSec * 1000);
     const health = store.listState('health');
     const whitelist = store.listState('whitelist');
     const healthEntry = key === null ? null : store.lookupHealth(key);
-    const decision = decide({
-      payload,
-      health: healthEntry,
-      whitelist: key === null ? null : store.lookupWhitelist(key),
-      checkpoint,
-      listsSyncedAt: { health: health.syncedAt, whitelist: whitelist.syncedAt },
-      lastSameScanAt: this.#recent.get(repeatKey) ?? null,
-      now,
-    });
+    const lastSameScanAt = this.#recent.get(repeatKey) ?? null;
+    const decision =
+      keyer === null
+        ? lockedDecision(payload, checkpoint, lastSameScanAt, now)
+        : decide({
+            payload,
+            health: healthEntry,
+            whitelist: key === null ? null : store.lookupWhitelist(key),
+            checkpoint,
+            listsSyncedAt: { health: health.syncedAt, whitelist: whitelist.syncedAt },
+            lastSameScanAt,
+            now,
+          });
     const format = payload.ok ? payload.value.format : (payload.error.format ?? null);
     let scanId: string | null = null;
     let seq: number | null = null;
@@ -155,4 +166,29 @@ export class DecisionLoop {
       this.#recent.delete(k);
     }
   }
+}
+
+/**
+ * The decision of a lane that holds no list key: amber `lane_locked` whatever the code (nobody
+ * can be looked up, so nobody may pass unchecked), recorded like any scan (repeats within the
+ * window are not recorded again).
+ */
+function lockedDecision(
+  payload: PayloadResult,
+  checkpoint: CheckpointConfig,
+  lastSameScanAt: number | null,
+  now: number,
+): Decision {
+  const record = !(
+    lastSameScanAt !== null &&
+    now >= lastSameScanAt &&
+    now - lastSameScanAt < checkpoint.repeatWindowSec * 1000
+  );
+  return {
+    decision: 'amber',
+    reasons: record ? ['lane_locked'] : ['lane_locked', 'repeat_scan'],
+    warnings: payload.ok ? [...new Set(payload.value.warnings)] : [],
+    alert: false,
+    record,
+  };
 }

@@ -8,6 +8,7 @@ import { LaneStore } from '../store/lane-store.js';
 import type { LaneDecision } from './decision-loop.js';
 import { LaneDesk } from './desk.js';
 import { LaneAgent, type LaneEvent } from './lane-agent.js';
+import { insecureFileKeyStore } from '../secrets/key-store-choice.js';
 import { hashPin } from './officers.js';
 import { createSubjectKeyer } from './subject-keyer.js';
 import { writeOfflineLane } from '../testing/offline-lane.js';
@@ -32,6 +33,7 @@ async function openAgent(): Promise<LaneAgent> {
   decisions = [];
   const lane = await LaneAgent.open({
     dataDir: dir,
+    keyStore: insecureFileKeyStore(dir),
     scanners: [],
     // Every log line the agent writes, at the most talkative level, goes to a file we can read.
     logger: pino({ level: 'trace' }, pino.destination({ dest: logFile, sync: true, append: true })),

@@ -17,13 +17,19 @@ import { LaneSync, type SyncStatus } from '../sync/lane-sync.js';
 import { ServerApi } from '../sync/server-api.js';
 import { DecisionLoop, type LaneDecision } from './decision-loop.js';
 import { LaneDesk, type AcknowledgeResult, type OfficerDetails } from './desk.js';
-import { openLaneData, readStoredCheckpoint, type LaneOpenOptions } from './lane-open.js';
+import {
+  lockedCheckpoint,
+  openLaneData,
+  readStoredCheckpoint,
+  type LaneLock,
+  type LaneOpenOptions,
+} from './lane-open.js';
 import { LanePublisher, type LaneEvent } from './lane-publisher.js';
 import type { OfficerRegistry, OfficerRoster } from './officers.js';
 import { overrideDecision, type OverrideResult } from './override.js';
 import { createSubjectKeyer } from './subject-keyer.js';
 
-export { LaneStartError } from './lane-open.js';
+export { LaneStartError, type LaneLock } from './lane-open.js';
 export type { LaneEvent } from './lane-publisher.js';
 export type { LaneSyncView } from '@checkpoint-lane/shared';
 
@@ -54,11 +60,14 @@ export interface LaneAgentOptions extends LaneOpenOptions {
  */
 export class LaneAgent {
   readonly store: LaneStore;
-  readonly credentials: LaneCredentials;
+  /** The enrollment unsealed at start; null when the lane is locked (see `lock`). */
+  readonly credentials: LaneCredentials | null;
+  /** Why the lane could not unseal its secrets; null when it did. A locked lane does not sync. */
+  readonly lock: LaneLock | null;
   readonly #o: LaneAgentOptions;
   readonly #log: Logger;
   readonly #loop: DecisionLoop;
-  readonly #sync: LaneSync;
+  readonly #sync: LaneSync | null;
   readonly #devices = new Map<string, DeviceState>();
   readonly #publisher: LanePublisher;
   readonly #officers: OfficerRegistry;
@@ -70,15 +79,20 @@ export class LaneAgent {
   private constructor(
     options: LaneAgentOptions,
     store: LaneStore,
-    credentials: LaneCredentials,
+    credentials: LaneCredentials | null,
     officers: OfficerRegistry,
+    lock: LaneLock | null,
   ) {
     this.#o = options;
     this.#officers = officers;
     this.store = store;
     this.credentials = credentials;
+    this.lock = lock;
     this.#log = options.logger.child({ module: 'lane-agent' });
-    this.#checkpoint = readStoredCheckpoint(store) ?? credentials.checkpoint;
+    this.#checkpoint =
+      credentials === null
+        ? lockedCheckpoint(store, lock?.identity ?? null)
+        : (readStoredCheckpoint(store) ?? credentials.checkpoint);
     const clock = options.clock ?? Date.now;
     this.#clock = clock;
     this.#publisher = new LanePublisher({
@@ -86,30 +100,10 @@ export class LaneAgent {
       clock,
       travellerHoldMs: options.travellerHoldMs,
     });
-    const api = new ServerApi(credentials.serverUrl, credentials.token);
-    this.#sync = new LaneSync({
-      api,
-      store,
-      logger: options.logger,
-      clock,
-      checkpoint: () => this.#checkpoint,
-      devices: () => [...this.#devices.values()],
-      onStatus: (s) => {
-        options.onSyncStatus?.(s);
-        this.#emit({ type: 'sync', data: this.#displaySync(s) });
-      },
-      onCheckpoint: (c) => {
-        this.#adoptCheckpoint(c);
-      },
-      officersVersion: () => this.#officers.version,
-      onOfficers: (roster) => {
-        this.#adoptOfficers(roster);
-      },
-      ...(options.sync ?? {}),
-    });
+    this.#sync = credentials === null ? null : this.#newSync(options, store, credentials);
     this.#loop = new DecisionLoop({
       store,
-      keyer: createSubjectKeyer(Buffer.from(credentials.listKey, 'base64')),
+      keyer: credentials === null ? null : createSubjectKeyer(Buffer.from(credentials.listKey, 'base64')),
       checkpoint: () => this.#checkpoint,
       logger: options.logger,
       clock,
@@ -118,10 +112,10 @@ export class LaneAgent {
         this.#emit({ type: 'decision', data: d });
         this.#desk.addScan(d, details);
         this.#publisher.showTraveller(d);
-        this.#sync.requestUpload(d.alert);
+        this.#sync?.requestUpload(d.alert);
       },
       onUrgent: () => {
-        this.#sync.requestUpload();
+        this.#sync?.requestUpload();
       },
     });
     for (const s of options.scanners) this.#devices.set(s.device, s.state());
@@ -142,13 +136,39 @@ export class LaneAgent {
     });
   }
 
+  /** The sync engine of an unlocked lane, with the server and token it enrolled with. */
+  #newSync(options: LaneAgentOptions, store: LaneStore, credentials: LaneCredentials): LaneSync {
+    const clock = this.#clock;
+    const api = new ServerApi(credentials.serverUrl, credentials.token);
+    return new LaneSync({
+      api,
+      store,
+      logger: options.logger,
+      clock,
+      checkpoint: () => this.#checkpoint,
+      devices: () => [...this.#devices.values()],
+      onStatus: (s) => {
+        options.onSyncStatus?.(s);
+        this.#emit({ type: 'sync', data: this.#displaySync(s) });
+      },
+      onCheckpoint: (c) => {
+        this.#adoptCheckpoint(c);
+      },
+      officersVersion: () => this.#officers.version,
+      onOfficers: (roster) => {
+        this.#adoptOfficers(roster);
+      },
+      ...(options.sync ?? {}),
+    });
+  }
+
   /**
    * Opens a lane's data folder, enrolling with the server first if it has no credentials yet.
    * Throws `LaneStartError` with a plain reason (not enrolled, server unreachable, bad code).
    */
   static async open(options: LaneAgentOptions): Promise<LaneAgent> {
-    const { store, credentials, officers, adoption } = await openLaneData(options);
-    const agent = new LaneAgent(options, store, credentials, officers);
+    const { store, credentials, officers, adoption, lock } = await openLaneData(options);
+    const agent = new LaneAgent(options, store, credentials, officers, lock);
     if (adoption.changed) agent.#reEnrollment = adoption;
     return agent;
   }
@@ -169,8 +189,8 @@ export class LaneAgent {
    * never waits longer than that: an offline lane decides from what it has.
    */
   async start(firstSyncMs = 0): Promise<void> {
-    this.#sync.start();
-    if (firstSyncMs > 0) {
+    this.#sync?.start();
+    if (firstSyncMs > 0 && this.#sync !== null) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, firstSyncMs);
@@ -185,7 +205,7 @@ export class LaneAgent {
         },
         status: (state) => {
           this.#devices.set(state.device, state);
-          this.#sync.heartbeatSoon();
+          this.#sync?.heartbeatSoon();
           this.#o.onDeviceState?.(state);
           this.#emit({ type: 'device', data: state });
         },
@@ -207,7 +227,7 @@ export class LaneAgent {
     if (result.ok) {
       const { scanId, decision, originalDecision } = result.record;
       this.#emit({ type: 'override', data: { scanId, decision, originalDecision } });
-      this.#sync.requestUpload();
+      this.#sync?.requestUpload();
     }
     return result;
   }
@@ -223,7 +243,7 @@ export class LaneAgent {
    */
   acknowledge(scanId: string, note?: string): AcknowledgeResult {
     const result = this.#desk.acknowledge(scanId, note);
-    if (result.ok) this.#sync.requestUpload();
+    if (result.ok) this.#sync?.requestUpload();
     return result;
   }
 
@@ -245,8 +265,24 @@ export class LaneAgent {
   status(): { devices: DeviceState[]; sync: LaneSyncView; checkpoint: CheckpointConfig } {
     return {
       devices: [...this.#devices.values()],
-      sync: this.#displaySync(this.#sync.status()),
+      sync: this.#displaySync(this.#sync?.status() ?? this.#lockedStatus()),
       checkpoint: this.#checkpoint,
+    };
+  }
+
+  /**
+   * A locked lane's sync status: offline, no list it can use (a screen shows the lists as out of
+   * date, which every amber then is), and the reason as its last error.
+   */
+  #lockedStatus(): SyncStatus {
+    return {
+      online: false,
+      revoked: false,
+      clockSkewMs: null,
+      lastError: `lane_locked: ${this.lock?.message ?? 'no sealed secrets'}`,
+      listVersions: { health: 0, whitelist: 0 },
+      listsSyncedAt: { health: null, whitelist: null },
+      backlog: this.store.backlog().count,
     };
   }
 
@@ -257,11 +293,14 @@ export class LaneAgent {
 
   /** Lists brought up to date once (for tests and `--once` style scripts). */
   syncListsNow(): Promise<boolean[]> {
-    return Promise.all([this.#sync.syncList('health'), this.#sync.syncList('whitelist')]);
+    const sync = this.#sync;
+    if (sync === null) return Promise.resolve([false, false]);
+    return Promise.all([sync.syncList('health'), sync.syncList('whitelist')]);
   }
 
   /** Waits until the outbox is empty or `timeoutMs` passes; answers what is left. */
   async drainOutbox(timeoutMs: number): Promise<number> {
+    if (this.#sync === null) return this.store.backlog().count;
     const deadline = Date.now() + timeoutMs;
     this.#sync.requestUpload();
     while (this.store.backlog().count > 0 && Date.now() < deadline) {
@@ -273,12 +312,12 @@ export class LaneAgent {
   /** Stops scanners and sync, then closes the store. Unsent scans stay for the next start. */
   async stop(): Promise<void> {
     await Promise.allSettled(this.#o.scanners.map((s) => s.stop()));
-    await this.#sync.stop();
+    await this.#sync?.stop();
     this.store.close();
   }
 
   /**
-   * Takes a synced officer roster in: written to `officers.json` (atomically) so a restart
+   * Takes a synced officer roster in: written to `officers.json` (atomically, PIN hashes peppered) so a restart
    * offline keeps it, and swapped into the registry (keeping its lock-out state).
    */
   #adoptOfficers(roster: OfficerRoster): void {

@@ -1,15 +1,18 @@
-// Opening a lane's data folder: its credentials (enrolling first when there are none), its store
-// (adopting a new enrollment over an old one) and its officers. What `LaneAgent.open` runs
-// before the agent is built.
-import { createHash, hkdfSync } from 'node:crypto';
+// Opening a lane's data folder: its sealed secrets (enrolling first when there are none,
+// migrating an old plain credentials file), its store (adopting a new enrollment over an old one)
+// and its officers. What `LaneAgent.open` runs before the agent is built. A lane whose secrets
+// cannot be unsealed still opens, locked: no list key, no sync, every scan amber.
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointConfig } from '@checkpoint-lane/shared';
+import { CHECKPOINT_DEFAULTS, CheckpointConfig } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
+import type { KeyStore } from '../secrets/key-store.js';
+import { LaneVault, SECRETS_FILE, type LaneIdentity, type VaultProblem } from '../secrets/lane-vault.js';
 import { LaneStore, type EnrollmentAdoption } from '../store/lane-store.js';
-import { readCredentials, writeCredentials, type LaneCredentials } from '../sync/credentials.js';
+import { readCredentials, removePlainCredentials, type LaneCredentials } from '../sync/credentials.js';
 import { ServerApi } from '../sync/server-api.js';
 import { refuseServerTransport } from '../sync/server-transport.js';
 import { OfficerRegistry } from './officers.js';
@@ -29,16 +32,35 @@ export interface LaneOpenOptions {
   readonly laneName?: string | undefined;
   readonly logger: Logger;
   /**
-   * The lane's 32-byte officer PIN pepper from its sealed store. Without it, the pepper is
-   * HKDF-SHA256 of the lane token (as safe as the token's storage).
+   * Where the lane's secrets are sealed (`--key-store`; see secrets/key-store-choice.ts): the TPM
+   * on a lane; tests and the demo pass the insecure file store explicitly.
+   */
+  readonly keyStore: KeyStore;
+  /**
+   * The lane's 32-byte officer PIN pepper. Default: the one in the lane's sealed secrets (made at
+   * enrollment or migration, kept across restarts).
    */
   readonly pinPepper?: Uint8Array | undefined;
+}
+
+/** Why a lane is locked: it could not open its sealed secrets. */
+export interface LaneLock {
+  readonly code: VaultProblem['code'];
+  /** A plain sentence for the log and the console (no secret in it). */
+  readonly message: string;
+  /** The lane's plain identity file, if readable (kiosk id, server, checkpoint). */
+  readonly identity: LaneIdentity | null;
 }
 
 /** An opened data folder: what a lane agent is built from. */
 export interface OpenedLane {
   readonly store: LaneStore;
-  readonly credentials: LaneCredentials;
+  /** The enrollment unsealed into memory; null when the lane is locked. */
+  readonly credentials: LaneCredentials | null;
+  /** The opened secrets (to update them when the server changes them); null when locked. */
+  readonly vault: LaneVault | null;
+  /** Why the lane is locked; null when its secrets opened. */
+  readonly lock: LaneLock | null;
   readonly officers: OfficerRegistry;
   /** What adopting this enrollment did to the store (`changed`: enrolled again over an old one). */
   readonly adoption: EnrollmentAdoption;
@@ -48,35 +70,59 @@ export interface OpenedLane {
 const PIN_STATE_SETTING = 'officer-pin-state';
 
 /**
- * Opens a lane's data folder, enrolling with the server first if it has no credentials yet.
- * Throws `LaneStartError` with a plain reason (not enrolled, server unreachable, bad code).
+ * Opens a lane's data folder: unseals its secrets, migrating a plain `lane-credentials.json`
+ * into the sealed store, or enrolls with the server first if it has neither. A lane whose
+ * secrets do not unseal opens locked (see `OpenedLane.lock`). Throws `LaneStartError` with a
+ * plain reason (not enrolled, server unreachable, bad code, cannot seal).
  */
 export async function openLaneData(options: LaneOpenOptions): Promise<OpenedLane> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  let credentials: LaneCredentials | null;
+  const log = options.logger.child({ module: 'lane-agent' });
+  const keyStore = options.keyStore;
+  let plain: LaneCredentials | null;
   try {
-    credentials = readCredentials(options.dataDir);
+    plain = readCredentials(options.dataDir);
   } catch (error) {
     throw new LaneStartError(error instanceof Error ? error.message : String(error));
   }
-  const log = options.logger.child({ module: 'lane-agent' });
+  let vault: LaneVault | null = null;
+  let justEnrolled = false;
+  if (LaneVault.exists(options.dataDir)) {
+    const started = performance.now();
+    const opened = await LaneVault.open(options.dataDir, keyStore);
+    if (!opened.ok) return openLocked(options, log, opened.error, plain !== null);
+    vault = opened.value;
+    log.info(
+      { keyStore: keyStore.kind, unsealMs: Math.round(performance.now() - started) },
+      'lane secrets unsealed',
+    );
+    if (plain !== null) wipePlain(options.dataDir, log, 'already in the sealed store');
+  } else if (plain !== null) {
+    const created = await LaneVault.create(options.dataDir, keyStore, plain);
+    if (!created.ok) {
+      throw new LaneStartError(
+        `cannot move lane-credentials.json into the ${keyStore.kind} key store: ${created.error.message}. ` +
+          'The plain file is left as it was; choose a key store this machine has (--key-store)',
+      );
+    }
+    vault = created.value;
+    wipePlain(options.dataDir, log, `migrated into the ${keyStore.kind} key store`);
+  } else {
+    vault = await enroll(options, log);
+    justEnrolled = true;
+  }
+  const credentials = vault.credentials;
   // K, the token, PIN hashes and lists must not cross a network in clear: checked for the
   // enrollment URL and, before any request, for an enrolled lane's stored URL.
-  const serverUrl = credentials?.serverUrl ?? options.serverUrl;
-  const refused =
-    serverUrl === undefined ? null : refuseServerTransport(serverUrl, options.insecureHttp === true, log);
-  if (refused !== null) {
-    throw new LaneStartError(credentials === null ? `--server ${refused}` : `the enrolled server ${refused}`);
-  }
-  if (credentials !== null && options.enrollCode !== undefined) {
-    log.warn({ kioskId: credentials.kioskId }, 'already enrolled; the enrollment code is not used');
-  }
-  let justEnrolled = false;
-  if (credentials === null) {
-    credentials = await enroll(options, log);
-    justEnrolled = true;
-  } else if (options.serverUrl !== undefined && options.serverUrl !== credentials.serverUrl) {
-    log.warn('--server differs from the enrolled server; using the enrolled one');
+  if (!justEnrolled) {
+    const refused = refuseServerTransport(credentials.serverUrl, options.insecureHttp === true, log);
+    if (refused !== null) throw new LaneStartError(`the enrolled server ${refused}`);
+    if (options.enrollCode !== undefined) {
+      log.warn({ kioskId: credentials.kioskId }, 'already enrolled; the enrollment code is not used');
+    }
+    if (options.serverUrl !== undefined && options.serverUrl !== credentials.serverUrl) {
+      log.warn('--server differs from the enrolled server; using the enrolled one');
+    }
   }
   const store = LaneStore.open(join(options.dataDir, 'lane.db'));
   const adoption = store.adoptEnrollment({
@@ -94,9 +140,7 @@ export async function openLaneData(options: LaneOpenOptions): Promise<OpenedLane
   try {
     // Each officer's wrong-PIN count and lock live in the store: a restart does not reset them.
     officers = OfficerRegistry.load(options.dataDir, {
-      pinPepper:
-        options.pinPepper ??
-        new Uint8Array(hkdfSync('sha256', credentials.token, '', 'checkpoint-lane officer PIN pepper', 32)),
+      pinPepper: options.pinPepper ?? vault.pinPepper,
       logger: options.logger.child({ module: 'officers' }),
       state: {
         read: () => store.getSetting(PIN_STATE_SETTING),
@@ -111,20 +155,96 @@ export async function openLaneData(options: LaneOpenOptions): Promise<OpenedLane
   }
   // Another enrollment, maybe of another checkpoint: its roster is fetched, never assumed.
   if (adoption.changed && officers.version > 0) officers.replace({ version: 0, officers: [] });
-  return { store, credentials, officers, adoption };
+  warnIfInsecure(keyStore, log);
+  return { store, credentials, vault, lock: null, officers, adoption };
 }
 
-/** Enrolls a lane that has no credentials yet, and writes them. */
-async function enroll(options: LaneOpenOptions, log: Logger): Promise<LaneCredentials> {
+/**
+ * A lane whose secrets do not unseal: its store (unsent records stay; scans are still recorded)
+ * and no officer (no PIN can be checked without the sealed pepper; officers.json is left as is).
+ */
+function openLocked(
+  options: LaneOpenOptions,
+  log: Logger,
+  problem: VaultProblem,
+  plainLeft: boolean,
+): OpenedLane {
+  const identity = LaneVault.readIdentity(options.dataDir);
+  const lock: LaneLock = {
+    code: problem.code,
+    message:
+      `cannot unseal the lane's secrets (${problem.code}): ${problem.message}. ` +
+      `The lane does not sync and decides every scan amber until this is fixed; to enroll it ` +
+      `again, remove ${join(options.dataDir, SECRETS_FILE)} and start it with --enroll CODE`,
+    identity,
+  };
+  log.error(
+    { code: problem.code, keyStore: options.keyStore.kind, kioskId: identity?.kioskId },
+    `LANE LOCKED: ${lock.message}`,
+  );
+  if (plainLeft) log.warn('a plain lane-credentials.json sits beside the sealed secrets; it is not used');
+  warnIfInsecure(options.keyStore, log);
+  const store = LaneStore.open(join(options.dataDir, 'lane.db'));
+  const officers = new OfficerRegistry([], {
+    pinPepper: randomBytes(32),
+    logger: options.logger.child({ module: 'officers' }),
+  });
+  return {
+    store,
+    credentials: null,
+    vault: null,
+    lock,
+    officers,
+    adoption: { changed: false, carried: 0, listsReset: [] },
+  };
+}
+
+/** The loud warning of every start with the development key store. */
+function warnIfInsecure(keyStore: KeyStore, log: Logger): void {
+  if (keyStore.kind !== 'file') return;
+  log.warn(
+    "INSECURE: --key-store file keeps the key to the lane's secrets in a plain file in its data " +
+      'folder; a copy of the disk reveals every listed ID. For development only',
+  );
+}
+
+/** Overwrites and deletes the plain credentials file, saying so in the log. */
+function wipePlain(dataDir: string, log: Logger, why: string): void {
+  try {
+    removePlainCredentials(dataDir);
+    log.info(`lane-credentials.json ${why}: the plain copy was overwritten and deleted`);
+  } catch (error) {
+    log.error(
+      { err: error instanceof Error ? error.message : String(error) },
+      `lane-credentials.json ${why}, but the plain copy could not be deleted: delete it by hand`,
+    );
+  }
+}
+
+/**
+ * Enrolls a lane that has no secrets yet: seals a new wrapping key first (a lane that cannot
+ * seal does not spend its one-time code), then enrolls and writes the sealed secrets.
+ */
+async function enroll(options: LaneOpenOptions, log: Logger): Promise<LaneVault> {
   if (options.enrollCode === undefined) {
     throw new LaneStartError(
       `this lane is not enrolled: start it once with --enroll CODE (data in ${options.dataDir})`,
     );
   }
   if (options.serverUrl === undefined) throw new LaneStartError('--server URL is needed to enroll');
+  const refused = refuseServerTransport(options.serverUrl, options.insecureHttp === true, log);
+  if (refused !== null) throw new LaneStartError(`--server ${refused}`);
+  const pending = await LaneVault.begin(options.dataDir, options.keyStore);
+  if (!pending.ok) {
+    throw new LaneStartError(
+      `cannot seal the lane's secrets with the ${options.keyStore.kind} key store ` +
+        `(${pending.error.code}): ${pending.error.message}; the enrollment code was not used`,
+    );
+  }
   const api = new ServerApi(options.serverUrl, null);
   const res = await api.enroll(options.enrollCode, options.laneName ?? hostname());
   if (!res.ok) {
+    pending.value.discard();
     const f = res.error;
     throw new LaneStartError(
       f.kind === 'offline'
@@ -133,9 +253,24 @@ async function enroll(options: LaneOpenOptions, log: Logger): Promise<LaneCreden
     );
   }
   const credentials: LaneCredentials = { serverUrl: options.serverUrl, ...res.value };
-  writeCredentials(options.dataDir, credentials);
-  log.info({ kioskId: credentials.kioskId, checkpoint: credentials.checkpoint.id }, 'enrolled');
-  return credentials;
+  const committed = pending.value.commit(credentials);
+  if (!committed.ok) {
+    throw new LaneStartError(
+      `enrolled as ${credentials.kioskId}, but the sealed secrets could not be written ` +
+        `(${committed.error.message}); ask the centre for a new enrollment code`,
+    );
+  }
+  log.info(
+    { kioskId: credentials.kioskId, checkpoint: credentials.checkpoint.id, keyStore: options.keyStore.kind },
+    'enrolled; secrets sealed',
+  );
+  return committed.value;
+}
+
+/** The checkpoint config of a locked lane: the stored one, else an open checkpoint named by its identity. */
+export function lockedCheckpoint(store: LaneStore, identity: LaneIdentity | null): CheckpointConfig {
+  const id = identity?.checkpointId ?? 'unknown';
+  return readStoredCheckpoint(store) ?? { id, name: id, mode: 'open', ...CHECKPOINT_DEFAULTS };
 }
 
 /** The checkpoint config the lane stored last (the server's newest it heard), or null. */

@@ -9,6 +9,7 @@ import { CHECKPOINT_DEFAULTS, type OverrideRequestBody } from '@checkpoint-lane/
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeCredentials } from '../sync/credentials.js';
+import { insecureFileKeyStore } from '../secrets/key-store-choice.js';
 import { LaneAgent } from './lane-agent.js';
 import { hashPin, OfficerRegistry } from './officers.js';
 
@@ -30,6 +31,7 @@ const ROSTER = [
 async function openAgent(clock: () => number = Date.now, log = logger): Promise<LaneAgent> {
   agent = await LaneAgent.open({
     dataDir: dir,
+    keyStore: insecureFileKeyStore(dir),
     scanners: [],
     logger: log,
     clock,

@@ -7,6 +7,7 @@ import { parseSubjectText, type TravellerView } from '@checkpoint-lane/shared';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LaneAgent, type LaneEvent } from './lane-agent.js';
+import { insecureFileKeyStore } from '../secrets/key-store-choice.js';
 import { hashPin } from './officers.js';
 import { createSubjectKeyer } from './subject-keyer.js';
 import { writeOfflineLane } from '../testing/offline-lane.js';
@@ -34,6 +35,7 @@ beforeEach(async () => {
   });
   agent = await LaneAgent.open({
     dataDir: dir,
+    keyStore: insecureFileKeyStore(dir),
     scanners: [],
     logger: pino({ level: 'silent' }),
     clock: () => now,

@@ -15,12 +15,16 @@ import { ElectronDisplay, probeElectron } from '../display-shell/electron-launch
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../util/logger.js';
 import { buildScanner, defaultScannerChoice, parseScannerChoice } from './build-scanner.js';
+import { openKeyStore, parseKeyStoreKind } from '../secrets/key-store-choice.js';
+import { parseTpmPcrs } from '../secrets/tpm-key-store.js';
 
 const USAGE = `checkpoint-lane: một làn của chốt kiểm soát / one lane of a checkpoint
 
 Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [--data DIR]
                        [--profile FILE] [--scanner stdin|serial:PATH|hid|simulated]
                        [--display none|serve|chromium|electron] [--json] [--insecure-http]
+                       [--key-store tpm|safe-storage|file] [--tpm-pcrs 7|0,7|none]
+                       [--insecure-key-file]
 
   --server URL[,URL2…]  máy chủ đồng bộ (cần khi đăng ký; ghi nhớ sau đó) / the sync server
                    (needed to enroll; remembered after); https://, or http:// to this machine
@@ -45,9 +49,23 @@ Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [-
                    ({"decision":…,"reasons":[…],"subject":…,"scanId":…})
   --insecure-http  cho phép máy chủ http:// ở máy khác (lưu lượng đọc được) / allow a plain
                    http:// server on another machine (its traffic is readable)
+  --key-store ...  nơi niêm phong khoá bí mật của làn (khoá danh sách, token) / where the
+                   lane's secrets (list key, token) are sealed (default: tpm):
+                   tpm: chip TPM 2.0 của máy (tpm2-tools) / this machine's TPM 2.0
+                   safe-storage: Electron safeStorage, chỉ khi có keyring thật / only
+                     behind a real OS keyring
+                   file: tệp thường 0600, chỉ để phát triển, cần --insecure-key-file /
+                     a plain 0600 file, development only, needs --insecure-key-file
+  --tpm-pcrs 7|0,7|none  các PCR (sha256) mà niêm phong TPM gắn vào / the PCRs (sha256)
+                   the TPM seal is bound to (default: 7, Secure Boot state); none: no PCR
+  --insecure-key-file  cho phép --key-store file (ai chép được đĩa đọc được mọi số định
+                   danh trong danh sách) / allow --key-store file (whoever copies the disk
+                   reads every listed ID)
 
   CHECKPOINT_LOG_LEVEL  mức nhật ký trên stderr / log level on stderr: debug, info (default),
                    warn, error
+  CHECKPOINT_KEY_STORE  như --key-store / as --key-store (the flag wins)
+  TPM2TOOLS_TCTI   đường tới TPM / how tpm2-tools reach the TPM (default: /dev/tpmrm0)
 `;
 
 /**
@@ -96,6 +114,9 @@ async function main(): Promise<void> {
         display: { type: 'string' },
         json: { type: 'boolean', default: false },
         'insecure-http': { type: 'boolean', default: false },
+        'key-store': { type: 'string' },
+        'tpm-pcrs': { type: 'string' },
+        'insecure-key-file': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -120,6 +141,19 @@ async function main(): Promise<void> {
     if (!checked.ok) fail(`--server ${checked.message}`);
   }
 
+  const kind = parseKeyStoreKind(args['key-store'] ?? process.env['CHECKPOINT_KEY_STORE'] ?? 'tpm');
+  if (!kind.ok) fail(kind.error);
+  const pcrs = args['tpm-pcrs'] === undefined ? undefined : parseTpmPcrs(args['tpm-pcrs']);
+  if (pcrs !== undefined && !pcrs.ok) fail(pcrs.error);
+  if (pcrs !== undefined && kind.value !== 'tpm') fail('--tpm-pcrs goes with --key-store tpm');
+  const dataDir = resolve(args.data ?? 'lane-data');
+  const keyStore = openKeyStore(dataDir, {
+    kind: kind.value,
+    insecureKeyFile: args['insecure-key-file'],
+    ...(pcrs === undefined ? {} : { tpm: { pcrs: pcrs.value } }),
+  });
+  if (!keyStore.ok) fail(keyStore.error);
+
   const logger = createLogger();
   let profile: HardwareProfile | null = null;
   if (args.profile !== undefined) {
@@ -137,7 +171,8 @@ async function main(): Promise<void> {
   let agent: LaneAgent;
   try {
     agent = await LaneAgent.open({
-      dataDir: resolve(args.data ?? 'lane-data'),
+      dataDir,
+      keyStore: keyStore.value,
       serverUrl: args.server,
       enrollCode: args.enroll,
       insecureHttp: args['insecure-http'],
@@ -160,7 +195,18 @@ async function main(): Promise<void> {
     );
   }
 
-  const dataDir = resolve(args.data ?? 'lane-data');
+  if (keyStore.value.kind === 'file') {
+    say(
+      'KHÔNG AN TOÀN: --key-store file để khoá bí mật của làn trong một tệp thường; ai chép được thư mục dữ liệu đọc được mọi số định danh trong danh sách. Chỉ dùng để phát triển',
+      "INSECURE: --key-store file keeps the lane's secret key in a plain file; whoever copies the data folder reads every listed ID. Development only",
+    );
+  }
+  if (agent.lock !== null) {
+    say(
+      `KHOÁ LÀN: không mở được khoá bí mật của làn (${agent.lock.code}); làn không đồng bộ và mọi lượt quét là VÀNG cho đến khi sửa xong`,
+      `LANE LOCKED: ${agent.lock.message}`,
+    );
+  }
   let displayServer: DisplayServer | null = null;
   let window: ChromiumDisplay | ElectronDisplay | null = null;
   // A display.json of an earlier run holds dead links; only a served display writes a new one.

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LaneAgent } from '../agent/lane-agent.js';
+import { insecureFileKeyStore } from '../secrets/key-store-choice.js';
 import { writeCredentials } from '../sync/credentials.js';
 import { DisplayAuth, type DisplayView } from './display-auth.js';
 import { DisplayServer } from './display-server.js';
@@ -37,6 +38,7 @@ beforeEach(async () => {
   writeFileSync(join(staticDir, 'assets', 'app.js'), 'export {};');
   agent = await LaneAgent.open({
     dataDir: dir,
+    keyStore: insecureFileKeyStore(dir),
     scanners: [],
     logger,
     sync: { retry: { baseMs: 60_000, capMs: 60_000 } },

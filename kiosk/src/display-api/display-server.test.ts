@@ -7,6 +7,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LaneAgent } from '../agent/lane-agent.js';
+import { insecureFileKeyStore } from '../secrets/key-store-choice.js';
 import { hashPin } from '../agent/officers.js';
 import { createSubjectKeyer } from '../agent/subject-keyer.js';
 import { DisplayServer } from './display-server.js';
@@ -36,6 +37,7 @@ beforeEach(async () => {
   });
   agent = await LaneAgent.open({
     dataDir: dir,
+    keyStore: insecureFileKeyStore(dir),
     scanners: [],
     logger,
     sync: { retry: { baseMs: 60_000, capMs: 60_000 } },

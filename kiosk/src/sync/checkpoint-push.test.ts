@@ -6,6 +6,7 @@ import type { CheckpointConfig } from '@checkpoint-lane/shared';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LaneAgent } from '../agent/lane-agent.js';
+import { insecureFileKeyStore } from '../secrets/key-store-choice.js';
 import { LaneStore } from '../store/lane-store.js';
 import { writeOfflineLane } from '../testing/offline-lane.js';
 import { readCredentials, writeCredentials } from './credentials.js';
@@ -121,6 +122,7 @@ describe('a lane enrolled to a real server', () => {
     writeCredentials(dir, { ...credentials, serverUrl: server.url, checkpoint: open });
     const options = {
       dataDir: dir,
+      keyStore: insecureFileKeyStore(dir),
       scanners: [],
       logger: pino({ level: 'silent' }),
       sync: { heartbeatMs: 3_600_000, pollMs: 3_600_000, retry: { baseMs: 50, capMs: 100 } },
