@@ -80,4 +80,55 @@ describe('checkpoint-lane', () => {
     expect(bad.stderr).toMatch(/bad profile .*\/serial\/baudRate/);
     expect(lane(['--scanner', 'usb']).stderr).toMatch(/--scanner must be/);
   });
+
+  it('chooses where its secrets are sealed: file only with --insecure-key-file, then says so at every start', async () => {
+    const bare = (args: string[], env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, [LANE_JS, ...args], {
+        input: '',
+        encoding: 'utf8',
+        env: { ...process.env, CHECKPOINT_LOG_LEVEL: 'warn', ...env },
+        timeout: 60_000,
+      });
+    const data = join(dir, 'lane-key-store');
+    const help = bare(['--help']).stdout;
+    for (const flag of [
+      '--key-store tpm|safe-storage|file',
+      '--tpm-pcrs 7|0,7|none',
+      '--insecure-key-file',
+    ]) {
+      expect(help).toContain(flag);
+    }
+    for (const refused of [
+      bare(['--data', data, '--key-store', 'file']),
+      bare(['--data', data], { CHECKPOINT_KEY_STORE: 'file' }),
+    ]) {
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(
+        /^checkpoint-lane: --key-store file .*for development only and needs --insecure-key-file/,
+      );
+    }
+    expect(bare(['--data', data, '--key-store', 'vault']).stderr).toMatch(
+      /--key-store must be tpm, safe-storage, file/,
+    );
+    expect(bare(['--data', data, '--tpm-pcrs', '7,25']).stderr).toMatch(/--tpm-pcrs takes PCR numbers 0-23/);
+    // The default is the TPM: this machine has none reachable, and the code is not spent.
+    const code = await server.enrollmentCode('CLI-1');
+    const noTpm = bare(['--data', data, '--server', server.url, '--enroll', code], {
+      TPM2TOOLS_TCTI: `swtpm:path=${join(dir, 'no-tpm-here')}`,
+    });
+    expect(noTpm.status).toBe(2);
+    expect(noTpm.stderr).toMatch(
+      /cannot seal the lane's secrets with the tpm key store \(unavailable\).*the enrollment code was not used/,
+    );
+    const enrolled = lane(
+      ['--data', data, '--server', server.url, '--enroll', code, '--scanner', 'stdin'],
+      '',
+    );
+    expect(enrolled.code).toBe(0);
+    for (const run of [enrolled, lane(['--data', data, '--scanner', 'stdin'], '')]) {
+      expect(run.stderr).toMatch(
+        /^checkpoint-lane: KHÔNG AN TOÀN: --key-store file .* \/ INSECURE: --key-store file/m,
+      );
+    }
+  });
 });
