@@ -23,6 +23,12 @@ export const TEST_TOOLS = [
   { package: 'ffmpeg', why: 'camera fixtures', command: 'ffmpeg' },
   { package: 'udev', why: 'SerialPort.list()', command: 'udevadm' },
   { package: 'libusb-1.0-0', why: 'node-hid (HID POS scanners)', library: 'libusb-1.0.so.0' },
+  { package: 'swtpm', why: 'a software TPM 2.0 for the sealed lane secrets tests', command: 'swtpm' },
+  {
+    package: 'tpm2-tools',
+    why: "the lane's TPM key store (tpm2_create, tpm2_unseal)",
+    command: 'tpm2_unseal',
+  },
 ];
 
 const LIB_DIRS = ['/lib', '/usr/lib', '/lib64', '/usr/lib64', '/usr/local/lib'];

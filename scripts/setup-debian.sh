@@ -6,6 +6,8 @@
 #   udev           SerialPort.list()
 #   libusb-1.0-0   node-hid (HID POS scanners)
 #   ffmpeg         camera fixtures (QR videos for Chromium's fake camera)
+#   swtpm          a software TPM 2.0 the sealed-secrets tests start (kiosk/src/secrets/swtpm.testkit.ts)
+#   tpm2-tools     what the lane's TPM key store runs (tpm2_createprimary, tpm2_create, tpm2_unseal …)
 # `npm test` runs it by itself when it can (root or passwordless sudo). Given package names, it
 # installs those. Safe to run again: it installs only what is missing.
 set -euo pipefail
