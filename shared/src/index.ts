@@ -18,6 +18,7 @@ export { parsePlate, type PlateParts } from './payloads/parse-vehicle-plate.js';
 export { parseCardSex } from './payloads/parse-chip-id-card.js';
 export * from './payloads/check-manual-entry.js';
 export * from './sync/snapshot-codec.js';
+export * from './sync/list-signature.js';
 export * from './sync/subject-key-hex.js';
 export * from './sync/server-url.js';
 export * from './storage/run-migrations.js';

@@ -17,15 +17,23 @@ export interface ListState {
 /** A list being replaced from a snapshot: rows go to a shadow table, swapped in by `commit`. */
 export interface ListReplacement<E> {
   add(entries: readonly E[]): void;
+  /** Entries in the shadow table so far (counted by SQLite: what the list holds once committed). */
+  count(): number;
   /** Swaps the shadow table in, in one transaction with the new version. */
   commit(version: number, syncedAt: number): void;
   abort(): void;
 }
 
+/** The settings row holding a list's number of entries (kept with every write, never recounted). */
+const COUNT_SETTING = (list: ListName): string => `list_entries:${list}`;
+/** The settings row holding the newest version whose urgent entries were overlaid ahead of their delta. */
+const OVERLAY_SETTING = (list: ListName): string => `list_overlay_until:${list}`;
+
 const SHADOW_SUFFIX = '_next';
 
 interface ListStatements {
   readonly lookup: Database.Statement<[bigint]>;
+  readonly exists: Database.Statement<[bigint]>;
   readonly put: Database.Statement<[bigint, ...ListCell[]]>;
   readonly remove: Database.Statement<[bigint]>;
 }
@@ -46,6 +54,8 @@ export class LaneLists {
   readonly #statements: Readonly<Record<ListName, ListStatements>>;
   readonly #state;
   readonly #states = new Map<ListName, ListState>();
+  readonly #counts = new Map<ListName, number>();
+  readonly #setting;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -53,6 +63,7 @@ export class LaneLists {
       const { table, columns } = LIST_DESCRIPTORS[list];
       return {
         lookup: db.prepare<[bigint]>(`SELECT ${columns.join(', ')} FROM ${table} WHERE key = ?`).raw(true),
+        exists: db.prepare<[bigint]>(`SELECT 1 FROM ${table} WHERE key = ?`).pluck(),
         put: db.prepare<[bigint, ...ListCell[]]>(putSql(list, table)),
         remove: db.prepare<[bigint]>(`DELETE FROM ${table} WHERE key = ?`),
       };
@@ -65,6 +76,12 @@ export class LaneLists {
       ),
       markSynced: db.prepare<[number, string]>('UPDATE list_state SET synced_at = ? WHERE list = ?'),
       reset: db.prepare<[string]>('UPDATE list_state SET version = 0, synced_at = NULL WHERE list = ?'),
+    };
+    this.#setting = {
+      get: db.prepare<[string]>('SELECT value FROM settings WHERE name = ?').pluck(),
+      put: db.prepare<[string, string]>(
+        'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+      ),
     };
   }
 
@@ -97,10 +114,44 @@ export class LaneLists {
     return row === undefined ? null : LIST_DESCRIPTORS[list].fromRow(row);
   }
 
-  /** Number of entries in a list. */
+  /**
+   * Number of entries in a list: kept in the settings by every write below (in its
+   * transaction), so it costs no scan; counted once for a store written before it was kept.
+   */
   count(list: ListName): number {
-    const sql = `SELECT count(*) AS n FROM ${LIST_DESCRIPTORS[list].table}`;
-    return (this.#db.prepare(sql).get() as { n: number }).n;
+    let n = this.#counts.get(list);
+    if (n !== undefined) return n;
+    const stored = this.#setting.get.get(COUNT_SETTING(list)) as string | undefined;
+    n = stored === undefined ? this.#countRows(LIST_DESCRIPTORS[list].table) : Number(stored);
+    if (stored === undefined) this.#setCount(list, n);
+    this.#counts.set(list, n);
+    return n;
+  }
+
+  #countRows(table: string): number {
+    return (this.#db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  }
+
+  /** Stores a list's entry count (inside the caller's transaction). */
+  #setCount(list: ListName, n: number): void {
+    this.#setting.put.run(COUNT_SETTING(list), String(n));
+    this.#counts.set(list, n);
+  }
+
+  /** Runs a transaction that keeps a list's count; if it rolls back, the count is read again. */
+  #counted<T>(list: ListName, fn: () => T): T {
+    try {
+      return this.#db.transaction(fn)();
+    } catch (error) {
+      this.#counts.delete(list);
+      throw error;
+    }
+  }
+
+  /** The newest version whose urgent entries were overlaid ahead of their delta (0: none pending). */
+  overlayUntil(list: ListName): number {
+    const v = this.#setting.get.get(OVERLAY_SETTING(list)) as string | undefined;
+    return v === undefined ? 0 : Number(v);
   }
 
   /** Starts replacing a list from a snapshot. */
@@ -124,14 +175,19 @@ export class LaneLists {
         if (done) throw new Error('list replacement already finished');
         addBatch(entries);
       },
+      count: () => this.#countRows(shadow),
       commit: (version, syncedAt) => {
         if (done) throw new Error('list replacement already finished');
         done = true;
-        db.transaction(() => {
+        this.#counted(list, () => {
+          const n = this.#countRows(shadow);
           db.exec(`DROP TABLE ${table}`);
           db.exec(`ALTER TABLE ${shadow} RENAME TO ${table}`);
           this.#state.set.run(version, syncedAt, list);
-        })();
+          this.#setCount(list, n);
+          // A snapshot holds every urgent entry of its version and before.
+          if (this.overlayUntil(list) <= version) this.#setting.put.run(OVERLAY_SETTING(list), '0');
+        });
         // Statements prepared on the old table recompile against the new one (SQLite re-prepares).
         this.#states.delete(list);
       },
@@ -153,33 +209,53 @@ export class LaneLists {
     changes: readonly LaneListChange<LaneEntry<L>>[],
     syncedAt: number,
   ): boolean {
-    return this.#db.transaction(() => {
+    return this.#counted(list, () => {
       if (this.state(list).version !== fromVersion) return false;
-      const { put, remove } = this.#statements[list];
+      const { put, remove, exists } = this.#statements[list];
       const d = LIST_DESCRIPTORS[list];
+      let n = this.count(list);
       for (const c of changes) {
-        if (c.op === 'delete') remove.run(c.key);
-        else put.run(c.value.key, ...d.toRow(c.value));
+        if (c.op === 'delete') n -= remove.run(c.key).changes;
+        else {
+          if (exists.get(c.value.key) === undefined) n++;
+          put.run(c.value.key, ...d.toRow(c.value));
+        }
       }
       this.#state.set.run(toVersion, syncedAt, list);
       this.#states.delete(list);
+      this.#setCount(list, n);
+      if (this.overlayUntil(list) <= toVersion) this.#setting.put.run(OVERLAY_SETTING(list), '0');
       return true;
-    })();
+    });
   }
 
-  /** Writes entries without moving the list's version (see `LaneStore.overlayHealth`). */
-  overlay<L extends ListName>(list: L, entries: readonly LaneEntry<L>[]): void {
-    const { put } = this.#statements[list];
+  /**
+   * Writes entries without moving the list's version (see `LaneStore.overlayHealth`); they
+   * belong to version `untilVersion`, so the list's count runs ahead of its version until then.
+   */
+  overlay<L extends ListName>(list: L, entries: readonly LaneEntry<L>[], untilVersion: number): void {
+    const { put, exists } = this.#statements[list];
     const d = LIST_DESCRIPTORS[list];
-    this.#db.transaction(() => {
-      for (const e of entries) put.run(e.key, ...d.toRow(e));
-    })();
+    this.#counted(list, () => {
+      let n = this.count(list);
+      for (const e of entries) {
+        if (exists.get(e.key) === undefined) n++;
+        put.run(e.key, ...d.toRow(e));
+      }
+      this.#setCount(list, n);
+      if (untilVersion > this.overlayUntil(list))
+        this.#setting.put.run(OVERLAY_SETTING(list), String(untilVersion));
+    });
   }
 
   /** Empties a list and sets it back to version 0, never synced (to be fetched again). */
   reset(list: ListName): void {
-    this.#db.exec(`DELETE FROM ${LIST_DESCRIPTORS[list].table}`);
-    this.#state.reset.run(list);
-    this.#states.delete(list);
+    this.#counted(list, () => {
+      this.#db.exec(`DELETE FROM ${LIST_DESCRIPTORS[list].table}`);
+      this.#state.reset.run(list);
+      this.#states.delete(list);
+      this.#setCount(list, 0);
+      this.#setting.put.run(OVERLAY_SETTING(list), '0');
+    });
   }
 }

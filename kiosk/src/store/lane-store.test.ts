@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ScanRecord } from '@checkpoint-lane/shared';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LaneStore, type LaneHealthEntry, type NewLaneRecord } from './lane-store.js';
 
@@ -88,6 +89,73 @@ describe('lists', () => {
     });
     expect(store.lookupWhitelist(2n)?.checkpoints).toEqual([]);
     expect(store.lookupWhitelist(3n)).toBeNull();
+  });
+
+  it('keeps each list’s entry count with every write, without counting rows again', () => {
+    const r = store.replaceHealthList();
+    r.add([f0(1n), f0(2n), f0(3n)]);
+    expect(r.count()).toBe(3);
+    expect(store.countEntries('health')).toBe(0); // the shadow is not the list yet
+    r.commit(1, 1);
+    expect(store.countEntries('health')).toBe(3);
+    // An update, a new entry, a delete, and a delete of a key it never held.
+    expect(
+      store.applyChanges(
+        'health',
+        1,
+        2,
+        [
+          { op: 'put', value: f0(1n) },
+          { op: 'put', value: f0(4n) },
+          { op: 'delete', key: 2n },
+          { op: 'delete', key: 99n },
+        ],
+        2,
+      ),
+    ).toBe(true);
+    expect(store.countEntries('health')).toBe(3);
+    // Urgent entries of version 3 held ahead of it.
+    store.overlayHealth([f0(4n), f0(5n)], 3);
+    expect(store.countEntries('health')).toBe(4);
+    expect(store.overlayUntil('health')).toBe(3);
+    expect(store.applyChanges('health', 2, 3, [{ op: 'put', value: f0(5n) }], 3)).toBe(true);
+    expect(store.overlayUntil('health')).toBe(0);
+    expect(store.countEntries('health')).toBe(4);
+
+    // Kept across a restart, and the same as the rows.
+    store.close();
+    store = LaneStore.open(join(dir, 'lane.db'));
+    expect(store.countEntries('health')).toBe(4);
+    const raw = new Database(join(dir, 'lane.db'), { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM health_entries').pluck().get()).toBe(4);
+    raw.close();
+  });
+
+  it('counts a list once for a store written before counts were kept', () => {
+    store.applyChanges(
+      'whitelist',
+      0,
+      1,
+      [
+        {
+          op: 'put',
+          value: {
+            key: 1n,
+            entry: { category: 'shipper', validFrom: null, validUntil: null },
+            validHere: true,
+          },
+        },
+      ],
+      1,
+    );
+    store.close();
+    // A store of an older lane: no count setting.
+    const raw = new Database(join(dir, 'lane.db'));
+    raw.prepare("DELETE FROM settings WHERE name LIKE 'list_entries:%'").run();
+    raw.close();
+    store = LaneStore.open(join(dir, 'lane.db'));
+    expect(store.countEntries('whitelist')).toBe(1);
+    expect(store.getSetting('list_entries:whitelist')).toBe('1');
   });
 });
 

@@ -100,9 +100,17 @@ export class LaneStore {
     return this.#lists.lookup('whitelist', key);
   }
 
-  /** Number of entries in a list. */
+  /** Number of entries in a list (kept with every write: no scan). */
   countEntries(list: ListName): number {
     return this.#lists.count(list);
+  }
+
+  /**
+   * The newest list version whose urgent entries were overlaid before their delta arrived (0:
+   * none pending): until the list reaches it, its count may run ahead of the server's.
+   */
+  overlayUntil(list: ListName): number {
+    return this.#lists.overlayUntil(list);
   }
 
   /** Starts replacing a list from a snapshot (through a shadow table, swapped in by `commit`). */
@@ -138,8 +146,8 @@ export class LaneStore {
    * Writes urgent health entries pushed ahead of their delta (an F0 added centrally) without
    * moving the list's version: the delta that follows re-applies them with everything else.
    */
-  overlayHealth(entries: readonly LaneHealthEntry[]): void {
-    this.#lists.overlay('health', entries);
+  overlayHealth(entries: readonly LaneHealthEntry[], untilVersion = 0): void {
+    this.#lists.overlay('health', entries, untilVersion);
   }
 
   // ------------------------------------------------------------------ outbox

@@ -31,7 +31,8 @@ async function setup(configure?: (server: FakeSyncServer) => void) {
     targets: {
       connected: () => seen.push(['connected']),
       listVersion: (list, version) => seen.push(['list-version', list, version]),
-      urgent: (changes, toVersion) => seen.push(['urgent', changes.length, toVersion]),
+      urgent: (push) => seen.push(['urgent', push.changes.length, push.toVersion, push.signature]),
+      signingKeys: (keys) => seen.push(['signing-keys', keys.map((k) => k.id)]),
       checkpoint: (c) => seen.push(['checkpoint', c.mode]),
       officers: (version) => seen.push(['officers', version]),
     },
@@ -57,16 +58,21 @@ describe('EventStream', () => {
       list: 'health',
       toVersion: 8,
       changes: [{ key: subjectKeyToHex(1n), op: 'put', entry: { status: 'F0', since: null, until: null } }],
+      signature: `0123456789abcdef:${'A'.repeat(86)}==`,
     });
     server.push('checkpoint', config);
     server.push('officers', { version: 3 });
-    await expect.poll(() => seen.length).toBe(5);
+    server.push('signing-keys', {
+      keys: [{ id: 'fedcba9876543210', publicKey: `${'B'.repeat(43)}=`, validFrom: 1, validUntil: null }],
+    });
+    await expect.poll(() => seen.length).toBe(6);
     expect(seen).toEqual([
       ['connected'],
       ['list-version', 'whitelist', 7],
-      ['urgent', 1, 8],
+      ['urgent', 1, 8, `0123456789abcdef:${'A'.repeat(86)}==`],
       ['checkpoint', 'closed'],
       ['officers', 3],
+      ['signing-keys', ['fedcba9876543210']],
     ]);
   });
 

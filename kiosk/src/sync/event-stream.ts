@@ -4,7 +4,7 @@ import {
   type CheckpointConfig,
   type LaneEvent,
   type ListName,
-  type WireChange,
+  type ListSigningKey,
 } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import type { LinkState } from './link-state.js';
@@ -17,8 +17,10 @@ export interface LaneEventTargets {
   readonly connected: () => void;
   /** A list is at `version` on the server. */
   readonly listVersion: (list: ListName, version: number) => void;
-  /** Health entries that block here, ahead of their delta. */
-  readonly urgent: (changes: readonly WireChange[], toVersion: number | undefined) => void;
+  /** Health entries that block here, ahead of their delta (signed: checked before they are applied). */
+  readonly urgent: (push: Extract<LaneEvent, { type: 'urgent' }>['data']) => void;
+  /** The server's list-signing keys changed (a rotation). */
+  readonly signingKeys: (keys: readonly ListSigningKey[]) => void;
   /** This lane's checkpoint config, changed centrally. */
   readonly checkpoint: (config: CheckpointConfig) => void;
   /** The officer roster is at `version` on the server. */
@@ -79,7 +81,10 @@ export class EventStream {
         t.listVersion(e.data.list, e.data.version);
         return;
       case 'urgent':
-        t.urgent(e.data.changes, e.data.toVersion);
+        t.urgent(e.data);
+        return;
+      case 'signing-keys':
+        t.signingKeys(e.data.keys);
         return;
       case 'checkpoint':
         t.checkpoint(e.data);

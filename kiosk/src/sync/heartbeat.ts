@@ -1,4 +1,10 @@
-import { LIST_NAMES, type CheckpointConfig, type ListName } from '@checkpoint-lane/shared';
+import {
+  LIST_NAMES,
+  type CheckpointConfig,
+  type ListName,
+  type ListRefusalReport,
+  type ListSigningKey,
+} from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import type { DeviceState } from '../scanners/scanner.js';
 import type { LaneStore } from '../store/lane-store.js';
@@ -19,11 +25,16 @@ export interface HeartbeatOptions {
   readonly onCheckpoint?: (checkpoint: CheckpointConfig) => void;
   /** The server named its officer roster version. */
   readonly onOfficersVersion?: (version: unknown) => void;
+  /** The list data this lane refused so far (reported to the centre). */
+  readonly listRefusals?: () => ListRefusalReport | undefined;
+  /** The server named its list-signing keys. */
+  readonly onSigningKeys?: (keys: readonly ListSigningKey[]) => void;
 }
 
 /**
- * The lane's heartbeat: reports list versions, backlog and devices; takes the server's clock
- * offset, checkpoint config and roster version from the answer. It also owns the order of the
+ * The lane's heartbeat: reports list versions, backlog, devices and the list data it refused;
+ * takes the server's clock offset, checkpoint config, roster version and list-signing keys from
+ * the answer. It also owns the order of the
  * two ways a checkpoint config arrives: a config pushed while a heartbeat was in flight is
  * newer than that heartbeat's answer, which is then not applied.
  */
@@ -71,6 +82,7 @@ export class Heartbeat {
       ListName,
       number
     >;
+    const refusals = this.#o.listRefusals?.();
     const res = await this.#o.api.heartbeat({
       listVersions: versions,
       backlog: store.backlog().count,
@@ -78,6 +90,7 @@ export class Heartbeat {
         .devices()
         .map((d) => ({ name: d.device.slice(0, 64), kind: d.kind, status: d.status })),
       clock: clock(),
+      ...(refusals !== undefined && { listRefusals: refusals }),
     });
     if (!res.ok) {
       link.failed(res.error, 'heartbeat');
@@ -88,6 +101,7 @@ export class Heartbeat {
     // A config pushed while this heartbeat was in flight is newer than its answer.
     if (this.#pushes === pushesBefore) this.#o.onCheckpoint?.(res.value.checkpoint);
     this.#o.onOfficersVersion?.(res.value.officersVersion);
+    if (res.value.listSigningKeys !== undefined) this.#o.onSigningKeys?.(res.value.listSigningKeys);
     link.changed();
   }
 

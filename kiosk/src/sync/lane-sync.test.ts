@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { LaneStore } from '../store/lane-store.js';
 import { FakeSyncServer, type FakeAnswer } from './fake-sync-server.testkit.js';
 import { LaneSync, type SyncStatus } from './lane-sync.js';
+import { TestListSigner } from './list-signer.testkit.js';
 import {
   cleanupAfterEach,
   CLOSED_CHECKPOINT as closed,
@@ -18,12 +19,15 @@ const logger = pino({ level: 'silent' });
 
 const cleanups = cleanupAfterEach();
 
+/** The server's list-signing key, pinned by the lane at enrollment. */
+const signer = TestListSigner.create();
+
 function emptySnapshot(list: 'health' | 'whitelist', version: number): FakeAnswer {
   const header =
     list === 'health'
       ? ({ list, version, count: 0, checkpointId: '', classes: [] } as const)
       : ({ list, version, count: 0, checkpointId: 'CP-1', classes: [] } as const);
-  return { bytes: encodeSnapshot(header, []), headers: { 'x-list-version': String(version) } };
+  return signer.snapshot(list, version, encodeSnapshot(header, []), 0, 'CP-1');
 }
 
 /**
@@ -62,6 +66,7 @@ async function setup() {
     },
     heartbeatMs: 3_600_000,
     pollMs: 3_600_000,
+    listSigningKeys: [signer.key],
     uploadIdleMs: 20,
     retry: { baseMs: 10, capMs: 20 },
   });
@@ -103,19 +108,15 @@ describe('LaneSync', () => {
     expect(statuses.at(-1)).toEqual(status);
 
     // A pushed list version and an urgent change reach the list sync.
+    const change = {
+      key: subjectKeyToHex(3n),
+      op: 'put' as const,
+      entry: { status: 'F0', since: null, until: null },
+    };
     server.route('GET', '/lists/health/changes', () => ({
-      json: {
-        list: 'health',
-        fromVersion: 1,
-        toVersion: 2,
-        changes: [{ key: subjectKeyToHex(3n), op: 'put', entry: { status: 'F0', since: null, until: null } }],
-      },
+      json: signer.changes({ list: 'health', fromVersion: 1, toVersion: 2, changes: [change] }, 1, 'CP-1'),
     }));
-    server.push('urgent', {
-      list: 'health',
-      toVersion: 2,
-      changes: [{ key: subjectKeyToHex(3n), op: 'put', entry: { status: 'F0', since: null, until: null } }],
-    });
+    server.push('urgent', signer.urgent(1, 2, [change]));
     await expect.poll(() => store.lookupHealth(3n)?.status).toBe('F0');
     await expect.poll(() => sync.status().listVersions.health).toBe(2);
   });

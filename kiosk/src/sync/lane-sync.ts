@@ -1,4 +1,9 @@
-import { LIST_NAMES, type CheckpointConfig, type ListName } from '@checkpoint-lane/shared';
+import {
+  LIST_NAMES,
+  type CheckpointConfig,
+  type ListName,
+  type ListSigningKey,
+} from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import type { OfficerRoster } from '../agent/officers.js';
 import type { DeviceState } from '../scanners/scanner.js';
@@ -7,6 +12,7 @@ import { EventStream } from './event-stream.js';
 import { Heartbeat } from './heartbeat.js';
 import { LinkState, type LinkStatus, type RetryOptions } from './link-state.js';
 import { ListSync } from './list-sync.js';
+import { ListRefusals, ListTrust } from './list-trust.js';
 import { RosterSync } from './roster-sync.js';
 import type { ServerApi } from './server-api.js';
 import { Uploader } from './uploader.js';
@@ -39,6 +45,11 @@ export interface LaneSyncOptions {
   readonly uploadIdleMs?: number;
   readonly uploadBatch?: number;
   readonly retry?: RetryOptions;
+  /**
+   * The list-signing keys pinned at enrollment (the enrollment answer's). Absent for a lane
+   * enrolled before lists were signed: it trusts the keys of its first heartbeat answer.
+   */
+  readonly listSigningKeys?: readonly ListSigningKey[] | undefined;
 }
 
 /**
@@ -70,6 +81,22 @@ export class LaneSync {
       onChange: () => options.onStatus?.(this.status()),
     });
     this.#link = link;
+    const trust = new ListTrust({
+      settings: store,
+      kioskId: store.getSetting('kiosk_id') ?? '',
+      enrolled: options.listSigningKeys,
+      logger,
+    });
+    const refusals = new ListRefusals();
+    const learnKeys = (keys: readonly ListSigningKey[]): void => {
+      const adopted = trust.adopt(keys);
+      if (adopted.refused > 0) {
+        refusals.record(null, 'bad_key_statement', clock());
+        heartbeat.soon();
+      }
+      // Data refused for a key the lane had not learned yet is fetched again.
+      if (adopted.added.length > 0) for (const list of LIST_NAMES) void this.#lists.sync(list);
+    };
     this.#roster = new RosterSync({
       api,
       link,
@@ -89,6 +116,8 @@ export class LaneSync {
       onOfficersVersion: (version) => {
         this.#roster.versionSeen(version);
       },
+      listRefusals: () => refusals.report(),
+      onSigningKeys: learnKeys,
     });
     this.#heartbeat = heartbeat;
     this.#lists = new ListSync({
@@ -101,6 +130,12 @@ export class LaneSync {
       onApplied: () => {
         heartbeat.soon();
       },
+      trust,
+      refusals,
+      onRefused: () => {
+        heartbeat.soon();
+      },
+      refreshKeys: () => heartbeat.beat(),
     });
     this.#uploader = new Uploader({
       api,
@@ -122,9 +157,10 @@ export class LaneSync {
         listVersion: (list, version) => {
           this.#lists.versionSeen(list, version);
         },
-        urgent: (changes, toVersion) => {
-          this.#lists.urgent(changes, toVersion);
+        urgent: (push) => {
+          void this.#lists.urgent(push);
         },
+        signingKeys: learnKeys,
         checkpoint: (config) => {
           heartbeat.checkpointPushed(config);
         },

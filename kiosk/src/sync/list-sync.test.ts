@@ -13,7 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { LaneStore } from '../store/lane-store.js';
 import { FakeSyncServer, type FakeAnswer } from './fake-sync-server.testkit.js';
 import { LinkState } from './link-state.js';
+import { TestListSigner } from './list-signer.testkit.js';
 import { ListSync } from './list-sync.js';
+import { ListRefusals, ListTrust } from './list-trust.js';
 import { cleanupAfterEach } from './sync-fixtures.testkit.js';
 
 const logger = pino({ level: 'silent' });
@@ -21,6 +23,9 @@ const CP = 'CP-1';
 const NOW = 1_700_000_000_000;
 
 const cleanups = cleanupAfterEach();
+
+/** The server's signing key in the running test (made by `setup`, pinned by its lane). */
+let signer: TestListSigner;
 
 /** A list sync on a real store (a file in a temp dir) against a real loopback server. */
 async function setup() {
@@ -30,6 +35,9 @@ async function setup() {
   const link = new LinkState({ logger });
   link.start();
   let applied = 0;
+  signer = TestListSigner.create();
+  const trust = new ListTrust({ settings: store, kioskId: 'k1', enrolled: [signer.key], logger });
+  const refusals = new ListRefusals();
   const lists = new ListSync({
     api: server.api(),
     store,
@@ -40,6 +48,8 @@ async function setup() {
     onApplied: () => {
       applied++;
     },
+    trust,
+    refusals,
   });
   cleanups.push(async () => {
     link.stop();
@@ -48,14 +58,14 @@ async function setup() {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { server, store, link, lists, applied: () => applied };
+  return { server, store, link, lists, signer, refusals, applied: () => applied };
 }
 
 function healthSnapshot(version: number, entries: [bigint, HealthClass][]): FakeAnswer {
   const classes = entries.map(([, c]) => c);
   const rows: SnapshotEntry[] = entries.map(([key], classIndex) => ({ key, classIndex }));
   const header = { list: 'health', version, count: rows.length, checkpointId: '', classes } as const;
-  return { bytes: encodeSnapshot(header, rows), headers: { 'x-list-version': String(version) } };
+  return signer.snapshot('health', version, encodeSnapshot(header, rows), rows.length, CP);
 }
 
 function whitelistSnapshot(
@@ -66,7 +76,9 @@ function whitelistSnapshot(
   const classes = entries.map(([, c]) => c);
   const rows: SnapshotEntry[] = entries.map(([key], classIndex) => ({ key, classIndex }));
   const header = { list: 'whitelist', version, count: rows.length, checkpointId, classes } as const;
-  return { bytes: encodeSnapshot(header, rows), headers: { 'x-list-version': String(version) } };
+  // The lane holds the entries valid here or everywhere.
+  const held = entries.filter(([, c]) => c.scope !== 'elsewhere').length;
+  return signer.snapshot('whitelist', version, encodeSnapshot(header, rows), held, checkpointId);
 }
 
 const F0: HealthClass = { status: 'F0', since: 1000, until: null };
@@ -91,15 +103,19 @@ describe('ListSync', () => {
     expect(applied()).toBe(1);
 
     server.route('GET', '/lists/health/changes', () => ({
-      json: {
-        list: 'health',
-        fromVersion: 3,
-        toVersion: 4,
-        changes: [
-          { key: hex(5n), op: 'delete' },
-          { key: hex(7n), op: 'put', entry: { status: 'F0', since: null, until: null } },
-        ],
-      },
+      json: signer.changes(
+        {
+          list: 'health',
+          fromVersion: 3,
+          toVersion: 4,
+          changes: [
+            { key: hex(5n), op: 'delete' },
+            { key: hex(7n), op: 'put', entry: { status: 'F0', since: null, until: null } },
+          ],
+        },
+        3,
+        CP,
+      ),
     }));
     expect(await lists.sync('health')).toBe(true);
     expect(server.calls('GET', '/lists/health/changes')[0]?.query.get('since')).toBe('3');
@@ -110,7 +126,7 @@ describe('ListSync', () => {
 
     // Nothing new: the list is marked synced, nothing applied.
     server.route('GET', '/lists/health/changes', () => ({
-      json: { list: 'health', fromVersion: 4, toVersion: 4, changes: [] },
+      json: signer.changes({ list: 'health', fromVersion: 4, toVersion: 4, changes: [] }, 3, CP),
     }));
     expect(await lists.sync('health')).toBe(true);
     expect(applied()).toBe(2);
@@ -138,18 +154,22 @@ describe('ListSync', () => {
 
     // An entry moved to another checkpoint is removed here.
     server.route('GET', '/lists/whitelist/changes', () => ({
-      json: {
-        list: 'whitelist',
-        fromVersion: 2,
-        toVersion: 3,
-        changes: [
-          {
-            key: hex(1n),
-            op: 'put',
-            entry: { category: 'shipper', validFrom: null, validUntil: null, checkpoints: ['CP-9'] },
-          },
-        ],
-      },
+      json: signer.changes(
+        {
+          list: 'whitelist',
+          fromVersion: 2,
+          toVersion: 3,
+          changes: [
+            {
+              key: hex(1n),
+              op: 'put',
+              entry: { category: 'shipper', validFrom: null, validUntil: null, checkpoints: ['CP-9'] },
+            },
+          ],
+        },
+        1,
+        CP,
+      ),
     }));
     expect(await lists.sync('whitelist')).toBe(true);
     expect(store.lookupWhitelist(1n)).toBeNull();
@@ -174,7 +194,8 @@ describe('ListSync', () => {
       ]),
     );
     expect(await lists.sync('whitelist')).toBe(false);
-    expect(link.status().lastError).toMatch(/another checkpoint/);
+    // Signed for CP-2: the signature does not verify for this lane's checkpoint.
+    expect(link.status().lastError).toMatch(/snapshot of whitelist refused \(bad_signature\)/);
     expect(store.listState('whitelist').version).toBe(2);
     expect(store.lookupWhitelist(1n)).not.toBeNull();
     expect(store.lookupWhitelist(4n)).toBeNull();
@@ -185,15 +206,19 @@ describe('ListSync', () => {
     server.route('GET', '/lists/health/snapshot', () => healthSnapshot(1, [[1n, F0]]));
     await lists.sync('health');
     server.route('GET', '/lists/health/changes', () => ({
-      json: {
-        list: 'health',
-        fromVersion: 1,
-        toVersion: 2,
-        changes: [
-          { key: hex(1n), op: 'delete' },
-          { key: hex(2n), op: 'put', entry: { status: 'F9', since: null, until: null } },
-        ],
-      },
+      json: signer.changes(
+        {
+          list: 'health',
+          fromVersion: 1,
+          toVersion: 2,
+          changes: [
+            { key: hex(1n), op: 'delete' },
+            { key: hex(2n), op: 'put', entry: { status: 'F9', since: null, until: null } },
+          ],
+        },
+        1,
+        CP,
+      ),
     }));
     expect(await lists.sync('health')).toBe(false);
     expect(link.status().lastError).toBe('malformed health delta from the server');
@@ -205,16 +230,28 @@ describe('ListSync', () => {
     const { server, store, lists } = await setup();
     server.route('GET', '/lists/health/snapshot', () => healthSnapshot(3, [[1n, F0]]));
     await lists.sync('health');
-    server.route('GET', '/lists/health/changes', () => ({
-      json: { list: 'health', fromVersion: 3, toVersion: 3, changes: [] },
-    }));
+    const heldWhenFetched: (string | undefined)[] = [];
+    server.route('GET', '/lists/health/changes', () => {
+      heldWhenFetched.push(store.lookupHealth(9n)?.status);
+      return { json: signer.changes({ list: 'health', fromVersion: 3, toVersion: 3, changes: [] }, 1, CP) };
+    });
 
-    lists.urgent([{ key: hex(9n), op: 'put', entry: { status: 'F0', since: null, until: null } }], 4);
-    expect(store.lookupHealth(9n)?.status).toBe('F0'); // synchronously: before any fetch
+    const f0 = (key: bigint) => ({
+      key: hex(key),
+      op: 'put' as const,
+      entry: { status: 'F0', since: null, until: null },
+    });
+    await lists.urgent(signer.urgent(3, 4, [f0(9n)]));
+    expect(store.lookupHealth(9n)?.status).toBe('F0');
     expect(store.listState('health').version).toBe(3);
     await expect.poll(() => server.calls('GET', '/lists/health/changes').length).toBe(1);
+    expect(heldWhenFetched).toEqual(['F0']); // overlaid before the delta was fetched
+    // Held ahead of version 4: the count above the signed one (1) is not a mismatch.
+    expect(store.countEntries('health')).toBe(2);
+    await lists.settled();
+    expect(server.calls('GET', '/lists/health/snapshot')).toHaveLength(1);
 
-    lists.urgent([{ key: hex(10n), op: 'put', entry: { status: 'F0', since: null, until: null } }], 3);
+    await lists.urgent(signer.urgent(2, 3, [f0(10n)]));
     expect(store.lookupHealth(10n)).toBeNull();
   });
 
@@ -229,7 +266,13 @@ describe('ListSync', () => {
     let version = 1;
     server.route('GET', '/lists/health/changes', async () => {
       await gate;
-      return { json: { list: 'health', fromVersion: version, toVersion: version, changes: [] } };
+      return {
+        json: signer.changes(
+          { list: 'health', fromVersion: version, toVersion: version, changes: [] },
+          1,
+          CP,
+        ),
+      };
     });
     const runs = [lists.sync('health'), lists.sync('health'), lists.sync('health')];
     await expect.poll(() => server.calls('GET', '/lists/health/changes').length).toBe(1);

@@ -1,9 +1,20 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { LIST_NAMES, SnapshotDecoder, type ListName, type WireChange } from '@checkpoint-lane/shared';
+import {
+  LIST_NAMES,
+  listSignatureScope,
+  parseListSignature,
+  SnapshotDecoder,
+  type LaneEvent,
+  type ListName,
+  type ListRefusalReason,
+  type SignedListFacts,
+} from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import type { LaneStore } from '../store/lane-store.js';
 import { LIST_DESCRIPTORS, type LaneEntry, type ListEntry } from '../store/list-descriptors.js';
 import type { LinkState } from './link-state.js';
+import { changesDigest, type ListRefusals, type ListTrust } from './list-trust.js';
 import type { ServerApi } from './server-api.js';
 import { toLaneChanges } from './wire-changes.js';
 
@@ -18,15 +29,39 @@ export interface ListSyncOptions {
   readonly checkpointId: () => string;
   /** A list moved to a new version (the heartbeat reports it soon). */
   readonly onApplied?: () => void;
+  /** The keys list data must be signed by. */
+  readonly trust: ListTrust;
+  /** Counts refused list data (the heartbeat reports it). */
+  readonly refusals: ListRefusals;
+  /** List data was refused (the heartbeat tells the centre soon). */
+  readonly onRefused?: () => void;
+  /** Learns the server's keys now (a heartbeat); a signature by a key unknown before is then checked again. */
+  readonly refreshKeys?: () => Promise<void>;
+  /** Least time between two snapshots taken because the entry count differed from the signed one. */
+  readonly recountSnapshotMs?: number;
 }
 
+/** An urgent push as the event stream decodes it. */
+export type UrgentPush = Extract<LaneEvent, { type: 'urgent' }>['data'];
+
 const SNAPSHOT_BATCH = 20_000;
+
+/** List data refused inside a snapshot's read (the read is abandoned, the old list kept). */
+class Refused extends Error {
+  constructor(readonly reason: ListRefusalReason) {
+    super(reason);
+  }
+}
 
 /**
  * Keeps each list current: a snapshot when the lane has none (or the server has no delta
  * from its version), else the changes since its version, applied in one transaction; urgent
  * health entries overlaid the moment they are pushed; a jittered safety-net poll. A malformed
- * delta or snapshot leaves the list as it was.
+ * delta or snapshot leaves the list as it was. Every snapshot, delta and urgent push must carry
+ * a signature by a trusted key over exactly what the lane would hold (list, its scope, versions,
+ * entry count, digest), checked before anything is applied; refused data leaves the list as it
+ * was, is logged (never its entries) and counted for the heartbeat. After applying, the list's
+ * entry count must be the signed one, else a fresh snapshot is taken.
  */
 export class ListSync {
   readonly #o: ListSyncOptions;
@@ -34,6 +69,9 @@ export class ListSync {
   readonly #busy = new Map<ListName, Promise<boolean>>();
   /** Lists asked for again while a sync of them was running. */
   readonly #again = new Set<ListName>();
+  /** When each list last took a snapshot because its count differed from the signed one. */
+  readonly #recounted = new Map<ListName, number>();
+  #refreshing: Promise<void> | null = null;
 
   constructor(options: ListSyncOptions) {
     this.#o = options;
@@ -67,16 +105,106 @@ export class ListSync {
   }
 
   /**
-   * Health entries pushed ahead of their delta: written at once (without moving the list's
-   * version) unless the lane already holds `toVersion`; then the delta is fetched.
+   * Health entries pushed ahead of their delta: once their signature verifies, written at once
+   * (without moving the list's version) unless the lane already holds `toVersion`; then the
+   * delta is fetched either way. Resolves when done.
    */
-  urgent(changes: readonly WireChange[], toVersion = Number.POSITIVE_INFINITY): void {
-    const lane = toLaneChanges('health', changes, this.#o.checkpointId());
-    if (lane !== null && this.#o.store.listState('health').version < toVersion) {
-      this.#o.store.overlayHealth(lane.flatMap((c) => (c.op === 'put' ? [c.value] : [])));
-      this.#log.info({ changes: lane.length }, 'urgent health changes applied');
+  async urgent(push: UrgentPush): Promise<void> {
+    const { changes, fromVersion, toVersion, signature } = push;
+    const facts: SignedListFacts | null =
+      fromVersion === undefined || toVersion === undefined
+        ? null
+        : {
+            kind: 'urgent',
+            list: 'health',
+            scope: '',
+            fromVersion,
+            toVersion,
+            count: changes.length,
+            digest: changesDigest(changes),
+          };
+    if (await this.#verified('health', 'urgent push', facts, signature)) {
+      const lane = toLaneChanges('health', changes, this.#o.checkpointId());
+      if (lane !== null && toVersion !== undefined && this.#o.store.listState('health').version < toVersion) {
+        this.#o.store.overlayHealth(
+          lane.flatMap((c) => (c.op === 'put' ? [c.value] : [])),
+          toVersion,
+        );
+        this.#log.info({ changes: lane.length }, 'urgent health changes applied');
+      }
     }
     void this.sync('health');
+  }
+
+  /** Learns the server's keys (coalescing calls). */
+  async #refresh(): Promise<void> {
+    if (this.#o.refreshKeys === undefined) return;
+    this.#refreshing ??= this.#o.refreshKeys().finally(() => {
+      this.#refreshing = null;
+    });
+    await this.#refreshing;
+  }
+
+  /**
+   * Whether a signature covers exactly `facts` (null: the answer says too little to check),
+   * learning the server's keys once when it names a key the lane does not know. A refusal is
+   * recorded, logged and shown.
+   */
+  async #verified(
+    list: ListName,
+    what: string,
+    facts: SignedListFacts | null,
+    signature: string | undefined,
+  ): Promise<boolean> {
+    if (facts === null || signature === undefined) {
+      this.#refuse(list, what, 'unsigned');
+      return false;
+    }
+    const { trust, clock } = this.#o;
+    let r = trust.verify(facts, signature, clock());
+    if (!r.ok && r.error === 'unknown_key') {
+      await this.#refresh();
+      r = trust.verify(facts, signature, clock());
+    }
+    if (r.ok) return true;
+    this.#refuse(list, what, r.error);
+    return false;
+  }
+
+  #refuse(list: ListName, what: string, reason: ListRefusalReason): void {
+    this.#o.refusals.record(list, reason, this.#o.clock());
+    this.#log.warn({ list, what, reason }, 'list data refused; the old list keeps deciding');
+    this.#o.link.problem(`${what} of ${list} refused (${reason}); the old list keeps deciding`);
+    this.#o.onRefused?.();
+  }
+
+  /**
+   * After applying up to `version`: the list must hold the signed number of entries (unless
+   * urgent entries of a later version are held already); if not, a fresh snapshot, at most one
+   * per `recountSnapshotMs`.
+   */
+  async #checkCount(list: ListName, signed: number, version: number): Promise<boolean> {
+    const { store, clock } = this.#o;
+    if (store.overlayUntil(list) > version) return true;
+    const held = store.countEntries(list);
+    if (held === signed) return true;
+    this.#o.refusals.record(list, 'count_mismatch', clock());
+    this.#o.onRefused?.();
+    const last = this.#recounted.get(list);
+    const wait = this.#o.recountSnapshotMs ?? 10 * 60_000;
+    if (last !== undefined && clock() - last < wait) {
+      this.#log.warn(
+        { list, held, signed },
+        'entry count differs from the signed count; snapshot taken recently',
+      );
+      return true;
+    }
+    this.#recounted.set(list, clock());
+    this.#log.warn(
+      { list, held, signed },
+      'entry count differs from the signed count; taking a fresh snapshot',
+    );
+    return this.#snapshot(list);
   }
 
   /** Polls both lists every `pollMs` (jittered ±20%) while the sync runs. */
@@ -108,6 +236,19 @@ export class ListSync {
     }
     link.succeeded();
     const delta = res.value;
+    const facts: SignedListFacts | null =
+      delta.count === undefined
+        ? null
+        : {
+            kind: 'changes',
+            list,
+            scope: listSignatureScope(list, this.#o.checkpointId()),
+            fromVersion: delta.fromVersion,
+            toVersion: delta.toVersion,
+            count: delta.count,
+            digest: changesDigest(delta.changes),
+          };
+    if (!(await this.#verified(list, 'delta', facts, delta.signature)) || facts === null) return false;
     const now = this.#o.clock();
     if (delta.fromVersion !== state.version || delta.toVersion < delta.fromVersion) {
       this.#log.warn({ list }, 'delta does not start at our version; taking a snapshot');
@@ -116,7 +257,7 @@ export class ListSync {
     if (delta.toVersion === delta.fromVersion) {
       store.markSynced(list, now);
       link.changed();
-      return true;
+      return this.#checkCount(list, facts.count, delta.toVersion);
     }
     const changes = toLaneChanges(list, delta.changes, this.#o.checkpointId());
     if (changes === null) {
@@ -132,10 +273,10 @@ export class ListSync {
       );
       link.changed();
       this.#o.onApplied?.();
-    } else {
-      this.#again.add(list);
+      return this.#checkCount(list, facts.count, delta.toVersion);
     }
-    return applied;
+    this.#again.add(list);
+    return false;
   }
 
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- L ties the descriptor, replacement and batch to one list
@@ -146,33 +287,79 @@ export class ListSync {
       link.failed(res.error, `snapshot ${list}`);
       return false;
     }
+    const { signature, count } = res.value;
+    // Refused before a byte is read: no signature, or one by a key the lane cannot learn.
+    const named = signature === undefined ? null : parseListSignature(signature);
+    if (named !== null && !this.#o.trust.knows(named.keyId)) await this.#refresh();
+    const early: ListRefusalReason | null =
+      signature === undefined || count === undefined
+        ? 'unsigned'
+        : named === null
+          ? 'bad_signature'
+          : this.#o.trust.knows(named.keyId)
+            ? null
+            : 'unknown_key';
+    if (early !== null || signature === undefined || count === undefined) {
+      destroyQuietly(res.value.stream);
+      this.#refuse(list, 'snapshot', early ?? 'unsigned');
+      return false;
+    }
     const started = clock();
     this.#log.info({ list, version: res.value.version }, 'snapshot started');
     const checkpointId = this.#o.checkpointId();
     const d = LIST_DESCRIPTORS[list];
     const replacement = store.replaceList(list);
     const decoder = new SnapshotDecoder();
+    const hash = createHash('sha256');
     let batch: LaneEntry<L>[] = [];
+    let unreadable: Error | null = null;
     try {
       for await (const chunk of res.value.stream as AsyncIterable<Buffer>) {
-        for (const e of decoder.push(chunk)) {
-          if (e.list !== list) throw new Error(`snapshot is of the ${e.list} list, not ${list}`);
-          // Only what applies here is kept (an older server still sends other checkpoints').
-          const entry = d.toLane(e.key, e.entry as ListEntry<L>, checkpointId);
-          if (entry === null) continue;
-          batch.push(entry);
-          if (batch.length >= SNAPSHOT_BATCH) {
-            replacement.add(batch);
-            batch = [];
+        hash.update(chunk);
+        // After a decoding error the rest is only hashed: the signature says whether it was tampered with.
+        if (unreadable !== null) continue;
+        try {
+          for (const e of decoder.push(chunk)) {
+            if (e.list !== list) throw new Error(`snapshot is of the ${e.list} list, not ${list}`);
+            // Only what applies here is kept (an older server still sends other checkpoints').
+            const entry = d.toLane(e.key, e.entry as ListEntry<L>, checkpointId);
+            if (entry === null) continue;
+            batch.push(entry);
+            if (batch.length >= SNAPSHOT_BATCH) {
+              replacement.add(batch);
+              batch = [];
+            }
           }
+        } catch (error) {
+          unreadable = error instanceof Error ? error : new Error(String(error));
         }
       }
+      // Checked before anything else is made of the bytes: every byte, this list, this lane's
+      // scope, the version the server named, the entries the lane will hold.
+      const checked = this.#o.trust.verify(
+        {
+          kind: 'snapshot',
+          list,
+          scope: listSignatureScope(list, checkpointId),
+          fromVersion: 0,
+          toVersion: res.value.version,
+          count,
+          digest: hash.digest('hex'),
+        },
+        signature,
+        clock(),
+      );
+      if (!checked.ok) throw new Refused(checked.error);
+      if (unreadable !== null) throw unreadable;
       replacement.add(batch);
       const header = decoder.end();
+      if (header.version !== res.value.version)
+        throw new Error(`snapshot is not of version ${res.value.version}`);
       // Health snapshots are the same for every lane; whitelist ones are made for one checkpoint.
       if (list === 'whitelist' && header.checkpointId !== checkpointId) {
         throw new Error('whitelist snapshot made for another checkpoint');
       }
+      if (replacement.count() !== count) throw new Refused('count_mismatch');
       replacement.commit(header.version, clock());
       link.succeeded();
       this.#log.info(
@@ -185,6 +372,10 @@ export class ListSync {
     } catch (error) {
       replacement.abort();
       destroyQuietly(res.value.stream);
+      if (error instanceof Refused) {
+        this.#refuse(list, 'snapshot', error.reason);
+        return false;
+      }
       if (!link.running()) return false;
       const message = `snapshot ${list}: ${error instanceof Error ? error.message : String(error)}`;
       this.#log.warn({ list, err: message }, 'snapshot failed; list kept as it was');

@@ -86,6 +86,8 @@ function laneSync(answers: ApiResult<OfficerRoster>[], officersVersion: number) 
   const store = {
     listState: () => ({ version: 0, syncedAt: null }),
     backlog: () => ({ count: 0 }),
+    getSetting: () => null,
+    setSetting: () => undefined,
   } as unknown as LaneStore;
   const sync = new LaneSync({
     api,

@@ -3,7 +3,10 @@ import {
   decodeAs,
   EnrollAnswer,
   ErrorAnswer,
+  Counter,
   HeartbeatAnswer as HeartbeatAnswerSchema,
+  LIST_COUNT_HEADER,
+  LIST_SIGNATURE_HEADER,
   LIST_VERSION_HEADER,
   ListChanges as ListChangesSchema,
   OfficerRoster,
@@ -33,6 +36,16 @@ export type ListChanges = ListChangesSchema;
 export type HeartbeatReport = HeartbeatReportBody;
 /** What a heartbeat answers; `officersVersion` is absent from servers without central rosters. */
 export type HeartbeatAnswer = HeartbeatAnswerSchema;
+
+/** A snapshot answer: its bytes as they arrive, its version, and what its signature covers. */
+export interface SnapshotAnswer {
+  readonly stream: Readable;
+  readonly version: number;
+  /** `x-list-count`: entries the lane holds once it is applied (absent: unsigned). */
+  readonly count?: number;
+  /** `x-list-signature` (absent: unsigned). */
+  readonly signature?: string;
+}
 
 /**
  * Why a call to the sync server failed: offline (no answer), an HTTP error with its status, or
@@ -111,11 +124,12 @@ export class ServerApi {
     );
   }
 
-  /** Opens a list snapshot as a byte stream, with the version it holds. */
-  async snapshot(
-    list: ListName,
-    signal?: AbortSignal,
-  ): Promise<ApiResult<{ stream: Readable; version: number }>> {
+  /**
+   * Opens a list snapshot as a byte stream, with the version it holds and, when the server
+   * signed it, its signature and signed entry count (checked by the caller once it has read
+   * every byte).
+   */
+  async snapshot(list: ListName, signal?: AbortSignal): Promise<ApiResult<SnapshotAnswer>> {
     const res = await attempt(() =>
       this.#http.get<Readable>(`/lists/${list}/snapshot`, {
         responseType: 'stream',
@@ -136,7 +150,23 @@ export class ServerApi {
         },
       };
     }
-    return { ok: true, value: { stream: res.value.data, version: version.value } };
+    const text = (name: string): string | undefined => {
+      const v = res.value.headers[name] as unknown;
+      return typeof v === 'string' ? v : undefined;
+    };
+    const countText = text(LIST_COUNT_HEADER);
+    const count =
+      countText !== undefined && /^\d+$/.test(countText) ? decodeAs(Counter(), Number(countText)) : null;
+    const signature = text(LIST_SIGNATURE_HEADER);
+    return {
+      ok: true,
+      value: {
+        stream: res.value.data,
+        version: version.value,
+        ...(count?.ok === true && { count: count.value }),
+        ...(signature !== undefined && { signature }),
+      },
+    };
   }
 
   /** The changes to a list since version `since` (410/409 mean: take a snapshot). */

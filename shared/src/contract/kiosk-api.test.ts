@@ -116,6 +116,9 @@ describe('decodeLaneEvent', () => {
     },
     checkpoint,
     officers: { version: 3 },
+    'signing-keys': {
+      keys: [{ id: '0123456789abcdef', publicKey: `${'A'.repeat(43)}=`, validFrom: 1, validUntil: null }],
+    },
     revoked: { kioskId: 'k1' },
   } satisfies Record<LaneEventName, unknown>;
 

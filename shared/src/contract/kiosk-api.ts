@@ -12,6 +12,7 @@ import { CheckpointConfig } from '../schemas/checkpoint-schemas.js';
 import { ListName } from '../schemas/list-schemas.js';
 import { LaneRecordSchema } from '../schemas/scan-schemas.js';
 import type { Result } from '../result.js';
+import { LIST_SIGNATURE_PATTERN, LIST_SIGNING_KEY_ID_PATTERN } from '../sync/list-signature.js';
 import { LIST_NAMES, OFFICER_ROLES } from '../vocabulary.js';
 import { literalUnion } from './literal-union.js';
 
@@ -49,6 +50,72 @@ export const ErrorAnswer = Type.Object({ error: Type.String(), message: Type.Str
 /** An error answer. */
 export type ErrorAnswer = Static<typeof ErrorAnswer>;
 
+// --- List signatures (see sync/list-signature.ts for the signed bytes) ----------------------
+
+/** A list-signing key's id: the first 16 hex digits of SHA-256 over its raw public key. */
+export const ListSigningKeyId = Type.String({ pattern: LIST_SIGNING_KEY_ID_PATTERN });
+
+/** `keyId:base64` of an Ed25519 signature (64 bytes). */
+export const ListSignature = Type.String({
+  pattern: LIST_SIGNATURE_PATTERN,
+  description: 'keyId:base64 of the Ed25519 signature over the CLSIG1 message',
+});
+
+/**
+ * A public list-signing key. Every key after the first is endorsed by the key that was current
+ * before it (an Ed25519 signature over the CLKEY1 message), so a lane that pins one key can
+ * follow every rotation after it.
+ */
+export const ListSigningKey = Type.Object({
+  id: ListSigningKeyId,
+  publicKey: Type.String({
+    pattern: '^[A-Za-z0-9+/]{43}=$',
+    description: 'base64 of the raw 32-byte Ed25519 public key',
+  }),
+  validFrom: EpochMs(),
+  validUntil: Type.Union([EpochMs(), Type.Null()], {
+    description: 'after this a lane refuses data signed with it; null while it is current',
+  }),
+  endorsement: Type.Optional(
+    Type.Object({
+      by: ListSigningKeyId,
+      signature: Type.String({ pattern: '^[A-Za-z0-9+/]{86}==$' }),
+    }),
+  ),
+});
+/** A public list-signing key. */
+export type ListSigningKey = Static<typeof ListSigningKey>;
+
+/** The server's public list-signing keys, oldest first (rotations are rare: a few over years). */
+export const ListSigningKeys = Type.Array(ListSigningKey, { maxItems: 256 });
+
+/** The server's list-signing keys and the id of the one that signs now. */
+export const ListSigningKeysAnswer = Type.Object({ current: ListSigningKeyId, keys: ListSigningKeys });
+/** The server's list-signing keys and the current one. */
+export type ListSigningKeysAnswer = Static<typeof ListSigningKeysAnswer>;
+
+/** Why a lane refused list data from the server (it kept its old list). */
+export const LIST_REFUSAL_REASONS = [
+  'unsigned',
+  'unknown_key',
+  'retired_key',
+  'bad_signature',
+  'count_mismatch',
+  'bad_key_statement',
+] as const;
+/** Why a lane refused list data. */
+export type ListRefusalReason = (typeof LIST_REFUSAL_REASONS)[number];
+
+/** What a lane reports of the list data it refused since it started (no list: a key statement). */
+export const ListRefusalReport = Type.Object({
+  count: Counter(),
+  lastReason: literalUnion(LIST_REFUSAL_REASONS),
+  lastList: Type.Optional(ListName),
+  lastAt: EpochMs({ description: 'lane clock, epoch ms' }),
+});
+/** The list data a lane refused. */
+export type ListRefusalReport = Static<typeof ListRefusalReport>;
+
 // --- POST /enroll (no token): a one-time code becomes a lane's identity -------------------
 
 /** Body of `POST /enroll`. */
@@ -65,6 +132,8 @@ export const EnrollAnswer = Type.Object({
   token: Type.String({ minLength: 1 }),
   checkpoint: CheckpointConfig,
   listKey: Type.String({ minLength: 1, description: 'base64 of the 32-byte list key K' }),
+  // Always sent by this server; optional so credentials kept before signed lists still read.
+  listSigningKeys: Type.Optional(ListSigningKeys),
 });
 /** What enrollment answers. */
 export type EnrollAnswer = Static<typeof EnrollAnswer>;
@@ -90,6 +159,11 @@ export const ListChanges = Type.Object({
   fromVersion: Version,
   toVersion: Version,
   changes: Type.Array(WireChange),
+  // Always sent by this server; optional so a lane reads an unsigned answer and refuses it as such.
+  count: Type.Optional(
+    Counter({ description: 'entries the lane holds for this list (and its checkpoint) at toVersion' }),
+  ),
+  signature: Type.Optional(ListSignature),
 });
 /** A delta between two list versions. */
 export type ListChanges = Static<typeof ListChanges>;
@@ -124,6 +198,7 @@ export const HeartbeatReport = Type.Object({
   backlog: Counter(),
   devices: Type.Array(DeviceReport, { maxItems: 32 }),
   clock: EpochMs({ description: 'lane clock, epoch ms' }),
+  listRefusals: Type.Optional(ListRefusalReport),
 });
 /** What a lane reports in its heartbeat. */
 export type HeartbeatReport = Static<typeof HeartbeatReport>;
@@ -138,6 +213,8 @@ export const HeartbeatAnswer = Type.Object({
       description: 'the officer roster version; fetch /officers when it differs from the lane’s',
     }),
   ),
+  // Always sent by this server: a lane takes a new key only with an endorsement by one it pins.
+  listSigningKeys: Type.Optional(ListSigningKeys),
 });
 /** What a heartbeat answers. */
 export type HeartbeatAnswer = Static<typeof HeartbeatAnswer>;
@@ -184,7 +261,10 @@ export const LANE_EVENT_SCHEMAS = {
     toVersion: Type.Optional(Version),
     // A server sends at most URGENT_MAX_CHANGES (vocabulary.ts); a lane takes more, for a newer server.
     changes: Type.Array(WireChange, { maxItems: 1000 }),
+    signature: Type.Optional(ListSignature),
   }),
+  /** The list-signing keys changed (a rotation): the whole set, as heartbeats answer it. */
+  'signing-keys': Type.Object({ keys: ListSigningKeys }),
   /** This lane's checkpoint has a new config (the whole config, as heartbeats answer it). */
   checkpoint: CheckpointConfig,
   /** The officer roster is at a new version: fetch this checkpoint's roster. */

@@ -1,0 +1,146 @@
+// A list signer for the lane's sync tests: an Ed25519 key (node:crypto) that signs snapshots,
+// changes answers and urgent pushes exactly as the sync server does (the shared CLSIG1 message),
+// and rotates to a new key endorsed by itself (the CLKEY1 message).
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import {
+  formatListSignature,
+  keyEndorsementMessage,
+  LIST_COUNT_HEADER,
+  LIST_SIGNATURE_HEADER,
+  LIST_VERSION_HEADER,
+  listSignatureMessage,
+  listSignatureScope,
+  type ListName,
+  type ListSigningKey,
+  type SignedListFacts,
+  type WireChange,
+} from '@checkpoint-lane/shared';
+import type { FakeAnswer } from './fake-sync-server.testkit.js';
+import { changesDigest } from './list-trust.js';
+
+/** A delta as a test writes it, before it is signed. */
+export interface ChangesBody {
+  readonly list: ListName;
+  readonly fromVersion: number;
+  readonly toVersion: number;
+  readonly changes: readonly WireChange[];
+}
+
+/** One signing key, its public half as the server publishes it. */
+export class TestListSigner {
+  readonly key: ListSigningKey;
+  readonly #private: KeyObject;
+
+  private constructor(key: ListSigningKey, privateKey: KeyObject) {
+    this.key = key;
+    this.#private = privateKey;
+  }
+
+  /** A fresh key, current since `validFrom`. */
+  static create(validFrom = 0): TestListSigner {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
+    const key: ListSigningKey = {
+      id: createHash('sha256').update(raw).digest('hex').slice(0, 16),
+      publicKey: raw.toString('base64'),
+      validFrom,
+      validUntil: null,
+    };
+    return new TestListSigner(key, privateKey);
+  }
+
+  /** `keyId:base64` over a UTF-8 message. */
+  signText(message: string): string {
+    return formatListSignature(
+      this.key.id,
+      sign(null, Buffer.from(message, 'utf8'), this.#private).toString('base64'),
+    );
+  }
+
+  /** The signature over what a lane will hold. */
+  sign(facts: SignedListFacts): string {
+    return this.signText(listSignatureMessage(facts));
+  }
+
+  /**
+   * A new key endorsed by this one, which stops at `validUntil`: `[this key retired, the new
+   * key endorsed]` as the server then publishes them, and the new signer.
+   */
+  rotate(now: number, validUntil: number): { keys: [ListSigningKey, ListSigningKey]; next: TestListSigner } {
+    const fresh = TestListSigner.create(now);
+    const endorsement = sign(
+      null,
+      Buffer.from(keyEndorsementMessage(fresh.key, { id: this.key.id, validUntil }), 'utf8'),
+      this.#private,
+    ).toString('base64');
+    const endorsed: ListSigningKey = {
+      ...fresh.key,
+      endorsement: { by: this.key.id, signature: endorsement },
+    };
+    const next = new TestListSigner(endorsed, fresh.#private);
+    return { keys: [{ ...this.key, validUntil }, endorsed], next };
+  }
+
+  /**
+   * A snapshot answer: its bytes, version header and signature headers for a lane at
+   * `checkpointId` that holds `count` entries once it is applied.
+   */
+  snapshot(
+    list: ListName,
+    version: number,
+    bytes: Uint8Array,
+    count: number,
+    checkpointId: string,
+  ): FakeAnswer {
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const signature = this.sign({
+      kind: 'snapshot',
+      list,
+      scope: listSignatureScope(list, checkpointId),
+      fromVersion: 0,
+      toVersion: version,
+      count,
+      digest,
+    });
+    return {
+      bytes,
+      headers: {
+        [LIST_VERSION_HEADER]: String(version),
+        [LIST_COUNT_HEADER]: String(count),
+        [LIST_SIGNATURE_HEADER]: signature,
+      },
+    };
+  }
+
+  /** A changes answer's body, signed for a lane at `checkpointId` that then holds `count` entries. */
+  changes(
+    body: ChangesBody,
+    count: number,
+    checkpointId: string,
+  ): ChangesBody & { count: number; signature: string } {
+    const signature = this.sign({
+      kind: 'changes',
+      list: body.list,
+      scope: listSignatureScope(body.list, checkpointId),
+      fromVersion: body.fromVersion,
+      toVersion: body.toVersion,
+      count,
+      digest: changesDigest(body.changes),
+    });
+    return { ...body, count, signature };
+  }
+
+  /** An urgent push's body, signed. */
+  urgent(fromVersion: number, toVersion: number, changes: readonly WireChange[]) {
+    const signature = this.sign({
+      kind: 'urgent',
+      list: 'health',
+      scope: '',
+      fromVersion,
+      toVersion,
+      count: changes.length,
+      digest: changesDigest(changes),
+    });
+    return { list: 'health' as const, fromVersion, toVersion, changes: [...changes], signature };
+  }
+}
