@@ -19,6 +19,7 @@ import { HttpError } from './http-error.js';
 import { registerAccountRoutes } from './routes/admin/accounts-routes.js';
 import { registerCheckpointRoutes } from './routes/admin/checkpoints-routes.js';
 import { registerFleetRoutes } from './routes/admin/fleet-routes.js';
+import { registerListSigningRoutes } from './routes/admin/list-signing-routes.js';
 import { registerListRoutes } from './routes/admin/lists-routes.js';
 import { registerOfficerRoutes } from './routes/admin/officers-routes.js';
 import { registerEnrollRoute } from './routes/kiosk/enroll-route.js';
@@ -197,6 +198,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
         registerAccountRoutes(admin, s);
         registerCheckpointRoutes(admin, s);
         registerListRoutes(admin, s);
+        registerListSigningRoutes(admin, s);
         registerFleetRoutes(admin, s);
         registerOfficerRoutes(admin, s);
         await Promise.resolve();

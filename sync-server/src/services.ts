@@ -12,6 +12,7 @@ import type { Db } from './db/open-database.js';
 import { EventHub } from './events/event-hub.js';
 import { FleetMonitor } from './events/fleet-monitor.js';
 import { SSE_MAX_BUFFER_BYTES } from './events/sse.js';
+import { ListSigner } from './lists/list-signing.js';
 import { SnapshotService } from './lists/snapshot-service.js';
 
 /** What the app is built from (injected, so tests control storage, secrets and time). */
@@ -74,6 +75,8 @@ export interface Services {
   readonly sessionPolicy: SessionPolicy;
   readonly loginRateLimit: number;
   readonly snapshots: SnapshotService;
+  /** Signs what lanes are sent of the lists (its key made at first start, kept in settings). */
+  readonly signer: ListSigner;
   readonly hub: EventHub;
   readonly fleet: FleetMonitor;
   readonly importMaxBytes: number;
@@ -88,7 +91,8 @@ export function createServices(opts: AppOptions): Services {
   const clock = opts.clock ?? Date.now;
   const checkpoints = new CheckpointsRepository(opts.db);
   const blocking = (id: string): readonly HealthStatus[] => checkpoints.get(id)?.blockingStatuses ?? [];
-  const hub = new EventHub(blocking);
+  const signer = ListSigner.open(opts.db, clock());
+  const hub = new EventHub(blocking, (facts) => signer.signList(facts));
   return {
     db: opts.db,
     clock,
@@ -109,6 +113,7 @@ export function createServices(opts: AppOptions): Services {
     },
     loginRateLimit: opts.loginRateLimit ?? 20,
     snapshots: new SnapshotService(opts.db, opts.snapshotDir ?? null),
+    signer,
     hub,
     fleet: new FleetMonitor(
       hub,

@@ -4,13 +4,20 @@ import { migration001 } from './migrations/001-initial.js';
 import { migration002 } from './migrations/002-admin-console.js';
 import { migration003 } from './migrations/003-officers.js';
 import { migration004 } from './migrations/004-lane-outcomes.js';
+import { migration005 } from './migrations/005-signed-lists.js';
 
 import type { Migration } from './migrations/migration.js';
 
 export type { Migration };
 
 /** Every migration, in order. Append only: never edit or renumber a shipped migration. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+];
 
 export { schemaVersion };
 

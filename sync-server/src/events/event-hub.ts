@@ -7,7 +7,10 @@ import {
   type HealthStatus,
   type LaneEvent,
   type ListName,
+  type ListSigningKey,
+  type SignedListFacts,
 } from '@checkpoint-lane/shared';
+import { changesDigest } from '../lists/list-signing.js';
 import { sendLaneEvent, type SseStream } from './sse.js';
 
 /** A lane's SSE subscription: only `LaneEvent`s (the kiosk API contract) go down its stream. */
@@ -46,7 +49,14 @@ export class EventHub {
   private readonly adminOwners = new Map<SseStream, string>();
   private readonly lanes = new Set<LaneSubscriber>();
 
-  constructor(private readonly blockingStatuses: (checkpointId: string) => readonly HealthStatus[]) {}
+  /**
+   * `signList` signs what an urgent push carries (lanes refuse an unsigned one); without it
+   * pushes go unsigned (tests of the hub alone).
+   */
+  constructor(
+    private readonly blockingStatuses: (checkpointId: string) => readonly HealthStatus[],
+    private readonly signList?: (facts: SignedListFacts) => string,
+  ) {}
 
   /**
    * Subscribes an admin stream; returns the unsubscribe function. With an `owner`, the owner's
@@ -113,15 +123,42 @@ export class EventHub {
     fromVersion: number,
     urgent: readonly UrgentHealthChange[] = [],
   ): void {
+    // One signature per distinct set of blocking statuses (checkpoints share a few such sets).
+    const signed = new Map<string, string | undefined>();
+    const signatureOf = (blocking: readonly HealthStatus[], mine: readonly UrgentHealthChange[]) => {
+      const id = [...blocking].sort().join(',');
+      if (!signed.has(id))
+        signed.set(
+          id,
+          this.signList?.({
+            kind: 'urgent',
+            list: 'health',
+            scope: '',
+            fromVersion,
+            toVersion: version,
+            count: mine.length,
+            digest: changesDigest(mine),
+          }),
+        );
+      return signed.get(id);
+    };
     for (const sub of this.lanes) {
       if (list === 'health' && urgent.length > 0 && urgent.length <= URGENT_MAX_CHANGES) {
         const blocking = this.blockingStatuses(sub.checkpointId);
         const mine = urgent.filter((c) => blocking.includes(c.entry.status));
-        if (mine.length > 0)
+        if (mine.length > 0) {
+          const signature = signatureOf(blocking, mine);
           sendLaneEvent(sub.stream, {
             type: 'urgent',
-            data: { list, fromVersion, toVersion: version, changes: mine },
+            data: {
+              list,
+              fromVersion,
+              toVersion: version,
+              changes: mine,
+              ...(signature !== undefined && { signature }),
+            },
           });
+        }
       }
       sendLaneEvent(sub.stream, { type: 'list-version', data: { list, version } });
     }
@@ -132,6 +169,12 @@ export class EventHub {
   publishOfficers(version: number): void {
     for (const sub of this.lanes) sendLaneEvent(sub.stream, { type: 'officers', data: { version } });
     this.publishAdmin('officers', { version });
+  }
+
+  /** Tells every lane the list-signing keys changed (a rotation): the whole set, each new key endorsed. */
+  publishSigningKeys(keys: readonly ListSigningKey[]): void {
+    const event: LaneEvent = { type: 'signing-keys', data: { keys: [...keys] } };
+    for (const sub of this.lanes) sendLaneEvent(sub.stream, event);
   }
 
   /** Sends a checkpoint's new config to the lanes at that checkpoint. */

@@ -3,6 +3,7 @@ import type { AuditRepository } from '../db/repositories/audit-repository.js';
 import { ListStaging } from '../db/repositories/list-staging.js';
 import type { Db } from '../db/open-database.js';
 import type { EventHub, UrgentHealthChange } from '../events/event-hub.js';
+import { ListCounts } from './list-counts.js';
 import { listKind, storedColumns, type ListKind, type ListRows } from './list-kinds.js';
 import { subjectKeyToHex } from './subject-key.js';
 
@@ -53,6 +54,8 @@ interface RowSource<L extends ListName> {
   log(version: number): void;
   /** Up to `max` rows, in input order (for the urgent push). */
   sample(max: number): readonly ListRows[L][];
+  /** SQL over the entry table (and its parameters): the stored rows of the keys this write upserts. */
+  touched(): { where: string; params: readonly unknown[] };
 }
 
 /** Who writes and when. */
@@ -80,10 +83,14 @@ export function entryAuditTarget(list: ListName, key: bigint): string {
  * publishes the answer once (`publishListWrite`) after the transaction.
  */
 export class ListWriter {
+  readonly #counts: ListCounts;
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditSink,
-  ) {}
+  ) {
+    this.#counts = new ListCounts(db);
+  }
 
   /** A list's current version. */
   version(list: ListName): number {
@@ -131,8 +138,10 @@ export class ListWriter {
   deleteEntry(list: ListName, key: bigint, by: ListWriteBy): Result<ListWrite, 'not_found'> {
     const { table } = listKind(list);
     return this.db.transaction((): Result<ListWrite, 'not_found'> => {
+      const removed = this.#counts.groups(list, 'subject_key = ?', [key]);
       const gone = this.db.prepare(`DELETE FROM ${table} WHERE subject_key = ?`).run(key).changes;
       if (gone === 0) return fail('not_found');
+      this.#counts.apply(list, removed, -1);
       const fromVersion = this.version(list);
       const version = fromVersion + 1;
       this.db
@@ -166,7 +175,11 @@ export class ListWriter {
     let urgentChanges: UrgentHealthChange[] = [];
     if (written > 0 || replace) {
       version = fromVersion + 1;
+      // The signed counts: the rows this write replaces leave, the rows it writes come in.
+      const touched = source.touched();
+      this.#counts.apply(list, this.#counts.groups(list, touched.where, touched.params), -1);
       source.upsert(version, meta.now);
+      this.#counts.apply(list, this.#counts.groups(list, touched.where, touched.params), 1);
       const deleted = replace
         ? (this.db.prepare(`SELECT count(*) FROM ${table} WHERE version < ?`).pluck().get(version) as number)
         : 0;
@@ -185,7 +198,10 @@ export class ListWriter {
             .run(list, version, version);
         }
       }
-      if (deleted > 0) this.db.prepare(`DELETE FROM ${table} WHERE version < ?`).run(version);
+      if (deleted > 0) {
+        this.#counts.apply(list, this.#counts.groups(list, 'version < ?', [version]), -1);
+        this.db.prepare(`DELETE FROM ${table} WHERE version < ?`).run(version);
+      }
       this.#bear(list, version, { now: meta.now, actor: meta.actor, action: meta.action, changes });
       if (written <= URGENT_MAX_CHANGES) {
         urgentChanges = source.sample(URGENT_MAX_CHANGES).flatMap((row) => kind.urgent(row) ?? []);
@@ -214,6 +230,11 @@ export class ListWriter {
         for (const r of rows) log.run(kind.list, version, r.key);
       },
       sample: (max) => rows.slice(0, max),
+      // SQLite reads 64-bit integers in JSON text exactly.
+      touched: () => ({
+        where: 'subject_key IN (SELECT value FROM json_each(?))',
+        params: [`[${rows.map((r) => r.key.toString()).join(',')}]`],
+      }),
     };
   }
 
@@ -240,6 +261,10 @@ export class ListWriter {
           .run(staging.list, version);
       },
       sample: (max) => staging.sample(max),
+      touched: () => ({
+        where: `subject_key IN (SELECT subject_key FROM ${staging.table} WHERE rejected = 0)`,
+        params: [],
+      }),
     };
   }
 

@@ -1,9 +1,11 @@
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LIST_NAMES, SnapshotEncoder, type ListName, type SnapshotHeader } from '@checkpoint-lane/shared';
 import type { Db } from '../db/open-database.js';
+import { ListCounts } from './list-counts.js';
 import { listKind, type SnapshotClassRow } from './list-kinds.js';
 
 /** A built snapshot: in memory (tests, `:memory:` databases) or a file in the cache dir. */
@@ -15,7 +17,19 @@ export interface BuiltSnapshot {
   readonly etag: string;
   readonly file: string | null;
   readonly bytes: Uint8Array | null;
+  /** Entries it holds: what the lane holds once it is applied (the signed count). */
+  readonly count: number;
+  /** SHA-256 (hex) of its exact bytes (the signed digest). */
+  readonly digest: string;
 }
+
+/** What a cached snapshot file's `.sum` companion holds (written with it, read instead of re-hashing). */
+interface SnapshotSum {
+  readonly count: number;
+  readonly digest: string;
+}
+
+const SUM_SUFFIX = '.sum';
 
 const PAGE = 20_000;
 
@@ -28,11 +42,13 @@ const PAGE = 20_000;
 export class SnapshotService {
   private readonly building = new Map<string, Promise<BuiltSnapshot>>();
   private readonly memoryCache = new Map<string, BuiltSnapshot>();
+  private readonly counts: ListCounts;
 
   constructor(
     private readonly db: Db,
     private readonly cacheDir: string | null,
   ) {
+    this.counts = new ListCounts(db);
     if (cacheDir !== null) {
       mkdirSync(cacheDir, { recursive: true });
       // Unscoped snapshots of a scoped list (the whitelist) cached by an older server: never served again.
@@ -70,6 +86,9 @@ export class SnapshotService {
     const file = join(this.cacheDir, this.fileName(list, version, scope));
     try {
       const size = statSync(file).size;
+      // A file cached without its sum (an older server's) is built again.
+      const sum = JSON.parse(readFileSync(`${file}${SUM_SUFFIX}`, 'utf8')) as SnapshotSum;
+      if (!Number.isInteger(sum.count) || typeof sum.digest !== 'string') return null;
       return {
         list,
         version,
@@ -78,6 +97,8 @@ export class SnapshotService {
         etag: etag(list, version, scope),
         file,
         bytes: null,
+        count: sum.count,
+        digest: sum.digest,
       };
     } catch {
       return null;
@@ -94,8 +115,11 @@ export class SnapshotService {
         .prepare('SELECT version FROM list_state WHERE list = ?')
         .pluck()
         .get(list) as number;
-      const { header, classOf, rows } = prepare(conn, list, scope, version);
+      const { header, classOf, rows, found } = prepare(conn, list, scope, version);
+      // The signed counts come from list_counts: a count this build finds different is put right.
+      this.counts.correct(list, version, scope, found);
       const encoder = new SnapshotEncoder(header, 1 << 18);
+      const hash = createHash('sha256');
       if (!useFile) {
         const parts: Uint8Array[] = [];
         for (const r of rows) {
@@ -104,6 +128,7 @@ export class SnapshotService {
         }
         parts.push(encoder.finish());
         const bytes = Buffer.concat(parts);
+        hash.update(bytes);
         const built: BuiltSnapshot = {
           list,
           version,
@@ -112,6 +137,8 @@ export class SnapshotService {
           etag: etag(list, version, scope),
           file: null,
           bytes,
+          count: header.count,
+          digest: hash.digest('hex'),
         };
         for (const [k, b] of this.memoryCache)
           if (b.list === list && b.checkpointId === scope) this.memoryCache.delete(k);
@@ -128,18 +155,23 @@ export class SnapshotService {
         for (const r of rows) {
           const chunk = encoder.add(r.k, classOf(r));
           if (chunk) {
+            hash.update(chunk);
             await fh.write(chunk);
             size += chunk.length;
           }
           if (++n % PAGE === 0) await new Promise((resolve) => setImmediate(resolve));
         }
         const last = encoder.finish();
+        hash.update(last);
         await fh.write(last);
         size += last.length;
         await fh.sync();
       } finally {
         await fh.close();
       }
+      const sum: SnapshotSum = { count: header.count, digest: hash.digest('hex') };
+      // The sum first: a snapshot file is only served with its sum beside it.
+      await writeFile(join(dir, `${name}${SUM_SUFFIX}`), JSON.stringify(sum), { mode: 0o600 });
       await rename(tmp, join(dir, name));
       this.removeOlder(list, scope, version);
       return {
@@ -150,6 +182,7 @@ export class SnapshotService {
         etag: etag(list, version, scope),
         file: join(dir, name),
         bytes: null,
+        ...sum,
       };
     } finally {
       if (own) {
@@ -163,8 +196,9 @@ export class SnapshotService {
     if (this.cacheDir === null) return;
     const prefix = filePrefix(list, scope);
     for (const f of readdirSync(this.cacheDir)) {
-      if (!f.startsWith(prefix) || !f.endsWith('.snap')) continue;
-      const v = Number(f.slice(prefix.length, -'.snap'.length));
+      const base = f.endsWith(SUM_SUFFIX) ? f.slice(0, -SUM_SUFFIX.length) : f;
+      if (!f.startsWith(prefix) || !base.endsWith('.snap')) continue;
+      const v = Number(base.slice(prefix.length, -'.snap'.length));
       // Keep the previous version a little longer: a lane may be resuming it.
       if (Number.isInteger(v) && v < version - 1) rmSync(join(this.cacheDir, f), { force: true });
     }
@@ -200,7 +234,13 @@ function prepare(
   list: ListName,
   scope: string,
   version: number,
-): { header: SnapshotHeader; classOf: (r: SnapRow) => number; rows: Iterable<SnapRow> } {
+): {
+  header: SnapshotHeader;
+  classOf: (r: SnapRow) => number;
+  rows: Iterable<SnapRow>;
+  /** Entries valid everywhere (scope 0: the whole health list) and at this checkpoint only (scope 1). */
+  found: { everywhere: number; here: number };
+} {
   const { table, snapshot } = listKind(list);
   const cols = snapshot.classColumns;
   const classRows = conn
@@ -213,6 +253,11 @@ function prepare(
   const keyOf = (r: SnapshotClassRow): string => `${r.a}|${r.b}|${r.c}|${r.s}`;
   classRows.forEach((r, i) => index.set(keyOf(r), i));
   const count = classRows.reduce((sum, r) => sum + Number(r.cnt), 0);
+  const found = { everywhere: 0, here: 0 };
+  for (const r of classRows) {
+    if (r.s === 0n) found.everywhere += Number(r.cnt);
+    else if (r.s === 1n) found.here += Number(r.cnt);
+  }
   const header = snapshot.header(version, count, scope, classRows);
   const rows = conn
     .prepare(`SELECT subject_key AS k, ${cols} FROM ${table} ${snapshot.where} ORDER BY subject_key`)
@@ -223,5 +268,5 @@ function prepare(
     if (i === undefined) throw new Error('snapshot row without a class (list changed during the read?)');
     return i;
   };
-  return { header, classOf, rows };
+  return { header, classOf, rows, found };
 }

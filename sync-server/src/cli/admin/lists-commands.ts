@@ -1,8 +1,18 @@
 // checkpoint-admin `lists import health|whitelist FILE.csv [--partial] [--replace]`: streams a CSV
 // to the server with a progress bar on a terminal, then prints the import report.
+// `lists signing-keys` and `lists rotate-signing-key`: the list-signing keys and their rotation.
 import { createReadStream, statSync } from 'node:fs';
-import type { ListImportReport } from '@checkpoint-lane/shared';
-import { EXIT, failed, progressBar, UsageError, type AdminContext } from './admin-io.js';
+import type { ListImportReport, ListSigningKeysAnswer } from '@checkpoint-lane/shared';
+import {
+  EXIT,
+  failed,
+  isoOrDash,
+  progressBar,
+  show,
+  table,
+  UsageError,
+  type AdminContext,
+} from './admin-io.js';
 
 /** The flags the lists commands read. */
 export const LIST_OPTIONS = {
@@ -16,9 +26,35 @@ export interface ListFlags {
   readonly replace: boolean;
 }
 
-/** `lists import …`. */
+/** The keys as a table: which signs now, and until when each is accepted. */
+function keysTable(b: ListSigningKeysAnswer): string {
+  return table(
+    b.keys.map((k) => ({
+      id: k.id,
+      current: k.id === b.current ? 'yes' : '',
+      validFrom: isoOrDash(k.validFrom),
+      validUntil: isoOrDash(k.validUntil),
+      endorsedBy: k.endorsement?.by ?? '-',
+    })),
+    ['id', 'current', 'validFrom', 'validUntil', 'endorsedBy'],
+  );
+}
+
+/** `lists import …`, `lists signing-keys`, `lists rotate-signing-key`. */
 export async function runLists(ctx: AdminContext, words: readonly string[], v: ListFlags): Promise<number> {
   const [, sub, list, file] = words;
+  if (sub === 'signing-keys' && words.length === 2)
+    return show(ctx, await ctx.http.get('/api/v1/admin/lists/signing-keys'), keysTable);
+  if (sub === 'rotate-signing-key' && words.length === 2)
+    return show(
+      ctx,
+      await ctx.http.post('/api/v1/admin/lists/signing-keys/rotate'),
+      (b: ListSigningKeysAnswer) =>
+        [
+          `list-signing key ${b.current} now signs; the previous key is accepted until its validUntil`,
+          keysTable(b),
+        ].join('\n'),
+    );
   if (sub !== 'import') throw new UsageError(`unknown command: ${words.join(' ')}`);
   if ((list !== 'health' && list !== 'whitelist') || file === undefined) {
     throw new UsageError('lists import health|whitelist FILE.csv');

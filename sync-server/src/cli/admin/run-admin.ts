@@ -17,6 +17,8 @@ export { EXIT, progressBar, table, type AdminIo } from './admin-io.js';
 const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <command>
 
   lists import health|whitelist FILE.csv [--partial] [--replace]
+  lists signing-keys
+  lists rotate-signing-key
   checkpoints add --id ID --name NAME --mode open|closed [--freshness-budget SEC]
                   [--blocking F0,F1] [--repeat-window SEC]
   checkpoints list

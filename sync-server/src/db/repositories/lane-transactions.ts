@@ -1,7 +1,9 @@
-import type { LaneRecord, OfficerRoster } from '@checkpoint-lane/shared';
+import type { LaneRecord, ListName, ListRefusalReport, OfficerRoster } from '@checkpoint-lane/shared';
+import { ListCounts } from '../../lists/list-counts.js';
 import type { Db } from '../open-database.js';
 import type { AuditRepository } from './audit-repository.js';
 import type { KiosksRepository } from './kiosks-repository.js';
+import type { ChangesResult, ListsRepository } from './lists-repository.js';
 import type { OfficersRepository } from './officers-repository.js';
 import type { IngestResult, ScansRepository } from './scans-repository.js';
 
@@ -12,6 +14,7 @@ export interface LaneTransactionRepositories {
   readonly scans: ScansRepository;
   readonly audit: AuditRepository;
   readonly officers: OfficersRepository;
+  readonly lists: ListsRepository;
 }
 
 /** A lane as the auth hook identified it. */
@@ -26,7 +29,48 @@ export interface LaneRef {
  * releases, and the officer roster read at one version.
  */
 export class LaneTransactions {
-  constructor(private readonly r: LaneTransactionRepositories) {}
+  readonly #counts: ListCounts;
+
+  constructor(private readonly r: LaneTransactionRepositories) {
+    this.#counts = new ListCounts(r.db);
+  }
+
+  /**
+   * A lane's delta (see `ListsRepository.changesSince`) and, read in the same transaction, the
+   * number of entries the lane holds at its `toVersion`: what the answer's signature covers.
+   */
+  changesWithCount(
+    list: ListName,
+    since: number,
+    checkpointId: string,
+  ): Exclude<ChangesResult, { kind: 'ok' }> | (Extract<ChangesResult, { kind: 'ok' }> & { count: number }) {
+    return this.r.db.transaction(() => {
+      const r = this.r.lists.changesSince(list, since, checkpointId);
+      return r.kind === 'ok' ? { ...r, count: this.#counts.laneCount(list, checkpointId) } : r;
+    })();
+  }
+
+  /**
+   * Records what a lane reported of the list data it refused; a report that differs from the
+   * stored one is audited (`lane.list_refused`: the list, the last reason, how many since the
+   * lane started). Returns whether it differed.
+   */
+  listRefusals(laneId: string, report: ListRefusalReport, now: number): boolean {
+    return this.r.db.transaction(() => {
+      const stored = this.r.db
+        .prepare('SELECT list_refusals FROM kiosks WHERE id = ?')
+        .pluck()
+        .get(laneId) as string | null | undefined;
+      const text = JSON.stringify(report);
+      if (stored === text) return false;
+      this.r.db.prepare('UPDATE kiosks SET list_refusals = ? WHERE id = ?').run(text, laneId);
+      this.r.audit.record(now, `kiosk:${laneId}`, 'lane.list_refused', report.lastList ?? 'signing-keys', {
+        reason: report.lastReason,
+        count: report.count,
+      });
+      return true;
+    })();
+  }
 
   /**
    * Spends an enrollment code, enrolls the lane and audits `kiosk.enroll`. Null (nothing

@@ -44,6 +44,8 @@ export function registerEnrollRoute(app: App, s: Services): void {
         token,
         checkpoint: { ...checkpoint, blockingStatuses: [...checkpoint.blockingStatuses] },
         listKey: s.listKey.toString('base64'),
+        // Pinned by the lane: it takes list data signed by these keys (or keys they endorse) only.
+        listSigningKeys: s.signer.publicKeys(),
       });
     },
   );

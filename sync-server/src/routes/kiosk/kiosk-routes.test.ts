@@ -49,6 +49,8 @@ describe('list versions and deltas', () => {
       fromVersion: 0,
       toVersion: 0,
       changes: [],
+      count: 0,
+      signature: expect.stringMatching(/^[0-9a-f]{16}:/) as string,
     });
 
     await importCsv(t, 'health', `${H}001099012345,F0,,,,\n001099012346,F1,,,,\n`); // v1

@@ -2,9 +2,12 @@ import {
   ChangesQuery,
   HeartbeatAnswer,
   HeartbeatReport,
+  LIST_COUNT_HEADER,
   LIST_NAMES,
+  LIST_SIGNATURE_HEADER,
   LIST_VERSION_HEADER,
   ListChanges,
+  listSignatureScope,
   ListPathParams,
   OfficerRoster,
   ScanUploadAckSchema,
@@ -16,6 +19,7 @@ import { requireLane } from '../../auth/auth-hooks.js';
 import { LaneTransactions } from '../../db/repositories/lane-transactions.js';
 import { openSse, sendLaneEvent } from '../../events/sse.js';
 import { HttpError } from '../../http-error.js';
+import { changesDigest } from '../../lists/list-signing.js';
 import { subjectKeyToHex } from '../../lists/subject-key.js';
 import type { Services } from '../../services.js';
 import { errors, kioskSecurity, type App } from '../schemas.js';
@@ -39,6 +43,10 @@ export function registerKioskRoutes(app: App, s: Services): void {
       schema: {
         summary:
           'The list at its current version, binary (see snapshot-format.md); resumable with Range + If-Range',
+        description:
+          'Signed: `x-list-signature` is `keyId:base64` of the Ed25519 signature over the CLSIG1 message ' +
+          '(snapshot, list, scope, 0, `x-list-version`, `x-list-count`, SHA-256 of the whole body); ' +
+          'see shared/src/sync/list-signature.ts.',
         tags: ['kiosk'],
         security: kioskSecurity,
         params: ListPathParams,
@@ -59,9 +67,20 @@ export function registerKioskRoutes(app: App, s: Services): void {
           throw new HttpError(416, 'bad_range', `the snapshot has ${snap.size} bytes`);
         }
       }
+      const signature = s.signer.signList({
+        kind: 'snapshot',
+        list: req.params.list,
+        scope: listSignatureScope(req.params.list, lane.checkpointId),
+        fromVersion: 0,
+        toVersion: snap.version,
+        count: snap.count,
+        digest: snap.digest,
+      });
       void reply
         .header('content-type', SNAPSHOT_MEDIA_TYPE)
         .header(LIST_VERSION_HEADER, String(snap.version))
+        .header(LIST_COUNT_HEADER, String(snap.count))
+        .header(LIST_SIGNATURE_HEADER, signature)
         .header('etag', snap.etag)
         .header('accept-ranges', 'bytes')
         .header('cache-control', 'private, max-age=0')
@@ -81,7 +100,9 @@ export function registerKioskRoutes(app: App, s: Services): void {
         summary:
           'Changes since version V, latest state per key; 410 when V is older than the change log keeps',
         description:
-          '409 when V is newer than the server (restored from a backup): take a snapshot in both cases.',
+          '409 when V is newer than the server (restored from a backup): take a snapshot in both cases. ' +
+          '`signature` covers the CLSIG1 message (changes, list, scope, fromVersion, toVersion, count, ' +
+          'SHA-256 of the changes’ canonical lines); see shared/src/sync/list-signature.ts.',
         tags: ['kiosk'],
         security: kioskSecurity,
         params: ListPathParams,
@@ -92,7 +113,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
     (req) => {
       const lane = requireLane(req);
       const { list } = req.params;
-      const r = s.lists.changesSince(list, req.query.since, lane.checkpointId);
+      const r = work.changesWithCount(list, req.query.since, lane.checkpointId);
       if (r.kind === 'gone') {
         throw new HttpError(
           410,
@@ -107,23 +128,28 @@ export function registerKioskRoutes(app: App, s: Services): void {
           `the server's ${list} list is at version ${r.version}, behind yours; take a snapshot`,
         );
       }
-      return {
+      const changes = r.changes.map((c) => ({
+        key: subjectKeyToHex(c.key),
+        op: c.op,
+        ...(c.entry !== undefined && {
+          entry: {
+            ...c.entry,
+            ...('checkpoints' in c.entry && {
+              checkpoints: c.entry.checkpoints && [...c.entry.checkpoints],
+            }),
+          },
+        }),
+      }));
+      const signature = s.signer.signList({
+        kind: 'changes',
         list,
+        scope: listSignatureScope(list, lane.checkpointId),
         fromVersion: r.fromVersion,
         toVersion: r.toVersion,
-        changes: r.changes.map((c) => ({
-          key: subjectKeyToHex(c.key),
-          op: c.op,
-          ...(c.entry !== undefined && {
-            entry: {
-              ...c.entry,
-              ...('checkpoints' in c.entry && {
-                checkpoints: c.entry.checkpoints && [...c.entry.checkpoints],
-              }),
-            },
-          }),
-        })),
-      };
+        count: r.count,
+        digest: changesDigest(changes),
+      });
+      return { list, fromVersion: r.fromVersion, toVersion: r.toVersion, changes, count: r.count, signature };
     },
   );
 
@@ -132,7 +158,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
     {
       schema: {
         summary:
-          'Server-sent events: `list-version` {list,version}, `urgent` (blocking health changes inline), `checkpoint` (new config), `officers` {version} (roster changed; fetch /officers), `revoked`',
+          'Server-sent events: `list-version` {list,version}, `urgent` (blocking health changes inline, signed), `checkpoint` (new config), `officers` {version} (roster changed; fetch /officers), `signing-keys` (list-signing keys rotated), `revoked`',
         tags: ['kiosk'],
         security: kioskSecurity,
         produces: ['text/event-stream'],
@@ -206,7 +232,8 @@ export function registerKioskRoutes(app: App, s: Services): void {
     '/heartbeat',
     {
       schema: {
-        summary: 'Lane health; answers server time and this lane’s checkpoint config',
+        summary:
+          'Lane health (with the list data it refused); answers server time, this lane’s checkpoint config and the list-signing keys',
         tags: ['kiosk'],
         security: kioskSecurity,
         body: HeartbeatReport,
@@ -228,6 +255,11 @@ export function registerKioskRoutes(app: App, s: Services): void {
         },
         now,
       );
+      if (b.listRefusals !== undefined && work.listRefusals(lane.id, b.listRefusals, now))
+        req.log.warn(
+          { kioskId: lane.id, list: b.listRefusals.lastList, reason: b.listRefusals.lastReason },
+          'lane refused list data from this server',
+        );
       const checkpoint = s.checkpoints.get(lane.checkpointId);
       if (!checkpoint)
         throw new HttpError(404, 'unknown_checkpoint', 'this lane’s checkpoint no longer exists');
@@ -235,6 +267,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
         serverTime: now,
         checkpoint: { ...checkpoint, blockingStatuses: [...checkpoint.blockingStatuses] },
         officersVersion: s.officers.version(),
+        listSigningKeys: s.signer.publicKeys(),
       };
     },
   );
