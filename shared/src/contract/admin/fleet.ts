@@ -6,6 +6,7 @@ import Type from 'typebox';
 import { DateMs, RowId } from '../../schemas/bounds.js';
 import { CheckpointId } from '../../schemas/checkpoint-schemas.js';
 import { ListName } from '../../schemas/list-schemas.js';
+import { ListRefusalReport } from '../kiosk-api.js';
 import { AdminTimeText, AlertRecordSchema } from './scans.js';
 
 type Member = Parameters<typeof Type.Union>[0][number];
@@ -52,6 +53,8 @@ export const LaneViewSchema = Type.Object({
   devices: Type.Array(LaneDeviceSchema),
   clockSkewMs: Nullable(Type.Integer()),
   ackedThrough: Type.Integer(),
+  /** The list data the lane refused (bad or missing signature, count mismatch) since it started; absent: none. */
+  listRefusals: Type.Optional(ListRefusalReport),
 });
 /** A lane: last heartbeat, list versions, backlog, devices, online state. */
 export type LaneView = Type.Static<typeof LaneViewSchema>;

@@ -1,3 +1,4 @@
+import type { ListRefusalReport } from '@checkpoint-lane/shared';
 import type { Db } from '../open-database.js';
 
 /** A device as a lane reports it in its heartbeat. */
@@ -20,6 +21,8 @@ export interface KioskRecord {
   readonly devices: DeviceStatus[];
   readonly clockSkewMs: number | null;
   readonly ackedThrough: number;
+  /** The list data the lane last reported refusing (absent: none). */
+  readonly listRefusals?: ListRefusalReport;
 }
 
 interface Row {
@@ -35,6 +38,7 @@ interface Row {
   devices: string | null;
   clock_skew_ms: number | null;
   acked_through: number;
+  list_refusals: string | null;
 }
 
 const toRecord = (r: Row): KioskRecord => ({
@@ -49,6 +53,7 @@ const toRecord = (r: Row): KioskRecord => ({
   devices: r.devices === null ? [] : (JSON.parse(r.devices) as DeviceStatus[]),
   clockSkewMs: r.clock_skew_ms,
   ackedThrough: r.acked_through,
+  ...(r.list_refusals !== null && { listRefusals: JSON.parse(r.list_refusals) as ListRefusalReport }),
 });
 
 /** Enrollment codes and enrolled kiosks (tokens are stored as hashes only). */

@@ -372,7 +372,7 @@ describe('signed list answers', () => {
     expect(refused.json()).toMatchObject({ error: 'forbidden_role' });
   });
 
-  it('records a lane’s report of refused list data and audits it once', async () => {
+  it('records a lane’s report of refused list data, audits it once and shows it in the fleet view', async () => {
     t = await buildTestApp();
     await addCheckpoint(t, 'A');
     const a = await enroll('A');
@@ -401,5 +401,8 @@ describe('signed list answers', () => {
     const records = audit.json<{ records: { target: string; details: unknown }[] }>().records;
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ target: 'health', details: { reason: 'bad_signature', count: 2 } });
+    // The fleet view shows it.
+    const fleet = await t.app.inject({ method: 'GET', url: '/api/v1/admin/kiosks', headers: t.admin });
+    expect(fleet.json<{ kiosks: { listRefusals?: unknown }[] }>().kiosks[0]?.listRefusals).toEqual(report);
   });
 });
