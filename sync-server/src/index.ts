@@ -13,6 +13,8 @@ export {
   subjectKeyToHex,
   LIST_KEY_BYTES,
 } from './lists/subject-key.js';
+export { ListSigner, changesDigest, listSigningKeyId } from './lists/list-signing.js';
+export { ListCounts } from './lists/list-counts.js';
 export { CsvReader, type CsvRecord } from './csv/csv-reader.js';
 export { CSV_HEADERS } from './lists/list-rows.js';
 export { createLogger, redactUrl } from './logger.js';

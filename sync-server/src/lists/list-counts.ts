@@ -27,21 +27,32 @@ function scopesOf(list: ListName, cell: string | null): string[] {
 
 /**
  * The `list_counts` table. `ListWriter` removes the contributions of the rows a write replaces
- * or deletes and adds those of the rows it wrote, inside the write's transaction; a snapshot
- * build (which counts its entries anyway) puts a count right if it ever drifted.
+ * or deletes and adds those of the rows it wrote, inside the write's transaction (a write that
+ * replaces the whole list counts it again instead); a snapshot build (which counts its entries
+ * anyway) puts a count right if it ever drifted.
  */
 export class ListCounts {
   constructor(private readonly db: Db) {}
 
   /**
-   * Stored entries matching `where` (SQL over the entry table, with its parameters), grouped by
-   * their scope column: one pass, whatever the number of rows.
+   * Rows matching `where` (SQL with its parameters) of the list's entry table, or of `table`
+   * (a table with the same columns: an import's staging table), grouped by their scope column:
+   * one pass, whatever the number of rows.
    */
-  groups(list: ListName, where: string, params: readonly unknown[]): ScopeGroup[] {
-    const { table } = listKind(list);
+  groups(
+    list: ListName,
+    where: string,
+    params: readonly unknown[],
+    table: string = listKind(list).table,
+  ): ScopeGroup[] {
     return this.db
       .prepare(`SELECT ${SCOPE_COLUMN[list]} AS s, count(*) AS n FROM ${table} WHERE ${where} GROUP BY 1`)
       .all(...params) as ScopeGroup[];
+  }
+
+  /** Whether the list holds no entry. */
+  empty(list: ListName): boolean {
+    return this.db.prepare(`SELECT 1 FROM ${listKind(list).table} LIMIT 1`).get() === undefined;
   }
 
   /** Adds (`sign` 1) or removes (−1) the contributions of grouped entries. */
@@ -54,6 +65,13 @@ export class ListCounts {
        ON CONFLICT (list, scope) DO UPDATE SET n = n + excluded.n`,
     );
     for (const [scope, n] of delta) if (n !== 0) add.run(list, scope, n);
+  }
+
+  /** Counts a list again from its rows (one grouped pass): after a write that replaced it whole. */
+  recount(list: ListName): void {
+    const groups = this.groups(list, '1', []);
+    this.db.prepare('DELETE FROM list_counts WHERE list = ?').run(list);
+    this.apply(list, groups, 1);
   }
 
   /** The entries a lane at `checkpointId` holds of `list` (its signed count). */

@@ -56,6 +56,11 @@ interface RowSource<L extends ListName> {
   sample(max: number): readonly ListRows[L][];
   /** SQL over the entry table (and its parameters): the stored rows of the keys this write upserts. */
   touched(): { where: string; params: readonly unknown[] };
+  /**
+   * Where the rows this write upserts can be counted as written: the staging table (its
+   * accepted rows have distinct keys), or the entry table's touched rows after the write.
+   */
+  written(): { table?: string; where: string; params: readonly unknown[] };
 }
 
 /** Who writes and when. */
@@ -175,11 +180,17 @@ export class ListWriter {
     let urgentChanges: UrgentHealthChange[] = [];
     if (written > 0 || replace) {
       version = fromVersion + 1;
-      // The signed counts: the rows this write replaces leave, the rows it writes come in.
-      const touched = source.touched();
-      this.#counts.apply(list, this.#counts.groups(list, touched.where, touched.params), -1);
+      // The signed counts: the rows this write replaces leave, the rows it writes come in (a
+      // replacing write counts the list it leaves instead, below).
+      if (!replace && !this.#counts.empty(list)) {
+        const touched = source.touched();
+        this.#counts.apply(list, this.#counts.groups(list, touched.where, touched.params), -1);
+      }
       source.upsert(version, meta.now);
-      this.#counts.apply(list, this.#counts.groups(list, touched.where, touched.params), 1);
+      if (!replace) {
+        const w = source.written();
+        this.#counts.apply(list, this.#counts.groups(list, w.where, w.params, w.table), 1);
+      }
       const deleted = replace
         ? (this.db.prepare(`SELECT count(*) FROM ${table} WHERE version < ?`).pluck().get(version) as number)
         : 0;
@@ -198,10 +209,8 @@ export class ListWriter {
             .run(list, version, version);
         }
       }
-      if (deleted > 0) {
-        this.#counts.apply(list, this.#counts.groups(list, 'version < ?', [version]), -1);
-        this.db.prepare(`DELETE FROM ${table} WHERE version < ?`).run(version);
-      }
+      if (deleted > 0) this.db.prepare(`DELETE FROM ${table} WHERE version < ?`).run(version);
+      if (replace) this.#counts.recount(list);
       this.#bear(list, version, { now: meta.now, actor: meta.actor, action: meta.action, changes });
       if (written <= URGENT_MAX_CHANGES) {
         urgentChanges = source.sample(URGENT_MAX_CHANGES).flatMap((row) => kind.urgent(row) ?? []);
@@ -235,6 +244,11 @@ export class ListWriter {
         where: 'subject_key IN (SELECT value FROM json_each(?))',
         params: [`[${rows.map((r) => r.key.toString()).join(',')}]`],
       }),
+      // Repeated keys: the touched rows once written, each key once.
+      written: () => ({
+        where: 'subject_key IN (SELECT value FROM json_each(?))',
+        params: [`[${rows.map((r) => r.key.toString()).join(',')}]`],
+      }),
     };
   }
 
@@ -265,6 +279,8 @@ export class ListWriter {
         where: `subject_key IN (SELECT subject_key FROM ${staging.table} WHERE rejected = 0)`,
         params: [],
       }),
+      // An import rejects every line of a repeated subject, so accepted keys are distinct.
+      written: () => ({ table: staging.table, where: 'rejected = 0', params: [] }),
     };
   }
 
