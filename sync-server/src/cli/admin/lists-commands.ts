@@ -48,7 +48,7 @@ export async function runLists(ctx: AdminContext, words: readonly string[], v: L
   if (sub === 'rotate-signing-key' && words.length === 2)
     return show(
       ctx,
-      await ctx.http.post('/api/v1/admin/lists/signing-keys/rotate'),
+      await ctx.http.post('/api/v1/admin/lists/signing-keys/rotate', {}),
       (b: ListSigningKeysAnswer) =>
         [
           `list-signing key ${b.current} now signs; the previous key is accepted until its validUntil`,
