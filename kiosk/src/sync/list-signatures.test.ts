@@ -18,11 +18,12 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { LaneStore } from '../store/lane-store.js';
 import { FakeSyncServer, type FakeAnswer } from './fake-sync-server.testkit.js';
+import { LaneSync } from './lane-sync.js';
 import { LinkState } from './link-state.js';
 import { TestListSigner } from './list-signer.testkit.js';
 import { ListSync } from './list-sync.js';
 import { ListRefusals, ListTrust } from './list-trust.js';
-import { cleanupAfterEach } from './sync-fixtures.testkit.js';
+import { cleanupAfterEach, OPEN_CHECKPOINT } from './sync-fixtures.testkit.js';
 
 const logger = pino({ level: 'silent' });
 const CP = 'CP-1';
@@ -341,5 +342,53 @@ describe('key rotation', () => {
     expect(await lists.sync('health')).toBe(true);
     expect(store.listState('health').version).toBe(3);
     expect(t.trust.knows(next.key.id)).toBe(true);
+  });
+});
+
+describe('a lane enrolled before lists were signed', () => {
+  it('trusts the keys of its first heartbeat answer, then takes only what they sign', async () => {
+    const server = await FakeSyncServer.start();
+    const dir = mkdtempSync(join(tmpdir(), 'list-tofu-'));
+    const store = LaneStore.open(join(dir, 'lane.db'));
+    store.adoptEnrollment({ kioskId: 'old-lane', listKeyId: 'k', justEnrolled: false });
+    const signer = TestListSigner.create();
+    const { keys, next } = signer.rotate(NOW - 1000, NOW + 3_600_000);
+    server
+      .route('POST', '/heartbeat', () => ({
+        json: { serverTime: NOW, checkpoint: OPEN_CHECKPOINT, officersVersion: 0, listSigningKeys: keys },
+      }))
+      .route('GET', '/lists/health/snapshot', () => next.snapshot('health', 2, healthBytes(2, [1n]), 1, CP))
+      .route('GET', '/lists/whitelist/snapshot', () =>
+        TestListSigner.create().snapshot('whitelist', 1, whitelistBytes(1, CP, [5n]), 1, CP),
+      );
+    const sync = new LaneSync({
+      api: server.api(),
+      store,
+      logger,
+      clock: () => NOW,
+      checkpoint: () => OPEN_CHECKPOINT,
+      devices: () => [],
+      heartbeatMs: 3_600_000,
+      pollMs: 3_600_000,
+      retry: { baseMs: 10, capMs: 20 },
+    });
+    cleanups.push(async () => {
+      await sync.stop();
+      store.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    sync.start();
+    // The health snapshot, signed by the rotated key of the chain the heartbeat named: taken.
+    await expect.poll(() => store.listState('health').version).toBe(2);
+    expect(store.lookupHealth(1n)?.status).toBe('F0');
+    // The whitelist, signed by a key outside that chain: refused, and reported.
+    await expect
+      .poll(() =>
+        server.calls('POST', '/heartbeat').some((r) => JSON.stringify(r.body).includes('unknown_key')),
+      )
+      .toBe(true);
+    expect(store.listState('whitelist').version).toBe(0);
+    expect(JSON.parse(store.getSetting('list_signing_keys') ?? '{}')).toMatchObject({ kioskId: 'old-lane' });
   });
 });

@@ -118,6 +118,15 @@ describe('signed list answers', () => {
     expect(key.id).toBe(sha256(Buffer.from(key.publicKey, 'base64')).slice(0, 16));
     expect(key.validUntil).toBeNull();
     expect(JSON.stringify(answer)).not.toMatch(/private/i);
+
+    // Published in OpenAPI from the contract's schemas.
+    const doc = JSON.stringify((await t.app.inject({ method: 'GET', url: '/openapi.json' })).json());
+    const paths = (JSON.parse(doc) as { paths: Record<string, unknown> }).paths;
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining(['/api/v1/admin/lists/signing-keys', '/api/v1/admin/lists/signing-keys/rotate']),
+    );
+    expect(JSON.stringify(paths['/api/v1/kiosk/lists/{list}/changes'])).toContain('"signature"');
+    expect(JSON.stringify(paths['/api/v1/kiosk/heartbeat'])).toContain('"listRefusals"');
   });
 
   it('signs snapshots over their exact bytes, count, version and the lane’s checkpoint', async () => {
