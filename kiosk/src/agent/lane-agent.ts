@@ -158,6 +158,7 @@ export class LaneAgent {
       onOfficers: (roster) => {
         this.#adoptOfficers(roster);
       },
+      listSigningKeys: credentials.listSigningKeys,
       ...(options.sync ?? {}),
     });
   }
