@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPin, LaneAgent, StdinScanner } from '@checkpoint-lane/kiosk';
+import { hashPin, LaneAgent, StdinScanner, insecureFileKeyStore } from '@checkpoint-lane/kiosk';
 import { freePort, ServerUnderTest } from '../integration/lane-helpers.js';
 import { launchChromium, screenshot } from './browser.js';
 import { createAccount, foreignRequests, signIn, StdinLane } from './console-helpers.js';
@@ -303,6 +303,7 @@ describe('admin console', () => {
     );
     const agent = await LaneAgent.open({
       dataDir: laneDir,
+      keyStore: insecureFileKeyStore(laneDir),
       serverUrl: server.url,
       enrollCode: await server.enrollmentCode('HCM-01'),
       laneName: 'lan-4',
@@ -471,6 +472,7 @@ describe('admin console', () => {
     mkdirSync(laneDir, { recursive: true });
     const agent = await LaneAgent.open({
       dataDir: laneDir,
+      keyStore: insecureFileKeyStore(laneDir),
       serverUrl: server.url,
       enrollCode: await server.enrollmentCode('HCM-01'),
       laneName: 'lan-5',
