@@ -79,8 +79,11 @@ export interface ListKind<L extends ListName = ListName> {
   readonly attributes: readonly EntryColumn[];
   /** Makes a reader of its CSV records (one per import: it caches repeated values). */
   recordReader(listKey: Uint8Array): RecordReader<ListRows[L]>;
-  /** A row's attribute values, in `attributes` order. */
-  encode(row: ListRows[L]): Cell[];
+  /**
+   * Writes a row's attribute values, in `attributes` order, into `cells` from index `at` (a
+   * statement's parameter list, refilled for each row: no array per row).
+   */
+  encode(row: ListRows[L], cells: Cell[], at: number): void;
   /** A row from its columns (`subject_key, subject`, the attributes, `name, note`). */
   decode(raw: RawColumns): ListRows[L];
   /**
@@ -131,7 +134,11 @@ export const HEALTH: ListKind<'health'> = {
     { name: 'until', type: 'INTEGER' },
   ],
   recordReader: healthRecordReader,
-  encode: (r) => [r.status, r.since, r.until],
+  encode: (r, cells, at) => {
+    cells[at] = r.status;
+    cells[at + 1] = r.since;
+    cells[at + 2] = r.until;
+  },
   decode: (raw) => ({
     ...base(raw),
     status: raw.status as HealthStatus,
@@ -171,7 +178,12 @@ export const WHITELIST: ListKind<'whitelist'> = {
     { name: 'checkpoints', type: 'TEXT' },
   ],
   recordReader: whitelistRecordReader,
-  encode: (r) => [r.category, r.validFrom, r.validUntil, encodeSet(r.checkpoints)],
+  encode: (r, cells, at) => {
+    cells[at] = r.category;
+    cells[at + 1] = r.validFrom;
+    cells[at + 2] = r.validUntil;
+    cells[at + 3] = encodeSet(r.checkpoints);
+  },
   decode: (raw) => ({
     ...base(raw),
     category: raw.category as WhitelistCategory,

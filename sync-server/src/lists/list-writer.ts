@@ -4,7 +4,7 @@ import { ListStaging } from '../db/repositories/list-staging.js';
 import type { Db } from '../db/open-database.js';
 import type { EventHub, UrgentHealthChange } from '../events/event-hub.js';
 import { ListCounts } from './list-counts.js';
-import { listKind, storedColumns, type ListKind, type ListRows } from './list-kinds.js';
+import { listKind, storedColumns, type Cell, type ListKind, type ListRows } from './list-kinds.js';
 import { subjectKeyToHex } from './subject-key.js';
 
 /** An import this large truncates the change log: lanes behind it take a snapshot instead. */
@@ -230,7 +230,18 @@ export class ListWriter {
           `INSERT OR REPLACE INTO ${kind.table} (subject_key, subject, ${cols.join(', ')}, version, updated_at)
            VALUES (${['?', '?', ...cols.map(() => '?'), '?', '?'].join(', ')})`,
         );
-        for (const r of rows) ins.run(r.key, r.subject, ...kind.encode(r), r.name, r.note, version, now);
+        const cells = new Array<Cell>(2 + cols.length + 2).fill(null);
+        const name = 2 + kind.attributes.length;
+        cells[name + 2] = version;
+        cells[name + 3] = now;
+        for (const r of rows) {
+          cells[0] = r.key;
+          cells[1] = r.subject;
+          kind.encode(r, cells, 2);
+          cells[name] = r.name;
+          cells[name + 1] = r.note;
+          ins.run(...cells);
+        }
       },
       log: (version) => {
         const log = this.db.prepare(
