@@ -91,6 +91,29 @@ describe('ListTrust', () => {
     expect(t.adopt(r2.keys).added).toEqual([r2.next.key.id]);
   });
 
+  it('takes no endorsement from a retired key, even in its overlap, and never extends its end', () => {
+    store = LaneStore.open(':memory:');
+    const k1 = TestListSigner.create(0);
+    const r2 = k1.rotate(HOUR, 2 * HOUR);
+    const t = trust([k1.key]);
+    expect(t.adopt(r2.keys).added).toEqual([r2.next.key.id]);
+    // k1 leaked after it was retired: it endorses an evil key and claims to last much longer.
+    const evil = k1.rotate(1.5 * HOUR, 100 * HOUR);
+    expect(t.adopt([...evil.keys, r2.keys[1]])).toEqual({ added: [], refused: 0 });
+    expect(t.knows(evil.next.key.id)).toBe(false);
+    expect(t.verify(FACTS, evil.next.sign(FACTS), 1.5 * HOUR)).toEqual({ ok: false, error: 'unknown_key' });
+    expect(t.verify(FACTS, k1.sign(FACTS), 1.5 * HOUR).ok).toBe(true); // still in its overlap
+    expect(t.verify(FACTS, k1.sign(FACTS), 2 * HOUR + 1)).toEqual({ ok: false, error: 'retired_key' });
+    // After a restart the same: the stored end of validity was not moved.
+    expect(trust([k1.key]).verify(FACTS, k1.sign(FACTS), 2 * HOUR + 1)).toEqual({
+      ok: false,
+      error: 'retired_key',
+    });
+    // The current key still rotates as it should.
+    const r3 = r2.next.rotate(3 * HOUR, 4 * HOUR);
+    expect(t.adopt([r2.keys[0], ...r3.keys]).added).toEqual([r3.next.key.id]);
+  });
+
   it('with no pinned key (enrolled before signed lists) trusts the server’s first key set, then its rules', () => {
     store = LaneStore.open(':memory:');
     const k1 = TestListSigner.create(0);
@@ -100,6 +123,8 @@ describe('ListTrust', () => {
     expect(t.verify(FACTS, k1.sign(FACTS), 0)).toEqual({ ok: false, error: 'unknown_key' });
     expect(t.adopt(r2.keys).added).toEqual([r2.next.key.id]);
     expect(t.ids().sort()).toEqual([k1.key.id, r2.next.key.id].sort());
+    // The first key set's ends of validity hold.
+    expect(t.verify(FACTS, k1.sign(FACTS), 2 * HOUR + 1)).toEqual({ ok: false, error: 'retired_key' });
     // From now on a new root is not taken without an endorsement.
     expect(t.adopt([TestListSigner.create().key]).added).toEqual([]);
   });

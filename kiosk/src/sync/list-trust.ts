@@ -128,12 +128,18 @@ export class ListTrust {
 
   /**
    * Takes the server's key set (heartbeat answer or `signing-keys` push): each key endorsed by
-   * a trusted key is trusted too (following a chain of rotations in any order), and the
-   * endorsing key's end of validity is taken from the signed statement. Nothing else changes.
+   * the current trusted key (one with no end of validity yet) is trusted too (following a
+   * chain of rotations in any order), and the endorsing key's end of validity is taken from the
+   * signed statement (never later than one already known). A retired key endorses nothing.
+   * Nothing else changes.
    */
   adopt(advertised: readonly ListSigningKey[]): KeysAdopted {
+    let roots: readonly ListSigningKey[] = [];
     if (!this.pinned()) {
-      const roots = advertised.filter((k) => k.endorsement === undefined).filter((k) => this.#add(k));
+      // Taken as current for the chain below, then given the end of validity the server named.
+      roots = advertised
+        .filter((k) => k.endorsement === undefined)
+        .filter((k) => this.#add({ ...k, validUntil: null }));
       if (roots.length === 0) return { added: [], refused: 0 };
       this.#log.warn(
         { keys: roots.map((k) => k.id) },
@@ -149,10 +155,11 @@ export class ListTrust {
         const e = k.endorsement;
         if (e === undefined || failed.has(k.id)) continue;
         const signer = this.#keys.get(e.by);
-        if (signer === undefined) continue;
+        // Only the current key (no end of validity known to the lane) endorses: a retired key,
+        // even one still in its overlap, cannot bring in a key or move its own end.
+        if (signer === undefined || signer.key.validUntil !== null) continue;
         const signerUntil = advertised.find((a) => a.id === e.by)?.validUntil;
         const known = this.#keys.get(k.id);
-        if (known !== undefined && signer.key.validUntil !== null) continue;
         const ok =
           typeof signerUntil === 'number' &&
           keyObject(k) !== null &&
@@ -170,9 +177,16 @@ export class ListTrust {
           this.#add({ ...k, validUntil: null });
           added.push(k.id);
         }
+        // The signer had no end of validity: one is set, never an earlier one extended.
         this.#keys.set(e.by, { ...signer, key: { ...signer.key, validUntil: signerUntil } });
         progress = true;
       }
+    }
+    for (const r of roots) {
+      const t = this.#keys.get(r.id);
+      if (t === undefined || r.validUntil === null) continue;
+      const until = t.key.validUntil === null ? r.validUntil : Math.min(t.key.validUntil, r.validUntil);
+      this.#keys.set(r.id, { ...t, key: { ...t.key, validUntil: until } });
     }
     const refused = [...failed].filter((id) => !this.#keys.has(id)).length;
     if (added.length > 0 || !this.#storedMatches()) this.#save();
@@ -197,6 +211,18 @@ export class ListTrust {
     signature: string | undefined,
     now: number,
   ): Result<string, ListRefusalReason> {
+    return this.verifyDetached(listSignatureMessage(facts), signature, now);
+  }
+
+  /**
+   * Checks a signature over a UTF-8 message (a list's CLSIG1, a checkpoint config's CLCFG1, an
+   * officer roster's CLROS1) at lane time `now`, under the same rules as `verify`.
+   */
+  verifyDetached(
+    message: string,
+    signature: string | undefined,
+    now: number,
+  ): Result<string, ListRefusalReason> {
     if (signature === undefined) return { ok: false, error: 'unsigned' };
     const parsed = parseListSignature(signature);
     if (parsed === null) return { ok: false, error: 'bad_signature' };
@@ -206,7 +232,7 @@ export class ListTrust {
       return { ok: false, error: 'retired_key' };
     const good = verify(
       null,
-      Buffer.from(listSignatureMessage(facts), 'utf8'),
+      Buffer.from(message, 'utf8'),
       trusted.object,
       Buffer.from(parsed.signature, 'base64'),
     );
