@@ -59,11 +59,13 @@ describe('server-sent events on a real listener', () => {
     );
     expect(put.status).toBe(200);
     const urgent = await laneA.next('urgent');
-    expect(urgent.data).toEqual({
+    // The push is signed (verified as a lane does in lane-signed-lists.test.ts).
+    expect(urgent.data).toMatchObject({
       list: 'health',
       fromVersion: 0,
       toVersion: 1,
       changes: [{ key: put.body.key, op: 'put', entry: { status: 'F1', since: null, until: null } }],
+      signature: expect.stringMatching(/^[0-9a-f]{16}:[A-Za-z0-9+/]{86}==$/) as unknown,
     });
     expect((await laneA.next('list-version')).data).toEqual({ list: 'health', version: 1 });
     expect((await laneB.next('list-version')).data).toEqual({ list: 'health', version: 1 });
