@@ -1,6 +1,6 @@
 // Opening a lane's data folder with sealed secrets: migrating a plain credentials file, a lane
 // that cannot unseal (locked: amber, no sync), and enrollment that seals before it spends a code.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSubjectText } from '@checkpoint-lane/shared';
@@ -97,6 +97,68 @@ describe('a plain lane-credentials.json', () => {
     expect(existsSync(join(dir, 'lane-credentials.json'))).toBe(true);
     expect(existsSync(join(dir, SECRETS_FILE))).toBe(false);
   });
+
+  it('left zero-filled beside the sealed secrets (a wipe cut short by a crash) is wiped; the lane opens', async () => {
+    writeOfflineLane(dir, { listKey });
+    const plain = join(dir, 'lane-credentials.json');
+    const size = statSync(plain).size;
+    await open();
+    await agent?.stop();
+    // The state a crash between the zero-fill and the unlink leaves.
+    writeFileSync(plain, Buffer.alloc(size));
+    logs = [];
+    const lane = await open();
+    expect(lane.lock).toBeNull();
+    expect(lane.credentials?.kioskId).toBe('k-1');
+    expect(existsSync(plain)).toBe(false);
+  });
+
+  it('beside the sealed secrets is never read: a damaged one is wiped and the lane opens', async () => {
+    writeOfflineLane(dir, { listKey });
+    await open();
+    await agent?.stop();
+    writeFileSync(join(dir, 'lane-credentials.json'), '{"serverUrl": "http://127.0.0.1:1", trunc');
+    const lane = await open();
+    expect(lane.lock).toBeNull();
+    expect(existsSync(join(dir, 'lane-credentials.json'))).toBe(false);
+  });
+
+  it('empty or zero-filled with no sealed secrets counts as none: wiped, and the lane asks to enroll', async () => {
+    for (const content of [Buffer.alloc(0), Buffer.alloc(700)]) {
+      writeFileSync(join(dir, 'lane-credentials.json'), content);
+      await expect(open()).rejects.toThrow(/this lane is not enrolled: start it once with --enroll CODE/);
+      expect(existsSync(join(dir, 'lane-credentials.json'))).toBe(false);
+    }
+  });
+
+  it('beside sealed secrets that do not unseal is wiped all the same (the sealed store holds it)', async () => {
+    writeOfflineLane(dir, { listKey });
+    const plain = join(dir, 'lane-credentials.json');
+    const copy = readFileSync(plain);
+    await open();
+    await agent?.stop();
+    rmSync(join(dir, INSECURE_KEY_FILE));
+    writeFileSync(plain, copy, { mode: 0o600 });
+    const lane = await open();
+    expect(lane.lock).toMatchObject({ code: 'missing' });
+    expect(existsSync(plain)).toBe(false);
+    expect(logs.join('')).toMatch(
+      /lane-credentials.json already in the sealed store: the plain copy was overwritten and deleted/,
+    );
+  });
+});
+
+describe('the data folder', () => {
+  it.skipIf(process.platform === 'win32')(
+    'is tightened to 0700 when others could read it, saying so',
+    async () => {
+      writeOfflineLane(dir, { listKey });
+      chmodSync(dir, 0o755);
+      await open();
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(logs.join('')).toMatch(/the data folder .* was open to other users \(mode 0755\): set to 0700/);
+    },
+  );
 });
 
 describe('a lane that cannot unseal its secrets', () => {

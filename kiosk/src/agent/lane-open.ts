@@ -3,7 +3,7 @@
 // and its officers. What `LaneAgent.open` runs before the agent is built. A lane whose secrets
 // cannot be unsealed still opens, locked: no list key, no sync, every scan amber.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CHECKPOINT_DEFAULTS, CheckpointConfig } from '@checkpoint-lane/shared';
@@ -72,44 +72,31 @@ const PIN_STATE_SETTING = 'officer-pin-state';
 /**
  * Opens a lane's data folder: unseals its secrets, migrating a plain `lane-credentials.json`
  * into the sealed store, or enrolls with the server first if it has neither. A lane whose
- * secrets do not unseal opens locked (see `OpenedLane.lock`). Throws `LaneStartError` with a
- * plain reason (not enrolled, server unreachable, bad code, cannot seal).
+ * secrets do not unseal opens locked (see `OpenedLane.lock`). A plain credentials file beside
+ * sealed secrets (a migration cut short, or a copy put back) is never read: it is wiped, whether
+ * or not the secrets unseal. Throws `LaneStartError` with a plain reason (not enrolled, server
+ * unreachable, bad code, cannot seal).
  */
 export async function openLaneData(options: LaneOpenOptions): Promise<OpenedLane> {
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const log = options.logger.child({ module: 'lane-agent' });
+  prepareDataDir(options.dataDir, log);
   const keyStore = options.keyStore;
-  let plain: LaneCredentials | null;
-  try {
-    plain = readCredentials(options.dataDir);
-  } catch (error) {
-    throw new LaneStartError(error instanceof Error ? error.message : String(error));
-  }
-  let vault: LaneVault | null = null;
+  let vault: LaneVault;
   let justEnrolled = false;
   if (LaneVault.exists(options.dataDir)) {
+    wipePlain(options.dataDir, log, 'already in the sealed store');
     const started = performance.now();
     const opened = await LaneVault.open(options.dataDir, keyStore);
-    if (!opened.ok) return openLocked(options, log, opened.error, plain !== null);
+    if (!opened.ok) return openLocked(options, log, opened.error);
     vault = opened.value;
     log.info(
       { keyStore: keyStore.kind, unsealMs: Math.round(performance.now() - started) },
       'lane secrets unsealed',
     );
-    if (plain !== null) wipePlain(options.dataDir, log, 'already in the sealed store');
-  } else if (plain !== null) {
-    const created = await LaneVault.create(options.dataDir, keyStore, plain);
-    if (!created.ok) {
-      throw new LaneStartError(
-        `cannot move lane-credentials.json into the ${keyStore.kind} key store: ${created.error.message}. ` +
-          'The plain file is left as it was; choose a key store this machine has (--key-store)',
-      );
-    }
-    vault = created.value;
-    wipePlain(options.dataDir, log, `migrated into the ${keyStore.kind} key store`);
   } else {
-    vault = await enroll(options, log);
-    justEnrolled = true;
+    const migrated = await migratePlain(options, log);
+    justEnrolled = migrated === null;
+    vault = migrated ?? (await enroll(options, log));
   }
   const credentials = vault.credentials;
   // K, the token, PIN hashes and lists must not cross a network in clear: checked for the
@@ -160,15 +147,62 @@ export async function openLaneData(options: LaneOpenOptions): Promise<OpenedLane
 }
 
 /**
+ * A lane with no sealed secrets: moves a plain `lane-credentials.json` into a new sealed store
+ * and wipes it; null when there is none to move (an empty or zero-filled one, left by a wipe cut
+ * short, is wiped as none).
+ */
+async function migratePlain(options: LaneOpenOptions, log: Logger): Promise<LaneVault | null> {
+  const keyStore = options.keyStore;
+  let plain: LaneCredentials | null;
+  try {
+    plain = readCredentials(options.dataDir);
+  } catch (error) {
+    throw new LaneStartError(error instanceof Error ? error.message : String(error));
+  }
+  if (plain === null) {
+    wipePlain(options.dataDir, log, 'is empty');
+    return null;
+  }
+  const created = await LaneVault.create(options.dataDir, keyStore, plain);
+  if (!created.ok) {
+    throw new LaneStartError(
+      `cannot move lane-credentials.json into the ${keyStore.kind} key store: ${created.error.message}. ` +
+        'The plain file is left as it was; choose a key store this machine has (--key-store)',
+    );
+  }
+  wipePlain(options.dataDir, log, `migrated into the ${keyStore.kind} key store`);
+  return created.value;
+}
+
+/**
+ * Creates the data folder 0700, or tightens an existing one that group or others can read or
+ * enter to 0700 when this user owns it (saying so); warns when it cannot.
+ */
+function prepareDataDir(dir: string, log: Logger): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  const stat = statSync(dir);
+  if ((stat.mode & 0o077) === 0) return;
+  const octal = (stat.mode & 0o777).toString(8).padStart(4, '0');
+  if (stat.uid === process.getuid?.()) {
+    try {
+      chmodSync(dir, 0o700);
+      log.warn(`the data folder ${dir} was open to other users (mode ${octal}): set to 0700`);
+      return;
+    } catch {
+      // Not changeable here (a read-only mount): warned below.
+    }
+  }
+  log.warn(
+    `the data folder ${dir} is open to other users (mode ${octal}); run "chmod 700 ${dir}" so nobody else can list or read it`,
+  );
+}
+
+/**
  * A lane whose secrets do not unseal: its store (unsent records stay; scans are still recorded)
  * and no officer (no PIN can be checked without the sealed pepper; officers.json is left as is).
  */
-function openLocked(
-  options: LaneOpenOptions,
-  log: Logger,
-  problem: VaultProblem,
-  plainLeft: boolean,
-): OpenedLane {
+function openLocked(options: LaneOpenOptions, log: Logger, problem: VaultProblem): OpenedLane {
   const identity = LaneVault.readIdentity(options.dataDir);
   const lock: LaneLock = {
     code: problem.code,
@@ -182,7 +216,6 @@ function openLocked(
     { code: problem.code, keyStore: options.keyStore.kind, kioskId: identity?.kioskId },
     `LANE LOCKED: ${lock.message}`,
   );
-  if (plainLeft) log.warn('a plain lane-credentials.json sits beside the sealed secrets; it is not used');
   warnIfInsecure(options.keyStore, log);
   const store = LaneStore.open(join(options.dataDir, 'lane.db'));
   const officers = new OfficerRegistry([], {
@@ -208,10 +241,10 @@ function warnIfInsecure(keyStore: KeyStore, log: Logger): void {
   );
 }
 
-/** Overwrites and deletes the plain credentials file, saying so in the log. */
+/** Overwrites and deletes the plain credentials file if there is one, saying so in the log. */
 function wipePlain(dataDir: string, log: Logger, why: string): void {
   try {
-    removePlainCredentials(dataDir);
+    if (!removePlainCredentials(dataDir)) return;
     log.info(`lane-credentials.json ${why}: the plain copy was overwritten and deleted`);
   } catch (error) {
     log.error(

@@ -1,20 +1,9 @@
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnrollAnswer } from '@checkpoint-lane/shared';
 import Type from 'typebox';
 import Value from 'typebox/value';
+import { wipeFile } from '../util/private-file.js';
 
 /**
  * What a lane keeps after enrollment: the server's URL and the enrollment answer of the kiosk
@@ -33,12 +22,20 @@ const FILE = 'lane-credentials.json';
 
 /**
  * Reads the plain `lane-credentials.json` older lanes kept (before sealed secrets), to migrate
- * it; null if there is none. Throws if the file is corrupt.
+ * it; null if there is none, or if it is empty or all zero bytes (what a wipe cut short by a
+ * crash leaves). Throws if the file is corrupt otherwise.
  */
 export function readCredentials(dataDir: string): LaneCredentials | null {
   const file = join(dataDir, FILE);
   if (!existsSync(file)) return null;
-  const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  const bytes = readFileSync(file);
+  if (bytes.every((b) => b === 0)) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new Error(`${file} is not a valid credentials file (not JSON)`);
+  }
   if (!Value.Check(LaneCredentialsSchema, value)) throw new Error(`${file} is not a valid credentials file`);
   return value;
 }
@@ -57,18 +54,9 @@ export function writeCredentials(dataDir: string, credentials: LaneCredentials):
 
 /**
  * Deletes the plain credentials file after overwriting its bytes with zeros (fsynced), so the
- * blocks it used no longer hold the token or K (on a file system that rewrites in place).
+ * blocks it used no longer hold the token or K (on a file system that rewrites in place); its
+ * content is not read. False when there was none.
  */
-export function removePlainCredentials(dataDir: string): void {
-  const file = join(dataDir, FILE);
-  if (!existsSync(file)) return;
-  const fd = openSync(file, 'r+');
-  try {
-    const size = fstatSync(fd).size;
-    writeSync(fd, Buffer.alloc(size), 0, size, 0);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  unlinkSync(file);
+export function removePlainCredentials(dataDir: string): boolean {
+  return wipeFile(join(dataDir, FILE));
 }
