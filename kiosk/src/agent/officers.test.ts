@@ -1,5 +1,15 @@
 import { randomBytes, scryptSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,6 +69,22 @@ describe('officers.json', () => {
     const again = OfficerRegistry.load(dir, { pinPepper });
     expect(statSync(file()).mtimeMs).toBe(before);
     expect(await again.verify('o1', '1234', () => 0)).toMatchObject({ ok: true });
+  });
+
+  it('zero-fills the replaced file that held plain hashes (its bytes, read through a descriptor kept open)', () => {
+    const plain = hashPin('1234');
+    writeFileSync(file(), JSON.stringify([{ id: 'o1', role: 'officer', pinHash: plain }]));
+    const size = statSync(file()).size;
+    const old = openSync(file(), 'r');
+    try {
+      OfficerRegistry.load(dir, { pinPepper });
+      const bytes = Buffer.alloc(size);
+      expect(readSync(old, bytes, 0, size, 0)).toBe(size);
+      expect(bytes.every((b) => b === 0)).toBe(true);
+    } finally {
+      closeSync(old);
+    }
+    expect(readFileSync(file(), 'utf8')).toContain('"pin-pepper-tag"');
   });
 
   it('converts an old synced file ({"officers-version", officers} with plain hashes), keeping its version', async () => {

@@ -134,7 +134,8 @@ export class OfficerRegistry {
 
   /**
    * Reads `officers.json` from a lane's data folder (none: no overrides possible). Plain hashes
-   * in it are peppered and the file is rewritten at once (atomically, 0600) in the peppered form.
+   * in it are peppered and the file is rewritten at once (atomically, 0600) in the peppered form;
+   * the replaced file's bytes are then overwritten with zeros.
    * A file peppered with another pepper (another lane's, or a lost store's) cannot be checked:
    * it is set aside as an empty roster of version 0, so the server's roster is fetched again.
    */
@@ -158,7 +159,8 @@ export class OfficerRegistry {
     const registry = new OfficerRegistry(officers, { ...options, version });
     const plain = officers.filter((o) => isPlainPinHash(o.pinHash)).length;
     if (plain > 0) {
-      registry.#write(dataDir, version, registry.#officers);
+      // The replaced file's bytes (plain hashes, checkable offline without the pepper) are zeroed.
+      registry.#write(dataDir, version, registry.#officers, true);
       options.logger?.info({ converted: plain }, 'officers.json: plain PIN hashes peppered and rewritten');
     }
     return registry;
@@ -189,9 +191,11 @@ export class OfficerRegistry {
     this.#write(dataDir, roster.version, this.#peppered(roster.officers));
   }
 
-  #write(dataDir: string, version: number, officers: readonly Officer[]): void {
+  #write(dataDir: string, version: number, officers: readonly Officer[], zeroReplaced = false): void {
     const file = { 'officers-version': version, 'pin-pepper-tag': pepperTag(this.#pepper), officers };
-    writePrivateFileAtomic(join(dataDir, OFFICERS_FILE), `${JSON.stringify(file, null, 2)}\n`);
+    writePrivateFileAtomic(join(dataDir, OFFICERS_FILE), `${JSON.stringify(file, null, 2)}\n`, {
+      zeroReplaced,
+    });
   }
 
   /**
