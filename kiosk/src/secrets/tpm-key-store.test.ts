@@ -1,6 +1,6 @@
 // The TPM key store against a real software TPM (swtpm) started here.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -47,6 +47,50 @@ describe('TpmKeyStore without a TPM', () => {
     const r = await store.seal(randomBytes(32));
     // This machine has no /dev/tpmrm0 (a CI container); a machine with one seals instead.
     if (!r.ok) expect(r.error).toMatchObject({ code: 'unavailable', message: /no TPM on this machine/ });
+  });
+
+  it('answers unavailable once its overall deadline passes, killing a tool that hangs', async () => {
+    // A stand-in for a hung TPM: swtpm cannot be made to hang on demand, so a fake
+    // tpm2_createprimary that never returns stands in for the first tool an unseal runs.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const pidFile = join(dir, 'tool.pid');
+    writeFileSync(join(bin, 'tpm2_createprimary'), `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 60\n`, {
+      mode: 0o755,
+    });
+    writeFileSync(
+      join(dir, TPM_SEAL_FILE),
+      JSON.stringify({ version: 1, primary: 'ecc256:aes128cfb', pcrs: [], public: 'AAAA', private: 'AAAA' }),
+    );
+    const store = new TpmKeyStore(dir, {
+      tcti: 'swtpm:path=/nonexistent',
+      env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` },
+      toolTimeoutMs: 60_000,
+      deadlineMs: 700,
+    });
+    const started = performance.now();
+    const r = await store.unseal();
+    const ms = performance.now() - started;
+    expect(r).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    if (!r.ok)
+      expect(r.error.message).toMatch(
+        /the TPM did not answer within 700 ms \(tpm2_createprimary was stopped\)/,
+      );
+    expect(ms).toBeGreaterThanOrEqual(650);
+    expect(ms).toBeLessThan(5_000);
+    // The hung tool is gone (killed, not left running).
+    expect(existsSync(pidFile)).toBe(true);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    let alive = true;
+    for (let i = 0; i < 50 && alive; i++) {
+      try {
+        process.kill(pid, 0);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      } catch {
+        alive = false;
+      }
+    }
+    expect(alive).toBe(false);
   });
 
   it('says missing when nothing is sealed', async () => {

@@ -36,7 +36,16 @@ export interface TpmKeyStoreOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Longest any one tool may run (a hardware TPM takes up to ~1 s for an ECC primary). */
   readonly toolTimeoutMs?: number;
+  /**
+   * Longest one seal or unseal may take in all, its tools and flushes together (default 20 s):
+   * past it the running tool is killed and the store answers `unavailable`, so a hung TPM holds
+   * a lane's start no longer than this.
+   */
+  readonly deadlineMs?: number;
 }
+
+/** Default of `TpmKeyStoreOptions.deadlineMs`. */
+export const DEFAULT_TPM_DEADLINE_MS = 20_000;
 
 /** The sealed file's content. */
 interface TpmSeal {
@@ -66,7 +75,8 @@ export function parseTpmPcrs(text: string): Result<number[], string> {
 /** A tool's exit: its code, stdout bytes and stderr text; or that it could not be started. */
 type ToolRun =
   | { readonly started: true; readonly code: number | null; readonly stdout: Buffer; readonly stderr: string }
-  | { readonly started: false; readonly reason: string; readonly missing: boolean };
+  | { readonly started: false; readonly reason: string; readonly missing: boolean }
+  | { readonly started: 'timed-out' };
 
 /** The wrapping key sealed by this machine's TPM 2.0 (tpm2-tools). */
 export class TpmKeyStore implements KeyStore {
@@ -208,6 +218,7 @@ export class TpmKeyStore implements KeyStore {
         tcti.value,
         this.#o.env ?? process.env,
         this.#o.toolTimeoutMs ?? 30_000,
+        this.#o.deadlineMs ?? DEFAULT_TPM_DEADLINE_MS,
       );
       return await work(dir, tools);
     } finally {
@@ -216,14 +227,22 @@ export class TpmKeyStore implements KeyStore {
   }
 }
 
-/** tpm2-tools bound to one working folder and TCTI; each run is followed by flushes. */
+/**
+ * tpm2-tools bound to one working folder and TCTI, under one deadline for all their runs; each
+ * run is followed by flushes.
+ */
 class TpmTools {
+  readonly #deadline: number;
+
   constructor(
     readonly dir: string,
     readonly tcti: string,
     readonly env: NodeJS.ProcessEnv,
     readonly timeoutMs: number,
-  ) {}
+    readonly deadlineMs: number,
+  ) {
+    this.#deadline = performance.now() + deadlineMs;
+  }
 
   /**
    * Runs one tool (then flushes transient objects, and sessions when it made some), answering
@@ -235,6 +254,12 @@ class TpmTools {
     options: { input?: Buffer; sessions?: boolean } = {},
   ): Promise<Result<Buffer, KeyStoreProblem>> {
     const r = await this.#exec(tool, args, options.input);
+    if (r.started === 'timed-out') {
+      return fail({
+        code: 'unavailable',
+        message: `the TPM did not answer within ${String(this.deadlineMs)} ms (${tool} was stopped)`,
+      });
+    }
     if (r.started) {
       await this.#exec('tpm2_flushcontext', ['-t']);
       if (options.sessions === true) {
@@ -256,7 +281,13 @@ class TpmTools {
     return fail(problemOf(tool, r.code, r.stderr, this.tcti));
   }
 
+  /**
+   * Runs one tool for at most its own timeout and what is left of the deadline; past the
+   * deadline it is killed (SIGKILL) and answered as timed out without waiting for its pipes.
+   */
   #exec(tool: string, args: readonly string[], input?: Buffer): Promise<ToolRun> {
+    const left = Math.floor(this.#deadline - performance.now());
+    if (left <= 0) return Promise.resolve({ started: 'timed-out' });
     return new Promise((resolve) => {
       const child = spawn(tool, args, {
         cwd: this.dir,
@@ -264,15 +295,23 @@ class TpmTools {
         stdio: ['pipe', 'pipe', 'pipe'],
         timeout: this.timeoutMs,
       });
+      const deadline = setTimeout(() => {
+        child.kill('SIGKILL');
+        child.stdout.destroy();
+        child.stderr.destroy();
+        resolve({ started: 'timed-out' });
+      }, left);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (d: Buffer) => out.push(d));
       child.stderr.on('data', (d: Buffer) => err.push(d));
       child.stdin.on('error', () => undefined);
       child.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(deadline);
         resolve({ started: false, reason: error.message, missing: error.code === 'ENOENT' });
       });
       child.once('close', (code, signal) => {
+        clearTimeout(deadline);
         const stdout = Buffer.concat(out);
         for (const chunk of out) chunk.fill(0);
         const stderr = Buffer.concat(err).toString('utf8');
