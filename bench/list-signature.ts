@@ -81,6 +81,7 @@ try {
     fromVersion: 0,
     toVersion: 42,
     count: unique,
+    issuedAt: Date.now(),
     digest: digestOf(),
   };
   const signature = signer.signList(facts);

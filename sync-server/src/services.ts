@@ -92,7 +92,7 @@ export function createServices(opts: AppOptions): Services {
   const checkpoints = new CheckpointsRepository(opts.db);
   const blocking = (id: string): readonly HealthStatus[] => checkpoints.get(id)?.blockingStatuses ?? [];
   const signer = ListSigner.open(opts.db, clock());
-  const hub = new EventHub(blocking, (facts) => signer.signList(facts));
+  const hub = new EventHub(blocking, (facts) => signer.signList(facts), clock);
   return {
     db: opts.db,
     clock,

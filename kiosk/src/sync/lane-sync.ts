@@ -136,6 +136,7 @@ export class LaneSync {
         heartbeat.soon();
       },
       refreshKeys: () => heartbeat.beat(),
+      freshnessBudgetMs: () => options.checkpoint().freshnessBudgetSec * 1000,
     });
     this.#uploader = new Uploader({
       api,

@@ -28,6 +28,7 @@ import { cleanupAfterEach, OPEN_CHECKPOINT } from './sync-fixtures.testkit.js';
 const logger = pino({ level: 'silent' });
 const CP = 'CP-1';
 const NOW = 1_700_000_000_000;
+TestListSigner.issuedAt = () => NOW;
 const hex = subjectKeyToHex;
 const F0: HealthClass = { status: 'F0', since: null, until: null };
 

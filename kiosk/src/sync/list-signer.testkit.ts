@@ -1,11 +1,12 @@
 // A list signer for the lane's sync tests: an Ed25519 key (node:crypto) that signs snapshots,
-// changes answers and urgent pushes exactly as the sync server does (the shared CLSIG1 message),
+// changes answers and urgent pushes exactly as the sync server does (the shared CLSIG2 message),
 // and rotates to a new key endorsed by itself (the CLKEY1 message).
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import {
   formatListSignature,
   keyEndorsementMessage,
   LIST_COUNT_HEADER,
+  LIST_ISSUED_AT_HEADER,
   LIST_SIGNATURE_HEADER,
   LIST_VERSION_HEADER,
   listSignatureMessage,
@@ -28,6 +29,8 @@ export interface ChangesBody {
 
 /** One signing key, its public half as the server publishes it. */
 export class TestListSigner {
+  /** The `issuedAt` answers are signed with unless a test names one (a test file with a fixed lane clock sets it). */
+  static issuedAt: () => number = Date.now;
   readonly key: ListSigningKey;
   readonly #private: KeyObject;
 
@@ -91,6 +94,7 @@ export class TestListSigner {
     bytes: Uint8Array,
     count: number,
     checkpointId: string,
+    issuedAt = TestListSigner.issuedAt(),
   ): FakeAnswer {
     const digest = createHash('sha256').update(bytes).digest('hex');
     const signature = this.sign({
@@ -100,6 +104,7 @@ export class TestListSigner {
       fromVersion: 0,
       toVersion: version,
       count,
+      issuedAt,
       digest,
     });
     return {
@@ -108,6 +113,7 @@ export class TestListSigner {
         [LIST_VERSION_HEADER]: String(version),
         [LIST_COUNT_HEADER]: String(count),
         [LIST_SIGNATURE_HEADER]: signature,
+        [LIST_ISSUED_AT_HEADER]: String(issuedAt),
       },
     };
   }
@@ -117,7 +123,8 @@ export class TestListSigner {
     body: ChangesBody,
     count: number,
     checkpointId: string,
-  ): ChangesBody & { count: number; signature: string } {
+    issuedAt = TestListSigner.issuedAt(),
+  ): ChangesBody & { count: number; signature: string; issuedAt: number } {
     const signature = this.sign({
       kind: 'changes',
       list: body.list,
@@ -125,13 +132,19 @@ export class TestListSigner {
       fromVersion: body.fromVersion,
       toVersion: body.toVersion,
       count,
+      issuedAt,
       digest: changesDigest(body.changes),
     });
-    return { ...body, count, signature };
+    return { ...body, count, signature, issuedAt };
   }
 
   /** An urgent push's body, signed. */
-  urgent(fromVersion: number, toVersion: number, changes: readonly WireChange[]) {
+  urgent(
+    fromVersion: number,
+    toVersion: number,
+    changes: readonly WireChange[],
+    issuedAt = TestListSigner.issuedAt(),
+  ) {
     const signature = this.sign({
       kind: 'urgent',
       list: 'health',
@@ -139,8 +152,9 @@ export class TestListSigner {
       fromVersion,
       toVersion,
       count: changes.length,
+      issuedAt,
       digest: changesDigest(changes),
     });
-    return { list: 'health' as const, fromVersion, toVersion, changes: [...changes], signature };
+    return { list: 'health' as const, fromVersion, toVersion, changes: [...changes], signature, issuedAt };
   }
 }

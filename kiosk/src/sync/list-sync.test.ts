@@ -21,6 +21,7 @@ import { cleanupAfterEach } from './sync-fixtures.testkit.js';
 const logger = pino({ level: 'silent' });
 const CP = 'CP-1';
 const NOW = 1_700_000_000_000;
+TestListSigner.issuedAt = () => NOW;
 
 const cleanups = cleanupAfterEach();
 

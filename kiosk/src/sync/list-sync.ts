@@ -39,7 +39,22 @@ export interface ListSyncOptions {
   readonly refreshKeys?: () => Promise<void>;
   /** Least time between two snapshots taken because the entry count differed from the signed one. */
   readonly recountSnapshotMs?: number;
+  /**
+   * The checkpoint's freshness budget (ms): an answer signed longer ago than a quarter of it
+   * (within `ANSWER_WINDOW_MIN_MS`..`ANSWER_WINDOW_MAX_MS`) is refused. Absent: the window is
+   * `ANSWER_WINDOW_DEFAULT_MS`.
+   */
+  readonly freshnessBudgetMs?: () => number;
+  /** How far the lane's clock may differ from the server's (default `CLOCK_SKEW_ALLOWANCE_MS`). */
+  readonly clockSkewMs?: number;
 }
+
+/** Bounds of the window in which a signed answer counts as fresh (before the skew allowance). */
+export const ANSWER_WINDOW_MIN_MS = 2 * 60_000;
+export const ANSWER_WINDOW_MAX_MS = 30 * 60_000;
+export const ANSWER_WINDOW_DEFAULT_MS = 10 * 60_000;
+/** Allowance for the lane's clock differing from the server's. */
+export const CLOCK_SKEW_ALLOWANCE_MS = 2 * 60_000;
 
 /** An urgent push as the event stream decodes it. */
 export type UrgentPush = Extract<LaneEvent, { type: 'urgent' }>['data'];
@@ -110,9 +125,9 @@ export class ListSync {
    * delta is fetched either way. Resolves when done.
    */
   async urgent(push: UrgentPush): Promise<void> {
-    const { changes, fromVersion, toVersion, signature } = push;
+    const { changes, fromVersion, toVersion, signature, issuedAt } = push;
     const facts: SignedListFacts | null =
-      fromVersion === undefined || toVersion === undefined
+      fromVersion === undefined || toVersion === undefined || issuedAt === undefined
         ? null
         : {
             kind: 'urgent',
@@ -121,9 +136,14 @@ export class ListSync {
             fromVersion,
             toVersion,
             count: changes.length,
+            issuedAt,
             digest: changesDigest(changes),
           };
-    if (await this.#verified('health', 'urgent push', facts, signature)) {
+    if (
+      (await this.#verified('health', 'urgent push', facts, signature)) &&
+      facts !== null &&
+      this.#signedTime('health', 'urgent push', facts.issuedAt) !== null
+    ) {
       const lane = toLaneChanges('health', changes, this.#o.checkpointId());
       if (lane !== null && toVersion !== undefined && this.#o.store.listState('health').version < toVersion) {
         this.#o.store.overlayHealth(
@@ -179,6 +199,26 @@ export class ListSync {
   }
 
   /**
+   * The time a signed answer counts as synced at (its `issuedAt`, never later than the lane's
+   * now), or null once it is refused as signed too long ago or too far ahead of the lane's
+   * clock: a genuine old answer replayed does not keep a list looking fresh.
+   */
+  #signedTime(list: ListName, what: string, issuedAt: number): number | null {
+    const now = this.#o.clock();
+    const skew = this.#o.clockSkewMs ?? CLOCK_SKEW_ALLOWANCE_MS;
+    const budget = this.#o.freshnessBudgetMs?.();
+    const window =
+      budget === undefined
+        ? ANSWER_WINDOW_DEFAULT_MS
+        : Math.min(ANSWER_WINDOW_MAX_MS, Math.max(ANSWER_WINDOW_MIN_MS, budget / 4));
+    if (issuedAt < now - window - skew || issuedAt > now + skew) {
+      this.#refuse(list, what, 'stale_answer');
+      return null;
+    }
+    return Math.min(issuedAt, now);
+  }
+
+  /**
    * After applying up to `version`: the list must hold the signed number of entries (unless
    * urgent entries of a later version are held already); if not, a fresh snapshot, at most one
    * per `recountSnapshotMs`.
@@ -229,7 +269,8 @@ export class ListSync {
     if (!res.ok) {
       if (res.error.kind === 'http' && (res.error.status === 410 || res.error.status === 409)) {
         this.#log.info({ list, status: res.error.status }, 'delta unavailable; taking a snapshot');
-        return this.#snapshot(list);
+        // Only a server that says it is behind (409, restored from a backup) may send an older version.
+        return this.#snapshot(list, res.error.status === 409);
       }
       link.failed(res.error, `changes ${list}`);
       return false;
@@ -237,7 +278,7 @@ export class ListSync {
     link.succeeded();
     const delta = res.value;
     const facts: SignedListFacts | null =
-      delta.count === undefined
+      delta.count === undefined || delta.issuedAt === undefined
         ? null
         : {
             kind: 'changes',
@@ -246,10 +287,13 @@ export class ListSync {
             fromVersion: delta.fromVersion,
             toVersion: delta.toVersion,
             count: delta.count,
+            issuedAt: delta.issuedAt,
             digest: changesDigest(delta.changes),
           };
     if (!(await this.#verified(list, 'delta', facts, delta.signature)) || facts === null) return false;
-    const now = this.#o.clock();
+    // Synced as of when the server signed the answer, not when the lane got it.
+    const now = this.#signedTime(list, 'delta', facts.issuedAt);
+    if (now === null) return false;
     if (delta.fromVersion !== state.version || delta.toVersion < delta.fromVersion) {
       this.#log.warn({ list }, 'delta does not start at our version; taking a snapshot');
       return this.#snapshot(list);
@@ -280,28 +324,39 @@ export class ListSync {
   }
 
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- L ties the descriptor, replacement and batch to one list
-  async #snapshot<L extends ListName>(list: L): Promise<boolean> {
+  async #snapshot<L extends ListName>(list: L, serverBehind = false): Promise<boolean> {
     const { store, link, api, clock } = this.#o;
     const res = await api.snapshot(list, link.signal);
     if (!res.ok) {
       link.failed(res.error, `snapshot ${list}`);
       return false;
     }
-    const { signature, count } = res.value;
+    const { signature, count, issuedAt } = res.value;
     // Refused before a byte is read: no signature, or one by a key the lane cannot learn.
     const named = signature === undefined ? null : parseListSignature(signature);
     if (named !== null && !this.#o.trust.knows(named.keyId)) await this.#refresh();
     const early: ListRefusalReason | null =
-      signature === undefined || count === undefined
+      signature === undefined || count === undefined || issuedAt === undefined
         ? 'unsigned'
         : named === null
           ? 'bad_signature'
           : this.#o.trust.knows(named.keyId)
             ? null
             : 'unknown_key';
-    if (early !== null || signature === undefined || count === undefined) {
+    if (early !== null || signature === undefined || count === undefined || issuedAt === undefined) {
       destroyQuietly(res.value.stream);
       this.#refuse(list, 'snapshot', early ?? 'unsigned');
+      return false;
+    }
+    // Too old or going back (both signed, checked with the bytes): refused before a byte is read.
+    if (!serverBehind && res.value.version < store.listState(list).version) {
+      destroyQuietly(res.value.stream);
+      this.#refuse(list, 'snapshot', 'version_rollback');
+      return false;
+    }
+    const syncedAt = this.#signedTime(list, 'snapshot', issuedAt);
+    if (syncedAt === null) {
+      destroyQuietly(res.value.stream);
       return false;
     }
     const started = clock();
@@ -344,6 +399,7 @@ export class ListSync {
           fromVersion: 0,
           toVersion: res.value.version,
           count,
+          issuedAt,
           digest: hash.digest('hex'),
         },
         signature,
@@ -360,7 +416,7 @@ export class ListSync {
         throw new Error('whitelist snapshot made for another checkpoint');
       }
       if (replacement.count() !== count) throw new Refused('count_mismatch');
-      replacement.commit(header.version, clock());
+      replacement.commit(header.version, syncedAt);
       link.succeeded();
       this.#log.info(
         { list, version: header.version, entries: header.count, ms: clock() - started },

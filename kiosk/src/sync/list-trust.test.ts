@@ -14,6 +14,7 @@ const FACTS: SignedListFacts = {
   fromVersion: 1,
   toVersion: 2,
   count: 5,
+  issuedAt: 1,
   digest: 'cd'.repeat(32),
 };
 

@@ -6,6 +6,7 @@ import {
   Counter,
   HeartbeatAnswer as HeartbeatAnswerSchema,
   LIST_COUNT_HEADER,
+  LIST_ISSUED_AT_HEADER,
   LIST_SIGNATURE_HEADER,
   LIST_VERSION_HEADER,
   ListChanges as ListChangesSchema,
@@ -43,6 +44,8 @@ export interface SnapshotAnswer {
   readonly version: number;
   /** `x-list-count`: entries the lane holds once it is applied (absent: unsigned). */
   readonly count?: number;
+  /** `x-list-issued-at`: when the server signed it (epoch ms; absent: unsigned). */
+  readonly issuedAt?: number;
   /** `x-list-signature` (absent: unsigned). */
   readonly signature?: string;
 }
@@ -158,6 +161,9 @@ export class ServerApi {
     const count =
       countText !== undefined && /^\d+$/.test(countText) ? decodeAs(Counter(), Number(countText)) : null;
     const signature = text(LIST_SIGNATURE_HEADER);
+    const issuedText = text(LIST_ISSUED_AT_HEADER);
+    const issuedAt =
+      issuedText !== undefined && /^\d{1,15}$/.test(issuedText) ? Number(issuedText) : undefined;
     return {
       ok: true,
       value: {
@@ -165,6 +171,7 @@ export class ServerApi {
         version: version.value,
         ...(count?.ok === true && { count: count.value }),
         ...(signature !== undefined && { signature }),
+        ...(issuedAt !== undefined && { issuedAt }),
       },
     };
   }

@@ -102,6 +102,10 @@ export const LIST_REFUSAL_REASONS = [
   'bad_signature',
   'count_mismatch',
   'bad_key_statement',
+  // Signed too long ago (a replayed answer) or too far ahead of the lane's clock.
+  'stale_answer',
+  // A snapshot of a version below the one the lane holds, the server not having said it is behind.
+  'version_rollback',
 ] as const;
 /** Why a lane refused list data. */
 export type ListRefusalReason = (typeof LIST_REFUSAL_REASONS)[number];
@@ -164,6 +168,10 @@ export const ListChanges = Type.Object({
     Counter({ description: 'entries the lane holds for this list (and its checkpoint) at toVersion' }),
   ),
   signature: Type.Optional(ListSignature),
+  // Always sent by this server: when it signed the answer (epoch ms, part of the signed message).
+  issuedAt: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'when the server signed this answer (epoch ms)' }),
+  ),
 });
 /** A delta between two list versions. */
 export type ListChanges = Static<typeof ListChanges>;
@@ -262,6 +270,7 @@ export const LANE_EVENT_SCHEMAS = {
     // A server sends at most URGENT_MAX_CHANGES (vocabulary.ts); a lane takes more, for a newer server.
     changes: Type.Array(WireChange, { maxItems: 1000 }),
     signature: Type.Optional(ListSignature),
+    issuedAt: Type.Optional(Type.Integer({ minimum: 0 })),
   }),
   /** The list-signing keys changed (a rotation): the whole set, as heartbeats answer it. */
   'signing-keys': Type.Object({ keys: ListSigningKeys }),

@@ -17,15 +17,18 @@ const FACTS: SignedListFacts = {
   fromVersion: 7,
   toVersion: 9,
   count: 1234,
+  issuedAt: 1_700_000_000_000,
   digest: DIGEST,
 };
 
 describe('listSignatureMessage', () => {
   it('writes the fields in their fixed order, one per line, no trailing newline', () => {
-    expect(listSignatureMessage(FACTS)).toBe(`CLSIG1\nchanges\nwhitelist\nCP-1\n7\n9\n1234\n${DIGEST}`);
+    expect(listSignatureMessage(FACTS)).toBe(
+      `CLSIG2\nchanges\nwhitelist\nCP-1\n7\n9\n1234\n1700000000000\n${DIGEST}`,
+    );
     expect(
       listSignatureMessage({ ...FACTS, kind: 'snapshot', list: 'health', scope: '', fromVersion: 0 }),
-    ).toBe(`CLSIG1\nsnapshot\nhealth\n\n0\n9\n1234\n${DIGEST}`);
+    ).toBe(`CLSIG2\nsnapshot\nhealth\n\n0\n9\n1234\n1700000000000\n${DIGEST}`);
   });
 
   it('differs for every field (another version, scope, count or kind is another message)', () => {
@@ -37,6 +40,7 @@ describe('listSignatureMessage', () => {
       { fromVersion: 8 },
       { toVersion: 10 },
       { count: 1235 },
+      { issuedAt: 1_700_000_000_001 },
       { digest: 'ac'.repeat(32) },
     ];
     const messages = variants.map((v) => listSignatureMessage({ ...FACTS, ...v }));

@@ -7,9 +7,11 @@ import type { ListName } from '../schemas/list-schemas.js';
 export const LIST_SIGNATURE_HEADER = 'x-list-signature';
 /** Snapshot answer header: the number of entries the lane holds once the snapshot is applied. */
 export const LIST_COUNT_HEADER = 'x-list-count';
+/** Snapshot answer header: when the server signed the answer (epoch ms, the signed `issuedAt`). */
+export const LIST_ISSUED_AT_HEADER = 'x-list-issued-at';
 
 /** First line of every list signature message (the format's name and version). */
-export const LIST_SIGNATURE_FORMAT = 'CLSIG1';
+export const LIST_SIGNATURE_FORMAT = 'CLSIG2';
 /** First line of every key endorsement message. */
 export const KEY_ENDORSEMENT_FORMAT = 'CLKEY1';
 
@@ -37,6 +39,11 @@ export interface SignedListFacts {
    */
   readonly count: number;
   /**
+   * When the server signed the answer (its clock, epoch ms): a lane refuses an answer older than
+   * its freshness window, so a genuine old answer cannot be replayed to it forever.
+   */
+  readonly issuedAt: number;
+  /**
    * Lower-case hex SHA-256: of the snapshot's exact body bytes, or of the changes' canonical
    * lines (`canonicalChangeLine`, each ending in `\n`, in the order sent).
    */
@@ -59,7 +66,7 @@ function oneLine(name: string, s: string): string {
 
 /**
  * The message a list signature covers, as UTF-8 text:
- * `CLSIG1\n{kind}\n{list}\n{scope}\n{fromVersion}\n{toVersion}\n{count}\n{digest}` (no trailing
+ * `CLSIG2\n{kind}\n{list}\n{scope}\n{fromVersion}\n{toVersion}\n{count}\n{issuedAt}\n{digest}` (no trailing
  * newline). Throws on a value that cannot be written unambiguously.
  */
 export function listSignatureMessage(f: SignedListFacts): string {
@@ -72,6 +79,7 @@ export function listSignatureMessage(f: SignedListFacts): string {
     naturalNumber('fromVersion', f.fromVersion),
     naturalNumber('toVersion', f.toVersion),
     naturalNumber('count', f.count),
+    naturalNumber('issuedAt', f.issuedAt),
     f.digest,
   ].join('\n');
 }

@@ -56,6 +56,7 @@ export class EventHub {
   constructor(
     private readonly blockingStatuses: (checkpointId: string) => readonly HealthStatus[],
     private readonly signList?: (facts: SignedListFacts) => string,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /**
@@ -125,6 +126,7 @@ export class EventHub {
   ): void {
     // One signature per distinct set of blocking statuses (checkpoints share a few such sets).
     const signed = new Map<string, string | undefined>();
+    const issuedAt = this.clock();
     const signatureOf = (blocking: readonly HealthStatus[], mine: readonly UrgentHealthChange[]) => {
       const id = [...blocking].sort().join(',');
       if (!signed.has(id))
@@ -137,6 +139,7 @@ export class EventHub {
             fromVersion,
             toVersion: version,
             count: mine.length,
+            issuedAt,
             digest: changesDigest(mine),
           }),
         );
@@ -155,7 +158,7 @@ export class EventHub {
               fromVersion,
               toVersion: version,
               changes: mine,
-              ...(signature !== undefined && { signature }),
+              ...(signature !== undefined && { signature, issuedAt }),
             },
           });
         }

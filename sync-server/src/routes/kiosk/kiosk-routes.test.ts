@@ -51,6 +51,7 @@ describe('list versions and deltas', () => {
       changes: [],
       count: 0,
       signature: expect.stringMatching(/^[0-9a-f]{16}:/) as string,
+      issuedAt: expect.any(Number) as number,
     });
 
     await importCsv(t, 'health', `${H}001099012345,F0,,,,\n001099012346,F1,,,,\n`); // v1

@@ -4,6 +4,7 @@ import {
   HeartbeatReport,
   LIST_COUNT_HEADER,
   LIST_NAMES,
+  LIST_ISSUED_AT_HEADER,
   LIST_SIGNATURE_HEADER,
   LIST_VERSION_HEADER,
   ListChanges,
@@ -44,8 +45,8 @@ export function registerKioskRoutes(app: App, s: Services): void {
         summary:
           'The list at its current version, binary (see snapshot-format.md); resumable with Range + If-Range',
         description:
-          'Signed: `x-list-signature` is `keyId:base64` of the Ed25519 signature over the CLSIG1 message ' +
-          '(snapshot, list, scope, 0, `x-list-version`, `x-list-count`, SHA-256 of the whole body); ' +
+          'Signed: `x-list-signature` is `keyId:base64` of the Ed25519 signature over the CLSIG2 message ' +
+          '(snapshot, list, scope, 0, `x-list-version`, `x-list-count`, `x-list-issued-at`, SHA-256 of the whole body); ' +
           'see shared/src/sync/list-signature.ts.',
         tags: ['kiosk'],
         security: kioskSecurity,
@@ -67,6 +68,8 @@ export function registerKioskRoutes(app: App, s: Services): void {
           throw new HttpError(416, 'bad_range', `the snapshot has ${snap.size} bytes`);
         }
       }
+      // Signed at send time (the digest is the build's): the lane judges how old the answer is.
+      const issuedAt = s.clock();
       const signature = s.signer.signList({
         kind: 'snapshot',
         list: req.params.list,
@@ -74,6 +77,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
         fromVersion: 0,
         toVersion: snap.version,
         count: snap.count,
+        issuedAt,
         digest: snap.digest,
       });
       void reply
@@ -81,6 +85,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
         .header(LIST_VERSION_HEADER, String(snap.version))
         .header(LIST_COUNT_HEADER, String(snap.count))
         .header(LIST_SIGNATURE_HEADER, signature)
+        .header(LIST_ISSUED_AT_HEADER, String(issuedAt))
         .header('etag', snap.etag)
         .header('accept-ranges', 'bytes')
         .header('cache-control', 'private, max-age=0')
@@ -101,7 +106,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
           'Changes since version V, latest state per key; 410 when V is older than the change log keeps',
         description:
           '409 when V is newer than the server (restored from a backup): take a snapshot in both cases. ' +
-          '`signature` covers the CLSIG1 message (changes, list, scope, fromVersion, toVersion, count, ' +
+          '`signature` covers the CLSIG2 message (changes, list, scope, fromVersion, toVersion, count, issuedAt, ' +
           'SHA-256 of the changes’ canonical lines); see shared/src/sync/list-signature.ts.',
         tags: ['kiosk'],
         security: kioskSecurity,
@@ -140,6 +145,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
           },
         }),
       }));
+      const issuedAt = s.clock();
       const signature = s.signer.signList({
         kind: 'changes',
         list,
@@ -147,9 +153,18 @@ export function registerKioskRoutes(app: App, s: Services): void {
         fromVersion: r.fromVersion,
         toVersion: r.toVersion,
         count: r.count,
+        issuedAt,
         digest: changesDigest(changes),
       });
-      return { list, fromVersion: r.fromVersion, toVersion: r.toVersion, changes, count: r.count, signature };
+      return {
+        list,
+        fromVersion: r.fromVersion,
+        toVersion: r.toVersion,
+        changes,
+        count: r.count,
+        signature,
+        issuedAt,
+      };
     },
   );
 

@@ -7,6 +7,7 @@ import {
   decodeSnapshot,
   keyEndorsementMessage,
   LIST_COUNT_HEADER,
+  LIST_ISSUED_AT_HEADER,
   LIST_SIGNATURE_HEADER,
   listSignatureMessage,
   parseListSignature,
@@ -103,6 +104,7 @@ function changesFacts(c: ListChanges, checkpointId: string): SignedListFacts {
     fromVersion: c.fromVersion,
     toVersion: c.toVersion,
     count: c.count ?? -1,
+    issuedAt: c.issuedAt ?? -1,
     digest: sha256(c.changes.map(canonicalChangeLine).join('')),
   };
 }
@@ -151,9 +153,19 @@ describe('signed list answers', () => {
       fromVersion: 0,
       toVersion: decoded.header.version,
       count: 2,
+      issuedAt: Number(health.headers[LIST_ISSUED_AT_HEADER]),
       digest: sha256(health.rawPayload),
     };
     expect(health.headers[LIST_COUNT_HEADER]).toBe('2');
+    // Signed at send time, by the server's clock.
+    expect(Math.abs(facts.issuedAt - Date.now())).toBeLessThan(60_000);
+    expect(
+      verifies(
+        keys,
+        { ...facts, issuedAt: facts.issuedAt - 1 },
+        health.headers[LIST_SIGNATURE_HEADER] as string,
+      ),
+    ).toBe(false);
     expect(verifies(keys, facts, health.headers[LIST_SIGNATURE_HEADER] as string)).toBe(true);
     const flipped = Buffer.from(health.rawPayload);
     flipped[10] = (flipped[10] ?? 0) ^ 1;
@@ -178,6 +190,7 @@ describe('signed list answers', () => {
       fromVersion: 0,
       toVersion: decodeSnapshot(wa.rawPayload).header.version,
       count: 2,
+      issuedAt: Number(wa.headers[LIST_ISSUED_AT_HEADER]),
       digest: sha256(wa.rawPayload),
     };
     const sig = wa.headers[LIST_SIGNATURE_HEADER] as string;
@@ -187,7 +200,12 @@ describe('signed list answers', () => {
     expect(
       verifies(
         keys,
-        { ...waFacts, scope: 'B', digest: sha256(wb.rawPayload) },
+        {
+          ...waFacts,
+          scope: 'B',
+          issuedAt: Number(wb.headers[LIST_ISSUED_AT_HEADER]),
+          digest: sha256(wb.rawPayload),
+        },
         wb.headers[LIST_SIGNATURE_HEADER] as string,
       ),
     ).toBe(true);
@@ -209,6 +227,10 @@ describe('signed list answers', () => {
       ] as const) {
         const c = await changes(lane.auth, list, since);
         expect(verifies(keys, changesFacts(c, cp), c.signature)).toBe(true);
+        expect(typeof c.issuedAt).toBe('number');
+        expect(verifies(keys, { ...changesFacts(c, cp), issuedAt: (c.issuedAt ?? 0) + 1 }, c.signature)).toBe(
+          false,
+        );
         expect(c.count).toBe(await held(lane.auth, list));
       }
     };
@@ -263,10 +285,11 @@ describe('signed list answers', () => {
       const hub = new EventHub(
         (cp) => blocking[cp] ?? [],
         (f) => signer.signList(f),
+        () => 1_234_567,
       );
       const sent: Record<
         string,
-        { event: string; data: { changes: { key: string }[]; signature?: string } }[]
+        { event: string; data: { changes: { key: string }[]; signature?: string; issuedAt?: number } }[]
       > = {
         A: [],
         B: [],
@@ -305,8 +328,10 @@ describe('signed list answers', () => {
           fromVersion: 7,
           toVersion: 8,
           count: n,
+          issuedAt: 1_234_567,
           digest: sha256((urgent?.changes ?? []).map((c) => canonicalChangeLine(c as never)).join('')),
         };
+        expect(urgent?.issuedAt).toBe(1_234_567);
         expect(verifies(keys, facts, urgent?.signature)).toBe(true);
       }
     } finally {
