@@ -19,6 +19,7 @@ export { parseCardSex } from './payloads/parse-chip-id-card.js';
 export * from './payloads/check-manual-entry.js';
 export * from './sync/snapshot-codec.js';
 export * from './sync/list-signature.js';
+export * from './sync/config-signature.js';
 export * from './sync/subject-key-hex.js';
 export * from './sync/server-url.js';
 export * from './storage/run-migrations.js';

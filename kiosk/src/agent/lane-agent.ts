@@ -340,6 +340,10 @@ export class LaneAgent {
       this.#log.warn('server sent an invalid checkpoint config; keeping the current one');
       return;
     }
+    if (next.id !== this.#checkpoint.id) {
+      this.#log.warn('server sent the config of another checkpoint; keeping the current one');
+      return;
+    }
     if (JSON.stringify(next) === JSON.stringify(this.#checkpoint)) return;
     this.#log.info({ checkpoint: next.id, mode: next.mode }, 'checkpoint config updated');
     this.#checkpoint = next;

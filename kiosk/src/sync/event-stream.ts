@@ -22,7 +22,7 @@ export interface LaneEventTargets {
   /** The server's list-signing keys changed (a rotation). */
   readonly signingKeys: (keys: readonly ListSigningKey[]) => void;
   /** This lane's checkpoint config, changed centrally. */
-  readonly checkpoint: (config: CheckpointConfig) => void;
+  readonly checkpoint: (config: CheckpointConfig, signature: string | undefined) => void;
   /** The officer roster is at `version` on the server. */
   readonly officers: (version: number) => void;
 }
@@ -86,9 +86,11 @@ export class EventStream {
       case 'signing-keys':
         t.signingKeys(e.data.keys);
         return;
-      case 'checkpoint':
-        t.checkpoint(e.data);
+      case 'checkpoint': {
+        const { checkpointSignature, ...config } = e.data;
+        t.checkpoint(config, checkpointSignature);
         return;
+      }
       case 'officers':
         t.officers(e.data.version);
         return;

@@ -23,6 +23,11 @@ export interface HeartbeatOptions {
   readonly checkpointId: () => string;
   /** Takes in the checkpoint config the server answers or pushes. */
   readonly onCheckpoint?: (checkpoint: CheckpointConfig) => void;
+  /**
+   * Whether a checkpoint config of this lane's checkpoint may be adopted (its signature);
+   * without it, every such config is.
+   */
+  readonly verifyCheckpoint?: (checkpoint: CheckpointConfig, signature: string | undefined) => boolean;
   /** The server named its officer roster version. */
   readonly onOfficersVersion?: (version: unknown) => void;
   /** The list data this lane refused so far (reported to the centre). */
@@ -98,11 +103,28 @@ export class Heartbeat {
     }
     link.succeeded();
     link.setClockSkew(res.value.serverTime - clock());
-    // A config pushed while this heartbeat was in flight is newer than its answer.
-    if (this.#pushes === pushesBefore) this.#o.onCheckpoint?.(res.value.checkpoint);
-    this.#o.onOfficersVersion?.(res.value.officersVersion);
+    // Keys first: a config signed by a key the server just rotated to verifies in the same answer.
     if (res.value.listSigningKeys !== undefined) this.#o.onSigningKeys?.(res.value.listSigningKeys);
+    // A config pushed while this heartbeat was in flight is newer than its answer.
+    if (
+      this.#pushes === pushesBefore &&
+      this.#acceptable(res.value.checkpoint, res.value.checkpointSignature)
+    )
+      this.#o.onCheckpoint?.(res.value.checkpoint);
+    this.#o.onOfficersVersion?.(res.value.officersVersion);
     link.changed();
+  }
+
+  /** Whether a config from the server (answer or push) may be adopted: this lane's checkpoint, signed. */
+  #acceptable(config: CheckpointConfig, signature: string | undefined): boolean {
+    const mine = this.#o.checkpointId();
+    if (config.id !== mine) {
+      this.#log.warn({ checkpoint: config.id, mine }, 'config of another checkpoint ignored');
+      // The check refuses it too and counts the refusal.
+      this.#o.verifyCheckpoint?.(config, signature);
+      return false;
+    }
+    return this.#o.verifyCheckpoint?.(config, signature) ?? true;
   }
 
   /**
@@ -110,12 +132,8 @@ export class Heartbeat {
    * blocking statuses), not at the next heartbeat. A heartbeat answer already on its way was
    * read before this push, so it must not put the old config back (see `beat`).
    */
-  checkpointPushed(config: CheckpointConfig): void {
-    const mine = this.#o.checkpointId();
-    if (config.id !== mine) {
-      this.#log.warn({ checkpoint: config.id, mine }, 'config of another checkpoint ignored');
-      return;
-    }
+  checkpointPushed(config: CheckpointConfig, signature?: string): void {
+    if (!this.#acceptable(config, signature)) return;
     this.#pushes++;
     this.#o.onCheckpoint?.(config);
     this.#log.info({ checkpoint: config.id, mode: config.mode }, 'checkpoint config pushed');

@@ -45,7 +45,14 @@ async function setup() {
     .route('GET', '/lists/whitelist/snapshot', () => emptySnapshot('whitelist', 1))
     .route('POST', '/heartbeat', async () => {
       await heartbeatsHeld;
-      return { json: { serverTime: Date.now(), checkpoint: open, officersVersion: 0 } };
+      return {
+        json: {
+          serverTime: Date.now(),
+          checkpoint: open,
+          checkpointSignature: signer.checkpointSignature(open),
+          officersVersion: 0,
+        },
+      };
     })
     .route('POST', '/scans', (req) => ({
       json: { ackedThrough: (req.body as { records: { seq: number }[] }).records.at(-1)?.seq ?? 0 },
@@ -86,7 +93,7 @@ describe('LaneSync', () => {
     sync.start();
     await expect.poll(() => server.streams()).toBe(1);
     await expect.poll(() => server.calls('POST', '/heartbeat').length).toBe(1); // in flight, unanswered
-    server.push('checkpoint', closed);
+    server.push('checkpoint', signer.checkpointEvent(closed));
     await expect.poll(() => current().mode).toBe('closed');
     expect(current().freshnessBudgetSec).toBe(600);
     // Every heartbeat is still held by the server: none of them brought the config.

@@ -12,6 +12,7 @@ import { EventStream } from './event-stream.js';
 import { Heartbeat } from './heartbeat.js';
 import { LinkState, type LinkStatus, type RetryOptions } from './link-state.js';
 import { ListSync } from './list-sync.js';
+import { ConfigTrust } from './config-trust.js';
 import { ListRefusals, ListTrust } from './list-trust.js';
 import { RosterSync } from './roster-sync.js';
 import type { ServerApi } from './server-api.js';
@@ -97,10 +98,21 @@ export class LaneSync {
       // Data refused for a key the lane had not learned yet is fetched again.
       if (adopted.added.length > 0) for (const list of LIST_NAMES) void this.#lists.sync(list);
     };
+    const configTrust = new ConfigTrust({
+      trust,
+      refusals,
+      logger,
+      clock,
+      checkpointId,
+      onRefused: () => {
+        heartbeat.soon();
+      },
+    });
     this.#roster = new RosterSync({
       api,
       link,
       logger,
+      verify: (roster, signature) => configTrust.roster(roster, signature),
       ...(options.officersVersion ? { version: options.officersVersion } : {}),
       ...(options.onOfficers ? { onRoster: options.onOfficers } : {}),
     });
@@ -113,6 +125,7 @@ export class LaneSync {
       devices: options.devices,
       checkpointId,
       ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
+      verifyCheckpoint: (config, signature) => configTrust.checkpoint(config, signature),
       onOfficersVersion: (version) => {
         this.#roster.versionSeen(version);
       },
@@ -162,8 +175,8 @@ export class LaneSync {
           void this.#lists.urgent(push);
         },
         signingKeys: learnKeys,
-        checkpoint: (config) => {
-          heartbeat.checkpointPushed(config);
+        checkpoint: (config, signature) => {
+          heartbeat.checkpointPushed(config, signature);
         },
         officers: (version) => {
           this.#roster.versionSeen(version);

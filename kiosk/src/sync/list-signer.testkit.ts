@@ -3,6 +3,7 @@
 // and rotates to a new key endorsed by itself (the CLKEY1 message).
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import {
+  checkpointConfigMessage,
   formatListSignature,
   keyEndorsementMessage,
   LIST_COUNT_HEADER,
@@ -11,12 +12,16 @@ import {
   LIST_VERSION_HEADER,
   listSignatureMessage,
   listSignatureScope,
+  rosterMessage,
+  type CheckpointConfig,
   type ListName,
   type ListSigningKey,
+  type OfficerRoster,
   type SignedListFacts,
   type WireChange,
 } from '@checkpoint-lane/shared';
 import type { FakeAnswer } from './fake-sync-server.testkit.js';
+import { checkpointConfigDigest, rosterDigest } from './config-trust.js';
 import { changesDigest } from './list-trust.js';
 
 /** A delta as a test writes it, before it is signed. */
@@ -156,5 +161,23 @@ export class TestListSigner {
       digest: changesDigest(changes),
     });
     return { list: 'health' as const, fromVersion, toVersion, changes: [...changes], signature, issuedAt };
+  }
+
+  /** The CLCFG1 signature over a checkpoint config for lanes at `checkpointId` (default: the config's own). */
+  checkpointSignature(config: CheckpointConfig, checkpointId = config.id): string {
+    return this.signText(checkpointConfigMessage(checkpointId, checkpointConfigDigest(config)));
+  }
+
+  /** A `checkpoint` event's body: the config and its signature. */
+  checkpointEvent(config: CheckpointConfig): CheckpointConfig & { checkpointSignature: string } {
+    return { ...config, checkpointSignature: this.checkpointSignature(config) };
+  }
+
+  /** An officers answer, signed for lanes at `checkpointId`. */
+  roster(checkpointId: string, roster: OfficerRoster): OfficerRoster & { signature: string } {
+    const signature = this.signText(
+      rosterMessage(checkpointId, roster.version, rosterDigest(roster.officers)),
+    );
+    return { ...roster, signature };
   }
 }

@@ -12,6 +12,8 @@ export interface RosterSyncOptions {
   readonly version?: () => number;
   /** Takes in a new officer roster from the server (never one of version 0); without it, nothing is fetched. */
   readonly onRoster?: (roster: OfficerRoster) => void;
+  /** Whether a fetched roster may be adopted (its signature); without it, every roster is. */
+  readonly verify?: (roster: OfficerRoster, signature: string | undefined) => boolean;
 }
 
 /**
@@ -88,9 +90,10 @@ export class RosterSync {
       return false;
     }
     link.succeeded();
-    const roster = res.value;
+    const { signature, ...roster } = res.value;
     const current = this.#o.version?.() ?? 0;
     if (roster.version === 0 || roster.version === current) return true;
+    if (this.#o.verify !== undefined && !this.#o.verify(roster, signature)) return false;
     this.#o.onRoster?.(roster);
     this.#log.info(
       { from: current, to: roster.version, officers: roster.officers.length },

@@ -223,6 +223,8 @@ export const HeartbeatAnswer = Type.Object({
   ),
   // Always sent by this server: a lane takes a new key only with an endorsement by one it pins.
   listSigningKeys: Type.Optional(ListSigningKeys),
+  // Always sent by this server (CLCFG1, config-signature.ts); a lane that trusts keys refuses a config without it.
+  checkpointSignature: Type.Optional(ListSignature),
 });
 /** What a heartbeat answers. */
 export type HeartbeatAnswer = Static<typeof HeartbeatAnswer>;
@@ -250,6 +252,8 @@ export type RosterOfficer = Static<typeof RosterOfficer>;
 export const OfficerRoster = Type.Object({
   version: Version,
   officers: Type.Array(RosterOfficer, { maxItems: 100_000 }),
+  // Always sent by this server (CLROS1, config-signature.ts); a lane that trusts keys refuses a roster without it.
+  signature: Type.Optional(ListSignature),
 });
 /** A roster from the sync server. */
 export type OfficerRoster = Static<typeof OfficerRoster>;
@@ -275,7 +279,10 @@ export const LANE_EVENT_SCHEMAS = {
   /** The list-signing keys changed (a rotation): the whole set, as heartbeats answer it. */
   'signing-keys': Type.Object({ keys: ListSigningKeys }),
   /** This lane's checkpoint has a new config (the whole config, as heartbeats answer it). */
-  checkpoint: CheckpointConfig,
+  checkpoint: Type.Object({
+    ...CheckpointConfig.properties,
+    checkpointSignature: Type.Optional(ListSignature),
+  }),
   /** The officer roster is at a new version: fetch this checkpoint's roster. */
   officers: Type.Object({ version: Version }),
   /** This lane's token was revoked. */

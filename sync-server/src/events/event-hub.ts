@@ -180,9 +180,17 @@ export class EventHub {
     for (const sub of this.lanes) sendLaneEvent(sub.stream, event);
   }
 
-  /** Sends a checkpoint's new config to the lanes at that checkpoint. */
-  publishCheckpoint(checkpointId: string, config: CheckpointConfig): void {
-    const event: LaneEvent = { type: 'checkpoint', data: config };
+  /**
+   * Sends a checkpoint's new config to the lanes at that checkpoint, with `checkpointSignature`
+   * (CLCFG1) when given (lanes that trust list-signing keys refuse a config without it).
+   */
+  publishCheckpoint(checkpointId: string, config: CheckpointConfig, checkpointSignature?: string): void {
+    const data = {
+      ...config,
+      blockingStatuses: [...config.blockingStatuses],
+      ...(checkpointSignature !== undefined && { checkpointSignature }),
+    };
+    const event: LaneEvent = { type: 'checkpoint', data };
     for (const sub of this.lanes) if (sub.checkpointId === checkpointId) sendLaneEvent(sub.stream, event);
   }
 

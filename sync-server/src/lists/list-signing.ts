@@ -12,10 +12,16 @@ import {
 } from 'node:crypto';
 import {
   canonicalChangeLine,
+  canonicalCheckpointConfig,
+  canonicalRosterLine,
+  checkpointConfigMessage,
   formatListSignature,
   keyEndorsementMessage,
   listSignatureMessage,
+  rosterMessage,
   type CanonicalChange,
+  type CheckpointConfig,
+  type OfficerRoster,
   type ListSigningKey,
   type ListSigningKeysAnswer,
   type SignedListFacts,
@@ -140,6 +146,19 @@ export class ListSigner {
   /** The signature over what a lane will hold (see `listSignatureMessage`). */
   signList(facts: SignedListFacts): string {
     return this.sign(listSignatureMessage(facts));
+  }
+
+  /** The signature over a checkpoint config as lanes at that checkpoint get it (CLCFG1). */
+  signCheckpoint(config: CheckpointConfig): string {
+    const digest = createHash('sha256').update(canonicalCheckpointConfig(config), 'utf8').digest('hex');
+    return this.sign(checkpointConfigMessage(config.id, digest));
+  }
+
+  /** The signature over the officer roster a checkpoint's lanes get (CLROS1). */
+  signRoster(checkpointId: string, roster: Pick<OfficerRoster, 'version' | 'officers'>): string {
+    const h = createHash('sha256');
+    for (const o of roster.officers) h.update(canonicalRosterLine(o), 'utf8');
+    return this.sign(rosterMessage(checkpointId, roster.version, h.digest('hex')));
   }
 
   /**

@@ -36,7 +36,7 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
           b.repeatWindowSec ?? existing?.repeatWindowSec ?? CHECKPOINT_DEFAULTS.repeatWindowSec,
       };
       const created = s.checkpoints.save(config, s.clock(), adminActor(req));
-      s.hub.publishCheckpoint(config.id, config);
+      s.hub.publishCheckpoint(config.id, config, s.signer.signCheckpoint(config));
       await reply.code(created ? 201 : 200).send(config);
     },
   );

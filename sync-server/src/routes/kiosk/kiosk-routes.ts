@@ -240,7 +240,11 @@ export function registerKioskRoutes(app: App, s: Services): void {
         response: { 200: OfficerRoster, ...errors(401) },
       },
     },
-    (req) => work.roster(requireLane(req).checkpointId),
+    (req) => {
+      const checkpointId = requireLane(req).checkpointId;
+      const roster = work.roster(checkpointId);
+      return { ...roster, signature: s.signer.signRoster(checkpointId, roster) };
+    },
   );
 
   app.post(
@@ -278,11 +282,13 @@ export function registerKioskRoutes(app: App, s: Services): void {
       const checkpoint = s.checkpoints.get(lane.checkpointId);
       if (!checkpoint)
         throw new HttpError(404, 'unknown_checkpoint', 'this lane’s checkpoint no longer exists');
+      const config = { ...checkpoint, blockingStatuses: [...checkpoint.blockingStatuses] };
       return {
         serverTime: now,
-        checkpoint: { ...checkpoint, blockingStatuses: [...checkpoint.blockingStatuses] },
+        checkpoint: config,
         officersVersion: s.officers.version(),
         listSigningKeys: s.signer.publicKeys(),
+        checkpointSignature: s.signer.signCheckpoint(config),
       };
     },
   );
