@@ -284,7 +284,12 @@ describe('/api/v1/kiosk/officers', () => {
     const laneC = await enrollKiosk(t, 'CP-C', 'Lane C');
     const roster = async (k: { auth: { authorization: string } }) =>
       (await t.app.inject({ method: 'GET', url: '/api/v1/kiosk/officers', headers: k.auth })).json<Roster>();
-    expect(await roster(laneA)).toEqual({ version: 0, officers: [] });
+    // Signed for the lane (verified in config-signature-routes.test.ts).
+    expect(await roster(laneA)).toMatchObject({
+      version: 0,
+      officers: [],
+      signature: expect.stringMatching(/^[0-9a-f]{16}:/) as unknown,
+    });
     await put('at-a', { name: 'A', role: 'officer', checkpoints: ['CP-A'], pin: '111111' });
     await put('at-ab', { name: 'AB', role: 'supervisor', checkpoints: ['CP-A', 'CP-B'], pin: '222222' });
     await put('everywhere', { name: 'E', role: 'officer', checkpoints: null, pin: '333333' });
