@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail, ok, type Result } from '@checkpoint-lane/shared';
 import { writePrivateFileAtomic } from '../util/private-file.js';
-import { WRAPPING_KEY_BYTES, type KeyStore, type KeyStoreProblem } from './key-store.js';
+import { WRAPPING_KEY_BYTES, type KeyStore, type KeyStoreProblem, errorText } from './key-store.js';
 
 /** The file holding the wrapping key in plain form. */
 export const INSECURE_KEY_FILE = 'lane-key.insecure.json';
@@ -63,8 +63,4 @@ export class FileKeyStore implements KeyStore {
     }
     return ok(key);
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -35,3 +35,8 @@ export interface KeyStore {
   /** Opens the sealed wrapping key into memory. */
   unseal(): Promise<Result<Buffer, KeyStoreProblem>>;
 }
+
+/** An error's message for a problem's sentence (never a secret: the stores' errors name files and tools). */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

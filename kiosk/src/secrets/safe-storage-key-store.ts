@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { fail, ok, type Result } from '@checkpoint-lane/shared';
 import { findElectronBinary, shellEnv, type ElectronBinary } from '../display-shell/electron-launcher.js';
 import { writePrivateFileAtomic } from '../util/private-file.js';
-import { WRAPPING_KEY_BYTES, type KeyStore, type KeyStoreProblem } from './key-store.js';
+import { WRAPPING_KEY_BYTES, type KeyStore, type KeyStoreProblem, errorText } from './key-store.js';
 
 /** The file holding the sealed wrapping key in the data folder. */
 export const SAFE_STORAGE_FILE = 'lane-key.safe-storage';
@@ -324,8 +324,4 @@ function decodeBase64(text: string): Buffer | null {
 function lastLine(text: string): string {
   const lines = text.split('\n').filter((line) => line.trim() !== '');
   return (lines.at(-1) ?? '').trim().slice(0, 300);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fail, ok, type Result } from '@checkpoint-lane/shared';
 import { writePrivateFileAtomic } from '../util/private-file.js';
-import { WRAPPING_KEY_BYTES, type KeyStore, type KeyStoreProblem } from './key-store.js';
+import { WRAPPING_KEY_BYTES, type KeyStore, type KeyStoreProblem, errorText } from './key-store.js';
 
 /** The file holding the TPM seal of the wrapping key. */
 export const TPM_SEAL_FILE = 'lane-key.tpm.json';
@@ -387,8 +387,4 @@ function isSeal(value: unknown): value is TpmSeal {
     /^[A-Za-z0-9+/]+=*$/.test(v['public']) &&
     /^[A-Za-z0-9+/]+=*$/.test(v['private'])
   );
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
