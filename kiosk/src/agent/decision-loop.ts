@@ -1,4 +1,5 @@
 import {
+  canonicalSubjectKey,
   decide,
   isHealthEntryInForce,
   maskSubject,
@@ -16,7 +17,7 @@ import {
 import type { Logger } from 'pino';
 import type { ScanInput } from '../scanners/scanner.js';
 import type { LaneStore } from '../store/lane-store.js';
-import { payloadFingerprint, type SubjectKeyer } from './subject-keyer.js';
+import { payloadFingerprint, type LaneKeyers } from './subject-keyer.js';
 
 /**
  * What the officer may see of a scan beyond its decision. Held in memory with the desk item
@@ -41,7 +42,13 @@ export interface DecisionLoopOptions {
    * Keys subjects with the list key K; null when the lane could not unseal K (a locked lane):
    * then no one can be looked up and every scan is amber `lane_locked`, never green.
    */
-  readonly keyer: SubjectKeyer | null;
+  readonly keyers: LaneKeyers | null;
+  /**
+   * Seals a scan's canonical subject to the server's public key (`subjectSealed`): what the lane
+   * uploads instead of a key K opens. Null when the lane has no seal key (enrolled before the
+   * server had one): then only a key-0 subject key is uploaded, as such lanes always did.
+   */
+  readonly sealSubject?: ((canonicalSubject: string) => string) | null;
   readonly checkpoint: () => CheckpointConfig;
   readonly logger: Logger;
   readonly clock?: () => number;
@@ -78,8 +85,16 @@ export class DecisionLoop {
     const checkpoint = this.#o.checkpoint();
     const payload = parsePayload(input.text, { now });
     const subject = payload.ok ? payload.value.subject : null;
-    const keyer = this.#o.keyer;
-    const key = subject === null || keyer === null ? null : keyer(subject);
+    const keyers = this.#o.keyers;
+    const key = subject === null || keyers === null ? null : keyers.keyerFor('health')(subject);
+    // The same key unless a key rotation has swapped one list and not yet the other.
+    const whitelistKeyer = keyers === null ? null : keyers.keyerFor('whitelist');
+    const whitelistKey =
+      subject === null || whitelistKeyer === null
+        ? null
+        : whitelistKeyer === keyers?.keyerFor('health')
+          ? key
+          : whitelistKeyer(subject);
     const store = this.#o.store;
     const repeatKey = key === null ? `p:${payloadFingerprint(normalizePayload(input.text))}` : `k:${key}`;
     this.#forgetOlderThan(now - checkpoint.repeatWindowSec * 1000);
@@ -88,12 +103,12 @@ export class DecisionLoop {
     const healthEntry = key === null ? null : store.lookupHealth(key);
     const lastSameScanAt = this.#recent.get(repeatKey) ?? null;
     const decision =
-      keyer === null
+      keyers === null
         ? lockedDecision(payload, checkpoint, lastSameScanAt, now)
         : decide({
             payload,
             health: healthEntry,
-            whitelist: key === null ? null : store.lookupWhitelist(key),
+            whitelist: whitelistKey === null ? null : store.lookupWhitelist(whitelistKey),
             checkpoint,
             listsSyncedAt: { health: health.syncedAt, whitelist: whitelist.syncedAt },
             lastSameScanAt,
@@ -103,13 +118,16 @@ export class DecisionLoop {
     let scanId: string | null = null;
     let seq: number | null = null;
     if (decision.record) {
+      const seal = this.#o.sealSubject ?? null;
       const record = store.appendRecord(
         {
           type: 'scan',
           source: input.source,
           format,
-          subjectKey: key === null ? null : subjectKeyToHex(key),
-          subjectSealed: null,
+          // Sealed to the server when the lane can (nothing K opens leaves or stays on the lane);
+          // a lane without a seal key still holds the fleet-wide key 0 and uploads its key.
+          subjectKey: key === null || seal !== null ? null : subjectKeyToHex(key),
+          subjectSealed: subject === null || seal === null ? null : seal(canonicalSubjectKey(subject)),
           decision: decision.decision,
           reasons: decision.reasons,
           warnings: decision.warnings,

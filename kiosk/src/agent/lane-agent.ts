@@ -27,7 +27,7 @@ import {
 import { LanePublisher, type LaneEvent } from './lane-publisher.js';
 import type { OfficerRegistry, OfficerRoster } from './officers.js';
 import { overrideDecision, type OverrideResult } from './override.js';
-import { createSubjectKeyer } from './subject-keyer.js';
+import { createSubjectKeyer, singleKeyers } from './subject-keyer.js';
 
 export { LaneStartError, type LaneLock } from './lane-open.js';
 export type { LaneEvent } from './lane-publisher.js';
@@ -103,7 +103,8 @@ export class LaneAgent {
     this.#sync = credentials === null ? null : this.#newSync(options, store, credentials);
     this.#loop = new DecisionLoop({
       store,
-      keyer: credentials === null ? null : createSubjectKeyer(Buffer.from(credentials.listKey, 'base64')),
+      keyers:
+        credentials === null ? null : singleKeyers(createSubjectKeyer(Buffer.from(credentials.listKey, 'base64'))),
       checkpoint: () => this.#checkpoint,
       logger: options.logger,
       clock,

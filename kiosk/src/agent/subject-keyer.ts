@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { canonicalSubjectKey, subjectKeyFromDigest, type Subject } from '@checkpoint-lane/shared';
+import { canonicalSubjectKey, subjectKeyFromDigest, type ListName, type Subject } from '@checkpoint-lane/shared';
 
 /** Maps a subject to its keyed hash (the lists' key) with the lane's list key K. */
 export type SubjectKeyer = (subject: Subject) => bigint;
@@ -8,6 +8,20 @@ export type SubjectKeyer = (subject: Subject) => bigint;
 export function createSubjectKeyer(listKey: Uint8Array): SubjectKeyer {
   return (subject) =>
     subjectKeyFromDigest(createHmac('sha256', listKey).update(canonicalSubjectKey(subject), 'utf8').digest());
+}
+
+/**
+ * The keyer each list is keyed with now. One key for both lists in normal work; during a key
+ * rotation one list may already be swapped to the new key while the other still decides with the
+ * old one (each list's table is keyed with exactly one key, swapped with it in one transaction).
+ */
+export interface LaneKeyers {
+  keyerFor(list: ListName): SubjectKeyer;
+}
+
+/** Both lists keyed with one key. */
+export function singleKeyers(keyer: SubjectKeyer): LaneKeyers {
+  return { keyerFor: () => keyer };
 }
 
 /** A one-way fingerprint of a raw payload, kept only in memory to spot repeats of unreadable codes. */

@@ -120,6 +120,35 @@ export const ListRefusalReport = Type.Object({
 /** The list data a lane refused. */
 export type ListRefusalReport = Static<typeof ListRefusalReport>;
 
+// --- List keys K (scoped and rotated; see docs/list-key-scope.md) -------------------------
+
+/**
+ * The id of a list key K: keys are numbered by the server (1, 2, …) as it creates them, one
+ * current key per key scope (a province, or a checkpoint of its own). 0 is the one fleet-wide
+ * key of servers before key scopes: a lane that holds it fetches its scope's key.
+ */
+export const ListKeyId = Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 });
+/** The id of a list key K. */
+export type ListKeyId = Static<typeof ListKeyId>;
+
+/** base64 of a raw 32-byte key (a list key K, or an X25519 public key). */
+const Key32Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' });
+
+/**
+ * Answer of `GET /list-key`: the current list key K of the lane's key scope, and the server's
+ * public key that scans' subjects are sealed to (`subjectSealed`). A revoked lane is refused.
+ */
+export const ListKeyAnswer = Type.Object({
+  keyId: ListKeyId,
+  listKey: Key32Base64,
+  scanSealKey: Key32Base64,
+});
+/** The current list key of a lane's scope. */
+export type ListKeyAnswer = Static<typeof ListKeyAnswer>;
+
+/** Header of a snapshot answer: the id of the list key its entries are keyed with (decimal). */
+export const LIST_KEY_ID_HEADER = 'x-list-key-id';
+
 // --- POST /enroll (no token): a one-time code becomes a lane's identity -------------------
 
 /** Body of `POST /enroll`. */
@@ -138,6 +167,10 @@ export const EnrollAnswer = Type.Object({
   listKey: Type.String({ minLength: 1, description: 'base64 of the 32-byte list key K' }),
   // Always sent by this server; optional so credentials kept before signed lists still read.
   listSigningKeys: Type.Optional(ListSigningKeys),
+  // Always sent by this server; absent in credentials kept before key scopes (then K is key 0).
+  listKeyId: Type.Optional(ListKeyId),
+  // Always sent by this server: the X25519 public key scans' subjects are sealed to.
+  scanSealKey: Type.Optional(Key32Base64),
 });
 /** What enrollment answers. */
 export type EnrollAnswer = Static<typeof EnrollAnswer>;
@@ -154,8 +187,12 @@ export const LIST_VERSION_HEADER = 'x-list-version';
 /** The value of `LIST_VERSION_HEADER`, once read as a number. */
 export const SnapshotVersion = Version;
 
-/** Query of `GET /lists/:list/changes`: the version the lane holds. */
-export const ChangesQuery = Type.Object({ since: Counter() });
+/**
+ * Query of `GET /lists/:list/changes`: the version the lane holds and the id of the key its list
+ * is keyed with (absent: 0). A key that is no longer its scope's current one answers 410, as a
+ * version too old does: the lane fetches the new key and a snapshot keyed with it.
+ */
+export const ChangesQuery = Type.Object({ since: Counter(), keyId: Type.Optional(ListKeyId) });
 
 /** Answer of `GET /lists/:list/changes`: the latest state per changed key between two versions. */
 export const ListChanges = Type.Object({
@@ -172,6 +209,8 @@ export const ListChanges = Type.Object({
   issuedAt: Type.Optional(
     Type.Integer({ minimum: 0, description: 'when the server signed this answer (epoch ms)' }),
   ),
+  // Always sent by this server: the list key the changes' keys are made with (in the signed scope).
+  keyId: Type.Optional(ListKeyId),
 });
 /** A delta between two list versions. */
 export type ListChanges = Static<typeof ListChanges>;
@@ -225,6 +264,8 @@ export const HeartbeatAnswer = Type.Object({
   listSigningKeys: Type.Optional(ListSigningKeys),
   // Always sent by this server (CLCFG1, config-signature.ts); a lane that trusts keys refuses a config without it.
   checkpointSignature: Type.Optional(ListSignature),
+  // Always sent by this server: the current list key of the lane's scope; fetch /list-key when it differs.
+  listKeyId: Type.Optional(ListKeyId),
 });
 /** What a heartbeat answers. */
 export type HeartbeatAnswer = Static<typeof HeartbeatAnswer>;
@@ -275,7 +316,11 @@ export const LANE_EVENT_SCHEMAS = {
     changes: Type.Array(WireChange, { maxItems: 1000 }),
     signature: Type.Optional(ListSignature),
     issuedAt: Type.Optional(Type.Integer({ minimum: 0 })),
+    // The list key the changes' keys are made with: a lane whose list is keyed otherwise fetches.
+    keyId: Type.Optional(ListKeyId),
   }),
+  /** The lane's key scope has a new list key K (a rotation): fetch it from /list-key. */
+  'list-key': Type.Object({ keyId: ListKeyId }),
   /** The list-signing keys changed (a rotation): the whole set, as heartbeats answer it. */
   'signing-keys': Type.Object({ keys: ListSigningKeys }),
   /** This lane's checkpoint has a new config (the whole config, as heartbeats answer it). */

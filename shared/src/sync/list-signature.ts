@@ -27,7 +27,7 @@ export type SignedListKind = 'snapshot' | 'changes' | 'urgent';
 export interface SignedListFacts {
   readonly kind: SignedListKind;
   readonly list: ListName;
-  /** `listSignatureScope(list, checkpointId)`: '' for the health list, the checkpoint for the whitelist. */
+  /** `listSignatureScope(list, checkpointId, keyId)`: '' (health) or the checkpoint (whitelist), then `#k{keyId}` unless key 0. */
   readonly scope: string;
   /** The version a delta applies on (0 for a snapshot). */
   readonly fromVersion: number;
@@ -87,10 +87,14 @@ export function listSignatureMessage(f: SignedListFacts): string {
 /**
  * The scope a list's signature is bound to: the whitelist a lane gets is cut for its checkpoint
  * (a signature for one checkpoint's whitelist must not verify at another), the health list is
- * the same for every lane.
+ * the same for every lane of a key scope; both are bound to the list key they are keyed with.
  */
-export function listSignatureScope(list: ListName, checkpointId: string): string {
-  return list === 'whitelist' ? checkpointId : '';
+export function listSignatureScope(list: ListName, checkpointId: string, keyId = 0): string {
+  const base = list === 'whitelist' ? checkpointId : '';
+  // The list key the entries are keyed with is signed too (`#k{id}`; key 0, the fleet-wide key of
+  // servers before key scopes, adds nothing), so an answer keyed for one scope never verifies as
+  // another's.
+  return keyId === 0 ? base : `${base}#k${keyId}`;
 }
 
 /** A field of a change's entry in canonical form: absent '', else its JSON text (never empty). */
