@@ -10,12 +10,18 @@
 #   tpm2-tools     what the lane's TPM key store runs (tpm2_createprimary, tpm2_create, tpm2_unseal …)
 # `npm test` runs it by itself when it can (root or passwordless sudo). Given package names, it
 # installs those. Safe to run again: it installs only what is missing.
+# Without package names it also installs postgresql and starts it (scripts/start-postgres.sh): the
+# fleet-mode tests run against a local PostgreSQL on 127.0.0.1:5432.
 set -euo pipefail
+start_postgres() { if [ "$full_setup" -eq 1 ]; then bash "$(dirname "$0")/start-postgres.sh"; fi; }
+full_setup=0
+[ $# -gt 0 ] || full_setup=1
 if [ $# -gt 0 ]; then
   packages=("$@")
 else
   read -r -a packages < <(node "$(dirname "$0")/preflight-test.mjs" --packages)
   [ ${#packages[@]} -gt 0 ] || { echo "setup-debian: no package list (is node installed?)" >&2; exit 1; }
+  packages+=(postgresql)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -23,6 +29,7 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup-debian: all present (${packages[*]})"
+  start_postgres
   exit 0
 fi
 echo "setup-debian: installing ${missing[*]}"
@@ -32,3 +39,4 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "setup-debian: done"
+start_postgres
