@@ -5,6 +5,7 @@ import { migration002 } from './migrations/002-admin-console.js';
 import { migration003 } from './migrations/003-officers.js';
 import { migration004 } from './migrations/004-lane-outcomes.js';
 import { migration005 } from './migrations/005-signed-lists.js';
+import { migration006 } from './migrations/006-key-scopes.js';
 
 import type { Migration } from './migrations/migration.js';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003,
   migration004,
   migration005,
+  migration006,
 ];
 
 export { schemaVersion };

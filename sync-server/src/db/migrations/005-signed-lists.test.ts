@@ -21,7 +21,10 @@ describe('migration 005-signed-lists', () => {
     wl.run(2, 's2', 'shipper', ';A;B;');
     wl.run(3, 's3', 'permit', ';B;');
     wl.run(4, 's4', 'permit', ';B;');
-    runMigrations(db);
+    runMigrations(
+      db,
+      MIGRATIONS.filter((m) => m.version <= migration005.version),
+    );
     expect(schemaVersion(db)).toBe(5);
     expect(db.prepare('SELECT list, scope, n FROM list_counts ORDER BY list, scope').all()).toEqual([
       { list: 'health', scope: '', n: 3 },
