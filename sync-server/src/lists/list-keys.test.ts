@@ -39,7 +39,9 @@ describe('ListKeys', () => {
     expect(keys.forCheckpoint('CP-C')).toEqual(hcm);
     expect(keys.forCheckpoint('CP-A')).toEqual(fleet);
     expect(keys.forCheckpoint('CP-D')).toEqual(fleet);
-    expect(db.prepare('SELECT id, scope, created_at, retired_at, reason FROM list_keys ORDER BY id').all()).toEqual([
+    expect(
+      db.prepare('SELECT id, scope, created_at, retired_at, reason FROM list_keys ORDER BY id').all(),
+    ).toEqual([
       { id: 1, scope: 'fleet', created_at: 1000, retired_at: null, reason: 'created' },
       { id: 2, scope: 'HCM', created_at: 1000, retired_at: null, reason: 'created' },
     ]);
@@ -111,7 +113,9 @@ describe('ListKeys', () => {
     new ListKeys(db).current('HCM');
     expect(() =>
       db
-        .prepare("INSERT INTO list_keys (scope, key, created_at, reason) VALUES ('HCM', zeroblob(32), 0, 'x')")
+        .prepare(
+          "INSERT INTO list_keys (scope, key, created_at, reason) VALUES ('HCM', zeroblob(32), 0, 'x')",
+        )
         .run(),
     ).toThrow(/UNIQUE/);
   });

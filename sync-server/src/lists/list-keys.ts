@@ -49,11 +49,13 @@ export class ListKeys {
   current(scope: string): ListKey {
     const found = this.#current(scope);
     if (found) return found;
-    return this.db.transaction(() => {
-      const again = this.#current(scope);
-      if (again) return again;
-      return this.#insert(scope, this.clock(), 'created');
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const again = this.#current(scope);
+        if (again) return again;
+        return this.#insert(scope, this.clock(), 'created');
+      })
+      .immediate();
   }
 
   /** The current key of the checkpoint's scope. */
@@ -110,7 +112,10 @@ export class ListKeys {
     const members = this.db
       .prepare('SELECT coalesce(key_scope, ?) AS scope, id FROM checkpoints ORDER BY id')
       .all(DEFAULT_KEY_SCOPE) as { scope: string; id: string }[];
-    const views = new Map<string, { keyId: number | null; createdAt: number | null; checkpoints: string[] }>();
+    const views = new Map<
+      string,
+      { keyId: number | null; createdAt: number | null; checkpoints: string[] }
+    >();
     for (const k of keys) views.set(k.scope, { keyId: k.id, createdAt: k.created_at, checkpoints: [] });
     for (const m of members) {
       let v = views.get(m.scope);

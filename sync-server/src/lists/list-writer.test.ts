@@ -129,6 +129,42 @@ describe('ListWriter', () => {
     expect(dump(db, 'health').entries.map((e) => (e as { subject_key: bigint }).subject_key)).toEqual([2n]);
   });
 
+  it('logs the raw subject of every written and deleted entry beside its key', () => {
+    const { db, writer } = setup();
+    const subject = (key: bigint) => health(key).subject;
+    writer.write('health', { rows: [health(1n), health(2n), health(3n)] }, meta(1));
+    const staging = writer.stage('health');
+    staging.add([{ line: 2, row: health(5n) }]);
+    writer.write('health', { staging }, meta(2));
+    staging.drop();
+    // A replacement: 2 and 6 written, 1, 3 and 5 deleted by it.
+    writer.write('health', { rows: [health(2n, 'F2'), health(6n)] }, meta(3, { replace: true }));
+    writer.deleteEntry('health', 6n, { now: 4, actor: 'alice' });
+    writer.putEntry('whitelist', whitelist(7n, ['A']), { now: 5, actor: 'alice' });
+    writer.deleteEntry('whitelist', 7n, { now: 6, actor: 'alice' });
+    const rows = db
+      .prepare(
+        'SELECT list, version, subject_key AS key, subject FROM list_changes ORDER BY list, version, subject_key',
+      )
+      .safeIntegers(true)
+      .all() as { list: string; version: bigint; key: bigint; subject: string | null }[];
+    expect(rows.map((r) => [r.list, Number(r.version), Number(r.key)])).toEqual([
+      ['health', 1, 1],
+      ['health', 1, 2],
+      ['health', 1, 3],
+      ['health', 2, 5],
+      ['health', 3, 1],
+      ['health', 3, 2],
+      ['health', 3, 3],
+      ['health', 3, 5],
+      ['health', 3, 6],
+      ['health', 4, 6],
+      ['whitelist', 1, 7],
+      ['whitelist', 2, 7],
+    ]);
+    for (const r of rows) expect(r.subject).toBe(subject(r.key));
+  });
+
   it('truncates the change log after a write too big for a delta', () => {
     const { db, writer, repo } = setup();
     writer.write('health', { rows: [health(1n)] }, meta(1));

@@ -50,7 +50,7 @@ interface RowSource<L extends ListName> {
   count(): number;
   /** Upserts the rows into the list's entry table as `version`. */
   upsert(version: number, now: number): void;
-  /** Logs each row's key under `version` in the change log. */
+  /** Logs each row's key and raw subject under `version` in the change log. */
   log(version: number): void;
   /** Up to `max` rows, in input order (for the urgent push). */
   sample(max: number): readonly ListRows[L][];
@@ -144,14 +144,17 @@ export class ListWriter {
     const { table } = listKind(list);
     return this.db.transaction((): Result<ListWrite, 'not_found'> => {
       const removed = this.#counts.groups(list, 'subject_key = ?', [key]);
-      const gone = this.db.prepare(`DELETE FROM ${table} WHERE subject_key = ?`).run(key).changes;
-      if (gone === 0) return fail('not_found');
+      const subject = this.db
+        .prepare(`DELETE FROM ${table} WHERE subject_key = ? RETURNING subject`)
+        .pluck()
+        .get(key) as string | undefined;
+      if (subject === undefined) return fail('not_found');
       this.#counts.apply(list, removed, -1);
       const fromVersion = this.version(list);
       const version = fromVersion + 1;
       this.db
-        .prepare('INSERT INTO list_changes (list, version, subject_key) VALUES (?, ?, ?)')
-        .run(list, version, key);
+        .prepare('INSERT INTO list_changes (list, version, subject_key, subject) VALUES (?, ?, ?, ?)')
+        .run(list, version, key, subject);
       this.#bear(list, version, { ...by, action: 'list.delete', changes: 1 });
       this.audit.record(by.now, by.actor, 'list.delete', entryAuditTarget(list, key), { version });
       return ok({ list, version, fromVersion, changes: 1, urgentChanges: [] });
@@ -203,8 +206,8 @@ export class ListWriter {
         if (deleted > 0) {
           this.db
             .prepare(
-              `INSERT OR IGNORE INTO list_changes (list, version, subject_key)
-               SELECT ?, ?, subject_key FROM ${table} WHERE version < ?`,
+              `INSERT OR IGNORE INTO list_changes (list, version, subject_key, subject)
+               SELECT ?, ?, subject_key, subject FROM ${table} WHERE version < ?`,
             )
             .run(list, version, version);
         }
@@ -245,9 +248,9 @@ export class ListWriter {
       },
       log: (version) => {
         const log = this.db.prepare(
-          'INSERT OR IGNORE INTO list_changes (list, version, subject_key) VALUES (?, ?, ?)',
+          'INSERT OR IGNORE INTO list_changes (list, version, subject_key, subject) VALUES (?, ?, ?, ?)',
         );
-        for (const r of rows) log.run(kind.list, version, r.key);
+        for (const r of rows) log.run(kind.list, version, r.key, r.subject);
       },
       sample: (max) => rows.slice(0, max),
       // SQLite reads 64-bit integers in JSON text exactly.
@@ -280,8 +283,8 @@ export class ListWriter {
       log: (version) => {
         this.db
           .prepare(
-            `INSERT OR IGNORE INTO list_changes (list, version, subject_key)
-             SELECT ?, ?, subject_key FROM ${staging.table} WHERE rejected = 0`,
+            `INSERT OR IGNORE INTO list_changes (list, version, subject_key, subject)
+             SELECT ?, ?, subject_key, subject FROM ${staging.table} WHERE rejected = 0`,
           )
           .run(staging.list, version);
       },

@@ -35,7 +35,9 @@ describe('migration 006-key-scopes', () => {
       { list: 'whitelist', version: 3, changes_from: 3 },
     ]);
     expect(db.prepare("SELECT key_scope FROM checkpoints WHERE id = 'CP-1'").pluck().get()).toBeNull();
-    db.prepare("INSERT INTO list_changes (list, version, subject_key, subject) VALUES ('health', 8, 1, 'cccd:1')").run();
+    db.prepare(
+      "INSERT INTO list_changes (list, version, subject_key, subject) VALUES ('health', 8, 1, 'cccd:1')",
+    ).run();
     expect(db.prepare('SELECT subject FROM list_changes').pluck().get()).toBe('cccd:1');
     const key = db.prepare(
       "INSERT INTO list_keys (scope, key, created_at, retired_at, reason) VALUES (?, ?, 0, ?, 'created')",
