@@ -21,6 +21,7 @@ export * from './sync/snapshot-codec.js';
 export * from './sync/list-signature.js';
 export * from './sync/config-signature.js';
 export * from './sync/subject-key-hex.js';
+export * from './sync/subject-seal.js';
 export * from './sync/server-url.js';
 export * from './storage/run-migrations.js';
 export * from './contract/display-desk.js';
