@@ -263,6 +263,28 @@ describe('admin console', () => {
       body: JSON.stringify({ code: code?.trim(), name: 'lan-3' }),
     });
     expect(enrolled.status).toBe(201);
+    // The new lane reports that it refused a badly signed list: the panel says so in words.
+    const { token } = (await enrolled.json()) as { token: string };
+    const beat = await fetch(`${server.url}/api/v1/kiosk/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        listVersions: { health: 0, whitelist: 0 },
+        backlog: 0,
+        devices: [],
+        clock: Date.now(),
+        listRefusals: { count: 2, lastReason: 'bad_signature', lastList: 'health', lastAt: Date.now() },
+      }),
+    });
+    expect(beat.status).toBe(200);
+    await open('checkpoints');
+    const refusals = page.locator(
+      '[data-testid="lane-row"][data-lane-name="lan-3"] [data-testid="lane-refusals"]',
+    );
+    await expect(refusals.textContent()).resolves.toBe(
+      'Từ chối dữ liệu 2 lần, lần cuối: chữ ký sai (health)',
+    );
+    await screenshot(page, 'console-lane-refused-lists');
   });
 
   it('searches scans by subject and decision and exports them as CSV', async () => {

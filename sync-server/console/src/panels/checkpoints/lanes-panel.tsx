@@ -1,5 +1,5 @@
 // The fleet of lanes: live online state, last heartbeat, each list's version and lag behind the
-// server, upload backlog, devices, clock skew, and (admins) revoke. Refreshed every 10 s and on
+// server, list data the lane refused (a bad signature …), upload backlog, devices, clock skew, and (admins) revoke. Refreshed every 10 s and on
 // fleet events.
 import { useEffect } from 'preact/hooks';
 import { api } from '../../api.js';
@@ -7,6 +7,7 @@ import { DataTable } from '../../components/data.js';
 import { useAction } from '../../components/forms.js';
 import { formatSkew, formatTime, listLag, relativeTime } from '../../format.js';
 import { t } from '../../i18n.js';
+import { refusalText } from '../../list-refusals.js';
 import { subscribe } from '../../live.js';
 import type { Kiosk, ListState } from '../../types.js';
 import { ConfirmButton, ErrorBox, Loading, Section, useApp, useLoad, useNow } from '../../ui.js';
@@ -123,6 +124,15 @@ export function LanesPanel() {
               </td>
               <td class="nowrap">
                 <LagCell server={server('health')} lane={k.listVersions.health} />
+                {k.listRefusals !== undefined && (
+                  <div
+                    class="refusal"
+                    data-testid="lane-refusals"
+                    title={formatTime(k.listRefusals.lastAt, app.lang)}
+                  >
+                    {refusalText(k.listRefusals)}
+                  </div>
+                )}
               </td>
               <td class="nowrap">
                 <LagCell server={server('whitelist')} lane={k.listVersions.whitelist} />
