@@ -11,6 +11,8 @@ import {
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
 import type { DeviceState, Scanner } from '../scanners/scanner.js';
+import type { LaneVault } from '../secrets/lane-vault.js';
+import { ListKeyRing } from '../secrets/list-key-ring.js';
 import type { EnrollmentAdoption, LaneStore } from '../store/lane-store.js';
 import type { LaneCredentials } from '../sync/credentials.js';
 import { LaneSync, type SyncStatus } from '../sync/lane-sync.js';
@@ -27,7 +29,7 @@ import {
 import { LanePublisher, type LaneEvent } from './lane-publisher.js';
 import type { OfficerRegistry, OfficerRoster } from './officers.js';
 import { overrideDecision, type OverrideResult } from './override.js';
-import { createSubjectKeyer, singleKeyers } from './subject-keyer.js';
+import { listKeyers, type LaneKeyers } from './subject-keyer.js';
 
 export { LaneStartError, type LaneLock } from './lane-open.js';
 export type { LaneEvent } from './lane-publisher.js';
@@ -60,8 +62,6 @@ export interface LaneAgentOptions extends LaneOpenOptions {
  */
 export class LaneAgent {
   readonly store: LaneStore;
-  /** The enrollment unsealed at start; null when the lane is locked (see `lock`). */
-  readonly credentials: LaneCredentials | null;
   /** Why the lane could not unseal its secrets; null when it did. A locked lane does not sync. */
   readonly lock: LaneLock | null;
   readonly #o: LaneAgentOptions;
@@ -73,20 +73,26 @@ export class LaneAgent {
   readonly #officers: OfficerRegistry;
   readonly #clock: () => number;
   readonly #desk: LaneDesk;
+  /** The lane's sealed secrets; null when the lane is locked. */
+  readonly #vault: LaneVault | null;
+  /** The list keys held in the vault; null when the lane is locked. */
+  readonly #keys: ListKeyRing | null;
   #checkpoint: CheckpointConfig;
   #reEnrollment: EnrollmentAdoption | null = null;
 
   private constructor(
     options: LaneAgentOptions,
     store: LaneStore,
-    credentials: LaneCredentials | null,
+    vault: LaneVault | null,
     officers: OfficerRegistry,
     lock: LaneLock | null,
   ) {
     this.#o = options;
     this.#officers = officers;
     this.store = store;
-    this.credentials = credentials;
+    this.#vault = vault;
+    const credentials = vault?.credentials ?? null;
+    this.#keys = vault === null ? null : new ListKeyRing(vault);
     this.lock = lock;
     this.#log = options.logger.child({ module: 'lane-agent' });
     this.#checkpoint =
@@ -103,8 +109,7 @@ export class LaneAgent {
     this.#sync = credentials === null ? null : this.#newSync(options, store, credentials);
     this.#loop = new DecisionLoop({
       store,
-      keyers:
-        credentials === null ? null : singleKeyers(createSubjectKeyer(Buffer.from(credentials.listKey, 'base64'))),
+      keyers: this.#keyers(store),
       checkpoint: () => this.#checkpoint,
       logger: options.logger,
       clock,
@@ -137,6 +142,29 @@ export class LaneAgent {
     });
   }
 
+  /** The enrollment unsealed at start, as the vault holds it now; null when the lane is locked (see `lock`). */
+  get credentials(): LaneCredentials | null {
+    return this.#vault?.credentials ?? null;
+  }
+
+  /**
+   * Each list keyed with the key its table is keyed with now (the store's record, switched with
+   * the table), from the keys in the vault; null when the lane is locked.
+   */
+  #keyers(store: LaneStore): LaneKeyers | null {
+    const keys = this.#keys;
+    if (keys === null) return null;
+    return listKeyers(
+      (list) => store.listKeyId(list),
+      (keyId) => keys.keyer(keyId),
+      () => {
+        const newest = keys.keyer(keys.newestId());
+        if (newest === null) throw new Error('the newest list key is always held');
+        return newest;
+      },
+    );
+  }
+
   /** The sync engine of an unlocked lane, with the server and token it enrolled with. */
   #newSync(options: LaneAgentOptions, store: LaneStore, credentials: LaneCredentials): LaneSync {
     const clock = this.#clock;
@@ -160,6 +188,7 @@ export class LaneAgent {
         this.#adoptOfficers(roster);
       },
       listSigningKeys: credentials.listSigningKeys,
+      ...(this.#keys !== null && { keyRing: this.#keys }),
       ...(options.sync ?? {}),
     });
   }
@@ -169,8 +198,8 @@ export class LaneAgent {
    * Throws `LaneStartError` with a plain reason (not enrolled, server unreachable, bad code).
    */
   static async open(options: LaneAgentOptions): Promise<LaneAgent> {
-    const { store, credentials, officers, adoption, lock } = await openLaneData(options);
-    const agent = new LaneAgent(options, store, credentials, officers, lock);
+    const { store, vault, officers, adoption, lock } = await openLaneData(options);
+    const agent = new LaneAgent(options, store, vault, officers, lock);
     if (adoption.changed) agent.#reEnrollment = adoption;
     return agent;
   }

@@ -6,11 +6,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { CHECKPOINT_DEFAULTS, CheckpointConfig } from '@checkpoint-lane/shared';
+import { CHECKPOINT_DEFAULTS, CheckpointConfig, LIST_NAMES } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
 import type { KeyStore } from '../secrets/key-store.js';
 import { LaneVault, SECRETS_FILE, type LaneIdentity, type VaultProblem } from '../secrets/lane-vault.js';
+import { ListKeyRing } from '../secrets/list-key-ring.js';
 import { LaneStore, type EnrollmentAdoption } from '../store/lane-store.js';
 import { readCredentials, removePlainCredentials, type LaneCredentials } from '../sync/credentials.js';
 import { ServerApi } from '../sync/server-api.js';
@@ -122,6 +123,19 @@ export async function openLaneData(options: LaneOpenOptions): Promise<OpenedLane
       { kioskId: credentials.kioskId, carried: adoption.carried, listsReset: adoption.listsReset },
       'enrolled again over an old store: unsent records carried over to the new enrollment',
     );
+  }
+  // A list keyed with a key the vault does not hold cannot be looked up: emptied, to be fetched
+  // again (a lookup never keys a subject with another key than its list's).
+  const ring = new ListKeyRing(vault);
+  for (const list of LIST_NAMES) {
+    const keyId = store.listKeyId(list);
+    if (ring.holds(keyId) || (store.listState(list).version === 0 && store.countEntries(list) === 0))
+      continue;
+    log.warn(
+      { list, keyId },
+      'list keyed with a list key the lane does not hold: emptied, to be fetched again',
+    );
+    store.resetList(list);
   }
   let officers: OfficerRegistry;
   try {

@@ -1,5 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
-import { canonicalSubjectKey, subjectKeyFromDigest, type ListName, type Subject } from '@checkpoint-lane/shared';
+import {
+  canonicalSubjectKey,
+  subjectKeyFromDigest,
+  type ListName,
+  type Subject,
+} from '@checkpoint-lane/shared';
 
 /** Maps a subject to its keyed hash (the lists' key) with the lane's list key K. */
 export type SubjectKeyer = (subject: Subject) => bigint;
@@ -22,6 +27,19 @@ export interface LaneKeyers {
 /** Both lists keyed with one key. */
 export function singleKeyers(keyer: SubjectKeyer): LaneKeyers {
   return { keyerFor: () => keyer };
+}
+
+/**
+ * Each list keyed with the key its table is keyed with now: `keyIdOf(list)` (the store's record,
+ * switched with the table in one transaction) looked up in `keyerOf` (the held keys). A list
+ * keyed with a key not held (emptied at start, see lane-open.ts) gets `fallback`'s.
+ */
+export function listKeyers(
+  keyIdOf: (list: ListName) => number,
+  keyerOf: (keyId: number) => SubjectKeyer | null,
+  fallback: () => SubjectKeyer,
+): LaneKeyers {
+  return { keyerFor: (list) => keyerOf(keyIdOf(list)) ?? fallback() };
 }
 
 /** A one-way fingerprint of a raw payload, kept only in memory to spot repeats of unreadable codes. */

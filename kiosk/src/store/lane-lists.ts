@@ -19,8 +19,11 @@ export interface ListReplacement<E> {
   add(entries: readonly E[]): void;
   /** Entries in the shadow table so far (counted by SQLite: what the list holds once committed). */
   count(): number;
-  /** Swaps the shadow table in, in one transaction with the new version. */
-  commit(version: number, syncedAt: number): void;
+  /**
+   * Swaps the shadow table in, in one transaction with the new version and the id of the list
+   * key its entries are keyed with (0: the fleet-wide key of servers before key scopes).
+   */
+  commit(version: number, syncedAt: number, keyId?: number): void;
   abort(): void;
 }
 
@@ -55,6 +58,7 @@ export class LaneLists {
   readonly #state;
   readonly #states = new Map<ListName, ListState>();
   readonly #counts = new Map<ListName, number>();
+  readonly #keyIds = new Map<ListName, number>();
   readonly #setting;
 
   constructor(db: Database.Database) {
@@ -76,6 +80,8 @@ export class LaneLists {
       ),
       markSynced: db.prepare<[number, string]>('UPDATE list_state SET synced_at = ? WHERE list = ?'),
       reset: db.prepare<[string]>('UPDATE list_state SET version = 0, synced_at = NULL WHERE list = ?'),
+      keyId: db.prepare<[string]>('SELECT key_id FROM list_state WHERE list = ?').pluck(),
+      setKeyId: db.prepare<[number, string]>('UPDATE list_state SET key_id = ? WHERE list = ?'),
     };
     this.#setting = {
       get: db.prepare<[string]>('SELECT value FROM settings WHERE name = ?').pluck(),
@@ -100,6 +106,20 @@ export class LaneLists {
       this.#states.set(list, state);
     }
     return state;
+  }
+
+  /**
+   * The id of the list key a list's entries are keyed with (set with its snapshot; 0: the
+   * fleet-wide key of servers before key scopes).
+   */
+  keyId(list: ListName): number {
+    // Read on every scan: kept in memory, refreshed by the swap that changes it.
+    let id = this.#keyIds.get(list);
+    if (id === undefined) {
+      id = this.#state.keyId.get(list) as number;
+      this.#keyIds.set(list, id);
+    }
+    return id;
   }
 
   /** Records a successful sync that found the list already current. */
@@ -144,6 +164,7 @@ export class LaneLists {
       return this.#db.transaction(fn)();
     } catch (error) {
       this.#counts.delete(list);
+      this.#keyIds.delete(list);
       throw error;
     }
   }
@@ -176,7 +197,7 @@ export class LaneLists {
         addBatch(entries);
       },
       count: () => this.#countRows(shadow),
-      commit: (version, syncedAt) => {
+      commit: (version, syncedAt, keyId = 0) => {
         if (done) throw new Error('list replacement already finished');
         done = true;
         this.#counted(list, () => {
@@ -184,6 +205,10 @@ export class LaneLists {
           db.exec(`DROP TABLE ${table}`);
           db.exec(`ALTER TABLE ${shadow} RENAME TO ${table}`);
           this.#state.set.run(version, syncedAt, list);
+          // The entries and the key they are keyed with change together: a lookup never keys a
+          // subject with one key against entries keyed with another.
+          this.#state.setKeyId.run(keyId, list);
+          this.#keyIds.set(list, keyId);
           this.#setCount(list, n);
           // A snapshot holds every urgent entry of its version and before.
           if (this.overlayUntil(list) <= version) this.#setting.put.run(OVERLAY_SETTING(list), '0');

@@ -87,6 +87,19 @@ export class LaneStore {
     this.#lists.markSynced(list, at);
   }
 
+  /**
+   * The id of the list key a list's entries are keyed with: set with the snapshot that brings
+   * them, in the same transaction (0: the fleet-wide key of servers before key scopes).
+   */
+  listKeyId(list: ListName): number {
+    return this.#lists.keyId(list);
+  }
+
+  /** Empties a list and sets it back to version 0, never synced (to be fetched again). */
+  resetList(list: ListName): void {
+    this.#lists.reset(list);
+  }
+
   /** The health list's entry for a subject key, or null. */
   lookupHealth(key: bigint): HealthEntry | null {
     return this.#lists.lookup('health', key);

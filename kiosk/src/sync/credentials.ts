@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EnrollAnswer } from '@checkpoint-lane/shared';
+import { EnrollAnswer, ListKeyId } from '@checkpoint-lane/shared';
 import Type from 'typebox';
 import Value from 'typebox/value';
 import { wipeFile } from '../util/private-file.js';
@@ -14,6 +14,11 @@ import { wipeFile } from '../util/private-file.js';
 export const LaneCredentialsSchema = Type.Object({
   serverUrl: Type.String({ minLength: 1 }),
   ...EnrollAnswer.properties,
+  // `listKey`/`listKeyId` are the newest list key (absent id: key 0). During a key rotation a
+  // list not yet swapped to it is still keyed with an older key, kept here until no list uses it.
+  olderListKeys: Type.Optional(
+    Type.Array(Type.Object({ keyId: ListKeyId, listKey: Type.String({ minLength: 1 }) }), { maxItems: 4 }),
+  ),
 });
 /** What a lane keeps after enrollment. */
 export type LaneCredentials = Type.Static<typeof LaneCredentialsSchema>;

@@ -33,6 +33,7 @@ async function setup(configure?: (server: FakeSyncServer) => void) {
       listVersion: (list, version) => seen.push(['list-version', list, version]),
       urgent: (push) => seen.push(['urgent', push.changes.length, push.toVersion, push.signature]),
       signingKeys: (keys) => seen.push(['signing-keys', keys.map((k) => k.id)]),
+      listKey: (keyId) => seen.push(['list-key', keyId]),
       checkpoint: (c) => seen.push(['checkpoint', c.mode]),
       officers: (version) => seen.push(['officers', version]),
     },
@@ -65,7 +66,8 @@ describe('EventStream', () => {
     server.push('signing-keys', {
       keys: [{ id: 'fedcba9876543210', publicKey: `${'B'.repeat(43)}=`, validFrom: 1, validUntil: null }],
     });
-    await expect.poll(() => seen.length).toBe(6);
+    server.push('list-key', { keyId: 4 });
+    await expect.poll(() => seen.length).toBe(7);
     expect(seen).toEqual([
       ['connected'],
       ['list-version', 'whitelist', 7],
@@ -73,6 +75,7 @@ describe('EventStream', () => {
       ['checkpoint', 'closed'],
       ['officers', 3],
       ['signing-keys', ['fedcba9876543210']],
+      ['list-key', 4],
     ]);
   });
 
@@ -84,6 +87,7 @@ describe('EventStream', () => {
     server.push('checkpoint', '{not json');
     server.push('checkpoint', { ...config, mode: 'half-open' });
     server.push('list-version', { list: 'people', version: 1 });
+    server.push('list-key', { keyId: -1 });
     server.push('officers', { version: 4 }); // a marker: every event before it was read
     await expect.poll(() => seen.length).toBe(1);
     expect(seen).toEqual([['officers', 4]]);

@@ -21,8 +21,8 @@ export interface LaneEventTargets {
   readonly urgent: (push: Extract<LaneEvent, { type: 'urgent' }>['data']) => void;
   /** The server's list-signing keys changed (a rotation). */
   readonly signingKeys: (keys: readonly ListSigningKey[]) => void;
-  /** The lane's key scope has a new list key (a rotation); optional until the lane handles it. */
-  readonly listKey?: (keyId: number) => void;
+  /** The lane's key scope has a new list key (a rotation). */
+  readonly listKey: (keyId: number) => void;
   /** This lane's checkpoint config, changed centrally. */
   readonly checkpoint: (config: CheckpointConfig, signature: string | undefined) => void;
   /** The officer roster is at `version` on the server. */
@@ -97,7 +97,7 @@ export class EventStream {
         t.officers(e.data.version);
         return;
       case 'list-key':
-        t.listKey?.(e.data.keyId);
+        t.listKey(e.data.keyId);
         return;
       case 'revoked':
         this.#o.link.revoke();

@@ -34,12 +34,14 @@ export interface HeartbeatOptions {
   readonly listRefusals?: () => ListRefusalReport | undefined;
   /** The server named its list-signing keys. */
   readonly onSigningKeys?: (keys: readonly ListSigningKey[]) => void;
+  /** The server named the current list key of this lane's key scope. */
+  readonly onListKeyId?: (keyId: number) => void;
 }
 
 /**
  * The lane's heartbeat: reports list versions, backlog, devices and the list data it refused;
- * takes the server's clock offset, checkpoint config, roster version and list-signing keys from
- * the answer. It also owns the order of the
+ * takes the server's clock offset, checkpoint config, roster version, list-signing keys and
+ * current list key id from the answer. It also owns the order of the
  * two ways a checkpoint config arrives: a config pushed while a heartbeat was in flight is
  * newer than that heartbeat's answer, which is then not applied.
  */
@@ -112,6 +114,7 @@ export class Heartbeat {
     )
       this.#o.onCheckpoint?.(res.value.checkpoint);
     this.#o.onOfficersVersion?.(res.value.officersVersion);
+    if (res.value.listKeyId !== undefined) this.#o.onListKeyId?.(res.value.listKeyId);
     link.changed();
   }
 

@@ -11,6 +11,7 @@ import type { LaneStore } from '../store/lane-store.js';
 import { EventStream } from './event-stream.js';
 import { Heartbeat } from './heartbeat.js';
 import { LinkState, type LinkStatus, type RetryOptions } from './link-state.js';
+import { KEY_ZERO_ONLY, ListKeys, type KeyRing, type ListKeySource } from './list-keys.js';
 import { ListSync } from './list-sync.js';
 import { ConfigTrust } from './config-trust.js';
 import { ListRefusals, ListTrust } from './list-trust.js';
@@ -51,6 +52,11 @@ export interface LaneSyncOptions {
    * enrolled before lists were signed: it trusts the keys of its first heartbeat answer.
    */
   readonly listSigningKeys?: readonly ListSigningKey[] | undefined;
+  /**
+   * The list keys the lane holds (secrets/list-key-ring.ts, in the sealed vault): a rotation
+   * the server announces is fetched into it. Absent: only the fleet-wide key 0.
+   */
+  readonly keyRing?: KeyRing;
 }
 
 /**
@@ -69,6 +75,7 @@ export class LaneSync {
   readonly #heartbeat: Heartbeat;
   readonly #uploader: Uploader;
   readonly #events: EventStream;
+  readonly #keys: ListKeys | null;
 
   constructor(options: LaneSyncOptions) {
     this.#o = options;
@@ -131,10 +138,27 @@ export class LaneSync {
       },
       listRefusals: () => refusals.report(),
       onSigningKeys: learnKeys,
+      onListKeyId: (keyId) => {
+        this.#keys?.seen(keyId);
+      },
     });
     this.#heartbeat = heartbeat;
+    const ring = options.keyRing;
+    this.#keys =
+      ring === undefined
+        ? null
+        : new ListKeys({
+            api,
+            ring,
+            keyIdOf: (list) => store.listKeyId(list),
+            sync: (list) => this.#lists.sync(list),
+            link,
+            logger,
+          });
+    const keys: ListKeySource = this.#keys ?? KEY_ZERO_ONLY;
     this.#lists = new ListSync({
       api,
+      keys,
       store,
       link,
       logger,
@@ -175,6 +199,9 @@ export class LaneSync {
           void this.#lists.urgent(push);
         },
         signingKeys: learnKeys,
+        listKey: (keyId) => {
+          this.#keys?.seen(keyId);
+        },
         checkpoint: (config, signature) => {
           heartbeat.checkpointPushed(config, signature);
         },

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { LaneStore } from '../store/lane-store.js';
 import { LIST_DESCRIPTORS, type LaneEntry, type ListEntry } from '../store/list-descriptors.js';
 import type { LinkState } from './link-state.js';
+import { KEY_ZERO_ONLY, type ListKeySource } from './list-keys.js';
 import { changesDigest, type ListRefusals, type ListTrust } from './list-trust.js';
 import type { ServerApi } from './server-api.js';
 import { toLaneChanges } from './wire-changes.js';
@@ -21,6 +22,11 @@ import { toLaneChanges } from './wire-changes.js';
 /** Options of the list sync. */
 export interface ListSyncOptions {
   readonly api: Pick<ServerApi, 'changes' | 'snapshot'>;
+  /**
+   * The list keys the lane holds, and how to fetch a new one (sync/list-keys.ts). Absent: only
+   * the fleet-wide key 0 (a server before key scopes).
+   */
+  readonly keys?: ListKeySource;
   readonly store: LaneStore;
   readonly link: LinkState;
   readonly logger: Logger;
@@ -87,10 +93,12 @@ export class ListSync {
   /** When each list last took a snapshot because its count differed from the signed one. */
   readonly #recounted = new Map<ListName, number>();
   #refreshing: Promise<void> | null = null;
+  readonly #keys: ListKeySource;
 
   constructor(options: ListSyncOptions) {
     this.#o = options;
     this.#log = options.logger;
+    this.#keys = options.keys ?? KEY_ZERO_ONLY;
   }
 
   /** Brings one list up to date; resolves true on success. Concurrent calls coalesce. */
@@ -126,13 +134,22 @@ export class ListSync {
    */
   async urgent(push: UrgentPush): Promise<void> {
     const { changes, fromVersion, toVersion, signature, issuedAt } = push;
+    const keyId = push.keyId ?? 0;
+    // Keyed otherwise than the health list held now (a key rotation under way): not applied;
+    // the delta or snapshot fetched below brings the entries.
+    if (keyId !== this.#o.store.listKeyId('health')) {
+      this.#log.info('urgent push keyed with another list key; fetching the list instead');
+      if (!this.#keys.holds(keyId)) void this.#keys.fetch();
+      void this.sync('health');
+      return;
+    }
     const facts: SignedListFacts | null =
       fromVersion === undefined || toVersion === undefined || issuedAt === undefined
         ? null
         : {
             kind: 'urgent',
             list: 'health',
-            scope: '',
+            scope: listSignatureScope('health', this.#o.checkpointId(), keyId),
             fromVersion,
             toVersion,
             count: changes.length,
@@ -264,9 +281,16 @@ export class ListSync {
     const { store, link, api } = this.#o;
     if (link.revoked()) return false;
     const state = store.listState(list);
-    if (state.version === 0) return this.#snapshot(list);
-    const res = await api.changes(list, state.version);
+    const keyId = store.listKeyId(list);
+    // A list keyed otherwise than the newest key (a rotation under way) is fetched whole again.
+    if (state.version === 0 || keyId !== this.#keys.newestId()) return this.#snapshot(list);
+    const res = await api.changes(list, state.version, keyId);
     if (!res.ok) {
+      if (res.error.kind === 'http' && res.error.status === 410 && res.error.code === 'list_key_rotated') {
+        this.#log.info({ list }, 'list key rotated; fetching the new key, then a snapshot');
+        link.succeeded();
+        return (await this.#keys.fetch()) && this.#snapshot(list);
+      }
       if (res.error.kind === 'http' && (res.error.status === 410 || res.error.status === 409)) {
         this.#log.info({ list, status: res.error.status }, 'delta unavailable; taking a snapshot');
         // Only a server that says it is behind (409, restored from a backup) may send an older version.
@@ -283,7 +307,7 @@ export class ListSync {
         : {
             kind: 'changes',
             list,
-            scope: listSignatureScope(list, this.#o.checkpointId()),
+            scope: listSignatureScope(list, this.#o.checkpointId(), delta.keyId ?? 0),
             fromVersion: delta.fromVersion,
             toVersion: delta.toVersion,
             count: delta.count,
@@ -291,6 +315,11 @@ export class ListSync {
             digest: changesDigest(delta.changes),
           };
     if (!(await this.#verified(list, 'delta', facts, delta.signature)) || facts === null) return false;
+    if ((delta.keyId ?? 0) !== keyId) {
+      // Keys of another key cannot go into this list: the new key, then a snapshot keyed with it.
+      this.#log.warn({ list }, 'delta keyed with another list key; fetching the key, then a snapshot');
+      return (await this.#keys.fetch()) && this.#snapshot(list);
+    }
     // Synced as of when the server signed the answer, not when the lane got it.
     const now = this.#signedTime(list, 'delta', facts.issuedAt);
     if (now === null) return false;
@@ -331,7 +360,17 @@ export class ListSync {
       link.failed(res.error, `snapshot ${list}`);
       return false;
     }
-    const { signature, count, issuedAt } = res.value;
+    const { signature, count, issuedAt, keyId } = res.value;
+    // Keyed with a key the lane lacks: fetched now (the answer waits); never swapped in without it.
+    if (!this.#keys.holds(keyId)) await this.#keys.fetch();
+    if (!this.#keys.holds(keyId)) {
+      destroyQuietly(res.value.stream);
+      link.problem(
+        `snapshot ${list} keyed with a list key the lane could not fetch; the old list keeps deciding`,
+      );
+      this.#log.warn({ list }, 'snapshot keyed with a list key the lane lacks; the old list keeps deciding');
+      return false;
+    }
     // Refused before a byte is read: no signature, or one by a key the lane cannot learn.
     const named = signature === undefined ? null : parseListSignature(signature);
     if (named !== null && !this.#o.trust.knows(named.keyId)) await this.#refresh();
@@ -395,7 +434,7 @@ export class ListSync {
         {
           kind: 'snapshot',
           list,
-          scope: listSignatureScope(list, checkpointId),
+          scope: listSignatureScope(list, checkpointId, keyId),
           fromVersion: 0,
           toVersion: res.value.version,
           count,
@@ -416,12 +455,14 @@ export class ListSync {
         throw new Error('whitelist snapshot made for another checkpoint');
       }
       if (replacement.count() !== count) throw new Refused('count_mismatch');
-      replacement.commit(header.version, syncedAt);
+      const keyBefore = store.listKeyId(list);
+      replacement.commit(header.version, syncedAt, keyId);
       link.succeeded();
       this.#log.info(
-        { list, version: header.version, entries: header.count, ms: clock() - started },
+        { list, version: header.version, entries: header.count, keyId, ms: clock() - started },
         'snapshot applied',
       );
+      if (keyBefore !== keyId) this.#keys.swapped();
       link.changed();
       this.#o.onApplied?.();
       return true;

@@ -7,9 +7,12 @@ import {
   HeartbeatAnswer as HeartbeatAnswerSchema,
   LIST_COUNT_HEADER,
   LIST_ISSUED_AT_HEADER,
+  LIST_KEY_ID_HEADER,
   LIST_SIGNATURE_HEADER,
   LIST_VERSION_HEADER,
   ListChanges as ListChangesSchema,
+  ListKeyAnswer,
+  ListKeyId,
   OfficerRoster,
   ScanUploadAckSchema,
   SnapshotVersion,
@@ -48,6 +51,8 @@ export interface SnapshotAnswer {
   readonly issuedAt?: number;
   /** `x-list-signature` (absent: unsigned). */
   readonly signature?: string;
+  /** `x-list-key-id`: the list key the entries are keyed with (absent: 0, the fleet-wide key). */
+  readonly keyId: number;
 }
 
 /**
@@ -157,6 +162,23 @@ export class ServerApi {
       const v = res.value.headers[name] as unknown;
       return typeof v === 'string' ? v : undefined;
     };
+    const keyIdText = text(LIST_KEY_ID_HEADER);
+    const keyId =
+      keyIdText === undefined
+        ? ({ ok: true, value: 0 } as const)
+        : /^\d{1,10}$/.test(keyIdText)
+          ? decodeAs(ListKeyId, Number(keyIdText))
+          : ({ ok: false } as const);
+    if (!keyId.ok) {
+      res.value.data.destroy();
+      return {
+        ok: false,
+        error: {
+          kind: 'invalid',
+          message: `the server sent a snapshot with an invalid ${LIST_KEY_ID_HEADER}`,
+        },
+      };
+    }
     const countText = text(LIST_COUNT_HEADER);
     const count =
       countText !== undefined && /^\d+$/.test(countText) ? decodeAs(Counter(), Number(countText)) : null;
@@ -169,6 +191,7 @@ export class ServerApi {
       value: {
         stream: res.value.data,
         version: version.value,
+        keyId: keyId.value,
         ...(count?.ok === true && { count: count.value }),
         ...(signature !== undefined && { signature }),
         ...(issuedAt !== undefined && { issuedAt }),
@@ -176,12 +199,26 @@ export class ServerApi {
     };
   }
 
-  /** The changes to a list since version `since` (410/409 mean: take a snapshot). */
-  changes(list: ListName, since: number): Promise<ApiResult<ListChanges>> {
+  /**
+   * The changes to a list since version `since`, keyed with list key `keyId` (the one the lane's
+   * list is keyed with). 410/409 mean: take a snapshot; 410 `list_key_rotated`: fetch the new
+   * key first.
+   */
+  changes(list: ListName, since: number, keyId = 0): Promise<ApiResult<ListChanges>> {
     return decoded(
       `${list} delta`,
       ListChangesSchema,
-      async () => (await this.#http.get<unknown>(`/lists/${list}/changes`, { params: { since } })).data,
+      async () =>
+        (await this.#http.get<unknown>(`/lists/${list}/changes`, { params: { since, keyId } })).data,
+    );
+  }
+
+  /** The current list key of this lane's key scope, and the key scans' subjects are sealed to. */
+  listKey(): Promise<ApiResult<ListKeyAnswer>> {
+    return decoded(
+      'list key answer',
+      ListKeyAnswer,
+      async () => (await this.#http.get<unknown>('/list-key')).data,
     );
   }
 
