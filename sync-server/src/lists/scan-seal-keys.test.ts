@@ -1,54 +1,18 @@
-import {
-  createCipheriv,
-  createPublicKey,
-  diffieHellman,
-  generateKeyPairSync,
-  hkdfSync,
-  randomBytes,
-  type KeyObject,
-} from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  SUBJECT_SEAL_INFO,
-  SUBJECT_SEAL_MAX_PLAINTEXT_BYTES,
-  SUBJECT_SEALED_MAX_LENGTH,
-} from '@checkpoint-lane/shared';
+import { SUBJECT_SEAL_MAX_PLAINTEXT_BYTES, SUBJECT_SEALED_MAX_LENGTH } from '@checkpoint-lane/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open-database.js';
 import { SettingsRepository } from '../db/repositories/settings-repository.js';
+import { sealAsLane } from './scan-seal.testkit.js';
 import {
   openSealedSubject,
   rawX25519PublicKey,
   SCAN_SEAL_KEY_SETTING,
   ScanSealKeys,
 } from './scan-seal-keys.js';
-
-/**
- * The lane's sealing (kiosk/src/agent/subject-sealer.ts), written again here from the format in
- * shared/src/sync/subject-seal.ts: the server must not import kiosk code, and two writings of
- * the format that agree check each other.
- */
-function sealAsLane(serverPublicBase64: string, canonical: string): string {
-  const serverPublic = Buffer.from(serverPublicBase64, 'base64');
-  const serverKey = createPublicKey({
-    key: { kty: 'OKP', crv: 'X25519', x: serverPublic.toString('base64url') },
-    format: 'jwk',
-  });
-  const eph = generateKeyPairSync('x25519');
-  const ephPublic = rawX25519PublicKey(eph.publicKey);
-  const secret = diffieHellman({ privateKey: eph.privateKey, publicKey: serverKey });
-  const key = Buffer.from(
-    hkdfSync('sha256', secret, Buffer.concat([ephPublic, serverPublic]), SUBJECT_SEAL_INFO, 32),
-  );
-  const nonce = randomBytes(12);
-  const header = Buffer.concat([Buffer.of(1), ephPublic, nonce]);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(header);
-  const body = Buffer.concat([cipher.update(canonical, 'utf8'), cipher.final()]);
-  return Buffer.concat([header, body, cipher.getAuthTag()]).toString('base64');
-}
 
 const dirs: string[] = [];
 afterEach(() => {

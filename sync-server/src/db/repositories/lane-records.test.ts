@@ -8,8 +8,8 @@ import { ScansRepository } from './scans-repository.js';
 function setup(roster = true) {
   const db = openDatabase(':memory:');
   db.exec(`
-    INSERT INTO checkpoints VALUES ('HCM-01', 'A', 'open', 21600, '["F0","F1"]', 5, 0, 0);
-    INSERT INTO checkpoints VALUES ('HN-02', 'B', 'open', 21600, '["F0","F1"]', 5, 0, 0);
+    INSERT INTO checkpoints (id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, created_at, updated_at) VALUES ('HCM-01', 'A', 'open', 21600, '["F0","F1"]', 5, 0, 0);
+    INSERT INTO checkpoints (id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, created_at, updated_at) VALUES ('HN-02', 'B', 'open', 21600, '["F0","F1"]', 5, 0, 0);
     INSERT INTO kiosks (id, name, checkpoint_id, token_hash, enrolled_at) VALUES ('hcm', 'Làn HCM', 'HCM-01', 'h1', 0);
     INSERT INTO kiosks (id, name, checkpoint_id, token_hash, enrolled_at) VALUES ('hn', 'Làn HN', 'HN-02', 'h2', 0);
   `);

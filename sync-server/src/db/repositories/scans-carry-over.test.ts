@@ -6,7 +6,9 @@ import { ScansRepository } from './scans-repository.js';
 
 function setup() {
   const db = openDatabase(':memory:');
-  db.prepare("INSERT INTO checkpoints VALUES ('CP', 'CP', 'open', 21600, '[\"F0\",\"F1\"]', 5, 0, 0)").run();
+  db.prepare(
+    "INSERT INTO checkpoints (id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, created_at, updated_at) VALUES ('CP', 'CP', 'open', 21600, '[\"F0\",\"F1\"]', 5, 0, 0)",
+  ).run();
   const kiosk = db.prepare(
     "INSERT INTO kiosks (id, name, checkpoint_id, token_hash, enrolled_at) VALUES (?, ?, 'CP', ?, 0)",
   );

@@ -1,11 +1,16 @@
-import type { LaneRecord } from '@checkpoint-lane/shared';
+import { parseSubjectText, subjectKeyToHex, type LaneRecord } from '@checkpoint-lane/shared';
 import { describe, expect, it } from 'vitest';
+import { ScanSealKeys } from '../../lists/scan-seal-keys.js';
+import { sealAsLane } from '../../lists/scan-seal.testkit.js';
+import { subjectKey } from '../../lists/subject-key.js';
 import { openDatabase } from '../open-database.js';
 import { ScansRepository, scanWhere } from './scans-repository.js';
 
 function setup() {
   const db = openDatabase(':memory:');
-  db.prepare("INSERT INTO checkpoints VALUES ('CP', 'CP', 'open', 21600, '[\"F0\",\"F1\"]', 5, 0, 0)").run();
+  db.prepare(
+    "INSERT INTO checkpoints (id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, created_at, updated_at) VALUES ('CP', 'CP', 'open', 21600, '[\"F0\",\"F1\"]', 5, 0, 0)",
+  ).run();
   db.prepare(
     "INSERT INTO kiosks (id, name, checkpoint_id, token_hash, enrolled_at) VALUES ('k1', 'k1', 'CP', 'h', 0)",
   ).run();
@@ -89,7 +94,9 @@ describe('scan_hourly roll-up', () => {
 
   it('matches a GROUP BY over scans after several batches, re-sent duplicates and two checkpoints', () => {
     const { db, repo } = setup();
-    db.prepare("INSERT INTO checkpoints VALUES ('CP2', 'CP2', 'open', 21600, '[]', 5, 0, 0)").run();
+    db.prepare(
+      "INSERT INTO checkpoints (id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, created_at, updated_at) VALUES ('CP2', 'CP2', 'open', 21600, '[]', 5, 0, 0)",
+    ).run();
     db.prepare(
       "INSERT INTO kiosks (id, name, checkpoint_id, token_hash, enrolled_at) VALUES ('k2', 'k2', 'CP2', 'h2', 0)",
     ).run();
@@ -215,5 +222,103 @@ describe('scan filters', () => {
     );
     expect(plan(db, scanWhere({}, 1000))).toMatch(/INTEGER PRIMARY KEY \(rowid<\?\)/);
     expect(scanWhere({}, undefined)).toEqual({ sql: '1', params: {} });
+  });
+});
+
+describe('sealed scan subjects', () => {
+  const INDEX_KEY = Buffer.alloc(32, 7);
+  const F0 = parseSubjectText('001203004005')!;
+  const OTHER = parseSubjectText('51F-123.45')!;
+  const canonical = (subject: typeof F0) => `${subject.kind}:${subject.value}`;
+
+  function sealedSetup(withKeys = true) {
+    const { db } = setup();
+    const sealKeys = ScanSealKeys.open(db);
+    const repo = new ScansRepository(db, withKeys ? { sealKeys, indexKey: INDEX_KEY } : null);
+    db.prepare(
+      `INSERT INTO health_entries (subject_key, subject, status, since, until, version, updated_at)
+       VALUES (?, ?, 'F0', NULL, NULL, 1, 0)`,
+    ).run(subjectKey(INDEX_KEY, F0), canonical(F0));
+    const sealedScan = (seq: number, sealed: string | null, key: string | null = null): LaneRecord => ({
+      ...(scan(seq) as Extract<LaneRecord, { type: 'scan' }>),
+      subjectKey: key,
+      subjectSealed: sealed,
+      decision: 'green',
+      reasons: [],
+    });
+    const keyOf = (seq: number) =>
+      db.prepare('SELECT subject_key FROM scans WHERE seq = ?').safeIntegers().pluck().get(seq) as
+        bigint | null;
+    const sealedOf = (seq: number) =>
+      db.prepare('SELECT subject_sealed FROM scans WHERE seq = ?').pluck().get(seq) as string | null;
+    return {
+      db,
+      repo,
+      seal: (c: string) => sealAsLane(sealKeys.publicKeyBase64(), c),
+      sealedScan,
+      keyOf,
+      sealedOf,
+    };
+  }
+
+  it('keys an opened subject with the index key, keeps the seal as uploaded, and alerts on a listed F0', () => {
+    const { repo, seal, sealedScan, keyOf, sealedOf } = sealedSetup();
+    const f0Seal = seal(canonical(F0));
+    const otherSeal = seal(canonical(OTHER));
+    const r = repo.ingest('k1', 'CP', [sealedScan(1, f0Seal), sealedScan(2, otherSeal)], 10, ['F0']);
+    expect(r).toMatchObject({ ackedThrough: 2, inserted: 2, unopenedSeals: 0 });
+    expect(keyOf(1)).toBe(subjectKey(INDEX_KEY, F0));
+    expect(keyOf(2)).toBe(subjectKey(INDEX_KEY, OTHER));
+    expect(sealedOf(1)).toBe(f0Seal);
+    // The lane said green with no alert: the server's own health list raises it.
+    expect(r.alerts).toHaveLength(1);
+    expect(r.alerts[0]).toMatchObject({
+      scanId: (sealedScan(1, null) as { id: string }).id,
+      raisedBy: 'server',
+    });
+    // Admin search by the subject finds the sealed scan.
+    expect(repo.search({ subjectKey: subjectKey(INDEX_KEY, F0), limit: 10 }).map((v) => v.seq)).toEqual([1]);
+  });
+
+  it('stores and acknowledges a seal that does not open, with no subject key, and counts it', () => {
+    const { repo, seal, sealedScan, keyOf, sealedOf } = sealedSetup();
+    const bytes = Buffer.from(seal(canonical(F0)), 'base64');
+    bytes[bytes.length - 1]! ^= 0x80;
+    const tampered = bytes.toString('base64');
+    const foreign = sealAsLane(ScanSealKeys.open(openDatabase(':memory:')).publicKeyBase64(), canonical(F0));
+    const r = repo.ingest(
+      'k1',
+      'CP',
+      [sealedScan(1, tampered), sealedScan(2, foreign), sealedScan(3, 'not a seal')],
+      10,
+      ['F0'],
+    );
+    expect(r).toMatchObject({ ackedThrough: 3, inserted: 3, unopenedSeals: 3, alerts: [] });
+    expect([keyOf(1), keyOf(2), keyOf(3)]).toEqual([null, null, null]);
+    expect(sealedOf(1)).toBe(tampered);
+    expect(repo.unopenedSeals()).toBe(3);
+    // Re-sending counts nothing twice.
+    expect(repo.ingest('k1', 'CP', [sealedScan(1, tampered)], 11, ['F0'])).toMatchObject({
+      inserted: 0,
+      unopenedSeals: 0,
+    });
+    expect(repo.unopenedSeals()).toBe(3);
+  });
+
+  it('stores a seal with no subject key when the ingest has no seal key', () => {
+    const { repo, seal, sealedScan, keyOf } = sealedSetup(false);
+    const r = repo.ingest('k1', 'CP', [sealedScan(1, seal(canonical(F0)))], 10, ['F0']);
+    expect(r).toMatchObject({ inserted: 1, unopenedSeals: 1, alerts: [] });
+    expect(keyOf(1)).toBeNull();
+  });
+
+  it('takes the subject key of a lane that does not seal, as before', () => {
+    const { repo, sealedScan, keyOf } = sealedSetup();
+    const r = repo.ingest('k1', 'CP', [sealedScan(1, null, subjectKeyToHex(subjectKey(INDEX_KEY, F0)))], 10, [
+      'F0',
+    ]);
+    expect(r).toMatchObject({ inserted: 1, unopenedSeals: 0 });
+    expect(r.alerts).toHaveLength(1);
+    expect(keyOf(1)).toBe(subjectKey(INDEX_KEY, F0));
   });
 });

@@ -3,7 +3,7 @@ import type { Db } from '../open-database.js';
 import { AlertsRepository, type AlertQuery, type AlertSubjectRecord } from './scans/alerts-repository.js';
 import { ScanExport, type ScanExportRow } from './scans/scan-export.js';
 import type { ScanFilter, ScanQuery } from './scans/scan-filter.js';
-import { ScanIngest, type IngestResult } from './scans/scan-ingest.js';
+import { ScanIngest, type IngestResult, type SealedSubjectKeying } from './scans/scan-ingest.js';
 import { ScanRollups, type HourlyCount } from './scans/scan-rollups.js';
 import { ScanSearch } from './scans/scan-search.js';
 import { StatementCache } from './scans/statement-cache.js';
@@ -11,7 +11,7 @@ import { StatementCache } from './scans/statement-cache.js';
 export { scanWhere, type ScanFilter, type ScanQuery } from './scans/scan-filter.js';
 export { HOUR_MS, type HourlyCount } from './scans/scan-rollups.js';
 export type { ScanExportRow } from './scans/scan-export.js';
-export type { IngestResult } from './scans/scan-ingest.js';
+export type { IngestResult, SealedSubjectKeying } from './scans/scan-ingest.js';
 export type { HealthRelease } from './scans/lane-record-judging.js';
 
 /**
@@ -26,10 +26,16 @@ export class ScansRepository {
   private readonly rollups: ScanRollups;
   private readonly alertStore: AlertsRepository;
 
-  constructor(db: Db) {
+  private unopened = 0;
+
+  /**
+   * `sealed`: how uploads' sealed subjects are opened and keyed. Without it a sealed subject is
+   * stored with no subject key (counted in `unopenedSeals`).
+   */
+  constructor(db: Db, sealed: SealedSubjectKeying | null = null) {
     const statements = new StatementCache(db);
     this.alertStore = new AlertsRepository(db, statements);
-    this.ingester = new ScanIngest(db, this.alertStore);
+    this.ingester = new ScanIngest(db, this.alertStore, sealed);
     this.searcher = new ScanSearch(db, statements);
     this.exporter = new ScanExport(db);
     this.rollups = new ScanRollups(db);
@@ -37,7 +43,14 @@ export class ScansRepository {
 
   /** Stores a lane's upload idempotently and raises its alerts: see {@link ScanIngest.ingest}. */
   ingest(...args: Parameters<ScanIngest['ingest']>): IngestResult {
-    return this.ingester.ingest(...args);
+    const result = this.ingester.ingest(...args);
+    this.unopened += result.unopenedSeals;
+    return result;
+  }
+
+  /** New scans since start whose sealed subject did not open (stored with no subject key). */
+  unopenedSeals(): number {
+    return this.unopened;
   }
 
   /** The highest contiguous sequence held for a lane. */

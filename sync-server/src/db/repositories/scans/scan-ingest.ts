@@ -1,4 +1,10 @@
-import type { AlertRecord, LaneRecord } from '@checkpoint-lane/shared';
+import { createHmac } from 'node:crypto';
+import {
+  subjectKeyFromDigest,
+  type AlertRecord,
+  type LaneRecord,
+  type ScanRecord,
+} from '@checkpoint-lane/shared';
 import { subjectKeyFromHex } from '../../../lists/subject-key.js';
 import type { Db } from '../../open-database.js';
 import type { AlertsRepository } from './alerts-repository.js';
@@ -16,6 +22,19 @@ export interface IngestResult {
   readonly updatedAlerts: AlertRecord[];
   /** Overrides of a health red to green judged in this upload. */
   readonly healthReleases: HealthRelease[];
+  /** New scans whose sealed subject did not open: stored with no subject key. */
+  readonly unopenedSeals: number;
+}
+
+/**
+ * How the ingest keys a sealed scan subject (`subjectSealed`): the server's scan seal key opens
+ * it (`ScanSealKeys.open`), then the subject is keyed with the server's index key, as the
+ * server's own tables are (`lists/subject-key.ts`).
+ */
+export interface SealedSubjectKeying {
+  readonly sealKeys: { open(sealed: string): string | null };
+  /** The server's index key (the `list_key` setting, `Services.listKey`). */
+  readonly indexKey: Uint8Array;
 }
 
 /** Lane uploads (`POST /api/v1/kiosk/scans`): scans, overrides and acknowledgements stored once. */
@@ -23,7 +42,22 @@ export class ScanIngest {
   constructor(
     private readonly db: Db,
     private readonly alerts: AlertsRepository,
+    private readonly sealed: SealedSubjectKeying | null = null,
   ) {}
+
+  /**
+   * The stored subject key of a scan: a sealed subject opened and keyed with the index key
+   * (null when it does not open, or when this ingest has no seal key); else the lane's
+   * `subjectKey` (lanes that do not seal key with the index key, as key 0).
+   */
+  private subjectKeyOf(r: ScanRecord): { key: bigint | null; unopened: boolean } {
+    if (r.subjectSealed === null)
+      return { key: r.subjectKey === null ? null : subjectKeyFromHex(r.subjectKey), unopened: false };
+    const canonical = this.sealed === null ? null : this.sealed.sealKeys.open(r.subjectSealed);
+    if (this.sealed === null || canonical === null) return { key: null, unopened: true };
+    const digest = createHmac('sha256', this.sealed.indexKey).update(canonical, 'utf8').digest();
+    return { key: subjectKeyFromDigest(digest), unopened: false };
+  }
 
   /**
    * Stores a batch idempotently in one transaction: a record whose (lane, seq) or id is
@@ -34,7 +68,9 @@ export class ScanIngest {
    * been older): the server is the authority. Overrides and acknowledgements are judged once the
    * lane's sequence below them is complete (their scan always comes earlier in it, even when a
    * retried batch arrives out of order): a distrusted one is stored flagged and raises an
-   * `override` alert, never refused, so the lane's outbox always drains.
+   * `override` alert, never refused, so the lane's outbox always drains. A scan's sealed
+   * subject is opened and keyed with the index key (`subjectKeyOf`); one that does not open is
+   * stored and acknowledged all the same, with no subject key, and counted in `unopenedSeals`.
    */
   ingest(
     kioskId: string,
@@ -77,6 +113,7 @@ export class ScanIngest {
       if (!kiosk) throw new Error(`no kiosk ${kioskId}`);
       const kno = kiosk.no;
       let inserted = 0;
+      let unopenedSeals = 0;
       const alertIds: number[] = [];
       const handledScans = new Set<string>();
       // New scans per (hour, decision): one roll-up upsert each, in this transaction.
@@ -84,7 +121,7 @@ export class ScanIngest {
       for (const r of records) {
         if (held(kno, r.seq)) continue;
         if (r.type === 'scan') {
-          const key = r.subjectKey === null ? null : subjectKeyFromHex(r.subjectKey);
+          const { key, unopened } = this.subjectKeyOf(r);
           const res = insScan.run(
             kno,
             r.seq,
@@ -103,6 +140,7 @@ export class ScanIngest {
           );
           if (res.changes === 0) continue;
           inserted++;
+          if (unopened) unopenedSeals++;
           hourly.add(r.at, r.decision);
           if (r.alert || blocks(key, r.at)) {
             const id = this.alerts.raiseHealth(
@@ -163,6 +201,7 @@ export class ScanIngest {
         alerts: alertIds.map((id) => this.alerts.alert(id)).filter((a) => a !== null),
         updatedAlerts: updatedIds.map((id) => this.alerts.alert(id)).filter((a) => a !== null),
         healthReleases: judged.healthReleases,
+        unopenedSeals,
       };
     })();
   }
