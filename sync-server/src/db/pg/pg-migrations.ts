@@ -1,0 +1,10 @@
+import { pgMigration001 } from './migrations/001-lists-and-lanes.js';
+import { pgMigration002 } from './migrations/002-scans.js';
+import { pgMigration003 } from './migrations/003-admin-console.js';
+import type { PgMigration } from './pg-migrate.js';
+
+/**
+ * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–006. Append only:
+ * never edit or renumber a shipped step. A new SQLite step gets its PostgreSQL twin here.
+ */
+export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration001, pgMigration002, pgMigration003];
