@@ -1,5 +1,6 @@
 import {
   URGENT_MAX_CHANGES,
+  listSignatureScope,
   type AdminEventData,
   type AdminEventName,
   type CheckpointConfig,
@@ -10,7 +11,9 @@ import {
   type ListSigningKey,
   type SignedListFacts,
 } from '@checkpoint-lane/shared';
+import type { ListKey } from '../lists/list-keys.js';
 import { changesDigest } from '../lists/list-signing.js';
+import { laneSubjectKeyHex } from '../lists/rekey.js';
 import { sendLaneEvent, type SseStream } from './sse.js';
 
 /** A lane's SSE subscription: only `LaneEvent`s (the kiosk API contract) go down its stream. */
@@ -18,10 +21,35 @@ interface LaneSubscriber {
   readonly laneId: string;
   readonly checkpointId: string;
   readonly stream: SseStream;
+  /** The current list key of the lane's key scope; none: the lane gets no urgent push. */
+  readonly listKey?: () => ListKey;
 }
 
-/** A small health change pushed inline to lanes whose checkpoint it blocks at. */
+/**
+ * A small health change pushed inline to lanes whose checkpoint it blocks at. Made by
+ * `urgentHealthChange`: the hub keys it for each key scope from `subject`.
+ */
 export interface UrgentHealthChange {
+  /** The subject's index key (hex): the server's own, never sent to a lane. */
+  readonly key: string;
+  readonly op: 'put';
+  readonly entry: HealthEntry;
+  /**
+   * The canonical subject (server only). Not enumerable: a spread or JSON text of the change
+   * never holds it.
+   */
+  readonly subject: string;
+}
+
+/** An urgent change of one health entry: its index key (hex), canonical subject and entry. */
+export function urgentHealthChange(key: string, subject: string, entry: HealthEntry): UrgentHealthChange {
+  const change = { key, op: 'put' as const, entry };
+  Object.defineProperty(change, 'subject', { value: subject, enumerable: false });
+  return change as UrgentHealthChange;
+}
+
+/** An urgent change as a lane gets it: keyed with the lane's list key. */
+interface WireUrgentChange {
   readonly key: string;
   readonly op: 'put';
   readonly entry: HealthEntry;
@@ -82,10 +110,12 @@ export class EventHub {
 
   /**
    * Subscribes a lane stream; returns the unsubscribe function. The lane's streams beyond
-   * `STREAMS_PER_LANE` are closed, oldest first: a new one replaces the oldest.
+   * `STREAMS_PER_LANE` are closed, oldest first: a new one replaces the oldest. `listKey` answers
+   * the current list key of the lane's key scope, which its urgent pushes are keyed with; a
+   * stream without it gets no urgent push.
    */
-  addLane(laneId: string, checkpointId: string, stream: SseStream): () => void {
-    const sub = { laneId, checkpointId, stream };
+  addLane(laneId: string, checkpointId: string, stream: SseStream, listKey?: () => ListKey): () => void {
+    const sub: LaneSubscriber = { laneId, checkpointId, stream, ...(listKey && { listKey }) };
     this.lanes.add(sub);
     // A Set iterates in insertion order: the lane's oldest streams come first.
     const mine = [...this.lanes].filter((s) => s.laneId === laneId);
@@ -115,8 +145,8 @@ export class EventHub {
 
   /**
    * Tells every lane (and every admin stream) a list is at a new version. For a small health
-   * write, lanes first get the changes that block at their checkpoint inline (`urgent`), then
-   * the version.
+   * write, lanes first get the changes that block at their checkpoint inline (`urgent`), keyed
+   * with their key scope's current list key and signed for it, then the version.
    */
   publishListVersion(
     list: ListName,
@@ -124,44 +154,62 @@ export class EventHub {
     fromVersion: number,
     urgent: readonly UrgentHealthChange[] = [],
   ): void {
-    // One signature per distinct set of blocking statuses (checkpoints share a few such sets).
-    const signed = new Map<string, string | undefined>();
+    const pushes = list === 'health' && urgent.length > 0 && urgent.length <= URGENT_MAX_CHANGES;
     const issuedAt = this.clock();
-    const signatureOf = (blocking: readonly HealthStatus[], mine: readonly UrgentHealthChange[]) => {
-      const id = [...blocking].sort().join(',');
-      if (!signed.has(id))
-        signed.set(
-          id,
-          this.signList?.({
-            kind: 'urgent',
+    // Per checkpoint: its list key and blocking statuses (lanes of one checkpoint share them).
+    const checkpoints = new Map<string, { key: ListKey; blocking: readonly HealthStatus[] } | null>();
+    // Per list key: the changes keyed with it, in `urgent` order.
+    const keyed = new Map<number, WireUrgentChange[]>();
+    // Per list key and distinct set of blocking statuses: the push (checkpoints share a few such sets).
+    const pushed = new Map<string, LaneEvent | null>();
+    const pushFor = (sub: LaneSubscriber): LaneEvent | null => {
+      let cp = checkpoints.get(sub.checkpointId);
+      if (cp === undefined) {
+        cp = sub.listKey ? { key: sub.listKey(), blocking: this.blockingStatuses(sub.checkpointId) } : null;
+        checkpoints.set(sub.checkpointId, cp);
+      }
+      if (cp === null) return null;
+      const { key, blocking } = cp;
+      const id = `${key.id}|${[...blocking].sort().join(',')}`;
+      let push = pushed.get(id);
+      if (push !== undefined) return push;
+      let all = keyed.get(key.id);
+      if (!all) {
+        all = urgent.map((c) => ({ key: laneSubjectKeyHex(key.key, c.subject), op: c.op, entry: c.entry }));
+        keyed.set(key.id, all);
+      }
+      const mine = all.filter((c) => blocking.includes(c.entry.status));
+      push = null;
+      if (mine.length > 0) {
+        const signature = this.signList?.({
+          kind: 'urgent',
+          list: 'health',
+          scope: listSignatureScope('health', sub.checkpointId, key.id),
+          fromVersion,
+          toVersion: version,
+          count: mine.length,
+          issuedAt,
+          digest: changesDigest(mine),
+        });
+        push = {
+          type: 'urgent',
+          data: {
             list: 'health',
-            scope: '',
             fromVersion,
             toVersion: version,
-            count: mine.length,
-            issuedAt,
-            digest: changesDigest(mine),
-          }),
-        );
-      return signed.get(id);
+            changes: mine,
+            keyId: key.id,
+            ...(signature !== undefined && { signature, issuedAt }),
+          },
+        };
+      }
+      pushed.set(id, push);
+      return push;
     };
     for (const sub of this.lanes) {
-      if (list === 'health' && urgent.length > 0 && urgent.length <= URGENT_MAX_CHANGES) {
-        const blocking = this.blockingStatuses(sub.checkpointId);
-        const mine = urgent.filter((c) => blocking.includes(c.entry.status));
-        if (mine.length > 0) {
-          const signature = signatureOf(blocking, mine);
-          sendLaneEvent(sub.stream, {
-            type: 'urgent',
-            data: {
-              list,
-              fromVersion,
-              toVersion: version,
-              changes: mine,
-              ...(signature !== undefined && { signature, issuedAt }),
-            },
-          });
-        }
+      if (pushes) {
+        const push = pushFor(sub);
+        if (push) sendLaneEvent(sub.stream, push);
       }
       sendLaneEvent(sub.stream, { type: 'list-version', data: { list, version } });
     }

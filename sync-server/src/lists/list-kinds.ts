@@ -11,7 +11,7 @@ import type {
   WhitelistEntry,
   WhitelistScope,
 } from '@checkpoint-lane/shared';
-import type { UrgentHealthChange } from '../events/event-hub.js';
+import { urgentHealthChange, type UrgentHealthChange } from '../events/event-hub.js';
 import {
   CSV_HEADERS,
   healthRecordReader,
@@ -146,11 +146,12 @@ export const HEALTH: ListKind<'health'> = {
     until: num(raw.until),
   }),
   laneEntry: (raw) => ({ status: raw.status as HealthStatus, since: num(raw.since), until: num(raw.until) }),
-  urgent: (r) => ({
-    key: subjectKeyToHex(r.key),
-    op: 'put',
-    entry: { status: r.status, since: r.since, until: r.until },
-  }),
+  urgent: (r) =>
+    urgentHealthChange(subjectKeyToHex(r.key), r.subject, {
+      status: r.status,
+      since: r.since,
+      until: r.until,
+    }),
   auditWhat: (r) => ({ status: r.status, since: r.since, until: r.until }),
   snapshot: {
     scoped: false,

@@ -1,18 +1,24 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { open, rename, writeFile } from 'node:fs/promises';
+import { open, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LIST_NAMES, SnapshotEncoder, type ListName, type SnapshotHeader } from '@checkpoint-lane/shared';
 import type { Db } from '../db/open-database.js';
 import { ListCounts } from './list-counts.js';
+import type { ListKey } from './list-keys.js';
 import { listKind, type SnapshotClassRow } from './list-kinds.js';
+import { KeyedEntries, TimeSlice } from './rekey.js';
 
 /** A built snapshot: in memory (tests, `:memory:` databases) or a file in the cache dir. */
 export interface BuiltSnapshot {
   readonly list: ListName;
   readonly version: number;
+  /** The checkpoint it is cut for ('' for a list that is the same at every checkpoint: health). */
   readonly checkpointId: string;
+  /** The list key its entries are keyed with, and that key's scope. */
+  readonly keyId: number;
+  readonly keyScope: string;
   readonly size: number;
   readonly etag: string;
   readonly file: string | null;
@@ -31,18 +37,23 @@ interface SnapshotSum {
 
 const SUM_SUFFIX = '.sum';
 
-const PAGE = 20_000;
+/** Rows read between two looks at the build's time slice. */
+const CHECK_ROWS = 512;
 
 /**
  * Builds list snapshots in the binary format (`snapshot-format.md`) and caches them per
- * (list, version, checkpoint): a snapshot is immutable once built, so lanes can resume it
- * with a Range request. Builds read from their own read-only connection inside one read
- * transaction (a consistent version) and yield to the event loop between pages.
+ * (list, version, checkpoint, list key): a snapshot is immutable once built, so lanes can resume
+ * it with a Range request. Each entry is keyed with the lane's list key from its raw subject (the
+ * tables are keyed with the index key, which lanes never get), then the keys are sorted
+ * (`KeyedEntries`). Builds read from their own read-only connection inside one read transaction
+ * (a consistent version) and give the event loop a turn every few milliseconds.
  */
 export class SnapshotService {
   private readonly building = new Map<string, Promise<BuiltSnapshot>>();
   private readonly memoryCache = new Map<string, BuiltSnapshot>();
   private readonly counts: ListCounts;
+  /** The longest time slice (wall ms) of the last finished build. */
+  lastBuildLongestSliceMs = 0;
 
   constructor(
     private readonly db: Db,
@@ -51,50 +62,48 @@ export class SnapshotService {
     this.counts = new ListCounts(db);
     if (cacheDir !== null) {
       mkdirSync(cacheDir, { recursive: true });
-      // Unscoped snapshots of a scoped list (the whitelist) cached by an older server: never served again.
-      const scoped = LIST_NAMES.filter((l) => listKind(l).snapshot.scoped);
+      // Snapshots cached by an older server (named without a list key) are keyed with the index
+      // key or unscoped: never served again.
       for (const f of readdirSync(cacheDir))
-        if (scoped.some((l) => f.startsWith(`${l}-`) && !f.startsWith(`${l}-${SCOPE_MARK}`)))
+        if (LIST_NAMES.some((l) => f.startsWith(`${l}-`)) && !f.includes(KEY_MARK))
           rmSync(join(cacheDir, f), { force: true });
     }
   }
 
-  /** The snapshot of a list at its current version, as a lane at `checkpointId` sees it. */
-  async current(list: ListName, checkpointId: string): Promise<BuiltSnapshot> {
+  /** The snapshot of a list at its current version, as a lane at `checkpointId` holding `key` gets it. */
+  async current(list: ListName, checkpointId: string, key: ListKey): Promise<BuiltSnapshot> {
     const scope = listKind(list).snapshot.scoped ? checkpointId : '';
     const version = this.db
       .prepare('SELECT version FROM list_state WHERE list = ?')
       .pluck()
       .get(list) as number;
-    const id = `${list}-${version}-${scope}`;
-    const cached = this.memoryCache.get(id) ?? this.fromFile(list, version, scope);
+    const id = `${list}-${version}-${scope}-${key.id}`;
+    const cached = this.memoryCache.get(id) ?? this.fromFile(list, version, scope, key);
     if (cached) return cached;
     let p = this.building.get(id);
     if (!p) {
-      p = this.build(list, scope).finally(() => this.building.delete(id));
+      p = this.build(list, scope, key).finally(() => this.building.delete(id));
       this.building.set(id, p);
     }
     return p;
   }
 
-  private fileName(list: ListName, version: number, scope: string): string {
-    return `${filePrefix(list, scope)}${version}.snap`;
-  }
-
-  private fromFile(list: ListName, version: number, scope: string): BuiltSnapshot | null {
+  private fromFile(list: ListName, version: number, scope: string, key: ListKey): BuiltSnapshot | null {
     if (this.cacheDir === null) return null;
-    const file = join(this.cacheDir, this.fileName(list, version, scope));
+    const file = join(this.cacheDir, fileName(list, scope, key, version));
     try {
       const size = statSync(file).size;
-      // A file cached without its sum (an older server's) is built again.
+      // A file cached without its sum is built again.
       const sum = JSON.parse(readFileSync(`${file}${SUM_SUFFIX}`, 'utf8')) as SnapshotSum;
       if (!Number.isInteger(sum.count) || typeof sum.digest !== 'string') return null;
       return {
         list,
         version,
         checkpointId: scope,
+        keyId: key.id,
+        keyScope: key.scope,
         size,
-        etag: etag(list, version, scope),
+        etag: etag(list, version, scope, key),
         file,
         bytes: null,
         count: sum.count,
@@ -105,85 +114,129 @@ export class SnapshotService {
     }
   }
 
-  private async build(list: ListName, scope: string): Promise<BuiltSnapshot> {
+  private async build(list: ListName, scope: string, key: ListKey): Promise<BuiltSnapshot> {
+    const slice = new TimeSlice();
     const useFile = this.cacheDir !== null && !this.db.memory;
-    const conn = useFile ? new Database(this.db.name, { readonly: true, fileMustExist: true }) : this.db;
-    const own = conn !== this.db;
+    const { version, header, entries } = await this.read(list, scope, key, useFile, slice);
+    const encoder = new SnapshotEncoder(header, 1 << 18);
+    const hash = createHash('sha256');
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    const emit = (k: bigint, c: number): void => {
+      const chunk = encoder.add(k, c);
+      if (chunk) parts.push(chunk);
+    };
+    const tag = etag(list, version, scope, key);
+    if (!useFile) {
+      await entries.merge(emit, slice);
+      parts.push(encoder.finish());
+      const bytes = Buffer.concat(parts);
+      hash.update(bytes);
+      const built: BuiltSnapshot = {
+        list,
+        version,
+        checkpointId: scope,
+        keyId: key.id,
+        keyScope: key.scope,
+        size: bytes.length,
+        etag: tag,
+        file: null,
+        bytes,
+        count: header.count,
+        digest: hash.digest('hex'),
+      };
+      for (const [id, b] of this.memoryCache)
+        if (
+          b.list === list &&
+          b.checkpointId === scope &&
+          b.keyScope === key.scope &&
+          (b.keyId < key.id || (b.keyId === key.id && b.version < version))
+        )
+          this.memoryCache.delete(id);
+      this.memoryCache.set(`${list}-${version}-${scope}-${key.id}`, built);
+      this.lastBuildLongestSliceMs = slice.longestMs;
+      return built;
+    }
+    const dir = this.cacheDir;
+    const name = fileName(list, scope, key, version);
+    const tmp = join(dir, `${name}.${process.pid}.${Date.now()}.tmp`);
+    const fh = await open(tmp, 'w', 0o600);
+    const flush = async (): Promise<void> => {
+      for (const chunk of parts.splice(0)) {
+        hash.update(chunk);
+        await writeAll(fh, chunk);
+        size += chunk.length;
+      }
+    };
+    try {
+      await entries.merge(emit, slice, flush);
+      parts.push(encoder.finish());
+      await flush();
+      await fh.sync();
+    } catch (e) {
+      await fh.close();
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+    await fh.close();
+    const sum: SnapshotSum = { count: header.count, digest: hash.digest('hex') };
+    // The sum first: a snapshot file is only served with its sum beside it.
+    await writeFile(join(dir, `${name}${SUM_SUFFIX}`), JSON.stringify(sum), { mode: 0o600 });
+    await rename(tmp, join(dir, name));
+    this.removeOlder(list, scope, key, version);
+    this.lastBuildLongestSliceMs = slice.longestMs;
+    return {
+      list,
+      version,
+      checkpointId: scope,
+      keyId: key.id,
+      keyScope: key.scope,
+      size,
+      etag: tag,
+      file: join(dir, name),
+      bytes: null,
+      ...sum,
+    };
+  }
+
+  /**
+   * Reads the list at one version in one read transaction and keys every entry with `key`.
+   * With its own connection (a file database) it gives the event loop turns while it reads; on
+   * the shared connection (`:memory:`) it reads in one go, as another statement cannot run on
+   * that connection while a read is open.
+   */
+  private async read(
+    list: ListName,
+    scope: string,
+    key: ListKey,
+    own: boolean,
+    slice: TimeSlice,
+  ): Promise<{ version: number; header: SnapshotHeader; entries: KeyedEntries }> {
+    const conn = own ? new Database(this.db.name, { readonly: true, fileMustExist: true }) : this.db;
     try {
       if (own) conn.exec('BEGIN');
       const version = conn
         .prepare('SELECT version FROM list_state WHERE list = ?')
         .pluck()
         .get(list) as number;
-      const { header, classOf, rows, found } = prepare(conn, list, scope, version);
+      const { header, classOf, rows, found, classes } = prepare(conn, list, scope, version);
       // The signed counts come from list_counts: a count this build finds different is put right.
       this.counts.correct(list, version, scope, found);
-      const encoder = new SnapshotEncoder(header, 1 << 18);
-      const hash = createHash('sha256');
-      if (!useFile) {
-        const parts: Uint8Array[] = [];
-        for (const r of rows) {
-          const chunk = encoder.add(r.k, classOf(r));
-          if (chunk) parts.push(chunk);
-        }
-        parts.push(encoder.finish());
-        const bytes = Buffer.concat(parts);
-        hash.update(bytes);
-        const built: BuiltSnapshot = {
-          list,
-          version,
-          checkpointId: scope,
-          size: bytes.length,
-          etag: etag(list, version, scope),
-          file: null,
-          bytes,
-          count: header.count,
-          digest: hash.digest('hex'),
-        };
-        for (const [k, b] of this.memoryCache)
-          if (b.list === list && b.checkpointId === scope) this.memoryCache.delete(k);
-        this.memoryCache.set(`${list}-${version}-${scope}`, built);
-        return built;
+      // On the shared connection the entries form one run, sorted once the read is over.
+      const entries = new KeyedEntries(
+        key.key,
+        header.count,
+        classes,
+        own ? undefined : Math.max(1, header.count),
+      );
+      let n = 0;
+      for (const r of rows()) {
+        if (entries.add(r.subject, classOf(r)) && own) await entries.sortRun(slice);
+        if (own && ++n % CHECK_ROWS === 0 && slice.due()) await slice.pause();
       }
-      const dir = this.cacheDir;
-      const name = this.fileName(list, version, scope);
-      const tmp = join(dir, `${name}.${process.pid}.${Date.now()}.tmp`);
-      const fh = await open(tmp, 'w', 0o600);
-      let size = 0;
-      try {
-        let n = 0;
-        for (const r of rows) {
-          const chunk = encoder.add(r.k, classOf(r));
-          if (chunk) {
-            hash.update(chunk);
-            await fh.write(chunk);
-            size += chunk.length;
-          }
-          if (++n % PAGE === 0) await new Promise((resolve) => setImmediate(resolve));
-        }
-        const last = encoder.finish();
-        hash.update(last);
-        await fh.write(last);
-        size += last.length;
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      const sum: SnapshotSum = { count: header.count, digest: hash.digest('hex') };
-      // The sum first: a snapshot file is only served with its sum beside it.
-      await writeFile(join(dir, `${name}${SUM_SUFFIX}`), JSON.stringify(sum), { mode: 0o600 });
-      await rename(tmp, join(dir, name));
-      this.removeOlder(list, scope, version);
-      return {
-        list,
-        version,
-        checkpointId: scope,
-        size,
-        etag: etag(list, version, scope),
-        file: join(dir, name),
-        bytes: null,
-        ...sum,
-      };
+      if (entries.length !== header.count)
+        throw new Error('snapshot read fewer entries than it counted (list changed during the read?)');
+      return { version, header, entries };
     } finally {
       if (own) {
         if (conn.inTransaction) conn.exec('COMMIT');
@@ -192,41 +245,55 @@ export class SnapshotService {
     }
   }
 
-  private removeOlder(list: ListName, scope: string, version: number): void {
+  /** Removes this file's older versions and the files of the scope's older keys. */
+  private removeOlder(list: ListName, scope: string, key: ListKey, version: number): void {
     if (this.cacheDir === null) return;
-    const prefix = filePrefix(list, scope);
+    const prefix = filePrefix(list, scope, key.scope);
     for (const f of readdirSync(this.cacheDir)) {
-      const base = f.endsWith(SUM_SUFFIX) ? f.slice(0, -SUM_SUFFIX.length) : f;
-      if (!f.startsWith(prefix) || !base.endsWith('.snap')) continue;
-      const v = Number(base.slice(prefix.length, -'.snap'.length));
+      if (!f.startsWith(prefix)) continue;
+      const m = /^(\d+)-(\d+)\.snap(?:\.sum)?$/.exec(f.slice(prefix.length));
+      if (!m) continue;
+      const keyId = Number(m[1]);
+      const v = Number(m[2]);
       // Keep the previous version a little longer: a lane may be resuming it.
-      if (Number.isInteger(v) && v < version - 1) rmSync(join(this.cacheDir, f), { force: true });
+      if (keyId < key.id || (keyId === key.id && v < version - 1))
+        rmSync(join(this.cacheDir, f), { force: true });
     }
   }
 }
 
+async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < chunk.length) done += (await fh.write(chunk, done)).bytesWritten;
+}
+
 /**
- * Whitelist snapshots hold only the entries that apply at their checkpoint since cache
- * format "@": the marker keeps an older server's cached file (every entry, same list, version
- * and checkpoint) from being served, or resumed with If-Range, as if it were the same bytes.
+ * Whitelist snapshots hold only the entries that apply at their checkpoint (`@` and the
+ * checkpoint in the name); every snapshot names its key scope and list key (`+scope+k{id}`).
+ * Neither checkpoint ids nor scopes may hold `+`, so a name reads back one way only.
  */
 const SCOPE_MARK = '@';
+const KEY_MARK = '+';
 
 function scopeTag(list: ListName, scope: string): string {
   return listKind(list).snapshot.scoped ? `${SCOPE_MARK}${scope}` : '';
 }
 
-function filePrefix(list: ListName, scope: string): string {
+function filePrefix(list: ListName, scope: string, keyScope: string): string {
   const tag = scopeTag(list, scope);
-  return `${list}-${tag === '' ? '_' : tag}-`;
+  return `${list}-${tag === '' ? '_' : tag}${KEY_MARK}${keyScope}${KEY_MARK}k`;
 }
 
-function etag(list: ListName, version: number, scope: string): string {
-  return `"${list}-${version}-${scopeTag(list, scope)}"`;
+function fileName(list: ListName, scope: string, key: ListKey, version: number): string {
+  return `${filePrefix(list, scope, key.scope)}${key.id}-${version}.snap`;
+}
+
+function etag(list: ListName, version: number, scope: string, key: ListKey): string {
+  return `"${list}-${version}-${scopeTag(list, scope)}-k${key.id}"`;
 }
 
 interface SnapRow extends SnapshotClassRow {
-  k: bigint;
+  subject: string;
 }
 
 function prepare(
@@ -236,8 +303,10 @@ function prepare(
   version: number,
 ): {
   header: SnapshotHeader;
+  classes: number;
   classOf: (r: SnapRow) => number;
-  rows: Iterable<SnapRow>;
+  /** The entries, read on demand (the connection runs no other statement until they are read). */
+  rows: () => Iterable<SnapRow>;
   /** Entries valid everywhere (scope 0: the whole health list) and at this checkpoint only (scope 1). */
   found: { everywhere: number; here: number };
 } {
@@ -259,14 +328,15 @@ function prepare(
     else if (r.s === 1n) found.here += Number(r.cnt);
   }
   const header = snapshot.header(version, count, scope, classRows);
-  const rows = conn
-    .prepare(`SELECT subject_key AS k, ${cols} FROM ${table} ${snapshot.where} ORDER BY subject_key`)
-    .safeIntegers(true)
-    .iterate({ cp: scope }) as Iterable<SnapRow>;
+  const rows = () =>
+    conn
+      .prepare(`SELECT subject, ${cols} FROM ${table} ${snapshot.where}`)
+      .safeIntegers(true)
+      .iterate({ cp: scope }) as Iterable<SnapRow>;
   const classOf = (r: SnapRow): number => {
     const i = index.get(keyOf(r));
     if (i === undefined) throw new Error('snapshot row without a class (list changed during the read?)');
     return i;
   };
-  return { header, classOf, rows, found };
+  return { header, classes: classRows.length, classOf, rows, found };
 }

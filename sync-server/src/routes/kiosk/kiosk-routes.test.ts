@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeSnapshot } from '@checkpoint-lane/shared';
+import { canonicalSubjectKey, decodeSnapshot, parseSubjectText } from '@checkpoint-lane/shared';
+import { laneSubjectKey, laneSubjectKeyHex } from '../../lists/rekey.js';
 import {
   addCheckpoint,
   buildTestApp,
@@ -27,10 +28,25 @@ interface Changes {
   changes: { key: string; op: string; entry?: Record<string, unknown> }[];
 }
 
-async function changes(k: TestKiosk, list: string, since: number) {
+/** The current list key of a checkpoint's key scope. */
+const keyOf = (checkpointId: string) => t.app.services.listKeys.forCheckpoint(checkpointId);
+
+/** The canonical subject of an ID as a list CSV names it. */
+const subjectOf = (id: string): string => {
+  const subject = parseSubjectText(id);
+  if (!subject) throw new Error(`not an ID: ${id}`);
+  return canonicalSubjectKey(subject);
+};
+
+/** The key a lane at `checkpointId` holds an ID's entry under (hex). */
+const laneKeyHex = (checkpointId: string, id: string): string =>
+  laneSubjectKeyHex(keyOf(checkpointId).key, subjectOf(id));
+
+/** A changes answer for a lane at `checkpointId`, asked with its scope's current list key. */
+async function changes(k: TestKiosk, list: string, since: number, checkpointId: string) {
   return t.app.inject({
     method: 'GET',
-    url: `/api/v1/kiosk/lists/${list}/changes?since=${since}`,
+    url: `/api/v1/kiosk/lists/${list}/changes?since=${since}&keyId=${keyOf(checkpointId).id}`,
     headers: k.auth,
   });
 }
@@ -44,7 +60,7 @@ describe('list versions and deltas', () => {
     t = await buildTestApp();
     await addCheckpoint(t, 'CP');
     const k = await enrollKiosk(t, 'CP');
-    expect((await changes(k, 'health', 0)).json()).toEqual({
+    expect((await changes(k, 'health', 0, 'CP')).json()).toEqual({
       list: 'health',
       fromVersion: 0,
       toVersion: 0,
@@ -52,6 +68,7 @@ describe('list versions and deltas', () => {
       count: 0,
       signature: expect.stringMatching(/^[0-9a-f]{16}:/) as string,
       issuedAt: expect.any(Number) as number,
+      keyId: keyOf('CP').id,
     });
 
     await importCsv(t, 'health', `${H}001099012345,F0,,,,\n001099012346,F1,,,,\n`); // v1
@@ -67,22 +84,24 @@ describe('list versions and deltas', () => {
       payload: { status: 'recovered', since: '2021-10-01' },
     }); // v3
 
-    const all = (await changes(k, 'health', 0)).json<Changes>();
+    const all = (await changes(k, 'health', 0, 'CP')).json<Changes>();
     expect(all.fromVersion).toBe(0);
     expect(all.toVersion).toBe(3);
+    // Keyed with the lane's list key, deletes too; never with the server's index key.
     expect([...all.changes].sort((x, y) => x.op.localeCompare(y.op))).toEqual([
-      { key: expect.stringMatching(/^[0-9a-f]{16}$/) as string, op: 'delete' },
+      { key: laneKeyHex('CP', '001099012346'), op: 'delete' },
       {
-        key: '52d2d0ef9befd516',
+        key: laneKeyHex('CP', '001099012345'),
         op: 'put',
         entry: { status: 'recovered', since: Date.parse('2021-10-01T00:00:00+07:00'), until: null },
       },
     ]);
-    const fromTwo = (await changes(k, 'health', 2)).json<Changes>();
+    expect(JSON.stringify(all)).not.toContain('52d2d0ef9befd516');
+    const fromTwo = (await changes(k, 'health', 2, 'CP')).json<Changes>();
     expect(fromTwo.changes.map((c) => c.op)).toEqual(['put']);
-    expect((await changes(k, 'health', 3)).json<Changes>().changes).toEqual([]);
+    expect((await changes(k, 'health', 3, 'CP')).json<Changes>().changes).toEqual([]);
 
-    const ahead = await changes(k, 'health', 4);
+    const ahead = await changes(k, 'health', 4, 'CP');
     expect(ahead.statusCode).toBe(409);
     expect(ahead.json()).toMatchObject({ error: 'version_ahead' });
 
@@ -91,18 +110,26 @@ describe('list versions and deltas', () => {
       '\n',
     );
     expect((await importCsv(t, 'health', H + rows)).statusCode).toBe(200); // v4
-    const gone = await changes(k, 'health', 3);
+    const gone = await changes(k, 'health', 3, 'CP');
     expect(gone.statusCode).toBe(410);
     expect(gone.json()).toMatchObject({ error: 'changes_gone' });
-    expect((await changes(k, 'health', 4)).json<Changes>()).toMatchObject({
+    expect((await changes(k, 'health', 4, 'CP')).json<Changes>()).toMatchObject({
       fromVersion: 4,
       toVersion: 4,
       changes: [],
     });
-    const bad = await changes(k, 'health', -1);
+    const bad = await changes(k, 'health', -1, 'CP');
     expect(bad.statusCode).toBe(400);
-    const badList = await changes(k, 'people', 0);
+    const badList = await changes(k, 'people', 0, 'CP');
     expect(badList.statusCode).toBe(400);
+    for (const keyId of ['-1', 'x', '2147483648']) {
+      const badKey = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/kiosk/lists/health/changes?since=4&keyId=${keyId}`,
+        headers: k.auth,
+      });
+      expect(badKey.statusCode).toBe(400);
+    }
   });
 
   it('sends each lane only the whitelist entries valid at its checkpoint; others come as deletes', async () => {
@@ -117,11 +144,13 @@ describe('list versions and deltas', () => {
       `${W}B1234567,shipper,,,A;C,,\n001099012345,official,,,,,\nB7654321,permit,,,B,,\n`,
     );
     const view = async (k: TestKiosk, since: number) => {
-      const rows = (await changes(k, 'whitelist', since)).json<Changes>().changes.map((c) => ({
-        op: c.op,
-        category: (c.entry?.['category'] as string | undefined) ?? null,
-        checkpoints: c.entry?.['checkpoints'] ?? null,
-      }));
+      const rows = (await changes(k, 'whitelist', since, k === a ? 'A' : 'B'))
+        .json<Changes>()
+        .changes.map((c) => ({
+          op: c.op,
+          category: (c.entry?.['category'] as string | undefined) ?? null,
+          checkpoints: c.entry?.['checkpoints'] ?? null,
+        }));
       rows.sort((x, y) => `${x.op}${x.category ?? ''}`.localeCompare(`${y.op}${y.category ?? ''}`));
       return rows.map((r) => [r.op, r.category, r.checkpoints]);
     };
@@ -135,8 +164,10 @@ describe('list versions and deltas', () => {
       ['put', 'official', null],
       ['put', 'permit', ['B']],
     ]);
-    const deleted = (await changes(b, 'whitelist', 0)).json<Changes>().changes.find((c) => c.op === 'delete');
-    expect(deleted).toEqual({ key: expect.stringMatching(/^[0-9a-f]{16}$/) as string, op: 'delete' });
+    const deleted = (await changes(b, 'whitelist', 0, 'B'))
+      .json<Changes>()
+      .changes.find((c) => c.op === 'delete');
+    expect(deleted).toEqual({ key: laneKeyHex('B', 'B1234567'), op: 'delete' });
 
     // X moves to B only: A must drop it, B must take it.
     const moved = await t.app.inject({
@@ -168,12 +199,18 @@ describe('snapshots', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-list-version']).toBe('1');
+    expect(res.headers['x-list-key-id']).toBe(String(keyOf('A').id));
     const bytes = res.rawPayload;
     const { header, entries } = decodeSnapshot(bytes);
     expect(header).toMatchObject({ list: 'health', version: 1, count: 500 });
     expect(header.classes).toHaveLength(2);
     const keys = entries.map((e) => e.key);
-    expect(keys).toEqual([...keys].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
+    // Each entry keyed with the lane's list key, in ascending signed order.
+    expect(keys).toEqual(
+      rows
+        .map((r) => laneSubjectKey(keyOf('A').key, subjectOf(r.slice(0, 12))))
+        .sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+    );
     expect(new Set(entries.map((e) => (e.entry as { status: string }).status))).toEqual(
       new Set(['F0', 'F1']),
     );
@@ -252,10 +289,11 @@ describe('snapshots', () => {
       t.app.inject({ method: 'GET', url: '/api/v1/kiosk/lists/whitelist/snapshot', headers: a.auth });
     const first = await get();
     expect(decodeSnapshot(first.rawPayload).header.count).toBe(0);
-    // What the server before scoping left in its cache for (whitelist, A, 1), with that ETag.
+    // What the servers before scoping and before key scopes left in their cache for (whitelist, A, 1).
     writeFileSync(join(t.dir, 'snapshots', 'whitelist-A-1.snap'), Buffer.from('stale'));
+    writeFileSync(join(t.dir, 'snapshots', 'whitelist-@A-1.snap'), Buffer.from('stale'));
     const again = await get();
-    expect(again.headers.etag).toBe('"whitelist-1-@A"');
+    expect(again.headers.etag).toBe(`"whitelist-1-@A-k${keyOf('A').id}"`);
     expect(decodeSnapshot(again.rawPayload).header.count).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import {
   HeartbeatAnswer,
   HeartbeatReport,
   LIST_COUNT_HEADER,
+  LIST_KEY_ID_HEADER,
   LIST_NAMES,
   LIST_ISSUED_AT_HEADER,
   LIST_SIGNATURE_HEADER,
@@ -21,7 +22,7 @@ import { LaneTransactions } from '../../db/repositories/lane-transactions.js';
 import { openSse, sendLaneEvent } from '../../events/sse.js';
 import { HttpError } from '../../http-error.js';
 import { changesDigest } from '../../lists/list-signing.js';
-import { subjectKeyToHex } from '../../lists/subject-key.js';
+import { changeSubjects, KeyCollisionError, laneSubjectKeyHex } from '../../lists/rekey.js';
 import type { Services } from '../../services.js';
 import { errors, kioskSecurity, type App } from '../schemas.js';
 
@@ -45,9 +46,10 @@ export function registerKioskRoutes(app: App, s: Services): void {
         summary:
           'The list at its current version, binary (see snapshot-format.md); resumable with Range + If-Range',
         description:
+          'Keyed with the current list key of the lane’s key scope (its id in `x-list-key-id`). ' +
           'Signed: `x-list-signature` is `keyId:base64` of the Ed25519 signature over the CLSIG2 message ' +
-          '(snapshot, list, scope, 0, `x-list-version`, `x-list-count`, `x-list-issued-at`, SHA-256 of the whole body); ' +
-          'see shared/src/sync/list-signature.ts.',
+          '(snapshot, list, scope with the list key id, 0, `x-list-version`, `x-list-count`, `x-list-issued-at`, ' +
+          'SHA-256 of the whole body); see shared/src/sync/list-signature.ts.',
         tags: ['kiosk'],
         security: kioskSecurity,
         params: ListPathParams,
@@ -56,7 +58,11 @@ export function registerKioskRoutes(app: App, s: Services): void {
     },
     async (req, reply) => {
       const lane = requireLane(req);
-      const snap = await s.snapshots.current(req.params.list, lane.checkpointId);
+      const key = s.listKeys.forCheckpoint(lane.checkpointId);
+      const snap = await s.snapshots.current(req.params.list, lane.checkpointId, key).catch((e: unknown) => {
+        if (e instanceof KeyCollisionError) throw new HttpError(503, 'list_key_collision', e.message);
+        throw e;
+      });
       let start = 0;
       const range = req.headers.range;
       const ifRange = req.headers['if-range'];
@@ -73,7 +79,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
       const signature = s.signer.signList({
         kind: 'snapshot',
         list: req.params.list,
-        scope: listSignatureScope(req.params.list, lane.checkpointId),
+        scope: listSignatureScope(req.params.list, lane.checkpointId, snap.keyId),
         fromVersion: 0,
         toVersion: snap.version,
         count: snap.count,
@@ -84,6 +90,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
         .header('content-type', SNAPSHOT_MEDIA_TYPE)
         .header(LIST_VERSION_HEADER, String(snap.version))
         .header(LIST_COUNT_HEADER, String(snap.count))
+        .header(LIST_KEY_ID_HEADER, String(snap.keyId))
         .header(LIST_SIGNATURE_HEADER, signature)
         .header(LIST_ISSUED_AT_HEADER, String(issuedAt))
         .header('etag', snap.etag)
@@ -106,8 +113,10 @@ export function registerKioskRoutes(app: App, s: Services): void {
           'Changes since version V, latest state per key; 410 when V is older than the change log keeps',
         description:
           '409 when V is newer than the server (restored from a backup): take a snapshot in both cases. ' +
-          '`signature` covers the CLSIG2 message (changes, list, scope, fromVersion, toVersion, count, issuedAt, ' +
-          'SHA-256 of the changes’ canonical lines); see shared/src/sync/list-signature.ts.',
+          '410 `list_key_rotated` when `keyId` (absent: 0) is not the current list key of the lane’s key scope: ' +
+          'fetch /list-key, then a snapshot. The changes are keyed with that key (`keyId` in the answer). ' +
+          '`signature` covers the CLSIG2 message (changes, list, scope with the list key id, fromVersion, ' +
+          'toVersion, count, issuedAt, SHA-256 of the changes’ canonical lines); see shared/src/sync/list-signature.ts.',
         tags: ['kiosk'],
         security: kioskSecurity,
         params: ListPathParams,
@@ -118,14 +127,13 @@ export function registerKioskRoutes(app: App, s: Services): void {
     (req) => {
       const lane = requireLane(req);
       const { list } = req.params;
-      const r = work.changesWithCount(list, req.query.since, lane.checkpointId);
-      if (r.kind === 'gone') {
-        throw new HttpError(
-          410,
-          'changes_gone',
-          `changes before version ${r.changesFrom} are no longer kept; take a snapshot (version ${r.version})`,
-        );
-      }
+      const key = s.listKeys.forCheckpoint(lane.checkpointId);
+      const keyId = req.query.keyId ?? 0;
+      // The delta and its changes' subjects, read at one version.
+      const r = s.db.transaction(() => {
+        const d = work.changesWithCount(list, req.query.since, lane.checkpointId);
+        return d.kind === 'ok' ? { ...d, subjects: changeSubjects(s.db, list, d.fromVersion) } : d;
+      })();
       if (r.kind === 'ahead') {
         throw new HttpError(
           409,
@@ -133,8 +141,29 @@ export function registerKioskRoutes(app: App, s: Services): void {
           `the server's ${list} list is at version ${r.version}, behind yours; take a snapshot`,
         );
       }
+      if (keyId !== key.id) {
+        throw new HttpError(
+          410,
+          'list_key_rotated',
+          `this lane's lists are keyed with list key ${key.id} now, not ${keyId}; fetch /list-key, then take a snapshot`,
+        );
+      }
+      if (r.kind === 'gone') {
+        throw new HttpError(
+          410,
+          'changes_gone',
+          `changes before version ${r.changesFrom} are no longer kept; take a snapshot (version ${r.version})`,
+        );
+      }
+      const laneKey = (indexKey: bigint): string => {
+        const subject = r.subjects.get(indexKey);
+        // A change logged without its subject cannot be keyed for a lane: it takes a snapshot.
+        if (subject === undefined)
+          throw new HttpError(410, 'changes_gone', `take a snapshot (version ${r.toVersion})`);
+        return laneSubjectKeyHex(key.key, subject);
+      };
       const changes = r.changes.map((c) => ({
-        key: subjectKeyToHex(c.key),
+        key: laneKey(c.key),
         op: c.op,
         ...(c.entry !== undefined && {
           entry: {
@@ -149,7 +178,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
       const signature = s.signer.signList({
         kind: 'changes',
         list,
-        scope: listSignatureScope(list, lane.checkpointId),
+        scope: listSignatureScope(list, lane.checkpointId, key.id),
         fromVersion: r.fromVersion,
         toVersion: r.toVersion,
         count: r.count,
@@ -164,6 +193,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
         count: r.count,
         signature,
         issuedAt,
+        keyId: key.id,
       };
     },
   );
@@ -173,7 +203,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
     {
       schema: {
         summary:
-          'Server-sent events: `list-version` {list,version}, `urgent` (blocking health changes inline, signed), `checkpoint` (new config), `officers` {version} (roster changed; fetch /officers), `signing-keys` (list-signing keys rotated), `revoked`',
+          'Server-sent events: `list-version` {list,version}, `urgent` (blocking health changes inline, keyed with the scope’s list key, signed), `list-key` {keyId} (the key scope’s list key rotated; fetch /list-key), `checkpoint` (new config), `officers` {version} (roster changed; fetch /officers), `signing-keys` (list-signing keys rotated), `revoked`',
         tags: ['kiosk'],
         security: kioskSecurity,
         produces: ['text/event-stream'],
@@ -191,7 +221,9 @@ export function registerKioskRoutes(app: App, s: Services): void {
         },
         s.sseMaxBufferBytes,
       );
-      remove = s.hub.addLane(lane.id, lane.checkpointId, stream);
+      remove = s.hub.addLane(lane.id, lane.checkpointId, stream, () =>
+        s.listKeys.forCheckpoint(lane.checkpointId),
+      );
       sendLaneEvent(stream, {
         type: 'hello',
         data: { kioskId: lane.id, checkpointId: lane.checkpointId, serverTime: s.clock() },
@@ -289,6 +321,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
         officersVersion: s.officers.version(),
         listSigningKeys: s.signer.publicKeys(),
         checkpointSignature: s.signer.signCheckpoint(config),
+        listKeyId: s.listKeys.forCheckpoint(lane.checkpointId).id,
       };
     },
   );

@@ -8,8 +8,10 @@ import {
   keyEndorsementMessage,
   LIST_COUNT_HEADER,
   LIST_ISSUED_AT_HEADER,
+  LIST_KEY_ID_HEADER,
   LIST_SIGNATURE_HEADER,
   listSignatureMessage,
+  listSignatureScope,
   parseListSignature,
   type EnrollAnswer,
   type HeartbeatAnswer,
@@ -19,9 +21,11 @@ import {
   type SignedListFacts,
 } from '@checkpoint-lane/shared';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventHub } from '../../events/event-hub.js';
+import { EventHub, urgentHealthChange } from '../../events/event-hub.js';
 import type { SseStream } from '../../events/sse.js';
+import { ListKeys } from '../../lists/list-keys.js';
 import { ListSigner } from '../../lists/list-signing.js';
+import { laneSubjectKeyHex } from '../../lists/rekey.js';
 import { openDatabase } from '../../db/open-database.js';
 import {
   addAccount,
@@ -85,10 +89,19 @@ async function snapshot(auth: Record<string, string>, list: string) {
   return res;
 }
 
-async function changes(auth: Record<string, string>, list: string, since: number): Promise<ListChanges> {
+/** The id of the current list key of a checkpoint's key scope. */
+const keyIdOf = (checkpointId: string): number => t.app.services.listKeys.forCheckpoint(checkpointId).id;
+
+/** A changes answer for the lane at `checkpointId`, asked with its scope's current list key. */
+async function changes(
+  auth: Record<string, string>,
+  list: string,
+  since: number,
+  checkpointId: string,
+): Promise<ListChanges> {
   const res = await t.app.inject({
     method: 'GET',
-    url: `/api/v1/kiosk/lists/${list}/changes?since=${since}`,
+    url: `/api/v1/kiosk/lists/${list}/changes?since=${since}&keyId=${keyIdOf(checkpointId)}`,
     headers: auth,
   });
   expect(res.statusCode).toBe(200);
@@ -100,7 +113,7 @@ function changesFacts(c: ListChanges, checkpointId: string): SignedListFacts {
   return {
     kind: 'changes',
     list: c.list,
-    scope: c.list === 'whitelist' ? checkpointId : '',
+    scope: listSignatureScope(c.list, checkpointId, c.keyId),
     fromVersion: c.fromVersion,
     toVersion: c.toVersion,
     count: c.count ?? -1,
@@ -146,10 +159,11 @@ describe('signed list answers', () => {
 
     const health = await snapshot(a.auth, 'health');
     const decoded = decodeSnapshot(health.rawPayload);
+    expect(health.headers[LIST_KEY_ID_HEADER]).toBe(String(keyIdOf('A')));
     const facts: SignedListFacts = {
       kind: 'snapshot',
       list: 'health',
-      scope: '',
+      scope: `#k${keyIdOf('A')}`,
       fromVersion: 0,
       toVersion: decoded.header.version,
       count: 2,
@@ -167,6 +181,10 @@ describe('signed list answers', () => {
       ),
     ).toBe(false);
     expect(verifies(keys, facts, health.headers[LIST_SIGNATURE_HEADER] as string)).toBe(true);
+    // Bound to the list key: the same bytes do not verify as keyed with another key.
+    expect(verifies(keys, { ...facts, scope: '' }, health.headers[LIST_SIGNATURE_HEADER] as string)).toBe(
+      false,
+    );
     const flipped = Buffer.from(health.rawPayload);
     flipped[10] = (flipped[10] ?? 0) ^ 1;
     expect(
@@ -186,7 +204,7 @@ describe('signed list answers', () => {
     const waFacts: SignedListFacts = {
       kind: 'snapshot',
       list: 'whitelist',
-      scope: 'A',
+      scope: `A#k${keyIdOf('A')}`,
       fromVersion: 0,
       toVersion: decodeSnapshot(wa.rawPayload).header.version,
       count: 2,
@@ -195,14 +213,14 @@ describe('signed list answers', () => {
     };
     const sig = wa.headers[LIST_SIGNATURE_HEADER] as string;
     expect(verifies(keys, waFacts, sig)).toBe(true);
-    expect(verifies(keys, { ...waFacts, scope: 'B' }, sig)).toBe(false);
+    expect(verifies(keys, { ...waFacts, scope: `B#k${keyIdOf('B')}` }, sig)).toBe(false);
     const wb = await snapshot(b.auth, 'whitelist');
     expect(
       verifies(
         keys,
         {
           ...waFacts,
-          scope: 'B',
+          scope: `B#k${keyIdOf('B')}`,
           issuedAt: Number(wb.headers[LIST_ISSUED_AT_HEADER]),
           digest: sha256(wb.rawPayload),
         },
@@ -225,7 +243,7 @@ describe('signed list answers', () => {
         [a, 'A'],
         [b, 'B'],
       ] as const) {
-        const c = await changes(lane.auth, list, since);
+        const c = await changes(lane.auth, list, since, cp);
         expect(verifies(keys, changesFacts(c, cp), c.signature)).toBe(true);
         expect(typeof c.issuedAt).toBe('number');
         expect(verifies(keys, { ...changesFacts(c, cp), issuedAt: (c.issuedAt ?? 0) + 1 }, c.signature)).toBe(
@@ -251,7 +269,7 @@ describe('signed list answers', () => {
     // A replacing import deletes what it does not name.
     await importCsv(t, 'health', `${H}001099012399,F2,,,,\n`, '?replace=true');
     await check('health', 2);
-    expect((await changes(a.auth, 'health', 0)).count).toBe(1);
+    expect((await changes(a.auth, 'health', 0, 'A')).count).toBe(1);
 
     await importCsv(
       t,
@@ -259,8 +277,8 @@ describe('signed list answers', () => {
       `${W}B1234567,shipper,,,A;B,,\n001099012345,official,,,,,\nB7654321,permit,,,B,,\n`,
     );
     await check('whitelist', 0);
-    expect((await changes(a.auth, 'whitelist', 0)).count).toBe(2);
-    expect((await changes(b.auth, 'whitelist', 0)).count).toBe(3);
+    expect((await changes(a.auth, 'whitelist', 0, 'A')).count).toBe(2);
+    expect((await changes(b.auth, 'whitelist', 0, 'B')).count).toBe(3);
     await t.app.inject({
       method: 'PUT',
       url: '/api/v1/admin/lists/whitelist/entries/B1234567',
@@ -268,23 +286,35 @@ describe('signed list answers', () => {
       payload: { category: 'shipper', checkpoints: ['B'] },
     });
     await check('whitelist', 1);
-    expect((await changes(a.auth, 'whitelist', 1)).count).toBe(1);
+    expect((await changes(a.auth, 'whitelist', 1, 'A')).count).toBe(1);
 
     // One byte of an entry changed: the signature no longer covers it; B's delta does not verify at A.
-    const c = await changes(b.auth, 'whitelist', 0);
+    const c = await changes(b.auth, 'whitelist', 0, 'B');
     const tampered = JSON.parse(JSON.stringify(c).replace('"permit"', '"medical"')) as ListChanges;
     expect(verifies(keys, changesFacts(tampered, 'B'), c.signature)).toBe(false);
     expect(verifies(keys, changesFacts(c, 'A'), c.signature)).toBe(false);
   });
 
-  it('signs urgent pushes once per set of blocking statuses', () => {
+  it('signs urgent pushes once per list key and set of blocking statuses', () => {
     const db = openDatabase(':memory:');
     try {
       const signer = ListSigner.open(db, 1);
-      const blocking: Record<string, readonly ('F0' | 'F1')[]> = { A: ['F0'], B: ['F0', 'F1'] };
+      const listKeys = new ListKeys(db);
+      const fleet = listKeys.current('fleet');
+      const hcm = listKeys.current('HCM');
+      const scopeOf: Record<string, typeof fleet> = { A: fleet, B: fleet, C: hcm };
+      let signatures = 0;
+      const blocking: Record<string, readonly ('F0' | 'F1')[]> = {
+        A: ['F0'],
+        B: ['F0', 'F1'],
+        C: ['F1', 'F0'],
+      };
       const hub = new EventHub(
         (cp) => blocking[cp] ?? [],
-        (f) => signer.signList(f),
+        (f) => {
+          signatures++;
+          return signer.signList(f);
+        },
         () => 1_234_567,
       );
       const sent: Record<
@@ -293,38 +323,46 @@ describe('signed list answers', () => {
       > = {
         A: [],
         B: [],
+        C: [],
+        D: [],
       };
       const stream = (cp: string): SseStream => ({
         send: (event, data) => sent[cp]?.push({ event, data: data as never }),
         comment: () => undefined,
         close: () => undefined,
       });
-      hub.addLane('la', 'A', stream('A'));
-      hub.addLane('lb', 'B', stream('B'));
+      for (const cp of ['A', 'B', 'C']) hub.addLane(`l${cp}`, cp, stream(cp), () => scopeOf[cp] ?? fleet);
+      // A stream without a list key gets the version, never an urgent push.
+      hub.addLane('lD', 'D', stream('D'));
+      const subjects = ['personal_id:001099012345', 'personal_id:001099012346'];
       const changes = [
-        {
-          key: '0000000000000001',
-          op: 'put' as const,
-          entry: { status: 'F0' as const, since: null, until: null },
-        },
-        {
-          key: '0000000000000002',
-          op: 'put' as const,
-          entry: { status: 'F1' as const, since: 5, until: null },
-        },
+        urgentHealthChange('0000000000000001', subjects[0] ?? '', { status: 'F0', since: null, until: null }),
+        urgentHealthChange('0000000000000002', subjects[1] ?? '', { status: 'F1', since: 5, until: null }),
       ];
       hub.publishListVersion('health', 8, 7, changes);
+      // A (F0) and B (F0, F1) share the fleet key; C has B's statuses with another key.
+      expect(signatures).toBe(3);
+      expect(sent['D']?.map((e) => e.event)).toEqual(['list-version']);
       const keys = signer.publicKeys();
       for (const [cp, n] of [
         ['A', 1],
         ['B', 2],
+        ['C', 2],
       ] as const) {
-        const urgent = sent[cp]?.find((e) => e.event === 'urgent')?.data;
+        const key = scopeOf[cp] ?? fleet;
+        const urgent = sent[cp]?.find((e) => e.event === 'urgent')?.data as
+          { changes: { key: string }[]; signature?: string; issuedAt?: number; keyId?: number } | undefined;
         expect(urgent?.changes).toHaveLength(n);
+        expect(urgent?.keyId).toBe(key.id);
+        // Keyed with the scope's list key from the subject, never the index key; the subject stays home.
+        expect(urgent?.changes.map((c) => c.key)).toEqual(
+          subjects.slice(0, n).map((subject) => laneSubjectKeyHex(key.key, subject)),
+        );
+        expect(JSON.stringify(urgent)).not.toMatch(/personal_id|0000000000000001/);
         const facts: SignedListFacts = {
           kind: 'urgent',
           list: 'health',
-          scope: '',
+          scope: `#k${key.id}`,
           fromVersion: 7,
           toVersion: 8,
           count: n,
@@ -333,7 +371,9 @@ describe('signed list answers', () => {
         };
         expect(urgent?.issuedAt).toBe(1_234_567);
         expect(verifies(keys, facts, urgent?.signature)).toBe(true);
+        expect(verifies(keys, { ...facts, scope: '' }, urgent?.signature)).toBe(false);
       }
+      expect(sent['A']?.[0]?.data.changes[0]?.key).not.toBe(sent['C']?.[0]?.data.changes[0]?.key);
     } finally {
       db.close();
     }
@@ -371,7 +411,7 @@ describe('signed list answers', () => {
     expect(endorsed).toBe(true);
 
     // The old key signs nothing more; heartbeats name both keys.
-    const c = await changes(a.auth, 'health', 0);
+    const c = await changes(a.auth, 'health', 0, 'A');
     expect(parseListSignature(c.signature ?? '')?.keyId).toBe(fresh.id);
     expect(verifies([fresh], changesFacts(c, 'A'), c.signature)).toBe(true);
     const hb = await t.app.inject({

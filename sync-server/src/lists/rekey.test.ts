@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { canonicalSubjectKey } from '@checkpoint-lane/shared';
+import { describe, expect, it } from 'vitest';
+import { KeyCollisionError, KeyedEntries, laneSubjectKey, laneSubjectKeyHex, TimeSlice } from './rekey.js';
+import { subjectKey, subjectKeyToHex } from './subject-key.js';
+
+const KEY = randomBytes(32);
+const subject = (i: number) => ({ kind: 'personal_id' as const, value: String(100_000_000_000 + i * 7919) });
+
+async function sorted(entries: KeyedEntries): Promise<[bigint, number][]> {
+  const out: [bigint, number][] = [];
+  await entries.merge((k, c) => out.push([k, c]), new TimeSlice(1));
+  return out;
+}
+
+describe('laneSubjectKey', () => {
+  it('is subjectKey() of the parsed subject, from its canonical text', () => {
+    for (let i = 0; i < 50; i++) {
+      const s = subject(i);
+      expect(laneSubjectKey(KEY, canonicalSubjectKey(s))).toBe(subjectKey(KEY, s));
+      expect(laneSubjectKeyHex(KEY, canonicalSubjectKey(s))).toBe(subjectKeyToHex(subjectKey(KEY, s)));
+    }
+    expect(laneSubjectKey(randomBytes(32), canonicalSubjectKey(subject(1)))).not.toBe(
+      laneSubjectKey(KEY, canonicalSubjectKey(subject(1))),
+    );
+  });
+});
+
+describe('KeyedEntries', () => {
+  it.each([
+    ['one run', 10_000],
+    ['many runs and a short last one', 97],
+    ['runs of one entry', 1],
+  ])('gives every entry back once, in ascending signed key order, with its class (%s)', async (_, run) => {
+    const n = 2_000;
+    const entries = new KeyedEntries(KEY, n, 7, run);
+    const slice = new TimeSlice(1);
+    for (let i = 0; i < n; i++)
+      if (entries.add(canonicalSubjectKey(subject(i)), i % 7)) await entries.sortRun(slice);
+    const expected = Array.from({ length: n }, (_, i): [bigint, number] => [
+      subjectKey(KEY, subject(i)),
+      i % 7,
+    ]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(expected.some(([k]) => k < 0n) && expected.some(([k]) => k > 0n)).toBe(true);
+    expect(await sorted(entries)).toEqual(expected);
+  });
+
+  it('keeps class indexes above 65535', async () => {
+    const entries = new KeyedEntries(KEY, 3, 70_000, 2);
+    const slice = new TimeSlice(1);
+    expect(entries.add('personal_id:1', 69_999)).toBe(false);
+    expect(entries.add('personal_id:2', 65_536)).toBe(true);
+    expect(() => entries.add('personal_id:3', 0)).toThrow(/sortRun/);
+    await entries.sortRun(slice);
+    entries.add('personal_id:3', 0);
+    const out = await sorted(entries);
+    expect(new Map(out)).toEqual(
+      new Map([
+        [laneSubjectKey(KEY, 'personal_id:1'), 69_999],
+        [laneSubjectKey(KEY, 'personal_id:2'), 65_536],
+        [laneSubjectKey(KEY, 'personal_id:3'), 0],
+      ]),
+    );
+  });
+
+  it('refuses two equal keys, in one run or across runs', async () => {
+    for (const run of [10, 1]) {
+      const entries = new KeyedEntries(KEY, 3, 1, run);
+      const slice = new TimeSlice(1);
+      for (const s of ['personal_id:1', 'personal_id:2', 'personal_id:1'])
+        if (entries.add(s, 0)) await entries.sortRun(slice);
+      await expect(sorted(entries)).rejects.toThrow(KeyCollisionError);
+    }
+  });
+
+  it('refuses more entries than its capacity and gives an empty list back as nothing', async () => {
+    const entries = new KeyedEntries(KEY, 0, 1);
+    expect(() => entries.add('personal_id:1', 0)).toThrow(/more entries/);
+    expect(await sorted(entries)).toEqual([]);
+  });
+
+  it('returns to the event loop during a long sort and merge', async () => {
+    const n = 300_000;
+    const entries = new KeyedEntries(KEY, n, 1, 1 << 17);
+    const slice = new TimeSlice(2);
+    for (let i = 0; i < n; i++) {
+      if (entries.add(`personal_id:${i}`, 0)) await entries.sortRun(slice);
+      if (i % 4096 === 0 && slice.due()) await slice.pause();
+    }
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    let count = 0;
+    await entries.merge(() => count++, slice);
+    clearInterval(timer);
+    expect(count).toBe(n);
+    expect(ticks).toBeGreaterThan(0);
+  });
+});
