@@ -30,6 +30,7 @@ import { LanePublisher, type LaneEvent } from './lane-publisher.js';
 import type { OfficerRegistry, OfficerRoster } from './officers.js';
 import { overrideDecision, type OverrideResult } from './override.js';
 import { listKeyers, type LaneKeyers } from './subject-keyer.js';
+import { createSubjectSealer } from './subject-sealer.js';
 
 export { LaneStartError, type LaneLock } from './lane-open.js';
 export type { LaneEvent } from './lane-publisher.js';
@@ -77,6 +78,9 @@ export class LaneAgent {
   readonly #vault: LaneVault | null;
   /** The list keys held in the vault; null when the lane is locked. */
   readonly #keys: ListKeyRing | null;
+  /** The sealer of the scan seal key it was made for (made again when the vault's key changes). */
+  #sealer: { readonly key: string; readonly seal: ((canonicalSubject: string) => string) | null } | null =
+    null;
   #checkpoint: CheckpointConfig;
   #reEnrollment: EnrollmentAdoption | null = null;
 
@@ -107,9 +111,14 @@ export class LaneAgent {
       travellerHoldMs: options.travellerHoldMs,
     });
     this.#sync = credentials === null ? null : this.#newSync(options, store, credentials);
+    const sealer = (): ((canonicalSubject: string) => string) | null => this.#sealSubject();
     this.#loop = new DecisionLoop({
       store,
       keyers: this.#keyers(store),
+      // Read for each scan: a seal key the server sends later (with a new list key) is used at once.
+      get sealSubject() {
+        return sealer();
+      },
       checkpoint: () => this.#checkpoint,
       logger: options.logger,
       clock,
@@ -163,6 +172,28 @@ export class LaneAgent {
         return newest;
       },
     );
+  }
+
+  /**
+   * Seals a scan's subject to the server's scan seal key held in the vault; null when the vault
+   * holds none (a lane enrolled before the server had one: it uploads its key-0 subject key).
+   */
+  #sealSubject(): ((canonicalSubject: string) => string) | null {
+    const key = this.#keys?.scanSealKey() ?? null;
+    if (key === null) return null;
+    if (this.#sealer?.key !== key) {
+      let seal: ((canonicalSubject: string) => string) | null = null;
+      try {
+        seal = createSubjectSealer(key);
+      } catch (error) {
+        this.#log.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'the scan seal key held is unusable; scans upload their subject key',
+        );
+      }
+      this.#sealer = { key, seal };
+    }
+    return this.#sealer.seal;
   }
 
   /** The sync engine of an unlocked lane, with the server and token it enrolled with. */

@@ -1,8 +1,11 @@
 // A real HTTP server on 127.0.0.1 that plays the sync server's kiosk API for the lane's sync
 // unit tests: each test routes what it needs, reads what the lane sent and pushes events on
 // the open event streams. Nothing is faked below HTTP: the lane talks through `ServerApi`.
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseSubjectText, type ListKeyAnswer } from '@checkpoint-lane/shared';
+import { createSubjectKeyer } from '../agent/subject-keyer.js';
 import { ServerApi } from './server-api.js';
 
 /** A request the lane made (path below `/api/v1/kiosk`). */
@@ -133,5 +136,66 @@ export class FakeSyncServer {
       res.writeHead(status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.json === undefined ? '' : JSON.stringify(answer.json));
     }
+  }
+}
+
+/**
+ * One key scope as the sync server keeps it: its list keys K by id (the current one the
+ * newest), its scan seal key pair, what `GET /list-key` answers, and subjects keyed with any of
+ * its keys (what the server's keyed snapshots, deltas and pushes hold).
+ */
+export class FakeKeyScope {
+  readonly #keys = new Map<number, Buffer>();
+  #current: number;
+  /** The scan seal key pair (the public half goes to lanes). */
+  readonly seal: { readonly publicKey: string; readonly privateKey: KeyObject };
+
+  /** A scope whose current key is `keyId` (random bytes unless `key` is given). */
+  constructor(keyId = 1, key: Buffer = randomBytes(32)) {
+    this.#keys.set(keyId, key);
+    this.#current = keyId;
+    const pair = generateKeyPairSync('x25519');
+    const x = pair.publicKey.export({ format: 'jwk' }).x ?? '';
+    this.seal = { publicKey: Buffer.from(x, 'base64url').toString('base64'), privateKey: pair.privateKey };
+  }
+
+  /** The id of the current key. */
+  get current(): number {
+    return this.#current;
+  }
+
+  /** Rotates: a new random key with the next id becomes current; answers its id. */
+  rotate(): number {
+    this.#current = Math.max(...this.#keys.keys()) + 1;
+    this.#keys.set(this.#current, randomBytes(32));
+    return this.#current;
+  }
+
+  /** Key `keyId`'s bytes (default: the current key). */
+  key(keyId = this.#current): Buffer {
+    const key = this.#keys.get(keyId);
+    if (key === undefined) throw new Error(`no list key ${keyId} in this scope`);
+    return key;
+  }
+
+  /** What `GET /list-key` answers: the current key and the scan seal key. */
+  answer(): ListKeyAnswer {
+    return {
+      keyId: this.#current,
+      listKey: this.key().toString('base64'),
+      scanSealKey: this.seal.publicKey,
+    };
+  }
+
+  /** A subject (as scanned) keyed with key `keyId` (default: the current key). */
+  subjectKey(text: string, keyId = this.#current): bigint {
+    const subject = parseSubjectText(text);
+    if (subject === null) throw new Error('not a subject');
+    return createSubjectKeyer(this.key(keyId))(subject);
+  }
+
+  /** Routes `GET /list-key` on `server` to this scope's current answer. */
+  serve(server: FakeSyncServer): void {
+    server.route('GET', '/list-key', () => ({ json: this.answer() }));
   }
 }

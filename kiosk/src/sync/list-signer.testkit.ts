@@ -8,6 +8,7 @@ import {
   keyEndorsementMessage,
   LIST_COUNT_HEADER,
   LIST_ISSUED_AT_HEADER,
+  LIST_KEY_ID_HEADER,
   LIST_SIGNATURE_HEADER,
   LIST_VERSION_HEADER,
   listSignatureMessage,
@@ -91,7 +92,8 @@ export class TestListSigner {
 
   /**
    * A snapshot answer: its bytes, version header and signature headers for a lane at
-   * `checkpointId` that holds `count` entries once it is applied.
+   * `checkpointId` that holds `count` entries once it is applied; keyed with list key `keyId`
+   * (its header sent unless 0, as servers before key scopes answer).
    */
   snapshot(
     list: ListName,
@@ -100,12 +102,13 @@ export class TestListSigner {
     count: number,
     checkpointId: string,
     issuedAt = TestListSigner.issuedAt(),
+    keyId = 0,
   ): FakeAnswer {
     const digest = createHash('sha256').update(bytes).digest('hex');
     const signature = this.sign({
       kind: 'snapshot',
       list,
-      scope: listSignatureScope(list, checkpointId),
+      scope: listSignatureScope(list, checkpointId, keyId),
       fromVersion: 0,
       toVersion: version,
       count,
@@ -119,48 +122,62 @@ export class TestListSigner {
         [LIST_COUNT_HEADER]: String(count),
         [LIST_SIGNATURE_HEADER]: signature,
         [LIST_ISSUED_AT_HEADER]: String(issuedAt),
+        ...(keyId !== 0 && { [LIST_KEY_ID_HEADER]: String(keyId) }),
       },
     };
   }
 
-  /** A changes answer's body, signed for a lane at `checkpointId` that then holds `count` entries. */
+  /**
+   * A changes answer's body, signed for a lane at `checkpointId` that then holds `count` entries,
+   * keyed with list key `keyId` (named in the body unless 0).
+   */
   changes(
     body: ChangesBody,
     count: number,
     checkpointId: string,
     issuedAt = TestListSigner.issuedAt(),
-  ): ChangesBody & { count: number; signature: string; issuedAt: number } {
+    keyId = 0,
+  ): ChangesBody & { count: number; signature: string; issuedAt: number; keyId?: number } {
     const signature = this.sign({
       kind: 'changes',
       list: body.list,
-      scope: listSignatureScope(body.list, checkpointId),
+      scope: listSignatureScope(body.list, checkpointId, keyId),
       fromVersion: body.fromVersion,
       toVersion: body.toVersion,
       count,
       issuedAt,
       digest: changesDigest(body.changes),
     });
-    return { ...body, count, signature, issuedAt };
+    return { ...body, count, signature, issuedAt, ...(keyId !== 0 && { keyId }) };
   }
 
-  /** An urgent push's body, signed. */
+  /** An urgent push's body, signed, keyed with list key `keyId` (named unless 0). */
   urgent(
     fromVersion: number,
     toVersion: number,
     changes: readonly WireChange[],
     issuedAt = TestListSigner.issuedAt(),
+    keyId = 0,
   ) {
     const signature = this.sign({
       kind: 'urgent',
       list: 'health',
-      scope: '',
+      scope: listSignatureScope('health', '', keyId),
       fromVersion,
       toVersion,
       count: changes.length,
       issuedAt,
       digest: changesDigest(changes),
     });
-    return { list: 'health' as const, fromVersion, toVersion, changes: [...changes], signature, issuedAt };
+    return {
+      list: 'health' as const,
+      fromVersion,
+      toVersion,
+      changes: [...changes],
+      signature,
+      issuedAt,
+      ...(keyId !== 0 && { keyId }),
+    };
   }
 
   /** The CLCFG1 signature over a checkpoint config for lanes at `checkpointId` (default: the config's own). */
