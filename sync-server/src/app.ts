@@ -19,11 +19,13 @@ import { HttpError } from './http-error.js';
 import { registerAccountRoutes } from './routes/admin/accounts-routes.js';
 import { registerCheckpointRoutes } from './routes/admin/checkpoints-routes.js';
 import { registerFleetRoutes } from './routes/admin/fleet-routes.js';
+import { registerListKeyRoutes } from './routes/admin/list-key-routes.js';
 import { registerListSigningRoutes } from './routes/admin/list-signing-routes.js';
 import { registerListRoutes } from './routes/admin/lists-routes.js';
 import { registerOfficerRoutes } from './routes/admin/officers-routes.js';
 import { registerEnrollRoute } from './routes/kiosk/enroll-route.js';
 import { registerKioskRoutes } from './routes/kiosk/kiosk-routes.js';
+import { registerListKeyRoute } from './routes/kiosk/list-key-route.js';
 import type { App } from './routes/schemas.js';
 import { registerSessionRoutes } from './routes/session/session-routes.js';
 import { createServices, type AppOptions, type Services } from './services.js';
@@ -199,6 +201,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
         registerCheckpointRoutes(admin, s);
         registerListRoutes(admin, s);
         registerListSigningRoutes(admin, s);
+        registerListKeyRoutes(admin, s);
         registerFleetRoutes(admin, s);
         registerOfficerRoutes(admin, s);
         await Promise.resolve();
@@ -219,6 +222,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
         await kiosk.register(async (authed: App) => {
           authed.addHook('onRequest', laneAuth(s, kioskLimiter));
           registerKioskRoutes(authed, s);
+          registerListKeyRoute(authed, s);
           await Promise.resolve();
         });
       },

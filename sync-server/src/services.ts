@@ -12,7 +12,9 @@ import type { Db } from './db/open-database.js';
 import { EventHub } from './events/event-hub.js';
 import { FleetMonitor } from './events/fleet-monitor.js';
 import { SSE_MAX_BUFFER_BYTES } from './events/sse.js';
+import { ListKeys } from './lists/list-keys.js';
 import { ListSigner } from './lists/list-signing.js';
+import { ScanSealKeys } from './lists/scan-seal-keys.js';
 import { SnapshotService } from './lists/snapshot-service.js';
 
 /** What the app is built from (injected, so tests control storage, secrets and time). */
@@ -20,7 +22,10 @@ export interface AppOptions {
   readonly db: Db;
   /** SHA-256 (hex) of the admin token. */
   readonly adminTokenHash: string;
-  /** The deployment-wide 32-byte list key K. */
+  /**
+   * The 32-byte index key: keys the server's own tables (entries, change log, scans, alerts) by
+   * subject. Never sent to a lane (lanes get their scope's list key from `listKeys`).
+   */
   readonly listKey: Buffer;
   /** Where snapshots are cached (null: in memory). */
   readonly snapshotDir?: string | null;
@@ -61,7 +66,12 @@ export interface AppOptions {
 export interface Services {
   readonly db: Db;
   readonly clock: () => number;
+  /** The index key (server only; see `AppOptions.listKey`). */
   readonly listKey: Buffer;
+  /** The list keys lanes are sent: one current key per key scope. */
+  readonly listKeys: ListKeys;
+  /** The X25519 key pair scan subjects are sealed to (made at first start, kept in settings). */
+  readonly scanSeal: ScanSealKeys;
   readonly adminTokenHash: string;
   readonly checkpoints: CheckpointsRepository;
   readonly lists: ListsRepository;
@@ -93,15 +103,19 @@ export function createServices(opts: AppOptions): Services {
   const blocking = (id: string): readonly HealthStatus[] => checkpoints.get(id)?.blockingStatuses ?? [];
   const signer = ListSigner.open(opts.db, clock());
   const hub = new EventHub(blocking, (facts) => signer.signList(facts), clock);
+  const scanSeal = ScanSealKeys.open(opts.db, clock);
   return {
     db: opts.db,
     clock,
     listKey: opts.listKey,
+    listKeys: new ListKeys(opts.db, clock),
+    scanSeal,
     adminTokenHash: opts.adminTokenHash,
     checkpoints,
     lists: new ListsRepository(opts.db),
     kiosks: new KiosksRepository(opts.db),
-    scans: new ScansRepository(opts.db),
+    // Sealed scan subjects are opened with the seal key and keyed with the index key.
+    scans: new ScansRepository(opts.db, { sealKeys: scanSeal, indexKey: opts.listKey }),
     audit: new AuditRepository(opts.db),
     accounts: new AccountsRepository(opts.db),
     officers: new OfficersRepository(opts.db),

@@ -7,5 +7,6 @@ export * from './admin/session.js';
 export * from './admin/officers.js';
 export * from './admin/checkpoints.js';
 export * from './admin/lists.js';
+export * from './admin/list-keys.js';
 export * from './admin/scans.js';
 export * from './admin/fleet.js';

@@ -89,6 +89,8 @@ mkdirSync(join(dataDir, 'snapshots'), { recursive: true, mode: PRIVATE_DIR_MODE 
 chmodSync(join(dataDir, 'snapshots'), PRIVATE_DIR_MODE);
 const db = openDatabase(join(dataDir, 'server.db'));
 const settings = new SettingsRepository(db);
+// The index key: keys the server's own tables by subject and is never sent to a lane (lanes get
+// their key scope's list key, kept in `list_keys` and made on first use).
 const listKey = settings.getOrCreate('list_key', generateListKey);
 
 let adminTokenHash: string;

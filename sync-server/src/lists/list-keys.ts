@@ -2,14 +2,12 @@
 // `fleet`), created on first use, kept in `list_keys` (ids 1, 2, … across scopes; id 0 names the
 // old fleet-wide key, which is not stored here). A rotation retires a scope's current key and
 // makes a new one; the index key (services `listKey`) is a different key and never sent.
+import { DEFAULT_KEY_SCOPE } from '@checkpoint-lane/shared';
 import type { Db } from '../db/open-database.js';
 import { generateListKey, LIST_KEY_BYTES } from './subject-key.js';
 
-/** The scope of a checkpoint whose `key_scope` is NULL. */
-export const DEFAULT_KEY_SCOPE = 'fleet';
-
-/** What a key scope may be named (letters, digits, `_`, `.`, `-`; starts with a letter or digit; ≤ 64). */
-export const KEY_SCOPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** The scope of a checkpoint whose `key_scope` is NULL (`fleet`, from the admin contract). */
+export { DEFAULT_KEY_SCOPE };
 
 /** One list key. */
 export interface ListKey {

@@ -1,5 +1,5 @@
 // checkpoint-admin `checkpoints add|list`: a checkpoint's settings, and the list of checkpoints.
-import type { CheckpointConfig, CheckpointList } from '@checkpoint-lane/shared';
+import type { CheckpointList, CheckpointView } from '@checkpoint-lane/shared';
 import { show, table, UsageError, wholeNumber, type AdminContext } from './admin-io.js';
 
 /** The flags the checkpoints commands read. */
@@ -10,6 +10,7 @@ export const CHECKPOINT_OPTIONS = {
   'freshness-budget': { type: 'string' },
   blocking: { type: 'string' },
   'repeat-window': { type: 'string' },
+  'key-scope': { type: 'string' },
 } as const;
 
 /** Values of `CHECKPOINT_OPTIONS`. */
@@ -20,6 +21,7 @@ export interface CheckpointFlags {
   readonly 'freshness-budget'?: string | undefined;
   readonly blocking?: string | undefined;
   readonly 'repeat-window'?: string | undefined;
+  readonly 'key-scope'?: string | undefined;
 }
 
 /** `checkpoints add …` and `checkpoints [list]`. */
@@ -32,7 +34,7 @@ export async function runCheckpoints(
   if (sub === 'add') return add(ctx, v);
   if (sub === 'list' || sub === undefined) {
     return show(ctx, await ctx.http.get('/api/v1/admin/checkpoints'), (b: CheckpointList) =>
-      table(b.checkpoints, ['id', 'name', 'mode', 'freshnessBudgetSec', 'blockingStatuses']),
+      table(b.checkpoints, ['id', 'name', 'mode', 'freshnessBudgetSec', 'blockingStatuses', 'keyScope']),
     );
   }
   throw new UsageError(`unknown command: ${words.join(' ')}`);
@@ -53,11 +55,12 @@ async function add(ctx: AdminContext, v: CheckpointFlags): Promise<number> {
       repeatWindowSec: wholeNumber('repeat-window', v['repeat-window']),
     }),
     ...(v.blocking !== undefined && { blockingStatuses: v.blocking.split(',').map((s) => s.trim()) }),
+    ...(v['key-scope'] !== undefined && { keyScope: v['key-scope'] }),
   };
   return show(
     ctx,
     await ctx.http.post('/api/v1/admin/checkpoints', body),
-    (b: CheckpointConfig) =>
-      `checkpoint ${b.id} (${b.mode}): freshness ${String(b.freshnessBudgetSec)} s, blocking ${JSON.stringify(b.blockingStatuses)}`,
+    (b: CheckpointView) =>
+      `checkpoint ${b.id} (${b.mode}): freshness ${String(b.freshnessBudgetSec)} s, blocking ${JSON.stringify(b.blockingStatuses)}, key scope ${b.keyScope}`,
   );
 }

@@ -1,8 +1,15 @@
 // checkpoint-admin `lists import health|whitelist FILE.csv [--partial] [--replace]`: streams a CSV
 // to the server with a progress bar on a terminal, then prints the import report.
 // `lists signing-keys` and `lists rotate-signing-key`: the list-signing keys and their rotation.
+// `lists keys` and `lists rotate-key --checkpoint ID`: the list keys K per key scope and the
+// rotation of a checkpoint's scope.
 import { createReadStream, statSync } from 'node:fs';
-import type { ListImportReport, ListSigningKeysAnswer } from '@checkpoint-lane/shared';
+import type {
+  ListImportReport,
+  ListKeyRotateAnswer,
+  ListKeysAnswer,
+  ListSigningKeysAnswer,
+} from '@checkpoint-lane/shared';
 import {
   EXIT,
   failed,
@@ -18,12 +25,14 @@ import {
 export const LIST_OPTIONS = {
   partial: { type: 'boolean', default: false },
   replace: { type: 'boolean', default: false },
+  checkpoint: { type: 'string' },
 } as const;
 
 /** Values of `LIST_OPTIONS`. */
 export interface ListFlags {
   readonly partial: boolean;
   readonly replace: boolean;
+  readonly checkpoint?: string | undefined;
 }
 
 /** The keys as a table: which signs now, and until when each is accepted. */
@@ -40,9 +49,37 @@ function keysTable(b: ListSigningKeysAnswer): string {
   );
 }
 
-/** `lists import …`, `lists signing-keys`, `lists rotate-signing-key`. */
+/** The key scopes as a table: each one's current key id, its birth, its checkpoints. */
+function scopesTable(b: ListKeysAnswer): string {
+  return table(
+    b.scopes.map((k) => ({
+      scope: k.scope,
+      keyId: k.keyId === null ? '-' : String(k.keyId),
+      createdAt: isoOrDash(k.createdAt),
+      checkpoints: k.checkpoints.join(',') || '-',
+    })),
+    ['scope', 'keyId', 'createdAt', 'checkpoints'],
+  );
+}
+
+/** `lists import …`, `lists signing-keys`, `lists rotate-signing-key`, `lists keys`, `lists rotate-key`. */
 export async function runLists(ctx: AdminContext, words: readonly string[], v: ListFlags): Promise<number> {
   const [, sub, list, file] = words;
+  if (sub === 'keys' && words.length === 2)
+    return show(ctx, await ctx.http.get('/api/v1/admin/lists/keys'), scopesTable);
+  if (sub === 'rotate-key') {
+    if (words.length !== 2 || v.checkpoint === undefined)
+      throw new UsageError('lists rotate-key --checkpoint ID');
+    return show(
+      ctx,
+      await ctx.http.post('/api/v1/admin/lists/keys/rotate', { checkpointId: v.checkpoint }),
+      (b: ListKeyRotateAnswer) =>
+        [
+          `key scope ${b.scope}: new list key ${String(b.keyId)}; its lanes fetch it and take new snapshots`,
+          `checkpoints sharing this scope (${String(b.checkpoints.length)}): ${b.checkpoints.join(', ')}`,
+        ].join('\n'),
+    );
+  }
   if (sub === 'signing-keys' && words.length === 2)
     return show(ctx, await ctx.http.get('/api/v1/admin/lists/signing-keys'), keysTable);
   if (sub === 'rotate-signing-key' && words.length === 2)

@@ -19,8 +19,10 @@ const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <comma
   lists import health|whitelist FILE.csv [--partial] [--replace]
   lists signing-keys
   lists rotate-signing-key
+  lists keys
+  lists rotate-key --checkpoint ID
   checkpoints add --id ID --name NAME --mode open|closed [--freshness-budget SEC]
-                  [--blocking F0,F1] [--repeat-window SEC]
+                  [--blocking F0,F1] [--repeat-window SEC] [--key-scope SCOPE]
   checkpoints list
   enroll CHECKPOINT [--ttl SEC]
   kiosks

@@ -1,4 +1,9 @@
-import type { CheckpointConfig, HealthStatus } from '@checkpoint-lane/shared';
+import {
+  DEFAULT_KEY_SCOPE,
+  type CheckpointConfig,
+  type CheckpointView,
+  type HealthStatus,
+} from '@checkpoint-lane/shared';
 import type { Db } from '../open-database.js';
 import { AuditRepository } from './audit-repository.js';
 
@@ -9,6 +14,7 @@ interface Row {
   freshness_budget_sec: number;
   blocking_statuses: string;
   repeat_window_sec: number;
+  key_scope: string | null;
 }
 
 const toConfig = (r: Row): CheckpointConfig => ({
@@ -20,6 +26,8 @@ const toConfig = (r: Row): CheckpointConfig => ({
   repeatWindowSec: r.repeat_window_sec,
 });
 
+const toView = (r: Row): CheckpointView => ({ ...toConfig(r), keyScope: r.key_scope ?? DEFAULT_KEY_SCOPE });
+
 /** Checkpoints and their decision settings. */
 export class CheckpointsRepository {
   constructor(
@@ -27,11 +35,21 @@ export class CheckpointsRepository {
     private readonly audit = new AuditRepository(db),
   ) {}
 
-  /** An admin's create or update, audited (`checkpoint.create|update`, the config as details); true if created. */
-  save(c: CheckpointConfig, now: number, actor: string): boolean {
+  /**
+   * An admin's create or update, audited (`checkpoint.create|update`, the config and the key
+   * scope as details); true if created. `keyScope` unset keeps the checkpoint's scope (a new one
+   * gets `fleet`); `fleet` is stored as no scope.
+   */
+  save(c: CheckpointConfig, now: number, actor: string, keyScope?: string): boolean {
     return this.db.transaction(() => {
       const created = this.upsert(c, now);
-      this.audit.record(now, actor, created ? 'checkpoint.create' : 'checkpoint.update', c.id, c);
+      if (keyScope !== undefined) {
+        this.db
+          .prepare('UPDATE checkpoints SET key_scope = ? WHERE id = ?')
+          .run(keyScope === DEFAULT_KEY_SCOPE ? null : keyScope, c.id);
+      }
+      const details = { ...c, keyScope: this.view(c.id)?.keyScope ?? DEFAULT_KEY_SCOPE };
+      this.audit.record(now, actor, created ? 'checkpoint.create' : 'checkpoint.update', c.id, details);
       return created;
     })();
   }
@@ -68,5 +86,16 @@ export class CheckpointsRepository {
   /** Every checkpoint, by id. */
   list(): CheckpointConfig[] {
     return (this.db.prepare('SELECT * FROM checkpoints ORDER BY id').all() as Row[]).map(toConfig);
+  }
+
+  /** One checkpoint as the admin API shows it (its config and key scope), or null. */
+  view(id: string): CheckpointView | null {
+    const r = this.db.prepare('SELECT * FROM checkpoints WHERE id = ?').get(id) as Row | undefined;
+    return r ? toView(r) : null;
+  }
+
+  /** Every checkpoint as the admin API shows it, by id. */
+  views(): CheckpointView[] {
+    return (this.db.prepare('SELECT * FROM checkpoints ORDER BY id').all() as Row[]).map(toView);
   }
 }

@@ -1,3 +1,4 @@
+import type { ListKey, ListKeys } from '../../lists/list-keys.js';
 import type { Db } from '../open-database.js';
 import type { AuditRepository } from './audit-repository.js';
 import type { KiosksRepository } from './kiosks-repository.js';
@@ -7,6 +8,12 @@ export interface FleetTransactionRepositories {
   readonly db: Db;
   readonly kiosks: KiosksRepository;
   readonly audit: AuditRepository;
+  readonly listKeys: ListKeys;
+}
+
+/** A revocation's outcome: the scope rotated by it and its new key (null: the lane was revoked before). */
+export interface LaneRevocation {
+  readonly rotated: ListKey | null;
 }
 
 /**
@@ -31,14 +38,25 @@ export class FleetTransactions {
   }
 
   /**
-   * Revokes a lane's token and audits `kiosk.revoke` by `actor`; false (nothing written) when
-   * there is no such lane. Revoking again keeps the first time and is audited again.
+   * Revokes a lane's token and audits `kiosk.revoke` by `actor`; null (nothing written) when
+   * there is no such lane. The first revocation also rotates the list key of the lane's key scope
+   * (audited `lists.rotate-key`, reason `kiosk.revoke`), all in one transaction. Revoking again
+   * keeps the first time, is audited again and rotates nothing.
    */
-  revokeLane(laneId: string, now: number, actor: string): boolean {
-    return this.r.db.transaction(() => {
-      const ok = this.r.kiosks.revoke(laneId, now);
-      if (ok) this.r.audit.record(now, actor, 'kiosk.revoke', laneId);
-      return ok;
+  revokeLane(laneId: string, now: number, actor: string): LaneRevocation | null {
+    return this.r.db.transaction((): LaneRevocation | null => {
+      const lane = this.r.kiosks.get(laneId);
+      if (!lane || !this.r.kiosks.revoke(laneId, now)) return null;
+      this.r.audit.record(now, actor, 'kiosk.revoke', laneId);
+      if (lane.revokedAt !== null) return { rotated: null };
+      const scope = this.r.listKeys.scopeOf(lane.checkpointId);
+      const rotated = this.r.listKeys.rotate(scope, now, 'kiosk.revoke');
+      this.r.audit.record(now, actor, 'lists.rotate-key', scope, {
+        keyId: rotated.id,
+        reason: 'kiosk.revoke',
+        kioskId: laneId,
+      });
+      return { rotated };
     })();
   }
 }

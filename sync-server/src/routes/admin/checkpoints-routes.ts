@@ -3,22 +3,29 @@ import {
   CheckpointConfig,
   CheckpointInputSchema,
   CheckpointListSchema,
+  CheckpointViewSchema,
+  type CheckpointView,
 } from '@checkpoint-lane/shared';
 import { adminActor } from '../../auth/auth-hooks.js';
+import { publishListKey } from '../../lists/list-key-events.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, errors, type App } from '../schemas.js';
 
-/** `/api/v1/admin/checkpoints`: create/update and list checkpoints. */
+/**
+ * `/api/v1/admin/checkpoints`: create/update and list checkpoints. A checkpoint moved to another
+ * key scope has its connected lanes told the new scope's key id (`list-key`).
+ */
 export function registerCheckpointRoutes(app: App, s: Services): void {
   app.post(
     '/checkpoints',
     {
       schema: {
-        summary: 'Create or update a checkpoint (unset settings take the defaults)',
+        summary:
+          'Create or update a checkpoint (unset settings keep the current ones or take the defaults; a new key scope tells its lanes the new list key id)',
         tags: ['admin'],
         security: adminSecurity,
         body: CheckpointInputSchema,
-        response: { 200: CheckpointConfig, 201: CheckpointConfig, ...errors(400, 401) },
+        response: { 200: CheckpointViewSchema, 201: CheckpointViewSchema, ...errors(400, 401) },
       },
     },
     async (req, reply) => {
@@ -35,9 +42,17 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
         repeatWindowSec:
           b.repeatWindowSec ?? existing?.repeatWindowSec ?? CHECKPOINT_DEFAULTS.repeatWindowSec,
       };
-      const created = s.checkpoints.save(config, s.clock(), adminActor(req));
+      const scopeBefore = existing ? s.listKeys.scopeOf(b.id) : null;
+      const created = s.checkpoints.save(config, s.clock(), adminActor(req), b.keyScope);
       s.hub.publishCheckpoint(config.id, config, s.signer.signCheckpoint(config));
-      await reply.code(created ? 201 : 200).send(config);
+      const view = s.checkpoints.view(config.id);
+      if (!view) throw new Error('a saved checkpoint is missing');
+      if (scopeBefore !== null && scopeBefore !== view.keyScope) {
+        const key = s.listKeys.current(view.keyScope);
+        const told = publishListKey(s.db, s.hub, [config.id], key.id);
+        req.log.info({ keyId: key.id, lanesTold: told }, 'checkpoint moved to another key scope');
+      }
+      await reply.code(created ? 201 : 200).send(view satisfies CheckpointView);
     },
   );
 
@@ -51,6 +66,6 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
         response: { 200: CheckpointListSchema, ...errors(401) },
       },
     },
-    () => ({ checkpoints: s.checkpoints.list() }),
+    () => ({ checkpoints: s.checkpoints.views() }),
   );
 }

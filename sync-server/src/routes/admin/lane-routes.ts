@@ -7,6 +7,7 @@ import {
 import { adminActor } from '../../auth/auth-hooks.js';
 import { FleetTransactions } from '../../db/repositories/fleet-transactions.js';
 import { HttpError } from '../../http-error.js';
+import { publishListKey } from '../../lists/list-key-events.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, errors, type App } from '../schemas.js';
 
@@ -32,7 +33,8 @@ export function registerLaneRoutes(app: App, s: Services): void {
     '/kiosks/:id/revoke',
     {
       schema: {
-        summary: 'Revoke a lane: its token stops working at once',
+        summary:
+          'Revoke a lane: its token stops working at once; the list key of its key scope is rotated and the scope’s other lanes told',
         tags: ['admin'],
         security: adminSecurity,
         params: LaneIdParamsSchema,
@@ -41,11 +43,16 @@ export function registerLaneRoutes(app: App, s: Services): void {
     },
     (req): LaneView => {
       const laneId = req.params.id;
-      if (!fleet.revokeLane(laneId, s.clock(), adminActor(req)))
-        throw new HttpError(404, 'not_found', 'no such kiosk');
+      const revocation = fleet.revokeLane(laneId, s.clock(), adminActor(req));
+      if (!revocation) throw new HttpError(404, 'not_found', 'no such kiosk');
       s.hub.publishLane(laneId, { type: 'revoked', data: { kioskId: laneId } });
       s.hub.closeLane(laneId);
       s.fleet.forget(laneId);
+      const key = revocation.rotated;
+      if (key) {
+        const told = publishListKey(s.db, s.hub, s.listKeys.checkpointsIn(key.scope), key.id);
+        req.log.info({ keyId: key.id, lanesTold: told }, 'list key rotated: a lane of its scope was revoked');
+      }
       const k = s.kiosks.get(laneId);
       if (!k) throw new HttpError(404, 'not_found', 'no such kiosk');
       return { ...k, online: false };

@@ -1,3 +1,4 @@
+import type { EnrollAnswer } from '@checkpoint-lane/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addCheckpoint, buildTestApp, enrollKiosk, type TestApp } from '../../testing/build-test-app.js';
 
@@ -9,7 +10,7 @@ afterEach(async () => {
 const heartbeat = { listVersions: { health: 0, whitelist: 0 }, backlog: 3, devices: [], clock: 0 };
 
 describe('enrollment', () => {
-  it('turns a one-time code into a kiosk id, token, checkpoint config and list key', async () => {
+  it('turns a one-time code into a kiosk id, token, checkpoint config, its scope’s list key and the seal key', async () => {
     let now = 1_700_000_000_000;
     t = await buildTestApp({ clock: () => now });
     await addCheckpoint(t, 'HCM-01', 'closed', { freshnessBudgetSec: 3600 });
@@ -30,7 +31,7 @@ describe('enrollment', () => {
       payload: { code: code.toLowerCase(), name: 'Lane A' },
     });
     expect(res.statusCode).toBe(201);
-    const body = res.json<{ kioskId: string; token: string; checkpoint: object; listKey: string }>();
+    const body = res.json<EnrollAnswer>();
     expect(body.checkpoint).toEqual({
       id: 'HCM-01',
       name: 'Checkpoint HCM-01',
@@ -39,7 +40,13 @@ describe('enrollment', () => {
       blockingStatuses: ['F0', 'F1'],
       repeatWindowSec: 5,
     });
-    expect(Buffer.from(body.listKey, 'base64')).toEqual(t.listKey);
+    // The scope's list key K (made on first use), never the server's index key.
+    const fleetKey = t.app.services.listKeys.current('fleet');
+    expect(body.listKeyId).toBe(fleetKey.id);
+    expect(Buffer.from(body.listKey, 'base64')).toEqual(fleetKey.key);
+    expect(Buffer.from(body.listKey, 'base64').equals(t.listKey)).toBe(false);
+    expect(body.scanSealKey).toBe(t.app.services.scanSeal.publicKeyBase64());
+    expect(Buffer.from(body.scanSealKey ?? '', 'base64')).toHaveLength(32);
 
     // The code works once.
     const again = await t.app.inject({
@@ -59,7 +66,11 @@ describe('enrollment', () => {
       payload: { ...heartbeat, clock: now + 250, devices: [{ name: 'cam0', kind: 'camera', status: 'ok' }] },
     });
     expect(hb.statusCode).toBe(200);
-    expect(hb.json()).toMatchObject({ serverTime: now, checkpoint: { id: 'HCM-01' } });
+    expect(hb.json()).toMatchObject({
+      serverTime: now,
+      checkpoint: { id: 'HCM-01' },
+      listKeyId: fleetKey.id,
+    });
     const kiosks = (
       await t.app.inject({ method: 'GET', url: '/api/v1/admin/kiosks', headers: t.admin })
     ).json<{
@@ -160,7 +171,7 @@ describe('auth matrix', () => {
     await addCheckpoint(t, 'CP');
     const k = await enrollKiosk(t, 'CP');
     const adminUrl = '/api/v1/admin/kiosks';
-    const kioskUrl = '/api/v1/kiosk/lists/health/changes?since=0';
+    const kioskUrl = '/api/v1/kiosk/list-key';
 
     const cases: [string, string, Record<string, string>, number][] = [
       ['admin, no token', adminUrl, {}, 401],
@@ -194,6 +205,7 @@ describe('auth matrix', () => {
       records: { action: string; target: string }[];
     }>().records;
     expect(audit.map((r) => r.action)).toEqual([
+      'lists.rotate-key',
       'kiosk.revoke',
       'kiosk.enroll',
       'enrollment.create',

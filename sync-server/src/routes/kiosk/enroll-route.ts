@@ -6,7 +6,10 @@ import { HttpError } from '../../http-error.js';
 import type { Services } from '../../services.js';
 import { errors, type App } from '../schemas.js';
 
-/** `POST /api/v1/kiosk/enroll`: a one-time code becomes a lane's kiosk id, token, config and list key. */
+/**
+ * `POST /api/v1/kiosk/enroll`: a one-time code becomes a lane's kiosk id, token, config, the
+ * current list key of its checkpoint's key scope (with its id) and the scan seal public key.
+ */
 export function registerEnrollRoute(app: App, s: Services): void {
   const work = new LaneTransactions(s);
   app.post(
@@ -38,12 +41,15 @@ export function registerEnrollRoute(app: App, s: Services): void {
       const checkpoint = s.checkpoints.get(res.checkpointId);
       if (!checkpoint)
         throw new HttpError(404, 'unknown_checkpoint', 'the checkpoint of this code no longer exists');
+      const listKey = s.listKeys.forCheckpoint(res.checkpointId);
       req.log.info({ kioskId: laneId, checkpointId: res.checkpointId }, 'kiosk enrolled');
       return reply.code(201).send({
         kioskId: laneId,
         token,
         checkpoint: { ...checkpoint, blockingStatuses: [...checkpoint.blockingStatuses] },
-        listKey: s.listKey.toString('base64'),
+        listKey: listKey.key.toString('base64'),
+        listKeyId: listKey.id,
+        scanSealKey: s.scanSeal.publicKeyBase64(),
         // Pinned by the lane: it takes list data signed by these keys (or keys they endorse) only.
         listSigningKeys: s.signer.publicKeys(),
       });
