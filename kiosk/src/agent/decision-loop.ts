@@ -117,6 +117,7 @@ export class DecisionLoop {
     const format = payload.ok ? payload.value.format : (payload.error.format ?? null);
     let scanId: string | null = null;
     let seq: number | null = null;
+    const listedNow = healthEntry !== null && isHealthEntryInForce(healthEntry, now);
     if (decision.record) {
       const seal = this.#o.sealSubject ?? null;
       const record = store.appendRecord(
@@ -127,11 +128,17 @@ export class DecisionLoop {
           // Sealed to the server when the lane can (nothing K opens leaves or stays on the lane);
           // a lane without a seal key still holds the fleet-wide key 0 and uploads its key.
           subjectKey: key === null || seal !== null ? null : subjectKeyToHex(key),
-          subjectSealed: subject === null || seal === null ? null : seal(canonicalSubjectKey(subject)),
+          subjectSealed:
+            subject === null || seal === null ? null : this.#sealed(seal, canonicalSubjectKey(subject)),
           decision: decision.decision,
           reasons: decision.reasons,
           warnings: decision.warnings,
           alert: decision.alert,
+          // Kept on the lane only: the desk's order after a restart (an F0 first).
+          laneHealthStatus:
+            listedNow && decision.reasons.some((r) => r === 'health_blocked' || r === 'health_deceased')
+              ? healthEntry.status
+              : null,
         },
         now,
         decision.alert,
@@ -159,7 +166,6 @@ export class DecisionLoop {
       'decision',
     );
     if (result.alert) this.#o.onUrgent?.();
-    const listedNow = healthEntry !== null && isHealthEntryInForce(healthEntry, now);
     this.#o.onDecision?.(result, {
       holder: payload.ok ? (payload.value.holder ?? null) : null,
       healthStatus: listedNow ? healthEntry.status : null,
@@ -176,6 +182,19 @@ export class DecisionLoop {
             },
     });
     return result;
+  }
+
+  /**
+   * The sealed subject, or null if sealing failed (logged without the subject): the scan is
+   * recorded all the same, with no subject, since a decision is never lost to its upload form.
+   */
+  #sealed(seal: (canonicalSubject: string) => string, canonical: string): string | null {
+    try {
+      return seal(canonical);
+    } catch (e) {
+      this.#log.error({ error: e instanceof Error ? e.message : 'unknown' }, 'scan subject not sealed');
+      return null;
+    }
   }
 
   #forgetOlderThan(cutoff: number): void {

@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSubjectText, type Desk, type TravellerView } from '@checkpoint-lane/shared';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LaneStore } from '../store/lane-store.js';
@@ -12,6 +14,7 @@ import { insecureFileKeyStore } from '../secrets/key-store-choice.js';
 import { hashPin } from './officers.js';
 import { createSubjectKeyer } from './subject-keyer.js';
 import { writeOfflineLane } from '../testing/offline-lane.js';
+import { readCredentials, writeCredentials } from '../sync/credentials.js';
 
 const listKey = Buffer.alloc(32, 5);
 const F0 = '001090123456';
@@ -305,5 +308,46 @@ describe('the desk in memory', () => {
     expect(desk.snapshot().pending.map((i) => i.scanId)).toEqual(ids.slice(2));
     expect(desk.acknowledge(ids[0]!)).toMatchObject({ ok: true });
     store.close();
+  });
+});
+
+describe('a lane that seals scan subjects to the server', () => {
+  it('uploads no subject key and restores the desk with F0 first from the status its outbox kept', async () => {
+    await agent.stop();
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    writeOfflineLane(dir, { listKey, blockingStatuses: ['F0', 'F1'] });
+    const server = generateKeyPairSync('x25519');
+    const scanSealKey = Buffer.from(server.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString(
+      'base64',
+    );
+    writeCredentials(dir, { ...readCredentials(dir)!, scanSealKey });
+    agent = await openAgent();
+    // The F1 red comes first, so only the kept status can put the F0 red ahead of it.
+    const f1 = agent.submit(F1);
+    const amber = agent.submit('not a code');
+    const f0 = agent.submit(F0);
+    expect(agent.desk().pending.map((i) => i.scanId)).toEqual([f0.scanId, f1.scanId, amber.scanId]);
+    await agent.stop();
+
+    const db = new Database(join(dir, 'lane.db'), { readonly: true });
+    const rows = db.prepare('SELECT record, health_status FROM outbox ORDER BY seq').all() as {
+      record: string;
+      health_status: string | null;
+    }[];
+    db.close();
+    expect(rows.map((r) => r.health_status)).toEqual(['F1', null, 'F0']);
+    const records = rows.map((r) => JSON.parse(r.record) as Record<string, unknown>);
+    expect(records.map((r) => r.subjectKey)).toEqual([null, null, null]);
+    expect(records.map((r) => typeof r.subjectSealed)).toEqual(['string', 'object', 'string']);
+    // What the lane keeps only for itself is not in the record it uploads.
+    expect(records.every((r) => !('laneHealthStatus' in r))).toBe(true);
+
+    agent = await openAgent();
+    const desk = agent.desk();
+    expect(desk.pending.map((i) => i.scanId)).toEqual([f0.scanId, f1.scanId, amber.scanId]);
+    expect(desk.pending.map((i) => i.healthStatus)).toEqual(['F0', 'F1', null]);
+    expect(desk.pending.every((i) => i.restored === true && i.subject === null)).toBe(true);
+    expect(agent.store.pendingRecords(10).every((r) => !('laneHealthStatus' in r))).toBe(true);
   });
 });

@@ -1,7 +1,6 @@
 import {
   DESK_PENDING_SHOWN,
   DESK_RECENT_SIZE,
-  parseSubjectKeyHex,
   type AcknowledgeRefusalCode,
   type AcknowledgementRecord,
   type DecisionColour,
@@ -11,6 +10,7 @@ import {
   type OverrideRecord,
   type ScanRecord,
 } from '@checkpoint-lane/shared';
+import { laneHealthStatusOf } from '../store/lane-outbox.js';
 import type { LaneStore } from '../store/lane-store.js';
 import type { LaneDecision, OfficerDetails } from './decision-loop.js';
 
@@ -75,7 +75,8 @@ export class LaneDesk {
   /**
    * Rebuilds the desk from the store after a restart: scans of the last 24 hours that need an
    * officer and have no acknowledgement or override are pending again; the strip shows the last
-   * scans. Subjects and card holders were never stored, so restored items show neither.
+   * scans. Subjects and card holders were never stored, so restored items show neither; a
+   * health-blocked scan shows the status the lane decided with, which the outbox keeps beside it.
    */
   restore(): void {
     const now = this.#clock();
@@ -215,8 +216,6 @@ export class LaneDesk {
   }
 
   #restoredItem(scan: ScanRecord, handling: LaneRecord | undefined): DeskItem {
-    const key = scan.subjectKey === null ? null : parseSubjectKeyHex(scan.subjectKey);
-    const health = key === null ? null : this.#store.lookupHealth(key);
     const override = handling?.type === 'override' ? handling : null;
     return {
       scanId: scan.id,
@@ -227,7 +226,7 @@ export class LaneDesk {
       warnings: [...scan.warnings],
       healthStatus:
         scan.reasons.includes('health_blocked') || scan.reasons.includes('health_deceased')
-          ? (health?.status ?? null)
+          ? laneHealthStatusOf(scan)
           : null,
       source: scan.source,
       subject: null,

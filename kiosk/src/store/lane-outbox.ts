@@ -1,14 +1,36 @@
-import type { LaneRecord } from '@checkpoint-lane/shared';
+import type { HealthStatusCode, LaneRecord } from '@checkpoint-lane/shared';
 import type Database from 'better-sqlite3';
 import type { SettingsTable } from './lane-settings.js';
 import { uuidV7 } from './uuid-v7.js';
 
-/** A lane record without the numbers the outbox assigns. */
-export type NewLaneRecord = LaneRecord extends infer R
+/**
+ * What the lane keeps beside a record in its outbox and never uploads (column
+ * `outbox.health_status`, lane migration 004).
+ */
+export interface LaneOnlyFacts {
+  /**
+   * A health-blocked scan: the status of the health entry the lane decided with (the desk puts
+   * an F0 first again after a restart without looking the subject up: scans carry no subject
+   * key the lane's lists open).
+   */
+  readonly laneHealthStatus?: HealthStatusCode | null;
+}
+
+/** A lane record without the numbers the outbox assigns, with what only the lane keeps. */
+export type NewLaneRecord = (LaneRecord extends infer R
   ? R extends LaneRecord
     ? Omit<R, 'seq' | 'id' | 'at'>
     : never
-  : never;
+  : never) &
+  LaneOnlyFacts;
+
+/** A record as the outbox holds it: what is uploaded, and what only the lane keeps. */
+export type HeldLaneRecord = LaneRecord & LaneOnlyFacts;
+
+/** The health status the lane kept beside a held record (`LaneStore.recentRecords`), or null. */
+export function laneHealthStatusOf(record: LaneRecord): HealthStatusCode | null {
+  return (record as HeldLaneRecord).laneHealthStatus ?? null;
+}
 
 /** What an upload answer did to the acknowledged mark (see `LaneOutbox.takeAcknowledgement`). */
 export interface Acknowledgement {
@@ -38,6 +60,10 @@ interface RecordRow {
   record: string;
 }
 
+interface HeldRow extends RecordRow {
+  health_status: HealthStatusCode | null;
+}
+
 /**
  * The scan journal and upload queue: every scan and override, durably numbered, kept until
  * the server acknowledges it. It owns the acknowledgement rules: the mark (`acked_through`)
@@ -50,8 +76,8 @@ export class LaneOutbox {
   constructor(db: Database.Database, settings: SettingsTable) {
     this.#settings = settings;
     this.#s = {
-      append: db.prepare<[string, number, number, string]>(
-        'INSERT INTO outbox (id, at, urgent, record) VALUES (?, ?, ?, ?)',
+      append: db.prepare<[string, number, number, string, string | null]>(
+        'INSERT INTO outbox (id, at, urgent, record, health_status) VALUES (?, ?, ?, ?, ?)',
       ),
       pending: db.prepare<[number, number]>(
         'SELECT seq, id, at, record FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?',
@@ -60,18 +86,26 @@ export class LaneOutbox {
       prune: db.prepare<[number, number]>('DELETE FROM outbox WHERE seq <= ? AND at < ?'),
       lastSeq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"),
       find: db.prepare<[string]>('SELECT seq, id, at, record FROM outbox WHERE id = ?'),
-      recent: db.prepare<[number]>('SELECT seq, id, at, record FROM outbox ORDER BY seq DESC LIMIT ?'),
+      recent: db.prepare<[number]>(
+        'SELECT seq, id, at, record, health_status FROM outbox ORDER BY seq DESC LIMIT ?',
+      ),
       overridesOf: db.prepare<[string]>(
         "SELECT seq, id, at, record FROM outbox WHERE json_extract(record, '$.scanId') = ? ORDER BY seq",
       ),
     };
   }
 
-  /** Appends a record durably; returns it with its lane sequence number and UUIDv7. */
+  /**
+   * Appends a record durably; returns it (without the lane-only facts, which go to their own
+   * column, out of the uploaded JSON) with its lane sequence number and UUIDv7.
+   */
   append(record: NewLaneRecord, at: number, urgent: boolean): LaneRecord {
+    const { laneHealthStatus = null, ...upload } = record;
     const id = uuidV7(at);
-    const seq = Number(this.#s.append.run(id, at, urgent ? 1 : 0, JSON.stringify(record)).lastInsertRowid);
-    return { ...record, seq, id, at };
+    const seq = Number(
+      this.#s.append.run(id, at, urgent ? 1 : 0, JSON.stringify(upload), laneHealthStatus).lastInsertRowid,
+    );
+    return { ...(upload as LaneRecord), seq, id, at };
   }
 
   /** The local number of the last record the server acknowledged. */
@@ -136,9 +170,12 @@ export class LaneOutbox {
     return row === undefined ? null : toRecord(row);
   }
 
-  /** The latest records still held, newest first. */
-  recent(limit: number): LaneRecord[] {
-    return (this.#s.recent.all(limit) as RecordRow[]).map(toRecord);
+  /** The latest records still held, newest first, with what only the lane keeps. */
+  recent(limit: number): HeldLaneRecord[] {
+    return (this.#s.recent.all(limit) as HeldRow[]).map((row) => ({
+      ...toRecord(row),
+      laneHealthStatus: row.health_status,
+    }));
   }
 
   /** The records about a scan (its overrides and acknowledgements), oldest first. */
