@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { ListSigningKeysAnswer } from '@checkpoint-lane/shared';
+import type { ListKeyRotateAnswer, ListSigningKeysAnswer } from '@checkpoint-lane/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../testing/build-test-app.js';
 import { runAdmin } from './run-admin.js';
@@ -44,5 +44,51 @@ describe('checkpoint-admin lists signing keys', () => {
     expect(rotated.out).toContain(`list-signing key ${after.current} now signs`);
 
     expect((await run('lists', 'rotate-signing-key', 'now')).code).toBe(2);
+  });
+});
+
+describe('checkpoint-admin list keys', () => {
+  it('rotates a checkpoint’s key scope and says which checkpoints share it', async () => {
+    t = await buildTestApp();
+    expect(
+      (await run('checkpoints', 'add', '--id', 'A', '--name', 'A', '--mode', 'open', '--key-scope', 'HCM'))
+        .out,
+    ).toContain('key scope HCM');
+    await run('checkpoints', 'add', '--id', 'B', '--name', 'B', '--mode', 'open', '--key-scope', 'HCM');
+    await run('checkpoints', 'add', '--id', 'C', '--name', 'C', '--mode', 'closed');
+    const listed = await run('checkpoints', 'list');
+    expect(listed.out).toMatch(/^C\s+C\s+closed\s+.*\s+fleet$/m);
+    const before = t.app.services.listKeys.current('HCM');
+    const fleet = t.app.services.listKeys.current('fleet');
+
+    const rotated = await run('lists', 'rotate-key', '--checkpoint', 'B');
+    expect(rotated.err).toBe('');
+    expect(rotated.code).toBe(0);
+    const after = t.app.services.listKeys.current('HCM');
+    expect(after.id).not.toBe(before.id);
+    expect(t.app.services.listKeys.current('fleet')).toEqual(fleet);
+    expect(rotated.out).toBe(
+      `key scope HCM: new list key ${String(after.id)}; its lanes fetch it and take new snapshots\n` +
+        'checkpoints sharing this scope (2): A, B\n',
+    );
+    const json = JSON.parse(
+      (await run('--json', 'lists', 'rotate-key', '--checkpoint', 'C')).out,
+    ) as ListKeyRotateAnswer;
+    expect(json).toEqual({
+      scope: 'fleet',
+      keyId: t.app.services.listKeys.current('fleet').id,
+      checkpoints: ['C'],
+    });
+
+    const keys = await run('lists', 'keys');
+    expect(keys.code).toBe(0);
+    expect(keys.out).toMatch(new RegExp(`^HCM\\s+${String(after.id)}\\s+\\d{4}-.*Z\\s+A,B$`, 'm'));
+    expect(keys.out).not.toContain(after.key.toString('base64'));
+
+    const unknown = await run('lists', 'rotate-key', '--checkpoint', 'NOPE');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('no such checkpoint');
+    expect((await run('lists', 'rotate-key')).code).toBe(2);
+    expect(t.app.services.listKeys.current('HCM')).toEqual(after);
   });
 });
