@@ -90,15 +90,17 @@ function routeServer(): void {
     }));
 }
 
-/** A lane enrolled with key 1 of the scope, its secrets sealed with the file key store. */
-async function openLane(heartbeatMs = 3_600_000): Promise<LaneAgent> {
+/**
+ * A lane enrolled with key 1 of the scope (`legacy`: with key 0 and no scan seal key, as
+ * enrolled before key scopes), its secrets sealed with the file key store.
+ */
+async function openLane(heartbeatMs = 3_600_000, legacy = false): Promise<LaneAgent> {
   const credentials: LaneCredentials = {
     serverUrl: server.url,
     kioskId: 'k-rot',
     token: 'lane-token',
-    listKey: scope.key(1).toString('base64'),
-    listKeyId: 1,
-    scanSealKey: scope.seal.publicKey,
+    listKey: scope.key(legacy ? 0 : 1).toString('base64'),
+    ...(!legacy && { listKeyId: 1, scanSealKey: scope.seal.publicKey }),
     checkpoint: CHECKPOINT,
     listSigningKeys: [signer.key],
   };
@@ -364,5 +366,77 @@ describe('a lane whose key scope rotates its list key', () => {
     await expect.poll(() => keyedWith(again, 2)).toBe(true);
     expect(again.submit(F0)).toMatchObject({ decision: 'red' });
     await expect.poll(async () => (await vaultKeys()).older).toEqual([]);
+  });
+
+  it('a lane enrolled before key scopes (key 0, no seal key) moves to its scope key and starts sealing', async () => {
+    scope = new FakeKeyScope(0);
+    scope.serve(server);
+    const lane = await openLane(100, true);
+    await expect.poll(() => server.calls('POST', '/heartbeat').length).toBeGreaterThanOrEqual(1);
+    await lane.syncListsNow();
+    const before = lane.submit(F0);
+    expect(before).toMatchObject({ decision: 'red' });
+    // The key-0 answers name no key (as servers before key scopes): the subject key is uploaded.
+    expect(server.calls('GET', '/lists/health/snapshot')[0]?.path).toBe('/lists/health/snapshot');
+    const oldRecord = lane.store.findRecord(before.scanId ?? '') as ScanRecord | null;
+    expect(oldRecord?.subjectKey).toBe(subjectKeyToHex(scope.subjectKey(F0, 0)));
+    expect(oldRecord?.subjectSealed).toBeNull();
+
+    scope.rotate();
+    await expect.poll(() => keyedWith(lane, 1), { timeout: 5000 }).toBe(true);
+    const after = lane.submit(F0);
+    expect(after).toMatchObject({ decision: 'red' });
+    const newRecord = lane.store.findRecord(after.scanId ?? '') as ScanRecord | null;
+    expect(newRecord?.subjectKey).toBeNull();
+    expect(isSealedSubjectText(newRecord?.subjectSealed ?? '')).toBe(true);
+    expect(await vaultKeys()).toMatchObject({ newest: 1, older: [] });
+  });
+
+  it('a new snapshot that fails is retried with back-off; the old list decides until it is whole', async () => {
+    const lane = await openLane();
+    await expect.poll(() => keyedWith(lane, 1)).toBe(true);
+    await expect.poll(() => server.streams()).toBe(1);
+    let failing = true;
+    let failures = 0;
+    server.route('GET', '/lists/health/snapshot', () => {
+      if (failing) {
+        failures++;
+        return { status: 503, json: { error: 'unavailable', message: 'try later' } };
+      }
+      return snapshot('health');
+    });
+    scope.rotate();
+    server.push('list-key', { keyId: 2 });
+    // Asked again after each failure, with nothing but the back-off to wake it.
+    await expect.poll(() => failures, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+    expect(server.calls('GET', '/list-key')).toHaveLength(1);
+    expect(lane.store.listKeyId('health')).toBe(1);
+    expect(lane.submit(F0)).toMatchObject({ decision: 'red', reasons: ['health_blocked'] });
+    failing = false;
+    await expect.poll(() => keyedWith(lane, 2), { timeout: 5000 }).toBe(true);
+    expect(lane.submit(F0)).toMatchObject({ decision: 'red', reasons: ['health_blocked'] });
+    await expect.poll(async () => (await vaultKeys()).older).toEqual([]);
+  });
+
+  it('a list keyed with a key the vault does not hold is emptied at start, never looked up with another key', async () => {
+    const first = await openLane();
+    await expect.poll(() => keyedWith(first, 1)).toBe(true);
+    await first.stop();
+    agent = null;
+    // The vault now holds another key only (say, sealed again by hand after a repair).
+    const opened = await LaneVault.open(dir, insecureFileKeyStore(dir));
+    if (!opened.ok) throw new Error(opened.error.message);
+    expect(
+      opened.value.update({
+        ...opened.value.credentials,
+        listKey: scope.key(scope.rotate()).toString('base64'),
+        listKeyId: 2,
+      }).ok,
+    ).toBe(true);
+    holdSnapshots = new Promise(() => undefined);
+    const lane = await openLane();
+    expect(lane.store.listState('health')).toEqual({ version: 0, syncedAt: null });
+    expect(lane.store.countEntries('health')).toBe(0);
+    expect(lane.submit(F0).decision).not.toBe('green');
   });
 });

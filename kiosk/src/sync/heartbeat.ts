@@ -99,6 +99,8 @@ export class Heartbeat {
       clock: clock(),
       ...(refusals !== undefined && { listRefusals: refusals }),
     });
+    // Stopped while it was in flight: the lane's store may be closed already.
+    if (!link.running()) return;
     if (!res.ok) {
       link.failed(res.error, 'heartbeat');
       return;

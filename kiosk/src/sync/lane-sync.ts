@@ -243,7 +243,7 @@ export class LaneSync {
   async stop(): Promise<void> {
     this.#link.stop();
     await this.#uploader.stop();
-    await Promise.allSettled([this.#lists.settled(), this.#roster.settled()]);
+    await Promise.allSettled([this.#lists.settled(), this.#roster.settled(), this.#keys?.settled()]);
   }
 
   /** Fetches the officer roster now (see `RosterSync.sync`). */

@@ -95,7 +95,9 @@ export class ListKeys implements ListKeySource {
   async #fetchOnce(): Promise<boolean> {
     const { api, ring, link } = this.#o;
     if (!link.running() || link.revoked()) return false;
-    const res = await api.listKey();
+    const res = await api.listKey(link.signal);
+    // Stopped meanwhile: the store may be closed; the next start asks again.
+    if (!link.running()) return false;
     if (!res.ok) {
       link.failed(res.error, 'list key');
       this.#retry('fetch');
@@ -120,12 +122,19 @@ export class ListKeys implements ListKeySource {
     return true;
   }
 
+  /** Resolves once no key fetch or catch-up is running. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([this.#fetching, this.#catchingUp]);
+  }
+
   /** Syncs each list keyed otherwise than the newest key (a snapshot) until none is. */
   #catchUp(): Promise<void> {
     this.#catchingUp ??= (async () => {
+      if (!this.#o.link.running()) return;
       const newest = this.#o.ring.newestId();
       const behind = LIST_NAMES.filter((l) => this.#o.keyIdOf(l) !== newest);
       const done = await Promise.all(behind.map((l) => this.#o.sync(l)));
+      if (!this.#o.link.running()) return;
       if (done.includes(false) && LIST_NAMES.some((l) => this.#o.keyIdOf(l) !== newest)) {
         this.#retry('catch-up');
       } else {

@@ -214,11 +214,11 @@ export class ServerApi {
   }
 
   /** The current list key of this lane's key scope, and the key scans' subjects are sealed to. */
-  listKey(): Promise<ApiResult<ListKeyAnswer>> {
+  listKey(signal?: AbortSignal): Promise<ApiResult<ListKeyAnswer>> {
     return decoded(
       'list key answer',
       ListKeyAnswer,
-      async () => (await this.#http.get<unknown>('/list-key')).data,
+      async () => (await this.#http.get<unknown>('/list-key', signal ? { signal } : {})).data,
     );
   }
 
