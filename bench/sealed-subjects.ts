@@ -10,11 +10,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subjectKeyFromDigest, subjectKeyToHex, type LaneRecord } from '@checkpoint-lane/shared';
-import { sealSubject } from '../kiosk/src/agent/subject-sealer.js';
-import { openDatabase } from '../sync-server/src/db/open-database.js';
-import { ScansRepository } from '../sync-server/src/db/repositories/scans-repository.js';
-import { ScanSealKeys } from '../sync-server/src/lists/scan-seal-keys.js';
 import { machine } from './server-bench-support.js';
+
+// The built code (as the other benches load it): kiosk/dist and sync-server/dist.
+type Sealer = typeof import('../kiosk/dist/agent/subject-sealer.js');
+type OpenDb = typeof import('../sync-server/dist/db/open-database.js');
+type Repo = typeof import('../sync-server/dist/db/repositories/scans-repository.js');
+type SealKeys = typeof import('../sync-server/dist/lists/scan-seal-keys.js');
+const dist = (path: string): string => new URL(`../${path}`, import.meta.url).href;
+const { sealSubject } = (await import(dist('kiosk/dist/agent/subject-sealer.js'))) as Sealer;
+const { openDatabase } = (await import(dist('sync-server/dist/db/open-database.js'))) as OpenDb;
+const { ScansRepository } = (await import(
+  dist('sync-server/dist/db/repositories/scans-repository.js')
+)) as Repo;
+const { ScanSealKeys } = (await import(dist('sync-server/dist/lists/scan-seal-keys.js'))) as SealKeys;
 
 const SEALS = Number(process.env.SEALS ?? 20_000);
 const BATCHES = Number(process.env.BATCHES ?? 40);
@@ -76,7 +85,7 @@ try {
     id: `01890a5d-ac96-7000-8000-${seq.toString(16).padStart(12, '0')}`,
     at: Date.now(),
     source: 'camera',
-    format: 'vneid_qr',
+    format: 'personal_id',
     subjectKey: sealedForm
       ? null
       : subjectKeyToHex(subjectKeyFromDigest(createHmac('sha256', INDEX_KEY).update(subject(i)).digest())),
