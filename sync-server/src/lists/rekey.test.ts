@@ -28,15 +28,18 @@ describe('laneSubjectKey', () => {
 
 describe('KeyedEntries', () => {
   it.each([
-    ['one run', 10_000],
-    ['many runs and a short last one', 97],
-    ['runs of one entry', 1],
-  ])('gives every entry back once, in ascending signed key order, with its class (%s)', async (_, run) => {
-    const n = 2_000;
-    const entries = new KeyedEntries(KEY, n, 7, run);
+    ['one run', 100_000, 20_000],
+    ['one run that grows', 20_000, 20_000],
+    ['many runs and a short last one', 97, 5_000],
+    ['runs of one entry', 1, 200],
+  ])('gives every entry back once, in ascending signed key order, with its class (%s)', async (_, run, n) => {
+    const entries = new KeyedEntries(KEY, run);
     const slice = new TimeSlice(1);
-    for (let i = 0; i < n; i++)
-      if (entries.add(canonicalSubjectKey(subject(i)), i % 7)) await entries.sortRun(slice);
+    for (let i = 0; i < n; i++) {
+      // Some full runs are sorted as they fill, the others by the merge.
+      if (entries.add(canonicalSubjectKey(subject(i)), i % 7) && i % 3 === 0) await entries.sortRuns(slice);
+    }
+    expect(entries.length).toBe(n);
     const expected = Array.from({ length: n }, (_, i): [bigint, number] => [
       subjectKey(KEY, subject(i)),
       i % 7,
@@ -46,15 +49,11 @@ describe('KeyedEntries', () => {
   });
 
   it('keeps class indexes above 65535', async () => {
-    const entries = new KeyedEntries(KEY, 3, 70_000, 2);
-    const slice = new TimeSlice(1);
+    const entries = new KeyedEntries(KEY, 2);
     expect(entries.add('personal_id:1', 69_999)).toBe(false);
     expect(entries.add('personal_id:2', 65_536)).toBe(true);
-    expect(() => entries.add('personal_id:3', 0)).toThrow(/sortRun/);
-    await entries.sortRun(slice);
-    entries.add('personal_id:3', 0);
-    const out = await sorted(entries);
-    expect(new Map(out)).toEqual(
+    expect(entries.add('personal_id:3', 0)).toBe(false);
+    expect(new Map(await sorted(entries))).toEqual(
       new Map([
         [laneSubjectKey(KEY, 'personal_id:1'), 69_999],
         [laneSubjectKey(KEY, 'personal_id:2'), 65_536],
@@ -65,34 +64,40 @@ describe('KeyedEntries', () => {
 
   it('refuses two equal keys, in one run or across runs', async () => {
     for (const run of [10, 1]) {
-      const entries = new KeyedEntries(KEY, 3, 1, run);
-      const slice = new TimeSlice(1);
-      for (const s of ['personal_id:1', 'personal_id:2', 'personal_id:1'])
-        if (entries.add(s, 0)) await entries.sortRun(slice);
+      const entries = new KeyedEntries(KEY, run);
+      for (const s of ['personal_id:1', 'personal_id:2', 'personal_id:1']) entries.add(s, 0);
       await expect(sorted(entries)).rejects.toThrow(KeyCollisionError);
     }
   });
 
-  it('refuses more entries than its capacity and gives an empty list back as nothing', async () => {
-    const entries = new KeyedEntries(KEY, 0, 1);
-    expect(() => entries.add('personal_id:1', 0)).toThrow(/more entries/);
-    expect(await sorted(entries)).toEqual([]);
+  it('gives an empty list back as nothing; a run holds at least one entry', async () => {
+    expect(await sorted(new KeyedEntries(KEY))).toEqual([]);
+    expect(() => new KeyedEntries(KEY, 0)).toThrow(/at least one/);
   });
 
-  it('returns to the event loop during a long sort and merge', async () => {
+  it('returns to the event loop during a long sort and merge, and counts its longest slice', async () => {
     const n = 300_000;
-    const entries = new KeyedEntries(KEY, n, 1, 1 << 17);
+    const entries = new KeyedEntries(KEY, 1 << 17);
     const slice = new TimeSlice(2);
-    for (let i = 0; i < n; i++) {
-      if (entries.add(`personal_id:${i}`, 0)) await entries.sortRun(slice);
-      if (i % 4096 === 0 && slice.due()) await slice.pause();
-    }
+    for (let i = 0; i < n; i++) entries.add(`personal_id:${i}`, 0);
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
     let count = 0;
-    await entries.merge(() => count++, slice);
+    let flushes = 0;
+    await entries.merge(
+      () => count++,
+      slice,
+      () => {
+        flushes++;
+        return Promise.resolve();
+      },
+    );
     clearInterval(timer);
     expect(count).toBe(n);
     expect(ticks).toBeGreaterThan(0);
+    expect(flushes).toBeGreaterThan(0);
+    slice.end();
+    expect(slice.longestMs).toBeGreaterThan(0);
+    expect(slice.longestCpuMs).toBeGreaterThanOrEqual(0);
   });
 });

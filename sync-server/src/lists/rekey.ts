@@ -70,11 +70,22 @@ export class TimeSlice {
     return performance.now() - this.#start >= this.ms;
   }
 
-  /** Returns to the event loop, then starts a new slice. */
-  async pause(): Promise<void> {
+  /**
+   * Ends the current slice, awaits `work` (I/O that leaves the event loop free) if given, returns
+   * to the event loop, then starts a new slice.
+   */
+  async pause(work?: () => Promise<void>): Promise<void> {
+    this.end();
+    if (work) await work();
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#start = performance.now();
+    this.#startCpu = process.cpuUsage();
+  }
+
+  /** Ends the current slice (counts it) and starts a new one, without returning to the event loop. */
+  end(): void {
     this.#longest = Math.max(this.#longest, performance.now() - this.#start);
     this.#longestCpu = Math.max(this.#longestCpu, this.#cpuMs());
-    await new Promise((resolve) => setImmediate(resolve));
     this.#start = performance.now();
     this.#startCpu = process.cpuUsage();
   }
@@ -94,36 +105,46 @@ export class KeyCollisionError extends Error {
   }
 }
 
+/** One run of entries: a key's two 32-bit halves and its class index, in typed arrays. */
+interface Run {
+  /** High 32 bits of each key (signed). */
+  readonly hi: Int32Array;
+  /** Low 32 bits of each key. */
+  readonly lo: Uint32Array;
+  readonly cls: Uint32Array;
+  length: number;
+  sorted: boolean;
+}
+
+/** Entries a new run has room for before its arrays grow. */
+const FIRST_RUN_CAPACITY = 1 << 14;
+
+function newRun(capacity: number): Run {
+  return {
+    hi: new Int32Array(capacity),
+    lo: new Uint32Array(capacity),
+    cls: new Uint32Array(capacity),
+    length: 0,
+    sorted: false,
+  };
+}
+
 /**
- * Up to `capacity` entries (a lane key and a class index each) keyed from raw subjects, kept in
- * typed arrays (10 or 12 bytes an entry), sorted in runs of `RUN_ENTRIES` as they fill, and read
- * back in ascending signed key order by `merge`.
+ * Entries (a lane key and a class index each) keyed from raw subjects, kept in typed arrays of
+ * up to `runEntries` entries (12 bytes an entry; a new run when one is full), each run
+ * sorted on its own (`sortRuns`) and all read back in ascending signed key order by `merge`.
  */
 export class KeyedEntries {
-  /** High 32 bits of each key (signed). */
-  readonly #hi: Int32Array;
-  /** Low 32 bits of each key. */
-  readonly #lo: Uint32Array;
-  readonly #cls: Uint16Array | Uint32Array;
+  readonly #runs: Run[] = [];
   #length = 0;
-  /** Entries [0, sorted) are in sorted runs. */
-  #sorted = 0;
-  readonly #runs: { from: number; to: number }[] = [];
-  readonly #scratch: { hi: Int32Array; lo: Uint32Array; cls: Uint16Array | Uint32Array };
+  #scratch: { hi: Int32Array; lo: Uint32Array; cls: Uint32Array } | null = null;
   readonly #counts = new Uint32Array(4 * 65_536);
 
   constructor(
     private readonly listKey: Uint8Array,
-    readonly capacity: number,
-    classes: number,
     private readonly runEntries = RUN_ENTRIES,
   ) {
-    const Cls = classes <= 0x10000 ? Uint16Array : Uint32Array;
-    this.#hi = new Int32Array(capacity);
-    this.#lo = new Uint32Array(capacity);
-    this.#cls = new Cls(capacity);
-    const r = Math.min(capacity, runEntries);
-    this.#scratch = { hi: new Int32Array(r), lo: new Uint32Array(r), cls: new Cls(r) };
+    if (!Number.isInteger(runEntries) || runEntries < 1) throw new Error('a run holds at least one entry');
   }
 
   get length(): number {
@@ -131,38 +152,58 @@ export class KeyedEntries {
   }
 
   /**
-   * Keys one raw subject and stores it with its class. Returns true when a run is full: the
-   * caller then calls `sortRun` (which takes its own time slices).
+   * Keys one raw subject and stores it with its class. Returns true when this filled a run: the
+   * caller may then sort it (`sortRuns`, in time slices) while more entries come.
    */
   add(canonicalSubject: string, classIndex: number): boolean {
-    if (this.#length >= this.capacity) throw new Error('more entries than the snapshot header counted');
-    if (this.#length - this.#sorted >= this.runEntries)
-      throw new Error('a full run is sorted (sortRun) first');
+    let run = this.#runs.at(-1);
+    if (run === undefined || run.length === this.runEntries) {
+      run = newRun(Math.min(this.runEntries, FIRST_RUN_CAPACITY));
+      this.#runs.push(run);
+    } else if (run.length === run.hi.length) {
+      // A run's arrays start small and double up to `runEntries` (small lists stay small).
+      const grown = newRun(Math.min(this.runEntries, run.hi.length * 2));
+      grown.hi.set(run.hi);
+      grown.lo.set(run.lo);
+      grown.cls.set(run.cls);
+      grown.length = run.length;
+      this.#runs[this.#runs.length - 1] = run = grown;
+    }
     const d = createHmac('sha256', this.listKey).update(canonicalSubject, 'utf8').digest();
-    const i = this.#length++;
-    this.#hi[i] = d.readInt32BE(0);
-    this.#lo[i] = d.readUInt32BE(4);
-    this.#cls[i] = classIndex;
-    return this.#length - this.#sorted >= this.runEntries;
+    const i = run.length++;
+    run.hi[i] = d.readInt32BE(0);
+    run.lo[i] = d.readUInt32BE(4);
+    run.cls[i] = classIndex;
+    this.#length++;
+    return run.length === this.runEntries;
   }
 
-  /** Sorts the entries added since the last run into a new run (radix sort, 4 passes of 16 bits). */
-  async sortRun(slice: TimeSlice): Promise<void> {
-    const from = this.#sorted;
-    const to = this.#length;
-    if (to === from) return;
-    const n = to - from;
+  /** Sorts every run not sorted yet (radix sort, 4 passes of 16 bits), in time slices. */
+  async sortRuns(slice: TimeSlice): Promise<void> {
+    for (const run of this.#runs) {
+      if (run.sorted) continue;
+      await this.#sort(run, slice);
+      run.sorted = true;
+    }
+  }
+
+  async #sort(run: Run, slice: TimeSlice): Promise<void> {
+    const n = run.length;
     const counts = this.#counts;
     counts.fill(0);
-    const hi = this.#hi.subarray(from, to);
-    const lo = this.#lo.subarray(from, to);
-    const cls = this.#cls.subarray(from, to);
+    const hi = run.hi.subarray(0, n);
+    const lo = run.lo.subarray(0, n);
+    const cls = run.cls.subarray(0, n);
     for (let i = 0; i < n; i += CHECK_EVERY) {
       histogram(hi, lo, i, Math.min(n, i + CHECK_EVERY), counts);
       if (slice.due()) await slice.pause();
     }
-    let src = { hi, lo, cls };
-    let dst = {
+    if (!this.#scratch || this.#scratch.hi.length < n) {
+      const size = Math.max(n, Math.min(this.runEntries, 1 << 16));
+      this.#scratch = { hi: new Int32Array(size), lo: new Uint32Array(size), cls: new Uint32Array(size) };
+    }
+    let src: Columns = { hi, lo, cls };
+    let dst: Columns = {
       hi: this.#scratch.hi.subarray(0, n),
       lo: this.#scratch.lo.subarray(0, n),
       cls: this.#scratch.cls.subarray(0, n),
@@ -181,37 +222,35 @@ export class KeyedEntries {
       }
       [src, dst] = [dst, src];
     }
-    // Four passes: the sorted run is back in the entry arrays.
-    this.#runs.push({ from, to });
-    this.#sorted = to;
+    // Four passes: the sorted run is back in its own arrays.
   }
 
   /**
-   * Calls `emit` with every entry in ascending signed key order (a k-way merge of the runs),
-   * returning to the event loop when a slice is used up, after awaiting `flush` (a caller writes
-   * out there what `emit` produced). Throws `KeyCollisionError` on two equal keys.
+   * Calls `emit` with every entry in ascending signed key order (a k-way merge of the sorted
+   * runs), returning to the event loop when a slice is used up, after awaiting `flush` (a caller
+   * writes out there what `emit` produced). Throws `KeyCollisionError` on two equal keys.
    */
   async merge(
     emit: (key: bigint, classIndex: number) => void,
     slice: TimeSlice,
     flush?: () => Promise<void>,
   ): Promise<void> {
-    await this.sortRun(slice);
-    const hi = this.#hi;
-    const lo = this.#lo;
-    const cls = this.#cls;
-    const runs = this.#runs;
+    await this.sortRuns(slice);
+    const runs = this.#runs.filter((r) => r.length > 0);
+    const his = runs.map((r) => r.hi);
+    const los = runs.map((r) => r.lo);
+    const clss = runs.map((r) => r.cls);
     // A binary min-heap of run indexes, ordered by each run's next key.
-    const next = Int32Array.from(runs, (r) => r.from);
-    const end = Int32Array.from(runs, (r) => r.to);
+    const next = new Int32Array(runs.length);
+    const end = Int32Array.from(runs, (r) => r.length);
     const heap = Int32Array.from(runs.keys());
     let size = heap.length;
+    const hiOf = (r: number): number => (his[r] as Int32Array)[next[r] as number] as number;
+    const loOf = (r: number): number => (los[r] as Uint32Array)[next[r] as number] as number;
     const less = (a: number, b: number): boolean => {
-      const ia = next[a] as number;
-      const ib = next[b] as number;
-      const ha = hi[ia] as number;
-      const hb = hi[ib] as number;
-      return ha < hb || (ha === hb && (lo[ia] as number) < (lo[ib] as number));
+      const ha = hiOf(a);
+      const hb = hiOf(b);
+      return ha < hb || (ha === hb && loOf(a) < loOf(b));
     };
     const siftDown = (at: number): void => {
       let i = at;
@@ -236,22 +275,19 @@ export class KeyedEntries {
     while (size > 0) {
       const run = heap[0] as number;
       const i = next[run] as number;
-      const h = hi[i] as number;
-      const l = lo[i] as number;
+      const h = hiOf(run);
+      const l = loOf(run);
       if (!first && h === prevHi && l === prevLo) throw new KeyCollisionError();
       first = false;
       prevHi = h;
       prevLo = l;
       bytes.setInt32(0, h);
       bytes.setUint32(4, l);
-      emit(bytes.getBigInt64(0), cls[i] as number);
+      emit(bytes.getBigInt64(0), (clss[run] as Uint32Array)[i] as number);
       next[run] = i + 1;
       if (i + 1 >= (end[run] as number)) heap[0] = heap[--size] as number;
       siftDown(0);
-      if (++n % CHECK_EVERY === 0 && slice.due()) {
-        await flush?.();
-        await slice.pause();
-      }
+      if (++n % CHECK_EVERY === 0 && slice.due()) await slice.pause(flush);
     }
   }
 }
@@ -271,7 +307,7 @@ function histogram(hi: Int32Array, lo: Uint32Array, from: number, to: number, co
 interface Columns {
   hi: Int32Array;
   lo: Uint32Array;
-  cls: Uint16Array | Uint32Array;
+  cls: Uint32Array;
 }
 
 /** One radix pass over entries [from, to) of `src` into `dst` (`counts`: the pass's next slots). */

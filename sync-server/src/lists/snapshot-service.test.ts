@@ -81,6 +81,8 @@ describe('SnapshotService', () => {
       const service = new SnapshotService(db, cache);
       const a = await service.current('health', 'A', fleet);
       const b = await service.current('health', 'B', hcm);
+      expect(service.lastBuild).toMatchObject({ list: 'health', entries: 700 });
+      expect(service.lastBuild?.longestSliceMs).toBeGreaterThan(0);
       for (const [snap, key] of [
         [a, fleet],
         [b, hcm],

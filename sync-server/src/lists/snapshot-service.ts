@@ -35,6 +35,38 @@ interface SnapshotSum {
   readonly digest: string;
 }
 
+/** What one snapshot build took. */
+export interface SnapshotBuildStats {
+  readonly list: ListName;
+  readonly entries: number;
+  /** From the start of the build to the snapshot in place, wall ms. */
+  readonly ms: number;
+  /** The longest stretch it ran without giving the event loop a turn: wall ms, and CPU ms of the process. */
+  readonly longestSliceMs: number;
+  readonly longestSliceCpuMs: number;
+}
+
+function buildStats(
+  list: ListName,
+  entries: number,
+  started: number,
+  slices: { longestMs: number; longestCpuMs: number },
+): SnapshotBuildStats {
+  return {
+    list,
+    entries,
+    ms: performance.now() - started,
+    longestSliceMs: slices.longestMs,
+    longestSliceCpuMs: slices.longestCpuMs,
+  };
+}
+
+/** The longest slices so far, once the current one is ended. */
+function endSlices(slice: TimeSlice): { longestMs: number; longestCpuMs: number } {
+  slice.end();
+  return { longestMs: slice.longestMs, longestCpuMs: slice.longestCpuMs };
+}
+
 const SUM_SUFFIX = '.sum';
 
 /** Rows read between two looks at the build's time slice. */
@@ -52,8 +84,7 @@ export class SnapshotService {
   private readonly building = new Map<string, Promise<BuiltSnapshot>>();
   private readonly memoryCache = new Map<string, BuiltSnapshot>();
   private readonly counts: ListCounts;
-  /** The longest time slice (wall ms) of the last finished build. */
-  lastBuildLongestSliceMs = 0;
+  #lastBuild: SnapshotBuildStats | null = null;
 
   constructor(
     private readonly db: Db,
@@ -68,6 +99,11 @@ export class SnapshotService {
         if (LIST_NAMES.some((l) => f.startsWith(`${l}-`)) && !f.includes(KEY_MARK))
           rmSync(join(cacheDir, f), { force: true });
     }
+  }
+
+  /** What the last finished build took (null before the first). */
+  get lastBuild(): SnapshotBuildStats | null {
+    return this.#lastBuild;
   }
 
   /** The snapshot of a list at its current version, as a lane at `checkpointId` holding `key` gets it. */
@@ -116,14 +152,15 @@ export class SnapshotService {
 
   private async build(list: ListName, scope: string, key: ListKey): Promise<BuiltSnapshot> {
     const slice = new TimeSlice();
+    const started = performance.now();
     const useFile = this.cacheDir !== null && !this.db.memory;
-    const { version, header, entries } = await this.read(list, scope, key, useFile, slice);
+    const { version, header, entries, classOf } = await this.read(list, scope, key, useFile, slice);
     const encoder = new SnapshotEncoder(header, 1 << 18);
     const hash = createHash('sha256');
     const parts: Uint8Array[] = [];
     let size = 0;
     const emit = (k: bigint, c: number): void => {
-      const chunk = encoder.add(k, c);
+      const chunk = encoder.add(k, classOf[c] as number);
       if (chunk) parts.push(chunk);
     };
     const tag = etag(list, version, scope, key);
@@ -131,6 +168,7 @@ export class SnapshotService {
       await entries.merge(emit, slice);
       parts.push(encoder.finish());
       const bytes = Buffer.concat(parts);
+      const slices = endSlices(slice);
       hash.update(bytes);
       const built: BuiltSnapshot = {
         list,
@@ -154,7 +192,7 @@ export class SnapshotService {
         )
           this.memoryCache.delete(id);
       this.memoryCache.set(`${list}-${version}-${scope}-${key.id}`, built);
-      this.lastBuildLongestSliceMs = slice.longestMs;
+      this.#lastBuild = buildStats(list, header.count, started, slices);
       return built;
     }
     const dir = this.cacheDir;
@@ -168,9 +206,11 @@ export class SnapshotService {
         size += chunk.length;
       }
     };
+    let slices: { longestMs: number; longestCpuMs: number };
     try {
       await entries.merge(emit, slice, flush);
       parts.push(encoder.finish());
+      slices = endSlices(slice);
       await flush();
       await fh.sync();
     } catch (e) {
@@ -184,7 +224,7 @@ export class SnapshotService {
     await writeFile(join(dir, `${name}${SUM_SUFFIX}`), JSON.stringify(sum), { mode: 0o600 });
     await rename(tmp, join(dir, name));
     this.removeOlder(list, scope, key, version);
-    this.lastBuildLongestSliceMs = slice.longestMs;
+    this.#lastBuild = buildStats(list, header.count, started, slices);
     return {
       list,
       version,
@@ -200,10 +240,12 @@ export class SnapshotService {
   }
 
   /**
-   * Reads the list at one version in one read transaction and keys every entry with `key`.
-   * With its own connection (a file database) it gives the event loop turns while it reads; on
-   * the shared connection (`:memory:`) it reads in one go, as another statement cannot run on
-   * that connection while a read is open.
+   * Reads the list at one version in one read transaction and keys every entry with `key`; the
+   * entries' attribute classes are collected on the way (most used first, as the header lists
+   * them: `classOf` maps an entry's class as read to its place there). With its own connection (a
+   * file database) it gives the event loop turns while it reads; on the shared connection
+   * (`:memory:`) it reads in one go, as another statement cannot run on that connection while a
+   * read is open.
    */
   private async read(
     list: ListName,
@@ -211,7 +253,7 @@ export class SnapshotService {
     key: ListKey,
     own: boolean,
     slice: TimeSlice,
-  ): Promise<{ version: number; header: SnapshotHeader; entries: KeyedEntries }> {
+  ): Promise<{ version: number; header: SnapshotHeader; entries: KeyedEntries; classOf: Uint32Array }> {
     const conn = own ? new Database(this.db.name, { readonly: true, fileMustExist: true }) : this.db;
     try {
       if (own) conn.exec('BEGIN');
@@ -219,26 +261,51 @@ export class SnapshotService {
         .prepare('SELECT version FROM list_state WHERE list = ?')
         .pluck()
         .get(list) as number;
-      const { header, classOf, rows, found, classes } = prepare(conn, list, scope, version);
-      // The signed counts come from list_counts: a count this build finds different is put right.
-      this.counts.correct(list, version, scope, found);
-      // On the shared connection the entries form one run, sorted once the read is over.
-      const entries = new KeyedEntries(
-        key.key,
-        header.count,
-        classes,
-        own ? undefined : Math.max(1, header.count),
-      );
+      const { table, snapshot } = listKind(list);
+      const rows = conn
+        .prepare(`SELECT subject, ${snapshot.classColumns} FROM ${table} ${snapshot.where}`)
+        .safeIntegers(true)
+        .iterate({ cp: scope }) as Iterable<SnapRow>;
+      const entries = new KeyedEntries(key.key);
+      const ids = new Map<string, number>();
+      const classes: { row: SnapshotClassRow; n: number }[] = [];
       let n = 0;
-      for (const r of rows()) {
-        if (entries.add(r.subject, classOf(r)) && own) await entries.sortRun(slice);
+      for (const r of rows) {
+        const id = `${r.a}|${r.b}|${r.c}|${r.s}`;
+        let c = ids.get(id);
+        if (c === undefined) {
+          c = classes.length;
+          ids.set(id, c);
+          classes.push({ row: { a: r.a, b: r.b, c: r.c, s: r.s }, n: 0 });
+        }
+        (classes[c] as { n: number }).n++;
+        if (entries.add(r.subject, c) && own) await entries.sortRuns(slice);
         if (own && ++n % CHECK_ROWS === 0 && slice.due()) await slice.pause();
       }
-      if (entries.length !== header.count)
-        throw new Error('snapshot read fewer entries than it counted (list changed during the read?)');
-      return { version, header, entries };
-    } finally {
+      // Most used first (1-byte indexes for the common classes); ties in the order first read.
+      const order = classes.map((_, i) => i).sort((x, y) => (classes[y]?.n ?? 0) - (classes[x]?.n ?? 0));
+      const classOf = new Uint32Array(classes.length);
+      order.forEach((c, rank) => (classOf[c] = rank));
+      const found = { everywhere: 0, here: 0 };
+      for (const { row, n: cnt } of classes) {
+        if (row.s === 0n) found.everywhere += cnt;
+        else if (row.s === 1n) found.here += cnt;
+      }
+      const header = snapshot.header(
+        version,
+        entries.length,
+        scope,
+        order.map((c) => (classes[c] as { row: SnapshotClassRow }).row),
+      );
       if (own) {
+        conn.exec('COMMIT');
+        conn.close();
+      }
+      // The signed counts come from list_counts: a count this build finds different is put right.
+      this.counts.correct(list, version, scope, found);
+      return { version, header, entries, classOf };
+    } finally {
+      if (own && conn.open) {
         if (conn.inTransaction) conn.exec('COMMIT');
         conn.close();
       }
@@ -294,49 +361,4 @@ function etag(list: ListName, version: number, scope: string, key: ListKey): str
 
 interface SnapRow extends SnapshotClassRow {
   subject: string;
-}
-
-function prepare(
-  conn: Db,
-  list: ListName,
-  scope: string,
-  version: number,
-): {
-  header: SnapshotHeader;
-  classes: number;
-  classOf: (r: SnapRow) => number;
-  /** The entries, read on demand (the connection runs no other statement until they are read). */
-  rows: () => Iterable<SnapRow>;
-  /** Entries valid everywhere (scope 0: the whole health list) and at this checkpoint only (scope 1). */
-  found: { everywhere: number; here: number };
-} {
-  const { table, snapshot } = listKind(list);
-  const cols = snapshot.classColumns;
-  const classRows = conn
-    .prepare(
-      `SELECT ${cols}, count(*) AS cnt FROM ${table} ${snapshot.where} GROUP BY 1, 2, 3, 4 ORDER BY cnt DESC`,
-    )
-    .safeIntegers(true)
-    .all({ cp: scope }) as (SnapshotClassRow & { cnt: bigint })[];
-  const index = new Map<string, number>();
-  const keyOf = (r: SnapshotClassRow): string => `${r.a}|${r.b}|${r.c}|${r.s}`;
-  classRows.forEach((r, i) => index.set(keyOf(r), i));
-  const count = classRows.reduce((sum, r) => sum + Number(r.cnt), 0);
-  const found = { everywhere: 0, here: 0 };
-  for (const r of classRows) {
-    if (r.s === 0n) found.everywhere += Number(r.cnt);
-    else if (r.s === 1n) found.here += Number(r.cnt);
-  }
-  const header = snapshot.header(version, count, scope, classRows);
-  const rows = () =>
-    conn
-      .prepare(`SELECT subject, ${cols} FROM ${table} ${snapshot.where}`)
-      .safeIntegers(true)
-      .iterate({ cp: scope }) as Iterable<SnapRow>;
-  const classOf = (r: SnapRow): number => {
-    const i = index.get(keyOf(r));
-    if (i === undefined) throw new Error('snapshot row without a class (list changed during the read?)');
-    return i;
-  };
-  return { header, classes: classRows.length, classOf, rows, found };
 }
