@@ -85,6 +85,7 @@ export class Heartbeat {
   async beat(): Promise<void> {
     const { store, link, clock } = this.#o;
     const pushesBefore = this.#pushes;
+    const running = link.running();
     const versions = Object.fromEntries(LIST_NAMES.map((l) => [l, store.listState(l).version])) as Record<
       ListName,
       number
@@ -100,7 +101,7 @@ export class Heartbeat {
       ...(refusals !== undefined && { listRefusals: refusals }),
     });
     // Stopped while it was in flight: the lane's store may be closed already.
-    if (!link.running()) return;
+    if (running && !link.running()) return;
     if (!res.ok) {
       link.failed(res.error, 'heartbeat');
       return;
