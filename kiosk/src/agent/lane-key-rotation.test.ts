@@ -439,4 +439,31 @@ describe('a lane whose key scope rotates its list key', () => {
     expect(lane.store.countEntries('health')).toBe(0);
     expect(lane.submit(F0).decision).not.toBe('green');
   });
+
+  it('a delta keyed with another key than the one asked for is not applied: the key, then a snapshot', async () => {
+    const lane = await openLane();
+    await expect.poll(() => keyedWith(lane, 1)).toBe(true);
+    scope.rotate();
+    // A server that answers changes asked with key 1 keyed with its current key (a new entry).
+    const listed = scope.subjectKey(CLEAN);
+    server.route('GET', '/lists/health/changes', (req) => {
+      const since = Number(req.query.get('since'));
+      if (req.query.get('keyId') !== '1') {
+        const none = { list: 'health' as const, fromVersion: since, toVersion: since, changes: [] };
+        return { json: signer.changes(none, 1, CP, Date.now(), scope.current) };
+      }
+      const change = {
+        key: subjectKeyToHex(listed),
+        op: 'put' as const,
+        entry: { status: 'F0' as const, since: null, until: null },
+      };
+      const body = { list: 'health' as const, fromVersion: since, toVersion: since + 1, changes: [change] };
+      return { json: signer.changes(body, 2, CP, Date.now(), scope.current) };
+    });
+    expect(await lane.syncListsNow()).toEqual([true, true]);
+    expect(server.calls('GET', '/lists/health/changes').some((r) => r.query.get('keyId') === '1')).toBe(true);
+    expect(keyedWith(lane, 2)).toBe(true);
+    expect(lane.store.lookupHealth(listed)).toBeNull();
+    expect(lane.submit(F0)).toMatchObject({ decision: 'red' });
+  });
 });
