@@ -14,11 +14,15 @@ describe('lane store migration 003-list-keys', () => {
       UPDATE list_state SET version = 4, synced_at = 9 WHERE list = 'health';
     `);
     expect(runMigrations(db, [migration001, migration002, migration003])).toBe(3);
-    expect(db.prepare('SELECT list, version, synced_at, key_id FROM list_state ORDER BY list').all()).toEqual([
-      { list: 'health', version: 4, synced_at: 9, key_id: 0 },
-      { list: 'whitelist', version: 0, synced_at: null, key_id: 0 },
-    ]);
+    expect(db.prepare('SELECT list, version, synced_at, key_id FROM list_state ORDER BY list').all()).toEqual(
+      [
+        { list: 'health', version: 4, synced_at: 9, key_id: 0 },
+        { list: 'whitelist', version: 0, synced_at: null, key_id: 0 },
+      ],
+    );
     expect(db.prepare('SELECT key FROM health_entries').pluck().all()).toEqual([7]);
-    expect(() => db.prepare("UPDATE list_state SET key_id = -1 WHERE list = 'health'").run()).toThrow(/CHECK/);
+    expect(() => db.prepare("UPDATE list_state SET key_id = -1 WHERE list = 'health'").run()).toThrow(
+      /CHECK/,
+    );
   });
 });
