@@ -1,5 +1,6 @@
 // The lane's secrets on disk: its whole enrollment (token, list key K, every field of the
-// enrollment answer) and a locally made PIN pepper, encrypted with AES-256-GCM under a random
+// enrollment answer; after a key rotation the newest K and any older one a list is still keyed
+// with, see list-key-ring.ts) and a locally made PIN pepper, encrypted with AES-256-GCM under a random
 // 32-byte wrapping key into DATA/lane-secrets.enc. The wrapping key is sealed by a KeyStore (the
 // TPM by default), so the file opens only on this machine. The header (format, version, key
 // store kind, cipher) is bound to the ciphertext as additional data: changing it breaks the tag.

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   encodeSnapshot,
+  LIST_KEY_ID_HEADER,
   subjectKeyToHex,
   type HealthClass,
   type SnapshotEntry,
@@ -285,6 +286,34 @@ describe('ListSync', () => {
     lists.versionSeen('health', 1); // not behind: nothing fetched
     lists.versionSeen('health', 2);
     await expect.poll(() => server.calls('GET', '/lists/health/changes').length).toBe(3);
+  });
+
+  it('refuses a snapshot whose x-list-key-id is not a key id, and one keyed with a key it cannot fetch', async () => {
+    const { server, store, lists } = await setup();
+    server.route('GET', '/lists/health/snapshot', () => healthSnapshot(3, [[1n, F0]]));
+    expect(await lists.sync('health')).toBe(true);
+    for (const bad of ['-1', '1.5', 'k1', '99999999999']) {
+      server.route('GET', '/lists/health/snapshot', () => {
+        const answer = healthSnapshot(4, [[2n, F0]]);
+        return { ...answer, headers: { ...answer.headers, [LIST_KEY_ID_HEADER]: bad } };
+      });
+      server.route('GET', '/lists/health/changes', () => ({
+        status: 410,
+        json: { error: 'gone', message: 'gone' },
+      }));
+      expect(await lists.sync('health')).toBe(false);
+      expect(store.listState('health').version).toBe(3);
+    }
+    // A well-formed id of a key this lane (key 0 only) does not hold: refused, the list kept.
+    server.route('GET', '/lists/health/snapshot', () => {
+      const answer = healthSnapshot(4, [[2n, F0]]);
+      return { ...answer, headers: { ...answer.headers, [LIST_KEY_ID_HEADER]: '5' } };
+    });
+    expect(await lists.sync('health')).toBe(false);
+    expect(store.listState('health').version).toBe(3);
+    expect(store.listKeyId('health')).toBe(0);
+    expect(store.lookupHealth(1n)?.status).toBe('F0');
+    expect(store.lookupHealth(2n)).toBeNull();
   });
 
   it('reports an unreachable server to the link and keeps the list', async () => {
