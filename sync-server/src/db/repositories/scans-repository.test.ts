@@ -321,4 +321,14 @@ describe('sealed scan subjects', () => {
     expect(r.alerts).toHaveLength(1);
     expect(keyOf(1)).toBe(subjectKey(INDEX_KEY, F0));
   });
+
+  it('reads an empty subjectSealed (what route validation makes of a JSON null) as no seal', () => {
+    const { repo, sealedScan, keyOf, sealedOf } = sealedSetup();
+    const key = subjectKeyToHex(subjectKey(INDEX_KEY, F0));
+    const r = repo.ingest('k1', 'CP', [sealedScan(1, '', key)], 10, ['F0']);
+    expect(r).toMatchObject({ inserted: 1, unopenedSeals: 0 });
+    expect(r.alerts).toHaveLength(1);
+    expect(keyOf(1)).toBe(subjectKey(INDEX_KEY, F0));
+    expect(sealedOf(1)).toBeNull();
+  });
 });

@@ -33,7 +33,9 @@ describe('scanCsvChunks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cl-export-'));
     const db = openDatabase(join(dir, 'server.db'));
     try {
-      db.prepare("INSERT INTO checkpoints VALUES ('CP', 'CP', 'open', 21600, '[]', 5, 0, 0)").run();
+      db.prepare(
+        "INSERT INTO checkpoints (id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, created_at, updated_at) VALUES ('CP', 'CP', 'open', 21600, '[]', 5, 0, 0)",
+      ).run();
       db.prepare(
         "INSERT INTO kiosks (id, name, checkpoint_id, token_hash, enrolled_at) VALUES ('k1', 'Lane 1', 'CP', 'h', 0)",
       ).run();

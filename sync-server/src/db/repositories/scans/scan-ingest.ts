@@ -48,10 +48,12 @@ export class ScanIngest {
   /**
    * The stored subject key of a scan: a sealed subject opened and keyed with the index key
    * (null when it does not open, or when this ingest has no seal key); else the lane's
-   * `subjectKey` (lanes that do not seal key with the index key, as key 0).
+   * `subjectKey` (lanes that do not seal key with the index key, as key 0). An empty
+   * `subjectSealed` is no seal: the route's validation turns a JSON null into '' (Ajv type
+   * coercion tries the union's string branch first).
    */
   private subjectKeyOf(r: ScanRecord): { key: bigint | null; unopened: boolean } {
-    if (r.subjectSealed === null)
+    if (r.subjectSealed === null || r.subjectSealed === '')
       return { key: r.subjectKey === null ? null : subjectKeyFromHex(r.subjectKey), unopened: false };
     const canonical = this.sealed === null ? null : this.sealed.sealKeys.open(r.subjectSealed);
     if (this.sealed === null || canonical === null) return { key: null, unopened: true };
@@ -132,7 +134,7 @@ export class ScanIngest {
             r.source,
             r.format,
             key,
-            r.subjectSealed,
+            r.subjectSealed === '' ? null : r.subjectSealed,
             r.decision,
             JSON.stringify(r.reasons),
             JSON.stringify(r.warnings),
