@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { canonicalSubjectKey } from '@checkpoint-lane/shared';
 import { describe, expect, it } from 'vitest';
-import { KeyCollisionError, KeyedEntries, laneSubjectKey, laneSubjectKeyHex, TimeSlice } from './rekey.js';
+import {
+  KeyCollisionError,
+  KeyedEntries,
+  LaneKeyMemo,
+  laneSubjectKey,
+  laneSubjectKeyHex,
+  TimeSlice,
+} from './rekey.js';
 import { subjectKey, subjectKeyToHex } from './subject-key.js';
 
 const KEY = randomBytes(32);
@@ -23,6 +30,21 @@ describe('laneSubjectKey', () => {
     expect(laneSubjectKey(randomBytes(32), canonicalSubjectKey(subject(1)))).not.toBe(
       laneSubjectKey(KEY, canonicalSubjectKey(subject(1))),
     );
+  });
+});
+
+describe('LaneKeyMemo', () => {
+  it('answers laneSubjectKeyHex per list key, and holds at most its bound', () => {
+    const memo = new LaneKeyMemo(3);
+    const a = { id: 1, key: KEY };
+    const b = { id: 2, key: randomBytes(32) };
+    for (const s of ['personal_id:1', 'personal_id:2']) {
+      expect(memo.hex(a, s)).toBe(laneSubjectKeyHex(KEY, s));
+      expect(memo.hex(a, s)).toBe(laneSubjectKeyHex(KEY, s));
+      expect(memo.hex(b, s)).toBe(laneSubjectKeyHex(b.key, s));
+    }
+    expect(memo.hex(a, 'personal_id:1')).not.toBe(memo.hex(b, 'personal_id:1'));
+    expect(memo.size).toBeLessThanOrEqual(3);
   });
 });
 

@@ -21,6 +21,33 @@ export function laneSubjectKeyHex(listKey: Uint8Array, canonicalSubject: string)
 }
 
 /**
+ * Remembers lane keys already made (by list key id and subject): every lane of a scope asks for
+ * the same changes after a write, and each is keyed once. Holds at most `max`; full, it starts over.
+ */
+export class LaneKeyMemo {
+  readonly #hex = new Map<string, string>();
+
+  constructor(private readonly max = 200_000) {}
+
+  /** `laneSubjectKeyHex(key.key, canonicalSubject)`, from memory when made before. */
+  hex(key: { readonly id: number; readonly key: Uint8Array }, canonicalSubject: string): string {
+    const id = `${key.id}:${canonicalSubject}`;
+    let hex = this.#hex.get(id);
+    if (hex === undefined) {
+      hex = laneSubjectKeyHex(key.key, canonicalSubject);
+      if (this.#hex.size >= this.max) this.#hex.clear();
+      this.#hex.set(id, hex);
+    }
+    return hex;
+  }
+
+  /** Lane keys held. */
+  get size(): number {
+    return this.#hex.size;
+  }
+}
+
+/**
  * The canonical subject of each key in a list's change log after version `since` (index key →
  * subject): what a delta's changes, deletes included, are keyed with for a lane.
  */

@@ -262,24 +262,25 @@ export class SnapshotService {
         .pluck()
         .get(list) as number;
       const { table, snapshot } = listKind(list);
+      // Rows as arrays of plain values (no object or bigint per row: 10M rows make garbage).
       const rows = conn
         .prepare(`SELECT subject, ${snapshot.classColumns} FROM ${table} ${snapshot.where}`)
-        .safeIntegers(true)
+        .raw(true)
         .iterate({ cp: scope }) as Iterable<SnapRow>;
       const entries = new KeyedEntries(key.key);
       const ids = new Map<string, number>();
       const classes: { row: SnapshotClassRow; n: number }[] = [];
       let n = 0;
-      for (const r of rows) {
-        const id = `${r.a}|${r.b}|${r.c}|${r.s}`;
+      for (const [subject, a, b, cc, sc] of rows) {
+        const id = `${a}|${b}|${cc}|${sc}`;
         let c = ids.get(id);
         if (c === undefined) {
           c = classes.length;
           ids.set(id, c);
-          classes.push({ row: { a: r.a, b: r.b, c: r.c, s: r.s }, n: 0 });
+          classes.push({ row: { a, b: bigintOrNull(b), c: bigintOrNull(cc), s: BigInt(sc) }, n: 0 });
         }
         (classes[c] as { n: number }).n++;
-        if (entries.add(r.subject, c) && own) await entries.sortRuns(slice);
+        if (entries.add(subject, c) && own) await entries.sortRuns(slice);
         if (own && ++n % CHECK_ROWS === 0 && slice.due()) await slice.pause();
       }
       // Most used first (1-byte indexes for the common classes); ties in the order first read.
@@ -359,6 +360,7 @@ function etag(list: ListName, version: number, scope: string, key: ListKey): str
   return `"${list}-${version}-${scopeTag(list, scope)}-k${key.id}"`;
 }
 
-interface SnapRow extends SnapshotClassRow {
-  subject: string;
-}
+/** A row as read: subject, then the class columns `a, b, c, s` (times as numbers: epoch ms fit). */
+type SnapRow = [subject: string, a: string, b: number | null, c: number | null, s: number];
+
+const bigintOrNull = (v: number | null): bigint | null => (v === null ? null : BigInt(v));

@@ -22,7 +22,7 @@ import { LaneTransactions } from '../../db/repositories/lane-transactions.js';
 import { openSse, sendLaneEvent } from '../../events/sse.js';
 import { HttpError } from '../../http-error.js';
 import { changesDigest } from '../../lists/list-signing.js';
-import { changeSubjects, KeyCollisionError, laneSubjectKeyHex } from '../../lists/rekey.js';
+import { changeSubjects, KeyCollisionError, LaneKeyMemo } from '../../lists/rekey.js';
 import type { Services } from '../../services.js';
 import { errors, kioskSecurity, type App } from '../schemas.js';
 
@@ -32,6 +32,8 @@ import { errors, kioskSecurity, type App } from '../schemas.js';
  */
 export function registerKioskRoutes(app: App, s: Services): void {
   const work = new LaneTransactions(s);
+  // The lanes of a scope ask for the same changes after a write: each change is keyed once.
+  const laneKeys = new LaneKeyMemo();
   // Every valid request of an authenticated lane counts as hearing from it (the fleet view's
   // online state); after validation, so a malformed request does not.
   app.addHook('preHandler', (req, _reply, done) => {
@@ -160,7 +162,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
         // A change logged without its subject cannot be keyed for a lane: it takes a snapshot.
         if (subject === undefined)
           throw new HttpError(410, 'changes_gone', `take a snapshot (version ${r.toVersion})`);
-        return laneSubjectKeyHex(key.key, subject);
+        return laneKeys.hex(key, subject);
       };
       const changes = r.changes.map((c) => ({
         key: laneKey(c.key),
