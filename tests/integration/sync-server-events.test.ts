@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { call, SseClient, useLoopbackServer } from './sync-server-helpers.js';
 
@@ -59,12 +60,24 @@ describe('server-sent events on a real listener', () => {
     );
     expect(put.status).toBe(200);
     const urgent = await laneA.next('urgent');
-    // The push is signed (verified as a lane does in lane-signed-lists.test.ts).
+    // Keyed with the list key of A's key scope (never the server's own key the admin answer names);
+    // signed (verified as a lane does in lane-signed-lists.test.ts).
+    const { body: listKey } = await call<{ keyId: number; listKey: string }>(
+      `${server.url}/api/v1/kiosk/list-key`,
+      { token: a.token },
+    );
+    const laneKey = createHmac('sha256', Buffer.from(listKey.listKey, 'base64'))
+      .update('personal_id:001099012345', 'utf8')
+      .digest()
+      .subarray(0, 8)
+      .toString('hex');
+    expect(laneKey).not.toBe(put.body.key);
     expect(urgent.data).toMatchObject({
       list: 'health',
       fromVersion: 0,
       toVersion: 1,
-      changes: [{ key: put.body.key, op: 'put', entry: { status: 'F1', since: null, until: null } }],
+      changes: [{ key: laneKey, op: 'put', entry: { status: 'F1', since: null, until: null } }],
+      keyId: listKey.keyId,
       signature: expect.stringMatching(/^[0-9a-f]{16}:[A-Za-z0-9+/]{86}==$/) as unknown,
     });
     expect((await laneA.next('list-version')).data).toEqual({ list: 'health', version: 1 });
