@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { subjectKeyFromDigest, subjectKeyToHex, type ListName } from '@checkpoint-lane/shared';
 import type { Db } from '../db/open-database.js';
+import { HmacSha256Prefix } from './hmac-prefix.js';
 
 /**
  * The key a lane looks a canonical subject (`kind:value`) up by under `listKey`: the first 8 bytes
@@ -166,12 +167,14 @@ export class KeyedEntries {
   #length = 0;
   #scratch: { hi: Int32Array; lo: Uint32Array; cls: Uint32Array } | null = null;
   readonly #counts = new Uint32Array(4 * 65_536);
+  readonly #hmac: HmacSha256Prefix;
 
   constructor(
-    private readonly listKey: Uint8Array,
+    listKey: Uint8Array,
     private readonly runEntries = RUN_ENTRIES,
   ) {
     if (!Number.isInteger(runEntries) || runEntries < 1) throw new Error('a run holds at least one entry');
+    this.#hmac = new HmacSha256Prefix(listKey);
   }
 
   get length(): number {
@@ -196,10 +199,11 @@ export class KeyedEntries {
       grown.length = run.length;
       this.#runs[this.#runs.length - 1] = run = grown;
     }
-    const d = createHmac('sha256', this.listKey).update(canonicalSubject, 'utf8').digest();
+    const hmac = this.#hmac;
+    hmac.digest(canonicalSubject);
     const i = run.length++;
-    run.hi[i] = d.readInt32BE(0);
-    run.lo[i] = d.readUInt32BE(4);
+    run.hi[i] = hmac.hi;
+    run.lo[i] = hmac.lo;
     run.cls[i] = classIndex;
     this.#length++;
     return run.length === this.runEntries;
