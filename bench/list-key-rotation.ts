@@ -57,7 +57,9 @@ function* ascendingKeys(n: number): Generator<bigint> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-bench-rotation-'));
-process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+process.on('exit', () => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 // ------------------------------------------------------------------------------ the database
 {
