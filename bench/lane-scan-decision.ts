@@ -200,9 +200,10 @@ new PerformanceObserver((list) => {
 const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }));
 
 function openLoop(store: LaneStore): DecisionLoop {
+  const keyer = createSubjectKeyer(listKey);
   return new DecisionLoop({
     store,
-    keyer: createSubjectKeyer(listKey),
+    keyers: { keyerFor: () => keyer },
     checkpoint: () => checkpoint,
     logger,
   });

@@ -120,6 +120,7 @@ describe('decodeLaneEvent', () => {
       keys: [{ id: '0123456789abcdef', publicKey: `${'A'.repeat(43)}=`, validFrom: 1, validUntil: null }],
     },
     revoked: { kioskId: 'k1' },
+    'list-key': { keyId: 2 },
   } satisfies Record<LaneEventName, unknown>;
 
   it.each(Object.keys(LANE_EVENT_SCHEMAS) as LaneEventName[])('decodes `%s`', (name) => {
