@@ -146,18 +146,14 @@ export class ServerApi {
       }),
     );
     if (!res.ok) return res;
+    /** Drops the download and says which header was wrong. */
+    const invalid = (message: string) => {
+      res.value.data.destroy();
+      return { ok: false, error: { kind: 'invalid', message } } as const;
+    };
     const header = res.value.headers[LIST_VERSION_HEADER] as unknown;
     const version = decodeAs(SnapshotVersion, typeof header === 'string' ? Number(header) : header);
-    if (!version.ok) {
-      res.value.data.destroy();
-      return {
-        ok: false,
-        error: {
-          kind: 'invalid',
-          message: `the server sent a snapshot without a valid ${LIST_VERSION_HEADER}`,
-        },
-      };
-    }
+    if (!version.ok) return invalid(`the server sent a snapshot without a valid ${LIST_VERSION_HEADER}`);
     const text = (name: string): string | undefined => {
       const v = res.value.headers[name] as unknown;
       return typeof v === 'string' ? v : undefined;
@@ -169,16 +165,7 @@ export class ServerApi {
         : /^\d{1,10}$/.test(keyIdText)
           ? decodeAs(ListKeyId, Number(keyIdText))
           : ({ ok: false } as const);
-    if (!keyId.ok) {
-      res.value.data.destroy();
-      return {
-        ok: false,
-        error: {
-          kind: 'invalid',
-          message: `the server sent a snapshot with an invalid ${LIST_KEY_ID_HEADER}`,
-        },
-      };
-    }
+    if (!keyId.ok) return invalid(`the server sent a snapshot with an invalid ${LIST_KEY_ID_HEADER}`);
     const countText = text(LIST_COUNT_HEADER);
     const count =
       countText !== undefined && /^\d+$/.test(countText) ? decodeAs(Counter(), Number(countText)) : null;
