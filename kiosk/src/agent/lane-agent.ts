@@ -17,6 +17,7 @@ import type { EnrollmentAdoption, LaneStore } from '../store/lane-store.js';
 import type { LaneCredentials } from '../sync/credentials.js';
 import { LaneSync, type SyncStatus } from '../sync/lane-sync.js';
 import { ServerApi } from '../sync/server-api.js';
+import type { ServerPoolOptions } from '../sync/server-pool.js';
 import { DecisionLoop, type LaneDecision } from './decision-loop.js';
 import { LaneDesk, type AcknowledgeResult, type OfficerDetails } from './desk.js';
 import {
@@ -54,6 +55,8 @@ export interface LaneAgentOptions extends LaneOpenOptions {
     heartbeatMs?: number;
     uploadIdleMs?: number;
     retry?: { baseMs: number; capMs: number };
+    /** Fail-over timings of a lane given several servers (sync/server-pool.ts). */
+    servers?: ServerPoolOptions;
   };
 }
 
@@ -199,7 +202,11 @@ export class LaneAgent {
   /** The sync engine of an unlocked lane, with the server and token it enrolled with. */
   #newSync(options: LaneAgentOptions, store: LaneStore, credentials: LaneCredentials): LaneSync {
     const clock = this.#clock;
-    const api = new ServerApi(credentials.serverUrl, credentials.token);
+    const { servers, ...timings } = options.sync ?? {};
+    const api = new ServerApi(credentials.serverUrl, credentials.token, undefined, {
+      logger: options.logger,
+      ...servers,
+    });
     return new LaneSync({
       api,
       store,
@@ -220,7 +227,7 @@ export class LaneAgent {
       },
       listSigningKeys: credentials.listSigningKeys,
       ...(this.#keys !== null && { keyRing: this.#keys }),
-      ...(options.sync ?? {}),
+      ...timings,
     });
   }
 

@@ -2,7 +2,6 @@
 // `checkpoint-lane`: one lane of a checkpoint, headless or with its display.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkServerUrls } from '@checkpoint-lane/shared';
 import { officerDecisionLine } from './decision-line.js';
 import { LaneAgent, LaneStartError } from '../agent/lane-agent.js';
 import type { LaneDecision } from '../agent/decision-loop.js';
@@ -17,6 +16,7 @@ import { createLogger } from '../util/logger.js';
 import { buildScanner, defaultScannerChoice, parseScannerChoice } from './build-scanner.js';
 import { openKeyStore, parseKeyStoreKind } from '../secrets/key-store-choice.js';
 import { parseTpmPcrs } from '../secrets/tpm-key-store.js';
+import { parseServerList } from '../sync/server-pool.js';
 
 const USAGE = `checkpoint-lane: một làn của chốt kiểm soát / one lane of a checkpoint
 
@@ -28,7 +28,10 @@ Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [-
 
   --server URL[,URL2…]  máy chủ đồng bộ (cần khi đăng ký; ghi nhớ sau đó) / the sync server
                    (needed to enroll; remembered after); https://, or http:// to this machine
-                   only (127.0.0.0/8, ::1, localhost)
+                   only (127.0.0.0/8, ::1, localhost). Nhiều máy chủ của một hệ thống: dùng máy
+                   đầu tiên trả lời, hỏng thì chuyển sang máy kế / several servers of one fleet:
+                   the lane uses the first that answers and fails over to the next
+                   (docs/lane-failover.md)
   --enroll CODE    mã đăng ký dùng một lần từ trung tâm (lần chạy đầu) / one-time enrollment
                    code from the centre (first start only)
   --name NAME      tên làn khi đăng ký / this lane's name when enrolling (default: host name)
@@ -136,9 +139,12 @@ async function main(): Promise<void> {
   if (electron !== null && !electron.ok) {
     fail(`--display electron: ${electron.reason}; use --display chromium (system Chromium) or none`);
   }
+  let servers: string | undefined;
   if (args.server !== undefined) {
-    const checked = checkServerUrls(args.server, { allowInsecureHttp: args['insecure-http'] });
-    if (!checked.ok) fail(`--server ${checked.message}`);
+    const checked = parseServerList(args.server, { allowInsecureHttp: args['insecure-http'] });
+    if (!checked.ok) fail(`--server ${checked.error}`);
+    // Kept in this form at enrollment: the servers in order, comma-separated, no spaces.
+    servers = checked.value.join(',');
   }
 
   const kind = parseKeyStoreKind(args['key-store'] ?? process.env['CHECKPOINT_KEY_STORE'] ?? 'tpm');
@@ -173,7 +179,7 @@ async function main(): Promise<void> {
     agent = await LaneAgent.open({
       dataDir,
       keyStore: keyStore.value,
-      serverUrl: args.server,
+      serverUrl: servers,
       enrollCode: args.enroll,
       insecureHttp: args['insecure-http'],
       laneName: args.name,

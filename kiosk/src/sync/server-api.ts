@@ -24,8 +24,9 @@ import {
   type ScanUpload,
   type WireChange as WireChangeShape,
 } from '@checkpoint-lane/shared';
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, isAxiosError } from 'axios';
 import type { Static, TSchema } from 'typebox';
+import { failsOver, ServerPool, splitServerList, type ServerPoolSetup } from './server-pool.js';
 
 // The kiosk API's shapes are the contract's (shared/src/contract/kiosk-api.ts); these names stay
 // importable from here for the lane's sync parts.
@@ -109,17 +110,98 @@ async function decoded<S extends TSchema>(
   return { ok: true, value: body.value };
 }
 
-/** The sync server's kiosk API (HTTP v1), as the lane uses it. */
+/**
+ * The sync server's kiosk API (HTTP v1), as the lane uses it. With several servers of one fleet
+ * (`ServerPool`), each call goes to the current one; when it gets no answer, times out or has a
+ * 5xx answer, the pool moves on and the same request is sent once more to the next server. Any
+ * other answer (a 4xx included) is the answer: 401, 409 and 410 keep their meaning.
+ */
 export class ServerApi {
   readonly #http: AxiosInstance;
+  readonly #pool: ServerPool;
 
-  constructor(baseUrl: string, token: string | null, timeoutMs = 15_000) {
+  /**
+   * `servers`: one base URL, a comma-separated list of them (a fleet's servers, in order of
+   * preference), or a pool shared with other callers; `pool` sets up a pool made here.
+   */
+  constructor(
+    servers: string | ServerPool,
+    token: string | null,
+    timeoutMs = 15_000,
+    pool: ServerPoolSetup = {},
+  ) {
+    if (typeof servers === 'string') {
+      const urls = splitServerList(servers);
+      this.#pool = new ServerPool(urls.length > 0 ? urls : [servers], pool);
+    } else {
+      this.#pool = servers;
+    }
     this.#http = axios.create({
-      baseURL: `${baseUrl.replace(/\/+$/, '')}/api/v1/kiosk`,
       timeout: timeoutMs,
       headers: token === null ? {} : { authorization: `Bearer ${token}` },
       maxRedirects: 0,
     });
+  }
+
+  /** The servers this API talks to. */
+  get servers(): ServerPool {
+    return this.#pool;
+  }
+
+  /**
+   * Sends a request to the current server, and once more to the next one if that one failed;
+   * `body`, when given, makes the request body for each try.
+   */
+  async #send<T>(config: AxiosRequestConfig, body?: () => unknown): Promise<AxiosResponse<T>> {
+    const first = this.#pool.current();
+    try {
+      return await this.#sendTo<T>(first, config, body);
+    } catch (error) {
+      if (!failsOver(error)) throw error;
+      const next = this.#pool.current();
+      if (next === first || config.signal?.aborted === true) throw error;
+      return await this.#sendTo<T>(next, config, body);
+    }
+  }
+
+  /** One try at server `index`, reported to the pool. */
+  async #sendTo<T>(
+    index: number,
+    config: AxiosRequestConfig,
+    body?: () => unknown,
+  ): Promise<AxiosResponse<T>> {
+    try {
+      const res = await this.#http.request<T>({
+        ...config,
+        ...(body !== undefined && { data: body() }),
+        baseURL: `${this.#pool.url(index).replace(/\/+$/, '')}/api/v1/kiosk`,
+      });
+      this.#pool.succeeded(index);
+      return res;
+    } catch (error) {
+      if (failsOver(error)) {
+        // A streamed 5xx body is not read: let its socket go.
+        const data: unknown = isAxiosError(error) ? error.response?.data : undefined;
+        if (
+          data !== null &&
+          typeof data === 'object' &&
+          'destroy' in data &&
+          typeof data.destroy === 'function'
+        )
+          (data as Readable).destroy();
+        this.#pool.failed(
+          index,
+          isAxiosError(error)
+            ? error.response
+              ? `HTTP ${error.response.status}`
+              : (error.code ?? 'no answer')
+            : 'error',
+        );
+      } else if (isAxiosError(error) && error.response) {
+        this.#pool.succeeded(index);
+      }
+      throw error;
+    }
   }
 
   /** Trades a one-time enrollment code for this lane's identity, token and list key. */
@@ -128,7 +210,7 @@ export class ServerApi {
     return decoded(
       'enrollment answer',
       EnrollAnswer,
-      async () => (await this.#http.post<unknown>('/enroll', body)).data,
+      async () => (await this.#send<unknown>({ method: 'post', url: '/enroll', data: body })).data,
     );
   }
 
@@ -139,7 +221,9 @@ export class ServerApi {
    */
   async snapshot(list: ListName, signal?: AbortSignal): Promise<ApiResult<SnapshotAnswer>> {
     const res = await attempt(() =>
-      this.#http.get<Readable>(`/lists/${list}/snapshot`, {
+      this.#send<Readable>({
+        method: 'get',
+        url: `/lists/${list}/snapshot`,
         responseType: 'stream',
         timeout: 0,
         ...(signal ? { signal } : {}),
@@ -196,7 +280,13 @@ export class ServerApi {
       `${list} delta`,
       ListChangesSchema,
       async () =>
-        (await this.#http.get<unknown>(`/lists/${list}/changes`, { params: { since, keyId } })).data,
+        (
+          await this.#send<unknown>({
+            method: 'get',
+            url: `/lists/${list}/changes`,
+            params: { since, keyId },
+          })
+        ).data,
     );
   }
 
@@ -205,7 +295,8 @@ export class ServerApi {
     return decoded(
       'list key answer',
       ListKeyAnswer,
-      async () => (await this.#http.get<unknown>('/list-key', signal ? { signal } : {})).data,
+      async () =>
+        (await this.#send<unknown>({ method: 'get', url: '/list-key', ...(signal ? { signal } : {}) })).data,
     );
   }
 
@@ -215,18 +306,24 @@ export class ServerApi {
     const res = await decoded(
       'upload answer',
       ScanUploadAckSchema,
-      async () => (await this.#http.post<unknown>('/scans', body)).data,
+      async () => (await this.#send<unknown>({ method: 'post', url: '/scans', data: body })).data,
     );
     return res.ok ? { ok: true, value: res.value.ackedThrough } : res;
   }
 
-  /** Reports lane health; answers the server's time, this lane's checkpoint config and roster version. */
+  /**
+   * Reports lane health (with the pool's `servers` stats when several servers are listed);
+   * answers the server's time, this lane's checkpoint config and roster version.
+   */
   heartbeat(report: HeartbeatReport): Promise<ApiResult<HeartbeatAnswer>> {
-    return decoded(
-      'heartbeat answer',
-      HeartbeatAnswerSchema,
-      async () => (await this.#http.post<unknown>('/heartbeat', report)).data,
-    );
+    return decoded('heartbeat answer', HeartbeatAnswerSchema, async () => {
+      // Where the lane stands with a fleet's servers, as of each try; a lane with one server
+      // sends what it did before.
+      const pool = this.#pool;
+      const data = (): HeartbeatReport =>
+        pool.urls.length > 1 ? { ...report, servers: pool.stats() } : report;
+      return (await this.#send<unknown>({ method: 'post', url: '/heartbeat' }, data)).data;
+    });
   }
 
   /**
@@ -237,14 +334,16 @@ export class ServerApi {
     return decoded(
       'officer roster',
       OfficerRoster,
-      async () => (await this.#http.get<unknown>('/officers')).data,
+      async () => (await this.#send<unknown>({ method: 'get', url: '/officers' })).data,
     );
   }
 
   /** Opens the server-sent event stream (each event is decoded with `decodeLaneEvent`). */
   events(signal: AbortSignal): Promise<ApiResult<Readable>> {
     return attempt(async () => {
-      const res = await this.#http.get<Readable>('/events', {
+      const res = await this.#send<Readable>({
+        method: 'get',
+        url: '/events',
         responseType: 'stream',
         timeout: 0,
         signal,

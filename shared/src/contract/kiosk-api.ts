@@ -246,6 +246,20 @@ export const HeartbeatReport = Type.Object({
   devices: Type.Array(DeviceReport, { maxItems: 32 }),
   clock: EpochMs({ description: 'lane clock, epoch ms' }),
   listRefusals: Type.Optional(ListRefusalReport),
+  // Optional: sent only by a lane given several servers (`--server URL1,URL2,…`).
+  servers: Type.Optional(
+    Type.Object({
+      index: Type.Integer({
+        minimum: 0,
+        maximum: 63,
+        description: 'the server the lane uses now (0: first listed)',
+      }),
+      count: Type.Integer({ minimum: 1, maximum: 64, description: 'servers the lane lists' }),
+      failovers: Counter({
+        description: 'times the lane moved on because a server failed, since it started',
+      }),
+    }),
+  ),
 });
 /** What a lane reports in its heartbeat. */
 export type HeartbeatReport = Static<typeof HeartbeatReport>;
