@@ -1,0 +1,122 @@
+import type { ListName } from '@checkpoint-lane/shared';
+import type pg from 'pg';
+import { listKind, type ListKind, type ListRows } from '../../../lists/list-kinds.js';
+import type { DuplicateGroup } from '../../repositories/list-staging.js';
+import type { ListStagingStore } from '../../store/store.js';
+import type { PgPool } from '../open-pg.js';
+import { decodeRow, entrySelect, unnestBatch, type PgEntryRow } from './pg-list-rows.js';
+
+let counter = 0;
+
+/** SQL type of an entry column in the staging table (the entry table's types, no constraints). */
+function stagingType(name: string, type: string): string {
+  if (name === 'checkpoints') return 'text[]';
+  return type.startsWith('INTEGER') ? 'bigint' : 'text';
+}
+
+/**
+ * A bulk import staged in a TEMP table on PostgreSQL (see `ListStaging`). A TEMP table exists on
+ * one connection only, so the staging holds a client checked out of the pool from `open` to
+ * `drop()`, and the list writer writes a staged import in a transaction on that same client. A
+ * TEMP table writes no WAL, is never seen by another server or vacuumed with the list tables, and
+ * goes away with its connection if the server dies mid-import. Always `drop()` it: that gives
+ * the client back.
+ */
+export class PgListStaging<L extends ListName = ListName> implements ListStagingStore<L> {
+  readonly kind: ListKind<L>;
+  #released = false;
+  /** Set when a statement on the client failed in a way that leaves the connection unusable. */
+  #broken: Error | undefined;
+
+  private constructor(
+    readonly client: pg.PoolClient,
+    readonly list: L,
+    /** The TEMP table's name (unique on this connection; never user input). */
+    readonly table: string,
+  ) {
+    this.kind = listKind(list);
+  }
+
+  /** Checks a client out of `pool` and creates the TEMP table on it. */
+  static async open<L extends ListName>(pool: PgPool, list: L): Promise<PgListStaging<L>> {
+    const kind = listKind(list);
+    const table = `import_${process.pid}_${++counter}`;
+    const client = await pool.connect();
+    try {
+      await client.query(`CREATE TEMP TABLE ${table} (
+        line integer NOT NULL, subject_key bigint NOT NULL, subject text NOT NULL,
+        ${kind.attributes.map((c) => `${c.name} ${stagingType(c.name, c.type)}`).join(', ')},
+        name text, note text, rejected boolean NOT NULL DEFAULT false)`);
+    } catch (err) {
+      client.release(err instanceof Error ? err : true);
+      throw err;
+    }
+    return new PgListStaging(client, list, table);
+  }
+
+  #live(): pg.PoolClient {
+    if (this.#released) throw new Error('this staging was dropped');
+    return this.client;
+  }
+
+  /** Marks the connection unusable: `drop()` then destroys it instead of giving it back. */
+  markBroken(err: Error): void {
+    this.#broken ??= err;
+  }
+
+  /** Stages validated rows with their line numbers (one multi-row insert from arrays). */
+  async add(rows: readonly { line: number; row: ListRows[L] }[]): Promise<void> {
+    if (rows.length === 0) return;
+    const batch = unnestBatch(
+      this.list,
+      rows.map((r) => r.row),
+      rows.map((r) => r.line),
+    );
+    await this.#live().query(
+      `INSERT INTO ${this.table} (${batch.columns.join(', ')}) ${batch.select(1)}`,
+      batch.params,
+    );
+  }
+
+  /** Marks every line whose subject appears more than once as rejected; returns the groups (by subject). */
+  async rejectDuplicates(): Promise<DuplicateGroup[]> {
+    const { rows } = await this.#live().query<{ lines: number[] }>(
+      `WITH d AS (
+         SELECT subject, array_agg(line ORDER BY line) AS lines FROM ${this.table}
+         GROUP BY subject HAVING count(*) > 1),
+       u AS (UPDATE ${this.table} t SET rejected = true FROM d WHERE t.subject = d.subject)
+       SELECT lines FROM d ORDER BY subject COLLATE "C"`,
+    );
+    return rows.map((r) => ({ lines: r.lines }));
+  }
+
+  /** Rows staged and not rejected. */
+  async accepted(): Promise<number> {
+    const { rows } = await this.#live().query<{ n: number }>(
+      `SELECT count(*) AS n FROM ${this.table} WHERE NOT rejected`,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Up to `max` accepted rows, by line. */
+  async sample(max: number): Promise<ListRows[L][]> {
+    const { rows } = await this.#live().query<PgEntryRow>(
+      `SELECT ${entrySelect(this.kind)} FROM ${this.table} WHERE NOT rejected ORDER BY line LIMIT $1`,
+      [max],
+    );
+    return rows.map((r) => decodeRow(this.kind, r));
+  }
+
+  /** Drops the TEMP table and gives the client back (destroyed when it failed). Safe to call twice. */
+  async drop(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    try {
+      if (this.#broken === undefined) await this.client.query(`DROP TABLE IF EXISTS ${this.table}`);
+    } catch (err) {
+      this.#broken = err instanceof Error ? err : new Error(String(err));
+    } finally {
+      this.client.release(this.#broken);
+    }
+  }
+}
