@@ -33,7 +33,7 @@ export interface ServerPoolStats {
   readonly index: number;
   /** How many servers are listed. */
   readonly count: number;
-  /** How many times calls moved to another server because one failed. */
+  /** How many times calls moved from a failed server to one that is up. */
   readonly failovers: number;
 }
 
@@ -179,14 +179,11 @@ export class ServerPool {
       random: this.#random,
     });
     this.#downUntil[index] = now + delay;
-    this.#log?.warn({ server: index, url: this.url(index), reason, downMs: delay }, 'sync server failed');
-    if (index === this.#current) {
-      const next = this.#nextUp(now);
-      if (next !== index) {
-        this.#failovers++;
-        this.#moveTo(next, 'failover', now);
-      }
-    }
+    // Once per outage at warn: a fleet that stays down is tried again and again.
+    const fields = { server: index, url: this.url(index), reason, downMs: delay };
+    if (failures === 1) this.#log?.warn(fields, 'sync server failed');
+    else this.#log?.debug(fields, 'sync server failed again');
+    if (index === this.#current) this.#moveTo(this.#nextUp(now), 'failover', now);
   }
 
   /** Server `index` answered (any answer that is not a 5xx): it is up. */
@@ -220,7 +217,8 @@ export class ServerPool {
     this.#lastRecheck = this.#clock();
     const upTo = this.#current;
     for (let i = 0; i < upTo; i++) {
-      if (!(await this.#probe(this.url(i)))) continue;
+      const answers = await this.#probe(this.url(i)).catch(() => false);
+      if (!answers) continue;
       this.succeeded(i);
       // Another call may have moved on meanwhile; only ever move to an earlier server.
       if (i < this.#current) this.#moveTo(i, 'preferred server answers again', this.#clock());
@@ -244,15 +242,21 @@ export class ServerPool {
     return soonest;
   }
 
-  #moveTo(index: number, why: string, now: number): void {
+  /**
+   * Makes server `index` current. A move away from a failed server to one that is up counts as
+   * a failover; while every server is down the lane goes round them, which is neither counted
+   * nor logged above debug.
+   */
+  #moveTo(index: number, why: 'failover' | 'down' | 'preferred server answers again', now: number): void {
     if (index === this.#current) return;
     const from = this.#current;
     this.#current = index;
     // Leaving the first server: its probe is due one period from now, not at once.
     if (from === 0) this.#lastRecheck = now;
-    this.#log?.info(
-      { from, to: index, url: this.url(index), why, failovers: this.#failovers },
-      'sync server changed',
-    );
+    const up = !this.#isDown(index, now);
+    if (up && why !== 'preferred server answers again') this.#failovers++;
+    const fields = { from, to: index, url: this.url(index), why, failovers: this.#failovers };
+    if (up) this.#log?.info(fields, 'sync server changed');
+    else this.#log?.debug(fields, 'sync server changed (every server is down)');
   }
 }

@@ -256,7 +256,7 @@ export const HeartbeatReport = Type.Object({
       }),
       count: Type.Integer({ minimum: 1, maximum: 64, description: 'servers the lane lists' }),
       failovers: Counter({
-        description: 'times the lane moved on because a server failed, since it started',
+        description: 'times the lane moved from a failed server to one that is up, since it started',
       }),
     }),
   ),
