@@ -79,16 +79,16 @@ export class PgLaneWork implements Pick<LaneStore, 'listRefusals' | 'enroll' | '
           await client.query<{ version: number }>('SELECT version FROM officer_roster WHERE id = 1')
         ).rows[0]?.version;
         if (version === undefined) throw new Error('officer_roster has no row');
-        const officers = hasNul(checkpointId)
-          ? []
-          : (
-              await client.query<{ id: string; name: string; role: OfficerRole; pin_hash: string }>(
-                `SELECT id, name, role, pin_hash FROM officers
-                 WHERE disabled_at IS NULL AND (checkpoints IS NULL OR checkpoints @> ARRAY[$1::text])
-                 ORDER BY id COLLATE "C"`,
-                [checkpointId],
-              )
-            ).rows;
+        // A NUL cannot be stored in text, so no checkpoint set holds such an id: only the
+        // officers of every checkpoint match it (ARRAY[NULL] is contained in no array).
+        const officers = (
+          await client.query<{ id: string; name: string; role: OfficerRole; pin_hash: string }>(
+            `SELECT id, name, role, pin_hash FROM officers
+             WHERE disabled_at IS NULL AND (checkpoints IS NULL OR checkpoints @> ARRAY[$1::text])
+             ORDER BY id COLLATE "C"`,
+            [hasNul(checkpointId) ? null : checkpointId],
+          )
+        ).rows;
         return {
           version,
           officers: officers.map((o) => ({ id: o.id, name: o.name, role: o.role, pinHash: o.pin_hash })),

@@ -1,6 +1,9 @@
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { describeEngines } from '../engines.testkit.js';
 import { addCheckpoint, addKiosk, laneStores, secondLaneServer, sql, warmUp } from './lane-stores.testkit.js';
+
+// Each test opens its own database; dropping them all after a loaded run can take over 10 s.
+vi.setConfig({ hookTimeout: 120_000 });
 
 describeEngines('KiosksStore', ({ open }) => {
   it('spends an enrollment code once: unknown, expired and used codes enroll nothing', async () => {

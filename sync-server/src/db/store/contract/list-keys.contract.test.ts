@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { DEFAULT_KEY_SCOPE } from '../../../lists/list-keys.js';
 import { describeEngines } from '../engines.testkit.js';
 import type { EngineDb } from '../engines.testkit.js';
@@ -11,6 +11,9 @@ import {
   sql,
   warmUp,
 } from './lane-stores.testkit.js';
+
+// Each test opens its own database; dropping them all after a loaded run can take over 10 s.
+vi.setConfig({ hookTimeout: 120_000 });
 
 /** Checkpoints CP-A (no scope), CP-B and CP-C (HCM), CP-D (`fleet` named outright). */
 async function seed(d: EngineDb): Promise<void> {
