@@ -187,6 +187,38 @@ export const LIST_VERSION_HEADER = 'x-list-version';
 /** The value of `LIST_VERSION_HEADER`, once read as a number. */
 export const SnapshotVersion = Version;
 
+// --- GET /lists/:list/snapshot/:version (immutable, cacheable) ----------------------------
+
+/** The `{list}` and `{version}` path parameters of the versioned snapshot URL. */
+export const SnapshotVersionPathParams = Type.Object({
+  list: literalUnion(LIST_NAMES),
+  version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+});
+
+/**
+ * Query of the versioned snapshot URL: the list key the snapshot is keyed with, and for a list
+ * cut per checkpoint (the whitelist) the lane's checkpoint. With the path it names one exact
+ * snapshot, so the answer is immutable (strong ETag, `Cache-Control: public, immutable`).
+ */
+export const SnapshotVersionQuery = Type.Object({
+  keyId: ListKeyId,
+  checkpoint: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' })),
+});
+
+/**
+ * The versioned snapshot URL's path under `/api/v1/kiosk` for (list, version, list key,
+ * checkpoint): `checkpointId` only for the whitelist (null for health).
+ */
+export function snapshotVersionPath(
+  list: ListName,
+  version: number,
+  keyId: number,
+  checkpointId: string | null,
+): string {
+  const cp = checkpointId === null ? '' : `&checkpoint=${encodeURIComponent(checkpointId)}`;
+  return `/lists/${list}/snapshot/${version}?keyId=${keyId}${cp}`;
+}
+
 /**
  * Query of `GET /lists/:list/changes`: the version the lane holds and the id of the key its list
  * is keyed with (absent: 0). A key that is no longer its scope's current one answers 410, as a

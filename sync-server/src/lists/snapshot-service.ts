@@ -1,70 +1,29 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { open, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { LIST_NAMES, SnapshotEncoder, type ListName, type SnapshotHeader } from '@checkpoint-lane/shared';
+import { LIST_NAMES, type ListName } from '@checkpoint-lane/shared';
 import type { Db } from '../db/open-database.js';
 import { ListCounts } from './list-counts.js';
 import type { ListKey } from './list-keys.js';
-import { listKind, type SnapshotClassRow } from './list-kinds.js';
-import { KeyedEntries, TimeSlice } from './rekey.js';
+import { listKind } from './list-kinds.js';
+import { TimeSlice } from './rekey.js';
+import {
+  buildStats,
+  encodeCollected,
+  snapshotEtag,
+  SnapshotCollector,
+  type BuiltSnapshot,
+  type CollectedSnapshot,
+  type SnapshotBuildStats,
+} from './snapshot-build.js';
 
-/** A built snapshot: in memory (tests, `:memory:` databases) or a file in the cache dir. */
-export interface BuiltSnapshot {
-  readonly list: ListName;
-  readonly version: number;
-  /** The checkpoint it is cut for ('' for a list that is the same at every checkpoint: health). */
-  readonly checkpointId: string;
-  /** The list key its entries are keyed with, and that key's scope. */
-  readonly keyId: number;
-  readonly keyScope: string;
-  readonly size: number;
-  readonly etag: string;
-  readonly file: string | null;
-  readonly bytes: Uint8Array | null;
-  /** Entries it holds: what the lane holds once it is applied (the signed count). */
-  readonly count: number;
-  /** SHA-256 (hex) of its exact bytes (the signed digest). */
-  readonly digest: string;
-}
+export type { BuiltSnapshot, SnapshotBuildStats } from './snapshot-build.js';
 
 /** What a cached snapshot file's `.sum` companion holds (written with it, read instead of re-hashing). */
 interface SnapshotSum {
   readonly count: number;
   readonly digest: string;
-}
-
-/** What one snapshot build took. */
-export interface SnapshotBuildStats {
-  readonly list: ListName;
-  readonly entries: number;
-  /** From the start of the build to the snapshot in place, wall ms. */
-  readonly ms: number;
-  /** The longest stretch it ran without giving the event loop a turn: wall ms, and CPU ms of the process. */
-  readonly longestSliceMs: number;
-  readonly longestSliceCpuMs: number;
-}
-
-function buildStats(
-  list: ListName,
-  entries: number,
-  started: number,
-  slices: { longestMs: number; longestCpuMs: number },
-): SnapshotBuildStats {
-  return {
-    list,
-    entries,
-    ms: performance.now() - started,
-    longestSliceMs: slices.longestMs,
-    longestSliceCpuMs: slices.longestCpuMs,
-  };
-}
-
-/** The longest slices so far, once the current one is ended. */
-function endSlices(slice: TimeSlice): { longestMs: number; longestCpuMs: number } {
-  slice.end();
-  return { longestMs: slice.longestMs, longestCpuMs: slice.longestCpuMs };
 }
 
 const SUM_SUFFIX = '.sum';
@@ -139,7 +98,7 @@ export class SnapshotService {
         keyId: key.id,
         keyScope: key.scope,
         size,
-        etag: etag(list, version, scope, key),
+        etag: snapshotEtag(sum.digest),
         file,
         bytes: null,
         count: sum.count,
@@ -154,34 +113,29 @@ export class SnapshotService {
     const slice = new TimeSlice();
     const started = performance.now();
     const useFile = this.cacheDir !== null && !this.db.memory;
-    const { version, header, entries, classOf } = await this.read(list, scope, key, useFile, slice);
-    const encoder = new SnapshotEncoder(header, 1 << 18);
-    const hash = createHash('sha256');
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    const emit = (k: bigint, c: number): void => {
-      const chunk = encoder.add(k, classOf[c] as number);
-      if (chunk) parts.push(chunk);
+    const collected = await this.read(list, scope, key, useFile, slice);
+    const { version, header } = collected;
+    const facts = {
+      list,
+      version,
+      checkpointId: scope,
+      keyId: key.id,
+      keyScope: key.scope,
+      count: header.count,
     };
-    const tag = etag(list, version, scope, key);
     if (!useFile) {
-      await entries.merge(emit, slice);
-      parts.push(encoder.finish());
+      const parts: Uint8Array[] = [];
+      const { digest } = await encodeCollected(collected, slice, (chunk) => {
+        parts.push(chunk);
+      });
       const bytes = Buffer.concat(parts);
-      const slices = endSlices(slice);
-      hash.update(bytes);
       const built: BuiltSnapshot = {
-        list,
-        version,
-        checkpointId: scope,
-        keyId: key.id,
-        keyScope: key.scope,
+        ...facts,
         size: bytes.length,
-        etag: tag,
+        etag: snapshotEtag(digest),
         file: null,
         bytes,
-        count: header.count,
-        digest: hash.digest('hex'),
+        digest,
       };
       for (const [id, b] of this.memoryCache)
         if (
@@ -192,26 +146,16 @@ export class SnapshotService {
         )
           this.memoryCache.delete(id);
       this.memoryCache.set(`${list}-${version}-${scope}-${key.id}`, built);
-      this.#lastBuild = buildStats(list, header.count, started, slices);
+      this.#lastBuild = buildStats(list, header.count, started, slice);
       return built;
     }
     const dir = this.cacheDir;
     const name = fileName(list, scope, key, version);
     const tmp = join(dir, `${name}.${process.pid}.${Date.now()}.tmp`);
     const fh = await open(tmp, 'w', 0o600);
-    const flush = async (): Promise<void> => {
-      for (const chunk of parts.splice(0)) {
-        hash.update(chunk);
-        await writeAll(fh, chunk);
-        size += chunk.length;
-      }
-    };
-    let slices: { longestMs: number; longestCpuMs: number };
+    let written: { size: number; digest: string };
     try {
-      await entries.merge(emit, slice, flush);
-      parts.push(encoder.finish());
-      slices = endSlices(slice);
-      await flush();
+      written = await encodeCollected(collected, slice, (chunk) => writeAll(fh, chunk));
       await fh.sync();
     } catch (e) {
       await fh.close();
@@ -219,33 +163,27 @@ export class SnapshotService {
       throw e;
     }
     await fh.close();
-    const sum: SnapshotSum = { count: header.count, digest: hash.digest('hex') };
+    const sum: SnapshotSum = { count: header.count, digest: written.digest };
     // The sum first: a snapshot file is only served with its sum beside it.
     await writeFile(join(dir, `${name}${SUM_SUFFIX}`), JSON.stringify(sum), { mode: 0o600 });
     await rename(tmp, join(dir, name));
     this.removeOlder(list, scope, key, version);
-    this.#lastBuild = buildStats(list, header.count, started, slices);
+    this.#lastBuild = buildStats(list, header.count, started, slice);
     return {
-      list,
-      version,
-      checkpointId: scope,
-      keyId: key.id,
-      keyScope: key.scope,
-      size,
-      etag: tag,
+      ...facts,
+      size: written.size,
+      etag: snapshotEtag(written.digest),
       file: join(dir, name),
       bytes: null,
-      ...sum,
+      digest: written.digest,
     };
   }
 
   /**
-   * Reads the list at one version in one read transaction and keys every entry with `key`; the
-   * entries' attribute classes are collected on the way (most used first, as the header lists
-   * them: `classOf` maps an entry's class as read to its place there). With its own connection (a
-   * file database) it gives the event loop turns while it reads; on the shared connection
-   * (`:memory:`) it reads in one go, as another statement cannot run on that connection while a
-   * read is open.
+   * Reads the list at one version in one read transaction into a `SnapshotCollector` (each entry
+   * keyed with `key`, its class counted). With its own connection (a file database) it gives the
+   * event loop turns while it reads; on the shared connection (`:memory:`) it reads in one go, as
+   * another statement cannot run on that connection while a read is open.
    */
   private async read(
     list: ListName,
@@ -253,7 +191,7 @@ export class SnapshotService {
     key: ListKey,
     own: boolean,
     slice: TimeSlice,
-  ): Promise<{ version: number; header: SnapshotHeader; entries: KeyedEntries; classOf: Uint32Array }> {
+  ): Promise<CollectedSnapshot> {
     const conn = own ? new Database(this.db.name, { readonly: true, fileMustExist: true }) : this.db;
     try {
       if (own) conn.exec('BEGIN');
@@ -262,49 +200,26 @@ export class SnapshotService {
         .pluck()
         .get(list) as number;
       const { table, snapshot } = listKind(list);
-      // Rows as arrays of plain values (no object or bigint per row: 10M rows make garbage).
+      // Rows as arrays of plain values (no object or bigint per row: 10M rows make garbage), in
+      // rowid (= index key) order.
       const rows = conn
         .prepare(`SELECT subject, ${snapshot.classColumns} FROM ${table} ${snapshot.where}`)
         .raw(true)
         .iterate({ cp: scope }) as Iterable<SnapRow>;
-      const entries = new KeyedEntries(key.key);
-      const ids = new Map<string, number>();
-      const classes: { row: SnapshotClassRow; n: number }[] = [];
+      const collector = new SnapshotCollector(list, scope, key.key);
       let n = 0;
       for (const [subject, a, b, cc, sc] of rows) {
-        const id = `${a}|${b}|${cc}|${sc}`;
-        let c = ids.get(id);
-        if (c === undefined) {
-          c = classes.length;
-          ids.set(id, c);
-          classes.push({ row: { a, b: bigintOrNull(b), c: bigintOrNull(cc), s: BigInt(sc) }, n: 0 });
-        }
-        (classes[c] as { n: number }).n++;
-        if (entries.add(subject, c) && own) await entries.sortRuns(slice);
+        if (collector.add(subject, a, b, cc, sc) && own) await collector.entries.sortRuns(slice);
         if (own && ++n % CHECK_ROWS === 0 && slice.due()) await slice.pause();
       }
-      // Most used first (1-byte indexes for the common classes); ties in the order first read.
-      const order = classes.map((_, i) => i).sort((x, y) => (classes[y]?.n ?? 0) - (classes[x]?.n ?? 0));
-      const classOf = new Uint32Array(classes.length);
-      order.forEach((c, rank) => (classOf[c] = rank));
-      const found = { everywhere: 0, here: 0 };
-      for (const { row, n: cnt } of classes) {
-        if (row.s === 0n) found.everywhere += cnt;
-        else if (row.s === 1n) found.here += cnt;
-      }
-      const header = snapshot.header(
-        version,
-        entries.length,
-        scope,
-        order.map((c) => (classes[c] as { row: SnapshotClassRow }).row),
-      );
+      const collected = collector.finish(version);
       if (own) {
         conn.exec('COMMIT');
         conn.close();
       }
       // The signed counts come from list_counts: a count this build finds different is put right.
-      this.counts.correct(list, version, scope, found);
-      return { version, header, entries, classOf };
+      this.counts.correct(list, version, scope, collected.found);
+      return collected;
     } finally {
       if (own && conn.open) {
         if (conn.inTransaction) conn.exec('COMMIT');
@@ -356,11 +271,5 @@ function fileName(list: ListName, scope: string, key: ListKey, version: number):
   return `${filePrefix(list, scope, key.scope)}${key.id}-${version}.snap`;
 }
 
-function etag(list: ListName, version: number, scope: string, key: ListKey): string {
-  return `"${list}-${version}-${scopeTag(list, scope)}-k${key.id}"`;
-}
-
 /** A row as read: subject, then the class columns `a, b, c, s` (times as numbers: epoch ms fit). */
 type SnapRow = [subject: string, a: string, b: number | null, c: number | null, s: number];
-
-const bigintOrNull = (v: number | null): bigint | null => (v === null ? null : BigInt(v));

@@ -1,10 +1,17 @@
 import { pgMigration001 } from './migrations/001-lists-and-lanes.js';
 import { pgMigration002 } from './migrations/002-scans.js';
 import { pgMigration003 } from './migrations/003-admin-console.js';
+import { pgMigration004 } from './migrations/004-snapshot-cache.js';
 import type { PgMigration } from './pg-migrate.js';
 
 /**
- * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–006. Append only:
+ * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–006, and the
+ * fleet's shared snapshot cache (004, PostgreSQL only). Append only:
  * never edit or renumber a shipped step. A new SQLite step gets its PostgreSQL twin here.
  */
-export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration001, pgMigration002, pgMigration003];
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  pgMigration001,
+  pgMigration002,
+  pgMigration003,
+  pgMigration004,
+];

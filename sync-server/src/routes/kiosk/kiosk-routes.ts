@@ -2,29 +2,23 @@ import {
   ChangesQuery,
   HeartbeatAnswer,
   HeartbeatReport,
-  LIST_COUNT_HEADER,
-  LIST_KEY_ID_HEADER,
   LIST_NAMES,
-  LIST_ISSUED_AT_HEADER,
-  LIST_SIGNATURE_HEADER,
-  LIST_VERSION_HEADER,
   ListChanges,
   listSignatureScope,
   ListPathParams,
   OfficerRoster,
   ScanUploadAckSchema,
   ScanUploadSchema,
-  SNAPSHOT_MEDIA_TYPE,
 } from '@checkpoint-lane/shared';
-import { createReadStream } from 'node:fs';
 import { requireLane } from '../../auth/auth-hooks.js';
 import { LaneTransactions } from '../../db/repositories/lane-transactions.js';
 import { openSse, sendLaneEvent } from '../../events/sse.js';
 import { HttpError } from '../../http-error.js';
 import { changesDigest } from '../../lists/list-signing.js';
-import { changeSubjects, KeyCollisionError, LaneKeyMemo } from '../../lists/rekey.js';
+import { changeSubjects, LaneKeyMemo } from '../../lists/rekey.js';
 import type { Services } from '../../services.js';
 import { errors, kioskSecurity, type App } from '../schemas.js';
+import { registerSnapshotRoutes } from './snapshot-routes.js';
 
 /**
  * `/api/v1/kiosk/…` behind the kiosk token: lists, events, scans, officers, heartbeat. Requests
@@ -41,71 +35,8 @@ export function registerKioskRoutes(app: App, s: Services): void {
     done();
   });
 
-  app.get(
-    '/lists/:list/snapshot',
-    {
-      schema: {
-        summary:
-          'The list at its current version, binary (see snapshot-format.md); resumable with Range + If-Range',
-        description:
-          'Keyed with the current list key of the lane’s key scope (its id in `x-list-key-id`). ' +
-          'Signed: `x-list-signature` is `keyId:base64` of the Ed25519 signature over the CLSIG2 message ' +
-          '(snapshot, list, scope with the list key id, 0, `x-list-version`, `x-list-count`, `x-list-issued-at`, ' +
-          'SHA-256 of the whole body); see shared/src/sync/list-signature.ts.',
-        tags: ['kiosk'],
-        security: kioskSecurity,
-        params: ListPathParams,
-        produces: [SNAPSHOT_MEDIA_TYPE],
-      },
-    },
-    async (req, reply) => {
-      const lane = requireLane(req);
-      const key = s.listKeys.forCheckpoint(lane.checkpointId);
-      const snap = await s.snapshots.current(req.params.list, lane.checkpointId, key).catch((e: unknown) => {
-        if (e instanceof KeyCollisionError) throw new HttpError(503, 'list_key_collision', e.message);
-        throw e;
-      });
-      let start = 0;
-      const range = req.headers.range;
-      const ifRange = req.headers['if-range'];
-      if (range !== undefined && (ifRange === undefined || ifRange === snap.etag)) {
-        const m = /^bytes=(\d+)-$/.exec(range);
-        if (!m) throw new HttpError(416, 'bad_range', 'only "Range: bytes=N-" is supported');
-        start = Number(m[1]);
-        if (start >= snap.size) {
-          throw new HttpError(416, 'bad_range', `the snapshot has ${snap.size} bytes`);
-        }
-      }
-      // Signed at send time (the digest is the build's): the lane judges how old the answer is.
-      const issuedAt = s.clock();
-      const signature = s.signer.signList({
-        kind: 'snapshot',
-        list: req.params.list,
-        scope: listSignatureScope(req.params.list, lane.checkpointId, snap.keyId),
-        fromVersion: 0,
-        toVersion: snap.version,
-        count: snap.count,
-        issuedAt,
-        digest: snap.digest,
-      });
-      void reply
-        .header('content-type', SNAPSHOT_MEDIA_TYPE)
-        .header(LIST_VERSION_HEADER, String(snap.version))
-        .header(LIST_COUNT_HEADER, String(snap.count))
-        .header(LIST_KEY_ID_HEADER, String(snap.keyId))
-        .header(LIST_SIGNATURE_HEADER, signature)
-        .header(LIST_ISSUED_AT_HEADER, String(issuedAt))
-        .header('etag', snap.etag)
-        .header('accept-ranges', 'bytes')
-        .header('cache-control', 'private, max-age=0')
-        .header('content-length', String(snap.size - start));
-      if (start > 0)
-        void reply.code(206).header('content-range', `bytes ${start}-${snap.size - 1}/${snap.size}`);
-      if (snap.bytes)
-        return reply.send(Buffer.from(snap.bytes.buffer, snap.bytes.byteOffset + start, snap.size - start));
-      return reply.send(createReadStream(snap.file ?? '', { start }));
-    },
-  );
+  // GET /lists/:list/snapshot and its versioned, cacheable twin /lists/:list/snapshot/:version.
+  registerSnapshotRoutes(app, s);
 
   app.get(
     '/lists/:list/changes',

@@ -1,0 +1,452 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ListName } from '@checkpoint-lane/shared';
+import type pg from 'pg';
+import { EVERYWHERE_SCOPE } from '../../../lists/list-counts.js';
+import type { ListKey } from '../../../lists/list-keys.js';
+import { listKind } from '../../../lists/list-kinds.js';
+import { TimeSlice } from '../../../lists/rekey.js';
+import {
+  buildStats,
+  encodeCollected,
+  snapshotEtag,
+  SnapshotCollector,
+  type BuiltSnapshot,
+  type CollectedSnapshot,
+  type SnapshotBuildStats,
+} from '../../../lists/snapshot-build.js';
+import type { SnapshotsStore } from '../../store/store.js';
+import type { PgPool } from '../open-pg.js';
+import type { Queryable } from '../pg-tx.js';
+
+/** What the snapshot store needs besides its pool. */
+export interface PgSnapshotDeps {
+  /** Epoch ms (when a snapshot was built). */
+  readonly clock?: () => number;
+  /** Bytes per cached chunk (default 1 MiB). */
+  readonly chunkBytes?: number;
+  /** Rows per FETCH from the build's cursor (default 4,096). */
+  readonly fetchRows?: number;
+  /** How long to wait for another server's build of the same snapshot before giving up, ms (default 10 min). */
+  readonly waitMs?: number;
+  /** Builds this server runs at once (default 2): each holds two pooled connections and its entries in memory. */
+  readonly maxBuilds?: number;
+}
+
+/** Bytes per cached chunk by default. */
+export const SNAPSHOT_CHUNK_BYTES = 1 << 20;
+
+/** Raised when another server's build of a snapshot did not finish within the wait. */
+export class SnapshotBusyError extends Error {
+  constructor(list: ListName, waitedMs: number) {
+    super(`the ${list} snapshot is being built by another server and was not ready within ${waitedMs} ms`);
+    this.name = 'SnapshotBusyError';
+  }
+}
+
+/** Rows read between two looks at the build's time slice. */
+const CHECK_ROWS = 512;
+
+/** Polls for another server's build: first after this long (ms), doubling up to `POLL_MAX_MS`. */
+const POLL_FIRST_MS = 50;
+const POLL_MAX_MS = 1_000;
+
+/**
+ * SQL: each entry a lane at `$1` (whitelist) gets, as the collector takes it: raw subject, class columns
+ * `a, b, c, s` (as `SnapshotRules.classColumns` in list-kinds.ts, over PostgreSQL's text[]
+ * checkpoint sets), and the index key's signed high and unsigned low 32 bits.
+ */
+const KEY_HALVES = '(subject_key >> 32)::int4, subject_key & 4294967295';
+const WHITELIST_APPLIES = 'checkpoints IS NULL OR checkpoints @> ARRAY[$1::text]';
+const ROWS_SQL: Readonly<Record<ListName, string>> = {
+  health: `SELECT subject, status, since, until, 0, ${KEY_HALVES} FROM health_entries`,
+  whitelist: `SELECT subject, category, valid_from, valid_until,
+      CASE WHEN checkpoints IS NULL THEN 0 WHEN checkpoints @> ARRAY[$1::text] THEN 1 ELSE 2 END, ${KEY_HALVES}
+    FROM whitelist_entries WHERE ${WHITELIST_APPLIES}`,
+};
+
+/** A row as fetched (times and low key halves arrive as numbers: the pool parses int8 to number). */
+type PgSnapRow = [
+  subject: string,
+  a: string,
+  b: number | null,
+  c: number | null,
+  s: number,
+  hi: number,
+  lo: number,
+];
+
+/** A cache row's facts. */
+interface CacheRow {
+  size: number;
+  count: number;
+  digest: string;
+  chunk_bytes: number;
+}
+
+/** Which cached snapshot: the cache table's key. */
+interface CacheKey {
+  readonly list: ListName;
+  readonly version: number;
+  readonly scope: string;
+  readonly key: ListKey;
+}
+
+/** The advisory lock key (signed 64-bit, as text) of the builds of one (list, checkpoint scope, list key). */
+export function snapshotLockKey(list: ListName, scope: string, keyId: number): string {
+  const d = createHash('sha256').update(`snapshot-build\n${list}\n${scope}\n${keyId}`).digest();
+  return d.readBigInt64BE(0).toString();
+}
+
+/**
+ * List snapshots on PostgreSQL, built once per (list, version, checkpoint scope, list key) for
+ * the whole fleet and kept in the database (`snapshot_cache`, `snapshot_chunks`: migration 004),
+ * so any server serves what another built. A build holds a transaction-level advisory lock on its
+ * (list, scope, key) while it writes the chunks: another server asking for the same snapshot
+ * meanwhile polls until the lock is free, then reads the cache. The build reads the list at one
+ * version in one `REPEATABLE READ READ ONLY` transaction through a cursor (a few thousand rows at
+ * a time, never the list), keys and encodes it with the pipeline SQLite uses (`snapshot-build.ts`:
+ * the same bytes for the same list), and writes it in chunks as they are made. Versions older
+ * than the one before the newest built, and snapshots of a key scope's retired keys, are pruned
+ * by each build. Served bytes are streamed from the chunks.
+ */
+export class PgSnapshotStore implements SnapshotsStore {
+  readonly #building = new Map<string, Promise<BuiltSnapshot>>();
+  readonly #clock: () => number;
+  readonly #chunkBytes: number;
+  readonly #fetchRows: number;
+  readonly #waitMs: number;
+  readonly #maxBuilds: number;
+  #running = 0;
+  readonly #queue: (() => void)[] = [];
+  #lastBuild: SnapshotBuildStats | null = null;
+
+  constructor(
+    private readonly pool: PgPool,
+    deps: PgSnapshotDeps = {},
+  ) {
+    this.#clock = deps.clock ?? Date.now;
+    this.#chunkBytes = deps.chunkBytes ?? SNAPSHOT_CHUNK_BYTES;
+    this.#fetchRows = deps.fetchRows ?? 4_096;
+    this.#waitMs = deps.waitMs ?? 10 * 60_000;
+    this.#maxBuilds = deps.maxBuilds ?? 2;
+    for (const [name, v] of [
+      ['chunkBytes', this.#chunkBytes],
+      ['fetchRows', this.#fetchRows],
+      ['maxBuilds', this.#maxBuilds],
+    ] as const)
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer`);
+  }
+
+  /** What the last build this server ran took (null before the first; a snapshot another server built is no build here). */
+  get lastBuild(): SnapshotBuildStats | null {
+    return this.#lastBuild;
+  }
+
+  /** The snapshot of a list at its current version, as a lane at `checkpointId` holding `key` gets it. */
+  async current(list: ListName, checkpointId: string, key: ListKey): Promise<BuiltSnapshot> {
+    const scope = listKind(list).snapshot.scoped ? checkpointId : '';
+    const version = await listVersion(this.pool, list);
+    const hit = await this.#cached(this.pool, { list, version, scope, key });
+    if (hit) return hit;
+    // One attempt per (list, scope, key) in this process; other servers are kept out by the lock.
+    const id = `${list}\n${scope}\n${key.id}`;
+    let p = this.#building.get(id);
+    if (!p) {
+      p = this.#buildOrWait(list, scope, key).finally(() => this.#building.delete(id));
+      this.#building.set(id, p);
+    }
+    return p;
+  }
+
+  /** The cached snapshot, or null when it is not (or not yet) in the cache. */
+  async #cached(q: Queryable, k: CacheKey): Promise<BuiltSnapshot | null> {
+    const { rows } = await q.query<CacheRow>(
+      `SELECT size, count, digest, chunk_bytes FROM snapshot_cache
+       WHERE list = $1 AND version = $2 AND scope = $3 AND key_id = $4`,
+      [k.list, k.version, k.scope, k.key.id],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const pool = this.pool;
+    return {
+      list: k.list,
+      version: k.version,
+      checkpointId: k.scope,
+      keyId: k.key.id,
+      keyScope: k.key.scope,
+      size: row.size,
+      etag: snapshotEtag(row.digest),
+      file: null,
+      bytes: null,
+      stream: (start, end) => Readable.from(readChunks(pool, k, row, start, end), { objectMode: false }),
+      count: row.count,
+      digest: row.digest,
+    };
+  }
+
+  /**
+   * Builds the snapshot under the advisory lock of its (list, scope, key), or, while another
+   * server holds that lock, waits for it to let go and reads what it cached (polling; no
+   * connection held in between). Built or found, the snapshot is of the list's version at that
+   * moment.
+   */
+  async #buildOrWait(list: ListName, scope: string, key: ListKey): Promise<BuiltSnapshot> {
+    const started = performance.now();
+    let pause = POLL_FIRST_MS;
+    for (;;) {
+      const built = await this.#tryBuild(list, scope, key);
+      if (built) return built;
+      const waited = performance.now() - started;
+      if (waited >= this.#waitMs) throw new SnapshotBusyError(list, Math.round(waited));
+      await sleep(Math.min(pause, this.#waitMs - waited));
+      pause = Math.min(pause * 2, POLL_MAX_MS);
+    }
+  }
+
+  /** The snapshot (cached by now, or built here under the lock), or null while another server builds it. */
+  async #tryBuild(list: ListName, scope: string, key: ListKey): Promise<BuiltSnapshot | null> {
+    await this.#slot();
+    try {
+      const writer = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await writer.query('BEGIN');
+        try {
+          const { rows } = await writer.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
+            snapshotLockKey(list, scope, key.id),
+          ]);
+          const built = rows[0]?.ok === true ? await this.#build(writer, list, scope, key) : null;
+          if (built === null) {
+            // Nothing to build here, or another server is building: see what the cache holds now.
+            await writer.query('ROLLBACK');
+            const version = await listVersion(this.pool, list);
+            return await this.#cached(this.pool, { list, version, scope, key });
+          }
+          await writer.query('COMMIT');
+          if (built.collected) await this.#correctCounts(list, scope, built.collected);
+          return built.snapshot;
+        } catch (err) {
+          await writer.query('ROLLBACK').catch((e: unknown) => {
+            broken = e instanceof Error ? e : new Error(String(e));
+          });
+          throw err;
+        }
+      } finally {
+        writer.release(broken);
+      }
+    } finally {
+      this.#release();
+    }
+  }
+
+  /**
+   * Under the lock, in the writer's transaction: reads the list at one version (a second
+   * connection, `REPEATABLE READ READ ONLY`, a cursor); if that version is cached already (built
+   * while this server waited), answers it; else keys, encodes and writes it in chunks, its cache
+   * row, and prunes older versions and retired keys' snapshots. Committed by the caller.
+   */
+  async #build(
+    writer: pg.PoolClient,
+    list: ListName,
+    scope: string,
+    key: ListKey,
+  ): Promise<{ snapshot: BuiltSnapshot; collected: CollectedSnapshot | null }> {
+    const slice = new TimeSlice();
+    const started = performance.now();
+    const collected = await this.#read(writer, list, scope, key, slice);
+    if (!('header' in collected)) return { snapshot: collected, collected: null };
+    const { version, header } = collected;
+    const ck: CacheKey = { list, version, scope, key };
+    const insert =
+      'INSERT INTO snapshot_chunks (list, version, scope, key_id, no, bytes) VALUES ($1, $2, $3, $4, $5, $6)';
+    const chunkBytes = this.#chunkBytes;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let no = 0;
+    const put = async (bytes: Buffer): Promise<void> => {
+      await writer.query(insert, [list, version, scope, key.id, no++, bytes]);
+    };
+    const { size, digest } = await encodeCollected(collected, slice, async (part) => {
+      pending.push(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+      pendingBytes += part.byteLength;
+      if (pendingBytes < chunkBytes) return;
+      const all = Buffer.concat(pending, pendingBytes);
+      let at = 0;
+      for (; all.length - at >= chunkBytes; at += chunkBytes) await put(all.subarray(at, at + chunkBytes));
+      pending = at < all.length ? [all.subarray(at)] : [];
+      pendingBytes = all.length - at;
+    });
+    if (pendingBytes > 0) await put(Buffer.concat(pending, pendingBytes));
+    const stats = buildStats(list, header.count, started, slice);
+    await writer.query(
+      `INSERT INTO snapshot_cache
+         (list, version, scope, key_id, key_scope, size, count, digest, chunk_bytes, built_at, build_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        list,
+        version,
+        scope,
+        key.id,
+        key.scope,
+        size,
+        header.count,
+        digest,
+        chunkBytes,
+        this.#clock(),
+        Math.round(stats.ms),
+      ],
+    );
+    // The version before stays a while (a lane may be resuming it); older ones, and the snapshots
+    // of this key scope's retired keys, go (whatever checkpoint they were cut for).
+    await writer.query(
+      `DELETE FROM snapshot_cache
+       WHERE list = $1 AND (version < $2 - 1 OR (key_scope = $3 AND key_id < $4))`,
+      [list, version, key.scope, key.id],
+    );
+    this.#lastBuild = stats;
+    const snapshot = await this.#cached(writer, ck);
+    if (!snapshot) throw new Error('the snapshot just cached is not there');
+    return { snapshot, collected };
+  }
+
+  /**
+   * Reads the list at one version into a collector, or answers the cached snapshot of that
+   * version when there is one (`writer` sees what other servers committed).
+   */
+  async #read(
+    writer: Queryable,
+    list: ListName,
+    scope: string,
+    key: ListKey,
+    slice: TimeSlice,
+  ): Promise<CollectedSnapshot | BuiltSnapshot> {
+    const reader = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        const version = await listVersion(reader, list);
+        const hit = await this.#cached(writer, { list, version, scope, key });
+        if (hit) {
+          await reader.query('COMMIT');
+          return hit;
+        }
+        await reader.query(
+          `DECLARE snapshot_rows NO SCROLL CURSOR FOR ${ROWS_SQL[list]}`,
+          list === 'whitelist' ? [scope] : [],
+        );
+        const collector = new SnapshotCollector(list, scope, key.key);
+        const fetch = { text: `FETCH ${this.#fetchRows} FROM snapshot_rows`, rowMode: 'array' as const };
+        let rows: PgSnapRow[] = [];
+        for (;;) {
+          // The event loop is free while the next rows come.
+          await slice.pause(async () => {
+            rows = (await reader.query<PgSnapRow>(fetch)).rows;
+          });
+          if (rows.length === 0) break;
+          let n = 0;
+          for (const [subject, a, b, c, s, hi, lo] of rows) {
+            if (collector.add(subject, a, b, c, s, hi, lo)) await collector.entries.sortRuns(slice);
+            if (++n % CHECK_ROWS === 0 && slice.due()) await slice.pause();
+          }
+        }
+        await reader.query('COMMIT');
+        return collector.finish(version);
+      } catch (err) {
+        await reader.query('ROLLBACK').catch((e: unknown) => {
+          broken = e instanceof Error ? e : new Error(String(e));
+        });
+        throw err;
+      }
+    } finally {
+      reader.release(broken);
+    }
+  }
+
+  /**
+   * Sets the counts a build found (see `ListCounts.correct`) if the list is still at the built
+   * version: the list's state row is share-locked, so a write cannot move it in between.
+   */
+  async #correctCounts(list: ListName, scope: string, c: CollectedSnapshot): Promise<void> {
+    const pairs: [string, number][] =
+      list === 'health'
+        ? [['', c.found.everywhere]]
+        : [
+            [EVERYWHERE_SCOPE, c.found.everywhere],
+            [scope, c.found.here],
+          ];
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        await client.query(
+          `INSERT INTO list_counts (list, scope, n)
+           SELECT $1, u.scope, u.n FROM unnest($2::text[], $3::bigint[]) AS u(scope, n)
+           WHERE (SELECT version FROM list_state WHERE list = $1 FOR SHARE) = $4
+           ON CONFLICT (list, scope) DO UPDATE SET n = excluded.n WHERE list_counts.n <> excluded.n`,
+          [list, pairs.map((p) => p[0]), pairs.map((p) => String(p[1])), c.version],
+        );
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch((e: unknown) => {
+          broken = e instanceof Error ? e : new Error(String(e));
+        });
+        throw err;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Waits for one of this server's build slots. */
+  async #slot(): Promise<void> {
+    if (this.#running < this.#maxBuilds) {
+      this.#running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#queue.push(resolve));
+  }
+
+  /** Frees a build slot (handed straight to the next in line, if any). */
+  #release(): void {
+    const next = this.#queue.shift();
+    if (next) next();
+    else this.#running--;
+  }
+}
+
+async function listVersion(q: Queryable, list: ListName): Promise<number> {
+  const { rows } = await q.query<{ version: number }>('SELECT version FROM list_state WHERE list = $1', [
+    list,
+  ]);
+  const v = rows[0]?.version;
+  if (v === undefined) throw new Error(`no list_state row for ${list}`);
+  return v;
+}
+
+/** A cached snapshot's bytes [start, end), a chunk at a time (one query each). */
+async function* readChunks(
+  pool: PgPool,
+  k: CacheKey,
+  row: CacheRow,
+  start: number,
+  end: number,
+): AsyncGenerator<Buffer> {
+  const size = row.chunk_bytes;
+  for (let no = Math.floor(start / size); no * size < end; no++) {
+    const { rows } = await pool.query<{ bytes: Buffer }>(
+      `SELECT bytes FROM snapshot_chunks
+       WHERE list = $1 AND version = $2 AND scope = $3 AND key_id = $4 AND no = $5`,
+      [k.list, k.version, k.scope, k.key.id, no],
+    );
+    const bytes = rows[0]?.bytes;
+    // Pruned while it was being sent (the list moved on twice): the lane sees a short body.
+    if (!bytes) throw new Error(`the ${k.list} snapshot at version ${k.version} is no longer cached`);
+    const from = Math.max(0, start - no * size);
+    const to = Math.min(bytes.length, end - no * size);
+    yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+  }
+}

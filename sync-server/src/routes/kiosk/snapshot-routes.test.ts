@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import {
+  decodeSnapshot,
+  LIST_COUNT_HEADER,
+  LIST_KEY_ID_HEADER,
+  LIST_VERSION_HEADER,
+} from '@checkpoint-lane/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ListKeys } from '../../lists/list-keys.js';
+import {
+  addCheckpoint,
+  buildTestApp,
+  enrollKiosk,
+  importCsv,
+  type TestApp,
+  type TestKiosk,
+} from '../../testing/build-test-app.js';
+
+let t: TestApp;
+afterEach(async () => {
+  await t.close();
+});
+
+const H = 'id,status,since,until,name,note\n';
+const W = 'id,category,valid_from,valid_until,checkpoints,name,note\n';
+const KIOSK = '/api/v1/kiosk';
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const keyOf = (checkpointId: string) => new ListKeys(t.db).forCheckpoint(checkpointId);
+
+function get(k: TestKiosk, path: string, headers: Record<string, string> = {}) {
+  return t.app.inject({ method: 'GET', url: `${KIOSK}${path}`, headers: { ...k.auth, ...headers } });
+}
+
+async function healthOf(n: number, from = 0): Promise<void> {
+  const rows = Array.from(
+    { length: n },
+    (_, i) => `0010990${String(from + i).padStart(5, '0')},${i % 2 ? 'F0' : 'F1'},2021-09-18,,,`,
+  );
+  await importCsv(t, 'health', H + rows.join('\n'));
+}
+
+// Whole apps on SQLite files: a loaded machine takes seconds per test.
+describe('versioned snapshot URLs', { timeout: 30_000 }, () => {
+  it('names the versioned URL of the current snapshot, which answers the same bytes, immutable', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'A', 'closed');
+    const k = await enrollKiosk(t, 'A');
+    await healthOf(300);
+    const current = await get(k, '/lists/health/snapshot');
+    expect(current.statusCode).toBe(200);
+    const keyId = keyOf('A').id;
+    const etag = `"${sha256(current.rawPayload)}"`;
+    expect(current.headers).toMatchObject({
+      etag,
+      'cache-control': 'no-cache',
+      'content-location': `${KIOSK}/lists/health/snapshot/1?keyId=${keyId}`,
+    });
+
+    const versioned = await t.app.inject({
+      method: 'GET',
+      url: String(current.headers['content-location']),
+      headers: k.auth,
+    });
+    expect(versioned.statusCode).toBe(200);
+    expect(Buffer.compare(versioned.rawPayload, current.rawPayload)).toBe(0);
+    expect(versioned.headers).toMatchObject({
+      etag,
+      'cache-control': 'public, max-age=31536000, immutable',
+      'accept-ranges': 'bytes',
+      'content-type': 'application/vnd.checkpoint-lane.snapshot',
+      [LIST_VERSION_HEADER]: '1',
+      [LIST_COUNT_HEADER]: '300',
+      [LIST_KEY_ID_HEADER]: String(keyId),
+    });
+    expect(versioned.headers['x-list-signature']).toMatch(/^[0-9a-f]{16}:/);
+    expect(decodeSnapshot(versioned.rawPayload).header).toMatchObject({ version: 1, count: 300 });
+  });
+
+  it('answers 304 to its ETag, and byte ranges (N- and N-M) while If-Range matches', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'A', 'closed');
+    const k = await enrollKiosk(t, 'A');
+    await healthOf(200);
+    const url = `/lists/health/snapshot/1?keyId=${keyOf('A').id}`;
+    const whole = await get(k, url);
+    const etag = String(whole.headers.etag);
+    const bytes = whole.rawPayload;
+
+    for (const path of [url, '/lists/health/snapshot']) {
+      const same = await get(k, path, { 'if-none-match': `"other", ${etag}` });
+      expect(same.statusCode).toBe(304);
+      expect(same.rawPayload.length).toBe(0);
+      expect(same.headers.etag).toBe(etag);
+      expect((await get(k, path, { 'if-none-match': '"other"' })).statusCode).toBe(200);
+    }
+
+    const tail = await get(k, url, { range: 'bytes=100-', 'if-range': etag });
+    expect(tail.statusCode).toBe(206);
+    expect(tail.headers['content-range']).toBe(`bytes 100-${bytes.length - 1}/${bytes.length}`);
+    expect(Buffer.compare(tail.rawPayload, bytes.subarray(100))).toBe(0);
+    const middle = await get(k, url, { range: 'bytes=10-19' });
+    expect(middle.statusCode).toBe(206);
+    expect(middle.headers['content-length']).toBe('10');
+    expect(Buffer.compare(middle.rawPayload, bytes.subarray(10, 20))).toBe(0);
+    // Another ETag in If-Range: the whole snapshot.
+    const other = await get(k, url, { range: 'bytes=100-', 'if-range': '"not-these-bytes"' });
+    expect(other.statusCode).toBe(200);
+    expect(Buffer.compare(other.rawPayload, bytes)).toBe(0);
+    for (const range of [`bytes=${bytes.length}-`, 'bytes=-10', 'bytes=5-2', 'items=0-'])
+      expect((await get(k, url, { range })).statusCode).toBe(416);
+  });
+
+  it('says which version is current once the list moved on, and refuses URLs that are not this lane’s', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'A', 'closed');
+    await addCheckpoint(t, 'B', 'closed');
+    const a = await enrollKiosk(t, 'A');
+    await healthOf(20);
+    await importCsv(t, 'whitelist', `${W}B1234567,shipper,,,A,,\n001099012345,official,,,,,\n`);
+    const keyId = keyOf('A').id;
+    expect((await get(a, `/lists/health/snapshot/1?keyId=${keyId}`)).statusCode).toBe(200);
+    await healthOf(1, 100); // health v2
+
+    const gone = await get(a, `/lists/health/snapshot/1?keyId=${keyId}`);
+    expect(gone.statusCode).toBe(410);
+    expect(gone.json()).toEqual({
+      error: 'snapshot_version_gone',
+      message: `version 1 of the health list is no longer current: it is at version 2 (GET ${KIOSK}/lists/health/snapshot/2?keyId=${keyId})`,
+    });
+    const ahead = await get(a, `/lists/health/snapshot/7?keyId=${keyId}`);
+    expect(ahead.statusCode).toBe(404);
+    expect(ahead.json()).toMatchObject({ error: 'snapshot_version_unknown' });
+    expect(ahead.json<{ message: string }>().message).toContain('it is at version 2');
+
+    const rotated = await get(a, `/lists/health/snapshot/2?keyId=${keyId + 40}`);
+    expect(rotated.statusCode).toBe(410);
+    expect(rotated.json()).toMatchObject({ error: 'list_key_rotated' });
+
+    // The whitelist is cut per checkpoint: its URL names the lane's own.
+    const wl = await get(a, '/lists/whitelist/snapshot');
+    expect(wl.headers['content-location']).toBe(
+      `${KIOSK}/lists/whitelist/snapshot/1?keyId=${keyId}&checkpoint=A`,
+    );
+    const own = await get(a, `/lists/whitelist/snapshot/1?keyId=${keyId}&checkpoint=A`);
+    expect(own.statusCode).toBe(200);
+    expect(Buffer.compare(own.rawPayload, wl.rawPayload)).toBe(0);
+    expect((await get(a, `/lists/whitelist/snapshot/1?keyId=${keyId}&checkpoint=B`)).json()).toMatchObject({
+      error: 'wrong_checkpoint',
+    });
+    expect((await get(a, `/lists/whitelist/snapshot/1?keyId=${keyId}`)).statusCode).toBe(400);
+    expect((await get(a, `/lists/health/snapshot/2?keyId=${keyId}&checkpoint=A`)).statusCode).toBe(400);
+    for (const bad of [
+      '/lists/health/snapshot/0?keyId=1',
+      '/lists/health/snapshot/x?keyId=1',
+      '/lists/health/snapshot/2',
+    ])
+      expect((await get(a, bad)).statusCode).toBe(400);
+    const unauthenticated = await t.app.inject({
+      method: 'GET',
+      url: `${KIOSK}/lists/health/snapshot/2?keyId=${keyId}`,
+    });
+    expect(unauthenticated.statusCode).toBe(401);
+  });
+});
