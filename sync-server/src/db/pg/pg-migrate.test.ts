@@ -58,6 +58,8 @@ describe.skipIf(skip !== null)('PostgreSQL migrations', () => {
       'scans',
       'schema_migrations',
       'settings',
+      'snapshot_cache',
+      'snapshot_chunks',
       'whitelist_entries',
     ]);
     expect(
