@@ -134,23 +134,22 @@ async function laneRecordsFor(
   const ids = [...new Set(scanIds)];
   for (const id of ids) out.set(id, { overrides: [], acks: [] });
   if (ids.length === 0) return out;
-  const [overrides, acks] = await Promise.all([
-    q.query<OverrideRow>(
-      `SELECT o.id, o.seq, o.at, k.id AS kiosk_id, k.name AS kiosk_name, o.verified, o.issues, o.original_decision,
+  // One after the other: on a transaction's client statements cannot overlap.
+  const overrides = await q.query<OverrideRow>(
+    `SELECT o.id, o.seq, o.at, k.id AS kiosk_id, k.name AS kiosk_name, o.verified, o.issues, o.original_decision,
          o.decision, o.officer_id, so.name AS officer_name, o.supervisor_id, ss.name AS supervisor_name,
          o.reason, o.note, o.scan_id
        FROM overrides o JOIN kiosks k ON k.no = o.kiosk_no
          LEFT JOIN officers so ON so.id = o.officer_id LEFT JOIN officers ss ON ss.id = o.supervisor_id
        WHERE o.scan_id = ANY($1::uuid[]) ORDER BY o.at, o.no`,
-      [ids],
-    ),
-    q.query<RecordRow>(
-      `SELECT a.id, a.seq, a.at, k.id AS kiosk_id, k.name AS kiosk_name, a.verified, a.issues, a.decision, a.note,
+    [ids],
+  );
+  const acks = await q.query<RecordRow>(
+    `SELECT a.id, a.seq, a.at, k.id AS kiosk_id, k.name AS kiosk_name, a.verified, a.issues, a.decision, a.note,
          a.scan_id
        FROM acks a JOIN kiosks k ON k.no = a.kiosk_no WHERE a.scan_id = ANY($1::uuid[]) ORDER BY a.at, a.no`,
-      [ids],
-    ),
-  ]);
+    [ids],
+  );
   for (const o of overrides.rows)
     out.get(o.scan_id)?.overrides.push({
       type: 'override',
@@ -196,14 +195,12 @@ interface AlertRow {
 async function toAlerts(q: Queryable, rows: readonly AlertRow[]): Promise<AlertRecord[]> {
   if (rows.length === 0) return [];
   const scanIds = [...new Set(rows.map((r) => r.scan_id))];
-  const [scans, records] = await Promise.all([
-    q.query<{ id: string; kiosk_id: string; decision: string; warnings: string[] }>(
-      `SELECT s.id, k.id AS kiosk_id, s.decision, s.warnings FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
+  const scans = await q.query<{ id: string; kiosk_id: string; decision: string; warnings: string[] }>(
+    `SELECT s.id, k.id AS kiosk_id, s.decision, s.warnings FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
        WHERE s.id = ANY($1::uuid[])`,
-      [scanIds],
-    ),
-    laneRecordsFor(q, scanIds),
-  ]);
+    [scanIds],
+  );
+  const records = await laneRecordsFor(q, scanIds);
   const scanOf = new Map(scans.rows.map((s) => [s.id, s]));
   return rows.map((r): AlertRecord => {
     const scan = scanOf.get(r.scan_id);
@@ -541,7 +538,10 @@ export class PgScansStore implements ScansStore {
     // lane's ledger has it, or when this batch's record at that seq has an id held by anyone (a
     // lane re-enrolled in its old data folder resends what its old identity delivered).
     const start = kiosk.acked_through;
-    const idOfSeq = new Map(records.map((r) => [r.seq, r.id]));
+    // Records that went in are in the lane's ledger already: only the others need the id probe.
+    const freshSet = new Set(fresh);
+    const idOfSeq = new Map(records.map((r) => [r.seq, r]));
+    for (const [seq, r] of idOfSeq) if (freshSet.has(r) || seq <= start) idOfSeq.delete(seq);
     const run = await c.query<{ n: number }>(
       `WITH held AS (
          SELECT seq FROM lane_records WHERE kiosk_no = $1 AND seq > $2
@@ -549,7 +549,7 @@ export class PgScansStore implements ScansStore {
          SELECT u.s FROM unnest($3::bigint[], $4::uuid[]) AS u (s, i)
          WHERE u.s > $2 AND EXISTS (SELECT 1 FROM lane_records r WHERE r.id = u.i))
        SELECT count(*) AS n FROM (SELECT seq - row_number() OVER (ORDER BY seq) AS d FROM held) x WHERE d = $2`,
-      [kno, start, [...idOfSeq.keys()], [...idOfSeq.values()]],
+      [kno, start, [...idOfSeq.keys()], [...idOfSeq.values()].map((r) => r.id)],
     );
     const acked = start + (run.rows[0]?.n ?? 0);
     if (acked !== start) await c.query('UPDATE kiosks SET acked_through = $1 WHERE no = $2', [acked, kno]);
@@ -609,7 +609,8 @@ export class PgScansStore implements ScansStore {
         },
       });
     }
-    const [alerts, updatedAlerts] = await Promise.all([alertsById(c, alertIds), alertsById(c, updatedIds)]);
+    const alerts = await alertsById(c, alertIds);
+    const updatedAlerts = await alertsById(c, updatedIds);
     return {
       ackedThrough: acked,
       inserted: fresh.length,
@@ -646,19 +647,23 @@ export class PgScansStore implements ScansStore {
         pending.flatMap((p) => [p.officer_id, p.supervisor_id]).filter((x): x is string => x !== null),
       ),
     ];
-    const [scanRows, officerRows, roster] = await Promise.all([
-      c.query<{ id: string; kiosk_no: number; at: number; decision: string; reasons: string[] }>(
-        'SELECT DISTINCT ON (id) id, kiosk_no, at, decision, reasons FROM scans WHERE id = ANY($1::uuid[]) ORDER BY id, no',
-        [scanIds],
-      ),
-      c.query<{
-        id: string;
-        role: 'officer' | 'supervisor';
-        checkpoints: string[] | null;
-        disabled_at: number | null;
-      }>('SELECT id, role, checkpoints, disabled_at FROM officers WHERE id = ANY($1::text[])', [officerIds]),
-      c.query<{ version: number }>('SELECT version FROM officer_roster WHERE id = 1'),
-    ]);
+    const scanRows = await c.query<{
+      id: string;
+      kiosk_no: number;
+      at: number;
+      decision: string;
+      reasons: string[];
+    }>(
+      'SELECT DISTINCT ON (id) id, kiosk_no, at, decision, reasons FROM scans WHERE id = ANY($1::uuid[]) ORDER BY id, no',
+      [scanIds],
+    );
+    const officerRows = await c.query<{
+      id: string;
+      role: 'officer' | 'supervisor';
+      checkpoints: string[] | null;
+      disabled_at: number | null;
+    }>('SELECT id, role, checkpoints, disabled_at FROM officers WHERE id = ANY($1::text[])', [officerIds]);
+    const roster = await c.query<{ version: number }>('SELECT version FROM officer_roster WHERE id = 1');
     const scanOf = new Map(scanRows.rows.map((s) => [s.id, s]));
     const officers = new Map(
       officerRows.rows.map((o): [string, RosterOfficer] => [
