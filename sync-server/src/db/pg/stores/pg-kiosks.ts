@@ -2,7 +2,7 @@ import type { ListRefusalReport } from '@checkpoint-lane/shared';
 import type { DeviceStatus, KioskRecord } from '../../repositories/kiosks-repository.js';
 import type { KiosksStore } from '../../store/store.js';
 import type { PgPool } from '../open-pg.js';
-import { withPgTransaction, type Queryable } from '../pg-tx.js';
+import type { Queryable } from '../pg-tx.js';
 
 interface Row {
   id: string;
@@ -46,9 +46,11 @@ const toRecord = (r: Row): KioskRecord => ({
 });
 
 /**
- * Spends an enrollment code and inserts the kiosk, on `q` (call it inside a transaction). The
- * code is taken by one conditional UPDATE, so of several servers racing for one code exactly one
- * gets its row back; null when the code is unknown, expired or already used.
+ * Spends an enrollment code and inserts the kiosk in one statement on `q` (atomic on its own,
+ * or part of the caller's transaction). The code is taken by a conditional UPDATE, so of several
+ * servers racing for one code exactly one gets its row back; null when the code is unknown,
+ * expired or already used. When the kiosk cannot be inserted the statement fails whole and the
+ * code stays unspent.
  */
 export async function enrollKiosk(
   q: Queryable,
@@ -57,19 +59,18 @@ export async function enrollKiosk(
   now: number,
 ): Promise<{ checkpointId: string } | null> {
   if (hasNul(codeHash)) return null;
-  const spent = await q.query<{ checkpoint_id: string }>(
-    `UPDATE enrollment_codes SET used_at = $2, kiosk_id = $3
-     WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2
+  const r = await q.query<{ checkpoint_id: string }>(
+    `WITH spent AS (
+       UPDATE enrollment_codes SET used_at = $2, kiosk_id = $3
+       WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2
+       RETURNING checkpoint_id)
+     INSERT INTO kiosks (id, name, checkpoint_id, token_hash, enrolled_at)
+     SELECT $3, $4, checkpoint_id, $5, $2 FROM spent
      RETURNING checkpoint_id`,
-    [codeHash, now, kiosk.id],
+    [codeHash, now, kiosk.id, kiosk.name, kiosk.tokenHash],
   );
-  const code = spent.rows[0];
-  if (!code) return null;
-  await q.query(
-    'INSERT INTO kiosks (id, name, checkpoint_id, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)',
-    [kiosk.id, kiosk.name, code.checkpoint_id, kiosk.tokenHash, now],
-  );
-  return { checkpointId: code.checkpoint_id };
+  const row = r.rows[0];
+  return row ? { checkpointId: row.checkpoint_id } : null;
 }
 
 /** Stores a one-time enrollment code's hash on `q`. */
@@ -100,13 +101,13 @@ export class PgKiosksStore implements KiosksStore {
     await insertEnrollmentCode(this.pool, codeHash, checkpointId, now, expiresAt);
   }
 
-  /** Spends a code and enrolls a kiosk in one transaction; null if the code is unknown, expired or used. */
+  /** Spends a code and enrolls a kiosk in one statement; null if the code is unknown, expired or used. */
   enroll(
     codeHash: string,
     kiosk: { id: string; name: string; tokenHash: string },
     now: number,
   ): Promise<{ checkpointId: string } | null> {
-    return withPgTransaction(this.pool, (client) => enrollKiosk(client, codeHash, kiosk, now));
+    return enrollKiosk(this.pool, codeHash, kiosk, now);
   }
 
   /** The kiosk a token hash belongs to (revoked ones too): one read by the unique token index. */

@@ -48,6 +48,21 @@ describeEngines('KiosksStore', ({ open }) => {
     await expect(kiosks.addEnrollmentCode('code-2', 'nowhere', 100, 200)).rejects.toThrow();
   });
 
+  it('leaves the code unspent when the lane cannot be stored (a token hash in use)', async () => {
+    const d = await open();
+    await addCheckpoint(d, 'A');
+    await addKiosk(d, 'k0', 'A', 'taken');
+    const { kiosks } = laneStores(d);
+    await kiosks.addEnrollmentCode('code-1', 'A', 0, 100);
+    await expect(kiosks.enroll('code-1', { id: 'k1', name: 'L', tokenHash: 'taken' }, 20)).rejects.toThrow();
+    expect(await sql(d, 'SELECT used_at, kiosk_id FROM enrollment_codes')).toEqual([
+      { used_at: null, kiosk_id: null },
+    ]);
+    expect(await kiosks.enroll('code-1', { id: 'k1', name: 'L', tokenHash: 'fresh' }, 21)).toEqual({
+      checkpointId: 'A',
+    });
+  });
+
   it('one code raced by two servers enrolls exactly one lane', async () => {
     const d = await open();
     await addCheckpoint(d, 'A');
