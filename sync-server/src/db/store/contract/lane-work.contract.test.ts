@@ -1,6 +1,7 @@
 import type { ListRefusalReport } from '@checkpoint-lane/shared';
 import { expect, it, vi } from 'vitest';
-import { describeEngines } from '../engines.testkit.js';
+import { withPgTransaction } from '../../pg/pg-tx.js';
+import { describeEngines, type EngineDb } from '../engines.testkit.js';
 import {
   addCheckpoint,
   addKiosk,
@@ -17,6 +18,21 @@ import {
 vi.setConfig({ hookTimeout: 120_000 });
 
 const report: ListRefusalReport = { count: 2, lastReason: 'bad_signature', lastList: 'health', lastAt: 4 };
+
+/** One roster change as an officer write makes it: every officer renamed `v<n>` and the version set to n. */
+async function renameAll(d: EngineDb, n: number): Promise<void> {
+  if (d.engine === 'sqlite') {
+    d.db.transaction(() => {
+      d.db.prepare('UPDATE officers SET name = ?').run(`v${String(n)}`);
+      d.db.prepare('UPDATE officer_roster SET version = ? WHERE id = 1').run(n);
+    })();
+    return;
+  }
+  await withPgTransaction(d.pool, async (client) => {
+    await client.query('UPDATE officers SET name = $1', [`v${String(n)}`]);
+    await client.query('UPDATE officer_roster SET version = $1 WHERE id = 1', [n]);
+  });
+}
 
 describeEngines('LaneStore (lanes: refusals, enrollment, roster)', ({ open }) => {
   it('enrolls with a code once, audits kiosk.enroll, and writes nothing for a bad code', async () => {
@@ -166,5 +182,39 @@ describeEngines('LaneStore (lanes: refusals, enrollment, roster)', ({ open }) =>
     });
     expect(await lane.roster('Z')).toEqual({ version: 6, officers: [officer('o-all')] });
     expect(await lane.roster('Z\0')).toEqual({ version: 6, officers: [officer('o-all')] });
+  });
+
+  it('reads the version and the officers of that version while another server changes the roster', async () => {
+    const d = await open();
+    await addCheckpoint(d, 'A');
+    for (const id of ['o1', 'o2', 'o3']) await addOfficer(d, { id });
+    await renameAll(d, 0);
+    const reader = await secondLaneServer(d);
+    try {
+      let n = 0;
+      const state = { stop: false };
+      const writer = (async () => {
+        while (!state.stop) await renameAll(d, ++n);
+      })();
+      const seen: { version: number; names: string[] }[] = [];
+      try {
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            for (let i = 0; i < 40; i++) {
+              const r = await reader.stores.lane.roster('A');
+              seen.push({ version: r.version, names: r.officers.map((o) => o.name ?? '') });
+            }
+          }),
+        );
+      } finally {
+        state.stop = true;
+        await writer;
+      }
+      const torn = seen.filter((r) => r.names.some((name) => name !== `v${String(r.version)}`));
+      expect(torn).toEqual([]);
+      expect(seen.every((r) => r.names.length === 3)).toBe(true);
+    } finally {
+      await reader.close();
+    }
   });
 });
