@@ -6,7 +6,16 @@ import {
   LIST_VERSION_HEADER,
 } from '@checkpoint-lane/shared';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../db/open-database.js';
+import { createTestDatabase, pgUnavailable, type TestDatabase } from '../../db/pg/pg-database.testkit.js';
+import { runPgMigrations } from '../../db/pg/pg-migrate.js';
+import { PG_MIGRATIONS } from '../../db/pg/pg-migrations.js';
+import { PgListWriterStore } from '../../db/pg/stores/pg-list-writer.js';
+import { PgSnapshotStore } from '../../db/pg/stores/pg-snapshots.js';
+import { openSqliteStore } from '../../db/store/sqlite-store.js';
+import type { SnapshotsStore } from '../../db/store/store.js';
 import { ListKeys } from '../../lists/list-keys.js';
+import { readHealthRecord } from '../../lists/list-rows.js';
 import {
   addCheckpoint,
   buildTestApp,
@@ -31,12 +40,15 @@ function get(k: TestKiosk, path: string, headers: Record<string, string> = {}) {
   return t.app.inject({ method: 'GET', url: `${KIOSK}${path}`, headers: { ...k.auth, ...headers } });
 }
 
-async function healthOf(n: number, from = 0): Promise<void> {
-  const rows = Array.from(
+/** `n` health CSV lines (IDs 0010990xxxxx from `from`). */
+const healthLines = (n: number, from = 0): string[] =>
+  Array.from(
     { length: n },
     (_, i) => `0010990${String(from + i).padStart(5, '0')},${i % 2 ? 'F0' : 'F1'},2021-09-18,,,`,
   );
-  await importCsv(t, 'health', H + rows.join('\n'));
+
+async function healthOf(n: number, from = 0): Promise<void> {
+  await importCsv(t, 'health', H + healthLines(n, from).join('\n'));
 }
 
 // Whole apps on SQLite files: a loaded machine takes seconds per test.
@@ -162,3 +174,84 @@ describe('versioned snapshot URLs', { timeout: 30_000 }, () => {
     expect(unauthenticated.statusCode).toBe(401);
   });
 });
+
+const pgSkip = await pgUnavailable();
+
+describe.skipIf(pgSkip !== null)(
+  'snapshot routes over the PostgreSQL snapshot cache',
+  { timeout: 60_000 },
+  () => {
+    let pg: TestDatabase | null = null;
+    afterEach(async () => {
+      await pg?.drop();
+      pg = null;
+    });
+
+    it('serves the chunks one server built from another server, by the same versioned URL and ETag', async () => {
+      pg = await createTestDatabase();
+      const pool = await pg.open();
+      await runPgMigrations(pool, PG_MIGRATIONS);
+      // The rest of the state on SQLite; the lists written the same on PostgreSQL, where both
+      // servers' snapshot stores (two pools) build and read.
+      const db = openDatabase(':memory:');
+      const listKey = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
+      const lines = healthLines(400);
+      const rows = lines.map((l) => {
+        const r = readHealthRecord(listKey, l.split(','));
+        if (!r.ok) throw new Error(r.error.reason);
+        return r.value;
+      });
+      await new PgListWriterStore(pool).write(
+        'health',
+        { rows },
+        { now: 1, actor: 't', action: 'list.import' },
+      );
+      const first = new PgSnapshotStore(pool, { chunkBytes: 256 });
+      const second = new PgSnapshotStore(await pg.open(), { chunkBytes: 256 });
+      // The app's snapshot store answers through whichever server's store is active.
+      let active = first;
+      const snapshots: SnapshotsStore = {
+        current: (list, cp, key) => active.current(list, cp, key),
+        get lastBuild() {
+          return active.lastBuild;
+        },
+      };
+      const store = { ...openSqliteStore(db, { indexKey: listKey, clock: Date.now }), snapshots };
+      t = await buildTestApp({ store, listKey });
+      await addCheckpoint(t, 'A', 'closed');
+      const k = await enrollKiosk(t, 'A');
+      await importCsv(t, 'health', H + lines.join('\n'));
+
+      const built = await get(k, '/lists/health/snapshot');
+      expect(built.statusCode).toBe(200);
+      expect(first.lastBuild).toMatchObject({ entries: 400 });
+      expect(decodeSnapshot(built.rawPayload).header).toMatchObject({ version: 1, count: 400 });
+      const url = String(built.headers['content-location']).slice(KIOSK.length);
+      const etag = String(built.headers.etag);
+      expect(etag).toBe(`"${sha256(built.rawPayload)}"`);
+
+      // The second server: its own snapshot store, nothing built there.
+      active = second;
+      const served = await get(k, url);
+      expect(served.statusCode).toBe(200);
+      expect(second.lastBuild).toBeNull();
+      expect(served.headers.etag).toBe(etag);
+      expect(served.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(Buffer.compare(served.rawPayload, built.rawPayload)).toBe(0);
+      // Ranges across chunk edges, streamed from the chunks.
+      for (const [from, to] of [
+        [255, 256],
+        [256, 511],
+        [100, 1_000],
+      ] as const) {
+        const part = await get(k, url, { range: `bytes=${from}-${to}`, 'if-range': etag });
+        expect(part.statusCode).toBe(206);
+        expect(Buffer.compare(part.rawPayload, built.rawPayload.subarray(from, to + 1))).toBe(0);
+      }
+      const tail = await get(k, url, { range: 'bytes=700-', 'if-range': etag });
+      expect(Buffer.compare(tail.rawPayload, built.rawPayload.subarray(700))).toBe(0);
+      expect((await get(k, url, { 'if-none-match': etag })).statusCode).toBe(304);
+      db.close();
+    });
+  },
+);
