@@ -25,6 +25,7 @@ function stagingType(name: string, type: string): string {
 export class PgListStaging<L extends ListName = ListName> implements ListStagingStore<L> {
   readonly kind: ListKind<L>;
   #released = false;
+  #deduped = false;
   /** Set when a statement on the client failed in a way that leaves the connection unusable. */
   #broken: Error | undefined;
 
@@ -67,6 +68,7 @@ export class PgListStaging<L extends ListName = ListName> implements ListStaging
   /** Stages validated rows with their line numbers (one multi-row insert from arrays). */
   async add(rows: readonly { line: number; row: ListRows[L] }[]): Promise<void> {
     if (rows.length === 0) return;
+    this.#deduped = false;
     const batch = unnestBatch(
       this.list,
       rows.map((r) => r.row),
@@ -87,7 +89,16 @@ export class PgListStaging<L extends ListName = ListName> implements ListStaging
        u AS (UPDATE ${this.table} t SET rejected = true FROM d WHERE t.subject = d.subject)
        SELECT lines FROM d ORDER BY subject COLLATE "C"`,
     );
+    this.#deduped = true;
     return rows.map((r) => ({ lines: r.lines }));
+  }
+
+  /**
+   * True after `rejectDuplicates` (and no `add` since): the accepted rows then have distinct
+   * subjects, so distinct keys.
+   */
+  get deduped(): boolean {
+    return this.#deduped;
   }
 
   /** Rows staged and not rejected. */

@@ -241,10 +241,17 @@ export class PgListWriterStore implements ListWriterStore {
       if (!replace && !(await isEmpty(c, table))) await applyCounts(c, list, -1, source.touched());
       await source.upsert(version, meta.now);
       if (!replace) await applyCounts(c, list, 1, source.written());
-      const deleted = replace
-        ? ((await c.query<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE version < $1`, [version]))
-            .rows[0]?.n ?? 0)
-        : 0;
+      // A write already too big for the change log deletes what it replaces without counting first.
+      const truncates = written > CHANGE_LOG_MAX_ROWS_PER_WRITE;
+      let deleted = 0;
+      if (replace && truncates) {
+        deleted = (await c.query(`DELETE FROM ${table} WHERE version < $1`, [version])).rowCount ?? 0;
+      } else if (replace) {
+        const n = await c.query<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE version < $1`, [
+          version,
+        ]);
+        deleted = n.rows[0]?.n ?? 0;
+      }
       changes = written + deleted;
       if (changes > CHANGE_LOG_MAX_ROWS_PER_WRITE) {
         await c.query('DELETE FROM list_changes WHERE list = $1', [list]);
@@ -260,7 +267,7 @@ export class PgListWriterStore implements ListWriterStore {
           );
         }
       }
-      if (deleted > 0) await c.query(`DELETE FROM ${table} WHERE version < $1`, [version]);
+      if (deleted > 0 && !truncates) await c.query(`DELETE FROM ${table} WHERE version < $1`, [version]);
       if (replace) await recount(c, list);
       await bear(c, list, version, { now: meta.now, actor: meta.actor, action: meta.action, changes });
       if (written <= URGENT_MAX_CHANGES) {
@@ -378,11 +385,16 @@ function stagedSource<L extends ListName>(c: pg.PoolClient, staging: PgListStagi
     count: () => staging.accepted(),
     upsert: async (version, now) => {
       // Without a duplicate check, a key staged twice is written once: its last line wins.
+      // After one (an import), accepted keys are distinct and need no sort.
       await c.query(
-        `INSERT INTO ${kind.table} (subject_key, subject, ${cols}, version, updated_at)
-         SELECT DISTINCT ON (subject_key) subject_key, subject, ${cols}, $1::bigint, $2::bigint
-         FROM ${staging.table} WHERE NOT rejected ORDER BY subject_key, line DESC
-         ${replaceStored(kind)}`,
+        staging.deduped
+          ? `INSERT INTO ${kind.table} (subject_key, subject, ${cols}, version, updated_at)
+             SELECT subject_key, subject, ${cols}, $1::bigint, $2::bigint FROM ${staging.table} WHERE NOT rejected
+             ${replaceStored(kind)}`
+          : `INSERT INTO ${kind.table} (subject_key, subject, ${cols}, version, updated_at)
+             SELECT DISTINCT ON (subject_key) subject_key, subject, ${cols}, $1::bigint, $2::bigint
+             FROM ${staging.table} WHERE NOT rejected ORDER BY subject_key, line DESC
+             ${replaceStored(kind)}`,
         [version, now],
       );
     },
