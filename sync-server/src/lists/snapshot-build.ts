@@ -44,6 +44,14 @@ export function snapshotBody(snap: BuiltSnapshot, start: number, end: number = s
   throw new Error('a built snapshot has its bytes in memory, in a file or behind a stream');
 }
 
+/** Raised when another server's build of a snapshot did not finish within the wait (the lane may ask again). */
+export class SnapshotBusyError extends Error {
+  constructor(list: ListName, waitedMs: number) {
+    super(`the ${list} snapshot is being built by another server and was not ready within ${waitedMs} ms`);
+    this.name = 'SnapshotBusyError';
+  }
+}
+
 /** What one snapshot build took. */
 export interface SnapshotBuildStats {
   readonly list: ListName;

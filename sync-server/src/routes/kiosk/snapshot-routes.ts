@@ -17,7 +17,7 @@ import { requireLane } from '../../auth/auth-hooks.js';
 import { HttpError } from '../../http-error.js';
 import { listKind } from '../../lists/list-kinds.js';
 import { KeyCollisionError } from '../../lists/rekey.js';
-import { snapshotBody, type BuiltSnapshot } from '../../lists/snapshot-build.js';
+import { SnapshotBusyError, snapshotBody, type BuiltSnapshot } from '../../lists/snapshot-build.js';
 import type { Services } from '../../services.js';
 import { errors, kioskSecurity, type App } from '../schemas.js';
 
@@ -69,6 +69,7 @@ export function registerSnapshotRoutes(app: App, s: Services): void {
     const key = await s.listKeys.forCheckpoint(checkpointId);
     return s.snapshots.current(list, checkpointId, key).catch((e: unknown) => {
       if (e instanceof KeyCollisionError) throw new HttpError(503, 'list_key_collision', e.message);
+      if (e instanceof SnapshotBusyError) throw new HttpError(503, 'snapshot_busy', e.message);
       throw e;
     });
   };
@@ -167,7 +168,7 @@ export function registerSnapshotRoutes(app: App, s: Services): void {
         params: SnapshotVersionPathParams,
         querystring: SnapshotVersionQuery,
         produces: [SNAPSHOT_MEDIA_TYPE],
-        response: { ...errors(400, 401, 403, 404, 410, 416) },
+        response: { ...errors(400, 401, 403, 404, 410, 416, 503) },
       },
     },
     async (req, reply) => {

@@ -11,6 +11,7 @@ import {
   buildStats,
   encodeCollected,
   snapshotEtag,
+  SnapshotBusyError,
   SnapshotCollector,
   type BuiltSnapshot,
   type CollectedSnapshot,
@@ -19,6 +20,8 @@ import {
 import type { SnapshotsStore } from '../../store/store.js';
 import type { PgPool } from '../open-pg.js';
 import type { Queryable } from '../pg-tx.js';
+
+export { SnapshotBusyError } from '../../../lists/snapshot-build.js';
 
 /** What the snapshot store needs besides its pool. */
 export interface PgSnapshotDeps {
@@ -36,14 +39,6 @@ export interface PgSnapshotDeps {
 
 /** Bytes per cached chunk by default. */
 export const SNAPSHOT_CHUNK_BYTES = 1 << 20;
-
-/** Raised when another server's build of a snapshot did not finish within the wait. */
-export class SnapshotBusyError extends Error {
-  constructor(list: ListName, waitedMs: number) {
-    super(`the ${list} snapshot is being built by another server and was not ready within ${waitedMs} ms`);
-    this.name = 'SnapshotBusyError';
-  }
-}
 
 /** Rows read between two looks at the build's time slice. */
 const CHECK_ROWS = 512;
