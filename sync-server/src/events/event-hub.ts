@@ -1,6 +1,7 @@
 import {
   URGENT_MAX_CHANGES,
   listSignatureScope,
+  type AlertRecord,
   type AdminEventData,
   type AdminEventName,
   type CheckpointConfig,
@@ -14,6 +15,7 @@ import {
 import type { ListKey } from '../lists/list-keys.js';
 import { changesDigest } from '../lists/list-signing.js';
 import { laneSubjectKeyHex } from '../lists/rekey.js';
+import { LocalBus, laneMessage, type FleetBus, type FleetBusEvent, type FleetMessage } from './fleet-bus.js';
 import { sendLaneEvent, type SseStream } from './sse.js';
 
 /** A lane's SSE subscription: only `LaneEvent`s (the kiosk API contract) go down its stream. */
@@ -22,7 +24,7 @@ interface LaneSubscriber {
   readonly checkpointId: string;
   readonly stream: SseStream;
   /** The current list key of the lane's key scope; none: the lane gets no urgent push. */
-  readonly listKey?: () => ListKey;
+  readonly listKey?: () => Promise<ListKey>;
 }
 
 /**
@@ -66,26 +68,98 @@ export const STREAMS_PER_LANE = 2;
  */
 export const STREAMS_PER_ADMIN = 6;
 
+/** The current versions a server re-announces to its streams after its fleet bus was cut off. */
+export interface CurrentVersions {
+  readonly lists: readonly { readonly list: ListName; readonly version: number }[];
+  readonly officers: number;
+}
+
+/**
+ * How a hub shares events with the other servers of a fleet. Without a bus the hub has its own
+ * {@link LocalBus} (one server: nothing to tell). Readers fetch from the database what another
+ * server's message names; a reader that is missing means that part is not delivered from other
+ * servers (see each).
+ */
+export interface EventHubFleetOptions {
+  readonly bus?: FleetBus;
+  /**
+   * The urgent health changes between two versions of a list another server wrote (what that
+   * server pushed inline), or null when there are none to push. Missing: lanes get the version
+   * alone and fetch the changes.
+   */
+  readonly readUrgent?: (
+    list: ListName,
+    fromVersion: number,
+    version: number,
+  ) => Promise<readonly UrgentHealthChange[] | null>;
+  /** An alert by id (another server raised or acknowledged it). Missing: alerts stay on their server. */
+  readonly readAlert?: (id: number) => Promise<AlertRecord | null>;
+  /**
+   * The lists' and the roster's current versions, sent to every stream after the bus reconnects
+   * (events sent meanwhile were lost). Missing: nothing is re-sent.
+   */
+  readonly readCurrent?: () => Promise<CurrentVersions>;
+  /**
+   * A server silent this long (no message at all) has its lanes dropped at the next `beat()`
+   * (default 30,000 ms).
+   */
+  readonly serverSilentMs?: number;
+  /** Told of a failed publish or read (no personal data in `what`). */
+  readonly onError?: (what: string, err: unknown) => void;
+}
+
+/** A lane's connection changed on another server: it is now connected somewhere, or nowhere. */
+export type PresenceListener = (laneId: string, connected: boolean) => void;
+
 /**
  * Fans events out to open SSE streams: admins get alerts and fleet changes; lanes get list
  * versions and urgent health changes that block at their own checkpoint. Every event to a lane
  * is a `LaneEvent` of the kiosk API contract: a wrong name or body does not compile.
+ *
+ * Across servers (fleet mode): each publish method delivers to this server's streams what it has
+ * in hand, then sends a small message on the fleet bus; another server's hub reads what the
+ * message names (through the readers in {@link EventHubFleetOptions}) and delivers it to its own
+ * streams the same way. Lanes' stream presence travels too, so `connectedLanes()` is fleet-wide.
  */
 export class EventHub {
   private readonly admins = new Set<SseStream>();
   /** Who opened each admin stream (session hash or `token`), for the per-credential cap. */
   private readonly adminOwners = new Map<SseStream, string>();
   private readonly lanes = new Set<LaneSubscriber>();
+  /** This server's lane streams by lane id, oldest first. */
+  private readonly byLane = new Map<string, Set<LaneSubscriber>>();
+  /** The fleet bus (a private LocalBus when none is given). */
+  readonly bus: FleetBus;
+  /** Lanes with a stream open on other servers: lane id → server ids. */
+  private readonly remote = new Map<string, Set<string>>();
+  /** When each other server was last heard from (any message). */
+  private readonly heard = new Map<string, number>();
+  private readonly presenceListeners = new Set<PresenceListener>();
+  /** Messages from other servers are handled one after another, in arrival order. */
+  private inbox: Promise<void> = Promise.resolve();
+  private readonly unsubscribe: () => void;
+  private readonly serverSilentMs: number;
 
   /**
    * `signList` signs what an urgent push carries (lanes refuse an unsigned one); without it
-   * pushes go unsigned (tests of the hub alone).
+   * pushes go unsigned (tests of the hub alone). `fleet`: the bus and readers of fleet mode.
    */
   constructor(
-    private readonly blockingStatuses: (checkpointId: string) => readonly HealthStatus[],
+    private readonly blockingStatuses: (checkpointId: string) => Promise<readonly HealthStatus[]>,
     private readonly signList?: (facts: SignedListFacts) => string,
     private readonly clock: () => number = Date.now,
-  ) {}
+    private readonly fleet: EventHubFleetOptions = {},
+  ) {
+    this.bus = fleet.bus ?? new LocalBus();
+    this.serverSilentMs = fleet.serverSilentMs ?? 30_000;
+    this.unsubscribe = this.bus.subscribe((event) => {
+      this.inbox = this.inbox
+        .then(() => this.receive(event))
+        .catch((err: unknown) => {
+          this.fleet.onError?.(`fleet message ${event.type}`, err);
+        });
+    });
+  }
 
   /**
    * Subscribes an admin stream; returns the unsubscribe function. With an `owner`, the owner's
@@ -114,23 +188,69 @@ export class EventHub {
    * the current list key of the lane's key scope, which its urgent pushes are keyed with; a
    * stream without it gets no urgent push.
    */
-  addLane(laneId: string, checkpointId: string, stream: SseStream, listKey?: () => ListKey): () => void {
+  addLane(
+    laneId: string,
+    checkpointId: string,
+    stream: SseStream,
+    listKey?: () => Promise<ListKey>,
+  ): () => void {
     const sub: LaneSubscriber = { laneId, checkpointId, stream, ...(listKey && { listKey }) };
     this.lanes.add(sub);
+    let mine = this.byLane.get(laneId);
+    if (!mine) {
+      mine = new Set();
+      this.byLane.set(laneId, mine);
+      this.relay({ type: 'lane-presence', laneId, checkpointId, server: this.bus.serverId, open: true });
+    }
+    mine.add(sub);
     // A Set iterates in insertion order: the lane's oldest streams come first.
-    const mine = [...this.lanes].filter((s) => s.laneId === laneId);
-    for (const old of mine.slice(0, Math.max(0, mine.length - STREAMS_PER_LANE))) {
-      this.lanes.delete(old);
+    for (const old of [...mine].slice(0, Math.max(0, mine.size - STREAMS_PER_LANE))) {
+      this.dropLane(old);
       old.stream.close();
     }
     return () => {
-      this.lanes.delete(sub);
+      this.dropLane(sub);
     };
   }
 
-  /** Ids of the lanes with an open stream. */
+  /** Forgets one lane stream; the lane's last stream here going tells the other servers. */
+  private dropLane(sub: LaneSubscriber): void {
+    if (!this.lanes.delete(sub)) return;
+    const mine = this.byLane.get(sub.laneId);
+    mine?.delete(sub);
+    if (mine?.size === 0) {
+      this.byLane.delete(sub.laneId);
+      this.relay({
+        type: 'lane-presence',
+        laneId: sub.laneId,
+        checkpointId: sub.checkpointId,
+        server: this.bus.serverId,
+        open: false,
+      });
+    }
+  }
+
+  /** Ids of the lanes with an open stream, on this server or (fleet mode) another one. */
   connectedLanes(): Set<string> {
-    return new Set([...this.lanes].map((s) => s.laneId));
+    const ids = new Set(this.byLane.keys());
+    for (const id of this.remote.keys()) if (this.isConnected(id)) ids.add(id);
+    return ids;
+  }
+
+  /**
+   * Whether a lane has a stream open on this server or on another one (until that server is
+   * dropped as silent by {@link EventHub.beat}).
+   */
+  isConnected(laneId: string): boolean {
+    return this.byLane.has(laneId) || this.remote.has(laneId);
+  }
+
+  /** Calls `listener` when a lane's connection changes through another server's message; returns the remover. */
+  onPresence(listener: PresenceListener): () => void {
+    this.presenceListeners.add(listener);
+    return () => {
+      this.presenceListeners.delete(listener);
+    };
   }
 
   /** Number of open streams (admins, lanes); `kiosks` is the admin stream's JSON field name. */
@@ -138,36 +258,69 @@ export class EventHub {
     return { admins: this.admins.size, kiosks: this.lanes.size };
   }
 
-  /** Sends an event to every admin stream (the admin contract's events only). */
+  /**
+   * Sends an event to every admin stream (the admin contract's events only). Alerts and their
+   * acknowledgements reach other servers' consoles by id (an alert holds personal data: each
+   * server reads it); `kiosk-status` stays here (every server's FleetMonitor makes its own).
+   */
   publishAdmin<K extends AdminEventName>(event: K, data: AdminEventData<K>): void {
+    this.deliverAdmin(event, data);
+    if (event === 'alert' || event === 'alert-ack') {
+      this.relay({ type: 'admin', event, id: (data as AdminEventData<'alert-ack'>).id });
+    }
+  }
+
+  /** Sends an event to this server's admin streams. */
+  private deliverAdmin<K extends AdminEventName>(event: K, data: AdminEventData<K>): void {
     for (const s of this.admins) s.send(event, data);
   }
 
   /**
    * Tells every lane (and every admin stream) a list is at a new version. For a small health
    * write, lanes first get the changes that block at their checkpoint inline (`urgent`), keyed
-   * with their key scope's current list key and signed for it, then the version.
+   * with their key scope's current list key and signed for it, then the version. Other servers
+   * get `list-version` and read the urgent changes themselves (`readUrgent`).
    */
-  publishListVersion(
+  async publishListVersion(
     list: ListName,
     version: number,
     fromVersion: number,
     urgent: readonly UrgentHealthChange[] = [],
-  ): void {
+  ): Promise<void> {
+    this.relay({ type: 'list-version', list, version, fromVersion });
+    await this.deliverListVersion(list, version, fromVersion, urgent);
+  }
+
+  /** Delivers a list version (and its urgent changes) to this server's streams. */
+  private async deliverListVersion(
+    list: ListName,
+    version: number,
+    fromVersion: number,
+    urgent: readonly UrgentHealthChange[],
+  ): Promise<void> {
     const pushes = list === 'health' && urgent.length > 0 && urgent.length <= URGENT_MAX_CHANGES;
-    const issuedAt = this.clock();
-    // Per checkpoint: its list key and blocking statuses (lanes of one checkpoint share them).
+    // Per checkpoint: its list key and blocking statuses (lanes of one checkpoint share them),
+    // read before anything is sent.
     const checkpoints = new Map<string, { key: ListKey; blocking: readonly HealthStatus[] } | null>();
+    if (pushes) {
+      for (const sub of [...this.lanes]) {
+        if (checkpoints.has(sub.checkpointId)) continue;
+        checkpoints.set(
+          sub.checkpointId,
+          sub.listKey
+            ? { key: await sub.listKey(), blocking: await this.blockingStatuses(sub.checkpointId) }
+            : null,
+        );
+      }
+    }
+    const issuedAt = this.clock();
     // Per list key: the changes keyed with it, in `urgent` order.
     const keyed = new Map<number, WireUrgentChange[]>();
     // Per list key and distinct set of blocking statuses: the push (checkpoints share a few such sets).
     const pushed = new Map<string, LaneEvent | null>();
     const pushFor = (sub: LaneSubscriber): LaneEvent | null => {
-      let cp = checkpoints.get(sub.checkpointId);
-      if (cp === undefined) {
-        cp = sub.listKey ? { key: sub.listKey(), blocking: this.blockingStatuses(sub.checkpointId) } : null;
-        checkpoints.set(sub.checkpointId, cp);
-      }
+      // A lane whose stream opened while the keys were read waits for its next poll.
+      const cp = checkpoints.get(sub.checkpointId) ?? null;
       if (cp === null) return null;
       const { key, blocking } = cp;
       const id = `${key.id}|${[...blocking].sort().join(',')}`;
@@ -213,18 +366,29 @@ export class EventHub {
       }
       sendLaneEvent(sub.stream, { type: 'list-version', data: { list, version } });
     }
-    this.publishAdmin('list-version', { list, version });
+    this.deliverAdmin('list-version', { list, version });
   }
 
   /** Tells every lane and admin stream the officer roster is at a new version (lanes then fetch theirs). */
   publishOfficers(version: number): void {
+    this.deliverOfficers(version);
+    this.relay({ type: 'officers', version });
+  }
+
+  private deliverOfficers(version: number): void {
     for (const sub of this.lanes) sendLaneEvent(sub.stream, { type: 'officers', data: { version } });
-    this.publishAdmin('officers', { version });
+    this.deliverAdmin('officers', { version });
   }
 
   /** Tells every lane the list-signing keys changed (a rotation): the whole set, each new key endorsed. */
   publishSigningKeys(keys: readonly ListSigningKey[]): void {
-    const event: LaneEvent = { type: 'signing-keys', data: { keys: [...keys] } };
+    const data = { keys: [...keys] };
+    this.deliverAll({ type: 'signing-keys', data });
+    this.relay({ type: 'signing-keys', ...data });
+  }
+
+  /** Sends one event to every lane stream here. */
+  private deliverAll(event: LaneEvent): void {
     for (const sub of this.lanes) sendLaneEvent(sub.stream, event);
   }
 
@@ -238,26 +402,208 @@ export class EventHub {
       blockingStatuses: [...config.blockingStatuses],
       ...(checkpointSignature !== undefined && { checkpointSignature }),
     };
+    this.deliverCheckpoint(checkpointId, data);
+    this.relay({ type: 'checkpoint', checkpointId, event: data });
+  }
+
+  private deliverCheckpoint(
+    checkpointId: string,
+    data: Extract<LaneEvent, { type: 'checkpoint' }>['data'],
+  ): void {
     const event: LaneEvent = { type: 'checkpoint', data };
     for (const sub of this.lanes) if (sub.checkpointId === checkpointId) sendLaneEvent(sub.stream, event);
   }
 
-  /** Sends an event to one lane's open streams (e.g. `revoked`). */
+  /** Sends an event to one lane's open streams (e.g. `revoked`), on whichever server they are. */
   publishLane(laneId: string, event: LaneEvent): void {
-    for (const sub of this.lanes) if (sub.laneId === laneId) sendLaneEvent(sub.stream, event);
+    this.deliverLane(laneId, event);
+    this.relay(laneMessage(laneId, event));
   }
 
-  /** Closes one lane's streams. */
+  private deliverLane(laneId: string, event: LaneEvent): void {
+    for (const sub of [...(this.byLane.get(laneId) ?? [])]) sendLaneEvent(sub.stream, event);
+  }
+
+  /** Closes one lane's streams, on every server. */
   closeLane(laneId: string): void {
-    for (const sub of [...this.lanes]) if (sub.laneId === laneId) sub.stream.close();
+    this.closeLocalLane(laneId);
+    this.relay({ type: 'lane-close', laneId });
+  }
+
+  private closeLocalLane(laneId: string): void {
+    for (const sub of [...(this.byLane.get(laneId) ?? [])]) sub.stream.close();
   }
 
   /** Ends every stream (server shutdown), so in-flight requests can finish. */
   closeAll(): void {
     for (const s of [...this.admins]) s.close();
     for (const sub of [...this.lanes]) sub.stream.close();
+    // Lanes whose streams did not answer their close (no route behind them) are announced gone here.
+    for (const sub of [...this.lanes]) this.dropLane(sub);
     this.admins.clear();
     this.adminOwners.clear();
     this.lanes.clear();
+    this.byLane.clear();
+  }
+
+  /** Stops listening to the fleet bus (the bus itself is closed by its owner). */
+  detach(): void {
+    this.unsubscribe();
+  }
+
+  /**
+   * Sends `server-alive` and drops the presence of servers silent for `serverSilentMs` (their
+   * lanes then count as stream-closed). Called periodically by the FleetMonitor's sweep.
+   */
+  beat(): void {
+    this.relay({ type: 'server-alive' });
+    const t = this.clock();
+    for (const [server, at] of [...this.heard]) {
+      if (t - at >= this.serverSilentMs) this.forgetServer(server);
+    }
+  }
+
+  /** Asks every other server (or one) to announce its connected lanes. */
+  requestPresence(server?: string): void {
+    this.relay({ type: 'presence-request', ...(server !== undefined && { server }) });
+  }
+
+  /** Resolves once every message received so far from other servers has been handled (tests). */
+  settled(): Promise<void> {
+    return this.inbox;
+  }
+
+  /** Sends a message to the other servers; a failure is reported, never thrown at the caller. */
+  private relay(message: FleetMessage): void {
+    let sent: Promise<void>;
+    try {
+      sent = this.bus.publish(message);
+    } catch (err) {
+      this.fleet.onError?.(`fleet publish ${message.type}`, err);
+      return;
+    }
+    sent.catch((err: unknown) => {
+      this.fleet.onError?.(`fleet publish ${message.type}`, err);
+    });
+  }
+
+  /** Announces each lane with a stream here. */
+  private announceLanes(): void {
+    for (const [laneId, subs] of this.byLane) {
+      const first = subs.values().next().value;
+      if (!first) continue;
+      this.relay({
+        type: 'lane-presence',
+        laneId,
+        checkpointId: first.checkpointId,
+        server: this.bus.serverId,
+        open: true,
+      });
+    }
+  }
+
+  /** Drops everything a server said about its lanes. */
+  private forgetServer(server: string): void {
+    for (const [laneId, servers] of [...this.remote]) {
+      if (servers.has(server)) this.setRemote(laneId, server, false);
+    }
+    this.heard.delete(server);
+  }
+
+  /** Records a lane's stream on another server opened or closed; tells listeners of a change. */
+  private setRemote(laneId: string, server: string, open: boolean): void {
+    const was = this.isConnected(laneId);
+    let servers = this.remote.get(laneId);
+    if (open) {
+      if (!servers) {
+        servers = new Set();
+        this.remote.set(laneId, servers);
+      }
+      servers.add(server);
+    } else if (servers) {
+      servers.delete(server);
+      if (servers.size === 0) this.remote.delete(laneId);
+    }
+    const now = this.isConnected(laneId);
+    if (now !== was) for (const listener of [...this.presenceListeners]) listener(laneId, now);
+  }
+
+  /** Handles one event from the fleet bus. */
+  private async receive(event: FleetBusEvent): Promise<void> {
+    if (event.type === 'resync') {
+      await this.resync();
+      return;
+    }
+    const known = this.heard.has(event.origin);
+    this.heard.set(event.origin, this.clock());
+    // A server heard again after it was dropped as silent: ask it for its lanes.
+    if (!known && event.type !== 'presence-request' && event.type !== 'lane-presence') {
+      this.requestPresence(event.origin);
+    }
+    switch (event.type) {
+      case 'list-version': {
+        let urgent: readonly UrgentHealthChange[] = [];
+        if (this.fleet.readUrgent && event.list === 'health') {
+          try {
+            urgent = (await this.fleet.readUrgent(event.list, event.fromVersion, event.version)) ?? [];
+          } catch (err) {
+            // The version still goes out: lanes fetch the changes themselves.
+            this.fleet.onError?.('read urgent changes', err);
+          }
+        }
+        await this.deliverListVersion(event.list, event.version, event.fromVersion, urgent);
+        return;
+      }
+      case 'admin': {
+        const alert = await this.fleet.readAlert?.(event.id);
+        if (!alert) return;
+        if (event.event === 'alert') this.deliverAdmin('alert', alert);
+        else this.deliverAdmin('alert-ack', { id: alert.id, ackedAt: alert.ackedAt, ackedBy: alert.ackedBy });
+        return;
+      }
+      case 'officers':
+        this.deliverOfficers(event.version);
+        return;
+      case 'checkpoint':
+        this.deliverCheckpoint(event.checkpointId, event.event);
+        return;
+      case 'signing-keys':
+        this.deliverAll({ type: 'signing-keys', data: { keys: event.keys } });
+        return;
+      case 'lane':
+        this.deliverLane(event.laneId, event.event);
+        return;
+      case 'lane-close':
+        this.closeLocalLane(event.laneId);
+        return;
+      case 'lane-presence':
+        this.setRemote(event.laneId, event.server, event.open);
+        return;
+      case 'presence-request':
+        if (event.server === undefined || event.server === this.bus.serverId) this.announceLanes();
+        return;
+      case 'server-alive':
+        return;
+    }
+  }
+
+  /**
+   * The bus was cut off and is back: what other servers sent meanwhile is lost. Presence is
+   * asked for afresh (and ours announced, in case others dropped us as silent), and every stream
+   * here gets the current versions (lanes behind fetch; admins refresh).
+   */
+  private async resync(): Promise<void> {
+    for (const [laneId, servers] of [...this.remote]) {
+      for (const server of [...servers]) this.setRemote(laneId, server, false);
+    }
+    this.requestPresence();
+    this.announceLanes();
+    const current = await this.fleet.readCurrent?.();
+    if (!current) return;
+    for (const { list, version } of current.lists) {
+      this.deliverAll({ type: 'list-version', data: { list, version } });
+      this.deliverAdmin('list-version', { list, version });
+    }
+    this.deliverOfficers(current.officers);
   }
 }

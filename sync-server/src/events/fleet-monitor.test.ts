@@ -8,7 +8,7 @@ const stream = (): SseStream => ({ send: () => undefined, comment: () => undefin
 
 function setup() {
   let now = 1_000_000;
-  const hub = new EventHub(() => []);
+  const hub = new EventHub(() => Promise.resolve([]));
   const changes: { kioskId: string; online: boolean }[] = [];
   hub.addAdmin({ ...stream(), send: (_e, d) => changes.push(d as { kioskId: string; online: boolean }) });
   const fleet = new FleetMonitor(hub, () => now, 180_000, 45_000);
@@ -80,7 +80,7 @@ describe('FleetMonitor', () => {
 describe('FleetMonitor with --offline-after shorter than the grace', () => {
   it('never waits longer than a lane may stay silent', () => {
     let now = 0;
-    const hub = new EventHub(() => []);
+    const hub = new EventHub(() => Promise.resolve([]));
     const fleet = new FleetMonitor(hub, () => now, 2_000, 45_000);
     const remove = hub.addLane('k1', 'CP', stream());
     fleet.seen('k1');

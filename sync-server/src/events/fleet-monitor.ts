@@ -21,22 +21,34 @@ export class FleetMonitor {
   ) {
     // Never longer than a lane may stay silent at all.
     this.streamGraceMs = Math.min(streamGraceMs, offlineAfterMs);
+    this.stopPresence = hub.onPresence((laneId, connected) => {
+      if (connected) this.update(laneId);
+      else this.streamClosed(laneId);
+    });
   }
+
+  private readonly stopPresence: () => void;
 
   private readonly streamGraceMs: number;
 
-  /** Starts the periodic offline sweep. */
+  /**
+   * Starts the periodic offline sweep; each sweep also tells the other servers this one is alive
+   * and drops silent ones. Asks the other servers for their connected lanes once.
+   */
   start(intervalMs: number): void {
     this.timer = setInterval(() => {
+      this.hub.beat();
       this.sweep();
     }, intervalMs);
     this.timer.unref();
+    this.hub.requestPresence();
   }
 
-  /** Stops the sweep. */
+  /** Stops the sweep and stops listening to other servers' presence. */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.stopPresence();
   }
 
   /** A lane was heard from (heartbeat, upload, stream). */
@@ -62,7 +74,7 @@ export class FleetMonitor {
    * after the grace (re-checked then, not only at the next sweep).
    */
   streamClosed(kioskId: string): void {
-    if (!this.hub.connectedLanes().has(kioskId)) {
+    if (!this.hub.isConnected(kioskId)) {
       this.streamClosedAt.set(kioskId, this.clock());
       setTimeout(() => {
         this.update(kioskId);
@@ -79,7 +91,7 @@ export class FleetMonitor {
   /** Re-evaluates one lane and publishes a change. */
   update(kioskId: string): void {
     const seen = this.lastSeen.get(kioskId);
-    const connected = this.hub.connectedLanes().has(kioskId);
+    const connected = this.hub.isConnected(kioskId);
     if (connected) this.streamClosedAt.delete(kioskId);
     const closedAt = this.streamClosedAt.get(kioskId);
     const t = this.clock();
