@@ -421,12 +421,25 @@ export class PgScansStore implements ScansStore {
     if (scans.length > 0) {
       const k = scans.map(keyOf);
       unopenedSeals = k.filter((x) => x.unopened).length;
-      await c.query(
-        `INSERT INTO scans (kiosk_no, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
+      // The scans, and in the same statement the server's own health entries of their subjects
+      // (`healthAlertCheck`) when this checkpoint blocks any status: one round trip.
+      const checkHealth = blockingStatuses.length > 0 && k.some((x) => x.key !== null);
+      const insert = `INSERT INTO scans (kiosk_no, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
            subject_sealed, decision, reasons, warnings, alert)
          SELECT $1, s, i, $2, a, $3, src, f, key, sealed, d, r, w, al
          FROM unnest($4::bigint[], $5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::text[],
-           $11::text[], $12::jsonb[], $13::jsonb[], $14::boolean[]) AS u (s, i, a, src, f, key, sealed, d, r, w, al)`,
+           $11::text[], $12::jsonb[], $13::jsonb[], $14::boolean[]) AS u (s, i, a, src, f, key, sealed, d, r, w, al)`;
+      const h = await c.query<{
+        key: string;
+        status: HealthEntry['status'];
+        since: number | null;
+        until: number | null;
+      }>(
+        checkHealth
+          ? `WITH ins AS (${insert} RETURNING subject_key)
+             SELECT h.subject_key::text AS key, h.status, h.since, h.until FROM health_entries h
+             WHERE h.subject_key IN (SELECT subject_key FROM ins WHERE subject_key IS NOT NULL)`
+          : insert,
         [
           kno,
           checkpointId,
@@ -444,21 +457,8 @@ export class PgScansStore implements ScansStore {
           scans.map((r) => r.alert),
         ],
       );
-      // The server's own health list (`healthAlertCheck`), read once for the batch's subjects.
       const entries = new Map<string, HealthEntry>();
-      const keys = [...new Set(k.filter((x) => x.key !== null).map((x) => String(x.key)))];
-      if (blockingStatuses.length > 0 && keys.length > 0) {
-        const h = await c.query<{
-          key: string;
-          status: HealthEntry['status'];
-          since: number | null;
-          until: number | null;
-        }>(
-          'SELECT subject_key::text AS key, status, since, until FROM health_entries WHERE subject_key = ANY($1::bigint[])',
-          [keys],
-        );
-        for (const e of h.rows) entries.set(e.key, e);
-      }
+      if (checkHealth) for (const e of h.rows) entries.set(e.key, e);
       const blocks = (key: bigint | null, at: number): boolean =>
         key !== null &&
         blockingStatuses.length > 0 &&
@@ -547,12 +547,13 @@ export class PgScansStore implements ScansStore {
          SELECT seq FROM lane_records WHERE kiosk_no = $1 AND seq > $2
          UNION
          SELECT u.s FROM unnest($3::bigint[], $4::uuid[]) AS u (s, i)
-         WHERE u.s > $2 AND EXISTS (SELECT 1 FROM lane_records r WHERE r.id = u.i))
-       SELECT count(*) AS n FROM (SELECT seq - row_number() OVER (ORDER BY seq) AS d FROM held) x WHERE d = $2`,
+         WHERE u.s > $2 AND EXISTS (SELECT 1 FROM lane_records r WHERE r.id = u.i)),
+       run AS (SELECT count(*) AS n FROM (SELECT seq - row_number() OVER (ORDER BY seq) AS d FROM held) x WHERE d = $2),
+       stored AS (UPDATE kiosks SET acked_through = $2 + run.n FROM run WHERE no = $1 AND run.n > 0 RETURNING no)
+       SELECT n FROM run`,
       [kno, start, [...idOfSeq.keys()], [...idOfSeq.values()].map((r) => r.id)],
     );
     const acked = start + (run.rows[0]?.n ?? 0);
-    if (acked !== start) await c.query('UPDATE kiosks SET acked_through = $1 WHERE no = $2', [acked, kno]);
 
     const judged = await this.judgePending(c, { kno, kioskId, checkpointId, acked, now });
     alertIds.push(...judged.alertIds);
