@@ -8,6 +8,9 @@ import { decodeRow, entrySelect, unnestBatch, type PgEntryRow } from './pg-list-
 
 let counter = 0;
 
+/** Longest one statement of an import may run on its staging client (the write's upsert included), ms. */
+export const IMPORT_STATEMENT_TIMEOUT_MS = 600_000;
+
 /** SQL type of an entry column in the staging table (the entry table's types, no constraints). */
 function stagingType(name: string, type: string): string {
   if (name === 'checkpoints') return 'text[]';
@@ -19,8 +22,8 @@ function stagingType(name: string, type: string): string {
  * one connection only, so the staging holds a client checked out of the pool from `open` to
  * `drop()`, and the list writer writes a staged import in a transaction on that same client. A
  * TEMP table writes no WAL, is never seen by another server or vacuumed with the list tables, and
- * goes away with its connection if the server dies mid-import. Always `drop()` it: that gives
- * the client back.
+ * goes away with its connection if the server dies mid-import. Its statements may run for up to
+ * `IMPORT_STATEMENT_TIMEOUT_MS`. Always `drop()` it: that gives the client back.
  */
 export class PgListStaging<L extends ListName = ListName> implements ListStagingStore<L> {
   readonly kind: ListKind<L>;
@@ -44,6 +47,9 @@ export class PgListStaging<L extends ListName = ListName> implements ListStaging
     const table = `import_${process.pid}_${++counter}`;
     const client = await pool.connect();
     try {
+      // The import's statements (1M rows: a duplicate check, an upsert) may outlast the pool's
+      // request timeout; `drop()` puts the connection's own back.
+      await client.query(`SET statement_timeout = ${IMPORT_STATEMENT_TIMEOUT_MS}`);
       await client.query(`CREATE TEMP TABLE ${table} (
         line integer NOT NULL, subject_key bigint NOT NULL, subject text NOT NULL,
         ${kind.attributes.map((c) => `${c.name} ${stagingType(c.name, c.type)}`).join(', ')},
@@ -123,7 +129,10 @@ export class PgListStaging<L extends ListName = ListName> implements ListStaging
     if (this.#released) return;
     this.#released = true;
     try {
-      if (this.#broken === undefined) await this.client.query(`DROP TABLE IF EXISTS ${this.table}`);
+      if (this.#broken === undefined) {
+        await this.client.query(`DROP TABLE IF EXISTS ${this.table}`);
+        await this.client.query('RESET statement_timeout');
+      }
     } catch (err) {
       this.#broken = err instanceof Error ? err : new Error(String(err));
     } finally {

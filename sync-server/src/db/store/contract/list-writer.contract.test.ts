@@ -10,6 +10,7 @@ import { subjectKeyToHex } from '../../../lists/subject-key.js';
 import { createTestDatabase, pgUnavailable } from '../../pg/pg-database.testkit.js';
 import { runPgMigrations } from '../../pg/pg-migrate.js';
 import { PG_MIGRATIONS } from '../../pg/pg-migrations.js';
+import { PgListStaging } from '../../pg/stores/pg-list-staging.js';
 import { PgListWriterStore } from '../../pg/stores/pg-list-writer.js';
 import { PgListsStore } from '../../pg/stores/pg-lists.js';
 import { describeEngines } from '../engines.testkit.js';
@@ -637,6 +638,35 @@ describeEngines('ListWriterStore', ({ open }) => {
 const pgSkip = await pgUnavailable();
 
 describe.skipIf(pgSkip !== null)('ListWriterStore across servers [postgres]', () => {
+  it('holds one client for an import with a longer statement timeout, and gives it back as it was', async () => {
+    const test = await createTestDatabase();
+    try {
+      const pool = await test.open({ max: 1, statementTimeoutMs: 30_000 });
+      await runPgMigrations(pool, PG_MIGRATIONS);
+      const writer = new PgListWriterStore(pool);
+      const staging = await writer.stage('health');
+      expect(staging).toBeInstanceOf(PgListStaging);
+      const held = (staging as PgListStaging<'health'>).client;
+      expect(
+        (await held.query<{ t: string }>("SELECT current_setting('statement_timeout') AS t")).rows[0]?.t,
+      ).toBe('10min');
+      await staging.add([{ line: 2, row: health(1n) }]);
+      expect(await writer.write('health', { staging }, meta(1))).toMatchObject({ version: 1 });
+      // The pool's one client is the staging's until it is dropped.
+      expect(pool.idleCount).toBe(0);
+      await staging.drop();
+      await staging.drop();
+      expect(pool.idleCount).toBe(1);
+      expect(
+        (await pool.query<{ t: string }>("SELECT current_setting('statement_timeout') AS t")).rows[0]?.t,
+      ).toBe('30s');
+      expect((await pool.query("SELECT 1 FROM pg_class WHERE relpersistence = 't'")).rows).toEqual([]);
+      await expect(staging.add([{ line: 3, row: health(2n) }])).rejects.toThrow(/dropped/);
+    } finally {
+      await test.drop();
+    }
+  });
+
   it('two pools writing one list at once: versions 1..20 each exactly once, no gap, change log complete', async () => {
     const test = await createTestDatabase();
     try {
