@@ -5,6 +5,15 @@ import type { EventHub } from './event-hub.js';
  * has an event stream open; once its stream closes, only for `streamGraceMs` after the close or
  * its last heartbeat or upload since (a dead lane shows offline within the grace, not minutes
  * later); a lane that never held a stream, while it was heard from within `offlineAfterMs`.
+ *
+ * Across servers (fleet mode), "has an event stream open" means on any server: the hub learns
+ * other servers' lane streams from their `lane-presence` messages and tells this monitor when a
+ * lane's connection changes there (a close elsewhere starts the same grace as a close here).
+ * Heartbeats and uploads (`seen`) count only on the server that got them. A server that vanishes
+ * without closing its streams (killed, cut off from the database) stops sending `server-alive`:
+ * the hub drops its lanes at the first sweep (`hub.beat()`) `serverSilentMs` (default 30 s) after
+ * its last message, and they go offline one `streamGraceMs` later. So a lane stays online at most
+ * serverSilentMs + one sweep interval + streamGraceMs after its server disappeared.
  */
 export class FleetMonitor {
   private readonly lastSeen = new Map<string, number>();
@@ -21,13 +30,11 @@ export class FleetMonitor {
   ) {
     // Never longer than a lane may stay silent at all.
     this.streamGraceMs = Math.min(streamGraceMs, offlineAfterMs);
-    this.stopPresence = hub.onPresence((laneId, connected) => {
+    hub.onPresence((laneId, connected) => {
       if (connected) this.update(laneId);
       else this.streamClosed(laneId);
     });
   }
-
-  private readonly stopPresence: () => void;
 
   private readonly streamGraceMs: number;
 
@@ -44,11 +51,10 @@ export class FleetMonitor {
     this.hub.requestPresence();
   }
 
-  /** Stops the sweep and stops listening to other servers' presence. */
+  /** Stops the sweep (presence from other servers still updates the view). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.stopPresence();
   }
 
   /** A lane was heard from (heartbeat, upload, stream). */
