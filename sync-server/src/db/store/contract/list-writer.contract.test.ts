@@ -645,8 +645,8 @@ describe.skipIf(pgSkip !== null)('ListWriterStore across servers [postgres]', ()
       await runPgMigrations(pool, PG_MIGRATIONS);
       const writer = new PgListWriterStore(pool);
       const staging = await writer.stage('health');
-      expect(staging).toBeInstanceOf(PgListStaging);
-      const held = (staging as PgListStaging<'health'>).client;
+      if (!(staging instanceof PgListStaging)) throw new Error('not a PostgreSQL staging');
+      const held = staging.client;
       expect(
         (await held.query<{ t: string }>("SELECT current_setting('statement_timeout') AS t")).rows[0]?.t,
       ).toBe('10min');
