@@ -1,5 +1,7 @@
 // The fleet bus's messages (what is taken, what is dropped) and the in-process bus.
+import type { CheckpointConfig } from '@checkpoint-lane/shared';
 import { describe, expect, it } from 'vitest';
+import { EventHub } from './event-hub.js';
 import {
   FLEET_MESSAGE_MAX_BYTES,
   LocalBus,
@@ -88,5 +90,45 @@ describe('LocalBus', () => {
     expect(gotB).toHaveLength(1);
     await b.close();
     await expect(b.publish({ type: 'server-alive' })).rejects.toThrow(/closed/);
+  });
+});
+
+describe('two event hubs on one LocalBusNetwork', () => {
+  /** A stream that records what it is sent. */
+  const recorder = () => {
+    const events: { event: string; data: unknown }[] = [];
+    return {
+      events,
+      send: (event: string, data: unknown) => events.push({ event, data }),
+      comment() {},
+      close() {},
+    };
+  };
+
+  it('relays checkpoint configs to that checkpoint, signing keys to all, and keeps kiosk-status local', async () => {
+    const net = new LocalBusNetwork();
+    const none = () => Promise.resolve([]);
+    const a = new EventHub(none, undefined, Date.now, { bus: new LocalBus(net, 'a') });
+    const b = new EventHub(none, undefined, Date.now, { bus: new LocalBus(net, 'b') });
+    const atCp = recorder();
+    const elsewhere = recorder();
+    const admin = recorder();
+    b.addLane('l1', 'CP', atCp);
+    b.addLane('l2', 'OTHER', elsewhere);
+    b.addAdmin(admin);
+    const config = { id: 'CP', name: 'Checkpoint', blockingStatuses: ['F0'] } as unknown as CheckpointConfig;
+    a.publishCheckpoint('CP', config, 'sig');
+    a.publishSigningKeys([]);
+    a.publishAdmin('kiosk-status', { kioskId: 'l9', online: true, at: 1 });
+    await new Promise((r) => setImmediate(r));
+    await b.settled();
+    expect(atCp.events).toEqual([
+      { event: 'checkpoint', data: { ...config, checkpointSignature: 'sig' } },
+      { event: 'signing-keys', data: { keys: [] } },
+    ]);
+    expect(elsewhere.events).toEqual([{ event: 'signing-keys', data: { keys: [] } }]);
+    expect(admin.events).toEqual([]);
+    // b's lanes are known on a.
+    expect(a.connectedLanes()).toEqual(new Set(['l1', 'l2']));
   });
 });
