@@ -28,7 +28,7 @@ console.log(`list signatures — ${machine()}`);
 const dir = mkdtempSync(join(tmpdir(), 'cl-bench-sig-'));
 try {
   const db = openDatabase(join(dir, 'server.db'));
-  const signer = ListSigner.open(db, Date.now());
+  const signer = await ListSigner.open(db, Date.now());
   const key = signer.publicKeys()[0];
   if (!key) throw new Error('no key');
   const publicKey = createPublicKey({

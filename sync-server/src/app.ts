@@ -88,7 +88,7 @@ async function privateAnswer(_req: FastifyRequest, reply: FastifyReply, payload:
 export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
   async (fastify: FastifyInstance, opts: AppOptions) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    const s = createServices(opts);
+    const s = await createServices(opts);
     app.decorate('services', s);
     app.decorateRequest('lane', null);
     app.decorateRequest('admin', null);

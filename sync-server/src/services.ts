@@ -1,25 +1,32 @@
 import type { HealthStatus, OfficerPinRule } from '@checkpoint-lane/shared';
 import { officerPinRule } from './auth/officer-pins.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/session-policy.js';
-import { AccountsRepository } from './db/repositories/accounts-repository.js';
-import { AuditRepository } from './db/repositories/audit-repository.js';
-import { CheckpointsRepository } from './db/repositories/checkpoints-repository.js';
-import { KiosksRepository } from './db/repositories/kiosks-repository.js';
-import { ListsRepository } from './db/repositories/lists-repository.js';
-import { OfficersRepository } from './db/repositories/officers-repository.js';
-import { ScansRepository } from './db/repositories/scans-repository.js';
 import type { Db } from './db/open-database.js';
 import { EventHub } from './events/event-hub.js';
 import { FleetMonitor } from './events/fleet-monitor.js';
 import { SSE_MAX_BUFFER_BYTES } from './events/sse.js';
-import { ListKeys } from './lists/list-keys.js';
 import { ListSigner } from './lists/list-signing.js';
-import { ScanSealKeys } from './lists/scan-seal-keys.js';
-import { SnapshotService } from './lists/snapshot-service.js';
+import type { ScanSealKeys } from './lists/scan-seal-keys.js';
+import { openSqliteStore, type OpenedStore } from './db/store/sqlite-store.js';
+import type {
+  AccountsStore,
+  AuditStore,
+  CheckpointsStore,
+  KiosksStore,
+  ListKeysStore,
+  ListsStore,
+  OfficersStore,
+  ScansStore,
+  SnapshotsStore,
+  Store,
+} from './db/store/store.js';
 
 /** What the app is built from (injected, so tests control storage, secrets and time). */
 export interface AppOptions {
-  readonly db: Db;
+  /** The SQLite database (the embedded default); or give `store`. */
+  readonly db?: Db;
+  /** An opened store (fleet mode: PostgreSQL); takes the place of `db`. */
+  readonly store?: OpenedStore;
   /** SHA-256 (hex) of the admin token. */
   readonly adminTokenHash: string;
   /**
@@ -64,27 +71,28 @@ export interface AppOptions {
 
 /** Repositories and services the routes use. */
 export interface Services {
-  readonly db: Db;
+  /** Every store of the server's database (SQLite or PostgreSQL). */
+  readonly store: Store;
   readonly clock: () => number;
   /** The index key (server only; see `AppOptions.listKey`). */
   readonly listKey: Buffer;
   /** The list keys lanes are sent: one current key per key scope. */
-  readonly listKeys: ListKeys;
+  readonly listKeys: ListKeysStore;
   /** The X25519 key pair scan subjects are sealed to (made at first start, kept in settings). */
   readonly scanSeal: ScanSealKeys;
   readonly adminTokenHash: string;
-  readonly checkpoints: CheckpointsRepository;
-  readonly lists: ListsRepository;
-  readonly kiosks: KiosksRepository;
-  readonly scans: ScansRepository;
-  readonly audit: AuditRepository;
-  readonly accounts: AccountsRepository;
-  readonly officers: OfficersRepository;
+  readonly checkpoints: CheckpointsStore;
+  readonly lists: ListsStore;
+  readonly kiosks: KiosksStore;
+  readonly scans: ScansStore;
+  readonly audit: AuditStore;
+  readonly accounts: AccountsStore;
+  readonly officers: OfficersStore;
   /** The rule new and changed officer PINs follow. */
   readonly officerPinRule: OfficerPinRule;
   readonly sessionPolicy: SessionPolicy;
   readonly loginRateLimit: number;
-  readonly snapshots: SnapshotService;
+  readonly snapshots: SnapshotsStore;
   /** Signs what lanes are sent of the lists (its key made at first start, kept in settings). */
   readonly signer: ListSigner;
   readonly hub: EventHub;
@@ -96,29 +104,37 @@ export interface Services {
   readonly sseMaxBufferBytes: number;
 }
 
-/** Wires repositories and services over one database. */
-export function createServices(opts: AppOptions): Services {
+/** Wires the stores and services over one database. */
+export async function createServices(opts: AppOptions): Promise<Services> {
   const clock = opts.clock ?? Date.now;
-  const checkpoints = new CheckpointsRepository(opts.db);
-  const blocking = (id: string): readonly HealthStatus[] => checkpoints.get(id)?.blockingStatuses ?? [];
-  const signer = ListSigner.open(opts.db, clock());
+  let store: OpenedStore;
+  if (opts.store) store = opts.store;
+  else if (opts.db) {
+    store = openSqliteStore(opts.db, {
+      indexKey: opts.listKey,
+      clock,
+      snapshotDir: opts.snapshotDir ?? null,
+    });
+  } else throw new Error('createServices: give a SQLite db or an opened store');
+  const checkpoints = store.checkpoints;
+  const blocking = async (id: string): Promise<readonly HealthStatus[]> =>
+    (await checkpoints.get(id))?.blockingStatuses ?? [];
+  const signer = await ListSigner.load(store.settings, clock());
   const hub = new EventHub(blocking, (facts) => signer.signList(facts), clock);
-  const scanSeal = ScanSealKeys.open(opts.db, clock);
   return {
-    db: opts.db,
+    store,
     clock,
     listKey: opts.listKey,
-    listKeys: new ListKeys(opts.db, clock),
-    scanSeal,
+    listKeys: store.listKeys,
+    scanSeal: store.scanSeal,
     adminTokenHash: opts.adminTokenHash,
     checkpoints,
-    lists: new ListsRepository(opts.db),
-    kiosks: new KiosksRepository(opts.db),
-    // Sealed scan subjects are opened with the seal key and keyed with the index key.
-    scans: new ScansRepository(opts.db, { sealKeys: scanSeal, indexKey: opts.listKey }),
-    audit: new AuditRepository(opts.db),
-    accounts: new AccountsRepository(opts.db),
-    officers: new OfficersRepository(opts.db),
+    lists: store.lists,
+    kiosks: store.kiosks,
+    scans: store.scans,
+    audit: store.audit,
+    accounts: store.accounts,
+    officers: store.officers,
     officerPinRule: officerPinRule(opts.officerPinMinDigits),
     sessionPolicy: {
       ...DEFAULT_SESSION_POLICY,
@@ -126,7 +142,7 @@ export function createServices(opts: AppOptions): Services {
       absoluteMs: opts.sessionAbsoluteMs ?? DEFAULT_SESSION_POLICY.absoluteMs,
     },
     loginRateLimit: opts.loginRateLimit ?? 20,
-    snapshots: new SnapshotService(opts.db, opts.snapshotDir ?? null),
+    snapshots: store.snapshots,
     signer,
     hub,
     fleet: new FleetMonitor(

@@ -25,7 +25,7 @@ describe('admin auth: bearer token or session cookie', () => {
   it('keeps the bearer token working and acting as token@<address>', async () => {
     t = await buildTestApp();
     expect((await post(t.admin)).statusCode).toBe(201);
-    expect(t.app.services.audit.list({ limit: 5, action: 'checkpoint.create' })).toMatchObject([
+    expect(await t.app.services.audit.list({ limit: 5, action: 'checkpoint.create' })).toMatchObject([
       { actor: 'token@127.0.0.1' },
     ]);
     expect(errorOf(await get({}))).toBe('unauthorized');
@@ -40,7 +40,7 @@ describe('admin auth: bearer token or session cookie', () => {
     expect((await get(s.cookie)).statusCode).toBe(200);
     const res = await post({ ...s.write, origin: 'http://localhost:80' });
     expect(res.statusCode).toBe(201);
-    expect(t.app.services.audit.list({ limit: 5, action: 'checkpoint.create' })).toMatchObject([
+    expect(await t.app.services.audit.list({ limit: 5, action: 'checkpoint.create' })).toMatchObject([
       { actor: 'lan', target: 'CP-1' },
     ]);
   });
@@ -61,7 +61,7 @@ describe('admin auth: bearer token or session cookie', () => {
     expect(errorOf(foreign)).toBe('bad_origin');
     const otherPort = await post({ ...s.write, origin: 'http://localhost:8080' });
     expect(errorOf(otherPort)).toBe('bad_origin');
-    expect(t.app.services.checkpoints.list()).toEqual([]);
+    expect(await t.app.services.checkpoints.list()).toEqual([]);
   });
 
   it('lets viewers look but not change anything, nor see accounts', async () => {

@@ -104,7 +104,7 @@ export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
     const header = req.headers.authorization;
     const cookie = req.cookies[SESSION_COOKIE];
     if (header === undefined && cookie !== undefined && cookie !== '') {
-      const session = requestSession(services, req);
+      const session = await requestSession(services, req);
       if (session === null) {
         throw limiter.refuse(
           req.ip,
@@ -164,7 +164,7 @@ export function laneAuth(services: Services, limiter: AuthFailureLimiter) {
       );
     }
     const hash = hashToken(token);
-    const lane = services.kiosks.findByTokenHash(hash);
+    const lane = await services.kiosks.findByTokenHash(hash);
     if (!lane || !hashesEqual(hash, lane.tokenHash)) {
       throw limiter.refuse(req.ip, new HttpError(401, 'unauthorized', 'the kiosk token is not valid'));
     }

@@ -29,8 +29,11 @@ export function accountSummary(a: AccountRecord): AccountSummary {
   return { username: a.username, displayName: a.displayName, role: a.role };
 }
 
-/** Starts a session for an account; returns the cookie token (only its hash is stored). */
-export function startSession(
+/**
+ * A new session for an account: the cookie token and what is stored of it (its hash only). The
+ * sign-in stores it (`AccountsStore.signIn`) in the transaction that checks the account.
+ */
+export function newSession(
   s: Services,
   account: AccountRecord,
   now: number,
@@ -39,8 +42,6 @@ export function startSession(
   const csrfToken = randomBytes(32).toString('base64url');
   const tokenHash = hashToken(token);
   const expiresAt = Math.min(now + s.sessionPolicy.idleMs, now + s.sessionPolicy.absoluteMs);
-  s.accounts.deleteExpiredSessions(now);
-  s.accounts.createSession({ tokenHash, accountId: account.id, csrfToken, now, expiresAt });
   return { token, tokenHash, csrfToken, expiresAt, account };
 }
 
@@ -49,21 +50,26 @@ export function startSession(
  * slide their idle expiry, written at most every minute (or quarter of the idle time) so reads
  * don't each cost a write. Sessions of disabled accounts are ended too.
  */
-export function resolveSession(s: Services, token: string, now: number, touch = true): ActiveSession | null {
+export async function resolveSession(
+  s: Services,
+  token: string,
+  now: number,
+  touch = true,
+): Promise<ActiveSession | null> {
   if (token.length < 16 || token.length > 128) return null;
   const tokenHash = hashToken(token);
-  const found = s.accounts.findSession(tokenHash);
+  const found = await s.accounts.findSession(tokenHash);
   if (!found) return null;
   const absoluteEnd = found.createdAt + s.sessionPolicy.absoluteMs;
   if (now >= found.expiresAt || now >= absoluteEnd || found.account.disabledAt !== null) {
-    s.accounts.deleteSession(tokenHash);
+    await s.accounts.deleteSession(tokenHash);
     return null;
   }
   let expiresAt = found.expiresAt;
   const touchEvery = Math.min(60_000, Math.floor(s.sessionPolicy.idleMs / 4));
   if (touch && now - found.lastSeenAt >= touchEvery) {
     expiresAt = Math.min(now + s.sessionPolicy.idleMs, absoluteEnd);
-    s.accounts.touchSession(tokenHash, now, expiresAt);
+    await s.accounts.touchSession(tokenHash, now, expiresAt);
   }
   return { tokenHash, csrfToken: found.csrfToken, expiresAt, account: found.account };
 }
@@ -73,15 +79,15 @@ export function resolveSession(s: Services, token: string, now: number, touch = 
  * console's own periodic refreshes) does not count as activity: an unattended console still
  * signs out after the idle time.
  */
-export function requestSession(s: Services, req: FastifyRequest): ActiveSession | null {
+export async function requestSession(s: Services, req: FastifyRequest): Promise<ActiveSession | null> {
   const token = req.cookies[SESSION_COOKIE];
   const touch = req.headers['x-background'] !== '1';
-  return token === undefined || token === '' ? null : resolveSession(s, token, s.clock(), touch);
+  return token === undefined || token === '' ? null : await resolveSession(s, token, s.clock(), touch);
 }
 
 /** Whether a session (by token hash) is still valid now: not ended, expired or disabled. No touch. */
-export function sessionStillValid(s: Services, tokenHash: string, now: number): boolean {
-  const found = s.accounts.findSession(tokenHash);
+export async function sessionStillValid(s: Services, tokenHash: string, now: number): Promise<boolean> {
+  const found = await s.accounts.findSession(tokenHash);
   return (
     found !== null &&
     now < found.expiresAt &&

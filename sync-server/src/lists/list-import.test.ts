@@ -1,10 +1,9 @@
+import { openSqliteStore } from '../db/store/sqlite-store.js';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open-database.js';
-import { AuditRepository } from '../db/repositories/audit-repository.js';
 import { ListsRepository } from '../db/repositories/lists-repository.js';
 import { HttpError } from '../http-error.js';
 import { importListCsv } from './list-import.js';
-import { ListWriter } from './list-writer.js';
 
 const KEY = Buffer.alloc(32, 9);
 
@@ -17,7 +16,11 @@ async function* chunks(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> 
 
 function setup() {
   const db = openDatabase(':memory:');
-  return { db, repo: new ListsRepository(db), writer: new ListWriter(db, new AuditRepository(db)) };
+  return {
+    db,
+    repo: new ListsRepository(db),
+    writer: openSqliteStore(db, { indexKey: Buffer.alloc(32, 7), clock: () => 1 }).listWriter,
+  };
 }
 
 describe('importListCsv', () => {

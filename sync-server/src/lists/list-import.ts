@@ -1,11 +1,11 @@
 import type { ListName } from '@checkpoint-lane/shared';
 import { createHash } from 'node:crypto';
 import { CsvReader, type CsvRecord } from '../csv/csv-reader.js';
-import type { ListStaging } from '../db/repositories/list-staging.js';
+import type { ListStagingStore, ListWriterStore } from '../db/store/store.js';
 import { HttpError } from '../http-error.js';
 import type { ListRows } from './list-kinds.js';
 import type { RowError, RowResult } from './list-rows.js';
-import type { ListWrite, ListWriter } from './list-writer.js';
+import type { ListWrite } from './list-writer.js';
 
 /** One rejected CSV row: the line it starts on, why (English words), a stable code and its params. */
 export interface RejectedRow extends RowError {
@@ -49,7 +49,7 @@ export interface ImportOptions<L extends ListName = ListName> {
   readonly body: AsyncIterable<Uint8Array | string>;
   readonly listKey: Uint8Array;
   /** Writes the version (and audits the import, applied or refused). */
-  readonly writer: ListWriter;
+  readonly writer: ListWriterStore;
   readonly now: number;
   /** Keep the good rows when some are rejected (default: all-or-nothing). */
   readonly partial?: boolean;
@@ -78,11 +78,11 @@ export type ImportResult = ImportReport & { readonly written: ListWrite | null }
  * the one previewed.
  */
 export async function importListCsv<L extends ListName>(opts: ImportOptions<L>): Promise<ImportResult> {
-  const staging = opts.writer.stage(opts.list);
+  const staging = await opts.writer.stage(opts.list);
   try {
     return await stageAndCommit(opts, staging);
   } finally {
-    staging.drop();
+    await staging.drop();
   }
 }
 
@@ -90,7 +90,7 @@ export async function importListCsv<L extends ListName>(opts: ImportOptions<L>):
 const STAGE_BATCH = 5000;
 async function stageAndCommit<L extends ListName>(
   opts: ImportOptions<L>,
-  staging: ListStaging<L>,
+  staging: ListStagingStore<L>,
 ): Promise<ImportResult> {
   const hash = createHash('sha256');
   let dataRows = 0;
@@ -139,10 +139,12 @@ async function stageAndCommit<L extends ListName>(
       }
       pending.push({ line: rec.line, row: result.value });
     }
-    if (pending.length >= STAGE_BATCH) {
-      staging.add(pending);
-      pending = [];
-    }
+  };
+  const flush = async (): Promise<void> => {
+    if (pending.length < STAGE_BATCH) return;
+    const batch = pending;
+    pending = [];
+    await staging.add(batch);
   };
 
   for await (const chunk of opts.body) {
@@ -151,6 +153,7 @@ async function stageAndCommit<L extends ListName>(
       if (bytes > opts.maxBytes) throw tooLarge(opts.maxBytes);
       hash.update(chunk, 'utf8');
       take(reader.push(chunk));
+      await flush();
       continue;
     }
     bytes += chunk.byteLength;
@@ -163,6 +166,7 @@ async function stageAndCommit<L extends ListName>(
       throw notUtf8(bytes - chunk.byteLength);
     }
     take(reader.push(text));
+    await flush();
   }
   try {
     take(reader.push(decoder.decode()));
@@ -174,11 +178,11 @@ async function stageAndCommit<L extends ListName>(
   if (!seen.header) {
     throw new HttpError(400, 'csv_empty', `the file is empty; it must start with "${header}"`);
   }
-  staging.add(pending);
+  await staging.add(pending);
   pending = [];
 
   // Rows naming the same subject are all rejected, each naming another line of its group.
-  for (const group of staging.rejectDuplicates()) {
+  for (const group of await staging.rejectDuplicates()) {
     for (const line of group.lines) {
       const other = group.lines.find((l) => l !== line) ?? line;
       rejected.push({
@@ -200,8 +204,8 @@ async function stageAndCommit<L extends ListName>(
     dryRun: opts.dryRun === true,
   };
   if (opts.dryRun === true) {
-    const version = opts.writer.version(opts.list);
-    return { ...report, version, accepted: staging.accepted(), applied: false, written: null };
+    const version = await opts.writer.version(opts.list);
+    return { ...report, version, accepted: await staging.accepted(), applied: false, written: null };
   }
   if (opts.expectSha256 !== undefined && opts.expectSha256.toLowerCase() !== sha256) {
     throw new HttpError(
@@ -211,7 +215,7 @@ async function stageAndCommit<L extends ListName>(
     );
   }
   const applied = rejected.length === 0 || opts.partial === true;
-  const accepted = applied ? staging.accepted() : 0;
+  const accepted = applied ? await staging.accepted() : 0;
   const meta = {
     now: opts.now,
     actor: opts.actor,
@@ -227,10 +231,10 @@ async function stageAndCommit<L extends ListName>(
     },
   } as const;
   if (!applied) {
-    opts.writer.recordRefused(opts.list, meta);
-    return { ...report, version: opts.writer.version(opts.list), accepted, applied, written: null };
+    await opts.writer.recordRefused(opts.list, meta);
+    return { ...report, version: await opts.writer.version(opts.list), accepted, applied, written: null };
   }
-  const written = opts.writer.write(opts.list, { staging }, meta);
+  const written = await opts.writer.write(opts.list, { staging }, meta);
   return { ...report, version: written.version, accepted, applied, written };
 }
 

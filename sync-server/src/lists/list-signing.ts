@@ -27,7 +27,8 @@ import {
   type SignedListFacts,
 } from '@checkpoint-lane/shared';
 import type { Db } from '../db/open-database.js';
-import { SettingsRepository } from '../db/repositories/settings-repository.js';
+import type { AuditEntry, SettingsStore } from '../db/store/store.js';
+import { openSqliteSettings } from '../db/store/sqlite-settings.js';
 
 /** The settings row that holds every list-signing key (JSON; private halves as PKCS#8 DER, base64). */
 export const SIGNING_KEYS_SETTING = 'list_signing_keys';
@@ -89,8 +90,7 @@ export class ListSigner {
   #current: { id: string; key: KeyObject };
 
   private constructor(
-    private readonly db: Db,
-    private readonly settings: SettingsRepository,
+    private readonly settings: SettingsStore,
     keys: StoredKey[],
   ) {
     this.#keys = keys;
@@ -98,12 +98,30 @@ export class ListSigner {
   }
 
   /** Loads the keys from the database's settings, creating the first one if there is none. */
-  static open(db: Db, now: number): ListSigner {
-    const settings = new SettingsRepository(db);
-    const value = settings.getOrCreate(SIGNING_KEYS_SETTING, () =>
+  static async load(settings: SettingsStore, now: number): Promise<ListSigner> {
+    const value = await settings.getOrCreate(SIGNING_KEYS_SETTING, () =>
       Buffer.from(JSON.stringify([newKey(now).stored])),
     );
-    return new ListSigner(db, settings, parseStored(value));
+    return new ListSigner(settings, parseStored(value));
+  }
+
+  /** {@link ListSigner.load} from a SQLite database (tools and tests). */
+  static open(db: Db, now: number): Promise<ListSigner> {
+    return ListSigner.load(openSqliteSettings(db), now);
+  }
+
+  /**
+   * Reads the keys again (another server of the fleet may have rotated them); true when they
+   * changed.
+   */
+  async reload(): Promise<boolean> {
+    const value = await this.settings.get(SIGNING_KEYS_SETTING);
+    if (value === null) return false;
+    const keys = parseStored(value);
+    if (JSON.stringify(keys) === JSON.stringify(this.#keys)) return false;
+    this.#current = ListSigner.#currentOf(keys);
+    this.#keys = keys;
+    return true;
   }
 
   static #currentOf(keys: readonly StoredKey[]): { id: string; key: KeyObject } {
@@ -163,14 +181,14 @@ export class ListSigner {
 
   /**
    * Makes a new current key, endorsed by the current one, which stays valid for lanes until
-   * `now + overlapMs` and signs nothing more. Stored, with whatever `record` writes (the audit
-   * record), in one transaction before it is used; nothing changes if that fails.
+   * `now + overlapMs` and signs nothing more. Stored, with the audit record `record` makes of the
+   * answer, in one transaction before it is used; nothing changes if that fails.
    */
-  rotate(
+  async rotate(
     now: number,
-    record?: (answer: ListSigningKeysAnswer) => void,
+    record?: (answer: ListSigningKeysAnswer) => AuditEntry,
     overlapMs = SIGNING_KEY_OVERLAP_MS,
-  ): ListSigningKeysAnswer {
+  ): Promise<ListSigningKeysAnswer> {
     const old = this.#keys.findLast((k) => k.validUntil === null);
     if (!old) throw new Error('no current list-signing key');
     const validUntil = now + overlapMs;
@@ -186,10 +204,7 @@ export class ListSigner {
     ];
     const current = ListSigner.#currentOf(keys);
     const answer: ListSigningKeysAnswer = { current: current.id, keys: keys.map(publicPart) };
-    this.db.transaction(() => {
-      this.settings.set(SIGNING_KEYS_SETTING, Buffer.from(JSON.stringify(keys)));
-      record?.(answer);
-    })();
+    await this.settings.set(SIGNING_KEYS_SETTING, Buffer.from(JSON.stringify(keys)), record?.(answer));
     this.#keys = keys;
     this.#current = current;
     return answer;

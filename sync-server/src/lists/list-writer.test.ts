@@ -309,14 +309,14 @@ describe('ListWriter', () => {
     expect(writer.write('health', { rows: [] }, meta(7)).urgentChanges).toEqual([]);
   });
 
-  it('publishes a new version once, with its urgent changes, and nothing for no version', () => {
+  it('publishes a new version once, with its urgent changes, and nothing for no version', async () => {
     const { writer } = setup();
-    const hub = { publishListVersion: vi.fn() };
+    const hub = { publishListVersion: vi.fn(() => Promise.resolve()) };
     const w = writer.putEntry('health', health(1n, 'F0'), { now: 1, actor: 'a' });
-    publishListWrite(hub, w);
-    publishListWrite(hub, writer.write('health', { rows: [] }, meta(2)));
+    await publishListWrite(hub, w);
+    await publishListWrite(hub, writer.write('health', { rows: [] }, meta(2)));
     const del = writer.deleteEntry('health', 1n, { now: 3, actor: 'a' });
-    if (del.ok) publishListWrite(hub, del.value);
+    if (del.ok) await publishListWrite(hub, del.value);
     expect(hub.publishListVersion.mock.calls).toEqual([
       [
         'health',

@@ -328,7 +328,10 @@ export class ListWriter {
  * lanes first get the urgent changes that block at their checkpoint. Nothing when no version
  * was born.
  */
-export function publishListWrite(hub: Pick<EventHub, 'publishListVersion'>, w: ListWrite): void {
+export async function publishListWrite(
+  hub: Pick<EventHub, 'publishListVersion'>,
+  w: ListWrite,
+): Promise<void> {
   if (w.version === w.fromVersion) return;
-  hub.publishListVersion(w.list, w.version, w.fromVersion, w.urgentChanges);
+  await hub.publishListVersion(w.list, w.version, w.fromVersion, w.urgentChanges);
 }

@@ -157,7 +157,7 @@ describe('bad input', () => {
         '/api/v1/kiosk/heartbeat',
         `{"listVersions":{"health":${health},"whitelist":0},"backlog":0,"devices":[],"clock":0}`,
       );
-    const before = t.app.services.scans.search({ limit: 1000 }).length;
+    const before = (await t.app.services.scans.search({ limit: 1000 })).length;
     for (const res of [
       await upload(scanRecord(1, { at: 1e20 })),
       await upload(scanRecord(1, { seq: 1e20 })),
@@ -177,7 +177,7 @@ describe('bad input', () => {
       expect(res.statusCode, res.body).toBe(400);
       expect(res.json()).toMatchObject({ error: 'bad_request' });
     }
-    expect(t.app.services.scans.search({ limit: 1000 })).toHaveLength(before);
+    expect(await t.app.services.scans.search({ limit: 1000 })).toHaveLength(before);
     // The largest values the schemas allow are stored exactly.
     const edge = await upload(scanRecord(1, { at: 253_402_300_799_999 }));
     expect(edge.json()).toEqual({ ackedThrough: 1 });

@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer, type ServerOptions } from '../app.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
-import { openDatabase } from '../db/open-database.js';
+import { openDatabase, type Db } from '../db/open-database.js';
 import type { App } from '../routes/schemas.js';
 
 /** A server on a fresh SQLite file in a temp dir, for route tests (`app.inject()`). */
 export interface TestApp {
   readonly app: App;
   readonly dir: string;
+  /** The SQLite database the server runs on (for tests that look inside). */
+  readonly db: Db;
   readonly adminToken: string;
   readonly listKey: Buffer;
   /** `Authorization` header for the admin. */
@@ -34,6 +36,7 @@ export async function buildTestApp(overrides: Partial<ServerOptions> = {}): Prom
   return {
     app,
     dir,
+    db,
     adminToken,
     listKey,
     admin: { authorization: `Bearer ${adminToken}` },

@@ -58,15 +58,15 @@ describe('checkpoint-admin list keys', () => {
     await run('checkpoints', 'add', '--id', 'C', '--name', 'C', '--mode', 'closed');
     const listed = await run('checkpoints', 'list');
     expect(listed.out).toMatch(/^C\s+C\s+closed\s+.*\s+fleet$/m);
-    const before = t.app.services.listKeys.current('HCM');
-    const fleet = t.app.services.listKeys.current('fleet');
+    const before = await t.app.services.listKeys.current('HCM');
+    const fleet = await t.app.services.listKeys.current('fleet');
 
     const rotated = await run('lists', 'rotate-key', '--checkpoint', 'B');
     expect(rotated.err).toBe('');
     expect(rotated.code).toBe(0);
-    const after = t.app.services.listKeys.current('HCM');
+    const after = await t.app.services.listKeys.current('HCM');
     expect(after.id).not.toBe(before.id);
-    expect(t.app.services.listKeys.current('fleet')).toEqual(fleet);
+    expect(await t.app.services.listKeys.current('fleet')).toEqual(fleet);
     expect(rotated.out).toBe(
       `key scope HCM: new list key ${String(after.id)}; its lanes fetch it and take new snapshots\n` +
         'checkpoints sharing this scope (2): A, B\n',
@@ -76,7 +76,7 @@ describe('checkpoint-admin list keys', () => {
     ) as ListKeyRotateAnswer;
     expect(json).toEqual({
       scope: 'fleet',
-      keyId: t.app.services.listKeys.current('fleet').id,
+      keyId: (await t.app.services.listKeys.current('fleet')).id,
       checkpoints: ['C'],
     });
 
@@ -89,6 +89,6 @@ describe('checkpoint-admin list keys', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('no such checkpoint');
     expect((await run('lists', 'rotate-key')).code).toBe(2);
-    expect(t.app.services.listKeys.current('HCM')).toEqual(after);
+    expect(await t.app.services.listKeys.current('HCM')).toEqual(after);
   });
 });

@@ -124,7 +124,7 @@ describe('checkpoint-admin accounts', () => {
     const set = await run(['accounts', 'set', 'xem', '--disable', '--password'], {}, 'another password\n');
     expect(set.code).toBe(0);
     expect(set.out).toMatch(/xem\s+xem\s+viewer\s+disabled/);
-    expect(t.app.services.accounts.get('xem')?.disabledAt).not.toBeNull();
+    expect((await t.app.services.accounts.get('xem'))?.disabledAt).not.toBeNull();
     await run(['accounts', 'set', 'xem', '--enable']);
     await signIn(t, 'xem', 'another password');
   });
@@ -199,14 +199,18 @@ describe('checkpoint-admin officers', () => {
       },
     });
     const pins = t.app.services.officers;
-    const hashBefore = pins.get('s-minh')?.pinHash;
+    const hashBefore = (await pins.get('s-minh'))?.pinHash;
     // Unset name and role keep their values; no PIN flag keeps the PIN.
     const moved = await run(['officers', 'set', 's-minh', '--checkpoints', 'CP-B']);
     expect(moved.code).toBe(0);
-    expect(pins.get('s-minh')).toMatchObject({ name: 'Minh', role: 'supervisor', checkpoints: ['CP-B'] });
-    expect(pins.get('s-minh')?.pinHash).toBe(hashBefore);
+    expect(await pins.get('s-minh')).toMatchObject({
+      name: 'Minh',
+      role: 'supervisor',
+      checkpoints: ['CP-B'],
+    });
+    expect((await pins.get('s-minh'))?.pinHash).toBe(hashBefore);
     expect((await run(['officers', 'set', 's-minh', '--all-checkpoints'])).code).toBe(0);
-    expect(pins.get('s-minh')?.checkpoints).toBeNull();
+    expect((await pins.get('s-minh'))?.checkpoints).toBeNull();
 
     expect((await run(['officers', 'disable', 'o-lan'])).out).toMatch(/o-lan.*disabled/);
     const list = await run(['officers', 'list']);

@@ -94,6 +94,13 @@ const toAccount = (r: AccountRow): AccountRecord => ({
  * Admin accounts and their sessions (passwords as scrypt hashes, session tokens as SHA-256). The
  * changes an admin or a sign-in makes run in one transaction with their audit records.
  */
+/** A console session as sign-in stores it (the token's hash only). */
+export interface NewSession {
+  readonly tokenHash: string;
+  readonly csrfToken: string;
+  readonly expiresAt: number;
+}
+
 export class AccountsRepository {
   constructor(
     private readonly db: Db,
@@ -340,16 +347,16 @@ export class AccountsRepository {
   /**
    * A good sign-in, once the password is checked: re-reads the account (an admin may have locked
    * or disabled it meanwhile), ends the request's previous session, clears the failures, stores a
-   * rehashed password, audits (`session.login`) and runs `start` (which stores the new session),
+   * rehashed password, audits (`session.login`) and stores the new session (clearing expired ones),
    * all in one transaction.
    */
-  signIn<T>(
+  signIn(
     a: AccountRecord,
     now: number,
     o: { readonly ip: string; readonly previousTokenHash: string | null; readonly rehashed: string | null },
-    start: () => T,
-  ): Result<T, SignInRefusal> {
-    return this.db.transaction((): Result<T, SignInRefusal> => {
+    session: NewSession,
+  ): Result<null, SignInRefusal> {
+    return this.db.transaction((): Result<null, SignInRefusal> => {
       const fresh = this.getById(a.id);
       if (fresh === null || fresh.disabledAt !== null) return fail({ reason: 'unusable' });
       if (fresh.lockedUntil !== null && fresh.lockedUntil > now)
@@ -358,7 +365,9 @@ export class AccountsRepository {
       this.recordSuccess(a.id, now);
       if (o.rehashed !== null) this.update(a.id, { passwordHash: o.rehashed }, now);
       this.audit.record(now, a.username, 'session.login', a.username, { ip: o.ip });
-      return ok(start());
+      this.deleteExpiredSessions(now);
+      this.createSession({ ...session, accountId: a.id, now });
+      return ok(null);
     })();
   }
 

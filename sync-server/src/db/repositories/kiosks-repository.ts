@@ -150,4 +150,16 @@ export class KiosksRepository {
       )
       .run(now, hb.health, hb.whitelist, hb.backlog, JSON.stringify(hb.devices), hb.clockSkewMs, id);
   }
+
+  /** The ids of the unrevoked lanes at any of the checkpoints. */
+  unrevokedAt(checkpointIds: readonly string[]): string[] {
+    if (checkpointIds.length === 0) return [];
+    return this.db
+      .prepare(
+        `SELECT id FROM kiosks
+         WHERE revoked_at IS NULL AND checkpoint_id IN (SELECT value FROM json_each(?))`,
+      )
+      .pluck()
+      .all(JSON.stringify(checkpointIds)) as string[];
+  }
 }

@@ -70,7 +70,9 @@ describe('/api/v1/admin/accounts', () => {
       { username: 'minh', role: 'viewer', lastLoginAt: null },
     ]);
     expect(list.body).not.toMatch(/scrypt|password/i);
-    expect(t.app.services.audit.list({ limit: 10, action: 'account.create' }).reverse()).toMatchObject([
+    expect(
+      (await t.app.services.audit.list({ limit: 10, action: 'account.create' })).reverse(),
+    ).toMatchObject([
       { actor: 'token@127.0.0.1', target: 'lan.nguyen', details: { role: 'admin', displayName: 'Lan' } },
       { actor: 'token@127.0.0.1', target: 'minh' },
     ]);
@@ -103,7 +105,7 @@ describe('/api/v1/admin/accounts', () => {
     expect((await login('minh', 'another good password')).statusCode).toBe(200);
     expect(await alive(admin)).toBe(true);
 
-    const updates = t.app.services.audit.list({ limit: 10, action: 'account.update' }).reverse();
+    const updates = (await t.app.services.audit.list({ limit: 10, action: 'account.update' })).reverse();
     expect(
       updates.map((u) => [u.actor, u.target, (u.details as { endedSessions: number }).endedSessions]),
     ).toEqual([
@@ -132,7 +134,7 @@ describe('/api/v1/admin/accounts', () => {
     expect(last.statusCode).toBe(409);
     expect(errorOf(last)).toBe('last_admin');
     expect(errorOf(await patch('lan', { role: 'viewer' }))).toBe('last_admin');
-    expect(t.app.services.accounts.get('lan')).toMatchObject({ role: 'admin', disabledAt: null });
+    expect(await t.app.services.accounts.get('lan')).toMatchObject({ role: 'admin', disabledAt: null });
 
     await addAccount(t, 'minh');
     expect((await patch('minh', { disabled: true }, lan.write)).statusCode).toBe(200);
@@ -149,6 +151,6 @@ describe('/api/v1/admin/accounts', () => {
     const viewer = await signIn(t, 'xem');
     const res = await patch('xem', { role: 'admin' }, viewer.write);
     expect(res.statusCode).toBe(403);
-    expect(t.app.services.accounts.get('xem')?.role).toBe('viewer');
+    expect((await t.app.services.accounts.get('xem'))?.role).toBe('viewer');
   });
 });

@@ -47,9 +47,9 @@ export function registerAccountRoutes(app: App, s: Services): void {
         response: { 200: AccountListSchema, ...errors(401, 403) },
       },
     },
-    (req) => {
+    async (req) => {
       requireRole(req, 'admin');
-      return { accounts: s.accounts.list().map(view) };
+      return { accounts: (await s.accounts.list()).map(view) };
     },
   );
 
@@ -69,9 +69,9 @@ export function registerAccountRoutes(app: App, s: Services): void {
       const b = req.body;
       const username = b.username.toLowerCase();
       const displayName = trimmedName(b.displayName);
-      if (s.accounts.get(username) !== null) throw taken(username);
+      if ((await s.accounts.get(username)) !== null) throw taken(username);
       const passwordHash = await hashPassword(b.password);
-      const created = s.accounts.add(
+      const created = await s.accounts.add(
         { username, displayName, role: b.role, passwordHash },
         s.clock(),
         adminActor(req),
@@ -98,7 +98,7 @@ export function registerAccountRoutes(app: App, s: Services): void {
       const me = requireRole(req, 'admin');
       const username = req.params.username.toLowerCase();
       const b = req.body;
-      const target = s.accounts.get(username);
+      const target = await s.accounts.get(username);
       if (target === null) throw unknownAccount(username);
       const isSelf = me.kind === 'account' && me.username === target.username;
       if (isSelf && b.disabled === true) {
@@ -124,7 +124,7 @@ export function registerAccountRoutes(app: App, s: Services): void {
         ...(b.disabled !== undefined && { disabled: b.disabled }),
       };
       // The repository re-reads the account in its transaction: the password hash above took a while.
-      const result = s.accounts.change(target.id, changes, s.clock(), adminActor(req), Object.keys(b));
+      const result = await s.accounts.change(target.id, changes, s.clock(), adminActor(req), Object.keys(b));
       if (result.ok) return view(result.value);
       if (result.error === 'last_admin') {
         throw new HttpError(

@@ -38,7 +38,13 @@ export function registerAdminEventRoutes(app: App, s: Services): void {
       if (sessionHash !== undefined) {
         sessionCheck = setInterval(
           () => {
-            if (!sessionStillValid(s, sessionHash, s.clock())) stream.close();
+            void sessionStillValid(s, sessionHash, s.clock()).then(
+              (valid) => {
+                if (!valid) stream.close();
+              },
+              // A database that does not answer ends no session; the next check decides.
+              () => undefined,
+            );
           },
           Math.min(5_000, s.sseKeepAliveMs),
         );

@@ -32,8 +32,8 @@ export function registerAlertRoutes(app: App, s: Services): void {
         response: { 200: AlertsAnswerSchema, ...errors(400, 401) },
       },
     },
-    (req): AlertsAnswer => ({
-      alerts: s.scans.alerts({
+    async (req): Promise<AlertsAnswer> => ({
+      alerts: await s.scans.alerts({
         limit: req.query.limit ?? 100,
         ...(req.query.before !== undefined && { before: req.query.before }),
         ...(req.query.checkpoint !== undefined && { checkpointId: req.query.checkpoint }),
@@ -55,13 +55,13 @@ export function registerAlertRoutes(app: App, s: Services): void {
         response: { 200: AlertSubjectSchema, ...errors(401, 403, 404) },
       },
     },
-    (req): AlertSubject => {
+    async (req): Promise<AlertSubject> => {
       requireRole(req, 'admin');
       const now = s.clock();
-      const r = s.scans.alertSubject(req.params.id);
+      const r = await s.scans.alertSubject(req.params.id);
       if (!r) throw new HttpError(404, 'not_found', 'no such alert');
       // The log names the subject by its keyed hash, never by ID or name.
-      s.audit.record(now, adminActor(req), 'alert.subject', String(req.params.id), {
+      await s.audit.record(now, adminActor(req), 'alert.subject', String(req.params.id), {
         subjectKey: r.subjectKey,
         list: r.list,
       });
@@ -86,8 +86,8 @@ export function registerAlertRoutes(app: App, s: Services): void {
         done();
       },
     },
-    (req): AlertRecord => {
-      const done = s.scans.acknowledge(req.params.id, s.clock(), adminActor(req), req.body.note);
+    async (req): Promise<AlertRecord> => {
+      const done = await s.scans.acknowledge(req.params.id, s.clock(), adminActor(req), req.body.note);
       if (!done) throw new HttpError(404, 'not_found', 'no such alert');
       if (done.acked) {
         const event: AdminEventData<'alert-ack'> = {

@@ -19,12 +19,12 @@ export function registerAuditRoutes(app: App, s: Services): void {
         response: { 200: AuditAnswerSchema, ...errors(400, 401) },
       },
     },
-    (req) => {
+    async (req) => {
       const q = req.query;
       const from = parseTime('from', q.from);
       const to = parseTime('to', q.to);
       return {
-        records: s.audit.list({
+        records: await s.audit.list({
           limit: q.limit ?? 100,
           ...(q.before !== undefined && { before: q.before }),
           ...(q.action !== undefined && { action: q.action }),

@@ -30,7 +30,7 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
     },
     async (req, reply) => {
       const b = req.body;
-      const existing = s.checkpoints.get(b.id);
+      const existing = await s.checkpoints.get(b.id);
       const config: CheckpointConfig = {
         id: b.id,
         name: b.name.trim(),
@@ -42,14 +42,14 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
         repeatWindowSec:
           b.repeatWindowSec ?? existing?.repeatWindowSec ?? CHECKPOINT_DEFAULTS.repeatWindowSec,
       };
-      const scopeBefore = existing ? s.listKeys.scopeOf(b.id) : null;
-      const created = s.checkpoints.save(config, s.clock(), adminActor(req), b.keyScope);
+      const scopeBefore = existing ? await s.listKeys.scopeOf(b.id) : null;
+      const created = await s.checkpoints.save(config, s.clock(), adminActor(req), b.keyScope);
       s.hub.publishCheckpoint(config.id, config, s.signer.signCheckpoint(config));
-      const view = s.checkpoints.view(config.id);
+      const view = await s.checkpoints.view(config.id);
       if (!view) throw new Error('a saved checkpoint is missing');
       if (scopeBefore !== null && scopeBefore !== view.keyScope) {
-        const key = s.listKeys.current(view.keyScope);
-        const told = publishListKey(s.db, s.hub, [config.id], key.id);
+        const key = await s.listKeys.current(view.keyScope);
+        const told = await publishListKey(s.kiosks, s.hub, [config.id], key.id);
         req.log.info({ keyId: key.id, lanesTold: told }, 'checkpoint moved to another key scope');
       }
       await reply.code(created ? 201 : 200).send(view satisfies CheckpointView);
@@ -66,6 +66,6 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
         response: { 200: CheckpointListSchema, ...errors(401) },
       },
     },
-    () => ({ checkpoints: s.checkpoints.views() }),
+    async () => ({ checkpoints: await s.checkpoints.views() }),
   );
 }

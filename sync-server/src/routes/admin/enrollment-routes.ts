@@ -1,14 +1,13 @@
 import { EnrollmentAnswerSchema, EnrollmentRequestSchema } from '@checkpoint-lane/shared';
 import { adminActor } from '../../auth/auth-hooks.js';
 import { generateEnrollmentCode, hashToken, normalizeEnrollmentCode } from '../../auth/tokens.js';
-import { FleetTransactions } from '../../db/repositories/fleet-transactions.js';
 import { HttpError } from '../../http-error.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, errors, type App } from '../schemas.js';
 
 /** `/api/v1/admin/enrollments`: one-time codes that enroll a lane at a checkpoint. */
 export function registerEnrollmentRoutes(app: App, s: Services): void {
-  const fleet = new FleetTransactions(s);
+  const fleet = s.store.fleet;
   app.post(
     '/enrollments',
     {
@@ -22,12 +21,12 @@ export function registerEnrollmentRoutes(app: App, s: Services): void {
     },
     async (req, reply) => {
       const { checkpointId } = req.body;
-      if (!s.checkpoints.get(checkpointId))
+      if (!(await s.checkpoints.get(checkpointId)))
         throw new HttpError(404, 'unknown_checkpoint', 'no such checkpoint');
       const code = generateEnrollmentCode();
       const now = s.clock();
       const expiresAt = now + (req.body.ttlSec ?? s.enrollmentTtlSec) * 1000;
-      fleet.createEnrollmentCode(
+      await fleet.createEnrollmentCode(
         hashToken(normalizeEnrollmentCode(code)),
         checkpointId,
         now,

@@ -390,7 +390,7 @@ describe('audit filters', () => {
     await put('001099012345'); // +1000
     await put('51F-123.45'); // +2000
     await put('001099012346'); // +3000
-    t.app.services.audit.record(now + 1000, 'alice', 'list.put', 'health_x:100%_sure', null);
+    await t.app.services.audit.record(now + 1000, 'alice', 'list.put', 'health_x:100%_sure', null);
     type Rec = { at: number; actor: string; target: string | null };
     const records = async (q: string) => {
       const res = await get(`/audit${q}`);

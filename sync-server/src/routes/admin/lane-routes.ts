@@ -5,7 +5,6 @@ import {
   type LaneView,
 } from '@checkpoint-lane/shared';
 import { adminActor } from '../../auth/auth-hooks.js';
-import { FleetTransactions } from '../../db/repositories/fleet-transactions.js';
 import { HttpError } from '../../http-error.js';
 import { publishListKey } from '../../lists/list-key-events.js';
 import type { Services } from '../../services.js';
@@ -13,7 +12,7 @@ import { adminSecurity, errors, type App } from '../schemas.js';
 
 /** `/api/v1/admin/kiosks…`: the lane fleet and revoking a lane ("kiosk" is the API's word). */
 export function registerLaneRoutes(app: App, s: Services): void {
-  const fleet = new FleetTransactions(s);
+  const fleet = s.store.fleet;
   app.get(
     '/kiosks',
     {
@@ -24,8 +23,8 @@ export function registerLaneRoutes(app: App, s: Services): void {
         response: { 200: LanesAnswerSchema, ...errors(401) },
       },
     },
-    () => ({
-      kiosks: s.kiosks.list().map((k): LaneView => ({ ...k, online: s.fleet.isOnline(k.id) })),
+    async () => ({
+      kiosks: (await s.kiosks.list()).map((k): LaneView => ({ ...k, online: s.fleet.isOnline(k.id) })),
     }),
   );
 
@@ -41,19 +40,19 @@ export function registerLaneRoutes(app: App, s: Services): void {
         response: { 200: LaneViewSchema, ...errors(401, 404) },
       },
     },
-    (req): LaneView => {
+    async (req): Promise<LaneView> => {
       const laneId = req.params.id;
-      const revocation = fleet.revokeLane(laneId, s.clock(), adminActor(req));
+      const revocation = await fleet.revokeLane(laneId, s.clock(), adminActor(req));
       if (!revocation) throw new HttpError(404, 'not_found', 'no such kiosk');
       s.hub.publishLane(laneId, { type: 'revoked', data: { kioskId: laneId } });
       s.hub.closeLane(laneId);
       s.fleet.forget(laneId);
       const key = revocation.rotated;
       if (key) {
-        const told = publishListKey(s.db, s.hub, s.listKeys.checkpointsIn(key.scope), key.id);
+        const told = await publishListKey(s.kiosks, s.hub, await s.listKeys.checkpointsIn(key.scope), key.id);
         req.log.info({ keyId: key.id, lanesTold: told }, 'list key rotated: a lane of its scope was revoked');
       }
-      const k = s.kiosks.get(laneId);
+      const k = await s.kiosks.get(laneId);
       if (!k) throw new HttpError(404, 'not_found', 'no such kiosk');
       return { ...k, online: false };
     },

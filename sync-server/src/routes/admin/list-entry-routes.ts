@@ -17,7 +17,8 @@ import type { StoredEntry } from '../../db/repositories/lists-repository.js';
 import { HttpError } from '../../http-error.js';
 import type { ListRows } from '../../lists/list-kinds.js';
 import { readCheckpointSet, readSubjectFields, readWindow, type RowBase } from '../../lists/list-rows.js';
-import { entryAuditTarget, publishListWrite, type ListWriter } from '../../lists/list-writer.js';
+import type { ListWriterStore } from '../../db/store/store.js';
+import { entryAuditTarget, publishListWrite } from '../../lists/list-writer.js';
 import { subjectKeyToHex } from '../../lists/subject-key.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, errors, type App } from '../schemas.js';
@@ -66,10 +67,14 @@ function entryView(e: StoredEntry): ListEntryView {
  * `/api/v1/admin/lists/{health|whitelist}/entries/:subject`: look one entry up (audited), put
  * or delete one (each a new version through the writer, then published).
  */
-export function registerListEntryRoutes(app: App, s: Services, writer: ListWriter): void {
-  const put = <L extends ListName>(req: FastifyRequest, list: L, row: ListRows[L]): ListEntryWrite => {
-    const w = writer.putEntry(list, row, { now: s.clock(), actor: adminActor(req) });
-    publishListWrite(s.hub, w);
+export function registerListEntryRoutes(app: App, s: Services, writer: ListWriterStore): void {
+  const put = async <L extends ListName>(
+    req: FastifyRequest,
+    list: L,
+    row: ListRows[L],
+  ): Promise<ListEntryWrite> => {
+    const w = await writer.putEntry(list, row, { now: s.clock(), actor: adminActor(req) });
+    await publishListWrite(s.hub, w);
     return { list, version: w.version, key: subjectKeyToHex(row.key) };
   };
 
@@ -85,11 +90,11 @@ export function registerListEntryRoutes(app: App, s: Services, writer: ListWrite
           response: { 200: ListEntrySchema, ...errors(400, 401, 404) },
         },
       },
-      (req) => {
+      async (req) => {
         const { key } = subjectOf(s, req.params.subject);
-        const e = s.lists.getEntry(list, key);
+        const e = await s.lists.getEntry(list, key);
         // Looking a person up is itself worth a record (who looked at whose status).
-        s.audit.record(s.clock(), adminActor(req), 'list.lookup', entryAuditTarget(list, key), {
+        await s.audit.record(s.clock(), adminActor(req), 'list.lookup', entryAuditTarget(list, key), {
           found: e !== null,
         });
         if (!e) throw new HttpError(404, 'not_found', `no ${list} entry for this subject`);
@@ -108,11 +113,11 @@ export function registerListEntryRoutes(app: App, s: Services, writer: ListWrite
           response: { 200: ListEntryWriteSchema, ...errors(400, 401, 404) },
         },
       },
-      (req) => {
+      async (req) => {
         const { key } = subjectOf(s, req.params.subject);
-        const r = writer.deleteEntry(list, key, { now: s.clock(), actor: adminActor(req) });
+        const r = await writer.deleteEntry(list, key, { now: s.clock(), actor: adminActor(req) });
         if (!r.ok) throw new HttpError(404, 'not_found', `no ${list} entry for this subject`);
-        publishListWrite(s.hub, r.value);
+        await publishListWrite(s.hub, r.value);
         return { list, version: r.value.version, key: subjectKeyToHex(key) };
       },
     );

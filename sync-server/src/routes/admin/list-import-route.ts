@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { adminActor } from '../../auth/auth-hooks.js';
 import { HttpError } from '../../http-error.js';
 import { importListCsv } from '../../lists/list-import.js';
-import { publishListWrite, type ListWriter } from '../../lists/list-writer.js';
+import type { ListWriterStore } from '../../db/store/store.js';
+import { publishListWrite } from '../../lists/list-writer.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, errors, ListParams, type App } from '../schemas.js';
 
@@ -11,7 +12,7 @@ import { adminSecurity, errors, ListParams, type App } from '../schemas.js';
  * `POST /api/v1/admin/lists/:list/import`: a list CSV streamed in, previewed (`dryRun`) or
  * written as one version by the importer (which audits it); the route publishes the new version.
  */
-export function registerListImportRoute(app: App, s: Services, writer: ListWriter): void {
+export function registerListImportRoute(app: App, s: Services, writer: ListWriterStore): void {
   // The CSV body is handed over as a stream: the importer parses it as it arrives.
   app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], (_req, payload, done) => {
     done(null, payload);
@@ -72,7 +73,7 @@ export function registerListImportRoute(app: App, s: Services, writer: ListWrite
         dryRun: req.query.dryRun === true,
         ...(req.query.expectSha256 !== undefined && { expectSha256: req.query.expectSha256 }),
       });
-      if (written !== null) publishListWrite(s.hub, written);
+      if (written !== null) await publishListWrite(s.hub, written);
       if (summary.dryRun) return reply.send(summary);
       if (!summary.applied) {
         return reply.code(422).send({

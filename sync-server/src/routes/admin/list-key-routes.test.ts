@@ -116,8 +116,8 @@ describe('GET /api/v1/kiosk/list-key', () => {
     const ra = await listKey(a);
     expect(ra.statusCode).toBe(200);
     expect(ra.headers['cache-control']).toBe('no-store');
-    const hcm = s.listKeys.current('HCM');
-    const fleet = s.listKeys.current('fleet');
+    const hcm = await s.listKeys.current('HCM');
+    const fleet = await s.listKeys.current('fleet');
     expect(ra.json<ListKeyAnswer>()).toEqual({
       keyId: hcm.id,
       listKey: hcm.key.toString('base64'),
@@ -135,7 +135,7 @@ describe('GET /api/v1/kiosk/list-key', () => {
     const refused = await listKey(a);
     expect(refused.statusCode).toBe(401);
     expect(refused.json()).toMatchObject({ error: 'kiosk_revoked' });
-    expect(refused.body).not.toContain(s.listKeys.current('HCM').key.toString('base64'));
+    expect(refused.body).not.toContain((await s.listKeys.current('HCM')).key.toString('base64'));
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/kiosk/list-key' })).statusCode).toBe(401);
   });
 });
@@ -144,8 +144,8 @@ describe('list key rotation', () => {
   it('rotates a checkpoint’s scope on demand, names the checkpoints sharing it, tells their lanes', async () => {
     const { a, b, c } = await start();
     const s = t.app.services;
-    const old = s.listKeys.current('HCM');
-    const fleet = s.listKeys.current('fleet');
+    const old = await s.listKeys.current('HCM');
+    const fleet = await s.listKeys.current('fleet');
     const [sa, sb, sc] = [await openStream(a.auth), await openStream(b.auth), await openStream(c.auth)];
 
     const res = await rotate({ checkpointId: 'B' });
@@ -153,9 +153,9 @@ describe('list key rotation', () => {
     const answer = res.json<ListKeyRotateAnswer>();
     expect(answer).toEqual({ scope: 'HCM', keyId: expect.any(Number) as number, checkpoints: ['A', 'B'] });
     expect(answer.keyId).toBeGreaterThan(old.id);
-    expect(s.listKeys.current('HCM').id).toBe(answer.keyId);
-    expect(s.listKeys.current('HCM').key.equals(old.key)).toBe(false);
-    expect(s.listKeys.current('fleet')).toEqual(fleet);
+    expect((await s.listKeys.current('HCM')).id).toBe(answer.keyId);
+    expect((await s.listKeys.current('HCM')).key.equals(old.key)).toBe(false);
+    expect(await s.listKeys.current('fleet')).toEqual(fleet);
 
     await until(() => listKeyEvents(sa).length === 1 && listKeyEvents(sb).length === 1);
     expect(listKeyEvents(sa)).toEqual([answer.keyId]);
@@ -181,7 +181,7 @@ describe('list key rotation', () => {
   it('refuses an unknown checkpoint, a bad body and a viewer, and changes nothing', async () => {
     await start();
     const s = t.app.services;
-    const before = s.listKeys.current('HCM');
+    const before = await s.listKeys.current('HCM');
     const unknown = await rotate({ checkpointId: 'NOPE' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ error: 'unknown_checkpoint' });
@@ -196,7 +196,7 @@ describe('list key rotation', () => {
     await addAccount(t, 'ada', 'admin');
     const admin = await signIn(t, 'ada');
     expect((await rotate({ checkpointId: 'A' }, admin.write)).statusCode).toBe(200);
-    expect(s.listKeys.current('HCM').id).toBe(before.id + 2);
+    expect((await s.listKeys.current('HCM')).id).toBe(before.id + 2);
     expect((await audit('lists.rotate-key')).length).toBe(1);
     expect(
       (await t.app.inject({ method: 'GET', url: '/api/v1/admin/lists/keys', headers: viewer.cookie }))
@@ -208,8 +208,8 @@ describe('list key rotation', () => {
     await start();
     const s = t.app.services;
     await addCheckpoint(t, 'D', 'open', { keyScope: 'HN' });
-    const hcm = s.listKeys.current('HCM');
-    const fleet = s.listKeys.current('fleet');
+    const hcm = await s.listKeys.current('HCM');
+    const fleet = await s.listKeys.current('fleet');
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/admin/lists/keys', headers: t.admin });
     expect(res.json<ListKeysAnswer>().scopes).toEqual([
       { scope: 'HCM', keyId: hcm.id, createdAt: expect.any(Number) as number, checkpoints: ['A', 'B'] },
@@ -227,8 +227,8 @@ describe('revocation rotates the lane’s scope', () => {
   it('in the same step: the scope’s other lanes are told, other scopes keep their key', async () => {
     const { a, b, c } = await start();
     const s = t.app.services;
-    const old = s.listKeys.current('HCM');
-    const fleet = s.listKeys.current('fleet');
+    const old = await s.listKeys.current('HCM');
+    const fleet = await s.listKeys.current('fleet');
     const [sb, sc] = [await openStream(b.auth), await openStream(c.auth)];
 
     const res = await t.app.inject({
@@ -237,10 +237,10 @@ describe('revocation rotates the lane’s scope', () => {
       headers: t.admin,
     });
     expect(res.statusCode).toBe(200);
-    const next = s.listKeys.current('HCM');
+    const next = await s.listKeys.current('HCM');
     expect(next.id).not.toBe(old.id);
     expect(next.key.equals(old.key)).toBe(false);
-    expect(s.listKeys.current('fleet')).toEqual(fleet);
+    expect(await s.listKeys.current('fleet')).toEqual(fleet);
     await until(() => listKeyEvents(sb).length === 1);
     expect(listKeyEvents(sb)).toEqual([next.id]);
     expect(await heartbeatKeyId(b)).toBe(next.id);
@@ -255,12 +255,12 @@ describe('revocation rotates the lane’s scope', () => {
       }),
     ]);
     // The revoked key row and the new one: rotated at the revocation's time.
-    const revokedAt = s.kiosks.get(a.kioskId)?.revokedAt;
-    expect(s.db.prepare('SELECT retired_at FROM list_keys WHERE id = ?').pluck().get(old.id)).toBe(revokedAt);
+    const revokedAt = (await s.kiosks.get(a.kioskId))?.revokedAt;
+    expect(t.db.prepare('SELECT retired_at FROM list_keys WHERE id = ?').pluck().get(old.id)).toBe(revokedAt);
 
     // Revoking again rotates nothing more.
     await t.app.inject({ method: 'POST', url: `/api/v1/admin/kiosks/${a.kioskId}/revoke`, headers: t.admin });
-    expect(s.listKeys.current('HCM')).toEqual(next);
+    expect(await s.listKeys.current('HCM')).toEqual(next);
     expect((await audit('lists.rotate-key')).length).toBe(1);
     // An unknown lane: 404, nothing rotated.
     const unknown = await t.app.inject({
@@ -269,8 +269,8 @@ describe('revocation rotates the lane’s scope', () => {
       headers: t.admin,
     });
     expect(unknown.statusCode).toBe(404);
-    expect(s.listKeys.current('HCM')).toEqual(next);
-    expect(s.listKeys.current('fleet')).toEqual(fleet);
+    expect(await s.listKeys.current('HCM')).toEqual(next);
+    expect(await s.listKeys.current('fleet')).toEqual(fleet);
   });
 });
 
@@ -286,7 +286,7 @@ describe('a checkpoint’s key scope', () => {
       ['B', 'HCM'],
       ['C', 'fleet'],
     ]);
-    const hcm = s.listKeys.current('HCM');
+    const hcm = await s.listKeys.current('HCM');
     const sa = await openStream(a.auth);
     const sb = await openStream(b.auth);
 
@@ -308,12 +308,12 @@ describe('a checkpoint’s key scope', () => {
     });
     expect(moved.statusCode).toBe(200);
     expect(moved.json<CheckpointView>().keyScope).toBe('HN');
-    const hn = s.listKeys.current('HN');
+    const hn = await s.listKeys.current('HN');
     await until(() => listKeyEvents(sa).length === 1);
     expect(listKeyEvents(sa)).toEqual([hn.id]);
     expect(await heartbeatKeyId(a)).toBe(hn.id);
     expect((await listKey(a)).json<ListKeyAnswer>().listKey).toBe(hn.key.toString('base64'));
-    expect(s.listKeys.current('HCM')).toEqual(hcm);
+    expect(await s.listKeys.current('HCM')).toEqual(hcm);
     expect(listKeyEvents(sb)).toEqual([]);
     expect(sa.text).toContain('event: checkpoint');
 
@@ -325,9 +325,9 @@ describe('a checkpoint’s key scope', () => {
       payload: { id: 'A', name: 'A', mode: 'open', keyScope: 'fleet' },
     });
     expect(back.json<CheckpointView>().keyScope).toBe('fleet');
-    expect(s.db.prepare("SELECT key_scope FROM checkpoints WHERE id = 'A'").pluck().get()).toBeNull();
+    expect(t.db.prepare("SELECT key_scope FROM checkpoints WHERE id = 'A'").pluck().get()).toBeNull();
     await until(() => listKeyEvents(sa).length === 2);
-    expect(listKeyEvents(sa)[1]).toBe(s.listKeys.current('fleet').id);
+    expect(listKeyEvents(sa)[1]).toBe((await s.listKeys.current('fleet')).id);
 
     const updates = await audit('checkpoint.update');
     expect(updates[0]?.details).toMatchObject({ id: 'A', keyScope: 'fleet' });
@@ -344,7 +344,7 @@ describe('a checkpoint’s key scope', () => {
       });
       expect(res.statusCode, JSON.stringify(keyScope)).toBe(400);
     }
-    const a = t.app.services.checkpoints.view('A');
+    const a = await t.app.services.checkpoints.view('A');
     expect(a).toMatchObject({ name: 'Checkpoint A', mode: 'open', keyScope: 'HCM' });
   });
 });

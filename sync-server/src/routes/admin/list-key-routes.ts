@@ -28,7 +28,7 @@ export function registerListKeyRoutes(app: App, s: Services): void {
         response: { 200: ListKeysAnswerSchema, ...errors(401) },
       },
     },
-    (): ListKeysAnswer => ({ scopes: s.listKeys.scopes() }),
+    async (): Promise<ListKeysAnswer> => ({ scopes: await s.listKeys.scopes() }),
   );
 
   app.post(
@@ -43,24 +43,22 @@ export function registerListKeyRoutes(app: App, s: Services): void {
         response: { 200: ListKeyRotateAnswerSchema, ...errors(400, 401, 403, 404) },
       },
     },
-    (req): ListKeyRotateAnswer => {
+    async (req): Promise<ListKeyRotateAnswer> => {
       requireRole(req, 'admin');
       const { checkpointId } = req.body;
-      if (!s.checkpoints.get(checkpointId))
+      if (!(await s.checkpoints.get(checkpointId)))
         throw new HttpError(404, 'unknown_checkpoint', 'no such checkpoint');
       const now = s.clock();
-      const scope = s.listKeys.scopeOf(checkpointId);
-      const key = s.db.transaction(() => {
-        const k = s.listKeys.rotate(scope, now, 'rotate');
-        s.audit.record(now, adminActor(req), 'lists.rotate-key', scope, {
-          keyId: k.id,
-          reason: 'rotate',
-          checkpointId,
-        });
-        return k;
-      })();
-      const checkpoints = s.listKeys.checkpointsIn(scope);
-      const told = publishListKey(s.db, s.hub, checkpoints, key.id);
+      const scope = await s.listKeys.scopeOf(checkpointId);
+      const key = await s.listKeys.rotate(scope, now, 'rotate', (k) => ({
+        at: now,
+        actor: adminActor(req),
+        action: 'lists.rotate-key',
+        target: scope,
+        details: { keyId: k.id, reason: 'rotate', checkpointId },
+      }));
+      const checkpoints = await s.listKeys.checkpointsIn(scope);
+      const told = await publishListKey(s.kiosks, s.hub, checkpoints, key.id);
       req.log.info({ keyId: key.id, lanesTold: told }, 'list key rotated');
       return { scope, keyId: key.id, checkpoints };
     },

@@ -33,12 +33,16 @@ export function registerListSigningRoutes(app: App, s: Services): void {
         response: { 200: ListSigningKeysAnswer, ...errors(401, 403) },
       },
     },
-    (req) => {
+    async (req) => {
       const now = s.clock();
       const before = s.signer.currentId;
-      const answer = s.signer.rotate(now, (a) => {
-        s.audit.record(now, adminActor(req), 'list.signing_key_rotate', a.current, { previous: before });
-      });
+      const answer = await s.signer.rotate(now, (a) => ({
+        at: now,
+        actor: adminActor(req),
+        action: 'list.signing_key_rotate',
+        target: a.current,
+        details: { previous: before },
+      }));
       s.hub.publishSigningKeys(answer.keys);
       req.log.info({ keyId: answer.current, previous: before }, 'list-signing key rotated');
       return answer;

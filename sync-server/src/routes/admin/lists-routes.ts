@@ -4,7 +4,6 @@ import {
   ListHistorySchema,
   ListStatesSchema,
 } from '@checkpoint-lane/shared';
-import { ListWriter } from '../../lists/list-writer.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, errors, ListParams, type App } from '../schemas.js';
 import { registerListEntryRoutes } from './list-entry-routes.js';
@@ -16,7 +15,7 @@ import { registerListImportRoute } from './list-import-route.js';
  * `ListWriter`, which makes the version, its history row and its audit record in one transaction.
  */
 export function registerListRoutes(app: App, s: Services): void {
-  const writer = new ListWriter(s.db, s.audit);
+  const writer = s.store.listWriter;
   registerListImportRoute(app, s, writer);
 
   app.get(
@@ -32,8 +31,8 @@ export function registerListRoutes(app: App, s: Services): void {
         response: { 200: ListHistorySchema, ...errors(400, 401) },
       },
     },
-    (req) => ({
-      versions: s.lists.history(req.params.list, {
+    async (req) => ({
+      versions: await s.lists.history(req.params.list, {
         limit: req.query.limit ?? 50,
         ...(req.query.before !== undefined && { before: req.query.before }),
       }),
@@ -50,8 +49,14 @@ export function registerListRoutes(app: App, s: Services): void {
         response: { 200: ListStatesSchema, ...errors(401) },
       },
     },
-    () => ({
-      lists: LIST_NAMES.map((list) => ({ list, ...s.lists.state(list), count: s.lists.count(list) })),
+    async () => ({
+      lists: await Promise.all(
+        LIST_NAMES.map(async (list) => ({
+          list,
+          ...(await s.lists.state(list)),
+          count: await s.lists.count(list),
+        })),
+      ),
     }),
   );
 

@@ -70,14 +70,14 @@ describe('/api/v1/admin/officers', () => {
       officer: { id: 'o-lan', name: 'Lan', role: 'officer', checkpoints: ['CP-A', 'CP-B'], disabled: false },
     });
     // Update without a PIN keeps the old one; without checkpoints keeps the old ones.
-    const hashBefore = t.app.services.officers.get('o-lan')?.pinHash;
+    const hashBefore = (await t.app.services.officers.get('o-lan'))?.pinHash;
     const updated = await put('o-lan', { name: 'Nguyễn Lan', role: 'supervisor' });
     expect(updated.statusCode).toBe(200);
     expect(updated.json()).toMatchObject({
       version: 2,
       officer: { name: 'Nguyễn Lan', role: 'supervisor', checkpoints: ['CP-A', 'CP-B'] },
     });
-    expect(t.app.services.officers.get('o-lan')?.pinHash).toBe(hashBefore);
+    expect((await t.app.services.officers.get('o-lan'))?.pinHash).toBe(hashBefore);
     expect((await put('o-lan', { name: 'Lan', role: 'officer', checkpoints: null })).json()).toMatchObject({
       version: 3,
       officer: { checkpoints: null },
@@ -104,7 +104,7 @@ describe('/api/v1/admin/officers', () => {
         updatedAt: expect.any(Number) as unknown,
       },
     ]);
-    const audit = t.app.services.audit.list({ limit: 20, targetLike: 'o-lan' }).reverse();
+    const audit = (await t.app.services.audit.list({ limit: 20, targetLike: 'o-lan' })).reverse();
     expect(audit.map((a) => [a.action, a.actor])).toEqual([
       ['officer.create', 'token@127.0.0.1'],
       ['officer.update', 'token@127.0.0.1'],
@@ -153,12 +153,12 @@ describe('/api/v1/admin/officers', () => {
     expect((await put('o1', { name: 'x', role: 'officer', pin: '24681357' })).statusCode).toBe(200);
     const answers = JSON.stringify(await list());
     expect(answers).not.toMatch(/scrypt|hash|98765432|24681357/i);
-    const audit = JSON.stringify(t.app.services.audit.list({ limit: 50 }));
+    const audit = JSON.stringify(await t.app.services.audit.list({ limit: 50 }));
     expect(audit).not.toContain('98765432');
     expect(audit).not.toContain('24681357');
     expect(audit).not.toMatch(/scrypt/);
     // The stored hash is in the lane's format and checks the PIN the lane's way.
-    const stored = t.app.services.officers.get('o1')?.pinHash ?? '';
+    const stored = (await t.app.services.officers.get('o1'))?.pinHash ?? '';
     expect(stored).toMatch(/^scrypt\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
     expect(laneAccepts('24681357', stored)).toBe(true);
     expect(laneAccepts('98765432', stored)).toBe(false);
@@ -181,13 +181,13 @@ describe('/api/v1/admin/officers', () => {
     // A 4-digit PIN set before (under a lower minimum) stays: updates without a PIN keep it, the
     // lane still gets it and accepts it; changing it follows today's minimum.
     const old = await hashOfficerPin('4321');
-    t.app.services.officers.save(
+    await t.app.services.officers.save(
       { id: 'old', name: 'Cũ', role: 'officer', checkpoints: null, pinHash: old },
       1,
       'test',
     );
     expect((await put('old', { name: 'Cũ Hơn', role: 'supervisor' })).statusCode).toBe(200);
-    expect(t.app.services.officers.get('old')?.pinHash).toBe(old);
+    expect((await t.app.services.officers.get('old'))?.pinHash).toBe(old);
     const lane = await enrollKiosk(t, 'CP-A', 'Lane A');
     const roster = (
       await t.app.inject({ method: 'GET', url: '/api/v1/kiosk/officers', headers: lane.auth })

@@ -50,9 +50,9 @@ export function registerOfficerRoutes(app: App, s: Services): void {
         response: { 200: OfficerListSchema, ...errors(401) },
       },
     },
-    () => ({
-      version: s.officers.version(),
-      officers: s.officers.list().map(view),
+    async () => ({
+      version: await s.officers.version(),
+      officers: (await s.officers.list()).map(view),
       pinRule: s.officerPinRule,
     }),
   );
@@ -80,7 +80,7 @@ export function registerOfficerRoutes(app: App, s: Services): void {
       const name = b.name.trim();
       if (name === '') throw new HttpError(400, 'bad_request', 'name must not be blank');
       const result = await serially(async () => {
-        const existing = s.officers.get(id);
+        const existing = await s.officers.get(id);
         const rule = s.officerPinRule;
         if (existing === null && b.pin === undefined) {
           throw new HttpError(
@@ -92,7 +92,8 @@ export function registerOfficerRoutes(app: App, s: Services): void {
         const tooShort = b.pin === undefined ? null : officerPinTooShort(b.pin, rule);
         if (tooShort !== null) throw new HttpError(400, 'pin_too_short', tooShort);
         const checkpoints = b.checkpoints === undefined ? (existing?.checkpoints ?? null) : b.checkpoints;
-        const unknown = (checkpoints ?? []).filter((c) => s.checkpoints.get(c) === null);
+        const unknown: string[] = [];
+        for (const c of checkpoints ?? []) if ((await s.checkpoints.get(c)) === null) unknown.push(c);
         if (unknown.length > 0) {
           throw new HttpError(400, 'unknown_checkpoint', `no checkpoint ${unknown.join(', ')}`);
         }
@@ -100,7 +101,7 @@ export function registerOfficerRoutes(app: App, s: Services): void {
         if (b.pin !== undefined) {
           // A lane knows an officer by PIN alone: no two active officers who meet at a checkpoint
           // may share one.
-          for (const other of s.officers.activeSharing(id, checkpoints)) {
+          for (const other of await s.officers.activeSharing(id, checkpoints)) {
             if (await officerPinMatches(b.pin, other.pinHash)) {
               throw new HttpError(
                 409,
@@ -111,7 +112,7 @@ export function registerOfficerRoutes(app: App, s: Services): void {
           }
           pinHash = await hashOfficerPin(b.pin);
         }
-        return s.officers.save(
+        return await s.officers.save(
           { id, name, role: b.role, checkpoints, ...(pinHash !== undefined && { pinHash }) },
           s.clock(),
           adminActor(req),
@@ -144,7 +145,12 @@ export function registerOfficerRoutes(app: App, s: Services): void {
         const { id } = req.params;
         const result = await serially(async () => {
           await Promise.resolve();
-          const changed = s.officers.changeDisabled(id, action === 'disable', s.clock(), adminActor(req));
+          const changed = await s.officers.changeDisabled(
+            id,
+            action === 'disable',
+            s.clock(),
+            adminActor(req),
+          );
           if (!changed.ok) throw unknownOfficer(id);
           return changed.value;
         });

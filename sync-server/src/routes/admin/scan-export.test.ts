@@ -1,3 +1,4 @@
+import { asyncMethods } from '../../db/store/sqlite-store.js';
 import type { LaneRecord } from '@checkpoint-lane/shared';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +43,7 @@ describe('scanCsvChunks', () => {
       const repo = new ScansRepository(db);
       repo.ingest('k1', 'CP', [1, 2, 3, 4, 5, 6, 7].map(scan), 1);
       const before = repo.lastNo() + 1;
-      const gen = scanCsvChunks(repo, {}, { before, maxRows: 5, pageSize: 2 });
+      const gen = scanCsvChunks(asyncMethods(repo, ['exportPage']), {}, { before, maxRows: 5, pageSize: 2 });
       const first = await gen.next();
       expect(first.value).toBe(`\uFEFF${SCAN_CSV_HEADER}\r\n`);
       repo.ingest('k1', 'CP', [scan(8)], 2); // arrives mid-export: not in it
@@ -56,7 +57,11 @@ describe('scanCsvChunks', () => {
         .map((l) => l.split(',').at(-2)); // scan_id, before override_verified
       expect(ids).toEqual([7, 6, 5, 4, 3].map((s) => (scan(s) as { id: string }).id));
       const red = await collect(
-        scanCsvChunks(repo, { decision: 'red' }, { before, maxRows: 10, pageSize: 2 }),
+        scanCsvChunks(
+          asyncMethods(repo, ['exportPage']),
+          { decision: 'red' },
+          { before, maxRows: 10, pageSize: 2 },
+        ),
       );
       expect(
         red

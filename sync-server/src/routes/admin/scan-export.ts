@@ -20,7 +20,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * cursor stays open while the client reads.
  */
 export async function* scanCsvChunks(
-  repo: Pick<ScanExport, 'exportPage'>,
+  repo: {
+    exportPage(...args: Parameters<ScanExport['exportPage']>): Promise<ReturnType<ScanExport['exportPage']>>;
+  },
   filter: ScanFilter,
   opts: { before: number; maxRows: number; pageSize?: number },
 ): AsyncGenerator<string> {
@@ -29,7 +31,7 @@ export async function* scanCsvChunks(
   let before = opts.before;
   let left = opts.maxRows;
   while (left > 0) {
-    const rows = repo.exportPage(filter, before, Math.min(pageSize, left));
+    const rows = await repo.exportPage(filter, before, Math.min(pageSize, left));
     if (rows.length === 0) return;
     let text = '';
     for (const r of rows) {

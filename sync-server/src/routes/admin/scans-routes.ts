@@ -40,15 +40,15 @@ function readScanFilter(s: Services, q: ScanFilterQuery): ScanFilter {
 }
 
 /** Records who searched or exported scans and with which filters (a subject as its keyed hash). */
-function auditScanRead(
+async function auditScanRead(
   s: Services,
   req: FastifyRequest,
   action: 'scans.search' | 'scans.export',
   f: ScanFilter,
   extra: Record<string, unknown> = {},
-): void {
+): Promise<void> {
   const { subjectKey: key, ...rest } = f;
-  s.audit.record(s.clock(), adminActor(req), action, null, {
+  await s.audit.record(s.clock(), adminActor(req), action, null, {
     ...rest,
     ...(key !== undefined && { subjectKey: subjectKeyToHex(key) }),
     ...extra,
@@ -78,15 +78,15 @@ export function registerScanRoutes(app: App, s: Services): void {
         response: { 200: ScanSearchAnswerSchema, ...errors(400, 401) },
       },
     },
-    (req): ScanSearchAnswer => {
+    async (req): Promise<ScanSearchAnswer> => {
       const q = req.query;
       const limit = q.limit ?? 100;
       const before = readCursor(q.cursor);
       const filter = readScanFilter(s, q);
       // Following one person's movements is recorded (the first page; paging adds nothing).
       if (filter.subjectKey !== undefined && before === undefined)
-        auditScanRead(s, req, 'scans.search', filter);
-      const scans = s.scans.search({
+        await auditScanRead(s, req, 'scans.search', filter);
+      const scans = await s.scans.search({
         ...filter,
         limit,
         ...(before !== undefined && { before }),
@@ -114,15 +114,15 @@ export function registerScanRoutes(app: App, s: Services): void {
         produces: ['text/csv'],
       },
     },
-    (req, reply) => {
+    async (req, reply) => {
       const filter = readScanFilter(s, req.query);
-      const before = s.scans.lastNo() + 1;
+      const before = (await s.scans.lastNo()) + 1;
       // Counting is a walk over the rows (the server waits meanwhile): only when there could
       // be more rows below `before` than the cap.
       const truncated =
-        before - s.scans.firstNo() > SCAN_EXPORT_MAX_ROWS &&
-        s.scans.countUpTo(filter, before, SCAN_EXPORT_MAX_ROWS + 1) > SCAN_EXPORT_MAX_ROWS;
-      auditScanRead(s, req, 'scans.export', filter, { truncated });
+        before - (await s.scans.firstNo()) > SCAN_EXPORT_MAX_ROWS &&
+        (await s.scans.countUpTo(filter, before, SCAN_EXPORT_MAX_ROWS + 1)) > SCAN_EXPORT_MAX_ROWS;
+      await auditScanRead(s, req, 'scans.export', filter, { truncated });
       void reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="scans-${vietnamDate(s.clock())}.csv"`)

@@ -30,15 +30,17 @@ export function registerStatsRoutes(app: App, s: Services): void {
         response: { 200: ScanStatsSchema, ...errors(400, 401) },
       },
     },
-    (req): ScanStats => {
+    async (req): Promise<ScanStats> => {
       const to = Math.floor(s.clock() / HOUR_MS) * HOUR_MS + HOUR_MS;
       const from = to - SCAN_STATS_RANGE_HOURS[req.query.range] * HOUR_MS;
       const only = req.query.checkpoint;
-      const rows = s.scans.hourly(from, to, only);
+      const rows = await s.scans.hourly(from, to, only);
       const totals = { green: 0, amber: 0, red: 0 };
       const series: ScanStats['series'] = [];
       const byKey = new Map<string, ScanStats['series'][number]>();
-      const seen = new Set<string>(only !== undefined ? [only] : s.checkpoints.list().map((c) => c.id));
+      const seen = new Set<string>(
+        only !== undefined ? [only] : (await s.checkpoints.list()).map((c) => c.id),
+      );
       for (const r of rows) {
         if (!isDecision(r.decision)) continue;
         seen.add(r.checkpointId);

@@ -41,7 +41,7 @@ describe('enrollment', () => {
       repeatWindowSec: 5,
     });
     // The scope's list key K (made on first use), never the server's index key.
-    const fleetKey = t.app.services.listKeys.current('fleet');
+    const fleetKey = await t.app.services.listKeys.current('fleet');
     expect(body.listKeyId).toBe(fleetKey.id);
     expect(Buffer.from(body.listKey, 'base64')).toEqual(fleetKey.key);
     expect(Buffer.from(body.listKey, 'base64').equals(t.listKey)).toBe(false);

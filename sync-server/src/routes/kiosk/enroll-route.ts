@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EnrollAnswer, EnrollRequest } from '@checkpoint-lane/shared';
 import { generateToken, hashToken, normalizeEnrollmentCode } from '../../auth/tokens.js';
-import { LaneTransactions } from '../../db/repositories/lane-transactions.js';
 import { HttpError } from '../../http-error.js';
 import type { Services } from '../../services.js';
 import { errors, type App } from '../schemas.js';
@@ -11,7 +10,7 @@ import { errors, type App } from '../schemas.js';
  * current list key of its checkpoint's key scope (with its id) and the scan seal public key.
  */
 export function registerEnrollRoute(app: App, s: Services): void {
-  const work = new LaneTransactions(s);
+  const work = s.store.lane;
   app.post(
     '/enroll',
     {
@@ -27,7 +26,7 @@ export function registerEnrollRoute(app: App, s: Services): void {
       const laneId = randomUUID();
       const token = generateToken('ck_');
       const now = s.clock();
-      const res = work.enroll(
+      const res = await work.enroll(
         hashToken(normalizeEnrollmentCode(req.body.code)),
         { id: laneId, name: req.body.name.trim(), tokenHash: hashToken(token) },
         now,
@@ -38,10 +37,10 @@ export function registerEnrollRoute(app: App, s: Services): void {
           'bad_enrollment_code',
           'the enrollment code is unknown, expired or already used',
         );
-      const checkpoint = s.checkpoints.get(res.checkpointId);
+      const checkpoint = await s.checkpoints.get(res.checkpointId);
       if (!checkpoint)
         throw new HttpError(404, 'unknown_checkpoint', 'the checkpoint of this code no longer exists');
-      const listKey = s.listKeys.forCheckpoint(res.checkpointId);
+      const listKey = await s.listKeys.forCheckpoint(res.checkpointId);
       req.log.info({ kioskId: laneId, checkpointId: res.checkpointId }, 'kiosk enrolled');
       return reply.code(201).send({
         kioskId: laneId,

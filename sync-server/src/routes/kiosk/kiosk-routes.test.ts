@@ -1,3 +1,4 @@
+import { ListKeys } from '../../lists/list-keys.js';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ interface Changes {
 }
 
 /** The current list key of a checkpoint's key scope. */
-const keyOf = (checkpointId: string) => t.app.services.listKeys.forCheckpoint(checkpointId);
+const keyOf = (checkpointId: string) => new ListKeys(t.db).forCheckpoint(checkpointId);
 
 /** The canonical subject of an ID as a list CSV names it. */
 const subjectOf = (id: string): string => {

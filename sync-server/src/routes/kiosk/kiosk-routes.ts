@@ -11,11 +11,10 @@ import {
   ScanUploadSchema,
 } from '@checkpoint-lane/shared';
 import { requireLane } from '../../auth/auth-hooks.js';
-import { LaneTransactions } from '../../db/repositories/lane-transactions.js';
 import { openSse, sendLaneEvent } from '../../events/sse.js';
 import { HttpError } from '../../http-error.js';
 import { changesDigest } from '../../lists/list-signing.js';
-import { changeSubjects, LaneKeyMemo } from '../../lists/rekey.js';
+import { LaneKeyMemo } from '../../lists/rekey.js';
 import type { Services } from '../../services.js';
 import { errors, kioskSecurity, type App } from '../schemas.js';
 import { registerSnapshotRoutes } from './snapshot-routes.js';
@@ -25,7 +24,7 @@ import { registerSnapshotRoutes } from './snapshot-routes.js';
  * and answers are the kiosk API contract's schemas (shared/src/contract/kiosk-api.ts).
  */
 export function registerKioskRoutes(app: App, s: Services): void {
-  const work = new LaneTransactions(s);
+  const work = s.store.lane;
   // The lanes of a scope ask for the same changes after a write: each change is keyed once.
   const laneKeys = new LaneKeyMemo();
   // Every valid request of an authenticated lane counts as hearing from it (the fleet view's
@@ -57,16 +56,13 @@ export function registerKioskRoutes(app: App, s: Services): void {
         response: { 200: ListChanges, ...errors(400, 401, 409, 410) },
       },
     },
-    (req) => {
+    async (req) => {
       const lane = requireLane(req);
       const { list } = req.params;
-      const key = s.listKeys.forCheckpoint(lane.checkpointId);
+      const key = await s.listKeys.forCheckpoint(lane.checkpointId);
       const keyId = req.query.keyId ?? 0;
       // The delta and its changes' subjects, read at one version.
-      const r = s.db.transaction(() => {
-        const d = work.changesWithCount(list, req.query.since, lane.checkpointId);
-        return d.kind === 'ok' ? { ...d, subjects: changeSubjects(s.db, list, d.fromVersion) } : d;
-      })();
+      const r = await work.changes(list, req.query.since, lane.checkpointId);
       if (r.kind === 'ahead') {
         throw new HttpError(
           409,
@@ -142,8 +138,13 @@ export function registerKioskRoutes(app: App, s: Services): void {
         produces: ['text/event-stream'],
       },
     },
-    (req, reply) => {
+    async (req, reply) => {
       const lane = requireLane(req);
+      // Read before the stream opens: what it says first.
+      const versions = await Promise.all(
+        LIST_NAMES.map(async (list) => ({ list, ...(await s.lists.state(list)) })),
+      );
+      const officersVersion = await s.officers.version();
       let remove = (): void => undefined;
       const stream = openSse(
         reply,
@@ -161,10 +162,10 @@ export function registerKioskRoutes(app: App, s: Services): void {
         type: 'hello',
         data: { kioskId: lane.id, checkpointId: lane.checkpointId, serverTime: s.clock() },
       });
-      for (const list of LIST_NAMES) {
-        sendLaneEvent(stream, { type: 'list-version', data: { list, version: s.lists.state(list).version } });
+      for (const { list, version } of versions) {
+        sendLaneEvent(stream, { type: 'list-version', data: { list, version } });
       }
-      sendLaneEvent(stream, { type: 'officers', data: { version: s.officers.version() } });
+      sendLaneEvent(stream, { type: 'officers', data: { version: officersVersion } });
     },
   );
 
@@ -184,10 +185,10 @@ export function registerKioskRoutes(app: App, s: Services): void {
         response: { 200: ScanUploadAckSchema, ...errors(400, 401, 413) },
       },
     },
-    (req) => {
+    async (req) => {
       const lane = requireLane(req);
-      const blocking = s.checkpoints.get(lane.checkpointId)?.blockingStatuses ?? [];
-      const result = work.upload(lane, req.body.records, s.clock(), blocking);
+      const blocking = (await s.checkpoints.get(lane.checkpointId))?.blockingStatuses ?? [];
+      const result = await work.upload(lane, req.body.records, s.clock(), blocking);
       for (const alert of result.alerts) s.hub.publishAdmin('alert', alert);
       for (const alert of result.updatedAlerts) s.hub.publishAdmin('alert', alert);
       return { ackedThrough: result.ackedThrough };
@@ -205,9 +206,9 @@ export function registerKioskRoutes(app: App, s: Services): void {
         response: { 200: OfficerRoster, ...errors(401) },
       },
     },
-    (req) => {
+    async (req) => {
       const checkpointId = requireLane(req).checkpointId;
-      const roster = work.roster(checkpointId);
+      const roster = await work.roster(checkpointId);
       return { ...roster, signature: s.signer.signRoster(checkpointId, roster) };
     },
   );
@@ -224,11 +225,11 @@ export function registerKioskRoutes(app: App, s: Services): void {
         response: { 200: HeartbeatAnswer, ...errors(400, 401) },
       },
     },
-    (req) => {
+    async (req) => {
       const lane = requireLane(req);
       const now = s.clock();
       const b = req.body;
-      s.kiosks.heartbeat(
+      await s.kiosks.heartbeat(
         lane.id,
         {
           health: b.listVersions.health,
@@ -239,22 +240,22 @@ export function registerKioskRoutes(app: App, s: Services): void {
         },
         now,
       );
-      if (b.listRefusals !== undefined && work.listRefusals(lane.id, b.listRefusals, now))
+      if (b.listRefusals !== undefined && (await work.listRefusals(lane.id, b.listRefusals, now)))
         req.log.warn(
           { kioskId: lane.id, list: b.listRefusals.lastList, reason: b.listRefusals.lastReason },
           'lane refused list data from this server',
         );
-      const checkpoint = s.checkpoints.get(lane.checkpointId);
+      const checkpoint = await s.checkpoints.get(lane.checkpointId);
       if (!checkpoint)
         throw new HttpError(404, 'unknown_checkpoint', 'this lane’s checkpoint no longer exists');
       const config = { ...checkpoint, blockingStatuses: [...checkpoint.blockingStatuses] };
       return {
         serverTime: now,
         checkpoint: config,
-        officersVersion: s.officers.version(),
+        officersVersion: await s.officers.version(),
         listSigningKeys: s.signer.publicKeys(),
         checkpointSignature: s.signer.signCheckpoint(config),
-        listKeyId: s.listKeys.forCheckpoint(lane.checkpointId).id,
+        listKeyId: (await s.listKeys.forCheckpoint(lane.checkpointId)).id,
       };
     },
   );

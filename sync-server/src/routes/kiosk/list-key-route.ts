@@ -19,9 +19,9 @@ export function registerListKeyRoute(app: App, s: Services): void {
         response: { 200: ListKeyAnswer, ...errors(401) },
       },
     },
-    (req, reply): ListKeyAnswer => {
+    async (req, reply): Promise<ListKeyAnswer> => {
       const lane = requireLane(req);
-      const key = s.listKeys.forCheckpoint(lane.checkpointId);
+      const key = await s.listKeys.forCheckpoint(lane.checkpointId);
       void reply.header('cache-control', 'no-store');
       return {
         keyId: key.id,

@@ -3,6 +3,7 @@
 // for that key (`#k{id}` in the signed scope). A rotation makes the old key id answer 410 and the
 // next snapshot come keyed with the new key. Real SQLite files, the real server (urgent pushes
 // over real HTTP on 127.0.0.1).
+import { ListKeys } from '../../lists/list-keys.js';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
@@ -68,7 +69,7 @@ async function enroll(checkpointId: string): Promise<Lane> {
 }
 
 /** The current list key of a checkpoint's key scope. */
-const keyOf = (checkpointId: string) => t.app.services.listKeys.forCheckpoint(checkpointId);
+const keyOf = (checkpointId: string) => new ListKeys(t.db).forCheckpoint(checkpointId);
 
 const subjectOf = (id: string): string => {
   const subject = parseSubjectText(id);
@@ -171,7 +172,7 @@ async function twoScopes(): Promise<{ a: Lane; b: Lane }> {
   t = await buildTestApp();
   await addCheckpoint(t, 'A', 'open', { blockingStatuses: ['F0'] });
   await addCheckpoint(t, 'B', 'open', { blockingStatuses: ['F0'], keyScope: 'HCM' });
-  expect(t.app.services.listKeys.scopeOf('B')).toBe('HCM');
+  expect(await t.app.services.listKeys.scopeOf('B')).toBe('HCM');
   return { a: await enroll('A'), b: await enroll('B') };
 }
 

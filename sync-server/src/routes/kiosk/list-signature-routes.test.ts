@@ -90,7 +90,7 @@ async function snapshot(auth: Record<string, string>, list: string) {
 }
 
 /** The id of the current list key of a checkpoint's key scope. */
-const keyIdOf = (checkpointId: string): number => t.app.services.listKeys.forCheckpoint(checkpointId).id;
+const keyIdOf = (checkpointId: string): number => new ListKeys(t.db).forCheckpoint(checkpointId).id;
 
 /** A changes answer for the lane at `checkpointId`, asked with its scope's current list key. */
 async function changes(
@@ -295,10 +295,10 @@ describe('signed list answers', () => {
     expect(verifies(keys, changesFacts(c, 'A'), c.signature)).toBe(false);
   });
 
-  it('signs urgent pushes once per list key and set of blocking statuses', () => {
+  it('signs urgent pushes once per list key and set of blocking statuses', async () => {
     const db = openDatabase(':memory:');
     try {
-      const signer = ListSigner.open(db, 1);
+      const signer = await ListSigner.open(db, 1);
       const listKeys = new ListKeys(db);
       const fleet = listKeys.current('fleet');
       const hcm = listKeys.current('HCM');
@@ -310,7 +310,7 @@ describe('signed list answers', () => {
         C: ['F1', 'F0'],
       };
       const hub = new EventHub(
-        (cp) => blocking[cp] ?? [],
+        (cp) => Promise.resolve(blocking[cp] ?? []),
         (f) => {
           signatures++;
           return signer.signList(f);
@@ -331,7 +331,8 @@ describe('signed list answers', () => {
         comment: () => undefined,
         close: () => undefined,
       });
-      for (const cp of ['A', 'B', 'C']) hub.addLane(`l${cp}`, cp, stream(cp), () => scopeOf[cp] ?? fleet);
+      for (const cp of ['A', 'B', 'C'])
+        hub.addLane(`l${cp}`, cp, stream(cp), () => Promise.resolve(scopeOf[cp] ?? fleet));
       // A stream without a list key gets the version, never an urgent push.
       hub.addLane('lD', 'D', stream('D'));
       const subjects = ['personal_id:001099012345', 'personal_id:001099012346'];
@@ -339,7 +340,7 @@ describe('signed list answers', () => {
         urgentHealthChange('0000000000000001', subjects[0] ?? '', { status: 'F0', since: null, until: null }),
         urgentHealthChange('0000000000000002', subjects[1] ?? '', { status: 'F1', since: 5, until: null }),
       ];
-      hub.publishListVersion('health', 8, 7, changes);
+      await hub.publishListVersion('health', 8, 7, changes);
       // A (F0) and B (F0, F1) share the fleet key; C has B's statuses with another key.
       expect(signatures).toBe(3);
       expect(sent['D']?.map((e) => e.event)).toEqual(['list-version']);

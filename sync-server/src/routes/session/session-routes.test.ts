@@ -36,7 +36,8 @@ const signedInWith = async (headers: Record<string, string>): Promise<boolean> =
 };
 const adminGet = (headers: Record<string, string>) =>
   t.app.inject({ method: 'GET', url: '/api/v1/admin/checkpoints', headers });
-const audit = (action: string): AuditRecord[] => t.app.services.audit.list({ limit: 100, action }).reverse();
+const audit = async (action: string): Promise<AuditRecord[]> =>
+  (await t.app.services.audit.list({ limit: 100, action })).reverse();
 
 describe('POST /api/v1/session', () => {
   it('signs in: account, CSRF token and expiry; an HttpOnly SameSite=Strict cookie whose hash alone is stored', async () => {
@@ -56,15 +57,15 @@ describe('POST /api/v1/session', () => {
     expect(setCookie).toMatch(/^cl_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
     expect(setCookie).not.toMatch(/Secure/);
     const token = res.cookies[0]?.value ?? '';
-    const rows = t.app.services.db.prepare('SELECT token_hash, csrf_token FROM admin_sessions').all();
+    const rows = t.db.prepare('SELECT token_hash, csrf_token FROM admin_sessions').all();
     expect(rows).toEqual([
       { token_hash: createHash('sha256').update(token).digest('hex'), csrf_token: body.csrfToken },
     ]);
     const me = await whoAmI({ cookie: `cl_session=${token}` });
     expect(me.statusCode).toBe(200);
     expect(me.json()).toEqual(body);
-    expect(t.app.services.accounts.get('lan.nguyen')?.lastLoginAt).toBe(now);
-    expect(audit('session.login')).toMatchObject([
+    expect((await t.app.services.accounts.get('lan.nguyen'))?.lastLoginAt).toBe(now);
+    expect(await audit('session.login')).toMatchObject([
       { actor: 'lan.nguyen', target: 'lan.nguyen', details: { ip: '127.0.0.1' } },
     ]);
   });
@@ -80,7 +81,10 @@ describe('POST /api/v1/session', () => {
     try {
       await app.register(checkpointServer, { db, adminTokenHash: hashToken('x'), listKey: t.listKey });
       const passwordHash = await hashPassword(TEST_PASSWORD);
-      app.services.accounts.create({ username: 'lan', displayName: 'Lan', role: 'admin', passwordHash }, 0);
+      await app.services.accounts.create(
+        { username: 'lan', displayName: 'Lan', role: 'admin', passwordHash },
+        0,
+      );
       const res = await app.inject({
         method: 'POST',
         url: '/api/v1/session',
@@ -106,12 +110,12 @@ describe('POST /api/v1/session', () => {
       expect(r.json()).toEqual({ error: 'bad_credentials', message: 'wrong username or password' });
       expect(r.headers['set-cookie']).toBeUndefined();
     }
-    expect(audit('session.login_failed')).toMatchObject([
+    expect(await audit('session.login_failed')).toMatchObject([
       { actor: 'anonymous@127.0.0.1', target: 'lan', details: { reason: 'bad_password' } },
       { actor: 'anonymous@127.0.0.1', target: null, details: { reason: 'unknown_user' } },
       { actor: 'anonymous@127.0.0.1', target: null, details: { reason: 'unknown_user' } },
     ]);
-    const all = JSON.stringify(t.app.services.audit.list({ limit: 100 }));
+    const all = JSON.stringify(await t.app.services.audit.list({ limit: 100 }));
     expect(all).not.toContain('not the password');
     expect(all).not.toContain('nobody');
   });
@@ -131,14 +135,16 @@ describe('POST /api/v1/session', () => {
       error: 'account_locked',
       message: `too many wrong passwords: this account is locked until ${until}`,
     });
-    expect(audit('session.locked')).toMatchObject([{ target: 'lan', details: { until: now + 15 * MIN } }]);
+    expect(await audit('session.locked')).toMatchObject([
+      { target: 'lan', details: { until: now + 15 * MIN } },
+    ]);
     now += 14 * MIN;
     const stillLocked = await login('lan', TEST_PASSWORD);
     expect(stillLocked.statusCode).toBe(423);
     expect(stillLocked.headers['set-cookie']).toBeUndefined();
     now += MIN;
     expect((await login('lan', TEST_PASSWORD)).statusCode).toBe(200);
-    expect(t.app.services.accounts.get('lan')).toMatchObject({ failedLogins: 0, lockedUntil: null });
+    expect(await t.app.services.accounts.get('lan')).toMatchObject({ failedLogins: 0, lockedUntil: null });
   });
 
   it('checks parallel guesses one at a time: the lock holds even against the right password sent with them', async () => {
@@ -154,7 +160,7 @@ describe('POST /api/v1/session', () => {
     // Checked one by one: four wrong, the fifth locks; the sixth is past the queue (429). The
     // right password never gets in.
     expect(answers.map((r) => r.statusCode).sort()).toEqual([401, 401, 401, 401, 423, 429]);
-    expect(t.app.services.accounts.get('lan')?.lockedUntil).toBe(now + 15 * MIN);
+    expect((await t.app.services.accounts.get('lan'))?.lockedUntil).toBe(now + 15 * MIN);
     const flood = await Promise.all(Array.from({ length: 8 }, () => login('lan', 'wrong password')));
     // Locked (or past the queue): refused without checking the password.
     expect(flood.every((r) => r.statusCode === 423 || r.statusCode === 429)).toBe(true);
@@ -189,7 +195,7 @@ describe('POST /api/v1/session', () => {
     const res = await login('minh', TEST_PASSWORD);
     expect(res.statusCode).toBe(401);
     expect(res.json()).toEqual({ error: 'bad_credentials', message: 'wrong username or password' });
-    expect(audit('session.login_failed')).toMatchObject([
+    expect(await audit('session.login_failed')).toMatchObject([
       { target: 'minh', details: { reason: 'disabled' } },
     ]);
   });
@@ -272,7 +278,7 @@ describe('session lifetime', () => {
     const idle = await adminGet(s.cookie);
     expect(idle.statusCode).toBe(401);
     expect(idle.json()).toEqual({ error: 'unauthorized', message: 'the session has ended; sign in again' });
-    expect(t.app.services.db.prepare('SELECT count(*) AS n FROM admin_sessions').get()).toEqual({ n: 0 });
+    expect(t.db.prepare('SELECT count(*) AS n FROM admin_sessions').get()).toEqual({ n: 0 });
     const gone = await whoAmI(s.cookie);
     expect(gone.statusCode).toBe(200);
     expect(gone.json()).toEqual({ signedIn: false });
@@ -349,7 +355,7 @@ describe('session lifetime', () => {
     );
     await expect(signedInWith(s.cookie)).resolves.toBe(false);
     expect((await adminGet(s.cookie)).statusCode).toBe(401);
-    expect(audit('session.logout')).toMatchObject([{ actor: 'lan', target: 'lan' }]);
+    expect(await audit('session.logout')).toMatchObject([{ actor: 'lan', target: 'lan' }]);
     const again = await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: s.write });
     expect(again.statusCode).toBe(401);
   });
@@ -381,9 +387,9 @@ describe('POST /api/v1/session/password', () => {
     await expect(signedInWith(elsewhere.cookie)).resolves.toBe(false);
     expect((await login('lan', TEST_PASSWORD)).statusCode).toBe(401);
     expect((await login('lan', 'a brand new password')).statusCode).toBe(200);
-    expect(audit('session.password')).toMatchObject([
+    expect(await audit('session.password')).toMatchObject([
       { actor: 'lan', target: 'lan', details: { endedSessions: 1 } },
     ]);
-    expect(JSON.stringify(t.app.services.audit.list({ limit: 100 }))).not.toContain('brand new');
+    expect(JSON.stringify(await t.app.services.audit.list({ limit: 100 }))).not.toContain('brand new');
   });
 });

@@ -16,7 +16,7 @@ import {
   clearSessionCookie,
   requestSession,
   setSessionCookie,
-  startSession,
+  newSession,
   type ActiveSession,
 } from '../../auth/sessions.js';
 import { LoginGuard } from '../../auth/login-guard.js';
@@ -67,7 +67,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
       const session = await guard.serialize(username, async () => {
         const anonymous = `anonymous@${req.ip}`;
         const p = s.sessionPolicy;
-        const account = USERNAME_RE.test(username) ? s.accounts.get(username) : null;
+        const account = USERNAME_RE.test(username) ? await s.accounts.get(username) : null;
         if (account === null) {
           // Same work, same answers (lock-out included) as a real account with a wrong password,
           // so usernames cannot be probed.
@@ -78,28 +78,32 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
           }
           await verifyPassword(req.body.password, DUMMY_PASSWORD_HASH);
           limiter.fail(req.ip);
-          s.audit.record(s.clock(), anonymous, 'session.login_failed', null, { reason: 'unknown_user' });
+          await s.audit.record(s.clock(), anonymous, 'session.login_failed', null, {
+            reason: 'unknown_user',
+          });
           const until = guard.unknownFailure(username, s.clock());
           throw until === null ? badCredentials() : lockedUntil(until);
         }
         if (account.lockedUntil !== null && account.lockedUntil > s.clock()) {
           limiter.fail(req.ip);
-          s.audit.record(s.clock(), anonymous, 'session.login_failed', account.username, {
+          await s.audit.record(s.clock(), anonymous, 'session.login_failed', account.username, {
             reason: 'locked',
           });
           throw lockedUntil(account.lockedUntil);
         }
-        const stored = s.accounts.passwordHash(account.id) ?? DUMMY_PASSWORD_HASH;
+        const stored = (await s.accounts.passwordHash(account.id)) ?? DUMMY_PASSWORD_HASH;
         const ok = await verifyPassword(req.body.password, stored);
         const now = s.clock();
         if (account.disabledAt !== null) {
           limiter.fail(req.ip);
-          s.audit.record(now, anonymous, 'session.login_failed', account.username, { reason: 'disabled' });
+          await s.audit.record(now, anonymous, 'session.login_failed', account.username, {
+            reason: 'disabled',
+          });
           throw badCredentials();
         }
         if (!ok) {
           limiter.fail(req.ip);
-          const locked = s.accounts.recordWrongPassword(account, now, anonymous, p);
+          const locked = await s.accounts.recordWrongPassword(account, now, anonymous, p);
           if (locked !== null) {
             req.log.warn({ username: account.username }, 'admin account locked after wrong passwords');
             throw lockedUntil(locked);
@@ -107,15 +111,16 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
           throw badCredentials();
         }
         const rehashed = needsRehash(stored) ? await hashPassword(req.body.password) : null;
-        const previous = requestSession(s, req);
+        const previous = await requestSession(s, req);
+        const session = newSession(s, account, now);
         // An admin may have locked or disabled the account while the password was checked.
-        const started = s.accounts.signIn(
+        const started = await s.accounts.signIn(
           account,
           now,
           { ip: req.ip, previousTokenHash: previous?.tokenHash ?? null, rehashed },
-          () => startSession(s, account, now),
+          session,
         );
-        if (started.ok) return started.value;
+        if (started.ok) return session;
         throw started.error.reason === 'locked' ? lockedUntil(started.error.until) : badCredentials();
       });
       setSessionCookie(req, reply, session.token);
@@ -134,7 +139,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
       },
     },
     async (req, reply) => {
-      const session = requestSession(s, req);
+      const session = await requestSession(s, req);
       // "Not signed in" is the normal first answer to a console load: a 401 here would show as
       // an error in every browser's console. Routes that need a session still answer 401.
       if (session === null) {
@@ -156,10 +161,10 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
       },
     },
     async (req, reply) => {
-      const session = signedIn(s, req);
+      const session = await signedIn(s, req);
       checkOrigin(req);
       checkCsrf(req, session);
-      s.accounts.signOut(session.tokenHash, session.account.username, s.clock());
+      await s.accounts.signOut(session.tokenHash, session.account.username, s.clock());
       clearSessionCookie(req, reply);
       return reply.code(204).send(null);
     },
@@ -178,14 +183,14 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
       },
     },
     async (req, reply) => {
-      const session = signedIn(s, req);
+      const session = await signedIn(s, req);
       checkOrigin(req);
       checkCsrf(req, session);
       limiter.check(req.ip);
       const id = session.account.id;
       const ok = await verifyPassword(
         req.body.currentPassword,
-        s.accounts.passwordHash(id) ?? DUMMY_PASSWORD_HASH,
+        (await s.accounts.passwordHash(id)) ?? DUMMY_PASSWORD_HASH,
       );
       if (!ok) {
         limiter.fail(req.ip);
@@ -193,15 +198,15 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
         throw new HttpError(403, 'bad_credentials', 'the current password is wrong');
       }
       const passwordHash = await hashPassword(req.body.newPassword);
-      s.accounts.changeOwnPassword(session.account, passwordHash, session.tokenHash, s.clock());
+      await s.accounts.changeOwnPassword(session.account, passwordHash, session.tokenHash, s.clock());
       return reply.code(204).send(null);
     },
   );
 }
 
 /** The request's live session, or 401. */
-function signedIn(s: Services, req: Parameters<typeof requestSession>[1]): ActiveSession {
-  const session = requestSession(s, req);
+async function signedIn(s: Services, req: Parameters<typeof requestSession>[1]): Promise<ActiveSession> {
+  const session = await requestSession(s, req);
   if (session === null) throw new HttpError(401, 'unauthorized', 'not signed in');
   return session;
 }

@@ -1,0 +1,241 @@
+import type { ListName } from '@checkpoint-lane/shared';
+import { changeSubjects } from '../../lists/rekey.js';
+import type { ListKey } from '../../lists/list-keys.js';
+import { ListKeys } from '../../lists/list-keys.js';
+import type { ListRows } from '../../lists/list-kinds.js';
+import { ListWriter, type ListWriteInput } from '../../lists/list-writer.js';
+import { ScanSealKeys } from '../../lists/scan-seal-keys.js';
+import { SnapshotService } from '../../lists/snapshot-service.js';
+import type { Db } from '../open-database.js';
+import { AccountsRepository } from '../repositories/accounts-repository.js';
+import { AuditRepository } from '../repositories/audit-repository.js';
+import { CheckpointsRepository } from '../repositories/checkpoints-repository.js';
+import { FleetTransactions } from '../repositories/fleet-transactions.js';
+import { KiosksRepository } from '../repositories/kiosks-repository.js';
+import { LaneTransactions } from '../repositories/lane-transactions.js';
+import type { ListStaging } from '../repositories/list-staging.js';
+import { ListsRepository } from '../repositories/lists-repository.js';
+import { OfficersRepository } from '../repositories/officers-repository.js';
+import { ScansRepository } from '../repositories/scans-repository.js';
+import { openSqliteSettings } from './sqlite-settings.js';
+import type {
+  Async,
+  AuditEntry,
+  ListStagingStore,
+  ListWriteSource,
+  ListWriterStore,
+  Store,
+} from './store.js';
+
+/**
+ * `target`'s named methods as async functions: each awaits nothing and calls the synchronous
+ * method (one better-sqlite3 transaction per call, as before the seam).
+ */
+export function asyncMethods<T extends object, const K extends keyof T>(
+  target: T,
+  names: readonly K[],
+): Async<Pick<T, K>> {
+  const out: Record<PropertyKey, unknown> = {};
+  for (const name of names) {
+    const method = target[name];
+    if (typeof method !== 'function') throw new Error(`${String(name)} is not a method`);
+    out[name] = (...args: unknown[]) => {
+      try {
+        return Promise.resolve((method as (...a: unknown[]) => unknown).apply(target, args));
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+  }
+  return out as Async<Pick<T, K>>;
+}
+
+function record(audit: AuditRepository, e: AuditEntry): void {
+  audit.record(e.at, e.actor, e.action, e.target, e.details ?? null);
+}
+
+/** An import's TEMP table, wrapped; the writer unwraps it. */
+class SqliteStaging<L extends ListName> implements ListStagingStore<L> {
+  constructor(readonly inner: ListStaging<L>) {}
+  get list(): L {
+    return this.inner.list;
+  }
+  get kind(): ListStagingStore<L>['kind'] {
+    return this.inner.kind;
+  }
+  add(rows: readonly { line: number; row: ListRows[L] }[]): Promise<void> {
+    this.inner.add(rows);
+    return Promise.resolve();
+  }
+  rejectDuplicates(): ReturnType<ListStagingStore<L>['rejectDuplicates']> {
+    return Promise.resolve(this.inner.rejectDuplicates());
+  }
+  accepted(): Promise<number> {
+    return Promise.resolve(this.inner.accepted());
+  }
+  sample(max: number): Promise<ListRows[L][]> {
+    return Promise.resolve(this.inner.sample(max));
+  }
+  drop(): Promise<void> {
+    this.inner.drop();
+    return Promise.resolve();
+  }
+}
+
+function sqliteWriter(writer: ListWriter): ListWriterStore {
+  const input = <L extends ListName>(source: ListWriteSource<L>): ListWriteInput<L> => {
+    if ('rows' in source) return { rows: source.rows };
+    if (!(source.staging instanceof SqliteStaging)) throw new Error('staging from another engine');
+    return { staging: (source.staging as SqliteStaging<L>).inner };
+  };
+  return {
+    version: (list) => Promise.resolve(writer.version(list)),
+    stage: (list) => Promise.resolve(new SqliteStaging(writer.stage(list))),
+    write: (list, source, meta) => Promise.resolve(writer.write(list, input(source), meta)),
+    putEntry: (list, row, by) => Promise.resolve(writer.putEntry(list, row, by)),
+    deleteEntry: (list, key, by) => Promise.resolve(writer.deleteEntry(list, key, by)),
+    recordRefused: (list, meta) => {
+      writer.recordRefused(list, meta);
+      return Promise.resolve();
+    },
+  };
+}
+
+/** What a store needs besides its database. */
+export interface StoreOptions {
+  /** The 32-byte index key: opened scan subjects are keyed with it. */
+  readonly indexKey: Buffer;
+  /** Epoch ms. */
+  readonly clock: () => number;
+  /** Where snapshots are cached (null: in memory). */
+  readonly snapshotDir?: string | null;
+}
+
+/** A {@link Store} and the seal key pair it opens uploads' sealed subjects with (kept in its settings). */
+export type OpenedStore = Store & { readonly scanSeal: ScanSealKeys };
+
+/**
+ * Every store over one SQLite connection: today's synchronous repositories, each call wrapped.
+ * Composite changes (a write and its audit record) run in one better-sqlite3 transaction.
+ */
+export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
+  const audit = new AuditRepository(db);
+  const scanSeal = ScanSealKeys.open(db, opts.clock);
+  const checkpoints = new CheckpointsRepository(db);
+  const lists = new ListsRepository(db);
+  const kiosks = new KiosksRepository(db);
+  const scans = new ScansRepository(db, { sealKeys: scanSeal, indexKey: opts.indexKey });
+  const accounts = new AccountsRepository(db);
+  const officers = new OfficersRepository(db);
+  const listKeys = new ListKeys(db, opts.clock);
+  const lane = new LaneTransactions({ db, kiosks, scans, audit, officers, lists });
+  const fleet = new FleetTransactions({ db, kiosks, audit, listKeys });
+  const snapshots = new SnapshotService(db, opts.snapshotDir ?? null);
+
+  return {
+    engine: 'sqlite',
+    scanSeal,
+    settings: openSqliteSettings(db),
+    checkpoints: asyncMethods(checkpoints, ['save', 'upsert', 'get', 'list', 'view', 'views']),
+    audit: asyncMethods(audit, ['record', 'list']),
+    accounts: asyncMethods(accounts, [
+      'create',
+      'get',
+      'getById',
+      'passwordHash',
+      'list',
+      'countActiveAdmins',
+      'update',
+      'recordFailure',
+      'recordSuccess',
+      'createSession',
+      'findSession',
+      'touchSession',
+      'deleteSession',
+      'deleteSessionsOf',
+      'deleteExpiredSessions',
+      'countSessions',
+      'add',
+      'change',
+      'recordWrongPassword',
+      'signIn',
+      'signOut',
+      'changeOwnPassword',
+    ]),
+    officers: asyncMethods(officers, [
+      'version',
+      'bumpVersion',
+      'list',
+      'get',
+      'activeAt',
+      'activeSharing',
+      'upsert',
+      'setDisabled',
+      'save',
+      'changeDisabled',
+    ]),
+    kiosks: asyncMethods(kiosks, [
+      'addEnrollmentCode',
+      'enroll',
+      'findByTokenHash',
+      'get',
+      'list',
+      'revoke',
+      'heartbeat',
+      'unrevokedAt',
+    ]),
+    lists: asyncMethods(lists, ['state', 'count', 'getEntry', 'changesSince', 'history']),
+    listWriter: sqliteWriter(new ListWriter(db, audit)),
+    listKeys: {
+      ...asyncMethods(listKeys, ['current', 'forCheckpoint', 'scopeOf', 'byId', 'checkpointsIn', 'scopes']),
+      rotate: (scope, now, reason, entry) =>
+        Promise.resolve(
+          db.transaction((): ListKey => {
+            const key = listKeys.rotate(scope, now, reason);
+            if (entry) record(audit, entry(key));
+            return key;
+          })(),
+        ),
+    },
+    scans: asyncMethods(scans, [
+      'unopenedSeals',
+      'ackedThrough',
+      'search',
+      'lastNo',
+      'firstNo',
+      'countUpTo',
+      'exportPage',
+      'hourly',
+      'countScans',
+      'alert',
+      'alerts',
+      'alertSubject',
+      'ack',
+      'acknowledge',
+    ]),
+    lane: {
+      changes: (list, since, checkpointId) =>
+        Promise.resolve(
+          db.transaction(() => {
+            const d = lane.changesWithCount(list, since, checkpointId);
+            return d.kind === 'ok' ? { ...d, subjects: changeSubjects(db, list, d.fromVersion) } : d;
+          })(),
+        ),
+      ...asyncMethods(lane, ['listRefusals', 'enroll', 'upload', 'roster']),
+    },
+    fleet: asyncMethods(fleet, ['createEnrollmentCode', 'revokeLane']),
+    snapshots,
+    ping: () => {
+      try {
+        db.prepare('SELECT 1').get();
+        return Promise.resolve({ ok: true });
+      } catch (err) {
+        return Promise.resolve({ ok: false, error: err instanceof Error ? err.message : String(err) });
+      }
+    },
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
+  };
+}
