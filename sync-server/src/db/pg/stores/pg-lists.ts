@@ -14,6 +14,9 @@ import type { PgPool } from '../open-pg.js';
 import { withPgTransaction, type Queryable } from '../pg-tx.js';
 import { entrySelect, rawColumns, type PgEntryRow } from './pg-list-rows.js';
 
+/** Every read of one answer sees one committed state. */
+const READ_ONE_VERSION = { isolation: 'repeatable read', readOnly: true } as const;
+
 /** Version counter and retained change-log start of one list, read on `q`. */
 export async function listState(q: Queryable, list: ListName): Promise<ListState> {
   const { rows } = await q.query<{ version: number; changes_from: number }>(
@@ -174,6 +177,3 @@ export class PgListsStore implements ListsStore {
     return rows;
   }
 }
-
-/** Every read of one answer sees one committed state. */
-const READ_ONE_VERSION = { isolation: 'repeatable read', readOnly: true } as const;
