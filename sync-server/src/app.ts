@@ -161,9 +161,21 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
       await Promise.resolve();
     });
 
+    // Upkeep of the database (PostgreSQL: next months' scan partitions), at start and daily.
+    const upkeep = (): void => {
+      s.store.maintain(s.clock()).catch((err: unknown) => {
+        app.log.error({ err }, 'database upkeep failed; retried in a day');
+      });
+    };
+    upkeep();
+    const upkeepTimer = setInterval(upkeep, 24 * 3_600_000);
+    upkeepTimer.unref();
+
     app.addHook('preClose', async () => {
+      clearInterval(upkeepTimer);
       s.fleet.stop();
       s.hub.closeAll();
+      s.hub.detach();
       await Promise.resolve();
     });
     s.fleet.start(5_000);
@@ -172,12 +184,38 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
       '/health',
       {
         schema: {
-          summary: 'Liveness',
+          summary:
+            'Liveness and readiness: 503 while the database does not answer or the fleet event bus is cut off (a load balancer then sends lanes elsewhere)',
           tags: ['meta'],
-          response: { 200: Type.Object({ status: Type.Literal('ok'), time: Type.Integer() }) },
+          response: {
+            200: Type.Object({ status: Type.Literal('ok'), time: Type.Integer() }),
+            503: Type.Object({
+              status: Type.Literal('unavailable'),
+              time: Type.Integer(),
+              database: Type.Union([Type.Literal('ok'), Type.Literal('unreachable')]),
+              events: Type.Union([Type.Literal('ok'), Type.Literal('disconnected')]),
+            }),
+          },
         },
       },
-      () => ({ status: 'ok' as const, time: s.clock() }),
+      async (req, reply) => {
+        const db = await s.store.ping();
+        const bus = s.hub.bus.state();
+        if (db.ok && bus.connected) return reply.send({ status: 'ok' as const, time: s.clock() });
+        req.log.warn(
+          {
+            database: db.ok ? 'ok' : db.error,
+            events: bus.connected ? 'ok' : (bus.lastError ?? 'disconnected'),
+          },
+          'not ready',
+        );
+        return reply.code(503).send({
+          status: 'unavailable' as const,
+          time: s.clock(),
+          database: db.ok ? ('ok' as const) : ('unreachable' as const),
+          events: bus.connected ? ('ok' as const) : ('disconnected' as const),
+        });
+      },
     );
     app.get('/', { schema: { summary: 'Redirects to the admin console', tags: ['meta'] } }, (_req, reply) =>
       reply.redirect('/admin/'),

@@ -1,8 +1,17 @@
-import type { HealthStatus, OfficerPinRule } from '@checkpoint-lane/shared';
+import {
+  LIST_NAMES,
+  URGENT_MAX_CHANGES,
+  type HealthEntry,
+  type HealthStatus,
+  type ListName,
+  type OfficerPinRule,
+} from '@checkpoint-lane/shared';
+import { subjectKeyToHex } from './lists/subject-key.js';
 import { officerPinRule } from './auth/officer-pins.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/session-policy.js';
 import type { Db } from './db/open-database.js';
-import { EventHub } from './events/event-hub.js';
+import { EventHub, urgentHealthChange, type UrgentHealthChange } from './events/event-hub.js';
+import { LocalBus, type FleetBus } from './events/fleet-bus.js';
 import { FleetMonitor } from './events/fleet-monitor.js';
 import { SSE_MAX_BUFFER_BYTES } from './events/sse.js';
 import { ListSigner } from './lists/list-signing.js';
@@ -27,6 +36,13 @@ export interface AppOptions {
   readonly db?: Db;
   /** An opened store (fleet mode: PostgreSQL); takes the place of `db`. */
   readonly store?: OpenedStore;
+  /**
+   * What carries events to the other servers of a fleet (fleet mode: a `PgFleetBus`, started);
+   * default: none (one server).
+   */
+  readonly bus?: FleetBus;
+  /** Told of failed fleet event reads and sends (no personal data). */
+  readonly onFleetError?: (what: string, err: unknown) => void;
   /** SHA-256 (hex) of the admin token. */
   readonly adminTokenHash: string;
   /**
@@ -120,7 +136,24 @@ export async function createServices(opts: AppOptions): Promise<Services> {
   const blocking = async (id: string): Promise<readonly HealthStatus[]> =>
     (await checkpoints.get(id))?.blockingStatuses ?? [];
   const signer = await ListSigner.load(store.settings, clock());
-  const hub = new EventHub(blocking, (facts) => signer.signList(facts), clock);
+  const bus = opts.bus ?? new LocalBus();
+  // Another server rotated the signing keys, or this one missed messages: read them again.
+  bus.subscribe((e) => {
+    if (e.type === 'signing-keys' || e.type === 'resync')
+      signer.reload().catch((err: unknown) => opts.onFleetError?.('signing keys reload', err));
+  });
+  const hub = new EventHub(blocking, (facts) => signer.signList(facts), clock, {
+    bus,
+    readUrgent: (list, fromVersion, version) => readUrgent(store, list, fromVersion, version),
+    readAlert: (id) => store.scans.alert(id),
+    readCurrent: async () => ({
+      lists: await Promise.all(
+        LIST_NAMES.map(async (list) => ({ list, version: (await store.lists.state(list)).version })),
+      ),
+      officers: await store.officers.version(),
+    }),
+    ...(opts.onFleetError && { onError: opts.onFleetError }),
+  });
   return {
     store,
     clock,
@@ -157,4 +190,30 @@ export async function createServices(opts: AppOptions): Promise<Services> {
     sseKeepAliveMs: opts.sseKeepAliveMs ?? 15_000,
     sseMaxBufferBytes: opts.sseMaxBufferBytes ?? SSE_MAX_BUFFER_BYTES,
   };
+}
+
+/**
+ * The urgent health changes another server's write carried (`fromVersion` → `version`), read
+ * back from the change log: null when the list moved on since (lanes then fetch the changes
+ * themselves), when the changes are not all puts of health entries, or when there are more than
+ * a push carries.
+ */
+async function readUrgent(
+  store: Store,
+  list: ListName,
+  fromVersion: number,
+  version: number,
+): Promise<readonly UrgentHealthChange[] | null> {
+  if (list !== 'health') return null;
+  // The health list is the same at every checkpoint: any checkpoint id reads it.
+  const d = await store.lane.changes('health', fromVersion, '');
+  if (d.kind !== 'ok' || d.toVersion !== version) return null;
+  if (d.changes.length === 0 || d.changes.length > URGENT_MAX_CHANGES) return null;
+  const urgent: UrgentHealthChange[] = [];
+  for (const c of d.changes) {
+    const subject = d.subjects.get(c.key);
+    if (c.op !== 'put' || c.entry === undefined || subject === undefined) return null;
+    urgent.push(urgentHealthChange(subjectKeyToHex(c.key), subject, c.entry as HealthEntry));
+  }
+  return urgent;
 }

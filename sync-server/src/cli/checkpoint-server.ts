@@ -5,18 +5,31 @@ import { parseArgs } from 'node:util';
 import { buildServer } from '../app.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
 import { folderExposure, PRIVATE_DIR_MODE } from '../db/file-modes.js';
-import { openDatabase } from '../db/open-database.js';
-import { SettingsRepository } from '../db/repositories/settings-repository.js';
+import { openDatabase, type Db } from '../db/open-database.js';
+import { DATABASE_URL_ENV, describeUrl, openPg, type PgPool } from '../db/pg/open-pg.js';
+import { runPgMigrations } from '../db/pg/pg-migrate.js';
+import { PG_MIGRATIONS } from '../db/pg/pg-migrations.js';
+import { openPgStore } from '../db/pg/pg-store.js';
+import { PgSettingsStore } from '../db/pg/stores/pg-settings.js';
+import { openSqliteSettings } from '../db/store/sqlite-settings.js';
+import type { OpenedStore } from '../db/store/sqlite-store.js';
+import type { SettingsStore } from '../db/store/store.js';
+import { PgFleetBus } from '../events/pg-fleet-bus.js';
 import { generateListKey } from '../lists/subject-key.js';
 import { createLogger } from '../logger.js';
 
 const HELP = `checkpoint-server: máy chủ đồng bộ của chốt kiểm soát / the checkpoint-lane sync server
 
-Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR] [--log-level info]
+Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR | --database URL] [--log-level info]
                          [--enroll-rate-limit 10] [--offline-after 180] [--stream-grace 45]
                          [--trust-proxy ADDRS] [--officer-pin-min-digits 6]
 
 Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on embedded SQLite.
+--database postgres://USER@HOST:PORT/DB (or env ${DATABASE_URL_ENV}): chế độ đội máy / fleet mode:
+  the server's state in PostgreSQL; any number of servers on one database serve one fleet
+  (lanes list them all: checkpoint-lane --server URL1,URL2). Migrates the schema at start.
+--scan-retain-months N (fleet mode): whole months of scans kept before the current one; older
+  months are dropped by the daily upkeep (default: keep all).
 The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
 printed once, and only its hash is stored. The admin console is at /admin/.
 --log-level LEVEL: trace, debug, info (default), warn, error (logs never hold IDs or names).
@@ -42,6 +55,8 @@ const { values } = (() => {
         port: { type: 'string', default: '8080' },
         host: { type: 'string', default: '127.0.0.1' },
         data: { type: 'string', default: '.data/sync-server' },
+        database: { type: 'string' },
+        'scan-retain-months': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
         'enroll-rate-limit': { type: 'string', default: '10' },
         'offline-after': { type: 'string', default: '180' },
@@ -80,45 +95,102 @@ const officerPinMinDigits = Number(values['officer-pin-min-digits']);
 if (!Number.isInteger(officerPinMinDigits) || officerPinMinDigits < 4 || officerPinMinDigits > 8)
   fail(`--officer-pin-min-digits must be 4..8, not "${values['officer-pin-min-digits']}"`);
 
-const dataDir = resolve(values.data);
-mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-const exposure = folderExposure(dataDir);
-if (exposure !== null) console.warn(`checkpoint-server: warning: ${exposure}`);
-// Snapshots hold the lists (keyed hashes and statuses): their folder is owner-only too.
-mkdirSync(join(dataDir, 'snapshots'), { recursive: true, mode: PRIVATE_DIR_MODE });
-chmodSync(join(dataDir, 'snapshots'), PRIVATE_DIR_MODE);
-const db = openDatabase(join(dataDir, 'server.db'));
-const settings = new SettingsRepository(db);
+const envUrl = process.env[DATABASE_URL_ENV];
+const databaseUrl = values.database ?? (envUrl !== undefined && envUrl !== '' ? envUrl : undefined);
+let scanRetainMonths: number | undefined;
+if (values['scan-retain-months'] !== undefined) {
+  scanRetainMonths = Number(values['scan-retain-months']);
+  if (!Number.isInteger(scanRetainMonths) || scanRetainMonths < 1 || scanRetainMonths > 1200)
+    fail('--scan-retain-months must be 1..1200');
+  if (databaseUrl === undefined) fail('--scan-retain-months needs --database (fleet mode)');
+}
+
+let db: Db | undefined;
+let pgPool: PgPool | undefined;
+let pgStore: OpenedStore | undefined;
+let bus: PgFleetBus | undefined;
+let settings: SettingsStore;
+let snapshotDir: string | undefined;
+if (databaseUrl !== undefined) {
+  // Fleet mode: nothing kept on this machine; the database holds the state.
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) fail('--database must be a postgres:// URL');
+  const pool = await openPg({ url: databaseUrl }).catch((err: unknown) => fail((err as Error).message));
+  const migrated = await runPgMigrations(pool, PG_MIGRATIONS);
+  console.log(
+    `checkpoint-server: PostgreSQL at ${describeUrl(databaseUrl)}, schema version ${migrated.version}` +
+      (migrated.applied.length > 0 ? ` (applied ${migrated.applied.join(', ')})` : ''),
+  );
+  settings = new PgSettingsStore(pool);
+  pgPool = pool;
+} else {
+  const dataDir = resolve(values.data);
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const exposure = folderExposure(dataDir);
+  if (exposure !== null) console.warn(`checkpoint-server: warning: ${exposure}`);
+  // Snapshots hold the lists (keyed hashes and statuses): their folder is owner-only too.
+  snapshotDir = join(dataDir, 'snapshots');
+  mkdirSync(snapshotDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  chmodSync(snapshotDir, PRIVATE_DIR_MODE);
+  db = openDatabase(join(dataDir, 'server.db'));
+  settings = openSqliteSettings(db);
+}
 // The index key: keys the server's own tables by subject and is never sent to a lane (lanes get
-// their key scope's list key, kept in `list_keys` and made on first use).
-const listKey = settings.getOrCreate('list_key', generateListKey);
+// their key scope's list key, kept in `list_keys` and made on first use). One for the fleet.
+const listKey = await settings.getOrCreate('list_key', generateListKey);
 
 let adminTokenHash: string;
 const envToken = process.env.CHECKPOINT_ADMIN_TOKEN;
 if (envToken !== undefined && envToken !== '') {
   if (envToken.length < 16) fail('CHECKPOINT_ADMIN_TOKEN must be at least 16 characters');
   adminTokenHash = hashToken(envToken);
-  settings.set('admin_token_hash', Buffer.from(adminTokenHash));
+  await settings.set('admin_token_hash', Buffer.from(adminTokenHash));
   console.log('checkpoint-server: admin token from CHECKPOINT_ADMIN_TOKEN');
 } else {
-  const stored = settings.get('admin_token_hash');
+  const stored = await settings.get('admin_token_hash');
   if (stored) {
     adminTokenHash = stored.toString('utf8');
     console.log('checkpoint-server: using the stored admin token (set CHECKPOINT_ADMIN_TOKEN to replace it)');
   } else {
     const token = generateToken();
     adminTokenHash = hashToken(token);
-    settings.set('admin_token_hash', Buffer.from(adminTokenHash));
+    await settings.set('admin_token_hash', Buffer.from(adminTokenHash));
     console.log(`checkpoint-server: generated admin token (shown once, keep it safe): ${token}`);
   }
 }
 
 const logger = createLogger({ level: values['log-level'] });
+if (databaseUrl !== undefined && pgPool !== undefined) {
+  const pool = pgPool;
+  bus = new PgFleetBus({
+    url: databaseUrl,
+    pool,
+    onStateChange: (state) => {
+      if (state.connected) logger.info('fleet event bus connected');
+      else logger.warn({ error: state.lastError }, 'fleet event bus cut off; reconnecting');
+    },
+    onHandlerError: (err) => {
+      logger.error({ err }, 'fleet event handler failed');
+    },
+  });
+  await bus
+    .start()
+    .catch((err: unknown) => fail(`cannot listen for fleet events: ${(err as Error).message}`));
+  pgStore = await openPgStore(pool, {
+    indexKey: listKey,
+    clock: Date.now,
+    ...(scanRetainMonths !== undefined && { scanRetainMonths }),
+  });
+}
 const app = await buildServer({
-  db,
+  ...(db !== undefined && { db }),
+  ...(pgStore !== undefined && { store: pgStore }),
+  ...(bus !== undefined && { bus }),
+  onFleetError: (what, err) => {
+    logger.warn({ err, what }, 'fleet event failed');
+  },
   adminTokenHash,
   listKey,
-  snapshotDir: join(dataDir, 'snapshots'),
+  ...(snapshotDir !== undefined && { snapshotDir }),
   logger,
   enrollRateLimit,
   kioskOfflineAfterMs: offlineAfterSec * 1000,
@@ -137,7 +209,9 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'shutting down: finishing in-flight requests');
   try {
     await app.close();
-    db.close();
+    await bus?.close();
+    await pgStore?.close();
+    db?.close();
     logger.info('database closed; bye');
     process.exit(0);
   } catch (err) {
@@ -152,6 +226,6 @@ try {
   const address = await app.listen({ port, host: values.host });
   console.log(`checkpoint-server listening on ${address} (admin console: ${address}/admin/)`);
 } catch (err) {
-  db.close();
+  db?.close();
   fail(`cannot listen on ${values.host}:${port}: ${(err as Error).message}`);
 }

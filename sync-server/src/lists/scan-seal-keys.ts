@@ -19,6 +19,7 @@ import {
   unframeSealedSubject,
 } from '@checkpoint-lane/shared';
 import type { Db } from '../db/open-database.js';
+import type { SettingsStore } from '../db/store/store.js';
 import { SettingsRepository } from '../db/repositories/settings-repository.js';
 
 /** The settings row that holds the key pair (JSON; the private half as PKCS#8 DER, base64). */
@@ -119,7 +120,13 @@ export class ScanSealKeys {
       throw new Error('scan seal key: the public key is not 32 bytes');
   }
 
-  /** Loads the key pair from the database's settings, creating it if there is none. */
+  /** Loads the key pair from the server's settings, creating it if there is none (one across servers). */
+  static async load(settings: SettingsStore, clock: () => number = Date.now): Promise<ScanSealKeys> {
+    const value = await settings.getOrCreate(SCAN_SEAL_KEY_SETTING, () => newStoredKey(clock()));
+    return new ScanSealKeys(parseStoredKey(value));
+  }
+
+  /** Loads the key pair from a SQLite database's settings, creating it if there is none. */
   static open(db: Db, clock: () => number = Date.now): ScanSealKeys {
     const value = new SettingsRepository(db).getOrCreate(SCAN_SEAL_KEY_SETTING, () => newStoredKey(clock()));
     return new ScanSealKeys(parseStoredKey(value));

@@ -27,6 +27,15 @@ import type {
   Store,
 } from './store.js';
 
+/** `run()`'s value as a promise; what it throws, as a rejected one. */
+function settle<T>(run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
 /**
  * `target`'s named methods as async functions: each awaits nothing and calls the synchronous
  * method (one better-sqlite3 transaction per call, as before the seam).
@@ -39,13 +48,8 @@ export function asyncMethods<T extends object, const K extends keyof T>(
   for (const name of names) {
     const method = target[name];
     if (typeof method !== 'function') throw new Error(`${String(name)} is not a method`);
-    out[name] = (...args: unknown[]) => {
-      try {
-        return Promise.resolve((method as (...a: unknown[]) => unknown).apply(target, args));
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    };
+    out[name] = (...args: unknown[]) =>
+      settle(() => (method as (...a: unknown[]) => unknown).apply(target, args));
   }
   return out as Async<Pick<T, K>>;
 }
@@ -64,21 +68,23 @@ class SqliteStaging<L extends ListName> implements ListStagingStore<L> {
     return this.inner.kind;
   }
   add(rows: readonly { line: number; row: ListRows[L] }[]): Promise<void> {
-    this.inner.add(rows);
-    return Promise.resolve();
+    return settle(() => {
+      this.inner.add(rows);
+    });
   }
   rejectDuplicates(): ReturnType<ListStagingStore<L>['rejectDuplicates']> {
-    return Promise.resolve(this.inner.rejectDuplicates());
+    return settle(() => this.inner.rejectDuplicates());
   }
   accepted(): Promise<number> {
-    return Promise.resolve(this.inner.accepted());
+    return settle(() => this.inner.accepted());
   }
   sample(max: number): Promise<ListRows[L][]> {
-    return Promise.resolve(this.inner.sample(max));
+    return settle(() => this.inner.sample(max));
   }
   drop(): Promise<void> {
-    this.inner.drop();
-    return Promise.resolve();
+    return settle(() => {
+      this.inner.drop();
+    });
   }
 }
 
@@ -89,15 +95,15 @@ function sqliteWriter(writer: ListWriter): ListWriterStore {
     return { staging: (source.staging as SqliteStaging<L>).inner };
   };
   return {
-    version: (list) => Promise.resolve(writer.version(list)),
-    stage: (list) => Promise.resolve(new SqliteStaging(writer.stage(list))),
-    write: (list, source, meta) => Promise.resolve(writer.write(list, input(source), meta)),
-    putEntry: (list, row, by) => Promise.resolve(writer.putEntry(list, row, by)),
-    deleteEntry: (list, key, by) => Promise.resolve(writer.deleteEntry(list, key, by)),
-    recordRefused: (list, meta) => {
-      writer.recordRefused(list, meta);
-      return Promise.resolve();
-    },
+    version: (list) => settle(() => writer.version(list)),
+    stage: (list) => settle(() => new SqliteStaging(writer.stage(list))),
+    write: (list, source, meta) => settle(() => writer.write(list, input(source), meta)),
+    putEntry: (list, row, by) => settle(() => writer.putEntry(list, row, by)),
+    deleteEntry: (list, key, by) => settle(() => writer.deleteEntry(list, key, by)),
+    recordRefused: (list, meta) =>
+      settle(() => {
+        writer.recordRefused(list, meta);
+      }),
   };
 }
 
@@ -189,7 +195,7 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
     listKeys: {
       ...asyncMethods(listKeys, ['current', 'forCheckpoint', 'scopeOf', 'byId', 'checkpointsIn', 'scopes']),
       rotate: (scope, now, reason, entry) =>
-        Promise.resolve(
+        settle(() =>
           db.transaction((): ListKey => {
             const key = listKeys.rotate(scope, now, reason);
             if (entry) record(audit, entry(key));
@@ -215,7 +221,7 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
     ]),
     lane: {
       changes: (list, since, checkpointId) =>
-        Promise.resolve(
+        settle(() =>
           db.transaction(() => {
             const d = lane.changesWithCount(list, since, checkpointId);
             return d.kind === 'ok' ? { ...d, subjects: changeSubjects(db, list, d.fromVersion) } : d;
@@ -233,9 +239,11 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
         return Promise.resolve({ ok: false, error: err instanceof Error ? err.message : String(err) });
       }
     },
-    close: () => {
-      db.close();
-      return Promise.resolve();
-    },
+    // Nothing to keep up: SQLite's scans are one table, and retention is not built for them yet.
+    maintain: () => Promise.resolve(),
+    close: () =>
+      settle(() => {
+        db.close();
+      }),
   };
 }

@@ -238,6 +238,11 @@ export interface Store {
   readonly snapshots: SnapshotsStore;
   /** Whether the database answers now (for `/health`); never throws. */
   ping(): Promise<{ ok: true } | { ok: false; error: string }>;
+  /**
+   * Periodic upkeep, run at start and daily (PostgreSQL: the scan partitions of the coming months);
+   * safe to run on several servers at once.
+   */
+  maintain(now: number): Promise<void>;
   /** Closes the database (the SQLite connection or the pool). */
   close(): Promise<void>;
 }

@@ -1,0 +1,81 @@
+import { ScanSealKeys } from '../../lists/scan-seal-keys.js';
+import type { OpenedStore, StoreOptions } from '../store/sqlite-store.js';
+import type { PgPool } from './open-pg.js';
+import { maintainScanPartitions } from './pg-scan-partitions.js';
+import { PgAccountsStore } from './stores/pg-accounts.js';
+import { PgAuditStore } from './stores/pg-audit.js';
+import { PgCheckpointsStore } from './stores/pg-checkpoints.js';
+import { PgFleetStore } from './stores/pg-fleet.js';
+import { PgKiosksStore } from './stores/pg-kiosks.js';
+import { PgLaneWork } from './stores/pg-lane.js';
+import { PgListKeysStore } from './stores/pg-list-keys.js';
+import { PgListWriterStore } from './stores/pg-list-writer.js';
+import { PgListsStore } from './stores/pg-lists.js';
+import { PgOfficersStore } from './stores/pg-officers.js';
+import { PgScansStore } from './stores/pg-scans.js';
+import { PgSettingsStore } from './stores/pg-settings.js';
+import { PgSnapshotStore } from './stores/pg-snapshots.js';
+
+/** Months of scan partitions kept made ahead of time (the current one and the next two). */
+export const SCAN_MONTHS_AHEAD = 3;
+
+/** PostgreSQL-only options of the fleet store. */
+export interface PgStoreOptions extends StoreOptions {
+  /** Whole months of scans kept before the current one; unset keeps every month. */
+  readonly scanRetainMonths?: number;
+  /** Ends the pool on close (default true; false when the caller owns it). */
+  readonly closePool?: boolean;
+}
+
+/**
+ * Every store over one PostgreSQL pool (fleet mode: any number of servers on one database). The
+ * schema must be migrated first (`runPgMigrations`). The scan seal key pair is read from (or, on
+ * a new database, made once in) the shared settings, so every server opens the same seals.
+ */
+export async function openPgStore(pool: PgPool, opts: PgStoreOptions): Promise<OpenedStore> {
+  const settings = new PgSettingsStore(pool);
+  const scanSeal = await ScanSealKeys.load(settings, opts.clock);
+  const lists = new PgListsStore(pool);
+  const scans = new PgScansStore(pool, { sealKeys: scanSeal, indexKey: opts.indexKey });
+  const work = new PgLaneWork(pool);
+  return {
+    engine: 'postgres',
+    scanSeal,
+    settings,
+    checkpoints: new PgCheckpointsStore(pool),
+    audit: new PgAuditStore(pool),
+    accounts: new PgAccountsStore(pool),
+    officers: new PgOfficersStore(pool),
+    kiosks: new PgKiosksStore(pool),
+    lists,
+    listWriter: new PgListWriterStore(pool),
+    listKeys: new PgListKeysStore(pool, { clock: opts.clock }),
+    scans,
+    lane: {
+      changes: (list, since, checkpointId) => lists.laneChanges(list, since, checkpointId),
+      upload: (lane, records, now, blocking) => scans.upload(lane, records, now, blocking),
+      listRefusals: (laneId, report, now) => work.listRefusals(laneId, report, now),
+      enroll: (codeHash, lane, now) => work.enroll(codeHash, lane, now),
+      roster: (checkpointId) => work.roster(checkpointId),
+    },
+    fleet: new PgFleetStore(pool),
+    snapshots: new PgSnapshotStore(pool, { clock: opts.clock }),
+    ping: async () => {
+      try {
+        await pool.query('SELECT 1');
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    maintain: async (now) => {
+      await maintainScanPartitions(pool, now, {
+        monthsAhead: SCAN_MONTHS_AHEAD,
+        ...(opts.scanRetainMonths !== undefined && { retainMonths: opts.scanRetainMonths }),
+      });
+    },
+    close: async () => {
+      if (opts.closePool !== false) await pool.end();
+    },
+  };
+}
