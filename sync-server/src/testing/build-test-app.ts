@@ -4,14 +4,24 @@ import { join } from 'node:path';
 import { buildServer, type ServerOptions } from '../app.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
 import { openDatabase, type Db } from '../db/open-database.js';
+import type { PgPool } from '../db/pg/open-pg.js';
+import { createTestDatabase, type TestDatabase } from '../db/pg/pg-database.testkit.js';
+import { runPgMigrations } from '../db/pg/pg-migrate.js';
+import { PG_MIGRATIONS } from '../db/pg/pg-migrations.js';
+import { openPgStore } from '../db/pg/pg-store.js';
+import type { OpenedStore } from '../db/store/sqlite-store.js';
+import { PgFleetBus } from '../events/pg-fleet-bus.js';
 import type { App } from '../routes/schemas.js';
 
-/** A server on a fresh SQLite file in a temp dir, for route tests (`app.inject()`). */
-export interface TestApp {
+/** The database engine a test app runs on. */
+export type TestEngine = 'sqlite' | 'postgres';
+
+/** What every test app has, whatever its engine (what the helpers below take). */
+export interface BaseTestApp {
+  readonly engine: TestEngine;
   readonly app: App;
+  /** A temp directory removed on close (SQLite: the database and snapshots are in it). */
   readonly dir: string;
-  /** The SQLite database the server runs on (for tests that look inside). */
-  readonly db: Db;
   readonly adminToken: string;
   readonly listKey: Buffer;
   /** `Authorization` header for the admin. */
@@ -19,38 +29,116 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Builds the app on a temp database; `close()` stops it and removes the directory. */
-export async function buildTestApp(overrides: Partial<ServerOptions> = {}): Promise<TestApp> {
+/** A server on a fresh SQLite file in a temp dir, for route tests (`app.inject()`). */
+export interface TestApp extends BaseTestApp {
+  readonly engine: 'sqlite';
+  /** The SQLite database the server runs on (for tests that look inside). */
+  readonly db: Db;
+}
+
+/** A server on a fresh PostgreSQL database with a started `PgFleetBus` (fleet mode). */
+export interface PgTestApp extends BaseTestApp {
+  readonly engine: 'postgres';
+  /** The test database (dropped on close). */
+  readonly database: TestDatabase;
+  /** The pool the store runs on. */
+  readonly pool: PgPool;
+  readonly store: OpenedStore;
+  readonly bus: PgFleetBus;
+}
+
+/** A test app on either engine. */
+export type AnyTestApp = TestApp | PgTestApp;
+
+/** Server options, and the engine (default `sqlite`). */
+export type TestAppOptions = Partial<ServerOptions> & { readonly engine?: TestEngine };
+
+/**
+ * Builds the app on a fresh database: a temp SQLite file (default), or with `engine: 'postgres'`
+ * a fresh test database, migrated, with the store and a started `PgFleetBus` on it. `close()`
+ * stops the app and removes the directory; on PostgreSQL it also closes the bus and the store and
+ * drops the database.
+ */
+export async function buildTestApp(
+  options?: Partial<ServerOptions> & { readonly engine?: 'sqlite' },
+): Promise<TestApp>;
+export async function buildTestApp(
+  options: Partial<ServerOptions> & { readonly engine: 'postgres' },
+): Promise<PgTestApp>;
+export async function buildTestApp(options?: TestAppOptions): Promise<AnyTestApp>;
+export async function buildTestApp(options: TestAppOptions = {}): Promise<AnyTestApp> {
+  const { engine = 'sqlite', ...overrides } = options;
   const dir = mkdtempSync(join(tmpdir(), 'cl-server-'));
-  const db = openDatabase(join(dir, 'server.db'));
   const adminToken = generateToken();
   const listKey = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
-  const app = await buildServer({
-    db,
+  const base = {
     adminTokenHash: hashToken(adminToken),
     listKey,
     snapshotDir: join(dir, 'snapshots'),
-    logger: false,
-    ...overrides,
-  });
-  return {
-    app,
-    dir,
-    db,
-    adminToken,
-    listKey,
-    admin: { authorization: `Bearer ${adminToken}` },
-    async close() {
-      await app.close();
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    logger: false as const,
   };
+  const common = { dir, adminToken, listKey, admin: { authorization: `Bearer ${adminToken}` } };
+  if (engine === 'sqlite') {
+    const db = openDatabase(join(dir, 'server.db'));
+    const app = await buildServer({ db, ...base, ...overrides });
+    return {
+      engine,
+      app,
+      db,
+      ...common,
+      async close() {
+        await app.close();
+        db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const database = await createTestDatabase();
+  let bus: PgFleetBus | undefined;
+  let store: OpenedStore | undefined;
+  try {
+    const pool = await database.open();
+    await runPgMigrations(pool, PG_MIGRATIONS);
+    bus = new PgFleetBus({ url: database.url, pool });
+    await bus.start();
+    // The pool is the test database's: dropping the database ends it.
+    store = await openPgStore(pool, {
+      indexKey: listKey,
+      clock: overrides.clock ?? Date.now,
+      closePool: false,
+    });
+    const app = await buildServer({ store, bus, ...base, ...overrides });
+    const opened = { bus, store };
+    return {
+      engine,
+      app,
+      database,
+      pool,
+      ...opened,
+      ...common,
+      async close() {
+        try {
+          await app.close();
+          await opened.bus.close();
+          await opened.store.close();
+        } finally {
+          await database.drop();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (err) {
+    await bus?.close().catch(() => undefined);
+    await store?.close().catch(() => undefined);
+    await database.drop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** Creates a checkpoint through the admin API. */
 export async function addCheckpoint(
-  t: TestApp,
+  t: BaseTestApp,
   id: string,
   mode: 'open' | 'closed' = 'open',
   extra: Record<string, unknown> = {},
@@ -72,7 +160,7 @@ export interface TestKiosk {
 }
 
 /** Makes an enrollment code and enrolls a lane with it. */
-export async function enrollKiosk(t: TestApp, checkpointId: string, name = 'Lane 1'): Promise<TestKiosk> {
+export async function enrollKiosk(t: BaseTestApp, checkpointId: string, name = 'Lane 1'): Promise<TestKiosk> {
   const code = await t.app.inject({
     method: 'POST',
     url: '/api/v1/admin/enrollments',
@@ -90,7 +178,12 @@ export async function enrollKiosk(t: TestApp, checkpointId: string, name = 'Lane
 }
 
 /** Posts a CSV to a list import. */
-export async function importCsv(t: TestApp, list: 'health' | 'whitelist', csv: string | Buffer, query = '') {
+export async function importCsv(
+  t: BaseTestApp,
+  list: 'health' | 'whitelist',
+  csv: string | Buffer,
+  query = '',
+) {
   return t.app.inject({
     method: 'POST',
     url: `/api/v1/admin/lists/${list}/import${query}`,
@@ -124,7 +217,7 @@ export const TEST_PASSWORD = 'correct horse battery';
 
 /** Creates a console account through the admin API (with the bootstrap token). */
 export async function addAccount(
-  t: TestApp,
+  t: BaseTestApp,
   username: string,
   role: 'admin' | 'viewer' = 'admin',
   password = TEST_PASSWORD,
@@ -148,7 +241,11 @@ export interface TestSession {
 }
 
 /** Signs in through `POST /api/v1/session`; throws unless it answers 200. */
-export async function signIn(t: TestApp, username: string, password = TEST_PASSWORD): Promise<TestSession> {
+export async function signIn(
+  t: BaseTestApp,
+  username: string,
+  password = TEST_PASSWORD,
+): Promise<TestSession> {
   const res = await t.app.inject({
     method: 'POST',
     url: '/api/v1/session',
