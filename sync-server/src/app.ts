@@ -14,6 +14,7 @@ import fp from 'fastify-plugin';
 import { Readable } from 'node:stream';
 import Type from 'typebox';
 import { adminAuth, AuthFailureLimiter, laneAuth } from './auth/auth-hooks.js';
+import { limitsRateStore } from './auth/rate-limit-store.js';
 import { serveConsole } from './routes/console/serve-console.js';
 import { HttpError } from './http-error.js';
 import { registerAccountRoutes } from './routes/admin/accounts-routes.js';
@@ -113,6 +114,8 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
     });
     await app.register(rateLimit, {
       global: false,
+      // Counted in the database's limits store: every server of a fleet counts an address together.
+      store: limitsRateStore(s.store.limits, s.clock),
       errorResponseBuilder: (_req, context) => ({
         statusCode: 429,
         code: 'rate_limited',

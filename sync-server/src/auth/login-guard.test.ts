@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../http-error.js';
+import { MemoryLimitsStore } from '../db/store/limits-store.js';
 import { LoginGuard, TaskGate } from './login-guard.js';
 
 /** A task that finishes when told to, counting how many run at once. */
@@ -50,7 +51,7 @@ describe('TaskGate', () => {
 
 describe('LoginGuard', () => {
   it('runs the attempts for one name in order, never two at once, other names alongside', async () => {
-    const guard = new LoginGuard({ maxFailures: 5, lockMs: 1000 });
+    const guard = new LoginGuard({ maxFailures: 5, lockMs: 1000 }, new MemoryLimitsStore());
     const counter = { now: 0, max: 0 };
     const a = [controllable(counter), controllable(counter)];
     const other = controllable({ now: 0, max: 0 });
@@ -65,22 +66,27 @@ describe('LoginGuard', () => {
     expect(counter.max).toBe(1);
   });
 
-  it('locks an unknown name after the fifth failure, for the lock time', () => {
-    const guard = new LoginGuard({ maxFailures: 5, lockMs: 1000 });
-    const locks = Array.from({ length: 5 }, () => guard.unknownFailure('ghost', 100));
+  it('locks an unknown name after the fifth failure, for the lock time', async () => {
+    const guard = new LoginGuard({ maxFailures: 5, lockMs: 1000 }, new MemoryLimitsStore());
+    const locks: (number | null)[] = [];
+    for (let i = 0; i < 5; i++) locks.push(await guard.unknownFailure('ghost', 100));
     expect(locks).toEqual([null, null, null, null, 1100]);
-    expect(guard.unknownLockedUntil('ghost', 1099)).toBe(1100);
-    expect(guard.unknownLockedUntil('ghost', 1100)).toBeNull();
-    expect(guard.unknownLockedUntil('other', 500)).toBeNull();
+    expect(await guard.unknownLockedUntil('ghost', 1099)).toBe(1100);
+    expect(await guard.unknownLockedUntil('ghost', 1100)).toBeNull();
+    expect(await guard.unknownLockedUntil('other', 500)).toBeNull();
+    // The lock zeroed the count: after it, five more failures lock again.
+    for (let i = 0; i < 4; i++) expect(await guard.unknownFailure('ghost', 1200)).toBeNull();
+    expect(await guard.unknownFailure('ghost', 1200)).toBe(2200);
   });
 
-  it('keeps at most maxUnknownNames names, forgetting the oldest', () => {
-    const guard = new LoginGuard({ maxFailures: 1, lockMs: 1000 }, 4, 2);
-    guard.unknownFailure('a', 0);
-    guard.unknownFailure('b', 0);
-    guard.unknownFailure('c', 0);
-    expect(guard.unknownLockedUntil('a', 1)).toBeNull();
-    expect(guard.unknownLockedUntil('b', 1)).toBe(1000);
-    expect(guard.unknownLockedUntil('c', 1)).toBe(1000);
+  it('shares counts and locks through the limits store: two guards (two servers) lock together', async () => {
+    const limits = new MemoryLimitsStore();
+    const a = new LoginGuard({ maxFailures: 4, lockMs: 1000 }, limits);
+    const b = new LoginGuard({ maxFailures: 4, lockMs: 1000 }, limits);
+    expect(await a.unknownFailure('ghost', 0)).toBeNull();
+    expect(await b.unknownFailure('ghost', 0)).toBeNull();
+    expect(await a.unknownFailure('ghost', 0)).toBeNull();
+    expect(await b.unknownFailure('ghost', 0)).toBe(1000);
+    expect(await a.unknownLockedUntil('ghost', 1)).toBe(1000);
   });
 });

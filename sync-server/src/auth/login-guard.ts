@@ -1,3 +1,4 @@
+import type { LimitsStore } from '../db/store/limits-store.js';
 import { HttpError } from '../http-error.js';
 
 /**
@@ -41,22 +42,32 @@ export interface LockPolicy {
   readonly lockMs: number;
 }
 
+/** The counter bucket of failed sign-ins of usernames with no account. */
+export const UNKNOWN_NAME_BUCKET = 'login-unknown';
+
+/**
+ * How long failures of a username with no account are counted (a window from its first failure).
+ * A real account's failures count until a good sign-in; an unknown name's are forgotten after
+ * this, so the table of guessed names stays bounded.
+ */
+export const UNKNOWN_FAILURES_KEPT_MS = 24 * 3_600_000;
+
 /**
  * Sign-in bookkeeping that the database cannot do alone:
- * - attempts for one username run one after another (a bounded queue), so parallel guesses
- *   cannot all be checked before the fifth failure locks the account, and a good password
- *   cannot race a lock;
- * - usernames with no account count failures and lock exactly like real ones (in memory,
- *   bounded), so the lock-out does not reveal which usernames exist.
+ * - attempts for one username run one after another on this server (a bounded queue), so
+ *   parallel guesses cannot all be checked before the fifth failure locks the account, and a good
+ *   password cannot race a lock;
+ * - usernames with no account count failures and lock exactly like real ones, in the shared
+ *   {@link LimitsStore} (so every server of a fleet sees the same count and lock), so the
+ *   lock-out does not reveal which usernames exist.
  */
 export class LoginGuard {
   readonly #chains = new Map<string, { tail: Promise<unknown>; size: number }>();
-  readonly #unknown = new Map<string, { failures: number; lockedUntil: number }>();
 
   constructor(
     private readonly policy: LockPolicy,
+    private readonly limits: LimitsStore,
     private readonly maxWaitingPerName = 4,
-    private readonly maxUnknownNames = 10_000,
   ) {}
 
   /** Runs `task` after every earlier attempt for `username` has finished. */
@@ -78,27 +89,17 @@ export class LoginGuard {
   }
 
   /** When a username with no account is locked until, or null. */
-  unknownLockedUntil(username: string, now: number): number | null {
-    const u = this.#unknown.get(username);
-    return u && u.lockedUntil > now ? u.lockedUntil : null;
+  unknownLockedUntil(username: string, now: number): Promise<number | null> {
+    return this.limits.lockedUntil(UNKNOWN_NAME_BUCKET, username, now);
   }
 
   /** Counts a failure for a username with no account; returns the lock's end if this one locked it. */
-  unknownFailure(username: string, now: number): number | null {
-    let u = this.#unknown.get(username);
-    if (!u) {
-      if (this.#unknown.size >= this.maxUnknownNames) {
-        // Evict the oldest entry (Map keeps insertion order), never the whole table.
-        const oldest = this.#unknown.keys().next();
-        if (oldest.done !== true) this.#unknown.delete(oldest.value);
-      }
-      u = { failures: 0, lockedUntil: 0 };
-      this.#unknown.set(username, u);
-    }
-    u.failures++;
-    if (u.failures < this.policy.maxFailures) return null;
-    u.failures = 0;
-    u.lockedUntil = now + this.policy.lockMs;
-    return u.lockedUntil;
+  async unknownFailure(username: string, now: number): Promise<number | null> {
+    const { count } = await this.limits.hit(UNKNOWN_NAME_BUCKET, username, now, UNKNOWN_FAILURES_KEPT_MS);
+    if (count < this.policy.maxFailures) return null;
+    // The lock zeroes the count, as a real account's lock does.
+    const until = now + this.policy.lockMs;
+    await this.limits.lock(UNKNOWN_NAME_BUCKET, username, until);
+    return until;
   }
 }

@@ -46,6 +46,7 @@ describe.skipIf(skip !== null)('PostgreSQL migrations', () => {
       'health_entries',
       'kiosks',
       'lane_records',
+      'limit_counters',
       'list_changes',
       'list_counts',
       'list_keys',

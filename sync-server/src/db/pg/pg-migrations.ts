@@ -2,11 +2,12 @@ import { pgMigration001 } from './migrations/001-lists-and-lanes.js';
 import { pgMigration002 } from './migrations/002-scans.js';
 import { pgMigration003 } from './migrations/003-admin-console.js';
 import { pgMigration004 } from './migrations/004-snapshot-cache.js';
+import { pgMigration005 } from './migrations/005-limits.js';
 import type { PgMigration } from './pg-migrate.js';
 
 /**
  * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–006, and the
- * fleet's shared snapshot cache (004, PostgreSQL only). Append only:
+ * fleet's shared snapshot cache (004) and request counters (005), PostgreSQL only. Append only:
  * never edit or renumber a shipped step. A new SQLite step gets its PostgreSQL twin here.
  */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
@@ -14,4 +15,5 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   pgMigration002,
   pgMigration003,
   pgMigration004,
+  pgMigration005,
 ];

@@ -7,6 +7,7 @@ import { PgAuditStore } from './stores/pg-audit.js';
 import { PgCheckpointsStore } from './stores/pg-checkpoints.js';
 import { PgFleetStore } from './stores/pg-fleet.js';
 import { PgKiosksStore } from './stores/pg-kiosks.js';
+import { PgLimitsStore } from './stores/pg-limits.js';
 import { PgLaneWork } from './stores/pg-lane.js';
 import { PgListKeysStore } from './stores/pg-list-keys.js';
 import { PgListWriterStore } from './stores/pg-list-writer.js';
@@ -38,6 +39,7 @@ export async function openPgStore(pool: PgPool, opts: PgStoreOptions): Promise<O
   const lists = new PgListsStore(pool);
   const scans = new PgScansStore(pool, { sealKeys: scanSeal, indexKey: opts.indexKey });
   const work = new PgLaneWork(pool);
+  const limits = new PgLimitsStore(pool);
   return {
     engine: 'postgres',
     scanSeal,
@@ -60,6 +62,7 @@ export async function openPgStore(pool: PgPool, opts: PgStoreOptions): Promise<O
     },
     fleet: new PgFleetStore(pool),
     snapshots: new PgSnapshotStore(pool, { clock: opts.clock }),
+    limits,
     ping: async () => {
       try {
         await pool.query('SELECT 1');
@@ -73,6 +76,7 @@ export async function openPgStore(pool: PgPool, opts: PgStoreOptions): Promise<O
         monthsAhead: SCAN_MONTHS_AHEAD,
         ...(opts.scanRetainMonths !== undefined && { retainMonths: opts.scanRetainMonths }),
       });
+      await limits.sweep(now);
     },
     close: async () => {
       if (opts.closePool !== false) await pool.end();

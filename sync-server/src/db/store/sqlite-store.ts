@@ -17,6 +17,7 @@ import type { ListStaging } from '../repositories/list-staging.js';
 import { ListsRepository } from '../repositories/lists-repository.js';
 import { OfficersRepository } from '../repositories/officers-repository.js';
 import { ScansRepository } from '../repositories/scans-repository.js';
+import { MemoryLimitsStore } from './limits-store.js';
 import { openSqliteSettings } from './sqlite-settings.js';
 import type {
   Async,
@@ -107,6 +108,10 @@ function sqliteWriter(writer: ListWriter): ListWriterStore {
   };
 }
 
+// One process owns a SQLite file: its counters live in memory, shared by every store opened on
+// the same connection.
+const memoryLimits = new WeakMap<Db, MemoryLimitsStore>();
+
 /** What a store needs besides its database. */
 export interface StoreOptions {
   /** The 32-byte index key: opened scan subjects are keyed with it. */
@@ -137,6 +142,8 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
   const lane = new LaneTransactions({ db, kiosks, scans, audit, officers, lists });
   const fleet = new FleetTransactions({ db, kiosks, audit, listKeys });
   const snapshots = new SnapshotService(db, opts.snapshotDir ?? null);
+  const limits = memoryLimits.get(db) ?? new MemoryLimitsStore();
+  memoryLimits.set(db, limits);
 
   return {
     engine: 'sqlite',
@@ -231,6 +238,7 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
     },
     fleet: asyncMethods(fleet, ['createEnrollmentCode', 'revokeLane']),
     snapshots,
+    limits,
     ping: () => {
       try {
         db.prepare('SELECT 1').get();
@@ -239,8 +247,10 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
         return Promise.resolve({ ok: false, error: err instanceof Error ? err.message : String(err) });
       }
     },
-    // Nothing to keep up: SQLite's scans are one table, and retention is not built for them yet.
-    maintain: () => Promise.resolve(),
+    // SQLite's scans are one table, and retention is not built for them yet: only ended counters go.
+    maintain: async (now) => {
+      await limits.sweep(now);
+    },
     close: () =>
       settle(() => {
         db.close();

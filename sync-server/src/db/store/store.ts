@@ -10,6 +10,8 @@ import type { AuditRepository } from '../repositories/audit-repository.js';
 import type { CheckpointsRepository } from '../repositories/checkpoints-repository.js';
 import type { LaneRevocation } from '../repositories/fleet-transactions.js';
 import type { KiosksRepository } from '../repositories/kiosks-repository.js';
+import type { LimitsStore } from './limits-store.js';
+export type { LimitHit, LimitsStore } from './limits-store.js';
 import type { LaneRef } from '../repositories/lane-transactions.js';
 import type { DuplicateGroup } from '../repositories/list-staging.js';
 import type { ChangesResult, ListsRepository } from '../repositories/lists-repository.js';
@@ -236,6 +238,8 @@ export interface Store {
   readonly lane: LaneStore;
   readonly fleet: FleetStore;
   readonly snapshots: SnapshotsStore;
+  /** Counters and locks every server must share (request limits, unknown usernames' lock-out). */
+  readonly limits: LimitsStore;
   /** Whether the database answers now (for `/health`); never throws. */
   ping(): Promise<{ ok: true } | { ok: false; error: string }>;
   /**

@@ -46,7 +46,7 @@ const lockedUntil = (until: number): HttpError =>
 /** `/api/v1/session`: console sign-in, who-am-I, sign-out and password change. */
 export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailureLimiter): void {
   const USERNAME_RE = new RegExp(USERNAME_PATTERN);
-  const guard = new LoginGuard(s.sessionPolicy);
+  const guard = new LoginGuard(s.sessionPolicy, s.store.limits);
 
   app.post(
     '/session',
@@ -71,7 +71,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
         if (account === null) {
           // Same work, same answers (lock-out included) as a real account with a wrong password,
           // so usernames cannot be probed.
-          const locked = guard.unknownLockedUntil(username, s.clock());
+          const locked = await guard.unknownLockedUntil(username, s.clock());
           if (locked !== null) {
             limiter.fail(req.ip);
             throw lockedUntil(locked);
@@ -81,7 +81,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
           await s.audit.record(s.clock(), anonymous, 'session.login_failed', null, {
             reason: 'unknown_user',
           });
-          const until = guard.unknownFailure(username, s.clock());
+          const until = await guard.unknownFailure(username, s.clock());
           throw until === null ? badCredentials() : lockedUntil(until);
         }
         if (account.lockedUntil !== null && account.lockedUntil > s.clock()) {
