@@ -139,10 +139,13 @@ export class LaneProcess {
 }
 
 /**
- * A TCP proxy on a loopback port in front of another port (PostgreSQL here). `close()` cuts
- * every connection through it and refuses new ones until `open()` again on the same port.
+ * A TCP proxy on a loopback port in front of another port (a sync server, or PostgreSQL).
+ * `close()` cuts every connection through it and refuses new ones until `open()` again on the
+ * same port. HTTP/1.1 requests through it are noted by method and path (`seen`).
  */
 export class TcpProxy {
+  /** HTTP requests seen, as `METHOD /path` (query left off). */
+  readonly seen: string[] = [];
   readonly #sockets = new Set<Socket>();
   #server: Server | null = null;
 
@@ -151,10 +154,24 @@ export class TcpProxy {
     readonly targetPort: number,
   ) {}
 
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** How many `METHOD /path` requests went through. */
+  count(what: string): number {
+    return this.seen.filter((r) => r === what).length;
+  }
+
   async open(): Promise<void> {
     const server = createServer((client) => {
       const upstream = connect(this.targetPort, '127.0.0.1');
       this.#sockets.add(client).add(upstream);
+      client.on('data', (chunk: Buffer) => {
+        for (const m of chunk.toString('latin1').matchAll(/^(GET|POST|PUT|DELETE) (\S+) HTTP\/1\.1\r$/gm)) {
+          this.seen.push(`${m[1]} ${m[2]?.split('?')[0]}`);
+        }
+      });
       client.pipe(upstream);
       upstream.pipe(client);
       const close = (): void => {

@@ -39,6 +39,23 @@ function nextEvent(stream: SseClient, name: string, ms = 10_000): Promise<SseEve
   ]);
 }
 
+/** Waits (10 s at most) for a lane stream to announce a health version at or above `version`. */
+async function reaches(stream: SseClient, version: number, what: string): Promise<void> {
+  await until(
+    async () => {
+      for (const name of ['urgent', 'list-version']) {
+        while (stream.received(name)) {
+          const e = (await stream.next(name)).data as { list?: string; version?: number; toVersion?: number };
+          if (e.list === 'health' && (e.toVersion ?? e.version ?? -1) >= version) return true;
+        }
+      }
+      return false;
+    },
+    what,
+    10_000,
+  );
+}
+
 interface KioskView {
   id: string;
   name: string;
@@ -65,6 +82,7 @@ describe.skipIf(unavailable !== null)('sync servers on one PostgreSQL database (
   let b: ServerUnderTest;
   let lane: LaneProcess | null = null;
   let laneKioskId = '';
+  let viaA: TcpProxy | null = null;
   const extra: { stop(): Promise<void> }[] = [];
 
   beforeAll(async () => {
@@ -89,7 +107,12 @@ describe.skipIf(unavailable !== null)('sync servers on one PostgreSQL database (
   it('pushes an F0 imported on A to a lane streaming from B, which decides red; its alert reaches A', async () => {
     await a.addCheckpoint('FL-1', 'open');
     const code = await a.enrollmentCode('FL-1');
-    lane = LaneProcess.start(`${b.url},${a.url}`, code, 'fleet-lane', join(dir, 'lane'));
+    // The lane reaches A through a proxy that notes its requests: what it does through A shows.
+    viaA = new TcpProxy(await freePort(), a.port);
+    await viaA.open();
+    const proxyA = viaA;
+    extra.push({ stop: () => proxyA.close() });
+    lane = LaneProcess.start(`${b.url},${viaA.url}`, code, 'fleet-lane', join(dir, 'lane'));
     await lane.waitLog((l) => l.msg === 'event stream connected');
     expect((await lane.scan(pid(1))).decision).toBe('green');
     const kiosk = await kioskOn(b, (k) => k.name === 'fleet-lane');
@@ -124,13 +147,16 @@ describe.skipIf(unavailable !== null)('sync servers on one PostgreSQL database (
       // The red scan uploads through B (the lane's first server); its alert reaches A's console.
       const alert = await nextEvent(admin, 'alert', 15_000);
       expect(alert.data).toMatchObject({ kioskId: laneKioskId, checkpointId: 'FL-1' });
+      // Nothing of the lane went through A: the push and the alert crossed over the database.
+      expect(viaA.seen).toEqual([]);
     } finally {
       admin.close();
     }
   }, 60_000);
 
   it('fails over to A when B is killed mid-stream: every scan lands once, the outbox drains, alerts cross back to B', async () => {
-    if (lane === null) throw new Error('the lane of the first test did not start');
+    if (lane === null || viaA === null) throw new Error('the lane of the first test did not start');
+    const proxyA = viaA;
     const N = 60;
     const decisions: DecisionLine[] = [];
     for (let i = 1; i <= N; i++) {
@@ -147,13 +173,21 @@ describe.skipIf(unavailable !== null)('sync servers on one PostgreSQL database (
       30_000,
     );
 
+    expect(proxyA.count('POST /api/v1/kiosk/scans')).toBeGreaterThanOrEqual(1);
+    await until(() => proxyA.count('GET /api/v1/kiosk/events') >= 1, "the lane's event stream to move to A");
+
     // B again (same address); an alert raised by an upload through A reaches B's console.
     await b.start();
     const admin = await SseClient.open(`${b.url}/api/v1/admin/events`, ADMIN);
     try {
       await nextEvent(admin, 'hello');
+      const uploadsViaA = proxyA.count('POST /api/v1/kiosk/scans');
       const red = await lane.scan(pid(9999));
       expect(red.decision).toBe('red');
+      await until(
+        () => proxyA.count('POST /api/v1/kiosk/scans') > uploadsViaA,
+        'the red scan to upload through A',
+      );
       const alert = await nextEvent(admin, 'alert', 15_000);
       expect(alert.data).toMatchObject({ kioskId: laneKioskId, checkpointId: 'FL-1' });
     } finally {
@@ -199,6 +233,19 @@ describe.skipIf(unavailable !== null)('sync servers on one PostgreSQL database (
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     expect((await health(c)).status).toBe(200);
+    // A lane streaming from C.
+    const onC = await call<{ token: string }>(`${c.url}/api/v1/kiosk/enroll`, {
+      body: { code: await a.enrollmentCode('FL-1'), name: 'probe-c' },
+    });
+    expect(onC.status).toBe(201);
+    const streamC = await SseClient.open(`${c.url}/api/v1/kiosk/events`, onC.body.token);
+    extra.push({
+      stop: () => {
+        streamC.close();
+        return Promise.resolve();
+      },
+    });
+    await nextEvent(streamC, 'hello');
 
     await proxy.close(); // every connection of C cut, new ones refused
     await until(async () => {
@@ -211,11 +258,31 @@ describe.skipIf(unavailable !== null)('sync servers on one PostgreSQL database (
     expect(list.status).toBeGreaterThanOrEqual(500);
     expect(c.child?.exitCode).toBeNull();
 
+    // Written while C hears nothing: a health entry on A, a signing-key rotation on B.
+    const missed = await a.admin<{ version: number }>('PUT', `/lists/health/entries/${pid(300)}`, {
+      status: 'F0',
+      since: null,
+      until: null,
+    });
+    expect(missed.status).toBe(200);
+    const rotated = await b.admin<{ current: string }>('POST', '/lists/signing-keys/rotate', {});
+    expect(rotated.status).toBe(200);
+
     const cutAt = Date.now();
     await proxy.open();
     await until(async () => (await health(c)).status === 200, 'C to answer 200 again', 30_000);
     console.log(`fleet health: C answered 200 again ${Date.now() - cutAt} ms after PostgreSQL was reachable`);
     expect((await c.admin('GET', '/checkpoints')).status).toBe(200);
+    // Its bus reconnected and re-read what it missed: the version goes to its lane, the keys to its signer.
+    await reaches(streamC, missed.body.version, 'the version written while C was cut off to reach its lane');
+    await until(
+      async () =>
+        (await c.admin<{ current: string }>('GET', '/lists/signing-keys')).body.current ===
+        rotated.body.current,
+      'C to read the keys rotated while it was cut off',
+      10_000,
+    );
+    streamC.close();
 
     // Every server connection of the fleet terminated at once (as a database restart does): the
     // pools and the buses reconnect by themselves, and a write on A reaches a lane streaming from B.
@@ -241,19 +308,7 @@ describe.skipIf(unavailable !== null)('sync servers on one PostgreSQL database (
         until: null,
       });
       expect(put.status).toBe(200);
-      await until(
-        async () => {
-          for (const name of ['urgent', 'list-version']) {
-            while (stream.received(name)) {
-              const e = (await stream.next(name)).data as { version?: number; toVersion?: number };
-              if ((e.toVersion ?? e.version ?? -1) >= put.body.version) return true;
-            }
-          }
-          return false;
-        },
-        "A's write to reach B's lane stream after the reconnect",
-        10_000,
-      );
+      await reaches(stream, put.body.version, "A's write to reach B's lane stream after the reconnect");
     } finally {
       stream.close();
     }
