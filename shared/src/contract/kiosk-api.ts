@@ -187,27 +187,35 @@ export const LIST_VERSION_HEADER = 'x-list-version';
 /** The value of `LIST_VERSION_HEADER`, once read as a number. */
 export const SnapshotVersion = Version;
 
-// --- GET /lists/:list/snapshot/:version (immutable, cacheable) ----------------------------
+// --- GET /lists/:list/snapshot/:version/key/:keyId[/checkpoint/:checkpoint] (immutable, cacheable)
 
-/** The `{list}` and `{version}` path parameters of the versioned snapshot URL. */
-export const SnapshotVersionPathParams = Type.Object({
-  list: literalUnion(LIST_NAMES),
-  version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-});
+/** A checkpoint id as it appears in a versioned snapshot URL. */
+const SnapshotCheckpointId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
 
 /**
- * Query of the versioned snapshot URL: the list key the snapshot is keyed with, and for a list
- * cut per checkpoint (the whitelist) the lane's checkpoint. With the path it names one exact
- * snapshot, so the answer is immutable (strong ETag, `Cache-Control: public, immutable`).
+ * Path parameters of the versioned snapshot URL of a list that is the same at every checkpoint
+ * (health): the list, its version (0 on a list never written) and the list key its entries are
+ * keyed with. Every component that selects the bytes is in the path, so a cache keyed on the path
+ * alone (a CDN ignoring the query) keeps one entry per snapshot.
  */
-export const SnapshotVersionQuery = Type.Object({
+export const SnapshotVersionPathParams = Type.Object({
+  list: literalUnion(LIST_NAMES),
+  version: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   keyId: ListKeyId,
-  checkpoint: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' })),
+});
+
+/** Path parameters of the versioned snapshot URL of a list cut per checkpoint (whitelist): plus the checkpoint. */
+export const SnapshotCheckpointPathParams = Type.Object({
+  list: literalUnion(LIST_NAMES),
+  version: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  keyId: ListKeyId,
+  checkpoint: SnapshotCheckpointId,
 });
 
 /**
  * The versioned snapshot URL's path under `/api/v1/kiosk` for (list, version, list key,
- * checkpoint): `checkpointId` only for the whitelist (null for health).
+ * checkpoint): `/lists/{list}/snapshot/{version}/key/{keyId}`, plus `/checkpoint/{id}` for the
+ * whitelist (`checkpointId` null for health).
  */
 export function snapshotVersionPath(
   list: ListName,
@@ -215,9 +223,21 @@ export function snapshotVersionPath(
   keyId: number,
   checkpointId: string | null,
 ): string {
-  const cp = checkpointId === null ? '' : `&checkpoint=${encodeURIComponent(checkpointId)}`;
-  return `/lists/${list}/snapshot/${version}?keyId=${keyId}${cp}`;
+  const cp = checkpointId === null ? '' : `/checkpoint/${encodeURIComponent(checkpointId)}`;
+  return `/lists/${list}/snapshot/${version}/key/${keyId}${cp}`;
 }
+
+/** `{list}` and `{version}` of the first form of the versioned URL (`…/snapshot/{version}?keyId=…`), now a redirect. */
+export const SnapshotLegacyPathParams = Type.Object({
+  list: literalUnion(LIST_NAMES),
+  version: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+});
+
+/** Query of that first form: answered with a 308 to `snapshotVersionPath` of the same values. */
+export const SnapshotLegacyQuery = Type.Object({
+  keyId: ListKeyId,
+  checkpoint: Type.Optional(SnapshotCheckpointId),
+});
 
 /**
  * Query of `GET /lists/:list/changes`: the version the lane holds and the id of the key its list

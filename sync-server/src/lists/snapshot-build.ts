@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { SnapshotEncoder, type ListName, type SnapshotHeader } from '@checkpoint-lane/shared';
+import { HttpError } from '../http-error.js';
 import { listKind, type SnapshotClassRow } from './list-kinds.js';
 import { KeyedEntries, type TimeSlice } from './rekey.js';
 
@@ -44,11 +45,27 @@ export function snapshotBody(snap: BuiltSnapshot, start: number, end: number = s
   throw new Error('a built snapshot has its bytes in memory, in a file or behind a stream');
 }
 
-/** Raised when another server's build of a snapshot did not finish within the wait (the lane may ask again). */
+/**
+ * Raised when a snapshot was not ready within the wait: another server's build of it did not
+ * finish, or this server's build slots stayed taken (the lane may ask again).
+ */
 export class SnapshotBusyError extends Error {
-  constructor(list: ListName, waitedMs: number) {
-    super(`the ${list} snapshot is being built by another server and was not ready within ${waitedMs} ms`);
+  constructor(list: ListName, waitedMs: number, why = 'another server is building it') {
+    super(`the ${list} snapshot was not ready within ${waitedMs} ms: ${why}`);
     this.name = 'SnapshotBusyError';
+  }
+}
+
+/**
+ * Raised by a snapshot's byte stream when its cached bytes were pruned while it was read (the
+ * list moved on and the cache's grace for old versions ran out). Before the first byte went out
+ * the lane gets a 503 `snapshot_gone`; after, the connection is cut short of its
+ * `Content-Length`: never a complete 200. Either way the lane asks again.
+ */
+export class SnapshotGoneError extends HttpError {
+  constructor(list: ListName, version: number) {
+    super(503, 'snapshot_gone', `the ${list} snapshot at version ${version} is no longer cached; ask again`);
+    this.name = 'SnapshotGoneError';
   }
 }
 

@@ -64,8 +64,8 @@ describe('versioned snapshot URLs', { timeout: 30_000 }, () => {
     const etag = `"${sha256(current.rawPayload)}"`;
     expect(current.headers).toMatchObject({
       etag,
-      'cache-control': 'no-cache',
-      'content-location': `${KIOSK}/lists/health/snapshot/1?keyId=${keyId}`,
+      'cache-control': 'private, no-cache',
+      'content-location': `${KIOSK}/lists/health/snapshot/1/key/${keyId}`,
     });
 
     const versioned = await t.app.inject({
@@ -93,7 +93,7 @@ describe('versioned snapshot URLs', { timeout: 30_000 }, () => {
     await addCheckpoint(t, 'A', 'closed');
     const k = await enrollKiosk(t, 'A');
     await healthOf(200);
-    const url = `/lists/health/snapshot/1?keyId=${keyOf('A').id}`;
+    const url = `/lists/health/snapshot/1/key/${keyOf('A').id}`;
     const whole = await get(k, url);
     const etag = String(whole.headers.etag);
     const bytes = whole.rawPayload;
@@ -118,8 +118,13 @@ describe('versioned snapshot URLs', { timeout: 30_000 }, () => {
     const other = await get(k, url, { range: 'bytes=100-', 'if-range': '"not-these-bytes"' });
     expect(other.statusCode).toBe(200);
     expect(Buffer.compare(other.rawPayload, bytes)).toBe(0);
-    for (const range of [`bytes=${bytes.length}-`, 'bytes=-10', 'bytes=5-2', 'items=0-'])
-      expect((await get(k, url, { range })).statusCode).toBe(416);
+    for (const range of [`bytes=${bytes.length}-`, 'bytes=-10', 'bytes=5-2', 'items=0-']) {
+      const refused = await get(k, url, { range });
+      expect(refused.statusCode).toBe(416);
+      // Not kept by a shared cache, and not tagged as the snapshot.
+      expect(refused.headers['cache-control']).toBe('no-store');
+      expect(refused.headers.etag).toBeUndefined();
+    }
   });
 
   it('says which version is current once the list moved on, and refuses URLs that are not this lane’s', async () => {
@@ -130,48 +135,123 @@ describe('versioned snapshot URLs', { timeout: 30_000 }, () => {
     await healthOf(20);
     await importCsv(t, 'whitelist', `${W}B1234567,shipper,,,A,,\n001099012345,official,,,,,\n`);
     const keyId = keyOf('A').id;
-    expect((await get(a, `/lists/health/snapshot/1?keyId=${keyId}`)).statusCode).toBe(200);
+    expect((await get(a, `/lists/health/snapshot/1/key/${keyId}`)).statusCode).toBe(200);
     await healthOf(1, 100); // health v2
 
-    const gone = await get(a, `/lists/health/snapshot/1?keyId=${keyId}`);
+    const gone = await get(a, `/lists/health/snapshot/1/key/${keyId}`);
     expect(gone.statusCode).toBe(410);
     expect(gone.json()).toEqual({
       error: 'snapshot_version_gone',
-      message: `version 1 of the health list is no longer current: it is at version 2 (GET ${KIOSK}/lists/health/snapshot/2?keyId=${keyId})`,
+      message: `version 1 of the health list is no longer current: it is at version 2 (GET ${KIOSK}/lists/health/snapshot/2/key/${keyId})`,
     });
-    const ahead = await get(a, `/lists/health/snapshot/7?keyId=${keyId}`);
+    expect(gone.headers['cache-control']).toBe('no-store');
+    const ahead = await get(a, `/lists/health/snapshot/7/key/${keyId}`);
     expect(ahead.statusCode).toBe(404);
+    // A cache must not keep "no such version": the list reaches it later.
+    expect(ahead.headers['cache-control']).toBe('no-store');
     expect(ahead.json()).toMatchObject({ error: 'snapshot_version_unknown' });
     expect(ahead.json<{ message: string }>().message).toContain('it is at version 2');
 
-    const rotated = await get(a, `/lists/health/snapshot/2?keyId=${keyId + 40}`);
+    const rotated = await get(a, `/lists/health/snapshot/2/key/${keyId + 40}`);
     expect(rotated.statusCode).toBe(410);
     expect(rotated.json()).toMatchObject({ error: 'list_key_rotated' });
 
     // The whitelist is cut per checkpoint: its URL names the lane's own.
     const wl = await get(a, '/lists/whitelist/snapshot');
     expect(wl.headers['content-location']).toBe(
-      `${KIOSK}/lists/whitelist/snapshot/1?keyId=${keyId}&checkpoint=A`,
+      `${KIOSK}/lists/whitelist/snapshot/1/key/${keyId}/checkpoint/A`,
     );
-    const own = await get(a, `/lists/whitelist/snapshot/1?keyId=${keyId}&checkpoint=A`);
+    const own = await get(a, `/lists/whitelist/snapshot/1/key/${keyId}/checkpoint/A`);
     expect(own.statusCode).toBe(200);
     expect(Buffer.compare(own.rawPayload, wl.rawPayload)).toBe(0);
-    expect((await get(a, `/lists/whitelist/snapshot/1?keyId=${keyId}&checkpoint=B`)).json()).toMatchObject({
-      error: 'wrong_checkpoint',
+    const other = await get(a, `/lists/whitelist/snapshot/1/key/${keyId}/checkpoint/B`);
+    expect(other.json()).toMatchObject({ error: 'wrong_checkpoint' });
+    expect(other.headers['cache-control']).toBe('no-store');
+    expect((await get(a, `/lists/whitelist/snapshot/1/key/${keyId}`)).json()).toMatchObject({
+      error: 'checkpoint_required',
     });
-    expect((await get(a, `/lists/whitelist/snapshot/1?keyId=${keyId}`)).statusCode).toBe(400);
-    expect((await get(a, `/lists/health/snapshot/2?keyId=${keyId}&checkpoint=A`)).statusCode).toBe(400);
+    expect((await get(a, `/lists/health/snapshot/2/key/${keyId}/checkpoint/A`)).json()).toMatchObject({
+      error: 'checkpoint_not_expected',
+    });
     for (const bad of [
-      '/lists/health/snapshot/0?keyId=1',
-      '/lists/health/snapshot/x?keyId=1',
+      '/lists/health/snapshot/-1/key/1',
+      '/lists/health/snapshot/x/key/1',
+      '/lists/health/snapshot/2/key/x',
+      '/lists/whitelist/snapshot/1/key/1/checkpoint/+A',
       '/lists/health/snapshot/2',
     ])
       expect((await get(a, bad)).statusCode).toBe(400);
     const unauthenticated = await t.app.inject({
       method: 'GET',
-      url: `${KIOSK}/lists/health/snapshot/2?keyId=${keyId}`,
+      url: `${KIOSK}/lists/health/snapshot/2/key/${keyId}`,
     });
     expect(unauthenticated.statusCode).toBe(401);
+    expect(unauthenticated.headers['cache-control']).toBe('no-store');
+  });
+
+  it('names every value that selects the bytes in the path; the query form redirects there', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'A', 'closed');
+    await addCheckpoint(t, 'B', 'closed');
+    const a = await enrollKiosk(t, 'A');
+    const b = await enrollKiosk(t, 'B');
+    await importCsv(t, 'whitelist', `${W}B1234567,shipper,,,A,,\n001099012345,official,,,,,\n`);
+    const keyId = keyOf('A').id;
+    const urlA = String((await get(a, '/lists/whitelist/snapshot')).headers['content-location']);
+    const urlB = String((await get(b, '/lists/whitelist/snapshot')).headers['content-location']);
+    // Two checkpoints' snapshots: two paths, nothing in a query a cache may drop.
+    expect(urlA).not.toContain('?');
+    expect(urlA.split('?')[0]).not.toBe(urlB.split('?')[0]);
+
+    const old = await get(a, `/lists/whitelist/snapshot/1?keyId=${keyId}&checkpoint=A`);
+    expect(old.statusCode).toBe(308);
+    expect(old.headers.location).toBe(urlA);
+    expect(old.headers['cache-control']).toBe('no-store');
+    expect(old.rawPayload.length).toBe(0);
+    expect((await get(a, `/lists/health/snapshot/1?keyId=${keyId}`)).headers.location).toBe(
+      `${KIOSK}/lists/health/snapshot/1/key/${keyId}`,
+    );
+    // The redirect does not skip the checks: B's URL still refuses A's lane.
+    const redirected = await get(a, `/lists/whitelist/snapshot/1?keyId=${keyId}&checkpoint=B`);
+    expect((await get(a, String(redirected.headers.location).slice(KIOSK.length))).statusCode).toBe(403);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `${KIOSK}/lists/health/snapshot/1?keyId=${keyId}` }))
+        .statusCode,
+    ).toBe(401);
+  });
+
+  it('answers HEAD with every check and no body: what a proxy asks before it serves a cached snapshot', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'A', 'closed');
+    await addCheckpoint(t, 'B', 'closed');
+    const a = await enrollKiosk(t, 'A');
+    const b = await enrollKiosk(t, 'B');
+    await importCsv(t, 'whitelist', `${W}B1234567,shipper,,,A,,\n`);
+    const url = String((await get(a, '/lists/whitelist/snapshot')).headers['content-location']);
+    const head = (k: TestKiosk | null) => t.app.inject({ method: 'HEAD', url, headers: k ? k.auth : {} });
+    const ok = await head(a);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.rawPayload.length).toBe(0);
+    expect(ok.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect((await head(b)).statusCode).toBe(403);
+    expect((await head(null)).statusCode).toBe(401);
+  });
+
+  it('serves a list never written (version 0) by the URL its Content-Location names', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'A', 'closed');
+    const k = await enrollKiosk(t, 'A');
+    for (const list of ['health', 'whitelist'] as const) {
+      const current = await get(k, `/lists/${list}/snapshot`);
+      expect(current.statusCode).toBe(200);
+      expect(current.headers[LIST_VERSION_HEADER]).toBe('0');
+      const location = String(current.headers['content-location']);
+      expect(location).toContain(`/lists/${list}/snapshot/0/key/`);
+      const versioned = await t.app.inject({ method: 'GET', url: location, headers: k.auth });
+      expect(versioned.statusCode).toBe(200);
+      expect(Buffer.compare(versioned.rawPayload, current.rawPayload)).toBe(0);
+      expect(decodeSnapshot(versioned.rawPayload).header).toMatchObject({ version: 0, count: 0 });
+    }
   });
 });
 

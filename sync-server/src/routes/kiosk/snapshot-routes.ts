@@ -7,9 +7,11 @@ import {
   listSignatureScope,
   ListPathParams,
   SNAPSHOT_MEDIA_TYPE,
+  SnapshotCheckpointPathParams,
+  SnapshotLegacyPathParams,
+  SnapshotLegacyQuery,
   snapshotVersionPath,
   SnapshotVersionPathParams,
-  SnapshotVersionQuery,
   type ListName,
 } from '@checkpoint-lane/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -24,8 +26,18 @@ import { errors, kioskSecurity, type App } from '../schemas.js';
 /** Where the kiosk routes are mounted (the versioned URL a `Content-Location` names is absolute). */
 const KIOSK_PREFIX = '/api/v1/kiosk';
 
-/** A year: how long a shared cache may keep a versioned snapshot (it never changes). */
+/**
+ * A year: how long a shared cache may keep a versioned snapshot (it never changes). `public`
+ * lets a cache serve it to requests without the lane's token: the proxy in front authenticates
+ * lanes itself (snapshot-format.md, "Caching versioned snapshots").
+ */
 const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+/** The unversioned answer: the lane's own, revalidated every time, kept by no shared cache. */
+const CURRENT_CACHE_CONTROL = 'private, no-cache';
+
+/** Seconds a lane waits before asking again after a 503 (busy builder, snapshot pruned mid-read). */
+const RETRY_AFTER_SEC = 5;
 
 const SIGNED =
   'Signed: `x-list-signature` is `keyId:base64` of the Ed25519 signature over the CLSIG2 message ' +
@@ -58,8 +70,10 @@ function notModified(req: FastifyRequest, snap: BuiltSnapshot): boolean {
 }
 
 /**
- * `GET /lists/:list/snapshot` (the current version) and `GET /lists/:list/snapshot/:version`
- * (one exact snapshot, immutable: a reverse proxy or CDN may keep it), both behind the kiosk
+ * `GET /lists/:list/snapshot` (the current version) and
+ * `GET /lists/:list/snapshot/:version/key/:keyId[/checkpoint/:checkpoint]` (one exact snapshot,
+ * immutable: a reverse proxy or CDN may keep it; the first form of that URL, with `keyId` and
+ * `checkpoint` in the query, answers a 308 to it), all behind the kiosk
  * token, both signed at send time, both resumable (Range, If-Range) and revalidated by their
  * strong ETag (the SHA-256 of the bytes; If-None-Match → 304).
  */
@@ -92,12 +106,13 @@ export function registerSnapshotRoutes(app: App, s: Services): void {
     checkpointId: string,
     cacheControl: string,
   ): FastifyReply => {
+    // The range first: a 416 carries none of the cache headers below.
+    const range = notModified(req, snap) ? null : rangeOf(req, snap);
     void reply
       .header('etag', snap.etag)
       .header('cache-control', cacheControl)
       .header('accept-ranges', 'bytes');
     if (notModified(req, snap)) return reply.code(304).send();
-    const range = rangeOf(req, snap);
     // Signed at send time (the digest is the build's): the lane judges how old the answer is.
     const issuedAt = s.clock();
     const signature = s.signer.signList({
@@ -123,17 +138,34 @@ export function registerSnapshotRoutes(app: App, s: Services): void {
     return reply.send(snapshotBody(snap, start, end));
   };
 
+  /**
+   * Every answer of these routes other than a snapshot (200, 206) or its 304 is kept by no cache:
+   * a 404 for a version not reached yet, a 401 or 403 for one lane, a 503 for a moment. A 503
+   * says when to ask again.
+   */
+  const noStoreUnlessSnapshot = async (_req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const code = reply.statusCode;
+    if (code !== 200 && code !== 206 && code !== 304) {
+      void reply.header('cache-control', 'no-store');
+      if (code === 503) void reply.header('retry-after', String(RETRY_AFTER_SEC));
+    }
+  };
+
   app.get(
     '/lists/:list/snapshot',
     {
+      onSend: noStoreUnlessSnapshot,
       schema: {
         summary:
           'The list at its current version, binary (see snapshot-format.md); resumable with Range + If-Range',
         description:
           'Keyed with the current list key of the lane’s key scope (its id in `x-list-key-id`). ' +
           SIGNED +
-          ' `Content-Location` names the versioned URL of the same bytes (GET /lists/{list}/snapshot/{version}), ' +
-          'which a shared cache may keep; this answer is `Cache-Control: no-cache`.',
+          ' `Content-Location` names the versioned URL of the same bytes ' +
+          '(GET /lists/{list}/snapshot/{version}/key/{keyId}[/checkpoint/{checkpoint}]), which a shared cache ' +
+          'may keep; this answer is `Cache-Control: private, no-cache`. 503 `snapshot_busy` (with `Retry-After`) ' +
+          'while the snapshot could not be built in time, 503 `snapshot_gone` when its cached bytes were pruned ' +
+          'before they were sent.',
         tags: ['kiosk'],
         security: kioskSecurity,
         params: ListPathParams,
@@ -144,74 +176,126 @@ export function registerSnapshotRoutes(app: App, s: Services): void {
       const lane = requireLane(req);
       const snap = await currentFor(req.params.list, lane.checkpointId);
       void reply.header('content-location', versionedUrl(snap, lane.checkpointId));
-      return send(req, reply, snap, lane.checkpointId, 'no-cache');
+      return send(req, reply, snap, lane.checkpointId, CURRENT_CACHE_CONTROL);
     },
+  );
+
+  /** One exact snapshot, named by its path alone (`checkpoint` in it for a list cut per checkpoint). */
+  const versioned = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    p: { list: ListName; version: number; keyId: number; checkpoint?: string },
+  ): Promise<FastifyReply> => {
+    const lane = requireLane(req);
+    const { list, version, keyId, checkpoint } = p;
+    if (listKind(list).snapshot.scoped) {
+      if (checkpoint === undefined)
+        throw new HttpError(400, 'checkpoint_required', `a ${list} snapshot URL names its checkpoint`);
+      if (checkpoint !== lane.checkpointId)
+        throw new HttpError(403, 'wrong_checkpoint', `this lane gets the ${list} of its own checkpoint only`);
+    } else if (checkpoint !== undefined) {
+      throw new HttpError(
+        400,
+        'checkpoint_not_expected',
+        `the ${list} snapshot is the same at every checkpoint`,
+      );
+    }
+    const snap = await currentFor(list, lane.checkpointId);
+    if (keyId !== snap.keyId)
+      throw new HttpError(
+        410,
+        'list_key_rotated',
+        `this lane's lists are keyed with list key ${snap.keyId} now, not ${keyId}; fetch /list-key, then take a snapshot`,
+      );
+    const current = `GET ${versionedUrl(snap, lane.checkpointId)}`;
+    if (version < snap.version)
+      throw new HttpError(
+        410,
+        'snapshot_version_gone',
+        `version ${version} of the ${list} list is no longer current: it is at version ${snap.version} (${current})`,
+      );
+    if (version > snap.version)
+      throw new HttpError(
+        404,
+        'snapshot_version_unknown',
+        `the ${list} list has no version ${version}: it is at version ${snap.version} (${current})`,
+      );
+    return send(req, reply, snap, lane.checkpointId, IMMUTABLE_CACHE_CONTROL);
+  };
+
+  const VERSIONED_DESCRIPTION =
+    'Answered while `version` is the list’s current version (0 on a list never written) and `keyId` the ' +
+    'current list key of the lane’s key scope: `Cache-Control: public, max-age=31536000, immutable`, strong ' +
+    '`ETag`, Range + If-Range, If-None-Match (304). Every value that selects the bytes is in the path, so a ' +
+    'cache keyed on the path keeps one entry per snapshot; `public` lets it serve them without asking this ' +
+    'server, so a proxy in front must authenticate lanes itself (snapshot-format.md: a `HEAD` of the same URL ' +
+    'with the lane’s token runs every check below and sends no body). 410 `snapshot_version_gone` once the ' +
+    'list has moved on (the message names the current version), 404 `snapshot_version_unknown` for a version ' +
+    'the list has not reached, 410 `list_key_rotated` for a list key that is not current, 403 ' +
+    '`wrong_checkpoint` for another checkpoint’s whitelist, 400 `checkpoint_required` / ' +
+    '`checkpoint_not_expected` for the wrong form; none of these is cacheable (`no-store`). ' +
+    SIGNED +
+    ' A shared cache keeps the signature headers with the bytes: their `x-list-issued-at` ages.';
+
+  app.get(
+    '/lists/:list/snapshot/:version/key/:keyId',
+    {
+      onSend: noStoreUnlessSnapshot,
+      schema: {
+        summary: 'One exact snapshot: the list at `version`, keyed with list key `keyId` (health); immutable',
+        description: VERSIONED_DESCRIPTION,
+        tags: ['kiosk'],
+        security: kioskSecurity,
+        params: SnapshotVersionPathParams,
+        produces: [SNAPSHOT_MEDIA_TYPE],
+        response: { ...errors(400, 401, 403, 404, 410, 416, 503) },
+      },
+    },
+    async (req, reply) => versioned(req, reply, req.params),
+  );
+
+  app.get(
+    '/lists/:list/snapshot/:version/key/:keyId/checkpoint/:checkpoint',
+    {
+      onSend: noStoreUnlessSnapshot,
+      schema: {
+        summary:
+          'One exact snapshot: the list at `version`, keyed with list key `keyId`, cut for `checkpoint` (whitelist); immutable',
+        description: VERSIONED_DESCRIPTION,
+        tags: ['kiosk'],
+        security: kioskSecurity,
+        params: SnapshotCheckpointPathParams,
+        produces: [SNAPSHOT_MEDIA_TYPE],
+        response: { ...errors(400, 401, 403, 404, 410, 416, 503) },
+      },
+    },
+    async (req, reply) => versioned(req, reply, req.params),
   );
 
   app.get(
     '/lists/:list/snapshot/:version',
     {
+      onSend: noStoreUnlessSnapshot,
       schema: {
-        summary:
-          'One exact snapshot: the list at `version`, keyed with list key `keyId` (whitelist: cut for `checkpoint`); immutable',
+        summary: 'The first form of the versioned URL (`?keyId=…&checkpoint=…`): a 308 to the path form',
         description:
-          'Answered while `version` is the list’s current version and `keyId` the current list key of the lane’s ' +
-          'key scope: `Cache-Control: public, max-age=31536000, immutable`, strong `ETag`, Range + If-Range, ' +
-          'If-None-Match (304). 410 `snapshot_version_gone` once the list has moved on (the message names the ' +
-          'current version), 404 `snapshot_version_unknown` for a version the list has not reached, 410 ' +
-          '`list_key_rotated` for a list key that is not current, 403 `wrong_checkpoint` for another checkpoint’s ' +
-          'whitelist. ' +
-          SIGNED +
-          ' A shared cache keeps the signature headers with the bytes: their `x-list-issued-at` ages.',
+          'The values that select a snapshot moved from the query into the path ' +
+          '(GET /lists/{list}/snapshot/{version}/key/{keyId}[/checkpoint/{checkpoint}]), so a cache that ignores ' +
+          'the query cannot mix them; this answers a `308` to that URL, `Cache-Control: no-store`.',
         tags: ['kiosk'],
         security: kioskSecurity,
-        params: SnapshotVersionPathParams,
-        querystring: SnapshotVersionQuery,
-        produces: [SNAPSHOT_MEDIA_TYPE],
-        response: { ...errors(400, 401, 403, 404, 410, 416, 503) },
+        params: SnapshotLegacyPathParams,
+        querystring: SnapshotLegacyQuery,
+        response: { ...errors(400, 401) },
       },
     },
     async (req, reply) => {
-      const lane = requireLane(req);
+      requireLane(req);
       const { list, version } = req.params;
       const { keyId, checkpoint } = req.query;
-      if (listKind(list).snapshot.scoped) {
-        if (checkpoint === undefined)
-          throw new HttpError(400, 'checkpoint_required', `a ${list} snapshot URL names its checkpoint`);
-        if (checkpoint !== lane.checkpointId)
-          throw new HttpError(
-            403,
-            'wrong_checkpoint',
-            `this lane gets the ${list} of its own checkpoint only`,
-          );
-      } else if (checkpoint !== undefined) {
-        throw new HttpError(
-          400,
-          'checkpoint_not_expected',
-          `the ${list} snapshot is the same at every checkpoint`,
-        );
-      }
-      const snap = await currentFor(list, lane.checkpointId);
-      if (keyId !== snap.keyId)
-        throw new HttpError(
-          410,
-          'list_key_rotated',
-          `this lane's lists are keyed with list key ${snap.keyId} now, not ${keyId}; fetch /list-key, then take a snapshot`,
-        );
-      const current = `GET ${versionedUrl(snap, lane.checkpointId)}`;
-      if (version < snap.version)
-        throw new HttpError(
-          410,
-          'snapshot_version_gone',
-          `version ${version} of the ${list} list is no longer current: it is at version ${snap.version} (${current})`,
-        );
-      if (version > snap.version)
-        throw new HttpError(
-          404,
-          'snapshot_version_unknown',
-          `the ${list} list has no version ${version}: it is at version ${snap.version} (${current})`,
-        );
-      return send(req, reply, snap, lane.checkpointId, IMMUTABLE_CACHE_CONTROL);
+      return reply
+        .header('cache-control', 'no-store')
+        .redirect(KIOSK_PREFIX + snapshotVersionPath(list, version, keyId, checkpoint ?? null), 308);
     },
   );
 }

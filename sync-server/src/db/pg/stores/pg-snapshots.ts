@@ -13,6 +13,7 @@ import {
   snapshotEtag,
   SnapshotBusyError,
   SnapshotCollector,
+  SnapshotGoneError,
   type BuiltSnapshot,
   type CollectedSnapshot,
   type SnapshotBuildStats,
@@ -35,6 +36,27 @@ export interface PgSnapshotDeps {
   readonly waitMs?: number;
   /** Builds this server runs at once (default 2): each holds two pooled connections and its entries in memory. */
   readonly maxBuilds?: number;
+  /** How long a request waits for one of those build slots before a `SnapshotBusyError`, ms (default 60 s). */
+  readonly slotWaitMs?: number;
+  /**
+   * How long one build may take, ms (default 10 min; a 10M-entry snapshot builds in about 26 s
+   * on SQLite on a shared 2-core machine): checked between FETCHes and chunk writes, and the
+   * writer's `idle_in_transaction_session_timeout` (it is idle while the list is read), so a
+   * stuck build lets go of its advisory lock.
+   */
+  readonly buildTimeoutMs?: number;
+  /**
+   * `statement_timeout` of each statement of a build (a FETCH of `fetchRows` rows, a chunk
+   * insert), and the reader's `idle_in_transaction_session_timeout` (it is idle between FETCHes
+   * while the rows fetched are keyed), ms (default 60 s).
+   */
+  readonly statementTimeoutMs?: number;
+  /**
+   * How long a snapshot stays cached after it stopped being current, ms (default 30 min): a
+   * server may still be streaming it (72 MB for 10M entries). Pruned by a later build once the
+   * list's next version (or the scope's next list key) was cached longer ago than this.
+   */
+  readonly retainMs?: number;
 }
 
 /** Bytes per cached chunk by default. */
@@ -102,9 +124,12 @@ export function snapshotLockKey(list: ListName, scope: string, keyId: number): s
  * meanwhile polls until the lock is free, then reads the cache. The build reads the list at one
  * version in one `REPEATABLE READ READ ONLY` transaction through a cursor (a few thousand rows at
  * a time, never the list), keys and encodes it with the pipeline SQLite uses (`snapshot-build.ts`:
- * the same bytes for the same list), and writes it in chunks as they are made. Versions older
- * than the one before the newest built, and snapshots of a key scope's retired keys, are pruned
- * by each build. Served bytes are streamed from the chunks.
+ * the same bytes for the same list), and writes it in chunks as they are made. Each build prunes
+ * the snapshots that stopped being current (a later version, or a later key of the key scope,
+ * cached) more than `retainMs` ago. Served bytes are streamed from the chunks; a stream whose
+ * chunks were pruned under it fails with `SnapshotGoneError`. The build's two transactions have
+ * `SET LOCAL` statement and idle timeouts, the build a time limit, and a request waits a bounded
+ * time for a build slot (`SnapshotBusyError`).
  */
 export class PgSnapshotStore implements SnapshotsStore {
   readonly #building = new Map<string, Promise<BuiltSnapshot>>();
@@ -113,6 +138,10 @@ export class PgSnapshotStore implements SnapshotsStore {
   readonly #fetchRows: number;
   readonly #waitMs: number;
   readonly #maxBuilds: number;
+  readonly #slotWaitMs: number;
+  readonly #buildTimeoutMs: number;
+  readonly #statementTimeoutMs: number;
+  readonly #retainMs: number;
   #running = 0;
   readonly #queue: (() => void)[] = [];
   #lastBuild: SnapshotBuildStats | null = null;
@@ -126,12 +155,21 @@ export class PgSnapshotStore implements SnapshotsStore {
     this.#fetchRows = deps.fetchRows ?? 4_096;
     this.#waitMs = deps.waitMs ?? 10 * 60_000;
     this.#maxBuilds = deps.maxBuilds ?? 2;
+    this.#slotWaitMs = deps.slotWaitMs ?? 60_000;
+    this.#buildTimeoutMs = deps.buildTimeoutMs ?? 10 * 60_000;
+    this.#statementTimeoutMs = deps.statementTimeoutMs ?? 60_000;
+    this.#retainMs = deps.retainMs ?? 30 * 60_000;
     for (const [name, v] of [
       ['chunkBytes', this.#chunkBytes],
       ['fetchRows', this.#fetchRows],
       ['maxBuilds', this.#maxBuilds],
+      ['slotWaitMs', this.#slotWaitMs],
+      ['buildTimeoutMs', this.#buildTimeoutMs],
+      ['statementTimeoutMs', this.#statementTimeoutMs],
     ] as const)
       if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer`);
+    if (!Number.isInteger(this.#retainMs) || this.#retainMs < 0)
+      throw new Error('retainMs must be an integer ≥ 0');
   }
 
   /** What the last build this server ran took (null before the first; a snapshot another server built is no build here). */
@@ -202,13 +240,25 @@ export class PgSnapshotStore implements SnapshotsStore {
 
   /** The snapshot (cached by now, or built here under the lock), or null while another server builds it. */
   async #tryBuild(list: ListName, scope: string, key: ListKey): Promise<BuiltSnapshot | null> {
-    await this.#slot();
+    await this.#slot(list);
     try {
       const writer = await this.pool.connect();
       let broken: Error | undefined;
+      // A session the server ends (a timeout below) reports it here, not as an uncaught error.
+      const onError = (e: Error): void => {
+        broken = e;
+      };
+      writer.on('error', onError);
       try {
         await writer.query('BEGIN');
         try {
+          // Idle while the list is read: bounded by the whole build's limit (checked in the build
+          // first; the server's own limit a statement's worth later, for a build that hangs).
+          await setLocalTimeouts(
+            writer,
+            this.#statementTimeoutMs,
+            this.#buildTimeoutMs + this.#statementTimeoutMs,
+          );
           const { rows } = await writer.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
             snapshotLockKey(list, scope, key.id),
           ]);
@@ -229,6 +279,7 @@ export class PgSnapshotStore implements SnapshotsStore {
           throw err;
         }
       } finally {
+        writer.off('error', onError);
         writer.release(broken);
       }
     } finally {
@@ -250,7 +301,16 @@ export class PgSnapshotStore implements SnapshotsStore {
   ): Promise<{ snapshot: BuiltSnapshot; collected: CollectedSnapshot | null }> {
     const slice = new TimeSlice();
     const started = performance.now();
-    const collected = await this.#read(writer, list, scope, key, slice);
+    const inTime = (): void => {
+      const ms = performance.now() - started;
+      if (ms > this.#buildTimeoutMs)
+        throw new SnapshotBusyError(
+          list,
+          Math.round(ms),
+          `its build took longer than ${this.#buildTimeoutMs} ms`,
+        );
+    };
+    const collected = await this.#read(writer, list, scope, key, slice, inTime);
     if (!('header' in collected)) return { snapshot: collected, collected: null };
     const { version, header } = collected;
     const ck: CacheKey = { list, version, scope, key };
@@ -261,6 +321,7 @@ export class PgSnapshotStore implements SnapshotsStore {
     let pendingBytes = 0;
     let no = 0;
     const put = async (bytes: Buffer): Promise<void> => {
+      inTime();
       await writer.query(insert, [list, version, scope, key.id, no++, bytes]);
     };
     const { size, digest } = await encodeCollected(collected, slice, async (part) => {
@@ -293,12 +354,16 @@ export class PgSnapshotStore implements SnapshotsStore {
         Math.round(stats.ms),
       ],
     );
-    // The version before stays a while (a lane may be resuming it); older ones, and the snapshots
-    // of this key scope's retired keys, go (whatever checkpoint they were cut for).
+    // A snapshot goes once it has not been current for `retainMs` (another server may be
+    // streaming it): once a later version of the list, or a later key of its key scope, was
+    // cached before that (whatever checkpoint either was cut for). Its chunks go with it.
     await writer.query(
-      `DELETE FROM snapshot_cache
-       WHERE list = $1 AND (version < $2 - 1 OR (key_scope = $3 AND key_id < $4))`,
-      [list, version, key.scope, key.id],
+      `DELETE FROM snapshot_cache c
+       WHERE c.list = $1 AND EXISTS (
+         SELECT 1 FROM snapshot_cache n
+         WHERE n.list = c.list AND n.built_at < $2
+           AND (n.version > c.version OR (n.key_scope = c.key_scope AND n.key_id > c.key_id)))`,
+      [list, this.#clock() - this.#retainMs],
     );
     this.#lastBuild = stats;
     const snapshot = await this.#cached(writer, ck);
@@ -316,12 +381,19 @@ export class PgSnapshotStore implements SnapshotsStore {
     scope: string,
     key: ListKey,
     slice: TimeSlice,
+    inTime: () => void,
   ): Promise<CollectedSnapshot | BuiltSnapshot> {
     const reader = await this.pool.connect();
     let broken: Error | undefined;
+    const onError = (e: Error): void => {
+      broken = e;
+    };
+    reader.on('error', onError);
     try {
       await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
+        // Idle between FETCHes while the rows fetched are keyed: a statement's worth at most.
+        await setLocalTimeouts(reader, this.#statementTimeoutMs, this.#statementTimeoutMs);
         const version = await listVersion(reader, list);
         const hit = await this.#cached(writer, { list, version, scope, key });
         if (hit) {
@@ -341,6 +413,7 @@ export class PgSnapshotStore implements SnapshotsStore {
             rows = (await reader.query<PgSnapRow>(fetch)).rows;
           });
           if (rows.length === 0) break;
+          inTime();
           let n = 0;
           for (const [subject, a, b, c, s, hi, lo] of rows) {
             if (collector.add(subject, a, b, c, s, hi, lo)) await collector.entries.sortRuns(slice);
@@ -356,6 +429,7 @@ export class PgSnapshotStore implements SnapshotsStore {
         throw err;
       }
     } finally {
+      reader.off('error', onError);
       reader.release(broken);
     }
   }
@@ -396,13 +470,26 @@ export class PgSnapshotStore implements SnapshotsStore {
     }
   }
 
-  /** Waits for one of this server's build slots. */
-  async #slot(): Promise<void> {
+  /** Waits for one of this server's build slots, at most `slotWaitMs` (then a `SnapshotBusyError`). */
+  async #slot(list: ListName): Promise<void> {
     if (this.#running < this.#maxBuilds) {
       this.#running++;
       return;
     }
-    await new Promise<void>((resolve) => this.#queue.push(resolve));
+    const ms = this.#slotWaitMs;
+    await new Promise<void>((resolve, reject) => {
+      const take = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        // Out of the line first: `#release` never hands this slot to a request that gave up.
+        const at = this.#queue.indexOf(take);
+        if (at >= 0) this.#queue.splice(at, 1);
+        reject(new SnapshotBusyError(list, ms, 'every build slot of this server stayed taken'));
+      }, ms);
+      this.#queue.push(take);
+    });
   }
 
   /** Frees a build slot (handed straight to the next in line, if any). */
@@ -411,6 +498,12 @@ export class PgSnapshotStore implements SnapshotsStore {
     if (next) next();
     else this.#running--;
   }
+}
+
+/** `SET LOCAL` of a transaction's statement and idle-in-transaction timeouts (ms, integers). */
+async function setLocalTimeouts(q: Queryable, statementMs: number, idleMs: number): Promise<void> {
+  await q.query(`SET LOCAL statement_timeout = ${statementMs}`);
+  await q.query(`SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`);
 }
 
 async function listVersion(q: Queryable, list: ListName): Promise<number> {
@@ -438,8 +531,9 @@ async function* readChunks(
       [k.list, k.version, k.scope, k.key.id, no],
     );
     const bytes = rows[0]?.bytes;
-    // Pruned while it was being sent (the list moved on twice): the lane sees a short body.
-    if (!bytes) throw new Error(`the ${k.list} snapshot at version ${k.version} is no longer cached`);
+    // Pruned while it was being sent: the stream fails (before its first byte, the route answers
+    // 503; after, the connection is cut), never ends short.
+    if (!bytes) throw new SnapshotGoneError(k.list, k.version);
     const from = Math.max(0, start - no * size);
     const to = Math.min(bytes.length, end - no * size);
     yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);

@@ -1,7 +1,8 @@
 // SnapshotsStore on both engines: what a lane gets (keys, classes, scope), the same bytes on
 // SQLite and PostgreSQL for the same list writes, and on PostgreSQL the fleet's shared cache: one
 // build for two servers asked at once, a second server serving what the first built, old versions
-// and retired keys pruned, reads from any offset across chunk edges.
+// and retired keys pruned once no longer current for a while, a read cut short failing, bounded
+// builds, reads from any offset across chunk edges.
 import { decodeSnapshot, type ListName } from '@checkpoint-lane/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ListKey } from '../../../lists/list-keys.js';
@@ -12,7 +13,7 @@ import {
   type WhitelistRow,
 } from '../../../lists/list-rows.js';
 import { laneSubjectKey } from '../../../lists/rekey.js';
-import { snapshotBody, type BuiltSnapshot } from '../../../lists/snapshot-build.js';
+import { snapshotBody, SnapshotGoneError, type BuiltSnapshot } from '../../../lists/snapshot-build.js';
 import { openPg, type PgPool } from '../../pg/open-pg.js';
 import { pgUnavailable } from '../../pg/pg-database.testkit.js';
 import { PgListWriterStore } from '../../pg/stores/pg-list-writer.js';
@@ -166,10 +167,11 @@ describeEngines('SnapshotsStore', ({ engine, open }) => {
   });
 
   if (engine === 'postgres')
-    it('prunes versions before the previous one and the snapshots of a scope’s retired keys', async () => {
+    it('prunes a snapshot once it stopped being current more than retainMs ago, retired keys’ too', async () => {
       const d = await open();
       if (d.engine !== 'postgres') throw new Error('postgres only');
-      const { writer, snapshots } = storesOf(d, { chunkBytes: 64 });
+      let now = 0;
+      const { writer, snapshots } = storesOf(d, { chunkBytes: 64, clock: () => now, retainMs: 60_000 });
       const cached = async () =>
         (
           await d.pool.query<{ k: string }>(
@@ -182,20 +184,109 @@ describeEngines('SnapshotsStore', ({ engine, open }) => {
       await snapshots.current('health', 'A', HCM);
       await snapshots.current('whitelist', 'A', HCM);
       await snapshots.current('whitelist', 'B', HCM);
-      await snapshots.current('health', 'A', HCM_NEXT); // HCM's key rotated: key 2's health snapshot goes
-      expect(await cached()).toEqual(['health:1::1', 'health:1::3', 'whitelist:1:A:2', 'whitelist:1:B:2']);
+      await snapshots.current('health', 'A', HCM_NEXT); // HCM's key rotated: key 2's snapshot may still be read
+      expect(await cached()).toEqual([
+        'health:1::1',
+        'health:1::2',
+        'health:1::3',
+        'whitelist:1:A:2',
+        'whitelist:1:B:2',
+      ]);
+      now = 30_000;
       await write(writer, 'health', healthRows(1, 100)); // v2
       await snapshots.current('health', 'A', FLEET);
+      now = 70_000; // key 3 cached 70 s ago: key 2's snapshot goes; v2 cached 40 s ago: v1 stays
       await write(writer, 'health', healthRows(1, 101)); // v3
       await snapshots.current('health', 'A', HCM_NEXT);
-      // v1 goes for every key; v2 stays while lanes may resume it.
-      expect(await cached()).toEqual(['health:2::1', 'health:3::3', 'whitelist:1:A:2', 'whitelist:1:B:2']);
+      expect(await cached()).toEqual([
+        'health:1::1',
+        'health:1::3',
+        'health:2::1',
+        'health:3::3',
+        'whitelist:1:A:2',
+        'whitelist:1:B:2',
+      ]);
+      now = 100_000; // v2 cached 70 s ago: v1 goes for every key; v2 stays (v3 cached 30 s ago)
+      await snapshots.current('health', 'A', FLEET);
+      expect(await cached()).toEqual([
+        'health:2::1',
+        'health:3::1',
+        'health:3::3',
+        'whitelist:1:A:2',
+        'whitelist:1:B:2',
+      ]);
       const { rows } = await d.pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM snapshot_chunks c
          WHERE NOT EXISTS (SELECT 1 FROM snapshot_cache s
            WHERE (s.list, s.version, s.scope, s.key_id) = (c.list, c.version, c.scope, c.key_id))`,
       );
       expect(rows[0]?.n).toBe(0);
+    });
+
+  if (engine === 'postgres')
+    it('fails a read whose chunks were pruned under it, never ends it short', async () => {
+      const d = await open();
+      if (d.engine !== 'postgres') throw new Error('postgres only');
+      let now = 0;
+      const { writer, snapshots } = storesOf(d, { chunkBytes: 64, clock: () => now, retainMs: 1_000 });
+      await write(writer, 'health', healthRows(200));
+      const v1 = await snapshots.current('health', 'A', FLEET);
+      expect(v1.size).toBeGreaterThan(3 * 64);
+      const reading = snapshotBody(v1, 0);
+      if (Buffer.isBuffer(reading)) throw new Error('a stream from the chunks');
+      const it = reading[Symbol.asyncIterator]();
+      const first = await it.next();
+      expect((first.value as Buffer).length).toBe(64);
+      // The list moves on twice, past the grace: v1 is pruned while it is being read.
+      await write(writer, 'health', healthRows(1, 500));
+      await snapshots.current('health', 'A', FLEET);
+      now = 5_000;
+      await write(writer, 'health', healthRows(1, 501));
+      await snapshots.current('health', 'A', FLEET);
+      await expect(
+        (async () => {
+          for (;;) if ((await it.next()).done) return 'ended';
+        })(),
+      ).rejects.toBeInstanceOf(SnapshotGoneError);
+      // Read from the start now: it fails before its first byte.
+      await expect(bytesOf(v1)).rejects.toMatchObject({ statusCode: 503, code: 'snapshot_gone' });
+    });
+
+  if (engine === 'postgres')
+    it('bounds a build: its statements time out, a request waits for a build slot only so long', async () => {
+      const d = await open();
+      if (d.engine !== 'postgres') throw new Error('postgres only');
+      await write(new PgListWriterStore(d.pool), 'health', healthRows(20));
+      await write(new PgListWriterStore(d.pool), 'whitelist', whitelistRows());
+      const holder = await d.pool.connect();
+      try {
+        // Another session locks the chunk table: a build's first chunk insert waits for it.
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE snapshot_chunks IN EXCLUSIVE MODE');
+        const timed = new PgSnapshotStore(d.pool, { statementTimeoutMs: 300 });
+        await expect(timed.current('health', 'A', FLEET)).rejects.toMatchObject({ code: '57014' });
+
+        const store = new PgSnapshotStore(d.pool, { maxBuilds: 1, slotWaitMs: 300 });
+        const first = store.current('health', 'A', FLEET); // holds the one slot, waiting for the lock
+        await new Promise((r) => setTimeout(r, 100));
+        const started = performance.now();
+        const second = store.current('whitelist', 'A', HCM);
+        await expect(second).rejects.toBeInstanceOf(SnapshotBusyError);
+        await expect(second).rejects.toThrow(/every build slot of this server stayed taken/);
+        expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+        await holder.query('COMMIT');
+        expect((await first).count).toBe(20);
+        // The slot was handed back, not to the request that gave up.
+        expect((await store.current('whitelist', 'A', HCM)).count).toBe(4);
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        holder.release();
+      }
+      // A build over its time limit gives up (and its lock) rather than hold them.
+      const slow = new PgSnapshotStore(d.pool, { buildTimeoutMs: 1, fetchRows: 1 });
+      await write(new PgListWriterStore(d.pool), 'health', healthRows(5, 900));
+      await expect(slow.current('health', 'A', FLEET)).rejects.toThrow(/took longer than 1 ms/);
+      expect((await new PgSnapshotStore(d.pool).current('health', 'A', FLEET)).count).toBe(25);
     });
 });
 
