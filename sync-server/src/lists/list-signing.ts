@@ -189,22 +189,34 @@ export class ListSigner {
     record?: (answer: ListSigningKeysAnswer) => AuditEntry,
     overlapMs = SIGNING_KEY_OVERLAP_MS,
   ): Promise<ListSigningKeysAnswer> {
-    const old = this.#keys.findLast((k) => k.validUntil === null);
-    if (!old) throw new Error('no current list-signing key');
-    const validUntil = now + overlapMs;
-    const { stored } = newKey(now);
-    const endorsement = sign(
-      null,
-      Buffer.from(keyEndorsementMessage(stored, { id: old.id, validUntil }), 'utf8'),
-      this.#current.key,
-    ).toString('base64');
-    const keys = [
-      ...this.#keys.map((k) => (k.id === old.id ? { ...k, validUntil } : k)),
-      { ...stored, endorsement: { by: old.id, signature: endorsement } },
-    ];
-    const current = ListSigner.#currentOf(keys);
-    const answer: ListSigningKeysAnswer = { current: current.id, keys: keys.map(publicPart) };
-    await this.settings.set(SIGNING_KEYS_SETTING, Buffer.from(JSON.stringify(keys)), record?.(answer));
+    const out: {
+      made?: { keys: StoredKey[]; current: { id: string; key: KeyObject }; answer: ListSigningKeysAnswer };
+    } = {};
+    // Built from the stored keys under their lock: another server's rotation is never lost.
+    await this.settings.update(SIGNING_KEYS_SETTING, (stored) => {
+      const keys = stored === null ? this.#keys : parseStored(stored);
+      const old = keys.findLast((k) => k.validUntil === null);
+      if (!old) throw new Error('no current list-signing key');
+      const oldKey = ListSigner.#currentOf(keys).key;
+      const validUntil = now + overlapMs;
+      const { stored: fresh } = newKey(now);
+      const endorsement = sign(
+        null,
+        Buffer.from(keyEndorsementMessage(fresh, { id: old.id, validUntil }), 'utf8'),
+        oldKey,
+      ).toString('base64');
+      const next = [
+        ...keys.map((k) => (k.id === old.id ? { ...k, validUntil } : k)),
+        { ...fresh, endorsement: { by: old.id, signature: endorsement } },
+      ];
+      const current = ListSigner.#currentOf(next);
+      const answer: ListSigningKeysAnswer = { current: current.id, keys: next.map(publicPart) };
+      out.made = { keys: next, current, answer };
+      const audit = record?.(answer);
+      return { value: Buffer.from(JSON.stringify(next)), ...(audit && { audit }) };
+    });
+    if (!out.made) throw new Error('list-signing key rotation made no key');
+    const { keys, current, answer } = out.made;
     this.#keys = keys;
     this.#current = current;
     return answer;

@@ -48,7 +48,19 @@ export interface AuditEntry {
 export type SettingsStore = Async<Pick<SettingsRepository, 'get' | 'getOrCreate'>> & {
   /** Stores a value, with an audit record in the same transaction when one is given. */
   set(key: string, value: Buffer, audit?: AuditEntry): Promise<void>;
+  /**
+   * Replaces a value with what `change` makes of the stored one (null: none stored), with its
+   * audit record, in one transaction that holds the value locked: two servers changing it at once
+   * each see the other's change (read-modify-write without a lost update). Answers the stored value.
+   */
+  update(key: string, change: (current: Buffer | null) => SettingChange): Promise<Buffer>;
 };
+
+/** A new value for a setting and the audit record of the change. */
+export interface SettingChange {
+  readonly value: Buffer;
+  readonly audit?: AuditEntry;
+}
 
 export type CheckpointsStore = Async<
   Pick<CheckpointsRepository, 'save' | 'upsert' | 'get' | 'list' | 'view' | 'views'>

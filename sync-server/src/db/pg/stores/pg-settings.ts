@@ -1,4 +1,4 @@
-import type { AuditEntry, SettingsStore } from '../../store/store.js';
+import type { AuditEntry, SettingChange, SettingsStore } from '../../store/store.js';
 import type { PgPool } from '../open-pg.js';
 import { insertAudit, withPgTransaction, type Queryable } from '../pg-tx.js';
 
@@ -35,6 +35,29 @@ export class PgSettingsStore implements SettingsStore {
     const stored = inserted.rows[0]?.value ?? (await read(this.pool, key));
     if (stored === null) throw new Error(`setting ${key} vanished while it was being created`);
     return stored;
+  }
+
+  /**
+   * Read-modify-write under the row's lock (`SELECT … FOR UPDATE`; a missing row is inserted
+   * empty first so there is a row to lock): two servers updating one setting take turns and each
+   * changes what the other stored.
+   */
+  update(key: string, change: (current: Buffer | null) => SettingChange): Promise<Buffer> {
+    return withPgTransaction(this.pool, async (client) => {
+      await client.query(
+        "INSERT INTO settings (key, value) VALUES ($1, ''::bytea) ON CONFLICT (key) DO NOTHING",
+        [key],
+      );
+      const r = await client.query<{ value: Buffer }>(
+        'SELECT value FROM settings WHERE key = $1 FOR UPDATE',
+        [key],
+      );
+      const current = r.rows[0]?.value ?? null;
+      const next = change(current === null || current.length === 0 ? null : current);
+      await client.query('UPDATE settings SET value = $2 WHERE key = $1', [key, next.value]);
+      if (next.audit) await insertAudit(client, next.audit);
+      return next.value;
+    });
   }
 
   /** Stores a value, replacing any earlier one; with `audit`, its record in the same transaction. */
