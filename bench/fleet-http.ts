@@ -217,6 +217,7 @@ interface PassResult {
   top: string;
   activity: Map<string, number>;
   samples: number;
+  retried: number;
 }
 
 /**
@@ -232,6 +233,7 @@ async function pass(
 ): Promise<PassResult> {
   const bodies = tokens.map((_, l) => Array.from({ length: BATCHES }, (_, b) => batchBody(l, b, offset)));
   const latencies: number[] = [];
+  let retried = 0;
   const acked: number[] = tokens.map(() => 0);
   const pids = servers.map((s) => s.child.pid ?? 0);
   const cpu0 = pids.map(cpuOf);
@@ -260,28 +262,42 @@ async function pass(
     }
   })();
   const t0 = performance.now();
-  await Promise.all(
-    tokens.map(async (token, l) => {
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < BATCHES) {
-          const b = next++;
-          const s = servers[(l + b) % servers.length]!;
-          const t = performance.now();
-          const res = await fetch(`${s.url}/api/v1/kiosk/scans`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            body: bodies[l]![b]!,
-          });
-          if (res.status !== 200) throw new Error(`upload ${res.status}: ${await res.text()}`);
-          const { ackedThrough } = (await res.json()) as { ackedThrough: number };
-          latencies.push(performance.now() - t);
-          acked[l] = Math.max(acked[l]!, ackedThrough);
-        }
-      };
-      await Promise.all(Array.from({ length: INFLIGHT }, worker));
-    }),
-  );
+  try {
+    await Promise.all(
+      tokens.map(async (token, l) => {
+        let next = 0;
+        const worker = async (): Promise<void> => {
+          while (next < BATCHES) {
+            const b = next++;
+            const s = servers[(l + b) % servers.length]!;
+            const t = performance.now();
+            let res: Response;
+            // A 503 (database busy) is retried after its Retry-After, as a lane does; counted.
+            for (;;) {
+              res = await fetch(`${s.url}/api/v1/kiosk/scans`, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+                body: bodies[l]![b]!,
+              });
+              if (res.status !== 503) break;
+              retried++;
+              await res.arrayBuffer();
+              await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+            }
+            if (res.status !== 200) throw new Error(`upload ${res.status}: ${await res.text()}`);
+            const { ackedThrough } = (await res.json()) as { ackedThrough: number };
+            latencies.push(performance.now() - t);
+            acked[l] = Math.max(acked[l]!, ackedThrough);
+          }
+        };
+        await Promise.all(Array.from({ length: INFLIGHT }, worker));
+      }),
+    );
+  } catch (err) {
+    sampling = false;
+    await sampleLoop;
+    throw err;
+  }
   const seconds = (performance.now() - t0) / 1000;
   clearTimeout(sampler);
   sampling = false;
@@ -302,6 +318,7 @@ async function pass(
     top,
     activity,
     samples,
+    retried,
   };
 }
 
@@ -310,7 +327,7 @@ function show(label: string, r: PassResult): void {
   console.log(
     `${label}: ${r.records} records in ${r.seconds.toFixed(1)} s = ${Math.round(r.records / r.seconds)} records/s; ` +
       `batch ms p50 ${s.p50.toFixed(0)} p90 ${s.p90.toFixed(0)} p99 ${s.p99.toFixed(0)} max ${s.max.toFixed(0)}; ` +
-      `lanes acked through >= ${r.ackedMin}; CPU s: servers ${r.serverCpu.map((c) => c.toFixed(1)).join(' + ')}, ` +
+      `lanes acked through >= ${r.ackedMin}; ${r.retried} uploads answered 503 and retried; CPU s: servers ${r.serverCpu.map((c) => c.toFixed(1)).join(' + ')}, ` +
       `this database's PostgreSQL backends ${r.dbCpu.toFixed(1)}, all postgres processes ${r.allPgCpu.toFixed(1)} (wall ${r.seconds.toFixed(1)} s, 2 cores); load ${r.loadEnd}`,
   );
   if (process.env.TOP !== '0' && r.top !== '') console.log(`top 4 s into it:\n${r.top}`);
