@@ -28,17 +28,25 @@ export interface BuiltSnapshot {
   readonly bytes: Uint8Array | null;
   /**
    * Its bytes [start, end) when they are neither in memory nor in a file (chunks of a cache in
-   * the database), read as the stream is consumed.
+   * the database): the first chunk read before it resolves (a `SnapshotGoneError` when it is no
+   * longer cached), the rest as the stream is consumed.
    */
-  readonly stream?: (start: number, end: number) => Readable;
+  readonly stream?: (start: number, end: number) => Promise<Readable>;
   /** Entries it holds: what the lane holds once it is applied (the signed count). */
   readonly count: number;
   /** SHA-256 (hex) of its exact bytes (the signed digest). */
   readonly digest: string;
 }
 
-/** A built snapshot's bytes [start, end) (`end` at most its size, default its size): a buffer in memory, else a stream. */
-export function snapshotBody(snap: BuiltSnapshot, start: number, end: number = snap.size): Buffer | Readable {
+/**
+ * A built snapshot's bytes [start, end) (`end` at most its size, default its size): a buffer in
+ * memory, else a stream. Rejects with `SnapshotGoneError` when its cached chunks are gone.
+ */
+export async function snapshotBody(
+  snap: BuiltSnapshot,
+  start: number,
+  end: number = snap.size,
+): Promise<Buffer | Readable> {
   if (snap.bytes) return Buffer.from(snap.bytes.buffer, snap.bytes.byteOffset + start, end - start);
   if (snap.file !== null) return createReadStream(snap.file, { start, end: end - 1 });
   if (snap.stream) return snap.stream(start, end);
@@ -58,9 +66,9 @@ export class SnapshotBusyError extends Error {
 
 /**
  * Raised by a snapshot's byte stream when its cached bytes were pruned while it was read (the
- * list moved on and the cache's grace for old versions ran out). Before the first byte went out
- * the lane gets a 503 `snapshot_gone`; after, the connection is cut short of its
- * `Content-Length`: never a complete 200. Either way the lane asks again.
+ * list moved on and the cache's grace for old versions ran out). Found before the answer starts
+ * (the first chunk is read first), the lane gets a 503 `snapshot_gone`; later, the connection is
+ * cut short of its `Content-Length`: never a complete 200. Either way the lane asks again.
  */
 export class SnapshotGoneError extends HttpError {
   constructor(list: ListName, version: number) {

@@ -333,5 +333,76 @@ describe.skipIf(pgSkip !== null)(
       expect((await get(k, url, { 'if-none-match': etag })).statusCode).toBe(304);
       db.close();
     });
+
+    it('answers 503 with Retry-After, never a short 200, when the cache cannot give the bytes', async () => {
+      pg = await createTestDatabase();
+      const pool = await pg.open();
+      await runPgMigrations(pool, PG_MIGRATIONS);
+      const db = openDatabase(':memory:');
+      const listKey = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
+      const writeHealth = async (lines: string[]) => {
+        const rows = lines.map((l) => {
+          const r = readHealthRecord(listKey, l.split(','));
+          if (!r.ok) throw new Error(r.error.reason);
+          return r.value;
+        });
+        await new PgListWriterStore(pool).write(
+          'health',
+          { rows },
+          { now: 1, actor: 't', action: 'list.import' },
+        );
+      };
+      await writeHealth(healthLines(100));
+      let now = 0;
+      let snapshots = new PgSnapshotStore(pool, { chunkBytes: 64, clock: () => now, retainMs: 1_000 });
+      const store = {
+        ...openSqliteStore(db, { indexKey: listKey, clock: Date.now }),
+        snapshots: {
+          current: (...a: Parameters<PgSnapshotStore['current']>) => snapshots.current(...a),
+          get lastBuild() {
+            return snapshots.lastBuild;
+          },
+        },
+      };
+      t = await buildTestApp({ store, listKey });
+      await addCheckpoint(t, 'A', 'closed');
+      const k = await enrollKiosk(t, 'A');
+      const v1 = await get(k, '/lists/health/snapshot');
+      expect(v1.statusCode).toBe(200);
+
+      // The snapshot a request found is pruned before its first byte is read (its cache row
+      // deleted between the lookup and the read, as a build on another server does).
+      const found = snapshots.current.bind(snapshots);
+      snapshots.current = async (...a) => {
+        const snap = await found(...a);
+        await pool.query('DELETE FROM snapshot_cache');
+        return snap;
+      };
+      const gone = await get(k, '/lists/health/snapshot');
+      expect(gone.statusCode).toBe(503);
+      expect(gone.json()).toMatchObject({ error: 'snapshot_gone' });
+      expect(gone.headers['retry-after']).toBe('5');
+      expect(gone.headers['cache-control']).toBe('no-store');
+
+      // Every build slot taken (a build waiting on a locked chunk table): 503 snapshot_busy.
+      snapshots = new PgSnapshotStore(pool, { maxBuilds: 1, slotWaitMs: 200 });
+      const holder = await pool.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE snapshot_chunks IN EXCLUSIVE MODE');
+        const building = snapshots.current('whitelist', 'A', { id: 1, scope: 'fleet', key: listKey });
+        await new Promise((r) => setTimeout(r, 100));
+        const busy = await get(k, '/lists/health/snapshot');
+        expect(busy.statusCode).toBe(503);
+        expect(busy.json()).toMatchObject({ error: 'snapshot_busy' });
+        expect(busy.headers['retry-after']).toBe('5');
+        await holder.query('COMMIT');
+        await building;
+      } finally {
+        holder.release();
+      }
+      expect((await get(k, '/lists/health/snapshot')).statusCode).toBe(200);
+      db.close();
+    });
   },
 );

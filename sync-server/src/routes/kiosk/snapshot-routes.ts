@@ -98,21 +98,24 @@ export function registerSnapshotRoutes(app: App, s: Services): void {
       listKind(snap.list).snapshot.scoped ? checkpointId : null,
     );
 
-  /** Answers a snapshot: signed headers, then 304, 206 or 200. */
-  const send = (
+  /** Answers a snapshot: signed headers, then 304, 206 or 200 (its bytes found before any header is set). */
+  const send = async (
     req: FastifyRequest,
     reply: FastifyReply,
     snap: BuiltSnapshot,
     checkpointId: string,
     cacheControl: string,
-  ): FastifyReply => {
-    // The range first: a 416 carries none of the cache headers below.
-    const range = notModified(req, snap) ? null : rangeOf(req, snap);
+  ): Promise<FastifyReply> => {
+    const fresh = notModified(req, snap);
+    // The range and the bytes first: a 416 or a 503 (pruned) carries none of the headers below.
+    const range = fresh ? null : rangeOf(req, snap);
+    const { start, end } = range ?? { start: 0, end: snap.size };
+    const body = fresh ? null : await snapshotBody(snap, start, end);
     void reply
       .header('etag', snap.etag)
       .header('cache-control', cacheControl)
       .header('accept-ranges', 'bytes');
-    if (notModified(req, snap)) return reply.code(304).send();
+    if (body === null) return reply.code(304).send();
     // Signed at send time (the digest is the build's): the lane judges how old the answer is.
     const issuedAt = s.clock();
     const signature = s.signer.signList({
@@ -125,7 +128,6 @@ export function registerSnapshotRoutes(app: App, s: Services): void {
       issuedAt,
       digest: snap.digest,
     });
-    const { start, end } = range ?? { start: 0, end: snap.size };
     void reply
       .header('content-type', SNAPSHOT_MEDIA_TYPE)
       .header(LIST_VERSION_HEADER, String(snap.version))
@@ -135,7 +137,7 @@ export function registerSnapshotRoutes(app: App, s: Services): void {
       .header(LIST_ISSUED_AT_HEADER, String(issuedAt))
       .header('content-length', String(end - start));
     if (range) void reply.code(206).header('content-range', `bytes ${start}-${end - 1}/${snap.size}`);
-    return reply.send(snapshotBody(snap, start, end));
+    return reply.send(body);
   };
 
   /**

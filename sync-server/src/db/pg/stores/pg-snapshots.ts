@@ -213,7 +213,7 @@ export class PgSnapshotStore implements SnapshotsStore {
       etag: snapshotEtag(row.digest),
       file: null,
       bytes: null,
-      stream: (start, end) => Readable.from(readChunks(pool, k, row, start, end), { objectMode: false }),
+      stream: (start, end) => openChunks(pool, k, row, start, end),
       count: row.count,
       digest: row.digest,
     };
@@ -515,6 +515,24 @@ async function listVersion(q: Queryable, list: ListName): Promise<number> {
   return v;
 }
 
+/** A stream of a cached snapshot's bytes [start, end), its first chunk read before it resolves. */
+async function openChunks(
+  pool: PgPool,
+  k: CacheKey,
+  row: CacheRow,
+  start: number,
+  end: number,
+): Promise<Readable> {
+  const chunks = readChunks(pool, k, row, start, end);
+  const first = await chunks.next();
+  async function* all(): AsyncGenerator<Buffer> {
+    if (first.done === true) return;
+    yield first.value;
+    yield* chunks;
+  }
+  return Readable.from(all(), { objectMode: false });
+}
+
 /** A cached snapshot's bytes [start, end), a chunk at a time (one query each). */
 async function* readChunks(
   pool: PgPool,
@@ -531,8 +549,8 @@ async function* readChunks(
       [k.list, k.version, k.scope, k.key.id, no],
     );
     const bytes = rows[0]?.bytes;
-    // Pruned while it was being sent: the stream fails (before its first byte, the route answers
-    // 503; after, the connection is cut), never ends short.
+    // Pruned while it was being sent: the stream fails (at its first chunk, the route answers
+    // 503; later, the connection is cut), never ends short.
     if (!bytes) throw new SnapshotGoneError(k.list, k.version);
     const from = Math.max(0, start - no * size);
     const to = Math.min(bytes.length, end - no * size);

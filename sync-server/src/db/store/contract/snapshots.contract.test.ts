@@ -71,7 +71,7 @@ function whitelistRows(): WhitelistRow[] {
 
 /** A snapshot's bytes from `start`, wherever they are kept. */
 async function bytesOf(snap: BuiltSnapshot, start = 0): Promise<Buffer> {
-  const body = snapshotBody(snap, start);
+  const body = await snapshotBody(snap, start);
   if (Buffer.isBuffer(body)) return Buffer.from(body);
   const parts: Buffer[] = [];
   for await (const chunk of body) parts.push(chunk as Buffer);
@@ -232,7 +232,7 @@ describeEngines('SnapshotsStore', ({ engine, open }) => {
       await write(writer, 'health', healthRows(200));
       const v1 = await snapshots.current('health', 'A', FLEET);
       expect(v1.size).toBeGreaterThan(3 * 64);
-      const reading = snapshotBody(v1, 0);
+      const reading = await snapshotBody(v1, 0);
       if (Buffer.isBuffer(reading)) throw new Error('a stream from the chunks');
       const it = reading[Symbol.asyncIterator]();
       const first = await it.next();
