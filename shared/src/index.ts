@@ -28,4 +28,5 @@ export * from './contract/display-desk.js';
 export * from './contract/display-channel.js';
 export * from './contract/kiosk-api.js';
 export * from './contract/literal-union.js';
+export * from './contract/safe-text.js';
 export * from './contract/admin-api.js';

@@ -12,6 +12,7 @@ import Fastify, {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { Readable } from 'node:stream';
+import { explainSafeTextPattern } from '@checkpoint-lane/shared';
 import Type from 'typebox';
 import { adminAuth, AuthFailureLimiter, laneAuth } from './auth/auth-hooks.js';
 import { limitsRateStore } from './auth/rate-limit-store.js';
@@ -128,7 +129,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
         return reply.code(err.statusCode).send({ error: err.code, message: err.message });
       }
       if (err.validation) {
-        return reply.code(400).send({ error: 'bad_request', message: err.message });
+        return reply.code(400).send({ error: 'bad_request', message: explainSafeTextPattern(err.message) });
       }
       const stored = sqliteAnswer(err);
       if (stored !== null) {

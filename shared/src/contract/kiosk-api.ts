@@ -15,6 +15,7 @@ import type { Result } from '../result.js';
 import { LIST_SIGNATURE_PATTERN, LIST_SIGNING_KEY_ID_PATTERN } from '../sync/list-signature.js';
 import { LIST_NAMES, OFFICER_ROLES } from '../vocabulary.js';
 import { literalUnion } from './literal-union.js';
+import { SafeText } from './safe-text.js';
 
 const Version = Type.Integer({ minimum: 0 });
 
@@ -154,7 +155,7 @@ export const LIST_KEY_ID_HEADER = 'x-list-key-id';
 /** Body of `POST /enroll`. */
 export const EnrollRequest = Type.Object({
   code: Type.String({ minLength: 4, maxLength: 32 }),
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: SafeText({ minLength: 1, maxLength: 100 }),
 });
 /** Body of `POST /enroll`. */
 export type EnrollRequest = Static<typeof EnrollRequest>;

@@ -331,6 +331,8 @@ const vi = {
   'rowError.bad_checkpoint': 'Mã chốt không hợp lệ: {value}',
   'rowError.duplicate_id': 'Mã trùng với dòng {other}',
   'rowError.csv_syntax': 'Lỗi định dạng CSV: {detail}',
+  'rowError.control_char':
+    'Cột {field} có ký tự điều khiển (NUL hoặc ký tự ẩn U+0000–U+001F); hãy xoá ký tự đó',
   'csvDetail.quote_in_field': 'dấu ngoặc kép nằm giữa ô không được bao ngoặc',
   'csvDetail.text_after_quote': 'có chữ sau dấu ngoặc kép đóng',
   'csvDetail.unclosed_quote': 'dấu ngoặc kép chưa được đóng đến hết tệp',
@@ -657,6 +659,8 @@ const en: Record<TextKey, string> = {
   'rowError.bad_checkpoint': 'Not a checkpoint id: {value}',
   'rowError.duplicate_id': 'Same ID as line {other}',
   'rowError.csv_syntax': 'CSV format error: {detail}',
+  'rowError.control_char':
+    'Column {field} holds a control character (NUL or a hidden U+0000–U+001F character); remove it',
   'csvDetail.quote_in_field': 'a quote inside an unquoted field',
   'csvDetail.text_after_quote': 'text after a closing quote',
   'csvDetail.unclosed_quote': 'a quote never closed before the end of the file',

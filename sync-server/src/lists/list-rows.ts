@@ -5,6 +5,7 @@ import {
   WHITELIST_CATEGORIES,
   canonicalSubjectKey,
   fail,
+  hasControlChar,
   ok,
   type HealthStatus,
   type ListName,
@@ -71,6 +72,34 @@ const CHECKPOINT_ID = new RegExp(
 const STATUSES: ReadonlySet<string> = new Set(HEALTH_STATUSES);
 const CATEGORIES: ReadonlySet<string> = new Set(WHITELIST_CATEGORIES);
 
+/** A row refused for a NUL or other C0 control character in `field` (never the value: it may be a name). */
+const controlChar = (field: string): { readonly ok: false; readonly error: RowError } =>
+  fail({
+    code: 'control_char',
+    params: { field },
+    reason: `${field}: contains a control character (NUL or another of U+0000–U+001F)`,
+  });
+
+/**
+ * The first of a row's coded cells (id, status or category, dates, checkpoints: every cell but
+ * name and note, which `readSubjectFields` checks) holding a control character other than tab or
+ * a line break (those are trimmed away as spaces are), as a refusal; null when none does.
+ */
+function controlCharInCells(
+  fields: readonly string[],
+  names: readonly string[],
+): { readonly ok: false; readonly error: RowError } | null {
+  for (let i = 0; i < fields.length; i++) {
+    const name = names[i] ?? `column ${i + 1}`;
+    if (name === 'name' || name === 'note') continue;
+    if (hasControlChar(fields[i] ?? '', true)) return controlChar(name);
+  }
+  return null;
+}
+
+const HEALTH_COLUMNS = CSV_HEADERS.health.split(',');
+const WHITELIST_COLUMNS = CSV_HEADERS.whitelist.split(',');
+
 /** Fields shared by both lists: the subject, its keyed hash, name and note. */
 export function readSubjectFields(
   listKey: Uint8Array,
@@ -87,6 +116,9 @@ export function readSubjectFields(
   }
   const cleanName = (name ?? '').trim().normalize('NFC');
   const cleanNote = (note ?? '').trim().normalize('NFC');
+  // A name is one line; a note may keep tabs and line breaks (a quoted CSV cell can hold them).
+  if (hasControlChar(cleanName)) return controlChar('name');
+  if (hasControlChar(cleanNote, true)) return controlChar('note');
   if (cleanName.length > MAX_NAME_LENGTH)
     return fail({
       code: 'name_too_long',
@@ -194,6 +226,8 @@ export function healthRecordReader(listKey: Uint8Array): RecordReader<HealthRow>
   const window = windowReader(['since', 'until']);
   return (fields) => {
     if (fields.length !== 6) return fieldCount(6, fields.length);
+    const control = controlCharInCells(fields, HEALTH_COLUMNS);
+    if (control !== null) return control;
     const [id = '', status = '', since = '', until = '', name, note] = fields;
     const base = readSubjectFields(listKey, id, name, note);
     if (!base.ok) return base;
@@ -226,6 +260,8 @@ export function whitelistRecordReader(listKey: Uint8Array): RecordReader<Whiteli
   const checkpointSet = memo(readCheckpointSet);
   return (fields) => {
     if (fields.length !== 7) return fieldCount(7, fields.length);
+    const control = controlCharInCells(fields, WHITELIST_COLUMNS);
+    if (control !== null) return control;
     const [id = '', category = '', from = '', until = '', checkpoints = '', name, note] = fields;
     const base = readSubjectFields(listKey, id, name, note);
     if (!base.ok) return base;

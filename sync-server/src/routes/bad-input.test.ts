@@ -7,12 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointServer } from '../app.js';
 import { hashToken } from '../auth/tokens.js';
 import { openDatabase } from '../db/open-database.js';
+import { pgUnavailable } from '../db/pg/pg-database.testkit.js';
 import {
   addCheckpoint,
   buildTestApp,
   enrollKiosk,
+  importCsv,
   scanRecord,
+  type AnyTestApp,
   type TestApp,
+  type TestEngine,
   type TestKiosk,
 } from '../testing/build-test-app.js';
 
@@ -255,4 +259,249 @@ describe('database refusals', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+// PostgreSQL's text and jsonb cannot hold a NUL (SQLite can): both engines answer alike, the
+// admin API and enrollment with a 400 naming the field, a lane's upload and heartbeat by storing
+// U+FFFD in its place (a refused batch would be resent forever), a CSV row with a reason.
+const skipPg = await pgUnavailable();
+const ENGINES: readonly { engine: TestEngine; skip: boolean }[] = [
+  { engine: 'sqlite', skip: false },
+  { engine: 'postgres', skip: skipPg !== null },
+];
+describe.each(ENGINES)('control characters in free text ($engine)', ({ engine, skip }) => {
+  let e: AnyTestApp;
+  let built: AnyTestApp | undefined;
+  let lane: TestKiosk;
+  beforeAll(async () => {
+    if (skip) return;
+    e = built = await buildTestApp({ engine, enrollRateLimit: 1_000_000 });
+    await addCheckpoint(e, 'CP');
+    lane = await enrollKiosk(e, 'CP');
+  }, 60_000);
+  afterAll(async () => {
+    await built?.close();
+  }, 60_000);
+
+  const CONTROL = ['\u0000', '\u0001', '\u0007', '\u001b', '\u001f'];
+  type Method = 'POST' | 'PUT' | 'PATCH' | 'GET';
+
+  it.skipIf(skip)(
+    'refuses them in names and notes with a 400 naming the field, and stores nothing',
+    async () => {
+      const cases: [Method, string, string, Record<string, unknown>, boolean][] = [
+        ['POST', '/api/v1/kiosk/enroll', 'name', { code: 'ABCD-2345' }, false],
+        [
+          'POST',
+          '/api/v1/admin/accounts',
+          'displayName',
+          { username: 'nul1', role: 'viewer', password: 'x'.repeat(12) },
+          false,
+        ],
+        ['PATCH', '/api/v1/admin/accounts/nul1', 'displayName', {}, false],
+        ['POST', '/api/v1/admin/checkpoints', 'name', { id: 'CP-NUL', mode: 'open' }, false],
+        ['PUT', '/api/v1/admin/officers/O-NUL', 'name', { role: 'officer', pin: '123456' }, false],
+        ['PUT', '/api/v1/admin/lists/health/entries/001099012345', 'name', { status: 'F0' }, false],
+        ['PUT', '/api/v1/admin/lists/health/entries/001099012345', 'note', { status: 'F0' }, true],
+        ['PUT', '/api/v1/admin/lists/whitelist/entries/51F12345', 'name', { category: 'shipper' }, false],
+        ['PUT', '/api/v1/admin/lists/whitelist/entries/51F12345', 'note', { category: 'shipper' }, true],
+        ['POST', '/api/v1/admin/alerts/1/ack', 'note', {}, true],
+      ];
+      for (const [method, url, field, rest, multiline] of cases) {
+        const bad = [...CONTROL.map((c) => `An${c}B`), ...(multiline ? [] : ['An\nB', 'An\tB'])];
+        for (const value of bad) {
+          const res = await e.app.inject({
+            method,
+            url,
+            headers: url.includes('/admin/') ? e.admin : {},
+            payload: { ...rest, [field]: value },
+          });
+          expect(res.statusCode, `${method} ${url} ${field} ${JSON.stringify(value)}: ${res.body}`).toBe(400);
+          expect(res.json()).toEqual({
+            error: 'bad_request',
+            message: expect.stringContaining(`body/${field} must not contain control characters`) as string,
+          });
+        }
+      }
+      const audit = await e.app.inject({
+        method: 'GET',
+        url: '/api/v1/admin/audit?actor=a%00b',
+        headers: e.admin,
+      });
+      expect(audit.statusCode, audit.body).toBe(400);
+      expect(audit.json<{ message: string }>().message).toContain(
+        'querystring/actor must not contain control characters',
+      );
+      // Nothing was stored: the checkpoint, officer and entries do not exist.
+      const cps = await e.app.inject({ method: 'GET', url: '/api/v1/admin/checkpoints', headers: e.admin });
+      expect(cps.json<{ checkpoints: { id: string }[] }>().checkpoints.map((c) => c.id)).toEqual(['CP']);
+      const officers = await e.app.inject({ method: 'GET', url: '/api/v1/admin/officers', headers: e.admin });
+      expect(officers.json<{ officers: unknown[] }>().officers).toEqual([]);
+      const entry = await e.app.inject({
+        method: 'GET',
+        url: '/api/v1/admin/lists/health/entries/001099012345',
+        headers: e.admin,
+      });
+      expect(entry.statusCode).toBe(404);
+      // A note keeps its tab and line breaks.
+      const note = await e.app.inject({
+        method: 'PUT',
+        url: '/api/v1/admin/lists/health/entries/001099012345',
+        headers: e.admin,
+        payload: { status: 'F0', name: 'Nguyễn Văn A', note: 'dòng 1\r\ndòng 2\tx' },
+      });
+      expect(note.statusCode, note.body).toBeLessThan(300);
+      const stored = await e.app.inject({
+        method: 'GET',
+        url: '/api/v1/admin/lists/health/entries/001099012345',
+        headers: e.admin,
+      });
+      expect(stored.json()).toMatchObject({ name: 'Nguyễn Văn A', note: 'dòng 1\r\ndòng 2\tx' });
+    },
+  );
+
+  it.skipIf(skip)(
+    'stores a lane’s records and device reports with U+FFFD in place of each, never refused',
+    async () => {
+      const scanId = '01890a5d-ac96-7000-8000-00000000f001';
+      const records = [
+        scanRecord(1, { id: scanId, subjectSealed: null }),
+        {
+          type: 'override',
+          seq: 2,
+          id: '01890a5d-ac96-7000-8000-00000000f002',
+          at: 1_700_000_000_100,
+          scanId,
+          originalDecision: 'green',
+          decision: 'red',
+          officerId: 'O\u00001',
+          supervisorId: null,
+          reason: 'r\u0001',
+          note: 'a\u0000b\nc\td',
+        },
+        {
+          type: 'ack',
+          seq: 3,
+          id: '01890a5d-ac96-7000-8000-00000000f003',
+          at: 1_700_000_000_200,
+          scanId,
+          decision: 'red',
+          note: '\u0000\u001f\r\n',
+        },
+      ];
+      const up = await e.app.inject({
+        method: 'POST',
+        url: '/api/v1/kiosk/scans',
+        headers: lane.auth,
+        payload: { records },
+      });
+      expect(up.statusCode, up.body).toBe(200);
+      expect(up.json()).toEqual({ ackedThrough: 3 });
+      const found = await e.app.inject({
+        method: 'GET',
+        url: `/api/v1/admin/scans?scan=${scanId}`,
+        headers: e.admin,
+      });
+      const scan = found.json<{
+        scans: {
+          overrides: { officerId: string; reason: string; note: string }[];
+          acks: { note: string }[];
+        }[];
+      }>().scans[0];
+      expect(scan?.overrides).toEqual([
+        expect.objectContaining({ officerId: 'O\uFFFD1', reason: 'r\uFFFD', note: 'a\uFFFDb\nc\td' }),
+      ]);
+      expect(scan?.acks).toEqual([expect.objectContaining({ note: '\uFFFD\uFFFD\r\n' })]);
+      // The same batch again (the lane resends until acknowledged): still 200, nothing twice.
+      const again = await e.app.inject({
+        method: 'POST',
+        url: '/api/v1/kiosk/scans',
+        headers: lane.auth,
+        payload: { records },
+      });
+      expect(again.json()).toEqual({ ackedThrough: 3 });
+
+      const beat = await e.app.inject({
+        method: 'POST',
+        url: '/api/v1/kiosk/heartbeat',
+        headers: lane.auth,
+        payload: {
+          listVersions: { health: 0, whitelist: 0 },
+          backlog: 0,
+          devices: [{ name: 'HID\u0000Scanner\u0001', kind: 'hid', status: 'ok\n' }],
+          clock: Date.now(),
+        },
+      });
+      expect(beat.statusCode, beat.body).toBe(200);
+      const fleet = await e.app.inject({ method: 'GET', url: '/api/v1/admin/kiosks', headers: e.admin });
+      const me = fleet
+        .json<{ kiosks: { id: string; devices: unknown[] }[] }>()
+        .kiosks.find((x) => x.id === lane.kioskId);
+      expect(me?.devices).toEqual([{ name: 'HID\uFFFDScanner\uFFFD', kind: 'hid', status: 'ok\uFFFD' }]);
+    },
+  );
+
+  it.skipIf(skip)(
+    'rejects a CSV row with a control character with the reason code control_char',
+    async () => {
+      const csv =
+        'id,status,since,until,name,note\n' +
+        '001099012345,F0,,,An\u0000B,\n' +
+        '001099012346,F0,,,,x\u0001y\n' +
+        '001099012347,F0\u0000,,,,\n' +
+        '001099012348,F0,,,An\u0007B,\n' +
+        '001099012349,F0,,,"  Nguyễn Văn A\t","dòng 1\ndòng 2\tx"\n';
+      const res = await importCsv(e, 'health', csv, '?partial=true');
+      expect(res.statusCode, res.body).toBe(200);
+      const report = res.json<{
+        accepted: number;
+        rejected: { line: number; code: string; reason: string; params?: object }[];
+      }>();
+      expect(report.accepted).toBe(1);
+      expect(report.rejected).toEqual([
+        {
+          line: 2,
+          code: 'control_char',
+          params: { field: 'name' },
+          reason: expect.stringContaining('control character') as string,
+        },
+        {
+          line: 3,
+          code: 'control_char',
+          params: { field: 'note' },
+          reason: expect.stringContaining('note:') as string,
+        },
+        {
+          line: 4,
+          code: 'control_char',
+          params: { field: 'status' },
+          reason: expect.stringContaining('status:') as string,
+        },
+        {
+          line: 5,
+          code: 'control_char',
+          params: { field: 'name' },
+          reason: expect.stringContaining('name:') as string,
+        },
+      ]);
+      // The refused row names no value (it may be a name); the kept one keeps its note's lines.
+      expect(res.body).not.toContain('An');
+      const kept = await e.app.inject({
+        method: 'GET',
+        url: '/api/v1/admin/lists/health/entries/001099012349',
+        headers: e.admin,
+      });
+      expect(kept.json()).toMatchObject({ name: 'Nguyễn Văn A', note: 'dòng 1\ndòng 2\tx' });
+      // All or nothing: the file is refused whole, nothing written.
+      const strict = await importCsv(
+        e,
+        'whitelist',
+        'id,category,valid_from,valid_until,checkpoints,name,note\n51F12345,shipper,,,CP\u0000,,\n',
+      );
+      expect(strict.statusCode, strict.body).toBe(422);
+      expect(strict.json<{ rejected: { code: string; params: object }[] }>().rejected).toEqual([
+        expect.objectContaining({ code: 'control_char', params: { field: 'checkpoints' } }),
+      ]);
+    },
+  );
 });

@@ -1,6 +1,7 @@
 // Every route in /openapi.json, fed schema-shaped requests with hostile values: no answer is
 // ever a 5xx, every error is {error, message}, and the server still answers /health after.
 // The routes are read from the document, so a route added later is covered without a change here.
+import { SAFE_MULTILINE_PATTERN, SAFE_TEXT_PATTERN } from '@checkpoint-lane/shared';
 import fc from 'fast-check';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -468,6 +469,86 @@ describe('every route in /openapi.json', () => {
     expect(found).toEqual([]);
     expect(routes.length).toBeGreaterThan(35);
   });
+
+  it(
+    'refuses a NUL or another control character in every free-text field with a 400 naming it',
+    { timeout: 60_000 },
+    async () => {
+      // PostgreSQL's text and jsonb cannot hold a NUL (SQLite can): the schema refuses it on both.
+      const safe = new Set([SAFE_TEXT_PATTERN, SAFE_MULTILINE_PATTERN]);
+      const one = <T>(a: fc.Arbitrary<T>): T => fc.sample(a, { numRuns: 1, seed: 7 })[0] as T;
+      const checked: string[] = [];
+      for (const r of routes.filter((x) => !isEventStream(x))) {
+        const params = r.op.parameters ?? [];
+        const url = params
+          .filter((p) => p.in === 'path')
+          .reduce((u, p) => u.replace(`{${p.name}}`, percentEncode(String(one(valid(p.schema))))), r.path);
+        const bodySchema = r.op.requestBody?.content['application/json']?.schema;
+        const creds = await credentials(r, false);
+        const send = (query: string, body?: unknown) =>
+          t.app.inject({
+            method: r.method as 'GET',
+            url: `${url}${query}`,
+            headers: {
+              ...creds,
+              ...(body !== undefined && { 'content-type': 'application/json' }),
+            },
+            ...(body !== undefined && { payload: JSON.stringify(body) }),
+          });
+        const fields: [string, boolean, (bad: string) => ReturnType<typeof send>][] = [];
+        for (const p of params.filter((x) => x.in === 'query' && safe.has(x.schema.pattern ?? '')))
+          fields.push([
+            `querystring/${p.name}`,
+            p.schema.pattern === SAFE_MULTILINE_PATTERN,
+            (bad) => send(`?${p.name}=${percentEncode(bad)}`),
+          ]);
+        for (const [name, prop] of Object.entries(bodySchema?.properties ?? {})) {
+          if (!safe.has(prop.pattern ?? '')) continue;
+          const base = one(valid(bodySchema)) as Record<string, unknown>;
+          fields.push([
+            `body/${name}`,
+            prop.pattern === SAFE_MULTILINE_PATTERN,
+            (bad) => send('', { ...base, [name]: bad }),
+          ]);
+        }
+        for (const [field, multiline, sendBad] of fields) {
+          for (const bad of [
+            'A\u0000B',
+            '\u0000',
+            'A\u0007B',
+            'A\u001fB',
+            ...(multiline ? [] : ['A\nB', 'A\tB']),
+          ]) {
+            const res = await sendBad(bad);
+            expect(
+              res.statusCode,
+              `${r.method} ${r.path} ${field} ${JSON.stringify(bad)} → ${res.body}`,
+            ).toBe(400);
+            expect(res.json<{ error: string; message: string }>()).toMatchObject({ error: 'bad_request' });
+            expect(res.json<{ message: string }>().message).toContain(
+              `${field} must not contain control characters`,
+            );
+          }
+          checked.push(`${r.method} ${r.path} ${field}`);
+        }
+      }
+      expect(checked.sort()).toEqual([
+        'GET /api/v1/admin/audit querystring/action',
+        'GET /api/v1/admin/audit querystring/actor',
+        'GET /api/v1/admin/audit querystring/target',
+        'PATCH /api/v1/admin/accounts/{username} body/displayName',
+        'POST /api/v1/admin/accounts body/displayName',
+        'POST /api/v1/admin/alerts/{id}/ack body/note',
+        'POST /api/v1/admin/checkpoints body/name',
+        'POST /api/v1/kiosk/enroll body/name',
+        'PUT /api/v1/admin/lists/health/entries/{subject} body/name',
+        'PUT /api/v1/admin/lists/health/entries/{subject} body/note',
+        'PUT /api/v1/admin/lists/whitelist/entries/{subject} body/name',
+        'PUT /api/v1/admin/lists/whitelist/entries/{subject} body/note',
+        'PUT /api/v1/admin/officers/{id} body/name',
+      ]);
+    },
+  );
 
   it('never answers 5xx to schema-shaped requests with hostile values', { timeout: 300_000 }, async () => {
     const covered: string[] = [];

@@ -4,6 +4,7 @@
 import Type from 'typebox';
 import { ACCOUNT_ROLES } from '../../vocabulary.js';
 import { literalUnion } from '../literal-union.js';
+import { SafeText } from '../safe-text.js';
 
 /** Usernames as stored: 3–32 of lowercase letters, digits, `.`, `_`, `-` (input is lowercased first). */
 export const USERNAME_PATTERN = '^[a-z0-9._-]{3,32}$';
@@ -24,8 +25,8 @@ export const AccountRoleSchema = literalUnion(ACCOUNT_ROLES);
 /** A console account's role. */
 export type AccountRole = Type.Static<typeof AccountRoleSchema>;
 
-/** A person's name as the console shows it. */
-export const DisplayName = Type.String({ minLength: 1, maxLength: 100 });
+/** A person's name as the console shows it (no control characters). */
+export const DisplayName = SafeText({ minLength: 1, maxLength: 100 });
 
 /** A new password. */
 export const NewPassword = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH });

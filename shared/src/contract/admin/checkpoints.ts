@@ -5,6 +5,7 @@ import Type from 'typebox';
 import { HealthStatus } from '../../schemas/list-schemas.js';
 import { CheckpointConfig, CheckpointId, CheckpointMode } from '../../schemas/checkpoint-schemas.js';
 import { KeyScope } from './list-keys.js';
+import { SafeText } from '../safe-text.js';
 
 /**
  * `POST /checkpoints` body: create or update (answered 201 or 200 with the `CheckpointView`).
@@ -12,7 +13,7 @@ import { KeyScope } from './list-keys.js';
  */
 export const CheckpointInputSchema = Type.Object({
   id: CheckpointId,
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: SafeText({ minLength: 1, maxLength: 200 }),
   mode: CheckpointMode,
   freshnessBudgetSec: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 24 * 3600 })),
   blockingStatuses: Type.Optional(Type.Array(HealthStatus, { uniqueItems: true, maxItems: 6 })),

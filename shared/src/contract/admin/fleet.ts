@@ -8,6 +8,7 @@ import { CheckpointId } from '../../schemas/checkpoint-schemas.js';
 import { ListName } from '../../schemas/list-schemas.js';
 import { ListRefusalReport } from '../kiosk-api.js';
 import { AdminTimeText, AlertRecordSchema } from './scans.js';
+import { SafeText } from '../safe-text.js';
 
 type Member = Parameters<typeof Type.Union>[0][number];
 const Nullable = <T extends Member>(t: T) => Type.Union([t, Type.Null()]);
@@ -71,11 +72,11 @@ export const LaneIdParamsSchema = Type.Object({ id: Type.String({ minLength: 1, 
 export const AuditQuerySchema = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   before: Type.Optional(RowId()),
-  action: Type.Optional(Type.String({ maxLength: 64 })),
-  actor: Type.Optional(Type.String({ maxLength: 200, description: 'exactly this actor' })),
+  action: Type.Optional(SafeText({ maxLength: 64 })),
+  actor: Type.Optional(SafeText({ maxLength: 200, description: 'exactly this actor' })),
   from: Type.Optional(AdminTimeText),
   to: Type.Optional(AdminTimeText),
-  target: Type.Optional(Type.String({ maxLength: 200, description: 'targets starting with this' })),
+  target: Type.Optional(SafeText({ maxLength: 200, description: 'targets starting with this' })),
 });
 /** `GET /audit` query. */
 export type AuditQuery = Type.Static<typeof AuditQuerySchema>;

@@ -7,6 +7,7 @@ import Type from 'typebox';
 import { Counter } from '../../schemas/bounds.js';
 import { HealthStatus, WhitelistCategory } from '../../schemas/list-schemas.js';
 import { WireEntry } from '../kiosk-api.js';
+import { SafeMultilineText, SafeText } from '../safe-text.js';
 
 /**
  * Why a CSV row was rejected: stable codes the console words in Vietnamese or English (the
@@ -27,6 +28,8 @@ export const ROW_ERROR_CODES = [
   'bad_checkpoint',
   'duplicate_id',
   'csv_syntax',
+  // A NUL or other control character in a cell (names: any; notes and other cells: not tab or a line break).
+  'control_char',
 ] as const;
 /** Why a CSV row was rejected. */
 export type RowErrorCode = (typeof ROW_ERROR_CODES)[number];
@@ -146,8 +149,8 @@ export const HealthEntryInputSchema = Type.Object({
   status: HealthStatus,
   since: Type.Optional(DateText),
   until: Type.Optional(DateText),
-  name: Type.Optional(Type.String({ maxLength: 200 })),
-  note: Type.Optional(Type.String({ maxLength: 500 })),
+  name: Type.Optional(SafeText({ maxLength: 200 })),
+  note: Type.Optional(SafeMultilineText({ maxLength: 500 })),
 });
 /** Body of `PUT /lists/health/entries/{subject}`. */
 export type HealthEntryInput = Type.Static<typeof HealthEntryInputSchema>;
@@ -160,8 +163,8 @@ export const WhitelistEntryInputSchema = Type.Object({
   checkpoints: Type.Optional(
     Type.Union([Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000 }), Type.Null()]),
   ),
-  name: Type.Optional(Type.String({ maxLength: 200 })),
-  note: Type.Optional(Type.String({ maxLength: 500 })),
+  name: Type.Optional(SafeText({ maxLength: 200 })),
+  note: Type.Optional(SafeMultilineText({ maxLength: 500 })),
 });
 /** Body of `PUT /lists/whitelist/entries/{subject}`. */
 export type WhitelistEntryInput = Type.Static<typeof WhitelistEntryInputSchema>;

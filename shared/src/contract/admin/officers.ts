@@ -5,6 +5,7 @@ import Type from 'typebox';
 import { CheckpointId } from '../../schemas/checkpoint-schemas.js';
 import { OFFICER_ROLES } from '../../vocabulary.js';
 import { literalUnion } from '../literal-union.js';
+import { SafeText } from '../safe-text.js';
 
 /** The most digits an officer PIN has. */
 export const OFFICER_PIN_MAX_DIGITS = 8;
@@ -71,7 +72,7 @@ export type OfficerParams = Type.Static<typeof OfficerParamsSchema>;
 
 /** `PUT /officers/{id}` body: create (needs `pin`) or update (no `pin` keeps the old one). */
 export const OfficerPutBodySchema = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: SafeText({ minLength: 1, maxLength: 200 }),
   role: OfficerRoleSchema,
   checkpoints: Type.Optional(
     Type.Union([Type.Array(CheckpointId, { minItems: 1, maxItems: 500 }), Type.Null()], {

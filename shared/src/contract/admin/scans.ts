@@ -7,6 +7,7 @@ import Type from 'typebox';
 import { RowId } from '../../schemas/bounds.js';
 import { CheckpointId } from '../../schemas/checkpoint-schemas.js';
 import { DecisionColourSchema, RecordId } from '../../schemas/scan-schemas.js';
+import { SafeMultilineText } from '../safe-text.js';
 
 type Member = Parameters<typeof Type.Union>[0][number];
 const Nullable = <T extends Member>(t: T) => Type.Union([t, Type.Null()]);
@@ -265,7 +266,7 @@ export type AlertSubject = Type.Static<typeof AlertSubjectSchema>;
 
 /** `POST /alerts/{id}/ack` body (optional: no body reads as `{}`). */
 export const AlertAckBodySchema = Type.Object(
-  { note: Type.Optional(Type.String({ maxLength: 500 })) },
+  { note: Type.Optional(SafeMultilineText({ maxLength: 500 })) },
   { description: 'optional' },
 );
 /** `POST /alerts/{id}/ack` body. */

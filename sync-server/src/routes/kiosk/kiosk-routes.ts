@@ -17,6 +17,7 @@ import { changesDigest } from '../../lists/list-signing.js';
 import { LaneKeyMemo } from '../../lists/rekey.js';
 import type { Services } from '../../services.js';
 import { errors, kioskSecurity, type App } from '../schemas.js';
+import { storableDevices, storableLaneRecords } from './lane-text.js';
 import { registerSnapshotRoutes } from './snapshot-routes.js';
 
 /**
@@ -178,7 +179,8 @@ export function registerKioskRoutes(app: App, s: Services): void {
         description:
           'Overrides and acknowledgements the centre distrusts (another lane’s scan, an unknown, disabled or ' +
           'unassigned officer, no supervisor, a lane time before the scan or over 10 min after receipt) are ' +
-          'stored flagged and raise an `override` alert, never refused.',
+          'stored flagged and raise an `override` alert, never refused. A NUL or other C0 control character in a ' +
+          'text field is stored as U+FFFD (notes keep tab and line breaks), never refused.',
         tags: ['kiosk'],
         security: kioskSecurity,
         body: ScanUploadSchema,
@@ -188,7 +190,13 @@ export function registerKioskRoutes(app: App, s: Services): void {
     async (req) => {
       const lane = requireLane(req);
       const blocking = (await s.checkpoints.get(lane.checkpointId))?.blockingStatuses ?? [];
-      const result = await work.upload(lane, req.body.records, s.clock(), blocking);
+      const records = storableLaneRecords(req.body.records);
+      if (records.replaced > 0)
+        req.log.warn(
+          { kioskId: lane.id, replaced: records.replaced },
+          'control characters in uploaded lane records stored as U+FFFD',
+        );
+      const result = await work.upload(lane, records.value, s.clock(), blocking);
       for (const alert of result.alerts) s.hub.publishAdmin('alert', alert);
       for (const alert of result.updatedAlerts) s.hub.publishAdmin('alert', alert);
       return { ackedThrough: result.ackedThrough };
@@ -229,13 +237,19 @@ export function registerKioskRoutes(app: App, s: Services): void {
       const lane = requireLane(req);
       const now = s.clock();
       const b = req.body;
+      const devices = storableDevices(b.devices);
+      if (devices.replaced > 0)
+        req.log.warn(
+          { kioskId: lane.id, replaced: devices.replaced },
+          'control characters in heartbeat device reports stored as U+FFFD',
+        );
       await s.kiosks.heartbeat(
         lane.id,
         {
           health: b.listVersions.health,
           whitelist: b.listVersions.whitelist,
           backlog: b.backlog,
-          devices: b.devices,
+          devices: devices.value,
           clockSkewMs: b.clock - now,
         },
         now,
