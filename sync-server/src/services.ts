@@ -56,6 +56,11 @@ export interface AppOptions {
   readonly clock?: () => number;
   /** Largest CSV import body, bytes (default 512 MiB: 1M rows fit several times). */
   readonly importMaxBytes?: number;
+  /**
+   * List imports this server runs at once (default 2); more answer 503 `import_busy`. On
+   * PostgreSQL each running import holds one pooled connection once its first rows are parsed.
+   */
+  readonly importsAtOnce?: number;
   /** Largest JSON body elsewhere, bytes (default 4 MiB: a 1000-record scan batch). */
   readonly bodyLimit?: number;
   /** Enrollment code lifetime, seconds (default 15 min). */
@@ -120,6 +125,8 @@ export interface Services {
   readonly sseMaxBufferBytes: number;
 }
 
+  /** List imports run at once at most (see `AppOptions.importsAtOnce`). */
+  readonly importsAtOnce: number;
 /** Wires the stores and services over one database. */
 export async function createServices(opts: AppOptions): Promise<Services> {
   const clock = opts.clock ?? Date.now;
@@ -204,6 +211,7 @@ async function readUrgent(
   fromVersion: number,
   version: number,
 ): Promise<readonly UrgentHealthChange[] | null> {
+    importsAtOnce: opts.importsAtOnce ?? 2,
   if (list !== 'health') return null;
   // The health list is the same at every checkpoint: any checkpoint id reads it.
   const d = await store.lane.changes('health', fromVersion, '');

@@ -24,6 +24,7 @@ Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR | --databa
                          [--enroll-rate-limit 10] [--offline-after 180] [--stream-grace 45]
                          [--trust-proxy ADDRS] [--officer-pin-min-digits 6]
 
+                         [--imports-at-once 2] [--database-pool-size 10]
 Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on embedded SQLite.
 --database postgres://USER@HOST:PORT/DB (or env ${DATABASE_URL_ENV}): chế độ đội máy / fleet mode:
   the server's state in PostgreSQL; any number of servers on one database serve one fleet
@@ -31,6 +32,11 @@ Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on
 --scan-retain-months N (fleet mode): whole months of scans kept before the current one; older
   months are dropped by the daily upkeep (default: keep all).
 The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
+--database-pool-size N (fleet mode): PostgreSQL connections this server opens at most, 2..200
+  (default 10). Each running list import holds one of them from its first rows to its end; a
+  request that waits more than 5 s for a connection answers 503 database_busy.
+--imports-at-once N: list imports this server runs at once, 1..50 (default 2); another answers
+  503 import_busy with Retry-After. Keep it well below --database-pool-size.
 printed once, and only its hash is stored. The admin console is at /admin/.
 --log-level LEVEL: trace, debug, info (default), warn, error (logs never hold IDs or names).
 --offline-after SEC: a lane with no event stream and no heartbeat for this long shows offline.
@@ -58,6 +64,8 @@ const { values } = (() => {
         database: { type: 'string' },
         'scan-retain-months': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
+        'database-pool-size': { type: 'string' },
+        'imports-at-once': { type: 'string', default: '2' },
         'enroll-rate-limit': { type: 'string', default: '10' },
         'offline-after': { type: 'string', default: '180' },
         'stream-grace': { type: 'string', default: '45' },
@@ -105,6 +113,18 @@ if (values['scan-retain-months'] !== undefined) {
   if (databaseUrl === undefined) fail('--scan-retain-months needs --database (fleet mode)');
 }
 
+let databasePoolSize = 10;
+if (values['database-pool-size'] !== undefined) {
+  databasePoolSize = Number(values['database-pool-size']);
+  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 200)
+    fail(`--database-pool-size must be 2..200, not "${values['database-pool-size']}"`);
+  if (databaseUrl === undefined) fail('--database-pool-size needs --database (fleet mode)');
+}
+const importsAtOnce = Number(values['imports-at-once']);
+if (!Number.isInteger(importsAtOnce) || importsAtOnce < 1 || importsAtOnce > 50)
+  fail(`--imports-at-once must be 1..50, not "${values['imports-at-once']}"`);
+if (databaseUrl !== undefined && importsAtOnce >= databasePoolSize)
+  fail('--imports-at-once must be below --database-pool-size (each running import holds a connection)');
 let db: Db | undefined;
 let pgPool: PgPool | undefined;
 let pgStore: OpenedStore | undefined;
@@ -114,7 +134,9 @@ let snapshotDir: string | undefined;
 if (databaseUrl !== undefined) {
   // Fleet mode: nothing kept on this machine; the database holds the state.
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) fail('--database must be a postgres:// URL');
-  const pool = await openPg({ url: databaseUrl }).catch((err: unknown) => fail((err as Error).message));
+  const pool = await openPg({ url: databaseUrl, max: databasePoolSize }).catch((err: unknown) =>
+    fail((err as Error).message),
+  );
   const migrated = await runPgMigrations(pool, PG_MIGRATIONS);
   console.log(
     `checkpoint-server: PostgreSQL at ${describeUrl(databaseUrl)}, schema version ${migrated.version}` +
@@ -199,6 +221,7 @@ const app = await buildServer({
   ...(values['trust-proxy'] !== undefined && { trustProxy: values['trust-proxy'] }),
 });
 
+  importsAtOnce,
 let closing = false;
 async function shutdown(signal: string): Promise<void> {
   if (closing) {

@@ -19,11 +19,13 @@ function stagingType(name: string, type: string): string {
 
 /**
  * A bulk import staged in a TEMP table on PostgreSQL (see `ListStaging`). A TEMP table exists on
- * one connection only, so the staging holds a client checked out of the pool from `open` to
- * `drop()`, and the list writer writes a staged import in a transaction on that same client. A
- * TEMP table writes no WAL, is never seen by another server or vacuumed with the list tables, and
- * goes away with its connection if the server dies mid-import. Its statements may run for up to
- * `IMPORT_STATEMENT_TIMEOUT_MS`. Always `drop()` it: that gives the client back.
+ * one connection only, so the staging holds a client checked out of the pool from its first
+ * `add()` with rows (or `checkout()`) to `drop()`, and the list writer writes a staged import in a
+ * transaction on that same client. Before that it holds nothing: an upload that sends no row
+ * takes no connection. A TEMP table writes no WAL, is never seen by another server or vacuumed
+ * with the list tables, and goes away with its connection if the server dies mid-import. Its
+ * statements may run for up to `IMPORT_STATEMENT_TIMEOUT_MS`. Always `drop()` it: that gives the
+ * client back.
  */
 export class PgListStaging<L extends ListName = ListName> implements ListStagingStore<L> {
   readonly kind: ListKind<L>;
@@ -31,9 +33,11 @@ export class PgListStaging<L extends ListName = ListName> implements ListStaging
   #deduped = false;
   /** Set when a statement on the client failed in a way that leaves the connection unusable. */
   #broken: Error | undefined;
+  #client: pg.PoolClient | undefined;
+  #opening: Promise<pg.PoolClient> | undefined;
 
   private constructor(
-    readonly client: pg.PoolClient,
+    readonly pool: PgPool,
     readonly list: L,
     /** The TEMP table's name (unique on this connection; never user input). */
     readonly table: string,
@@ -41,29 +45,59 @@ export class PgListStaging<L extends ListName = ListName> implements ListStaging
     this.kind = listKind(list);
   }
 
-  /** Checks a client out of `pool` and creates the TEMP table on it. */
-  static async open<L extends ListName>(pool: PgPool, list: L): Promise<PgListStaging<L>> {
-    const kind = listKind(list);
-    const table = `import_${process.pid}_${++counter}`;
-    const client = await pool.connect();
+  /** A staging for `list` on `pool`; no client is checked out until rows arrive. */
+  static open<L extends ListName>(pool: PgPool, list: L): Promise<PgListStaging<L>> {
+    return Promise.resolve(new PgListStaging(pool, list, `import_${process.pid}_${++counter}`));
+  }
+
+  /** The held client; throws before `checkout()` (or the first `add()` with rows). */
+  get client(): pg.PoolClient {
+    if (this.#client === undefined) throw new Error('this staging holds no client yet');
+    return this.#live();
+  }
+
+  /** True once a client is checked out (and until `drop()`). */
+  get holdsClient(): boolean {
+    return this.#client !== undefined && !this.#released;
+  }
+
+  /** Checks a client out of the pool and creates the TEMP table on it, once; answers the client. */
+  async checkout(): Promise<pg.PoolClient> {
+    if (this.#released) throw new Error('this staging was dropped');
+    if (this.#client !== undefined) return this.#client;
+    this.#opening ??= this.#connect().finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+
+  async #connect(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
     try {
       // The import's statements (1M rows: a duplicate check, an upsert) may outlast the pool's
       // request timeout; `drop()` puts the connection's own back.
       await client.query(`SET statement_timeout = ${IMPORT_STATEMENT_TIMEOUT_MS}`);
-      await client.query(`CREATE TEMP TABLE ${table} (
+      await client.query(`CREATE TEMP TABLE ${this.table} (
         line integer NOT NULL, subject_key bigint NOT NULL, subject text NOT NULL,
-        ${kind.attributes.map((c) => `${c.name} ${stagingType(c.name, c.type)}`).join(', ')},
+        ${this.kind.attributes.map((c) => `${c.name} ${stagingType(c.name, c.type)}`).join(', ')},
         name text, note text, rejected boolean NOT NULL DEFAULT false)`);
     } catch (err) {
       client.release(err instanceof Error ? err : true);
       throw err;
     }
-    return new PgListStaging(client, list, table);
+    if (this.#released) {
+      // Dropped while connecting: the table goes with the destroyed connection.
+      client.release(true);
+      throw new Error('this staging was dropped');
+    }
+    this.#client = client;
+    return client;
   }
 
   #live(): pg.PoolClient {
     if (this.#released) throw new Error('this staging was dropped');
-    return this.client;
+    if (this.#client === undefined) throw new Error('this staging holds no client yet');
+    return this.#client;
   }
 
   /** Marks the connection unusable: `drop()` then destroys it instead of giving it back. */
@@ -71,9 +105,14 @@ export class PgListStaging<L extends ListName = ListName> implements ListStaging
     this.#broken ??= err;
   }
 
-  /** Stages validated rows with their line numbers (one multi-row insert from arrays). */
+  /**
+   * Stages validated rows with their line numbers (one multi-row insert from arrays); the first
+   * call with rows checks the client out.
+   */
   async add(rows: readonly { line: number; row: ListRows[L] }[]): Promise<void> {
+    if (this.#released) throw new Error('this staging was dropped');
     if (rows.length === 0) return;
+    await this.checkout();
     this.#deduped = false;
     const batch = unnestBatch(
       this.list,
@@ -88,6 +127,11 @@ export class PgListStaging<L extends ListName = ListName> implements ListStaging
 
   /** Marks every line whose subject appears more than once as rejected; returns the groups (by subject). */
   async rejectDuplicates(): Promise<DuplicateGroup[]> {
+    if (this.#client === undefined && !this.#released) {
+      // Nothing staged, so no duplicates.
+      this.#deduped = true;
+      return [];
+    }
     const { rows } = await this.#live().query<{ lines: number[] }>(
       `WITH d AS (
          SELECT subject, array_agg(line ORDER BY line) AS lines FROM ${this.table}
@@ -109,6 +153,7 @@ export class PgListStaging<L extends ListName = ListName> implements ListStaging
 
   /** Rows staged and not rejected. */
   async accepted(): Promise<number> {
+    if (this.#client === undefined && !this.#released) return 0;
     const { rows } = await this.#live().query<{ n: number }>(
       `SELECT count(*) AS n FROM ${this.table} WHERE NOT rejected`,
     );
@@ -117,6 +162,7 @@ export class PgListStaging<L extends ListName = ListName> implements ListStaging
 
   /** Up to `max` accepted rows, by line. */
   async sample(max: number): Promise<ListRows[L][]> {
+    if (this.#client === undefined && !this.#released) return [];
     const { rows } = await this.#live().query<PgEntryRow>(
       `SELECT ${entrySelect(this.kind)} FROM ${this.table} WHERE NOT rejected ORDER BY line LIMIT $1`,
       [max],
@@ -124,19 +170,26 @@ export class PgListStaging<L extends ListName = ListName> implements ListStaging
     return rows.map((r) => decodeRow(this.kind, r));
   }
 
-  /** Drops the TEMP table and gives the client back (destroyed when it failed). Safe to call twice. */
+  /**
+   * Drops the TEMP table and gives the client back (destroyed when it failed); holds nothing
+   * when no client was checked out. Safe to call twice.
+   */
   async drop(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    // A checkout under way ends by giving its client back (it sees #released).
+    await this.#opening?.catch(() => undefined);
+    const client = this.#client;
+    if (client === undefined) return;
     try {
       if (this.#broken === undefined) {
-        await this.client.query(`DROP TABLE IF EXISTS ${this.table}`);
-        await this.client.query('RESET statement_timeout');
+        await client.query(`DROP TABLE IF EXISTS ${this.table}`);
+        await client.query('RESET statement_timeout');
       }
     } catch (err) {
       this.#broken = err instanceof Error ? err : new Error(String(err));
     } finally {
-      this.client.release(this.#broken);
+      client.release(this.#broken);
     }
   }
 }

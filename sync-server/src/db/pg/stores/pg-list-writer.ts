@@ -88,12 +88,12 @@ function isPgStaging<L extends ListName>(s: ListStagingStore<L>): s is PgListSta
 }
 
 /**
- * Runs `fn` in one transaction on a client already checked out (an import's staging client):
- * `BEGIN … COMMIT`, rolled back when `fn` throws. A failed rollback marks the staging broken so
- * its `drop()` destroys the connection.
+ * Runs `fn` in one transaction on an import's staging client (checked out now if no row was
+ * staged yet): `BEGIN … COMMIT`, rolled back when `fn` throws. A failed rollback marks the
+ * staging broken so its `drop()` destroys the connection.
  */
 async function onStagingClient<T>(staging: PgListStaging, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = staging.client;
+  const c = await staging.checkout();
   await c.query('BEGIN');
   try {
     const result = await fn(c);
@@ -130,8 +130,8 @@ export class PgListWriterStore implements ListWriterStore {
   }
 
   /**
-   * Stages a bulk import in a TEMP table on a client held until `drop()` (see `PgListStaging`),
-   * to write it with `write(list, {staging})`.
+   * Stages a bulk import in a TEMP table on a client checked out at its first rows and held until
+   * `drop()` (see `PgListStaging`), to write it with `write(list, {staging})`.
    */
   stage<L extends ListName>(list: L): Promise<ListStagingStore<L>> {
     return PgListStaging.open(this.pool, list);

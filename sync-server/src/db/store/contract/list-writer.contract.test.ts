@@ -646,11 +646,15 @@ describe.skipIf(pgSkip !== null)('ListWriterStore across servers [postgres]', ()
       const writer = new PgListWriterStore(pool);
       const staging = await writer.stage('health');
       if (!(staging instanceof PgListStaging)) throw new Error('not a PostgreSQL staging');
+      // No client is held before the first rows.
+      await staging.add([]);
+      expect(staging.holdsClient).toBe(false);
+      expect(pool.idleCount).toBe(1);
+      await staging.add([{ line: 2, row: health(1n) }]);
       const held = staging.client;
       expect(
         (await held.query<{ t: string }>("SELECT current_setting('statement_timeout') AS t")).rows[0]?.t,
       ).toBe('10min');
-      await staging.add([{ line: 2, row: health(1n) }]);
       expect(await writer.write('health', { staging }, meta(1))).toMatchObject({ version: 1 });
       // The pool's one client is the staging's until it is dropped.
       expect(pool.idleCount).toBe(0);
