@@ -353,8 +353,7 @@ describe.skipIf(pgSkip !== null)(
         );
       };
       await writeHealth(healthLines(100));
-      let now = 0;
-      let snapshots = new PgSnapshotStore(pool, { chunkBytes: 64, clock: () => now, retainMs: 1_000 });
+      let snapshots = new PgSnapshotStore(pool, { chunkBytes: 64 });
       const store = {
         ...openSqliteStore(db, { indexKey: listKey, clock: Date.now }),
         snapshots: {
