@@ -1,4 +1,12 @@
-import type { Queryable } from './pg-tx.js';
+import type { PgPool } from './open-pg.js';
+import { withPgTransaction } from './pg-tx.js';
+
+/**
+ * How long upkeep waits for a lock on `scans` before giving up (it retries the next day): adding
+ * or dropping a partition locks the whole table, and waiting behind a long search would hold
+ * every upload up behind it.
+ */
+export const UPKEEP_LOCK_TIMEOUT = '5s';
 
 /** What one partition upkeep run did. */
 export interface ScanPartitionUpkeep {
@@ -25,7 +33,7 @@ export function monthStartBefore(now: number, months: number): number {
  * advisory lock, so servers running it together do the work once.
  */
 export async function maintainScanPartitions(
-  pool: Queryable,
+  pool: PgPool,
   now: number,
   opts: { readonly monthsAhead: number; readonly retainMonths?: number },
 ): Promise<ScanPartitionUpkeep> {
@@ -34,15 +42,19 @@ export async function maintainScanPartitions(
   if (opts.retainMonths !== undefined && (!Number.isInteger(opts.retainMonths) || opts.retainMonths < 0))
     throw new Error(`retainMonths must be a whole number of months (0 or more), not ${opts.retainMonths}`);
   if (!Number.isSafeInteger(now)) throw new Error(`now must be epoch ms, not ${now}`);
-  const created = await pool.query<{ n: number }>('SELECT ensure_scan_partitions($1, $2) AS n', [
-    now,
-    opts.monthsAhead,
-  ]);
+  const created = await withPgTransaction(pool, async (c) => {
+    await c.query(`SET LOCAL lock_timeout = '${UPKEEP_LOCK_TIMEOUT}'`);
+    return c.query<{ n: number }>('SELECT ensure_scan_partitions($1, $2) AS n', [now, opts.monthsAhead]);
+  });
   let dropped = 0;
   let cutoff: number | null = null;
   if (opts.retainMonths !== undefined) {
     cutoff = monthStartBefore(now, opts.retainMonths);
-    const d = await pool.query<{ n: number }>('SELECT drop_scan_partitions_before($1) AS n', [cutoff]);
+    const before = cutoff;
+    const d = await withPgTransaction(pool, async (c) => {
+      await c.query(`SET LOCAL lock_timeout = '${UPKEEP_LOCK_TIMEOUT}'`);
+      return c.query<{ n: number }>('SELECT drop_scan_partitions_before($1) AS n', [before]);
+    });
     dropped = d.rows[0]?.n ?? 0;
   }
   return { created: created.rows[0]?.n ?? 0, dropped, cutoff };

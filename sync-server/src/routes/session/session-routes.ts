@@ -105,7 +105,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
           limiter.fail(req.ip);
           const locked = await s.accounts.recordWrongPassword(account, now, anonymous, p);
           if (locked !== null) {
-            req.log.warn({ username: account.username }, 'admin account locked after wrong passwords');
+            req.log.warn({ accountId: account.id }, 'admin account locked after wrong passwords');
             throw lockedUntil(locked);
           }
           throw badCredentials();
