@@ -41,8 +41,9 @@ const fmt = (xs: number[]): string => {
 
 const poolA = await openPg({ url: url.toString(), max: 4 });
 const poolB = await openPg({ url: url.toString(), max: 4 });
-const busA = new PgFleetBus({ url: url.toString(), pool: poolA });
-const busB = new PgFleetBus({ url: url.toString(), pool: poolB });
+const key = randomBytes(32);
+const busA = new PgFleetBus({ url: url.toString(), pool: poolA, key });
+const busB = new PgFleetBus({ url: url.toString(), pool: poolB, key });
 await busA.start();
 await busB.start();
 

@@ -144,13 +144,25 @@ export async function createServices(opts: AppOptions): Promise<Services> {
     (await checkpoints.get(id))?.blockingStatuses ?? [];
   const signer = await ListSigner.load(store.settings, clock());
   const bus = opts.bus ?? new LocalBus();
-  // Another server rotated the signing keys, or this one missed messages: read them again.
-  bus.subscribe((e) => {
-    if (e.type === 'signing-keys' || e.type === 'resync')
-      signer.reload().catch((err: unknown) => opts.onFleetError?.('signing keys reload', err));
-  });
+  // Fleet messages name what changed; each reader below re-reads it from the database.
   const hub = new EventHub(blocking, (facts) => signer.signList(facts), clock, {
     bus,
+    // Another server rotated the signing keys, or this one missed messages: read them again.
+    readSigningKeys: async () => {
+      await signer.reload();
+      return signer.publicKeys();
+    },
+    readCheckpoint: async (id) => {
+      const config = await checkpoints.get(id);
+      return config && { config, checkpointSignature: signer.signCheckpoint(config) };
+    },
+    // A lane the database does not know counts as revoked.
+    readLaneRevoked: async (id) => {
+      const lane = await store.kiosks.get(id);
+      return lane === null || lane.revokedAt !== null;
+    },
+    readVersion: async (what) =>
+      what === 'officers' ? store.officers.version() : (await store.lists.state(what)).version,
     readUrgent: (list, fromVersion, version) => readUrgent(store, list, fromVersion, version),
     readAlert: (id) => store.scans.alert(id),
     readCurrent: async () => ({

@@ -14,6 +14,7 @@ import { PgSettingsStore } from '../db/pg/stores/pg-settings.js';
 import { openSqliteSettings } from '../db/store/sqlite-settings.js';
 import type { OpenedStore } from '../db/store/sqlite-store.js';
 import type { SettingsStore } from '../db/store/store.js';
+import { FLEET_KEY_SETTING, newFleetKey } from '../events/fleet-bus.js';
 import { PgFleetBus } from '../events/pg-fleet-bus.js';
 import { generateListKey } from '../lists/subject-key.js';
 import { createLogger } from '../logger.js';
@@ -186,6 +187,8 @@ if (databaseUrl !== undefined && pgPool !== undefined) {
   bus = new PgFleetBus({
     url: databaseUrl,
     pool,
+    // Fleet messages are authenticated with it: only roles that can read the settings can forge one.
+    key: await settings.getOrCreate(FLEET_KEY_SETTING, newFleetKey),
     onStateChange: (state) => {
       if (state.connected) logger.info('fleet event bus connected');
       else logger.warn({ error: state.lastError }, 'fleet event bus cut off; reconnecting');

@@ -15,7 +15,14 @@ import {
 import type { ListKey } from '../lists/list-keys.js';
 import { changesDigest } from '../lists/list-signing.js';
 import { laneSubjectKeyHex } from '../lists/rekey.js';
-import { LocalBus, laneMessage, type FleetBus, type FleetBusEvent, type FleetMessage } from './fleet-bus.js';
+import {
+  LocalBus,
+  isFleetLaneEvent,
+  laneMessage,
+  type FleetBus,
+  type FleetBusEvent,
+  type FleetMessage,
+} from './fleet-bus.js';
 import { sendLaneEvent, type SseStream } from './sse.js';
 
 /** A lane's SSE subscription: only `LaneEvent`s (the kiosk API contract) go down its stream. */
@@ -100,10 +107,43 @@ export interface EventHubFleetOptions {
    */
   readonly readCurrent?: () => Promise<CurrentVersions>;
   /**
+   * Whether a lane is revoked in the database. Another server's `revoked` event or close for a
+   * lane is acted on only when this says so; after the bus reconnects, the lanes streaming here
+   * that it says are revoked are told and closed. Missing: other servers' revocations are not
+   * acted on.
+   */
+  readonly readLaneRevoked?: (laneId: string) => Promise<boolean>;
+  /**
+   * A checkpoint's config as the database holds it, and its CLCFG1 signature made here (another
+   * server changed it). Missing (or null): the change is not delivered.
+   */
+  readonly readCheckpoint?: (
+    checkpointId: string,
+  ) => Promise<{ readonly config: CheckpointConfig; readonly checkpointSignature?: string } | null>;
+  /**
+   * The list-signing keys re-read from the database (another server rotated them, or the bus
+   * reconnected). Missing: rotations elsewhere are not delivered.
+   */
+  readonly readSigningKeys?: () => Promise<readonly ListSigningKey[]>;
+  /**
+   * The version a list (or the officer roster) is at in the database: a `list-version` or
+   * `officers` message above it is ignored. Missing: versions are taken as sent.
+   */
+  readonly readVersion?: (what: ListName | 'officers') => Promise<number>;
+  /**
    * A server silent this long (no message at all) has its lanes dropped at the next `beat()`
    * (default 30,000 ms).
    */
   readonly serverSilentMs?: number;
+  /** Other servers tracked at most; messages from more are dropped (default 256). */
+  readonly maxServers?: number;
+  /** Lanes tracked per other server at most; presence beyond it is dropped (default 50,000). */
+  readonly maxLanesPerServer?: number;
+  /**
+   * Shortest time between two announcements of this server's lanes in answer to presence
+   * requests, ms (default 5,000); requests meanwhile get one announcement when it is over.
+   */
+  readonly announceMinMs?: number;
   /** Told of a failed publish or read (no personal data in `what`). */
   readonly onError?: (what: string, err: unknown) => void;
 }
@@ -132,6 +172,12 @@ export class EventHub {
   readonly bus: FleetBus;
   /** Lanes with a stream open on other servers: lane id → server ids. */
   private readonly remote = new Map<string, Set<string>>();
+  /** The same, by server: server id → lane ids (bounded by `maxLanesPerServer`). */
+  private readonly remoteByServer = new Map<string, Set<string>>();
+  /** Fleet messages dropped: from servers over `maxServers`, presence over `maxLanesPerServer`, versions ahead of the database. */
+  private dropped = 0;
+  private lastAnnounceAt = Number.NEGATIVE_INFINITY;
+  private announceTimer: NodeJS.Timeout | null = null;
   /** When each other server was last heard from (any message). */
   private readonly heard = new Map<string, number>();
   private readonly presenceListeners = new Set<PresenceListener>();
@@ -200,7 +246,7 @@ export class EventHub {
     if (!mine) {
       mine = new Set();
       this.byLane.set(laneId, mine);
-      this.relay({ type: 'lane-presence', laneId, checkpointId, server: this.bus.serverId, open: true });
+      this.relay({ type: 'lane-presence', laneId, checkpointId, open: true });
     }
     mine.add(sub);
     // A Set iterates in insertion order: the lane's oldest streams come first.
@@ -224,7 +270,6 @@ export class EventHub {
         type: 'lane-presence',
         laneId: sub.laneId,
         checkpointId: sub.checkpointId,
-        server: this.bus.serverId,
         open: false,
       });
     }
@@ -380,11 +425,13 @@ export class EventHub {
     this.deliverAdmin('officers', { version });
   }
 
-  /** Tells every lane the list-signing keys changed (a rotation): the whole set, each new key endorsed. */
+  /**
+   * Tells every lane the list-signing keys changed (a rotation): the whole set, each new key
+   * endorsed. Other servers are told only that they changed (they re-read them).
+   */
   publishSigningKeys(keys: readonly ListSigningKey[]): void {
-    const data = { keys: [...keys] };
-    this.deliverAll({ type: 'signing-keys', data });
-    this.relay({ type: 'signing-keys', ...data });
+    this.deliverAll({ type: 'signing-keys', data: { keys: [...keys] } });
+    this.relay({ type: 'signing-keys' });
   }
 
   /** Sends one event to every lane stream here. */
@@ -394,37 +441,50 @@ export class EventHub {
 
   /**
    * Sends a checkpoint's new config to the lanes at that checkpoint, with `checkpointSignature`
-   * (CLCFG1) when given (lanes that trust list-signing keys refuse a config without it).
+   * (CLCFG1) when given (lanes that trust list-signing keys refuse a config without it). Other
+   * servers get the checkpoint id and read the config themselves (`readCheckpoint`).
    */
   publishCheckpoint(checkpointId: string, config: CheckpointConfig, checkpointSignature?: string): void {
-    const data = {
-      ...config,
-      blockingStatuses: [...config.blockingStatuses],
-      ...(checkpointSignature !== undefined && { checkpointSignature }),
-    };
-    this.deliverCheckpoint(checkpointId, data);
-    this.relay({ type: 'checkpoint', checkpointId, event: data });
+    this.deliverCheckpoint(checkpointId, config, checkpointSignature);
+    this.relay({ type: 'checkpoint', checkpointId });
   }
 
   private deliverCheckpoint(
     checkpointId: string,
-    data: Extract<LaneEvent, { type: 'checkpoint' }>['data'],
+    config: CheckpointConfig,
+    checkpointSignature?: string,
   ): void {
-    const event: LaneEvent = { type: 'checkpoint', data };
+    const event: LaneEvent = {
+      type: 'checkpoint',
+      data: {
+        ...config,
+        blockingStatuses: [...config.blockingStatuses],
+        ...(checkpointSignature !== undefined && { checkpointSignature }),
+      },
+    };
     for (const sub of this.lanes) if (sub.checkpointId === checkpointId) sendLaneEvent(sub.stream, event);
   }
 
-  /** Sends an event to one lane's open streams (e.g. `revoked`), on whichever server they are. */
+  /** Whether a lane stream here is at a checkpoint. */
+  private hasCheckpoint(checkpointId: string): boolean {
+    for (const sub of this.lanes) if (sub.checkpointId === checkpointId) return true;
+    return false;
+  }
+
+  /**
+   * Sends an event to one lane's open streams here and, for `revoked` and `list-key`, on other
+   * servers (a `revoked` is delivered there once their database says the lane is revoked).
+   */
   publishLane(laneId: string, event: LaneEvent): void {
     this.deliverLane(laneId, event);
-    this.relay(laneMessage(laneId, event));
+    if (isFleetLaneEvent(event)) this.relay(laneMessage(laneId, event));
   }
 
   private deliverLane(laneId: string, event: LaneEvent): void {
     for (const sub of [...(this.byLane.get(laneId) ?? [])]) sendLaneEvent(sub.stream, event);
   }
 
-  /** Closes one lane's streams, on every server. */
+  /** Closes one lane's streams, on every server (others close them once their database says revoked). */
   closeLane(laneId: string): void {
     this.closeLocalLane(laneId);
     this.relay({ type: 'lane-close', laneId });
@@ -449,6 +509,13 @@ export class EventHub {
   /** Stops listening to the fleet bus (the bus itself is closed by its owner). */
   detach(): void {
     this.unsubscribe();
+    if (this.announceTimer) clearTimeout(this.announceTimer);
+    this.announceTimer = null;
+  }
+
+  /** Fleet messages dropped so far (see `maxServers`, `maxLanesPerServer`, `readVersion`). */
+  fleetDropped(): number {
+    return this.dropped;
   }
 
   /**
@@ -492,37 +559,67 @@ export class EventHub {
     for (const [laneId, subs] of this.byLane) {
       const first = subs.values().next().value;
       if (!first) continue;
-      this.relay({
-        type: 'lane-presence',
-        laneId,
-        checkpointId: first.checkpointId,
-        server: this.bus.serverId,
-        open: true,
-      });
+      this.relay({ type: 'lane-presence', laneId, checkpointId: first.checkpointId, open: true });
     }
+  }
+
+  /**
+   * Announces this server's lanes in answer to a presence request: at once, or (within
+   * `announceMinMs` of the last) once when that time is over, however many requests came.
+   */
+  private answerPresenceRequest(): void {
+    if (this.announceTimer) return;
+    const wait = this.lastAnnounceAt + (this.fleet.announceMinMs ?? 5_000) - this.clock();
+    if (wait <= 0) {
+      this.lastAnnounceAt = this.clock();
+      this.announceLanes();
+      return;
+    }
+    this.announceTimer = setTimeout(() => {
+      this.announceTimer = null;
+      this.lastAnnounceAt = this.clock();
+      this.announceLanes();
+    }, wait);
+    this.announceTimer.unref();
   }
 
   /** Drops everything a server said about its lanes. */
   private forgetServer(server: string): void {
-    for (const [laneId, servers] of [...this.remote]) {
-      if (servers.has(server)) this.setRemote(laneId, server, false);
-    }
+    for (const laneId of [...(this.remoteByServer.get(server) ?? [])]) this.setRemote(laneId, server, false);
+    this.remoteByServer.delete(server);
     this.heard.delete(server);
   }
 
-  /** Records a lane's stream on another server opened or closed; tells listeners of a change. */
+  /**
+   * Records a lane's stream on another server opened or closed; tells listeners of a change. An
+   * open beyond `maxLanesPerServer` for that server is dropped.
+   */
   private setRemote(laneId: string, server: string, open: boolean): void {
     const was = this.isConnected(laneId);
     let servers = this.remote.get(laneId);
+    let lanes = this.remoteByServer.get(server);
     if (open) {
+      if (!lanes?.has(laneId) && (lanes?.size ?? 0) >= (this.fleet.maxLanesPerServer ?? 50_000)) {
+        this.dropped += 1;
+        return;
+      }
+      if (!lanes) {
+        lanes = new Set();
+        this.remoteByServer.set(server, lanes);
+      }
+      lanes.add(laneId);
       if (!servers) {
         servers = new Set();
         this.remote.set(laneId, servers);
       }
       servers.add(server);
-    } else if (servers) {
-      servers.delete(server);
-      if (servers.size === 0) this.remote.delete(laneId);
+    } else {
+      lanes?.delete(laneId);
+      if (lanes?.size === 0) this.remoteByServer.delete(server);
+      if (servers) {
+        servers.delete(server);
+        if (servers.size === 0) this.remote.delete(laneId);
+      }
     }
     const now = this.isConnected(laneId);
     if (now !== was) for (const listener of [...this.presenceListeners]) listener(laneId, now);
@@ -535,6 +632,10 @@ export class EventHub {
       return;
     }
     const known = this.heard.has(event.origin);
+    if (!known && this.heard.size >= (this.fleet.maxServers ?? 256)) {
+      this.dropped += 1;
+      return;
+    }
     this.heard.set(event.origin, this.clock());
     // A server heard again after it was dropped as silent: ask it for its lanes.
     if (!known && event.type !== 'presence-request' && event.type !== 'lane-presence') {
@@ -542,6 +643,7 @@ export class EventHub {
     }
     switch (event.type) {
       case 'list-version': {
+        if (!(await this.atMost(event.list, event.version))) return;
         let urgent: readonly UrgentHealthChange[] = [];
         if (this.fleet.readUrgent && event.list === 'health') {
           try {
@@ -562,42 +664,88 @@ export class EventHub {
         return;
       }
       case 'officers':
-        this.deliverOfficers(event.version);
+        if (await this.atMost('officers', event.version)) this.deliverOfficers(event.version);
         return;
-      case 'checkpoint':
-        this.deliverCheckpoint(event.checkpointId, event.event);
+      case 'checkpoint': {
+        if (!this.fleet.readCheckpoint || !this.hasCheckpoint(event.checkpointId)) return;
+        const read = await this.fleet.readCheckpoint(event.checkpointId);
+        if (read) this.deliverCheckpoint(event.checkpointId, read.config, read.checkpointSignature);
         return;
+      }
       case 'signing-keys':
-        this.deliverAll({ type: 'signing-keys', data: { keys: event.keys } });
+        await this.deliverSigningKeys();
         return;
       case 'lane':
+        if (event.event.type === 'revoked' && !(await this.revokedHere(event.laneId))) return;
         this.deliverLane(event.laneId, event.event);
         return;
       case 'lane-close':
-        this.closeLocalLane(event.laneId);
+        if (await this.revokedHere(event.laneId)) this.closeLocalLane(event.laneId);
         return;
       case 'lane-presence':
-        this.setRemote(event.laneId, event.server, event.open);
+        this.setRemote(event.laneId, event.origin, event.open);
         return;
       case 'presence-request':
-        if (event.server === undefined || event.server === this.bus.serverId) this.announceLanes();
+        if (event.server === undefined || event.server === this.bus.serverId) this.answerPresenceRequest();
         return;
       case 'server-alive':
         return;
     }
   }
 
+  /** Whether `version` is not above what the database holds (true without `readVersion`); counts a drop. */
+  private async atMost(what: ListName | 'officers', version: number): Promise<boolean> {
+    if (!this.fleet.readVersion) return true;
+    if (version <= (await this.fleet.readVersion(what))) return true;
+    this.dropped += 1;
+    return false;
+  }
+
+  /** Whether a lane has a stream here and the database says it is revoked (false without `readLaneRevoked`). */
+  private async revokedHere(laneId: string): Promise<boolean> {
+    if (!this.byLane.has(laneId) || !this.fleet.readLaneRevoked) return false;
+    return this.fleet.readLaneRevoked(laneId);
+  }
+
+  /** Re-reads the signing keys and sends them to every lane here (nothing without `readSigningKeys`). */
+  private async deliverSigningKeys(): Promise<void> {
+    if (!this.fleet.readSigningKeys) return;
+    const keys = await this.fleet.readSigningKeys();
+    this.deliverAll({ type: 'signing-keys', data: { keys: [...keys] } });
+  }
+
+  /** Tells and closes the lanes streaming here that the database says are revoked. */
+  private async closeRevokedLanes(): Promise<void> {
+    const read = this.fleet.readLaneRevoked;
+    if (!read) return;
+    const ids = [...this.byLane.keys()];
+    // A few reads at a time: a server may hold thousands of lanes.
+    for (let i = 0; i < ids.length; i += 16) {
+      const part = ids.slice(i, i + 16);
+      const revoked = await Promise.all(part.map((id) => read(id)));
+      part.forEach((laneId, j) => {
+        if (!revoked[j]) return;
+        this.deliverLane(laneId, { type: 'revoked', data: { kioskId: laneId } });
+        this.closeLocalLane(laneId);
+      });
+    }
+  }
+
   /**
    * The bus was cut off and is back: what other servers sent meanwhile is lost. Presence is
-   * asked for afresh (and ours announced, in case others dropped us as silent), and every stream
-   * here gets the current versions (lanes behind fetch; admins refresh).
+   * asked for afresh (and ours announced, in case others dropped us as silent), lanes here that
+   * were revoked meanwhile are told and closed, every stream here gets the current versions
+   * (lanes behind fetch; admins refresh) and lanes the current signing keys.
    */
   private async resync(): Promise<void> {
     for (const [laneId, servers] of [...this.remote]) {
       for (const server of [...servers]) this.setRemote(laneId, server, false);
     }
     this.requestPresence();
+    this.lastAnnounceAt = this.clock();
     this.announceLanes();
+    await this.closeRevokedLanes();
+    await this.deliverSigningKeys();
     const current = await this.fleet.readCurrent?.();
     if (!current) return;
     for (const { list, version } of current.lists) {

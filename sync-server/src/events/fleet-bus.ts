@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LANE_EVENT_SCHEMAS, ListName, type LaneEvent } from '@checkpoint-lane/shared';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
@@ -6,7 +6,8 @@ import Value from 'typebox/value';
 /**
  * What servers of one fleet tell each other about events (issue 14): small JSON messages that name
  * what changed; a receiver reads the details from the database itself. Every message carries the
- * `origin` server id (random per process) so a server skips its own echo.
+ * `origin` server id (random per process) so a server skips its own echo. On PostgreSQL each
+ * payload is authenticated with an HMAC-SHA256 under the fleet key (see {@link encodeFleetMessage}).
  */
 
 /** A server id: random per process. */
@@ -14,16 +15,32 @@ const ServerId = Type.String({ minLength: 1, maxLength: 64 });
 const LaneId = Type.String({ minLength: 1, maxLength: 200 });
 const Version = Type.Integer({ minimum: 0 });
 
-/** A lane event as the kiosk contract defines it, any of its names. */
+/** The lane events a fleet message may carry to one lane: ids only (`revoked` is checked on arrival). */
+export const FLEET_LANE_EVENT_TYPES = ['revoked', 'list-key'] as const;
+
+/** A lane event that may travel to another server. */
+export type FleetLaneEvent = Extract<LaneEvent, { type: (typeof FLEET_LANE_EVENT_TYPES)[number] }>;
+
+/** Whether a lane event may travel to another server. */
+export function isFleetLaneEvent(event: LaneEvent): event is FleetLaneEvent {
+  return (FLEET_LANE_EVENT_TYPES as readonly string[]).includes(event.type);
+}
+
 const LaneEventSchema = Type.Union(
-  Object.entries(LANE_EVENT_SCHEMAS).map(([type, data]) =>
-    Type.Object({ type: Type.Literal(type), data }, { additionalProperties: false }),
+  FLEET_LANE_EVENT_TYPES.map((type) =>
+    Type.Object(
+      { type: Type.Literal(type), data: LANE_EVENT_SCHEMAS[type] },
+      { additionalProperties: false },
+    ),
   ),
 );
 
 /** Every message the fleet bus carries, by `type`. */
 export const FLEET_MESSAGE_SCHEMAS = {
-  /** A list is at a new version; receivers read urgent health changes themselves. */
+  /**
+   * A list is at a new version; receivers read urgent health changes themselves and ignore a
+   * version above the one the database holds.
+   */
   'list-version': Type.Object({ list: ListName, version: Version, fromVersion: Version }),
   /** An admin-stream event named by its id; receivers read the record (alerts hold personal data). */
   admin: Type.Object({
@@ -32,22 +49,18 @@ export const FLEET_MESSAGE_SCHEMAS = {
   }),
   /** The officer roster is at a new version. */
   officers: Type.Object({ version: Version }),
-  /** A checkpoint's new config (not personal data), and its CLCFG1 signature when the server made one. */
-  checkpoint: Type.Object({
-    checkpointId: Type.String({ minLength: 1, maxLength: 200 }),
-    event: LANE_EVENT_SCHEMAS.checkpoint,
-  }),
-  /** The list-signing keys changed: the whole set of public keys. */
-  'signing-keys': LANE_EVENT_SCHEMAS['signing-keys'],
+  /** A checkpoint's config changed: receivers read it from the database and sign it themselves. */
+  checkpoint: Type.Object({ checkpointId: Type.String({ minLength: 1, maxLength: 200 }) }),
+  /** The list-signing keys changed: receivers read them from the database. */
+  'signing-keys': Type.Object({}),
   /** A lane event for one lane: a server delivers it when the lane has a stream open there. */
   lane: Type.Object({ laneId: LaneId, event: LaneEventSchema }),
-  /** Close one lane's streams (revoked). */
+  /** Close one lane's streams (revoked): receivers close them once the database says revoked. */
   'lane-close': Type.Object({ laneId: LaneId }),
-  /** A lane's first stream opened on `server`, or its last one there closed. */
+  /** A lane's first stream opened on the sending server, or its last one there closed. */
   'lane-presence': Type.Object({
     laneId: LaneId,
     checkpointId: Type.String({ maxLength: 200 }),
-    server: ServerId,
     open: Type.Boolean(),
   }),
   /**
@@ -69,7 +82,7 @@ export type FleetMessage =
         (typeof FLEET_MESSAGE_SCHEMAS)[K]
       >;
     }[Exclude<FleetMessageType, 'lane'>]
-  | { readonly type: 'lane'; readonly laneId: string; readonly event: LaneEvent };
+  | { readonly type: 'lane'; readonly laneId: string; readonly event: FleetLaneEvent };
 
 /** A fleet message as it arrives: with the id of the server that sent it. */
 export type ReceivedFleetMessage = FleetMessage & { readonly origin: string };
@@ -80,8 +93,28 @@ export type ReceivedFleetMessage = FleetMessage & { readonly origin: string };
  */
 export type FleetBusEvent = ReceivedFleetMessage | { readonly type: 'resync' };
 
-/** Bytes a message may take as JSON text: PostgreSQL's NOTIFY payload limit is 8000 bytes. */
-export const FLEET_MESSAGE_MAX_BYTES = 8000;
+/**
+ * Bytes a payload may take: PostgreSQL refuses a NOTIFY payload of 8000 bytes or more
+ * ("payload string too long"), so 7999.
+ */
+export const FLEET_MESSAGE_MAX_BYTES = 7999;
+
+/** Bytes of the fleet key. */
+export const FLEET_KEY_BYTES = 32;
+
+/** The settings key the fleet key is kept under. */
+export const FLEET_KEY_SETTING = 'fleet_bus_key';
+
+/** A new random fleet key (for `SettingsStore.getOrCreate(FLEET_KEY_SETTING, …)`). */
+export function newFleetKey(): Buffer {
+  return randomBytes(FLEET_KEY_BYTES);
+}
+
+/**
+ * How far a message's send time may be from the receiver's clock, ms (default for receivers): an
+ * authenticated message seen on the channel cannot be replayed later than this.
+ */
+export const FLEET_MESSAGE_MAX_SKEW_MS = 120_000;
 
 /** The bus's connection, for /health: a server whose bus is cut off misses other servers' events. */
 export interface FleetBusState {
@@ -96,8 +129,10 @@ export interface FleetBusState {
 export interface FleetBusStats {
   readonly published: number;
   readonly received: number;
-  /** Messages that arrived malformed or oversize and were dropped. */
+  /** Messages that arrived malformed, oversize or too old (or too far ahead) and were dropped. */
   readonly dropped: number;
+  /** Messages without a valid MAC under the fleet key, dropped. */
+  readonly unauthenticated: number;
 }
 
 /** Carries fleet messages between the servers of one fleet. */
@@ -118,30 +153,72 @@ export function newServerId(): string {
   return randomBytes(8).toString('hex');
 }
 
-const ENVELOPE = Type.Object({ type: Type.String(), origin: ServerId });
+const ENVELOPE = Type.Object({
+  type: Type.String(),
+  origin: ServerId,
+  at: Type.Integer({ minimum: 0 }),
+});
 
-/**
- * Reads a message from its JSON text: the message, or null when the text is oversize, not JSON,
- * or not one of the fleet messages (a receiver drops it).
- */
-export function decodeFleetMessage(text: string): ReceivedFleetMessage | null {
-  if (Buffer.byteLength(text) > FLEET_MESSAGE_MAX_BYTES) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!Value.Check(ENVELOPE, value)) return null;
-  const { type, origin, ...body } = value;
-  if (!Object.hasOwn(FLEET_MESSAGE_SCHEMAS, type)) return null;
-  if (!Value.Check(FLEET_MESSAGE_SCHEMAS[type as FleetMessageType], body)) return null;
-  return { ...body, type, origin } as ReceivedFleetMessage;
+/** Wire prefix: version, then the MAC (hex), then the JSON text. */
+const WIRE_VERSION = 'v1';
+const MAC_HEX = 64;
+const WIRE_HEAD = WIRE_VERSION.length + 1 + MAC_HEX + 1;
+
+function mac(key: Buffer, text: string): Buffer {
+  return createHmac('sha256', key).update(text, 'utf8').digest();
 }
 
-/** A message's JSON text with its origin; throws when it is over {@link FLEET_MESSAGE_MAX_BYTES}. */
-export function encodeFleetMessage(message: FleetMessage, origin: string): string {
-  const text = JSON.stringify({ ...message, origin });
+/** Why a payload was not taken. */
+export type FleetDecodeFailure = 'malformed' | 'unauthenticated' | 'stale';
+
+/** A decoded payload: the message, or why it was dropped. */
+export type FleetDecoded =
+  | { readonly ok: true; readonly message: ReceivedFleetMessage }
+  | { readonly ok: false; readonly reason: FleetDecodeFailure };
+
+/**
+ * Reads a payload: `v1:<HMAC-SHA256 of the JSON text under key, hex>:<JSON text>`. The MAC is
+ * checked first (`unauthenticated` when missing or wrong); then the text must be one of the fleet
+ * messages (`malformed`) sent within `maxSkewMs` of `now` (`stale`).
+ */
+export function decodeFleetMessage(
+  text: string,
+  key: Buffer,
+  now: number,
+  maxSkewMs: number = FLEET_MESSAGE_MAX_SKEW_MS,
+): FleetDecoded {
+  if (Buffer.byteLength(text) > FLEET_MESSAGE_MAX_BYTES) return { ok: false, reason: 'malformed' };
+  const given = text.slice(WIRE_VERSION.length + 1, WIRE_HEAD - 1);
+  if (!text.startsWith(`${WIRE_VERSION}:`) || text[WIRE_HEAD - 1] !== ':' || !/^[0-9a-f]{64}$/.test(given)) {
+    return { ok: false, reason: 'unauthenticated' };
+  }
+  const json = text.slice(WIRE_HEAD);
+  if (!timingSafeEqual(Buffer.from(given, 'hex'), mac(key, json)))
+    return { ok: false, reason: 'unauthenticated' };
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (!Value.Check(ENVELOPE, value)) return { ok: false, reason: 'malformed' };
+  const { type, origin, at, ...body } = value;
+  if (!Object.hasOwn(FLEET_MESSAGE_SCHEMAS, type)) return { ok: false, reason: 'malformed' };
+  const schema = FLEET_MESSAGE_SCHEMAS[type as FleetMessageType];
+  // No field beyond the schema's: a receiver never passes on what it did not check.
+  const extra = Object.keys(body).some((k) => !Object.hasOwn(schema.properties, k));
+  if (extra || !Value.Check(schema, body)) return { ok: false, reason: 'malformed' };
+  if (Math.abs(now - at) > maxSkewMs) return { ok: false, reason: 'stale' };
+  return { ok: true, message: { ...body, type, origin } as ReceivedFleetMessage };
+}
+
+/**
+ * A message's payload (see {@link decodeFleetMessage}) with its origin and send time `at`,
+ * authenticated under `key`; throws when it is over {@link FLEET_MESSAGE_MAX_BYTES}.
+ */
+export function encodeFleetMessage(message: FleetMessage, origin: string, key: Buffer, at: number): string {
+  const json = JSON.stringify({ ...message, origin, at });
+  const text = `${WIRE_VERSION}:${mac(key, json).toString('hex')}:${json}`;
   const bytes = Buffer.byteLength(text);
   if (bytes > FLEET_MESSAGE_MAX_BYTES) {
     throw new Error(
@@ -152,7 +229,7 @@ export function encodeFleetMessage(message: FleetMessage, origin: string): strin
 }
 
 /** A lane event for a fleet message (typed: the bus checks it against the kiosk contract on arrival). */
-export function laneMessage(laneId: string, event: LaneEvent): FleetMessage {
+export function laneMessage(laneId: string, event: FleetLaneEvent): FleetMessage {
   return { type: 'lane', laneId, event };
 }
 
@@ -183,7 +260,7 @@ export class LocalBusNetwork {
  */
 export class LocalBus implements FleetBus {
   private readonly handlers = new Set<(event: FleetBusEvent) => void>();
-  private counts = { published: 0, received: 0, dropped: 0 };
+  private counts = { published: 0, received: 0, dropped: 0, unauthenticated: 0 };
   private readonly openedAt = Date.now();
   private closed = false;
 

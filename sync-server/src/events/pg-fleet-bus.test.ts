@@ -1,17 +1,29 @@
 // The fleet bus on a real PostgreSQL (LISTEN/NOTIFY): two buses on one fresh database act as two
 // servers; then two event hubs over them, each with its own lane and admin streams.
+import { createHmac, randomBytes } from 'node:crypto';
 import type { AlertRecord, HealthStatus } from '@checkpoint-lane/shared';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_PG_URL, pgUnavailable, useTestDatabase } from '../db/pg/pg-database.testkit.js';
 import type { PgPool } from '../db/pg/open-pg.js';
+import { runPgMigrations } from '../db/pg/pg-migrate.js';
+import { PG_MIGRATIONS } from '../db/pg/pg-migrations.js';
 import { EventHub, urgentHealthChange } from './event-hub.js';
-import type { FleetBusEvent, FleetBusState } from './fleet-bus.js';
+import {
+  FLEET_MESSAGE_MAX_BYTES,
+  encodeFleetMessage,
+  newFleetKey,
+  type FleetBusEvent,
+  type FleetBusState,
+} from './fleet-bus.js';
 import { FleetMonitor } from './fleet-monitor.js';
 import { FLEET_CHANNEL, PgFleetBus } from './pg-fleet-bus.js';
 import type { SseStream } from './sse.js';
 
 const skip = await pgUnavailable();
+
+/** The fleet key of the servers in these tests. */
+const KEY = newFleetKey();
 
 /** Waits until `what` holds, polling every 5 ms; fails after `ms`. */
 async function until(what: () => boolean, ms = 5_000, label = 'condition'): Promise<void> {
@@ -52,10 +64,20 @@ describe.skipIf(skip !== null)('PgFleetBus on PostgreSQL', () => {
     await Promise.all(buses.splice(0).map((b) => b.close()));
   });
 
-  async function bus(pool: PgPool, options: { reconnectMinMs?: number; onState?: FleetBusState[] } = {}) {
+  async function bus(
+    pool: PgPool,
+    options: {
+      reconnectMinMs?: number;
+      onState?: FleetBusState[];
+      probeMs?: number;
+      wrap?: typeof pool.query;
+    } = {},
+  ) {
     const b = new PgFleetBus({
       url: db().url,
-      pool,
+      pool: options.wrap ? { query: options.wrap } : pool,
+      key: KEY,
+      ...(options.probeMs !== undefined && { probeMs: options.probeMs }),
       reconnectMinMs: options.reconnectMinMs ?? 50,
       reconnectMaxMs: 500,
       ...(options.onState && { onStateChange: (s: FleetBusState) => options.onState?.push(s) }),
@@ -94,17 +116,138 @@ describe.skipIf(skip !== null)('PgFleetBus on PostgreSQL', () => {
     expect(a.stats()).toMatchObject({ published: 1, received: 1, dropped: 0 });
   });
 
-  it('refuses to publish over 8000 bytes with a clear error', async () => {
+  it('sends a payload of FLEET_MESSAGE_MAX_BYTES (PostgreSQL takes it, not one byte more); refuses more', async () => {
     const pool = await db().open();
-    const a = await bus(pool);
+    // The limit is PostgreSQL's own: it refuses one byte more.
+    await pool.query('SELECT pg_notify($1, $2)', [FLEET_CHANNEL, 'x'.repeat(FLEET_MESSAGE_MAX_BYTES)]);
     await expect(
-      a.publish({
-        type: 'lane',
-        laneId: 'l',
-        event: { type: 'revoked', data: { kioskId: 'x'.repeat(8_000) } },
-      }),
-    ).rejects.toThrow(/fleet message 'lane' is \d+ bytes: over the 8000-byte NOTIFY limit/);
-    expect(a.stats().published).toBe(0);
+      pool.query('SELECT pg_notify($1, $2)', [FLEET_CHANNEL, 'x'.repeat(FLEET_MESSAGE_MAX_BYTES + 1)]),
+    ).rejects.toThrow(/payload string too long/);
+    const a = await bus(pool);
+    const b = await bus(pool);
+    const got: FleetBusEvent[] = [];
+    b.subscribe((e) => got.push(e));
+    const lane = (kioskId: string) =>
+      ({ type: 'lane', laneId: 'l', event: { type: 'revoked', data: { kioskId } } }) as const;
+    const overhead = encodeFleetMessage(lane(''), a.serverId, KEY, Date.now()).length;
+    await a.publish(lane('x'.repeat(FLEET_MESSAGE_MAX_BYTES - overhead)));
+    await until(() => got.length === 1, 1_000, 'the largest message');
+    await expect(a.publish(lane('x'.repeat(FLEET_MESSAGE_MAX_BYTES - overhead + 1)))).rejects.toThrow(
+      /fleet message 'lane' is 8000 bytes: over the 7999-byte NOTIFY limit/,
+    );
+    expect(a.stats().published).toBe(1);
+  });
+
+  it('one message PostgreSQL refuses in a batch fails alone; the others of the batch are sent', async () => {
+    const pool = await db().open();
+    // Through the real pool, the message of lane `poison` is made too long for PostgreSQL.
+    const wrap = ((text: string, values?: unknown[]) =>
+      pool.query(
+        text,
+        values?.map((v) => {
+          const poison = (p: unknown) =>
+            typeof p === 'string' && p.includes('"poison"') ? 'x'.repeat(8_000) : p;
+          return Array.isArray(v) ? v.map(poison) : poison(v);
+        }),
+      )) as typeof pool.query;
+    const a = await bus(pool, { wrap });
+    const b = await bus(pool);
+    const got: FleetBusEvent[] = [];
+    b.subscribe((e) => got.push(e));
+    const first = a.publish({ type: 'officers', version: 1 });
+    // These queue while the first is in flight: one statement.
+    const poisoned = a.publish({ type: 'lane-close', laneId: 'poison' });
+    const rest = [2, 3, 4].map((version) => a.publish({ type: 'officers', version }));
+    await expect(poisoned).rejects.toThrow(/payload string too long/);
+    await Promise.all([first, ...rest]);
+    await until(() => got.length === 4, 1_000, 'the four good messages');
+    expect(got.map((e) => (e as { version?: number }).version)).toEqual([1, 2, 3, 4]);
+    expect(a.stats().published).toBe(4);
+  });
+
+  it('drops and counts a NOTIFY from a role without privileges, and a message with a wrong MAC', async () => {
+    const pool = await db().open();
+    await runPgMigrations(pool, PG_MIGRATIONS);
+    const a = await bus(pool);
+    const b = await bus(pool);
+    const hubB = new EventHub(() => Promise.resolve([]), undefined, Date.now, {
+      bus: b,
+      readLaneRevoked: () => Promise.resolve(false),
+    });
+    hubs.push(hubB);
+    const lane = recorder();
+    hubB.addLane('lane-1', 'CP', lane);
+    const got: FleetBusEvent[] = [];
+    b.subscribe((e) => got.push(e));
+    const role = `rv_nobody_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: TEST_PG_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN`);
+      const url = new URL(db().url);
+      url.username = role;
+      url.password = '';
+      const nobody = new pg.Client({ connectionString: url.toString() });
+      await nobody.connect();
+      try {
+        // The role reads no table (the settings, where the fleet key is, included)…
+        await expect(nobody.query('SELECT count(*) FROM settings')).rejects.toThrow(/permission denied/);
+        // …yet may NOTIFY: what it sends is dropped.
+        const json = (m: object) => JSON.stringify({ ...m, origin: 'evil', at: Date.now() });
+        const revoked = {
+          type: 'lane',
+          laneId: 'lane-1',
+          event: { type: 'revoked', data: { kioskId: 'lane-1' } },
+        };
+        const forged = [
+          json(revoked),
+          json({ type: 'lane-close', laneId: 'lane-1' }),
+          json({ type: 'list-version', list: 'health', version: 999_999_999, fromVersion: 0 }),
+          // Looks authenticated: a MAC of the right shape, not under the fleet key.
+          `v1:${randomBytes(32).toString('hex')}:${json(revoked)}`,
+          encodeFleetMessage({ type: 'lane-close', laneId: 'lane-1' }, 'evil', newFleetKey(), Date.now()),
+        ];
+        for (const payload of forged)
+          await nobody.query('SELECT pg_notify($1, $2)', [FLEET_CHANNEL, payload]);
+      } finally {
+        await nobody.end();
+      }
+    } finally {
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
+    }
+    await a.publish({ type: 'officers', version: 0 });
+    await until(() => got.length === 1, 1_000, 'the authenticated message');
+    await hubB.settled();
+    expect(got).toEqual([{ type: 'officers', version: 0, origin: a.serverId }]);
+    expect(b.stats()).toMatchObject({ unauthenticated: 5, dropped: 0, received: 1 });
+    expect(lane.closed).toBe(false);
+    expect(lane.events).toEqual([{ event: 'officers', data: { version: 0 } }]);
+  });
+
+  it('a listener that no longer receives (no echo of its own probe) counts as cut and is replaced', async () => {
+    const pool = await db().open();
+    const states: FleetBusState[] = [];
+    const a = await bus(pool);
+    const b = await bus(pool, { probeMs: 100, onState: states });
+    const got: FleetBusEvent[] = [];
+    b.subscribe((e) => got.push(e));
+    // Its probes come back and are not delivered.
+    await new Promise((r) => setTimeout(r, 450));
+    expect(b.state().connected).toBe(true);
+    expect(got).toEqual([]);
+    const pid = b.listenerPid();
+    const deafAt = Date.now();
+    await b.deafenForTest();
+    await until(() => !b.state().connected, 2_000, 'the cut seen');
+    expect(Date.now() - deafAt).toBeLessThan(1_000);
+    expect(b.state().lastError).toMatch(/no longer hears/);
+    await until(() => b.state().connected, 5_000, 'the reconnect');
+    expect(b.listenerPid()).not.toBe(pid);
+    expect(got).toEqual([{ type: 'resync' }]);
+    await a.publish({ type: 'officers', version: 3 });
+    await until(() => got.length === 2, 1_000, 'delivery after the reconnect');
+    expect(states.map((s) => s.connected)).toEqual([true, false, true]);
   });
 
   it('drops and counts a malformed NOTIFY payload, and keeps delivering', async () => {
@@ -112,17 +255,23 @@ describe.skipIf(skip !== null)('PgFleetBus on PostgreSQL', () => {
     const a = await bus(pool);
     const got: FleetBusEvent[] = [];
     a.subscribe((e) => got.push(e));
+    // Authenticated with the fleet key: what is not a fleet message, or too old, is dropped.
+    const sign = (json: string) => `v1:${createHmac('sha256', KEY).update(json).digest('hex')}:${json}`;
     await pool.query(`NOTIFY ${FLEET_CHANNEL}, 'garbage'`);
     await pool.query(`SELECT pg_notify($1, $2)`, [
       FLEET_CHANNEL,
-      JSON.stringify({ type: 'officers', origin: 'x' }),
+      sign(JSON.stringify({ type: 'officers', origin: 'x', at: Date.now() })),
     ]);
     await pool.query(`SELECT pg_notify($1, $2)`, [
       FLEET_CHANNEL,
-      JSON.stringify({ type: 'officers', version: 4, origin: 'other' }),
+      sign(JSON.stringify({ type: 'officers', version: 4, origin: 'other', at: Date.now() - 600_000 })),
+    ]);
+    await pool.query(`SELECT pg_notify($1, $2)`, [
+      FLEET_CHANNEL,
+      sign(JSON.stringify({ type: 'officers', version: 4, origin: 'other', at: Date.now() })),
     ]);
     await until(() => got.length === 1, 1_000, 'the valid message');
-    expect(a.stats().dropped).toBe(2);
+    expect(a.stats()).toMatchObject({ dropped: 2, unauthenticated: 1 });
     expect(got).toEqual([{ type: 'officers', version: 4, origin: 'other' }]);
   });
 
@@ -277,7 +426,10 @@ describe.skipIf(skip !== null)('PgFleetBus on PostgreSQL', () => {
         outcome: null,
       } as unknown as AlertRecord;
       const a = await hub(pool);
-      const b = await hub(pool, { readAlert: (id) => Promise.resolve(id === 41 ? alert : null) });
+      const b = await hub(pool, {
+        readAlert: (id) => Promise.resolve(id === 41 ? alert : null),
+        readLaneRevoked: (id) => Promise.resolve(id === 'lane-1'),
+      });
       const admin = recorder();
       b.addAdmin(admin);
       const lane = recorder();
@@ -364,7 +516,7 @@ describe.skipIf(skip !== null)('PgFleetBus on PostgreSQL', () => {
 
     it('after its bus reconnects, a hub re-sends current versions and re-learns presence', async () => {
       const pool = await db().open();
-      const b = await hub(pool);
+      const b = await hub(pool, { announceMinMs: 0 });
       b.addLane('lane-1', 'CP', recorder());
       const busA = await bus(pool);
       const a = new EventHub(() => Promise.resolve([]), undefined, Date.now, {

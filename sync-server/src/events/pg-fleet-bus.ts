@@ -3,6 +3,8 @@ import {
   decodeFleetMessage,
   deliverTo,
   encodeFleetMessage,
+  FLEET_KEY_BYTES,
+  FLEET_MESSAGE_MAX_SKEW_MS,
   newServerId,
   type FleetBus,
   type FleetBusEvent,
@@ -27,6 +29,11 @@ export interface PgFleetBusOptions {
   readonly url: string;
   /** Publishes go through it (`SELECT pg_notify(…)`): any pooled connection will do. */
   readonly pool: PgQueryable;
+  /**
+   * The fleet key (32 bytes or more, kept in the server settings under `FLEET_KEY_SETTING`):
+   * every payload sent is authenticated with it, and one without a valid MAC is dropped.
+   */
+  readonly key: Buffer;
   /** Default: a random id. */
   readonly serverId?: string;
   /** Default {@link FLEET_CHANNEL}; tests may use another. */
@@ -37,6 +44,16 @@ export interface PgFleetBusOptions {
   readonly reconnectMaxMs?: number;
   /** How long connecting the listener may take, ms (default 5,000). */
   readonly connectTimeoutMs?: number;
+  /**
+   * How often this server sends its own probe (`server-alive`) and checks its echo, ms (default
+   * 5,000). When no message of its own has come back on the listening connection for
+   * `probeMs × probeMisses`, the connection counts as cut: it is replaced.
+   */
+  readonly probeMs?: number;
+  /** Probe periods without an echo before the listener counts as cut (default 3). */
+  readonly probeMisses?: number;
+  /** See {@link FLEET_MESSAGE_MAX_SKEW_MS}. */
+  readonly maxSkewMs?: number;
   /** Told of connection changes (a line for each state change; no personal data in it). */
   readonly onStateChange?: (state: FleetBusState) => void;
   /** Told of a handler that threw. */
@@ -65,7 +82,11 @@ export class PgFleetBus implements FleetBus {
   private readonly clock: () => number;
   private client: pg.Client | null = null;
   private current: FleetBusState;
-  private counts = { published: 0, received: 0, dropped: 0 };
+  private counts = { published: 0, received: 0, dropped: 0, unauthenticated: 0 };
+  private readonly key: Buffer;
+  private probeTimer: NodeJS.Timeout | null = null;
+  /** When a message of this server's own last came back on the listening connection (or it connected). */
+  private lastEcho = 0;
   private closed = false;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -80,6 +101,9 @@ export class PgFleetBus implements FleetBus {
     this.channel = options.channel ?? FLEET_CHANNEL;
     if (!/^[a-z_][a-z0-9_]*$/.test(this.channel)) throw new Error(`not a channel name: ${this.channel}`);
     this.clock = options.clock ?? Date.now;
+    if (options.key.length < FLEET_KEY_BYTES)
+      throw new Error(`the fleet key must be ${FLEET_KEY_BYTES} bytes or more`);
+    this.key = Buffer.from(options.key);
     this.current = { connected: false, since: this.clock() };
   }
 
@@ -89,6 +113,29 @@ export class PgFleetBus implements FleetBus {
    */
   async start(): Promise<void> {
     await this.connect();
+    if (this.closed || this.probeTimer) return;
+    this.probeTimer = setInterval(() => {
+      this.probe();
+    }, this.options.probeMs ?? 5_000);
+    this.probeTimer.unref();
+  }
+
+  /**
+   * Checks that the listener still hears this server's own messages, then sends the next probe.
+   * A half-open connection (peer gone, no reset seen) reads as connected until the OS keepalive
+   * gives up; a missing echo finds it within `probeMs × probeMisses`.
+   */
+  private probe(): void {
+    const client = this.client;
+    if (this.closed || client === null) return;
+    const period = this.options.probeMs ?? 5_000;
+    if (this.clock() - this.lastEcho > period * (this.options.probeMisses ?? 3)) {
+      this.lost(client, new Error('the listening connection no longer hears this server'));
+      return;
+    }
+    const payload = encodeFleetMessage({ type: 'server-alive' }, this.serverId, this.key, this.clock());
+    // Not counted as published; a failure shows as a missing echo.
+    this.options.pool.query('SELECT pg_notify($1, $2)', [this.channel, payload]).catch(() => undefined);
   }
 
   /** Opens a listening connection; on failure records it and rethrows. */
@@ -124,6 +171,7 @@ export class PgFleetBus implements FleetBus {
       return;
     }
     this.client = client;
+    this.lastEcho = this.clock();
     this.attempt = 0;
     const reconnected = this.everConnected;
     this.everConnected = true;
@@ -165,22 +213,32 @@ export class PgFleetBus implements FleetBus {
     if (changed) this.options.onStateChange?.(state);
   }
 
-  /** A NOTIFY payload arrived: validated, own echo skipped, delivered. */
+  /** A NOTIFY payload arrived: authenticated, validated, own echo noted (not delivered), delivered. */
   private receive(payload: string): void {
-    const message = decodeFleetMessage(payload);
-    if (message === null) {
-      this.counts.dropped += 1;
+    const decoded = decodeFleetMessage(
+      payload,
+      this.key,
+      this.clock(),
+      this.options.maxSkewMs ?? FLEET_MESSAGE_MAX_SKEW_MS,
+    );
+    if (!decoded.ok) {
+      if (decoded.reason === 'unauthenticated') this.counts.unauthenticated += 1;
+      else this.counts.dropped += 1;
       return;
     }
-    if (message.origin === this.serverId) return;
+    const message = decoded.message;
+    if (message.origin === this.serverId) {
+      this.lastEcho = this.clock();
+      return;
+    }
     this.counts.received += 1;
     deliverTo(this.handlers, message, this.options.onHandlerError);
   }
 
-  /** The payload of a message from this server; throws when it is over FLEET_MESSAGE_MAX_BYTES (8000). */
+  /** The payload of a message from this server; throws when it is over FLEET_MESSAGE_MAX_BYTES. */
   private encode(message: FleetMessage): string {
     if (this.closed) throw new Error('the fleet bus is closed');
-    return encodeFleetMessage(message, this.serverId);
+    return encodeFleetMessage(message, this.serverId, this.key, this.clock());
   }
 
   /**
@@ -218,7 +276,20 @@ export class PgFleetBus implements FleetBus {
           this.counts.published += batch.length;
           for (const m of batch) m.resolve();
         } catch (err) {
-          for (const m of batch) m.reject(err as Error);
+          if (batch.length === 1) {
+            batch[0]?.reject(err as Error);
+            continue;
+          }
+          // One message failing fails the statement: send each on its own, so only it fails.
+          for (const m of batch) {
+            try {
+              await this.options.pool.query('SELECT pg_notify($1, $2)', [this.channel, m.payload]);
+              this.counts.published += 1;
+              m.resolve();
+            } catch (one) {
+              m.reject(one as Error);
+            }
+          }
         }
       }
     } finally {
@@ -257,8 +328,18 @@ export class PgFleetBus implements FleetBus {
     return (this.client as unknown as { processID?: number } | null)?.processID ?? null;
   }
 
+  /**
+   * Tests: stops listening on the current connection and leaves it open, as a listener that no
+   * longer receives anything (half-open connection).
+   */
+  async deafenForTest(): Promise<void> {
+    await this.client?.query(`UNLISTEN ${this.channel}`);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const client = this.client;

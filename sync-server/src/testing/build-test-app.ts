@@ -10,6 +10,8 @@ import { runPgMigrations } from '../db/pg/pg-migrate.js';
 import { PG_MIGRATIONS } from '../db/pg/pg-migrations.js';
 import { openPgStore } from '../db/pg/pg-store.js';
 import type { OpenedStore } from '../db/store/sqlite-store.js';
+import { PgSettingsStore } from '../db/pg/stores/pg-settings.js';
+import { FLEET_KEY_SETTING, newFleetKey } from '../events/fleet-bus.js';
 import { PgFleetBus } from '../events/pg-fleet-bus.js';
 import type { App } from '../routes/schemas.js';
 
@@ -99,7 +101,11 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<AnyTes
   try {
     const pool = await database.open();
     await runPgMigrations(pool, PG_MIGRATIONS);
-    bus = new PgFleetBus({ url: database.url, pool });
+    bus = new PgFleetBus({
+      url: database.url,
+      pool,
+      key: await new PgSettingsStore(pool).getOrCreate(FLEET_KEY_SETTING, newFleetKey),
+    });
     await bus.start();
     // The pool is the test database's: dropping the database ends it.
     store = await openPgStore(pool, {
