@@ -14,7 +14,12 @@ import {
   type OfficerRoster,
 } from '@checkpoint-lane/shared';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildServer } from '../app.js';
+import { hashToken } from '../auth/tokens.js';
 import { pgUnavailable, TEST_PG_URL } from '../db/pg/pg-database.testkit.js';
+import { openPgStore } from '../db/pg/pg-store.js';
+import { FLEET_KEY_SETTING, newFleetKey } from '../events/fleet-bus.js';
+import { PgFleetBus } from '../events/pg-fleet-bus.js';
 import { laneSubjectKey } from '../lists/rekey.js';
 import {
   addAccount,
@@ -629,6 +634,60 @@ for (const { engine, skip } of ENGINES) {
         ),
       ).toBe(false);
     });
+
+    it.skipIf(engine !== 'postgres')(
+      'pushes an admin write on one server to a lane streaming from another server of the fleet',
+      async () => {
+        const a = await build({ sseKeepAliveMs: 60_000 });
+        if (a.engine !== 'postgres') throw new Error('postgres only');
+        // A second server on the same database, with its own pool, store and bus.
+        const pool = await a.database.open();
+        const store = await openPgStore(pool, { indexKey: a.listKey, clock: Date.now, closePool: false });
+        const bus = new PgFleetBus({
+          url: a.database.url,
+          pool,
+          key: await store.settings.getOrCreate(FLEET_KEY_SETTING, newFleetKey),
+        });
+        await bus.start();
+        const other = await buildServer({
+          store,
+          bus,
+          adminTokenHash: hashToken(a.adminToken),
+          listKey: a.listKey,
+          logger: false,
+          sseKeepAliveMs: 60_000,
+        });
+        try {
+          await other.listen({ host: '127.0.0.1', port: 0 });
+          const port = (other.server.address() as AddressInfo).port;
+          await addCheckpoint(a, 'A', 'open', { blockingStatuses: ['F0', 'F1'] });
+          const lane = await enrollKiosk(a, 'A');
+          const stream = await openSse(port, '/api/v1/kiosk/events', lane.auth);
+          expect(await stream.next('hello')).toMatchObject({ kioskId: lane.kioskId, checkpointId: 'A' });
+          expect(await stream.next('list-version')).toEqual({ list: 'health', version: 0 });
+          expect(await stream.next('list-version')).toEqual({ list: 'whitelist', version: 0 });
+          const put = await a.app.inject({
+            method: 'PUT',
+            url: '/api/v1/admin/lists/health/entries/001099012345',
+            headers: a.admin,
+            payload: { status: 'F0' },
+          });
+          expect(put.statusCode).toBe(200);
+          const { keyId, key } = await laneKey(lane);
+          expect(await stream.next('urgent')).toMatchObject({
+            list: 'health',
+            fromVersion: 0,
+            toVersion: 1,
+            changes: [{ key: laneKeyHex(key, '001099012345'), op: 'put', entry: { status: 'F0' } }],
+            keyId,
+          });
+          expect(await stream.next('list-version')).toEqual({ list: 'health', version: 1 });
+        } finally {
+          await other.close();
+          await bus.close();
+        }
+      },
+    );
 
     it.skipIf(engine !== 'postgres')(
       'answers /health 503 while the database refuses connections, and 200 once it takes them again',
