@@ -486,7 +486,9 @@ describeEngines('ScansStore', ({ engine, open: openEngineDb }) => {
           (s) => s.seq,
         ),
       ).toEqual([4]);
-      expect((await kit.scans.search({ limit: 2, before: all[0]?.no })).map((s) => s.seq)).toEqual([4, 1]);
+      expect((await kit.scans.search({ limit: 2, before: all[0]?.no ?? 0 })).map((s) => s.seq)).toEqual([
+        4, 1,
+      ]);
     });
   });
 
