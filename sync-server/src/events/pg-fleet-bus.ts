@@ -134,8 +134,9 @@ export class PgFleetBus implements FleetBus {
       return;
     }
     const payload = encodeFleetMessage({ type: 'server-alive' }, this.serverId, this.key, this.clock());
-    // Not counted as published; a failure shows as a missing echo.
-    this.options.pool.query('SELECT pg_notify($1, $2)', [this.channel, payload]).catch(() => undefined);
+    // Sent on the listening connection itself (a round trip on it, no pooled connection taken);
+    // not counted as published; a failure shows as a missing echo.
+    client.query('SELECT pg_notify($1, $2)', [this.channel, payload]).catch(() => undefined);
   }
 
   /** Opens a listening connection; on failure records it and rethrows. */
