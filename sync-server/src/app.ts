@@ -30,6 +30,7 @@ import { registerKioskRoutes } from './routes/kiosk/kiosk-routes.js';
 import { registerListKeyRoute } from './routes/kiosk/list-key-route.js';
 import type { App } from './routes/schemas.js';
 import { registerSessionRoutes } from './routes/session/session-routes.js';
+import { pgAnswer, type StoredAnswer } from './db/pg/pg-errors.js';
 import { createServices, type AppOptions, type Services } from './services.js';
 
 export type { AppOptions } from './services.js';
@@ -53,7 +54,7 @@ function hasUnsafeNumber(value: unknown, depth = 0): boolean {
  * or type error means the request held something the schema let through but the database
  * refuses: the client's to fix (4xx), never a 500.
  */
-function sqliteAnswer(err: { code?: unknown }): { status: number; code: string; message: string } | null {
+function sqliteAnswer(err: { code?: unknown }): StoredAnswer | null {
   const code = typeof err.code === 'string' ? err.code : '';
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
     return { status: 409, code: 'conflict', message: 'this conflicts with a stored record' };
@@ -131,8 +132,10 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
       if (err.validation) {
         return reply.code(400).send({ error: 'bad_request', message: explainSafeTextPattern(err.message) });
       }
-      const stored = sqliteAnswer(err);
+      const stored = sqliteAnswer(err) ?? (s.store.engine === 'postgres' ? pgAnswer(err) : null);
       if (stored !== null) {
+        if (stored.retryAfterSec !== undefined)
+          void reply.header('retry-after', String(stored.retryAfterSec));
         // Still logged: a schema that lets such a value through is a bug to fix.
         req.log.warn({ code: err.code, url: req.routeOptions.url }, 'database refused a request value');
         return reply.code(stored.status).send({ error: stored.code, message: stored.message });
@@ -143,7 +146,9 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
         const code = FASTIFY_CODES[err.code] ?? (status === 429 ? 'rate_limited' : 'bad_request');
         return reply.code(status).send({ error: code, message: err.message });
       }
-      req.log.error({ err }, 'request failed');
+      // A PostgreSQL error's detail, hint and where can quote the row's values: log its code only.
+      const logged = 'severity' in err ? { code: err.code, message: err.message } : err;
+      req.log.error({ err: logged }, 'request failed');
       return reply.code(500).send({ error: 'internal', message: 'internal server error' });
     });
     app.setNotFoundHandler((req, reply) =>

@@ -102,6 +102,12 @@ export interface Services {
   /** The X25519 key pair scan subjects are sealed to (made at first start, kept in settings). */
   readonly scanSeal: ScanSealKeys;
   readonly adminTokenHash: string;
+  /**
+   * The admin token's hash as the fleet stores it now (another server may have been started with
+   * a new `CHECKPOINT_ADMIN_TOKEN`): read from the settings at most every 5 s; `adminTokenHash`
+   * when none is stored.
+   */
+  currentAdminTokenHash(): Promise<string>;
   readonly checkpoints: CheckpointsStore;
   readonly lists: ListsStore;
   readonly kiosks: KiosksStore;
@@ -119,14 +125,14 @@ export interface Services {
   readonly hub: EventHub;
   readonly fleet: FleetMonitor;
   readonly importMaxBytes: number;
+  /** List imports run at once at most (see `AppOptions.importsAtOnce`). */
+  readonly importsAtOnce: number;
   readonly enrollmentTtlSec: number;
   readonly enrollRateLimit: number;
   readonly sseKeepAliveMs: number;
   readonly sseMaxBufferBytes: number;
 }
 
-  /** List imports run at once at most (see `AppOptions.importsAtOnce`). */
-  readonly importsAtOnce: number;
 /** Wires the stores and services over one database. */
 export async function createServices(opts: AppOptions): Promise<Services> {
   const clock = opts.clock ?? Date.now;
@@ -180,6 +186,7 @@ export async function createServices(opts: AppOptions): Promise<Services> {
     listKeys: store.listKeys,
     scanSeal: store.scanSeal,
     adminTokenHash: opts.adminTokenHash,
+    currentAdminTokenHash: cachedSetting(store, 'admin_token_hash', opts.adminTokenHash, clock),
     checkpoints,
     lists: store.lists,
     kiosks: store.kiosks,
@@ -204,6 +211,7 @@ export async function createServices(opts: AppOptions): Promise<Services> {
       opts.kioskStreamGraceMs ?? 45_000,
     ),
     importMaxBytes: opts.importMaxBytes ?? 512 * 1024 * 1024,
+    importsAtOnce: opts.importsAtOnce ?? 2,
     enrollmentTtlSec: opts.enrollmentTtlSec ?? 900,
     enrollRateLimit: opts.enrollRateLimit ?? 10,
     sseKeepAliveMs: opts.sseKeepAliveMs ?? 15_000,
@@ -223,7 +231,6 @@ async function readUrgent(
   fromVersion: number,
   version: number,
 ): Promise<readonly UrgentHealthChange[] | null> {
-    importsAtOnce: opts.importsAtOnce ?? 2,
   if (list !== 'health') return null;
   // The health list is the same at every checkpoint: any checkpoint id reads it.
   const d = await store.lane.changes('health', fromVersion, '');
@@ -236,4 +243,23 @@ async function readUrgent(
     urgent.push(urgentHealthChange(subjectKeyToHex(c.key), subject, c.entry as HealthEntry));
   }
   return urgent;
+}
+
+/** A text setting read at most every 5 s (`fallback` while none is stored). */
+function cachedSetting(
+  store: Store,
+  key: string,
+  fallback: string,
+  clock: () => number,
+): () => Promise<string> {
+  let value = fallback;
+  let readAt = -Infinity;
+  return async () => {
+    const now = clock();
+    if (now - readAt < 5_000) return value;
+    readAt = now;
+    const stored = await store.settings.get(key);
+    value = stored === null || stored.length === 0 ? fallback : stored.toString('utf8');
+    return value;
+  };
 }

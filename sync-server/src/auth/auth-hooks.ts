@@ -135,7 +135,7 @@ export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
         new HttpError(401, 'unauthorized', 'missing "Authorization: Bearer <admin token>"'),
       );
     }
-    if (!hashesEqual(hashToken(token), services.adminTokenHash)) {
+    if (!hashesEqual(hashToken(token), await services.currentAdminTokenHash())) {
       throw limiter.refuse(req.ip, new HttpError(401, 'unauthorized', 'the admin token is not valid'));
     }
     req.admin = { kind: 'token', username: `token@${req.ip}`, displayName: 'admin token', role: 'admin' };

@@ -24,20 +24,20 @@ const HELP = `checkpoint-server: máy chủ đồng bộ của chốt kiểm so�
 Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR | --database URL] [--log-level info]
                          [--enroll-rate-limit 10] [--offline-after 180] [--stream-grace 45]
                          [--trust-proxy ADDRS] [--officer-pin-min-digits 6]
-
                          [--imports-at-once 2] [--database-pool-size 10]
+
 Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on embedded SQLite.
 --database postgres://USER@HOST:PORT/DB (or env ${DATABASE_URL_ENV}): chế độ đội máy / fleet mode:
   the server's state in PostgreSQL; any number of servers on one database serve one fleet
   (lanes list them all: checkpoint-lane --server URL1,URL2). Migrates the schema at start.
 --scan-retain-months N (fleet mode): whole months of scans kept before the current one; older
   months are dropped by the daily upkeep (default: keep all).
-The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
 --database-pool-size N (fleet mode): PostgreSQL connections this server opens at most, 2..200
   (default 10). Each running list import holds one of them from its first rows to its end; a
   request that waits more than 5 s for a connection answers 503 database_busy.
 --imports-at-once N: list imports this server runs at once, 1..50 (default 2); another answers
   503 import_busy with Retry-After. Keep it well below --database-pool-size.
+The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
 printed once, and only its hash is stored. The admin console is at /admin/.
 --log-level LEVEL: trace, debug, info (default), warn, error (logs never hold IDs or names).
 --offline-after SEC: a lane with no event stream and no heartbeat for this long shows offline.
@@ -64,9 +64,9 @@ const { values } = (() => {
         data: { type: 'string', default: '.data/sync-server' },
         database: { type: 'string' },
         'scan-retain-months': { type: 'string' },
-        'log-level': { type: 'string', default: 'info' },
         'database-pool-size': { type: 'string' },
         'imports-at-once': { type: 'string', default: '2' },
+        'log-level': { type: 'string', default: 'info' },
         'enroll-rate-limit': { type: 'string', default: '10' },
         'offline-after': { type: 'string', default: '180' },
         'stream-grace': { type: 'string', default: '45' },
@@ -113,7 +113,6 @@ if (values['scan-retain-months'] !== undefined) {
     fail('--scan-retain-months must be 1..1200');
   if (databaseUrl === undefined) fail('--scan-retain-months needs --database (fleet mode)');
 }
-
 let databasePoolSize = 10;
 if (values['database-pool-size'] !== undefined) {
   databasePoolSize = Number(values['database-pool-size']);
@@ -126,6 +125,7 @@ if (!Number.isInteger(importsAtOnce) || importsAtOnce < 1 || importsAtOnce > 50)
   fail(`--imports-at-once must be 1..50, not "${values['imports-at-once']}"`);
 if (databaseUrl !== undefined && importsAtOnce >= databasePoolSize)
   fail('--imports-at-once must be below --database-pool-size (each running import holds a connection)');
+
 let db: Db | undefined;
 let pgPool: PgPool | undefined;
 let pgStore: OpenedStore | undefined;
@@ -221,10 +221,10 @@ const app = await buildServer({
   kioskOfflineAfterMs: offlineAfterSec * 1000,
   kioskStreamGraceMs: streamGraceSec * 1000,
   officerPinMinDigits,
+  importsAtOnce,
   ...(values['trust-proxy'] !== undefined && { trustProxy: values['trust-proxy'] }),
 });
 
-  importsAtOnce,
 let closing = false;
 async function shutdown(signal: string): Promise<void> {
   if (closing) {

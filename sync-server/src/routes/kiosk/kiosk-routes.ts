@@ -35,7 +35,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
     done();
   });
 
-  // GET /lists/:list/snapshot and its versioned, cacheable twin /lists/:list/snapshot/:version.
+  // GET /lists/:list/snapshot and its versioned, cacheable twin /lists/:list/snapshot/:version/key/:keyId[/checkpoint/:checkpoint].
   registerSnapshotRoutes(app, s);
 
   app.get(
