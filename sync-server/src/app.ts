@@ -65,6 +65,9 @@ function sqliteAnswer(err: { code?: unknown }): StoredAnswer | null {
   return null;
 }
 
+/** The event-stream routes: refused while the server drains. */
+const EVENT_STREAM_PATHS: ReadonlySet<string> = new Set(['/api/v1/kiosk/events', '/api/v1/admin/events']);
+
 /** Error codes of Fastify and its plugins, as this API names them. */
 const FASTIFY_CODES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
@@ -180,6 +183,39 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
     const upkeepTimer = setInterval(upkeep, 24 * 3_600_000);
     upkeepTimer.unref();
 
+    // Draining (see `drain`): /ready answers 503 and new event streams are refused, so a load
+    // balancer and the lanes turn to another server while requests in flight finish.
+    let draining = false;
+    // Requests in flight, each with whether it is an event stream.
+    const inFlight = new Map<FastifyReply['raw'], boolean>();
+    app.addHook('onRequest', async (req, reply) => {
+      const path = req.url.split('?')[0] ?? '';
+      if (draining && EVENT_STREAM_PATHS.has(path)) {
+        void reply.header('retry-after', '2');
+        throw new HttpError(503, 'draining', 'this server is shutting down; connect to another');
+      }
+      if (path !== '/ready' && path !== '/health') {
+        const res = reply.raw;
+        inFlight.set(res, EVENT_STREAM_PATHS.has(path));
+        res.once('close', () => inFlight.delete(res));
+      }
+      await Promise.resolve();
+    });
+    app.decorate('drain', async (graceMs: number) => {
+      draining = true;
+      // Event streams get a retry hint (1 to 4 s, spread so their reconnects do not all land at
+      // once), then end; the requests behind them leave the in-flight set as their sockets close.
+      for (const [res, stream] of inFlight) {
+        if (stream && res.headersSent && !res.writableEnded)
+          res.write(`retry: ${1000 + Math.floor(Math.random() * 3000)}\n\n`);
+      }
+      s.hub.closeAll();
+      const until = Date.now() + graceMs;
+      while (inFlight.size > 0 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, Math.min(50, until - Date.now())));
+      }
+    });
+
     app.addHook('preClose', async () => {
       clearInterval(upkeepTimer);
       s.fleet.stop();
@@ -224,6 +260,37 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
           database: db.ok ? ('ok' as const) : ('unreachable' as const),
           events: bus.connected ? ('ok' as const) : ('disconnected' as const),
         });
+      },
+    );
+    app.get(
+      '/ready',
+      {
+        schema: {
+          summary:
+            'Readiness: 200 while the database answers, the fleet event bus is connected and the server is not draining; 503 with the reason otherwise (a load balancer then sends no new requests). /health is the liveness path.',
+          tags: ['meta'],
+          response: {
+            200: Type.Object({ status: Type.Literal('ready') }),
+            503: Type.Object({
+              status: Type.Literal('not_ready'),
+              reason: Type.Union([
+                Type.Literal('draining'),
+                Type.Literal('database_unreachable'),
+                Type.Literal('events_disconnected'),
+              ]),
+            }),
+          },
+        },
+      },
+      async (_req, reply) => {
+        const notReady = (reason: 'draining' | 'database_unreachable' | 'events_disconnected') =>
+          reply.code(503).send({ status: 'not_ready' as const, reason });
+        const db = await s.store.ping();
+        // Checked after the database answered: draining may have begun meanwhile.
+        if (draining) return notReady('draining');
+        if (!db.ok) return notReady('database_unreachable');
+        if (!s.hub.bus.state().connected) return notReady('events_disconnected');
+        return reply.send({ status: 'ready' as const });
       },
     );
     app.get('/', { schema: { summary: 'Redirects to the admin console', tags: ['meta'] } }, (_req, reply) =>
@@ -283,6 +350,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Repositories and services (for tests and the CLI). */
     services: Services;
+    /**
+     * Starts draining before a shutdown: /ready answers 503 from now on, new event streams are
+     * refused with 503, open ones get a retry hint and end; then waits until no request is in
+     * flight (probes of /ready and /health not counted) or `graceMs` has passed. The caller closes
+     * the server after it.
+     */
+    drain(graceMs: number): Promise<void>;
   }
 }
 

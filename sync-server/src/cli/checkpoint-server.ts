@@ -21,7 +21,8 @@ import { createLogger } from '../logger.js';
 
 const HELP = `checkpoint-server: máy chủ đồng bộ của chốt kiểm soát / the checkpoint-lane sync server
 
-Usage: checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR | --database URL] [--log-level info]
+Usage: checkpoint-server migrate [--database URL]   (fleet mode: migrate the schema and exit)
+       checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR | --database URL] [--log-level info]
                          [--enroll-rate-limit 10] [--offline-after 180] [--stream-grace 45]
                          [--trust-proxy ADDRS] [--officer-pin-min-digits 6]
                          [--imports-at-once 2] [--database-pool-size 10]
@@ -48,12 +49,62 @@ printed once, and only its hash is stored. The admin console is at /admin/.
   console's cookie is then Secure.
 --officer-pin-min-digits N: số chữ số tối thiểu của PIN cán bộ mới hoặc đổi PIN / the fewest digits
   a new or changed officer PIN may have, 4..8 (default 6; PINs are at most 8 digits). Shorter PINs
-  set before keep working at the lanes until changed.`;
+  set before keep working at the lanes until changed.
+--drain-grace SEC: on SIGTERM the server first drains: GET /ready answers 503, event streams are
+  told to reconnect (elsewhere) and end, new ones are refused; it then waits until no request is
+  in flight, at most SEC seconds (0..60, default 2), and closes. SIGINT drains without the wait.`;
 
 function fail(message: string): never {
   console.error(`checkpoint-server: ${message}`);
   process.exit(2);
 }
+
+const MIGRATE_HELP = `Usage: checkpoint-server migrate [--database URL]
+
+Brings the fleet's PostgreSQL schema up to date (the server also does it at start), prints the
+schema version and the steps applied, and exits 0. The URL comes from --database or env
+${DATABASE_URL_ENV}. Exits 2 without a URL or when the database cannot be reached, 1 when a step
+fails or the database's schema is newer than this server.`;
+
+/** `checkpoint-server migrate`: runs the PostgreSQL migrations and exits. */
+async function migrateCommand(args: readonly string[]): Promise<never> {
+  let options: { database?: string | undefined; help?: boolean | undefined };
+  try {
+    ({ values: options } = parseArgs({
+      args: [...args],
+      options: { database: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (e) {
+    return fail(`migrate: ${(e as Error).message}\n\n${MIGRATE_HELP}`);
+  }
+  if (options.help === true) {
+    console.log(MIGRATE_HELP);
+    process.exit(0);
+  }
+  const env = process.env[DATABASE_URL_ENV];
+  const url = options.database ?? (env !== undefined && env !== '' ? env : undefined);
+  if (url === undefined) fail(`migrate: needs --database postgres://… (or env ${DATABASE_URL_ENV})`);
+  if (!/^postgres(ql)?:\/\//.test(url)) fail('migrate: --database must be a postgres:// URL');
+  const pool = await openPg({ url, max: 1, applicationName: 'checkpoint-server migrate' }).catch(
+    (err: unknown) => fail(`migrate: ${(err as Error).message}`),
+  );
+  try {
+    const result = await runPgMigrations(pool, PG_MIGRATIONS);
+    console.log(
+      `checkpoint-server migrate: PostgreSQL at ${describeUrl(url)}: schema version ${result.version}, ` +
+        (result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'already up to date'),
+    );
+    await pool.end();
+    process.exit(0);
+  } catch (err) {
+    console.error(`checkpoint-server: migrate failed: ${(err as Error).message}`);
+    await pool.end().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+if (process.argv[2] === 'migrate') await migrateCommand(process.argv.slice(3));
 
 const { values } = (() => {
   try {
@@ -72,6 +123,7 @@ const { values } = (() => {
         'stream-grace': { type: 'string', default: '45' },
         'trust-proxy': { type: 'string' },
         'officer-pin-min-digits': { type: 'string', default: '6' },
+        'drain-grace': { type: 'string', default: '2' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -103,6 +155,10 @@ if (!Number.isInteger(streamGraceSec) || streamGraceSec < 1 || streamGraceSec > 
 const officerPinMinDigits = Number(values['officer-pin-min-digits']);
 if (!Number.isInteger(officerPinMinDigits) || officerPinMinDigits < 4 || officerPinMinDigits > 8)
   fail(`--officer-pin-min-digits must be 4..8, not "${values['officer-pin-min-digits']}"`);
+
+const drainGraceSec = Number(values['drain-grace']);
+if (!Number.isFinite(drainGraceSec) || drainGraceSec < 0 || drainGraceSec > 60)
+  fail(`--drain-grace must be 0..60 seconds, not "${values['drain-grace']}"`);
 
 const envUrl = process.env[DATABASE_URL_ENV];
 const databaseUrl = values.database ?? (envUrl !== undefined && envUrl !== '' ? envUrl : undefined);
@@ -232,8 +288,9 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }
   closing = true;
-  logger.info({ signal }, 'shutting down: finishing in-flight requests');
+  logger.info({ signal }, 'shutting down: draining, then finishing in-flight requests');
   try {
+    await app.drain(signal === 'SIGTERM' ? drainGraceSec * 1000 : 0);
     await app.close();
     await bus?.close();
     await pgStore?.close();
