@@ -35,6 +35,7 @@ const load = (): string =>
   loadavg()
     .map((x) => x.toFixed(1))
     .join(' ');
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Server {
@@ -249,7 +250,7 @@ try {
       servers.map((_, i) => `${rss0[i]!.toFixed(0)} → ${rss1[i]!.toFixed(0)}`).join(', ') +
       `; per 1,000 streams: ` +
       servers.map((_, i) => (((rss1[i]! - rss0[i]!) * 1000) / per[i]!).toFixed(1)).join(' / ') +
-      ` MiB; load ${load()}`,
+      ` MiB (all 3: ${(((sum(rss1) - sum(rss0)) * 1000) / streams.length).toFixed(1)}); load ${load()}`,
   );
 
   for (let r = 0; r < RUNS; r++) {
