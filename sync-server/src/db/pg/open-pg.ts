@@ -98,6 +98,13 @@ export async function openPg(options: OpenPgOptions = {}): Promise<PgPool> {
   });
   // Without a listener, an idle connection's error would end the process.
   pool.on('error', (err) => options.onIdleError?.(err));
+  // A connection checked out of the pool has no listener of the pool's: one that breaks between
+  // two statements of a transaction (the database restarts, the network is cut) would emit an
+  // unhandled 'error' and end the process. The statement in flight, or the next one, still fails
+  // and its caller answers; this listener only keeps the process alive.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.onIdleError?.(err));
+  });
   try {
     await pool.query('SELECT 1');
   } catch (err) {
