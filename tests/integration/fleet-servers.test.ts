@@ -124,7 +124,11 @@ describe.skipIf(unavailable !== null)('sync servers on one PostgreSQL database (
       await nextEvent(admin, 'hello');
       const F0 = pid(9999);
       const asked = Date.now();
-      await a.importCsv('health', `id,status,since,until,name,note\n${F0},F0,2026-01-01,,X,\n`);
+      // A second F0 for the failover test: a subject scanned again soon is a repeat, not recorded.
+      await a.importCsv(
+        'health',
+        `id,status,since,until,name,note\n${F0},F0,2026-01-01,,X,\n${pid(9998)},F0,2026-01-01,,Y,\n`,
+      );
       const answered = Date.now();
       const applied = await lane.waitLog(
         (l) =>
@@ -182,7 +186,7 @@ describe.skipIf(unavailable !== null)('sync servers on one PostgreSQL database (
     try {
       await nextEvent(admin, 'hello');
       const uploadsViaA = proxyA.count('POST /api/v1/kiosk/scans');
-      const red = await lane.scan(pid(9999));
+      const red = await lane.scan(pid(9998));
       expect(red.decision).toBe('red');
       await until(
         () => proxyA.count('POST /api/v1/kiosk/scans') > uploadsViaA,
