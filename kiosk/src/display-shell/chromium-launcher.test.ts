@@ -40,9 +40,19 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await server.stop();
-  // Chromium may still be closing its profile files.
-  rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
-});
+  // Chromium's helper processes may still be writing its profile for seconds after the window
+  // closed (ENOTEMPTY while they do): try again for up to 20 s.
+  const end = Date.now() + 20_000;
+  for (;;) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      break;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}, 30_000);
 
 interface FakeChild extends EventEmitter {
   killed: boolean;
