@@ -53,7 +53,8 @@ export type AccountChangeRefusal = 'unknown_account' | 'last_admin';
 export type SignInRefusal =
   { readonly reason: 'unusable' } | { readonly reason: 'locked'; readonly until: number };
 
-interface AccountRow {
+/** An account row as both engines select it (`ACCOUNT_COLUMNS`). */
+export interface AccountRow {
   id: number;
   username: string;
   display_name: string;
@@ -66,7 +67,8 @@ interface AccountRow {
   last_login_at: number | null;
 }
 
-interface SessionRow extends AccountRow {
+/** A session row joined with its account. */
+export interface SessionRow extends AccountRow {
   token_hash: string;
   csrf_token: string;
   s_created_at: number;
@@ -74,10 +76,10 @@ interface SessionRow extends AccountRow {
   expires_at: number;
 }
 
-const ACCOUNT_COLUMNS = `a.id, a.username, a.display_name, a.role, a.created_at, a.updated_at, a.disabled_at,
+export const ACCOUNT_COLUMNS = `a.id, a.username, a.display_name, a.role, a.created_at, a.updated_at, a.disabled_at,
   a.failed_logins, a.locked_until, a.last_login_at`;
 
-const toAccount = (r: AccountRow): AccountRecord => ({
+export const toAccount = (r: AccountRow): AccountRecord => ({
   id: r.id,
   username: r.username,
   displayName: r.display_name,

@@ -1,55 +1,21 @@
 // Over 300 lines: accounts, sessions and their audited changes are one store, as in SQLite.
 import { fail, ok, type Result } from '@checkpoint-lane/shared';
-import type {
-  AccountChangeRefusal,
-  AccountChanges,
-  AccountRecord,
-  AccountRole,
-  NewAccount,
-  NewSession,
-  SessionRecord,
-  SignInRefusal,
+import {
+  ACCOUNT_COLUMNS,
+  toAccount,
+  type AccountChangeRefusal,
+  type AccountChanges,
+  type AccountRecord,
+  type AccountRow,
+  type NewAccount,
+  type NewSession,
+  type SessionRecord,
+  type SessionRow,
+  type SignInRefusal,
 } from '../../repositories/accounts-repository.js';
 import type { AccountsStore } from '../../store/store.js';
 import type { PgPool } from '../open-pg.js';
 import { insertAudit, withPgTransaction, type Queryable } from '../pg-tx.js';
-
-interface AccountRow {
-  id: number;
-  username: string;
-  display_name: string;
-  role: AccountRole;
-  created_at: number;
-  updated_at: number;
-  disabled_at: number | null;
-  failed_logins: number;
-  locked_until: number | null;
-  last_login_at: number | null;
-}
-
-interface SessionRow extends AccountRow {
-  token_hash: string;
-  csrf_token: string;
-  s_created_at: number;
-  last_seen_at: number;
-  expires_at: number;
-}
-
-const ACCOUNT_COLUMNS = `a.id, a.username, a.display_name, a.role, a.created_at, a.updated_at, a.disabled_at,
-  a.failed_logins, a.locked_until, a.last_login_at`;
-
-const toAccount = (r: AccountRow): AccountRecord => ({
-  id: r.id,
-  username: r.username,
-  displayName: r.display_name,
-  role: r.role,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  disabledAt: r.disabled_at,
-  failedLogins: r.failed_logins,
-  lockedUntil: r.locked_until,
-  lastLoginAt: r.last_login_at,
-});
 
 type LockPolicy = { readonly maxFailures: number; readonly lockMs: number };
 
