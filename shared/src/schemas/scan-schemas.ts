@@ -69,6 +69,12 @@ export const ScanRecordSchema = Type.Object({
   reasons: Type.Array(ReasonCodeSchema, { maxItems: 16 }),
   warnings: Type.Array(WarningCodeSchema, { maxItems: 16 }),
   alert: Type.Boolean(),
+  /**
+   * Vehicle mode (issue 15): the vehicle this scan belongs to, named by the record id of the plate
+   * scan that opened it (a plate scan names itself). Absent or null: no vehicle (lanes before
+   * vehicle mode send no such field). Tracing links the people of one vehicle through it.
+   */
+  vehicleId: Type.Optional(Type.Union([RecordId, Type.Null()])),
 });
 /** One recorded scan. */
 export type ScanRecord = Readonly<Type.Static<typeof ScanRecordSchema>>;
