@@ -10,3 +10,4 @@ export * from './admin/lists.js';
 export * from './admin/list-keys.js';
 export * from './admin/scans.js';
 export * from './admin/fleet.js';
+export * from './admin/traces.js';
