@@ -114,7 +114,9 @@ export const TraceSummaryViewSchema = Type.Object({
   createdBy: Type.String(),
   updatedAt: Type.Integer(),
   finishedAt: Nullable(Type.Integer()),
-  error: Nullable(Type.String({ description: `why it failed; "${TRACE_SERVER_LOST}" when its server stopped` })),
+  error: Nullable(
+    Type.String({ description: `why it failed; "${TRACE_SERVER_LOST}" when its server stopped` }),
+  ),
   contactCount: Nullable(Type.Integer({ description: 'null while running' })),
   params: TraceParamsViewSchema,
 });
