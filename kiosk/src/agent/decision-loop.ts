@@ -13,11 +13,15 @@ import {
   type LaneDecision,
   type PayloadResult,
   type SubjectKind,
+  type VehicleSummary,
+  type WhitelistEntry,
 } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import type { ScanInput } from '../scanners/scanner.js';
 import type { LaneStore } from '../store/lane-store.js';
+import { uuidV7 } from '../store/uuid-v7.js';
 import { payloadFingerprint, type LaneKeyers } from './subject-keyer.js';
+import type { VehicleTracker } from './vehicle-tracker.js';
 
 /**
  * What the officer may see of a scan beyond its decision. Held in memory with the desk item
@@ -59,6 +63,12 @@ export interface DecisionLoopOptions {
   readonly onDecision?: (decision: LaneDecision, details: OfficerDetails) => void;
   /** Called when a decision raised an urgent alert: upload it now. */
   readonly onUrgent?: () => void;
+  /**
+   * Vehicle mode: the lane's open vehicle, and whether the mode is on now (read for each scan).
+   * A recorded plate scan opens a vehicle named by its own record id; a recorded person scan
+   * joins the open one; both upload that id as `vehicleId`.
+   */
+  readonly vehicles?: { readonly enabled: () => boolean; readonly tracker: VehicleTracker } | null;
 }
 
 /**
@@ -101,6 +111,7 @@ export class DecisionLoop {
     const health = store.listState('health');
     const whitelist = store.listState('whitelist');
     const healthEntry = key === null ? null : store.lookupHealth(key);
+    const whitelistEntry = whitelistKey === null ? null : store.lookupWhitelist(whitelistKey);
     const lastSameScanAt = this.#recent.get(repeatKey) ?? null;
     const decision =
       keyers === null
@@ -108,7 +119,7 @@ export class DecisionLoop {
         : decide({
             payload,
             health: healthEntry,
-            whitelist: whitelistKey === null ? null : store.lookupWhitelist(whitelistKey),
+            whitelist: whitelistEntry,
             checkpoint,
             listsSyncedAt: { health: health.syncedAt, whitelist: whitelist.syncedAt },
             lastSameScanAt,
@@ -118,6 +129,12 @@ export class DecisionLoop {
     let scanId: string | null = null;
     let seq: number | null = null;
     const listedNow = healthEntry !== null && isHealthEntryInForce(healthEntry, now);
+    const vehicles = this.#o.vehicles?.enabled() === true ? this.#o.vehicles.tracker : null;
+    // Vehicle mode: a plate scan names itself (its id made before it is recorded); a person scan
+    // belongs to the vehicle open now, if any.
+    const isPlate = subject?.kind === 'plate';
+    const ownId = decision.record && vehicles !== null && isPlate ? uuidV7(now) : undefined;
+    const vehicleId = !decision.record || vehicles === null ? null : (ownId ?? vehicles.openId());
     if (decision.record) {
       const seal = this.#o.sealSubject ?? null;
       const record = store.appendRecord(
@@ -139,9 +156,11 @@ export class DecisionLoop {
             listedNow && decision.reasons.some((r) => r === 'health_blocked' || r === 'health_deceased')
               ? healthEntry.status
               : null,
+          ...(vehicleId !== null && { vehicleId }),
         },
         now,
         decision.alert,
+        ownId,
       );
       scanId = record.id;
       seq = record.seq;
@@ -149,24 +168,7 @@ export class DecisionLoop {
       this.#recent.delete(repeatKey);
       this.#recent.set(repeatKey, now);
     }
-    const result: LaneDecision = {
-      ...decision,
-      warnings: [...decision.warnings],
-      scanId,
-      seq,
-      at: now,
-      source: input.source,
-      device: input.device,
-      format,
-      subject: subject === null ? null : { kind: subject.kind, masked: maskSubject(subject) },
-      elapsedMs: performance.now() - started,
-    };
-    this.#log.info(
-      { decision: result.decision, reasons: result.reasons, source: input.source, seq, format },
-      'decision',
-    );
-    if (result.alert) this.#o.onUrgent?.();
-    this.#o.onDecision?.(result, {
+    const details: OfficerDetails = {
       holder: payload.ok ? (payload.value.holder ?? null) : null,
       healthStatus: listedNow ? healthEntry.status : null,
       subject:
@@ -180,7 +182,45 @@ export class DecisionLoop {
                   ? ((payload.ok ? payload.value.displayForm : undefined) ?? subject.value)
                   : maskSubject(subject),
             },
-    });
+    };
+    let vehicle: VehicleSummary | null = null;
+    if (vehicles !== null && scanId !== null && vehicleId !== null) {
+      vehicle =
+        ownId === undefined
+          ? vehicles.passenger(vehicleId, {
+              scanId,
+              at: now,
+              decision: decision.decision,
+              healthStatus: details.healthStatus,
+              subject: details.subject,
+            })
+          : vehicles.plate({
+              id: ownId,
+              at: now,
+              decision: decision.decision,
+              shown: details.subject?.shown ?? null,
+              greenLane: isGreenLaneHere(whitelistEntry, checkpoint.id, now),
+            });
+    }
+    const result: LaneDecision = {
+      ...decision,
+      warnings: [...decision.warnings],
+      scanId,
+      seq,
+      at: now,
+      source: input.source,
+      device: input.device,
+      format,
+      subject: subject === null ? null : { kind: subject.kind, masked: maskSubject(subject) },
+      elapsedMs: performance.now() - started,
+      ...(vehicle !== null && { vehicle }),
+    };
+    this.#log.info(
+      { decision: result.decision, reasons: result.reasons, source: input.source, seq, format },
+      'decision',
+    );
+    if (result.alert) this.#o.onUrgent?.();
+    this.#o.onDecision?.(result, details);
     return result;
   }
 
@@ -203,6 +243,17 @@ export class DecisionLoop {
       this.#recent.delete(k);
     }
   }
+}
+
+/** Is this whitelist entry a green-lane vehicle's, valid now at this checkpoint? */
+function isGreenLaneHere(entry: WhitelistEntry | null, checkpointId: string, now: number): boolean {
+  return (
+    entry !== null &&
+    entry.category === 'green_lane' &&
+    (entry.validFrom === null || entry.validFrom <= now) &&
+    (entry.validUntil === null || now < entry.validUntil) &&
+    (entry.checkpoints === null || entry.checkpoints.includes(checkpointId))
+  );
 }
 
 /**

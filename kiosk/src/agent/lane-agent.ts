@@ -32,6 +32,7 @@ import type { OfficerRegistry, OfficerRoster } from './officers.js';
 import { overrideDecision, type OverrideResult } from './override.js';
 import { listKeyers, type LaneKeyers } from './subject-keyer.js';
 import { createSubjectSealer } from './subject-sealer.js';
+import { VehicleTracker, type PassedResult } from './vehicle-tracker.js';
 
 export { LaneStartError, type LaneLock } from './lane-open.js';
 export type { LaneEvent } from './lane-publisher.js';
@@ -49,6 +50,13 @@ export interface LaneAgentOptions extends LaneOpenOptions {
   readonly onDecision?: (decision: LaneDecision, details: OfficerDetails) => void;
   readonly onDeviceState?: (state: DeviceState) => void;
   readonly onSyncStatus?: (status: SyncStatus) => void;
+  /**
+   * Vehicle mode (`--vehicle-mode`): on whatever the checkpoint says; without it, on when the
+   * checkpoint config synced from the server says `vehicleMode: true`.
+   */
+  readonly vehicleMode?: boolean;
+  /** How long a vehicle stays open after its plate scan (10 minutes), for tests. */
+  readonly vehicleOpenMs?: number;
   /** Sync timings, for tests. */
   readonly sync?: {
     pollMs?: number;
@@ -86,6 +94,10 @@ export class LaneAgent {
     null;
   #checkpoint: CheckpointConfig;
   #reEnrollment: EnrollmentAdoption | null = null;
+  /** The vehicle open at this lane (vehicle mode). */
+  readonly #vehicles: VehicleTracker;
+  /** Closes a vehicle whose 10 minutes are up while no scan comes. */
+  #vehicleTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     options: LaneAgentOptions,
@@ -114,6 +126,18 @@ export class LaneAgent {
       travellerHoldMs: options.travellerHoldMs,
     });
     this.#sync = credentials === null ? null : this.#newSync(options, store, credentials);
+    this.#vehicles = new VehicleTracker({
+      clock,
+      ...(options.vehicleOpenMs !== undefined && { openMs: options.vehicleOpenMs }),
+      onClose: ({ vehicle, reason }) => {
+        this.#log.info(
+          { passengers: vehicle.passengers, decision: vehicle.decision, reason },
+          'vehicle closed',
+        );
+        // A plate that closes one vehicle opens the next: the desk message of its scan follows.
+        if (reason !== 'next_plate') this.#emitDesk();
+      },
+    });
     const sealer = (): ((canonicalSubject: string) => string) | null => this.#sealSubject();
     this.#loop = new DecisionLoop({
       store,
@@ -135,13 +159,14 @@ export class LaneAgent {
       onUrgent: () => {
         this.#sync?.requestUpload();
       },
+      vehicles: { enabled: () => this.vehicleMode(), tracker: this.#vehicles },
     });
     for (const s of options.scanners) this.#devices.set(s.device, s.state());
     this.#desk = new LaneDesk({
       store,
       clock,
       onChange: (desk, latest) => {
-        this.#emit({ type: 'desk', data: desk, latest });
+        this.#emit({ type: 'desk', data: { ...desk, ...this.#vehicleDesk() }, latest });
       },
     });
     this.#desk.restore();
@@ -149,6 +174,7 @@ export class LaneAgent {
     // screen only when it is for the latest scan, within the hold (LanePublisher.showOverride).
     this.onEvent((event) => {
       if (event.type !== 'override') return;
+      this.#vehicles.applyOverride(event.data.scanId, event.data.decision);
       this.#desk.applyOverrideOf(event.data.scanId);
       this.#publisher.showOverride(event.data.scanId, event.data.decision);
     });
@@ -252,6 +278,32 @@ export class LaneAgent {
     return this.#checkpoint;
   }
 
+  /** Vehicle mode is on: `--vehicle-mode`, or the checkpoint's `vehicleMode` setting. */
+  vehicleMode(): boolean {
+    return this.#o.vehicleMode === true || this.#checkpoint.vehicleMode === true;
+  }
+
+  /**
+   * "Xe đã qua": closes the open vehicle `vehicleId` (the plate scan's id), never another one.
+   * Nothing is recorded: the vehicle's scans already carry its id.
+   */
+  vehiclePassed(
+    vehicleId: string,
+  ): PassedResult | { readonly ok: false; readonly error: 'not_vehicle_mode' } {
+    if (!this.vehicleMode()) return { ok: false, error: 'not_vehicle_mode' };
+    return this.#vehicles.passed(vehicleId);
+  }
+
+  /** What the desk says of vehicles: the mode, and the vehicle open now. */
+  #vehicleDesk(): Pick<Desk, 'vehicleMode' | 'vehicle'> {
+    const on = this.vehicleMode();
+    return { vehicleMode: on, vehicle: on ? this.#vehicles.panel() : null };
+  }
+
+  #emitDesk(): void {
+    this.#emit({ type: 'desk', data: this.desk(), latest: null });
+  }
+
   /**
    * Starts the sync, then the scanners. A lane with no lists yet gives its first sync up to
    * `firstSyncMs` so that it does not greet its first travellers with stale-list ambers; it
@@ -259,6 +311,9 @@ export class LaneAgent {
    */
   async start(firstSyncMs = 0): Promise<void> {
     this.#sync?.start();
+    // The panel clears when a vehicle's time is up, scan or no scan (closing emits the desk).
+    this.#vehicleTimer = setInterval(() => this.#vehicles.expire(), 1000);
+    this.#vehicleTimer.unref();
     if (firstSyncMs > 0 && this.#sync !== null) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
@@ -318,7 +373,7 @@ export class LaneAgent {
 
   /** The officer's desk: pending scans and the last 20, for a display that (re)connects. */
   desk(): Desk {
-    return this.#desk.snapshot();
+    return { ...this.#desk.snapshot(), ...this.#vehicleDesk() };
   }
 
   /** Subscribes to the lane's events; answers the unsubscribe function. */
@@ -380,6 +435,7 @@ export class LaneAgent {
 
   /** Stops scanners and sync, then closes the store. Unsent scans stay for the next start. */
   async stop(): Promise<void> {
+    if (this.#vehicleTimer !== null) clearInterval(this.#vehicleTimer);
     await Promise.allSettled(this.#o.scanners.map((s) => s.stop()));
     await this.#sync?.stop();
     this.store.close();
@@ -413,8 +469,16 @@ export class LaneAgent {
       return;
     }
     if (JSON.stringify(next) === JSON.stringify(this.#checkpoint)) return;
-    this.#log.info({ checkpoint: next.id, mode: next.mode }, 'checkpoint config updated');
+    this.#log.info(
+      { checkpoint: next.id, mode: next.mode, vehicleMode: next.vehicleMode === true },
+      'checkpoint config updated',
+    );
+    const vehicleModeBefore = this.vehicleMode();
     this.#checkpoint = next;
     this.store.setSetting('checkpoint', JSON.stringify(next));
+    if (vehicleModeBefore !== this.vehicleMode()) {
+      // Closing a vehicle tells the displays; with none open, they still learn the mode changed.
+      if (!this.#vehicles.closeAll('mode_off')) this.#emitDesk();
+    }
   }
 }

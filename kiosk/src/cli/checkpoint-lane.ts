@@ -24,7 +24,7 @@ Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [-
                        [--profile FILE] [--scanner stdin|serial:PATH|hid|simulated]
                        [--display none|serve|chromium|electron] [--json] [--insecure-http]
                        [--key-store tpm|safe-storage|file] [--tpm-pcrs 7|0,7|none]
-                       [--insecure-key-file]
+                       [--insecure-key-file] [--vehicle-mode]
 
   --server URL[,URL2…]  máy chủ đồng bộ (cần khi đăng ký; ghi nhớ sau đó) / the sync server
                    (needed to enroll; remembered after); https://, or http:// to this machine
@@ -50,6 +50,11 @@ Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [-
   --json           mỗi kết quả một dòng JSON trên stdout, số giấy tờ đã che / one JSON line
                    per decision on stdout, subject masked
                    ({"decision":…,"reasons":[…],"subject":…,"scanId":…})
+  --vehicle-mode   chế độ xe: quét biển số mở một xe; người quét sau đó thuộc xe ấy đến biển
+                   số kế tiếp, nút "Xe đã qua" hoặc 10 phút sau khi quét biển số / vehicle
+                   mode: a plate scan opens a vehicle; people scanned after it belong to it
+                   until the next plate, "Xe đã qua", or 10 minutes after the plate scan
+                   (also on when the checkpoint's vehicleMode setting says so)
   --insecure-http  cho phép máy chủ http:// ở máy khác (lưu lượng đọc được) / allow a plain
                    http:// server on another machine (its traffic is readable)
   --key-store ...  nơi niêm phong khoá bí mật của làn (khoá danh sách, token) / where the
@@ -100,6 +105,8 @@ export function decisionJson(d: LaneDecision): string {
     format: d.format,
     source: d.source,
     at: new Date(d.at).toISOString(),
+    // Vehicle mode: {id, passengers, decision}; no plate (the subject above is masked).
+    ...(d.vehicle !== undefined && { vehicle: d.vehicle }),
   });
 }
 
@@ -120,6 +127,7 @@ async function main(): Promise<void> {
         'key-store': { type: 'string' },
         'tpm-pcrs': { type: 'string' },
         'insecure-key-file': { type: 'boolean', default: false },
+        'vehicle-mode': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -185,6 +193,11 @@ async function main(): Promise<void> {
       laneName: args.name,
       scanners: built.scanner ? [built.scanner] : [],
       logger,
+      vehicleMode: args['vehicle-mode'],
+      // For tests: how long a vehicle stays open after its plate scan (default 10 minutes).
+      ...(process.env['CHECKPOINT_VEHICLE_OPEN_MS'] !== undefined && {
+        vehicleOpenMs: Number(process.env['CHECKPOINT_VEHICLE_OPEN_MS']),
+      }),
       onDecision: (d, details) => {
         process.stdout.write(`${json ? decisionJson(d) : officerDecisionLine(d, details)}\n`);
       },

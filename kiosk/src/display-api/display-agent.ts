@@ -11,6 +11,10 @@ import type {
 } from '@checkpoint-lane/shared';
 import type { AcknowledgeResult } from '../agent/desk.js';
 import type { OverrideResult } from '../agent/override.js';
+import type { PassedResult } from '../agent/vehicle-tracker.js';
+
+/** The answer of "Xe đã qua": the vehicle as it closed, or why not. */
+export type VehiclePassedResult = PassedResult | { readonly ok: false; readonly error: 'not_vehicle_mode' };
 
 export type { DisplaySource } from '@checkpoint-lane/shared';
 
@@ -28,6 +32,11 @@ export interface DisplayAgent {
   status(): LaneStatusView;
   /** The officers the override dialog lists (no PIN hashes), with their lock-out state. */
   officers(): DeskOfficer[];
+  /**
+   * "Xe đã qua" on vehicle `vehicleId` (vehicle mode): closes it if it is the one open, else says
+   * why not. A stub without vehicles leaves it out (the action answers 409 `not_vehicle_mode`).
+   */
+  vehiclePassed?(vehicleId: string): VehiclePassedResult;
   /** Lane events (decisions, desk, devices, sync, overrides, the traveller's view), relayed to the displays. */
   onEvent(listener: (event: RelayedMessage) => void): () => void;
 }

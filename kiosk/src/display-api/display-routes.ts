@@ -8,6 +8,7 @@ import {
   submitSource,
   type DisplayActionName,
   type OverrideRefusalCode,
+  type VehiclePassedRefusalCode,
 } from '@checkpoint-lane/shared';
 import Value from 'typebox/value';
 import type { DisplayAgent } from './display-agent.js';
@@ -39,6 +40,13 @@ const OVERRIDE_MESSAGES: Readonly<Record<OverrideRefusalCode, string>> = {
   invalid_request: 'a reason is needed ("other" needs a note)',
 };
 
+/** What a refused "Xe đã qua" says. */
+const VEHICLE_PASSED_MESSAGES: Readonly<Record<VehiclePassedRefusalCode, string>> = {
+  unknown_vehicle: 'no vehicle with this id at this lane',
+  vehicle_closed: 'this vehicle is already closed (passed, next plate, or 10 minutes)',
+  not_vehicle_mode: 'this lane is not in vehicle mode',
+};
+
 /** The 400 answer of a body that does not match its action's schema. */
 const BAD_BODY: BodyRefusals = {
   submit: { code: 'bad_text', message: 'text: the code typed, up to 1024 characters' },
@@ -47,6 +55,7 @@ const BAD_BODY: BodyRefusals = {
     code: 'bad_override',
     message: 'decision, officerId, officerPin (4–8 digits) and reason are required; nothing else is accepted',
   },
+  vehiclePassed: { code: 'bad_vehicle_passed', message: 'the body must be an empty object {}' },
   overrideByBody: {
     code: 'bad_override',
     message: 'scanId, decision, officerId, officerPin and reason are required',
@@ -100,6 +109,21 @@ export async function answerAction(
       const result = await agent.override(bodyScanId, body);
       if (result.ok) sendAnswer(res, action, 201, result.record);
       else sendRefusal(res, action, OVERRIDE_STATUS[result.error], { ...result, message: result.error });
+      return;
+    }
+    case 'vehiclePassed': {
+      // The path names the vehicle (its plate scan's id): a tap never closes the next vehicle.
+      if (!Value.Check(RecordId, scanId))
+        throw new RequestError(404, 'unknown_vehicle', 'no vehicle with this id');
+      await readBody(req, action, BAD_BODY);
+      const result = agent.vehiclePassed?.(scanId) ?? { ok: false, error: 'not_vehicle_mode' };
+      if (result.ok) sendAnswer(res, action, 200, { ok: true, vehicle: result.vehicle });
+      else
+        sendRefusal(res, action, result.error === 'unknown_vehicle' ? 404 : 409, {
+          ok: false,
+          error: result.error,
+          message: VEHICLE_PASSED_MESSAGES[result.error],
+        });
       return;
     }
     default: {

@@ -97,11 +97,11 @@ export class LaneOutbox {
 
   /**
    * Appends a record durably; returns it (without the lane-only facts, which go to their own
-   * column, out of the uploaded JSON) with its lane sequence number and UUIDv7.
+   * column, out of the uploaded JSON) with its lane sequence number and UUIDv7 (`id` when the
+   * caller made it first: a plate scan in vehicle mode names itself as its vehicle).
    */
-  append(record: NewLaneRecord, at: number, urgent: boolean): LaneRecord {
+  append(record: NewLaneRecord, at: number, urgent: boolean, id: string = uuidV7(at)): LaneRecord {
     const { laneHealthStatus = null, ...upload } = record;
-    const id = uuidV7(at);
     const seq = Number(
       this.#s.append.run(id, at, urgent ? 1 : 0, JSON.stringify(upload), laneHealthStatus).lastInsertRowid,
     );

@@ -167,10 +167,11 @@ export class LaneStore {
 
   /**
    * Appends a scan or override to the outbox, durably, and returns it with its lane sequence
-   * number and UUIDv7. `urgent` marks records (F0/F1 hits) the uploader sends at once.
+   * number and UUIDv7. `urgent` marks records (F0/F1 hits) the uploader sends at once. `id`: a
+   * UUIDv7 the caller made first (a plate scan in vehicle mode names itself as its vehicle).
    */
-  appendRecord(record: NewLaneRecord, at: number, urgent = false): LaneRecord {
-    return this.#outbox.append(record, at, urgent);
+  appendRecord(record: NewLaneRecord, at: number, urgent = false, id?: string): LaneRecord {
+    return this.#outbox.append(record, at, urgent, id);
   }
 
   /**

@@ -79,6 +79,20 @@ export const LaneStatusSchema = Type.Object({
 export type LaneStatusView = Static<typeof LaneStatusSchema>;
 
 /**
+ * A vehicle as a decision names it (`--json`, the `decision` message): its id (the plate scan's
+ * record id, uploaded with each of its scans as `vehicleId`), how many people were scanned in it,
+ * and its colour (red if the plate or any passenger is red, else amber if any is amber, else
+ * green). No plate: the officer's panel shows it (`VehiclePanelSchema`).
+ */
+export const VehicleSummarySchema = Type.Object({
+  id: RecordId,
+  passengers: Type.Integer({ minimum: 0 }),
+  decision: DecisionColourSchema,
+});
+/** A vehicle as a decision names it. */
+export type VehicleSummary = Static<typeof VehicleSummarySchema>;
+
+/**
  * A decision as the lane announces it (the display, `--json`): the colour and reasons, and the
  * subject only masked. Never the raw payload, a full ID or a name.
  */
@@ -95,6 +109,11 @@ export const LaneDecisionSchema = Type.Object({
   subject: Type.Union([Type.Object({ kind: Type.Enum(SUBJECT_KINDS), masked: Type.String() }), Type.Null()]),
   /** Time from the code's arrival to the decision, in ms (for the status strip and benches). */
   elapsedMs: Type.Number({ minimum: 0 }),
+  /**
+   * Vehicle mode: the vehicle this scan was recorded in (a plate scan opens its own), as it stands
+   * after this scan. Absent: not in vehicle mode, not recorded, or no vehicle open.
+   */
+  vehicle: Type.Optional(VehicleSummarySchema),
 });
 /** A decision as the lane announces it. */
 export type LaneDecision = Readonly<Static<typeof LaneDecisionSchema>>;
@@ -255,6 +274,27 @@ export const OverrideRefusalSchema = Type.Object({
   officerId: Type.Optional(Type.String()),
 });
 
+/** Body of `POST /api/vehicles/{scanId}/passed` ("Xe đã qua"): nothing (`{}`). */
+export const VehiclePassedRequestSchema = Type.Object({}, { additionalProperties: false });
+
+/** "Xe đã qua" done: the vehicle as it closed. */
+export const VehiclePassedAnswerSchema = Type.Object({
+  ok: Type.Literal(true),
+  vehicle: VehicleSummarySchema,
+});
+
+/** Why "Xe đã qua" was refused: 404 for `unknown_vehicle`, 409 for `vehicle_closed`. */
+export const VEHICLE_PASSED_REFUSALS = ['unknown_vehicle', 'vehicle_closed', 'not_vehicle_mode'] as const;
+/** Why "Xe đã qua" was refused. */
+export type VehiclePassedRefusalCode = (typeof VEHICLE_PASSED_REFUSALS)[number];
+
+/** A refused "Xe đã qua", with a sentence for the screen. */
+export const VehiclePassedRefusalSchema = Type.Object({
+  ok: Type.Literal(false),
+  error: Type.Enum(VEHICLE_PASSED_REFUSALS),
+  message: Type.String(),
+});
+
 /** One action of the display: how it is asked, what it sends, what it gets back. */
 export interface DisplayActionSpec {
   readonly method: 'GET' | 'POST';
@@ -309,6 +349,17 @@ export const DISPLAY_ACTIONS = {
     request: OverrideRequestSchema,
     answer: OverrideRecordSchema,
     refusal: Type.Union([OverrideRefusalSchema, ErrorAnswer]),
+  },
+  /**
+   * "Xe đã qua": closes the open vehicle named by its id (the plate scan's id) in the path, so a
+   * tap on a panel still showing one vehicle never closes the next (409 `vehicle_closed`).
+   */
+  vehiclePassed: {
+    method: 'POST',
+    path: '/api/vehicles/{scanId}/passed',
+    request: VehiclePassedRequestSchema,
+    answer: VehiclePassedAnswerSchema,
+    refusal: Type.Union([VehiclePassedRefusalSchema, ErrorAnswer]),
   },
   /** The older override form (scan id in the body); the display uses `override`. */
   overrideByBody: {

@@ -70,6 +70,48 @@ export const DESK_RECENT_SIZE = 20;
 /** How many pending items one desk event carries (the count says how many wait in all). */
 export const DESK_PENDING_SHOWN = 100;
 
+/** How many passengers a vehicle panel lists (a bus may carry more: the count says how many). */
+export const VEHICLE_PASSENGERS_SHOWN = 60;
+
+/** One person scanned in the open vehicle, as the officer's vehicle panel lists them. */
+export const VehiclePassengerSchema = Type.Object({
+  scanId: RecordId,
+  at: EpochMs(),
+  /** The decision now (after any override). */
+  decision: DecisionColourSchema,
+  healthStatus: Type.Union([Type.Enum(HEALTH_STATUSES), Type.Null()]),
+  /** Masked ID or passport, as on the desk; null: the code named no one. */
+  subject: Type.Union([DeskSubjectSchema, Type.Null()]),
+});
+/** One passenger of the open vehicle. */
+export type VehiclePassenger = Type.Static<typeof VehiclePassengerSchema>;
+
+/**
+ * The vehicle open at this lane (vehicle mode): opened by a plate scan, closed by the next plate,
+ * "Xe đã qua", or 10 minutes after the plate scan. Officer screen only.
+ */
+export const VehiclePanelSchema = Type.Object({
+  /** The plate scan's record id: every scan of this vehicle uploads it as its `vehicleId`. */
+  id: RecordId,
+  openedAt: EpochMs(),
+  /** When it closes by itself (10 minutes after the plate scan). */
+  closesAt: EpochMs(),
+  /** The plate in full (`51F-123.45`): a plate is not a secret at a checkpoint. */
+  plateShown: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
+  /** The plate scan's decision now (after any override). */
+  plateDecision: DecisionColourSchema,
+  /** The plate is on the whitelist as `green_lane`, valid now at this checkpoint. */
+  greenLane: Type.Boolean(),
+  /** Red if the plate or any passenger is red; else amber if any is amber; else green. */
+  decision: DecisionColourSchema,
+  /** Everyone scanned in it so far (the plate scan not counted). */
+  passengerCount: Type.Integer({ minimum: 0 }),
+  /** The passengers, in scan order (the first {@link VEHICLE_PASSENGERS_SHOWN}). */
+  passengers: Type.Array(VehiclePassengerSchema, { maxItems: VEHICLE_PASSENGERS_SHOWN }),
+});
+/** The vehicle open at this lane. */
+export type VehiclePanel = Type.Static<typeof VehiclePanelSchema>;
+
 /**
  * The officer's desk: scans waiting for an officer, most urgent first (F0 reds, other reds,
  * ambers, greens with warnings; oldest first within each), and the last 20 scans (newest first).
@@ -79,6 +121,10 @@ export const DeskSchema = Type.Object({
   /** All pending items, also those beyond the ones carried. */
   pendingCount: Type.Integer({ minimum: 0 }),
   recent: Type.Array(DeskItemSchema, { maxItems: DESK_RECENT_SIZE }),
+  /** The lane is in vehicle mode (`--vehicle-mode` or the checkpoint's setting); absent: off. */
+  vehicleMode: Type.Optional(Type.Boolean()),
+  /** The vehicle open now (vehicle mode); null or absent: none. */
+  vehicle: Type.Optional(Type.Union([VehiclePanelSchema, Type.Null()])),
 });
 /** The officer's desk. */
 export type Desk = Type.Static<typeof DeskSchema>;

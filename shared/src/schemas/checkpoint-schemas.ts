@@ -20,6 +20,13 @@ export const CheckpointConfig = Type.Object({
   blockingStatuses: Type.Array(HealthStatus, { uniqueItems: true, maxItems: 6 }),
   /** The same code again at the same lane within this window makes no new record. */
   repeatWindowSec: Type.Integer({ minimum: 0, maximum: 600 }),
+  /**
+   * Vehicle mode (issue 15): a plate scan opens a vehicle, and the people scanned after it at a
+   * lane belong to it (until the next plate, "Xe đã qua", or 10 minutes after the plate). Absent
+   * (older servers) means off; a lane's `--vehicle-mode` turns it on whatever this says. Not
+   * covered by the config signature (CLCFG1 predates it): it links scans, it never decides one.
+   */
+  vehicleMode: Type.Optional(Type.Boolean()),
 });
 /** A checkpoint's decision settings. */
 export type CheckpointConfig = Readonly<Type.Static<typeof CheckpointConfig>>;
