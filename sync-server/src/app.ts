@@ -302,11 +302,11 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
     );
 
     // Separate budgets: console sign-in noise must never lock lanes out (they may share a NAT).
-    const limiter = new AuthFailureLimiter(s.clock);
+    const limiter = new AuthFailureLimiter(s.store.limits, 'auth-session', s.clock);
     // Bad admin tokens and forged cookies have their own budget too: garbage from a neighbour
     // must not refuse a console sign-in (passwords, unlike tokens, are checked against it first).
-    const adminLimiter = new AuthFailureLimiter(s.clock);
-    const kioskLimiter = new AuthFailureLimiter(s.clock);
+    const adminLimiter = new AuthFailureLimiter(s.store.limits, 'auth-admin', s.clock);
+    const kioskLimiter = new AuthFailureLimiter(s.store.limits, 'auth-kiosk', s.clock);
     await app.register(
       async (admin: App) => {
         admin.addHook('onRequest', adminAuth(s, adminLimiter));

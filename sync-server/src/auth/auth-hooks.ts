@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountRole } from '../db/repositories/accounts-repository.js';
 import { HttpError } from '../http-error.js';
+import type { LimitsStore } from '../db/store/limits-store.js';
 import type { Services } from '../services.js';
 import { checkCsrf, checkOrigin, isUnsafeMethod, requestSession, SESSION_COOKIE } from './sessions.js';
 import { bearerToken, hashesEqual, hashToken } from './tokens.js';
@@ -41,56 +42,52 @@ declare module 'fastify' {
  * 429 until the minute is over (guessing tokens is pointless, but noisy clients are cut off).
  * The token hooks consult it only once a credential has failed: lanes and consoles behind one
  * NAT or proxy keep working while a neighbour sends garbage.
+ *
+ * The counts live in the {@link LimitsStore} under their own bucket: in fleet mode every server
+ * counts into the same PostgreSQL rows, so spreading guesses over the servers buys no more of them
+ * (issue 14); on SQLite the one server counts in memory.
  */
 export class AuthFailureLimiter {
-  private readonly failures = new Map<string, { count: number; resetAt: number }>();
-
   constructor(
+    private readonly limits: LimitsStore,
+    /** What is counted, e.g. `auth-session`: each limiter its own budget. */
+    private readonly bucket: string,
     private readonly clock: () => number,
     private readonly max = 30,
-    private readonly maxAddresses = 10_000,
   ) {}
 
   /** Throws 429 if the address is over its budget. */
-  check(ip: string): void {
-    const f = this.failures.get(ip);
-    if (f && f.resetAt > this.clock() && f.count >= this.max) {
-      throw new HttpError(429, 'too_many_failures', 'too many failed authentications; try again in a minute');
-    }
+  async check(ip: string): Promise<void> {
+    if ((await this.limits.lockedUntil(this.bucket, ip, this.clock())) !== null) throw tooManyFailures();
   }
 
   /**
    * A failed credential: records it and answers `err`, or 429 when the address was already over
    * its budget (a valid credential never comes here).
    */
-  refuse(ip: string, err: HttpError): HttpError {
-    const f = this.failures.get(ip);
-    const over = f !== undefined && f.resetAt > this.clock() && f.count >= this.max;
-    this.fail(ip);
-    return over
-      ? new HttpError(429, 'too_many_failures', 'too many failed authentications; try again in a minute')
-      : err;
+  async refuse(ip: string, err: HttpError): Promise<HttpError> {
+    return (await this.#count(ip)) ? tooManyFailures() : err;
   }
 
   /** Records one failure. */
-  fail(ip: string): void {
-    const now = this.clock();
-    const f = this.failures.get(ip);
-    // Re-inserted at the end: the Map's order is by latest failure.
-    this.failures.delete(ip);
-    if (f && f.resetAt > now) {
-      f.count++;
-      this.failures.set(ip, f);
-      return;
-    }
-    this.failures.set(ip, { count: 1, resetAt: now + 60_000 });
-    // Bounded: forget the addresses that failed longest ago, never everyone at once (spraying
-    // from many addresses must not wipe the counter of the one that keeps guessing).
-    for (const [key] of this.failures) {
-      if (this.failures.size <= this.maxAddresses) break;
-      this.failures.delete(key);
-    }
+  async fail(ip: string): Promise<void> {
+    await this.#count(ip);
   }
+
+  /** Counts a failure; true when the address was over its budget already (locked). */
+  async #count(ip: string): Promise<boolean> {
+    const now = this.clock();
+    if ((await this.limits.lockedUntil(this.bucket, ip, now)) !== null) return true;
+    const hit = await this.limits.hit(this.bucket, ip, now, 60_000);
+    // The max-th failure still gets its own answer; from then on the address is refused until
+    // the minute is over.
+    if (hit.count >= this.max) await this.limits.lock(this.bucket, ip, hit.resetAt);
+    return false;
+  }
+}
+
+function tooManyFailures(): HttpError {
+  return new HttpError(429, 'too_many_failures', 'too many failed authentications; try again in a minute');
 }
 
 /**
@@ -106,7 +103,7 @@ export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
     if (header === undefined && cookie !== undefined && cookie !== '') {
       const session = await requestSession(services, req);
       if (session === null) {
-        throw limiter.refuse(
+        throw await limiter.refuse(
           req.ip,
           new HttpError(401, 'unauthorized', 'the session has ended; sign in again'),
         );
@@ -130,13 +127,13 @@ export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
     }
     const token = bearerToken(header);
     if (token === null) {
-      throw limiter.refuse(
+      throw await limiter.refuse(
         req.ip,
         new HttpError(401, 'unauthorized', 'missing "Authorization: Bearer <admin token>"'),
       );
     }
     if (!hashesEqual(hashToken(token), await services.currentAdminTokenHash())) {
-      throw limiter.refuse(req.ip, new HttpError(401, 'unauthorized', 'the admin token is not valid'));
+      throw await limiter.refuse(req.ip, new HttpError(401, 'unauthorized', 'the admin token is not valid'));
     }
     req.admin = { kind: 'token', username: `token@${req.ip}`, displayName: 'admin token', role: 'admin' };
     await Promise.resolve();
@@ -158,7 +155,7 @@ export function laneAuth(services: Services, limiter: AuthFailureLimiter) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const token = bearerToken(req.headers.authorization);
     if (token === null) {
-      throw limiter.refuse(
+      throw await limiter.refuse(
         req.ip,
         new HttpError(401, 'unauthorized', 'missing "Authorization: Bearer <kiosk token>"'),
       );
@@ -166,7 +163,7 @@ export function laneAuth(services: Services, limiter: AuthFailureLimiter) {
     const hash = hashToken(token);
     const lane = await services.kiosks.findByTokenHash(hash);
     if (!lane || !hashesEqual(hash, lane.tokenHash)) {
-      throw limiter.refuse(req.ip, new HttpError(401, 'unauthorized', 'the kiosk token is not valid'));
+      throw await limiter.refuse(req.ip, new HttpError(401, 'unauthorized', 'the kiosk token is not valid'));
     }
     if (lane.revoked)
       throw new HttpError(401, 'kiosk_revoked', 'this kiosk has been revoked; enroll it again');

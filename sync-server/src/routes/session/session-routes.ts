@@ -61,7 +61,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
     },
     async (req, reply) => {
       checkOrigin(req);
-      limiter.check(req.ip);
+      await limiter.check(req.ip);
       const username = req.body.username.trim().toLowerCase().slice(0, 64);
       // One attempt per username at a time: parallel guesses cannot outrun the lock-out.
       const session = await guard.serialize(username, async () => {
@@ -73,11 +73,11 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
           // so usernames cannot be probed.
           const locked = await guard.unknownLockedUntil(username, s.clock());
           if (locked !== null) {
-            limiter.fail(req.ip);
+            await limiter.fail(req.ip);
             throw lockedUntil(locked);
           }
           await verifyPassword(req.body.password, DUMMY_PASSWORD_HASH);
-          limiter.fail(req.ip);
+          await limiter.fail(req.ip);
           await s.audit.record(s.clock(), anonymous, 'session.login_failed', null, {
             reason: 'unknown_user',
           });
@@ -85,7 +85,7 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
           throw until === null ? badCredentials() : lockedUntil(until);
         }
         if (account.lockedUntil !== null && account.lockedUntil > s.clock()) {
-          limiter.fail(req.ip);
+          await limiter.fail(req.ip);
           await s.audit.record(s.clock(), anonymous, 'session.login_failed', account.username, {
             reason: 'locked',
           });
@@ -95,14 +95,14 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
         const ok = await verifyPassword(req.body.password, stored);
         const now = s.clock();
         if (account.disabledAt !== null) {
-          limiter.fail(req.ip);
+          await limiter.fail(req.ip);
           await s.audit.record(now, anonymous, 'session.login_failed', account.username, {
             reason: 'disabled',
           });
           throw badCredentials();
         }
         if (!ok) {
-          limiter.fail(req.ip);
+          await limiter.fail(req.ip);
           const locked = await s.accounts.recordWrongPassword(account, now, anonymous, p);
           if (locked !== null) {
             req.log.warn({ accountId: account.id }, 'admin account locked after wrong passwords');
@@ -186,14 +186,14 @@ export function registerSessionRoutes(app: App, s: Services, limiter: AuthFailur
       const session = await signedIn(s, req);
       checkOrigin(req);
       checkCsrf(req, session);
-      limiter.check(req.ip);
+      await limiter.check(req.ip);
       const id = session.account.id;
       const ok = await verifyPassword(
         req.body.currentPassword,
         (await s.accounts.passwordHash(id)) ?? DUMMY_PASSWORD_HASH,
       );
       if (!ok) {
-        limiter.fail(req.ip);
+        await limiter.fail(req.ip);
         // 403, not 401: the session is still good, only this change is refused.
         throw new HttpError(403, 'bad_credentials', 'the current password is wrong');
       }

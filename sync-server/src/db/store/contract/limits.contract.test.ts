@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { expect, it, vi } from 'vitest';
+import { AuthFailureLimiter } from '../../../auth/auth-hooks.js';
+import { HttpError } from '../../../http-error.js';
 import { openPg, type PgPool } from '../../pg/open-pg.js';
 import { PgLimitsStore } from '../../pg/stores/pg-limits.js';
 import { describeEngines, type EngineDb } from '../engines.testkit.js';
@@ -101,6 +103,34 @@ describeEngines('LimitsStore', ({ engine, open }) => {
         count: 201,
         resetAt: 65_000,
       });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('one failed-authentication budget per address across the servers (AuthFailureLimiter)', async () => {
+    const d = await open();
+    const second = await secondLimits(d);
+    try {
+      let now = 10_000;
+      const a = new AuthFailureLimiter(limitsOf(d), 'auth-session', () => now, 3);
+      const b = new AuthFailureLimiter(second.limits, 'auth-session', () => now, 3);
+      const bad = new HttpError(401, 'unauthorized', 'bad');
+      // Failures spread over two servers count together: the third locks the address on both.
+      expect((await a.refuse('10.0.0.1', bad)).statusCode).toBe(401);
+      expect((await b.refuse('10.0.0.1', bad)).statusCode).toBe(401);
+      await a.check('10.0.0.1');
+      expect((await b.refuse('10.0.0.1', bad)).statusCode).toBe(401);
+      await expect(a.check('10.0.0.1')).rejects.toMatchObject({ statusCode: 429 });
+      await expect(b.check('10.0.0.1')).rejects.toMatchObject({ statusCode: 429 });
+      expect((await a.refuse('10.0.0.1', bad)).statusCode).toBe(429);
+      // Another address and another bucket keep their own budgets.
+      await a.check('10.0.0.2');
+      await new AuthFailureLimiter(limitsOf(d), 'auth-kiosk', () => now, 3).check('10.0.0.1');
+      // The minute over, the address may try again.
+      now += 60_000;
+      await b.check('10.0.0.1');
+      expect((await b.refuse('10.0.0.1', bad)).statusCode).toBe(401);
     } finally {
       await second.close();
     }
