@@ -10,8 +10,9 @@
 // Not a test. Needs a PostgreSQL where it may create and drop databases (default: user postgres on
 // 127.0.0.1:5432; CHECKPOINT_TEST_PG_URL names another).
 // Run (after `npx tsc -b`): npx tsx bench/fleet-http.ts
-//   env: LANES 12, BATCHES 20 per lane, INFLIGHT 2 per lane, MODES pg3,pg1,sqlite,
-//        IMPORT 1 (0: skip the import and the bootstrap), IMPORT_ROWS 1000000, LANES_BOOT 100
+//   env: LANES 50, BATCHES 20 per lane, SIZE 500 records per batch, INFLIGHT 1 per lane (as a lane
+//        uploads), CHECKPOINTS 10 (lanes spread over them), MODES pg3,pg1,sqlite,
+//        POOL (each server's --database-pool-size; default the server's), IMPORT 1 (0: skip the import and the bootstrap), IMPORT_ROWS 1000000, LANES_BOOT 100
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -32,14 +33,17 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { machine, stats } from './server-bench-support.js';
 
-const LANES = Number(process.env.LANES ?? 12);
+const LANES = Number(process.env.LANES ?? 50);
 const BATCHES = Number(process.env.BATCHES ?? 20);
-const INFLIGHT = Number(process.env.INFLIGHT ?? 2);
+const INFLIGHT = Number(process.env.INFLIGHT ?? 1);
+const CHECKPOINTS = Number(process.env.CHECKPOINTS ?? 10);
 const MODES = (process.env.MODES ?? 'pg3,pg1,sqlite').split(',');
 const IMPORT = process.env.IMPORT !== '0';
 const IMPORT_ROWS = Number(process.env.IMPORT_ROWS ?? 1_000_000);
 const LANES_BOOT = Number(process.env.LANES_BOOT ?? 100);
-const SIZE = 1000;
+const SIZE = Number(process.env.SIZE ?? 500);
+/** Each PostgreSQL server's pool size (`--database-pool-size`); the server's default when unset. */
+const POOL = process.env.POOL;
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const ADMIN_URL = process.env.CHECKPOINT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SERVER_JS = fileURLToPath(new URL('../sync-server/dist/cli/checkpoint-server.js', import.meta.url));
@@ -68,6 +72,7 @@ async function startServer(where: { database: string } | { data: string }): Prom
     'warn',
     '--enroll-rate-limit',
     '100000',
+    ...('database' in where && POOL !== undefined ? ['--database-pool-size', POOL] : []),
   ];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, CHECKPOINT_ADMIN_TOKEN: ADMIN },
@@ -116,13 +121,13 @@ async function call<T>(url: string, token: string, body?: unknown): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Enrolls `n` lanes at `checkpointId`, enrollments spread over the servers; their tokens. */
-async function enroll(servers: Server[], checkpointId: string, n: number, from = 0): Promise<string[]> {
+/** Enrolls `n` lanes, lane i at checkpoint `CP{i mod CHECKPOINTS}`, enrollments spread over the servers; their tokens. */
+async function enroll(servers: Server[], n: number, from = 0): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = 0; i < n; i++) {
     const s = servers[i % servers.length]!;
     const { code } = await call<{ code: string }>(`${s.url}/api/v1/admin/enrollments`, ADMIN, {
-      checkpointId,
+      checkpointId: `CP${(from + i) % CHECKPOINTS}`,
     });
     const { token } = await call<{ token: string }>(`${s.url}/api/v1/kiosk/enroll`, '', {
       code,
@@ -131,6 +136,12 @@ async function enroll(servers: Server[], checkpointId: string, n: number, from =
     tokens.push(token);
   }
   return tokens;
+}
+
+/** Adds the checkpoints CP0 … CP{CHECKPOINTS - 1} (open). */
+async function addCheckpoints(server: Server): Promise<void> {
+  for (let i = 0; i < CHECKPOINTS; i++)
+    await call(`${server.url}/api/v1/admin/checkpoints`, ADMIN, { id: `CP${i}`, name: `CP${i}`, mode: 'open' });
 }
 
 /** CPU seconds (user + system) of a process so far. */
@@ -403,7 +414,7 @@ async function importHealth(server: Server, file: string): Promise<{ seconds: nu
 
 console.log(`machine: ${machine()}; load at start ${load()}`);
 console.log(
-  `${LANES} lanes × ${BATCHES} batches × ${SIZE} records, ${INFLIGHT} batches in flight per lane, batches spread over the servers`,
+  `${LANES} lanes at ${CHECKPOINTS} checkpoints × ${BATCHES} batches × ${SIZE} records, ${INFLIGHT} batches in flight per lane, batches spread over the servers`,
 );
 
 for (const mode of MODES) {
@@ -411,8 +422,8 @@ for (const mode of MODES) {
     const data = join(work, `sqlite-${randomBytes(4).toString('hex')}`);
     const server = await startServer({ data });
     try {
-      await call(`${server.url}/api/v1/admin/checkpoints`, ADMIN, { id: 'CP', name: 'CP', mode: 'open' });
-      const tokens = await enroll([server], 'CP', LANES);
+      await addCheckpoints(server);
+      const tokens = await enroll([server], LANES);
       show('sqlite, 1 server', await pass([server], tokens, 0, () => Promise.resolve([])));
     } finally {
       await server.stop();
@@ -427,8 +438,8 @@ for (const mode of MODES) {
     // The first server migrates the schema; the others start on it.
     servers.push(await startServer({ database: db.url }));
     for (let i = 1; i < n; i++) servers.push(await startServer({ database: db.url }));
-    await call(`${servers[0]!.url}/api/v1/admin/checkpoints`, ADMIN, { id: 'CP', name: 'CP', mode: 'open' });
-    const tokens = await enroll(servers, 'CP', LANES);
+    await addCheckpoints(servers[0]!);
+    const tokens = await enroll(servers, LANES);
     const backends = backendsOf(db.client);
     const first = await pass(servers, tokens, 0, backends, db.client);
     show(`postgres, ${n} server${n > 1 ? 's' : ''}`, first);
@@ -460,7 +471,7 @@ for (const mode of MODES) {
     rmSync(csv, { force: true });
 
     // Snapshot bootstrap: LANES_BOOT lanes download the health snapshot by its versioned URL.
-    const boot = await enroll(servers, 'CP', LANES_BOOT, LANES);
+    const boot = await enroll(servers, LANES_BOOT, LANES);
     const { keyId } = await call<{ keyId: number }>(`${servers[0]!.url}/api/v1/kiosk/list-key`, boot[0]!);
     const version = Number(
       (await db.client.query<{ version: string }>("SELECT version FROM list_state WHERE list = 'health'"))
