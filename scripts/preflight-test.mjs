@@ -29,6 +29,11 @@ export const TEST_TOOLS = [
     why: "the lane's TPM key store (tpm2_create, tpm2_unseal)",
     command: 'tpm2_unseal',
   },
+  {
+    package: 'faketime',
+    why: "tracing tests: a real lane whose clock runs an hour behind (libfaketime)",
+    command: 'faketime',
+  },
 ];
 
 const LIB_DIRS = ['/lib', '/usr/lib', '/lib64', '/usr/lib64', '/usr/local/lib'];

@@ -45,7 +45,7 @@ function probes(
   };
 }
 
-const ALL = ['socat', 'ffmpeg', 'udevadm', 'swtpm', 'tpm2_unseal', 'apt-get'];
+const ALL = ['socat', 'ffmpeg', 'udevadm', 'swtpm', 'tpm2_unseal', 'faketime', 'apt-get'];
 
 describe('npm test preflight', () => {
   it('finds each tool by its probe: PATH, library, Chromium where the browser tests launch it', () => {
@@ -62,6 +62,7 @@ describe('npm test preflight', () => {
       'libusb-1.0-0',
       'swtpm',
       'tpm2-tools',
+      'faketime',
     ]);
     // A non-executable file on PATH does not count.
     const dir = fakeBin('noexec', []);
@@ -93,7 +94,7 @@ describe('npm test preflight', () => {
   });
 
   it('installs what is missing as root or with passwordless sudo, else stops with the one command', () => {
-    const path = fakeBin('partial', ['apt-get', 'ffmpeg', 'udevadm', 'swtpm', 'tpm2_unseal']);
+    const path = fakeBin('partial', ['apt-get', 'ffmpeg', 'udevadm', 'swtpm', 'tpm2_unseal', 'faketime']);
     const asRoot = probes(path, { isRoot: () => true, files: ['/usr/bin/chromium'] });
     const missing = findMissing(TEST_TOOLS, asRoot);
     expect(decide(missing, asRoot)).toEqual({ action: 'install', packages: ['socat'] });
