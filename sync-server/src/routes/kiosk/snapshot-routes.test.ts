@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import {
   decodeSnapshot,
   LIST_COUNT_HEADER,
@@ -6,7 +7,8 @@ import {
   LIST_VERSION_HEADER,
 } from '@checkpoint-lane/shared';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/open-database.js';
+import { openDatabase, type Db } from '../../db/open-database.js';
+import type { PgPool } from '../../db/pg/open-pg.js';
 import { createTestDatabase, pgUnavailable, type TestDatabase } from '../../db/pg/pg-database.testkit.js';
 import { runPgMigrations } from '../../db/pg/pg-migrate.js';
 import { PG_MIGRATIONS } from '../../db/pg/pg-migrations.js';
@@ -14,8 +16,9 @@ import { PgListWriterStore } from '../../db/pg/stores/pg-list-writer.js';
 import { PgSnapshotStore } from '../../db/pg/stores/pg-snapshots.js';
 import { openSqliteStore } from '../../db/store/sqlite-store.js';
 import type { SnapshotsStore } from '../../db/store/store.js';
-import { ListKeys } from '../../lists/list-keys.js';
+import { ListKeys, type ListKey } from '../../lists/list-keys.js';
 import { readHealthRecord } from '../../lists/list-rows.js';
+import { snapshotBody } from '../../lists/snapshot-build.js';
 import {
   addCheckpoint,
   buildTestApp,
@@ -287,7 +290,8 @@ describe.skipIf(pgSkip !== null)(
         { now: 1, actor: 't', action: 'list.import' },
       );
       const first = new PgSnapshotStore(pool, { chunkBytes: 256 });
-      const second = new PgSnapshotStore(await pg.open(), { chunkBytes: 256 });
+      // Nothing held in memory there: its answers are streamed from the chunks.
+      const second = new PgSnapshotStore(await pg.open(), { chunkBytes: 256, memoryBytes: 0 });
       // The app's snapshot store answers through whichever server's store is active.
       let active = first;
       const snapshots: SnapshotsStore = {
@@ -353,7 +357,8 @@ describe.skipIf(pgSkip !== null)(
         );
       };
       await writeHealth(healthLines(100));
-      let snapshots = new PgSnapshotStore(pool, { chunkBytes: 64 });
+      // Nothing held in memory: each answer reads the cache.
+      let snapshots = new PgSnapshotStore(pool, { chunkBytes: 64, memoryBytes: 0 });
       const store = {
         ...openSqliteStore(db, { indexKey: listKey, clock: Date.now }),
         snapshots: {
@@ -401,6 +406,178 @@ describe.skipIf(pgSkip !== null)(
         holder.release();
       }
       expect((await get(k, '/lists/health/snapshot')).statusCode).toBe(200);
+      db.close();
+    });
+    /** Counts the reads of cached chunks on `pool` from now on (every query on a checked-out connection). */
+    function countChunkReads(pool: PgPool): { readonly n: number } {
+      const counter = { n: 0 };
+      const seen = new WeakSet<object>();
+      pool.on('acquire', (client) => {
+        if (seen.has(client)) return;
+        seen.add(client);
+        const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+        (client as { query: unknown }).query = (...a: unknown[]) => {
+          const q = a[0];
+          const text = typeof q === 'string' ? q : ((q as { text?: string } | undefined)?.text ?? '');
+          if (text.includes('FROM snapshot_chunks')) counter.n++;
+          return query(...a);
+        };
+      });
+      return counter;
+    }
+
+    /**
+     * `rows` health entries written on PostgreSQL, and a server listening on loopback whose
+     * snapshots come from `snapshots` (the rest of its state on SQLite); 4 lanes at A.
+     */
+    async function servedFrom(
+      pool: PgPool,
+      snapshots: SnapshotsStore,
+      rows: number,
+    ): Promise<{ base: string; lanes: TestKiosk[]; keyId: number; db: Db }> {
+      const db = openDatabase(':memory:');
+      const listKey = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
+      const health = healthLines(rows).map((l) => {
+        const r = readHealthRecord(listKey, l.split(','));
+        if (!r.ok) throw new Error(r.error.reason);
+        return r.value;
+      });
+      await new PgListWriterStore(pool).write(
+        'health',
+        { rows: health },
+        { now: 1, actor: 't', action: 'list.import' },
+      );
+      const store = { ...openSqliteStore(db, { indexKey: listKey, clock: Date.now }), snapshots };
+      t = await buildTestApp({ store, listKey });
+      await addCheckpoint(t, 'A', 'closed');
+      const lanes: TestKiosk[] = [];
+      for (let i = 1; i <= 4; i++) lanes.push(await enrollKiosk(t, 'A', `Lane ${i}`));
+      const auth = lanes[0]?.auth ?? {};
+      const key = await t.app.inject({ method: 'GET', url: `${KIOSK}/list-key`, headers: auth });
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = t.app.server.address() as AddressInfo;
+      return {
+        base: `http://127.0.0.1:${port}${KIOSK}`,
+        lanes,
+        keyId: key.json<{ keyId: number }>().keyId,
+        db,
+      };
+    }
+
+    /** A GET over HTTP, its body read whole. */
+    async function download(url: string, k: TestKiosk | undefined, headers: Record<string, string> = {}) {
+      const res = await fetch(url, { headers: { ...k?.auth, ...headers } });
+      return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+    }
+
+    it('serves more lanes at once than the pool has connections from one build and one read of the chunks', async () => {
+      pg = await createTestDatabase();
+      const pool = await pg.open();
+      expect(pool.options.max).toBe(10);
+      await runPgMigrations(pool, PG_MIGRATIONS);
+      const snapshots = new PgSnapshotStore(pool, { chunkBytes: 1024 });
+      const { base, lanes, keyId, db } = await servedFrom(pool, snapshots, 3_000);
+      const reads = countChunkReads(pool);
+      const versioned = `${base}/lists/health/snapshot/1/key/${keyId}`;
+      // 40 downloads at once, half by the versioned URL, half by the current one, on a cold cache.
+      const crowd = () =>
+        Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            download(i % 2 ? versioned : `${base}/lists/health/snapshot`, lanes[i % lanes.length]),
+          ),
+        );
+      const first = await crowd();
+      const whole = first[0]?.body ?? Buffer.alloc(0);
+      const etag = `"${sha256(whole)}"`;
+      expect(decodeSnapshot(whole).header).toMatchObject({ version: 1, count: 3_000 });
+      const chunks = Math.ceil(whole.length / 1024);
+      expect(chunks).toBeGreaterThan(10);
+      for (const r of first) {
+        expect(r.status).toBe(200);
+        expect(r.headers.get('etag')).toBe(etag);
+        expect(r.headers.get('content-length')).toBe(String(whole.length));
+        expect(Buffer.compare(r.body, whole)).toBe(0);
+      }
+      // One build, its chunks read once (into memory), 40 full answers.
+      expect((await pool.query('SELECT count(*)::int AS n FROM snapshot_cache')).rows).toEqual([{ n: 1 }]);
+      expect(snapshots.lastBuild).toMatchObject({ entries: 3_000 });
+      expect(reads.n).toBe(chunks);
+      expect(snapshots.memory).toEqual({ bytes: whole.length, snapshots: 1 });
+      // Again: from memory, no chunk read.
+      for (const r of await crowd()) {
+        expect(r.status).toBe(200);
+        expect(Buffer.compare(r.body, whole)).toBe(0);
+      }
+      expect(reads.n).toBe(chunks);
+      // A cut download resumes from memory; another ETag in If-Range gets the whole snapshot.
+      const tail = await download(versioned, lanes[0], { range: 'bytes=5000-', 'if-range': etag });
+      expect(tail.status).toBe(206);
+      expect(tail.headers.get('content-range')).toBe(`bytes 5000-${whole.length - 1}/${whole.length}`);
+      expect(Buffer.compare(tail.body, whole.subarray(5000))).toBe(0);
+      const other = await download(versioned, lanes[0], { range: 'bytes=5000-', 'if-range': '"other"' });
+      expect(other.status).toBe(200);
+      expect(Buffer.compare(other.body, whole)).toBe(0);
+      db.close();
+    });
+
+    it('streams a snapshot larger than its memory on one held connection per answer, a few at a time', async () => {
+      pg = await createTestDatabase();
+      const pool = await pg.open({ max: 4 });
+      await runPgMigrations(pool, PG_MIGRATIONS);
+      let snapshots = new PgSnapshotStore(pool, {
+        chunkBytes: 1024,
+        memoryBytes: 1024,
+        maxStreams: 2,
+        streamWaitMs: 30_000,
+      });
+      const active: SnapshotsStore = {
+        current: (...a) => snapshots.current(...a),
+        get lastBuild() {
+          return snapshots.lastBuild;
+        },
+      };
+      const { base, lanes, db } = await servedFrom(pool, active, 3_000);
+      const reads = countChunkReads(pool);
+      const url = `${base}/lists/health/snapshot`;
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => download(url, lanes[i % 4])));
+      const whole = answers[0]?.body ?? Buffer.alloc(0);
+      expect(decodeSnapshot(whole).header).toMatchObject({ version: 1, count: 3_000 });
+      for (const r of answers) {
+        expect(r.status).toBe(200);
+        expect(Buffer.compare(r.body, whole)).toBe(0);
+      }
+      expect(snapshots.memory.snapshots).toBe(0);
+      expect(reads.n).toBe(20 * Math.ceil(whole.length / 1024));
+      // Every connection back in the pool once the answers are sent.
+      await expect.poll(() => pool.totalCount - pool.idleCount).toBe(0);
+
+      // The one stream slot taken (a stream opened, not read): an answer waits 300 ms, then 503.
+      snapshots = new PgSnapshotStore(pool, {
+        chunkBytes: 1024,
+        memoryBytes: 0,
+        maxStreams: 1,
+        streamWaitMs: 300,
+      });
+      const other: ListKey = { id: 99, scope: 'elsewhere', key: Buffer.alloc(32, 9) };
+      const held = await snapshotBody(await snapshots.current('health', 'A', other), 0);
+      const started = performance.now();
+      const busy = await download(url, lanes[0]);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+      expect(busy.status).toBe(503);
+      expect(JSON.parse(busy.body.toString())).toMatchObject({ error: 'snapshot_busy' });
+      expect(busy.headers.get('retry-after')).toBe('5');
+      expect(busy.headers.get('cache-control')).toBe('no-store');
+      // A HEAD reads no bytes: it needs no slot.
+      const head = await fetch(url, { method: 'HEAD', headers: lanes[0]?.auth });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-length')).toBe(String(whole.length));
+      // The stream dropped unread gives its slot and connection back.
+      if (Buffer.isBuffer(held)) throw new Error('a stream from the chunks');
+      held.destroy();
+      const after = await download(url, lanes[1]);
+      expect(after.status).toBe(200);
+      expect(Buffer.compare(after.body, whole)).toBe(0);
+      await expect.poll(() => pool.totalCount - pool.idleCount).toBe(0);
       db.close();
     });
   },

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   LIST_COUNT_HEADER,
   LIST_ISSUED_AT_HEADER,
@@ -59,6 +60,19 @@ function rangeOf(req: FastifyRequest, snap: BuiltSnapshot): { start: number; end
   return { start, end };
 }
 
+/**
+ * A snapshot's bytes [start, end); a 503 `snapshot_busy` when its stream waited too long for its
+ * turn (a snapshot too large for the server's memory, streamed from a shared cache).
+ */
+async function bodyOf(snap: BuiltSnapshot, start: number, end: number): Promise<Buffer | Readable> {
+  try {
+    return await snapshotBody(snap, start, end);
+  } catch (e) {
+    if (e instanceof SnapshotBusyError) throw new HttpError(503, 'snapshot_busy', e.message);
+    throw e;
+  }
+}
+
 /** Whether `If-None-Match` names this snapshot's ETag (or `*`). */
 function notModified(req: FastifyRequest, snap: BuiltSnapshot): boolean {
   const h = req.headers['if-none-match'];
@@ -110,7 +124,8 @@ export function registerSnapshotRoutes(app: App, s: Services): void {
     // The range and the bytes first: a 416 or a 503 (pruned) carries none of the headers below.
     const range = fresh ? null : rangeOf(req, snap);
     const { start, end } = range ?? { start: 0, end: snap.size };
-    const body = fresh ? null : await snapshotBody(snap, start, end);
+    // A HEAD gets every header and no body: its bytes are not read (fastify drains a stream).
+    const body = fresh ? null : req.method === 'HEAD' ? Readable.from([]) : await bodyOf(snap, start, end);
     void reply
       .header('etag', snap.etag)
       .header('cache-control', cacheControl)

@@ -57,7 +57,24 @@ export interface PgSnapshotDeps {
    * list's next version (or the scope's next list key) was cached longer ago than this.
    */
   readonly retainMs?: number;
+  /**
+   * Bytes of snapshots this server keeps in memory (default 256 MiB, `SNAPSHOT_MEMORY_BYTES`): the
+   * least recently served go first. A snapshot is read into memory once (all its chunks on one
+   * pooled connection), then served from there; one larger than this is streamed instead.
+   */
+  readonly memoryBytes?: number;
+  /**
+   * Snapshots larger than `memoryBytes` this server streams at once, each on one pooled connection
+   * it holds until the answer is sent (default a third of the pool, at least 1; must be below the
+   * pool's size so other requests still get connections).
+   */
+  readonly maxStreams?: number;
+  /** How long such a stream waits for its turn before a `SnapshotBusyError` (503), ms (default 30 s). */
+  readonly streamWaitMs?: number;
 }
+
+/** Bytes of snapshots a server keeps in memory by default. */
+export const SNAPSHOT_MEMORY_BYTES = 256 * 2 ** 20;
 
 /** Bytes per cached chunk by default. */
 export const SNAPSHOT_CHUNK_BYTES = 1 << 20;
@@ -126,8 +143,13 @@ export function snapshotLockKey(list: ListName, scope: string, keyId: number): s
  * a time, never the list), keys and encodes it with the pipeline SQLite uses (`snapshot-build.ts`:
  * the same bytes for the same list), and writes it in chunks as they are made. Each build prunes
  * the snapshots that stopped being current (a later version, or a later key of the key scope,
- * cached) more than `retainMs` ago. Served bytes are streamed from the chunks; a stream whose
- * chunks were pruned under it fails with `SnapshotGoneError`. The build's two transactions have
+ * cached) more than `retainMs` ago. Each server reads a snapshot it serves into its own memory
+ * once (all chunks on one pooled connection; requests meanwhile wait for that read) and serves it
+ * from there, holding up to `memoryBytes` of snapshots, least recently served dropped first: a
+ * crowd of lanes costs the pool one connection per snapshot, not one checkout per chunk per lane.
+ * A snapshot larger than that is streamed from its chunks on one held connection per answer, at
+ * most `maxStreams` at once (the rest wait `streamWaitMs`, then `SnapshotBusyError`); a stream
+ * whose chunks were pruned under it fails with `SnapshotGoneError`. The build's two transactions have
  * `SET LOCAL` statement and idle timeouts, the build a time limit, and a request waits a bounded
  * time for a build slot (`SnapshotBusyError`).
  */
@@ -142,6 +164,10 @@ export class PgSnapshotStore implements SnapshotsStore {
   readonly #buildTimeoutMs: number;
   readonly #statementTimeoutMs: number;
   readonly #retainMs: number;
+  readonly #memory: SnapshotMemory;
+  readonly #streams: Slots;
+  /** Snapshots being read into memory (or looked up and built), by `memoryId`: one load each. */
+  readonly #loading = new Map<string, Promise<BuiltSnapshot>>();
   #running = 0;
   readonly #queue: (() => void)[] = [];
   #lastBuild: SnapshotBuildStats | null = null;
@@ -159,6 +185,10 @@ export class PgSnapshotStore implements SnapshotsStore {
     this.#buildTimeoutMs = deps.buildTimeoutMs ?? 10 * 60_000;
     this.#statementTimeoutMs = deps.statementTimeoutMs ?? 60_000;
     this.#retainMs = deps.retainMs ?? 30 * 60_000;
+    const memoryBytes = deps.memoryBytes ?? SNAPSHOT_MEMORY_BYTES;
+    const poolMax = pool.options.max;
+    const maxStreams = deps.maxStreams ?? Math.max(1, Math.floor(poolMax / 3));
+    const streamWaitMs = deps.streamWaitMs ?? 30_000;
     for (const [name, v] of [
       ['chunkBytes', this.#chunkBytes],
       ['fetchRows', this.#fetchRows],
@@ -166,10 +196,23 @@ export class PgSnapshotStore implements SnapshotsStore {
       ['slotWaitMs', this.#slotWaitMs],
       ['buildTimeoutMs', this.#buildTimeoutMs],
       ['statementTimeoutMs', this.#statementTimeoutMs],
+      ['maxStreams', maxStreams],
+      ['streamWaitMs', streamWaitMs],
     ] as const)
       if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer`);
     if (!Number.isInteger(this.#retainMs) || this.#retainMs < 0)
       throw new Error('retainMs must be an integer ≥ 0');
+    if (!Number.isInteger(memoryBytes) || memoryBytes < 0)
+      throw new Error('memoryBytes must be an integer ≥ 0');
+    if (maxStreams >= poolMax)
+      throw new Error(`maxStreams (${maxStreams}) must be below the pool's size (${poolMax})`);
+    this.#memory = new SnapshotMemory(memoryBytes);
+    this.#streams = new Slots(maxStreams, streamWaitMs, 'every snapshot stream of this server stayed taken');
+  }
+
+  /** Bytes of snapshots held in memory now, and how many snapshots. */
+  get memory(): { readonly bytes: number; readonly snapshots: number } {
+    return { bytes: this.#memory.bytes, snapshots: this.#memory.size };
   }
 
   /** What the last build this server ran took (null before the first; a snapshot another server built is no build here). */
@@ -177,13 +220,52 @@ export class PgSnapshotStore implements SnapshotsStore {
     return this.#lastBuild;
   }
 
-  /** The snapshot of a list at its current version, as a lane at `checkpointId` holding `key` gets it. */
+  /**
+   * The snapshot of a list at its current version, as a lane at `checkpointId` holding `key` gets
+   * it: from this server's memory when it is held there (one query: the list's version), else
+   * looked up in the shared cache (built there first if no server has) and read into memory, once
+   * however many requests ask for it meanwhile. One larger than the memory is streamed from the
+   * cache instead (see `#openStream`).
+   */
   async current(list: ListName, checkpointId: string, key: ListKey): Promise<BuiltSnapshot> {
     const scope = listKind(list).snapshot.scoped ? checkpointId : '';
     const version = await listVersion(this.pool, list);
-    const hit = await this.#cached(this.pool, { list, version, scope, key });
-    if (hit) return hit;
-    // One attempt per (list, scope, key) in this process; other servers are kept out by the lock.
+    const id = memoryId(list, version, scope, key.id);
+    const hot = this.#memory.get(id);
+    if (hot) return hot;
+    let p = this.#loading.get(id);
+    if (!p) {
+      p = this.#load({ list, version, scope, key }).finally(() => this.#loading.delete(id));
+      this.#loading.set(id, p);
+    }
+    return p;
+  }
+
+  /** The snapshot `k` from the shared cache (built first if it is not there), in memory when it fits. */
+  async #load(k: CacheKey): Promise<BuiltSnapshot> {
+    let at = k;
+    let row = await this.#row(this.pool, k);
+    if (!row) {
+      // Built (or found) at the list's version by then, which may be later than k's.
+      const built = await this.#built(k.list, k.scope, k.key);
+      at = { ...k, version: built.version };
+      row = await this.#row(this.pool, at);
+      if (!row) throw new SnapshotGoneError(k.list, built.version);
+    }
+    if (row.size > this.#memory.capacity) return this.#fromRow(at, row);
+    const id = memoryId(at.list, at.version, at.scope, at.key.id);
+    const hot = this.#memory.get(id);
+    if (hot) return hot;
+    const held: BuiltSnapshot = {
+      ...this.#facts(at, row),
+      bytes: await this.#readAll(at, row),
+    };
+    this.#memory.put(id, held);
+    return held;
+  }
+
+  /** The build of (list, scope, key): one attempt at a time in this process; other servers are kept out by the lock. */
+  #built(list: ListName, scope: string, key: ListKey): Promise<BuiltSnapshot> {
     const id = `${list}\n${scope}\n${key.id}`;
     let p = this.#building.get(id);
     if (!p) {
@@ -193,16 +275,110 @@ export class PgSnapshotStore implements SnapshotsStore {
     return p;
   }
 
-  /** The cached snapshot, or null when it is not (or not yet) in the cache. */
-  async #cached(q: Queryable, k: CacheKey): Promise<BuiltSnapshot | null> {
+  /** Every byte of a cached snapshot, its chunks read in order on one pooled connection. */
+  async #readAll(k: CacheKey, row: CacheRow): Promise<Buffer> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (e: Error): void => {
+      broken = e;
+    };
+    client.on('error', onError);
+    try {
+      const parts: Buffer[] = [];
+      for await (const part of readChunks(client, k, row, 0, row.size)) parts.push(part);
+      const bytes = Buffer.concat(parts);
+      if (bytes.length !== row.size)
+        throw new Error(`the cached ${k.list} snapshot has ${bytes.length} bytes, not ${row.size}`);
+      return bytes;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  /**
+   * A stream of a snapshot too large for the memory, bytes [start, end): it waits for one of this
+   * server's stream slots (at most `streamWaitMs`, then a `SnapshotBusyError`), then reads the
+   * chunks one query at a time on one pooled connection it holds until the stream is done. The
+   * first chunk is read before it resolves (a `SnapshotGoneError` when it is no longer cached).
+   */
+  async #openStream(k: CacheKey, row: CacheRow, start: number, end: number): Promise<Readable> {
+    await this.#streams.take(k.list);
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      this.#streams.release();
+      throw err;
+    }
+    let broken: Error | undefined;
+    const onError = (e: Error): void => {
+      broken = e;
+    };
+    client.on('error', onError);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      client.off('error', onError);
+      client.release(broken);
+      this.#streams.release();
+    };
+    const chunks = readChunks(client, k, row, start, end);
+    let first: IteratorResult<Buffer>;
+    try {
+      first = await chunks.next();
+    } catch (err) {
+      release();
+      throw err;
+    }
+    let started = false;
+    async function* all(): AsyncGenerator<Buffer> {
+      started = true;
+      try {
+        if (first.done === true) return;
+        yield first.value;
+        yield* chunks;
+      } finally {
+        // After the chunk being read (if any) came: the connection is not handed on mid-query.
+        release();
+      }
+    }
+    const stream = Readable.from(all(), { objectMode: false });
+    // Destroyed before a byte was pulled (the answer never sent): the generator never ran.
+    stream.once('close', () => {
+      if (!started) release();
+    });
+    return stream;
+  }
+
+  /** The cache row of a snapshot, or null when it is not (or not yet) in the cache. */
+  async #row(q: Queryable, k: CacheKey): Promise<CacheRow | null> {
     const { rows } = await q.query<CacheRow>(
       `SELECT size, count, digest, chunk_bytes FROM snapshot_cache
        WHERE list = $1 AND version = $2 AND scope = $3 AND key_id = $4`,
       [k.list, k.version, k.scope, k.key.id],
     );
-    const row = rows[0];
-    if (!row) return null;
-    const pool = this.pool;
+    return rows[0] ?? null;
+  }
+
+  /** The cached snapshot (its bytes streamed from the cache), or null when it is not (or not yet) in the cache. */
+  async #cached(q: Queryable, k: CacheKey): Promise<BuiltSnapshot | null> {
+    const row = await this.#row(q, k);
+    return row ? this.#fromRow(k, row) : null;
+  }
+
+  /** A cached snapshot whose bytes are streamed from the cache (`#openStream`). */
+  #fromRow(k: CacheKey, row: CacheRow): BuiltSnapshot {
+    return {
+      ...this.#facts(k, row),
+      bytes: null,
+      stream: (start, end) => this.#openStream(k, row, start, end),
+    };
+  }
+
+  /** What a cached snapshot is, but where its bytes are. */
+  #facts(k: CacheKey, row: CacheRow): Omit<BuiltSnapshot, 'bytes' | 'stream'> {
     return {
       list: k.list,
       version: k.version,
@@ -212,8 +388,6 @@ export class PgSnapshotStore implements SnapshotsStore {
       size: row.size,
       etag: snapshotEtag(row.digest),
       file: null,
-      bytes: null,
-      stream: (start, end) => openChunks(pool, k, row, start, end),
       count: row.count,
       digest: row.digest,
     };
@@ -515,27 +689,110 @@ async function listVersion(q: Queryable, list: ListName): Promise<number> {
   return v;
 }
 
-/** A stream of a cached snapshot's bytes [start, end), its first chunk read before it resolves. */
-async function openChunks(
-  pool: PgPool,
-  k: CacheKey,
-  row: CacheRow,
-  start: number,
-  end: number,
-): Promise<Readable> {
-  const chunks = readChunks(pool, k, row, start, end);
-  const first = await chunks.next();
-  async function* all(): AsyncGenerator<Buffer> {
-    if (first.done === true) return;
-    yield first.value;
-    yield* chunks;
-  }
-  return Readable.from(all(), { objectMode: false });
+/** The id of a snapshot in a server's memory: list, version, scope and list key id. */
+function memoryId(list: ListName, version: number, scope: string, keyId: number): string {
+  return `${list}\n${version}\n${scope}\n${keyId}`;
 }
 
-/** A cached snapshot's bytes [start, end), a chunk at a time (one query each). */
+/**
+ * Snapshots held in a server's memory, bounded by their bytes: the least recently served go first
+ * when a new one would not fit, and a snapshot put in drops those it supersedes (of the same list,
+ * scope and key scope, an earlier version or list key: never served again). Answers being sent
+ * keep their bytes until they are sent, so the process may hold more than the bound for a while.
+ * A `Map` keeps the order (re-inserted on each use); the entries are few and large.
+ */
+class SnapshotMemory {
+  readonly #held = new Map<string, BuiltSnapshot>();
+  #bytes = 0;
+
+  constructor(readonly capacity: number) {}
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get size(): number {
+    return this.#held.size;
+  }
+
+  get(id: string): BuiltSnapshot | undefined {
+    const snap = this.#held.get(id);
+    if (snap) {
+      this.#held.delete(id);
+      this.#held.set(id, snap);
+    }
+    return snap;
+  }
+
+  /** Holds a snapshot whose bytes are in memory (its size at most the capacity). */
+  put(id: string, snap: BuiltSnapshot): void {
+    for (const [other, b] of this.#held)
+      if (
+        b.list === snap.list &&
+        b.checkpointId === snap.checkpointId &&
+        b.keyScope === snap.keyScope &&
+        (b.keyId < snap.keyId || (b.keyId === snap.keyId && b.version < snap.version))
+      )
+        this.#drop(other);
+    this.#drop(id);
+    for (const other of this.#held.keys()) {
+      if (this.#bytes + snap.size <= this.capacity) break;
+      this.#drop(other);
+    }
+    this.#held.set(id, snap);
+    this.#bytes += snap.size;
+  }
+
+  #drop(id: string): void {
+    const snap = this.#held.get(id);
+    if (!snap) return;
+    this.#held.delete(id);
+    this.#bytes -= snap.size;
+  }
+}
+
+/** A number of slots taken in turn, a bounded wait for one (then a `SnapshotBusyError`). */
+class Slots {
+  #running = 0;
+  readonly #queue: (() => void)[] = [];
+
+  constructor(
+    readonly max: number,
+    readonly waitMs: number,
+    readonly why: string,
+  ) {}
+
+  async take(list: ListName): Promise<void> {
+    if (this.#running < this.max) {
+      this.#running++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const take = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        // Out of the line first: `release` never hands this slot to a request that gave up.
+        const at = this.#queue.indexOf(take);
+        if (at >= 0) this.#queue.splice(at, 1);
+        reject(new SnapshotBusyError(list, this.waitMs, this.why));
+      }, this.waitMs);
+      this.#queue.push(take);
+    });
+  }
+
+  /** Frees a slot (handed straight to the next in line, if any). */
+  release(): void {
+    const next = this.#queue.shift();
+    if (next) next();
+    else this.#running--;
+  }
+}
+
+/** A cached snapshot's bytes [start, end), a chunk at a time (one query each, on `q`). */
 async function* readChunks(
-  pool: PgPool,
+  q: Queryable,
   k: CacheKey,
   row: CacheRow,
   start: number,
@@ -543,13 +800,13 @@ async function* readChunks(
 ): AsyncGenerator<Buffer> {
   const size = row.chunk_bytes;
   for (let no = Math.floor(start / size); no * size < end; no++) {
-    const { rows } = await pool.query<{ bytes: Buffer }>(
+    const { rows } = await q.query<{ bytes: Buffer }>(
       `SELECT bytes FROM snapshot_chunks
        WHERE list = $1 AND version = $2 AND scope = $3 AND key_id = $4 AND no = $5`,
       [k.list, k.version, k.scope, k.key.id, no],
     );
     const bytes = rows[0]?.bytes;
-    // Pruned while it was being sent: the stream fails (at its first chunk, the route answers
+    // Pruned while it was being read: the read fails (before the answer starts, the route answers
     // 503; later, the connection is cut), never ends short.
     if (!bytes) throw new SnapshotGoneError(k.list, k.version);
     const from = Math.max(0, start - no * size);

@@ -228,7 +228,12 @@ describeEngines('SnapshotsStore', ({ engine, open }) => {
       const d = await open();
       if (d.engine !== 'postgres') throw new Error('postgres only');
       let now = 0;
-      const { writer, snapshots } = storesOf(d, { chunkBytes: 64, clock: () => now, retainMs: 1_000 });
+      const { writer, snapshots } = storesOf(d, {
+        chunkBytes: 64,
+        clock: () => now,
+        retainMs: 1_000,
+        memoryBytes: 0, // streamed from the chunks, not read into memory
+      });
       await write(writer, 'health', healthRows(200));
       const v1 = await snapshots.current('health', 'A', FLEET);
       expect(v1.size).toBeGreaterThan(3 * 64);
