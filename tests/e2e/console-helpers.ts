@@ -24,14 +24,30 @@ export class StdinLane {
     child.stderr.on('data', (d: Buffer) => this.output.push(d.toString()));
   }
 
-  /** Enrolls and starts a lane; resolves once it has enrolled and synced its lists. */
-  static async start(server: ServerUnderTest, dataDir: string, name: string, checkpointId: string) {
+  /**
+   * Enrolls and starts a lane; resolves once it has enrolled and synced its lists. `args`: more
+   * `checkpoint-lane` flags; `prefix`: a command the lane runs under (e.g. `faketime -f -1h`).
+   */
+  static async start(
+    server: ServerUnderTest,
+    dataDir: string,
+    name: string,
+    checkpointId: string,
+    opts: { args?: readonly string[]; prefix?: readonly string[] } = {},
+  ) {
     const code = await server.enrollmentCode(checkpointId);
-    const child = spawn(
+    const argv = [
+      ...(opts.prefix ?? []),
       process.execPath,
-      [...stdinLaneArgs(server.url, code, name, dataDir), '--display', 'none'],
-      { env: { ...process.env, CHECKPOINT_LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+      ...stdinLaneArgs(server.url, code, name, dataDir),
+      '--display',
+      'none',
+      ...(opts.args ?? []),
+    ];
+    const child = spawn(argv[0]!, argv.slice(1), {
+      env: { ...process.env, CHECKPOINT_LOG_LEVEL: 'warn' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const lane = new StdinLane(child);
     // The lane is in the fleet once the server has seen it heartbeat.
     for (let i = 0; i < 200; i++) {
