@@ -1,0 +1,114 @@
+// Traces run in the background on the server that accepted them (issue 15). The trace row is the
+// job's state: progress is written as the engine goes, then the contacts and `done` in one
+// transaction, or `failed` with the error. A running trace no server updated for
+// `SERVER_LOST_MS` (its server stopped or crashed) is shown as failed, "server lost".
+import { TRACE_SERVER_LOST } from '@checkpoint-lane/shared';
+import type { TraceParams, TraceScansStore, TracesStore, TraceSummary } from '../db/store/traces-store.js';
+import { nextTurn, runTrace } from './trace-engine.js';
+
+/** A running trace not updated for this long lost its server. */
+export const SERVER_LOST_MS = 120_000;
+/** A running job writes its progress at least this often (also while one store call is slow). */
+export const HEARTBEAT_MS = 30_000;
+/** Progress is written at most this often (each write is a short transaction). */
+export const PROGRESS_EVERY_MS = 1_000;
+/** Longest error text stored with a failed trace. */
+const MAX_ERROR_LENGTH = 300;
+
+/** The error a stopped server leaves on the traces it was running. */
+export const TRACE_SERVER_STOPPED = 'server stopped';
+
+/** How a trace is shown: a running trace whose server stopped updating it has failed. */
+export function traceAsSeen(t: TraceSummary, now: number): TraceSummary {
+  if (t.status !== 'running' || now - t.updatedAt <= SERVER_LOST_MS) return t;
+  return { ...t, status: 'failed', error: TRACE_SERVER_LOST };
+}
+
+export interface TraceJobsOptions {
+  readonly scans: TraceScansStore;
+  readonly traces: TracesStore;
+  readonly clock: () => number;
+  /** Told of a failed trace (its id and the error; no subject is in either). */
+  readonly onError?: (id: string, err: unknown) => void;
+  /** Index subjects per store call (default: the engine's). */
+  readonly chunk?: number;
+  readonly heartbeatMs?: number;
+  readonly progressEveryMs?: number;
+}
+
+/** The traces this server runs. */
+export class TraceJobs {
+  readonly #running = new Map<string, Promise<void>>();
+  #stopping = false;
+
+  constructor(private readonly opts: TraceJobsOptions) {}
+
+  /** Ids of the traces running here. */
+  running(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  /**
+   * Runs a stored (running) trace in the background; answers at once. `done` resolves when the
+   * job has finished, failed or stopped (tests wait on it; the routes do not).
+   */
+  start(id: string, params: TraceParams): { done: Promise<void> } {
+    const done = this.#run(id, params).finally(() => this.#running.delete(id));
+    this.#running.set(id, done);
+    return { done };
+  }
+
+  /** Stops every job (each marked failed, "server stopped") and waits for them. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.allSettled([...this.#running.values()]);
+  }
+
+  async #run(id: string, params: TraceParams): Promise<void> {
+    const { traces, clock } = this.opts;
+    const progressEveryMs = this.opts.progressEveryMs ?? PROGRESS_EVERY_MS;
+    let fraction = 0;
+    let lastWrite = clock();
+    // Set when a progress write finds the trace deleted.
+    const state = { gone: false };
+    // The heartbeat keeps `updatedAt` fresh while one chunk takes long (a dense checkpoint).
+    const heartbeat = setInterval(() => {
+      traces.progress(id, fraction, clock()).then(
+        (kept) => {
+          if (!kept) state.gone = true;
+        },
+        () => undefined,
+      );
+    }, this.opts.heartbeatMs ?? HEARTBEAT_MS);
+    heartbeat.unref();
+    try {
+      // Started from a request: let its answer go out first.
+      await nextTurn();
+      const contacts = await runTrace(this.opts.scans, params, {
+        ...(this.opts.chunk !== undefined && { chunk: this.opts.chunk }),
+        progress: async (f) => {
+          fraction = f;
+          if (state.gone || this.#stopping) return false;
+          const now = clock();
+          if (now - lastWrite < progressEveryMs && f < 1) return true;
+          lastWrite = now;
+          return traces.progress(id, f, now);
+        },
+      });
+      if (contacts === null) {
+        // Deleted meanwhile (nothing to keep), or this server is stopping.
+        if (this.#stopping && !state.gone) await traces.fail(id, TRACE_SERVER_STOPPED, clock());
+        return;
+      }
+      await traces.finish(id, contacts, clock());
+    } catch (err) {
+      this.opts.onError?.(id, err);
+      const message = err instanceof Error ? err.message : String(err);
+      await traces
+        .fail(id, `the trace failed: ${message}`.slice(0, MAX_ERROR_LENGTH), clock())
+        .catch((e: unknown) => this.opts.onError?.(id, e));
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+}
