@@ -17,6 +17,7 @@ import { OfficersPage } from './pages/officers-page.js';
 import { OverviewPage } from './pages/overview-page.js';
 import { PasswordPage } from './pages/password-page.js';
 import { ScansPage } from './pages/scans-page.js';
+import { TracesPage } from './pages/traces-page.js';
 import type { Alert, Session } from './types.js';
 import { Ctx, ErrorBoundary, ErrorBox, Loading } from './ui.js';
 
@@ -28,6 +29,7 @@ export const ROUTES = [
   'officers',
   'alerts',
   'scans',
+  'traces',
   'audit',
   'accounts',
 ] as const;
@@ -39,6 +41,7 @@ const NAV_TEXT: Record<(typeof ROUTES)[number], TextKey> = {
   officers: 'navOfficers',
   alerts: 'navAlerts',
   scans: 'navScans',
+  traces: 'navTraces',
   audit: 'navAudit',
   accounts: 'navAccounts',
 };
@@ -200,7 +203,8 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
     props.onSignOut();
   };
   const acc = props.session.account;
-  const visible = ROUTES.filter((r) => r !== 'accounts' || isAdmin);
+  // Accounts and tracing are for admins only (viewers may neither run nor read traces).
+  const visible = ROUTES.filter((r) => (r !== 'accounts' && r !== 'traces') || isAdmin);
   return (
     <Ctx.Provider value={{ session: props.session, lang: props.lang, isAdmin, unacked, refreshUnacked }}>
       <header class="topbar">
@@ -254,6 +258,7 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
             {route === 'officers' && <OfficersPage />}
             {route === 'alerts' && <AlertsPage />}
             {route === 'scans' && <ScansPage />}
+            {route === 'traces' && (isAdmin ? <TracesPage /> : <ErrorBox error={t('errorForbidden')} />)}
             {route === 'audit' && <AuditPage />}
             {route === 'accounts' && (isAdmin ? <AccountsPage /> : <ErrorBox error={t('errorForbidden')} />)}
             {route === 'password' && <PasswordPage />}

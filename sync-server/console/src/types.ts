@@ -36,6 +36,13 @@ export type {
   OfficerRole,
   OfficerView as Officer,
   OfficerList as OfficerRoster,
+  TraceEvidenceView as TraceEvidence,
+  TraceContactView as TraceContact,
+  TraceStatusCode as TraceStatus,
+  TraceSummaryView,
+  TraceView as TraceDetailView,
+  TraceCreate as TraceRequest,
+  TracePromoted,
 } from '@checkpoint-lane/shared';
 
 export { HEALTH_STATUSES, WHITELIST_CATEGORIES } from '@checkpoint-lane/shared';
