@@ -90,6 +90,11 @@ export class LaneClient<V extends LaneView = 'officer'> {
     return res.ok ? ((await res.json()) as DeskOfficer[]) : [];
   }
 
+  /** "Xe đã qua" on the vehicle `vehicleId` (its plate scan's id): 409 when it is already closed. */
+  vehiclePassed(vehicleId: string): Promise<DisplayReply<'vehiclePassed'>> {
+    return this.#post('vehiclePassed', {}, vehicleId);
+  }
+
   /** "Đã xem" on the scan `scanId`: 409 with a message when it was already handled. */
   acknowledge(scanId: string, note?: string): Promise<DisplayReply<'acknowledge'>> {
     return this.#post('acknowledge', note === undefined ? {} : { note }, scanId);

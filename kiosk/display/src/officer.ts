@@ -10,6 +10,7 @@ import { agentAlive, renderLaneState } from './officer/lane-state-view.js';
 import { openManual, relabelManual, setUpManual } from './officer/manual-dialog.js';
 import { openOverride, refreshOverride, relabelOverride, setUpOverride } from './officer/override-dialog.js';
 import { currentItem, screen } from './officer/screen-state.js';
+import { renderVehicle } from './officer/vehicle-view.js';
 import { playDecisionTone } from './sounds.js';
 import { t } from './ui-text.js';
 import { WedgeDetector } from './wedge-detector.js';
@@ -24,6 +25,7 @@ function open(scanId: string): void {
 
 function render(): void {
   shown = renderDesk(open);
+  renderVehicle();
   renderLaneState();
   refreshOverride();
 }
@@ -123,6 +125,22 @@ async function acknowledge(): Promise<void> {
   render();
 }
 
+/** "Xe đã qua" on the vehicle the panel shows (by its id: never the next one). */
+async function vehiclePassed(): Promise<void> {
+  const vehicle = screen.desk.vehicle ?? null;
+  if (vehicle === null) return;
+  const res = await client.vehiclePassed(vehicle.id);
+  if (res.ok) toast(t('vehiclePassedDone', screen.language));
+  else
+    toast(
+      res.status === 409 || res.status === 404
+        ? t('vehicleAlreadyClosed', screen.language)
+        : t('failed', screen.language),
+      'error',
+    );
+  render();
+}
+
 function setUpWedge(): void {
   const wedge = new WedgeDetector();
   document.addEventListener('keydown', (event) => {
@@ -151,6 +169,7 @@ function main(): void {
   setUpManual(client);
   setUpOverride(client);
   el('ack').onclick = () => void acknowledge();
+  el('vehicle-passed').onclick = () => void vehiclePassed();
   el('override-open').onclick = () => {
     const item = currentItem();
     if (item !== null) openOverride(item);
