@@ -52,6 +52,11 @@ export interface AppOptions {
   readonly listKey: Buffer;
   /** Where snapshots are cached (null: in memory). */
   readonly snapshotDir?: string | null;
+  /**
+   * Days scans keep their subject for tracing before the daily upkeep erases it (default 30).
+   * With `store` given, the store's own option (`StoreOptions.scanSubjectRetainDays`) counts.
+   */
+  readonly scanSubjectRetainDays?: number;
   /** Epoch ms. */
   readonly clock?: () => number;
   /** Largest CSV import body, bytes (default 512 MiB: 1M rows fit several times). */
@@ -143,6 +148,7 @@ export async function createServices(opts: AppOptions): Promise<Services> {
       indexKey: opts.listKey,
       clock,
       snapshotDir: opts.snapshotDir ?? null,
+      ...(opts.scanSubjectRetainDays !== undefined && { scanSubjectRetainDays: opts.scanSubjectRetainDays }),
     });
   } else throw new Error('createServices: give a SQLite db or an opened store');
   const checkpoints = store.checkpoints;

@@ -25,7 +25,7 @@ Usage: checkpoint-server migrate [--database URL]   (fleet mode: migrate the sch
        checkpoint-server [--port 8080] [--host 127.0.0.1] [--data DIR | --database URL] [--log-level info]
                          [--enroll-rate-limit 10] [--offline-after 180] [--stream-grace 45]
                          [--trust-proxy ADDRS] [--officer-pin-min-digits 6]
-                         [--imports-at-once 2] [--database-pool-size 10]
+                         [--imports-at-once 2] [--database-pool-size 10] [--scan-subject-retain-days 30]
 
 Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on embedded SQLite.
 --database postgres://USER@HOST:PORT/DB (or env ${DATABASE_URL_ENV}): chế độ đội máy / fleet mode:
@@ -33,6 +33,9 @@ Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on
   (lanes list them all: checkpoint-lane --server URL1,URL2). Migrates the schema at start.
 --scan-retain-months N (fleet mode): whole months of scans kept before the current one; older
   months are dropped by the daily upkeep (default: keep all).
+--scan-subject-retain-days N: ngày giữ đối tượng của lượt quét để truy vết / days scans keep their
+  subject (ID, passport, plate; sealed and keyed) for contact tracing, 1..3650 (default 30); the
+  daily upkeep then erases it from older scans, which stay as counts (checkpoint, lane, time).
 --database-pool-size N (fleet mode): PostgreSQL connections this server opens at most, 2..200
   (default 10). Each running list import holds one of them from its first rows to its end; a
   request that waits more than 5 s for a connection answers 503 database_busy.
@@ -115,6 +118,7 @@ const { values } = (() => {
         data: { type: 'string', default: '.data/sync-server' },
         database: { type: 'string' },
         'scan-retain-months': { type: 'string' },
+        'scan-subject-retain-days': { type: 'string', default: '30' },
         'database-pool-size': { type: 'string' },
         'imports-at-once': { type: 'string', default: '2' },
         'log-level': { type: 'string', default: 'info' },
@@ -169,6 +173,9 @@ if (values['scan-retain-months'] !== undefined) {
     fail('--scan-retain-months must be 1..1200');
   if (databaseUrl === undefined) fail('--scan-retain-months needs --database (fleet mode)');
 }
+const scanSubjectRetainDays = Number(values['scan-subject-retain-days']);
+if (!Number.isInteger(scanSubjectRetainDays) || scanSubjectRetainDays < 1 || scanSubjectRetainDays > 3650)
+  fail(`--scan-subject-retain-days must be 1..3650, not "${values['scan-subject-retain-days']}"`);
 let databasePoolSize = 10;
 if (values['database-pool-size'] !== undefined) {
   databasePoolSize = Number(values['database-pool-size']);
@@ -260,6 +267,7 @@ if (databaseUrl !== undefined && pgPool !== undefined) {
     indexKey: listKey,
     clock: Date.now,
     ...(scanRetainMonths !== undefined && { scanRetainMonths }),
+    scanSubjectRetainDays,
   });
 }
 const app = await buildServer({
@@ -272,6 +280,7 @@ const app = await buildServer({
   adminTokenHash,
   listKey,
   ...(snapshotDir !== undefined && { snapshotDir }),
+  scanSubjectRetainDays,
   logger,
   enrollRateLimit,
   kioskOfflineAfterMs: offlineAfterSec * 1000,

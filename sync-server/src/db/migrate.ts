@@ -6,6 +6,7 @@ import { migration003 } from './migrations/003-officers.js';
 import { migration004 } from './migrations/004-lane-outcomes.js';
 import { migration005 } from './migrations/005-signed-lists.js';
 import { migration006 } from './migrations/006-key-scopes.js';
+import { migration007 } from './migrations/007-traces.js';
 
 import type { Migration } from './migrations/migration.js';
 
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];
 
 export { schemaVersion };

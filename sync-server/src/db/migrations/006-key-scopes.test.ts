@@ -27,7 +27,10 @@ describe('migration 006-key-scopes', () => {
       UPDATE list_state SET version = 3, changes_from = 0 WHERE list = 'whitelist';
       INSERT INTO list_changes (list, version, subject_key) VALUES ('health', 5, 11), ('health', 7, 12), ('whitelist', 3, 13);
     `);
-    runMigrations(db);
+    runMigrations(
+      db,
+      MIGRATIONS.filter((m) => m.version <= migration006.version),
+    );
     expect(schemaVersion(db)).toBe(6);
     expect(db.prepare('SELECT count(*) FROM list_changes').pluck().get()).toBe(0);
     expect(db.prepare('SELECT list, version, changes_from FROM list_state ORDER BY list').all()).toEqual([

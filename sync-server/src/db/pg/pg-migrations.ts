@@ -3,12 +3,14 @@ import { pgMigration002 } from './migrations/002-scans.js';
 import { pgMigration003 } from './migrations/003-admin-console.js';
 import { pgMigration004 } from './migrations/004-snapshot-cache.js';
 import { pgMigration005 } from './migrations/005-limits.js';
+import { pgMigration006 } from './migrations/006-traces.js';
 import type { PgMigration } from './pg-migrate.js';
 
 /**
- * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–006, and the
- * fleet's shared snapshot cache (004) and request counters (005), PostgreSQL only. Append only:
- * never edit or renumber a shipped step. A new SQLite step gets its PostgreSQL twin here.
+ * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–007 (SQLite's
+ * 007, tracing, is 006 here), and the fleet's shared snapshot cache (004) and request counters
+ * (005), PostgreSQL only. Append only: never edit or renumber a shipped step. A new SQLite step
+ * gets its PostgreSQL twin here.
  */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   pgMigration001,
@@ -16,4 +18,5 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   pgMigration003,
   pgMigration004,
   pgMigration005,
+  pgMigration006,
 ];

@@ -1,5 +1,6 @@
 import { ScanSealKeys } from '../../lists/scan-seal-keys.js';
 import type { OpenedStore, StoreOptions } from '../store/sqlite-store.js';
+import { checkRetainDays, DEFAULT_SCAN_SUBJECT_RETAIN_DAYS, eraseOldSubjects } from '../store/trace-rows.js';
 import type { PgPool } from './open-pg.js';
 import { maintainScanPartitions } from './pg-scan-partitions.js';
 import { PgAccountsStore } from './stores/pg-accounts.js';
@@ -16,6 +17,7 @@ import { PgOfficersStore } from './stores/pg-officers.js';
 import { PgScansStore } from './stores/pg-scans.js';
 import { PgSettingsStore } from './stores/pg-settings.js';
 import { PgSnapshotStore } from './stores/pg-snapshots.js';
+import { PgTraceScansStore, PgTracesStore } from './stores/pg-traces.js';
 
 /** Months of scan partitions kept made ahead of time (the current one and the next two). */
 export const SCAN_MONTHS_AHEAD = 3;
@@ -40,12 +42,15 @@ export async function openPgStore(pool: PgPool, opts: PgStoreOptions): Promise<O
   const scans = new PgScansStore(pool, { sealKeys: scanSeal, indexKey: opts.indexKey });
   const work = new PgLaneWork(pool);
   const limits = new PgLimitsStore(pool);
+  const audit = new PgAuditStore(pool);
+  const traceScans = new PgTraceScansStore(pool);
+  const retainDays = checkRetainDays(opts.scanSubjectRetainDays ?? DEFAULT_SCAN_SUBJECT_RETAIN_DAYS);
   return {
     engine: 'postgres',
     scanSeal,
     settings,
     checkpoints: new PgCheckpointsStore(pool),
-    audit: new PgAuditStore(pool),
+    audit,
     accounts: new PgAccountsStore(pool),
     officers: new PgOfficersStore(pool),
     kiosks: new PgKiosksStore(pool),
@@ -63,6 +68,8 @@ export async function openPgStore(pool: PgPool, opts: PgStoreOptions): Promise<O
     fleet: new PgFleetStore(pool),
     snapshots: new PgSnapshotStore(pool, { clock: opts.clock }),
     limits,
+    traceScans,
+    traces: new PgTracesStore(pool),
     ping: async () => {
       try {
         await pool.query('SELECT 1');
@@ -76,6 +83,7 @@ export async function openPgStore(pool: PgPool, opts: PgStoreOptions): Promise<O
         monthsAhead: SCAN_MONTHS_AHEAD,
         ...(opts.scanRetainMonths !== undefined && { retainMonths: opts.scanRetainMonths }),
       });
+      await eraseOldSubjects(traceScans, audit, now, retainDays);
       await limits.sweep(now);
     },
     close: async () => {

@@ -17,8 +17,10 @@ import type { ListStaging } from '../repositories/list-staging.js';
 import { ListsRepository } from '../repositories/lists-repository.js';
 import { OfficersRepository } from '../repositories/officers-repository.js';
 import { ScansRepository } from '../repositories/scans-repository.js';
+import { SqliteTraceScans, TracesRepository } from '../repositories/traces-repository.js';
 import { MemoryLimitsStore } from './limits-store.js';
 import { openSqliteSettings } from './sqlite-settings.js';
+import { checkRetainDays, DEFAULT_SCAN_SUBJECT_RETAIN_DAYS, eraseOldSubjects } from './trace-rows.js';
 import type {
   Async,
   AuditEntry,
@@ -120,6 +122,11 @@ export interface StoreOptions {
   readonly clock: () => number;
   /** Where snapshots are cached (null: in memory). */
   readonly snapshotDir?: string | null;
+  /**
+   * Days scans keep their subject (key and seal) for tracing; `maintain` erases it from older
+   * scans (default {@link DEFAULT_SCAN_SUBJECT_RETAIN_DAYS}).
+   */
+  readonly scanSubjectRetainDays?: number;
 }
 
 /** A {@link Store} and the seal key pair it opens uploads' sealed subjects with (kept in its settings). */
@@ -144,13 +151,16 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
   const snapshots = new SnapshotService(db, opts.snapshotDir ?? null);
   const limits = memoryLimits.get(db) ?? new MemoryLimitsStore();
   memoryLimits.set(db, limits);
+  const traceScans = new SqliteTraceScans(db);
+  const auditStore = asyncMethods(audit, ['record', 'list']);
+  const retainDays = checkRetainDays(opts.scanSubjectRetainDays ?? DEFAULT_SCAN_SUBJECT_RETAIN_DAYS);
 
   return {
     engine: 'sqlite',
     scanSeal,
     settings: openSqliteSettings(db),
     checkpoints: asyncMethods(checkpoints, ['save', 'upsert', 'get', 'list', 'view', 'views']),
-    audit: asyncMethods(audit, ['record', 'list']),
+    audit: auditStore,
     accounts: asyncMethods(accounts, [
       'create',
       'get',
@@ -239,6 +249,8 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
     fleet: asyncMethods(fleet, ['createEnrollmentCode', 'revokeLane']),
     snapshots,
     limits,
+    traceScans,
+    traces: new TracesRepository(db),
     ping: () => {
       try {
         db.prepare('SELECT 1').get();
@@ -247,8 +259,9 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
         return Promise.resolve({ ok: false, error: err instanceof Error ? err.message : String(err) });
       }
     },
-    // SQLite's scans are one table, and retention is not built for them yet: only ended counters go.
+    // SQLite's scans are one table (no partitions to add): old scans lose their subject, ended counters go.
     maintain: async (now) => {
+      await eraseOldSubjects(traceScans, auditStore, now, retainDays);
       await limits.sweep(now);
     },
     close: () =>

@@ -18,6 +18,7 @@ import type { ChangesResult, ListsRepository } from '../repositories/lists-repos
 import type { OfficersRepository } from '../repositories/officers-repository.js';
 import type { IngestResult, ScansRepository } from '../repositories/scans-repository.js';
 import type { SettingsRepository } from '../repositories/settings-repository.js';
+import type { TraceScansStore, TracesStore } from './traces-store.js';
 
 /**
  * The storage seam (docs/fleet-mode.md): one asynchronous interface per repository, implemented
@@ -252,11 +253,16 @@ export interface Store {
   readonly snapshots: SnapshotsStore;
   /** Counters and locks every server must share (request limits, unknown usernames' lock-out). */
   readonly limits: LimitsStore;
+  /** What contact tracing reads of the scans, and the retention of their subjects. */
+  readonly traceScans: TraceScansStore;
+  /** Contact traces: their parameters, progress and contacts. */
+  readonly traces: TracesStore;
   /** Whether the database answers now (for `/health`); never throws. */
   ping(): Promise<{ ok: true } | { ok: false; error: string }>;
   /**
-   * Periodic upkeep, run at start and daily (PostgreSQL: the scan partitions of the coming months);
-   * safe to run on several servers at once.
+   * Periodic upkeep, run at start and daily (PostgreSQL: the scan partitions of the coming months;
+   * both engines: scans older than the subject retention lose their subject, audited as
+   * `scans.subjects_erased`); safe to run on several servers at once.
    */
   maintain(now: number): Promise<void>;
   /** Closes the database (the SQLite connection or the pool). */

@@ -75,6 +75,8 @@ export interface TraceContact {
   readonly via: 'lane' | 'vehicle';
   /** Evidence, earliest first; at most `MAX_EVIDENCE` pieces kept per contact. */
   readonly evidence: readonly TraceEvidence[];
+  /** Evidence pieces found in all, kept or not (default: `evidence.length`). */
+  readonly evidenceCount?: number;
 }
 
 /** Evidence kept per contact (the rest counted in `evidenceCount`). */

@@ -32,7 +32,11 @@ import { laneOutcome } from '../../repositories/scans/lane-record-views.js';
 import type { HealthRelease } from '../../repositories/scans/lane-record-judging.js';
 import type { ScanExportRow } from '../../repositories/scans/scan-export.js';
 import type { ScanFilter, ScanQuery } from '../../repositories/scans/scan-filter.js';
-import type { IngestResult, SealedSubjectKeying } from '../../repositories/scans/scan-ingest.js';
+import {
+  vehicleIdOf,
+  type IngestResult,
+  type SealedSubjectKeying,
+} from '../../repositories/scans/scan-ingest.js';
 import { HOUR_MS, type HourlyCount } from '../../repositories/scans/scan-rollups.js';
 import type { ScansStore } from '../../store/store.js';
 import type { PgPool } from '../open-pg.js';
@@ -425,10 +429,11 @@ export class PgScansStore implements ScansStore {
       // (`healthAlertCheck`) when this checkpoint blocks any status: one round trip.
       const checkHealth = blockingStatuses.length > 0 && k.some((x) => x.key !== null);
       const insert = `INSERT INTO scans (kiosk_no, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
-           subject_sealed, decision, reasons, warnings, alert)
-         SELECT $1, s, i, $2, a, $3, src, f, key, sealed, d, r, w, al
+           subject_sealed, decision, reasons, warnings, alert, vehicle_id)
+         SELECT $1, s, i, $2, a, $3, src, f, key, sealed, d, r, w, al, v
          FROM unnest($4::bigint[], $5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::text[],
-           $11::text[], $12::jsonb[], $13::jsonb[], $14::boolean[]) AS u (s, i, a, src, f, key, sealed, d, r, w, al)`;
+           $11::text[], $12::jsonb[], $13::jsonb[], $14::boolean[], $15::uuid[])
+           AS u (s, i, a, src, f, key, sealed, d, r, w, al, v)`;
       const h = await c.query<{
         key: string;
         status: HealthEntry['status'];
@@ -455,6 +460,7 @@ export class PgScansStore implements ScansStore {
           scans.map((r) => JSON.stringify(r.reasons.map(pgText))),
           scans.map((r) => JSON.stringify(r.warnings.map(pgText))),
           scans.map((r) => r.alert),
+          scans.map(vehicleIdOf),
         ],
       );
       const entries = new Map<string, HealthEntry>();

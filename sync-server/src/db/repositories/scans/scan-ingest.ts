@@ -37,6 +37,15 @@ export interface SealedSubjectKeying {
   readonly indexKey: Uint8Array;
 }
 
+/**
+ * The vehicle a scan belongs to (the plate scan's record id), null when none: absent, null, or
+ * '' (a JSON null the route's validation coerced to the union's string branch, as for
+ * `subjectSealed`).
+ */
+export function vehicleIdOf(r: ScanRecord): string | null {
+  return r.vehicleId === undefined || r.vehicleId === null || r.vehicleId === '' ? null : r.vehicleId;
+}
+
 /** Lane uploads (`POST /api/v1/kiosk/scans`): scans, overrides and acknowledgements stored once. */
 export class ScanIngest {
   constructor(
@@ -83,7 +92,7 @@ export class ScanIngest {
   ): IngestResult {
     const insScan = this.db.prepare(
       `INSERT OR IGNORE INTO scans (kiosk_no, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
-         subject_sealed, decision, reasons, warnings, alert) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         subject_sealed, decision, reasons, warnings, alert, vehicle_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insOverride = this.db.prepare(
       `INSERT OR IGNORE INTO overrides (kiosk_no, seq, id, scan_id, at, received_at, original_decision, decision,
@@ -139,6 +148,7 @@ export class ScanIngest {
             JSON.stringify(r.reasons),
             JSON.stringify(r.warnings),
             r.alert ? 1 : 0,
+            vehicleIdOf(r),
           );
           if (res.changes === 0) continue;
           inserted++;
