@@ -11,6 +11,7 @@ import { LANE_OPTIONS, runLanes } from './lanes-commands.js';
 import { LIST_OPTIONS, runLists } from './lists-commands.js';
 import { OFFICER_OPTIONS, runOfficers } from './officers-commands.js';
 import { runScans, SCAN_OPTIONS } from './scans-commands.js';
+import { runTrace, TRACE_OPTIONS } from './trace-commands.js';
 
 export { EXIT, progressBar, table, type AdminIo } from './admin-io.js';
 
@@ -29,6 +30,7 @@ const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <comma
   revoke KIOSK_ID
   scans [--subject ID] [--checkpoint ID] [--from TIME] [--to TIME] [--decision green|red|amber] [--limit N]
   alerts [--limit N]
+  trace SUBJECT… [--window MIN] [--from ISO] [--to ISO] [--hops 1|2] [--csv FILE]
   accounts add USERNAME --role admin|viewer [--display-name NAME]
   accounts list
   accounts set USERNAME [--role admin|viewer] [--display-name NAME] [--disable|--enable] [--password]
@@ -44,6 +46,9 @@ checkpoint-server --officer-pin-min-digits says 4..8; \`officers list\` shows it
 --pin-from-env reads $CHECKPOINT_OFFICER_PIN; --pin reads it too, else the first line of stdin.
 A new officer needs a PIN; without one an existing officer keeps theirs, and unset --name,
 --role, --checkpoints keep their values.
+trace (truy vết): contacts of the subjects at the same checkpoint within ± --window minutes
+(default 15) or in the same vehicle, over --from..--to (default the last 14 days); --hops 2 adds
+their contacts. Progress on stderr; prints a table of contacts (subjects shown), or writes CSV.
 
 --server defaults to $CHECKPOINT_SERVER, --token to $CHECKPOINT_ADMIN_TOKEN. Use https:// (plain
 http:// to another machine works but warns: the token would travel unencrypted; see docs/tls.md).
@@ -59,6 +64,7 @@ const OPTIONS = {
   ...CHECKPOINT_OPTIONS,
   ...LANE_OPTIONS,
   ...SCAN_OPTIONS,
+  ...TRACE_OPTIONS,
   ...ACCOUNT_OPTIONS,
   ...OFFICER_OPTIONS,
 } as const;
@@ -79,6 +85,7 @@ const GROUPS: readonly { readonly commands: readonly string[]; readonly run: Gro
   { commands: ['checkpoints'], run: runCheckpoints },
   { commands: ['enroll', 'kiosks', 'revoke'], run: runLanes },
   { commands: ['scans', 'alerts'], run: runScans },
+  { commands: ['trace'], run: runTrace },
   { commands: ['accounts'], run: runAccounts },
   { commands: ['officers'], run: runOfficers },
 ];
