@@ -25,6 +25,7 @@ import { registerListKeyRoutes } from './routes/admin/list-key-routes.js';
 import { registerListSigningRoutes } from './routes/admin/list-signing-routes.js';
 import { registerListRoutes } from './routes/admin/lists-routes.js';
 import { registerOfficerRoutes } from './routes/admin/officers-routes.js';
+import { registerTraceRoutes } from './routes/admin/trace-routes.js';
 import { registerEnrollRoute } from './routes/kiosk/enroll-route.js';
 import { registerKioskRoutes } from './routes/kiosk/kiosk-routes.js';
 import { registerListKeyRoute } from './routes/kiosk/list-key-route.js';
@@ -318,6 +319,7 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
         registerListKeyRoutes(admin, s);
         registerFleetRoutes(admin, s);
         registerOfficerRoutes(admin, s);
+        registerTraceRoutes(admin, s, s.store);
         await Promise.resolve();
       },
       { prefix: '/api/v1/admin' },
