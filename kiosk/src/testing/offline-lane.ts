@@ -13,7 +13,7 @@ export interface TestOfficer {
 }
 
 /**
- * Writes credentials for checkpoint CP-1 (open, `blockingStatuses` if given) with the list key
+ * Writes credentials for checkpoint CP-1 (open, `blockingStatuses` and `vehicleMode` if given) with the list key
  * `listKey`, enrolled to `http://127.0.0.1:9` where nothing listens, and `officers` (if any) as a
  * hand-written `officers.json`.
  */
@@ -23,6 +23,8 @@ export function writeOfflineLane(
     readonly listKey: Buffer;
     readonly blockingStatuses?: readonly HealthStatus[];
     readonly officers?: readonly TestOfficer[];
+    /** The checkpoint's vehicle mode setting, as a server that has one sends it. */
+    readonly vehicleMode?: boolean;
   },
 ): void {
   writeCredentials(dir, {
@@ -36,6 +38,7 @@ export function writeOfflineLane(
       mode: 'open',
       ...CHECKPOINT_DEFAULTS,
       ...(options.blockingStatuses === undefined ? {} : { blockingStatuses: [...options.blockingStatuses] }),
+      ...(options.vehicleMode === undefined ? {} : { vehicleMode: options.vehicleMode }),
     },
   });
   if (options.officers !== undefined)
