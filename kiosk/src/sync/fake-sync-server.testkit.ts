@@ -24,6 +24,8 @@ export interface FakeAnswer {
   readonly json?: unknown;
   readonly bytes?: Uint8Array;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Sends only this many of `bytes` (with the whole `Content-Length`), then drops the connection. */
+  readonly cutAfter?: number;
 }
 
 /** Answers one route; may wait (a slow server). */
@@ -129,7 +131,15 @@ export class FakeSyncServer {
       ? await route(req)
       : { status: 404, json: { error: 'not_found', message: `no route ${req.method} ${req.path}` } };
     const status = answer.status ?? 200;
-    if (answer.bytes !== undefined) {
+    if (answer.bytes !== undefined && answer.cutAfter !== undefined) {
+      const bytes = Buffer.from(answer.bytes);
+      res.writeHead(status, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(bytes.length),
+        ...answer.headers,
+      });
+      res.write(bytes.subarray(0, answer.cutAfter), () => res.destroy());
+    } else if (answer.bytes !== undefined) {
       res.writeHead(status, { 'content-type': 'application/octet-stream', ...answer.headers });
       res.end(Buffer.from(answer.bytes));
     } else {

@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   encodeSnapshot,
   LIST_KEY_ID_HEADER,
+  LIST_SIGNATURE_HEADER,
+  LIST_VERSION_HEADER,
   subjectKeyToHex,
   type HealthClass,
   type SnapshotEntry,
@@ -12,7 +15,7 @@ import {
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { LaneStore } from '../store/lane-store.js';
-import { FakeSyncServer, type FakeAnswer } from './fake-sync-server.testkit.js';
+import { FakeSyncServer, type FakeAnswer, type FakeRequest } from './fake-sync-server.testkit.js';
 import { LinkState } from './link-state.js';
 import { TestListSigner } from './list-signer.testkit.js';
 import { ListSync } from './list-sync.js';
@@ -325,5 +328,144 @@ describe('ListSync', () => {
     expect(link.status().online).toBe(false);
     expect(link.status().lastError).toMatch(/^changes health: /);
     expect(store.lookupHealth(1n)).not.toBeNull();
+  });
+});
+
+/** `n` health entries (keys 1..n, F0 and F1 taking turns). */
+const manyHealth = (n: number): [bigint, HealthClass][] =>
+  Array.from({ length: n }, (_, i) => [BigInt(i + 1), i % 2 ? F0 : F1]);
+
+/**
+ * Serves a health snapshot the way a current server does: `HEAD …/snapshot` with the signed
+ * headers and its versioned URL in `Content-Location`; its bytes by `GET` of that URL, with no
+ * signature headers (as a cache in front may hold them: the lane signs nothing from there), and
+ * from any byte with `Range` + `If-Range` (unless `ranges` is false: the whole again). `cut`: the
+ * first GET sends only that many bytes, then drops the connection.
+ */
+function serveVersioned(
+  server: FakeSyncServer,
+  version: number,
+  answer: FakeAnswer,
+  o: { cut?: number; ranges?: boolean } = {},
+): { path: string; etag: string; gets: FakeRequest[] } {
+  const bytes = Buffer.from(answer.bytes ?? []);
+  const etag = `"${createHash('sha256').update(bytes).digest('hex')}"`;
+  const path = `/lists/health/snapshot/${version}/key/0`;
+  server.route('HEAD', '/lists/health/snapshot', () => ({
+    headers: { ...answer.headers, etag, 'content-location': `/api/v1/kiosk${path}` },
+  }));
+  const gets: FakeRequest[] = [];
+  server.route('GET', path, (req) => {
+    gets.push(req);
+    const headers = { [LIST_VERSION_HEADER]: String(version), etag };
+    const from = /^bytes=(\d+)-$/.exec(String(req.headers.range))?.[1];
+    if (o.ranges !== false && from !== undefined && req.headers['if-range'] === etag)
+      return {
+        status: 206,
+        bytes: bytes.subarray(Number(from)),
+        headers: { ...headers, 'content-range': `bytes ${from}-${bytes.length - 1}/${bytes.length}` },
+      };
+    return { bytes, headers, ...(gets.length === 1 && o.cut !== undefined && { cutAfter: o.cut }) };
+  });
+  return { path, etag, gets };
+}
+
+describe('ListSync snapshots by their versioned URL', () => {
+  it('takes the bytes from the versioned URL and the signature from the HEAD of the current one', async () => {
+    const { server, store, lists } = await setup();
+    const { gets } = serveVersioned(server, 3, healthSnapshot(3, manyHealth(50)));
+    expect(await lists.sync('health')).toBe(true);
+    expect(store.listState('health').version).toBe(3);
+    expect(store.countEntries('health')).toBe(50);
+    expect(gets).toHaveLength(1);
+    expect(gets[0]?.headers[LIST_SIGNATURE_HEADER.toLowerCase()]).toBeUndefined();
+    expect(server.calls('HEAD', '/lists/health/snapshot')).toHaveLength(1);
+    expect(server.calls('GET', '/lists/health/snapshot')).toHaveLength(0);
+  });
+
+  it('resumes a download cut short from the byte it reached (Range + If-Range)', async () => {
+    const { server, store, lists } = await setup();
+    const answer = healthSnapshot(3, manyHealth(2_000));
+    const size = answer.bytes?.length ?? 0;
+    expect(size).toBeGreaterThan(4_000);
+    const { gets, etag } = serveVersioned(server, 3, answer, { cut: 3_000 });
+    expect(await lists.sync('health')).toBe(true);
+    expect(gets.map((g) => [g.headers.range, g.headers['if-range']])).toEqual([
+      [undefined, undefined],
+      ['bytes=3000-', etag],
+    ]);
+    expect(store.listState('health').version).toBe(3);
+    expect(store.countEntries('health')).toBe(2_000);
+  });
+
+  it('keeps the old list when a cut download cannot be resumed (the whole sent again)', async () => {
+    const { server, store, link, lists } = await setup();
+    serveVersioned(server, 1, healthSnapshot(1, [[1n, F0]]));
+    expect(await lists.sync('health')).toBe(true);
+    server.route('GET', '/lists/health/changes', () => ({
+      status: 410,
+      json: { error: 'gone', message: 'gone' },
+    }));
+    const { gets } = serveVersioned(server, 2, healthSnapshot(2, manyHealth(2_000)), {
+      cut: 3_000,
+      ranges: false,
+    });
+    expect(await lists.sync('health')).toBe(false);
+    expect(gets).toHaveLength(2);
+    expect(link.status().lastError).toMatch(/did not resume the snapshot from byte 3000 \(HTTP 200\)/);
+    expect(store.listState('health').version).toBe(1);
+    expect(store.lookupHealth(1n)?.status).toBe('F0');
+  });
+
+  it('falls back to GET …/snapshot when the versioned URL is unknown (404) or not named (an older server)', async () => {
+    const { server, store, lists } = await setup();
+    // Named, but this server has no such route: its 404, then the current snapshot.
+    const v3 = healthSnapshot(3, [[1n, F0]]);
+    server.route('HEAD', '/lists/health/snapshot', () => ({
+      headers: { ...v3.headers, 'content-location': '/api/v1/kiosk/lists/health/snapshot/3/key/0' },
+    }));
+    server.route('GET', '/lists/health/snapshot', () => v3);
+    expect(await lists.sync('health')).toBe(true);
+    expect(store.listState('health').version).toBe(3);
+    expect(server.calls('GET', '/lists/health/snapshot/3/key/0')).toHaveLength(1);
+    expect(server.calls('GET', '/lists/health/snapshot')).toHaveLength(1);
+    // A server that answers no HEAD (404, as the other tests' fake server does): the current snapshot.
+    server.route('HEAD', '/lists/health/snapshot', () => ({ status: 404, json: { error: 'not_found' } }));
+    server.route('GET', '/lists/health/changes', () => ({
+      status: 410,
+      json: { error: 'gone', message: 'gone' },
+    }));
+    server.route('GET', '/lists/health/snapshot', () => healthSnapshot(4, [[2n, F0]]));
+    expect(await lists.sync('health')).toBe(true);
+    expect(store.listState('health').version).toBe(4);
+    expect(server.calls('GET', '/lists/health/snapshot')).toHaveLength(2);
+  });
+
+  it('asks the HEAD once more when the list moved on between it and the GET (410)', async () => {
+    const { server, store, lists } = await setup();
+    const v4 = serveVersioned(server, 4, healthSnapshot(4, [[2n, F1]]));
+    // The first HEAD still names version 3, whose URL is gone by the time it is fetched.
+    const v3 = healthSnapshot(3, [[1n, F0]]);
+    let heads = 0;
+    server.route('HEAD', '/lists/health/snapshot', () =>
+      ++heads === 1
+        ? { headers: { ...v3.headers, 'content-location': '/api/v1/kiosk/lists/health/snapshot/3/key/0' } }
+        : {
+            headers: {
+              ...healthSnapshot(4, [[2n, F1]]).headers,
+              etag: v4.etag,
+              'content-location': `/api/v1/kiosk${v4.path}`,
+            },
+          },
+    );
+    server.route('GET', '/lists/health/snapshot/3/key/0', () => ({
+      status: 410,
+      json: { error: 'snapshot_version_gone', message: 'the list is at version 4' },
+    }));
+    expect(await lists.sync('health')).toBe(true);
+    expect(store.listState('health').version).toBe(4);
+    expect(store.lookupHealth(2n)?.status).toBe('F1');
+    expect(heads).toBe(2);
+    expect(server.calls('GET', '/lists/health/snapshot')).toHaveLength(0);
   });
 });

@@ -399,7 +399,7 @@ export class ListSync {
       return false;
     }
     const started = clock();
-    this.#log.info({ list, version: res.value.version }, 'snapshot started');
+    this.#log.info({ list, version: res.value.version, path: res.value.path }, 'snapshot started');
     const checkpointId = this.#o.checkpointId();
     const d = LIST_DESCRIPTORS[list];
     const replacement = store.replaceList(list);

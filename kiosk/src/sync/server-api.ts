@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   decodeAs,
   EnrollAnswer,
@@ -54,6 +54,130 @@ export interface SnapshotAnswer {
   readonly signature?: string;
   /** `x-list-key-id`: the list key the entries are keyed with (absent: 0, the fleet-wide key). */
   readonly keyId: number;
+  /** Where the bytes came from, below `/api/v1/kiosk`: the versioned URL, or `…/snapshot` (an older server). */
+  readonly path: string;
+}
+
+/** Times a cut snapshot download is resumed before it fails. */
+export const SNAPSHOT_RESUMES = 3;
+
+/** What a snapshot answer's headers say. */
+interface SnapshotFacts {
+  readonly version: number;
+  readonly keyId: number;
+  readonly count?: number;
+  readonly issuedAt?: number;
+  readonly signature?: string;
+  /** Its strong ETag (what `If-Range` names). */
+  readonly etag?: string;
+  /** `Content-Length` of a whole answer. */
+  readonly length?: number;
+}
+
+/** Reads a snapshot answer's headers; an error names the header that is wrong. */
+function snapshotFacts(headers: Readonly<Record<string, unknown>>): Result<SnapshotFacts, string> {
+  const text = (name: string): string | undefined => {
+    const v = headers[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const header = headers[LIST_VERSION_HEADER];
+  const version = decodeAs(SnapshotVersion, typeof header === 'string' ? Number(header) : header);
+  if (!version.ok)
+    return { ok: false, error: `the server sent a snapshot without a valid ${LIST_VERSION_HEADER}` };
+  const keyIdText = text(LIST_KEY_ID_HEADER);
+  const keyId =
+    keyIdText === undefined
+      ? ({ ok: true, value: 0 } as const)
+      : /^\d{1,10}$/.test(keyIdText)
+        ? decodeAs(ListKeyId, Number(keyIdText))
+        : ({ ok: false } as const);
+  if (!keyId.ok)
+    return { ok: false, error: `the server sent a snapshot with an invalid ${LIST_KEY_ID_HEADER}` };
+  const countText = text(LIST_COUNT_HEADER);
+  const count =
+    countText !== undefined && /^\d+$/.test(countText) ? decodeAs(Counter(), Number(countText)) : null;
+  const signature = text(LIST_SIGNATURE_HEADER);
+  const issuedText = text(LIST_ISSUED_AT_HEADER);
+  const issuedAt = issuedText !== undefined && /^\d{1,15}$/.test(issuedText) ? Number(issuedText) : undefined;
+  // Only a strong ETag: a weak one does not promise the same bytes.
+  const etag = text('etag');
+  const lengthText = text('content-length');
+  return {
+    ok: true,
+    value: {
+      version: version.value,
+      keyId: keyId.value,
+      ...(count?.ok === true && { count: count.value }),
+      ...(signature !== undefined && { signature }),
+      ...(issuedAt !== undefined && { issuedAt }),
+      ...(etag !== undefined && /^"[^"]*"$/.test(etag) && { etag }),
+      ...(lengthText !== undefined && /^\d{1,15}$/.test(lengthText) && { length: Number(lengthText) }),
+    },
+  };
+}
+
+/**
+ * The versioned URL a `Content-Location` names, below `/api/v1/kiosk`
+ * (`/lists/{list}/snapshot/{version}/key/{keyId}[/checkpoint/{id}]`), or null when it names none.
+ */
+function versionedPath(list: ListName, location: unknown): string | null {
+  if (typeof location !== 'string') return null;
+  const prefix = `/api/v1/kiosk/lists/${list}/snapshot/`;
+  if (!location.startsWith(prefix) || !/^[\w%./-]+$/.test(location) || location.includes('..')) return null;
+  return location.slice('/api/v1/kiosk'.length);
+}
+
+/**
+ * A snapshot's bytes as they arrive from `first`; when the answer is cut short (an error, or
+ * fewer bytes than its `Content-Length`), the rest from `reopen(bytes so far)`, at most
+ * `SNAPSHOT_RESUMES` times (never without an ETag: `reopen` null). Destroying the stream drops
+ * the answer being read.
+ */
+function resumable(
+  first: Readable,
+  length: number | undefined,
+  reopen: ((from: number) => Promise<Readable>) | null,
+  signal?: AbortSignal,
+): Readable {
+  let started = false;
+  async function* bytes(): AsyncGenerator<Buffer> {
+    started = true;
+    let body = first;
+    let got = 0;
+    try {
+      for (let resumes = 0; ; resumes++) {
+        const it = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+        let cut: unknown = null;
+        for (;;) {
+          let next: IteratorResult<Buffer>;
+          try {
+            next = await it.next();
+          } catch (err) {
+            cut = err;
+            break;
+          }
+          if (next.done === true) break;
+          got += next.value.length;
+          yield next.value;
+        }
+        if (cut === null && (length === undefined || got >= length)) return;
+        if (reopen === null || resumes >= SNAPSHOT_RESUMES || signal?.aborted === true)
+          throw cut instanceof Error
+            ? cut
+            : new Error(`the snapshot download ended at byte ${got} of ${length}`);
+        body.destroy();
+        body = await reopen(got);
+      }
+    } finally {
+      body.destroy();
+    }
+  }
+  const out = Readable.from(bytes(), { objectMode: false });
+  // Dropped before a byte was asked for: the generator never ran.
+  out.once('close', () => {
+    if (!started) first.destroy();
+  });
+  return out;
 }
 
 /**
@@ -217,13 +341,48 @@ export class ServerApi {
   /**
    * Opens a list snapshot as a byte stream, with the version it holds and, when the server
    * signed it, its signature and signed entry count (checked by the caller once it has read
-   * every byte).
+   * every byte). A `HEAD` of the current snapshot (`…/snapshot`) gives the signature, made now
+   * by the server, and its versioned URL (`Content-Location`); the bytes come from that URL,
+   * which a proxy or CDN in front may answer from its cache (with signature headers as old as
+   * its copy: not used). Moved on between the two (410): once more from the `HEAD`. A server
+   * that names no versioned URL, or answers it with anything but the bytes, a 410 or a 5xx (a
+   * 404 from a server without the route, a 308 from one with another form of it), sends the
+   * current snapshot by `GET …/snapshot`, as before. A download cut short resumes from the byte
+   * it reached (`Range` + `If-Range` with its ETag), up to `SNAPSHOT_RESUMES` times.
    */
   async snapshot(list: ListName, signal?: AbortSignal): Promise<ApiResult<SnapshotAnswer>> {
+    const current = `/lists/${list}/snapshot`;
+    for (let round = 0; ; round++) {
+      const head = await attempt(() =>
+        this.#send<unknown>({ method: 'head', url: current, ...(signal ? { signal } : {}) }),
+      );
+      // No answer, or a 5xx from every server tried: a GET would fare no better now.
+      if (!head.ok && !(head.error.kind === 'http' && head.error.status < 500)) return head;
+      const path = head.ok ? versionedPath(list, head.value.headers['content-location']) : null;
+      if (path === null || !head.ok) return this.#download(current, null, signal);
+      const signed = snapshotFacts(head.value.headers);
+      if (!signed.ok) return { ok: false, error: { kind: 'invalid', message: signed.error } };
+      const res = await this.#download(path, signed.value, signal);
+      if (res.ok || res.error.kind !== 'http' || res.error.status >= 500) return res;
+      if (res.error.status !== 410) return this.#download(current, null, signal);
+      if (round > 0) return res;
+    }
+  }
+
+  /**
+   * GET of a snapshot's bytes at `path`; `signed`: what the `HEAD` of the current snapshot said
+   * (its signature, count and time are the answer's; the bytes must be the same version with the
+   * same ETag), null to take them from this answer.
+   */
+  async #download(
+    path: string,
+    signed: SnapshotFacts | null,
+    signal?: AbortSignal,
+  ): Promise<ApiResult<SnapshotAnswer>> {
     const res = await attempt(() =>
       this.#send<Readable>({
         method: 'get',
-        url: `/lists/${list}/snapshot`,
+        url: path,
         responseType: 'stream',
         timeout: 0,
         ...(signal ? { signal } : {}),
@@ -235,39 +394,74 @@ export class ServerApi {
       res.value.data.destroy();
       return { ok: false, error: { kind: 'invalid', message } } as const;
     };
-    const header = res.value.headers[LIST_VERSION_HEADER] as unknown;
-    const version = decodeAs(SnapshotVersion, typeof header === 'string' ? Number(header) : header);
-    if (!version.ok) return invalid(`the server sent a snapshot without a valid ${LIST_VERSION_HEADER}`);
-    const text = (name: string): string | undefined => {
-      const v = res.value.headers[name] as unknown;
-      return typeof v === 'string' ? v : undefined;
-    };
-    const keyIdText = text(LIST_KEY_ID_HEADER);
-    const keyId =
-      keyIdText === undefined
-        ? ({ ok: true, value: 0 } as const)
-        : /^\d{1,10}$/.test(keyIdText)
-          ? decodeAs(ListKeyId, Number(keyIdText))
-          : ({ ok: false } as const);
-    if (!keyId.ok) return invalid(`the server sent a snapshot with an invalid ${LIST_KEY_ID_HEADER}`);
-    const countText = text(LIST_COUNT_HEADER);
-    const count =
-      countText !== undefined && /^\d+$/.test(countText) ? decodeAs(Counter(), Number(countText)) : null;
-    const signature = text(LIST_SIGNATURE_HEADER);
-    const issuedText = text(LIST_ISSUED_AT_HEADER);
-    const issuedAt =
-      issuedText !== undefined && /^\d{1,15}$/.test(issuedText) ? Number(issuedText) : undefined;
+    const got = snapshotFacts(res.value.headers);
+    if (!got.ok) return invalid(got.error);
+    if (
+      signed !== null &&
+      (got.value.version !== signed.version ||
+        (got.value.etag !== undefined && signed.etag !== undefined && got.value.etag !== signed.etag))
+    )
+      return invalid('the versioned snapshot URL sent other bytes than the current snapshot names');
+    // The HEAD's Content-Length is not this answer's: only this answer's length is taken.
+    const etag = signed === null ? got.value.etag : (signed.etag ?? got.value.etag);
+    const { length } = got.value;
+    const facts: SnapshotFacts =
+      signed === null
+        ? got.value
+        : {
+            version: signed.version,
+            keyId: signed.keyId,
+            ...(signed.count !== undefined && { count: signed.count }),
+            ...(signed.signature !== undefined && { signature: signed.signature }),
+            ...(signed.issuedAt !== undefined && { issuedAt: signed.issuedAt }),
+          };
+    const stream = resumable(
+      res.value.data,
+      length,
+      etag === undefined ? null : (from) => this.#resume(path, from, etag, length, signal),
+      signal,
+    );
     return {
       ok: true,
       value: {
-        stream: res.value.data,
-        version: version.value,
-        keyId: keyId.value,
-        ...(count?.ok === true && { count: count.value }),
-        ...(signature !== undefined && { signature }),
-        ...(issuedAt !== undefined && { issuedAt }),
+        stream,
+        version: facts.version,
+        keyId: facts.keyId,
+        path,
+        ...(facts.count !== undefined && { count: facts.count }),
+        ...(facts.signature !== undefined && { signature: facts.signature }),
+        ...(facts.issuedAt !== undefined && { issuedAt: facts.issuedAt }),
       },
     };
+  }
+
+  /** The rest of a snapshot from byte `from`: only a 206 of the same bytes (`If-Range`) is taken. */
+  async #resume(
+    path: string,
+    from: number,
+    etag: string,
+    length: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<Readable> {
+    const res = await this.#send<Readable>({
+      method: 'get',
+      url: path,
+      responseType: 'stream',
+      timeout: 0,
+      headers: { range: `bytes=${from}-`, 'if-range': etag },
+      ...(signal ? { signal } : {}),
+    });
+    const range = res.headers['content-range'] as unknown;
+    if (
+      res.status !== 206 ||
+      typeof range !== 'string' ||
+      !range.startsWith(`bytes ${from}-`) ||
+      (length !== undefined && !range.endsWith(`/${length}`))
+    ) {
+      res.data.destroy();
+      throw new Error(`the server did not resume the snapshot from byte ${from} (HTTP ${res.status})`);
+    }
+    return res.data;
   }
 
   /**
