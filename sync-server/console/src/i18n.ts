@@ -417,13 +417,16 @@ const vi = {
   promoteButton: 'Đưa vào danh sách y tế',
   promoteUntil: 'Đến ngày (không bắt buộc)',
   promoteQ: 'Đưa {n} người vào danh sách y tế với tình trạng {status}?',
-  promoteDone: 'Đã đưa {n} người vào danh sách y tế: phiên bản {version}. Bỏ qua {skipped} người đã có tình trạng đó hoặc nặng hơn.',
+  promoteDone: 'Đã đưa {n} người vào danh sách y tế: phiên bản {version}.',
+  promoteSkipped: 'Bỏ qua {n} người đã có tình trạng đó hoặc nặng hơn.',
+  gapSeconds: 'cách {n} giây',
   promoteNone: 'Hãy chọn ít nhất một người tiếp xúc.',
   promoteHint:
     'Một phiên bản danh sách mới, ghi nhật ký kèm mã lần truy vết; các làn nhận như mọi thay đổi danh sách.',
   timelineAria: 'Dòng thời gian các lượt quét theo chốt',
   timelineLegendIndex: 'lượt quét đối tượng gốc',
-  timelineLegendContact: 'lượt quét người tiếp xúc',
+  timelineLegendContact: 'lượt quét người tiếp xúc F1',
+  timelineLegendContact2: 'lượt quét người tiếp xúc F2',
 } as const;
 
 /** A text's key. */
@@ -827,12 +830,15 @@ const en: Record<TextKey, string> = {
   promoteButton: 'Add to the health list',
   promoteUntil: 'Until (optional)',
   promoteQ: 'Add {n} people to the health list as {status}?',
-  promoteDone: 'Added {n} people to the health list: version {version}. Skipped {skipped} already of that status or a closer one.',
+  promoteDone: 'Added {n} people to the health list: version {version}.',
+  promoteSkipped: 'Skipped {n} already of that status or a closer one.',
+  gapSeconds: '{n} s apart',
   promoteNone: 'Choose at least one contact.',
   promoteHint: 'One new list version, audited with the trace id; lanes receive it like any list change.',
   timelineAria: 'Timeline of the scans by checkpoint',
   timelineLegendIndex: 'index scan',
-  timelineLegendContact: 'contact scan',
+  timelineLegendContact: 'F1 contact scan',
+  timelineLegendContact2: 'F2 contact scan',
 };
 
 /** Both tables, for the completeness test. */

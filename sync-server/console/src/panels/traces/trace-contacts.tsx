@@ -28,9 +28,12 @@ export function HopVia(props: { hop: 1 | 2; via: 'lane' | 'vehicle' }) {
   );
 }
 
-/** "cách 3 phút" between two times (rounded to whole minutes). */
+/** "cách 40 giây" / "cách 3 phút" between two times (whole seconds under a minute, else whole minutes). */
 export function minutesApart(a: number, b: number): string {
-  return t('gapMinutes', { n: Math.round(Math.abs(a - b) / 60_000) });
+  const ms = Math.abs(a - b);
+  return ms < 60_000
+    ? t('gapSeconds', { n: Math.round(ms / 1000) })
+    : t('gapMinutes', { n: Math.round(ms / 60_000) });
 }
 
 /** The grouped contacts table. */

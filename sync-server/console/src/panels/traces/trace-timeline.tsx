@@ -10,6 +10,8 @@ import { HopVia, minutesApart, SubjectText } from './trace-contacts.js';
 
 const W = 900;
 const ROW = 34;
+/** The first track's height (under the time labels). */
+const TOP = 38;
 const LEFT = 110;
 const RIGHT = 16;
 
@@ -19,8 +21,8 @@ function Strip(props: { items: readonly TimelineItem[]; lang: Lang }) {
   const checkpoints = [...new Set(props.items.map((i) => i.evidence.checkpointId))].sort();
   const width = span.to - span.from || 1;
   const x = (at: number): number => LEFT + ((at - span.from) / width) * (W - LEFT - RIGHT);
-  const y = (cp: string): number => 20 + checkpoints.indexOf(cp) * ROW;
-  const height = 20 + checkpoints.length * ROW + 10;
+  const y = (cp: string): number => TOP + checkpoints.indexOf(cp) * ROW;
+  const height = TOP + (checkpoints.length - 1) * ROW + 16;
   return (
     <figure class="trace-strip" data-testid="trace-strip">
       <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={t('timelineAria')}>
@@ -61,6 +63,9 @@ function Strip(props: { items: readonly TimelineItem[]; lang: Lang }) {
         </span>
         <span class="legend-item">
           <span class="swatch contact" aria-hidden="true" /> {t('timelineLegendContact')}
+        </span>
+        <span class="legend-item">
+          <span class="swatch contact hop2" aria-hidden="true" /> {t('timelineLegendContact2')}
         </span>
       </figcaption>
     </figure>

@@ -9,7 +9,7 @@ import { buildQuery, formatTime } from '../../format.js';
 import { t } from '../../i18n.js';
 import { contactsQuery, percent, type ContactFilters, type Grouping } from '../../trace.js';
 import type { Checkpoint, Kiosk, TraceDetailView } from '../../types.js';
-import { ConfirmButton, ErrorBox, Loading, Notice, Section, useApp, useLoad } from '../../ui.js';
+import { ErrorBox, Loading, Notice, Section, useApp, useLoad } from '../../ui.js';
 import { promote, tracePath, usePolled } from './trace-api.js';
 import { TraceContacts } from './trace-contacts.js';
 import { settingsText, TraceStatusCell } from './trace-list.js';
@@ -30,15 +30,18 @@ function PromotePanel(props: { traceId: string; selected: ReadonlySet<string>; o
   const [status, setStatus] = useState<'F1' | 'F2'>('F1');
   const [until, setUntil] = useState('');
   const action = useAction();
+  const [asking, setAsking] = useState(false);
   const n = props.selected.size;
   const run = (): void => {
+    setAsking(false);
     void action.run(async () => {
       const r = await promote(props.traceId, {
         subjects: [...props.selected],
         status,
         ...(until !== '' && { until }),
       });
-      action.setNotice(t('promoteDone', { n: r.promoted, version: r.version, skipped: r.skipped }));
+      const done = t('promoteDone', { n: r.promoted, version: r.version });
+      action.setNotice(r.skipped > 0 ? `${done} ${t('promoteSkipped', { n: r.skipped })}` : done);
       props.onClear();
     }, true);
   };
@@ -73,17 +76,34 @@ function PromotePanel(props: { traceId: string; selected: ReadonlySet<string>; o
           />
         </Field>
         <div class="buttons">
-          {n === 0 ? (
-            <button type="button" class="primary" disabled data-testid="promote">
+          {asking && n > 0 ? (
+            <span class="confirm" role="group" aria-label={t('promoteQ', { n, status })}>
+              <span class="confirm-q">{t('promoteQ', { n, status })}</span>
+              <button type="button" class="primary" data-testid="confirm-yes" onClick={run}>
+                {t('confirm')}
+              </button>
+              <button
+                type="button"
+                data-testid="confirm-no"
+                onClick={() => {
+                  setAsking(false);
+                }}
+              >
+                {t('cancel')}
+              </button>
+            </span>
+          ) : (
+            <button
+              type="button"
+              class="primary"
+              disabled={n === 0 || action.busy}
+              data-testid="promote"
+              onClick={() => {
+                setAsking(true);
+              }}
+            >
               {t('promoteButton')}
             </button>
-          ) : (
-            <ConfirmButton
-              label={t('promoteButton')}
-              question={t('promoteQ', { n, status })}
-              testid="promote"
-              onConfirm={run}
-            />
           )}
           <button type="button" data-testid="trace-clear" disabled={n === 0} onClick={props.onClear}>
             {t('clearSelection')}
