@@ -41,6 +41,9 @@ Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on
   request that waits more than 5 s for a connection answers 503 database_busy.
 --imports-at-once N: list imports this server runs at once, 1..50 (default 2); another answers
   503 import_busy with Retry-After. Keep it well below --database-pool-size.
+--snapshot-memory-mb N (fleet mode): MiB of list snapshots this server keeps in memory to serve
+  lanes, 0..65536 (default 256): each is read from the database once, then sent from memory. A
+  larger one is streamed from the database, at most a third of the pool's connections at once.
 The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
 printed once, and only its hash is stored. The admin console is at /admin/.
 --log-level LEVEL: trace, debug, info (default), warn, error (logs never hold IDs or names).
@@ -120,6 +123,7 @@ const { values } = (() => {
         'scan-retain-months': { type: 'string' },
         'scan-subject-retain-days': { type: 'string', default: '30' },
         'database-pool-size': { type: 'string' },
+        'snapshot-memory-mb': { type: 'string' },
         'imports-at-once': { type: 'string', default: '2' },
         'log-level': { type: 'string', default: 'info' },
         'enroll-rate-limit': { type: 'string', default: '10' },
@@ -182,6 +186,13 @@ if (values['database-pool-size'] !== undefined) {
   if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 200)
     fail(`--database-pool-size must be 2..200, not "${values['database-pool-size']}"`);
   if (databaseUrl === undefined) fail('--database-pool-size needs --database (fleet mode)');
+}
+let snapshotMemoryMb: number | undefined;
+if (values['snapshot-memory-mb'] !== undefined) {
+  snapshotMemoryMb = Number(values['snapshot-memory-mb']);
+  if (!Number.isInteger(snapshotMemoryMb) || snapshotMemoryMb < 0 || snapshotMemoryMb > 65_536)
+    fail(`--snapshot-memory-mb must be 0..65536, not "${values['snapshot-memory-mb']}"`);
+  if (databaseUrl === undefined) fail('--snapshot-memory-mb needs --database (fleet mode)');
 }
 const importsAtOnce = Number(values['imports-at-once']);
 if (!Number.isInteger(importsAtOnce) || importsAtOnce < 1 || importsAtOnce > 50)
@@ -267,6 +278,7 @@ if (databaseUrl !== undefined && pgPool !== undefined) {
     indexKey: listKey,
     clock: Date.now,
     ...(scanRetainMonths !== undefined && { scanRetainMonths }),
+    ...(snapshotMemoryMb !== undefined && { snapshotMemoryBytes: snapshotMemoryMb * 2 ** 20 }),
     scanSubjectRetainDays,
   });
 }

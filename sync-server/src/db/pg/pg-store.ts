@@ -28,6 +28,8 @@ export interface PgStoreOptions extends StoreOptions {
   readonly scanRetainMonths?: number;
   /** Ends the pool on close (default true; false when the caller owns it). */
   readonly closePool?: boolean;
+  /** Bytes of list snapshots kept in this server's memory (default `SNAPSHOT_MEMORY_BYTES`, 256 MiB). */
+  readonly snapshotMemoryBytes?: number;
 }
 
 /**
@@ -66,7 +68,10 @@ export async function openPgStore(pool: PgPool, opts: PgStoreOptions): Promise<O
       roster: (checkpointId) => work.roster(checkpointId),
     },
     fleet: new PgFleetStore(pool),
-    snapshots: new PgSnapshotStore(pool, { clock: opts.clock }),
+    snapshots: new PgSnapshotStore(pool, {
+      clock: opts.clock,
+      ...(opts.snapshotMemoryBytes !== undefined && { memoryBytes: opts.snapshotMemoryBytes }),
+    }),
     limits,
     traceScans,
     traces: new PgTracesStore(pool),
