@@ -128,11 +128,28 @@ describe('the console trace page', () => {
   });
 
   it('runs a 2-hop trace from the page and shows its contacts grouped, filtered and on a timeline', async () => {
+    // A trace this small is done before the page first asks: the first two answers of the list are
+    // the server's own with the trace shown as still running at 40 %, so the progress bar and the
+    // page's polling (it asks again by itself until nothing runs) are seen.
+    let held = 0;
+    await page.route('**/api/v1/admin/traces', async (route) => {
+      if (route.request().method() !== 'GET' || held >= 2) return route.fallback();
+      held++;
+      const res = await route.fetch();
+      const body = (await res.json()) as { traces: Record<string, unknown>[] };
+      for (const tr of body.traces)
+        Object.assign(tr, { status: 'running', progress: 0.4, contactCount: null });
+      return route.fulfill({ response: res, json: body });
+    });
     await page.getByTestId('trace-hops-2').check();
     await page.getByTestId('trace-run').click();
     await page.getByTestId('trace-start-done').waitFor();
     const row = page.getByTestId('trace-row').first();
+    await expect(row.getByTestId('trace-progress').getAttribute('value')).resolves.toBe('40');
+    await screenshot(page, 'console-trace-running');
     await expect.poll(() => row.getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
+    expect(held).toBe(2);
+    await page.unroute('**/api/v1/admin/traces');
     await expect(row.getByTestId('trace-contact-count').textContent()).resolves.toBe('3');
     await screenshot(page, 'console-trace-list');
 
@@ -193,6 +210,8 @@ describe('the console trace page', () => {
     expect(rows.some((r) => r.startsWith(`${NEAR_1},`))).toBe(true);
     expect(rows.some((r) => r.startsWith(`${FAR},`))).toBe(true);
     expect(rows.some((r) => r.startsWith(`${F0},`))).toBe(false);
+    const audit = await server.admin<{ records: unknown[] }>('GET', '/audit?action=trace.export');
+    expect(audit.body.records.length).toBe(1);
   });
 
   it('promotes two chosen contacts as F1: one new health version, applied by a lane', async () => {
