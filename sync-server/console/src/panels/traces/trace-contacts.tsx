@@ -74,7 +74,10 @@ export function TraceContacts(props: {
                 <th scope="rowgroup" colSpan={4}>
                   {props.by === 'index' ? (
                     <>
-                      {t('indexSubject')}: <SubjectText subject={g.label} />
+                      {/* Hop-2 contacts are grouped under the hop-1 contact they were near. */}
+                      {g.contacts.every((c) => c.contact.hop === 2)
+                        ? t('hop1Contact')
+                        : t('indexSubject')}: <SubjectText subject={g.label} />
                     </>
                   ) : (
                     <>

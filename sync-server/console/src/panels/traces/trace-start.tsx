@@ -1,7 +1,7 @@
 // Starting a trace: index subjects from typed lines, a pasted CSV (each line's first field that
 // reads as an ID) or "every F0 added since…"; what was read and which lines were refused shown
 // as it is typed; the window (± minutes), the period of index scans and 1 or 2 hops.
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { ApiError, errorText } from '../../api.js';
 import { Field, SubmitForm, useAction } from '../../components/forms.js';
 import { localInputToIso } from '../../format.js';
@@ -65,7 +65,10 @@ export function TraceStart(props: { onStarted: (id: string) => void }) {
   const [to, setTo] = useState('');
   const [hops, setHops] = useState<1 | 2>(1);
   const action = useAction(refusalText);
-  const read = source === 'lines' ? subjectsFromLines(text) : source === 'csv' ? subjectsFromCsv(text) : null;
+  const read = useMemo(
+    () => (source === 'lines' ? subjectsFromLines(text) : source === 'csv' ? subjectsFromCsv(text) : null),
+    [source, text],
+  );
   const submit = (): void => {
     const minutes = Number(windowMin);
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
