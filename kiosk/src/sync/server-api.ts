@@ -353,8 +353,9 @@ export class ServerApi {
   async snapshot(list: ListName, signal?: AbortSignal): Promise<ApiResult<SnapshotAnswer>> {
     const current = `/lists/${list}/snapshot`;
     for (let round = 0; ; round++) {
+      // No time limit, as for the bytes: the server may be building the snapshot (its own waits are bounded).
       const head = await attempt(() =>
-        this.#send<unknown>({ method: 'head', url: current, ...(signal ? { signal } : {}) }),
+        this.#send<unknown>({ method: 'head', url: current, timeout: 0, ...(signal ? { signal } : {}) }),
       );
       // No answer, or a 5xx from every server tried: a GET would fare no better now.
       if (!head.ok && !(head.error.kind === 'http' && head.error.status < 500)) return head;
