@@ -120,7 +120,8 @@ describe('checkpoint-admin trace', () => {
     const bad = await admin('trace', WHO.f0a, 'nobody');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/answered 400/);
-    expect(bad.stderr).toMatch(/không đọc được \(not a subject\): nobody/);
+    expect(bad.stderr).toMatch(/có mã không đọc được/);
+    expect(bad.stderr).toMatch(/#2 nobody \(bad_subjects\)/);
     expect((await admin('trace', WHO.f0a, '--hops', '3')).code).toBe(2);
     expect((await admin('trace', WHO.f0a, '--window', 'ten')).code).toBe(2);
     expect((await admin('trace')).code).toBe(2);

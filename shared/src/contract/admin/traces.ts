@@ -43,6 +43,8 @@ export type TraceVia = Type.Static<typeof TraceViaSchema>;
 export const TraceHopSchema = Type.Union([Type.Literal(1), Type.Literal(2)]);
 /** A contact's hop. */
 export type TraceHop = Type.Static<typeof TraceHopSchema>;
+/** A hop as requests carry it (an integer 1 or 2: every number a request takes is bounded). */
+export const TraceHopInput = Type.Integer({ minimum: 1, maximum: 2 });
 
 export const TraceStatusSchema = Type.Union([
   Type.Literal('running'),
@@ -63,7 +65,7 @@ export const TraceCreateSchema = Type.Object({
   from: Type.Optional(TraceTimeText),
   to: Type.Optional(TraceTimeText),
   windowMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: TRACE_MAX_WINDOW_MINUTES })),
-  hops: Type.Optional(TraceHopSchema),
+  hops: Type.Optional(TraceHopInput),
   f0Since: Type.Optional(
     Type.String({
       minLength: 1,
@@ -83,14 +85,12 @@ export const TraceCreatedSchema = Type.Object({
 /** `POST /traces` answer. */
 export type TraceCreated = Type.Static<typeof TraceCreatedSchema>;
 
-/** 400 `bad_subjects`: which given subjects are not an ID, passport or plate (first 100). */
-export const TraceBadSubjectsSchema = Type.Object({
-  error: Type.Literal('bad_subjects'),
-  message: Type.String(),
-  subjects: Type.Array(Type.Object({ index: Type.Integer(), text: Type.String() })),
-});
-/** 400 `bad_subjects` answer. */
-export type TraceBadSubjects = Type.Static<typeof TraceBadSubjectsSchema>;
+/**
+ * Refusals name the subjects they refuse in `message` (400 `bad_subjects`: not an ID, passport or
+ * plate; 400 `not_contacts` on promote: not contacts of the trace), as `#N text` (N: 1-based
+ * position in `subjects`), the first 20; every error answer is `{error, message}`.
+ */
+export const TRACE_NAMED_SUBJECTS = 20;
 
 // --- the trace -------------------------------------------------------------------------------
 
@@ -158,7 +158,7 @@ export type TraceContactView = Type.Static<typeof TraceContactViewSchema>;
 export const TraceQuerySchema = Type.Object({
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
   limit: Type.Optional(Type.Integer({ minimum: 0, maximum: TRACE_MAX_PAGE })),
-  hop: Type.Optional(TraceHopSchema),
+  hop: Type.Optional(TraceHopInput),
   via: Type.Optional(TraceViaSchema),
   checkpointId: Type.Optional(CheckpointId),
 });

@@ -81,10 +81,9 @@ export async function runTrace(ctx: AdminContext, words: readonly string[], v: T
   };
   const started = await ctx.http.post('/api/v1/admin/traces', body);
   if (started.status !== 202) {
-    const code = failed(ctx, started);
-    const bad = (started.data as { subjects?: { index: number; text: string }[] }).subjects ?? [];
-    for (const b of bad) ctx.io.stderr.write(`  không đọc được (not a subject): ${b.text}\n`);
-    return code;
+    if ((started.data as { error?: string } | null)?.error === 'bad_subjects')
+      ctx.io.stderr.write('checkpoint-admin: có mã không đọc được (not an ID, passport or plate):\n');
+    return failed(ctx, started);
   }
   const { id, indexCount } = started.data as TraceCreated;
   ctx.io.stderr.write(`Mã truy vết (trace id): ${id} — ${indexCount} người nguồn (index subjects)\n`);

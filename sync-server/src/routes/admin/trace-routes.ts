@@ -11,6 +11,7 @@ import {
   TRACE_DEFAULT_DAYS,
   TRACE_DEFAULT_WINDOW_MINUTES,
   TRACE_MAX_SUBJECTS,
+  TRACE_NAMED_SUBJECTS,
   TraceCreatedSchema,
   TraceCreateSchema,
   TraceIdParamsSchema,
@@ -27,7 +28,6 @@ import {
   type TraceSummaryView,
   type TraceView,
 } from '@checkpoint-lane/shared';
-import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { adminActor, requireRole } from '../../auth/auth-hooks.js';
 import { csvLine, UTF8_BOM } from '../../csv/csv-writer.js';
@@ -53,15 +53,6 @@ const DAY_MS = 86_400_000;
 const DEFAULT_PAGE = 100;
 /** Contacts read per store call while exporting. */
 const EXPORT_PAGE = 500;
-/** Bad subjects named in a 400 answer at most. */
-const MAX_NAMED_BAD = 100;
-
-/** A 400 answer that may name the subjects it refuses. */
-const BadRequestSchema = Type.Object({
-  error: Type.String(),
-  message: Type.String(),
-  subjects: Type.Optional(Type.Array(Type.Object({ index: Type.Integer(), text: Type.String() }))),
-});
 
 /** A subject as given, parsed as the list import parses its `id` column. */
 interface GivenSubject {
@@ -72,20 +63,27 @@ interface GivenSubject {
   readonly index: number;
 }
 
-/** A 400 naming the given subjects it refuses (the first `MAX_NAMED_BAD`). */
-class BadSubjects extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly subjects: readonly { index: number; text: string }[],
-  ) {
-    super(message);
-  }
+/**
+ * A 400 naming (in its message) the given subjects it refuses: `#N text`, N the 1-based position
+ * in the request's `subjects`, the first `TRACE_NAMED_SUBJECTS`.
+ */
+function refusedSubjects(
+  code: string,
+  what: string,
+  refused: readonly { index: number; text: string }[],
+): HttpError {
+  const named = refused
+    .slice(0, TRACE_NAMED_SUBJECTS)
+    .map((r) => `#${r.index + 1} ${r.text.slice(0, 64)}`)
+    .join(', ');
+  const more =
+    refused.length > TRACE_NAMED_SUBJECTS ? ` and ${refused.length - TRACE_NAMED_SUBJECTS} more` : '';
+  return new HttpError(400, code, `${refused.length} subject(s) ${what}: ${named}${more}`);
 }
 
 /**
  * Parses subjects as the CSV import reads its `id` column (`parseSubjectText`, keyed with the
- * server's index key), deduplicated by key. Throws `BadSubjects` naming those that are none.
+ * server's index key), deduplicated by key. Throws 400 `bad_subjects` naming those that are none.
  */
 function parseSubjects(s: Services, texts: readonly string[]): GivenSubject[] {
   const out = new Map<bigint, GivenSubject>();
@@ -93,19 +91,18 @@ function parseSubjects(s: Services, texts: readonly string[]): GivenSubject[] {
   texts.forEach((text, index) => {
     const subject = parseSubjectText(text);
     if (subject === null) {
-      bad.push({ index, text: text.slice(0, 64) });
+      bad.push({ index, text });
       return;
     }
     const key = subjectKey(s.listKey, subject);
     if (!out.has(key)) out.set(key, { key, canonical: canonicalSubjectKey(subject), text, index });
   });
-  if (bad.length > 0) {
-    throw new BadSubjects(
+  if (bad.length > 0)
+    throw refusedSubjects(
       'bad_subjects',
-      `${bad.length} subject(s) are not a 12-digit personal ID, a passport number or a vehicle plate`,
-      bad.slice(0, MAX_NAMED_BAD),
+      'are not a 12-digit personal ID, a passport number or a vehicle plate',
+      bad,
     );
-  }
   return [...out.values()];
 }
 
@@ -227,9 +224,9 @@ async function f0Since(s: Services, since: number): Promise<GivenSubject[]> {
 }
 
 /** A page of contacts' query from a request's filters. */
-function contactQuery(q: { hop?: 1 | 2; via?: 'lane' | 'vehicle'; checkpointId?: string }) {
+function contactQuery(q: { hop?: number; via?: 'lane' | 'vehicle'; checkpointId?: string }) {
   return {
-    ...(q.hop !== undefined && { hop: q.hop }),
+    ...(q.hop !== undefined && { hop: q.hop === 2 ? (2 as const) : (1 as const) }),
     ...(q.via !== undefined && { via: q.via }),
     ...(q.checkpointId !== undefined && { checkpointId: q.checkpointId }),
   };
@@ -278,13 +275,6 @@ export interface TraceRouteStores {
   readonly traces: TracesStore;
 }
 
-/** Sends a `BadSubjects` refusal, or rethrows anything else. */
-function refuse(reply: FastifyReply, err: unknown): FastifyReply {
-  if (err instanceof BadSubjects)
-    return reply.code(400).send({ error: err.code, message: err.message, subjects: [...err.subjects] });
-  throw err;
-}
-
 /** Health statuses a promote never lowers: the one asked and any closer one. */
 const NOT_LOWERED: Readonly<Record<'F1' | 'F2', readonly HealthStatus[]>> = {
   F1: ['F0', 'F1'],
@@ -323,19 +313,14 @@ export function registerTraceRoutes(app: App, s: Services, stores: TraceRouteSto
         tags: ['admin'],
         security: adminSecurity,
         body: TraceCreateSchema,
-        response: { 202: TraceCreatedSchema, 400: BadRequestSchema, ...errors(401, 403) },
+        response: { 202: TraceCreatedSchema, ...errors(400, 401, 403) },
       },
     },
     async (req, reply) => {
       requireRole(req, 'admin');
       const b = req.body;
       const now = s.clock();
-      let given: GivenSubject[];
-      try {
-        given = parseSubjects(s, b.subjects);
-      } catch (err) {
-        return refuse(reply, err);
-      }
+      const given = parseSubjects(s, b.subjects);
       const to = readTime('to', b.to, 'end') ?? now;
       const from = readTime('from', b.from, 'start') ?? to - TRACE_DEFAULT_DAYS * DAY_MS;
       if (from > to) throw new HttpError(400, 'bad_period', 'from is after to');
@@ -367,7 +352,7 @@ export function registerTraceRoutes(app: App, s: Services, stores: TraceRouteSto
         from,
         to,
         windowMinutes: b.windowMinutes ?? TRACE_DEFAULT_WINDOW_MINUTES,
-        hops: b.hops ?? 1,
+        hops: b.hops === 2 ? 2 : 1,
       } as const;
       const id = randomUUID();
       await traces.create({ id, createdAt: now, createdBy: adminActor(req), params, indexSeals });
@@ -494,20 +479,15 @@ export function registerTraceRoutes(app: App, s: Services, stores: TraceRouteSto
         security: adminSecurity,
         params: TraceIdParamsSchema,
         body: TracePromoteSchema,
-        response: { 200: TracePromotedSchema, 400: BadRequestSchema, ...errors(401, 403, 404, 409) },
+        response: { 200: TracePromotedSchema, ...errors(400, 401, 403, 404, 409) },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       requireRole(req, 'admin');
       const t = traceAsSeen(await getTrace(req.params.id), s.clock());
       if (t.status !== 'done') throw new HttpError(409, 'trace_not_done', `the trace is ${t.status}`);
       const { status } = req.body;
-      let given: GivenSubject[];
-      try {
-        given = parseSubjects(s, req.body.subjects);
-      } catch (err) {
-        return refuse(reply, err);
-      }
+      const given = parseSubjects(s, req.body.subjects);
       const until = readTime('until', req.body.until, 'end') ?? null;
       // Contacts of this trace: named by it (`seals`) and not one of its index subjects.
       const named = await traces.seals(
@@ -516,15 +496,8 @@ export function registerTraceRoutes(app: App, s: Services, stores: TraceRouteSto
       );
       const index = new Set(t.params.indexKeys);
       const strangers = given.filter((g) => !named.has(g.key) || index.has(g.key));
-      if (strangers.length > 0) {
-        return reply.code(400).send({
-          error: 'not_contacts',
-          message: `${strangers.length} subject(s) are not contacts of this trace`,
-          subjects: strangers
-            .slice(0, MAX_NAMED_BAD)
-            .map((g) => ({ index: g.index, text: g.text.slice(0, 64) })),
-        });
-      }
+      if (strangers.length > 0)
+        throw refusedSubjects('not_contacts', 'are not contacts of this trace', strangers);
       const now = s.clock();
       const rows: ListRows['health'][] = [];
       let skipped = 0;
