@@ -215,6 +215,8 @@ export async function createServices(opts: AppOptions): Promise<Services> {
       clock,
       opts.kioskOfflineAfterMs ?? 180_000,
       opts.kioskStreamGraceMs ?? 45_000,
+      // One server owns a SQLite database: it hears every heartbeat itself.
+      store.engine === 'postgres' ? (since) => store.fleet.heardSince(since) : undefined,
     ),
     importMaxBytes: opts.importMaxBytes ?? 512 * 1024 * 1024,
     importsAtOnce: opts.importsAtOnce ?? 2,

@@ -9,7 +9,10 @@ import type { EventHub } from './event-hub.js';
  * Across servers (fleet mode), "has an event stream open" means on any server: the hub learns
  * other servers' lane streams from their `lane-presence` messages and tells this monitor when a
  * lane's connection changes there (a close elsewhere starts the same grace as a close here).
- * Heartbeats and uploads (`seen`) count only on the server that got them. A server that vanishes
+ * Heartbeats and uploads (`seen`) count at once on the server that got them; the other servers
+ * hear of heartbeats from the database (`readHeard`, each sweep: the lanes whose stored heartbeat
+ * is newer than the last read), so a lane that polls one server without a stream shows online on
+ * every server's console. A server that vanishes
  * without closing its streams (killed, cut off from the database) stops sending `server-alive`:
  * the hub drops its lanes at the first sweep (`hub.beat()`) `serverSilentMs` (default 30 s) after
  * its last message, and they go offline one `streamGraceMs` later. So a lane stays online at most
@@ -22,11 +25,17 @@ export class FleetMonitor {
   private readonly online = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
 
+  /** The last heartbeat time read from the database (`readHeard`), and whether a read runs. */
+  private heardThrough = 0;
+  private reading = false;
+
   constructor(
     private readonly hub: EventHub,
     private readonly clock: () => number,
     private readonly offlineAfterMs: number,
     streamGraceMs = 45_000,
+    /** Fleet mode: lanes heard by any server since a time, from the database (see `FleetStore`). */
+    private readonly readHeard?: (since: number) => Promise<readonly { id: string; at: number }[]>,
   ) {
     // Never longer than a lane may stay silent at all.
     this.streamGraceMs = Math.min(streamGraceMs, offlineAfterMs);
@@ -46,6 +55,7 @@ export class FleetMonitor {
     this.timer = setInterval(() => {
       this.hub.beat();
       this.sweep();
+      void this.readFromDatabase();
     }, intervalMs);
     this.timer.unref();
     this.hub.requestPresence();
@@ -59,8 +69,36 @@ export class FleetMonitor {
 
   /** A lane was heard from (heartbeat, upload, stream). */
   seen(kioskId: string): void {
-    this.lastSeen.set(kioskId, this.clock());
+    this.heardAt(kioskId, this.clock());
+  }
+
+  /** A lane was heard from at `at` (here or, read from the database, on another server). */
+  private heardAt(kioskId: string, at: number): void {
+    if (at > (this.lastSeen.get(kioskId) ?? -Infinity)) this.lastSeen.set(kioskId, at);
     this.update(kioskId);
+  }
+
+  /**
+   * Reads the heartbeats stored since the last read (any server's) and counts them as heard; at
+   * most one read at a time; a failed read is tried again at the next sweep (the database being
+   * away shows on `/health`, not here). Answers when the read is done (tests await it).
+   */
+  async readFromDatabase(): Promise<void> {
+    if (this.readHeard === undefined || this.reading) return;
+    this.reading = true;
+    try {
+      // From a little before the newest time read: heartbeats stored by other servers' clocks and
+      // committed late (a transaction in flight) are not skipped; re-reading one is harmless.
+      const since = Math.max(this.heardThrough - 10_000, this.clock() - this.offlineAfterMs);
+      for (const h of await this.readHeard(since)) {
+        this.heardThrough = Math.max(this.heardThrough, h.at);
+        this.heardAt(h.id, h.at);
+      }
+    } catch {
+      // Tried again at the next sweep.
+    } finally {
+      this.reading = false;
+    }
   }
 
   /** Whether a lane counts as online now. */

@@ -43,6 +43,15 @@ export class FleetTransactions {
    * (audited `lists.rotate-key`, reason `kiosk.revoke`), all in one transaction. Revoking again
    * keeps the first time, is audited again and rotates nothing.
    */
+  /** Lanes not revoked heard (heartbeat) after `since`, with the time (see `FleetStore.heardSince`). */
+  heardSince(since: number): { id: string; at: number }[] {
+    return this.r.db
+      .prepare(
+        'SELECT id, last_heartbeat_at AS at FROM kiosks WHERE last_heartbeat_at > ? AND revoked_at IS NULL',
+      )
+      .all(since) as { id: string; at: number }[];
+  }
+
   revokeLane(laneId: string, now: number, actor: string): LaneRevocation | null {
     return this.r.db.transaction((): LaneRevocation | null => {
       const lane = this.r.kiosks.get(laneId);

@@ -246,7 +246,7 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
         ),
       ...asyncMethods(lane, ['listRefusals', 'enroll', 'upload', 'roster']),
     },
-    fleet: asyncMethods(fleet, ['createEnrollmentCode', 'revokeLane']),
+    fleet: asyncMethods(fleet, ['createEnrollmentCode', 'revokeLane', 'heardSince']),
     snapshots,
     limits,
     traceScans,

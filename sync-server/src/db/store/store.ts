@@ -224,6 +224,17 @@ export interface FleetStore {
     actor: string,
   ): Promise<void>;
   revokeLane(laneId: string, now: number, actor: string): Promise<LaneRevocation | null>;
+  /**
+   * Lanes not revoked whose last heartbeat (on any server) is after `since`, with its time: how a
+   * server of a fleet hears of lanes that talk to another server without an event stream.
+   */
+  heardSince(since: number): Promise<LaneHeard[]>;
+}
+
+/** A lane and its last heartbeat (epoch ms, the receiving server's clock). */
+export interface LaneHeard {
+  readonly id: string;
+  readonly at: number;
 }
 
 /** Snapshots of the lists as lanes get them, built once per (list, version, checkpoint scope, key). */

@@ -1,13 +1,8 @@
 // Sign-in limits in fleet mode: two servers (two Fastify apps, each with its own pool and store)
 // on one PostgreSQL database count a username's failures and an address's attempts together.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildServer } from '../../app.js';
-import { generateToken, hashToken } from '../../auth/tokens.js';
-import { createTestDatabase, pgUnavailable, type TestDatabase } from '../../db/pg/pg-database.testkit.js';
-import { runPgMigrations } from '../../db/pg/pg-migrate.js';
-import { PG_MIGRATIONS } from '../../db/pg/pg-migrations.js';
-import { openPgStore } from '../../db/pg/pg-store.js';
-import type { ServerOptions } from '../../app.js';
+import { pgUnavailable } from '../../db/pg/pg-database.testkit.js';
+import { buildFleet, type Fleet } from '../../testing/pg-fleet.testkit.js';
 import type { App } from '../schemas.js';
 
 // Password hashing and two databases' worth of connections: slow on a loaded machine.
@@ -18,13 +13,6 @@ const skip = await pgUnavailable();
 const NOW = Date.UTC(2026, 0, 5, 9);
 const MIN = 60_000;
 
-interface Fleet {
-  readonly a: App;
-  readonly b: App;
-  readonly admin: { authorization: string };
-  close(): Promise<void>;
-}
-
 let fleet: Fleet | undefined;
 afterEach(async () => {
   const f = fleet;
@@ -32,53 +20,12 @@ afterEach(async () => {
   await f?.close();
 });
 
-/** Two servers on one fresh, migrated database, sharing the admin token, list key and clock. */
-async function buildFleet(options: Partial<ServerOptions> = {}): Promise<Fleet> {
-  const db: TestDatabase = await createTestDatabase();
-  const apps: App[] = [];
-  const adminToken = generateToken();
-  try {
-    await runPgMigrations(await db.open(), PG_MIGRATIONS);
-    const listKey = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
-    for (const name of ['server-a', 'server-b']) {
-      const pool = await db.open({ applicationName: name });
-      const store = await openPgStore(pool, { indexKey: listKey, clock: () => NOW, closePool: false });
-      apps.push(
-        await buildServer({
-          store,
-          adminTokenHash: hashToken(adminToken),
-          listKey,
-          snapshotDir: null,
-          logger: false,
-          clock: () => NOW,
-          ...options,
-        }),
-      );
-    }
-  } catch (err) {
-    await Promise.all(apps.map((app) => app.close()));
-    await db.drop();
-    throw err;
-  }
-  const [a, b] = apps as [App, App];
-  return {
-    a,
-    b,
-    admin: { authorization: `Bearer ${adminToken}` },
-    async close() {
-      await a.close();
-      await b.close();
-      await db.drop();
-    },
-  };
-}
-
 const signIn = (app: App, username: string, password: string) =>
   app.inject({ method: 'POST', url: '/api/v1/session', payload: { username, password } });
 
 describe.skipIf(skip !== null)('sign-in limits across two servers on one PostgreSQL database', () => {
   it('locks a username with no account after five failures spread over both servers, exactly like a real one', async () => {
-    fleet = await buildFleet();
+    fleet = await buildFleet({ clock: () => NOW });
     const { a, b } = fleet;
     const created = await a.inject({
       method: 'POST',
@@ -110,7 +57,7 @@ describe.skipIf(skip !== null)('sign-in limits across two servers on one Postgre
   });
 
   it("counts an address's sign-in attempts on both servers together (429 past the limit)", async () => {
-    fleet = await buildFleet({ loginRateLimit: 3 });
+    fleet = await buildFleet({ clock: () => NOW, loginRateLimit: 3 });
     const { a, b } = fleet;
     // Bodies the schema refuses (400): the limit is counted before the handler runs.
     const post = (app: App) => app.inject({ method: 'POST', url: '/api/v1/session', payload: {} });
@@ -132,7 +79,7 @@ describe.skipIf(skip !== null)('sign-in limits across two servers on one Postgre
   });
 
   it("counts an address's enrollment attempts on both servers together", async () => {
-    fleet = await buildFleet({ enrollRateLimit: 2 });
+    fleet = await buildFleet({ clock: () => NOW, enrollRateLimit: 2 });
     const { a, b } = fleet;
     const enroll = (app: App) =>
       app.inject({

@@ -1,5 +1,5 @@
 import type { LaneRevocation } from '../../repositories/fleet-transactions.js';
-import type { FleetStore } from '../../store/store.js';
+import type { FleetStore, LaneHeard } from '../../store/store.js';
 import type { PgPool } from '../open-pg.js';
 import { insertAudit, withPgTransaction } from '../pg-tx.js';
 import { hasNul, insertEnrollmentCode } from './pg-kiosks.js';
@@ -30,6 +30,19 @@ export class PgFleetStore implements FleetStore {
         details: { expiresAt },
       });
     });
+  }
+
+  /**
+   * Lanes not revoked heard (heartbeat) after `since`, with the time. `last_heartbeat_at` is not
+   * indexed (heartbeats stay HOT updates): this reads the kiosks table through, ~20,000 narrow
+   * rows for a national fleet, once per server per fleet sweep.
+   */
+  async heardSince(since: number): Promise<LaneHeard[]> {
+    const r = await this.pool.query<{ id: string; at: string }>(
+      'SELECT id, last_heartbeat_at AS at FROM kiosks WHERE last_heartbeat_at > $1 AND revoked_at IS NULL',
+      [since],
+    );
+    return r.rows.map((x) => ({ id: x.id, at: Number(x.at) }));
   }
 
   /**
