@@ -2,7 +2,6 @@ import {
   checkedProgress,
   checkPage,
   checkParams,
-  CONTACT_BATCH,
   decodeEvidence,
   decodeParams,
   encodeEvidence,
@@ -52,6 +51,12 @@ function toScan(r: ScanRow): TraceScan {
     vehicleId: r.vehicle_id,
   };
 }
+
+/**
+ * Contacts one SQLite transaction of `finish` or `delete` stores or deletes: a few milliseconds of
+ * synchronous work each on an idle machine, so requests are served between them.
+ */
+const SQLITE_CONTACT_BATCH = 500;
 
 /** A macrotask turn: lets the event loop serve requests between batches of synchronous work. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -177,7 +182,7 @@ interface ContactRow {
 /**
  * The traces over SQLite (migration 007): one row per trace, its contacts (`trace_contacts`) and
  * its index subjects' seals (`trace_subjects`), both deleted with it. Each method is one
- * transaction.
+ * transaction but `finish` and `delete`, which work in batches (see them).
  */
 export class TracesRepository implements TracesStore {
   constructor(private readonly db: Db) {}
@@ -211,37 +216,81 @@ export class TracesRepository implements TracesStore {
     );
   }
 
-  finishSync(id: string, contacts: readonly TraceContact[], at: number): boolean {
+  private isDone(id: string): boolean {
+    return (
+      this.db.prepare("SELECT 1 FROM traces WHERE id = ? AND status = 'done'").pluck().get(id) !== undefined
+    );
+  }
+
+  private exists(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM traces WHERE id = ?').pluck().get(id) !== undefined;
+  }
+
+  /** Deletes up to `SQLITE_CONTACT_BATCH` of a trace's contacts; answers how many. */
+  private deleteContactsBatch(id: string): number {
+    return this.db
+      .prepare(
+        `DELETE FROM trace_contacts WHERE trace_id = ? AND subject_key IN (
+           SELECT subject_key FROM trace_contacts WHERE trace_id = ? LIMIT ?)`,
+      )
+      .run(id, id, SQLITE_CONTACT_BATCH).changes;
+  }
+
+  /** Deletes a trace's contacts batch by batch, yielding to the event loop between batches. */
+  private async deleteContacts(id: string): Promise<void> {
+    while (this.deleteContactsBatch(id) === SQLITE_CONTACT_BATCH) await yieldToEventLoop();
+  }
+
+  /**
+   * Stores the contacts `SQLITE_CONTACT_BATCH` per transaction, yielding to the event loop between
+   * batches (400,000 contacts take seconds of synchronous work: one transaction would stall every
+   * request meanwhile), then marks the trace done in a last transaction. Atomic all the same for
+   * readers: `contacts` and `seals` read a trace's contacts only once it is done, and a failure
+   * removes the contacts stored so far before it is thrown.
+   */
+  async finish(id: string, contacts: readonly TraceContact[], at: number): Promise<boolean> {
+    if (!this.exists(id)) return false;
     const one = this.db.prepare(
       `INSERT INTO trace_contacts (trace_id, subject_key, subject_sealed, format, hop, via, evidence, evidence_count, first_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    return this.db.transaction((): boolean => {
-      const marked = this.db
-        .prepare(
-          `UPDATE traces SET status = 'done', progress = 1, updated_at = ?, finished_at = ?, error = NULL,
-             contact_count = ? WHERE id = ?`,
-        )
-        .run(at, at, contacts.length, id);
-      if (marked.changes === 0) return false;
-      this.db.prepare('DELETE FROM trace_contacts WHERE trace_id = ?').run(id);
-      for (let i = 0; i < contacts.length; i += CONTACT_BATCH) {
-        for (const c of contacts.slice(i, i + CONTACT_BATCH)) {
-          one.run(
-            id,
-            c.subjectKey,
-            c.subjectSealed,
-            c.format,
-            c.hop,
-            c.via,
-            encodeEvidence(c.evidence),
-            c.evidenceCount ?? c.evidence.length,
-            firstAt(c),
-          );
-        }
+    const batch = this.db.transaction((from: number): boolean => {
+      // Deleted meanwhile: its contacts went with it, and none is added.
+      if (!this.exists(id)) return false;
+      for (const c of contacts.slice(from, from + SQLITE_CONTACT_BATCH)) {
+        one.run(
+          id,
+          c.subjectKey,
+          c.subjectSealed,
+          c.format,
+          c.hop,
+          c.via,
+          encodeEvidence(c.evidence),
+          c.evidenceCount ?? c.evidence.length,
+          firstAt(c),
+        );
       }
       return true;
-    })();
+    });
+    try {
+      // A trace finished again (a retried finish) gets the new contacts only.
+      await this.deleteContacts(id);
+      for (let i = 0; i < contacts.length; i += SQLITE_CONTACT_BATCH) {
+        if (!batch(i)) return false;
+        await yieldToEventLoop();
+      }
+      return (
+        this.db
+          .prepare(
+            `UPDATE traces SET status = 'done', progress = 1, updated_at = ?, finished_at = ?, error = NULL,
+               contact_count = ? WHERE id = ?`,
+          )
+          .run(at, at, contacts.length, id).changes > 0
+      );
+    } catch (err) {
+      await this.deleteContacts(id).catch(() => undefined);
+      throw err;
+    }
   }
 
   failSync(id: string, error: string, at: number): boolean {
@@ -271,6 +320,8 @@ export class TracesRepository implements TracesStore {
 
   contactsSync(id: string, q: TraceContactQuery): { total: number; contacts: StoredTraceContact[] } {
     checkPage(q);
+    // A trace's contacts are read once it is done (`finish` stores them in several transactions).
+    if (!this.isDone(id)) return { total: 0, contacts: [] };
     const where = `trace_id = @id AND (@hop IS NULL OR hop = @hop) AND (@via IS NULL OR via = @via)
       AND (@cp IS NULL OR EXISTS (SELECT 1 FROM json_each(evidence) e WHERE json_extract(e.value, '$.checkpointId') = @cp))`;
     const params = { id, hop: q.hop ?? null, via: q.via ?? null, cp: q.checkpointId ?? null };
@@ -308,10 +359,14 @@ export class TracesRepository implements TracesStore {
       .pluck();
     const out = new Map<bigint, string | null>();
     this.db.transaction(() => {
+      // Contacts' seals once the trace is done (`finish` stores them in several transactions).
+      const done = this.isDone(id);
       for (const key of new Set(keys)) {
         const i = index.get(id, key) as string | null | undefined;
         const c =
-          i === undefined || i === null ? (contact.get(id, key) as string | null | undefined) : undefined;
+          done && (i === undefined || i === null)
+            ? (contact.get(id, key) as string | null | undefined)
+            : undefined;
         if (i === undefined && c === undefined) continue;
         out.set(key, i ?? c ?? null);
       }
@@ -319,7 +374,10 @@ export class TracesRepository implements TracesStore {
     return out;
   }
 
-  deleteSync(id: string): boolean {
+  /** Deletes the contacts batch by batch (yielding between batches), then the trace and the rest. */
+  async delete(id: string): Promise<boolean> {
+    if (!this.exists(id)) return false;
+    await this.deleteContacts(id);
     return this.db.prepare('DELETE FROM traces WHERE id = ?').run(id).changes > 0;
   }
 
@@ -330,9 +388,6 @@ export class TracesRepository implements TracesStore {
   }
   progress(id: string, progress: number, at: number): Promise<boolean> {
     return settle(() => this.progressSync(id, progress, at));
-  }
-  finish(id: string, contacts: readonly TraceContact[], at: number): Promise<boolean> {
-    return settle(() => this.finishSync(id, contacts, at));
   }
   fail(id: string, error: string, at: number): Promise<boolean> {
     return settle(() => this.failSync(id, error, at));
@@ -348,9 +403,6 @@ export class TracesRepository implements TracesStore {
   }
   seals(id: string, keys: readonly bigint[]): Promise<Map<bigint, string | null>> {
     return settle(() => this.sealsSync(id, keys));
-  }
-  delete(id: string): Promise<boolean> {
-    return settle(() => this.deleteSync(id));
   }
 }
 
