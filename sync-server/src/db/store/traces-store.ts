@@ -142,13 +142,20 @@ export interface TracesStore {
   }): Promise<void>;
   /** Records progress (0 … 1); false when the trace is gone (deleted meanwhile). */
   progress(id: string, progress: number, at: number): Promise<boolean>;
-  /** Stores the contacts and marks the trace done, in one transaction; false when it is gone. */
+  /**
+   * Stores the contacts and marks the trace done, atomically for readers (a trace's contacts are
+   * read only once it is done; PostgreSQL: one transaction; SQLite: batches with the event loop
+   * turning between them, removed again on failure); false when it is gone.
+   */
   finish(id: string, contacts: readonly TraceContact[], at: number): Promise<boolean>;
   fail(id: string, error: string, at: number): Promise<boolean>;
   get(id: string): Promise<TraceSummary | null>;
   /** Newest first. */
   list(limit: number): Promise<TraceSummary[]>;
-  /** A page of contacts (hop, then the contact's first evidence time) and the filtered total. */
+  /**
+   * A page of contacts (hop, then the contact's first evidence time) and the filtered total; none
+   * until the trace is done. `checkpointId` matches the evidence kept (`MAX_EVIDENCE` per contact).
+   */
   contacts(id: string, q: TraceContactQuery): Promise<{ total: number; contacts: StoredTraceContact[] }>;
   /** The seals of subjects named in a trace (index subjects and contacts), for showing them. */
   seals(id: string, keys: readonly bigint[]): Promise<Map<bigint, string | null>>;
