@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { insecureFileKeyStore } from '../secrets/key-store-choice.js';
 import { writeOfflineLane } from '../testing/offline-lane.js';
 import { LaneAgent } from './lane-agent.js';
+import { hashPin } from './officers.js';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -23,6 +24,7 @@ async function lane(setting: boolean | undefined, flag: boolean | undefined): Pr
   dir = mkdtempSync(join(tmpdir(), 'lane-vehicle-mode-'));
   writeOfflineLane(dir, {
     listKey: Buffer.alloc(32, 3),
+    officers: [{ id: 'CB-01', name: 'Lan', role: 'officer', pinHash: hashPin('1111') }],
     ...(setting !== undefined && { vehicleMode: setting }),
   });
   agent = await LaneAgent.open({
@@ -67,5 +69,25 @@ describe('vehicle mode on a lane', () => {
       expect(a.vehiclePassed(plate.scanId!)).toEqual({ ok: false, error: 'not_vehicle_mode' });
       expect(a.store.pendingRecords(10).some((r) => 'vehicleId' in r)).toBe(false);
     }
+  });
+});
+
+describe('an override in the open vehicle', () => {
+  it('changes the vehicle colour the desk shows (an amber passenger seen and passed: the vehicle turns green)', async () => {
+    const a = await lane(undefined, true);
+    const plate = a.submit('51F-123.45');
+    a.submit('079201004568');
+    const unreadable = a.submit('not a code at all', 'wedge');
+    expect(unreadable.decision).toBe('amber');
+    expect(a.desk().vehicle).toMatchObject({ id: plate.scanId, decision: 'amber', passengerCount: 2 });
+    const result = await a.override(unreadable.scanId!, {
+      decision: 'green',
+      officerId: 'CB-01',
+      officerPin: '1111',
+      reason: 'identity_checked',
+    });
+    expect(result.ok).toBe(true);
+    expect(a.desk().vehicle).toMatchObject({ id: plate.scanId, decision: 'green' });
+    expect(a.desk().vehicle?.passengers.map((p) => p.decision)).toEqual(['green', 'green']);
   });
 });
