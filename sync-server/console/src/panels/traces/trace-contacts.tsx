@@ -128,7 +128,8 @@ export function TraceContacts(props: {
                             {props.by === 'checkpoint' && (
                               <>
                                 {' · '}
-                                {t('indexSubject')} <SubjectText subject={e.indexSubject} />
+                                {c.hop === 2 ? t('hop1Contact') : t('indexSubject')}{' '}
+                                <SubjectText subject={e.indexSubject} />
                               </>
                             )}{' '}
                             <span class="muted small-text">
