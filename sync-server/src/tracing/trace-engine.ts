@@ -25,6 +25,8 @@ export interface EngineContact extends TraceContact {
 export interface TraceEngineOptions {
   /** Source subjects per store call (default 50). */
   readonly chunk?: number;
+  /** Merged windows per `scansNear` call (default 16). */
+  readonly windowsPerCall?: number;
   /**
    * Told the fraction done (0 … 1) after each chunk; answering false stops the trace (it was
    * deleted meanwhile): `runTrace` then answers null.
@@ -36,6 +38,9 @@ export interface TraceEngineOptions {
    */
   readonly yieldTurn?: () => Promise<void>;
 }
+
+/** Neighbour scans matched between two turns of the event loop. */
+const MATCHES_PER_TURN = 2_000;
 
 /** One turn of the event loop: I/O callbacks (other requests) run before the next chunk. */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -157,11 +162,15 @@ async function hop(
     }
     for (const list of byCheckpoint.values()) list.sort((a, b) => a.at - b.at);
 
+    // A few windows per store call, and a turn of the event loop every few thousand scans: a
+    // dense checkpoint's windows hold thousands of scans, read and matched synchronously.
     const windows = mergedWindows(byCheckpoint, windowMs);
-    if (windows.length > 0) {
-      const near = await store.scansNear(windows);
+    for (let w = 0; w < windows.length; w += opts.windowsPerCall) {
+      const near = await store.scansNear(windows.slice(w, w + opts.windowsPerCall));
       await opts.yieldTurn();
+      let matched = 0;
       for (const n of near) {
+        if (++matched % MATCHES_PER_TURN === 0) await opts.yieldTurn();
         if (!hasSubject(n) || excluded.has(n.subjectKey)) continue;
         const at = byCheckpoint.get(n.checkpointId);
         if (at === undefined) continue;
@@ -216,6 +225,7 @@ export async function runTrace(
 ): Promise<EngineContact[] | null> {
   const opts: Required<TraceEngineOptions> = {
     chunk: Math.max(1, options.chunk ?? 50),
+    windowsPerCall: Math.max(1, options.windowsPerCall ?? 16),
     progress: options.progress ?? (() => Promise.resolve(true)),
     yieldTurn: options.yieldTurn ?? nextTurn,
   };
