@@ -1,8 +1,8 @@
 // Contact tracing over what real lanes uploaded (issue 15, "Done when"): a real sync server on
 // 127.0.0.1 (SQLite) and four real `checkpoint-lane` processes reading scans from stdin. At
 // checkpoint A an F0 is scanned and, seconds later, a neighbour; a second lane at A runs under
-// libfaketime an hour behind, so its scan is an hour from the F0's; at checkpoint B a lane in
-// vehicle mode scans a plate, the F0 and two passengers, then the next plate and one more person;
+// libfaketime an hour behind, so its scan is an hour from the F0's; at checkpoint B (vehicle mode set
+// on the checkpoint by the server) a lane scans a plate, the F0 and two passengers, then the next plate and one more person;
 // at checkpoint C a person is scanned at the same moment as the F0 elsewhere. The trace finds the
 // neighbour (via the lane) and the passengers (via the vehicle), not the hour-away scan nor the
 // other checkpoint's; promoting a contact to F1 turns it red on a lane within seconds.
@@ -77,8 +77,13 @@ beforeAll(async () => {
   server = new ServerUnderTest(join(dir, 'server'), await freePort(), TOKEN);
   await server.start();
   // Repeats are recorded (window 0) and F0 and F1 block everywhere (the decision table).
+  // Vehicle mode at B is the checkpoint's setting (the server's), not a lane flag.
   for (const id of ['A', 'B', 'C'])
-    await server.addCheckpoint(id, 'open', { repeatWindowSec: 0, blockingStatuses: ['F0', 'F1'] });
+    await server.addCheckpoint(id, 'open', {
+      repeatWindowSec: 0,
+      blockingStatuses: ['F0', 'F1'],
+      ...(id === 'B' && { vehicleMode: true }),
+    });
   await server.importCsv('health', `id,status,since,until,name,note\n${F0},F0,2026-01-01,,,\n`);
   const start = (name: string, cp: string, opts?: Parameters<typeof StdinLane.start>[4]) =>
     StdinLane.start(server, join(dir, name), name, cp, opts);
@@ -87,7 +92,7 @@ beforeAll(async () => {
     // An hour behind: its scans are stamped an hour before the others' (it refuses the lists the
     // server signs "an hour ahead"; it still decides and uploads, which is all this test needs).
     await start('lane-a2', 'A', { prefix: ['faketime', '-f', '-1h'] }),
-    await start('lane-b1', 'B', { args: ['--vehicle-mode'] }),
+    await start('lane-b1', 'B'),
     await start('lane-c1', 'C'),
   );
 }, 180_000);

@@ -7,6 +7,7 @@ import { migration004 } from './migrations/004-lane-outcomes.js';
 import { migration005 } from './migrations/005-signed-lists.js';
 import { migration006 } from './migrations/006-key-scopes.js';
 import { migration007 } from './migrations/007-traces.js';
+import { migration008 } from './migrations/008-vehicle-mode.js';
 
 import type { Migration } from './migrations/migration.js';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
+  migration008,
 ];
 
 export { schemaVersion };

@@ -18,6 +18,8 @@ export const CheckpointInputSchema = Type.Object({
   freshnessBudgetSec: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 24 * 3600 })),
   blockingStatuses: Type.Optional(Type.Array(HealthStatus, { uniqueItems: true, maxItems: 6 })),
   repeatWindowSec: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
+  /** Vehicle mode for the checkpoint's lanes (issue 15); unset keeps what the checkpoint has (new: off). */
+  vehicleMode: Type.Optional(Type.Boolean()),
   /** The checkpoints sharing its list key (a province code); `fleet` puts it back in the default scope. */
   keyScope: Type.Optional(KeyScope),
 });

@@ -11,6 +11,7 @@ export const CHECKPOINT_OPTIONS = {
   blocking: { type: 'string' },
   'repeat-window': { type: 'string' },
   'key-scope': { type: 'string' },
+  'vehicle-mode': { type: 'string' },
 } as const;
 
 /** Values of `CHECKPOINT_OPTIONS`. */
@@ -22,6 +23,7 @@ export interface CheckpointFlags {
   readonly blocking?: string | undefined;
   readonly 'repeat-window'?: string | undefined;
   readonly 'key-scope'?: string | undefined;
+  readonly 'vehicle-mode'?: string | undefined;
 }
 
 /** `checkpoints add …` and `checkpoints [list]`. */
@@ -34,7 +36,15 @@ export async function runCheckpoints(
   if (sub === 'add') return add(ctx, v);
   if (sub === 'list' || sub === undefined) {
     return show(ctx, await ctx.http.get('/api/v1/admin/checkpoints'), (b: CheckpointList) =>
-      table(b.checkpoints, ['id', 'name', 'mode', 'freshnessBudgetSec', 'blockingStatuses', 'keyScope']),
+      table(b.checkpoints, [
+        'id',
+        'name',
+        'mode',
+        'freshnessBudgetSec',
+        'blockingStatuses',
+        'keyScope',
+        'vehicleMode',
+      ]),
     );
   }
   throw new UsageError(`unknown command: ${words.join(' ')}`);
@@ -56,11 +66,21 @@ async function add(ctx: AdminContext, v: CheckpointFlags): Promise<number> {
     }),
     ...(v.blocking !== undefined && { blockingStatuses: v.blocking.split(',').map((s) => s.trim()) }),
     ...(v['key-scope'] !== undefined && { keyScope: v['key-scope'] }),
+    ...(v['vehicle-mode'] !== undefined && { vehicleMode: onOff('vehicle-mode', v['vehicle-mode']) }),
   };
   return show(
     ctx,
     await ctx.http.post('/api/v1/admin/checkpoints', body),
     (b: CheckpointView) =>
-      `checkpoint ${b.id} (${b.mode}): freshness ${String(b.freshnessBudgetSec)} s, blocking ${JSON.stringify(b.blockingStatuses)}, key scope ${b.keyScope}`,
+      `checkpoint ${b.id} (${b.mode}): freshness ${String(b.freshnessBudgetSec)} s, blocking ${JSON.stringify(b.blockingStatuses)}, key scope ${b.keyScope}` +
+      (b.vehicleMode === true ? ', vehicle mode on' : ''),
   );
+}
+
+/** `on` or `off` (also true/false, 1/0). */
+function onOff(flag: string, value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === 'on' || v === 'true' || v === '1') return true;
+  if (v === 'off' || v === 'false' || v === '0') return false;
+  throw new UsageError(`--${flag} takes on or off, not ${JSON.stringify(value)}`);
 }

@@ -24,6 +24,7 @@ const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <comma
   lists rotate-key --checkpoint ID
   checkpoints add --id ID --name NAME --mode open|closed [--freshness-budget SEC]
                   [--blocking F0,F1] [--repeat-window SEC] [--key-scope SCOPE]
+                  [--vehicle-mode on|off]
   checkpoints list
   enroll CHECKPOINT [--ttl SEC]
   kiosks

@@ -4,11 +4,12 @@ import { pgMigration003 } from './migrations/003-admin-console.js';
 import { pgMigration004 } from './migrations/004-snapshot-cache.js';
 import { pgMigration005 } from './migrations/005-limits.js';
 import { pgMigration006 } from './migrations/006-traces.js';
+import { pgMigration007 } from './migrations/007-vehicle-mode.js';
 import type { PgMigration } from './pg-migrate.js';
 
 /**
- * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–007 (SQLite's
- * 007, tracing, is 006 here), and the fleet's shared snapshot cache (004) and request counters
+ * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–008 (SQLite's
+ * 007, tracing, is 006 here; 008, vehicle mode, is 007), and the fleet's shared snapshot cache (004) and request counters
  * (005), PostgreSQL only. Append only: never edit or renumber a shipped step. A new SQLite step
  * gets its PostgreSQL twin here.
  */
@@ -19,4 +20,5 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   pgMigration004,
   pgMigration005,
   pgMigration006,
+  pgMigration007,
 ];

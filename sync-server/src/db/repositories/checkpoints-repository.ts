@@ -15,6 +15,7 @@ interface Row {
   blocking_statuses: string;
   repeat_window_sec: number;
   key_scope: string | null;
+  vehicle_mode: number;
 }
 
 const toConfig = (r: Row): CheckpointConfig => ({
@@ -24,6 +25,8 @@ const toConfig = (r: Row): CheckpointConfig => ({
   freshnessBudgetSec: r.freshness_budget_sec,
   blockingStatuses: JSON.parse(r.blocking_statuses) as HealthStatus[],
   repeatWindowSec: r.repeat_window_sec,
+  // Only when on: lanes and signatures of before vehicle mode see the config they knew.
+  ...(r.vehicle_mode === 1 && { vehicleMode: true }),
 });
 
 const toView = (r: Row): CheckpointView => ({ ...toConfig(r), keyScope: r.key_scope ?? DEFAULT_KEY_SCOPE });
@@ -59,11 +62,13 @@ export class CheckpointsRepository {
     const existed = this.get(c.id) !== null;
     this.db
       .prepare(
-        `INSERT INTO checkpoints (id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, created_at, updated_at)
-         VALUES (@id, @name, @mode, @freshnessBudgetSec, @blocking, @repeatWindowSec, @now, @now)
+        `INSERT INTO checkpoints (id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec,
+           vehicle_mode, created_at, updated_at)
+         VALUES (@id, @name, @mode, @freshnessBudgetSec, @blocking, @repeatWindowSec, @vehicleMode, @now, @now)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, mode = excluded.mode,
            freshness_budget_sec = excluded.freshness_budget_sec, blocking_statuses = excluded.blocking_statuses,
-           repeat_window_sec = excluded.repeat_window_sec, updated_at = excluded.updated_at`,
+           repeat_window_sec = excluded.repeat_window_sec, vehicle_mode = excluded.vehicle_mode,
+           updated_at = excluded.updated_at`,
       )
       .run({
         id: c.id,
@@ -72,6 +77,7 @@ export class CheckpointsRepository {
         freshnessBudgetSec: c.freshnessBudgetSec,
         blocking: JSON.stringify(c.blockingStatuses),
         repeatWindowSec: c.repeatWindowSec,
+        vehicleMode: c.vehicleMode === true ? 1 : 0,
         now,
       });
     return !existed;

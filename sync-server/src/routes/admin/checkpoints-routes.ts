@@ -41,6 +41,7 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
           existing?.blockingStatuses ?? [...CHECKPOINT_DEFAULTS.blockingStatuses],
         repeatWindowSec:
           b.repeatWindowSec ?? existing?.repeatWindowSec ?? CHECKPOINT_DEFAULTS.repeatWindowSec,
+        ...((b.vehicleMode ?? existing?.vehicleMode) === true && { vehicleMode: true }),
       };
       const scopeBefore = existing ? await s.listKeys.scopeOf(b.id) : null;
       const created = await s.checkpoints.save(config, s.clock(), adminActor(req), b.keyScope);

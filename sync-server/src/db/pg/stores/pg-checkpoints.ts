@@ -16,9 +16,10 @@ interface Row {
   blocking_statuses: HealthStatus[];
   repeat_window_sec: number;
   key_scope: string | null;
+  vehicle_mode: boolean;
 }
 
-const COLUMNS = 'id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, key_scope';
+const COLUMNS = 'id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, key_scope, vehicle_mode';
 
 const toConfig = (r: Row): CheckpointConfig => ({
   id: r.id,
@@ -27,6 +28,8 @@ const toConfig = (r: Row): CheckpointConfig => ({
   freshnessBudgetSec: r.freshness_budget_sec,
   blockingStatuses: r.blocking_statuses,
   repeatWindowSec: r.repeat_window_sec,
+  // Only when on: lanes and signatures of before vehicle mode see the config they knew.
+  ...(r.vehicle_mode && { vehicleMode: true }),
 });
 
 const toView = (r: Row): CheckpointView => ({ ...toConfig(r), keyScope: r.key_scope ?? DEFAULT_KEY_SCOPE });
@@ -37,11 +40,12 @@ const toView = (r: Row): CheckpointView => ({ ...toConfig(r), keyScope: r.key_sc
  * on an update; a new checkpoint always gets `$8`.
  */
 const UPSERT = `INSERT INTO checkpoints (id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec,
-     key_scope, created_at, updated_at)
-   VALUES ($1, $2, $3, $4, $5::jsonb, $6, $8, $7, $7)
+     key_scope, vehicle_mode, created_at, updated_at)
+   VALUES ($1, $2, $3, $4, $5::jsonb, $6, $8, $10, $7, $7)
    ON CONFLICT (id) DO UPDATE SET name = excluded.name, mode = excluded.mode,
      freshness_budget_sec = excluded.freshness_budget_sec, blocking_statuses = excluded.blocking_statuses,
-     repeat_window_sec = excluded.repeat_window_sec, updated_at = excluded.updated_at,
+     repeat_window_sec = excluded.repeat_window_sec, vehicle_mode = excluded.vehicle_mode,
+     updated_at = excluded.updated_at,
      key_scope = CASE WHEN $9::boolean THEN excluded.key_scope ELSE checkpoints.key_scope END
    RETURNING (xmax = 0) AS created, key_scope`;
 
@@ -61,6 +65,7 @@ async function upsert(
     now,
     keyScope === undefined || keyScope === DEFAULT_KEY_SCOPE ? null : keyScope,
     keyScope !== undefined,
+    c.vehicleMode === true,
   ]);
   const row = r.rows[0];
   if (row === undefined) throw new Error('checkpoint upsert returned no row');

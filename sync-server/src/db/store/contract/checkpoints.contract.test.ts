@@ -17,6 +17,17 @@ const cp = (id: string, over: Partial<CheckpointConfig> = {}): CheckpointConfig 
 });
 
 describeEngines('CheckpointsStore', ({ open }) => {
+  it('keeps vehicle mode: named in the config only when on, turned off again by an update', async () => {
+    const { checkpoints } = leafStores(await open());
+    await checkpoints.upsert(cp('HCM-V', { vehicleMode: true }), 10);
+    expect(await checkpoints.get('HCM-V')).toEqual(cp('HCM-V', { vehicleMode: true }));
+    expect((await checkpoints.list()).find((c) => c.id === 'HCM-V')?.vehicleMode).toBe(true);
+    await checkpoints.upsert(cp('HCM-V'), 20);
+    const off = await checkpoints.get('HCM-V');
+    expect(off).toEqual(cp('HCM-V'));
+    expect(off).not.toHaveProperty('vehicleMode');
+  });
+
   it('upsert creates then updates, and reads back the config as given', async () => {
     const { checkpoints } = leafStores(await open());
     expect(await checkpoints.get('HN-01')).toBeNull();
