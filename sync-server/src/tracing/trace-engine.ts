@@ -25,7 +25,7 @@ export interface EngineContact extends TraceContact {
 export interface TraceEngineOptions {
   /** Source subjects per store call (default 50). */
   readonly chunk?: number;
-  /** Merged windows per `scansNear` call (default 16). */
+  /** Merged windows per `scansNear` call (default 8). */
   readonly windowsPerCall?: number;
   /**
    * Told the fraction done (0 … 1) after each chunk; answering false stops the trace (it was
@@ -40,7 +40,9 @@ export interface TraceEngineOptions {
 }
 
 /** Neighbour scans matched between two turns of the event loop. */
-const MATCHES_PER_TURN = 2_000;
+const MATCHES_PER_TURN = 1_000;
+/** Contacts finished (evidence sorted) between two turns of the event loop. */
+const FINISHED_PER_TURN = 5_000;
 
 /** One turn of the event loop: I/O callbacks (other requests) run before the next chunk. */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -215,8 +217,24 @@ function finished(f: Found): EngineContact {
 }
 
 /**
- * Runs a trace: the contacts of `params.indexKeys` (hop 1, and hop 2 when asked), hop 1 first,
- * each hop by first evidence time. Null when `progress` answered false (stopped).
+ * Appends the found contacts, finished, to `out` one by one (spreading a few hundred thousand into
+ * `push()` overflows the stack), yielding every `FINISHED_PER_TURN`.
+ */
+async function finishAll(
+  found: ReadonlyMap<bigint, Found>,
+  out: EngineContact[],
+  opts: Required<TraceEngineOptions>,
+): Promise<void> {
+  let n = 0;
+  for (const f of found.values()) {
+    out.push(finished(f));
+    if (++n % FINISHED_PER_TURN === 0) await opts.yieldTurn();
+  }
+}
+
+/**
+ * Runs a trace: the contacts of `params.indexKeys` (hop 1, and hop 2 when asked), hop 1 first
+ * (the store orders pages). Null when `progress` answered false (stopped).
  */
 export async function runTrace(
   store: TraceScansStore,
@@ -225,7 +243,7 @@ export async function runTrace(
 ): Promise<EngineContact[] | null> {
   const opts: Required<TraceEngineOptions> = {
     chunk: Math.max(1, options.chunk ?? 50),
-    windowsPerCall: Math.max(1, options.windowsPerCall ?? 16),
+    windowsPerCall: Math.max(1, options.windowsPerCall ?? 8),
     progress: options.progress ?? (() => Promise.resolve(true)),
     yieldTurn: options.yieldTurn ?? nextTurn,
   };
@@ -236,7 +254,8 @@ export async function runTrace(
   const hop1 = new Map<bigint, Found>();
   if (!(await hop(store, params, index, excluded, 1, hop1, opts, (f) => opts.progress(f * share))))
     return null;
-  const contacts = [...hop1.values()].map(finished);
+  const contacts: EngineContact[] = [];
+  await finishAll(hop1, contacts, opts);
   if (params.hops === 2) {
     const hop1Keys = [...hop1.keys()];
     for (const k of hop1Keys) excluded.add(k);
@@ -245,8 +264,7 @@ export async function runTrace(
       opts.progress(share + f * (1 - share)),
     );
     if (!ok) return null;
-    contacts.push(...[...hop2.values()].map(finished));
+    await finishAll(hop2, contacts, opts);
   }
-  contacts.sort((a, b) => a.hop - b.hop || (a.evidence[0]?.at ?? 0) - (b.evidence[0]?.at ?? 0));
   return contacts;
 }
