@@ -1,6 +1,7 @@
 // The trace engine over the real stores of both engines: scans uploaded through the lane upload
 // (sealed, keyed at ingest), traced, and compared with a brute-force reference over the same scans.
 import { expect, it, vi } from 'vitest';
+import { openDatabase } from '../db/open-database.js';
 import { openPgStore } from '../db/pg/pg-store.js';
 import { describeEngines, type EngineDb } from '../db/store/engines.testkit.js';
 import { openSqliteStore, type OpenedStore } from '../db/store/sqlite-store.js';
@@ -171,3 +172,36 @@ describeEngines('trace engine', ({ open }) => {
     expect(calls).toBe(2);
   });
 });
+
+it('finds a 2-hop trace of 150,000 contacts (more than a spread into push() can take)', async () => {
+  const db = openDatabase(':memory:');
+  const store = openSqliteStore(db, { indexKey: INDEX_KEY, clock: () => NOW });
+  await addStoryLanes(store, T0 - 86_400_000);
+  const ins = db.prepare(
+    `INSERT INTO scans (kiosk_no, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
+       subject_sealed, decision, reasons, warnings, alert) SELECT no, ?, ?, ?, ?, 0, 'simulated', NULL, ?, NULL,
+       'green', '[]', '[]', 0 FROM kiosks WHERE id = ?`,
+  );
+  let seq = 0;
+  const scan = (lane: string, cp: string, at: number, key: bigint): void => {
+    seq++;
+    ins.run(seq, `s-${seq}`, cp, at, key, lane);
+  };
+  db.transaction(() => {
+    scan('L1', 'CP1', T0, 1n); // the index subject
+    scan('L1', 'CP1', T0 + 60_000, 2n); // its one contact
+    scan('L3', 'CP2', T0 + 3_600_000, 2n); // the contact, later, among a crowd
+    for (let i = 0; i < 150_000; i++) scan('L3', 'CP2', T0 + 3_600_000 + (i % 600_000), 10n + BigInt(i));
+  })();
+  const contacts = await runTrace(store.traceScans, {
+    indexKeys: [1n],
+    from: T0,
+    to: T0 + 86_400_000,
+    windowMinutes: 15,
+    hops: 2,
+  });
+  expect(contacts?.length).toBe(150_001);
+  expect(contacts?.[0]).toMatchObject({ subjectKey: 2n, hop: 1 });
+  expect(contacts?.at(-1)?.hop).toBe(2);
+  db.close();
+}, 120_000);
