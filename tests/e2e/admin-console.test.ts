@@ -285,6 +285,18 @@ describe('admin console', () => {
       'Từ chối dữ liệu 2 lần, lần cuối: chữ ký sai (health)',
     );
     await screenshot(page, 'console-lane-refused-lists');
+    // Vehicle mode is a checkpoint setting: ticked in the form, stored, shown in the list.
+    const hcm02 = page.locator('[data-testid="checkpoint-row"][data-checkpoint="HCM-02"]');
+    await hcm02.getByTestId('checkpoint-edit').click();
+    await page.locator('#cp-vehicle-mode').check();
+    await screenshot(page, 'console-checkpoint-vehicle-mode');
+    await page.getByTestId('checkpoint-save').click();
+    await expect.poll(() => hcm02.locator('td').nth(2).textContent()).toContain('· xe');
+    const saved = await server.admin<{ checkpoints: { id: string; vehicleMode?: boolean }[] }>(
+      'GET',
+      '/checkpoints',
+    );
+    expect(saved.body.checkpoints.find((c) => c.id === 'HCM-02')?.vehicleMode).toBe(true);
   });
 
   it('searches scans by subject and decision and exports them as CSV', async () => {

@@ -1,5 +1,5 @@
 // The form that creates or edits one checkpoint: name, open/closed mode, freshness budget,
-// the health statuses that block, and the repeat window.
+// the health statuses that block, the repeat window and vehicle mode.
 import { HEALTH_STATUSES } from '@checkpoint-lane/shared';
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../../api.js';
@@ -38,6 +38,7 @@ export function CheckpointForm(props: {
         freshnessBudgetSec: c.freshnessBudgetSec,
         blockingStatuses: c.blockingStatuses,
         repeatWindowSec: c.repeatWindowSec,
+        vehicleMode: c.vehicleMode === true,
       });
       props.onDone(saved);
     } catch (e) {
@@ -132,6 +133,19 @@ export function CheckpointForm(props: {
             toggle(s, on);
           },
         }))}
+      />
+      <CheckGroup
+        legend={t('vehicleModeLegend')}
+        items={[
+          {
+            id: 'cp-vehicle-mode',
+            label: t('vehicleMode'),
+            checked: c.vehicleMode === true,
+            onChange: (on: boolean) => {
+              setC((x) => ({ ...x, vehicleMode: on }));
+            },
+          },
+        ]}
       />
       <ErrorBox error={error} testid="checkpoint-form-error" />
       <FormButtons

@@ -63,7 +63,10 @@ export function CheckpointsPanel() {
               <code>{c.id}</code>
             </td>
             <td>{c.name}</td>
-            <td class="nowrap">{c.mode === 'open' ? t('modeOpenShort') : t('modeClosedShort')}</td>
+            <td class="nowrap">
+              {c.mode === 'open' ? t('modeOpenShort') : t('modeClosedShort')}
+              {c.vehicleMode === true && ` · ${t('vehicleModeShort')}`}
+            </td>
             <td class="num">{c.freshnessBudgetSec}</td>
             <td class="nowrap">{c.blockingStatuses.join(', ')}</td>
             <td class="num">{c.repeatWindowSec}</td>
