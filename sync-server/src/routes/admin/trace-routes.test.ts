@@ -282,6 +282,31 @@ for (const { engine, skip } of ENGINES) {
       expect((await get(a, `/traces/${id}`, admin.cookie)).statusCode).toBe(200);
     });
 
+    it('shows a running trace its server stopped updating as failed, server lost', async () => {
+      const a = await buildTestApp({ engine });
+      t = a;
+      const now = Date.now();
+      await a.app.services.store.traces.create({
+        id: 'orphan',
+        createdAt: now - 200_000,
+        createdBy: 'test',
+        params: { indexKeys: [1n], from: 0, to: now, windowMinutes: 15, hops: 1 },
+        indexSeals: new Map(),
+      });
+      await a.app.services.store.traces.progress('orphan', 0.4, now - 121_000);
+      expect((await get(a, '/traces/orphan')).json()).toMatchObject({
+        status: 'failed',
+        error: 'server lost',
+        progress: 0.4,
+        contacts: [],
+      });
+      expect((await get(a, '/traces')).json()).toMatchObject({
+        traces: [{ id: 'orphan', status: 'failed' }],
+      });
+      const csv = await get(a, '/traces/orphan/contacts.csv');
+      expect([csv.statusCode, csv.json<{ error: string }>().error]).toEqual([409, 'trace_not_done']);
+    });
+
     it('indexes the F0s written to the health list since f0Since', async () => {
       const a = await storyApp(engine);
       await importCsv(a, 'health', 'id,status,since,until,name,note\n079000000099,F0,,,,\n');
