@@ -6,7 +6,6 @@ import {
   decodeParams,
   encodeEvidence,
   encodeParams,
-  ERASE_BATCH,
   firstAt,
   mergeWindows,
   sortedKeys,
@@ -58,6 +57,9 @@ function toScan(r: ScanRow): TraceScan {
  */
 const SQLITE_CONTACT_BATCH = 500;
 
+/** Scans one SQLite retention transaction erases the subject of at most (each is synchronous work). */
+const SQLITE_ERASE_BATCH = 1_000;
+
 /** A macrotask turn: lets the event loop serve requests between batches of synchronous work. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -105,7 +107,7 @@ export class SqliteTraceScans implements TraceScansStore {
     return [...byId.values()];
   }
 
-  /** One batch of retention: erases up to `ERASE_BATCH` old scans' subjects; answers how many. */
+  /** One batch of retention: erases up to `SQLITE_ERASE_BATCH` old scans' subjects; answers how many. */
   eraseBatch(before: number): number {
     // scans_subject_held_at holds only scans that still have a subject: erased ones leave it.
     return this.db
@@ -113,7 +115,7 @@ export class SqliteTraceScans implements TraceScansStore {
         `UPDATE scans SET subject_key = NULL, subject_sealed = NULL WHERE no IN (
            SELECT no FROM scans WHERE at < ? AND (subject_key IS NOT NULL OR subject_sealed IS NOT NULL) LIMIT ?)`,
       )
-      .run(before, ERASE_BATCH).changes;
+      .run(before, SQLITE_ERASE_BATCH).changes;
   }
 
   scansOfSubjects(keys: readonly bigint[], from: number, to: number): Promise<TraceScan[]> {
@@ -135,7 +137,7 @@ export class SqliteTraceScans implements TraceScansStore {
     for (;;) {
       const n = this.eraseBatch(before);
       total += n;
-      if (n < ERASE_BATCH) return total;
+      if (n < SQLITE_ERASE_BATCH) return total;
       await yieldToEventLoop();
     }
   }
