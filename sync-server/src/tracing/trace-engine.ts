@@ -47,13 +47,16 @@ const FINISHED_PER_TURN = 5_000;
 /** One turn of the event loop: I/O callbacks (other requests) run before the next chunk. */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** A contact while it is being found: its evidence by (contact scan, index scan). */
+/**
+ * A contact while it is being found: its evidence, one piece per (contact scan, index scan) pair
+ * (an array, not a map keyed by the pair: a 2-hop trace holds millions of pieces).
+ */
 interface Found {
   readonly subjectKey: bigint;
   subjectSealed: string | null;
   format: string | null;
   readonly hop: 1 | 2;
-  readonly evidence: Map<string, TraceEvidence>;
+  readonly evidence: TraceEvidence[];
 }
 
 /** Index scans of one checkpoint, sorted by time (for the window look-up). */
@@ -108,24 +111,36 @@ function addEvidence(
       subjectSealed: contact.subjectSealed,
       format: contact.format,
       hop,
-      evidence: new Map(),
+      evidence: [],
     };
     found.set(contact.subjectKey, f);
   }
   if (f.subjectSealed === null) f.subjectSealed = contact.subjectSealed;
   if (f.format === null) f.format = contact.format;
-  const pair = `${contact.id}|${source.id}`;
-  const had = f.evidence.get(pair);
-  // The same two scans near each other and in one vehicle: one piece, naming the vehicle.
-  if (had !== undefined && (had.vehicleId !== null || vehicleId === null)) return;
-  f.evidence.set(pair, {
+  const piece: TraceEvidence = {
     checkpointId: contact.checkpointId,
     kioskId: contact.kioskId,
     at: contact.at,
     indexKey: source.subjectKey,
     indexAt: source.at,
     vehicleId,
-  });
+  };
+  if (vehicleId !== null) {
+    // The same two scans near each other and in one vehicle: one piece, naming the vehicle. Each
+    // pair is met once by the window and at most once by the vehicle, in the same chunk.
+    const i = f.evidence.findIndex(
+      (e) =>
+        e.at === piece.at &&
+        e.indexAt === piece.indexAt &&
+        e.indexKey === piece.indexKey &&
+        e.kioskId === piece.kioskId,
+    );
+    if (i >= 0) {
+      f.evidence[i] = piece;
+      return;
+    }
+  }
+  f.evidence.push(piece);
 }
 
 const hasSubject = (s: TraceScan): s is TraceScan & { subjectKey: bigint } => s.subjectKey !== null;
@@ -199,7 +214,7 @@ async function hop(
 
 /** A found contact as the trace stores it: evidence earliest first, at most `MAX_EVIDENCE`. */
 function finished(f: Found): EngineContact {
-  const all = [...f.evidence.values()].sort(
+  const all = f.evidence.sort(
     (a, b) =>
       a.at - b.at ||
       a.indexAt - b.indexAt ||
