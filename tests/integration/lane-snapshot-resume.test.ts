@@ -48,7 +48,7 @@ async function startProxy(target: string): Promise<{ url: string; server: Server
           method: req.method ?? '',
           path: path.replace('/api/v1/kiosk', ''),
           range: req.headers.range,
-          ifRange: req.headers['if-range'],
+          ifRange: [req.headers['if-range']].flat()[0],
           status,
           cut,
         });

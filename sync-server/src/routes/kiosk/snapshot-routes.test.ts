@@ -568,7 +568,7 @@ describe.skipIf(pgSkip !== null)(
       expect(busy.headers.get('retry-after')).toBe('5');
       expect(busy.headers.get('cache-control')).toBe('no-store');
       // A HEAD reads no bytes: it needs no slot.
-      const head = await fetch(url, { method: 'HEAD', headers: lanes[0]?.auth });
+      const head = await fetch(url, { method: 'HEAD', headers: lanes[0]!.auth });
       expect(head.status).toBe(200);
       expect(head.headers.get('content-length')).toBe(String(whole.length));
       // The stream dropped unread gives its slot and connection back.
