@@ -41,8 +41,8 @@ describe('checkpoint-admin helpers', () => {
     expect(await runAdmin(['--server', 'http://x', '--token', 't', 'alerts', '--limit', 'x'], io)).toBe(2);
     err = '';
     // An unknown command is named before any complaint about the missing server.
-    expect(await runAdmin(['trace'], io)).toBe(2);
-    expect(err).toMatch(/unknown command: trace/);
+    expect(await runAdmin(['tracer'], io)).toBe(2);
+    expect(err).toMatch(/unknown command: tracer/);
     expect(err).not.toMatch(/no server/);
   });
 });
