@@ -141,7 +141,11 @@ async function enroll(servers: Server[], n: number, from = 0): Promise<string[]>
 /** Adds the checkpoints CP0 … CP{CHECKPOINTS - 1} (open). */
 async function addCheckpoints(server: Server): Promise<void> {
   for (let i = 0; i < CHECKPOINTS; i++)
-    await call(`${server.url}/api/v1/admin/checkpoints`, ADMIN, { id: `CP${i}`, name: `CP${i}`, mode: 'open' });
+    await call(`${server.url}/api/v1/admin/checkpoints`, ADMIN, {
+      id: `CP${i}`,
+      name: `CP${i}`,
+      mode: 'open',
+    });
 }
 
 /** CPU seconds (user + system) of a process so far. */

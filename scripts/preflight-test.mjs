@@ -31,7 +31,7 @@ export const TEST_TOOLS = [
   },
   {
     package: 'faketime',
-    why: "tracing tests: a real lane whose clock runs an hour behind (libfaketime)",
+    why: 'tracing tests: a real lane whose clock runs an hour behind (libfaketime)',
     command: 'faketime',
   },
 ];

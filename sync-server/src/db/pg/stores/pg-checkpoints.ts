@@ -19,7 +19,8 @@ interface Row {
   vehicle_mode: boolean;
 }
 
-const COLUMNS = 'id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, key_scope, vehicle_mode';
+const COLUMNS =
+  'id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, key_scope, vehicle_mode';
 
 const toConfig = (r: Row): CheckpointConfig => ({
   id: r.id,
