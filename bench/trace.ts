@@ -20,7 +20,7 @@
 //   NODE_OPTIONS=--max-old-space-size=8192 npx tsx bench/trace.ts
 //   env: SCANS 10000000, ENGINES sqlite,postgres, INDEX 1000, HOP2_SECONDS 180, SERVER 1 (0: skip
 //   the server run), DATA_DIR (default a temporary dir, removed at the end unless KEEP=1)
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -303,7 +303,57 @@ async function sqlite(): Promise<void> {
 /** The real server over that data dir: a trace through the API while /health is timed. */
 async function serverRun(dir: string): Promise<void> {
   const token = `bench-admin-${randomBytes(8).toString('hex')}`;
+  // INGEST=1: 10 of the lanes get known tokens and upload batches of 500 scans one after another
+  // (POST /api/v1/kiosk/scans), 20 s without a trace, then during it.
+  const INGEST = process.env.INGEST === '1';
+  const laneToken = (no: number): string => `bench-lane-token-${no}`;
+  if (INGEST) {
+    const db = openDatabase(join(dir, 'server.db'));
+    const set = db.prepare('UPDATE kiosks SET token_hash = ? WHERE no = ?');
+    for (let no = 1; no <= 10; no++)
+      set.run(createHash('sha256').update(laneToken(no), 'utf8').digest('hex'), no);
+    db.close();
+  }
   const server = await startServer(dir, token);
+  let uploaded = 0;
+  let nextSeq = 50_000_000;
+  const ingest = async (until: () => boolean): Promise<{ records: number; seconds: number }> => {
+    const t0 = process.hrtime.bigint();
+    const before = uploaded;
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, l) => {
+        while (!until()) {
+          const records = Array.from({ length: 500 }, () => {
+            const seq = ++nextSeq;
+            const n = seq % SUBJECTS;
+            return {
+              type: 'scan',
+              seq,
+              id: `01890a5d-ac96-7fff-8000-${seq.toString(16).padStart(12, '0')}`,
+              at: Date.now(),
+              source: 'camera',
+              format: 'personal_id',
+              subjectKey: BigInt.asUintN(64, personKeys[n]!).toString(16).padStart(16, '0'),
+              subjectSealed: null,
+              decision: 'green',
+              reasons: [],
+              warnings: [],
+              alert: false,
+            };
+          });
+          const res = await fetch(`${server.url}/api/v1/kiosk/scans`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${laneToken(l + 1)}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ records }),
+          });
+          if (res.status !== 200) throw new Error(`upload ${res.status}: ${await res.text()}`);
+          await res.arrayBuffer();
+          uploaded += records.length;
+        }
+      }),
+    );
+    return { records: uploaded - before, seconds: secs(t0) };
+  };
   try {
     const health = async (): Promise<number> => {
       const s = process.hrtime.bigint();
@@ -320,6 +370,13 @@ async function serverRun(dir: string): Promise<void> {
     log(
       `server: /health without a trace: p50 ${q.p50.toFixed(1)} ms, p99 ${q.p99.toFixed(1)}, max ${q.max.toFixed(1)} (load ${load()})`,
     );
+    if (INGEST) {
+      const end = Date.now() + 20_000;
+      const r = await ingest(() => Date.now() > end);
+      log(
+        `server: ingest without a trace: ${r.records} scans in ${r.seconds.toFixed(1)} s = ${Math.round(r.records / r.seconds)}/s (load ${load()})`,
+      );
+    }
     const t = process.hrtime.bigint();
     const { id } = await api<{ id: string }>(`${server.url}/api/v1/admin/traces`, token, {
       subjects: indexSubjects.map(personText),
@@ -351,6 +408,7 @@ async function serverRun(dir: string): Promise<void> {
         await new Promise((r) => setTimeout(r, Math.max(0, 50 - (Date.now() - started))));
       }
     })();
+    const uploading = INGEST ? ingest(() => status !== 'running') : null;
     while (status === 'running') {
       await new Promise((r) => setTimeout(r, 500));
       seen = await api(`${server.url}/api/v1/admin/traces/${id}?limit=1`, token);
@@ -359,6 +417,12 @@ async function serverRun(dir: string): Promise<void> {
     const took = secs(t);
     if (slow.length > 0) log(`server: /health over 1 s: ${slow.join('; ')}`);
     await ticker;
+    if (uploading !== null) {
+      const r = await uploading;
+      log(
+        `server: ingest during the trace: ${r.records} scans in ${r.seconds.toFixed(1)} s = ${Math.round(r.records / r.seconds)}/s`,
+      );
+    }
     const d = stats(during);
     const p95 = [...during].sort((a, b) => a - b)[Math.floor(0.95 * during.length)] ?? NaN;
     log(
