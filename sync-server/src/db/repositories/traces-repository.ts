@@ -3,12 +3,13 @@ import {
   checkPage,
   checkParams,
   decodeEvidence,
-  decodeParams,
   encodeEvidence,
   encodeParams,
   firstAt,
   mergeWindows,
   sortedKeys,
+  toSummary,
+  type TraceRow,
 } from '../store/trace-rows.js';
 import type {
   StoredTraceContact,
@@ -17,7 +18,6 @@ import type {
   TraceScan,
   TraceScansStore,
   TracesStore,
-  TraceStatus,
   TraceSummary,
   TraceWindow,
 } from '../store/traces-store.js';
@@ -141,34 +141,6 @@ export class SqliteTraceScans implements TraceScansStore {
       await yieldToEventLoop();
     }
   }
-}
-
-interface TraceRow {
-  id: string;
-  status: TraceStatus;
-  created_at: number;
-  created_by: string;
-  params: string;
-  progress: number;
-  updated_at: number;
-  finished_at: number | null;
-  error: string | null;
-  contact_count: number | null;
-}
-
-function toSummary(r: TraceRow): TraceSummary {
-  return {
-    id: r.id,
-    status: r.status,
-    createdAt: r.created_at,
-    createdBy: r.created_by,
-    params: decodeParams(r.params),
-    progress: r.progress,
-    updatedAt: r.updated_at,
-    finishedAt: r.finished_at,
-    error: r.error,
-    contactCount: r.contact_count,
-  };
 }
 
 interface ContactRow {

@@ -8,6 +8,8 @@ import type {
   TraceContactQuery,
   TraceEvidence,
   TraceParams,
+  TraceStatus,
+  TraceSummary,
   TraceWindow,
 } from './traces-store.js';
 
@@ -190,4 +192,34 @@ export async function eraseOldSubjects(
   const count = await traceScans.eraseSubjectsBefore(before);
   if (count > 0) await audit.record(now, RETENTION_ACTOR, SUBJECTS_ERASED_ACTION, null, { count, before });
   return count;
+}
+
+/** A `traces` row as both engines read it (`params`: JSON text on SQLite, jsonb on PostgreSQL). */
+export interface TraceRow {
+  id: string;
+  status: TraceStatus;
+  created_at: number;
+  created_by: string;
+  params: unknown;
+  progress: number;
+  updated_at: number;
+  finished_at: number | null;
+  error: string | null;
+  contact_count: number | null;
+}
+
+/** A trace's header from its row. */
+export function toSummary(r: TraceRow): TraceSummary {
+  return {
+    id: r.id,
+    status: r.status,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    params: decodeParams(r.params),
+    progress: r.progress,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+    error: r.error,
+    contactCount: r.contact_count,
+  };
 }

@@ -5,13 +5,14 @@ import {
   checkParams,
   CONTACT_BATCH,
   decodeEvidence,
-  decodeParams,
   encodeEvidence,
   encodeParams,
   ERASE_BATCH,
   firstAt,
   mergeWindows,
   sortedKeys,
+  toSummary,
+  type TraceRow,
 } from '../../store/trace-rows.js';
 import type {
   StoredTraceContact,
@@ -20,7 +21,6 @@ import type {
   TraceScan,
   TraceScansStore,
   TracesStore,
-  TraceStatus,
   TraceSummary,
   TraceWindow,
 } from '../../store/traces-store.js';
@@ -142,34 +142,6 @@ export class PgTraceScansStore implements TraceScansStore {
     }
     return total;
   }
-}
-
-interface TraceRow {
-  id: string;
-  status: TraceStatus;
-  created_at: number;
-  created_by: string;
-  params: unknown;
-  progress: number;
-  updated_at: number;
-  finished_at: number | null;
-  error: string | null;
-  contact_count: number | null;
-}
-
-function toSummary(r: TraceRow): TraceSummary {
-  return {
-    id: r.id,
-    status: r.status,
-    createdAt: r.created_at,
-    createdBy: r.created_by,
-    params: decodeParams(r.params),
-    progress: r.progress,
-    updatedAt: r.updated_at,
-    finishedAt: r.finished_at,
-    error: r.error,
-    contactCount: r.contact_count,
-  };
 }
 
 const TRACE_COLUMNS =
