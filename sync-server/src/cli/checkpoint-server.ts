@@ -276,6 +276,7 @@ if (databaseUrl !== undefined && pgPool !== undefined) {
     .catch((err: unknown) => fail(`cannot listen for fleet events: ${(err as Error).message}`));
   pgStore = await openPgStore(pool, {
     indexKey: listKey,
+    databaseUrl,
     clock: Date.now,
     ...(scanRetainMonths !== undefined && { scanRetainMonths }),
     ...(snapshotMemoryMb !== undefined && { snapshotMemoryBytes: snapshotMemoryMb * 2 ** 20 }),

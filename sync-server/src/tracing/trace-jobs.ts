@@ -3,8 +3,15 @@
 // transaction, or `failed` with the error. A running trace no server updated for
 // `SERVER_LOST_MS` (its server stopped or crashed) is shown as failed, "server lost".
 import { TRACE_SERVER_LOST } from '@checkpoint-lane/shared';
-import type { TraceParams, TraceScansStore, TracesStore, TraceSummary } from '../db/store/traces-store.js';
+import type {
+  TraceParams,
+  TraceScansStore,
+  TracesStore,
+  TraceSummary,
+  TraceWorkerSource,
+} from '../db/store/traces-store.js';
 import { nextTurn, runTrace } from './trace-engine.js';
+import { runTraceInWorker } from './trace-thread.js';
 
 /** A running trace not updated for this long lost its server. */
 export const SERVER_LOST_MS = 120_000;
@@ -33,6 +40,11 @@ export interface TraceJobsOptions {
   /** Index subjects per store call (default: the engine's). */
   readonly chunk?: number;
   readonly heartbeatMs?: number;
+  /**
+   * The database a worker thread opens to run each trace off the event loop (trace-thread.ts);
+   * unset: traces run in this thread over `scans` and `traces`, yielding between store calls.
+   */
+  readonly worker?: TraceWorkerSource;
   readonly progressEveryMs?: number;
 }
 
@@ -84,23 +96,33 @@ export class TraceJobs {
     try {
       // Started from a request: let its answer go out first.
       await nextTurn();
-      const contacts = await runTrace(this.opts.scans, params, {
-        ...(this.opts.chunk !== undefined && { chunk: this.opts.chunk }),
-        progress: async (f) => {
-          fraction = f;
-          if (state.gone || this.#stopping) return false;
-          const now = clock();
-          if (now - lastWrite < progressEveryMs && f < 1) return true;
-          lastWrite = now;
-          return traces.progress(id, f, now);
-        },
-      });
-      if (contacts === null) {
-        // Deleted meanwhile (nothing to keep), or this server is stopping.
-        if (this.#stopping && !state.gone) await traces.fail(id, TRACE_SERVER_STOPPED, clock());
-        return;
+      const progress = async (f: number): Promise<boolean> => {
+        fraction = f;
+        if (state.gone || this.#stopping) return false;
+        const now = clock();
+        if (now - lastWrite < progressEveryMs && f < 1) return true;
+        lastWrite = now;
+        const kept = await traces.progress(id, f, now);
+        if (!kept) state.gone = true;
+        return kept;
+      };
+      const chunk = this.opts.chunk !== undefined ? { chunk: this.opts.chunk } : {};
+      let stopped: boolean;
+      if (this.opts.worker !== undefined) {
+        const outcome = await runTraceInWorker(this.opts.worker, id, params, {
+          ...chunk,
+          progress,
+          stopping: () => this.#stopping || state.gone,
+          finishAt: clock,
+        });
+        stopped = outcome === 'stopped';
+      } else {
+        const contacts = await runTrace(this.opts.scans, params, { ...chunk, progress });
+        stopped = contacts === null;
+        if (contacts !== null) await traces.finish(id, contacts, clock());
       }
-      await traces.finish(id, contacts, clock());
+      // Deleted meanwhile (nothing to keep), or this server is stopping.
+      if (stopped && this.#stopping && !state.gone) await traces.fail(id, TRACE_SERVER_STOPPED, clock());
     } catch (err) {
       this.opts.onError?.(id, err);
       const message = err instanceof Error ? err.message : String(err);

@@ -30,6 +30,13 @@ export interface PgStoreOptions extends StoreOptions {
   readonly closePool?: boolean;
   /** Bytes of list snapshots kept in this server's memory (default `SNAPSHOT_MEMORY_BYTES`, 256 MiB). */
   readonly snapshotMemoryBytes?: number;
+  /**
+   * The pool's database URL: a trace's worker thread opens its own small pool on it (unset: traces
+   * run in the server's thread over this pool).
+   */
+  readonly databaseUrl?: string;
+  /** The pool's statement timeout, ms, for the worker's pool too (default: `openPg`'s). */
+  readonly statementTimeoutMs?: number;
 }
 
 /**
@@ -75,6 +82,13 @@ export async function openPgStore(pool: PgPool, opts: PgStoreOptions): Promise<O
     limits,
     traceScans,
     traces: new PgTracesStore(pool),
+    ...(opts.databaseUrl !== undefined && {
+      traceWorker: {
+        engine: 'postgres',
+        url: opts.databaseUrl,
+        ...(opts.statementTimeoutMs !== undefined && { statementTimeoutMs: opts.statementTimeoutMs }),
+      },
+    }),
     ping: async () => {
       try {
         await pool.query('SELECT 1');

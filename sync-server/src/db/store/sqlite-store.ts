@@ -251,6 +251,8 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
     limits,
     traceScans,
     traces: new TracesRepository(db),
+    // A file a worker thread can open beside this connection (WAL); not an in-memory database.
+    ...(!db.memory && { traceWorker: { engine: 'sqlite', file: db.name } }),
     ping: () => {
       try {
         db.prepare('SELECT 1').get();

@@ -18,7 +18,7 @@ import type { ChangesResult, ListsRepository } from '../repositories/lists-repos
 import type { OfficersRepository } from '../repositories/officers-repository.js';
 import type { IngestResult, ScansRepository } from '../repositories/scans-repository.js';
 import type { SettingsRepository } from '../repositories/settings-repository.js';
-import type { TraceScansStore, TracesStore } from './traces-store.js';
+import type { TraceScansStore, TracesStore, TraceWorkerSource } from './traces-store.js';
 
 /**
  * The storage seam (docs/fleet-mode.md): one asynchronous interface per repository, implemented
@@ -268,6 +268,11 @@ export interface Store {
   readonly traceScans: TraceScansStore;
   /** Contact traces: their parameters, progress and contacts. */
   readonly traces: TracesStore;
+  /**
+   * Where a worker thread opens its own connection to run a trace off the event loop; absent when
+   * none can (an in-memory SQLite database): traces then run in the server's thread.
+   */
+  readonly traceWorker?: TraceWorkerSource;
   /** Whether the database answers now (for `/health`); never throws. */
   ping(): Promise<{ ok: true } | { ok: false; error: string }>;
   /**

@@ -162,3 +162,11 @@ export interface TracesStore {
   /** Deletes a trace and its contacts; false when there was none. */
   delete(id: string): Promise<boolean>;
 }
+
+/**
+ * The database a trace's worker thread opens for itself: the SQLite file (read with its own WAL
+ * connection; contacts written in short transactions) or the PostgreSQL URL (its own small pool).
+ */
+export type TraceWorkerSource =
+  | { readonly engine: 'sqlite'; readonly file: string }
+  | { readonly engine: 'postgres'; readonly url: string; readonly statementTimeoutMs?: number };

@@ -36,6 +36,7 @@ import type {
   TraceContactQuery,
   TraceScansStore,
   TracesStore,
+  TraceWorkerSource,
   TraceSummary,
 } from '../../db/store/traces-store.js';
 import { HttpError } from '../../http-error.js';
@@ -273,6 +274,8 @@ async function* contactCsvChunks(
 export interface TraceRouteStores {
   readonly traceScans: TraceScansStore;
   readonly traces: TracesStore;
+  /** Where traces run off the event loop (absent: in this thread). */
+  readonly traceWorker?: TraceWorkerSource;
 }
 
 /** Health statuses a promote never lowers: the one asked and any closer one. */
@@ -291,6 +294,7 @@ export function registerTraceRoutes(app: App, s: Services, stores: TraceRouteSto
     scans: stores.traceScans,
     traces,
     clock: s.clock,
+    ...(stores.traceWorker !== undefined && { worker: stores.traceWorker }),
     // The id and the error's code or message only: no subject is in either.
     onError: (id, err) => {
       app.log.error({ trace: id, err: err instanceof Error ? err.message : String(err) }, 'trace failed');

@@ -1,0 +1,141 @@
+// A trace in a worker thread (issue 15): the search and the storing of its contacts run on the
+// worker's own database connection (SQLite: a second WAL connection to the server's file;
+// PostgreSQL: a pool of its own), so the server's event loop only relays progress. A trace of
+// 1,000 index subjects is tens of seconds of synchronous SQLite reads and JavaScript matching: in
+// the server's thread, every request would wait behind each slice of it.
+//
+// The worker tells its progress; the server writes it (as for a trace run in its own thread) and,
+// when the trace is gone or the server stops, raises a flag in shared memory that the worker reads
+// at its next progress. Once the contacts are found, the worker asks for the finishing time (the
+// server's clock) and stores them.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { TraceParams, TraceWorkerSource } from '../db/store/traces-store.js';
+
+/** What the worker is started with. */
+export interface TraceWorkerData {
+  readonly source: TraceWorkerSource;
+  readonly id: string;
+  readonly params: TraceParams;
+  readonly chunk?: number;
+  /** One Int32: set to 1 by the server to stop the trace. */
+  readonly stop: SharedArrayBuffer;
+}
+
+/** What the worker tells the server. */
+export type FromTraceWorker =
+  | { readonly type: 'progress'; readonly fraction: number }
+  | { readonly type: 'found'; readonly count: number }
+  | { readonly type: 'finished'; readonly stored: boolean }
+  | { readonly type: 'stopped' }
+  | { readonly type: 'failed'; readonly message: string };
+
+/** What the server tells the worker once its contacts are found. */
+export type ToTraceWorker = { readonly type: 'finish'; readonly at: number } | { readonly type: 'stop' };
+
+export interface TraceThreadHooks {
+  /** Index subjects per store call (default: the engine's). */
+  readonly chunk?: number;
+  /** Told each fraction the worker reports, in order; false stops the trace. */
+  readonly progress: (fraction: number) => Promise<boolean>;
+  /** True when the trace must stop (the server is stopping). */
+  readonly stopping: () => boolean;
+  /** The finishing time the contacts are stored with. */
+  readonly finishAt: () => number;
+}
+
+/**
+ * How a trace run in a worker ended: its contacts stored (`finished`), its trace gone before they
+ * were (`gone`), or stopped (`stopped`: the trace was deleted or the server is stopping).
+ */
+export type TraceThreadOutcome = 'finished' | 'gone' | 'stopped';
+
+/**
+ * The worker's entry: the built `trace-worker.js` beside this module, or, when this module runs
+ * from its TypeScript source (the tests, under vitest), a bootstrap that registers tsx's loader in
+ * the worker and then imports `trace-worker.ts` (a worker does not take `--import` from execArgv).
+ */
+function workerEntry(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./trace-worker.js', import.meta.url);
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+  const source = new URL('./trace-worker.ts', import.meta.url).href;
+  const boot = `import { register } from ${JSON.stringify(tsx.replace(/\.cjs$/, '.mjs'))};
+register();
+await import(${JSON.stringify(source)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
+}
+
+/**
+ * Runs one stored (running) trace in a new worker thread: its search, then its contacts stored
+ * with `finishAt()`. Rejects with the worker's error (its message names no subject).
+ */
+export function runTraceInWorker(
+  source: TraceWorkerSource,
+  id: string,
+  params: TraceParams,
+  hooks: TraceThreadHooks,
+): Promise<TraceThreadOutcome> {
+  const stop = new SharedArrayBuffer(4);
+  const stopFlag = new Int32Array(stop);
+  const raise = (): void => {
+    Atomics.store(stopFlag, 0, 1);
+  };
+  const data: TraceWorkerData = {
+    source,
+    id,
+    params,
+    stop,
+    ...(hooks.chunk !== undefined && { chunk: hooks.chunk }),
+  };
+  const worker = new Worker(workerEntry(), { workerData: data });
+  return new Promise<TraceThreadOutcome>((resolve, reject) => {
+    let settled = false;
+    const settle = (end: () => void): void => {
+      if (settled) return;
+      settled = true;
+      end();
+      void worker.terminate();
+    };
+    // Progress is written one report at a time, in order (a slow write never reorders them).
+    let writes = Promise.resolve();
+    worker.on('message', (m: FromTraceWorker) => {
+      switch (m.type) {
+        case 'progress':
+          if (hooks.stopping()) raise();
+          writes = writes.then(async () => {
+            if (Atomics.load(stopFlag, 0) === 1) return;
+            try {
+              if (!(await hooks.progress(m.fraction))) raise();
+            } catch {
+              // A failed progress write is not the trace's failure: the next one, or the
+              // heartbeat, writes it again.
+            }
+          });
+          return;
+        case 'found':
+          void writes.then(() => {
+            const stopNow = Atomics.load(stopFlag, 0) === 1 || hooks.stopping();
+            const reply: ToTraceWorker = stopNow ? { type: 'stop' } : { type: 'finish', at: hooks.finishAt() };
+            worker.postMessage(reply);
+          });
+          return;
+        case 'finished':
+          settle(() => resolve(m.stored ? 'finished' : 'gone'));
+          return;
+        case 'stopped':
+          settle(() => resolve('stopped'));
+          return;
+        case 'failed':
+          settle(() => reject(new Error(m.message)));
+          return;
+      }
+    });
+    worker.on('error', (err) => {
+      settle(() => reject(err));
+    });
+    worker.on('exit', (code) => {
+      settle(() => reject(new Error(`the trace's worker thread ended (exit code ${code}) before its end`)));
+    });
+  });
+}

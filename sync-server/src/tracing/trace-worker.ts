@@ -1,0 +1,96 @@
+// The worker thread a trace runs in (see trace-thread.ts): it opens its own connection to the
+// server's database, runs the engine over it without yielding (nothing else runs in this thread),
+// reports progress, then stores the contacts with the finishing time the server gives.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { configureConnection } from '../db/open-database.js';
+import { openPg } from '../db/pg/open-pg.js';
+import { PgTraceScansStore, PgTracesStore } from '../db/pg/stores/pg-traces.js';
+import { SqliteTraceScans, TracesRepository } from '../db/repositories/traces-repository.js';
+import type { TraceScansStore, TracesStore, TraceWorkerSource } from '../db/store/traces-store.js';
+import { runTrace } from './trace-engine.js';
+import type { FromTraceWorker, ToTraceWorker, TraceWorkerData } from './trace-thread.js';
+
+/**
+ * Page cache of the worker's SQLite connection, KiB (negative: PRAGMA cache_size's unit). A trace
+ * reads its scans' windows across the whole file; the connection and its cache last one trace.
+ */
+const WORKER_SQLITE_CACHE_KIB = 262_144;
+
+interface Opened {
+  readonly scans: TraceScansStore;
+  readonly traces: TracesStore;
+  close(): Promise<void>;
+}
+
+async function open(source: TraceWorkerSource): Promise<Opened> {
+  if (source.engine === 'sqlite') {
+    // The server made and migrated the file: this connection only reads scans and writes contacts.
+    const db = new Database(source.file, { fileMustExist: true });
+    configureConnection(db);
+    db.pragma(`cache_size = -${WORKER_SQLITE_CACHE_KIB}`);
+    return {
+      scans: new SqliteTraceScans(db),
+      traces: new TracesRepository(db),
+      close: () => {
+        db.close();
+        return Promise.resolve();
+      },
+    };
+  }
+  // One connection reads while the engine matches; a second is spare for a progress-free finish.
+  const pool = await openPg({
+    url: source.url,
+    max: 2,
+    applicationName: 'checkpoint-server trace',
+    ...(source.statementTimeoutMs !== undefined && { statementTimeoutMs: source.statementTimeoutMs }),
+  });
+  return {
+    scans: new PgTraceScansStore(pool),
+    traces: new PgTracesStore(pool),
+    close: () => pool.end(),
+  };
+}
+
+const port = parentPort;
+if (port === null) throw new Error('trace-worker.ts runs as a worker thread only');
+const data = workerData as TraceWorkerData;
+const stopFlag = new Int32Array(data.stop);
+const post = (m: FromTraceWorker): void => {
+  port.postMessage(m);
+};
+
+/** The server's answer once the contacts are found. */
+const reply = new Promise<ToTraceWorker>((resolve) => {
+  port.once('message', (m: ToTraceWorker) => {
+    resolve(m);
+  });
+});
+
+/** Runs the trace; answers the last message, posted once the connection is closed. */
+async function run(): Promise<FromTraceWorker> {
+  const opened = await open(data.source);
+  try {
+    const contacts = await runTrace(opened.scans, data.params, {
+      ...(data.chunk !== undefined && { chunk: data.chunk }),
+      progress: (fraction) => {
+        post({ type: 'progress', fraction });
+        return Promise.resolve(Atomics.load(stopFlag, 0) === 0);
+      },
+      // Nothing else runs in this thread: no turn to give.
+      yieldTurn: () => Promise.resolve(),
+    });
+    if (contacts === null) return { type: 'stopped' };
+    post({ type: 'found', count: contacts.length });
+    const answer = await reply;
+    if (answer.type === 'stop') return { type: 'stopped' };
+    return { type: 'finished', stored: await opened.traces.finish(data.id, contacts, answer.at) };
+  } finally {
+    await opened.close();
+  }
+}
+
+run().then(post, (err: unknown) => {
+  // The message only: the engine's and the stores' errors name no subject.
+  post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+});
