@@ -4,7 +4,7 @@
 // plate closes it; the timeout closes it; "Xe đã qua" closes only the vehicle it names; every
 // recorded scan carries its vehicle's id (the plate scan's record id) in the outbox and upload.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -72,6 +72,23 @@ function serverScans(kioskId: string): { id: string; vehicleId: string | null }[
         'SELECT s.id, s.vehicle_id AS vehicleId FROM scans s JOIN kiosks k ON k.no = s.kiosk_no WHERE k.id = ? ORDER BY s.seq',
       )
       .all(kioskId) as { id: string; vehicleId: string | null }[];
+  } finally {
+    db.close();
+  }
+}
+
+interface OpenVehicleRow {
+  slot: number;
+  vehicle_id: string;
+  opened_at: number;
+  green_lane: number;
+}
+
+/** The lane store's open vehicle row (every column), if any. */
+function openVehicleRow(laneDir: string): OpenVehicleRow | undefined {
+  const db = new Database(join(laneDir, 'lane.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT * FROM open_vehicle').get() as OpenVehicleRow | undefined;
   } finally {
     db.close();
   }
@@ -332,5 +349,133 @@ describe('a serial lane in vehicle mode, with its display API', () => {
     ];
     expect(outboxScans(laneDir()).map(({ id, vehicleId }) => ({ id, vehicleId }))).toEqual(expected);
     expect(serverScans(agent.store.getSetting('kiosk_id')!)).toEqual(expected);
+  });
+});
+
+/** A stdin lane in vehicle mode as a process: type a code and read its JSON line; kill it hard. */
+class StdinVehicleLane {
+  readonly child: ChildProcess;
+  readonly #lines: JsonLine[] = [];
+  #waiting: (() => void) | null = null;
+
+  constructor(args: readonly string[], openMs: number) {
+    this.child = spawn(
+      process.execPath,
+      [LANE_JS, ...INSECURE_KEY_STORE_ARGS, ...args, '--scanner', 'stdin', '--json', '--vehicle-mode'],
+      {
+        env: {
+          ...process.env,
+          CHECKPOINT_LOG_LEVEL: 'warn',
+          CHECKPOINT_DRAIN_MS: '10000',
+          CHECKPOINT_VEHICLE_OPEN_MS: String(openMs),
+        },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      this.#lines.push(JSON.parse(line) as JsonLine);
+      this.#waiting?.();
+    });
+  }
+
+  /** Types one code and waits for its JSON line (the scan is on disk by then). */
+  async scan(text: string): Promise<JsonLine> {
+    const before = this.#lines.length;
+    this.child.stdin!.write(`${text}\n`);
+    while (this.#lines.length === before) {
+      if (this.child.exitCode !== null) throw new Error(`lane exited ${this.child.exitCode}`);
+      await new Promise<void>((resolve) => {
+        this.#waiting = resolve;
+        setTimeout(resolve, 200);
+      });
+    }
+    return this.#lines[before]!;
+  }
+
+  /** SIGKILL: a crash or a power cut, nothing flushed or closed. */
+  async kill9(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Ends stdin (a clean stop after the outbox drains); answers the exit code. */
+  async end(): Promise<number | null> {
+    const exited = new Promise<number | null>((resolve) => this.child.once('exit', resolve));
+    this.child.stdin!.end();
+    return exited;
+  }
+}
+
+describe('a stdin lane in vehicle mode killed with SIGKILL while a vehicle is open', () => {
+  const laneDir = (): string => join(dir, 'restart-lane');
+  const lanes: StdinVehicleLane[] = [];
+  const start = (args: readonly string[], openMs: number): StdinVehicleLane => {
+    const lane = new StdinVehicleLane(['--data', laneDir(), ...args], openMs);
+    lanes.push(lane);
+    return lane;
+  };
+
+  afterAll(() => {
+    for (const lane of lanes) if (lane.child.exitCode === null) lane.child.kill('SIGKILL');
+  });
+
+  it('restarted within the 10 minutes: the next passenger joins the same vehicle, its count and red kept', async () => {
+    const code = await server.enrollmentCode('VEH-1');
+    const first = start(['--server', server.url, '--enroll', code, '--name', 'restart-vehicle'], 60_000);
+    const plate = await first.scan(PLATE_C);
+    expect(plate.vehicle).toEqual({ id: plate.scanId, passengers: 0, decision: 'green' });
+    const f0 = await first.scan(F0);
+    expect(f0.vehicle).toEqual({ id: plate.scanId, passengers: 1, decision: 'red' });
+    await first.kill9();
+    // What the store keeps of the open vehicle: its id (the plate scan's), when, green-lane or
+    // not. No plate anywhere in the store's files (plate scans are sealed to the server).
+    const row = openVehicleRow(laneDir());
+    expect(Object.keys(row ?? {})).toEqual(['slot', 'vehicle_id', 'opened_at', 'green_lane']);
+    expect(row).toMatchObject({ vehicle_id: plate.scanId, green_lane: 0 });
+    expect(row?.opened_at).toBeLessThanOrEqual(Date.now());
+    for (const file of ['lane.db', 'lane.db-wal']) {
+      const bytes = existsSync(join(laneDir(), file)) ? readFileSync(join(laneDir(), file)) : Buffer.alloc(0);
+      expect(bytes.includes('29C67890')).toBe(false);
+      expect(bytes.includes(PLATE_C)).toBe(false);
+    }
+
+    // Enrolled already: no code. The vehicle is open again, with its F0 passenger.
+    const second = start(['--server', server.url], 60_000);
+    const after = await second.scan(PEOPLE[0]);
+    expect(after.decision).toBe('green');
+    expect(after.vehicle).toEqual({ id: plate.scanId, passengers: 2, decision: 'red' });
+    // The same closing rules: the next plate closes it and opens its own.
+    const next = await second.scan(PLATE_A);
+    expect(next.vehicle).toEqual({ id: next.scanId, passengers: 0, decision: 'green' });
+    await second.kill9();
+
+    // Restarted after its time is up (1.5 s here, from the plate scan): the vehicle is closed,
+    // and a person scanned then belongs to none.
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const third = start(['--server', server.url], 1500);
+    const late = await third.scan(PEOPLE[1]);
+    expect(late.decision).toBe('green');
+    expect(late.vehicle).toBeUndefined();
+    // Nor does it come back at the next start (closed for good, not only ignored).
+    expect(await third.end()).toBe(0);
+    const fourth = start(['--server', server.url], 60_000);
+    const later = await fourth.scan(PEOPLE[2]);
+    expect(later.vehicle).toBeUndefined();
+    expect(await fourth.end()).toBe(0);
+
+    const expected = [
+      { id: plate.scanId, vehicleId: plate.scanId, decision: 'green' },
+      { id: f0.scanId, vehicleId: plate.scanId, decision: 'red' },
+      { id: after.scanId, vehicleId: plate.scanId, decision: 'green' },
+      { id: next.scanId, vehicleId: next.scanId, decision: 'green' },
+      { id: late.scanId, vehicleId: null, decision: 'green' },
+      { id: later.scanId, vehicleId: null, decision: 'green' },
+    ];
+    expect(outboxScans(laneDir())).toEqual(expected);
+    expect(openVehicleRow(laneDir())).toBeUndefined();
+    expect(serverScans(laneKioskId(laneDir()))).toEqual(
+      expected.map(({ id, vehicleId }) => ({ id, vehicleId })),
+    );
   });
 });

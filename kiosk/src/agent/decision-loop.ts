@@ -18,7 +18,7 @@ import {
 } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import type { ScanInput } from '../scanners/scanner.js';
-import type { LaneStore } from '../store/lane-store.js';
+import type { LaneStore, NewLaneRecord } from '../store/lane-store.js';
 import { uuidV7 } from '../store/uuid-v7.js';
 import { payloadFingerprint, type LaneKeyers } from './subject-keyer.js';
 import type { VehicleTracker } from './vehicle-tracker.js';
@@ -135,33 +135,34 @@ export class DecisionLoop {
     const isPlate = subject?.kind === 'plate';
     const ownId = decision.record && vehicles !== null && isPlate ? uuidV7(now) : undefined;
     const vehicleId = !decision.record || vehicles === null ? null : (ownId ?? vehicles.openId());
+    const greenLane = ownId !== undefined && isGreenLaneHere(whitelistEntry, checkpoint.id, now);
     if (decision.record) {
       const seal = this.#o.sealSubject ?? null;
-      const record = store.appendRecord(
-        {
-          type: 'scan',
-          source: input.source,
-          format,
-          // Sealed to the server when the lane can (nothing K opens leaves or stays on the lane);
-          // a lane without a seal key still holds the fleet-wide key 0 and uploads its key.
-          subjectKey: key === null || seal !== null ? null : subjectKeyToHex(key),
-          subjectSealed:
-            subject === null || seal === null ? null : this.#sealed(seal, canonicalSubjectKey(subject)),
-          decision: decision.decision,
-          reasons: decision.reasons,
-          warnings: decision.warnings,
-          alert: decision.alert,
-          // Kept on the lane only: the desk's order after a restart (an F0 first).
-          laneHealthStatus:
-            listedNow && decision.reasons.some((r) => r === 'health_blocked' || r === 'health_deceased')
-              ? healthEntry.status
-              : null,
-          ...(vehicleId !== null && { vehicleId }),
-        },
-        now,
-        decision.alert,
-        ownId,
-      );
+      const newRecord: NewLaneRecord = {
+        type: 'scan',
+        source: input.source,
+        format,
+        // Sealed to the server when the lane can (nothing K opens leaves or stays on the lane);
+        // a lane without a seal key still holds the fleet-wide key 0 and uploads its key.
+        subjectKey: key === null || seal !== null ? null : subjectKeyToHex(key),
+        subjectSealed:
+          subject === null || seal === null ? null : this.#sealed(seal, canonicalSubjectKey(subject)),
+        decision: decision.decision,
+        reasons: decision.reasons,
+        warnings: decision.warnings,
+        alert: decision.alert,
+        // Kept on the lane only: the desk's order after a restart (an F0 first).
+        laneHealthStatus:
+          listedNow && decision.reasons.some((r) => r === 'health_blocked' || r === 'health_deceased')
+            ? healthEntry.status
+            : null,
+        ...(vehicleId !== null && { vehicleId }),
+      };
+      // A plate that opens a vehicle is written with the open vehicle, in one transaction.
+      const record =
+        ownId === undefined
+          ? store.appendRecord(newRecord, now, decision.alert)
+          : store.appendPlateScan(newRecord, now, decision.alert, ownId, greenLane);
       scanId = record.id;
       seq = record.seq;
       // Re-inserted so the map stays in time order and expires from the front.
@@ -199,7 +200,7 @@ export class DecisionLoop {
               at: now,
               decision: decision.decision,
               shown: details.subject?.shown ?? null,
-              greenLane: isGreenLaneHere(whitelistEntry, checkpoint.id, now),
+              greenLane,
             });
     }
     const result: LaneDecision = {

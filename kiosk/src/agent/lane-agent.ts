@@ -2,17 +2,20 @@
 // in lane-open.ts; what displays hear (events, the traveller's view) in lane-publisher.ts.
 import {
   CheckpointConfig,
+  type DecisionColour,
   type Desk,
   type DeskOfficer,
   type LaneSyncView,
   type OverrideRequestBody,
   type ScanSource,
+  type VehiclePassenger,
 } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
 import type { DeviceState, Scanner } from '../scanners/scanner.js';
 import type { LaneVault } from '../secrets/lane-vault.js';
 import { ListKeyRing } from '../secrets/list-key-ring.js';
+import { laneHealthStatusOf } from '../store/lane-outbox.js';
 import type { EnrollmentAdoption, LaneStore } from '../store/lane-store.js';
 import type { LaneCredentials } from '../sync/credentials.js';
 import { LaneSync, type SyncStatus } from '../sync/lane-sync.js';
@@ -134,10 +137,13 @@ export class LaneAgent {
           { passengers: vehicle.passengers, decision: vehicle.decision, reason },
           'vehicle closed',
         );
+        // The store's open vehicle goes with it (a next plate has already taken its place).
+        if (reason !== 'next_plate') this.store.closeVehicle(vehicle.id);
         // A plate that closes one vehicle opens the next: the desk message of its scan follows.
         if (reason !== 'next_plate') this.#emitDesk();
       },
     });
+    this.#restoreVehicle();
     const sealer = (): ((canonicalSubject: string) => string) | null => this.#sealSubject();
     this.#loop = new DecisionLoop({
       store,
@@ -292,6 +298,52 @@ export class LaneAgent {
   ): PassedResult | { readonly ok: false; readonly error: 'not_vehicle_mode' } {
     if (!this.vehicleMode()) return { ok: false, error: 'not_vehicle_mode' };
     return this.#vehicles.passed(vehicleId);
+  }
+
+  /**
+   * The vehicle open when the lane stopped (crash, power cut, restart), opened again if vehicle
+   * mode is still on and its 10 minutes since the plate are not up: the rest of its passengers
+   * join it. Its plate and passengers come back from the outbox (decisions after overrides, the
+   * health status the lane kept); plate text and subjects were never stored, so the panel shows
+   * neither. Otherwise it is closed, as it would have been had the lane run on.
+   */
+  #restoreVehicle(): void {
+    const saved = this.store.openVehicle();
+    if (saved === null) return;
+    const records = this.vehicleMode() ? this.store.vehicleRecords(saved.id) : [];
+    const latest = new Map<string, DecisionColour>();
+    for (const r of records) if (r.type === 'override') latest.set(r.scanId, r.decision);
+    const plate = records.find((r) => r.type === 'scan' && r.id === saved.id);
+    const passengers: VehiclePassenger[] = [];
+    for (const r of records) {
+      if (r.type !== 'scan' || r.id === saved.id) continue;
+      const health = r.reasons.includes('health_blocked') || r.reasons.includes('health_deceased');
+      passengers.push({
+        scanId: r.id,
+        at: r.at,
+        decision: latest.get(r.id) ?? r.decision,
+        healthStatus: health ? laneHealthStatusOf(r) : null,
+        subject: null,
+      });
+    }
+    const restored =
+      plate?.type === 'scan' &&
+      this.#vehicles.restore(
+        {
+          id: saved.id,
+          at: saved.openedAt,
+          decision: latest.get(saved.id) ?? plate.decision,
+          shown: null,
+          greenLane: saved.greenLane,
+        },
+        passengers,
+      );
+    if (restored) {
+      this.#log.info({ passengers: passengers.length }, 'vehicle open before the restart is open again');
+    } else {
+      this.store.closeVehicle(saved.id);
+      this.#log.info('vehicle open before the restart closed (time up, or vehicle mode off)');
+    }
   }
 
   /** What the desk says of vehicles: the mode, and the vehicle open now. */

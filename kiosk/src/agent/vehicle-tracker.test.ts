@@ -115,6 +115,30 @@ describe('VehicleTracker', () => {
     expect(tracker.applyOverride(ID(7), 'red')).toBe(false);
   });
 
+  it('restores a vehicle open before a restart only within its 10 minutes, and never over an open one', () => {
+    const { tracker, closed, advance, now } = setUp();
+    const plate = { id: ID(1), at: now(), decision: 'green' as const, shown: null, greenLane: false };
+    advance(VEHICLE_OPEN_MS - 1000);
+    expect(tracker.restore(plate, [person(2, plate.at, 'red')])).toBe(true);
+    expect(tracker.panel()).toMatchObject({
+      id: ID(1),
+      plateShown: null,
+      passengerCount: 1,
+      decision: 'red',
+    });
+    expect(tracker.passenger(ID(1), person(3, now()))).toEqual({ id: ID(1), passengers: 2, decision: 'red' });
+    // An override of a passenger from before the restart still changes the colour.
+    expect(tracker.applyOverride(ID(2), 'green')).toBe(true);
+    expect(tracker.summary()?.decision).toBe('green');
+    expect(tracker.restore({ ...plate, id: ID(9) }, [])).toBe(false);
+    // Its time counts from its plate scan, not from the restart.
+    advance(1000);
+    expect(tracker.openId()).toBeNull();
+    expect(closed).toEqual([{ vehicle: { id: ID(1), passengers: 2, decision: 'green' }, reason: 'timeout' }]);
+    expect(tracker.restore(plate, [])).toBe(false);
+    expect(tracker.openId()).toBeNull();
+  });
+
   it('colours a vehicle by its worst: red over amber over green', () => {
     expect(vehicleColour('green', [])).toBe('green');
     expect(vehicleColour('green', ['green', 'amber'])).toBe('amber');

@@ -2,7 +2,9 @@
 // one); the people scanned after it belong to it until the next plate, the officer's "Xe đã qua",
 // or VEHICLE_OPEN_MS after the plate scan (counted from the plate, not from the latest scan: a
 // car that waits at the lane for ten minutes has long passed or needs a new plate scan anyway).
-// Held in memory only: after a restart no vehicle is open (its scans keep their vehicleId).
+// Held in memory; the lane's store keeps which vehicle is open (written with its plate scan,
+// removed when it closes), and a restarted lane gives it back with `restore` if its time is not
+// up, its passengers read again from the outbox (the same closing rules apply).
 import {
   VEHICLE_PASSENGERS_SHOWN,
   type DecisionColour,
@@ -89,6 +91,17 @@ export class VehicleTracker {
   openId(): string | null {
     this.expire();
     return this.#open?.plate.id ?? null;
+  }
+
+  /**
+   * A vehicle open when the lane stopped, given back at start (its plate shown as unknown, its
+   * passengers without subject: the store keeps neither). Opens it only if no vehicle is open
+   * and its time is not up; answers whether it did.
+   */
+  restore(plate: PlateScan, passengers: readonly PassengerScan[]): boolean {
+    if (this.#open !== null || this.#clock() >= plate.at + this.#openMs) return false;
+    this.#open = { plate, plateDecision: plate.decision, passengers: passengers.map((p) => ({ ...p })) };
+    return true;
   }
 
   /** A plate scan: closes the open vehicle (`next_plate`) and opens this one. */

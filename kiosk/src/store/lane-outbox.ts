@@ -89,6 +89,10 @@ export class LaneOutbox {
       recent: db.prepare<[number]>(
         'SELECT seq, id, at, record, health_status FROM outbox ORDER BY seq DESC LIMIT ?',
       ),
+      fromRecord: db.prepare<[string, number]>(
+        `SELECT seq, id, at, record, health_status FROM outbox
+           WHERE seq >= (SELECT seq FROM outbox WHERE id = ?) ORDER BY seq LIMIT ?`,
+      ),
       overridesOf: db.prepare<[string]>(
         "SELECT seq, id, at, record FROM outbox WHERE json_extract(record, '$.scanId') = ? ORDER BY seq",
       ),
@@ -173,6 +177,17 @@ export class LaneOutbox {
   /** The latest records still held, newest first, with what only the lane keeps. */
   recent(limit: number): HeldLaneRecord[] {
     return (this.#s.recent.all(limit) as HeldRow[]).map((row) => ({
+      ...toRecord(row),
+      laneHealthStatus: row.health_status,
+    }));
+  }
+
+  /**
+   * Record `id` and those after it, oldest first, with what only the lane keeps (at most
+   * `limit`); none when `id` is no longer held.
+   */
+  from(id: string, limit: number): HeldLaneRecord[] {
+    return (this.#s.fromRecord.all(id, limit) as HeldRow[]).map((row) => ({
       ...toRecord(row),
       laneHealthStatus: row.health_status,
     }));

@@ -227,6 +227,71 @@ describe('outbox', () => {
   });
 });
 
+describe('the open vehicle (vehicle mode)', () => {
+  const V = '0190a000-0000-7000-8000-000000000001';
+  const W = '0190a000-0000-7000-8000-000000000002';
+  const inVehicle = (vehicleId: string, decision: ScanRecord['decision'] = 'green'): NewLaneRecord => ({
+    ...scan(decision),
+    vehicleId,
+  });
+  const override = (scanId: string, decision: ScanRecord['decision']): NewLaneRecord => ({
+    type: 'override',
+    scanId,
+    originalDecision: 'red',
+    decision,
+    officerId: 'o1',
+    supervisorId: null,
+    reason: 'identity_checked',
+    note: '',
+  });
+
+  it('a plate scan opens its vehicle in the same write, kept across a reopen; closing names the vehicle', () => {
+    expect(store.openVehicle()).toBeNull();
+    const plate = store.appendPlateScan(inVehicle(V), 1000, false, V, true);
+    expect(plate.id).toBe(V);
+    store.close();
+    store = LaneStore.open(join(dir, 'lane.db'));
+    expect(store.openVehicle()).toEqual({ id: V, openedAt: 1000, greenLane: true });
+    // The next plate takes its place; closing the old one then leaves the new one open.
+    store.appendPlateScan(inVehicle(W), 2000, false, W, false);
+    store.closeVehicle(V);
+    expect(store.openVehicle()).toEqual({ id: W, openedAt: 2000, greenLane: false });
+    store.closeVehicle(W);
+    expect(store.openVehicle()).toBeNull();
+  });
+
+  it('refuses a plate scan that does not name itself, writing nothing', () => {
+    expect(() => store.appendPlateScan(inVehicle(W), 1000, false, V, false)).toThrow(/names itself/);
+    expect(() => store.appendPlateScan(scan(), 1000, false, V, false)).toThrow(/names itself/);
+    expect(store.lastSeq()).toBe(0);
+    expect(store.openVehicle()).toBeNull();
+  });
+
+  it('a failed write opens no vehicle (one transaction)', () => {
+    store.appendRecord(scan(), 1, false, V);
+    // The id is taken: the record cannot be written, so the vehicle is not opened either.
+    expect(() => store.appendPlateScan(inVehicle(V), 1000, false, V, false)).toThrow(/UNIQUE/);
+    expect(store.openVehicle()).toBeNull();
+  });
+
+  it('answers a vehicle’s plate, passengers and their overrides, and nothing of another vehicle or none', () => {
+    store.appendRecord(scan(), 500);
+    store.appendPlateScan(inVehicle(V), 1000, false, V, false);
+    const a = store.appendRecord({ ...inVehicle(V, 'red'), laneHealthStatus: 'F0' }, 1001);
+    const alone = store.appendRecord(scan('red'), 1002);
+    store.appendRecord(override(alone.id, 'green'), 1003);
+    const o = store.appendRecord(override(a.id, 'green'), 1004);
+    store.appendPlateScan(inVehicle(W), 1005, false, W, false);
+    store.appendRecord(inVehicle(W), 1006);
+    const records = store.vehicleRecords(V);
+    expect(records.map((r) => r.id)).toEqual([V, a.id, o.id]);
+    expect(records[1]).toMatchObject({ decision: 'red', laneHealthStatus: 'F0', vehicleId: V });
+    expect(store.vehicleRecords(W).map((r) => r.at)).toEqual([1005, 1006]);
+    // A plate scan no longer held: nothing.
+    expect(store.vehicleRecords('0190a000-0000-7000-8000-000000000009')).toEqual([]);
+  });
+});
+
 describe('a lane enrolled again in its old data folder', () => {
   const enrollment = (kioskId: string, justEnrolled = true, listKeyId = 'k1') => ({
     kioskId,

@@ -2,13 +2,21 @@ import type { HealthEntry, LaneRecord, ListName, WhitelistEntry } from '@checkpo
 import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { LaneLists, type ListReplacement, type ListState } from './lane-lists.js';
-import { LaneOutbox, OUTBOX_SETTINGS, type Acknowledgement, type NewLaneRecord } from './lane-outbox.js';
+import { OpenVehicleTable, type StoredOpenVehicle } from './lane-open-vehicle.js';
+import {
+  LaneOutbox,
+  OUTBOX_SETTINGS,
+  type Acknowledgement,
+  type HeldLaneRecord,
+  type NewLaneRecord,
+} from './lane-outbox.js';
 import { SettingsTable } from './lane-settings.js';
 import type { LaneEntry, LaneHealthEntry, LaneListChange, LaneWhitelistEntry } from './list-descriptors.js';
 import { runMigrations } from './migrate.js';
 
 export type { ListReplacement, ListState } from './lane-lists.js';
-export type { Acknowledgement, NewLaneRecord } from './lane-outbox.js';
+export type { Acknowledgement, HeldLaneRecord, NewLaneRecord } from './lane-outbox.js';
+export type { StoredOpenVehicle } from './lane-open-vehicle.js';
 export type {
   LaneEntry,
   LaneHealthEntry,
@@ -38,6 +46,7 @@ export class LaneStore {
   readonly #settings: SettingsTable;
   readonly #lists: LaneLists;
   readonly #outbox: LaneOutbox;
+  readonly #vehicle: OpenVehicleTable;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -45,6 +54,7 @@ export class LaneStore {
     this.#settings = new SettingsTable(db);
     this.#lists = new LaneLists(db);
     this.#outbox = new LaneOutbox(db, this.#settings);
+    this.#vehicle = new OpenVehicleTable(db);
   }
 
   /** Opens (or creates) the store at `file` (`:memory:` for tests) and migrates it. */
@@ -172,6 +182,55 @@ export class LaneStore {
    */
   appendRecord(record: NewLaneRecord, at: number, urgent = false, id?: string): LaneRecord {
     return this.#outbox.append(record, at, urgent, id);
+  }
+
+  /**
+   * Appends a plate scan that opens a vehicle (vehicle mode) and makes that vehicle the open
+   * one, in one transaction: a lane killed at any moment either has the plate and its vehicle
+   * or neither. The record names itself as its vehicle (`record.vehicleId === id`).
+   */
+  appendPlateScan(
+    record: NewLaneRecord,
+    at: number,
+    urgent: boolean,
+    id: string,
+    greenLane: boolean,
+  ): LaneRecord {
+    if (record.type !== 'scan' || record.vehicleId !== id)
+      throw new Error('a plate scan that opens a vehicle names itself as its vehicle');
+    return this.#db.transaction(() => {
+      const appended = this.#outbox.append(record, at, urgent, id);
+      this.#vehicle.put({ id, openedAt: at, greenLane });
+      return appended;
+    })();
+  }
+
+  /** The vehicle open at this lane when it stopped (vehicle mode), or null. */
+  openVehicle(): StoredOpenVehicle | null {
+    return this.#vehicle.get();
+  }
+
+  /** Vehicle `id` closed (passed, timed out, vehicle mode off); a newer open one stays. */
+  closeVehicle(id: string): void {
+    this.#vehicle.remove(id);
+  }
+
+  /**
+   * A vehicle's records: its plate scan (the record `vehicleId`), the scans that carry its id
+   * and the overrides and acknowledgements of those, oldest first, with what only the lane keeps
+   * (at most `limit` records read from the plate on). Empty when the plate scan is no longer held.
+   */
+  vehicleRecords(vehicleId: string, limit = 10_000): HeldLaneRecord[] {
+    const records = this.#outbox.from(vehicleId, limit);
+    const ids = new Set<string>();
+    return records.filter((r) => {
+      if (r.type === 'scan') {
+        if (r.vehicleId !== vehicleId) return false;
+        ids.add(r.id);
+        return true;
+      }
+      return ids.has(r.scanId);
+    });
   }
 
   /**

@@ -4,13 +4,20 @@ import { migration001 } from './migrations/001-initial.js';
 import { migration002 } from './migrations/002-whitelist-here-only.js';
 import { migration003 } from './migrations/003-list-keys.js';
 import { migration004 } from './migrations/004-outbox-health-status.js';
+import { migration005 } from './migrations/005-open-vehicle.js';
 
 import type { Migration } from './migrations/migration.js';
 
 export type { Migration };
 
 /** Every migration, in order. Append only: a lane's unsent scans must survive every upgrade. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+];
 
 export { schemaVersion };
 
