@@ -66,6 +66,11 @@ export interface AppOptions {
    * PostgreSQL each running import holds one pooled connection once its first rows are parsed.
    */
   readonly importsAtOnce?: number;
+  /**
+   * The most hop-1 contacts a 2-hop trace's hop 2 starts from (default 20,000); a trace with more
+   * keeps its hop 1 and says hop 2 was not run.
+   */
+  readonly traceHop2Max?: number;
   /** Largest JSON body elsewhere, bytes (default 4 MiB: a 1000-record scan batch). */
   readonly bodyLimit?: number;
   /** Enrollment code lifetime, seconds (default 15 min). */
@@ -132,6 +137,8 @@ export interface Services {
   readonly importMaxBytes: number;
   /** List imports run at once at most (see `AppOptions.importsAtOnce`). */
   readonly importsAtOnce: number;
+  /** See `AppOptions.traceHop2Max` (undefined: the trace jobs' default). */
+  readonly traceHop2Max: number | undefined;
   readonly enrollmentTtlSec: number;
   readonly enrollRateLimit: number;
   readonly sseKeepAliveMs: number;
@@ -166,7 +173,7 @@ export async function createServices(opts: AppOptions): Promise<Services> {
     },
     readCheckpoint: async (id) => {
       const config = await checkpoints.get(id);
-      return config && { config, checkpointSignature: signer.signCheckpoint(config) };
+      return config && { config, ...signer.checkpointSignatures(config) };
     },
     // A lane the database does not know counts as revoked.
     readLaneRevoked: async (id) => {
@@ -220,6 +227,7 @@ export async function createServices(opts: AppOptions): Promise<Services> {
     ),
     importMaxBytes: opts.importMaxBytes ?? 512 * 1024 * 1024,
     importsAtOnce: opts.importsAtOnce ?? 2,
+    traceHop2Max: opts.traceHop2Max,
     enrollmentTtlSec: opts.enrollmentTtlSec ?? 900,
     enrollRateLimit: opts.enrollRateLimit ?? 10,
     sseKeepAliveMs: opts.sseKeepAliveMs ?? 15_000,

@@ -26,6 +26,7 @@ Usage: checkpoint-server migrate [--database URL]   (fleet mode: migrate the sch
                          [--enroll-rate-limit 10] [--offline-after 180] [--stream-grace 45]
                          [--trust-proxy ADDRS] [--officer-pin-min-digits 6]
                          [--imports-at-once 2] [--database-pool-size 10] [--scan-subject-retain-days 30]
+                         [--trace-hop2-max 20000]
 
 Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on embedded SQLite.
 --database postgres://USER@HOST:PORT/DB (or env ${DATABASE_URL_ENV}): chế độ đội máy / fleet mode:
@@ -36,6 +37,10 @@ Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on
 --scan-subject-retain-days N: ngày giữ đối tượng của lượt quét để truy vết / days scans keep their
   subject (ID, passport, plate; sealed and keyed) for contact tracing, 1..3650 (default 30); the
   daily upkeep then erases it from older scans, which stay as counts (checkpoint, lane, time).
+--trace-hop2-max N: số người tiếp xúc bước 1 tối đa mà truy vết 2 bước đi tiếp / the most hop-1
+  contacts a 2-hop trace goes on from, 0..10000000 (default 20000, ≈ 50 F0s at a busy checkpoint);
+  a trace over it keeps hop 1 and says hop 2 was not run (hop 2 from 1,000 F0s reaches almost
+  everyone scanned in the period, and takes hours).
 --database-pool-size N (fleet mode): PostgreSQL connections this server opens at most, 2..200
   (default 10). Each running list import holds one of them from its first rows to its end; a
   request that waits more than 5 s for a connection answers 503 database_busy.
@@ -122,6 +127,7 @@ const { values } = (() => {
         database: { type: 'string' },
         'scan-retain-months': { type: 'string' },
         'scan-subject-retain-days': { type: 'string', default: '30' },
+        'trace-hop2-max': { type: 'string', default: '20000' },
         'database-pool-size': { type: 'string' },
         'snapshot-memory-mb': { type: 'string' },
         'imports-at-once': { type: 'string', default: '2' },
@@ -194,6 +200,9 @@ if (values['snapshot-memory-mb'] !== undefined) {
     fail(`--snapshot-memory-mb must be 0..65536, not "${values['snapshot-memory-mb']}"`);
   if (databaseUrl === undefined) fail('--snapshot-memory-mb needs --database (fleet mode)');
 }
+const traceHop2Max = Number(values['trace-hop2-max']);
+if (!Number.isInteger(traceHop2Max) || traceHop2Max < 0 || traceHop2Max > 10_000_000)
+  fail(`--trace-hop2-max must be 0..10000000, not "${values['trace-hop2-max']}"`);
 const importsAtOnce = Number(values['imports-at-once']);
 if (!Number.isInteger(importsAtOnce) || importsAtOnce < 1 || importsAtOnce > 50)
   fail(`--imports-at-once must be 1..50, not "${values['imports-at-once']}"`);
@@ -300,6 +309,7 @@ const app = await buildServer({
   kioskStreamGraceMs: streamGraceSec * 1000,
   officerPinMinDigits,
   importsAtOnce,
+  traceHop2Max,
   ...(values['trust-proxy'] !== undefined && { trustProxy: values['trust-proxy'] }),
 });
 

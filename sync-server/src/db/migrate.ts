@@ -8,6 +8,7 @@ import { migration005 } from './migrations/005-signed-lists.js';
 import { migration006 } from './migrations/006-key-scopes.js';
 import { migration007 } from './migrations/007-traces.js';
 import { migration008 } from './migrations/008-vehicle-mode.js';
+import { migration009 } from './migrations/009-trace-hop2-limit.js';
 
 import type { Migration } from './migrations/migration.js';
 
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration008,
+  migration009,
 ];
 
 export { schemaVersion };

@@ -162,6 +162,36 @@ describeEngines('trace engine', ({ open }) => {
     });
   }
 
+  it('does not run hop 2 from more hop-1 contacts than the limit, and says so', async () => {
+    const hop1 = (await runTrace(store.traceScans, params(1), { chunk: 1 })) ?? [];
+    expect(hop1.length).toBeGreaterThan(2);
+    const skipped: number[] = [];
+    const progress: number[] = [];
+    const over = await runTrace(store.traceScans, params(2), {
+      chunk: 1,
+      maxHop2Sources: hop1.length - 1,
+      onHop2Skipped: (limit) => skipped.push(limit),
+      progress: (f) => {
+        progress.push(f);
+        return Promise.resolve(true);
+      },
+    });
+    // Hop 1's contacts only, as a 1-hop trace finds them; the limit told; progress ends at 1.
+    expect(over).toEqual(hop1);
+    expect(skipped).toEqual([hop1.length - 1]);
+    expect(progress.at(-1)).toBe(1);
+    // At the limit, hop 2 runs.
+    const told: number[] = [];
+    const at =
+      (await runTrace(store.traceScans, params(2), {
+        chunk: 1,
+        maxHop2Sources: hop1.length,
+        onHop2Skipped: (limit) => told.push(limit),
+      })) ?? [];
+    expect(told).toEqual([]);
+    expect(at.some((c) => c.hop === 2)).toBe(true);
+  });
+
   it('stops when progress answers false (the trace was deleted)', async () => {
     let calls = 0;
     const r = await runTrace(store.traceScans, params(2), {

@@ -37,6 +37,14 @@ export interface TraceEngineOptions {
    * Default: one turn of the event loop (`setImmediate`).
    */
   readonly yieldTurn?: () => Promise<void>;
+  /**
+   * The most hop-1 contacts hop 2 starts from (default: no limit). Hop 2 from more is not run: it
+   * would reach nearly every subject scanned in the period (from 1,000 F0s at the model's density,
+   * 360,000 hop-1 contacts, ≈ 3 hours and many GiB), a list no one can act on.
+   */
+  readonly maxHop2Sources?: number;
+  /** Told the limit when hop 2 was asked but not run (see `maxHop2Sources`). */
+  readonly onHop2Skipped?: (limit: number) => void;
 }
 
 /** Neighbour scans matched between two turns of the event loop. */
@@ -261,6 +269,8 @@ export async function runTrace(
     windowsPerCall: Math.max(1, options.windowsPerCall ?? 8),
     progress: options.progress ?? (() => Promise.resolve(true)),
     yieldTurn: options.yieldTurn ?? nextTurn,
+    maxHop2Sources: options.maxHop2Sources ?? Number.POSITIVE_INFINITY,
+    onHop2Skipped: options.onHop2Skipped ?? (() => undefined),
   };
   const index = [...new Set(params.indexKeys)];
   const excluded = new Set(index);
@@ -271,7 +281,10 @@ export async function runTrace(
     return null;
   const contacts: EngineContact[] = [];
   await finishAll(hop1, contacts, opts);
-  if (params.hops === 2) {
+  if (params.hops === 2 && hop1.size > opts.maxHop2Sources) {
+    opts.onHop2Skipped(opts.maxHop2Sources);
+    if (!(await opts.progress(1))) return null;
+  } else if (params.hops === 2) {
     const hop1Keys = [...hop1.keys()];
     for (const k of hop1Keys) excluded.add(k);
     const hop2 = new Map<bigint, Found>();

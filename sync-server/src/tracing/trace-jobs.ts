@@ -19,6 +19,12 @@ export const SERVER_LOST_MS = 120_000;
 export const HEARTBEAT_MS = 30_000;
 /** Progress is written at most this often (each write is a short transaction). */
 export const PROGRESS_EVERY_MS = 1_000;
+/**
+ * Hop-1 contacts a 2-hop trace follows at most when the server is not told otherwise: about 50
+ * index subjects at the model's density (≈ 400 contacts each). Hop 2 from 20,000 sources reads
+ * ≈ 8 million neighbour scans and holds as many evidence pieces: minutes and about a GiB.
+ */
+export const DEFAULT_TRACE_HOP2_MAX = 20_000;
 /** Longest error text stored with a failed trace. */
 const MAX_ERROR_LENGTH = 300;
 
@@ -45,6 +51,8 @@ export interface TraceJobsOptions {
    * unset: traces run in this thread over `scans` and `traces`, yielding between store calls.
    */
   readonly worker?: TraceWorkerSource;
+  /** The most hop-1 contacts a 2-hop trace's hop 2 starts from (default `DEFAULT_TRACE_HOP2_MAX`). */
+  readonly maxHop2Sources?: number;
   readonly progressEveryMs?: number;
 }
 
@@ -107,19 +115,29 @@ export class TraceJobs {
         return kept;
       };
       const chunk = this.opts.chunk !== undefined ? { chunk: this.opts.chunk } : {};
+      const maxHop2Sources = this.opts.maxHop2Sources ?? DEFAULT_TRACE_HOP2_MAX;
       let stopped: boolean;
       if (this.opts.worker !== undefined) {
         const outcome = await runTraceInWorker(this.opts.worker, id, params, {
           ...chunk,
+          maxHop2Sources,
           progress,
           stopping: () => this.#stopping || state.gone,
           finishAt: clock,
         });
         stopped = outcome === 'stopped';
       } else {
-        const contacts = await runTrace(this.opts.scans, params, { ...chunk, progress });
+        let hop2Skipped: number | null = null;
+        const contacts = await runTrace(this.opts.scans, params, {
+          ...chunk,
+          progress,
+          maxHop2Sources,
+          onHop2Skipped: (limit) => {
+            hop2Skipped = limit;
+          },
+        });
         stopped = contacts === null;
-        if (contacts !== null) await traces.finish(id, contacts, clock());
+        if (contacts !== null) await traces.finish(id, contacts, clock(), hop2Skipped);
       }
       // Deleted meanwhile (nothing to keep), or this server is stopping.
       if (stopped && this.#stopping && !state.gone) await traces.fail(id, TRACE_SERVER_STOPPED, clock());

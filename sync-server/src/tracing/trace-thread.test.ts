@@ -86,7 +86,13 @@ function workerCases(open: () => Promise<{ store: OpenedStore; source: TraceWork
     await created(store, 'worker');
     await inWorker.start('worker', params).done;
     const t = await store.traces.get('worker');
-    expect(t).toMatchObject({ status: 'done', progress: 1, error: null, finishedAt: NOW + 5 });
+    expect(t).toMatchObject({
+      status: 'done',
+      progress: 1,
+      error: null,
+      finishedAt: NOW + 5,
+      hop2Skipped: null,
+    });
     expect(t?.contactCount).toBe((await store.traces.get('here'))?.contactCount);
     expect(t?.contactCount).toBeGreaterThan(4);
     expect(await allContacts(store, 'worker')).toEqual(await allContacts(store, 'here'));
@@ -94,6 +100,24 @@ function workerCases(open: () => Promise<{ store: OpenedStore; source: TraceWork
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress.at(-1)).toBe(1);
     expect(inWorker.running()).toEqual([]);
+  });
+
+  it('keeps hop 1 and stores the limit when hop 2 would start from too many contacts', async () => {
+    const { store, source } = await open();
+    const jobs = new TraceJobs({
+      scans: broken,
+      traces: store.traces,
+      clock: () => NOW,
+      maxHop2Sources: 1,
+      worker: source,
+    });
+    await created(store, 'capped');
+    await jobs.start('capped', params).done;
+    const t = await store.traces.get('capped');
+    expect(t).toMatchObject({ status: 'done', hop2Skipped: 1 });
+    const contacts = (await store.traces.contacts('capped', { offset: 0, limit: 1000 })).contacts;
+    expect(contacts.length).toBeGreaterThan(1);
+    expect(contacts.every((c) => c.hop === 1)).toBe(true);
   });
 
   it('stops the worker when the server stops, and when the trace is deleted', async () => {
@@ -183,7 +207,8 @@ describe.skipIf(pgSkip !== null)('a trace in a worker thread [postgres]', () => 
     });
     await addStoryLanes(store, T0 - 86_400_000).catch(() => undefined);
     await uploadStory(store, traceStory(), NOW);
-    if (store.traceWorker === undefined) throw new Error('a store opened with its URL names its worker source');
+    if (store.traceWorker === undefined)
+      throw new Error('a store opened with its URL names its worker source');
     return { store, source: store.traceWorker };
   };
   workerCases(open);

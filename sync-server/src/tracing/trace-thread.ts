@@ -19,6 +19,7 @@ export interface TraceWorkerData {
   readonly id: string;
   readonly params: TraceParams;
   readonly chunk?: number;
+  readonly maxHop2Sources: number;
   /** One Int32: set to 1 by the server to stop the trace. */
   readonly stop: SharedArrayBuffer;
 }
@@ -26,7 +27,7 @@ export interface TraceWorkerData {
 /** What the worker tells the server. */
 export type FromTraceWorker =
   | { readonly type: 'progress'; readonly fraction: number }
-  | { readonly type: 'found'; readonly count: number }
+  | { readonly type: 'found'; readonly count: number; readonly hop2Skipped: number | null }
   | { readonly type: 'finished'; readonly stored: boolean }
   | { readonly type: 'stopped' }
   | { readonly type: 'failed'; readonly message: string };
@@ -37,6 +38,8 @@ export type ToTraceWorker = { readonly type: 'finish'; readonly at: number } | {
 export interface TraceThreadHooks {
   /** Index subjects per store call (default: the engine's). */
   readonly chunk?: number;
+  /** The most hop-1 contacts hop 2 starts from (see the engine's `maxHop2Sources`). */
+  readonly maxHop2Sources: number;
   /** Told each fraction the worker reports, in order; false stops the trace. */
   readonly progress: (fraction: number) => Promise<boolean>;
   /** True when the trace must stop (the server is stopping). */
@@ -86,6 +89,7 @@ export function runTraceInWorker(
     id,
     params,
     stop,
+    maxHop2Sources: hooks.maxHop2Sources,
     ...(hooks.chunk !== undefined && { chunk: hooks.chunk }),
   };
   const worker = new Worker(workerEntry(), { workerData: data });
@@ -116,26 +120,38 @@ export function runTraceInWorker(
         case 'found':
           void writes.then(() => {
             const stopNow = Atomics.load(stopFlag, 0) === 1 || hooks.stopping();
-            const reply: ToTraceWorker = stopNow ? { type: 'stop' } : { type: 'finish', at: hooks.finishAt() };
+            const reply: ToTraceWorker = stopNow
+              ? { type: 'stop' }
+              : { type: 'finish', at: hooks.finishAt() };
             worker.postMessage(reply);
           });
           return;
         case 'finished':
-          settle(() => resolve(m.stored ? 'finished' : 'gone'));
+          settle(() => {
+            resolve(m.stored ? 'finished' : 'gone');
+          });
           return;
         case 'stopped':
-          settle(() => resolve('stopped'));
+          settle(() => {
+            resolve('stopped');
+          });
           return;
         case 'failed':
-          settle(() => reject(new Error(m.message)));
+          settle(() => {
+            reject(new Error(m.message));
+          });
           return;
       }
     });
     worker.on('error', (err) => {
-      settle(() => reject(err));
+      settle(() => {
+        reject(err);
+      });
     });
     worker.on('exit', (code) => {
-      settle(() => reject(new Error(`the trace's worker thread ended (exit code ${code}) before its end`)));
+      settle(() => {
+        reject(new Error(`the trace's worker thread ended (exit code ${code}) before its end`));
+      });
     });
   });
 }

@@ -71,8 +71,13 @@ const reply = new Promise<ToTraceWorker>((resolve) => {
 async function run(): Promise<FromTraceWorker> {
   const opened = await open(data.source);
   try {
+    let hop2Skipped: number | null = null;
     const contacts = await runTrace(opened.scans, data.params, {
       ...(data.chunk !== undefined && { chunk: data.chunk }),
+      maxHop2Sources: data.maxHop2Sources,
+      onHop2Skipped: (limit) => {
+        hop2Skipped = limit;
+      },
       progress: (fraction) => {
         post({ type: 'progress', fraction });
         return Promise.resolve(Atomics.load(stopFlag, 0) === 0);
@@ -81,10 +86,13 @@ async function run(): Promise<FromTraceWorker> {
       yieldTurn: () => Promise.resolve(),
     });
     if (contacts === null) return { type: 'stopped' };
-    post({ type: 'found', count: contacts.length });
+    post({ type: 'found', count: contacts.length, hop2Skipped });
     const answer = await reply;
     if (answer.type === 'stop') return { type: 'stopped' };
-    return { type: 'finished', stored: await opened.traces.finish(data.id, contacts, answer.at) };
+    return {
+      type: 'finished',
+      stored: await opened.traces.finish(data.id, contacts, answer.at, hop2Skipped),
+    };
   } finally {
     await opened.close();
   }

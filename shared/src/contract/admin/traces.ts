@@ -118,6 +118,14 @@ export const TraceSummaryViewSchema = Type.Object({
     Type.String({ description: `why it failed; "${TRACE_SERVER_LOST}" when its server stopped` }),
   ),
   contactCount: Nullable(Type.Integer({ description: 'null while running' })),
+  hop2Skipped: Type.Optional(
+    Nullable(
+      Type.Integer({
+        description:
+          'hop 2 was asked but not run: hop 1 found more contacts (contactCount, all hop 1) than this limit, the most a 2-hop trace follows (checkpoint-server --trace-hop2-max); null otherwise',
+      }),
+    ),
+  ),
   params: TraceParamsViewSchema,
 });
 /** A trace as listed. */

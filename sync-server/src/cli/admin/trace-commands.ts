@@ -108,6 +108,12 @@ export async function runTrace(ctx: AdminContext, words: readonly string[], v: T
     return EXIT.rejected;
   }
 
+  if (view.hop2Skipped !== null && view.hop2Skipped !== undefined) {
+    ctx.io.stderr.write(
+      `checkpoint-admin: không chạy bước 2: bước 1 có ${view.contactCount ?? 0} người tiếp xúc, quá giới hạn ${view.hop2Skipped} ` +
+        `(hop 2 not run: hop 1 found more contacts than the server's limit; trace fewer index subjects)\n`,
+    );
+  }
   if (v.csv !== undefined) {
     const res = await ctx.http.get(`/api/v1/admin/traces/${id}/contacts.csv`, { responseType: 'stream' });
     if (res.status !== 200) return failed(ctx, { ...res, data: await streamText(res.data as Readable) });

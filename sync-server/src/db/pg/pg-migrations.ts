@@ -5,11 +5,12 @@ import { pgMigration004 } from './migrations/004-snapshot-cache.js';
 import { pgMigration005 } from './migrations/005-limits.js';
 import { pgMigration006 } from './migrations/006-traces.js';
 import { pgMigration007 } from './migrations/007-vehicle-mode.js';
+import { pgMigration008 } from './migrations/008-trace-hop2-limit.js';
 import type { PgMigration } from './pg-migrate.js';
 
 /**
- * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–008 (SQLite's
- * 007, tracing, is 006 here; 008, vehicle mode, is 007), and the fleet's shared snapshot cache (004) and request counters
+ * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–009 (SQLite's
+ * 007, tracing, is 006 here; 008, vehicle mode, is 007; 009, the trace hop-2 limit, is 008), and the fleet's shared snapshot cache (004) and request counters
  * (005), PostgreSQL only. Append only: never edit or renumber a shipped step. A new SQLite step
  * gets its PostgreSQL twin here.
  */
@@ -21,4 +22,5 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   pgMigration005,
   pgMigration006,
   pgMigration007,
+  pgMigration008,
 ];

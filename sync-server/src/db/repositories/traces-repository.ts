@@ -222,7 +222,12 @@ export class TracesRepository implements TracesStore {
    * readers: `contacts` and `seals` read a trace's contacts only once it is done, and a failure
    * removes the contacts stored so far before it is thrown.
    */
-  async finish(id: string, contacts: readonly TraceContact[], at: number): Promise<boolean> {
+  async finish(
+    id: string,
+    contacts: readonly TraceContact[],
+    at: number,
+    hop2Skipped: number | null = null,
+  ): Promise<boolean> {
     if (!this.exists(id)) return false;
     const one = this.db.prepare(
       `INSERT INTO trace_contacts (trace_id, subject_key, subject_sealed, format, hop, via, evidence, evidence_count, first_at)
@@ -257,9 +262,9 @@ export class TracesRepository implements TracesStore {
         this.db
           .prepare(
             `UPDATE traces SET status = 'done', progress = 1, updated_at = ?, finished_at = ?, error = NULL,
-               contact_count = ? WHERE id = ?`,
+               contact_count = ?, hop2_skipped = ? WHERE id = ?`,
           )
-          .run(at, at, contacts.length, id).changes > 0
+          .run(at, at, contacts.length, hop2Skipped, id).changes > 0
       );
     } catch (err) {
       await this.deleteContacts(id).catch(() => undefined);

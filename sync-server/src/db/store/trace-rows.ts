@@ -206,6 +206,7 @@ export interface TraceRow {
   finished_at: number | null;
   error: string | null;
   contact_count: number | null;
+  hop2_skipped: number | null;
 }
 
 /** A trace's header from its row. */
@@ -221,5 +222,6 @@ export function toSummary(r: TraceRow): TraceSummary {
     finishedAt: r.finished_at,
     error: r.error,
     contactCount: r.contact_count,
+    hop2Skipped: r.hop2_skipped,
   };
 }

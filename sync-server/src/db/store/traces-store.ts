@@ -98,6 +98,11 @@ export interface TraceSummary {
   readonly error: string | null;
   /** Contacts found (null while running). */
   readonly contactCount: number | null;
+  /**
+   * Hop 2 was asked but not run: hop 1's contacts (all of `contactCount`) were more than this
+   * limit, the most hop-1 contacts a 2-hop trace follows. Null otherwise.
+   */
+  readonly hop2Skipped: number | null;
 }
 
 /** A filter and page of a trace's contacts. */
@@ -147,7 +152,13 @@ export interface TracesStore {
    * read only once it is done; PostgreSQL: one transaction; SQLite: batches with the event loop
    * turning between them, removed again on failure); false when it is gone.
    */
-  finish(id: string, contacts: readonly TraceContact[], at: number): Promise<boolean>;
+  finish(
+    id: string,
+    contacts: readonly TraceContact[],
+    at: number,
+    /** Set when hop 2 was not run over this limit (see `TraceSummary.hop2Skipped`). */
+    hop2Skipped?: number | null,
+  ): Promise<boolean>;
   fail(id: string, error: string, at: number): Promise<boolean>;
   get(id: string): Promise<TraceSummary | null>;
   /** Newest first. */

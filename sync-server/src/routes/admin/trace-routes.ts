@@ -141,6 +141,7 @@ function summaryView(t: TraceSummary, now: number): TraceSummaryView {
     finishedAt: seen.finishedAt,
     error: seen.error,
     contactCount: seen.contactCount,
+    hop2Skipped: seen.hop2Skipped,
     params: {
       from: seen.params.from,
       to: seen.params.to,
@@ -295,6 +296,7 @@ export function registerTraceRoutes(app: App, s: Services, stores: TraceRouteSto
     traces,
     clock: s.clock,
     ...(stores.traceWorker !== undefined && { worker: stores.traceWorker }),
+    ...(s.traceHop2Max !== undefined && { maxHop2Sources: s.traceHop2Max }),
     // The id and the error's code or message only: no subject is in either.
     onError: (id, err) => {
       app.log.error({ trace: id, err: err instanceof Error ? err.message : String(err) }, 'trace failed');

@@ -85,6 +85,11 @@ export function TraceList(props: { tick: number }) {
             </td>
             <td class="num" data-testid="trace-contact-count">
               {tr.contactCount ?? '—'}
+              {tr.hop2Skipped !== null && tr.hop2Skipped !== undefined && (
+                <small class="muted" data-testid="trace-row-hop2-skipped">
+                  {` · ${t('traceHop2SkippedShort')}`}
+                </small>
+              )}
             </td>
             <td class="num">{tr.params.indexCount}</td>
             <td class="nowrap">{settingsText(tr)}</td>

@@ -206,6 +206,11 @@ export function TraceView(props: { id: string }) {
           {d.status === 'failed' && (
             <ErrorBox error={t('traceFailedText', { error: d.error ?? '' })} testid="trace-failed" />
           )}
+          {d.status === 'done' && d.hop2Skipped !== null && d.hop2Skipped !== undefined && (
+            <p class="notice" role="status" data-testid="trace-hop2-skipped" data-limit={d.hop2Skipped}>
+              {t('traceHop2Skipped', { count: d.contactCount ?? total, limit: d.hop2Skipped })}
+            </p>
+          )}
         </>
       )}
       {d?.status === 'done' && (

@@ -145,7 +145,7 @@ export class PgTraceScansStore implements TraceScansStore {
 }
 
 const TRACE_COLUMNS =
-  'id, status, created_at, created_by, params, progress, updated_at, finished_at, error, contact_count';
+  'id, status, created_at, created_by, params, progress, updated_at, finished_at, error, contact_count, hop2_skipped';
 
 /**
  * The traces over PostgreSQL (migration 006): one row per trace, its contacts and its index
@@ -190,13 +190,18 @@ export class PgTracesStore implements TracesStore {
   }
 
   /** Marks the trace done and stores its contacts, `CONTACT_BATCH` per statement, in one transaction. */
-  async finish(id: string, contacts: readonly TraceContact[], at: number): Promise<boolean> {
+  async finish(
+    id: string,
+    contacts: readonly TraceContact[],
+    at: number,
+    hop2Skipped: number | null = null,
+  ): Promise<boolean> {
     const traceId = noNul(id);
     return withPgTransaction(this.pool, async (c) => {
       const marked = await c.query(
         `UPDATE traces SET status = 'done', progress = 1, updated_at = $2, finished_at = $2, error = NULL,
-           contact_count = $3 WHERE id = $1`,
-        [traceId, at, contacts.length],
+           contact_count = $3, hop2_skipped = $4 WHERE id = $1`,
+        [traceId, at, contacts.length, hop2Skipped],
       );
       if ((marked.rowCount ?? 0) === 0) return false;
       await c.query('DELETE FROM trace_contacts WHERE trace_id = $1', [traceId]);

@@ -316,6 +316,7 @@ describeEngines('TraceScansStore and TracesStore', ({ engine, open: openEngineDb
         finishedAt: null,
         error: null,
         contactCount: null,
+        hop2Skipped: null,
       };
       expect(await t.get('trace-1')).toEqual(running);
       expect(await t.progress('trace-1', 0.25, T0 + 1000)).toBe(true);
@@ -333,6 +334,11 @@ describeEngines('TraceScansStore and TracesStore', ({ engine, open: openEngineDb
         finishedAt: T0 + 2000,
         contactCount: 4,
       });
+      // Finished again (a retried finish) with hop 2 not run over a limit: the limit is kept.
+      expect(await t.finish('trace-1', contacts, T0 + 2000, 3)).toBe(true);
+      expect(await t.get('trace-1')).toMatchObject({ status: 'done', contactCount: 4, hop2Skipped: 3 });
+      expect(await t.finish('trace-1', contacts, T0 + 2000)).toBe(true);
+      expect(await t.get('trace-1')).toMatchObject({ hop2Skipped: null });
       // Progress after the end changes nothing, and says the trace is there.
       expect(await t.progress('trace-1', 0.5, T0 + 3000)).toBe(true);
       expect(await t.get('trace-1')).toMatchObject({ progress: 1, updatedAt: T0 + 2000 });
