@@ -1,7 +1,8 @@
 // The admin console in real Debian Chromium against the real sync server process, with real
 // lane processes feeding scans: sign-in (good, bad, lockout), viewer vs admin rights, CSV import
-// preview and commit, a live F0 alert, the fleet with an offline lane, scan search and export,
-// the audit log. Every page is saved as a screenshot, and no request may leave the server.
+// preview and commit, a live F0 alert, the fleet with an offline lane, scan search and export, a
+// vehicle's scans (vehicle mode), the audit log. Every page is saved as a screenshot, and no
+// request may leave the server.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -680,6 +681,104 @@ describe('admin console', () => {
     await page.getByTestId('import-done').waitFor();
     const note = await server.admin<{ note: string | null }>('GET', '/lists/health/entries/001090000022');
     expect(note.body.note).toBe('ngày sai');
+  });
+
+  it("marks the scans of a vehicle and shows one vehicle's scans (plate and passengers) when its marker is tapped", async () => {
+    // A lane in vehicle mode at its own checkpoint: plate A with two people, then plate B (which
+    // closes A) with one. Real scans, uploaded as in the field.
+    await server.addCheckpoint('HCM-03', 'open', { repeatWindowSec: 0 });
+    const lane = await StdinLane.start(server, join(dir, 'lane-3'), 'lan-3', 'HCM-03', {
+      args: ['--vehicle-mode'],
+    });
+    try {
+      const plateA = String((await lane.scan('51F-123.45'))['scanId']);
+      const riders = [String((await lane.scan('079301004568'))['scanId'])];
+      riders.push(String((await lane.scan('036085000124'))['scanId']));
+      const plateB = String((await lane.scan('30G-111.22'))['scanId']);
+      const riderB = String((await lane.scan('001203004006'))['scanId']);
+      // And a person at lan-1, in no vehicle.
+      const alone = String((await liveLane.scan(CLEAN))['scanId']);
+      await expect
+        .poll(
+          async () =>
+            (await server.admin<{ scans: unknown[] }>('GET', `/scans?scan=${alone}`)).body.scans.length,
+        )
+        .toBe(1);
+      await expect
+        .poll(
+          async () =>
+            (await server.admin<{ scans: unknown[] }>('GET', '/scans?checkpoint=HCM-03')).body.scans.length,
+        )
+        .toBe(5);
+      await open('scans');
+      const rowOf = (id: string) => page.locator(`[data-testid="scan-row"][data-scan-id="${id}"]`);
+      // Every scan of a vehicle is marked with its vehicle; the plate scan says it is the plate.
+      for (const [id, vehicleId, plate] of [
+        [plateA, plateA, 'true'],
+        [riders[0], plateA, 'false'],
+        [riders[1], plateA, 'false'],
+        [plateB, plateB, 'true'],
+        [riderB, plateB, 'false'],
+      ] as const) {
+        const marker = rowOf(id ?? '').getByTestId('scan-vehicle');
+        await expect(marker.getAttribute('data-vehicle-id')).resolves.toBe(vehicleId);
+        await expect(marker.getAttribute('data-plate')).resolves.toBe(plate);
+        await expect(marker.textContent()).resolves.toBe(plate === 'true' ? ' Xe · biển số' : ' Xe');
+      }
+      // lan-1's scans belong to no vehicle: no marker.
+      await expect(rowOf(alone).getByTestId('scan-vehicle').count()).resolves.toBe(0);
+      const total = await page.getByTestId('scan-row').count();
+      await expect(page.getByTestId('scan-vehicle').count()).resolves.toBe(5);
+      expect(total).toBeGreaterThan(5);
+      await screenshot(page, 'console-scans-vehicle-markers');
+
+      await rowOf(riders[1] ?? '')
+        .getByTestId('scan-vehicle')
+        .click();
+      await page.getByTestId('scans-vehicle').waitFor();
+      expect(new URL(page.url()).hash).toBe(`#/scans?vehicle=${plateA}`);
+      await expect.poll(() => page.getByTestId('scan-row').count()).toBe(3);
+      const shown = await page
+        .getByTestId('scan-row')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-scan-id')));
+      expect(shown).toEqual([riders[1], riders[0], plateA]);
+      const count = page.getByTestId('scans-vehicle-count');
+      await expect(count.getAttribute('data-plate')).resolves.toBe('true');
+      await expect(count.getAttribute('data-passengers')).resolves.toBe('2');
+      await expect(page.getByTestId('scans-vehicle').textContent()).resolves.toMatch(
+        /một xe.*Lượt quét biển số và 2 người đi cùng/,
+      );
+      await screenshot(page, 'console-scans-vehicle');
+
+      // The export gives the same vehicle's scans, each naming it in the last column.
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('scans-export').click(),
+      ]);
+      const lines = readFileSync(await download.path(), 'utf8')
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split(/\r?\n/);
+      expect(lines[0]).toMatch(/,scan_id,override_verified,vehicle_id$/);
+      expect(lines.slice(1).map((l) => l.split(',').at(-1))).toEqual([plateA, plateA, plateA]);
+
+      await page.getByTestId('lang-toggle').click();
+      await expect
+        .poll(() => rowOf(plateA).getByTestId('scan-vehicle').textContent())
+        .toMatch(/Vehicle · plate/);
+      await expect(page.getByTestId('scans-vehicle').textContent()).resolves.toMatch(/one vehicle/);
+      await page.getByTestId('lang-toggle').click();
+      await expect
+        .poll(() => rowOf(plateA).getByTestId('scan-vehicle').textContent())
+        .toMatch(/Xe · biển số/);
+
+      // Back to every scan.
+      await page.getByTestId('scans-all').click();
+      await expect.poll(() => page.getByTestId('scan-row').count()).toBe(total);
+      await expect(page.getByTestId('scans-vehicle').count()).resolves.toBe(0);
+    } finally {
+      await lane.kill();
+    }
   });
 
   it('made no request beyond the server it was served from', () => {

@@ -126,6 +126,12 @@ export const ScanViewSchema = Type.Object({
   reasons: Type.Array(Type.String()),
   warnings: Type.Array(Type.String()),
   alert: Type.Boolean(),
+  vehicleId: Nullable(
+    Type.String({
+      description:
+        'vehicle mode: the vehicle the scan belongs to, named by its plate scan’s record id (a plate scan names itself); null when none',
+    }),
+  ),
   overrides: Type.Array(OverrideViewSchema, {
     description: 'every override naming the scan; one from another lane is flagged (verified false)',
   }),
@@ -147,6 +153,8 @@ export const ScanFilterQuerySchema = Type.Object({
   to: Type.Optional(AdminTimeText),
   decision: Type.Optional(DecisionColourSchema),
   scan: Type.Optional(RecordId),
+  /** A vehicle's scans, by its plate scan's record id: the plate scan and its passengers. */
+  vehicle: Type.Optional(RecordId),
 });
 /** The scan filters as a query string carries them. */
 export type ScanFilterQuery = Type.Static<typeof ScanFilterQuerySchema>;
@@ -170,7 +178,8 @@ export type ScanSearchAnswer = Type.Static<typeof ScanSearchAnswerSchema>;
 
 /**
  * The columns of `GET /scans/export.csv`, in order: times ISO 8601, `lane` the lane's name, the
- * override columns from the latest override of each scan by its own lane.
+ * override columns from the latest override of each scan by its own lane, `vehicle_id` the
+ * vehicle's plate scan id (empty when none; added last so older readers' columns keep their place).
  */
 export const SCAN_EXPORT_COLUMNS = [
   'received_at',
@@ -191,6 +200,7 @@ export const SCAN_EXPORT_COLUMNS = [
   'override_note',
   'scan_id',
   'override_verified',
+  'vehicle_id',
 ] as const;
 
 /** Kinds of alert: a blocking health status, a pass replay, a suspicious lane record. */

@@ -1,7 +1,9 @@
 // Scans: search by subject, checkpoint, time and decision; newest first, paged by the server's
 // cursor (with a way back); the same filters as a CSV download. `#/scans?scan=ID` (an alert's
-// link) shows that one scan. Each scan shows what happened at its lane and every override or
-// acknowledgement naming it, a suspicious one (another lane's, unknown officers) flagged.
+// link) shows that one scan; `#/scans?vehicle=ID` one vehicle's scans (vehicle mode: its plate
+// scan and passengers), opened by tapping a scan's vehicle marker. Each scan shows what happened
+// at its lane and every override or acknowledgement naming it, a suspicious one (another lane's,
+// unknown officers) flagged.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { AckLine, OutcomeView, OverrideLine } from '../components/outcome.js';
@@ -16,25 +18,99 @@ import { CodeList, DecisionChip, ErrorBox, Loading, Section, useApp, useLoad } f
 const EMPTY: ScanFilters = { subject: '', checkpoint: '', kiosk: '', from: '', to: '', decision: '' };
 const PAGE = 50;
 
-/** The scan id an alert links to (`#/scans?scan=ID`), or null. */
-function linkedScan(): string | null {
-  const q = location.hash.split('?')[1];
-  return q === undefined ? null : new URLSearchParams(q).get('scan');
+/** What the page's link names: one scan (an alert's link), or one vehicle (its plate scan's id). */
+interface ScansLink {
+  readonly scan: string | null;
+  readonly vehicle: string | null;
 }
 
-/** The linked scan id, following hash changes while the page is open. */
-function useLinkedScan(): string | null {
-  const [id, setId] = useState(linkedScan());
+/** The scan (`#/scans?scan=ID`) or vehicle (`#/scans?vehicle=ID`) the hash names. */
+function readLink(): ScansLink {
+  const q = new URLSearchParams(location.hash.split('?')[1] ?? '');
+  return { scan: q.get('scan'), vehicle: q.get('scan') === null ? q.get('vehicle') : null };
+}
+
+/** The linked scan or vehicle, following hash changes while the page is open. */
+function useLink(): ScansLink {
+  const [link, setLink] = useState(readLink());
   useEffect(() => {
     const on = (): void => {
-      setId(linkedScan());
+      setLink(readLink());
     };
     addEventListener('hashchange', on);
     return () => {
       removeEventListener('hashchange', on);
     };
   }, []);
-  return id;
+  return link;
+}
+
+/** The link that shows one vehicle's scans. */
+const vehicleHash = (vehicleId: string): string => `#/scans?vehicle=${encodeURIComponent(vehicleId)}`;
+
+/** A small van, drawn (no emoji font needed: the kiosks' and servers' Debian has none). */
+function VehicleIcon() {
+  return (
+    <svg class="vehicle-icon" width="16" height="12" viewBox="0 0 16 12" aria-hidden="true">
+      <path
+        d="M1 3.5A1.5 1.5 0 0 1 2.5 2h7.3a1.5 1.5 0 0 1 1.2.6L13.6 6h.4a1 1 0 0 1 1 1v2a1 1 0 0 1-1 1H2a1 1 0 0 1-1-1z"
+        fill="currentColor"
+      />
+      <circle cx="4.5" cy="10" r="1.6" fill="#fff" stroke="currentColor" stroke-width="1.2" />
+      <circle cx="11.5" cy="10" r="1.6" fill="#fff" stroke="currentColor" stroke-width="1.2" />
+    </svg>
+  );
+}
+
+/**
+ * A scan's vehicle marker (vehicle mode): "Xe", and "biển số" on the plate scan that opened it;
+ * tapping it shows that vehicle's scans. Nothing for a scan in no vehicle.
+ */
+function VehicleMarker(props: { scan: Scan }) {
+  const { id, vehicleId } = props.scan;
+  if (vehicleId === null) return null;
+  const plate = vehicleId === id;
+  return (
+    <button
+      type="button"
+      class="chip chip-vehicle"
+      data-testid="scan-vehicle"
+      data-vehicle-id={vehicleId}
+      data-plate={plate ? 'true' : 'false'}
+      title={t('vehicleShow')}
+      aria-label={`${plate ? t('vehiclePlateScan') : t('vehicle')} — ${t('vehicleShow')}`}
+      onClick={() => {
+        location.hash = vehicleHash(vehicleId);
+      }}
+    >
+      <VehicleIcon /> {t('vehicle')}
+      {plate && ` · ${t('vehiclePlate')}`}
+    </button>
+  );
+}
+
+/** Above one vehicle's scans: what is shown, and (when it fits one page) the plate and passengers. */
+function VehicleNotice(props: { vehicleId: string; scans: readonly Scan[] | null; whole: boolean }) {
+  const { scans } = props;
+  const plate = scans?.some((s) => s.id === props.vehicleId) === true;
+  const passengers = scans?.filter((s) => s.id !== props.vehicleId).length ?? 0;
+  return (
+    <p class="notice" data-testid="scans-vehicle" data-vehicle-id={props.vehicleId}>
+      {t('oneVehicle')}{' '}
+      {props.whole && scans !== null && (
+        <span
+          data-testid="scans-vehicle-count"
+          data-plate={plate ? 'true' : 'false'}
+          data-passengers={passengers}
+        >
+          {plate ? t('vehicleCount', { n: passengers }) : t('vehicleCountNoPlate', { n: passengers })}{' '}
+        </span>
+      )}
+      <a href="#/scans" data-testid="scans-all">
+        {t('allScans')}
+      </a>
+    </p>
+  );
 }
 
 /** The scans page. */
@@ -44,19 +120,27 @@ export function ScansPage() {
   const { form, applied, set } = filters;
   const pages = usePageStack<string>();
   const cursor = pages.current;
-  const one = useLinkedScan();
+  const { scan: one, vehicle } = useLink();
+  // Another view: its own pages (a cursor of one view would skip scans of the other).
+  useEffect(() => {
+    pages.reset();
+  }, [one, vehicle]);
   const cps = useLoad(() => api<{ checkpoints: Checkpoint[] }>('GET', '/api/v1/admin/checkpoints'), []);
   const kiosks = useLoad(() => api<{ kiosks: Kiosk[] }>('GET', '/api/v1/admin/kiosks'), []);
   const scans = useLoad(
     () =>
       api<{ scans: Scan[]; nextCursor: string | null }>(
         'GET',
-        one === null
-          ? `/api/v1/admin/scans${scanQuery(applied, { limit: PAGE, cursor })}`
-          : `/api/v1/admin/scans?scan=${encodeURIComponent(one)}`,
+        one !== null
+          ? `/api/v1/admin/scans?scan=${encodeURIComponent(one)}`
+          : vehicle !== null
+            ? `/api/v1/admin/scans${scanQuery(EMPTY, { vehicle, limit: PAGE, cursor })}`
+            : `/api/v1/admin/scans${scanQuery(applied, { limit: PAGE, cursor })}`,
       ),
-    [applied, cursor, one],
+    [applied, cursor, one, vehicle],
   );
+  // A vehicle's scans ignore the form's filters, and so does their export.
+  const exportQuery = vehicle !== null && one === null ? scanQuery(EMPTY, { vehicle }) : scanQuery(applied);
   const laneName = (id: string): string => kiosks.data?.kiosks.find((k) => k.id === id)?.name ?? id;
   const lanes = laneChoices(kiosks.data?.kiosks ?? [], form.checkpoint, t('revoked'));
   const setCheckpoint = (e: Event) => {
@@ -73,7 +157,7 @@ export function ScansPage() {
         testid="scans-filter"
         submitTestid="scans-search"
         onSubmit={() => {
-          if (one !== null) location.hash = '#/scans';
+          if (one !== null || vehicle !== null) location.hash = '#/scans';
           pages.reset();
           filters.apply();
         }}
@@ -81,7 +165,7 @@ export function ScansPage() {
           <a
             class="button"
             data-testid="scans-export"
-            href={`/api/v1/admin/scans/export.csv${scanQuery(applied)}`}
+            href={`/api/v1/admin/scans/export.csv${exportQuery}`}
             download
           >
             {t('exportCsv')}
@@ -150,6 +234,13 @@ export function ScansPage() {
             </a>
           </p>
         )}
+        {vehicle !== null && one === null && (
+          <VehicleNotice
+            vehicleId={vehicle}
+            scans={scans.data?.scans ?? null}
+            whole={cursor === undefined && scans.data?.nextCursor === null}
+          />
+        )}
         <ErrorBox error={scans.error} onRetry={scans.reload} testid="scans-error" />
         <Loading show={scans.loading} />
         <DataTable
@@ -160,6 +251,7 @@ export function ScansPage() {
             t('lane'),
             t('source'),
             t('decision'),
+            t('vehicle'),
             t('reasons'),
             t('atTheLane'),
             t('overrides'),
@@ -176,6 +268,9 @@ export function ScansPage() {
               <td class="nowrap">{s.source}</td>
               <td>
                 <DecisionChip decision={s.decision} />
+              </td>
+              <td class="nowrap">
+                <VehicleMarker scan={s} />
               </td>
               <td class="reasons">
                 <CodeList values={s.reasons.map((c) => reasonText(c, app.lang))} />

@@ -214,13 +214,17 @@ describe('scan filters', () => {
       .map((r) => r.detail)
       .join('; ');
 
-  it('use the indexes: a subject search, a checkpoint search, the export paging by arrival number', () => {
+  it('use the indexes: a subject search, a checkpoint search, a vehicle, the export paging by arrival number', () => {
     const { db } = setup();
     expect(plan(db, scanWhere({ subjectKey: 5n }, undefined))).toMatch(/scans_subject_at/);
     expect(plan(db, scanWhere({ checkpointId: 'CP', from: 0, to: 10 }, undefined))).toMatch(
       /scans_checkpoint_at/,
     );
     expect(plan(db, scanWhere({}, 1000))).toMatch(/INTEGER PRIMARY KEY \(rowid<\?\)/);
+    // A vehicle's scans: its passengers through scans_vehicle, its plate scan through the id.
+    const vehicle = plan(db, scanWhere({ vehicleId: 'v' }, 1000));
+    expect(vehicle).toMatch(/SEARCH s USING INDEX scans_vehicle \(vehicle_id=\?/);
+    expect(vehicle).toMatch(/SEARCH s USING INDEX sqlite_autoindex_scans_\d+ \(id=\?/);
     expect(scanWhere({}, undefined)).toEqual({ sql: '1', params: {} });
   });
 });

@@ -234,7 +234,9 @@ function parseCsv(body: string): string[][] {
 }
 
 describe('scan export', () => {
-  it('streams CSV with a BOM, RFC 4180 quoting, the formula guard and the latest override', async () => {
+  it('streams CSV with a BOM, RFC 4180 quoting, the formula guard, the latest override and the vehicle', async () => {
+    /** The plate scan of the vehicle scan 4 was in (vehicle mode; any record id). */
+    const PLATE_SCAN = '01890a5d-ac96-7000-8000-00000000a001';
     t = await buildTestApp({ clock: () => Date.parse('2023-11-14T20:00:00Z') });
     await addCheckpoint(t, 'A');
     const k = await enrollKiosk(t, 'A', 'Làn "1", cổng =bắc');
@@ -267,6 +269,7 @@ describe('scan export', () => {
         decision: 'red',
         reasons: ['health_blocked'],
         warnings: ['card_reformatted'],
+        vehicleId: PLATE_SCAN,
       }),
     ]);
     const res = await get('/scans/export.csv');
@@ -277,7 +280,7 @@ describe('scan export', () => {
     expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const rows = parseCsv(res.body);
     expect(rows[0]?.join(',')).toBe(
-      'received_at,at,checkpoint,lane,source,format,subject_key,decision,reasons,warnings,alert,override_decision,override_officer,override_supervisor,override_reason,override_note,scan_id,override_verified',
+      'received_at,at,checkpoint,lane,source,format,subject_key,decision,reasons,warnings,alert,override_decision,override_officer,override_supervisor,override_reason,override_note,scan_id,override_verified,vehicle_id',
     );
     expect(rows).toHaveLength(3);
     const [, newest, oldest] = rows;
@@ -300,6 +303,7 @@ describe('scan export', () => {
       '',
       scanRecord(4).id,
       '',
+      PLATE_SCAN,
     ]);
     expect(oldest?.slice(7)).toEqual([
       'amber',
@@ -314,6 +318,8 @@ describe('scan export', () => {
       scan.id,
       // officer-7 is on no roster (none was ever written): people could not be checked.
       'false',
+      // In no vehicle.
+      '',
     ]);
     expect(oldest?.[5]).toBe('');
     // Quoting on the wire: the quoted note keeps its line break inside one record.
@@ -327,10 +333,16 @@ describe('scan export', () => {
     await addCheckpoint(t, 'B');
     const a = await enrollKiosk(t, 'A');
     const b = await enrollKiosk(t, 'B', 'Lane B');
+    // Vehicle mode at A: scan 3 is a plate (naming itself), 4 and 5 its passengers.
+    const plate = scanRecord(3).id as string;
     await upload(
       a,
       [1, 2, 3, 4, 5].map((s) =>
-        scanRecord(s, { decision: s % 2 ? 'green' : 'red', subjectKey: s === 2 ? '52d2d0ef9befd516' : null }),
+        scanRecord(s, {
+          decision: s % 2 ? 'green' : 'red',
+          subjectKey: s === 2 ? '52d2d0ef9befd516' : null,
+          ...(s >= 3 && { vehicleId: plate }),
+        }),
       ),
     );
     await upload(
@@ -346,9 +358,14 @@ describe('scan export', () => {
       `?from=${encodeURIComponent(new Date(1_700_000_000_003).toISOString())}`,
       '?subject=001099012345',
       '?checkpoint=A&decision=green&to=1700000000005',
+      `?vehicle=${plate}`,
+      `?vehicle=${plate}&decision=green`,
+      `?vehicle=${scanRecord(1).id as string}`,
     ];
     for (const q of queries) {
-      const search = (await get(`/scans${q}`)).json<{ scans: { id: string; kioskName: string }[] }>().scans;
+      const search = (await get(`/scans${q}`)).json<{
+        scans: { id: string; kioskName: string; vehicleId: string | null }[];
+      }>().scans;
       const csv = parseCsv((await get(`/scans/export.csv${q}`)).body).slice(1);
       expect(
         csv.map((r) => r[16]),
@@ -358,11 +375,36 @@ describe('scan export', () => {
         csv.map((r) => r[3]),
         q,
       ).toEqual(search.map((s) => s.kioskName));
+      expect(
+        csv.map((r) => r[18]),
+        q,
+      ).toEqual(search.map((s) => s.vehicleId ?? ''));
     }
+    // The vehicle: its plate scan and passengers, newest first; each scan names its vehicle or null.
+    const vehicle = (await get(`/scans?vehicle=${plate}`)).json<{
+      scans: { id: string; vehicleId: string | null }[];
+    }>().scans;
+    expect(vehicle.map((s) => s.id)).toEqual([5, 4, 3].map((n) => scanRecord(n).id));
+    expect(vehicle.every((s) => s.vehicleId === plate)).toBe(true);
+    const nextPage = (await get(`/scans?vehicle=${plate}&limit=2`)).json<{ nextCursor: string }>().nextCursor;
+    expect(
+      (await get(`/scans?vehicle=${plate}&limit=2&cursor=${nextPage}`))
+        .json<{ scans: { id: string }[] }>()
+        .scans.map((s) => s.id),
+    ).toEqual([plate]);
+    expect(
+      (await get('/scans?checkpoint=B')).json<{ scans: { vehicleId: string | null }[] }>().scans,
+    ).toMatchObject([{ vehicleId: null }, { vehicleId: null }]);
     expect(
       (await get('/scans?kiosk=' + b.kioskId)).json<{ scans: { kioskName: string }[] }>().scans[0]?.kioskName,
     ).toBe('Lane B');
-    for (const bad of ['?from=yesterday', '?to=2021-13-45', '?subject=hello', '?decision=blue']) {
+    for (const bad of [
+      '?from=yesterday',
+      '?to=2021-13-45',
+      '?subject=hello',
+      '?decision=blue',
+      '?vehicle=xe-1',
+    ]) {
       const search = await get(`/scans${bad}`);
       const csv = await get(`/scans/export.csv${bad}`);
       expect([search.statusCode, csv.statusCode], bad).toEqual([400, 400]);

@@ -23,6 +23,9 @@ const scan = (seq: number): LaneRecord => ({
   alert: false,
 });
 
+/** Scan 3's record id: the plate scan of the vehicle scans 4 and 5 are in. */
+const PLATE = `01890a5d-ac96-7000-8000-${(3).toString(16).padStart(12, '0')}`;
+
 async function collect(gen: AsyncGenerator<string>): Promise<string[]> {
   const out: string[] = [];
   for await (const c of gen) out.push(c);
@@ -41,7 +44,12 @@ describe('scanCsvChunks', () => {
         "INSERT INTO kiosks (id, name, checkpoint_id, token_hash, enrolled_at) VALUES ('k1', 'Lane 1', 'CP', 'h', 0)",
       ).run();
       const repo = new ScansRepository(db);
-      repo.ingest('k1', 'CP', [1, 2, 3, 4, 5, 6, 7].map(scan), 1);
+      repo.ingest(
+        'k1',
+        'CP',
+        [1, 2, 3, 4, 5, 6, 7].map((s) => (s >= 3 && s <= 5 ? { ...scan(s), vehicleId: PLATE } : scan(s))),
+        1,
+      );
       const before = repo.lastNo() + 1;
       const gen = scanCsvChunks(asyncMethods(repo, ['exportPage']), {}, { before, maxRows: 5, pageSize: 2 });
       const first = await gen.next();
@@ -54,8 +62,14 @@ describe('scanCsvChunks', () => {
         .join('')
         .split('\r\n')
         .filter((l) => l !== '')
-        .map((l) => l.split(',').at(-2)); // scan_id, before override_verified
-      expect(ids).toEqual([7, 6, 5, 4, 3].map((s) => (scan(s) as { id: string }).id));
+        .map((l) => l.split(','));
+      const col = (name: string): number => SCAN_CSV_HEADER.split(',').indexOf(name);
+      expect(ids.map((r) => r[col('scan_id')])).toEqual(
+        [7, 6, 5, 4, 3].map((s) => (scan(s) as { id: string }).id),
+      );
+      // vehicle_id last: scan 3 is a plate (it names itself), 4 and 5 its passengers, the rest in none.
+      expect(col('vehicle_id')).toBe(SCAN_CSV_HEADER.split(',').length - 1);
+      expect(ids.map((r) => r.at(-1))).toEqual(['', '', PLATE, PLATE, PLATE]);
       const red = await collect(
         scanCsvChunks(
           asyncMethods(repo, ['exportPage']),

@@ -56,6 +56,7 @@ export async function* scanCsvChunks(
         r.scanId,
         // true: checked; false: the server distrusts it (see the console); empty: not checked.
         o === null || o.verified === null ? null : o.verified,
+        r.vehicleId,
       ]);
     }
     left -= rows.length;

@@ -36,6 +36,7 @@ function readScanFilter(s: Services, q: ScanFilterQuery): ScanFilter {
     ...(to !== undefined && { to }),
     ...(q.decision !== undefined && { decision: q.decision }),
     ...(q.scan !== undefined && { scanId: q.scan }),
+    ...(q.vehicle !== undefined && { vehicleId: q.vehicle }),
   };
 }
 
@@ -105,7 +106,8 @@ export function registerScanRoutes(app: App, s: Services): void {
         description:
           `Columns: ${SCAN_CSV_HEADER} ` +
           `(ISO 8601 times; the latest override of each scan by its own lane, override_verified false when the ` +
-          `server distrusts it, empty when unchecked; reasons and warnings joined by ";"). ` +
+          `server distrusts it, empty when unchecked; reasons and warnings joined by ";"; vehicle_id the ` +
+          `vehicle's plate scan id in vehicle mode, empty when none). ` +
           `RFC 4180 quoting; a cell starting with = + - @ tab or CR is prefixed with '. At most ` +
           `${SCAN_EXPORT_MAX_ROWS} rows: \`X-Truncated: true\` when more matched.`,
         tags: ['admin'],

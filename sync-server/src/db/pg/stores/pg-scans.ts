@@ -88,6 +88,15 @@ export function pgScanWhere(
   add('s.decision =', f.decision);
   if (f.scanId !== undefined && !isUuid(f.scanId)) clauses.push('false');
   else add('s.id =', f.scanId, '::uuid');
+  // A vehicle's scans: the plate scan names itself; `s.id` keeps it in even where it does not
+  // (as tracing reads a vehicle). Both sides are indexed (scans_vehicle, scans_id).
+  if (f.vehicleId !== undefined) {
+    if (isUuid(f.vehicleId)) {
+      params.push(f.vehicleId);
+      const n = first + params.length - 1;
+      clauses.push(`(s.vehicle_id = $${n}::uuid OR s.id = $${n}::uuid)`);
+    } else clauses.push('false');
+  }
   add('s.no <', before);
   return { sql: clauses.length === 0 ? 'true' : clauses.join(' AND '), params };
 }
@@ -846,9 +855,11 @@ export class PgScansStore implements ScansStore {
         reasons: string[];
         warnings: string[];
         alert: boolean;
+        vehicle_id: string | null;
       }>(
         `SELECT s.no, k.id AS kiosk_id, k.name AS kiosk_name, s.seq, s.id, s.checkpoint_id, s.at, s.received_at,
-           s.source, s.format, ${keyHex('s.subject_key')} AS key_hex, s.decision, s.reasons, s.warnings, s.alert
+           s.source, s.format, ${keyHex('s.subject_key')} AS key_hex, s.decision, s.reasons, s.warnings, s.alert,
+           s.vehicle_id
          FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
          WHERE ${sql}
          ORDER BY s.no DESC
@@ -878,6 +889,7 @@ export class PgScansStore implements ScansStore {
         reasons: r.reasons,
         warnings: r.warnings,
         alert: r.alert,
+        vehicleId: r.vehicle_id,
         overrides,
         acks,
         outcome: laneOutcome(
@@ -938,6 +950,7 @@ export class PgScansStore implements ScansStore {
       warnings: string[];
       alert: boolean;
       id: string;
+      vehicle_id: string | null;
       o_decision: string | null;
       officer_id: string | null;
       supervisor_id: string | null;
@@ -946,7 +959,7 @@ export class PgScansStore implements ScansStore {
       verified: boolean | null;
     }>(
       `SELECT s.no, s.received_at, s.at, s.checkpoint_id, k.name AS kiosk_name, s.source, s.format,
-         ${keyHex('s.subject_key')} AS key_hex, s.decision, s.reasons, s.warnings, s.alert, s.id,
+         ${keyHex('s.subject_key')} AS key_hex, s.decision, s.reasons, s.warnings, s.alert, s.id, s.vehicle_id,
          o.decision AS o_decision, o.officer_id, o.supervisor_id, o.reason, o.note, o.verified
        FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
          LEFT JOIN LATERAL (SELECT decision, officer_id, supervisor_id, reason, note, verified FROM overrides
@@ -970,6 +983,7 @@ export class PgScansStore implements ScansStore {
       warnings: x.warnings.join(';'),
       alert: x.alert,
       scanId: x.id,
+      vehicleId: x.vehicle_id,
       override:
         x.o_decision === null
           ? null

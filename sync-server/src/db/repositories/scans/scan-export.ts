@@ -18,6 +18,8 @@ export interface ScanExportRow {
   readonly warnings: string;
   readonly alert: boolean;
   readonly scanId: string;
+  /** The vehicle the scan belongs to (its plate scan's record id), null when none. */
+  readonly vehicleId: string | null;
   readonly override: {
     readonly decision: string;
     readonly officerId: string;
@@ -76,7 +78,7 @@ export class ScanExport {
       .prepare(
         `SELECT s.no, s.received_at, s.at, s.checkpoint_id, k.name AS kiosk_name, s.source, s.format,
            CASE WHEN s.subject_key IS NULL THEN NULL ELSE printf('%016x', s.subject_key) END AS key_hex,
-           s.decision, s.reasons, s.warnings, s.alert, s.id,
+           s.decision, s.reasons, s.warnings, s.alert, s.id, s.vehicle_id,
            o.decision AS o_decision, o.officer_id, o.supervisor_id, o.reason, o.note, o.verified
          FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
            LEFT JOIN overrides o ON o.no =
@@ -101,6 +103,7 @@ export class ScanExport {
         warnings: (JSON.parse(r.warnings) as string[]).join(';'),
         alert: r.alert === 1,
         scanId: r.id,
+        vehicleId: r.vehicle_id,
         override:
           r.o_decision === null
             ? null

@@ -11,6 +11,8 @@ export interface ScanFilter {
   readonly decision?: string;
   /** One scan by its record id (an alert's link). */
   readonly scanId?: string;
+  /** One vehicle's scans, by its plate scan's record id: the plate scan and its passengers. */
+  readonly vehicleId?: string;
 }
 
 /** Scan search: filters, a page size and a cursor. */
@@ -43,6 +45,9 @@ export function scanWhere(
   add('s.at < @to', 'to', f.to);
   add('s.decision = @decision', 'decision', f.decision);
   add('s.id = @scanId', 'scanId', f.scanId);
+  // The plate scan names itself as its vehicle; `s.id` keeps it in even where it does not (as
+  // tracing reads a vehicle). Both sides are indexed (scans_vehicle, the id's unique index).
+  add('(s.vehicle_id = @vehicle OR s.id = @vehicle)', 'vehicle', f.vehicleId);
   add('s.no < @before', 'before', before);
   return { sql: clauses.length === 0 ? '1' : clauses.join(' AND '), params };
 }

@@ -21,6 +21,7 @@ export interface ScanRow {
   reasons: string;
   warnings: string;
   alert: number;
+  vehicle_id: string | null;
 }
 
 /** The scan search (`GET /scans`): scans with their overrides, acknowledgements and outcome. */
@@ -38,7 +39,7 @@ export class ScanSearch {
         `SELECT s.no, k.id AS kiosk_id, k.name AS kiosk_name, s.seq, s.id, s.checkpoint_id, s.at, s.received_at,
            s.source, s.format,
            CASE WHEN s.subject_key IS NULL THEN NULL ELSE printf('%016x', s.subject_key) END AS key_hex,
-           s.decision, s.reasons, s.warnings, s.alert
+           s.decision, s.reasons, s.warnings, s.alert, s.vehicle_id
          FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
          WHERE ${where.sql}
          ORDER BY s.no DESC
@@ -64,6 +65,7 @@ export class ScanSearch {
         reasons: JSON.parse(r.reasons) as string[],
         warnings,
         alert: r.alert === 1,
+        vehicleId: r.vehicle_id,
         overrides,
         acks,
         outcome: laneOutcome({ kioskId: r.kiosk_id, decision: r.decision, warnings }, overrides, acks),

@@ -13,6 +13,7 @@ import {
   type HealthEntry,
   type LaneRecord,
   type OverrideRecord,
+  type ScanRecord,
 } from '@checkpoint-lane/shared';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ScanSealKeys } from '../../../lists/scan-seal-keys.js';
@@ -489,6 +490,77 @@ describeEngines('ScansStore', ({ engine, open: openEngineDb }) => {
       expect((await kit.scans.search({ limit: 2, before: all[0]?.no ?? 0 })).map((s) => s.seq)).toEqual([
         4, 1,
       ]);
+    });
+
+    it("answers each scan's vehicle and finds one vehicle's scans, its plate scan included", async () => {
+      const kit = await setup();
+      await kit.kiosk('k2', 'CP');
+      const inVehicle = (seq: number, vehicleId: string | null, id = uuid(seq)): LaneRecord => ({
+        ...(scan(seq, id) as ScanRecord),
+        vehicleId,
+      });
+      const plateA = uuid(1);
+      const plateB = uuid(5);
+      // Vehicle A: its plate (naming itself) and two passengers; then a person in no vehicle, a
+      // lane before vehicle mode (no field at all), and vehicle B at the same lane.
+      await kit.upload(
+        'k1',
+        'CP',
+        [
+          inVehicle(1, plateA),
+          inVehicle(2, plateA),
+          inVehicle(3, plateA),
+          inVehicle(4, null),
+          inVehicle(5, plateB),
+          inVehicle(6, plateB),
+          scan(7),
+        ],
+        9,
+      );
+      // Another lane's vehicle whose plate scan did not name itself: still in its vehicle.
+      const plateC = uuid(0x21);
+      await kit.upload('k2', 'CP', [inVehicle(1, null, plateC), inVehicle(2, plateC, uuid(0x22))], 9);
+
+      const all = await kit.scans.search({ limit: 20 });
+      expect(all.map((s) => [s.id, s.vehicleId])).toEqual([
+        [uuid(0x22), plateC],
+        [plateC, null],
+        [uuid(7), null],
+        [uuid(6), plateB],
+        [plateB, plateB],
+        [uuid(4), null],
+        [uuid(3), plateA],
+        [uuid(2), plateA],
+        [plateA, plateA],
+      ]);
+      const ids = async (vehicleId: string, extra: { limit?: number; before?: number } = {}) =>
+        (await kit.scans.search({ limit: 20, vehicleId, ...extra })).map((s) => s.id);
+      expect(await ids(plateA)).toEqual([uuid(3), uuid(2), plateA]);
+      expect(await ids(plateB)).toEqual([uuid(6), plateB]);
+      expect(await ids(plateC)).toEqual([uuid(0x22), plateC]);
+      // A passenger's id names no vehicle but finds that scan itself, as a plate scan's would.
+      expect(await ids(uuid(2))).toEqual([uuid(2)]);
+      expect(await ids(uuid(0x99))).toEqual([]);
+      expect(await ids('not-a-uuid')).toEqual([]);
+      // Combined with other filters and paged like any search.
+      expect(await ids(plateA, { limit: 2 })).toEqual([uuid(3), uuid(2)]);
+      const page1 = await kit.scans.search({ limit: 2, vehicleId: plateA });
+      expect(await ids(plateA, { before: page1.at(-1)?.no ?? 0 })).toEqual([plateA]);
+      expect(await kit.scans.search({ limit: 20, vehicleId: plateA, kioskId: 'k2' })).toEqual([]);
+
+      // The export pages carry the vehicle and take the same filter.
+      const last = await kit.scans.lastNo();
+      const exported = await kit.scans.exportPage({ vehicleId: plateA }, last + 1, 10);
+      expect(exported.map((r) => [r.scanId, r.vehicleId])).toEqual([
+        [uuid(3), plateA],
+        [uuid(2), plateA],
+        [plateA, plateA],
+      ]);
+      expect((await kit.scans.exportPage({}, last + 1, 20)).map((r) => r.vehicleId)).toEqual(
+        all.map((s) => s.vehicleId),
+      );
+      expect(await kit.scans.countUpTo({ vehicleId: plateB }, last + 1, 10)).toBe(2);
+      expect(await kit.scans.countUpTo({ vehicleId: 'not-a-uuid' }, last + 1, 10)).toBe(0);
     });
   });
 
