@@ -358,10 +358,16 @@ class StdinVehicleLane {
   readonly #lines: JsonLine[] = [];
   #waiting: (() => void) | null = null;
 
-  constructor(args: readonly string[], openMs: number) {
+  constructor(args: readonly string[], openMs: number, vehicleFlag = true) {
     this.child = spawn(
       process.execPath,
-      [LANE_JS, ...INSECURE_KEY_STORE_ARGS, ...args, '--scanner', 'stdin', '--json', '--vehicle-mode'],
+      [
+        LANE_JS,
+        ...INSECURE_KEY_STORE_ARGS,
+        ...args,
+        ...['--scanner', 'stdin', '--json'],
+        ...(vehicleFlag ? ['--vehicle-mode'] : []),
+      ],
       {
         env: {
           ...process.env,
@@ -477,5 +483,52 @@ describe('a stdin lane in vehicle mode killed with SIGKILL while a vehicle is op
     expect(serverScans(laneKioskId(laneDir()))).toEqual(
       expected.map(({ id, vehicleId }) => ({ id, vehicleId })),
     );
+  });
+});
+
+describe('vehicle mode set centrally, under the CLCFG2 signature', () => {
+  /** The checkpoint config the lane adopted (its store keeps it for the next start). */
+  const adopted = (laneDir: string): { vehicleMode?: boolean; mode: string } | null => {
+    const db = new Database(join(laneDir, 'lane.db'), { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare("SELECT value FROM settings WHERE name = 'checkpoint'").get() as
+        { value: string } | undefined;
+      return row === undefined ? null : (JSON.parse(row.value) as { vehicleMode?: boolean; mode: string });
+    } finally {
+      db.close();
+    }
+  };
+
+  it('a lane without --vehicle-mode follows the checkpoint’s setting, turned on and off at the server', async () => {
+    await server.addCheckpoint('VEH-2', 'open');
+    const laneDir = join(dir, 'central-lane');
+    const lane = new StdinVehicleLane(
+      [
+        ...['--server', server.url, '--data', laneDir],
+        ...['--enroll', await server.enrollmentCode('VEH-2'), '--name', 'central'],
+      ],
+      60_000,
+      false,
+    );
+    try {
+      const before = await lane.scan(PLATE_A);
+      expect(before.vehicle).toBeUndefined();
+      // The server pushes the new config with both signatures; this lane pins the server's key
+      // at enrollment, so it takes vehicle mode only because CLCFG2 verifies.
+      await server.addCheckpoint('VEH-2', 'open', { vehicleMode: true });
+      await expect.poll(() => adopted(laneDir)?.vehicleMode, { timeout: 15_000 }).toBe(true);
+      const plate = await lane.scan(PLATE_B);
+      expect(plate.vehicle).toEqual({ id: plate.scanId, passengers: 0, decision: 'green' });
+      const person = await lane.scan(PEOPLE[0]);
+      expect(person.vehicle).toEqual({ id: plate.scanId, passengers: 1, decision: 'green' });
+
+      await server.addCheckpoint('VEH-2', 'open', { vehicleMode: false });
+      await expect.poll(() => adopted(laneDir)?.vehicleMode ?? false, { timeout: 15_000 }).toBe(false);
+      const after = await lane.scan(PLATE_C);
+      expect(after.vehicle).toBeUndefined();
+      expect(await lane.end()).toBe(0);
+    } finally {
+      if (lane.child.exitCode === null) lane.child.kill('SIGKILL');
+    }
   });
 });

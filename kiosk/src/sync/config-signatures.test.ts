@@ -163,6 +163,66 @@ describe('signed checkpoint config and officer roster at the lane', () => {
     expect(current()).toEqual(closed);
   });
 
+  describe('vehicle mode under CLCFG2, in a mixed fleet', () => {
+    const vehicles = { ...closed, vehicleMode: true };
+    /** A heartbeat answer of a server since CLCFG2: the config with both signatures. */
+    const both = (c: CheckpointConfig, signed: CheckpointConfig = c) => ({
+      checkpoint: c,
+      checkpointSignature: signer.checkpointSignature(signed),
+      checkpointSignatureV2: signer.checkpointSignatureV2(signed),
+    });
+
+    it('a server since CLCFG2: its vehicle mode is adopted (heartbeat), and turned off again (push)', async () => {
+      const { sync, server, current } = await setup({ heartbeat: both(vehicles) });
+      sync.start();
+      await expect.poll(() => current().vehicleMode).toBe(true);
+      expect(current()).toEqual(vehicles);
+      await expect.poll(() => server.streams()).toBe(1);
+      server.push('checkpoint', signer.checkpointEventV2(closed));
+      await expect.poll(() => current().vehicleMode).toBeUndefined();
+      expect(current()).toEqual(closed);
+    });
+
+    it('refuses vehicle mode turned on in transit (CLCFG2 does not verify), though CLCFG1 would', async () => {
+      const { sync, current, reported } = await setup({ heartbeat: both(vehicles, closed) });
+      sync.start();
+      await expect.poll(reported, { timeout: 5000 }).toMatchObject({ count: 1, lastReason: 'bad_signature' });
+      // Nothing of it is taken: not the mode either (the CLCFG2 signature alone decides).
+      expect(current()).toEqual(open);
+    });
+
+    it('refuses a pushed config whose CLCFG2 signature was made by a key it does not trust', async () => {
+      const stranger = TestListSigner.create();
+      const { sync, server, current, reported } = await setup({ heartbeat: both(open) });
+      sync.start();
+      await expect.poll(() => server.streams()).toBe(1);
+      server.push('checkpoint', {
+        ...signer.checkpointEvent(vehicles),
+        checkpointSignatureV2: stranger.checkpointSignatureV2(vehicles),
+      });
+      await expect.poll(reported, { timeout: 5000 }).toMatchObject({ lastReason: 'unknown_key' });
+      expect(current()).toEqual(open);
+    });
+
+    it('a server before CLCFG2 (or CLCFG2 stripped): the signed fields are adopted, the unsigned vehicle mode is not', async () => {
+      const { sync, server, current, reported } = await setup({
+        heartbeat: { checkpoint: vehicles, checkpointSignature: signer.checkpointSignature(vehicles) },
+      });
+      sync.start();
+      await expect.poll(() => current().mode).toBe('closed');
+      expect(current()).toEqual(closed);
+      expect(current()).not.toHaveProperty('vehicleMode');
+      await expect.poll(() => server.streams()).toBe(1);
+      // Nor can such a config turn it off: on (by CLCFG2), it stays on under CLCFG1 alone.
+      server.push('checkpoint', signer.checkpointEventV2(vehicles));
+      await expect.poll(() => current().vehicleMode).toBe(true);
+      server.push('checkpoint', signer.checkpointEvent(open));
+      await expect.poll(() => current().mode).toBe('open');
+      expect(current()).toEqual({ ...open, vehicleMode: true });
+      expect(reported()).toBeUndefined();
+    });
+  });
+
   it('refuses a roster with a supervisor added after signing; the officers stay as they were', async () => {
     const genuine = signer.roster('CP-1', ROSTER);
     const tampered = {

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import {
   decodeLaneEvent,
   type CheckpointConfig,
+  type CheckpointSignatures,
   type LaneEvent,
   type ListName,
   type ListSigningKey,
@@ -24,7 +25,7 @@ export interface LaneEventTargets {
   /** The lane's key scope has a new list key (a rotation). */
   readonly listKey: (keyId: number) => void;
   /** This lane's checkpoint config, changed centrally. */
-  readonly checkpoint: (config: CheckpointConfig, signature: string | undefined) => void;
+  readonly checkpoint: (config: CheckpointConfig, signatures: CheckpointSignatures) => void;
   /** The officer roster is at `version` on the server. */
   readonly officers: (version: number) => void;
 }
@@ -89,8 +90,11 @@ export class EventStream {
         t.signingKeys(e.data.keys);
         return;
       case 'checkpoint': {
-        const { checkpointSignature, ...config } = e.data;
-        t.checkpoint(config, checkpointSignature);
+        const { checkpointSignature, checkpointSignatureV2, ...config } = e.data;
+        t.checkpoint(config, {
+          ...(checkpointSignature !== undefined && { checkpointSignature }),
+          ...(checkpointSignatureV2 !== undefined && { checkpointSignatureV2 }),
+        });
         return;
       }
       case 'officers':

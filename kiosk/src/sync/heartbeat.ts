@@ -1,6 +1,7 @@
 import {
   LIST_NAMES,
   type CheckpointConfig,
+  type CheckpointSignatures,
   type ListName,
   type ListRefusalReport,
   type ListSigningKey,
@@ -24,10 +25,14 @@ export interface HeartbeatOptions {
   /** Takes in the checkpoint config the server answers or pushes. */
   readonly onCheckpoint?: (checkpoint: CheckpointConfig) => void;
   /**
-   * Whether a checkpoint config of this lane's checkpoint may be adopted (its signature);
-   * without it, every such config is.
+   * The checkpoint config of this lane's checkpoint to adopt, checked by its signatures (the
+   * config as sent, one with a field the signature does not cover kept as it was, or null:
+   * refused); without it, every such config is adopted as sent.
    */
-  readonly verifyCheckpoint?: (checkpoint: CheckpointConfig, signature: string | undefined) => boolean;
+  readonly verifyCheckpoint?: (
+    checkpoint: CheckpointConfig,
+    signatures: CheckpointSignatures,
+  ) => CheckpointConfig | null;
   /** The server named its officer roster version. */
   readonly onOfficersVersion?: (version: unknown) => void;
   /** The list data this lane refused so far (reported to the centre). */
@@ -111,26 +116,26 @@ export class Heartbeat {
     // Keys first: a config signed by a key the server just rotated to verifies in the same answer.
     if (res.value.listSigningKeys !== undefined) this.#o.onSigningKeys?.(res.value.listSigningKeys);
     // A config pushed while this heartbeat was in flight is newer than its answer.
-    if (
-      this.#pushes === pushesBefore &&
-      this.#acceptable(res.value.checkpoint, res.value.checkpointSignature)
-    )
-      this.#o.onCheckpoint?.(res.value.checkpoint);
+    const adopted = this.#pushes === pushesBefore ? this.#acceptable(res.value.checkpoint, res.value) : null;
+    if (adopted !== null) this.#o.onCheckpoint?.(adopted);
     this.#o.onOfficersVersion?.(res.value.officersVersion);
     if (res.value.listKeyId !== undefined) this.#o.onListKeyId?.(res.value.listKeyId);
     link.changed();
   }
 
-  /** Whether a config from the server (answer or push) may be adopted: this lane's checkpoint, signed. */
-  #acceptable(config: CheckpointConfig, signature: string | undefined): boolean {
+  /**
+   * The config from the server (answer or push) to adopt, or null: this lane's checkpoint,
+   * signed (see `verifyCheckpoint`).
+   */
+  #acceptable(config: CheckpointConfig, signatures: CheckpointSignatures): CheckpointConfig | null {
     const mine = this.#o.checkpointId();
     if (config.id !== mine) {
       this.#log.warn({ checkpoint: config.id, mine }, 'config of another checkpoint ignored');
       // The check refuses it too and counts the refusal.
-      this.#o.verifyCheckpoint?.(config, signature);
-      return false;
+      this.#o.verifyCheckpoint?.(config, signatures);
+      return null;
     }
-    return this.#o.verifyCheckpoint?.(config, signature) ?? true;
+    return this.#o.verifyCheckpoint === undefined ? config : this.#o.verifyCheckpoint(config, signatures);
   }
 
   /**
@@ -138,10 +143,11 @@ export class Heartbeat {
    * blocking statuses), not at the next heartbeat. A heartbeat answer already on its way was
    * read before this push, so it must not put the old config back (see `beat`).
    */
-  checkpointPushed(config: CheckpointConfig, signature?: string): void {
-    if (!this.#acceptable(config, signature)) return;
+  checkpointPushed(config: CheckpointConfig, signatures: CheckpointSignatures = {}): void {
+    const adopted = this.#acceptable(config, signatures);
+    if (adopted === null) return;
     this.#pushes++;
-    this.#o.onCheckpoint?.(config);
+    this.#o.onCheckpoint?.(adopted);
     this.#log.info({ checkpoint: config.id, mode: config.mode }, 'checkpoint config pushed');
   }
 }

@@ -111,6 +111,7 @@ export class LaneSync {
       logger,
       clock,
       checkpointId,
+      vehicleMode: () => options.checkpoint().vehicleMode === true,
       onRefused: () => {
         heartbeat.soon();
       },
@@ -132,7 +133,7 @@ export class LaneSync {
       devices: options.devices,
       checkpointId,
       ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
-      verifyCheckpoint: (config, signature) => configTrust.checkpoint(config, signature),
+      verifyCheckpoint: (config, signatures) => configTrust.checkpoint(config, signatures),
       onOfficersVersion: (version) => {
         this.#roster.versionSeen(version);
       },
@@ -202,8 +203,8 @@ export class LaneSync {
         listKey: (keyId) => {
           this.#keys?.seen(keyId);
         },
-        checkpoint: (config, signature) => {
-          heartbeat.checkpointPushed(config, signature);
+        checkpoint: (config, signatures) => {
+          heartbeat.checkpointPushed(config, signatures);
         },
         officers: (version) => {
           this.#roster.versionSeen(version);

@@ -4,6 +4,7 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import {
   checkpointConfigMessage,
+  checkpointConfigMessageV2,
   formatListSignature,
   keyEndorsementMessage,
   LIST_COUNT_HEADER,
@@ -22,7 +23,7 @@ import {
   type WireChange,
 } from '@checkpoint-lane/shared';
 import type { FakeAnswer } from './fake-sync-server.testkit.js';
-import { checkpointConfigDigest, rosterDigest } from './config-trust.js';
+import { checkpointConfigDigest, checkpointConfigDigestV2, rosterDigest } from './config-trust.js';
 import { changesDigest } from './list-trust.js';
 
 /** A delta as a test writes it, before it is signed. */
@@ -185,9 +186,21 @@ export class TestListSigner {
     return this.signText(checkpointConfigMessage(checkpointId, checkpointConfigDigest(config)));
   }
 
-  /** A `checkpoint` event's body: the config and its signature. */
+  /** The CLCFG2 signature (vehicle mode covered) over a checkpoint config for lanes at `checkpointId`. */
+  checkpointSignatureV2(config: CheckpointConfig, checkpointId = config.id): string {
+    return this.signText(checkpointConfigMessageV2(checkpointId, checkpointConfigDigestV2(config)));
+  }
+
+  /** A `checkpoint` event's body: the config and its CLCFG1 signature (a server before CLCFG2). */
   checkpointEvent(config: CheckpointConfig): CheckpointConfig & { checkpointSignature: string } {
     return { ...config, checkpointSignature: this.checkpointSignature(config) };
+  }
+
+  /** A `checkpoint` event's body as servers since CLCFG2 send it: the config and both signatures. */
+  checkpointEventV2(
+    config: CheckpointConfig,
+  ): CheckpointConfig & { checkpointSignature: string; checkpointSignatureV2: string } {
+    return { ...this.checkpointEvent(config), checkpointSignatureV2: this.checkpointSignatureV2(config) };
   }
 
   /** An officers answer, signed for lanes at `checkpointId`. */

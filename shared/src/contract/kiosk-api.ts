@@ -331,6 +331,8 @@ export const HeartbeatAnswer = Type.Object({
   listSigningKeys: Type.Optional(ListSigningKeys),
   // Always sent by this server (CLCFG1, config-signature.ts); a lane that trusts keys refuses a config without it.
   checkpointSignature: Type.Optional(ListSignature),
+  // Always sent by this server (CLCFG2: CLCFG1 and vehicleMode); absent from servers before it.
+  checkpointSignatureV2: Type.Optional(ListSignature),
   // Always sent by this server: the current list key of the lane's scope; fetch /list-key when it differs.
   listKeyId: Type.Optional(ListKeyId),
 });
@@ -394,6 +396,7 @@ export const LANE_EVENT_SCHEMAS = {
   checkpoint: Type.Object({
     ...CheckpointConfig.properties,
     checkpointSignature: Type.Optional(ListSignature),
+    checkpointSignatureV2: Type.Optional(ListSignature),
   }),
   /** The officer roster is at a new version: fetch this checkpoint's roster. */
   officers: Type.Object({ version: Version }),

@@ -23,8 +23,9 @@ export const CheckpointConfig = Type.Object({
   /**
    * Vehicle mode (issue 15): a plate scan opens a vehicle, and the people scanned after it at a
    * lane belong to it (until the next plate, "Xe đã qua", or 10 minutes after the plate). Absent
-   * (older servers) means off; a lane's `--vehicle-mode` turns it on whatever this says. Not
-   * covered by the config signature (CLCFG1 predates it): it links scans, it never decides one.
+   * (older servers) means off; a lane's `--vehicle-mode` turns it on whatever this says. Covered
+   * by the CLCFG2 signature (`checkpointSignatureV2`), not by CLCFG1, which predates it: a lane
+   * takes a change of it only under CLCFG2 (kiosk/src/sync/config-trust.ts).
    */
   vehicleMode: Type.Optional(Type.Boolean()),
 });

@@ -3,8 +3,10 @@ import type { RosterOfficer } from '../contract/kiosk-api.js';
 import type { CheckpointConfig } from '../schemas/checkpoint-schemas.js';
 import {
   canonicalCheckpointConfig,
+  canonicalCheckpointConfigV2,
   canonicalRosterLine,
   checkpointConfigMessage,
+  checkpointConfigMessageV2,
   rosterMessage,
 } from './config-signature.js';
 
@@ -40,6 +42,26 @@ describe('config signature messages', () => {
       { ...config, repeatWindowSec: 6 },
     ];
     for (const v of variants) expect(canonicalCheckpointConfig(v)).not.toBe(base);
+  });
+
+  it('CLCFG2 appends vehicle mode (absent is off); CLCFG1 stays blind to it, as old lanes verify it', () => {
+    expect(canonicalCheckpointConfigV2(config)).toBe('["CP-1","Cửa khẩu A","open",3600,["F0","F1"],5,false]');
+    expect(canonicalCheckpointConfigV2({ ...config, vehicleMode: false })).toBe(
+      canonicalCheckpointConfigV2(config),
+    );
+    const on = { ...config, vehicleMode: true };
+    expect(canonicalCheckpointConfigV2(on)).toBe('["CP-1","Cửa khẩu A","open",3600,["F0","F1"],5,true]');
+    expect(canonicalCheckpointConfig(on)).toBe(canonicalCheckpointConfig(config));
+    const base = canonicalCheckpointConfigV2(on);
+    for (const v of [
+      { ...on, mode: 'closed' as const },
+      { ...on, repeatWindowSec: 6 },
+      { ...on, name: 'B' },
+    ])
+      expect(canonicalCheckpointConfigV2(v)).not.toBe(base);
+    expect(checkpointConfigMessageV2('CP-1', digest)).toBe(`CLCFG2\nCP-1\n${digest}`);
+    expect(() => checkpointConfigMessageV2('CP-1\nCP-2', digest)).toThrow(/one non-empty line/);
+    expect(() => checkpointConfigMessageV2('CP-1', 'x')).toThrow(/digest/);
   });
 
   it('builds CLCFG1 and CLROS1 messages and refuses what cannot be written unambiguously', () => {

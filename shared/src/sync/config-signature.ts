@@ -6,10 +6,24 @@
 import type { RosterOfficer } from '../contract/kiosk-api.js';
 import type { CheckpointConfig } from '../schemas/checkpoint-schemas.js';
 
-/** First line of every checkpoint config signature message. */
+/** First line of every checkpoint config signature message (`checkpointSignature`). */
 export const CONFIG_SIGNATURE_FORMAT = 'CLCFG1';
+/**
+ * First line of the checkpoint config signature that also covers vehicle mode
+ * (`checkpointSignatureV2`, sent beside the CLCFG1 one so lanes that know only CLCFG1 still verify).
+ */
+export const CONFIG_SIGNATURE_FORMAT_V2 = 'CLCFG2';
 /** First line of every officer roster signature message. */
 export const ROSTER_SIGNATURE_FORMAT = 'CLROS1';
+
+/**
+ * The signatures a checkpoint config travels with (heartbeat answer, `checkpoint` event):
+ * CLCFG1 for every lane, CLCFG2 (which covers vehicle mode too) for lanes that know it.
+ */
+export interface CheckpointSignatures {
+  readonly checkpointSignature?: string;
+  readonly checkpointSignatureV2?: string;
+}
 
 const DIGEST = /^[0-9a-f]{64}$/;
 
@@ -38,6 +52,32 @@ export function canonicalCheckpointConfig(c: CheckpointConfig): string {
     [...c.blockingStatuses],
     c.repeatWindowSec,
   ]);
+}
+
+/**
+ * A checkpoint config in CLCFG2 canonical form: the CLCFG1 array with vehicle mode appended,
+ * `[id, name, mode, freshnessBudgetSec, blockingStatuses, repeatWindowSec, vehicleMode]`, where
+ * vehicleMode is `true` or `false` (absent counts as off, as the lane reads it).
+ */
+export function canonicalCheckpointConfigV2(c: CheckpointConfig): string {
+  return JSON.stringify([
+    c.id,
+    c.name,
+    c.mode,
+    c.freshnessBudgetSec,
+    [...c.blockingStatuses],
+    c.repeatWindowSec,
+    c.vehicleMode === true,
+  ]);
+}
+
+/**
+ * The message a CLCFG2 checkpoint config signature covers:
+ * `CLCFG2\n{checkpointId}\n{digest}` where digest is the lower-case hex SHA-256 of
+ * `canonicalCheckpointConfigV2` (the checkpoint rule as in CLCFG1).
+ */
+export function checkpointConfigMessageV2(checkpointId: string, digest: string): string {
+  return [CONFIG_SIGNATURE_FORMAT_V2, checkedCheckpoint(checkpointId), checkedDigest(digest)].join('\n');
 }
 
 /**

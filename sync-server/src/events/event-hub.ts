@@ -5,6 +5,7 @@ import {
   type AdminEventData,
   type AdminEventName,
   type CheckpointConfig,
+  type CheckpointSignatures,
   type HealthEntry,
   type HealthStatus,
   type LaneEvent,
@@ -114,12 +115,12 @@ export interface EventHubFleetOptions {
    */
   readonly readLaneRevoked?: (laneId: string) => Promise<boolean>;
   /**
-   * A checkpoint's config as the database holds it, and its CLCFG1 signature made here (another
-   * server changed it). Missing (or null): the change is not delivered.
+   * A checkpoint's config as the database holds it, and its CLCFG1 and CLCFG2 signatures made
+   * here (another server changed it). Missing (or null): the change is not delivered.
    */
   readonly readCheckpoint?: (
     checkpointId: string,
-  ) => Promise<{ readonly config: CheckpointConfig; readonly checkpointSignature?: string } | null>;
+  ) => Promise<({ readonly config: CheckpointConfig } & CheckpointSignatures) | null>;
   /**
    * The list-signing keys re-read from the database (another server rotated them, or the bus
    * reconnected). Missing: rotations elsewhere are not delivered.
@@ -440,19 +441,24 @@ export class EventHub {
   }
 
   /**
-   * Sends a checkpoint's new config to the lanes at that checkpoint, with `checkpointSignature`
-   * (CLCFG1) when given (lanes that trust list-signing keys refuse a config without it). Other
-   * servers get the checkpoint id and read the config themselves (`readCheckpoint`).
+   * Sends a checkpoint's new config to the lanes at that checkpoint, with its signatures when
+   * given: `checkpointSignature` (CLCFG1; lanes that trust list-signing keys refuse a config
+   * without it) and `checkpointSignatureV2` (CLCFG2, covering vehicle mode too). Other servers
+   * get the checkpoint id and read the config themselves (`readCheckpoint`).
    */
-  publishCheckpoint(checkpointId: string, config: CheckpointConfig, checkpointSignature?: string): void {
-    this.deliverCheckpoint(checkpointId, config, checkpointSignature);
+  publishCheckpoint(
+    checkpointId: string,
+    config: CheckpointConfig,
+    signatures: CheckpointSignatures = {},
+  ): void {
+    this.deliverCheckpoint(checkpointId, config, signatures);
     this.relay({ type: 'checkpoint', checkpointId });
   }
 
   private deliverCheckpoint(
     checkpointId: string,
     config: CheckpointConfig,
-    checkpointSignature?: string,
+    { checkpointSignature, checkpointSignatureV2 }: CheckpointSignatures,
   ): void {
     const event: LaneEvent = {
       type: 'checkpoint',
@@ -460,6 +466,7 @@ export class EventHub {
         ...config,
         blockingStatuses: [...config.blockingStatuses],
         ...(checkpointSignature !== undefined && { checkpointSignature }),
+        ...(checkpointSignatureV2 !== undefined && { checkpointSignatureV2 }),
       },
     };
     for (const sub of this.lanes) if (sub.checkpointId === checkpointId) sendLaneEvent(sub.stream, event);
@@ -669,7 +676,7 @@ export class EventHub {
       case 'checkpoint': {
         if (!this.fleet.readCheckpoint || !this.hasCheckpoint(event.checkpointId)) return;
         const read = await this.fleet.readCheckpoint(event.checkpointId);
-        if (read) this.deliverCheckpoint(event.checkpointId, read.config, read.checkpointSignature);
+        if (read) this.deliverCheckpoint(event.checkpointId, read.config, read);
         return;
       }
       case 'signing-keys':

@@ -210,7 +210,11 @@ describe('two event hubs on one LocalBusNetwork', () => {
     const b = new EventHub(none, undefined, Date.now, {
       bus: new LocalBus(net, 'b'),
       readCheckpoint: (id) =>
-        Promise.resolve(id === 'CP' ? { config: stored, checkpointSignature: 'b-sig' } : null),
+        Promise.resolve(
+          id === 'CP'
+            ? { config: stored, checkpointSignature: 'b-sig', checkpointSignatureV2: 'b-sig2' }
+            : null,
+        ),
       readSigningKeys: () => {
         reloads += 1;
         return Promise.resolve(keys);
@@ -224,12 +228,15 @@ describe('two event hubs on one LocalBusNetwork', () => {
     b.addAdmin(admin);
     // What a sends is not what b delivers: b reads the stored config and signs it itself.
     const sent = { id: 'CP', name: 'Sent', blockingStatuses: [] } as unknown as CheckpointConfig;
-    a.publishCheckpoint('CP', sent, 'a-sig');
+    a.publishCheckpoint('CP', sent, { checkpointSignature: 'a-sig', checkpointSignatureV2: 'a-sig2' });
     a.publishSigningKeys([{ id: 'forged' }] as unknown as ListSigningKey[]);
     a.publishAdmin('kiosk-status', { kioskId: 'l9', online: true, at: 1 });
     await tick(b);
     expect(atCp.events).toEqual([
-      { event: 'checkpoint', data: { ...stored, checkpointSignature: 'b-sig' } },
+      {
+        event: 'checkpoint',
+        data: { ...stored, checkpointSignature: 'b-sig', checkpointSignatureV2: 'b-sig2' },
+      },
       { event: 'signing-keys', data: { keys } },
     ]);
     expect(elsewhere.events).toEqual([{ event: 'signing-keys', data: { keys } }]);

@@ -13,14 +13,17 @@ import {
 import {
   canonicalChangeLine,
   canonicalCheckpointConfig,
+  canonicalCheckpointConfigV2,
   canonicalRosterLine,
   checkpointConfigMessage,
+  checkpointConfigMessageV2,
   formatListSignature,
   keyEndorsementMessage,
   listSignatureMessage,
   rosterMessage,
   type CanonicalChange,
   type CheckpointConfig,
+  type CheckpointSignatures,
   type OfficerRoster,
   type ListSigningKey,
   type ListSigningKeysAnswer,
@@ -170,6 +173,23 @@ export class ListSigner {
   signCheckpoint(config: CheckpointConfig): string {
     const digest = createHash('sha256').update(canonicalCheckpointConfig(config), 'utf8').digest('hex');
     return this.sign(checkpointConfigMessage(config.id, digest));
+  }
+
+  /** The signature over a checkpoint config and its vehicle mode (CLCFG2). */
+  signCheckpointV2(config: CheckpointConfig): string {
+    const digest = createHash('sha256').update(canonicalCheckpointConfigV2(config), 'utf8').digest('hex');
+    return this.sign(checkpointConfigMessageV2(config.id, digest));
+  }
+
+  /**
+   * Both signatures a checkpoint config goes out with: CLCFG1, which lanes from before CLCFG2
+   * verify (they ignore the other field), and CLCFG2, which newer lanes prefer.
+   */
+  checkpointSignatures(config: CheckpointConfig): Required<CheckpointSignatures> {
+    return {
+      checkpointSignature: this.signCheckpoint(config),
+      checkpointSignatureV2: this.signCheckpointV2(config),
+    };
   }
 
   /** The signature over the officer roster a checkpoint's lanes get (CLROS1). */

@@ -45,7 +45,7 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
       };
       const scopeBefore = existing ? await s.listKeys.scopeOf(b.id) : null;
       const created = await s.checkpoints.save(config, s.clock(), adminActor(req), b.keyScope);
-      s.hub.publishCheckpoint(config.id, config, s.signer.signCheckpoint(config));
+      s.hub.publishCheckpoint(config.id, config, s.signer.checkpointSignatures(config));
       const view = await s.checkpoints.view(config.id);
       if (!view) throw new Error('a saved checkpoint is missing');
       if (scopeBefore !== null && scopeBefore !== view.keyScope) {

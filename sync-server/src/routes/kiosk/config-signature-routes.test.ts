@@ -1,11 +1,14 @@
 // The checkpoint config (heartbeat answer and `checkpoint` push) and the officer roster a lane
-// gets are signed with the current list-signing key over the shared CLCFG1 / CLROS1 messages.
-// Checked here with node:crypto against the shared messages, as a lane checks them.
+// gets are signed with the current list-signing key over the shared CLCFG1 / CLROS1 messages; the
+// config also over CLCFG2 (vehicle mode covered), sent beside CLCFG1 so lanes from before it still
+// verify. Checked here with node:crypto against the shared messages, as a lane checks them.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import {
   canonicalCheckpointConfig,
+  canonicalCheckpointConfigV2,
   canonicalRosterLine,
   checkpointConfigMessage,
+  checkpointConfigMessageV2,
   parseListSignature,
   rosterMessage,
   type CheckpointConfig,
@@ -38,6 +41,9 @@ function verifies(keys: readonly ListSigningKey[], message: string, signature: s
 
 const configMessage = (checkpointId: string, c: CheckpointConfig) =>
   checkpointConfigMessage(checkpointId, sha256(canonicalCheckpointConfig(c)));
+
+const configMessageV2 = (checkpointId: string, c: CheckpointConfig) =>
+  checkpointConfigMessageV2(checkpointId, sha256(canonicalCheckpointConfigV2(c)));
 
 const rosterDigest = (r: OfficerRoster) => sha256(r.officers.map(canonicalRosterLine).join(''));
 
@@ -79,6 +85,27 @@ describe('signed checkpoint config and officer roster', () => {
     expect(verifies(lane.keys, configMessage('B', hb.checkpoint), hb.checkpointSignature)).toBe(false);
   });
 
+  it('signs the heartbeat’s config over CLCFG2 too: vehicle mode changed does not verify; CLCFG1 stays as old lanes check it', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'A', 'open', { vehicleMode: true });
+    const lane = await enroll('A');
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/kiosk/heartbeat',
+      headers: lane.auth,
+      payload: { listVersions: { health: 0, whitelist: 0 }, backlog: 0, devices: [], clock: 1 },
+    });
+    const hb = res.json<HeartbeatAnswer>();
+    expect(hb.checkpoint).toMatchObject({ id: 'A', vehicleMode: true });
+    expect(verifies(lane.keys, configMessageV2('A', hb.checkpoint), hb.checkpointSignatureV2)).toBe(true);
+    const { vehicleMode: _on, ...off } = hb.checkpoint;
+    expect(verifies(lane.keys, configMessageV2('A', off), hb.checkpointSignatureV2)).toBe(false);
+    expect(verifies(lane.keys, configMessageV2('B', hb.checkpoint), hb.checkpointSignatureV2)).toBe(false);
+    // The CLCFG2 signature is no CLCFG1 one, and CLCFG1 still verifies for lanes that know no other.
+    expect(verifies(lane.keys, configMessage('A', hb.checkpoint), hb.checkpointSignatureV2)).toBe(false);
+    expect(verifies(lane.keys, configMessage('A', hb.checkpoint), hb.checkpointSignature)).toBe(true);
+  });
+
   it('signs the `checkpoint` push with the config it carries', async () => {
     t = await buildTestApp();
     await addCheckpoint(t, 'A');
@@ -90,17 +117,22 @@ describe('signed checkpoint config and officer roster', () => {
       close: () => undefined,
     };
     t.app.services.hub.addLane('la', 'A', stream);
-    await addCheckpoint(t, 'A', 'closed', { freshnessBudgetSec: 600 });
+    await addCheckpoint(t, 'A', 'closed', { freshnessBudgetSec: 600, vehicleMode: true });
     const pushed = sent.filter((e) => e.event === 'checkpoint');
     expect(pushed).toHaveLength(1);
-    const { checkpointSignature, ...config } = pushed[0]?.data as CheckpointConfig & {
+    const { checkpointSignature, checkpointSignatureV2, ...config } = pushed[0]?.data as CheckpointConfig & {
       checkpointSignature?: string;
+      checkpointSignatureV2?: string;
     };
-    expect(config).toMatchObject({ id: 'A', mode: 'closed', freshnessBudgetSec: 600 });
+    expect(config).toMatchObject({ id: 'A', mode: 'closed', freshnessBudgetSec: 600, vehicleMode: true });
     expect(verifies(lane.keys, configMessage('A', config), checkpointSignature)).toBe(true);
     expect(verifies(lane.keys, configMessage('A', { ...config, mode: 'open' }), checkpointSignature)).toBe(
       false,
     );
+    expect(verifies(lane.keys, configMessageV2('A', config), checkpointSignatureV2)).toBe(true);
+    expect(
+      verifies(lane.keys, configMessageV2('A', { ...config, vehicleMode: false }), checkpointSignatureV2),
+    ).toBe(false);
   });
 
   it('signs the officer roster for the lane’s checkpoint and version; an added supervisor does not verify', async () => {

@@ -268,7 +268,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
         checkpoint: config,
         officersVersion: await s.officers.version(),
         listSigningKeys: s.signer.publicKeys(),
-        checkpointSignature: s.signer.signCheckpoint(config),
+        ...s.signer.checkpointSignatures(config),
         listKeyId: (await s.listKeys.forCheckpoint(lane.checkpointId)).id,
       };
     },
