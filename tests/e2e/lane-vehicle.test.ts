@@ -53,6 +53,26 @@ async function startSocat(dir: string): Promise<ChildProcess> {
   return proc;
 }
 
+/**
+ * The "Vừa qua" flash (a green while others wait) is on screen and leaves the first waiting row
+ * whole: inside the queue list's visible box, not under the flash, and the flash inside the screen.
+ */
+async function expectFlashBesideQueue(
+  page: Page,
+  viewport: { width: number; height: number },
+): Promise<void> {
+  const flash = page.locator('#latest-green');
+  await flash.waitFor();
+  expect(await flash.textContent()).toMatch(/^✓ Vừa qua: /);
+  const f = (await flash.boundingBox())!;
+  const row = (await page.locator('#queue .queue-item >> nth=0').boundingBox())!;
+  const list = (await page.locator('#queue').boundingBox())!;
+  expect(f.y + f.height).toBeLessThanOrEqual(viewport.height);
+  expect(row.y + row.height).toBeLessThanOrEqual(f.y);
+  expect(row.y).toBeGreaterThanOrEqual(list.y);
+  expect(row.y + row.height).toBeLessThanOrEqual(list.y + list.height);
+}
+
 describe.each(VIEWPORTS)('the vehicle panel in Chromium at $width×$height', (viewport) => {
   const size = `${viewport.width}x${viewport.height}`;
   let dir: string;
@@ -168,6 +188,8 @@ describe.each(VIEWPORTS)('the vehicle panel in Chromium at $width×$height', (vi
     // The queue (the F0 waits there) still has room below the panel.
     const queue = (await officer.locator('#queue').boundingBox())!;
     expect(queue.height).toBeGreaterThan(40);
+    // The green just scanned flashes "Vừa qua" beside the F0 waiting in the queue, not over it.
+    await expectFlashBesideQueue(officer, viewport);
     await screenshot(officer, `vehicle-${size}-red-f0`);
 
     // The traveller's screen says nothing of the vehicle, its plate or who is in it.
@@ -189,6 +211,7 @@ describe.each(VIEWPORTS)('the vehicle panel in Chromium at $width×$height', (vi
       /^1 người · Luồng xanh · tự đóng sau/,
     );
     expect(await officer.locator('#vehicle-verdict').textContent()).toBe('✓ ĐƯỢC QUA');
+    await expectFlashBesideQueue(officer, viewport);
     await screenshot(officer, `vehicle-${size}-green-lane`);
     const next = await scan(NEXT_PLATE);
     await officer.locator(`#vehicle[data-vehicle-id="${next}"]`).waitFor();
