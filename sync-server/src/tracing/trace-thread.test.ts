@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../db/open-database.js';
 import { pgUnavailable, useTestDatabase } from '../db/pg/pg-database.testkit.js';
 import { PG_MIGRATIONS } from '../db/pg/pg-migrations.js';
@@ -25,6 +25,10 @@ import {
   uploadStory,
   WHO,
 } from './trace-story.testkit.js';
+
+// Each case starts worker threads (from source: through tsx, about a second each) and, on
+// PostgreSQL, opens pools: more than the default 5 s on a loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const INDEX_KEY = Buffer.alloc(32, 5);
 const NOW = T0 + 2 * 86_400_000;

@@ -1,4 +1,5 @@
 import {
+  bySubjectKey,
   checkedProgress,
   checkPage,
   checkParams,
@@ -224,11 +225,12 @@ export class TracesRepository implements TracesStore {
    */
   async finish(
     id: string,
-    contacts: readonly TraceContact[],
+    found: readonly TraceContact[],
     at: number,
     hop2Skipped: number | null = null,
   ): Promise<boolean> {
     if (!this.exists(id)) return false;
+    const contacts = bySubjectKey(found);
     const one = this.db.prepare(
       `INSERT INTO trace_contacts (trace_id, subject_key, subject_sealed, format, hop, via, evidence, evidence_count, first_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

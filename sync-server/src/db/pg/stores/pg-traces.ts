@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import {
   checkedProgress,
+  bySubjectKey,
   checkPage,
   checkParams,
   CONTACT_BATCH,
@@ -205,8 +206,9 @@ export class PgTracesStore implements TracesStore {
       );
       if ((marked.rowCount ?? 0) === 0) return false;
       await c.query('DELETE FROM trace_contacts WHERE trace_id = $1', [traceId]);
-      for (let i = 0; i < contacts.length; i += CONTACT_BATCH) {
-        await insertContacts(c, traceId, contacts.slice(i, i + CONTACT_BATCH));
+      const sorted = bySubjectKey(contacts);
+      for (let i = 0; i < sorted.length; i += CONTACT_BATCH) {
+        await insertContacts(c, traceId, sorted.slice(i, i + CONTACT_BATCH));
       }
       return true;
     });
