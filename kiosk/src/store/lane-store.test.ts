@@ -231,7 +231,7 @@ describe('the open vehicle (vehicle mode)', () => {
   const V = '0190a000-0000-7000-8000-000000000001';
   const W = '0190a000-0000-7000-8000-000000000002';
   const inVehicle = (vehicleId: string, decision: ScanRecord['decision'] = 'green'): NewLaneRecord => ({
-    ...scan(decision),
+    ...(scan(decision) as Extract<NewLaneRecord, { type: 'scan' }>),
     vehicleId,
   });
   const override = (scanId: string, decision: ScanRecord['decision']): NewLaneRecord => ({
