@@ -8,10 +8,9 @@
 // when the trace is gone or the server stops, raises a flag in shared memory that the worker reads
 // at its next progress. Once the contacts are found, the worker asks for the finishing time (the
 // server's clock) and stores them.
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TraceParams, TraceWorkerSource } from '../db/store/traces-store.js';
+import { workerEntry } from '../worker-entry.js';
 
 /** What the worker is started with. */
 export interface TraceWorkerData {
@@ -55,21 +54,6 @@ export interface TraceThreadHooks {
 export type TraceThreadOutcome = 'finished' | 'gone' | 'stopped';
 
 /**
- * The worker's entry: the built `trace-worker.js` beside this module, or, when this module runs
- * from its TypeScript source (the tests, under vitest), a bootstrap that registers tsx's loader in
- * the worker and then imports `trace-worker.ts` (a worker does not take `--import` from execArgv).
- */
-function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./trace-worker.js', import.meta.url);
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
-  const source = new URL('./trace-worker.ts', import.meta.url).href;
-  const boot = `import { register } from ${JSON.stringify(tsx.replace(/\.cjs$/, '.mjs'))};
-register();
-await import(${JSON.stringify(source)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
-}
-
-/**
  * Runs one stored (running) trace in a new worker thread: its search, then its contacts stored
  * with `finishAt()`. Rejects with the worker's error (its message names no subject).
  */
@@ -92,7 +76,7 @@ export function runTraceInWorker(
     maxHop2Sources: hooks.maxHop2Sources,
     ...(hooks.chunk !== undefined && { chunk: hooks.chunk }),
   };
-  const worker = new Worker(workerEntry(), { workerData: data });
+  const worker = new Worker(workerEntry(import.meta.url, 'trace-worker'), { workerData: data });
   return new Promise<TraceThreadOutcome>((resolve, reject) => {
     let settled = false;
     const settle = (end: () => void): void => {
