@@ -2,6 +2,7 @@
 // group, then each contact with a checkbox (to promote it), its hop and link, and its evidence in
 // that group (checkpoint, lane, time, index subject and its scan time).
 import { Fragment } from 'preact';
+import { VehicleIcon } from '../../components/vehicle-icon.js';
 import { formatTime } from '../../format.js';
 import { t, type Lang } from '../../i18n.js';
 import { groupContacts, type Grouping } from '../../trace.js';
@@ -23,7 +24,14 @@ export function SubjectText(props: { subject: string | null }) {
 export function HopVia(props: { hop: 1 | 2; via: 'lane' | 'vehicle' }) {
   return (
     <span class={`hopvia hop${props.hop}`} data-hop={props.hop} data-via={props.via}>
-      <strong>F{props.hop}</strong> · {props.via === 'vehicle' ? `🚐 ${t('viaVehicle')}` : t('viaLane')}
+      <strong>F{props.hop}</strong> ·{' '}
+      {props.via === 'vehicle' ? (
+        <>
+          <VehicleIcon /> {t('viaVehicle')}
+        </>
+      ) : (
+        t('viaLane')
+      )}
     </span>
   );
 }
