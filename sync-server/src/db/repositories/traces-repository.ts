@@ -138,9 +138,15 @@ export class SqliteTraceScans implements TraceScansStore {
     for (;;) {
       const n = this.eraseBatch(before);
       total += n;
-      if (n < SQLITE_ERASE_BATCH) return total;
+      if (n < SQLITE_ERASE_BATCH) break;
       await yieldToEventLoop();
     }
+    // Alerts of those scans keep their time, lane and checkpoint, not the subject's key (alerts are
+    // the few flagged scans: one statement).
+    this.db
+      .prepare('UPDATE alerts SET subject_key = NULL WHERE at < ? AND subject_key IS NOT NULL')
+      .run(before);
+    return total;
   }
 }
 

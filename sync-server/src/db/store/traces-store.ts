@@ -129,7 +129,8 @@ export interface TraceScansStore {
   scansInVehicles(vehicleIds: readonly string[]): Promise<TraceScan[]>;
   /**
    * Retention: erases the subject (key and seal) of every scan with `at < before`; the scan stays
-   * (checkpoint, lane, time, decision: the counts). Answers how many scans it erased.
+   * (checkpoint, lane, time, decision: the counts), and so do the alerts of those times, without
+   * the subject's key. Answers how many scans it erased.
    */
   eraseSubjectsBefore(before: number): Promise<number>;
 }

@@ -141,6 +141,10 @@ export class PgTraceScansStore implements TraceScansStore {
         if ((err as { code?: string }).code !== UNDEFINED_TABLE) throw err;
       }
     }
+    // Alerts of those scans keep their time, lane and checkpoint, not the subject's key.
+    await this.pool.query('UPDATE alerts SET subject_key = NULL WHERE at < $1 AND subject_key IS NOT NULL', [
+      before,
+    ]);
     return total;
   }
 }

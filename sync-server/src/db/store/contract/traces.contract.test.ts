@@ -44,6 +44,8 @@ interface ScanSpec {
   readonly vehicleId?: string | null;
   readonly format?: 'personal_id' | 'vehicle_plate' | null;
   readonly id?: string;
+  /** The lane raised an alert for it (an alert row keeps the subject's key). */
+  readonly alert?: boolean;
 }
 
 function scanRecord(store: OpenedStore, s: ScanSpec): LaneRecord {
@@ -61,7 +63,7 @@ function scanRecord(store: OpenedStore, s: ScanSpec): LaneRecord {
     decision: 'green',
     reasons: [],
     warnings: [],
-    alert: false,
+    alert: s.alert ?? false,
     ...(s.vehicleId !== undefined && { vehicleId: s.vehicleId }),
   };
 }
@@ -495,10 +497,21 @@ describeEngines('TraceScansStore and TracesStore', ({ engine, open: openEngineDb
       const old = T0 - 31 * DAY_MS;
       const recent = T0 - 29 * DAY_MS;
       await upload(store, 'a1', 'A', [
-        { seq: 1, at: old, subject: 'cccd:old' },
+        { seq: 1, at: old, subject: 'cccd:old', alert: true },
         { seq: 2, at: old + MIN, keyHex: subjectKeyToHex(77n) },
         { seq: 3, at: old + 2 * MIN, subject: null },
-        { seq: 4, at: recent, subject: 'cccd:recent', vehicleId: uuid(4) },
+        { seq: 4, at: recent, subject: 'cccd:recent', vehicleId: uuid(4), alert: true },
+      ]);
+      const alertKeys = async (): Promise<[string, boolean][]> =>
+        (
+          await sql<{ scan_id: string; held: number | boolean }>(
+            d,
+            'SELECT scan_id, subject_key IS NOT NULL AS held FROM alerts ORDER BY scan_id',
+          )
+        ).map((r) => [r.scan_id, Boolean(r.held)]);
+      expect(await alertKeys()).toEqual([
+        [uuid(1), true],
+        [uuid(4), true],
       ]);
       const hourlyBefore = await store.scans.hourly(old - DAY_MS, T0);
       const before = await store.traceScans.scansNear([{ checkpointId: 'A', from: old - DAY_MS, to: T0 }]);
@@ -519,6 +532,11 @@ describeEngines('TraceScansStore and TracesStore', ({ engine, open: openEngineDb
       expect(await store.scans.countScans()).toBe(4);
       expect(await store.scans.hourly(old - DAY_MS, T0)).toEqual(hourlyBefore);
       expect(await store.traceScans.scansOfSubjects([indexKeyOf('cccd:old'), 77n], 0, T0)).toEqual([]);
+      // The old scan's alert stays (its time, lane, checkpoint) without the subject's key.
+      expect(await alertKeys()).toEqual([
+        [uuid(1), false],
+        [uuid(4), true],
+      ]);
       const erased = (await auditRows(d)).filter((r) => r.action === 'scans.subjects_erased');
       expect(erased).toEqual([
         {
