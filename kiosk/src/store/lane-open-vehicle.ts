@@ -26,6 +26,7 @@ export class OpenVehicleTable {
              green_lane = excluded.green_lane`,
       ),
       remove: db.prepare<[string]>('DELETE FROM open_vehicle WHERE vehicle_id = ?'),
+      clear: db.prepare('DELETE FROM open_vehicle'),
     };
   }
 
@@ -41,6 +42,11 @@ export class OpenVehicleTable {
   /** Opens a vehicle (the one open before, if any, is closed by it). */
   put(vehicle: StoredOpenVehicle): void {
     this.#s.put.run(vehicle.id, vehicle.openedAt, vehicle.greenLane ? 1 : 0);
+  }
+
+  /** Closes whatever vehicle is open. */
+  clear(): void {
+    this.#s.clear.run();
   }
 
   /** Closes vehicle `id` if it is the one open (never the next one); true if it was. */

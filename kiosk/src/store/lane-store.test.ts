@@ -260,6 +260,17 @@ describe('the open vehicle (vehicle mode)', () => {
     expect(store.openVehicle()).toBeNull();
   });
 
+  it('is closed when the lane is enrolled again (another checkpoint, another lane)', () => {
+    store.adoptEnrollment({ kioskId: 'old', listKeyId: 'k1', justEnrolled: true });
+    store.appendPlateScan(inVehicle(V), 1000, false, V, false);
+    store.adoptEnrollment({ kioskId: 'old', listKeyId: 'k1', justEnrolled: false });
+    expect(store.openVehicle()?.id).toBe(V);
+    store.adoptEnrollment({ kioskId: 'new', listKeyId: 'k1', justEnrolled: true });
+    expect(store.openVehicle()).toBeNull();
+    // Its plate scan is carried over with its vehicle id, as every unsent record.
+    expect(store.pendingRecords(10).map((r) => r.id)).toEqual([V]);
+  });
+
   it('refuses a plate scan that does not name itself, writing nothing', () => {
     expect(() => store.appendPlateScan(inVehicle(W), 1000, false, V, false)).toThrow(/names itself/);
     expect(() => store.appendPlateScan(scan(), 1000, false, V, false)).toThrow(/names itself/);

@@ -257,8 +257,9 @@ export class LaneStore {
       if (current === enrollment.kioskId) return unchanged;
       if (current === null && (!enrollment.justEnrolled || this.lastSeq() === 0)) return unchanged;
       const carried = this.#outbox.renumberForNewEnrollment();
-      // The old enrollment's checkpoint config is not this one's.
+      // The old enrollment's checkpoint config is not this one's, nor is a vehicle open there.
       this.#settings.remove('checkpoint');
+      this.#vehicle.clear();
       const listsReset: ListName[] =
         keyBefore !== null && keyBefore !== enrollment.listKeyId ? ['health', 'whitelist'] : ['whitelist'];
       for (const list of listsReset) this.#lists.reset(list);
