@@ -18,7 +18,6 @@ import { FLEET_KEY_SETTING, newFleetKey } from '../events/fleet-bus.js';
 import { PgFleetBus } from '../events/pg-fleet-bus.js';
 import { generateListKey } from '../lists/subject-key.js';
 import { createLogger } from '../logger.js';
-import { startWalCheckpointer } from '../db/wal-checkpointer.js';
 
 const HELP = `checkpoint-server: máy chủ đồng bộ của chốt kiểm soát / the checkpoint-lane sync server
 
@@ -266,24 +265,6 @@ if (envToken !== undefined && envToken !== '') {
 }
 
 const logger = createLogger({ level: values['log-level'] });
-// The server's SQLite file is checkpointed in a worker thread, not on commits of the event loop.
-const checkpointer =
-  db === undefined
-    ? undefined
-    : await startWalCheckpointer(db, {
-        onError: (err) => {
-          logger.warn(
-            { err: err.message },
-            'WAL checkpoint worker failed; the server checkpoints by itself again',
-          );
-        },
-      }).catch((err: unknown) => {
-        logger.warn(
-          { err: (err as Error).message },
-          'no WAL checkpoint worker; the server checkpoints by itself',
-        );
-        return undefined;
-      });
 if (databaseUrl !== undefined && pgPool !== undefined) {
   const pool = pgPool;
   bus = new PgFleetBus({
@@ -345,7 +326,6 @@ async function shutdown(signal: string): Promise<void> {
     await app.close();
     await bus?.close();
     await pgStore?.close();
-    await checkpointer?.stop();
     db?.close();
     logger.info('database closed; bye');
     process.exit(0);
@@ -361,7 +341,6 @@ try {
   const address = await app.listen({ port, host: values.host });
   console.log(`checkpoint-server listening on ${address} (admin console: ${address}/admin/)`);
 } catch (err) {
-  await checkpointer?.stop();
   db?.close();
   fail(`cannot listen on ${values.host}:${port}: ${(err as Error).message}`);
 }

@@ -4,7 +4,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { configureConnection } from '../db/open-database.js';
-import { BACKSTOP_PAGES } from '../db/wal-checkpointer.js';
 import { openPg } from '../db/pg/open-pg.js';
 import { PgTraceScansStore, PgTracesStore } from '../db/pg/stores/pg-traces.js';
 import { SqliteTraceScans, TracesRepository } from '../db/repositories/traces-repository.js';
@@ -30,9 +29,6 @@ async function open(source: TraceWorkerSource): Promise<Opened> {
     const db = new Database(source.file, { fileMustExist: true });
     configureConnection(db);
     db.pragma(`cache_size = -${WORKER_SQLITE_CACHE_KIB}`);
-    // The server checkpoints in its own worker (wal-checkpointer.ts): storing the contacts here
-    // only appends to the WAL, the automatic checkpoint being the backstop.
-    db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     return {
       scans: new SqliteTraceScans(db),
       traces: new TracesRepository(db),
