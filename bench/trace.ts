@@ -19,7 +19,9 @@
 // Not a test. Run (after `npx tsc -b`):
 //   NODE_OPTIONS=--max-old-space-size=8192 npx tsx bench/trace.ts
 //   env: SCANS 10000000, ENGINES sqlite,postgres, INDEX 1000, HOP2_SECONDS 180, SERVER 1 (0: skip
-//   the server run), DATA_DIR (default a temporary dir, removed at the end unless KEEP=1)
+//   the server run), DATA_DIR (default a temporary dir, removed at the end unless KEEP=1),
+//   SERVER_ONLY=1 (the server run over a kept DATA_DIR), INGEST=1 [INGEST_RATE scans/s] (uploads
+//   during the trace), CHECKPOINT_SERVER_JS (another build's server, for an A/B)
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -306,6 +308,9 @@ async function serverRun(dir: string): Promise<void> {
   // INGEST=1: 10 of the lanes get known tokens and upload batches of 500 scans one after another
   // (POST /api/v1/kiosk/scans), 20 s without a trace, then during it.
   const INGEST = process.env.INGEST === '1';
+  // INGEST_RATE: scans a second in all (0: each lane uploads its next batch as soon as the last is
+  // answered, saturating the server). The model's 10M scans in 14 days are ≈ 8 a second.
+  const INGEST_RATE = Number(process.env.INGEST_RATE ?? 0);
   const laneToken = (no: number): string => `bench-lane-token-${no}`;
   if (INGEST) {
     const db = openDatabase(join(dir, 'server.db'));
@@ -323,6 +328,7 @@ async function serverRun(dir: string): Promise<void> {
     await Promise.all(
       Array.from({ length: 10 }, async (_, l) => {
         while (!until()) {
+          const started = Date.now();
           const records = Array.from({ length: 500 }, () => {
             const seq = ++nextSeq;
             const n = seq % SUBJECTS;
@@ -330,7 +336,8 @@ async function serverRun(dir: string): Promise<void> {
               type: 'scan',
               seq,
               id: `01890a5d-ac96-7fff-8000-${seq.toString(16).padStart(12, '0')}`,
-              at: Date.now(),
+              // Three days before the traced period: the trace reads only the written data.
+              at: T0 - 3 * 86_400_000 + (seq % 86_400_000),
               source: 'camera',
               format: 'personal_id',
               subjectKey: BigInt.asUintN(64, personKeys[n]!).toString(16).padStart(16, '0'),
@@ -349,6 +356,11 @@ async function serverRun(dir: string): Promise<void> {
           if (res.status !== 200) throw new Error(`upload ${res.status}: ${await res.text()}`);
           await res.arrayBuffer();
           uploaded += records.length;
+          // 10 lanes × 500 scans per batch at INGEST_RATE in all: one batch per lane every 5000/rate s.
+          if (INGEST_RATE > 0)
+            await new Promise((r) =>
+              setTimeout(r, Math.max(0, (5000 / INGEST_RATE) * 1000 - (Date.now() - started))),
+            );
         }
       }),
     );

@@ -40,8 +40,8 @@ afterEach(async () => {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Builds the app, its checkpoints and lanes, and uploads the story through the kiosk API. */
-async function storyApp(engine: TestEngine): Promise<AnyTestApp> {
-  const a = await buildTestApp({ engine });
+async function storyApp(engine: TestEngine, traceHop2Max?: number): Promise<AnyTestApp> {
+  const a = await buildTestApp({ engine, ...(traceHop2Max !== undefined && { traceHop2Max }) });
   t = a;
   for (const cp of new Set(Object.values(STORY_LANES))) await addCheckpoint(a, cp);
   const sealKey = a.app.services.scanSeal.publicKeyBase64();
@@ -83,6 +83,26 @@ async function audit(a: AnyTestApp, action: string) {
 
 for (const { engine, skip } of ENGINES) {
   describe.skipIf(skip)(`trace routes on ${engine}`, () => {
+    it('keeps hop 1 and names the limit when hop 1 finds more contacts than hop 2 follows', async () => {
+      const a = await storyApp(engine, 2);
+      const started = await post(a, '/traces', {
+        subjects: ['079000000001', '079000000002'],
+        from: iso(STORY_FROM),
+        to: iso(STORY_TO),
+        hops: 2,
+      });
+      expect(started.statusCode).toBe(202);
+      const { id } = started.json<{ id: string }>();
+      const done = await settled(a, id);
+      expect(done).toMatchObject({ status: 'done', hop2Skipped: 2, error: null });
+      expect(done.contactCount).toBeGreaterThan(2);
+      expect(done.contacts.every((c) => c.hop === 1)).toBe(true);
+      const listed = (await get(a, '/traces')).json<{
+        traces: { id: string; hop2Skipped?: number | null }[];
+      }>();
+      expect(listed.traces.find((x) => x.id === id)?.hop2Skipped).toBe(2);
+    });
+
     it('runs a trace in the background, pages and filters its contacts, exports and deletes it', async () => {
       const a = await storyApp(engine);
       const started = await post(a, '/traces', {
@@ -97,7 +117,14 @@ for (const { engine, skip } of ENGINES) {
       expect(indexCount).toBe(2);
 
       const done = await settled(a, id);
-      expect(done).toMatchObject({ status: 'done', progress: 1, error: null, offset: 0, limit: 100 });
+      expect(done).toMatchObject({
+        status: 'done',
+        progress: 1,
+        error: null,
+        hop2Skipped: null,
+        offset: 0,
+        limit: 100,
+      });
       expect(done.params).toMatchObject({
         from: STORY_FROM,
         to: STORY_TO,
