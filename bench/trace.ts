@@ -415,7 +415,7 @@ async function serverRun(dir: string): Promise<void> {
         const started = Date.now();
         const ms = await health();
         during.push(ms);
-        if (ms > 1000)
+        if (ms > 250)
           slow.push(`${ms.toFixed(0)} ms at ${secs(t).toFixed(0)} s (progress ${seen.progress ?? '?'})`);
         await new Promise((r) => setTimeout(r, Math.max(0, 50 - (Date.now() - started))));
       }
@@ -434,7 +434,7 @@ async function serverRun(dir: string): Promise<void> {
       `server: the search reached progress 1 at ${Number.isNaN(searched) ? '?' : searched.toFixed(1)} s; ` +
         `storing the contacts took the rest`,
     );
-    if (slow.length > 0) log(`server: /health over 1 s: ${slow.join('; ')}`);
+    if (slow.length > 0) log(`server: /health over 250 ms: ${slow.join('; ')}`);
     await ticker;
     if (uploading !== null) {
       const r = await uploading;

@@ -17,6 +17,9 @@ import type { FromTraceWorker, ToTraceWorker, TraceWorkerData } from './trace-th
  */
 const WORKER_SQLITE_CACHE_KIB = 262_144;
 
+/** Pause between two of the trace's write transactions, ms (each stores up to 500 contacts). */
+const STORE_PAUSE_MS = 4;
+
 interface Opened {
   readonly scans: TraceScansStore;
   readonly traces: TracesStore;
@@ -31,7 +34,12 @@ async function open(source: TraceWorkerSource): Promise<Opened> {
     db.pragma(`cache_size = -${WORKER_SQLITE_CACHE_KIB}`);
     return {
       scans: new SqliteTraceScans(db),
-      traces: new TracesRepository(db),
+      // Between two transactions of contacts, a pause the server's writes (ingest, progress) can
+      // take the writer's lock in: SQLite's busy wait retries at growing intervals, and a writer
+      // that is almost never free would keep the server's thread waiting for hundreds of ms.
+      traces: new TracesRepository(db, {
+        betweenBatches: () => new Promise((resolve) => setTimeout(resolve, STORE_PAUSE_MS)),
+      }),
       close: () => {
         db.close();
         return Promise.resolve();
