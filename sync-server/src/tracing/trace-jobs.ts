@@ -125,7 +125,11 @@ export class TraceJobs {
           stopping: () => this.#stopping || state.gone,
           finishAt: clock,
         });
-        stopped = outcome === 'stopped';
+        stopped = outcome.kind === 'stopped';
+        // SQLite: the server's connection stores what the worker found (the file's one writer).
+        if (outcome.kind === 'found' && !state.gone && !this.#stopping)
+          await traces.finish(id, outcome.contacts, clock(), outcome.hop2Skipped);
+        else if (outcome.kind === 'found') stopped = true;
       } else {
         let hop2Skipped: number | null = null;
         const contacts = await runTrace(this.opts.scans, params, {

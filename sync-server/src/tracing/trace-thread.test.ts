@@ -1,6 +1,7 @@
 // Traces in a worker thread (trace-thread.ts, trace-worker.ts) over a real SQLite file and a real
-// PostgreSQL database: the worker finds and stores the same contacts as a trace run in the
-// server's thread, never reading through the server's own stores (they are broken here, so a
+// PostgreSQL database: the worker finds the same contacts as a trace run in the server's thread
+// (stored by the server's connection on SQLite, its one writer; by the worker on PostgreSQL),
+// never reading through the server's own stores (they are broken here, so a
 // trace that used them would fail); a stopping server and a deleted trace stop the worker; a
 // worker that cannot open its database leaves the trace failed with the reason.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -57,7 +58,11 @@ async function allContacts(store: OpenedStore, id: string): Promise<unknown[]> {
   return (await store.traces.contacts(id, { offset: 0, limit: 1000 })).contacts;
 }
 
-function workerCases(open: () => Promise<{ store: OpenedStore; source: TraceWorkerSource }>): void {
+function workerCases(
+  open: () => Promise<{ store: OpenedStore; source: TraceWorkerSource }>,
+  /** Who stores the contacts: the server's connection (SQLite, its one writer) or the worker. */
+  storedBy: 'server' | 'worker',
+): void {
   it('finds and stores in the worker the contacts the server thread finds', async () => {
     const { store, source } = await open();
     // The same chunk both ways: a subject's seal is the first of its scans' seals found.
@@ -65,6 +70,7 @@ function workerCases(open: () => Promise<{ store: OpenedStore; source: TraceWork
     await created(store, 'here');
     await here.start('here', params).done;
     const progress: number[] = [];
+    let finishedHere = 0;
     const inWorker = new TraceJobs({
       scans: broken,
       traces: {
@@ -74,7 +80,10 @@ function workerCases(open: () => Promise<{ store: OpenedStore; source: TraceWork
           progress.push(p);
           return store.traces.progress(id, p, at);
         },
-        finish: (...a) => store.traces.finish(...a),
+        finish: (...a) => {
+          finishedHere++;
+          return store.traces.finish(...a);
+        },
         fail: (...a) => store.traces.fail(...a),
         get: (id) => store.traces.get(id),
         list: (n) => store.traces.list(n),
@@ -104,6 +113,7 @@ function workerCases(open: () => Promise<{ store: OpenedStore; source: TraceWork
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress.at(-1)).toBe(1);
     expect(inWorker.running()).toEqual([]);
+    expect(finishedHere).toBe(storedBy === 'server' ? 1 : 0);
   });
 
   it('keeps hop 1 and stores the limit when hop 2 would start from too many contacts', async () => {
@@ -166,7 +176,7 @@ describe('a trace in a worker thread [sqlite]', () => {
     if (store.traceWorker === undefined) throw new Error('a SQLite file store names its worker source');
     return { store, source: store.traceWorker };
   };
-  workerCases(open);
+  workerCases(open, 'server');
 
   it('leaves the trace failed, with the reason, when the worker cannot open the database', async () => {
     const { store } = await open();
@@ -215,5 +225,5 @@ describe.skipIf(pgSkip !== null)('a trace in a worker thread [postgres]', () => 
       throw new Error('a store opened with its URL names its worker source');
     return { store, source: store.traceWorker };
   };
-  workerCases(open);
+  workerCases(open, 'worker');
 });

@@ -1,15 +1,22 @@
-// A trace in a worker thread (issue 15): the search and the storing of its contacts run on the
-// worker's own database connection (SQLite: a second WAL connection to the server's file;
-// PostgreSQL: a pool of its own), so the server's event loop only relays progress. A trace of
-// 1,000 index subjects is tens of seconds of synchronous SQLite reads and JavaScript matching: in
-// the server's thread, every request would wait behind each slice of it.
+// A trace in a worker thread (issue 15): the search runs on the worker's own database connection
+// (SQLite: a second, read-only WAL connection to the server's file; PostgreSQL: a pool of its own),
+// so the server's event loop only relays progress. A trace of 1,000 index subjects is seconds of
+// synchronous SQLite reads and JavaScript matching: in the server's thread, every request would
+// wait behind each slice of it.
+//
+// Storing the contacts: on PostgreSQL the worker stores them itself (one transaction, MVCC). On
+// SQLite the worker hands them over, a slice per message, and the server's connection stores them
+// (short transactions, the event loop turning between them): SQLite has one writer, and a second
+// writing connection would make the server's own read-then-write transactions fail with
+// SQLITE_BUSY_SNAPSHOT whenever the worker committed in between (seen: uploads refused, the trace
+// failed with "database is locked").
 //
 // The worker tells its progress; the server writes it (as for a trace run in its own thread) and,
 // when the trace is gone or the server stops, raises a flag in shared memory that the worker reads
-// at its next progress. Once the contacts are found, the worker asks for the finishing time (the
-// server's clock) and stores them.
+// at its next progress.
 import { Worker } from 'node:worker_threads';
 import type { TraceParams, TraceWorkerSource } from '../db/store/traces-store.js';
+import type { EngineContact } from './trace-engine.js';
 import { workerEntry } from '../worker-entry.js';
 
 /** What the worker is started with. */
@@ -26,6 +33,8 @@ export interface TraceWorkerData {
 /** What the worker tells the server. */
 export type FromTraceWorker =
   | { readonly type: 'progress'; readonly fraction: number }
+  /** SQLite: the found contacts, a slice at a time, for the server's connection to store. */
+  | { readonly type: 'contacts'; readonly contacts: readonly EngineContact[] }
   | { readonly type: 'found'; readonly count: number; readonly hop2Skipped: number | null }
   | { readonly type: 'finished'; readonly stored: boolean }
   | { readonly type: 'stopped' }
@@ -48,10 +57,14 @@ export interface TraceThreadHooks {
 }
 
 /**
- * How a trace run in a worker ended: its contacts stored (`finished`), its trace gone before they
- * were (`gone`), or stopped (`stopped`: the trace was deleted or the server is stopping).
+ * How a trace run in a worker ended: its contacts stored by the worker (PostgreSQL: `kept` false
+ * when the trace was gone by then), found and handed over for the server to store (SQLite), or
+ * stopped (the trace was deleted or the server is stopping).
  */
-export type TraceThreadOutcome = 'finished' | 'gone' | 'stopped';
+export type TraceThreadOutcome =
+  | { readonly kind: 'stored'; readonly kept: boolean }
+  | { readonly kind: 'found'; readonly contacts: EngineContact[]; readonly hop2Skipped: number | null }
+  | { readonly kind: 'stopped' };
 
 /**
  * Runs one stored (running) trace in a new worker thread: its search, then its contacts stored
@@ -79,6 +92,7 @@ export function runTraceInWorker(
   const worker = new Worker(workerEntry(import.meta.url, 'trace-worker'), { workerData: data });
   return new Promise<TraceThreadOutcome>((resolve, reject) => {
     let settled = false;
+    const found: EngineContact[] = [];
     const settle = (end: () => void): void => {
       if (settled) return;
       settled = true;
@@ -101,7 +115,16 @@ export function runTraceInWorker(
             }
           });
           return;
+        case 'contacts':
+          for (const c of m.contacts) found.push(c);
+          return;
         case 'found':
+          if (source.engine === 'sqlite') {
+            settle(() => {
+              resolve({ kind: 'found', contacts: found, hop2Skipped: m.hop2Skipped });
+            });
+            return;
+          }
           void writes.then(() => {
             const stopNow = Atomics.load(stopFlag, 0) === 1 || hooks.stopping();
             const reply: ToTraceWorker = stopNow
@@ -112,12 +135,12 @@ export function runTraceInWorker(
           return;
         case 'finished':
           settle(() => {
-            resolve(m.stored ? 'finished' : 'gone');
+            resolve({ kind: 'stored', kept: m.stored });
           });
           return;
         case 'stopped':
           settle(() => {
-            resolve('stopped');
+            resolve({ kind: 'stopped' });
           });
           return;
         case 'failed':

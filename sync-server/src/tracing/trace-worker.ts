@@ -1,12 +1,13 @@
 // The worker thread a trace runs in (see trace-thread.ts): it opens its own connection to the
 // server's database, runs the engine over it without yielding (nothing else runs in this thread),
-// reports progress, then stores the contacts with the finishing time the server gives.
+// reports progress, then stores the contacts with the finishing time the server gives (PostgreSQL)
+// or hands them to the server to store (SQLite).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { configureConnection } from '../db/open-database.js';
 import { openPg } from '../db/pg/open-pg.js';
 import { PgTraceScansStore, PgTracesStore } from '../db/pg/stores/pg-traces.js';
-import { SqliteTraceScans, TracesRepository } from '../db/repositories/traces-repository.js';
+import { SqliteTraceScans } from '../db/repositories/traces-repository.js';
 import type { TraceScansStore, TracesStore, TraceWorkerSource } from '../db/store/traces-store.js';
 import { runTrace } from './trace-engine.js';
 import type { FromTraceWorker, ToTraceWorker, TraceWorkerData } from './trace-thread.js';
@@ -17,29 +18,25 @@ import type { FromTraceWorker, ToTraceWorker, TraceWorkerData } from './trace-th
  */
 const WORKER_SQLITE_CACHE_KIB = 262_144;
 
-/** Pause between two of the trace's write transactions, ms (each stores up to 500 contacts). */
-const STORE_PAUSE_MS = 4;
+/** Contacts per message when the server stores them (a few ms of cloning on its thread each). */
+const HAND_OVER_SLICE = 2_000;
 
 interface Opened {
   readonly scans: TraceScansStore;
-  readonly traces: TracesStore;
+  /** Null: the server stores the contacts (SQLite). */
+  readonly traces: TracesStore | null;
   close(): Promise<void>;
 }
 
 async function open(source: TraceWorkerSource): Promise<Opened> {
   if (source.engine === 'sqlite') {
-    // The server made and migrated the file: this connection only reads scans and writes contacts.
-    const db = new Database(source.file, { fileMustExist: true });
+    // Read-only: the server's connection is the file's one writer (see trace-thread.ts).
+    const db = new Database(source.file, { readonly: true, fileMustExist: true });
     configureConnection(db);
     db.pragma(`cache_size = -${WORKER_SQLITE_CACHE_KIB}`);
     return {
       scans: new SqliteTraceScans(db),
-      // Between two transactions of contacts, a pause the server's writes (ingest, progress) can
-      // take the writer's lock in: SQLite's busy wait retries at growing intervals, and a writer
-      // that is almost never free would keep the server's thread waiting for hundreds of ms.
-      traces: new TracesRepository(db, {
-        betweenBatches: () => new Promise((resolve) => setTimeout(resolve, STORE_PAUSE_MS)),
-      }),
+      traces: null,
       close: () => {
         db.close();
         return Promise.resolve();
@@ -94,6 +91,12 @@ async function run(): Promise<FromTraceWorker> {
       yieldTurn: () => Promise.resolve(),
     });
     if (contacts === null) return { type: 'stopped' };
+    if (opened.traces === null) {
+      // Handed over a slice at a time: each message is cloned on the server's thread.
+      for (let i = 0; i < contacts.length; i += HAND_OVER_SLICE)
+        post({ type: 'contacts', contacts: contacts.slice(i, i + HAND_OVER_SLICE) });
+      return { type: 'found', count: contacts.length, hop2Skipped };
+    }
     post({ type: 'found', count: contacts.length, hop2Skipped });
     const answer = await reply;
     if (answer.type === 'stop') return { type: 'stopped' };

@@ -166,19 +166,7 @@ interface ContactRow {
  * transaction but `finish` and `delete`, which work in batches (see them).
  */
 export class TracesRepository implements TracesStore {
-  readonly #betweenBatches: () => Promise<void>;
-
-  /**
-   * `betweenBatches`: awaited between two transactions of `finish` and `delete` (default: one turn
-   * of the event loop). A trace's worker thread waits a few milliseconds there instead, so that the
-   * server's own writes (on another connection, waiting for SQLite's one writer) get in between.
-   */
-  constructor(
-    private readonly db: Db,
-    options: { readonly betweenBatches?: () => Promise<void> } = {},
-  ) {
-    this.#betweenBatches = options.betweenBatches ?? yieldToEventLoop;
-  }
+  constructor(private readonly db: Db) {}
 
   createSync(trace: Parameters<TracesStore['create']>[0]): void {
     checkParams(trace.params);
@@ -231,7 +219,7 @@ export class TracesRepository implements TracesStore {
 
   /** Deletes a trace's contacts batch by batch, yielding to the event loop between batches. */
   private async deleteContacts(id: string): Promise<void> {
-    while (this.deleteContactsBatch(id) === SQLITE_CONTACT_BATCH) await this.#betweenBatches();
+    while (this.deleteContactsBatch(id) === SQLITE_CONTACT_BATCH) await yieldToEventLoop();
   }
 
   /**
@@ -276,7 +264,7 @@ export class TracesRepository implements TracesStore {
       await this.deleteContacts(id);
       for (let i = 0; i < contacts.length; i += SQLITE_CONTACT_BATCH) {
         if (!batch(i)) return false;
-        await this.#betweenBatches();
+        await yieldToEventLoop();
       }
       return (
         this.db
