@@ -41,7 +41,11 @@ export type FromTraceWorker =
   | { readonly type: 'failed'; readonly message: string };
 
 /** What the server tells the worker once its contacts are found. */
-export type ToTraceWorker = { readonly type: 'finish'; readonly at: number } | { readonly type: 'stop' };
+export type ToTraceWorker =
+  | { readonly type: 'finish'; readonly at: number }
+  /** SQLite: the next slice of contacts, please. */
+  | { readonly type: 'more' }
+  | { readonly type: 'stop' };
 
 export interface TraceThreadHooks {
   /** Index subjects per store call (default: the engine's). */
@@ -117,6 +121,12 @@ export function runTraceInWorker(
           return;
         case 'contacts':
           for (const c of m.contacts) found.push(c);
+          // The next slice after a turn of the event loop: requests are served between slices.
+          setImmediate(() => {
+            const reply: ToTraceWorker =
+              Atomics.load(stopFlag, 0) === 1 || hooks.stopping() ? { type: 'stop' } : { type: 'more' };
+            worker.postMessage(reply);
+          });
           return;
         case 'found':
           if (source.engine === 'sqlite') {

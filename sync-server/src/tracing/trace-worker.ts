@@ -65,12 +65,22 @@ const post = (m: FromTraceWorker): void => {
   port.postMessage(m);
 };
 
-/** The server's answer once the contacts are found. */
-const reply = new Promise<ToTraceWorker>((resolve) => {
-  port.once('message', (m: ToTraceWorker) => {
-    resolve(m);
-  });
+/** The server's messages, in order, each taken once (`next`). */
+const inbox: ToTraceWorker[] = [];
+let waiting: ((m: ToTraceWorker) => void) | null = null;
+port.on('message', (m: ToTraceWorker) => {
+  if (waiting === null) inbox.push(m);
+  else {
+    const w = waiting;
+    waiting = null;
+    w(m);
+  }
 });
+const next = (): Promise<ToTraceWorker> => {
+  const m = inbox.shift();
+  if (m !== undefined) return Promise.resolve(m);
+  return new Promise((resolve) => (waiting = resolve));
+};
 
 /** Runs the trace; answers the last message, posted once the connection is closed. */
 async function run(): Promise<FromTraceWorker> {
@@ -92,14 +102,17 @@ async function run(): Promise<FromTraceWorker> {
     });
     if (contacts === null) return { type: 'stopped' };
     if (opened.traces === null) {
-      // Handed over a slice at a time: each message is cloned on the server's thread.
-      for (let i = 0; i < contacts.length; i += HAND_OVER_SLICE)
+      // Handed over a slice at a time, the next one when the server asks for it: each is cloned
+      // on the server's thread, and Node delivers queued messages in one go.
+      for (let i = 0; i < contacts.length; i += HAND_OVER_SLICE) {
         post({ type: 'contacts', contacts: contacts.slice(i, i + HAND_OVER_SLICE) });
+        if ((await next()).type === 'stop') return { type: 'stopped' };
+      }
       return { type: 'found', count: contacts.length, hop2Skipped };
     }
     post({ type: 'found', count: contacts.length, hop2Skipped });
-    const answer = await reply;
-    if (answer.type === 'stop') return { type: 'stopped' };
+    const answer = await next();
+    if (answer.type !== 'finish') return { type: 'stopped' };
     return {
       type: 'finished',
       stored: await opened.traces.finish(data.id, contacts, answer.at, hop2Skipped),
