@@ -8,6 +8,7 @@ import { configureConnection } from '../db/open-database.js';
 import { openPg } from '../db/pg/open-pg.js';
 import { PgTraceScansStore, PgTracesStore } from '../db/pg/stores/pg-traces.js';
 import { SqliteTraceScans } from '../db/repositories/traces-repository.js';
+import { bySubjectKey } from '../db/store/trace-rows.js';
 import type { TraceScansStore, TracesStore, TraceWorkerSource } from '../db/store/traces-store.js';
 import { runTrace } from './trace-engine.js';
 import type { FromTraceWorker, ToTraceWorker, TraceWorkerData } from './trace-thread.js';
@@ -104,8 +105,10 @@ async function run(): Promise<FromTraceWorker> {
     if (opened.traces === null) {
       // Handed over a slice at a time, the next one when the server asks for it: each is cloned
       // on the server's thread, and Node delivers queued messages in one go.
-      for (let i = 0; i < contacts.length; i += HAND_OVER_SLICE) {
-        post({ type: 'contacts', contacts: contacts.slice(i, i + HAND_OVER_SLICE) });
+      // In the order the server stores them (its sort of an already sorted list is one pass).
+      const sorted = bySubjectKey(contacts);
+      for (let i = 0; i < sorted.length; i += HAND_OVER_SLICE) {
+        post({ type: 'contacts', contacts: sorted.slice(i, i + HAND_OVER_SLICE) });
         if ((await next()).type === 'stop') return { type: 'stopped' };
       }
       return { type: 'found', count: contacts.length, hop2Skipped };
