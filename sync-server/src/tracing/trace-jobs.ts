@@ -60,6 +60,8 @@ export interface TraceJobsOptions {
 export class TraceJobs {
   readonly #running = new Map<string, Promise<void>>();
   #stopping = false;
+  /** Aborted by `stop()`: running workers stop at their next progress or slice. */
+  readonly #stopped = new AbortController();
 
   constructor(private readonly opts: TraceJobsOptions) {}
 
@@ -81,6 +83,7 @@ export class TraceJobs {
   /** Stops every job (each marked failed, "server stopped") and waits for them. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#stopped.abort();
     await Promise.allSettled([...this.#running.values()]);
   }
 
@@ -104,6 +107,11 @@ export class TraceJobs {
     try {
       // Started from a request: let its answer go out first.
       await nextTurn();
+      if (this.#stopped.signal.aborted) {
+        // Stopped before it began: no worker is started.
+        await traces.fail(id, TRACE_SERVER_STOPPED, clock());
+        return;
+      }
       const progress = async (f: number): Promise<boolean> => {
         fraction = f;
         if (state.gone || this.#stopping) return false;
@@ -124,6 +132,7 @@ export class TraceJobs {
           progress,
           stopping: () => this.#stopping || state.gone,
           finishAt: clock,
+          signal: this.#stopped.signal,
         });
         stopped = outcome.kind === 'stopped';
         // SQLite: the server's connection stores what the worker found (the file's one writer).

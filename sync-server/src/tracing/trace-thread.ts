@@ -19,6 +19,9 @@ import type { TraceParams, TraceWorkerSource } from '../db/store/traces-store.js
 import type { EngineContact } from './trace-engine.js';
 import { workerEntry } from '../worker-entry.js';
 
+/** The most heap a trace's worker may use, MiB (two run at once at most: `TRACES_AT_ONCE`). */
+export const WORKER_HEAP_MB = 4_096;
+
 /** What the worker is started with. */
 export interface TraceWorkerData {
   readonly source: TraceWorkerSource;
@@ -58,6 +61,8 @@ export interface TraceThreadHooks {
   readonly stopping: () => boolean;
   /** The finishing time the contacts are stored with. */
   readonly finishAt: () => number;
+  /** Aborted when the server stops: the worker stops at its next progress or slice. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -93,13 +98,20 @@ export function runTraceInWorker(
     maxHop2Sources: hooks.maxHop2Sources,
     ...(hooks.chunk !== undefined && { chunk: hooks.chunk }),
   };
-  const worker = new Worker(workerEntry(import.meta.url, 'trace-worker'), { workerData: data });
+  if (hooks.signal?.aborted === true) raise();
+  hooks.signal?.addEventListener('abort', raise, { once: true });
+  const worker = new Worker(workerEntry(import.meta.url, 'trace-worker'), {
+    workerData: data,
+    // A trace that outgrows this fails with the worker's out-of-memory error; the server lives on.
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+  });
   return new Promise<TraceThreadOutcome>((resolve, reject) => {
     let settled = false;
     const found: EngineContact[] = [];
     const settle = (end: () => void): void => {
       if (settled) return;
       settled = true;
+      hooks.signal?.removeEventListener('abort', raise);
       end();
       void worker.terminate();
     };

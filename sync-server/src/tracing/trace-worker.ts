@@ -107,11 +107,15 @@ async function run(): Promise<FromTraceWorker> {
       // on the server's thread, and Node delivers queued messages in one go.
       // In the order the server stores them (its sort of an already sorted list is one pass).
       const sorted = bySubjectKey(contacts);
-      for (let i = 0; i < sorted.length; i += HAND_OVER_SLICE) {
-        post({ type: 'contacts', contacts: sorted.slice(i, i + HAND_OVER_SLICE) });
+      const count = sorted.length;
+      contacts.length = 0;
+      // Each slice leaves this thread's list once posted (cloned): the contacts are not held twice
+      // over by the end of the handover.
+      while (sorted.length > 0) {
+        post({ type: 'contacts', contacts: sorted.splice(0, HAND_OVER_SLICE) });
         if ((await next()).type === 'stop') return { type: 'stopped' };
       }
-      return { type: 'found', count: contacts.length, hop2Skipped };
+      return { type: 'found', count, hop2Skipped };
     }
     post({ type: 'found', count: contacts.length, hop2Skipped });
     const answer = await next();
@@ -121,7 +125,8 @@ async function run(): Promise<FromTraceWorker> {
       stored: await opened.traces.finish(data.id, contacts, answer.at, hop2Skipped),
     };
   } finally {
-    await opened.close();
+    // A failure to close (a pool ending badly) does not undo what was stored.
+    await opened.close().catch(() => undefined);
   }
 }
 

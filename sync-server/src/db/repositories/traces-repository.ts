@@ -141,11 +141,13 @@ export class SqliteTraceScans implements TraceScansStore {
       if (n < SQLITE_ERASE_BATCH) break;
       await yieldToEventLoop();
     }
-    // Alerts of those scans keep their time, lane and checkpoint, not the subject's key (alerts are
-    // the few flagged scans: one statement).
-    this.db
-      .prepare('UPDATE alerts SET subject_key = NULL WHERE at < ? AND subject_key IS NOT NULL')
-      .run(before);
+    // Alerts of those scans keep their time, lane and checkpoint, not the subject's key; in batches
+    // through alerts_subject_held_at (migration 009), as the scans.
+    const alerts = this.db.prepare(
+      `UPDATE alerts SET subject_key = NULL WHERE id IN (
+         SELECT id FROM alerts WHERE at < ? AND subject_key IS NOT NULL LIMIT ?)`,
+    );
+    while (alerts.run(before, SQLITE_ERASE_BATCH).changes === SQLITE_ERASE_BATCH) await yieldToEventLoop();
     return total;
   }
 }
@@ -284,7 +286,8 @@ export class TracesRepository implements TracesStore {
     return (
       this.db
         .prepare(
-          `UPDATE traces SET status = 'failed', error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
+          `UPDATE traces SET status = 'failed', error = ?, updated_at = ?, finished_at = ?
+           WHERE id = ? AND status = 'running'`,
         )
         .run(error, at, at, id).changes > 0
     );

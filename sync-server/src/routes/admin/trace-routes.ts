@@ -271,6 +271,14 @@ async function* contactCsvChunks(
   }
 }
 
+/**
+ * Traces one server runs at once: each holds a worker thread with its own database connection(s),
+ * a page cache and up to a GiB or more of found contacts. Another is refused with 503 `trace_busy`.
+ */
+export const TRACES_AT_ONCE = 2;
+/** Seconds a refused trace is told to wait (`Retry-After`). */
+const TRACE_BUSY_RETRY_AFTER_SEC = 30;
+
 /** What the trace routes need beyond the services: the tracing stores (T1's, on `s.store`). */
 export interface TraceRouteStores {
   readonly traceScans: TraceScansStore;
@@ -319,7 +327,7 @@ export function registerTraceRoutes(app: App, s: Services, stores: TraceRouteSto
         tags: ['admin'],
         security: adminSecurity,
         body: TraceCreateSchema,
-        response: { 202: TraceCreatedSchema, ...errors(400, 401, 403) },
+        response: { 202: TraceCreatedSchema, ...errors(400, 401, 403, 503) },
       },
     },
     async (req, reply) => {
@@ -348,6 +356,14 @@ export function registerTraceRoutes(app: App, s: Services, stores: TraceRouteSto
           400,
           'too_many_subjects',
           `a trace takes at most ${TRACE_MAX_SUBJECTS} index subjects`,
+        );
+      }
+      if (jobs.running().length >= TRACES_AT_ONCE) {
+        void reply.header('retry-after', String(TRACE_BUSY_RETRY_AFTER_SEC));
+        throw new HttpError(
+          503,
+          'trace_busy',
+          `this server is already running ${TRACES_AT_ONCE} traces; try again when one is done`,
         );
       }
       const sealKey = s.scanSeal.publicKeyBase64();

@@ -141,10 +141,16 @@ export class PgTraceScansStore implements TraceScansStore {
         if ((err as { code?: string }).code !== UNDEFINED_TABLE) throw err;
       }
     }
-    // Alerts of those scans keep their time, lane and checkpoint, not the subject's key.
-    await this.pool.query('UPDATE alerts SET subject_key = NULL WHERE at < $1 AND subject_key IS NOT NULL', [
-      before,
-    ]);
+    // Alerts of those scans keep their time, lane and checkpoint, not the subject's key; in batches
+    // through alerts_subject_held_at (migration 008), as the scans.
+    for (;;) {
+      const r = await this.pool.query(
+        `UPDATE alerts SET subject_key = NULL WHERE id = ANY (ARRAY(
+           SELECT id FROM alerts WHERE at < $1 AND subject_key IS NOT NULL LIMIT $2))`,
+        [before, ERASE_BATCH],
+      );
+      if ((r.rowCount ?? 0) < ERASE_BATCH) break;
+    }
     return total;
   }
 }
@@ -220,7 +226,8 @@ export class PgTracesStore implements TracesStore {
 
   async fail(id: string, error: string, at: number): Promise<boolean> {
     const r = await this.pool.query(
-      `UPDATE traces SET status = 'failed', error = $2, updated_at = $3, finished_at = $3 WHERE id = $1`,
+      `UPDATE traces SET status = 'failed', error = $2, updated_at = $3, finished_at = $3
+       WHERE id = $1 AND status = 'running'`,
       [noNul(id), noNul(error), at],
     );
     return (r.rowCount ?? 0) > 0;

@@ -341,6 +341,9 @@ describeEngines('TraceScansStore and TracesStore', ({ engine, open: openEngineDb
       expect(await t.get('trace-1')).toMatchObject({ status: 'done', contactCount: 4, hop2Skipped: 3 });
       expect(await t.finish('trace-1', contacts, T0 + 2000)).toBe(true);
       expect(await t.get('trace-1')).toMatchObject({ hop2Skipped: null });
+      // A failure reported after the end (a worker dying after its commit) leaves it done.
+      expect(await t.fail('trace-1', 'late', T0 + 2500)).toBe(false);
+      expect(await t.get('trace-1')).toMatchObject({ status: 'done', error: null, contactCount: 4 });
       // Progress after the end changes nothing, and says the trace is there.
       expect(await t.progress('trace-1', 0.5, T0 + 3000)).toBe(true);
       expect(await t.get('trace-1')).toMatchObject({ progress: 1, updatedAt: T0 + 2000 });
