@@ -402,6 +402,7 @@ const vi = {
   traceHop2Skipped:
     'Chưa truy bước 2 (F2): bước 1 có {count} người tiếp xúc, quá giới hạn {limit} của máy chủ. Hãy truy vết ít F0 hơn mỗi lần để có F2.',
   traceHop2SkippedShort: 'chưa truy bước 2',
+  traceBusy: 'Máy chủ đang chạy 2 lượt truy vết. Vui lòng chờ một lượt xong (khoảng nửa phút) rồi chạy lại.',
   traceNotFound: 'Không có lần truy vết này (có thể đã bị xoá).',
   traceNoContacts: 'Không có tiếp xúc nào khớp bộ lọc.',
   traceTotal: '{total} tiếp xúc',
@@ -829,6 +830,8 @@ const en: Record<TextKey, string> = {
   traceHop2Skipped:
     'Hop 2 (F2) was not run: hop 1 found {count} contacts, over the server’s limit of {limit}. Trace fewer F0s at a time to get F2.',
   traceHop2SkippedShort: 'hop 2 not run',
+  traceBusy:
+    'The server is already running 2 traces. Wait for one to finish (about half a minute), then run it again.',
   traceNotFound: 'No such trace (it may have been deleted).',
   traceNoContacts: 'No contact matches the filters.',
   traceTotal: '{total} contacts',

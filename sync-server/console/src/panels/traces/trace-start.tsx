@@ -45,8 +45,12 @@ function ReadReport(props: { read: ReadSubjects }) {
   );
 }
 
-/** A refusal as text; a `bad_subjects` one names the subjects the server could not read. */
+/**
+ * A refusal as text; a `bad_subjects` one names the subjects the server could not read, a
+ * `trace_busy` one says to wait.
+ */
 function refusalText(e: unknown): string {
+  if (e instanceof ApiError && e.code === 'trace_busy') return t('traceBusy');
   if (e instanceof ApiError && e.code === 'bad_subjects') {
     const body = e.body as { subjects?: { text?: unknown }[] } | null;
     const named = (body?.subjects ?? []).flatMap((s) => (typeof s.text === 'string' ? [s.text] : []));
