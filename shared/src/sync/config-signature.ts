@@ -44,14 +44,12 @@ function checkedCheckpoint(id: string): string {
  * `[id, name, mode, freshnessBudgetSec, blockingStatuses, repeatWindowSec]`.
  */
 export function canonicalCheckpointConfig(c: CheckpointConfig): string {
-  return JSON.stringify([
-    c.id,
-    c.name,
-    c.mode,
-    c.freshnessBudgetSec,
-    [...c.blockingStatuses],
-    c.repeatWindowSec,
-  ]);
+  return JSON.stringify(cfg1Fields(c));
+}
+
+/** The fields CLCFG1 covers, in order. */
+function cfg1Fields(c: CheckpointConfig): unknown[] {
+  return [c.id, c.name, c.mode, c.freshnessBudgetSec, [...c.blockingStatuses], c.repeatWindowSec];
 }
 
 /**
@@ -60,15 +58,7 @@ export function canonicalCheckpointConfig(c: CheckpointConfig): string {
  * vehicleMode is `true` or `false` (absent counts as off, as the lane reads it).
  */
 export function canonicalCheckpointConfigV2(c: CheckpointConfig): string {
-  return JSON.stringify([
-    c.id,
-    c.name,
-    c.mode,
-    c.freshnessBudgetSec,
-    [...c.blockingStatuses],
-    c.repeatWindowSec,
-    c.vehicleMode === true,
-  ]);
+  return JSON.stringify([...cfg1Fields(c), c.vehicleMode === true]);
 }
 
 /**
