@@ -383,3 +383,61 @@ describe('a lane enrolled again in its old data folder', () => {
     expect(store.lookupHealth(7n)).toBeNull();
   });
 });
+
+describe('the pass directory', () => {
+  const KEY1 = { keyId: 1, publicKey: 'A'.repeat(43), validFrom: 1000, validUntil: 9000 };
+  const KEY2 = { keyId: 2, publicKey: 'B'.repeat(43), validFrom: 8000, validUntil: null };
+
+  it('is empty in a new store; a new one replaces it whole, kept across a reopen', () => {
+    expect(store.passDirectory()).toMatchObject({ version: 0, syncedAt: null, keys: [] });
+    expect(store.passDirectory().revoked.size).toBe(0);
+    store.replacePassDirectory(
+      {
+        version: 3,
+        keys: [KEY2, KEY1],
+        revoked: [
+          { passId: '00000000000000aa', until: 5000 },
+          // Expired before the directory was taken: not kept.
+          { passId: '00000000000000bb', until: 1999 },
+        ],
+      },
+      2000,
+    );
+    const held = store.passDirectory();
+    expect(held).toMatchObject({ version: 3, syncedAt: 2000, keys: [KEY1, KEY2] });
+    expect([...held.revoked]).toEqual(['00000000000000aa']);
+    // Read from memory: the same object until a new directory comes.
+    expect(store.passDirectory()).toBe(held);
+    store.close();
+    store = LaneStore.open(join(dir, 'lane.db'));
+    expect(store.passDirectory()).toMatchObject({ version: 3, syncedAt: 2000, keys: [KEY1, KEY2] });
+    store.replacePassDirectory({ version: 4, keys: [KEY2], revoked: [] }, 3000);
+    expect(store.passDirectory()).toMatchObject({ version: 4, keys: [KEY2] });
+    expect(store.passDirectory().revoked.size).toBe(0);
+    store.markPassDirectorySynced(4000);
+    expect(store.passDirectory().syncedAt).toBe(4000);
+  });
+
+  it('a directory the database refuses leaves the one held, on disk and in memory', () => {
+    store.replacePassDirectory({ version: 1, keys: [KEY1], revoked: [] }, 1000);
+    expect(() =>
+      store.replacePassDirectory(
+        { version: 2, keys: [KEY2], revoked: [{ passId: 'not hex at all!!', until: 5000 }] },
+        1000,
+      ),
+    ).toThrow(/CHECK/);
+    expect(store.passDirectory()).toMatchObject({ version: 1, keys: [KEY1] });
+    store.close();
+    store = LaneStore.open(join(dir, 'lane.db'));
+    expect(store.passDirectory()).toMatchObject({ version: 1, keys: [KEY1] });
+  });
+
+  it('is forgotten when the lane is enrolled again (the next server’s directory is taken)', () => {
+    store.adoptEnrollment({ kioskId: 'a', listKeyId: 'k1', justEnrolled: true });
+    store.replacePassDirectory({ version: 9, keys: [KEY1], revoked: [] }, 1000);
+    store.adoptEnrollment({ kioskId: 'a', listKeyId: 'k1', justEnrolled: false });
+    expect(store.passDirectory().version).toBe(9);
+    store.adoptEnrollment({ kioskId: 'b', listKeyId: 'k1', justEnrolled: true });
+    expect(store.passDirectory()).toMatchObject({ version: 0, syncedAt: null, keys: [] });
+  });
+});

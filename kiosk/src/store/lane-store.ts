@@ -3,6 +3,7 @@ import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { LaneLists, type ListReplacement, type ListState } from './lane-lists.js';
 import { OpenVehicleTable, type StoredOpenVehicle } from './lane-open-vehicle.js';
+import { PassDirectoryTables, type LanePassDirectory, type NewPassDirectory } from './lane-passes.js';
 import {
   LaneOutbox,
   OUTBOX_SETTINGS,
@@ -17,6 +18,12 @@ import { runMigrations } from './migrate.js';
 export type { ListReplacement, ListState } from './lane-lists.js';
 export type { Acknowledgement, HeldLaneRecord, NewLaneRecord } from './lane-outbox.js';
 export type { StoredOpenVehicle } from './lane-open-vehicle.js';
+export type {
+  LanePassDirectory,
+  NewPassDirectory,
+  StoredPassKey,
+  StoredPassRevocation,
+} from './lane-passes.js';
 export type {
   LaneEntry,
   LaneHealthEntry,
@@ -47,6 +54,7 @@ export class LaneStore {
   readonly #lists: LaneLists;
   readonly #outbox: LaneOutbox;
   readonly #vehicle: OpenVehicleTable;
+  readonly #passes: PassDirectoryTables;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -55,6 +63,7 @@ export class LaneStore {
     this.#lists = new LaneLists(db);
     this.#outbox = new LaneOutbox(db, this.#settings);
     this.#vehicle = new OpenVehicleTable(db);
+    this.#passes = new PassDirectoryTables(db);
   }
 
   /** Opens (or creates) the store at `file` (`:memory:` for tests) and migrates it. */
@@ -173,6 +182,26 @@ export class LaneStore {
     this.#lists.overlay('health', entries, untilVersion);
   }
 
+  // ------------------------------------------------------------------ pass directory
+
+  /**
+   * The pass directory held (keys that sign lane passes, revoked pass ids), from memory: the
+   * same object until a new one is taken.
+   */
+  passDirectory(): LanePassDirectory {
+    return this.#passes.get();
+  }
+
+  /** Takes a new pass directory (verified by the caller) in one transaction. */
+  replacePassDirectory(next: NewPassDirectory, syncedAt: number): LanePassDirectory {
+    return this.#passes.replace(next, syncedAt);
+  }
+
+  /** Records that the server answered the pass directory already held. */
+  markPassDirectorySynced(syncedAt: number): void {
+    this.#passes.markSynced(syncedAt);
+  }
+
   // ------------------------------------------------------------------ outbox
 
   /**
@@ -260,6 +289,8 @@ export class LaneStore {
       // The old enrollment's checkpoint config is not this one's, nor is a vehicle open there.
       this.#settings.remove('checkpoint');
       this.#vehicle.clear();
+      // Another enrollment may be another fleet's server: its pass directory is taken whatever its version.
+      this.#passes.clear();
       const listsReset: ListName[] =
         keyBefore !== null && keyBefore !== enrollment.listKeyId ? ['health', 'whitelist'] : ['whitelist'];
       for (const list of listsReset) this.#lists.reset(list);

@@ -5,6 +5,7 @@ import { migration002 } from './migrations/002-whitelist-here-only.js';
 import { migration003 } from './migrations/003-list-keys.js';
 import { migration004 } from './migrations/004-outbox-health-status.js';
 import { migration005 } from './migrations/005-open-vehicle.js';
+import { migration006 } from './migrations/006-pass-directory.js';
 
 import type { Migration } from './migrations/migration.js';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003,
   migration004,
   migration005,
+  migration006,
 ];
 
 export { schemaVersion };
