@@ -30,6 +30,31 @@ export const CardHolderSchema = Type.Object({
   birthDate: Type.Union([Type.String({ maxLength: 10 }), Type.Null()]),
 });
 
+/** An area of a lane pass by its GSO codes (district and ward null when the pass names none). */
+export const DeskPassAreaSchema = Type.Object({
+  province: Type.Integer({ minimum: 1, maximum: 99 }),
+  district: Type.Union([Type.Integer({ minimum: 1, maximum: 999 }), Type.Null()]),
+  ward: Type.Union([Type.Integer({ minimum: 1, maximum: 99_999 }), Type.Null()]),
+});
+
+/**
+ * What a scanned lane pass says, for the officer: route, validity window and plate. Officer
+ * screen only; held in the agent's memory with the desk item, never stored, logged, uploaded or
+ * sent to the traveller.
+ */
+export const DeskPassSchema = Type.Object({
+  from: DeskPassAreaSchema,
+  to: DeskPassAreaSchema,
+  validFrom: EpochMs(),
+  validUntil: EpochMs(),
+  /** The plate as people write it (`51F-123.45`), or null. */
+  plate: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
+  /** A trusted pass key signed it; false: what it says is unproven (the officer checks). */
+  verified: Type.Boolean(),
+});
+/** What a scanned lane pass says, for the officer. */
+export type DeskPass = Type.Static<typeof DeskPassSchema>;
+
 /** Where a desk item stands: waiting for the officer, or handled (and how). */
 export const DeskStateSchema = Type.Enum(['pending', 'acknowledged', 'overridden', 'passed']);
 
@@ -48,6 +73,8 @@ export const DeskItemSchema = Type.Object({
   source: ScanSource,
   subject: Type.Union([DeskSubjectSchema, Type.Null()]),
   holder: Type.Union([CardHolderSchema, Type.Null()]),
+  /** A lane pass's route, validity and plate (absent or null: not a pass, or restored after a restart). */
+  pass: Type.Optional(Type.Union([DeskPassSchema, Type.Null()])),
   /** `pending` until an officer acknowledges or overrides it (reds, ambers, greens with warnings). */
   state: DeskStateSchema,
   /** Rebuilt from the lane's records after a restart: subject and holder are no longer known. */
