@@ -12,7 +12,8 @@
 // Run (after `npx tsc -b`): npx tsx bench/fleet-http.ts
 //   env: LANES 50, BATCHES 20 per lane, SIZE 500 records per batch, INFLIGHT 1 per lane (as a lane
 //        uploads), CHECKPOINTS 10 (lanes spread over them), MODES pg3,pg1,sqlite,
-//        POOL (each server's --database-pool-size; default the server's), IMPORT 1 (0: skip the import and the bootstrap), IMPORT_ROWS 1000000, LANES_BOOT 100
+//        POOL (each server's --database-pool-size; default the server's), CHECKPOINT_SERVER_JS (the build to run), IMPORT 1 (0: skip the import and the bootstrap), IMPORT_ROWS 1000000, LANES_BOOT 100,
+//        SEAL lane|fresh|key (how scans carry their subject; see SEAL below)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -30,6 +31,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { createSubjectSealer } from '@checkpoint-lane/kiosk';
 import pg from 'pg';
 import { machine, stats } from './server-bench-support.js';
 
@@ -44,9 +46,21 @@ const LANES_BOOT = Number(process.env.LANES_BOOT ?? 100);
 const SIZE = Number(process.env.SIZE ?? 500);
 /** Each PostgreSQL server's pool size (`--database-pool-size`); the server's default when unset. */
 const POOL = process.env.POOL;
+/**
+ * How scans carry their subject: `lane` (default) sealed to the server's scan seal key as a lane
+ * of today seals them (kiosk agent/subject-sealer.ts: one ephemeral key per 1,000 seals), `fresh`
+ * sealed with a new ephemeral key each (lanes before that), `key` a bare subject key (no seal).
+ */
+const SEAL = (process.env.SEAL ?? 'lane') as 'lane' | 'fresh' | 'key';
+if (!['lane', 'fresh', 'key'].includes(SEAL)) throw new Error(`SEAL=${SEAL}: lane, fresh or key`);
+/** Each enrolled lane's server scan seal key (base64), by token. */
+const sealKeyOf = new Map<string, string>();
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const ADMIN_URL = process.env.CHECKPOINT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SERVER_JS = fileURLToPath(new URL('../sync-server/dist/cli/checkpoint-server.js', import.meta.url));
+/** The server build to run: the checkout's `dist` unless CHECKPOINT_SERVER_JS names another (A/B). */
+const SERVER_JS =
+  process.env.CHECKPOINT_SERVER_JS ??
+  fileURLToPath(new URL('../sync-server/dist/cli/checkpoint-server.js', import.meta.url));
 const TICK = 100; // clock ticks per second (/proc/<pid>/stat)
 
 const work = mkdtempSync(join(tmpdir(), 'cl-bench-fleet-'));
@@ -129,10 +143,12 @@ async function enroll(servers: Server[], n: number, from = 0): Promise<string[]>
     const { code } = await call<{ code: string }>(`${s.url}/api/v1/admin/enrollments`, ADMIN, {
       checkpointId: `CP${(from + i) % CHECKPOINTS}`,
     });
-    const { token } = await call<{ token: string }>(`${s.url}/api/v1/kiosk/enroll`, '', {
-      code,
-      name: `lane ${from + i}`,
-    });
+    const { token, scanSealKey } = await call<{ token: string; scanSealKey: string }>(
+      `${s.url}/api/v1/kiosk/enroll`,
+      '',
+      { code, name: `lane ${from + i}` },
+    );
+    sealKeyOf.set(token, scanSealKey);
     tokens.push(token);
   }
   return tokens;
@@ -185,7 +201,12 @@ function topNow(n = 8): string {
 }
 
 /** One lane's batch b: scans of distinct subjects, 1 in 50 amber, 1 in 100 an acknowledgement. */
-function batchBody(lane: number, b: number, offset: number): string {
+function batchBody(
+  lane: number,
+  b: number,
+  offset: number,
+  seal: ((canonical: string) => string) | null,
+): string {
   const t0 = Date.now() - 3_600_000;
   const records = Array.from({ length: SIZE }, (_, i) => {
     const seq = offset + b * SIZE + i + 1;
@@ -209,8 +230,12 @@ function batchBody(lane: number, b: number, offset: number): string {
       at: t0 + seq,
       source: 'camera',
       format: 'personal_id',
-      subjectKey: key.toString(16).padStart(16, '0'),
-      subjectSealed: null,
+      ...(seal === null
+        ? { subjectKey: key.toString(16).padStart(16, '0'), subjectSealed: null }
+        : {
+            subjectKey: null,
+            subjectSealed: seal(`personal_id:0${String(key % 100_000_000_000n).padStart(11, '0')}`),
+          }),
       decision: seq % 50 === 0 ? 'amber' : 'green',
       reasons: seq % 50 === 0 ? ['health_list_stale'] : ['not_flagged'],
       warnings: [],
@@ -246,7 +271,15 @@ async function pass(
   backends: () => Promise<number[]>,
   db?: pg.Client,
 ): Promise<PassResult> {
-  const bodies = tokens.map((_, l) => Array.from({ length: BATCHES }, (_, b) => batchBody(l, b, offset)));
+  const bodies = tokens.map((token, l) => {
+    const key = sealKeyOf.get(token);
+    if (SEAL !== 'key' && key === undefined) throw new Error('no scan seal key for a lane');
+    const seal =
+      SEAL === 'key'
+        ? null
+        : createSubjectSealer(key!, SEAL === 'lane' ? undefined : { maxSeals: 1, maxAgeMs: 0 });
+    return Array.from({ length: BATCHES }, (_, b) => batchBody(l, b, offset, seal));
+  });
   const latencies: number[] = [];
   let retried = 0;
   const acked: number[] = tokens.map(() => 0);
@@ -416,7 +449,7 @@ async function importHealth(server: Server, file: string): Promise<{ seconds: nu
   return { seconds: (performance.now() - t0) / 1000, accepted: body.accepted };
 }
 
-console.log(`machine: ${machine()}; load at start ${load()}`);
+console.log(`machine: ${machine()}; load at start ${load()}; SEAL=${SEAL}; server ${SERVER_JS}`);
 console.log(
   `${LANES} lanes at ${CHECKPOINTS} checkpoints × ${BATCHES} batches × ${SIZE} records, ${INFLIGHT} batches in flight per lane, batches spread over the servers`,
 );

@@ -5,6 +5,7 @@
 export { LaneAgent, type LaneAgentOptions } from './agent/lane-agent.js';
 export { DecisionLoop, type LaneDecision } from './agent/decision-loop.js';
 export { createSubjectKeyer, type SubjectKeyer } from './agent/subject-keyer.js';
+export { createSubjectSealer, type EphemeralReuse } from './agent/subject-sealer.js';
 export { hashPin, OfficerRegistry } from './agent/officers.js';
 export { readCredentials, writeCredentials, type LaneCredentials } from './sync/credentials.js';
 export type { LaneLock } from './agent/lane-open.js';

@@ -88,4 +88,42 @@ describe('createSubjectSealer', () => {
       /not base64 of 32 bytes/,
     );
   });
+
+  it('keeps one ephemeral key for up to maxSeals seals or maxAgeMs, a new nonce each seal', () => {
+    const server = generateKeyPairSync('x25519');
+    let now = 1_000_000;
+    const seal = createSubjectSealer(
+      raw(server.publicKey).toString('base64'),
+      { maxSeals: 3, maxAgeMs: 60_000 },
+      () => now,
+    );
+    const ephemeralOf = (sealed: string): string =>
+      Buffer.from(sealed, 'base64').subarray(1, 33).toString('hex');
+    const nonceOf = (sealed: string): string =>
+      Buffer.from(sealed, 'base64').subarray(33, 45).toString('hex');
+    const subjects = ['personal_id:001203004005', 'passport:AB12345678', 'plate:51F12345', 'plate:51F12346'];
+    const sealed = subjects.map(seal);
+    sealed.forEach((x, i) => {
+      expect(openAsServer(server.privateKey, x)).toBe(subjects[i]);
+    });
+    // Three seals share a key, the fourth starts another; every nonce differs.
+    expect(new Set(sealed.slice(0, 3).map(ephemeralOf)).size).toBe(1);
+    expect(ephemeralOf(sealed[3]!)).not.toBe(ephemeralOf(sealed[0]!));
+    expect(new Set(sealed.map(nonceOf)).size).toBe(4);
+    // Time: a key older than maxAgeMs is replaced; so is one from the future (clock set back).
+    const a = seal('plate:51F12347');
+    now += 60_000;
+    const b = seal('plate:51F12347');
+    expect(ephemeralOf(b)).not.toBe(ephemeralOf(a));
+    now -= 1;
+    expect(ephemeralOf(seal('plate:51F12347'))).not.toBe(ephemeralOf(b));
+  });
+
+  it('never shares an ephemeral key between two sealers', () => {
+    const server = generateKeyPairSync('x25519');
+    const key = raw(server.publicKey).toString('base64');
+    const one = createSubjectSealer(key)('plate:51F12345');
+    const two = createSubjectSealer(key)('plate:51F12345');
+    expect(one.slice(0, 44)).not.toBe(two.slice(0, 44));
+  });
 });

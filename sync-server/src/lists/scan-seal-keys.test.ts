@@ -6,7 +6,7 @@ import { SUBJECT_SEAL_MAX_PLAINTEXT_BYTES, SUBJECT_SEALED_MAX_LENGTH } from '@ch
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/open-database.js';
 import { SettingsRepository } from '../db/repositories/settings-repository.js';
-import { sealAsLane } from './scan-seal.testkit.js';
+import { laneSealer, sealAsLane } from './scan-seal.testkit.js';
 import {
   openSealedSubject,
   rawX25519PublicKey,
@@ -112,5 +112,63 @@ describe('openSealedSubject', () => {
     const zero = Buffer.from(bytes);
     zero.fill(0, 1, 33);
     expect(openSealedSubject(server.privateKey, zero.toString('base64'))).toBeNull();
+  });
+});
+
+describe('ScanSealKeys: one X25519 per ephemeral key', () => {
+  function keysIn(cacheEntries?: number): ScanSealKeys {
+    const db = openDatabase(tempDbFile());
+    const keys = ScanSealKeys.open(db, Date.now, cacheEntries);
+    db.close();
+    return keys;
+  }
+
+  it('opens many seals under one ephemeral key with one derivation, each with its own nonce', () => {
+    const keys = keysIn();
+    const seal = laneSealer(keys.publicKeyBase64());
+    const subjects = Array.from({ length: 50 }, (_, i) => `personal_id:0790${String(i).padStart(8, '0')}`);
+    const sealed = subjects.map(seal);
+    expect(new Set(sealed.map((s) => s.slice(0, 44))).size).toBe(1);
+    expect(new Set(sealed.map((s) => s.slice(44, 60))).size).toBe(50);
+    expect(sealed.map((s) => keys.open(s))).toEqual(subjects);
+    expect(keys.derivations).toBe(1);
+    // Another lane's ephemeral key costs one more.
+    expect(keys.open(sealAsLane(keys.publicKeyBase64(), subjects[0]!))).toBe(subjects[0]);
+    expect(keys.derivations).toBe(2);
+  });
+
+  it('refuses a tampered seal whose ephemeral key is cached, and keeps opening good ones', () => {
+    const keys = keysIn();
+    const seal = laneSealer(keys.publicKeyBase64());
+    const good = seal('personal_id:079012345678');
+    expect(keys.open(good)).toBe('personal_id:079012345678');
+    const bytes = Buffer.from(seal('personal_id:079012345679'), 'base64');
+    for (let i = 33; i < bytes.length; i++) {
+      const tampered = Buffer.from(bytes);
+      tampered[i]! ^= 0x01;
+      expect(keys.open(tampered.toString('base64')), `byte ${i}`).toBeNull();
+    }
+    expect(keys.derivations).toBe(1);
+    expect(keys.open(bytes.toString('base64'))).toBe('personal_id:079012345679');
+  });
+
+  it('caches only keys that opened a seal, and no more of them than it is told', () => {
+    const keys = keysIn(2);
+    const other = generateKeyPairSync('x25519').publicKey;
+    const foreign = laneSealer(rawX25519PublicKey(other).toString('base64'));
+    const forOther = foreign('personal_id:079012345678');
+    expect(keys.open(forOther)).toBeNull();
+    expect(keys.open(forOther)).toBeNull();
+    expect(keys.derivations).toBe(2);
+
+    const lanes = [0, 1, 2].map(() => laneSealer(keys.publicKeyBase64()));
+    for (const lane of lanes) expect(keys.open(lane('personal_id:079012345678'))).not.toBeNull();
+    expect(keys.derivations).toBe(5);
+    // Lanes 1 and 2 are cached; lane 0 was the least recently used and went.
+    keys.open(lanes[2]!('personal_id:079012345678'));
+    keys.open(lanes[1]!('personal_id:079012345678'));
+    expect(keys.derivations).toBe(5);
+    keys.open(lanes[0]!('personal_id:079012345678'));
+    expect(keys.derivations).toBe(6);
   });
 });

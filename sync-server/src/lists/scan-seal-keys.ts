@@ -13,6 +13,7 @@ import {
 } from 'node:crypto';
 import {
   isSealedSubjectText,
+  type SealedSubjectParts,
   SUBJECT_SEAL_INFO,
   SUBJECT_SEAL_PUBLIC_KEY_BYTES,
   subjectSealSalt,
@@ -71,6 +72,34 @@ function x25519PublicKey(raw: Uint8Array): KeyObject {
 }
 
 /**
+ * The AES-256-GCM key of a seal's ephemeral public key: X25519 with the server's private key,
+ * then HKDF-SHA256 (shared sync/subject-seal.ts). Throws on a public key X25519 refuses.
+ */
+function sealKeyOf(
+  serverPrivateKey: KeyObject,
+  ephemeralPublic: Uint8Array,
+  serverPublicKey: Uint8Array,
+): Buffer {
+  const secret = diffieHellman({ privateKey: serverPrivateKey, publicKey: x25519PublicKey(ephemeralPublic) });
+  return Buffer.from(
+    hkdfSync('sha256', secret, subjectSealSalt(ephemeralPublic, serverPublicKey), SUBJECT_SEAL_INFO, 32),
+  );
+}
+
+/** The plaintext of a seal's parts under `key`, or null when the tag or the UTF-8 does not hold. */
+function decryptSeal(key: Buffer, parts: SealedSubjectParts): string | null {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, parts.nonce, { authTagLength: 16 });
+    decipher.setAAD(parts.header);
+    decipher.setAuthTag(parts.tag);
+    const plain = Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]);
+    return new TextDecoder('utf-8', { fatal: true }).decode(plain);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Opens a sealed subject (shared sync/subject-seal.ts) with the server's private key: the
  * canonical subject, or null for anything that is not a seal to this key made by the format
  * (bad base64, wrong length or version, a tampered byte, another key). Never throws.
@@ -84,52 +113,63 @@ export function openSealedSubject(
   if (typeof sealed !== 'string' || !isSealedSubjectText(sealed)) return null;
   const parts = unframeSealedSubject(Buffer.from(sealed, 'base64'));
   if (parts === null) return null;
+  let key: Buffer;
   try {
-    const secret = diffieHellman({
-      privateKey: serverPrivateKey,
-      publicKey: x25519PublicKey(parts.ephemeralPublic),
-    });
-    const key = Buffer.from(
-      hkdfSync(
-        'sha256',
-        secret,
-        subjectSealSalt(parts.ephemeralPublic, serverPublicKey),
-        SUBJECT_SEAL_INFO,
-        32,
-      ),
-    );
-    const decipher = createDecipheriv('aes-256-gcm', key, parts.nonce, { authTagLength: 16 });
-    decipher.setAAD(parts.header);
-    decipher.setAuthTag(parts.tag);
-    const plain = Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]);
-    return new TextDecoder('utf-8', { fatal: true }).decode(plain);
+    key = sealKeyOf(serverPrivateKey, parts.ephemeralPublic, serverPublicKey);
   } catch {
     return null;
   }
+  return decryptSeal(key, parts);
 }
+
+/**
+ * Base64 characters that hold a seal's version and ephemeral public key: its first 33 bytes, a
+ * whole number of 3-byte groups, so the same ephemeral key always starts the text the same way.
+ */
+const EPHEMERAL_PREFIX_CHARS = ((1 + SUBJECT_SEAL_PUBLIC_KEY_BYTES) / 3) * 4;
+
+/** How many ephemeral keys' AES keys a server keeps (about 100 bytes each). */
+export const DEFAULT_SEAL_KEY_CACHE_ENTRIES = 16_384;
 
 /** The server's scan seal key pair: the public half for lanes, opening for scan ingest. */
 export class ScanSealKeys {
   readonly #privateKey: KeyObject;
   readonly #publicKey: Buffer;
+  /**
+   * AES keys by the base64 that starts a seal (version and ephemeral public key), least recently
+   * used first. A lane seals many scans under one ephemeral key (kiosk agent/subject-sealer.ts),
+   * so a batch costs one X25519 instead of one per scan. Only keys that opened a seal go in.
+   */
+  readonly #aesKeys = new Map<string, Buffer>();
+  readonly #cacheEntries: number;
+  #derivations = 0;
 
-  private constructor(privateKey: KeyObject) {
+  private constructor(privateKey: KeyObject, cacheEntries = DEFAULT_SEAL_KEY_CACHE_ENTRIES) {
     this.#privateKey = privateKey;
     this.#publicKey = rawX25519PublicKey(privateKey);
+    this.#cacheEntries = Math.max(0, Math.floor(cacheEntries));
     if (this.#publicKey.length !== SUBJECT_SEAL_PUBLIC_KEY_BYTES)
       throw new Error('scan seal key: the public key is not 32 bytes');
   }
 
   /** Loads the key pair from the server's settings, creating it if there is none (one across servers). */
-  static async load(settings: SettingsStore, clock: () => number = Date.now): Promise<ScanSealKeys> {
+  static async load(
+    settings: SettingsStore,
+    clock: () => number = Date.now,
+    cacheEntries = DEFAULT_SEAL_KEY_CACHE_ENTRIES,
+  ): Promise<ScanSealKeys> {
     const value = await settings.getOrCreate(SCAN_SEAL_KEY_SETTING, () => newStoredKey(clock()));
-    return new ScanSealKeys(parseStoredKey(value));
+    return new ScanSealKeys(parseStoredKey(value), cacheEntries);
   }
 
   /** Loads the key pair from a SQLite database's settings, creating it if there is none. */
-  static open(db: Db, clock: () => number = Date.now): ScanSealKeys {
+  static open(
+    db: Db,
+    clock: () => number = Date.now,
+    cacheEntries = DEFAULT_SEAL_KEY_CACHE_ENTRIES,
+  ): ScanSealKeys {
     const value = new SettingsRepository(db).getOrCreate(SCAN_SEAL_KEY_SETTING, () => newStoredKey(clock()));
-    return new ScanSealKeys(parseStoredKey(value));
+    return new ScanSealKeys(parseStoredKey(value), cacheEntries);
   }
 
   /** The public half as lanes receive it (`scanSealKey`): base64 of the raw 32 bytes. */
@@ -137,9 +177,40 @@ export class ScanSealKeys {
     return this.#publicKey.toString('base64');
   }
 
-  /** The canonical subject a lane sealed to this key, or null (see `openSealedSubject`). */
+  /** X25519 derivations done so far (an ephemeral key not in the cache costs one). */
+  get derivations(): number {
+    return this.#derivations;
+  }
+
+  /** The canonical subject a lane sealed to this key, or null (see `openSealedSubject`). Never throws. */
   open(sealed: string): string | null {
-    return openSealedSubject(this.#privateKey, sealed, this.#publicKey);
+    if (typeof sealed !== 'string' || !isSealedSubjectText(sealed)) return null;
+    const parts = unframeSealedSubject(Buffer.from(sealed, 'base64'));
+    if (parts === null) return null;
+    const prefix = sealed.slice(0, EPHEMERAL_PREFIX_CHARS);
+    const cached = this.#aesKeys.get(prefix);
+    if (cached !== undefined) {
+      // Most recently used last.
+      this.#aesKeys.delete(prefix);
+      this.#aesKeys.set(prefix, cached);
+      return decryptSeal(cached, parts);
+    }
+    let key: Buffer;
+    try {
+      this.#derivations++;
+      key = sealKeyOf(this.#privateKey, parts.ephemeralPublic, this.#publicKey);
+    } catch {
+      return null;
+    }
+    const plain = decryptSeal(key, parts);
+    if (plain !== null && this.#cacheEntries > 0) {
+      if (this.#aesKeys.size >= this.#cacheEntries) {
+        const oldest = this.#aesKeys.keys().next().value;
+        if (oldest !== undefined) this.#aesKeys.delete(oldest);
+      }
+      this.#aesKeys.set(prefix, key);
+    }
+    return plain;
   }
 
   /** What logging or serialising this object shows: the public half only. */

@@ -15,6 +15,14 @@ import { rawX25519PublicKey } from './scan-seal-keys.js';
  * the format that agree check each other.
  */
 export function sealAsLane(serverPublicBase64: string, canonical: string): string {
+  return laneSealer(serverPublicBase64)(canonical);
+}
+
+/**
+ * A lane's sealer that keeps one ephemeral key for every seal it makes (as a lane does for a
+ * while: kiosk agent/subject-sealer.ts), each seal with its own nonce.
+ */
+export function laneSealer(serverPublicBase64: string): (canonical: string) => string {
   const serverPublic = Buffer.from(serverPublicBase64, 'base64');
   const serverKey = createPublicKey({
     key: { kty: 'OKP', crv: 'X25519', x: serverPublic.toString('base64url') },
@@ -26,10 +34,12 @@ export function sealAsLane(serverPublicBase64: string, canonical: string): strin
   const key = Buffer.from(
     hkdfSync('sha256', secret, Buffer.concat([ephPublic, serverPublic]), SUBJECT_SEAL_INFO, 32),
   );
-  const nonce = randomBytes(12);
-  const header = Buffer.concat([Buffer.of(1), ephPublic, nonce]);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(header);
-  const body = Buffer.concat([cipher.update(canonical, 'utf8'), cipher.final()]);
-  return Buffer.concat([header, body, cipher.getAuthTag()]).toString('base64');
+  return (canonical) => {
+    const nonce = randomBytes(12);
+    const header = Buffer.concat([Buffer.of(1), ephPublic, nonce]);
+    const cipher = createCipheriv('aes-256-gcm', key, nonce);
+    cipher.setAAD(header);
+    const body = Buffer.concat([cipher.update(canonical, 'utf8'), cipher.final()]);
+    return Buffer.concat([header, body, cipher.getAuthTag()]).toString('base64');
+  };
 }
