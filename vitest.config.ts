@@ -7,6 +7,8 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: {
+      // Before the package itself: the first alias that matches wins.
+      '@checkpoint-lane/shared/pass-verify': here('./shared/src/passes/pass-verify.ts'),
       '@checkpoint-lane/shared': here('./shared/src/index.ts'),
       '@checkpoint-lane/sync-server': here('./sync-server/src/index.ts'),
       '@checkpoint-lane/kiosk': here('./kiosk/src/index.ts'),

@@ -2,7 +2,7 @@ import type { PayloadResult } from '../payloads/payload-types.js';
 import type { CheckpointConfig } from '../schemas/checkpoint-schemas.js';
 import type { HealthEntry, ListName, WhitelistEntry } from '../schemas/list-schemas.js';
 import type { Decision } from '../schemas/scan-schemas.js';
-import type { DecisionColour, ReasonCode, WarningCode } from './reason-codes.js';
+import type { DecisionColour, PassVerdict, ReasonCode, WarningCode } from './reason-codes.js';
 
 /** Everything the decision depends on. The caller looks the subject up; the policy only decides. */
 export interface DecisionInput {
@@ -19,7 +19,21 @@ export interface DecisionInput {
   readonly lastSameScanAt: number | null;
   /** The lane's clock (epoch ms). */
   readonly now: number;
+  /**
+   * For a signed lane pass (payload format `lane_pass`): what `checkPass` found. Null or absent
+   * otherwise; for a pass without a verdict the subject is decided as a scanned personal ID.
+   */
+  readonly pass?: PassVerdict | null;
 }
+
+/** The colour each pass verdict gives when the health list does not block. */
+const PASS_COLOURS: Readonly<Record<PassVerdict, DecisionColour>> = {
+  pass_valid: 'green',
+  pass_expired: 'red',
+  pass_not_yet_valid: 'red',
+  pass_revoked: 'red',
+  pass_signature_invalid: 'amber',
+};
 
 /** A sync time this far in the future means the lane's clock went back: trust no freshness. */
 const CLOCK_BACKSTEP_TOLERANCE_MS = 5 * 60 * 1000;
@@ -67,6 +81,12 @@ function decideColour(input: DecisionInput): {
     return { colour: 'amber', reasons: ['health_deceased'], alert: false };
   }
 
+  // A lane pass is a permit for its window, at open and closed checkpoints alike.
+  const pass = input.pass ?? null;
+  if (pass !== null && payload.value.format === 'lane_pass') {
+    return { colour: PASS_COLOURS[pass], reasons: [pass], alert: false };
+  }
+
   if (checkpoint.mode === 'closed') {
     if (whitelist === null) return { colour: 'red', reasons: ['not_whitelisted'], alert: false };
     if (whitelist.validFrom !== null && now < whitelist.validFrom) {
@@ -85,8 +105,10 @@ function decideColour(input: DecisionInput): {
 
 /**
  * The lane's decision policy (the decision table of the product brief), as one pure function:
- * health blocks first (red, urgent alert), deceased asks for an identity check (amber), closed
- * checkpoints pass only valid whitelist entries, open ones pass anyone not flagged; a green
+ * health blocks first (red, urgent alert), deceased asks for an identity check (amber), a signed
+ * lane pass decides by its verdict (valid: green at any checkpoint; expired, not yet valid or
+ * revoked: red; bad signature: amber), closed checkpoints pass only valid whitelist entries,
+ * open ones pass anyone not flagged; a green
  * from stale lists becomes amber; unreadable codes are amber; a repeat within the window is
  * decided again but not recorded (and raises no second alert).
  */
@@ -97,7 +119,9 @@ export function decide(input: DecisionInput): Decision {
   if (decision === 'green') {
     const budget = checkpoint.freshnessBudgetSec;
     if (isListStale(listsSyncedAt.health, budget, now)) reasons.push('health_list_stale');
-    if (checkpoint.mode === 'closed' && isListStale(listsSyncedAt.whitelist, budget, now)) {
+    // A pass's green does not come from the whitelist: only the health list's age matters.
+    const fromWhitelist = checkpoint.mode === 'closed' && !reasons.includes('pass_valid');
+    if (fromWhitelist && isListStale(listsSyncedAt.whitelist, budget, now)) {
       reasons.push('whitelist_stale');
     }
     if (reasons.length > 1) decision = 'amber';

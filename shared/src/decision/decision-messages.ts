@@ -35,6 +35,17 @@ const REASONS: Readonly<Record<ReasonCode, Readonly<Record<Language, string>>>> 
     vi: 'Làn không mở được khoá bảo mật, không tra cứu được danh sách: kiểm tra giấy tờ',
     en: 'Lane cannot unseal its key, so cannot check the lists: check papers',
   },
+  pass_valid: { vi: 'Giấy đi đường hợp lệ', en: 'Valid movement pass' },
+  pass_expired: { vi: 'Giấy đi đường đã hết hạn', en: 'Movement pass expired' },
+  pass_not_yet_valid: {
+    vi: 'Giấy đi đường chưa đến thời gian hiệu lực',
+    en: 'Movement pass not yet valid',
+  },
+  pass_signature_invalid: {
+    vi: 'Chữ ký giấy đi đường không hợp lệ hoặc không rõ khoá: kiểm tra giấy tờ',
+    en: 'Movement pass signature invalid or key unknown: check papers',
+  },
+  pass_revoked: { vi: 'Giấy đi đường đã bị thu hồi', en: 'Movement pass revoked' },
 };
 
 const WARNINGS: Readonly<Record<WarningCode, Readonly<Record<Language, string>>>> = {

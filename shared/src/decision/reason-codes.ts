@@ -29,9 +29,26 @@ export const REASON_CODES = [
   'officer_override',
   // the lane could not open its sealed secrets (list key): it cannot look anyone up
   'lane_locked',
+  // signed lane passes (issue 16): what `checkPass` found, see PASS_VERDICTS
+  'pass_valid',
+  'pass_expired',
+  'pass_not_yet_valid',
+  'pass_signature_invalid',
+  'pass_revoked',
 ] as const;
 /** Why a lane decided what it did. */
 export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** What a lane found checking a signed lane pass (`checkPass`); each is also a reason code. */
+export const PASS_VERDICTS = [
+  'pass_valid',
+  'pass_expired',
+  'pass_not_yet_valid',
+  'pass_signature_invalid',
+  'pass_revoked',
+] as const satisfies readonly ReasonCode[];
+/** What a lane found checking a signed lane pass. */
+export type PassVerdict = (typeof PASS_VERDICTS)[number];
 
 /**
  * Things the officer should look at that do not change the decision: the 12-digit ID's

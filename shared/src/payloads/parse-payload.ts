@@ -1,4 +1,5 @@
 import { chipIdCardParser } from './parse-chip-id-card.js';
+import { lanePassParser } from './parse-lane-pass.js';
 import { personalIdParser } from './parse-personal-id.js';
 import { unifiedPersonalQrParser } from './parse-unified-personal-qr.js';
 import { passportParser, vehiclePlateParser } from './parse-vehicle-plate.js';
@@ -6,11 +7,9 @@ import { payloadError } from './payload-errors.js';
 import { MAX_PAYLOAD_LENGTH, normalizePayload } from './normalize-payload.js';
 import type { ParseContext, PayloadParser, PayloadResult } from './payload-types.js';
 
-/**
- * The formats a lane reads, most specific first. The signed lane pass is added here (by
- * passing a longer list to `parsePayload`) when its issue specifies it.
- */
+/** The formats a lane reads, most specific first. */
 export const DEFAULT_PAYLOAD_PARSERS: readonly PayloadParser[] = [
+  lanePassParser,
   chipIdCardParser,
   unifiedPersonalQrParser,
   personalIdParser,

@@ -1,10 +1,11 @@
 import type { WarningCode } from '../decision/reason-codes.js';
+import type { ParsedPass } from '../passes/pass-codec.js';
 import type { Result } from '../result.js';
 import type { Subject } from '../subjects/subject.js';
 
-/** Formats a lane can read. The signed lane pass joins this list when it is specified. */
+/** Formats a lane can read. */
 export type PayloadFormat =
-  'chip_id_card' | 'unified_personal_qr' | 'personal_id' | 'passport' | 'vehicle_plate';
+  'chip_id_card' | 'unified_personal_qr' | 'personal_id' | 'passport' | 'vehicle_plate' | 'lane_pass';
 
 /** Sex as printed on a chip ID card. */
 export type Sex = 'male' | 'female';
@@ -43,6 +44,11 @@ export interface ParsedPayload {
   readonly displayForm?: string;
   /** Name and birth date from a chip ID card, for the officer's eyes only (see `CardHolder`). */
   readonly holder?: CardHolder;
+  /**
+   * A signed lane pass (format `lane_pass`), its signature not yet checked: the lane checks it
+   * with `checkPass` and hands the verdict to `decide`. Route and validity are for the officer.
+   */
+  readonly pass?: ParsedPass;
   readonly warnings: readonly WarningCode[];
 }
 

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { DECISIONS, REASON_CODES, WARNING_CODES } from '../decision/reason-codes.js';
+import { PASS_ID_PATTERN } from '../passes/pass-codec.js';
 import { Counter, EpochMs } from './bounds.js';
 
 /** Schema of a decision colour. */
@@ -23,6 +24,7 @@ export const PayloadFormatSchema = Type.Union([
   Type.Literal('personal_id'),
   Type.Literal('passport'),
   Type.Literal('vehicle_plate'),
+  Type.Literal('lane_pass'),
   Type.Null(),
 ]);
 
@@ -75,6 +77,11 @@ export const ScanRecordSchema = Type.Object({
    * vehicle mode send no such field). Tracing links the people of one vehicle through it.
    */
   vehicleId: Type.Optional(Type.Union([RecordId, Type.Null()])),
+  /**
+   * Lane passes (issue 16): the id of the signed pass scanned (16 hex digits), for scans of a pass
+   * whose body could be read. Absent otherwise (lanes before lane passes send no such field).
+   */
+  passId: Type.Optional(Type.String({ pattern: PASS_ID_PATTERN })),
 });
 /** One recorded scan. */
 export type ScanRecord = Readonly<Type.Static<typeof ScanRecordSchema>>;
