@@ -121,6 +121,7 @@ describe('decodeLaneEvent', () => {
     },
     revoked: { kioskId: 'k1' },
     'list-key': { keyId: 2 },
+    passes: { version: 7 },
   } satisfies Record<LaneEventName, unknown>;
 
   it.each(Object.keys(LANE_EVENT_SCHEMAS) as LaneEventName[])('decodes `%s`', (name) => {

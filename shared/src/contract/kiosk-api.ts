@@ -13,6 +13,7 @@ import { ListName } from '../schemas/list-schemas.js';
 import { LaneRecordSchema } from '../schemas/scan-schemas.js';
 import type { Result } from '../result.js';
 import { LIST_SIGNATURE_PATTERN, LIST_SIGNING_KEY_ID_PATTERN } from '../sync/list-signature.js';
+import { PassesEventSchema } from '../sync/pass-directory.js';
 import { LIST_NAMES, OFFICER_ROLES } from '../vocabulary.js';
 import { literalUnion } from './literal-union.js';
 import { SafeText } from './safe-text.js';
@@ -402,6 +403,8 @@ export const LANE_EVENT_SCHEMAS = {
   officers: Type.Object({ version: Version }),
   /** This lane's token was revoked. */
   revoked: Type.Object({ kioskId: Type.Optional(Type.String()) }),
+  /** The pass directory (pass keys, revoked passes) is at a new version: fetch /passes. */
+  passes: PassesEventSchema,
 };
 
 /** Name of an event on a lane's stream. */

@@ -44,15 +44,17 @@ export const RevokedPassSchema = Type.Object({
 /** A revoked pass. */
 export type RevokedPass = Readonly<Static<typeof RevokedPassSchema>>;
 
-/** Answer of `GET /api/v1/kiosk/passes`. */
-export const PassDirectoryAnswer = Type.Object({
+/** Answer of `GET /api/v1/kiosk/passes` (decode with `decodeAs(PassDirectory, body)`). */
+export const PassDirectory = Type.Object({
   /** Rises by one at each change (a key added or retired, a pass revoked). */
   version: Counter(),
   keys: Type.Array(PassKeySchema, { maxItems: PASS_DIRECTORY_MAX_KEYS }),
   revoked: Type.Array(RevokedPassSchema, { maxItems: PASS_DIRECTORY_MAX_REVOKED }),
 });
 /** The pass directory a lane holds. */
-export type PassDirectory = Static<typeof PassDirectoryAnswer>;
+export type PassDirectory = Static<typeof PassDirectory>;
+/** The same schema under the name of its first commit. */
+export const PassDirectoryAnswer = PassDirectory;
 
 /** Body of the lane event `passes`: the directory is at a new version, fetch it. */
 export const PassesEventSchema = Type.Object({ version: Counter() });
