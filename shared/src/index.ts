@@ -25,6 +25,7 @@ export * from './sync/subject-seal.js';
 export * from './sync/server-url.js';
 export * from './sync/pass-directory.js';
 export * from './passes/pass-codec.js';
+export * from './passes/admin-units.js';
 export { encodeBase45, decodeBase45, BASE45_ALPHABET } from './passes/base45.js';
 // checkPass (Node's Ed25519) is exported apart, as `@checkpoint-lane/shared/pass-verify`.
 export * from './storage/run-migrations.js';
