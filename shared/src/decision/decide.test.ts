@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { formatPass } from '../passes/pass-codec.js';
 import { parsePayload } from '../payloads/parse-payload.js';
 import type { CheckpointConfig } from '../schemas/checkpoint-schemas.js';
 import { CHECKPOINT_DEFAULTS } from '../schemas/checkpoint-schemas.js';
 import type { HealthEntry, WhitelistEntry } from '../schemas/list-schemas.js';
 import { decide, healthBlocks, isHealthEntryInForce, isListStale, type DecisionInput } from './decide.js';
+import { PASS_VERDICTS } from './reason-codes.js';
 
 const HOUR = 3600_000;
 const now = Date.UTC(2026, 10, 23, 3, 0, 0);
@@ -219,5 +221,105 @@ describe('healthBlocks (one rule for the lane and the server’s alert check)', 
     const deceased = { status: 'deceased', since: null, until: now } as const;
     expect(decide(input({ health: deceased })).decision).toBe('amber');
     expect(decide(input({ health: deceased, now: now + 1 })).decision).toBe('green');
+  });
+});
+
+describe('lane passes (issue 16)', () => {
+  // decide takes the verdict checkPass found; the signature itself is not looked at here.
+  const PASS = formatPass(
+    {
+      keyId: 1,
+      passId: '0123456789abcdef',
+      personalId: ID,
+      validFrom: now - HOUR,
+      validUntil: now + 24 * HOUR,
+      from: { province: 1, district: null, ward: null },
+      to: { province: 79, district: null, ward: null },
+      plate: null,
+    },
+    new Uint8Array(64),
+  );
+  const withPass = (overrides: Partial<DecisionInput> = {}): DecisionInput =>
+    input({ raw: PASS, pass: 'pass_valid', ...overrides });
+
+  it('reads the pass as its holder: the health list applies, and wins (an F0 with a valid pass is red)', () => {
+    const payload = parsePayload(PASS, { now });
+    expect(payload.ok && payload.value.subject).toEqual({ kind: 'personal_id', value: ID });
+    for (const checkpoint of [openCheckpoint, closedCheckpoint]) {
+      expect(decide(withPass({ checkpoint, health: health('F0') }))).toEqual({
+        decision: 'red',
+        reasons: ['health_blocked'],
+        warnings: [],
+        alert: true,
+        record: true,
+      });
+    }
+    expect(decide(withPass({ health: health('deceased') })).reasons).toEqual(['health_deceased']);
+  });
+
+  it('a valid pass is green at open and closed checkpoints alike (no whitelist entry needed)', () => {
+    for (const checkpoint of [openCheckpoint, closedCheckpoint]) {
+      expect(decide(withPass({ checkpoint }))).toEqual({
+        decision: 'green',
+        reasons: ['pass_valid'],
+        warnings: [],
+        alert: false,
+        record: true,
+      });
+    }
+  });
+
+  it('expired, not yet valid or revoked: red; a bad signature: amber; no alert', () => {
+    const expected = {
+      pass_valid: 'green',
+      pass_expired: 'red',
+      pass_not_yet_valid: 'red',
+      pass_revoked: 'red',
+      pass_signature_invalid: 'amber',
+    } as const;
+    for (const verdict of PASS_VERDICTS) {
+      for (const checkpoint of [openCheckpoint, closedCheckpoint]) {
+        const d = decide(withPass({ checkpoint, pass: verdict, whitelist: permit() }));
+        expect(d).toMatchObject({ decision: expected[verdict], reasons: [verdict], alert: false });
+      }
+    }
+  });
+
+  it("a pass's green needs a fresh health list, not a fresh whitelist", () => {
+    const staleWhitelist = { health: now - HOUR, whitelist: now - 48 * HOUR };
+    expect(decide(withPass({ checkpoint: closedCheckpoint, listsSyncedAt: staleWhitelist }))).toMatchObject({
+      decision: 'green',
+      reasons: ['pass_valid'],
+    });
+    const staleHealth = { health: null, whitelist: now - HOUR };
+    expect(decide(withPass({ listsSyncedAt: staleHealth }))).toMatchObject({
+      decision: 'amber',
+      reasons: ['pass_valid', 'health_list_stale'],
+    });
+  });
+
+  it('a repeat of the same pass within the window is not recorded twice', () => {
+    expect(decide(withPass({ lastSameScanAt: now - 1000 }))).toMatchObject({
+      decision: 'green',
+      reasons: ['pass_valid', 'repeat_scan'],
+      record: false,
+    });
+  });
+
+  it('without a verdict a pass is decided as its holder ID; a verdict for another format is ignored', () => {
+    expect(decide(withPass({ pass: null })).reasons).toEqual(['not_flagged']);
+    expect(decide(withPass({ pass: null, checkpoint: closedCheckpoint })).reasons).toEqual([
+      'not_whitelisted',
+    ]);
+    expect(decide(input({ pass: 'pass_valid', checkpoint: closedCheckpoint })).reasons).toEqual([
+      'not_whitelisted',
+    ]);
+  });
+
+  it('an unreadable pass is amber with its parse error', () => {
+    expect(decide(input({ raw: 'CLP1:ABC', pass: null }))).toMatchObject({
+      decision: 'amber',
+      reasons: ['payload_field_invalid'],
+    });
   });
 });
