@@ -9,6 +9,7 @@ import { migration006 } from './migrations/006-key-scopes.js';
 import { migration007 } from './migrations/007-traces.js';
 import { migration008 } from './migrations/008-vehicle-mode.js';
 import { migration009 } from './migrations/009-trace-hop2-limit.js';
+import { migration010 } from './migrations/010-passes.js';
 
 import type { Migration } from './migrations/migration.js';
 
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration010,
 ];
 
 export { schemaVersion };

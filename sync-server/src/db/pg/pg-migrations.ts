@@ -6,11 +6,13 @@ import { pgMigration005 } from './migrations/005-limits.js';
 import { pgMigration006 } from './migrations/006-traces.js';
 import { pgMigration007 } from './migrations/007-vehicle-mode.js';
 import { pgMigration008 } from './migrations/008-trace-hop2-limit.js';
+import { pgMigration009 } from './migrations/009-passes.js';
 import type { PgMigration } from './pg-migrate.js';
 
 /**
- * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–009 (SQLite's
- * 007, tracing, is 006 here; 008, vehicle mode, is 007; 009, the trace hop-2 limit, is 008), and the fleet's shared snapshot cache (004) and request counters
+ * Every PostgreSQL migration, in order: together the schema of SQLite steps 001–010 (SQLite's
+ * 007, tracing, is 006 here; 008, vehicle mode, is 007; 009, the trace hop-2 limit, is 008; 010,
+ * lane passes, is 009), and the fleet's shared snapshot cache (004) and request counters
  * (005), PostgreSQL only. Append only: never edit or renumber a shipped step. A new SQLite step
  * gets its PostgreSQL twin here.
  */
@@ -23,4 +25,5 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   pgMigration006,
   pgMigration007,
   pgMigration008,
+  pgMigration009,
 ];
