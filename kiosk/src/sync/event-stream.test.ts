@@ -36,6 +36,7 @@ async function setup(configure?: (server: FakeSyncServer) => void) {
       listKey: (keyId) => seen.push(['list-key', keyId]),
       checkpoint: (c) => seen.push(['checkpoint', c.mode]),
       officers: (version) => seen.push(['officers', version]),
+      passes: (version) => seen.push(['passes', version]),
     },
   });
   link.start();
@@ -67,7 +68,8 @@ describe('EventStream', () => {
       keys: [{ id: 'fedcba9876543210', publicKey: `${'B'.repeat(43)}=`, validFrom: 1, validUntil: null }],
     });
     server.push('list-key', { keyId: 4 });
-    await expect.poll(() => seen.length).toBe(7);
+    server.push('passes', { version: 9 });
+    await expect.poll(() => seen.length).toBe(8);
     expect(seen).toEqual([
       ['connected'],
       ['list-version', 'whitelist', 7],
@@ -76,6 +78,7 @@ describe('EventStream', () => {
       ['officers', 3],
       ['signing-keys', ['fedcba9876543210']],
       ['list-key', 4],
+      ['passes', 9],
     ]);
   });
 
@@ -88,6 +91,7 @@ describe('EventStream', () => {
     server.push('checkpoint', { ...config, mode: 'half-open' });
     server.push('list-version', { list: 'people', version: 1 });
     server.push('list-key', { keyId: -1 });
+    server.push('passes', { version: -1 });
     server.push('officers', { version: 4 }); // a marker: every event before it was read
     await expect.poll(() => seen.length).toBe(1);
     expect(seen).toEqual([['officers', 4]]);

@@ -28,6 +28,8 @@ export interface LaneEventTargets {
   readonly checkpoint: (config: CheckpointConfig, signatures: CheckpointSignatures) => void;
   /** The officer roster is at `version` on the server. */
   readonly officers: (version: number) => void;
+  /** The pass directory (pass keys, revoked passes) is at `version` on the server. */
+  readonly passes: (version: number) => void;
 }
 
 /** Options of the event stream. */
@@ -102,6 +104,9 @@ export class EventStream {
         return;
       case 'list-key':
         t.listKey(e.data.keyId);
+        return;
+      case 'passes':
+        t.passes(e.data.version);
         return;
       case 'revoked':
         this.#o.link.revoke();

@@ -15,6 +15,7 @@ import { KEY_ZERO_ONLY, ListKeys, type KeyRing, type ListKeySource } from './lis
 import { ListSync } from './list-sync.js';
 import { ConfigTrust } from './config-trust.js';
 import { ListRefusals, ListTrust } from './list-trust.js';
+import { PassSync } from './pass-sync.js';
 import { RosterSync } from './roster-sync.js';
 import type { ServerApi } from './server-api.js';
 import { Uploader } from './uploader.js';
@@ -40,7 +41,7 @@ export interface LaneSyncOptions {
   readonly officersVersion?: () => number;
   /** Takes in a new officer roster from the server (never one of version 0). */
   readonly onOfficers?: (roster: OfficerRoster) => void;
-  /** Safety-net poll of both lists (jittered ±20%). */
+  /** Safety-net poll of both lists and the pass directory (jittered ±20%). */
   readonly pollMs?: number;
   readonly heartbeatMs?: number;
   /** Idle wait between outbox checks when nothing wakes the uploader. */
@@ -60,11 +61,11 @@ export interface LaneSyncOptions {
 }
 
 /**
- * Keeps a lane's lists current and its outbox empty, from five parts over one `LinkState`:
+ * Keeps a lane's lists current and its outbox empty, from six parts over one `LinkState`:
  * `ListSync` (snapshot bootstrap, then deltas; a jittered poll), `EventStream` (SSE pushes;
  * urgent F0/F1 changes applied the moment they arrive), `Uploader` (batched, idempotent
- * uploads that delete nothing before the server acknowledges it), `Heartbeat` and
- * `RosterSync`. Every failure is a value that leads to a retry with capped, jittered
+ * uploads that delete nothing before the server acknowledges it), `Heartbeat`, `RosterSync`
+ * and `PassSync` (the signed pass directory lane passes are checked against). Every failure is a value that leads to a retry with capped, jittered
  * back-off; none stops the lane. This class only wires the parts and starts and stops them.
  */
 export class LaneSync {
@@ -76,6 +77,7 @@ export class LaneSync {
   readonly #uploader: Uploader;
   readonly #events: EventStream;
   readonly #keys: ListKeys | null;
+  readonly #passes: PassSync;
 
   constructor(options: LaneSyncOptions) {
     this.#o = options;
@@ -103,7 +105,10 @@ export class LaneSync {
         heartbeat.soon();
       }
       // Data refused for a key the lane had not learned yet is fetched again.
-      if (adopted.added.length > 0) for (const list of LIST_NAMES) void this.#lists.sync(list);
+      if (adopted.added.length > 0) {
+        for (const list of LIST_NAMES) void this.#lists.sync(list);
+        void this.#passes.sync();
+      }
     };
     const configTrust = new ConfigTrust({
       trust,
@@ -176,6 +181,15 @@ export class LaneSync {
       refreshKeys: () => heartbeat.beat(),
       freshnessBudgetMs: () => options.checkpoint().freshnessBudgetSec * 1000,
     });
+    this.#passes = new PassSync({
+      api,
+      store,
+      trust,
+      link,
+      logger,
+      clock,
+      refreshKeys: () => heartbeat.beat(),
+    });
     this.#uploader = new Uploader({
       api,
       store,
@@ -192,6 +206,8 @@ export class LaneSync {
       targets: {
         connected: () => {
           heartbeat.soon();
+          // A revocation pushed while the stream was down reached nobody.
+          void this.#passes.sync();
         },
         listVersion: (list, version) => {
           this.#lists.versionSeen(list, version);
@@ -208,6 +224,9 @@ export class LaneSync {
         },
         officers: (version) => {
           this.#roster.versionSeen(version);
+        },
+        passes: (version) => {
+          this.#passes.versionSeen(version);
         },
       },
     });
@@ -233,9 +252,11 @@ export class LaneSync {
     if (this.#link.running()) return;
     this.#link.start();
     for (const list of LIST_NAMES) void this.#lists.sync(list);
+    void this.#passes.sync();
     void this.#roster.sync();
     this.#events.start();
     this.#lists.poll(this.#o.pollMs ?? 60_000);
+    this.#passes.poll(this.#o.pollMs ?? 60_000);
     this.#heartbeat.start(this.#o.heartbeatMs ?? 30_000);
     this.#uploader.start();
   }
@@ -244,7 +265,17 @@ export class LaneSync {
   async stop(): Promise<void> {
     this.#link.stop();
     await this.#uploader.stop();
-    await Promise.allSettled([this.#lists.settled(), this.#roster.settled(), this.#keys?.settled()]);
+    await Promise.allSettled([
+      this.#lists.settled(),
+      this.#roster.settled(),
+      this.#passes.settled(),
+      this.#keys?.settled(),
+    ]);
+  }
+
+  /** Brings the pass directory up to date; resolves true when the lane holds the server's. */
+  syncPasses(): Promise<boolean> {
+    return this.#passes.sync();
   }
 
   /** Fetches the officer roster now (see `RosterSync.sync`). */

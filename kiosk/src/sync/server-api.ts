@@ -14,6 +14,8 @@ import {
   ListKeyAnswer,
   ListKeyId,
   OfficerRoster,
+  PASSES_SIGNATURE_HEADER,
+  PassDirectory,
   ScanUploadAckSchema,
   SnapshotVersion,
   type EnrollRequest,
@@ -56,6 +58,12 @@ export interface SnapshotAnswer {
   readonly keyId: number;
   /** Where the bytes came from, below `/api/v1/kiosk`: the versioned URL, or `…/snapshot` (an older server). */
   readonly path: string;
+}
+
+/** A pass directory answer: the directory, and its `x-passes-signature` (absent: unsigned). */
+export interface PassDirectoryFetched {
+  readonly directory: PassDirectory;
+  readonly signature?: string;
 }
 
 /** Times a cut snapshot download is resumed before it fails. */
@@ -531,6 +539,22 @@ export class ServerApi {
       OfficerRoster,
       async () => (await this.#send<unknown>({ method: 'get', url: '/officers' })).data,
     );
+  }
+
+  /**
+   * The pass directory (the keys that sign lane passes, revoked passes) and its signature. An
+   * answer that is not a valid directory is an `invalid` failure: nothing of it may be applied.
+   */
+  async passes(): Promise<ApiResult<PassDirectoryFetched>> {
+    let signature: string | undefined;
+    const res = await decoded('pass directory', PassDirectory, async () => {
+      const answer = await this.#send<unknown>({ method: 'get', url: '/passes' });
+      const header = answer.headers[PASSES_SIGNATURE_HEADER] as unknown;
+      signature = typeof header === 'string' ? header : undefined;
+      return answer.data;
+    });
+    if (!res.ok) return res;
+    return { ok: true, value: { directory: res.value, ...(signature !== undefined && { signature }) } };
   }
 
   /** Opens the server-sent event stream (each event is decoded with `decodeLaneEvent`). */
