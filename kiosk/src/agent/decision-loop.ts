@@ -5,17 +5,22 @@ import {
   maskSubject,
   normalizePayload,
   parsePayload,
+  parsePlate,
   subjectKeyToHex,
   type CardHolder,
   type CheckpointConfig,
   type Decision,
+  type DeskPass,
   type HealthStatus,
   type LaneDecision,
+  type ParsedPass,
+  type PassVerdict,
   type PayloadResult,
   type SubjectKind,
   type VehicleSummary,
   type WhitelistEntry,
 } from '@checkpoint-lane/shared';
+import { checkPass } from '@checkpoint-lane/shared/pass-verify';
 import type { Logger } from 'pino';
 import type { ScanInput } from '../scanners/scanner.js';
 import type { LaneStore, NewLaneRecord } from '../store/lane-store.js';
@@ -34,6 +39,8 @@ export interface OfficerDetails {
   readonly healthStatus: HealthStatus | null;
   /** The subject as the officer sees it: a plate in full, an ID or passport masked. */
   readonly subject: { readonly kind: SubjectKind; readonly shown: string } | null;
+  /** A lane pass's route, validity window and plate (null or absent: not a pass). */
+  readonly pass?: DeskPass | null;
 }
 
 /** A decision as the lane announces it (display, `--json`): the display channel's `LaneDecision`. */
@@ -95,6 +102,9 @@ export class DecisionLoop {
     const checkpoint = this.#o.checkpoint();
     const payload = parsePayload(input.text, { now });
     const subject = payload.ok ? payload.value.subject : null;
+    // A lane pass: its signature, revocation and window checked against the pass directory held.
+    const pass = payload.ok && payload.value.format === 'lane_pass' ? (payload.value.pass ?? null) : null;
+    const passVerdict = pass === null ? null : this.#checkPass(pass, now);
     const keyers = this.#o.keyers;
     const key = subject === null || keyers === null ? null : keyers.keyerFor('health')(subject);
     // The same key unless a key rotation has swapped one list and not yet the other.
@@ -106,7 +116,9 @@ export class DecisionLoop {
           ? key
           : whitelistKeyer(subject);
     const store = this.#o.store;
-    const repeatKey = key === null ? `p:${payloadFingerprint(normalizePayload(input.text))}` : `k:${key}`;
+    // A pass repeats only as the very same text: the holder's ID card just before it is another payload.
+    const repeatKey =
+      key === null || pass !== null ? `p:${payloadFingerprint(normalizePayload(input.text))}` : `k:${key}`;
     this.#forgetOlderThan(now - checkpoint.repeatWindowSec * 1000);
     const health = store.listState('health');
     const whitelist = store.listState('whitelist');
@@ -124,6 +136,7 @@ export class DecisionLoop {
             listsSyncedAt: { health: health.syncedAt, whitelist: whitelist.syncedAt },
             lastSameScanAt,
             now,
+            pass: passVerdict,
           });
     const format = payload.ok ? payload.value.format : (payload.error.format ?? null);
     let scanId: string | null = null;
@@ -157,6 +170,12 @@ export class DecisionLoop {
             ? healthEntry.status
             : null,
         ...(vehicleId !== null && { vehicleId }),
+        // Only a pass a trusted key signed names its id: a forged one must not stand for a real pass.
+        ...(pass !== null &&
+          passVerdict !== null &&
+          passVerdict !== 'pass_signature_invalid' && {
+            passId: pass.body.passId,
+          }),
       };
       // A plate that opens a vehicle is written with the open vehicle, in one transaction.
       const record =
@@ -183,6 +202,7 @@ export class DecisionLoop {
                   ? ((payload.ok ? payload.value.displayForm : undefined) ?? subject.value)
                   : maskSubject(subject),
             },
+      pass: pass === null ? null : passDetails(pass, passVerdict),
     };
     let vehicle: VehicleSummary | null = null;
     if (vehicles !== null && scanId !== null && vehicleId !== null) {
@@ -238,12 +258,36 @@ export class DecisionLoop {
     }
   }
 
+  /** What `checkPass` makes of a pass with the directory held; never throws (a failure is amber). */
+  #checkPass(pass: ParsedPass, now: number): PassVerdict {
+    try {
+      const directory = this.#o.store.passDirectory();
+      return checkPass(pass, directory.keys, directory.revoked, now);
+    } catch (e) {
+      this.#log.error({ error: e instanceof Error ? e.message : 'unknown' }, 'lane pass not checked');
+      return 'pass_signature_invalid';
+    }
+  }
+
   #forgetOlderThan(cutoff: number): void {
     for (const [k, at] of this.#recent) {
       if (at >= cutoff) break;
       this.#recent.delete(k);
     }
   }
+}
+
+/** What the officer sees of a pass: route codes, window, the plate as people write it. */
+function passDetails(pass: ParsedPass, verdict: PassVerdict | null): DeskPass {
+  const { from, to, validFrom, validUntil, plate } = pass.body;
+  return {
+    from,
+    to,
+    validFrom,
+    validUntil,
+    plate: plate === null ? null : (parsePlate(plate)?.displayForm ?? plate),
+    verified: verdict !== null && verdict !== 'pass_signature_invalid',
+  };
 }
 
 /** Is this whitelist entry a green-lane vehicle's, valid now at this checkpoint? */

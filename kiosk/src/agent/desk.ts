@@ -115,6 +115,7 @@ export class LaneDesk {
       source: decision.source,
       subject: details.subject,
       holder: details.holder,
+      ...(details.pass !== undefined && details.pass !== null && { pass: details.pass }),
       state: needsOfficer(decision.decision, decision.warnings) ? 'pending' : 'passed',
       override: null,
     };
