@@ -11,6 +11,7 @@ import {
 import { clock, HEALTH_WORDS, OVERRIDE_REASON_WORDS, t, waitedWords } from '../ui-text.js';
 import { el, make } from './dom.js';
 import { inputStates } from './lane-state-view.js';
+import { renderPass } from './pass-view.js';
 import { currentItem, GREEN_HOLD_MS, officerName, screen } from './screen-state.js';
 
 /** The shape of each colour: colour is never the only sign. */
@@ -78,6 +79,7 @@ function renderMain(item: DeskItem | null, language: Language, now: number): voi
     el('word').textContent = t(noInput ? 'noInput' : 'ready', language);
     el('item-state').textContent = '';
     for (const id of ['health', 'holder']) el(id).hidden = true;
+    renderPass(null, language);
     el('subject').textContent = '';
     el('reasons').replaceChildren(
       ...(!noInput
@@ -118,6 +120,7 @@ function renderMain(item: DeskItem | null, language: Language, now: number): voi
       make('b', 'holder-born', item.holder.birthDate ?? '—'),
     );
   }
+  renderPass(item, language);
   el('reasons').replaceChildren(
     ...shownReasons(item).map((r) => make('li', '', describeReason(r, language))),
   );
