@@ -11,3 +11,4 @@ export * from './admin/list-keys.js';
 export * from './admin/scans.js';
 export * from './admin/fleet.js';
 export * from './admin/traces.js';
+export * from './admin/arrivals.js';

@@ -31,6 +31,9 @@ export const DisplayName = SafeText({ minLength: 1, maxLength: 100 });
 /** A new password. */
 export const NewPassword = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH });
 
+/** A province (GSO code) an account is limited to: it reads arrivals of that province only. */
+export const AccountProvince = Type.Integer({ minimum: 1, maximum: 99 });
+
 /** An account as the API shows it (no password hash, ever). */
 export const AccountViewSchema = Type.Object({
   username: Type.String(),
@@ -41,6 +44,8 @@ export const AccountViewSchema = Type.Object({
   updatedAt: Type.Integer(),
   lastLoginAt: Type.Union([Type.Integer(), Type.Null()]),
   lockedUntil: Type.Union([Type.Integer(), Type.Null()]),
+  /** The province the account is limited to (arrivals), null for none. */
+  province: Type.Optional(Type.Union([AccountProvince, Type.Null()])),
 });
 /** An account as the API shows it. */
 export type AccountView = Type.Static<typeof AccountViewSchema>;
@@ -56,6 +61,7 @@ export const AccountCreateBodySchema = Type.Object({
   displayName: DisplayName,
   role: AccountRoleSchema,
   password: NewPassword,
+  province: Type.Optional(Type.Union([AccountProvince, Type.Null()])),
 });
 /** `POST /accounts` body. */
 export type AccountCreateBody = Type.Static<typeof AccountCreateBodySchema>;
@@ -71,6 +77,8 @@ export const AccountUpdateBodySchema = Type.Object({
   role: Type.Optional(AccountRoleSchema),
   password: Type.Optional(NewPassword),
   disabled: Type.Optional(Type.Boolean()),
+  /** null lifts the limit. */
+  province: Type.Optional(Type.Union([AccountProvince, Type.Null()])),
 });
 /** `PATCH /accounts/{username}` body. */
 export type AccountUpdateBody = Type.Static<typeof AccountUpdateBodySchema>;

@@ -7,6 +7,14 @@ import { CheckpointConfig, CheckpointId, CheckpointMode } from '../../schemas/ch
 import { KeyScope } from './list-keys.js';
 import { SafeText } from '../safe-text.js';
 
+/** Where a checkpoint stands: WGS 84 degrees (replay alerts measure the distance between checkpoints). */
+export const CheckpointLocationSchema = Type.Object({
+  lat: Type.Number({ minimum: -90, maximum: 90 }),
+  lon: Type.Number({ minimum: -180, maximum: 180 }),
+});
+/** A checkpoint's location. */
+export type CheckpointLocation = Type.Static<typeof CheckpointLocationSchema>;
+
 /**
  * `POST /checkpoints` body: create or update (answered 201 or 200 with the `CheckpointView`).
  * Unset settings keep a checkpoint's current ones, or take the defaults for a new one.
@@ -22,6 +30,8 @@ export const CheckpointInputSchema = Type.Object({
   vehicleMode: Type.Optional(Type.Boolean()),
   /** The checkpoints sharing its list key (a province code); `fleet` puts it back in the default scope. */
   keyScope: Type.Optional(KeyScope),
+  /** Where the checkpoint stands (issue 16); null removes it, unset keeps the current one. */
+  location: Type.Optional(Type.Union([CheckpointLocationSchema, Type.Null()])),
 });
 /** `POST /checkpoints` body. */
 export type CheckpointInput = Type.Static<typeof CheckpointInputSchema>;
@@ -30,6 +40,8 @@ export type CheckpointInput = Type.Static<typeof CheckpointInputSchema>;
 export const CheckpointViewSchema = Type.Object({
   ...CheckpointConfig.properties,
   keyScope: KeyScope,
+  /** Where the checkpoint stands; null when not given. */
+  location: Type.Optional(Type.Union([CheckpointLocationSchema, Type.Null()])),
 });
 /** A checkpoint as the admin API answers it. */
 export type CheckpointView = Type.Static<typeof CheckpointViewSchema>;

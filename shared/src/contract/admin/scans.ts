@@ -212,6 +212,31 @@ export const AlertKindSchema = Type.Union([
 /** Kind of alert. */
 export type AlertKind = Type.Static<typeof AlertKindSchema>;
 
+/** One passage of a lane pass (a scan of it): where, at which lane, when (lane time, epoch ms). */
+export const PassPassageSchema = Type.Object({
+  scanId: Type.String(),
+  checkpointId: Type.String(),
+  checkpointName: Type.String(),
+  kioskId: Type.String(),
+  kioskName: Type.String(),
+  at: Type.Integer(),
+});
+/** One passage of a lane pass. */
+export type PassPassage = Type.Static<typeof PassPassageSchema>;
+
+/**
+ * A `replay` alert's two passages of one pass (never the person's ID): `earlier` and `later`,
+ * the great-circle distance between their checkpoints and the speed it would take.
+ */
+export const ReplayDetailsSchema = Type.Object({
+  earlier: PassPassageSchema,
+  later: PassPassageSchema,
+  distanceKm: Type.Number(),
+  speedKmh: Nullable(Type.Number({ description: 'null when both passages have the same time' })),
+});
+/** A `replay` alert's two passages. */
+export type ReplayDetails = Type.Static<typeof ReplayDetailsSchema>;
+
 /** An alert as `GET /alerts` and the admin stream's `alert` event show it. */
 export const AlertRecordSchema = Type.Object({
   id: Type.Integer(),
@@ -237,6 +262,8 @@ export const AlertRecordSchema = Type.Object({
   ),
   issues: Type.Array(LaneRecordIssueSchema),
   outcome: LaneOutcomeSchema,
+  /** `replay` alerts: the two passages (the alert's scan is the later one). */
+  replay: Type.Optional(ReplayDetailsSchema),
 });
 /**
  * An alert: a blocking health status scanned at a lane (raised by the lane, or by the server

@@ -14,7 +14,7 @@ export type SignInBody = Type.Static<typeof SignInBodySchema>;
 /** The answer of the session routes: who is signed in, the CSRF token and when the session ends. */
 export const SessionInfoSchema = Type.Object({
   signedIn: Type.Literal(true),
-  account: Type.Pick(AccountViewSchema, ['username', 'displayName', 'role']),
+  account: Type.Pick(AccountViewSchema, ['username', 'displayName', 'role', 'province']),
   csrfToken: Type.String({ description: 'send as "X-CSRF-Token" with every change' }),
   expiresAt: Type.String({ format: 'date-time', description: 'when the session ends if left idle' }),
 });
