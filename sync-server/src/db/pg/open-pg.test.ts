@@ -26,6 +26,12 @@ describe('openPg without a database', () => {
     );
   });
 
+  it('describes a Unix socket URL as pg reads it, without its password', () => {
+    const d = describeUrl('postgres://fleet:s3cret@/checkpoint?host=/var/run/postgresql');
+    expect(d).toBe('/var/run/postgresql:5432/checkpoint as fleet');
+    expect(describeUrl('postgres://:s3cret@/checkpoint?host=/run/pg&port=6432')).not.toContain('s3cret');
+  });
+
   it('fails with where it tried and why when nothing answers', async () => {
     // Port 1 on loopback: nothing listens there, the connection is refused at once.
     const err = await openPg({ url: 'postgres://fleet:s3cret@127.0.0.1:1/checkpoint' }).catch(

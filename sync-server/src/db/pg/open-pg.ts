@@ -52,7 +52,14 @@ export function describeUrl(url: string): string {
     const user = u.username === '' ? '(default user)' : decodeURIComponent(u.username);
     return `${u.hostname || 'localhost'}:${u.port || '5432'}/${db} as ${user}`;
   } catch {
-    return '(unparseable URL)';
+    // A form WHATWG URLs refuse but libpq and pg take, such as a Unix socket directory
+    // (`postgres://user@/db?host=/var/run/postgresql`): as pg reads it, without connecting.
+    try {
+      const c = new pg.Client({ connectionString: url });
+      return `${c.host}:${c.port}/${c.database ?? '(default database)'} as ${c.user ?? '(default user)'}`;
+    } catch {
+      return '(unparseable URL)';
+    }
   }
 }
 
