@@ -13,7 +13,10 @@
 //   env: LANES 50, BATCHES 20 per lane, SIZE 500 records per batch, INFLIGHT 1 per lane (as a lane
 //        uploads), CHECKPOINTS 10 (lanes spread over them), MODES pg3,pg1,sqlite,
 //        POOL (each server's --database-pool-size; default the server's), CHECKPOINT_SERVER_JS (the build to run), IMPORT 1 (0: skip the import and the bootstrap), IMPORT_ROWS 1000000, LANES_BOOT 100,
-//        SEAL lane|fresh|key (how scans carry their subject; see SEAL below)
+//        SEAL lane|fresh|key (how scans carry their subject; see SEAL below),
+//        PG fleet (a throwaway cluster with docs/fleet.md's settings; default the machine's), PG_PORT 5439,
+//        SERVER_CPU_PROF dir (each server writes a V8 CPU profile there when it stops),
+//        PG_SOCKET 1 (servers connect through the cluster's Unix socket, not TCP on 127.0.0.1)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -33,6 +36,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createSubjectSealer } from '@checkpoint-lane/kiosk';
 import pg from 'pg';
+import { startBenchCluster } from './pg-bench-cluster.js';
 import { machine, stats } from './server-bench-support.js';
 
 const LANES = Number(process.env.LANES ?? 50);
@@ -56,7 +60,15 @@ if (!['lane', 'fresh', 'key'].includes(SEAL)) throw new Error(`SEAL=${SEAL}: lan
 /** Each enrolled lane's server scan seal key (base64), by token. */
 const sealKeyOf = new Map<string, string>();
 const ADMIN = 'bench-admin-token-0123456789abcdef';
-const ADMIN_URL = process.env.CHECKPOINT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/**
+ * `PG=fleet`: a throwaway cluster with the settings docs/fleet.md recommends (bench/pg-bench-cluster.ts)
+ * on port PG_PORT (5439); otherwise the machine's cluster as it is (CHECKPOINT_TEST_PG_URL or 5432).
+ */
+const benchCluster =
+  process.env.PG === 'fleet' ? startBenchCluster(Number(process.env.PG_PORT ?? 5439)) : null;
+process.on('exit', () => benchCluster?.stop());
+const ADMIN_URL =
+  benchCluster?.url ?? process.env.CHECKPOINT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** The server build to run: the checkout's `dist` unless CHECKPOINT_SERVER_JS names another (A/B). */
 const SERVER_JS =
   process.env.CHECKPOINT_SERVER_JS ??
@@ -88,10 +100,16 @@ async function startServer(where: { database: string } | { data: string }): Prom
     '100000',
     ...('database' in where && POOL !== undefined ? ['--database-pool-size', POOL] : []),
   ];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, CHECKPOINT_ADMIN_TOKEN: ADMIN },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  // SERVER_CPU_PROF=dir: each server writes a V8 CPU profile there when it stops.
+  const prof = process.env.SERVER_CPU_PROF;
+  const child = spawn(
+    process.execPath,
+    [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...args],
+    {
+      env: { ...process.env, CHECKPOINT_ADMIN_TOKEN: ADMIN },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       const m = /listening on (\S+)/.exec(line);
@@ -251,6 +269,8 @@ interface PassResult {
   latencies: number[];
   ackedMin: number;
   serverCpu: number[];
+  /** CPU seconds of this bench process (the lanes' side: sending, waiting) over the pass. */
+  benchCpu: number;
   dbCpu: number;
   allPgCpu: number;
   loadEnd: string;
@@ -285,6 +305,7 @@ async function pass(
   const acked: number[] = tokens.map(() => 0);
   const pids = servers.map((s) => s.child.pid ?? 0);
   const cpu0 = pids.map(cpuOf);
+  const bench0 = process.cpuUsage();
   const pgPids0 = await backends();
   const pg0 = new Map(pgPids0.map((p) => [p, cpuOf(p)]));
   const all0 = allPostgresCpu();
@@ -352,12 +373,15 @@ async function pass(
   await sampleLoop;
   const allPgCpu = allPostgresCpu() - all0;
   const serverCpu = pids.map((p, i) => cpuOf(p) - cpu0[i]!);
+  const benchUsage = process.cpuUsage(bench0);
+  const benchCpu = (benchUsage.user + benchUsage.system) / 1e6;
   let dbCpu = 0;
   for (const p of await backends()) dbCpu += cpuOf(p) - (pg0.get(p) ?? 0);
   return {
     records: tokens.length * BATCHES * SIZE,
     seconds,
     latencies,
+    benchCpu,
     ackedMin: Math.min(...acked),
     serverCpu,
     dbCpu,
@@ -370,13 +394,21 @@ async function pass(
   };
 }
 
+/** CPU per record, µs: servers + backends (+ the bench), what decides throughput on shared cores. */
+function perRecordUs(r: PassResult): string {
+  const us = (sec: number): string => ((sec * 1e6) / r.records).toFixed(0);
+  const servers = r.serverCpu.reduce((a, b) => a + b, 0);
+  return `servers ${us(servers)} + PostgreSQL ${us(r.allPgCpu)} = ${us(servers + r.allPgCpu)} µs, with the bench ${us(servers + r.allPgCpu + r.benchCpu)} µs`;
+}
+
 function show(label: string, r: PassResult): void {
   const s = stats(r.latencies);
   console.log(
     `${label}: ${r.records} records in ${r.seconds.toFixed(1)} s = ${Math.round(r.records / r.seconds)} records/s; ` +
       `batch ms p50 ${s.p50.toFixed(0)} p90 ${s.p90.toFixed(0)} p99 ${s.p99.toFixed(0)} max ${s.max.toFixed(0)}; ` +
       `lanes acked through >= ${r.ackedMin}; ${r.retried} uploads answered 503 and retried; CPU s: servers ${r.serverCpu.map((c) => c.toFixed(1)).join(' + ')}, ` +
-      `this database's PostgreSQL backends ${r.dbCpu.toFixed(1)}, all postgres processes ${r.allPgCpu.toFixed(1)} (wall ${r.seconds.toFixed(1)} s, 2 cores); load ${r.loadEnd}`,
+      `this database's PostgreSQL backends ${r.dbCpu.toFixed(1)}, all postgres processes ${r.allPgCpu.toFixed(1)}, this bench (the lanes) ${r.benchCpu.toFixed(1)} (wall ${r.seconds.toFixed(1)} s, 2 cores); ` +
+      `per record: ${perRecordUs(r)}; load ${r.loadEnd}`,
   );
   if (process.env.TOP !== '0' && r.top !== '') console.log(`top 4 s into it:\n${r.top}`);
   if (r.samples > 0) {
@@ -396,8 +428,14 @@ async function freshDatabase(): Promise<{ url: string; client: pg.Client; drop()
   u.pathname = `/${name}`;
   const client = new pg.Client({ connectionString: u.toString() });
   await client.connect();
+  // PG_SOCKET=1: the servers reach the same database through its Unix socket instead of TCP.
+  const socketDir = benchCluster?.socketDir ?? '/var/run/postgresql';
+  const url =
+    process.env.PG_SOCKET === '1'
+      ? `postgres://${u.username}@/${name}?host=${socketDir}&port=${u.port || '5432'}`
+      : u.toString();
   return {
-    url: u.toString(),
+    url,
     client,
     async drop() {
       await client.end();
@@ -449,7 +487,9 @@ async function importHealth(server: Server, file: string): Promise<{ seconds: nu
   return { seconds: (performance.now() - t0) / 1000, accepted: body.accepted };
 }
 
-console.log(`machine: ${machine()}; load at start ${load()}; SEAL=${SEAL}; server ${SERVER_JS}`);
+console.log(
+  `machine: ${machine()}; load at start ${load()}; SEAL=${SEAL}; server ${SERVER_JS}; PostgreSQL ${benchCluster === null ? "the machine's cluster" : 'a fleet-tuned bench cluster'}${process.env.PG_SOCKET === '1' ? ' by its Unix socket' : ' over TCP'}`,
+);
 console.log(
   `${LANES} lanes at ${CHECKPOINTS} checkpoints × ${BATCHES} batches × ${SIZE} records, ${INFLIGHT} batches in flight per lane, batches spread over the servers`,
 );
