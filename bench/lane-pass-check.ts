@@ -4,6 +4,7 @@
 // Issue 16 asks p99 ≤ 2 ms per scan → decision. Not a test.
 // Run: npx tsc -b shared && npx tsx bench/lane-pass-check.ts   (N=100000 R=10000 by default)
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { loadavg } from 'node:os';
 import {
   CHECKPOINT_DEFAULTS,
   decide,
@@ -36,7 +37,9 @@ const keys: PassKey[] = pairs.map((p) => ({
 }));
 const revoked = new Set(Array.from({ length: R }, () => randomBytes(8).toString('hex')));
 
-console.log(`lane pass check — ${machine()}; N=${N} passes, 3 keys, ${R} revoked ids`);
+console.log(
+  `lane pass check — ${machine()}, load average ${loadavg()[0]?.toFixed(1)}; N=${N} passes, 3 keys, ${R} revoked ids`,
+);
 const t0 = process.hrtime.bigint();
 const texts: string[] = [];
 for (let i = 0; i < N; i++) {
@@ -65,16 +68,21 @@ function run(label: string, one: (text: string) => string): void {
   for (let i = 0; i < Math.min(5000, N); i++) one(texts[i]!); // warm-up
   const times = new Float64Array(N);
   const counts = new Map<string, number>();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < N; i++) {
     const s = process.hrtime.bigint();
     const out = one(texts[i]!);
     times[i] = Number(process.hrtime.bigint() - s) / 1e6;
     counts.set(out, (counts.get(out) ?? 0) + 1);
   }
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time per pass (user + system): what the check costs without other processes' preemption.
+  const cpuUs = (cpu.user + cpu.system) / N;
   const st = stats(Array.from(times));
   console.log(
     `${label}: p50 ${(st.p50 * 1000).toFixed(0)} µs, p90 ${(st.p90 * 1000).toFixed(0)} µs, ` +
-      `p99 ${(st.p99 * 1000).toFixed(0)} µs, max ${st.max.toFixed(2)} ms; ${JSON.stringify(Object.fromEntries(counts))}`,
+      `p99 ${(st.p99 * 1000).toFixed(0)} µs, max ${st.max.toFixed(2)} ms; CPU ${cpuUs.toFixed(0)} µs/pass; ` +
+      JSON.stringify(Object.fromEntries(counts)),
   );
   console.log(
     JSON.stringify({
@@ -85,6 +93,8 @@ function run(label: string, one: (text: string) => string): void {
       p90Ms: st.p90,
       p99Ms: st.p99,
       maxMs: st.max,
+      cpuUsPerPass: cpuUs,
+      loadAverage: loadavg()[0],
     }),
   );
 }
