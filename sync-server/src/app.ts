@@ -19,16 +19,20 @@ import { limitsRateStore } from './auth/rate-limit-store.js';
 import { serveConsole } from './routes/console/serve-console.js';
 import { HttpError } from './http-error.js';
 import { registerAccountRoutes } from './routes/admin/accounts-routes.js';
+import { registerArrivalsRoutes } from './routes/admin/arrivals-routes.js';
 import { registerCheckpointRoutes } from './routes/admin/checkpoints-routes.js';
 import { registerFleetRoutes } from './routes/admin/fleet-routes.js';
 import { registerListKeyRoutes } from './routes/admin/list-key-routes.js';
 import { registerListSigningRoutes } from './routes/admin/list-signing-routes.js';
 import { registerListRoutes } from './routes/admin/lists-routes.js';
 import { registerOfficerRoutes } from './routes/admin/officers-routes.js';
+import { registerPassRoutes } from './routes/admin/pass-routes.js';
 import { registerTraceRoutes } from './routes/admin/trace-routes.js';
 import { registerEnrollRoute } from './routes/kiosk/enroll-route.js';
 import { registerKioskRoutes } from './routes/kiosk/kiosk-routes.js';
 import { registerListKeyRoute } from './routes/kiosk/list-key-route.js';
+import { registerPassesRoute } from './routes/kiosk/passes-route.js';
+import { registerDeclarationRoutes, registerDeclarePage } from './routes/public/declaration-routes.js';
 import type { App } from './routes/schemas.js';
 import { registerSessionRoutes } from './routes/session/session-routes.js';
 import { pgAnswer, type StoredAnswer } from './db/pg/pg-errors.js';
@@ -320,6 +324,8 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
         registerFleetRoutes(admin, s);
         registerOfficerRoutes(admin, s);
         registerTraceRoutes(admin, s, s.store);
+        registerArrivalsRoutes(admin, s);
+        registerPassRoutes(admin, s);
         await Promise.resolve();
       },
       { prefix: '/api/v1/admin' },
@@ -339,10 +345,21 @@ export const checkpointServer: FastifyPluginAsync<AppOptions> = fp(
           authed.addHook('onRequest', laneAuth(s, kioskLimiter));
           registerKioskRoutes(authed, s);
           registerListKeyRoute(authed, s);
+          registerPassesRoute(authed, s);
           await Promise.resolve();
         });
       },
       { prefix: '/api/v1/kiosk' },
+    );
+    // Movement declarations (no auth): the page and the route it posts to.
+    registerDeclarePage(app, s);
+    await app.register(
+      async (pub: App) => {
+        pub.addHook('onSend', privateAnswer);
+        registerDeclarationRoutes(pub, s);
+        await Promise.resolve();
+      },
+      { prefix: '/api/v1/public' },
     );
   },
   { name: 'checkpoint-server', fastify: '5.x' },

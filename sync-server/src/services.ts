@@ -15,6 +15,7 @@ import { LocalBus, type FleetBus } from './events/fleet-bus.js';
 import { FleetMonitor } from './events/fleet-monitor.js';
 import { SSE_MAX_BUFFER_BYTES } from './events/sse.js';
 import { ListSigner } from './lists/list-signing.js';
+import { PassSigner } from './passes/pass-keys.js';
 import type { ScanSealKeys } from './lists/scan-seal-keys.js';
 import { openSqliteStore, type OpenedStore } from './db/store/sqlite-store.js';
 import type {
@@ -98,6 +99,10 @@ export interface AppOptions {
   readonly loginRateLimit?: number;
   /** The fewest digits a new or changed officer PIN may have, 4..8 (default 6). */
   readonly officerPinMinDigits?: number;
+  /** Declarations per minute and address on the public route (default 20). */
+  readonly declareRateLimit?: number;
+  /** Declarations per personal ID in 24 hours (default 5). */
+  readonly declareIdLimit?: number;
 }
 
 /** Repositories and services the routes use. */
@@ -132,6 +137,12 @@ export interface Services {
   readonly snapshots: SnapshotsStore;
   /** Signs what lanes are sent of the lists (its key made at first start, kept in settings). */
   readonly signer: ListSigner;
+  /** Signs lane passes (its first key made at first start, kept in `pass_keys`). */
+  readonly passSigner: PassSigner;
+  /** See `AppOptions.declareRateLimit`. */
+  readonly declareRateLimit: number;
+  /** See `AppOptions.declareIdLimit`. */
+  readonly declareIdLimit: number;
   readonly hub: EventHub;
   readonly fleet: FleetMonitor;
   readonly importMaxBytes: number;
@@ -162,6 +173,7 @@ export async function createServices(opts: AppOptions): Promise<Services> {
   const blocking = async (id: string): Promise<readonly HealthStatus[]> =>
     (await checkpoints.get(id))?.blockingStatuses ?? [];
   const signer = await ListSigner.load(store.settings, clock());
+  const passSigner = await PassSigner.load(store.passes, clock());
   const bus = opts.bus ?? new LocalBus();
   // Fleet messages name what changed; each reader below re-reads it from the database.
   const hub = new EventHub(blocking, (facts) => signer.signList(facts), clock, {
@@ -216,6 +228,9 @@ export async function createServices(opts: AppOptions): Promise<Services> {
     loginRateLimit: opts.loginRateLimit ?? 20,
     snapshots: store.snapshots,
     signer,
+    passSigner,
+    declareRateLimit: opts.declareRateLimit ?? 20,
+    declareIdLimit: opts.declareIdLimit ?? 5,
     hub,
     fleet: new FleetMonitor(
       hub,

@@ -26,7 +26,7 @@ Usage: checkpoint-server migrate [--database URL]   (fleet mode: migrate the sch
                          [--enroll-rate-limit 10] [--offline-after 180] [--stream-grace 45]
                          [--trust-proxy ADDRS] [--officer-pin-min-digits 6]
                          [--imports-at-once 2] [--database-pool-size 10] [--scan-subject-retain-days 30]
-                         [--trace-hop2-max 20000]
+                         [--trace-hop2-max 20000] [--declare-rate-limit 20] [--declare-id-limit 5]
 
 Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on embedded SQLite.
 --database postgres://USER@HOST:PORT/DB (or env ${DATABASE_URL_ENV}): chế độ đội máy / fleet mode:
@@ -51,6 +51,10 @@ Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on
   larger one is streamed from the database, at most a third of the pool's connections at once.
 The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on first start,
 printed once, and only its hash is stored. The admin console is at /admin/.
+--declare-rate-limit N: khai báo di chuyển mỗi phút từ một địa chỉ / movement declarations a
+  minute from one address on /api/v1/public/declarations, 1..1000000 (default 20; a carrier's NAT
+  puts many phones behind one address). --declare-id-limit N: declarations per personal ID in 24 h,
+  1..1000 (default 5). Both are counted across every server of a fleet.
 --log-level LEVEL: trace, debug, info (default), warn, error (logs never hold IDs or names).
 --offline-after SEC: a lane with no event stream and no heartbeat for this long shows offline.
 --stream-grace SEC: once a lane's event stream closes, it shows offline after this long unless it
@@ -133,6 +137,8 @@ const { values } = (() => {
         'imports-at-once': { type: 'string', default: '2' },
         'log-level': { type: 'string', default: 'info' },
         'enroll-rate-limit': { type: 'string', default: '10' },
+        'declare-rate-limit': { type: 'string', default: '20' },
+        'declare-id-limit': { type: 'string', default: '5' },
         'offline-after': { type: 'string', default: '180' },
         'stream-grace': { type: 'string', default: '45' },
         'trust-proxy': { type: 'string' },
@@ -158,6 +164,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535)
 const enrollRateLimit = Number(values['enroll-rate-limit']);
 if (!Number.isInteger(enrollRateLimit) || enrollRateLimit < 1)
   fail('--enroll-rate-limit must be a positive integer');
+const declareRateLimit = Number(values['declare-rate-limit']);
+if (!Number.isInteger(declareRateLimit) || declareRateLimit < 1 || declareRateLimit > 1_000_000)
+  fail('--declare-rate-limit must be 1..1000000');
+const declareIdLimit = Number(values['declare-id-limit']);
+if (!Number.isInteger(declareIdLimit) || declareIdLimit < 1 || declareIdLimit > 1000)
+  fail('--declare-id-limit must be 1..1000');
 
 const offlineAfterSec = Number(values['offline-after']);
 if (!Number.isInteger(offlineAfterSec) || offlineAfterSec < 1 || offlineAfterSec > 86_400)
@@ -305,6 +317,8 @@ const app = await buildServer({
   scanSubjectRetainDays,
   logger,
   enrollRateLimit,
+  declareRateLimit,
+  declareIdLimit,
   kioskOfflineAfterMs: offlineAfterSec * 1000,
   kioskStreamGraceMs: streamGraceSec * 1000,
   officerPinMinDigits,

@@ -435,6 +435,19 @@ export class EventHub {
     this.relay({ type: 'signing-keys' });
   }
 
+  /**
+   * Tells every lane the pass directory is at a new version (a pass key rotated, a pass revoked):
+   * lanes then fetch `GET /api/v1/kiosk/passes`. Other servers get the version and tell theirs.
+   */
+  publishPasses(version: number): void {
+    this.deliverPasses(version);
+    this.relay({ type: 'passes', version });
+  }
+
+  private deliverPasses(version: number): void {
+    for (const sub of this.lanes) sub.stream.send('passes', { version });
+  }
+
   /** Sends one event to every lane stream here. */
   private deliverAll(event: LaneEvent): void {
     for (const sub of this.lanes) sendLaneEvent(sub.stream, event);
@@ -681,6 +694,9 @@ export class EventHub {
       }
       case 'signing-keys':
         await this.deliverSigningKeys();
+        return;
+      case 'passes':
+        this.deliverPasses(event.version);
         return;
       case 'lane':
         if (event.event.type === 'revoked' && !(await this.revokedHere(event.laneId))) return;

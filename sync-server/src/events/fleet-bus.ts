@@ -53,6 +53,8 @@ export const FLEET_MESSAGE_SCHEMAS = {
   checkpoint: Type.Object({ checkpointId: Type.String({ minLength: 1, maxLength: 200 }) }),
   /** The list-signing keys changed: receivers read them from the database. */
   'signing-keys': Type.Object({}),
+  /** The pass directory is at a new version (a pass key rotated, a pass revoked). */
+  passes: Type.Object({ version: Version }),
   /** A lane event for one lane: a server delivers it when the lane has a stream open there. */
   lane: Type.Object({ laneId: LaneId, event: LaneEventSchema }),
   /** Close one lane's streams (revoked): receivers close them once the database says revoked. */

@@ -44,6 +44,10 @@ const ROUTES: readonly [string, string, Who][] = [
   ['POST', '/api/v1/kiosk/scans', 'kiosk'],
   ['POST', '/api/v1/kiosk/heartbeat', 'kiosk'],
   ['GET', '/api/v1/kiosk/lists/health/changes', 'kiosk'],
+  ['POST', '/api/v1/public/declarations', 'none'],
+  ['POST', '/api/v1/admin/passes/keys/rotate', 'admin'],
+  ['POST', '/api/v1/admin/passes/0123456789abcdef/revoke', 'admin'],
+  ['GET', '/api/v1/kiosk/passes', 'kiosk'],
 ];
 
 describe('bad input', () => {

@@ -541,6 +541,8 @@ describe('every route in /openapi.json', () => {
         'POST /api/v1/admin/alerts/{id}/ack body/note',
         'POST /api/v1/admin/checkpoints body/name',
         'POST /api/v1/kiosk/enroll body/name',
+        'POST /api/v1/public/declarations body/fullName',
+        'POST /api/v1/public/declarations body/purpose',
         'PUT /api/v1/admin/lists/health/entries/{subject} body/name',
         'PUT /api/v1/admin/lists/health/entries/{subject} body/note',
         'PUT /api/v1/admin/lists/whitelist/entries/{subject} body/name',

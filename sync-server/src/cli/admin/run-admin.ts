@@ -10,6 +10,7 @@ import { CHECKPOINT_OPTIONS, runCheckpoints } from './checkpoints-commands.js';
 import { LANE_OPTIONS, runLanes } from './lanes-commands.js';
 import { LIST_OPTIONS, runLists } from './lists-commands.js';
 import { OFFICER_OPTIONS, runOfficers } from './officers-commands.js';
+import { PASS_OPTIONS, runPasses } from './passes-commands.js';
 import { runScans, SCAN_OPTIONS } from './scans-commands.js';
 import { runTrace, TRACE_OPTIONS } from './trace-commands.js';
 
@@ -40,6 +41,9 @@ const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <comma
                   [--pin | --pin-from-env]
   officers disable ID
   officers enable ID
+  passes keys
+  passes rotate-key [--compromised]
+  passes revoke PASS_ID
 
 Account passwords come from $CHECKPOINT_ACCOUNT_PASSWORD, else the first line of stdin.
 Officer PINs (never on the command line): at least the server's minimum digits (6 unless
@@ -47,6 +51,9 @@ checkpoint-server --officer-pin-min-digits says 4..8; \`officers list\` shows it
 --pin-from-env reads $CHECKPOINT_OFFICER_PIN; --pin reads it too, else the first line of stdin.
 A new officer needs a PIN; without one an existing officer keeps theirs, and unset --name,
 --role, --checkpoints keep their values.
+passes (thẻ qua chốt): rotate-key makes a new pass signing key; lanes keep accepting the passes the
+old key signed until they expire. --compromised withdraws the old key: lanes refuse every pass it
+signed. revoke refuses one pass at every lane once lanes sync (SSE \`passes\` tells them at once).
 trace (truy vết): contacts of the subjects at the same checkpoint within ± --window minutes
 (default 15) or in the same vehicle, over --from..--to (default the last 14 days); --hops 2 adds
 their contacts. Progress on stderr; prints a table of contacts (subjects shown), or writes CSV.
@@ -68,6 +75,7 @@ const OPTIONS = {
   ...TRACE_OPTIONS,
   ...ACCOUNT_OPTIONS,
   ...OFFICER_OPTIONS,
+  ...PASS_OPTIONS,
 } as const;
 
 const parse = (argv: readonly string[]) =>
@@ -89,6 +97,7 @@ const GROUPS: readonly { readonly commands: readonly string[]; readonly run: Gro
   { commands: ['trace'], run: runTrace },
   { commands: ['accounts'], run: runAccounts },
   { commands: ['officers'], run: runOfficers },
+  { commands: ['passes'], run: runPasses },
 ];
 
 const COMMANDS: ReadonlyMap<string, Group> = new Map(

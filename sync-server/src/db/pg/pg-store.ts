@@ -14,6 +14,7 @@ import { PgListKeysStore } from './stores/pg-list-keys.js';
 import { PgListWriterStore } from './stores/pg-list-writer.js';
 import { PgListsStore } from './stores/pg-lists.js';
 import { PgOfficersStore } from './stores/pg-officers.js';
+import { PgPassesStore } from './stores/pg-passes.js';
 import { PgScansStore } from './stores/pg-scans.js';
 import { PgSettingsStore } from './stores/pg-settings.js';
 import { PgSnapshotStore } from './stores/pg-snapshots.js';
@@ -82,6 +83,7 @@ export async function openPgStore(pool: PgPool, opts: PgStoreOptions): Promise<O
     limits,
     traceScans,
     traces: new PgTracesStore(pool),
+    passes: new PgPassesStore(pool),
     ...(opts.databaseUrl !== undefined && {
       traceWorker: {
         engine: 'postgres',

@@ -16,6 +16,7 @@ import { LaneTransactions } from '../repositories/lane-transactions.js';
 import type { ListStaging } from '../repositories/list-staging.js';
 import { ListsRepository } from '../repositories/lists-repository.js';
 import { OfficersRepository } from '../repositories/officers-repository.js';
+import { PassesRepository } from '../repositories/passes-repository.js';
 import { ScansRepository } from '../repositories/scans-repository.js';
 import { SqliteTraceScans, TracesRepository } from '../repositories/traces-repository.js';
 import { MemoryLimitsStore } from './limits-store.js';
@@ -235,6 +236,7 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
       'alertSubject',
       'ack',
       'acknowledge',
+      'arrivals',
     ]),
     lane: {
       changes: (list, since, checkpointId) =>
@@ -251,6 +253,7 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
     limits,
     traceScans,
     traces: new TracesRepository(db),
+    passes: new PassesRepository(db),
     // A file a worker thread can open beside this connection (WAL); not an in-memory database.
     ...(!db.memory && { traceWorker: { engine: 'sqlite', file: db.name } }),
     ping: () => {

@@ -19,6 +19,8 @@ import type { OfficersRepository } from '../repositories/officers-repository.js'
 import type { IngestResult, ScansRepository } from '../repositories/scans-repository.js';
 import type { SettingsRepository } from '../repositories/settings-repository.js';
 import type { TraceScansStore, TracesStore, TraceWorkerSource } from './traces-store.js';
+import type { PassesStore } from '../../passes/passes-store.js';
+export type { PassesStore } from '../../passes/passes-store.js';
 
 /**
  * The storage seam (docs/fleet-mode.md): one asynchronous interface per repository, implemented
@@ -188,6 +190,7 @@ export type ScansStore = Async<
     | 'alertSubject'
     | 'ack'
     | 'acknowledge'
+    | 'arrivals'
   >
 >;
 
@@ -268,6 +271,8 @@ export interface Store {
   readonly traceScans: TraceScansStore;
   /** Contact traces: their parameters, progress and contacts. */
   readonly traces: TracesStore;
+  /** Lane passes: pass signing keys, the pass directory's version, declarations and revocations. */
+  readonly passes: PassesStore;
   /**
    * Where a worker thread opens its own connection to run a trace off the event loop; absent when
    * none can (an in-memory SQLite database): traces then run in the server's thread.

@@ -1,0 +1,17 @@
+// A pass's QR code: SVG from the `qrcode` package at error correction M (what the declaration
+// answers and the page shows), and its size.
+import QRCode from 'qrcode';
+
+/** The QR's error correction level: M (15 % of the code may be lost). */
+export const PASS_QR_LEVEL = 'M';
+
+/** The SVG of a pass text's QR code (4-module quiet zone, black on white). */
+export function passQrSvg(text: string): Promise<string> {
+  return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: PASS_QR_LEVEL, margin: 4 });
+}
+
+/** The QR version (1..40) and width in modules a pass text takes at level M. */
+export function passQrSize(text: string): { version: number; modules: number } {
+  const qr = QRCode.create(text, { errorCorrectionLevel: PASS_QR_LEVEL });
+  return { version: qr.version, modules: qr.modules.size };
+}
