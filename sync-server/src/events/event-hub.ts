@@ -445,7 +445,7 @@ export class EventHub {
   }
 
   private deliverPasses(version: number): void {
-    for (const sub of this.lanes) sub.stream.send('passes', { version });
+    this.deliverAll({ type: 'passes', data: { version } });
   }
 
   /** Sends one event to every lane stream here. */

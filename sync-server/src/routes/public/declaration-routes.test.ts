@@ -16,7 +16,12 @@ import {
 } from '@checkpoint-lane/shared';
 import { checkPass } from '@checkpoint-lane/shared/pass-verify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildServer } from '../../app.js';
+import { hashToken } from '../../auth/tokens.js';
 import { pgUnavailable } from '../../db/pg/pg-database.testkit.js';
+import { openPgStore } from '../../db/pg/pg-store.js';
+import { FLEET_KEY_SETTING, newFleetKey } from '../../events/fleet-bus.js';
+import { PgFleetBus } from '../../events/pg-fleet-bus.js';
 import { passQrSize } from '../../passes/pass-qr.js';
 import {
   addCheckpoint,
@@ -435,6 +440,67 @@ for (const { engine, skip } of ENGINES) {
       const audit = await rows("SELECT target FROM audit_log WHERE action = 'pass.key_rotate' ORDER BY id");
       expect(audit).toEqual([{ target: '2' }, { target: '3' }]);
     });
+
+    it.skipIf(engine !== 'postgres')(
+      'fleet: a rotation and a revocation on one server reach lanes streaming from another, which signs with the new key',
+      async () => {
+        let now = NOW;
+        const { a, k } = await build({ clock: () => now, sseKeepAliveMs: 60_000 });
+        if (a.engine !== 'postgres') throw new Error('postgres only');
+        const pool = await a.database.open();
+        const store = await openPgStore(pool, { indexKey: a.listKey, clock: () => now, closePool: false });
+        const bus = new PgFleetBus({
+          url: a.database.url,
+          pool,
+          key: await store.settings.getOrCreate(FLEET_KEY_SETTING, newFleetKey),
+        });
+        await bus.start();
+        const other = await buildServer({
+          store,
+          bus,
+          adminTokenHash: hashToken(a.adminToken),
+          listKey: a.listKey,
+          logger: false,
+          clock: () => now,
+          sseKeepAliveMs: 60_000,
+        });
+        try {
+          await other.listen({ host: '127.0.0.1', port: 0 });
+          const port = (other.server.address() as AddressInfo).port;
+          const stream = await openSse(port, '/api/v1/kiosk/events', k.auth);
+          await stream.next('hello');
+          const body = (await declare(BODY)).json<Answer>();
+          now += 60_000;
+          const rotated = await a.app.inject({
+            method: 'POST',
+            url: '/api/v1/admin/passes/keys/rotate',
+            headers: a.admin,
+            payload: {},
+          });
+          expect(rotated.statusCode, rotated.body).toBe(200);
+          expect(await stream.next('passes')).toEqual({ version: 1 });
+          const revoked = await a.app.inject({
+            method: 'POST',
+            url: `/api/v1/admin/passes/${body.passId ?? ''}/revoke`,
+            headers: a.admin,
+          });
+          expect(revoked.statusCode, revoked.body).toBe(200);
+          expect(await stream.next('passes')).toEqual({ version: 2 });
+          // The other server reads the keys again (at most 5 s after it last did) and signs with key 2.
+          now += 5_000;
+          const res = await other.inject({
+            method: 'POST',
+            url: '/api/v1/public/declarations',
+            payload: { ...BODY, personalId: '079203001234' },
+          });
+          expect(res.statusCode, res.body).toBe(201);
+          expect(parsed(res.json<Answer>().qr).body.keyId).toBe(2);
+        } finally {
+          await other.close();
+          await bus.close();
+        }
+      },
+    );
 
     it('serves /declare: Vietnamese first, inline style and script under a nonce, nothing from elsewhere', async () => {
       await build();
