@@ -11,10 +11,11 @@ import {
   type ListName,
   type Result,
   type RowErrorCode,
+  type Subject,
   type WhitelistCategory,
 } from '@checkpoint-lane/shared';
 import { parseListDate } from './list-dates.js';
-import { subjectKey } from './subject-key.js';
+import { subjectKey, subjectKeyer } from './subject-key.js';
 
 /** The exact header row each list's CSV must start with (architecture contract). */
 export const CSV_HEADERS: Readonly<Record<ListName, string>> = {
@@ -102,7 +103,7 @@ const WHITELIST_COLUMNS = CSV_HEADERS.whitelist.split(',');
 
 /** Fields shared by both lists: the subject, its keyed hash, name and note. */
 export function readSubjectFields(
-  listKey: Uint8Array,
+  listKey: Uint8Array | ((subject: Subject) => bigint),
   idText: string,
   name: string | undefined,
   note: string | undefined,
@@ -132,7 +133,7 @@ export function readSubjectFields(
       reason: `note is longer than ${MAX_NOTE_LENGTH}`,
     });
   return ok({
-    key: subjectKey(listKey, subject),
+    key: typeof listKey === 'function' ? listKey(subject) : subjectKey(listKey, subject),
     subject: canonicalSubjectKey(subject),
     name: cleanName === '' ? null : cleanName,
     note: cleanNote === '' ? null : cleanNote,
@@ -224,12 +225,13 @@ function windowReader(names: readonly [string, string]) {
 /** Makes a reader of health CSV records: `id,status,since,until,name,note`. */
 export function healthRecordReader(listKey: Uint8Array): RecordReader<HealthRow> {
   const window = windowReader(['since', 'until']);
+  const keyOf = subjectKeyer(listKey);
   return (fields) => {
     if (fields.length !== 6) return fieldCount(6, fields.length);
     const control = controlCharInCells(fields, HEALTH_COLUMNS);
     if (control !== null) return control;
     const [id = '', status = '', since = '', until = '', name, note] = fields;
-    const base = readSubjectFields(listKey, id, name, note);
+    const base = readSubjectFields(keyOf, id, name, note);
     if (!base.ok) return base;
     const st = status.trim();
     if (!STATUSES.has(st)) {
@@ -257,13 +259,14 @@ export function healthRecordReader(listKey: Uint8Array): RecordReader<HealthRow>
 /** Makes a reader of whitelist CSV records: `id,category,valid_from,valid_until,checkpoints,name,note`. */
 export function whitelistRecordReader(listKey: Uint8Array): RecordReader<WhitelistRow> {
   const window = windowReader(['valid_from', 'valid_until']);
+  const keyOf = subjectKeyer(listKey);
   const checkpointSet = memo(readCheckpointSet);
   return (fields) => {
     if (fields.length !== 7) return fieldCount(7, fields.length);
     const control = controlCharInCells(fields, WHITELIST_COLUMNS);
     if (control !== null) return control;
     const [id = '', category = '', from = '', until = '', checkpoints = '', name, note] = fields;
-    const base = readSubjectFields(listKey, id, name, note);
+    const base = readSubjectFields(keyOf, id, name, note);
     if (!base.ok) return base;
     const cat = category.trim();
     if (!CATEGORIES.has(cat)) {

@@ -1,7 +1,7 @@
 import { parseSubjectText } from '@checkpoint-lane/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { subjectKey, subjectKeyFromHex, subjectKeyToHex } from './subject-key.js';
+import { subjectKey, subjectKeyer, subjectKeyFromHex, subjectKeyToHex } from './subject-key.js';
 
 /** Test vector the lane reuses: K = bytes 0x00..0x1f. */
 const TEST_LIST_KEY = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
@@ -20,6 +20,30 @@ describe('subjectKey', () => {
     expect(subjectKeyToHex(subjectKey(TEST_LIST_KEY, parseSubjectText('001099012345')!))).toBe(
       mac.slice(0, 16),
     );
+  });
+
+  it('subjectKeyer gives the same keys as subjectKey, signed, for any subject and key', () => {
+    const keyer = subjectKeyer(TEST_LIST_KEY);
+    expect(subjectKeyToHex(keyer(parseSubjectText('001099012345')!))).toBe('52d2d0ef9befd516');
+    expect(subjectKeyToHex(keyer(parseSubjectText('51F-123.45')!))).toBe('1c37f4181067a0da');
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.constantFrom('personal_id', 'passport', 'plate') as fc.Arbitrary<
+          'personal_id' | 'passport' | 'plate'
+        >,
+        fc.string({ minLength: 1, maxLength: 80, unit: 'binary' }),
+        (key, kind, value) => {
+          const subject = { kind, value };
+          expect(subjectKeyer(key)(subject)).toBe(subjectKey(key, subject));
+        },
+      ),
+    );
+    // Both signs of the first byte.
+    const keys = ['001099012345', '079201004568', '001090123456', 'B1234567'].map((t) =>
+      keyer(parseSubjectText(t) ?? { kind: 'passport', value: t }),
+    );
+    expect(keys.some((k) => k < 0n) && keys.some((k) => k > 0n)).toBe(true);
   });
 
   it('keeps kinds apart and depends on the key', () => {
