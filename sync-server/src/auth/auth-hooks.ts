@@ -24,6 +24,8 @@ export interface AdminIdentity {
   readonly username: string;
   readonly displayName: string;
   readonly role: AccountRole;
+  /** The province (GSO code) the account is limited to (arrivals); null for none, and for the token. */
+  readonly province: number | null;
   /** The console session's token hash (account sign-ins only). */
   readonly sessionHash?: string;
 }
@@ -121,6 +123,7 @@ export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
         username: a.username,
         displayName: a.displayName,
         role: a.role,
+        province: a.province,
         sessionHash: session.tokenHash,
       };
       return;
@@ -135,7 +138,13 @@ export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
     if (!hashesEqual(hashToken(token), await services.currentAdminTokenHash())) {
       throw await limiter.refuse(req.ip, new HttpError(401, 'unauthorized', 'the admin token is not valid'));
     }
-    req.admin = { kind: 'token', username: `token@${req.ip}`, displayName: 'admin token', role: 'admin' };
+    req.admin = {
+      kind: 'token',
+      username: `token@${req.ip}`,
+      displayName: 'admin token',
+      role: 'admin',
+      province: null,
+    };
     await Promise.resolve();
   };
 }

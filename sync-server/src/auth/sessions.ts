@@ -26,7 +26,12 @@ export interface AccountSummary {
 
 /** The public part of an account. */
 export function accountSummary(a: AccountRecord): AccountSummary {
-  return { username: a.username, displayName: a.displayName, role: a.role };
+  return {
+    username: a.username,
+    displayName: a.displayName,
+    role: a.role,
+    ...(a.province !== null && { province: a.province }),
+  };
 }
 
 /**

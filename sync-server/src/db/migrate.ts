@@ -10,6 +10,7 @@ import { migration007 } from './migrations/007-traces.js';
 import { migration008 } from './migrations/008-vehicle-mode.js';
 import { migration009 } from './migrations/009-trace-hop2-limit.js';
 import { migration010 } from './migrations/010-passes.js';
+import { migration011 } from './migrations/011-replay-arrivals.js';
 
 import type { Migration } from './migrations/migration.js';
 
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration008,
   migration009,
   migration010,
+  migration011,
 ];
 
 export { schemaVersion };

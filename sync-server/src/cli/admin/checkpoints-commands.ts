@@ -12,6 +12,7 @@ export const CHECKPOINT_OPTIONS = {
   'repeat-window': { type: 'string' },
   'key-scope': { type: 'string' },
   'vehicle-mode': { type: 'string' },
+  location: { type: 'string' },
 } as const;
 
 /** Values of `CHECKPOINT_OPTIONS`. */
@@ -24,6 +25,7 @@ export interface CheckpointFlags {
   readonly 'repeat-window'?: string | undefined;
   readonly 'key-scope'?: string | undefined;
   readonly 'vehicle-mode'?: string | undefined;
+  readonly location?: string | undefined;
 }
 
 /** `checkpoints add …` and `checkpoints [list]`. */
@@ -44,6 +46,7 @@ export async function runCheckpoints(
         'blockingStatuses',
         'keyScope',
         'vehicleMode',
+        'location',
       ]),
     );
   }
@@ -67,13 +70,15 @@ async function add(ctx: AdminContext, v: CheckpointFlags): Promise<number> {
     ...(v.blocking !== undefined && { blockingStatuses: v.blocking.split(',').map((s) => s.trim()) }),
     ...(v['key-scope'] !== undefined && { keyScope: v['key-scope'] }),
     ...(v['vehicle-mode'] !== undefined && { vehicleMode: onOff('vehicle-mode', v['vehicle-mode']) }),
+    ...(v.location !== undefined && { location: parseLocation(v.location) }),
   };
   return show(
     ctx,
     await ctx.http.post('/api/v1/admin/checkpoints', body),
     (b: CheckpointView) =>
       `checkpoint ${b.id} (${b.mode}): freshness ${String(b.freshnessBudgetSec)} s, blocking ${JSON.stringify(b.blockingStatuses)}, key scope ${b.keyScope}` +
-      (b.vehicleMode === true ? ', vehicle mode on' : ''),
+      (b.vehicleMode === true ? ', vehicle mode on' : '') +
+      (b.location ? `, location ${String(b.location.lat)},${String(b.location.lon)}` : ''),
   );
 }
 
@@ -83,4 +88,22 @@ function onOff(flag: string, value: string): boolean {
   if (v === 'on' || v === 'true' || v === '1') return true;
   if (v === 'off' || v === 'false' || v === '0') return false;
   throw new UsageError(`--${flag} takes on or off, not ${JSON.stringify(value)}`);
+}
+
+/**
+ * `--location LAT,LON` in decimal degrees (latitude -90..90, longitude -180..180), or `none` to
+ * remove the checkpoint's location.
+ */
+export function parseLocation(value: string): { lat: number; lon: number } | null {
+  const v = value.trim();
+  if (v.toLowerCase() === 'none') return null;
+  const m = /^(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)$/.exec(v);
+  const lat = m ? Number(m[1]) : NaN;
+  const lon = m ? Number(m[2]) : NaN;
+  if (!(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180)) {
+    throw new UsageError(
+      `--location takes LAT,LON in degrees (latitude -90..90, longitude -180..180) or none, not ${JSON.stringify(value)}`,
+    );
+  }
+  return { lat, lon };
 }

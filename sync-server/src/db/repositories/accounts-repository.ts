@@ -18,6 +18,8 @@ export interface AccountRecord {
   readonly failedLogins: number;
   readonly lockedUntil: number | null;
   readonly lastLoginAt: number | null;
+  /** The province (GSO code) the account is limited to, null for none (issue 16). */
+  readonly province: number | null;
 }
 
 /** A stored session joined with its account. */
@@ -36,6 +38,8 @@ export interface AccountChanges {
   readonly role?: AccountRole;
   readonly passwordHash?: string;
   readonly disabled?: boolean;
+  /** A province to limit the account to; null lifts the limit. */
+  readonly province?: number | null;
 }
 
 /** A new account (the password already hashed). */
@@ -44,6 +48,7 @@ export interface NewAccount {
   readonly displayName: string;
   readonly role: AccountRole;
   readonly passwordHash: string;
+  readonly province?: number | null;
 }
 
 /** Why an account change was refused: no such account, or it would leave no active admin. */
@@ -65,6 +70,7 @@ export interface AccountRow {
   failed_logins: number;
   locked_until: number | null;
   last_login_at: number | null;
+  province: number | null;
 }
 
 /** A session row joined with its account. */
@@ -77,7 +83,7 @@ export interface SessionRow extends AccountRow {
 }
 
 export const ACCOUNT_COLUMNS = `a.id, a.username, a.display_name, a.role, a.created_at, a.updated_at, a.disabled_at,
-  a.failed_logins, a.locked_until, a.last_login_at`;
+  a.failed_logins, a.locked_until, a.last_login_at, a.province`;
 
 export const toAccount = (r: AccountRow): AccountRecord => ({
   id: r.id,
@@ -90,6 +96,7 @@ export const toAccount = (r: AccountRow): AccountRecord => ({
   failedLogins: r.failed_logins,
   lockedUntil: r.locked_until,
   lastLoginAt: r.last_login_at,
+  province: r.province,
 });
 
 /**
@@ -113,10 +120,10 @@ export class AccountsRepository {
   create(a: NewAccount, now: number): AccountRecord | null {
     const res = this.db
       .prepare(
-        `INSERT INTO admin_accounts (username, display_name, role, password_hash, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING`,
+        `INSERT INTO admin_accounts (username, display_name, role, password_hash, created_at, updated_at, province)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING`,
       )
-      .run(a.username.toLowerCase(), a.displayName, a.role, a.passwordHash, now, now);
+      .run(a.username.toLowerCase(), a.displayName, a.role, a.passwordHash, now, now, a.province ?? null);
     return res.changes === 0 ? null : this.getById(Number(res.lastInsertRowid));
   }
 
@@ -169,6 +176,7 @@ export class AccountsRepository {
            disabled_at   = CASE @disabled WHEN 1 THEN coalesce(disabled_at, @now) WHEN 0 THEN NULL ELSE disabled_at END,
            failed_logins = CASE WHEN @disabled = 0 OR @passwordHash IS NOT NULL THEN 0 ELSE failed_logins END,
            locked_until  = CASE WHEN @disabled = 0 OR @passwordHash IS NOT NULL THEN NULL ELSE locked_until END,
+           province      = CASE WHEN @provinceSet = 1 THEN @province ELSE province END,
            updated_at    = @now
          WHERE id = @id`,
       )
@@ -179,6 +187,8 @@ export class AccountsRepository {
         role: c.role ?? null,
         passwordHash: c.passwordHash ?? null,
         disabled: c.disabled === undefined ? null : c.disabled ? 1 : 0,
+        provinceSet: c.province === undefined ? 0 : 1,
+        province: c.province ?? null,
       });
     return this.getById(id);
   }
@@ -287,6 +297,7 @@ export class AccountsRepository {
         this.audit.record(now, actor, 'account.create', a.username, {
           displayName: a.displayName,
           role: a.role,
+          ...(a.province != null && { province: a.province }),
         });
       return created;
     })();
@@ -322,6 +333,7 @@ export class AccountsRepository {
         ...(c.displayName !== undefined && { displayName: c.displayName }),
         ...(c.role !== undefined && { role: c.role }),
         ...(c.disabled !== undefined && { disabled: c.disabled }),
+        ...(c.province !== undefined && { province: c.province }),
         endedSessions,
       });
       return ok(updated);

@@ -1,6 +1,7 @@
 import {
   DEFAULT_KEY_SCOPE,
   type CheckpointConfig,
+  type CheckpointLocation,
   type CheckpointView,
   type HealthStatus,
 } from '@checkpoint-lane/shared';
@@ -16,6 +17,8 @@ interface Row {
   repeat_window_sec: number;
   key_scope: string | null;
   vehicle_mode: number;
+  lat: number | null;
+  lon: number | null;
 }
 
 const toConfig = (r: Row): CheckpointConfig => ({
@@ -29,7 +32,11 @@ const toConfig = (r: Row): CheckpointConfig => ({
   ...(r.vehicle_mode === 1 && { vehicleMode: true }),
 });
 
-const toView = (r: Row): CheckpointView => ({ ...toConfig(r), keyScope: r.key_scope ?? DEFAULT_KEY_SCOPE });
+const toView = (r: Row): CheckpointView => ({
+  ...toConfig(r),
+  keyScope: r.key_scope ?? DEFAULT_KEY_SCOPE,
+  location: r.lat === null || r.lon === null ? null : { lat: r.lat, lon: r.lon },
+});
 
 /** Checkpoints and their decision settings. */
 export class CheckpointsRepository {
@@ -41,9 +48,16 @@ export class CheckpointsRepository {
   /**
    * An admin's create or update, audited (`checkpoint.create|update`, the config and the key
    * scope as details); true if created. `keyScope` unset keeps the checkpoint's scope (a new one
-   * gets `fleet`); `fleet` is stored as no scope.
+   * gets `fleet`); `fleet` is stored as no scope. `location` unset keeps the checkpoint's, null
+   * removes it.
    */
-  save(c: CheckpointConfig, now: number, actor: string, keyScope?: string): boolean {
+  save(
+    c: CheckpointConfig,
+    now: number,
+    actor: string,
+    keyScope?: string,
+    location?: CheckpointLocation | null,
+  ): boolean {
     return this.db.transaction(() => {
       const created = this.upsert(c, now);
       if (keyScope !== undefined) {
@@ -51,7 +65,17 @@ export class CheckpointsRepository {
           .prepare('UPDATE checkpoints SET key_scope = ? WHERE id = ?')
           .run(keyScope === DEFAULT_KEY_SCOPE ? null : keyScope, c.id);
       }
-      const details = { ...c, keyScope: this.view(c.id)?.keyScope ?? DEFAULT_KEY_SCOPE };
+      if (location !== undefined) {
+        this.db
+          .prepare('UPDATE checkpoints SET lat = ?, lon = ? WHERE id = ?')
+          .run(location?.lat ?? null, location?.lon ?? null, c.id);
+      }
+      const view = this.view(c.id);
+      const details = {
+        ...c,
+        keyScope: view?.keyScope ?? DEFAULT_KEY_SCOPE,
+        ...(location !== undefined && { location }),
+      };
       this.audit.record(now, actor, created ? 'checkpoint.create' : 'checkpoint.update', c.id, details);
       return created;
     })();

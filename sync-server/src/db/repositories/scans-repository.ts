@@ -1,4 +1,4 @@
-import type { AlertRecord, ScanView } from '@checkpoint-lane/shared';
+import type { AlertRecord, Arrival, ScanView } from '@checkpoint-lane/shared';
 import type { Db } from '../open-database.js';
 import { AlertsRepository, type AlertQuery, type AlertSubjectRecord } from './scans/alerts-repository.js';
 import { ScanExport, type ScanExportRow } from './scans/scan-export.js';
@@ -6,6 +6,7 @@ import type { ScanFilter, ScanQuery } from './scans/scan-filter.js';
 import { ScanIngest, type IngestResult, type SealedSubjectKeying } from './scans/scan-ingest.js';
 import { ScanRollups, type HourlyCount } from './scans/scan-rollups.js';
 import { ScanSearch } from './scans/scan-search.js';
+import { readArrivals, type ArrivalsFilter } from './scans/arrivals-read.js';
 import { StatementCache } from './scans/statement-cache.js';
 
 export { scanWhere, type ScanFilter, type ScanQuery } from './scans/scan-filter.js';
@@ -27,12 +28,14 @@ export class ScansRepository {
   private readonly alertStore: AlertsRepository;
 
   private unopened = 0;
+  private readonly db: Db;
 
   /**
    * `sealed`: how uploads' sealed subjects are opened and keyed. Without it a sealed subject is
    * stored with no subject key (counted in `unopenedSeals`).
    */
   constructor(db: Db, sealed: SealedSubjectKeying | null = null) {
+    this.db = db;
     const statements = new StatementCache(db);
     this.alertStore = new AlertsRepository(db, statements);
     this.ingester = new ScanIngest(db, this.alertStore, sealed);
@@ -56,6 +59,11 @@ export class ScansRepository {
   /** The highest contiguous sequence held for a lane. */
   ackedThrough(kioskId: string): number {
     return this.ingester.ackedThrough(kioskId);
+  }
+
+  /** Declared arrivals in an area, with their passes' scans: see {@link readArrivals}. */
+  arrivals(f: ArrivalsFilter): Arrival[] {
+    return readArrivals(this.db, f);
   }
 
   /** Scans matching the filters, newest first. */

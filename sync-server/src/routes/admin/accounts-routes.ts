@@ -24,6 +24,7 @@ const view = (a: AccountRecord): AccountView => ({
   updatedAt: a.updatedAt,
   lastLoginAt: a.lastLoginAt,
   lockedUntil: a.lockedUntil,
+  province: a.province,
 });
 
 const trimmedName = (name: string): string => {
@@ -72,7 +73,7 @@ export function registerAccountRoutes(app: App, s: Services): void {
       if ((await s.accounts.get(username)) !== null) throw taken(username);
       const passwordHash = await hashPassword(b.password);
       const created = await s.accounts.add(
-        { username, displayName, role: b.role, passwordHash },
+        { username, displayName, role: b.role, passwordHash, province: b.province ?? null },
         s.clock(),
         adminActor(req),
       );
@@ -122,6 +123,7 @@ export function registerAccountRoutes(app: App, s: Services): void {
         ...(b.role !== undefined && { role: b.role }),
         ...(passwordHash !== undefined && { passwordHash }),
         ...(b.disabled !== undefined && { disabled: b.disabled }),
+        ...(b.province !== undefined && { province: b.province }),
       };
       // The repository re-reads the account in its transaction: the password hash above took a while.
       const result = await s.accounts.change(target.id, changes, s.clock(), adminActor(req), Object.keys(b));

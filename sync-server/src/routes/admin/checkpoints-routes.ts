@@ -44,7 +44,7 @@ export function registerCheckpointRoutes(app: App, s: Services): void {
         ...((b.vehicleMode ?? existing?.vehicleMode) === true && { vehicleMode: true }),
       };
       const scopeBefore = existing ? await s.listKeys.scopeOf(b.id) : null;
-      const created = await s.checkpoints.save(config, s.clock(), adminActor(req), b.keyScope);
+      const created = await s.checkpoints.save(config, s.clock(), adminActor(req), b.keyScope, b.location);
       s.hub.publishCheckpoint(config.id, config, s.signer.checkpointSignatures(config));
       const view = await s.checkpoints.view(config.id);
       if (!view) throw new Error('a saved checkpoint is missing');

@@ -29,10 +29,10 @@ async function byId(q: Queryable, id: number, forUpdate = false): Promise<Accoun
 
 async function insertAccount(q: Queryable, a: NewAccount, now: number): Promise<AccountRecord | null> {
   const r = await q.query<AccountRow>(
-    `INSERT INTO admin_accounts AS a (username, display_name, role, password_hash, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT ((lower(username))) DO NOTHING
+    `INSERT INTO admin_accounts AS a (username, display_name, role, password_hash, created_at, updated_at, province)
+     VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT ((lower(username))) DO NOTHING
      RETURNING ${ACCOUNT_COLUMNS}`,
-    [a.username.toLowerCase(), a.displayName, a.role, a.passwordHash, now],
+    [a.username.toLowerCase(), a.displayName, a.role, a.passwordHash, now, a.province ?? null],
   );
   return r.rows[0] ? toAccount(r.rows[0]) : null;
 }
@@ -51,10 +51,20 @@ async function updateAccount(
        disabled_at   = CASE $6::boolean WHEN true THEN coalesce(disabled_at, $2) WHEN false THEN NULL ELSE disabled_at END,
        failed_logins = CASE WHEN $6::boolean = false OR $5::text IS NOT NULL THEN 0 ELSE failed_logins END,
        locked_until  = CASE WHEN $6::boolean = false OR $5::text IS NOT NULL THEN NULL ELSE locked_until END,
+       province      = CASE WHEN $7::boolean THEN $8::integer ELSE province END,
        updated_at    = $2
      WHERE id = $1
      RETURNING ${ACCOUNT_COLUMNS}`,
-    [id, now, c.displayName ?? null, c.role ?? null, c.passwordHash ?? null, c.disabled ?? null],
+    [
+      id,
+      now,
+      c.displayName ?? null,
+      c.role ?? null,
+      c.passwordHash ?? null,
+      c.disabled ?? null,
+      c.province !== undefined,
+      c.province ?? null,
+    ],
   );
   return r.rows[0] ? toAccount(r.rows[0]) : null;
 }
@@ -245,7 +255,11 @@ export class PgAccountsStore implements AccountsStore {
           actor,
           action: 'account.create',
           target: a.username,
-          details: { displayName: a.displayName, role: a.role },
+          details: {
+            displayName: a.displayName,
+            role: a.role,
+            ...(a.province != null && { province: a.province }),
+          },
         });
       return created;
     });
@@ -294,6 +308,7 @@ export class PgAccountsStore implements AccountsStore {
             ...(c.displayName !== undefined && { displayName: c.displayName }),
             ...(c.role !== undefined && { role: c.role }),
             ...(c.disabled !== undefined && { disabled: c.disabled }),
+            ...(c.province !== undefined && { province: c.province }),
             endedSessions,
           },
         });

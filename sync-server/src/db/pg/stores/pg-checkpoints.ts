@@ -1,6 +1,7 @@
 import {
   DEFAULT_KEY_SCOPE,
   type CheckpointConfig,
+  type CheckpointLocation,
   type CheckpointView,
   type HealthStatus,
 } from '@checkpoint-lane/shared';
@@ -17,10 +18,12 @@ interface Row {
   repeat_window_sec: number;
   key_scope: string | null;
   vehicle_mode: boolean;
+  lat: number | null;
+  lon: number | null;
 }
 
 const COLUMNS =
-  'id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, key_scope, vehicle_mode';
+  'id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec, key_scope, vehicle_mode, lat, lon';
 
 const toConfig = (r: Row): CheckpointConfig => ({
   id: r.id,
@@ -33,7 +36,11 @@ const toConfig = (r: Row): CheckpointConfig => ({
   ...(r.vehicle_mode && { vehicleMode: true }),
 });
 
-const toView = (r: Row): CheckpointView => ({ ...toConfig(r), keyScope: r.key_scope ?? DEFAULT_KEY_SCOPE });
+const toView = (r: Row): CheckpointView => ({
+  ...toConfig(r),
+  keyScope: r.key_scope ?? DEFAULT_KEY_SCOPE,
+  location: r.lat === null || r.lon === null ? null : { lat: r.lat, lon: r.lon },
+});
 
 /**
  * Inserts or updates a checkpoint in one statement; `created` says which (a row inserted by this
@@ -80,17 +87,35 @@ export class PgCheckpointsStore implements CheckpointsStore {
   /**
    * An admin's create or update, audited (`checkpoint.create|update`, the config and the key
    * scope as details) in one transaction; true if created. `keyScope` unset keeps the
-   * checkpoint's scope (a new one gets `fleet`).
+   * checkpoint's scope (a new one gets `fleet`); `location` unset keeps the checkpoint's, null
+   * removes it.
    */
-  save(c: CheckpointConfig, now: number, actor: string, keyScope?: string): Promise<boolean> {
+  save(
+    c: CheckpointConfig,
+    now: number,
+    actor: string,
+    keyScope?: string,
+    location?: CheckpointLocation | null,
+  ): Promise<boolean> {
     return withPgTransaction(this.pool, async (client) => {
       const { created, key_scope } = await upsert(client, c, now, keyScope);
+      if (location !== undefined) {
+        await client.query('UPDATE checkpoints SET lat = $1, lon = $2 WHERE id = $3', [
+          location?.lat ?? null,
+          location?.lon ?? null,
+          c.id,
+        ]);
+      }
       await insertAudit(client, {
         at: now,
         actor,
         action: created ? 'checkpoint.create' : 'checkpoint.update',
         target: c.id,
-        details: { ...c, keyScope: key_scope ?? DEFAULT_KEY_SCOPE },
+        details: {
+          ...c,
+          keyScope: key_scope ?? DEFAULT_KEY_SCOPE,
+          ...(location !== undefined && { location }),
+        },
       });
       return created;
     });

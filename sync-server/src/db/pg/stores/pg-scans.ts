@@ -6,10 +6,12 @@ import {
   type AcknowledgementRecord,
   type AlertKind,
   type AlertRecord,
+  type Arrival,
   type HealthEntry,
   type LaneRecord,
   type OverrideRecord,
   type OverrideView,
+  type ReplayDetails,
   type ScanRecord,
   type ScanView,
 } from '@checkpoint-lane/shared';
@@ -29,10 +31,14 @@ import {
   type AlertSubjectRecord,
 } from '../../repositories/scans/alerts-repository.js';
 import { laneOutcome } from '../../repositories/scans/lane-record-views.js';
+import type { ArrivalsFilter } from '../../repositories/scans/arrivals-read.js';
+import { pgReadArrivals } from './pg-arrivals.js';
 import type { HealthRelease } from '../../repositories/scans/lane-record-judging.js';
 import type { ScanExportRow } from '../../repositories/scans/scan-export.js';
 import type { ScanFilter, ScanQuery } from '../../repositories/scans/scan-filter.js';
+import { findReplays, PASS_SPAN_MS, type LocatedPassage } from '../../repositories/scans/replay-check.js';
 import {
+  passIdOf,
   vehicleIdOf,
   type IngestResult,
   type SealedSubjectKeying,
@@ -179,7 +185,7 @@ async function laneRecordsFor(
 }
 
 const ALERT_COLUMNS = `a.id, a.kind, a.at, a.received_at, a.kiosk_id, k.name AS kiosk_name, a.checkpoint_id,
-  a.scan_id, a.record_id, a.issues, ${keyHex('a.subject_key')} AS key_hex, h.status,
+  a.scan_id, a.record_id, a.issues, a.details, ${keyHex('a.subject_key')} AS key_hex, h.status,
   coalesce(h.subject, w.subject) AS subject, a.raised_by, a.acked_at, a.acked_by`;
 const ALERT_FROM = `FROM alerts a JOIN kiosks k ON k.id = a.kiosk_id
   LEFT JOIN health_entries h ON h.subject_key = a.subject_key
@@ -196,6 +202,7 @@ interface AlertRow {
   scan_id: string;
   record_id: string | null;
   issues: string[] | null;
+  details: ReplayDetails | null;
   key_hex: string | null;
   status: string | null;
   subject: string | null;
@@ -239,6 +246,7 @@ async function toAlerts(q: Queryable, rows: readonly AlertRow[]): Promise<AlertR
       subjectMasked: maskStoredSubject(r.subject),
       record,
       issues: r.issues ?? [],
+      ...(r.kind === 'replay' && r.details !== null && { replay: r.details }),
       outcome: scan
         ? laneOutcome(
             { kioskId: scan.kiosk_id, decision: scan.decision, warnings: scan.warnings },
@@ -320,6 +328,52 @@ interface PendingRow {
   supervisor_id: string | null;
   reason: string | null;
   note: string;
+}
+
+/**
+ * Replay alerts of an upload's new pass scans (see `ScanIngest.raiseReplays`): every located
+ * passage of their passes in one indexed query (`scans_pass_at`), then one insert of the pairs.
+ */
+async function raiseReplays(c: Queryable, scans: readonly ScanRecord[], now: number): Promise<number[]> {
+  const fresh = new Set<string>();
+  const passIds = new Set<string>();
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of scans) {
+    const passId = passIdOf(r);
+    if (passId === null) continue;
+    fresh.add(r.id);
+    passIds.add(passId);
+    lo = Math.min(lo, r.at);
+    hi = Math.max(hi, r.at);
+  }
+  const rows = await c.query<LocatedPassage>(
+    `SELECT s.id AS "scanId", s.pass_id AS "passId", s.at, s.checkpoint_id AS "checkpointId",
+       c.name AS "checkpointName", k.id AS "kioskId", k.name AS "kioskName", c.lat, c.lon
+     FROM scans s JOIN checkpoints c ON c.id = s.checkpoint_id JOIN kiosks k ON k.no = s.kiosk_no
+     WHERE s.pass_id = ANY($1::text[]) AND s.at BETWEEN $2 AND $3 AND c.lat IS NOT NULL`,
+    [[...passIds], lo - PASS_SPAN_MS, hi + PASS_SPAN_MS],
+  );
+  const pairs = findReplays(fresh, rows.rows);
+  if (pairs.length === 0) return [];
+  const a = await c.query<{ id: number }>(
+    `INSERT INTO alerts (kind, at, received_at, kiosk_id, checkpoint_id, scan_id, related_scan_id, raised_by, details)
+     SELECT 'replay', a, $1, k, cp, sc, rel, 'server', d
+     FROM unnest($2::bigint[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::jsonb[])
+       WITH ORDINALITY AS u (a, k, cp, sc, rel, d, n)
+     ORDER BY n
+     ON CONFLICT DO NOTHING RETURNING id`,
+    [
+      now,
+      pairs.map((p) => p.later.at),
+      pairs.map((p) => p.later.kioskId),
+      pairs.map((p) => p.later.checkpointId),
+      pairs.map((p) => p.later.scanId),
+      pairs.map((p) => p.earlier.scanId),
+      pairs.map((p) => JSON.stringify(p)),
+    ],
+  );
+  return a.rows.map((x) => x.id);
 }
 
 /** How long `lastNo` waits for uploads in flight before it fails, ms. */
@@ -438,11 +492,11 @@ export class PgScansStore implements ScansStore {
       // (`healthAlertCheck`) when this checkpoint blocks any status: one round trip.
       const checkHealth = blockingStatuses.length > 0 && k.some((x) => x.key !== null);
       const insert = `INSERT INTO scans (kiosk_no, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
-           subject_sealed, decision, reasons, warnings, alert, vehicle_id)
-         SELECT $1, s, i, $2, a, $3, src, f, key, sealed, d, r, w, al, v
+           subject_sealed, decision, reasons, warnings, alert, vehicle_id, pass_id)
+         SELECT $1, s, i, $2, a, $3, src, f, key, sealed, d, r, w, al, v, p
          FROM unnest($4::bigint[], $5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::text[],
-           $11::text[], $12::jsonb[], $13::jsonb[], $14::boolean[], $15::uuid[])
-           AS u (s, i, a, src, f, key, sealed, d, r, w, al, v)`;
+           $11::text[], $12::jsonb[], $13::jsonb[], $14::boolean[], $15::uuid[], $16::text[])
+           AS u (s, i, a, src, f, key, sealed, d, r, w, al, v, p)`;
       const h = await c.query<{
         key: string;
         status: HealthEntry['status'];
@@ -470,6 +524,7 @@ export class PgScansStore implements ScansStore {
           scans.map((r) => JSON.stringify(r.warnings.map(pgText))),
           scans.map((r) => r.alert),
           scans.map(vehicleIdOf),
+          scans.map(passIdOf),
         ],
       );
       const entries = new Map<string, HealthEntry>();
@@ -502,6 +557,7 @@ export class PgScansStore implements ScansStore {
           if (id !== undefined) alertIds.push(id);
         }
       }
+      if (scans.some((r) => passIdOf(r) !== null)) alertIds.push(...(await raiseReplays(c, scans, now)));
     }
     if (overrides.length > 0) {
       await c.query(
@@ -1018,6 +1074,11 @@ export class PgScansStore implements ScansStore {
   }
 
   /** Count of stored scans (all lanes). */
+  /** Declared arrivals in an area, with their passes' scans (see SQLite's `readArrivals`). */
+  async arrivals(f: ArrivalsFilter): Promise<Arrival[]> {
+    return pgReadArrivals(this.pool, f);
+  }
+
   async countScans(): Promise<number> {
     const r = await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM scans');
     return r.rows[0]?.n ?? 0;

@@ -4,6 +4,7 @@ import {
   type AlertKind,
   type AlertRecord,
   type AlertSubject,
+  type ReplayDetails,
   type SubjectKind,
 } from '@checkpoint-lane/shared';
 import type { Db } from '../../open-database.js';
@@ -12,7 +13,7 @@ import { laneOutcome, laneRecordsOf } from './lane-record-views.js';
 import type { StatementCache } from './statement-cache.js';
 
 const ALERT_COLUMNS = `a.id, a.kind, a.at, a.received_at, a.kiosk_id, k.name AS kiosk_name, a.checkpoint_id,
-  a.scan_id, a.record_id, a.issues,
+  a.scan_id, a.record_id, a.issues, a.details,
   CASE WHEN a.subject_key IS NULL THEN NULL ELSE printf('%016x', a.subject_key) END AS key_hex, h.status,
   coalesce(h.subject, w.subject) AS subject, a.raised_by, a.acked_at, a.acked_by`;
 const ALERT_FROM = `FROM alerts a JOIN kiosks k ON k.id = a.kiosk_id
@@ -30,6 +31,7 @@ interface AlertRow {
   scan_id: string;
   record_id: string | null;
   issues: string | null;
+  details: string | null;
   key_hex: string | null;
   status: string | null;
   subject: string | null;
@@ -126,6 +128,28 @@ export class AlertsRepository {
         recordId,
         place.scanId,
         JSON.stringify(issues),
+      );
+    return a.changes > 0 ? Number(a.lastInsertRowid) : null;
+  }
+
+  /**
+   * Raises the `replay` alert of two passages of one pass (on the later one, naming the earlier;
+   * no subject). Answers the new alert's id, or null if this pair raised one before.
+   */
+  raiseReplay(r: ReplayDetails, receivedAt: number): number | null {
+    const a = this.statements
+      .get(
+        `INSERT OR IGNORE INTO alerts (kind, at, received_at, kiosk_id, checkpoint_id, scan_id, related_scan_id,
+           raised_by, details) VALUES ('replay', ?, ?, ?, ?, ?, ?, 'server', ?)`,
+      )
+      .run(
+        r.later.at,
+        receivedAt,
+        r.later.kioskId,
+        r.later.checkpointId,
+        r.later.scanId,
+        r.earlier.scanId,
+        JSON.stringify(r),
       );
     return a.changes > 0 ? Number(a.lastInsertRowid) : null;
   }
@@ -264,6 +288,7 @@ export class AlertsRepository {
       subjectMasked: maskStoredSubject(r.subject),
       record,
       issues: r.issues === null ? [] : (JSON.parse(r.issues) as string[]),
+      ...(r.kind === 'replay' && r.details !== null && { replay: JSON.parse(r.details) as ReplayDetails }),
       outcome: scan
         ? laneOutcome(
             {

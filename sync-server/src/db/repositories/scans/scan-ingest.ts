@@ -10,6 +10,7 @@ import type { Db } from '../../open-database.js';
 import type { AlertsRepository } from './alerts-repository.js';
 import { healthAlertCheck } from './health-alert-check.js';
 import { judgePending, type HealthRelease } from './lane-record-judging.js';
+import { findReplays, PASS_SPAN_MS, type LocatedPassage } from './replay-check.js';
 import { HourlyTally } from './scan-rollups.js';
 
 /** What one upload did. */
@@ -44,6 +45,11 @@ export interface SealedSubjectKeying {
  */
 export function vehicleIdOf(r: ScanRecord): string | null {
   return r.vehicleId === undefined || r.vehicleId === null || r.vehicleId === '' ? null : r.vehicleId;
+}
+
+/** The lane pass a scan read, null when none ('' as for `vehicleIdOf`). */
+export function passIdOf(r: ScanRecord): string | null {
+  return r.passId === undefined || r.passId === '' ? null : r.passId;
 }
 
 /** Lane uploads (`POST /api/v1/kiosk/scans`): scans, overrides and acknowledgements stored once. */
@@ -92,7 +98,8 @@ export class ScanIngest {
   ): IngestResult {
     const insScan = this.db.prepare(
       `INSERT OR IGNORE INTO scans (kiosk_no, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
-         subject_sealed, decision, reasons, warnings, alert, vehicle_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         subject_sealed, decision, reasons, warnings, alert, vehicle_id, pass_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insOverride = this.db.prepare(
       `INSERT OR IGNORE INTO overrides (kiosk_no, seq, id, scan_id, at, received_at, original_decision, decision,
@@ -129,6 +136,8 @@ export class ScanIngest {
       const handledScans = new Set<string>();
       // New scans per (hour, decision): one roll-up upsert each, in this transaction.
       const hourly = new HourlyTally();
+      // New scans of a lane pass: checked for replays once the batch is stored.
+      const passScans: { id: string; passId: string; at: number }[] = [];
       for (const r of records) {
         if (held(kno, r.seq)) continue;
         if (r.type === 'scan') {
@@ -149,8 +158,11 @@ export class ScanIngest {
             JSON.stringify(r.warnings),
             r.alert ? 1 : 0,
             vehicleIdOf(r),
+            passIdOf(r),
           );
           if (res.changes === 0) continue;
+          const passId = passIdOf(r);
+          if (passId !== null) passScans.push({ id: r.id, passId, at: r.at });
           inserted++;
           if (unopened) unopenedSeals++;
           hourly.add(r.at, r.decision);
@@ -182,6 +194,7 @@ export class ScanIngest {
         }
       }
       hourly.flush(this.db, checkpointId);
+      if (passScans.length > 0) alertIds.push(...this.raiseReplays(passScans, now));
       let acked = kiosk.acked_through;
       const start = acked;
       // A record whose id is already held is held, whoever sent it: a lane re-enrolled in its
@@ -216,6 +229,40 @@ export class ScanIngest {
         unopenedSeals,
       };
     })();
+  }
+
+  /**
+   * Replay alerts of new pass scans (`findReplays`): every located passage of their passes, read
+   * in one indexed query (`scans_pass_at`), this batch's included. Answers the new alerts' ids.
+   */
+  private raiseReplays(
+    passScans: readonly { id: string; passId: string; at: number }[],
+    now: number,
+  ): number[] {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of passScans) {
+      lo = Math.min(lo, p.at);
+      hi = Math.max(hi, p.at);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT s.id AS scanId, s.pass_id AS passId, s.at, s.checkpoint_id AS checkpointId, c.name AS checkpointName,
+           k.id AS kioskId, k.name AS kioskName, c.lat, c.lon
+         FROM scans s JOIN checkpoints c ON c.id = s.checkpoint_id JOIN kiosks k ON k.no = s.kiosk_no
+         WHERE s.pass_id IN (SELECT value FROM json_each(?)) AND s.at BETWEEN ? AND ? AND c.lat IS NOT NULL`,
+      )
+      .all(
+        JSON.stringify([...new Set(passScans.map((p) => p.passId))]),
+        lo - PASS_SPAN_MS,
+        hi + PASS_SPAN_MS,
+      ) as LocatedPassage[];
+    const ids: number[] = [];
+    for (const pair of findReplays(new Set(passScans.map((p) => p.id)), rows)) {
+      const id = this.alerts.raiseReplay(pair, now);
+      if (id !== null) ids.push(id);
+    }
+    return ids;
   }
 
   /** The highest contiguous sequence held for a lane. */

@@ -106,6 +106,7 @@ async function makeKit(open: () => Promise<EngineDb>, sealed = true): Promise<Ki
         'alertSubject',
         'ack',
         'acknowledge',
+        'arrivals',
       ]);
       uploadOf = (k, cp, records, now, blocking = []) =>
         Promise.resolve(repo.ingest(k, cp, records, now, blocking));
