@@ -29,9 +29,7 @@ describe('subjectKey', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
-        fc.constantFrom('personal_id', 'passport', 'plate') as fc.Arbitrary<
-          'personal_id' | 'passport' | 'plate'
-        >,
+        fc.constantFrom<'personal_id' | 'passport' | 'plate'>('personal_id', 'passport', 'plate'),
         fc.string({ minLength: 1, maxLength: 80, unit: 'binary' }),
         (key, kind, value) => {
           const subject = { kind, value };
