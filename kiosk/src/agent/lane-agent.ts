@@ -358,8 +358,9 @@ export class LaneAgent {
 
   /**
    * Starts the sync, then the scanners. A lane with no lists yet gives its first sync up to
-   * `firstSyncMs` so that it does not greet its first travellers with stale-list ambers; it
-   * never waits longer than that: an offline lane decides from what it has.
+   * `firstSyncMs` (its pass directory too) so that it does not greet its first travellers with
+   * stale-list ambers, nor their passes with `pass_signature_invalid`; it never waits longer
+   * than that: an offline lane decides from what it has.
    */
   async start(firstSyncMs = 0): Promise<void> {
     this.#sync?.start();
@@ -371,7 +372,8 @@ export class LaneAgent {
       const timeout = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, firstSyncMs);
       });
-      await Promise.race([this.syncListsNow(), timeout]);
+      const sync = this.#sync;
+      await Promise.race([Promise.all([this.syncListsNow(), sync.syncPasses()]), timeout]);
       clearTimeout(timer);
     }
     for (const scanner of this.#o.scanners) {
