@@ -10,6 +10,7 @@ import { startLive, stopLive, subscribe } from './live.js';
 import { currentSession } from './session.js';
 import { AccountsPage } from './pages/accounts-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
+import { ArrivalsPage } from './pages/arrivals-page.js';
 import { AuditPage } from './pages/audit-page.js';
 import { CheckpointsPage } from './pages/checkpoints-page.js';
 import { ListsPage } from './pages/lists-page.js';
@@ -29,6 +30,7 @@ export const ROUTES = [
   'officers',
   'alerts',
   'scans',
+  'arrivals',
   'traces',
   'audit',
   'accounts',
@@ -41,6 +43,7 @@ const NAV_TEXT: Record<(typeof ROUTES)[number], TextKey> = {
   officers: 'navOfficers',
   alerts: 'navAlerts',
   scans: 'navScans',
+  arrivals: 'navArrivals',
   traces: 'navTraces',
   audit: 'navAudit',
   accounts: 'navAccounts',
@@ -258,6 +261,7 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
             {route === 'officers' && <OfficersPage />}
             {route === 'alerts' && <AlertsPage />}
             {route === 'scans' && <ScansPage />}
+            {route === 'arrivals' && <ArrivalsPage />}
             {route === 'traces' && (isAdmin ? <TracesPage /> : <ErrorBox error={t('errorForbidden')} />)}
             {route === 'audit' && <AuditPage />}
             {route === 'accounts' && (isAdmin ? <AccountsPage /> : <ErrorBox error={t('errorForbidden')} />)}

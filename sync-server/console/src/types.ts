@@ -18,6 +18,8 @@ import type {
 } from '@checkpoint-lane/shared';
 
 export type {
+  Arrival,
+  ArrivalsAnswer,
   AccountRole as Role,
   SessionInfo as Session,
   SessionAnswer,

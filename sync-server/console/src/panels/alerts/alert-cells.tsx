@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../../api.js';
 import { OutcomeView, OverrideLine, AckLine } from '../../components/outcome.js';
-import { shortHash } from '../../format.js';
+import { formatTime, shortHash } from '../../format.js';
 import { t } from '../../i18n.js';
 import type { Alert, AlertSubject } from '../../types.js';
 import { healthStatusText, issueText } from '../../codes.js';
@@ -16,6 +16,14 @@ export function AlertWho(props: { alert: Alert }) {
   const a = props.alert;
   const [shown, setShown] = useState<AlertSubject | null>(null);
   const [error, setError] = useState<string | null>(null);
+  if (a.kind === 'replay') {
+    // A replay names two passages of one pass, never the person.
+    return (
+      <div class="alert-who" data-testid="alert-replay-who">
+        {t('replayWho')}
+      </div>
+    );
+  }
   const reveal = async (): Promise<void> => {
     setError(null);
     try {
@@ -81,6 +89,30 @@ export function AlertOutcome(props: { alert: Alert }) {
     return (
       <div class="alert-record" data-testid="alert-record">
         {a.record.type === 'override' ? <OverrideLine override={a.record} /> : <AckLine ack={a.record} />}
+      </div>
+    );
+  }
+  if (a.kind === 'replay' && a.replay) {
+    const r = a.replay;
+    const passage = (p: typeof r.earlier, testid: string) => (
+      <div data-testid={testid}>
+        <strong>{p.checkpointName}</strong> · {p.kioskName} · {formatTime(p.at, app.lang)}
+      </div>
+    );
+    const km = Math.round(r.distanceKm).toLocaleString(app.lang === 'vi' ? 'vi-VN' : 'en-GB');
+    return (
+      <div class="alert-record" data-testid="alert-replay">
+        {passage(r.earlier, 'replay-earlier')}
+        {passage(r.later, 'replay-later')}
+        <div class="muted small-text">
+          {r.speedKmh === null
+            ? t('replaySameTime', { km })
+            : t('replaySpeed', {
+                km,
+                minutes: Math.round((r.later.at - r.earlier.at) / 60_000),
+                speed: Math.round(r.speedKmh).toLocaleString(app.lang === 'vi' ? 'vi-VN' : 'en-GB'),
+              })}
+        </div>
       </div>
     );
   }
