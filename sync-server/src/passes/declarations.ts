@@ -21,16 +21,25 @@ const DAY_MS = 24 * 3_600_000;
 const Area = Type.Object(
   {
     province: Type.Integer({ minimum: 0, maximum: 999, description: 'GSO province code (1..99)' }),
+    // Null first: the validator's type coercion would otherwise make a null 0.
     district: Type.Optional(
       Type.Union([
-        Type.Integer({ minimum: 0, maximum: 99_999, description: 'GSO district code (3 digits)' }),
         Type.Null(),
+        Type.Integer({
+          minimum: 0,
+          maximum: 99_999,
+          description: 'GSO district code (3 digits; 0 or null: not given)',
+        }),
       ]),
     ),
     ward: Type.Optional(
       Type.Union([
-        Type.Integer({ minimum: 0, maximum: 999_999, description: 'GSO ward code (5 digits)' }),
         Type.Null(),
+        Type.Integer({
+          minimum: 0,
+          maximum: 999_999,
+          description: 'GSO ward code (5 digits; 0 or null: not given)',
+        }),
       ]),
     ),
   },
@@ -106,8 +115,9 @@ export function vietnamDate(now: number): string {
 }
 
 function area(a: DeclarationBody['from']): AreaCodes | DeclarationProblem {
-  const district = a.district ?? null;
-  const ward = a.ward ?? null;
+  // 0 is "not given", as a pass writes it.
+  const district = a.district === 0 ? null : (a.district ?? null);
+  const ward = a.ward === 0 ? null : (a.ward ?? null);
   if (a.province < 1 || a.province > 99) return 'province_unknown';
   if (!isProvinceCode(a.province)) return 'province_unknown';
   if (district !== null && (district < 1 || district > 999)) return 'area_invalid';

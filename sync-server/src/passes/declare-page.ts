@@ -274,6 +274,7 @@ export function declarePage(input: DeclarePageInput): string {
 <html lang="vi"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(TEXTS.title[0])}</title>
 <style nonce="${n}">${STYLE}</style>
 </head><body>
