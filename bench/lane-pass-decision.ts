@@ -229,12 +229,32 @@ function run(
   };
 }
 
+let control: Summary | null = null;
 run(openLoop(true), warm);
 // A. The real path: subject sealed to the server, each scan one fsync'd SQLite commit.
 const a = run(openLoop(true), list);
 console.log(`\nA. lane passes, recorded (real path: sealed subject, fsync'd commit), ${SCANS} scans`);
 console.log(row('  all scans', a.all));
 for (const [k, s] of Object.entries(a.byKind)) console.log(row(`  ${k}`, s));
+
+// D. Control, same store, loop and load: bare 12-digit IDs of new people (no pass), recorded
+//    and sealed the same way: what the pass adds is A minus D.
+{
+  const framer = new SuffixFramer({ suffix: 'CR' });
+  const ids = openLoop(true);
+  const times: number[] = [];
+  for (let s = 0; s < SCANS; s++) {
+    const bytes = Buffer.from(`${personalId(pop.missFrom + next++)}\r`, 'utf8');
+    const t0 = performance.now();
+    let d: LaneDecision | undefined;
+    for (const text of framer.push(bytes).frames) d = ids.handle({ text, source: 'serial', device: 'bench' });
+    times.push(performance.now() - t0);
+    if (d === undefined || d.scanId === null) throw new Error('an ID was not decided and recorded');
+  }
+  control = summarize(times);
+  console.log('\nD. control: bare IDs of new people at the same closed checkpoint, recorded and sealed');
+  console.log(row('  all scans', control));
+}
 
 // C. Without the record: LaneStore.appendRecord replaced by an in-memory stand-in
 //    (instrumentation only), so the figure is the pass path's own work, not the disk's.
@@ -273,6 +293,7 @@ console.log(
     loadavgAfter: loadavg(),
     recorded: a,
     withoutRecording: c.all,
+    controlIds: control,
     checkPassAlone: b,
     targetP99Ms: 2,
   }),
