@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../open-database.js';
 import {
   pickPassKeyId,
@@ -36,6 +37,7 @@ const keyOf = (r: KeyRow): StoredPassKey => ({
 /** Lane passes on SQLite (migration 010): each method one better-sqlite3 transaction. */
 export class PassesRepository implements PassesStore {
   private readonly audit: AuditRepository;
+  private insertDeclaration: Statement | undefined;
 
   constructor(private readonly db: Db) {
     this.audit = new AuditRepository(db);
@@ -118,34 +120,34 @@ export class PassesRepository implements PassesStore {
 
   async addDeclaration(d: DeclarationRecord): Promise<void> {
     await Promise.resolve();
-    this.db
-      .prepare(
-        `INSERT INTO declarations (id, pass_id, pass_key_id, created_at, subject_key, personal_id, full_name, phone,
-           from_province, from_district, from_ward, to_province, to_district, to_ward, plate, purpose, travel_date,
-           valid_from, valid_until)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        d.id,
-        d.passId,
-        d.passKeyId,
-        d.createdAt,
-        d.subjectKey,
-        d.personalId,
-        d.fullName,
-        d.phone,
-        d.from.province,
-        d.from.district,
-        d.from.ward,
-        d.to.province,
-        d.to.district,
-        d.to.ward,
-        d.plate,
-        d.purpose,
-        d.travelDate,
-        d.validFrom,
-        d.validUntil,
-      );
+    // Prepared once: declarations come many a second.
+    this.insertDeclaration ??= this.db.prepare(
+      `INSERT INTO declarations (id, pass_id, pass_key_id, created_at, subject_key, personal_id, full_name, phone,
+         from_province, from_district, from_ward, to_province, to_district, to_ward, plate, purpose, travel_date,
+         valid_from, valid_until)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertDeclaration.run(
+      d.id,
+      d.passId,
+      d.passKeyId,
+      d.createdAt,
+      d.subjectKey,
+      d.personalId,
+      d.fullName,
+      d.phone,
+      d.from.province,
+      d.from.district,
+      d.from.ward,
+      d.to.province,
+      d.to.district,
+      d.to.ward,
+      d.plate,
+      d.purpose,
+      d.travelDate,
+      d.validFrom,
+      d.validUntil,
+    );
   }
 
   async revoke(passId: string, now: number, actor: string): Promise<PassRevocation> {
