@@ -40,6 +40,8 @@ describe('base45 (RFC 9285)', () => {
     }
     all[all.length - 1] = 0x80;
     const encoded = encodeBase45(all);
-    expect(decodeBase45(encoded)).toEqual(all);
+    const decoded = decodeBase45(encoded);
+    // Compared as bytes: a deep equality over 131,073 elements takes seconds.
+    expect(decoded !== null && Buffer.from(decoded).equals(Buffer.from(all))).toBe(true);
   });
 });

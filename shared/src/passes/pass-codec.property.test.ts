@@ -95,6 +95,9 @@ describe('lane pass parser (properties)', () => {
         expect(payload.ok && payload.value.format).toBe('lane_pass');
         expect(payload.ok && payload.value.subject).toEqual({ kind: 'personal_id', value: body.personalId });
         expect(payload.ok && payload.value.pass?.body).toEqual(body);
+        // As a scanner with Caps Lock on types it: the same pass.
+        const lower = parsePayload(text.toLowerCase(), { now });
+        expect(lower.ok && lower.value.pass?.body).toEqual(body);
       }),
       { numRuns: RUNS },
     );

@@ -10,7 +10,7 @@ import {
   type ParsedPass,
   type PassBody,
 } from './pass-codec.js';
-import { checkPass, type PassKey } from './pass-verify.js';
+import { checkPass, PASS_LONGEST_ACCEPTED_MS, type PassKey } from './pass-verify.js';
 
 const MIN = 60_000;
 const HOUR_MS = 60 * MIN;
@@ -77,7 +77,8 @@ describe('CLP1 codec', () => {
           none,
           b.validFrom,
         ),
-      ).toBe('pass_valid');
+        // The format holds 65,535 minutes; a lane accepts no pass longer than the server issues.
+      ).toBe(b.validUntil - b.validFrom > PASS_LONGEST_ACCEPTED_MS ? 'pass_signature_invalid' : 'pass_valid');
     }
   });
 
@@ -212,6 +213,15 @@ describe('checkPass', () => {
     expect(checkPass(p, [{ ...keys[0]!, validFrom: t0 + 1 }], none, during)).toBe('pass_signature_invalid');
     expect(checkPass(p, [{ ...keys[0]!, validUntil: t0 - 1 }], none, during)).toBe('pass_signature_invalid');
     expect(checkPass(p, [{ ...keys[0]!, validFrom: t0, validUntil: t0 }], none, during)).toBe('pass_valid');
+  });
+
+  it('refuses a pass longer than any the server issues, even signed by a trusted key', () => {
+    const longest = { ...body, validUntil: body.validFrom + PASS_LONGEST_ACCEPTED_MS };
+    expect(checkPass(parsed(issue(longest)), keys, none, during)).toBe('pass_valid');
+    const longer = { ...body, validUntil: longest.validUntil + MIN };
+    expect(checkPass(parsed(issue(longer)), keys, none, during)).toBe('pass_signature_invalid');
+    const formatMax = { ...body, validUntil: body.validFrom + 65535 * MIN };
+    expect(checkPass(parsed(issue(formatMax)), keys, none, during)).toBe('pass_signature_invalid');
   });
 
   it('follows a rotation: old passes stay valid, the old key cannot start new ones', () => {

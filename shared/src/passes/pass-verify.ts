@@ -30,6 +30,15 @@ function keyObject(publicKey: string): KeyObject | null {
   return key;
 }
 
+/**
+ * The longest validity a lane accepts, ms: the server issues passes for 3 days from the travel
+ * date's start (sync-server passes/pass-keys.ts `PASS_VALID_DAYS`), so a day's margin. The format
+ * could say up to 65,535 minutes (45 days); a longer pass is none the server issued, made with a
+ * key that leaked, and it is refused like a bad signature, so that a leaked key that was rotated
+ * out mints nothing that lasts past its period by more than this.
+ */
+export const PASS_LONGEST_ACCEPTED_MS = 4 * 24 * 60 * 60 * 1000;
+
 /** Does `key`, valid in its period at the pass's start, vouch for the pass's bytes? */
 function signedBy(p: ParsedPass, key: PassKey): boolean {
   const { validFrom } = p.body;
@@ -45,7 +54,8 @@ function signedBy(p: ParsedPass, key: PassKey): boolean {
 }
 
 /**
- * What a lane makes of a parsed pass at `now` (epoch ms). In this order: no key with the pass's
+ * What a lane makes of a parsed pass at `now` (epoch ms). In this order: a validity longer than
+ * `PASS_LONGEST_ACCEPTED_MS`, or no key with the pass's
  * keyId whose period [validFrom, validUntil] holds the pass's validFrom verifies its signature ->
  * `pass_signature_invalid` (so a rotated-out key cannot sign new passes); the pass is in
  * `revoked` (pass ids) -> `pass_revoked`; `now` before its validFrom -> `pass_not_yet_valid`;
@@ -57,6 +67,7 @@ export function checkPass(
   revoked: ReadonlySet<string>,
   now: number,
 ): PassVerdict {
+  if (p.body.validUntil - p.body.validFrom > PASS_LONGEST_ACCEPTED_MS) return 'pass_signature_invalid';
   if (!keys.some((key) => signedBy(p, key))) return 'pass_signature_invalid';
   if (revoked.has(p.body.passId)) return 'pass_revoked';
   if (now < p.body.validFrom) return 'pass_not_yet_valid';

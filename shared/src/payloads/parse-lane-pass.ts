@@ -9,7 +9,10 @@ import type { PayloadParser, PayloadResult } from './payload-types.js';
  */
 export const lanePassParser: PayloadParser = {
   format: 'lane_pass',
-  parse(text: string): PayloadResult | null {
+  parse(raw: string): PayloadResult | null {
+    // Base45 has no lower-case letters: a scanner typing with Caps Lock on (a keyboard-wedge HID
+    // scanner inverts the case of letters) sends `clp1:…`, which upper-cases back exactly.
+    const text = /^clp1:/i.test(raw) ? raw.toUpperCase() : raw;
     if (!text.startsWith(PASS_PREFIX)) return null;
     const parsed = parsePass(text);
     if (!parsed.ok) return payloadError(parsed.error.code, parsed.error.message, 'lane_pass');

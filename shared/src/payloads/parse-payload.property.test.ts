@@ -230,7 +230,8 @@ describe('the decision policy always answers a valid decision', () => {
       ),
       { numRuns: RUNS },
     );
-  });
+    // Thousands of runs: seconds on a busy shared machine, beyond the default 5 s at times.
+  }, 60_000);
 
   it('defaults are a valid checkpoint config', () => {
     expect(Value.Check(CheckpointConfig, { id: 'A', name: 'x', mode: 'open', ...CHECKPOINT_DEFAULTS })).toBe(
