@@ -7,7 +7,9 @@
 // Not a test. Needs a PostgreSQL where it may create and drop a database (default: user postgres
 // on 127.0.0.1:5432, as scripts/start-postgres.sh sets up; CHECKPOINT_TEST_PG_URL names another).
 // Run (after `npx tsc -b`): npx tsx bench/pg-scan-ingest.ts
-//   env: LANES 12, CHECKPOINTS 4, BATCHES 20 per lane, SERVERS 3, POOL 4 connections per server
+//   env: LANES 12, CHECKPOINTS 4, BATCHES 20 per lane, SERVERS 3, POOL 4 connections per server,
+//   PASS_EVERY 0 (N > 0: 1 scan in N reads a lane pass — the replay check's A/B, issue 16: passes
+//   shared by the lanes of one checkpoint, 1 pass in 100 scanned at every checkpoint at once)
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import pg from 'pg';
@@ -29,6 +31,7 @@ const CHECKPOINTS = Number(process.env.CHECKPOINTS ?? 4);
 const BATCHES = Number(process.env.BATCHES ?? 20);
 const SERVERS = Number(process.env.SERVERS ?? 3);
 const POOL = Number(process.env.POOL ?? 4);
+const PASS_EVERY = Number(process.env.PASS_EVERY ?? 0);
 const SIZE = 1000;
 const HEALTH = 10_000;
 const ADMIN_URL = process.env.CHECKPOINT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -36,6 +39,16 @@ const ADMIN_URL = process.env.CHECKPOINT_TEST_PG_URL ?? 'postgres://postgres@127
 const hex = (k: bigint): string => BigInt.asUintN(64, k).toString(16).padStart(16, '0');
 /** Subject n's key: the first HEALTH subjects are on the health list (F0 or recovered). */
 const keyOf = (n: number): bigint => BigInt.asIntN(64, BigInt(n + 1) * 0x9e3779b97f4a7c15n);
+
+/**
+ * The pass a lane's scan `seq` reads: shared by the lanes of one checkpoint (same time, one place:
+ * no replay), and 1 in 100 by every lane (every checkpoint at once: replays).
+ */
+function passIdOf(lane: number, seq: number): string {
+  const everywhere = seq % (PASS_EVERY * 100) === 3;
+  const n = everywhere ? (1n << 48n) | BigInt(seq) : (BigInt(lane % CHECKPOINTS) << 40n) | BigInt(seq);
+  return n.toString(16).padStart(16, '0');
+}
 
 /**
  * One lane's batch: scans of random subjects (1 in 200 on the health list), 1 in 50 flagged by
@@ -74,6 +87,7 @@ function makeBatch(lane: number, b: number): LaneRecord[] {
       reasons: seq % 50 === 0 ? ['health_blocked'] : [],
       warnings: [],
       alert: seq % 50 === 0,
+      ...(PASS_EVERY > 0 && seq % PASS_EVERY === 3 && { passId: passIdOf(lane, seq) }),
     });
   }
   return out;
@@ -96,8 +110,8 @@ try {
   for (let c = 0; c < CHECKPOINTS; c++)
     await first.query(
       `INSERT INTO checkpoints (id, name, mode, freshness_budget_sec, blocking_statuses, repeat_window_sec,
-         created_at, updated_at) VALUES ($1, $1, 'open', 86400, '["F0","F1"]', 5, 0, 0)`,
-      [`CP${c}`],
+         created_at, updated_at, lat, lon) VALUES ($1, $1, 'open', 86400, '["F0","F1"]', 5, 0, 0, $2, 106.7)`,
+      [`CP${c}`, 10 + c],
     );
   await first.query(
     `INSERT INTO health_entries (subject_key, subject, status, version, updated_at)
@@ -166,7 +180,8 @@ try {
   const se = stats(settle);
   console.log(`machine: ${machine()}`);
   console.log(
-    `${SERVERS} servers (pools of ${POOL}) on one PostgreSQL, ${LANES} lanes at ${CHECKPOINTS} checkpoints × ${BATCHES} batches × ${SIZE} records`,
+    `${SERVERS} servers (pools of ${POOL}) on one PostgreSQL, ${LANES} lanes at ${CHECKPOINTS} checkpoints × ${BATCHES} batches × ${SIZE} records` +
+      (PASS_EVERY > 0 ? `, 1 scan in ${PASS_EVERY} of a lane pass` : ', no lane passes'),
   );
   console.log(
     `first pass: ${one.inserted} stored in ${one.seconds.toFixed(1)} s = ${Math.round(total / one.seconds)} records/s; ` +

@@ -1,5 +1,7 @@
 // Scan ingest: batches of 500 from 50 concurrent lanes against a real checkpoint-server
 // process, then every batch sent again (duplicates must stay 0). Run: npx tsx bench/server-ingest.ts
+// env PASS_EVERY=N (N > 0): 1 scan in N reads a lane pass, each pass read by two lanes of the
+// (located) checkpoint: the replay check's A/B (issue 16).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +11,18 @@ import { api, machine, peakRssMiB, startServer, stats } from './server-bench-sup
 const LANES = Number(process.env.LANES ?? 50);
 const BATCHES = Number(process.env.BATCHES ?? 20);
 const SIZE = 500;
+const PASS_EVERY = Number(process.env.PASS_EVERY ?? 0);
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-bench-ingest-'));
 const server = await startServer(dir, ADMIN);
 try {
-  await api(`${server.url}/api/v1/admin/checkpoints`, ADMIN, { id: 'CP', name: 'CP', mode: 'open' });
+  await api(`${server.url}/api/v1/admin/checkpoints`, ADMIN, {
+    id: 'CP',
+    name: 'CP',
+    mode: 'open',
+    ...(PASS_EVERY > 0 && { location: { lat: 21.0285, lon: 105.8542 } }),
+  });
   const tokens: string[] = [];
   for (let i = 0; i < LANES; i++) {
     const { code } = await api<{ code: string }>(`${server.url}/api/v1/admin/enrollments`, ADMIN, {
@@ -51,6 +59,10 @@ try {
             reasons: ['not_flagged'],
             warnings: [],
             alert: false,
+            ...(PASS_EVERY > 0 &&
+              seq % PASS_EVERY === 3 && {
+                passId: ((BigInt(lane >> 1) << 40n) | BigInt(seq)).toString(16).padStart(16, '0'),
+              }),
           };
         }),
       }),
@@ -94,7 +106,10 @@ try {
   const l1 = stats(first.latencies);
   const l2 = stats(again.latencies);
   console.log(`machine: ${machine()}`);
-  console.log(`${LANES} lanes × ${BATCHES} batches × ${SIZE} records = ${total} records`);
+  console.log(
+    `${LANES} lanes × ${BATCHES} batches × ${SIZE} records = ${total} records` +
+      (PASS_EVERY > 0 ? `, 1 scan in ${PASS_EVERY} of a lane pass` : ', no lane passes'),
+  );
   console.log(
     `first pass: ${fmt(first.seconds)} s, ${Math.round(total / first.seconds)} records/s; batch latency ms p50 ${fmt(l1.p50)} p90 ${fmt(l1.p90)} p99 ${fmt(l1.p99)} max ${fmt(l1.max)}`,
   );

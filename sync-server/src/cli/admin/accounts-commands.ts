@@ -10,6 +10,7 @@ export const ACCOUNT_OPTIONS = {
   disable: { type: 'boolean', default: false },
   enable: { type: 'boolean', default: false },
   password: { type: 'boolean', default: false },
+  province: { type: 'string' },
 } as const;
 
 /** Values of `ACCOUNT_OPTIONS`. */
@@ -19,9 +20,20 @@ export interface AccountFlags {
   readonly disable: boolean;
   readonly enable: boolean;
   readonly password: boolean;
+  readonly province?: string | undefined;
 }
 
-const ACCOUNT_COLUMNS = ['username', 'displayName', 'role', 'state', 'lastLoginAt'];
+/** `--province CODE|none`: the GSO code (1..99) an account is limited to, or none. */
+function provinceOf(value: string): number | null {
+  const v = value.trim().toLowerCase();
+  if (v === 'none') return null;
+  const n = /^\d{1,2}$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= 99))
+    throw new UsageError(`--province takes a GSO province code 1..99 or none, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+const ACCOUNT_COLUMNS = ['username', 'displayName', 'role', 'province', 'state', 'lastLoginAt'];
 
 const accountRow = (a: AccountView): Record<string, unknown> => ({
   ...a,
@@ -41,6 +53,7 @@ export async function runAccounts(
 ): Promise<number> {
   const [, sub, ...rest] = words;
   const role = v.role;
+  const province = v.province === undefined ? undefined : provinceOf(v.province);
   if (role !== undefined && role !== 'admin' && role !== 'viewer') {
     throw new UsageError('--role must be admin or viewer');
   }
@@ -60,6 +73,7 @@ export async function runAccounts(
       displayName: v['display-name'] ?? username,
       role,
       password,
+      ...(province !== undefined && { province }),
     });
     return show(ctx, res, (b: AccountView) => `account ${b.username} (${b.role}) created`);
   }
@@ -71,9 +85,12 @@ export async function runAccounts(
       ...(v.disable && { disabled: true }),
       ...(v.enable && { disabled: false }),
       ...(v.password && { password: await readPassword(ctx.io, username) }),
+      ...(province !== undefined && { province }),
     };
     if (Object.keys(body).length === 0) {
-      throw new UsageError('accounts set needs --role, --display-name, --disable, --enable or --password');
+      throw new UsageError(
+        'accounts set needs --role, --display-name, --province, --disable, --enable or --password',
+      );
     }
     return show(ctx, await ctx.http.patch(path, body), (b: AccountView) =>
       table([accountRow(b)], ACCOUNT_COLUMNS),

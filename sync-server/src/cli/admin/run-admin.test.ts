@@ -117,13 +117,13 @@ describe('checkpoint-admin accounts', () => {
 
     const list = await run(['accounts', 'list']);
     expect(list.code).toBe(0);
-    expect(list.out).toMatch(/^username\s+displayName\s+role\s+state\s+lastLoginAt\n/);
-    expect(list.out).toMatch(/\nlan\s+Nguyễn Lan\s+admin\s+active\s+\d{4}-\d\d-\d\dT/);
-    expect(list.out).toMatch(/\nxem\s+xem\s+viewer\s+active/);
+    expect(list.out).toMatch(/^username\s+displayName\s+role\s+province\s+state\s+lastLoginAt\n/);
+    expect(list.out).toMatch(/\nlan\s+Nguyễn Lan\s+admin\s+-\s+active\s+\d{4}-\d\d-\d\dT/);
+    expect(list.out).toMatch(/\nxem\s+xem\s+viewer\s+-\s+active/);
 
     const set = await run(['accounts', 'set', 'xem', '--disable', '--password'], {}, 'another password\n');
     expect(set.code).toBe(0);
-    expect(set.out).toMatch(/xem\s+xem\s+viewer\s+disabled/);
+    expect(set.out).toMatch(/xem\s+xem\s+viewer\s+-\s+disabled/);
     expect((await t.app.services.accounts.get('xem'))?.disabledAt).not.toBeNull();
     await run(['accounts', 'set', 'xem', '--enable']);
     await signIn(t, 'xem', 'another password');
@@ -146,6 +146,48 @@ describe('checkpoint-admin accounts', () => {
     const dup = await run(['--json', 'accounts', 'add', 'LAN', '--role', 'viewer'], env);
     expect(dup.code).toBe(1);
     expect(JSON.parse(dup.out)).toMatchObject({ status: 409, error: 'username_taken' });
+  });
+});
+
+describe('checkpoint-admin checkpoint locations and account provinces (issue 16)', () => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  const run = (args: string[], env: Record<string, string> = {}, stdinText?: string) =>
+    runAgainst(t, args, env, stdinText);
+
+  it('sets a checkpoint location with --location LAT,LON, removes it with none, refuses bad ones', async () => {
+    t = await buildTestApp();
+    const add = ['checkpoints', 'add', '--id', 'HN-01', '--name', 'Hà Nội 1', '--mode', 'open'];
+    const set = await run([...add, '--location', '21.0285, 105.8542']);
+    expect(set.code, set.err).toBe(0);
+    expect(set.out).toMatch(/location 21\.0285,105\.8542\n$/);
+    const json = await run(['--json', 'checkpoints', 'list']);
+    expect(JSON.parse(json.out)).toMatchObject({
+      checkpoints: [{ id: 'HN-01', location: { lat: 21.0285, lon: 105.8542 } }],
+    });
+    for (const bad of ['91,0', '0,181', '21.0', 'north,east', '21,105,3'])
+      expect((await run([...add, '--location', bad])).code, bad).toBe(2);
+    expect((await run([...add, '--location', 'none'])).code).toBe(0);
+    expect((await t.app.services.checkpoints.view('HN-01'))?.location).toBeNull();
+  });
+
+  it('limits an account to a province with --province and lifts it with none', async () => {
+    t = await buildTestApp();
+    const env = { CHECKPOINT_ACCOUNT_PASSWORD: 'long enough password' };
+    expect((await run(['accounts', 'add', 'ca-hcm', '--role', 'viewer', '--province', '79'], env)).code).toBe(
+      0,
+    );
+    expect((await t.app.services.accounts.get('ca-hcm'))?.province).toBe(79);
+    expect((await run(['accounts', 'add', 'x-y', '--role', 'viewer', '--province', '100'], env)).code).toBe(
+      2,
+    );
+    const lifted = await run(['accounts', 'set', 'ca-hcm', '--province', 'none']);
+    expect(lifted.code, lifted.err).toBe(0);
+    expect((await t.app.services.accounts.get('ca-hcm'))?.province).toBeNull();
   });
 });
 

@@ -25,7 +25,7 @@ const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <comma
   lists rotate-key --checkpoint ID
   checkpoints add --id ID --name NAME --mode open|closed [--freshness-budget SEC]
                   [--blocking F0,F1] [--repeat-window SEC] [--key-scope SCOPE]
-                  [--vehicle-mode on|off]
+                  [--vehicle-mode on|off] [--location LAT,LON|none]
   checkpoints list
   enroll CHECKPOINT [--ttl SEC]
   kiosks
@@ -33,9 +33,10 @@ const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <comma
   scans [--subject ID] [--checkpoint ID] [--from TIME] [--to TIME] [--decision green|red|amber] [--limit N]
   alerts [--limit N]
   trace SUBJECT… [--window MIN] [--from ISO] [--to ISO] [--hops 1|2] [--csv FILE]
-  accounts add USERNAME --role admin|viewer [--display-name NAME]
+  accounts add USERNAME --role admin|viewer [--display-name NAME] [--province CODE]
   accounts list
-  accounts set USERNAME [--role admin|viewer] [--display-name NAME] [--disable|--enable] [--password]
+  accounts set USERNAME [--role admin|viewer] [--display-name NAME] [--province CODE|none]
+               [--disable|--enable] [--password]
   officers list
   officers set ID [--name NAME] [--role officer|supervisor] [--checkpoints A,B | --all-checkpoints]
                   [--pin | --pin-from-env]

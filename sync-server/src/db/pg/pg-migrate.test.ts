@@ -249,8 +249,8 @@ describe.skipIf(skip !== null)('PostgreSQL schema', () => {
     const indexes = await pool.query<{ n: number }>(
       `SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'scans_2000_03'`,
     );
-    // Migration 002's five, and 006's vehicle and retention indexes.
-    expect(indexes.rows[0]!.n).toBe(7);
+    // Migration 002's five, 006's vehicle and retention indexes, and 011's pass index.
+    expect(indexes.rows[0]!.n).toBe(8);
 
     // Retention drops whole months that end at or before the cutoff, never the default partition.
     const dropped = await pool.query('SELECT drop_scan_partitions_before($1) AS n', [MONTH_MS(2000, 4)]);

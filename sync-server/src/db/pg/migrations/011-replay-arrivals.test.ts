@@ -46,7 +46,8 @@ describe.skipIf(skip !== null)('PostgreSQL migration 011 (replay alerts, arrival
     const s2 = '01890a5d-ac96-7000-8000-000000000002';
     await scan(1, s1, '0123456789abcdef');
     await scan(2, s2, null);
-    await expect(scan(3, '01890a5d-ac96-7000-8000-000000000003', 'short')).rejects.toThrow(/check/);
+    // A month made later still attaches (its partition is made LIKE scans, without constraints).
+    await pool.query('SELECT ensure_scan_partitions($1, 1)', [Date.UTC(1990, 4, 1)]);
     const indexes = await pool.query<{ indexdef: string }>(
       "SELECT indexdef FROM pg_indexes WHERE tablename = 'scans' AND indexname = 'scans_pass_at'",
     );

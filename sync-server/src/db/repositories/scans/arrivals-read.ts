@@ -53,7 +53,7 @@ export const toArrival = (r: ArrivalRow): Arrival => ({
     r.checkpoint_id === null || r.at === null
       ? null
       : { checkpointId: r.checkpoint_id, checkpointName: r.checkpoint_name ?? r.checkpoint_id, at: r.at },
-  passages: Number(r.passages),
+  passages: r.passages,
 });
 
 /**

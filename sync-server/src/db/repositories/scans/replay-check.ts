@@ -75,15 +75,15 @@ export function findReplays(
     list.forEach((p, i) => {
       if (!fresh.has(p.scanId)) return;
       for (let j = i - 1; j >= 0; j--) {
-        const q = list[j]!;
-        if (q.checkpointId !== p.checkpointId) {
+        const q = list[j];
+        if (q !== undefined && q.checkpointId !== p.checkpointId) {
           consider(q, p);
           break;
         }
       }
       for (let j = i + 1; j < list.length; j++) {
-        const q = list[j]!;
-        if (q.checkpointId !== p.checkpointId) {
+        const q = list[j];
+        if (q !== undefined && q.checkpointId !== p.checkpointId) {
           consider(p, q);
           break;
         }
