@@ -6,6 +6,7 @@ import {
   type ScanRecord,
 } from '@checkpoint-lane/shared';
 import { subjectKeyFromHex } from '../../../lists/subject-key.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../open-database.js';
 import type { AlertsRepository } from './alerts-repository.js';
 import { healthAlertCheck } from './health-alert-check.js';
@@ -54,6 +55,9 @@ export function passIdOf(r: ScanRecord): string | null {
 
 /** Lane uploads (`POST /api/v1/kiosk/scans`): scans, overrides and acknowledgements stored once. */
 export class ScanIngest {
+  /** The replay check's query (`raiseReplays`), prepared once. */
+  private passagesOf: Statement | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly alerts: AlertsRepository,
@@ -245,18 +249,17 @@ export class ScanIngest {
       lo = Math.min(lo, p.at);
       hi = Math.max(hi, p.at);
     }
-    const rows = this.db
-      .prepare(
-        `SELECT s.id AS scanId, s.pass_id AS passId, s.at, s.checkpoint_id AS checkpointId, c.name AS checkpointName,
-           k.id AS kioskId, k.name AS kioskName, c.lat, c.lon
-         FROM scans s JOIN checkpoints c ON c.id = s.checkpoint_id JOIN kiosks k ON k.no = s.kiosk_no
-         WHERE s.pass_id IN (SELECT value FROM json_each(?)) AND s.at BETWEEN ? AND ? AND c.lat IS NOT NULL`,
-      )
-      .all(
-        JSON.stringify([...new Set(passScans.map((p) => p.passId))]),
-        lo - PASS_SPAN_MS,
-        hi + PASS_SPAN_MS,
-      ) as LocatedPassage[];
+    this.passagesOf ??= this.db.prepare(
+      `SELECT s.id AS scanId, s.pass_id AS passId, s.at, s.checkpoint_id AS checkpointId, c.name AS checkpointName,
+         k.id AS kioskId, k.name AS kioskName, c.lat, c.lon
+       FROM scans s JOIN checkpoints c ON c.id = s.checkpoint_id JOIN kiosks k ON k.no = s.kiosk_no
+       WHERE s.pass_id IN (SELECT value FROM json_each(?)) AND s.at BETWEEN ? AND ? AND c.lat IS NOT NULL`,
+    );
+    const rows = this.passagesOf.all(
+      JSON.stringify([...new Set(passScans.map((p) => p.passId))]),
+      lo - PASS_SPAN_MS,
+      hi + PASS_SPAN_MS,
+    ) as LocatedPassage[];
     const ids: number[] = [];
     for (const pair of findReplays(new Set(passScans.map((p) => p.id)), rows)) {
       const id = this.alerts.raiseReplay(pair, now);
