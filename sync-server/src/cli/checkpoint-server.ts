@@ -53,8 +53,9 @@ The admin token comes from CHECKPOINT_ADMIN_TOKEN; if unset, one is generated on
 printed once, and only its hash is stored. The admin console is at /admin/.
 --declare-rate-limit N: khai báo di chuyển mỗi phút từ một địa chỉ / movement declarations a
   minute from one address on /api/v1/public/declarations, 1..1000000 (default 20; a carrier's NAT
-  puts many phones behind one address). --declare-id-limit N: declarations per personal ID in 24 h,
-  1..1000 (default 5). Both are counted across every server of a fleet.
+  puts many phones behind one address). --declare-id-limit N: declarations per personal ID from one
+  address in 24 h, 1..1000 (default 5; another address has its own count, so a stranger cannot use
+  up someone's). Both are counted across every server of a fleet.
 --log-level LEVEL: trace, debug, info (default), warn, error (logs never hold IDs or names).
 --offline-after SEC: a lane with no event stream and no heartbeat for this long shows offline.
 --stream-grace SEC: once a lane's event stream closes, it shows offline after this long unless it

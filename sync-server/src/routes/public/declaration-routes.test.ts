@@ -313,15 +313,21 @@ for (const { engine, skip } of ENGINES) {
       expect((await declare({ ...BODY, personalId: other })).json<Answer>().passId).toMatch(/^[0-9a-f]{16}$/);
     });
 
-    it('limits declarations per personal ID and per address (429 with Retry-After)', async () => {
+    it('limits declarations per (personal ID, address) and per address (429 with Retry-After)', async () => {
       await build({ declareIdLimit: 2, declareRateLimit: 4 });
       for (let i = 0; i < 2; i++) expect((await declare(BODY)).statusCode).toBe(201);
       const perId = await declare(BODY);
       expect(perId.statusCode).toBe(429);
       expect(perId.json()).toMatchObject({ error: 'rate_limited' });
       expect(Number(perId.headers['retry-after'])).toBeGreaterThan(0);
+      // The same ID from another address is counted apart: a stranger who posts someone's ID
+      // spends only their own budget.
+      expect((await declare(BODY, '10.1.0.2')).statusCode).toBe(201);
+      expect((await declare(BODY, '10.1.0.2')).statusCode).toBe(201);
+      expect((await declare(BODY, '10.1.0.2')).statusCode).toBe(429);
+      expect((await declare(BODY, '10.1.0.3')).statusCode).toBe(201);
       // Another ID from another address still gets its pass.
-      expect((await declare({ ...BODY, personalId: '079203001234' }, '10.1.0.2')).statusCode).toBe(201);
+      expect((await declare({ ...BODY, personalId: '079203001234' }, '10.1.0.4')).statusCode).toBe(201);
       // The first address has used 3 of its 4 a minute.
       expect((await declare({ ...BODY, personalId: '001203001299' })).statusCode).toBe(201);
       const perAddress = await declare({ ...BODY, personalId: '001203001298' });

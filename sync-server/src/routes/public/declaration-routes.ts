@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { CHECKPOINT_DEFAULTS, type HealthEntry, type HealthStatus } from '@checkpoint-lane/shared';
 import Type from 'typebox';
 import { HttpError } from '../../http-error.js';
@@ -71,7 +71,7 @@ function blockingStatuses(s: Services): () => Promise<readonly HealthStatus[]> {
 
 /**
  * `POST /api/v1/public/declarations` (no auth): a movement declaration; answers the signed lane
- * pass. Limited per address (`declareRateLimit` a minute) and per personal ID
+ * pass. Limited per address (`declareRateLimit` a minute) and per personal ID from one address
  * (`declareIdLimit` a day), across every server of a fleet. Nothing of the person is logged.
  */
 export function registerDeclarationRoutes(app: App, s: Services): void {
@@ -83,7 +83,7 @@ export function registerDeclarationRoutes(app: App, s: Services): void {
       schema: {
         summary:
           `A movement declaration; answers 201 with its signed lane pass (CLP1 text and QR SVG), valid from the travel date's 00:00 (UTC+7, or now if later) for ${PASS_VALID_DAYS} days. ` +
-          'A person the health list holds gets the declaration stored and no pass (passId, qr, qrSvg null; notice contact_health_station). Rate-limited per address and per personal ID (429 with Retry-After).',
+          'A person the health list holds gets the declaration stored and no pass (passId, qr, qrSvg null; notice contact_health_station). Rate-limited per address and per personal ID from one address (429 with Retry-After).',
         tags: ['public'],
         body: DeclarationBody,
         response: { 201: DeclarationAnswer, ...errors(400, 429) },
@@ -95,14 +95,20 @@ export function registerDeclarationRoutes(app: App, s: Services): void {
       if (!checked.ok) throw new HttpError(400, checked.error, PROBLEM_MESSAGES[checked.error]);
       const d = checked.value;
       const key = subjectKey(s.listKey, { kind: 'personal_id', value: d.personalId });
-      // Counted under the ID's index key: the counters never hold the ID itself.
-      const hit = await s.store.limits.hit('declare-id', subjectKeyToHex(key), now, 24 * 3_600_000);
+      // Counted per (ID, address), so a stranger posting someone's ID spends only their own
+      // address's budget. The counter's key is a hash of the ID's index key and the address: it
+      // never holds the ID itself.
+      const counter = createHash('sha256')
+        .update(`${subjectKeyToHex(key)}|${req.ip}`)
+        .digest('hex')
+        .slice(0, 32);
+      const hit = await s.store.limits.hit('declare-id', counter, now, 24 * 3_600_000);
       if (hit.count > s.declareIdLimit) {
         void reply.header('retry-after', String(Math.max(1, Math.ceil((hit.resetAt - now) / 1000))));
         throw new HttpError(
           429,
           'rate_limited',
-          'too many declarations for this personal ID; try again later',
+          'too many declarations for this personal ID from this address; try again later',
         );
       }
       const entry = (await s.lists.getEntry('health', key)) as HealthEntry | null;
