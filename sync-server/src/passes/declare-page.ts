@@ -180,7 +180,9 @@ const SCRIPT = `
     return String(code);
   }
   function showFacts(r){
-    $('validity').textContent=fmt(r.validFrom)+' → '+fmt(r.validUntil)+' (UTC+7)';
+    // No pass (health hold): no validity to show.
+    $('validityRow').style.display=r.passId?'':'none';
+    $('validity').textContent=r.passId?fmt(r.validFrom)+' → '+fmt(r.validUntil)+' (UTC+7)':'';
     $('passId').textContent=r.passId||r.declarationId;
     $('route').textContent=provinceName(r.fromProvince)+' → '+provinceName(r.toProvince);
   }
@@ -306,7 +308,7 @@ ${field('travelDate', 'travelDate', `<input id="travelDate" type="date" min="${i
 </div>
 <p id="held" class="held" data-t="held">${escapeHtml(TEXTS.held[0])}</p>
 <div class="facts">
-<div><b data-t="validity">${escapeHtml(TEXTS.validity[0])}</b>: <span id="validity"></span></div>
+<div id="validityRow"><b data-t="validity">${escapeHtml(TEXTS.validity[0])}</b>: <span id="validity"></span></div>
 <div><b data-t="route">${escapeHtml(TEXTS.route[0])}</b>: <span id="route"></span></div>
 <div><b data-t="passId">${escapeHtml(TEXTS.passId[0])}</b>: <span id="passId"></span></div>
 </div>
