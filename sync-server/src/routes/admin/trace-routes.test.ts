@@ -2,7 +2,7 @@
 // a trace started (202), polled to done, paged and filtered, exported, promoted into the health
 // list (one version), deleted; bad input answers 400, viewers 403, and the audit log records it.
 import type { TraceView } from '@checkpoint-lane/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pgUnavailable } from '../../db/pg/pg-database.testkit.js';
 import {
   addAccount,
@@ -23,6 +23,9 @@ import {
   traceStory,
   WHO,
 } from '../../tracing/trace-story.testkit.js';
+
+// Traces run in worker threads started from TypeScript source: seconds each on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const skipPg = await pgUnavailable();
 const ENGINES: readonly { engine: TestEngine; skip: boolean }[] = [
