@@ -67,6 +67,17 @@ describe('checkpoint-admin passes', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('404');
     expect((await run('passes', 'revoke', 'XYZ')).code).toBe(2);
+    for (const args of [
+      ['passes', 'revoke'],
+      ['passes', 'revoke', passId, passId],
+    ]) {
+      const missing = await run(...args);
+      expect(missing.code).toBe(2);
+      expect(missing.err).toContain(
+        'passes revoke needs one pass id (16 lower-case hex digits): passes revoke PASS_ID',
+      );
+      expect(missing.err).not.toContain('unknown command');
+    }
     expect((await run('passes', 'rotate')).code).toBe(2);
   });
 });

@@ -47,7 +47,11 @@ export async function runPasses(ctx: AdminContext, words: readonly string[], v: 
         ` (directory version ${b.version})\n${keysTable(b)}`,
     );
   }
-  if (sub === 'revoke' && arg !== undefined && words.length === 3) {
+  if (sub === 'revoke') {
+    if (arg === undefined || words.length !== 3)
+      throw new UsageError(
+        'passes revoke needs one pass id (16 lower-case hex digits): passes revoke PASS_ID',
+      );
     if (!/^[0-9a-f]{16}$/.test(arg)) throw new UsageError('a pass id is 16 lower-case hex digits');
     return show(
       ctx,
