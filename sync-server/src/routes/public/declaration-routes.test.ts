@@ -335,6 +335,20 @@ for (const { engine, skip } of ENGINES) {
       expect(perAddress.headers['retry-after']).toBeDefined();
     });
 
+    it('refuses a body over 8 KB with 413 body_too_large (the app allows 4 MB elsewhere)', async () => {
+      await build();
+      const padded = (n: number) => ({ ...BODY, purpose: 'x'.repeat(n) });
+      const size = (n: number) => Buffer.byteLength(JSON.stringify(padded(n)));
+      const big = await declare(padded(8 * 1024));
+      expect(size(8 * 1024)).toBeGreaterThan(8 * 1024);
+      expect(big.statusCode).toBe(413);
+      expect(big.json()).toMatchObject({ error: 'body_too_large' });
+      // A body of exactly 8 KB reaches the checks (a purpose that long is a 400, not a 413).
+      const n = 8 * 1024 - size(0);
+      expect(size(n)).toBe(8 * 1024);
+      expect((await declare(padded(n))).statusCode).toBe(400);
+    });
+
     it('refuses bad bodies with 400 and a clear code, never 5xx', async () => {
       await build();
       const cases: [unknown, string][] = [

@@ -47,6 +47,9 @@ export const DeclarationAnswer = Type.Object({
   notice: Type.Optional(Type.Literal('contact_health_station')),
 });
 
+/** The largest declaration body accepted (bytes); larger answers 413 `body_too_large`. */
+export const DECLARATION_BODY_LIMIT = 8 * 1024;
+
 /** How long the union of the checkpoints' blocking statuses is kept before it is read again. */
 const BLOCKING_TTL_MS = 30_000;
 
@@ -80,13 +83,15 @@ export function registerDeclarationRoutes(app: App, s: Services): void {
     '/declarations',
     {
       config: { rateLimit: { max: s.declareRateLimit, timeWindow: 60_000 } },
+      // A declaration is a few hundred bytes: the app's 4 MB limit is for imports, not this route.
+      bodyLimit: DECLARATION_BODY_LIMIT,
       schema: {
         summary:
           `A movement declaration; answers 201 with its signed lane pass (CLP1 text and QR SVG), valid from the travel date's 00:00 (UTC+7, or now if later) for ${PASS_VALID_DAYS} days. ` +
           'A person the health list holds gets the declaration stored and no pass (passId, qr, qrSvg null; notice contact_health_station). Rate-limited per address and per personal ID from one address (429 with Retry-After).',
         tags: ['public'],
         body: DeclarationBody,
-        response: { 201: DeclarationAnswer, ...errors(400, 429) },
+        response: { 201: DeclarationAnswer, ...errors(400, 413, 429) },
       },
     },
     async (req, reply) => {
