@@ -26,7 +26,7 @@ export const ArrivalsQuerySchema = Type.Object({
 /** `GET /arrivals` query. */
 export type ArrivalsQuery = Type.Static<typeof ArrivalsQuerySchema>;
 
-/** The first scan of an arrival's pass at a checkpoint (lane time). */
+/** A scan of an arrival's pass: its checkpoint and lane time. */
 export const ArrivalPassageSchema = Type.Object({
   checkpointId: Type.String(),
   checkpointName: Type.String(),
