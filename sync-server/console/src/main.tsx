@@ -7,7 +7,7 @@ import { api, ApiError, errorText, onUnauthorized, setCsrfToken } from './api.js
 import { formatTime } from './format.js';
 import { getLang, loadLang, setLang, t, type Lang, type TextKey } from './i18n.js';
 import { startLive, stopLive, subscribe } from './live.js';
-import { currentSession } from './session.js';
+import { currentSession, isProvinceScoped, pagesFor } from './session.js';
 import { AccountsPage } from './pages/accounts-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
 import { ArrivalsPage } from './pages/arrivals-page.js';
@@ -175,8 +175,15 @@ function SignIn(props: {
 }
 
 function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void; onSignOut: () => void }) {
-  const route = useRoute();
+  const asked = useRoute();
   const isAdmin = props.session.account.role === 'admin';
+  // An account limited to a province may use only the arrivals page (and its own password): it
+  // lands there whatever page was asked for.
+  const scoped = isProvinceScoped(props.session.account);
+  const route: Route | null = scoped && asked !== 'password' ? 'arrivals' : asked;
+  useEffect(() => {
+    if (scoped && asked !== 'password' && asked !== 'arrivals') location.replace('#/arrivals');
+  }, [scoped, asked]);
   const [unacked, setUnacked] = useState(0);
   const refreshUnacked = useCallback(() => {
     api<{ alerts: Alert[] }>('GET', '/api/v1/admin/alerts?unacked=true&limit=1000').then(
@@ -187,6 +194,8 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
     );
   }, []);
   useEffect(() => {
+    // The alerts and the event stream are refused to a province-limited account.
+    if (scoped) return undefined;
     startLive();
     refreshUnacked();
     const off = subscribe((e) => {
@@ -196,7 +205,7 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
       off();
       stopLive();
     };
-  }, [refreshUnacked]);
+  }, [refreshUnacked, scoped]);
   const signOut = async (): Promise<void> => {
     try {
       await api('DELETE', '/api/v1/session', undefined, { quiet401: true });
@@ -207,11 +216,11 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
   };
   const acc = props.session.account;
   // Accounts and tracing are for admins only (viewers may neither run nor read traces).
-  const visible = ROUTES.filter((r) => (r !== 'accounts' && r !== 'traces') || isAdmin);
+  const visible = pagesFor(acc, ROUTES);
   return (
     <Ctx.Provider value={{ session: props.session, lang: props.lang, isAdmin, unacked, refreshUnacked }}>
       <header class="topbar">
-        <a class="brand" href="#/overview">
+        <a class="brand" href={scoped ? '#/arrivals' : '#/overview'}>
           {t('product')}
         </a>
         <span class="who" data-testid="who">
@@ -226,7 +235,7 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
           {t('signOut')}
         </button>
       </header>
-      <AlertBanner />
+      {!scoped && <AlertBanner />}
       <div class="layout">
         <nav class="nav" aria-label="menu">
           <ul>

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { currentSession, sessionOf } from './session.js';
+import { currentSession, isProvinceScoped, pagesFor, sessionOf } from './session.js';
 import type { Session } from './types.js';
 
 const SESSION: Session = {
@@ -29,5 +29,29 @@ describe('the console session check', () => {
     await expect(currentSession()).resolves.toBeNull();
     await expect(currentSession()).resolves.toEqual(SESSION);
     expect(fetch).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('the pages an account sees', () => {
+  const ALL = ['overview', 'alerts', 'scans', 'arrivals', 'traces', 'audit', 'accounts'] as const;
+  it('shows a province-limited account only arrivals, whatever its role', () => {
+    for (const role of ['admin', 'viewer'] as const) {
+      const account = { username: 'ca', displayName: 'CA', role, province: 79 };
+      expect(pagesFor(account, ALL)).toEqual(['arrivals']);
+      expect(isProvinceScoped(account)).toBe(true);
+    }
+  });
+  it('shows viewers everything but accounts and traces, admins everything', () => {
+    expect(pagesFor({ username: 'v', displayName: 'V', role: 'viewer' }, ALL)).toEqual([
+      'overview',
+      'alerts',
+      'scans',
+      'arrivals',
+      'audit',
+    ]);
+    expect(pagesFor({ username: 'a', displayName: 'A', role: 'admin', province: null }, ALL)).toEqual([
+      ...ALL,
+    ]);
+    expect(isProvinceScoped({ username: 'a', displayName: 'A', role: 'admin' })).toBe(false);
   });
 });

@@ -12,3 +12,18 @@ export function sessionOf(answer: SessionAnswer): Session | null {
 export async function currentSession(): Promise<Session | null> {
   return sessionOf(await api<SessionAnswer>('GET', '/api/v1/session', undefined, { quiet401: true }));
 }
+
+/**
+ * The pages an account's navigation shows, in the given order: an account limited to a province
+ * only `arrivals` (the server refuses it every other admin route); viewers neither `accounts`
+ * nor `traces`.
+ */
+export function pagesFor<R extends string>(account: Session['account'], all: readonly R[]): R[] {
+  if (account.province !== undefined && account.province !== null) return all.filter((r) => r === 'arrivals');
+  return all.filter((r) => (r !== 'accounts' && r !== 'traces') || account.role === 'admin');
+}
+
+/** Whether an account is limited to a province (and so to the arrivals page). */
+export function isProvinceScoped(account: Session['account']): boolean {
+  return account.province !== undefined && account.province !== null;
+}

@@ -93,10 +93,26 @@ function tooManyFailures(): HttpError {
 }
 
 /**
+ * The admin routes (method and route pattern) an account limited to a province may use: the
+ * arrivals read (which checks the province itself). Its session routes (`/api/v1/session…`) are
+ * outside the admin API and this hook.
+ */
+export const PROVINCE_SCOPE_ROUTES: readonly { readonly method: string; readonly url: string }[] = [
+  { method: 'GET', url: '/api/v1/admin/arrivals' },
+  { method: 'HEAD', url: '/api/v1/admin/arrivals' },
+];
+
+function provinceScopeAllows(req: FastifyRequest): boolean {
+  const url = req.routeOptions.url;
+  return PROVINCE_SCOPE_ROUTES.some((r) => r.method === req.method && r.url === url);
+}
+
+/**
  * onRequest hook of `/api/v1/admin/*`: either the admin bearer token (compared by hash in
  * constant time; acts as role admin) or the `cl_session` cookie of a console account. Cookie
  * requests that change something need the session's `X-CSRF-Token` and, if they carry an
- * `Origin`, this server's own; viewers may only `GET`/`HEAD`.
+ * `Origin`, this server's own; viewers may only `GET`/`HEAD`; an account limited to a province
+ * may use only {@link PROVINCE_SCOPE_ROUTES} (403 `forbidden_area` for every other admin route).
  */
 export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
@@ -108,6 +124,15 @@ export function adminAuth(services: Services, limiter: AuthFailureLimiter) {
         throw await limiter.refuse(
           req.ip,
           new HttpError(401, 'unauthorized', 'the session has ended; sign in again'),
+        );
+      }
+      // A province-limited account is refused everything but its allow-list, before anything else
+      // is looked at: a route added later is closed to it unless listed here.
+      if (session.account.province !== null && !provinceScopeAllows(req)) {
+        throw new HttpError(
+          403,
+          'forbidden_area',
+          `this account reads arrivals of province ${String(session.account.province)} only`,
         );
       }
       if (isUnsafeMethod(req.method)) {
