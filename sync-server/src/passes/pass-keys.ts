@@ -5,7 +5,13 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { formatPass, passSigningBytes, type PassBody, type PassKey } from '@checkpoint-lane/shared';
 import type { AuditEntry } from '../db/store/store.js';
-import type { NewPassKey, PassesStore, PassKeyRotation, StoredPassKey } from './passes-store.js';
+import type {
+  NewPassKey,
+  PassesStore,
+  PassKeyRotation,
+  PassKeyWithdrawal,
+  StoredPassKey,
+} from './passes-store.js';
 
 const DAY_MS = 24 * 3_600_000;
 /** Vietnam keeps one time zone, UTC+7, with no daylight saving. */
@@ -38,6 +44,11 @@ function newKey(now: number): NewPassKey {
     // Passes start on whole minutes at or after their issue: the key's period starts with its minute.
     validFrom: floorMinute(now),
   };
+}
+
+/** A key as the admin API lists it: its public half, and when it was withdrawn (null: not). */
+export function listedPassKey(k: StoredPassKey): PassKey & { readonly withdrawnAt: number | null } {
+  return { ...publicPassKey(k), withdrawnAt: k.withdrawnAt };
 }
 
 /** A key's public half as lanes get it. */
@@ -130,6 +141,23 @@ export class PassSigner {
       record,
     );
     if (r.kind === 'rotated') await this.reload(now);
+    return r;
+  }
+
+  /**
+   * Withdraws key `keyId` (any key, current or retired): lanes drop it and refuse every pass it
+   * signed. Withdrawing the current key makes a new current key, as a compromised rotation does.
+   * Audited (`pass.key_withdraw` by `actor`) in the same transaction.
+   */
+  async withdraw(keyId: number, now: number, actor: string): Promise<PassKeyWithdrawal> {
+    const r = await this.store.withdrawKey(
+      keyId,
+      now,
+      () => newKey(now),
+      now - PASS_KEY_REUSE_AFTER_MS,
+      actor,
+    );
+    if (r.kind === 'withdrawn' && r.replacedBy !== null) await this.reload(now);
     return r;
   }
 }

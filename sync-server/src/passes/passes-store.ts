@@ -50,6 +50,24 @@ export type PassKeyRotation =
     }
   | { readonly kind: 'no_key_id' };
 
+/** What withdrawing a key by id did. */
+export type PassKeyWithdrawal =
+  | {
+      readonly kind: 'withdrawn';
+      readonly keyId: number;
+      /** When it was withdrawn (the first time, if it was already). */
+      readonly withdrawnAt: number;
+      /** Whether it was withdrawn before this call (nothing changed then). */
+      readonly already: boolean;
+      /** The new current key's id when the withdrawn key was the current one, else null. */
+      readonly replacedBy: number | null;
+      /** The directory's version after it. */
+      readonly version: number;
+    }
+  | { readonly kind: 'not_found' }
+  /** It was the current key and no id is free for the key that would replace it: nothing changed. */
+  | { readonly kind: 'no_key_id' };
+
 /** An area by GSO codes (province 1..99; district, ward null when not given). */
 export interface AreaCodes {
   readonly province: number;
@@ -124,6 +142,19 @@ export interface PassesStore {
     retire: PassKeyRetirement,
     audit?: (r: Extract<PassKeyRotation, { kind: 'rotated' }>) => AuditEntry,
   ): Promise<PassKeyRotation>;
+  /**
+   * Withdraws key `keyId` (lanes drop it, every pass it signed is refused): the first time
+   * advances the directory version; when it is the current key, `make()`'s key becomes current
+   * (as a compromised rotation, ids reused as `reuseBefore` allows). Audits `pass.key_withdraw` by
+   * `actor` (every time), in one transaction.
+   */
+  withdrawKey(
+    keyId: number,
+    now: number,
+    make: () => NewPassKey,
+    reuseBefore: number,
+    actor: string,
+  ): Promise<PassKeyWithdrawal>;
   /** Stores a declaration. */
   addDeclaration(d: DeclarationRecord): Promise<void>;
   /**

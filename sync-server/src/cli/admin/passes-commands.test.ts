@@ -29,7 +29,7 @@ describe('checkpoint-admin passes', () => {
     const keys = await run('passes', 'keys');
     expect(keys.code).toBe(0);
     expect(keys.out.trim()).toMatch(
-      /^keyId\s+publicKey\s+validFrom\s+validUntil\s+current\n1\s+\S{43}\s+\d{4}-.*Z\s+-\s+current$/,
+      /^keyId\s+publicKey\s+validFrom\s+validUntil\s+state\n1\s+\S{43}\s+\d{4}-.*Z\s+-\s+current$/,
     );
 
     const rotated = await run('passes', 'rotate-key');
@@ -38,11 +38,15 @@ describe('checkpoint-admin passes', () => {
       'pass key 2 now signs; lanes accept passes the previous key signed until its validUntil',
     );
     const withdrawn = await run('--json', 'passes', 'rotate-key', '--compromised');
-    expect(JSON.parse(withdrawn.out)).toMatchObject({
-      current: 3,
-      version: 2,
-      keys: [{ keyId: 1 }, { keyId: 3 }],
-    });
+    const answer = JSON.parse(withdrawn.out) as { keys: { keyId: number; withdrawnAt: number | null }[] };
+    expect(answer).toMatchObject({ current: 3, version: 2 });
+    expect(answer.keys.map((k) => [k.keyId, k.withdrawnAt !== null])).toEqual([
+      [1, false],
+      [2, true],
+      [3, false],
+    ]);
+    // `passes keys` lists the withdrawn key, marked.
+    expect((await run('passes', 'keys')).out).toMatch(/\n2\s+\S{43}\s+\S+Z\s+\S+Z\s+withdrawn \d{4}-\S+Z\n/);
 
     const declared = await t.app.inject({
       method: 'POST',
@@ -79,5 +83,38 @@ describe('checkpoint-admin passes', () => {
       expect(missing.err).not.toContain('unknown command');
     }
     expect((await run('passes', 'rotate')).code).toBe(2);
+  });
+
+  it('withdraws a pass key by id (the current one is replaced), says what is missing, 404 for an unknown key', async () => {
+    t = await buildTestApp();
+    await run('passes', 'rotate-key');
+    const retired = await run('passes', 'withdraw-key', '1');
+    expect(retired.err).toBe('');
+    expect(retired.code).toBe(0);
+    expect(retired.out).toMatch(
+      /^pass key 1 withdrawn: lanes refuse every pass it signed once they sync; key 2 signs \(directory version 2\)\n/,
+    );
+    expect(retired.out).toMatch(
+      /\n1\s+\S{43}\s+\S+Z\s+\S+Z\s+withdrawn \d{4}-\S+Z\n2\s+\S{43}\s+\S+Z\s+-\s+current/,
+    );
+    const current = await run('--json', 'passes', 'withdraw-key', '2');
+    expect(JSON.parse(current.out)).toMatchObject({ current: 3, version: 3 });
+    const unknown = await run('passes', 'withdraw-key', '9');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('404');
+    for (const args of [
+      ['passes', 'withdraw-key'],
+      ['passes', 'withdraw-key', '1', '2'],
+    ]) {
+      const missing = await run(...args);
+      expect(missing.code).toBe(2);
+      expect(missing.err).toContain(
+        'passes withdraw-key needs one key id (1..255): passes withdraw-key KEY_ID',
+      );
+    }
+    expect((await run('passes', 'withdraw-key', '256')).code).toBe(2);
+    expect((await run('passes', 'withdraw-key', 'x')).code).toBe(2);
+    const audit = await t.app.inject({ method: 'GET', url: '/api/v1/admin/audit', headers: t.admin });
+    expect(audit.body).toContain('pass.key_withdraw');
   });
 });

@@ -1,5 +1,6 @@
-// checkpoint-admin `passes keys`, `passes rotate-key [--compromised]` and `passes revoke PASSID`:
-// the lane pass signing keys, their rotation, and revoking one pass.
+// checkpoint-admin `passes keys`, `passes rotate-key [--compromised]`, `passes withdraw-key KEY_ID`
+// and `passes revoke PASSID`: the lane pass signing keys, their rotation and withdrawal, and
+// revoking one pass.
 import { isoOrDash, show, table, UsageError, type AdminContext } from './admin-io.js';
 
 /** The flags the pass commands read. */
@@ -15,7 +16,13 @@ export interface PassFlags {
 interface KeysAnswer {
   version: number;
   current: number;
-  keys: { keyId: number; publicKey: string; validFrom: number; validUntil: number | null }[];
+  keys: {
+    keyId: number;
+    publicKey: string;
+    validFrom: number;
+    validUntil: number | null;
+    withdrawnAt: number | null;
+  }[];
 }
 
 const keysTable = (b: KeysAnswer): string =>
@@ -24,12 +31,17 @@ const keysTable = (b: KeysAnswer): string =>
       ...k,
       validFrom: isoOrDash(k.validFrom),
       validUntil: isoOrDash(k.validUntil),
-      current: k.keyId === b.current ? 'current' : '',
+      state:
+        k.withdrawnAt !== null
+          ? `withdrawn ${isoOrDash(k.withdrawnAt)}`
+          : k.keyId === b.current
+            ? 'current'
+            : '',
     })),
-    ['keyId', 'publicKey', 'validFrom', 'validUntil', 'current'],
+    ['keyId', 'publicKey', 'validFrom', 'validUntil', 'state'],
   );
 
-/** `passes keys`, `passes rotate-key [--compromised]`, `passes revoke PASSID`. */
+/** `passes keys`, `passes rotate-key [--compromised]`, `passes withdraw-key KEY_ID`, `passes revoke PASSID`. */
 export async function runPasses(ctx: AdminContext, words: readonly string[], v: PassFlags): Promise<number> {
   const [, sub, arg] = words;
   if (sub === 'keys' && words.length === 2)
@@ -45,6 +57,20 @@ export async function runPasses(ctx: AdminContext, words: readonly string[], v: 
           ? 'the previous key is withdrawn: lanes refuse every pass it signed'
           : 'lanes accept passes the previous key signed until its validUntil') +
         ` (directory version ${b.version})\n${keysTable(b)}`,
+    );
+  }
+  if (sub === 'withdraw-key') {
+    if (arg === undefined || words.length !== 3)
+      throw new UsageError('passes withdraw-key needs one key id (1..255): passes withdraw-key KEY_ID');
+    if (!/^\d{1,3}$/.test(arg) || Number(arg) < 1 || Number(arg) > 255)
+      throw new UsageError('a pass key id is a whole number 1..255');
+    const keyId = Number(arg);
+    return show(
+      ctx,
+      await ctx.http.post(`/api/v1/admin/passes/keys/${String(keyId)}/withdraw`, {}),
+      (b: KeysAnswer) =>
+        `pass key ${String(keyId)} withdrawn: lanes refuse every pass it signed once they sync; ` +
+        `key ${String(b.current)} signs (directory version ${String(b.version)})\n${keysTable(b)}`,
     );
   }
   if (sub === 'revoke') {

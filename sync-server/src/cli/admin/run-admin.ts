@@ -44,6 +44,7 @@ const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <comma
   officers enable ID
   passes keys
   passes rotate-key [--compromised]
+  passes withdraw-key KEY_ID
   passes revoke PASS_ID
 
 Account passwords come from $CHECKPOINT_ACCOUNT_PASSWORD, else the first line of stdin.
@@ -54,7 +55,9 @@ A new officer needs a PIN; without one an existing officer keeps theirs, and uns
 --role, --checkpoints keep their values.
 passes (thẻ qua chốt): rotate-key makes a new pass signing key; lanes keep accepting the passes the
 old key signed until they expire. --compromised withdraws the old key: lanes refuse every pass it
-signed. revoke refuses one pass at every lane once lanes sync (SSE \`passes\` tells them at once).
+signed. withdraw-key does that to any key by id (a new key signs when it was the current one);
+\`passes keys\` lists withdrawn keys too. revoke refuses one pass at every lane once lanes sync (SSE
+\`passes\` tells them at once).
 trace (truy vết): contacts of the subjects at the same checkpoint within ± --window minutes
 (default 15) or in the same vehicle, over --from..--to (default the last 14 days); --hops 2 adds
 their contacts. Progress on stderr; prints a table of contacts (subjects shown), or writes CSV.

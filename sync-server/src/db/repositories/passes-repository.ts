@@ -7,6 +7,7 @@ import {
   type PassesStore,
   type PassKeyRetirement,
   type PassKeyRotation,
+  type PassKeyWithdrawal,
   type PassRevocation,
   type StoredPassDirectory,
   type StoredPassKey,
@@ -89,31 +90,86 @@ export class PassesRepository implements PassesStore {
   ): Promise<PassKeyRotation> {
     await Promise.resolve();
     return this.db.transaction((): PassKeyRotation => {
-      const keys = this.readKeys();
-      const current = keys.find((k) => k.validUntil === null) ?? null;
-      // The current key's own id is never given again by this rotation.
-      const pick = pickPassKeyId(
-        keys.map((k) =>
-          k === current ? { ...k, validUntil: Number.MAX_SAFE_INTEGER, withdrawnAt: null } : k,
-        ),
-        retire.reuseBefore,
-      );
-      if (pick === null) return { kind: 'no_key_id' };
-      if (current !== null) {
-        this.db
-          .prepare('UPDATE pass_keys SET valid_until = ?, withdrawn_at = ? WHERE key_id = ?')
-          .run(Math.max(current.validFrom, retire.validUntil), retire.withdraw ? now : null, current.keyId);
-      }
-      if (pick.replaces) this.db.prepare('DELETE FROM pass_keys WHERE key_id = ?').run(pick.keyId);
-      this.insertKey(pick.keyId, make(), now);
-      const version = this.bump();
-      const key = this.readKeys().find((k) => k.keyId === pick.keyId);
-      if (key === undefined) throw new Error('pass key vanished while it was stored');
-      const done = { kind: 'rotated' as const, key, previous: current?.keyId ?? null, version };
-      if (audit) {
+      const done = this.rotateNow(now, make, retire);
+      if (done.kind === 'rotated' && audit) {
         const e = audit(done);
         this.audit.record(e.at, e.actor, e.action, e.target, e.details ?? null);
       }
+      return done;
+    })();
+  }
+
+  /** A rotation's writes; the caller holds the transaction. */
+  private rotateNow(now: number, make: () => NewPassKey, retire: PassKeyRetirement): PassKeyRotation {
+    const keys = this.readKeys();
+    const current = keys.find((k) => k.validUntil === null) ?? null;
+    // The current key's own id is never given again by this rotation.
+    const pick = pickPassKeyId(
+      keys.map((k) => (k === current ? { ...k, validUntil: Number.MAX_SAFE_INTEGER, withdrawnAt: null } : k)),
+      retire.reuseBefore,
+    );
+    if (pick === null) return { kind: 'no_key_id' };
+    if (current !== null) {
+      this.db
+        .prepare('UPDATE pass_keys SET valid_until = ?, withdrawn_at = ? WHERE key_id = ?')
+        .run(Math.max(current.validFrom, retire.validUntil), retire.withdraw ? now : null, current.keyId);
+    }
+    if (pick.replaces) this.db.prepare('DELETE FROM pass_keys WHERE key_id = ?').run(pick.keyId);
+    this.insertKey(pick.keyId, make(), now);
+    const version = this.bump();
+    const key = this.readKeys().find((k) => k.keyId === pick.keyId);
+    if (key === undefined) throw new Error('pass key vanished while it was stored');
+    return { kind: 'rotated' as const, key, previous: current?.keyId ?? null, version };
+  }
+
+  async withdrawKey(
+    keyId: number,
+    now: number,
+    make: () => NewPassKey,
+    reuseBefore: number,
+    actor: string,
+  ): Promise<PassKeyWithdrawal> {
+    await Promise.resolve();
+    return this.db.transaction((): PassKeyWithdrawal => {
+      const target = this.readKeys().find((k) => k.keyId === keyId);
+      if (target === undefined) return { kind: 'not_found' };
+      let done: PassKeyWithdrawal;
+      if (target.withdrawnAt !== null) {
+        done = {
+          kind: 'withdrawn',
+          keyId,
+          withdrawnAt: target.withdrawnAt,
+          already: true,
+          replacedBy: null,
+          version: this.readVersion(),
+        };
+      } else if (target.validUntil === null) {
+        const r = this.rotateNow(now, make, { validUntil: now, withdraw: true, reuseBefore });
+        if (r.kind === 'no_key_id') return r;
+        done = {
+          kind: 'withdrawn',
+          keyId,
+          withdrawnAt: now,
+          already: false,
+          replacedBy: r.key.keyId,
+          version: r.version,
+        };
+      } else {
+        this.db.prepare('UPDATE pass_keys SET withdrawn_at = ? WHERE key_id = ?').run(now, keyId);
+        done = {
+          kind: 'withdrawn',
+          keyId,
+          withdrawnAt: now,
+          already: false,
+          replacedBy: null,
+          version: this.bump(),
+        };
+      }
+      this.audit.record(now, actor, 'pass.key_withdraw', String(keyId), {
+        already: done.already,
+        replacedBy: done.replacedBy,
+        version: done.version,
+      });
       return done;
     })();
   }

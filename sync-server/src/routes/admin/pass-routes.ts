@@ -2,7 +2,7 @@ import { PASS_ID_PATTERN, PassKeySchema } from '@checkpoint-lane/shared';
 import Type from 'typebox';
 import { adminActor } from '../../auth/auth-hooks.js';
 import { HttpError } from '../../http-error.js';
-import { PASS_KEY_RETIRE_MS, publicPassKey } from '../../passes/pass-keys.js';
+import { listedPassKey, PASS_KEY_RETIRE_MS } from '../../passes/pass-keys.js';
 import type { Services } from '../../services.js';
 import { adminSecurity, errors, type App } from '../schemas.js';
 
@@ -12,9 +12,17 @@ const PassKeysAnswer = Type.Object({
   version: Type.Integer(),
   /** The id of the key that signs now. */
   current: Type.Integer(),
-  /** Every key lanes are given (withdrawn keys left out), by id. */
-  keys: Type.Array(PassKeySchema),
+  /** Every key, by id, withdrawn ones too (lanes are given only those not withdrawn). */
+  keys: Type.Array(
+    Type.Object({
+      ...PassKeySchema.properties,
+      /** Epoch ms it was withdrawn (lanes refuse every pass it signed), or null. */
+      withdrawnAt: Type.Union([Type.Integer(), Type.Null()]),
+    }),
+  ),
 });
+
+const KeyParams = Type.Object({ keyId: Type.Integer({ minimum: 1, maximum: 255 }) });
 
 const RotateBody = Type.Object(
   {
@@ -46,8 +54,9 @@ const RevokeAnswer = Type.Object({
  */
 export function registerPassRoutes(app: App, s: Services): void {
   const keysAnswer = async () => {
-    const d = await s.store.passes.directory(s.clock());
-    return { version: d.version, current: s.passSigner.currentId, keys: d.keys.map(publicPassKey) };
+    const keys = await s.store.passes.keys();
+    const version = await s.store.passes.version();
+    return { version, current: s.passSigner.currentId, keys: keys.map(listedPassKey) };
   };
 
   app.get(
@@ -55,7 +64,7 @@ export function registerPassRoutes(app: App, s: Services): void {
     {
       schema: {
         summary:
-          'The pass signing keys lanes are given (public halves), by id, and the id of the one that signs now',
+          'Every pass signing key (public halves, withdrawn ones marked by withdrawnAt; lanes are given the others), by id, and the id of the one that signs now',
         tags: ['admin'],
         security: adminSecurity,
         response: { 200: PassKeysAnswer, ...errors(401) },
@@ -98,6 +107,37 @@ export function registerPassRoutes(app: App, s: Services): void {
         );
       s.hub.publishPasses(r.version);
       req.log.info({ keyId: r.key.keyId, previous: r.previous, compromised }, 'pass signing key rotated');
+      return keysAnswer();
+    },
+  );
+
+  app.post(
+    '/passes/keys/:keyId/withdraw',
+    {
+      schema: {
+        summary:
+          'Withdraw a pass signing key (any, current or retired): lanes drop it and refuse every pass it signed (their holders must declare again). ' +
+          'Withdrawing the current key makes a new current key, as rotate with compromised: true does.',
+        tags: ['admin'],
+        security: adminSecurity,
+        params: KeyParams,
+        response: { 200: PassKeysAnswer, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => {
+      const now = s.clock();
+      const r = await s.passSigner.withdraw(req.params.keyId, now, adminActor(req));
+      if (r.kind === 'not_found') throw new HttpError(404, 'not_found', 'no pass key with this id');
+      if (r.kind === 'no_key_id')
+        throw new HttpError(
+          409,
+          'pass_key_ids_exhausted',
+          'all 255 pass key ids still guard valid passes; the current key cannot be replaced yet',
+        );
+      if (!r.already) {
+        s.hub.publishPasses(r.version);
+        req.log.info({ keyId: r.keyId, replacedBy: r.replacedBy }, 'pass signing key withdrawn');
+      }
       return keysAnswer();
     },
   );

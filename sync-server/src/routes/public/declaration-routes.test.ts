@@ -425,7 +425,11 @@ for (const { engine, skip } of ENGINES) {
       now += 3_600_000;
       const r = await rotate();
       expect(r.statusCode, r.body).toBe(200);
-      const rotated = r.json<{ version: number; current: number; keys: PassDirectory['keys'] }>();
+      const rotated = r.json<{
+        version: number;
+        current: number;
+        keys: (PassDirectory['keys'][number] & { withdrawnAt: number | null })[];
+      }>();
       expect(rotated.current).toBe(2);
       expect(rotated.version).toBe(1);
       expect(rotated.keys.map((x) => [x.keyId, x.validUntil])).toEqual([
@@ -433,7 +437,8 @@ for (const { engine, skip } of ENGINES) {
         [2, null],
       ]);
       const { doc } = await directory(k);
-      expect(doc.keys).toEqual(rotated.keys);
+      expect(rotated.keys.map((x) => x.withdrawnAt)).toEqual([null, null]);
+      expect(doc.keys).toEqual(rotated.keys.map(({ withdrawnAt: _, ...x }) => x));
       // The pass signed before the rotation is still valid; a new one is signed by key 2.
       expect(verdict(parsed(before.qr), doc, now)).toBe('pass_valid');
       const after = (await declare({ ...BODY, personalId: '079203001234' })).json<Answer>();
@@ -451,18 +456,113 @@ for (const { engine, skip } of ENGINES) {
       const forged = formatPass(late, sign(null, passSigningBytes(late), oldKey));
       expect(verdict(parsed(forged), doc, now + 9 * DAY + 1)).toBe('pass_signature_invalid');
 
-      // Compromised: key 2 is withdrawn, every pass it signed refused; key 3 signs.
+      // Compromised: key 2 is withdrawn, every pass it signed refused; key 3 signs. The admin
+      // list shows key 2 marked withdrawn; the lanes' directory leaves it out.
       const c = await rotate(true);
       expect(c.json<{ current: number; keys: { keyId: number }[] }>()).toMatchObject({
         current: 3,
-        keys: [{ keyId: 1 }, { keyId: 3 }],
+        keys: [
+          { keyId: 1, withdrawnAt: null },
+          { keyId: 2, withdrawnAt: now },
+          { keyId: 3, withdrawnAt: null },
+        ],
       });
       const { doc: later } = await directory(k);
+      expect(later.keys.map((x) => x.keyId)).toEqual([1, 3]);
       expect(later.version).toBe(2);
       expect(verdict(parsed(after.qr), later, now)).toBe('pass_signature_invalid');
       expect(verdict(parsed(before.qr), later, now)).toBe('pass_valid');
       const audit = await rows("SELECT target FROM audit_log WHERE action = 'pass.key_rotate' ORDER BY id");
       expect(audit).toEqual([{ target: '2' }, { target: '3' }]);
+    });
+
+    it('withdraws any pass key by id: lanes drop it (event, version), the current one is replaced; audited; listed as withdrawn', async () => {
+      let now = NOW;
+      const { a, k } = await build({ clock: () => now, sseKeepAliveMs: 60_000 });
+      await a.app.listen({ host: '127.0.0.1', port: 0 });
+      const port = (a.app.server.address() as AddressInfo).port;
+      const stream = await openSse(port, '/api/v1/kiosk/events', k.auth);
+      await stream.next('hello');
+      const first = (await declare(BODY)).json<Answer>();
+      const withdraw = (keyId: number | string) =>
+        a.app.inject({
+          method: 'POST',
+          url: `/api/v1/admin/passes/keys/${String(keyId)}/withdraw`,
+          headers: a.admin,
+        });
+      now += 3_600_000;
+      await a.app.inject({
+        method: 'POST',
+        url: '/api/v1/admin/passes/keys/rotate',
+        headers: a.admin,
+        payload: {},
+      });
+      expect(await stream.next('passes')).toEqual({ version: 1 });
+      const second = (await declare({ ...BODY, personalId: '079203001234' })).json<Answer>();
+      expect(parsed(second.qr).body.keyId).toBe(2);
+
+      // Key 1 is retired, not current: withdrawn, key 2 still signs.
+      now += 60_000;
+      const w = await withdraw(1);
+      expect(w.statusCode, w.body).toBe(200);
+      expect(w.json()).toMatchObject({
+        version: 2,
+        current: 2,
+        keys: [
+          { keyId: 1, withdrawnAt: now },
+          { keyId: 2, withdrawnAt: null, validUntil: null },
+        ],
+      });
+      expect(await stream.next('passes')).toEqual({ version: 2 });
+      const { doc } = await directory(k);
+      expect(doc.version).toBe(2);
+      expect(doc.keys.map((x) => x.keyId)).toEqual([2]);
+      expect(verdict(parsed(first.qr), doc, now)).toBe('pass_signature_invalid');
+      expect(verdict(parsed(second.qr), doc, now)).toBe('pass_valid');
+
+      // The current key 2: withdrawn, key 3 made current and signing.
+      const c = await withdraw(2);
+      expect(c.json()).toMatchObject({
+        version: 3,
+        current: 3,
+        keys: [{ keyId: 1 }, { keyId: 2, withdrawnAt: now }, { keyId: 3, withdrawnAt: null }],
+      });
+      expect(await stream.next('passes')).toEqual({ version: 3 });
+      const { doc: later } = await directory(k);
+      expect(later.keys.map((x) => x.keyId)).toEqual([3]);
+      expect(verdict(parsed(second.qr), later, now)).toBe('pass_signature_invalid');
+      const third = (await declare({ ...BODY, personalId: '001203001299' })).json<Answer>();
+      expect(parsed(third.qr).body.keyId).toBe(3);
+      expect(verdict(parsed(third.qr), later, now)).toBe('pass_valid');
+
+      // GET lists the withdrawn keys too.
+      const listed = await a.app.inject({
+        method: 'GET',
+        url: '/api/v1/admin/passes/keys',
+        headers: a.admin,
+      });
+      expect(
+        listed
+          .json<{ keys: { keyId: number; withdrawnAt: number | null }[] }>()
+          .keys.map((x) => [x.keyId, x.withdrawnAt !== null]),
+      ).toEqual([
+        [1, true],
+        [2, true],
+        [3, false],
+      ]);
+      // Again: nothing changes; unknown 404; bad id 400.
+      expect((await withdraw(1)).json()).toMatchObject({ version: 3, current: 3 });
+      expect((await withdraw(9)).statusCode).toBe(404);
+      expect((await withdraw(9)).json()).toMatchObject({ error: 'not_found' });
+      expect((await withdraw(0)).statusCode).toBe(400);
+      expect((await withdraw('x')).statusCode).toBe(400);
+      const audit = await rows(
+        "SELECT actor, target FROM audit_log WHERE action = 'pass.key_withdraw' ORDER BY id",
+      );
+      expect(audit.map((r) => r.target)).toEqual(['1', '2', '1']);
+      // By the same actor the rotation names.
+      const rotation = await rows("SELECT actor FROM audit_log WHERE action = 'pass.key_rotate'");
+      expect(audit[0]?.actor).toBe(rotation[0]?.actor);
     });
 
     it.skipIf(engine !== 'postgres')(

@@ -6,6 +6,7 @@ import {
   type PassesStore,
   type PassKeyRetirement,
   type PassKeyRotation,
+  type PassKeyWithdrawal,
   type PassRevocation,
   type StoredPassDirectory,
   type StoredPassKey,
@@ -63,6 +64,36 @@ async function insertKey(q: Queryable, keyId: number, k: NewPassKey, now: number
   );
 }
 
+/** A rotation's writes; the caller holds the transaction and the `pass_state` lock. */
+async function rotateIn(
+  c: pg.PoolClient,
+  now: number,
+  make: () => NewPassKey,
+  retire: PassKeyRetirement,
+): Promise<PassKeyRotation> {
+  const keys = await readKeys(c);
+  const current = keys.find((k) => k.validUntil === null) ?? null;
+  // The current key's own id is never given again by this rotation.
+  const pick = pickPassKeyId(
+    keys.map((k) => (k === current ? { ...k, validUntil: Number.MAX_SAFE_INTEGER, withdrawnAt: null } : k)),
+    retire.reuseBefore,
+  );
+  if (pick === null) return { kind: 'no_key_id' };
+  if (current !== null) {
+    await c.query('UPDATE pass_keys SET valid_until = $2, withdrawn_at = $3 WHERE key_id = $1', [
+      current.keyId,
+      Math.max(current.validFrom, retire.validUntil),
+      retire.withdraw ? now : null,
+    ]);
+  }
+  if (pick.replaces) await c.query('DELETE FROM pass_keys WHERE key_id = $1', [pick.keyId]);
+  await insertKey(c, pick.keyId, make(), now);
+  const version = await bump(c);
+  const key = (await readKeys(c)).find((k) => k.keyId === pick.keyId);
+  if (key === undefined) throw new Error('pass key vanished while it was stored');
+  return { kind: 'rotated', key, previous: current?.keyId ?? null, version };
+}
+
 /** Lane passes on PostgreSQL (migration 009): each method one transaction; changes lock `pass_state`. */
 export class PgPassesStore implements PassesStore {
   constructor(private readonly pool: PgPool) {}
@@ -89,29 +120,62 @@ export class PgPassesStore implements PassesStore {
   ): Promise<PassKeyRotation> {
     return withPgTransaction(this.pool, async (c): Promise<PassKeyRotation> => {
       await lockState(c);
-      const keys = await readKeys(c);
-      const current = keys.find((k) => k.validUntil === null) ?? null;
-      const pick = pickPassKeyId(
-        keys.map((k) =>
-          k === current ? { ...k, validUntil: Number.MAX_SAFE_INTEGER, withdrawnAt: null } : k,
-        ),
-        retire.reuseBefore,
-      );
-      if (pick === null) return { kind: 'no_key_id' };
-      if (current !== null) {
-        await c.query('UPDATE pass_keys SET valid_until = $2, withdrawn_at = $3 WHERE key_id = $1', [
-          current.keyId,
-          Math.max(current.validFrom, retire.validUntil),
-          retire.withdraw ? now : null,
-        ]);
+      const done = await rotateIn(c, now, make, retire);
+      if (done.kind === 'rotated' && audit) await insertAudit(c, audit(done));
+      return done;
+    });
+  }
+
+  withdrawKey(
+    keyId: number,
+    now: number,
+    make: () => NewPassKey,
+    reuseBefore: number,
+    actor: string,
+  ): Promise<PassKeyWithdrawal> {
+    return withPgTransaction(this.pool, async (c): Promise<PassKeyWithdrawal> => {
+      const before = await lockState(c);
+      const target = (await readKeys(c)).find((k) => k.keyId === keyId);
+      if (target === undefined) return { kind: 'not_found' };
+      let done: PassKeyWithdrawal;
+      if (target.withdrawnAt !== null) {
+        done = {
+          kind: 'withdrawn',
+          keyId,
+          withdrawnAt: target.withdrawnAt,
+          already: true,
+          replacedBy: null,
+          version: before,
+        };
+      } else if (target.validUntil === null) {
+        const r = await rotateIn(c, now, make, { validUntil: now, withdraw: true, reuseBefore });
+        if (r.kind === 'no_key_id') return r;
+        done = {
+          kind: 'withdrawn',
+          keyId,
+          withdrawnAt: now,
+          already: false,
+          replacedBy: r.key.keyId,
+          version: r.version,
+        };
+      } else {
+        await c.query('UPDATE pass_keys SET withdrawn_at = $2 WHERE key_id = $1', [keyId, now]);
+        done = {
+          kind: 'withdrawn',
+          keyId,
+          withdrawnAt: now,
+          already: false,
+          replacedBy: null,
+          version: await bump(c),
+        };
       }
-      if (pick.replaces) await c.query('DELETE FROM pass_keys WHERE key_id = $1', [pick.keyId]);
-      await insertKey(c, pick.keyId, make(), now);
-      const version = await bump(c);
-      const key = (await readKeys(c)).find((k) => k.keyId === pick.keyId);
-      if (key === undefined) throw new Error('pass key vanished while it was stored');
-      const done = { kind: 'rotated' as const, key, previous: current?.keyId ?? null, version };
-      if (audit) await insertAudit(c, audit(done));
+      await insertAudit(c, {
+        at: now,
+        actor,
+        action: 'pass.key_withdraw',
+        target: String(keyId),
+        details: { already: done.already, replacedBy: done.replacedBy, version: done.version },
+      });
       return done;
     });
   }

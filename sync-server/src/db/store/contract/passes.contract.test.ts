@@ -104,6 +104,77 @@ describeEngines('PassesStore', ({ open }) => {
     expect(audit).toEqual([{ target: '2' }]);
   });
 
+  it('withdraws any key by id: a retired one, the current one (a new key becomes current), once; audited', async () => {
+    const d = await open();
+    const s = passesOf(d);
+    await s.ensureKey(() => key(), 0);
+    await s.rotateKey(100, () => key(100), retire(500));
+    // Key 1 is retired (not current): withdrawing it changes no current key.
+    expect(await s.withdrawKey(1, 150, () => key(150), 0, 'admin')).toEqual({
+      kind: 'withdrawn',
+      keyId: 1,
+      withdrawnAt: 150,
+      already: false,
+      replacedBy: null,
+      version: 2,
+    });
+    // Again: nothing changes, the version stays (still audited).
+    expect(await s.withdrawKey(1, 160, () => key(160), 0, 'admin')).toMatchObject({
+      already: true,
+      withdrawnAt: 150,
+      version: 2,
+    });
+    expect(await s.withdrawKey(9, 160, () => key(160), 0, 'admin')).toEqual({ kind: 'not_found' });
+    // The current key 2: withdrawn, key 3 becomes current.
+    expect(await s.withdrawKey(2, 200, () => key(200), 0, 'admin')).toEqual({
+      kind: 'withdrawn',
+      keyId: 2,
+      withdrawnAt: 200,
+      already: false,
+      replacedBy: 3,
+      version: 3,
+    });
+    expect((await s.keys()).map((k) => [k.keyId, k.validUntil, k.withdrawnAt])).toEqual([
+      [1, 500, 150],
+      [2, 200, 200],
+      [3, null, null],
+    ]);
+    expect(await s.directory(0)).toMatchObject({ version: 3, keys: [{ keyId: 3 }] });
+    const audit =
+      d.engine === 'sqlite'
+        ? d.db
+            .prepare("SELECT target, details FROM audit_log WHERE action = 'pass.key_withdraw' ORDER BY id")
+            .all()
+        : (
+            await d.pool.query(
+              "SELECT target, details::text AS details FROM audit_log WHERE action = 'pass.key_withdraw' ORDER BY id",
+            )
+          ).rows;
+    expect(
+      (audit as { target: string; details: string }[]).map((a) => [
+        a.target,
+        JSON.parse(a.details) as unknown,
+      ]),
+    ).toEqual([
+      ['1', { already: false, replacedBy: null, version: 2 }],
+      ['1', { already: true, replacedBy: null, version: 2 }],
+      ['2', { already: false, replacedBy: 3, version: 3 }],
+    ]);
+  });
+
+  it('withdrawing the current key when no id is free for its successor changes nothing', async () => {
+    const d = await open();
+    const s = passesOf(d);
+    await s.ensureKey(() => key(), 0);
+    for (let i = 2; i <= 255; i++) await s.rotateKey(i, () => key(i), retire(i + 1000));
+    expect(await s.withdrawKey(255, 300, () => key(300), 0, 'admin')).toEqual({ kind: 'no_key_id' });
+    expect(await s.version()).toBe(254);
+    expect((await s.keys()).find((k) => k.keyId === 255)).toMatchObject({
+      validUntil: null,
+      withdrawnAt: null,
+    });
+  });
+
   it('gives a key id again only once all 255 are held, to a spent key; else refuses', async () => {
     const d = await open();
     const s = passesOf(d);
