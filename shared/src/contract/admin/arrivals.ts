@@ -1,5 +1,5 @@
 // The admin API's arrivals (`GET /api/v1/admin/arrivals`, issue 16): movement declarations whose
-// destination is an area, for its police, with whether and where their pass was scanned.
+// destination is an area, for its police, with whether and where they passed a checkpoint.
 // Personal data: the server audits every read.
 import Type from 'typebox';
 import { AdminTimeText } from './scans.js';
@@ -26,14 +26,17 @@ export const ArrivalsQuerySchema = Type.Object({
 /** `GET /arrivals` query. */
 export type ArrivalsQuery = Type.Static<typeof ArrivalsQuerySchema>;
 
-/** A scan of an arrival's pass: its checkpoint and lane time. */
+/** A passage of an arrival's pass (a scan the lane decided green): its checkpoint and lane time. */
 export const ArrivalPassageSchema = Type.Object({
   checkpointId: Type.String(),
   checkpointName: Type.String(),
   at: Type.Integer(),
 });
 
-/** One declared arrival. */
+/**
+ * One declared arrival. Nothing in it tells a declaration held by the health list (no pass issued)
+ * from one whose pass was not scanned yet: both have no passage; no pass id is given.
+ */
 export const ArrivalSchema = Type.Object({
   declarationId: Type.String(),
   personalId: Type.String(),
@@ -43,13 +46,12 @@ export const ArrivalSchema = Type.Object({
   to: ArrivalAreaSchema,
   travelDate: Type.String(),
   plate: Nullable(Type.String()),
-  passId: Nullable(Type.String({ description: 'null when no pass was issued' })),
   validFrom: Type.Integer(),
   validUntil: Type.Integer(),
   revoked: Type.Boolean(),
-  /** The pass's last scan at a checkpoint, null when never scanned. */
+  /** The pass's last green scan at a checkpoint (a passage), null when none. */
   passage: Nullable(ArrivalPassageSchema),
-  /** How many times the pass was scanned. */
+  /** How many green scans (passages) the pass has; a lane's red or amber is not counted. */
   passages: Type.Integer(),
 });
 /** One declared arrival. */

@@ -1,5 +1,5 @@
 // Arrivals (Đến địa phương): who declared travelling to a province, district or ward, from where
-// and when, and whether and where their pass was scanned. Personal data: the server audits every
+// and when, and whether and where they passed a checkpoint (a green scan of their pass). Personal data: the server audits every
 // read. An account limited to a province sees that province only.
 import { describeArea, PROVINCES } from '@checkpoint-lane/shared';
 import { api } from '../api.js';
@@ -18,11 +18,13 @@ interface ArrivalFilters {
   to: string;
 }
 
-/** The passage cell: not scanned, or the last checkpoint and time (and how many scans). */
+/**
+ * The passage cell: not passed yet (also a declaration held by the health list: the answer does
+ * not tell them apart), or the last checkpoint and time (and how many passages).
+ */
 function Passage(props: { a: Arrival }) {
   const app = useApp();
   const a = props.a;
-  if (a.passId === null) return <span class="muted">{t('arrivalsNoPass')}</span>;
   return (
     <>
       {a.passage === null ? (

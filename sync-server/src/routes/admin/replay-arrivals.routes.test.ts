@@ -201,7 +201,21 @@ for (const { engine, skip } of ENGINES) {
         );
       await declare('aaaaaaaaaaaaaaaa', PASS, 26734);
       await declare('bbbbbbbbbbbbbbbb', OTHER_PASS, 26737);
-      await upload(app, sg, [passScan(1, T0 + 5 * MIN)]);
+      // Held by the health list: no pass was issued.
+      await declare('cccccccccccccccc', null, 26737);
+      const red = (seq: number, at: number, passId: string) => ({
+        ...passScan(seq, at, passId),
+        decision: 'red',
+        reasons: ['pass_revoked'],
+      });
+      // A lane's red (the pass revoked) is no passage: neither counted nor shown, before or after
+      // the green one.
+      await upload(app, sg, [
+        red(1, T0 + 2 * MIN, PASS),
+        passScan(2, T0 + 5 * MIN),
+        red(3, T0 + 9 * MIN, PASS),
+        red(4, T0 + 9 * MIN, OTHER_PASS),
+      ]);
       const q = `province=79&district=760&ward=26734&from=${String(T0 - 24 * 60 * MIN)}&to=${String(T0 + 24 * 60 * MIN)}`;
       const res = await app.app.inject({
         method: 'GET',
@@ -220,7 +234,6 @@ for (const { engine, skip } of ENGINES) {
         to: { province: 79, district: 760, ward: 26734 },
         plate: '51F12345',
         travelDate: '2023-11-14',
-        passId: PASS,
         passages: 1,
         passage: { checkpointId: 'SG', checkpointName: 'Checkpoint SG', at: T0 + 5 * MIN },
       });
@@ -230,12 +243,19 @@ for (const { engine, skip } of ENGINES) {
         url: `/api/v1/admin/arrivals?province=79&from=${String(T0)}&to=${String(T0 + MIN)}`,
         headers: app.admin,
       });
-      expect(
-        all.json<ArrivalsAnswer>().arrivals.map((a) => [a.declarationId, a.passages, a.passage]),
-      ).toEqual([
+      const listed = all.json<ArrivalsAnswer>().arrivals;
+      expect(listed.map((a) => [a.declarationId, a.passages, a.passage])).toEqual([
         ['aaaaaaaaaaaaaaaa', 1, expect.anything()],
         ['bbbbbbbbbbbbbbbb', 0, null],
+        ['cccccccccccccccc', 0, null],
       ]);
+      // A held declaration reads exactly as one whose pass was not used yet: no pass id, no flag.
+      expect(JSON.stringify(listed)).not.toContain(PASS);
+      expect(JSON.stringify(listed)).not.toContain(OTHER_PASS);
+      const { declarationId: _b, ...unscanned } = listed[1]!;
+      const { declarationId: _c, ...held } = listed[2]!;
+      expect(held).toEqual(unscanned);
+      expect(Object.keys(held).sort()).toEqual(Object.keys(unscanned).sort());
       // Outside the window: none.
       const late = await app.app.inject({
         method: 'GET',

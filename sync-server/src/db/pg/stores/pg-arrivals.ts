@@ -9,8 +9,10 @@ export async function pgReadArrivals(q: Queryable, f: ArrivalsFilter): Promise<A
        d.to_province, d.to_district, d.to_ward, d.travel_date, d.plate, d.pass_id, d.valid_from, d.valid_until,
        d.revoked_at, coalesce(n.passages, 0) AS passages, l.checkpoint_id, c.name AS checkpoint_name, l.at
      FROM declarations d
-       LEFT JOIN LATERAL (SELECT count(*) AS passages FROM scans s WHERE s.pass_id = d.pass_id) n ON true
-       LEFT JOIN LATERAL (SELECT s.checkpoint_id, s.at FROM scans s WHERE s.pass_id = d.pass_id
+       LEFT JOIN LATERAL (SELECT count(*) AS passages FROM scans s
+         WHERE s.pass_id = d.pass_id AND s.decision = 'green') n ON true
+       LEFT JOIN LATERAL (SELECT s.checkpoint_id, s.at FROM scans s
+         WHERE s.pass_id = d.pass_id AND s.decision = 'green'
          ORDER BY s.at DESC, s.no DESC LIMIT 1) l ON true
        LEFT JOIN checkpoints c ON c.id = l.checkpoint_id
      WHERE d.to_province = $1 AND ($2::integer IS NULL OR d.to_district = $2)

@@ -45,7 +45,6 @@ export const toArrival = (r: ArrivalRow): Arrival => ({
   to: { province: r.to_province, district: r.to_district, ward: r.to_ward },
   travelDate: r.travel_date,
   plate: r.plate,
-  passId: r.pass_id,
   validFrom: r.valid_from,
   validUntil: r.valid_until,
   revoked: r.revoked_at !== null,
@@ -58,7 +57,8 @@ export const toArrival = (r: ArrivalRow): Arrival => ({
 
 /**
  * Declared arrivals (issue 16): declarations whose destination is the area, by the declarations'
- * destination index, each with its pass's latest scan (`scans_pass_at`) and how many there are.
+ * destination index, each with its pass's latest passage (a scan decided green; `scans_pass_at`)
+ * and how many there are. The pass id is selected for the join only: it is not in the answer.
  * Personal data: the route audits every read.
  */
 export function readArrivals(db: Db, f: ArrivalsFilter): Arrival[] {
@@ -67,12 +67,13 @@ export function readArrivals(db: Db, f: ArrivalsFilter): Arrival[] {
       `SELECT d.id, d.personal_id, d.full_name, d.phone, d.from_province, d.from_district, d.from_ward,
          d.to_province, d.to_district, d.to_ward, d.travel_date, d.plate, d.pass_id, d.valid_from, d.valid_until,
          d.revoked_at,
-         CASE WHEN d.pass_id IS NULL THEN 0 ELSE (SELECT count(*) FROM scans n WHERE n.pass_id = d.pass_id) END
-           AS passages,
+         CASE WHEN d.pass_id IS NULL THEN 0
+           ELSE (SELECT count(*) FROM scans n WHERE n.pass_id = d.pass_id AND n.decision = 'green') END AS passages,
          s.checkpoint_id, c.name AS checkpoint_name, s.at
        FROM declarations d
          LEFT JOIN scans s ON d.pass_id IS NOT NULL
-           AND s.no = (SELECT l.no FROM scans l WHERE l.pass_id = d.pass_id ORDER BY l.at DESC, l.no DESC LIMIT 1)
+           AND s.no = (SELECT l.no FROM scans l WHERE l.pass_id = d.pass_id AND l.decision = 'green'
+             ORDER BY l.at DESC, l.no DESC LIMIT 1)
          LEFT JOIN checkpoints c ON c.id = s.checkpoint_id
        WHERE d.to_province = @province AND (@district IS NULL OR d.to_district = @district)
          AND (@ward IS NULL OR d.to_ward = @ward) AND d.valid_from <= @to AND d.valid_until >= @from
