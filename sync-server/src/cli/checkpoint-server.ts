@@ -36,7 +36,8 @@ Máy chủ đồng bộ trên SQLite nhúng (DIR/server.db) / the sync server on
   months are dropped by the daily upkeep (default: keep all).
 --scan-subject-retain-days N: ngày giữ đối tượng của lượt quét để truy vết / days scans keep their
   subject (ID, passport, plate; sealed and keyed) for contact tracing, 1..3650 (default 30); the
-  daily upkeep then erases it from older scans, which stay as counts (checkpoint, lane, time).
+  daily upkeep then erases it (and the pass id) from older scans, which stay as counts (checkpoint,
+  lane, time), and deletes movement declarations whose pass (or, held, travel date) ended before.
 --trace-hop2-max N: số người tiếp xúc bước 1 tối đa mà truy vết 2 bước đi tiếp / the most hop-1
   contacts a 2-hop trace goes on from, 0..10000000 (default 20000, ≈ 50 F0s at a busy checkpoint);
   a trace over it keeps hop 1 and says hop 2 was not run (hop 2 from 1,000 F0s reaches almost

@@ -1,6 +1,7 @@
 import { ScanSealKeys } from '../../lists/scan-seal-keys.js';
 import type { OpenedStore, StoreOptions } from '../store/sqlite-store.js';
 import { checkRetainDays, DEFAULT_SCAN_SUBJECT_RETAIN_DAYS, eraseOldSubjects } from '../store/trace-rows.js';
+import { eraseOldDeclarations, pgDeclarationsEraser } from '../store/declaration-retention.js';
 import type { PgPool } from './open-pg.js';
 import { maintainScanPartitions } from './pg-scan-partitions.js';
 import { PgAccountsStore } from './stores/pg-accounts.js';
@@ -105,6 +106,7 @@ export async function openPgStore(pool: PgPool, opts: PgStoreOptions): Promise<O
         ...(opts.scanRetainMonths !== undefined && { retainMonths: opts.scanRetainMonths }),
       });
       await eraseOldSubjects(traceScans, audit, now, retainDays);
+      await eraseOldDeclarations(pgDeclarationsEraser(pool), audit, now, retainDays);
       await limits.sweep(now);
     },
     close: async () => {

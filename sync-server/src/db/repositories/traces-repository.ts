@@ -141,6 +141,13 @@ export class SqliteTraceScans implements TraceScansStore {
       if (n < SQLITE_ERASE_BATCH) break;
       await yieldToEventLoop();
     }
+    // Their pass ids too (a pass id joins to a declaration's person): in batches through
+    // scans_pass_at, which holds only scans that still have one. Not counted in the answer.
+    const passIds = this.db.prepare(
+      `UPDATE scans SET pass_id = NULL WHERE no IN (
+         SELECT no FROM scans WHERE pass_id IS NOT NULL AND at < ? LIMIT ?)`,
+    );
+    while (passIds.run(before, SQLITE_ERASE_BATCH).changes === SQLITE_ERASE_BATCH) await yieldToEventLoop();
     // Alerts of those scans keep their time, lane and checkpoint, not the subject's key; in batches
     // through alerts_subject_held_at (migration 009), as the scans.
     const alerts = this.db.prepare(

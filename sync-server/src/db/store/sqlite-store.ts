@@ -22,6 +22,7 @@ import { SqliteTraceScans, TracesRepository } from '../repositories/traces-repos
 import { MemoryLimitsStore } from './limits-store.js';
 import { openSqliteSettings } from './sqlite-settings.js';
 import { checkRetainDays, DEFAULT_SCAN_SUBJECT_RETAIN_DAYS, eraseOldSubjects } from './trace-rows.js';
+import { eraseOldDeclarations, sqliteDeclarationsEraser } from './declaration-retention.js';
 import type {
   Async,
   AuditEntry,
@@ -154,6 +155,7 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
   memoryLimits.set(db, limits);
   const traceScans = new SqliteTraceScans(db);
   const auditStore = asyncMethods(audit, ['record', 'list']);
+  const eraseDeclarations = sqliteDeclarationsEraser(db);
   const retainDays = checkRetainDays(opts.scanSubjectRetainDays ?? DEFAULT_SCAN_SUBJECT_RETAIN_DAYS);
 
   return {
@@ -264,9 +266,11 @@ export function openSqliteStore(db: Db, opts: StoreOptions): OpenedStore {
         return Promise.resolve({ ok: false, error: err instanceof Error ? err.message : String(err) });
       }
     },
-    // SQLite's scans are one table (no partitions to add): old scans lose their subject, ended counters go.
+    // SQLite's scans are one table (no partitions to add): old scans lose their subject and pass id,
+    // long-ended declarations go, ended counters go.
     maintain: async (now) => {
       await eraseOldSubjects(traceScans, auditStore, now, retainDays);
+      await eraseOldDeclarations(eraseDeclarations, auditStore, now, retainDays);
       await limits.sweep(now);
     },
     close: () =>

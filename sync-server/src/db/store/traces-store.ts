@@ -128,9 +128,9 @@ export interface TraceScansStore {
   /** Scans belonging to these vehicles (the plate scans included). */
   scansInVehicles(vehicleIds: readonly string[]): Promise<TraceScan[]>;
   /**
-   * Retention: erases the subject (key and seal) of every scan with `at < before`; the scan stays
-   * (checkpoint, lane, time, decision: the counts), and so do the alerts of those times, without
-   * the subject's key. Answers how many scans it erased.
+   * Retention: erases the subject (key and seal) and the pass id of every scan with `at < before`;
+   * the scan stays (checkpoint, lane, time, decision: the counts), and so do the alerts of those
+   * times, without the subject's key. Answers how many scans' subjects it erased.
    */
   eraseSubjectsBefore(before: number): Promise<number>;
 }

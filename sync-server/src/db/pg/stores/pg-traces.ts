@@ -137,6 +137,16 @@ export class PgTraceScansStore implements TraceScansStore {
           total += n;
           if (n < ERASE_BATCH) break;
         }
+        // Their pass ids too (a pass id joins to a declaration's person): through scans_pass_at,
+        // which holds only scans that still have one. Not counted in the answer.
+        for (;;) {
+          const r = await this.pool.query(
+            `UPDATE ${table} SET pass_id = NULL WHERE ctid = ANY (ARRAY(
+               SELECT ctid FROM ${table} WHERE pass_id IS NOT NULL AND at < $1 LIMIT $2))`,
+            [before, ERASE_BATCH],
+          );
+          if ((r.rowCount ?? 0) < ERASE_BATCH) break;
+        }
       } catch (err) {
         if ((err as { code?: string }).code !== UNDEFINED_TABLE) throw err;
       }

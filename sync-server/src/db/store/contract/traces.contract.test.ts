@@ -559,6 +559,61 @@ describeEngines('TraceScansStore and TracesStore', ({ engine, open: openEngineDb
       expect(await store.traceScans.eraseSubjectsBefore(recent + 1)).toBe(1);
     });
 
+    it('erases old scans’ pass ids and deletes declarations ended before the cutoff, audited by count', async () => {
+      const { d, store } = await setup();
+      const cutoff = T0 - 30 * DAY_MS;
+      const scan = (n: number, at: number, passId: string) =>
+        sql(
+          d,
+          `INSERT INTO scans (kiosk_no, seq, id, checkpoint_id, at, received_at, source, format, subject_key,
+             subject_sealed, decision, reasons, warnings, alert, pass_id)
+           VALUES (1, $1, $2, 'A', $3, 0, 'stdin', 'lane_pass', NULL, NULL, 'green', '[]', '[]', $4, $5)`,
+          [n, uuid(900 + n), at, d.engine === 'sqlite' ? 0 : false, passId],
+        );
+      await scan(1, cutoff - MIN, 'aaaaaaaaaaaaaaaa');
+      await scan(2, cutoff + MIN, 'bbbbbbbbbbbbbbbb');
+      const declare = (id: string, passId: string | null, travelDate: string, validUntil: number) =>
+        sql(
+          d,
+          `INSERT INTO declarations (id, pass_id, pass_key_id, created_at, subject_key, personal_id, full_name, phone,
+             from_province, from_district, from_ward, to_province, to_district, to_ward, plate, purpose, travel_date,
+             valid_from, valid_until)
+           VALUES ($1, $2, $3, 1, 42, '001099012345', 'Nguyễn Văn An', '0901234567', 1, NULL, NULL, 79, NULL, NULL,
+             NULL, 'work', $4, $5, $6)`,
+          [id, passId, passId === null ? null : 1, travelDate, validUntil - DAY_MS, validUntil],
+        );
+      // Passes: window ended a minute before the cutoff (goes), a minute after (stays).
+      await declare('1111111111111111', 'aaaaaaaaaaaaaaaa', '2026-10-18', cutoff - MIN);
+      await declare('2222222222222222', 'bbbbbbbbbbbbbbbb', '2026-10-18', cutoff + MIN);
+      // Held (no pass): by travel date in Vietnam. The cutoff (2026-10-21 08:00 UTC) is on 21 October
+      // there: the 20th has ended (goes), the 21st has not (stays), whatever their validity says.
+      await declare('3333333333333333', null, '2026-10-20', T0);
+      await declare('4444444444444444', null, '2026-10-21', cutoff - DAY_MS);
+
+      await store.maintain(T0);
+      const passIds = await sql<{ id: string; pass_id: string | null }>(
+        d,
+        'SELECT id, pass_id FROM scans ORDER BY at',
+      );
+      expect(passIds.map((r) => r.pass_id)).toEqual([null, 'bbbbbbbbbbbbbbbb']);
+      const left = await sql<{ id: string }>(d, 'SELECT id FROM declarations ORDER BY id');
+      expect(left.map((r) => r.id)).toEqual(['2222222222222222', '4444444444444444']);
+      const audited = (await auditRows(d)).filter((r) => r.action === 'declarations.erased');
+      expect(audited).toEqual([
+        {
+          at: T0,
+          actor: 'server',
+          action: 'declarations.erased',
+          target: null,
+          details: { count: 2, before: cutoff },
+        },
+      ]);
+      expect(JSON.stringify(await auditRows(d))).not.toContain('001099012345');
+      // Again: nothing left to delete, nothing audited.
+      await store.maintain(T0 + 1000);
+      expect((await auditRows(d)).filter((r) => r.action === 'declarations.erased')).toHaveLength(1);
+    });
+
     it(`erases more than one batch (${ERASE_BATCH} scans) in a run`, async () => {
       const { d, store } = await setup();
       const n = ERASE_BATCH * 2 + 17;
