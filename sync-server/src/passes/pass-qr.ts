@@ -1,6 +1,10 @@
 // A pass's QR code: SVG from the `qrcode` package at error correction M (what the declaration
 // answers and the page shows), and its size.
 import QRCode from 'qrcode';
+import { useFastMaskChoice } from './qr-mask.js';
+
+// The package's mask choice, same result, faster (see qr-mask.ts).
+useFastMaskChoice();
 
 /** The QR's error correction level: M (15 % of the code may be lost). */
 export const PASS_QR_LEVEL = 'M';
