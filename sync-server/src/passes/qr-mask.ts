@@ -67,8 +67,8 @@ export function penalty(d: Uint8Array, n: number): number {
     let bitsRow = 0;
     let bitsCol = 0;
     for (let b = 0; b < n; b++) {
-      const r = d[a * n + b] ?? 0;
-      const c = d[b * n + a] ?? 0;
+      const r = d[a * n + b] as number;
+      const c = d[b * n + a] as number;
       if (r === lastRow) runRow++;
       else {
         if (runRow >= 5) n1 += 3 + (runRow - 5);
@@ -96,16 +96,16 @@ export function penalty(d: Uint8Array, n: number): number {
   for (let i = 0; i < n - 1; i++) {
     for (let j = 0; j < n - 1; j++) {
       const s =
-        (d[i * n + j] ?? 0) +
-        (d[i * n + j + 1] ?? 0) +
-        (d[(i + 1) * n + j] ?? 0) +
-        (d[(i + 1) * n + j + 1] ?? 0);
+        (d[i * n + j] as number) +
+        (d[i * n + j + 1] as number) +
+        (d[(i + 1) * n + j] as number) +
+        (d[(i + 1) * n + j + 1] as number);
       if (s === 4 || s === 0) n2++;
     }
   }
   // N4: dark share away from 50 %.
   let dark = 0;
-  for (let i = 0; i < d.length; i++) dark += d[i] ?? 0;
+  for (let i = 0; i < d.length; i++) dark += d[i] as number;
   const k = Math.abs(Math.ceil((dark * 100) / d.length / 5) - 10);
   return n1 + n2 * 3 + n3 * 40 + k * 10;
 }
@@ -119,9 +119,9 @@ export const fastBestMask: BestMask = (m, setupFormat) => {
   for (let p = 0; p < masks.length; p++) {
     setupFormat(p);
     const mask = masks[p] ?? new Uint8Array(0);
-    for (let i = 0; i < d.length; i++) d[i] = (d[i] ?? 0) ^ (mask[i] ?? 0);
+    for (let i = 0; i < d.length; i++) d[i] = (d[i] as number) ^ (mask[i] as number);
     const score = penalty(d, m.size);
-    for (let i = 0; i < d.length; i++) d[i] = (d[i] ?? 0) ^ (mask[i] ?? 0);
+    for (let i = 0; i < d.length; i++) d[i] = (d[i] as number) ^ (mask[i] as number);
     if (score < lowest) {
       lowest = score;
       best = p;
