@@ -331,8 +331,19 @@ interface PendingRow {
 }
 
 /**
+ * The transaction-level advisory lock key of a pass id (a 64-bit hash; the seed keeps it apart
+ * from other advisory keys' hashes). {@link raiseReplays} takes it.
+ */
+export const PASS_LOCK_SEED = 16;
+
+/**
  * Replay alerts of an upload's new pass scans (see `ScanIngest.raiseReplays`): every located
  * passage of their passes in one indexed query (`scans_pass_at`), then one insert of the pairs.
+ *
+ * First it takes the advisory lock of each distinct pass id of the batch (in key order, one
+ * statement; held to the end of the transaction). Two servers storing the two passages of a pair
+ * at once then check one after the other: the second's query (read committed, a new snapshot
+ * once the first has committed and let go) sees the first's scan.
  */
 async function raiseReplays(c: Queryable, scans: readonly ScanRecord[], now: number): Promise<number[]> {
   const fresh = new Set<string>();
@@ -347,6 +358,11 @@ async function raiseReplays(c: Queryable, scans: readonly ScanRecord[], now: num
     lo = Math.min(lo, r.at);
     hi = Math.max(hi, r.at);
   }
+  await c.query(
+    `SELECT pg_advisory_xact_lock(l.k) FROM (SELECT DISTINCT hashtextextended(u.p, $2) AS k
+       FROM unnest($1::text[]) AS u (p) ORDER BY k) AS l`,
+    [[...passIds], PASS_LOCK_SEED],
+  );
   const rows = await c.query<LocatedPassage>(
     `SELECT s.id AS "scanId", s.pass_id AS "passId", s.at, s.checkpoint_id AS "checkpointId",
        c.name AS "checkpointName", k.id AS "kioskId", k.name AS "kioskName", c.lat, c.lon

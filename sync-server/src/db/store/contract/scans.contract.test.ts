@@ -22,7 +22,7 @@ import { subjectKey } from '../../../lists/subject-key.js';
 import { MAX_LANE_CLOCK_AHEAD_MS } from '../../../overrides/check-lane-record.js';
 import { openDatabase } from '../../open-database.js';
 import { openPg, type PgPool } from '../../pg/open-pg.js';
-import { PgScansStore } from '../../pg/stores/pg-scans.js';
+import { PASS_LOCK_SEED, PgScansStore } from '../../pg/stores/pg-scans.js';
 import type { LaneRef } from '../../repositories/lane-transactions.js';
 import { ScansRepository, type IngestResult } from '../../repositories/scans-repository.js';
 import { describeEngines, type EngineDb } from '../engines.testkit.js';
@@ -315,6 +315,60 @@ describeEngines('ScansStore', ({ engine, open: openEngineDb }) => {
       }
     });
   });
+
+  it.skipIf(engine !== 'postgres')(
+    'raises the replay alert when two servers store the two passages of a pass at once (per-pass advisory lock)',
+    async () => {
+      const kit = await setup();
+      if (kit.d.engine !== 'postgres') return;
+      await kit.checkpoint('HN');
+      await kit.checkpoint('SG');
+      await kit.kiosk('hn', 'HN');
+      await kit.kiosk('sg', 'SG');
+      await kit.rows('UPDATE checkpoints SET lat = ?, lon = ? WHERE id = ?', [21.0285, 105.8542, 'HN']);
+      await kit.rows('UPDATE checkpoints SET lat = ?, lon = ? WHERE id = ?', [10.7769, 106.7009, 'SG']);
+      const PASS = '0123456789abcdef';
+      const T = 1_700_000_000_000;
+      const passScan = (seq: number, at: number, id: string): LaneRecord => ({
+        ...(scan(seq, id) as Extract<LaneRecord, { type: 'scan' }>),
+        at,
+        format: 'lane_pass',
+        passId: PASS,
+        decision: 'green',
+        reasons: ['pass_valid'],
+      });
+      const pool2: PgPool = await openPg({ url: String(kit.d.pool.options.connectionString) });
+      const other = new PgScansStore(pool2);
+      // A third connection holds the pass's lock, so both uploads store their scan and then wait
+      // for it; let go, they check one after the other and the second sees the first's passage.
+      const holder = await kit.d.pool.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT pg_advisory_xact_lock(hashtextextended($1, $2))', [PASS, PASS_LOCK_SEED]);
+        const a = kit.upload('hn', 'HN', [passScan(1, T, uuid(901))], T);
+        const b = other.upload(
+          { id: 'sg', checkpointId: 'SG' },
+          [passScan(1, T + 10 * 60_000, uuid(902))],
+          T,
+          [],
+        );
+        const state = await Promise.race([
+          Promise.allSettled([a, b]).then(() => 'done'),
+          new Promise((resolve) => setTimeout(resolve, 500, 'waiting')),
+        ]);
+        expect(state).toBe('waiting');
+        await holder.query('COMMIT');
+        const [ra, rb] = await Promise.all([a, b]);
+        expect([ra.inserted, rb.inserted]).toEqual([1, 1]);
+        expect(
+          await kit.rows<{ kind: string }>("SELECT kind FROM alerts WHERE kind = 'replay'"),
+        ).toHaveLength(1);
+      } finally {
+        holder.release();
+        await pool2.end();
+      }
+    },
+  );
 
   describe('scan_hourly roll-up', () => {
     const H = 3_600_000;
