@@ -1,7 +1,7 @@
 // The new-alert banner: when an alert arrives on the live stream, a beep (Web Audio, no sound
 // file) and a banner at the top of every page that stays until someone dismisses it.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { newestId } from './alerts.js';
+import { newestId, replaySummary } from './alerts.js';
 import { api } from './api.js';
 import { alertKindText, healthStatusText } from './codes.js';
 import { formatTime } from './format.js';
@@ -95,6 +95,12 @@ export function AlertBanner() {
       {' · '}
       <code>{latest.checkpointId}</code> · {latest.kioskName ?? latest.kioskId} ·{' '}
       {formatTime(latest.at, app.lang)}
+      {latest.kind === 'replay' && latest.replay && (
+        <>
+          {' · '}
+          <span data-testid="alert-banner-replay">{replaySummary(latest.replay, app.lang)}</span>
+        </>
+      )}
       {latest.subjectMasked != null && (
         <>
           {' · '}

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { alertsPath, groupAlerts, isUnacked, mergeAlerts, newestId, oldestId } from './alerts.js';
+import {
+  alertsPath,
+  groupAlerts,
+  isUnacked,
+  mergeAlerts,
+  newestId,
+  oldestId,
+  replaySummary,
+} from './alerts.js';
 import type { Alert } from './types.js';
 
 const alert = (id: number, at: number, extra: Partial<Alert> = {}): Alert => ({
@@ -66,5 +74,35 @@ describe('groupAlerts', () => {
     expect(groups.map((g) => g.latest.id)).toEqual([4, 3, 2, 1]);
     expect(newestId([alert(7, 0), alert(9, 0)])).toBe(9);
     expect(newestId([])).toBe(0);
+  });
+});
+
+describe('replaySummary', () => {
+  const passage = (checkpointName: string, at: number) => ({
+    checkpointId: checkpointName,
+    checkpointName,
+    kioskId: 'k',
+    kioskName: 'k',
+    at,
+  });
+  it('names both checkpoints, the distance, the minutes and the speed on one line (no person)', () => {
+    const line = replaySummary(
+      {
+        earlier: passage('Chốt HN-01', 0),
+        later: passage('Chốt SG-01', 600_000),
+        distanceKm: 1140.4,
+        speedKmh: 6842.4,
+      },
+      'vi',
+    );
+    expect(line).toMatch(/^Chốt HN-01 → Chốt SG-01 · 1\.140 km trong 10 phút \(≈ 6\.842 km\/h\)$/);
+    expect(line).not.toContain('\n');
+  });
+  it('says "at the same time" when there is no speed', () => {
+    const line = replaySummary(
+      { earlier: passage('A', 5), later: passage('B', 5), distanceKm: 80, speedKmh: null },
+      'vi',
+    );
+    expect(line).toBe('A → B · 80 km cùng một lúc');
   });
 });

@@ -1,5 +1,6 @@
 // Pure alert-list logic: merging the server's pages with live events, and the paging query.
 import { buildQuery } from './format.js';
+import { t, type Lang } from './i18n.js';
 import type { Alert } from './types.js';
 
 /** Alerts per page. */
@@ -75,4 +76,22 @@ export function groupAlerts(alerts: readonly Alert[], windowMs = REPEAT_WINDOW_M
 /** The highest alert id among these (0 when none): a live alert above it is new. */
 export function newestId(alerts: readonly Pick<Alert, 'id'>[]): number {
   return alerts.reduce((m, a) => Math.max(m, a.id), 0);
+}
+
+/**
+ * A replay alert in one line: the two checkpoints, then the distance, minutes and speed (or "at
+ * the same time"), e.g. `Chốt HN-01 → Chốt SG-01 · 1.140 km trong 10 phút (≈ 6.840 km/h)`.
+ */
+export function replaySummary(r: NonNullable<Alert['replay']>, lang: Lang): string {
+  const n = (v: number): string => Math.round(v).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB');
+  const km = n(r.distanceKm);
+  const how =
+    r.speedKmh === null
+      ? t('replaySameTime', { km })
+      : t('replaySpeed', {
+          km,
+          minutes: Math.round((r.later.at - r.earlier.at) / 60_000),
+          speed: n(r.speedKmh),
+        });
+  return `${r.earlier.checkpointName} → ${r.later.checkpointName} · ${how}`;
 }
