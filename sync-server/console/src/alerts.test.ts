@@ -79,6 +79,7 @@ describe('groupAlerts', () => {
 
 describe('replaySummary', () => {
   const passage = (checkpointName: string, at: number) => ({
+    scanId: `scan-${checkpointName}`,
     checkpointId: checkpointName,
     checkpointName,
     kioskId: 'k',
