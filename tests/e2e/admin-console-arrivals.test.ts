@@ -129,8 +129,12 @@ describe('replay alerts and arrivals in the console', () => {
   it('lists the ward’s arrival with its passage for a province-limited account, and refuses it another province', async () => {
     const p = await page1024();
     await signIn(p, server.url, POLICE.username, POLICE.password);
-    await p.getByTestId('page-overview').waitFor();
-    await p.getByTestId('nav-arrivals').click();
+    // Such an account lands on Arrivals, the only page in its navigation.
+    await p.getByTestId('page-arrivals').waitFor();
+    await expect(p.locator('nav.nav a').count()).resolves.toBe(1);
+    await expect(p.getByTestId('nav-arrivals').count()).resolves.toBe(1);
+    // Another page asked for by address shows Arrivals too.
+    await p.goto(`${server.url}/admin/#/scans`);
     await p.getByTestId('page-arrivals').waitFor();
     // The province is fixed to the account's: the list loads without asking.
     await expect(p.getByTestId('arrivals-province').isDisabled()).resolves.toBe(true);
@@ -148,6 +152,11 @@ describe('replay alerts and arrivals in the console', () => {
     await screenshot(p, 'console-arrivals-1024x600');
     const other = await p.evaluate(async () => (await fetch('/api/v1/admin/arrivals?province=1')).status);
     expect(other).toBe(403);
+    // Every other admin read is refused to it (here: the scans search and the alerts).
+    const reads = await p.evaluate(async () =>
+      Promise.all(['/api/v1/admin/scans', '/api/v1/admin/alerts'].map(async (u) => (await fetch(u)).status)),
+    );
+    expect(reads).toEqual([403, 403]);
     await p.context().close();
   });
 });
