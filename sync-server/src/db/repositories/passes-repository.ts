@@ -15,7 +15,8 @@ import {
 import type { AuditEntry } from '../store/store.js';
 import { AuditRepository } from './audit-repository.js';
 
-interface KeyRow {
+/** A `pass_keys` row as both engines read it (`SELECT *`). */
+export interface KeyRow {
   key_id: number;
   public_key: string;
   private_key: string;
@@ -25,7 +26,8 @@ interface KeyRow {
   created_at: number;
 }
 
-const keyOf = (r: KeyRow): StoredPassKey => ({
+/** A `pass_keys` row as the store's key (the PostgreSQL store reads with it too). */
+export const keyOf = (r: KeyRow): StoredPassKey => ({
   keyId: r.key_id,
   publicKey: r.public_key,
   privateKey: r.private_key,

@@ -11,29 +11,10 @@ import {
   type StoredPassDirectory,
   type StoredPassKey,
 } from '../../../passes/passes-store.js';
+import { keyOf, type KeyRow } from '../../repositories/passes-repository.js';
 import type { AuditEntry } from '../../store/store.js';
 import type { PgPool } from '../open-pg.js';
 import { insertAudit, withPgTransaction, type Queryable } from '../pg-tx.js';
-
-interface KeyRow {
-  key_id: number;
-  public_key: string;
-  private_key: string;
-  valid_from: number;
-  valid_until: number | null;
-  withdrawn_at: number | null;
-  created_at: number;
-}
-
-const keyOf = (r: KeyRow): StoredPassKey => ({
-  keyId: r.key_id,
-  publicKey: r.public_key,
-  privateKey: r.private_key,
-  validFrom: r.valid_from,
-  validUntil: r.valid_until,
-  withdrawnAt: r.withdrawn_at,
-  createdAt: r.created_at,
-});
 
 async function readKeys(q: Queryable): Promise<StoredPassKey[]> {
   return (await q.query<KeyRow>('SELECT * FROM pass_keys ORDER BY key_id')).rows.map(keyOf);
