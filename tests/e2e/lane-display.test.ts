@@ -607,7 +607,10 @@ describe('a lane agent that dies or hangs', () => {
     process.kill(pid, 'SIGSTOP');
     const hungAt = Date.now();
     await page.locator('#lane-down:visible').waitFor({ timeout: 5000 });
-    expect(Date.now() - hungAt).toBeLessThan(3000);
+    // By design at most 2.75 s after the last tick (2.5 s of silence, checked every 250 ms: see
+    // kiosk/display/src/officer/lane-state-view.ts); the slack is the page's timers and this
+    // test's polling when the whole suite loads the machine (3,005 ms seen once in CI).
+    expect(Date.now() - hungAt).toBeLessThan(3500);
     expect(await page.locator('#lane-down').innerText()).toContain('Làn không hoạt động — gọi kỹ thuật');
     await screenshot(page, 'desk-1024x600-lane-down');
     process.kill(pid, 'SIGCONT');
@@ -616,6 +619,6 @@ describe('a lane agent that dies or hangs', () => {
     process.kill(pid, 'SIGKILL');
     const killedAt = Date.now();
     await page.locator('#lane-down:visible').waitFor({ timeout: 5000 });
-    expect(Date.now() - killedAt).toBeLessThan(3000);
+    expect(Date.now() - killedAt).toBeLessThan(3500);
   });
 });

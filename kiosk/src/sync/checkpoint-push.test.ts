@@ -33,6 +33,7 @@ function laneSync() {
   const api = {
     events: () => Promise.resolve({ ok: true, value: events }),
     snapshot: () => Promise.resolve({ ok: false, error: { kind: 'offline', message: 'test' } }),
+    passes: () => Promise.resolve({ ok: false, error: { kind: 'offline', message: 'test' } }),
     heartbeat: () =>
       new Promise<ApiResult<HeartbeatAnswer>>((resolve) => {
         heartbeats.push(resolve);

@@ -150,6 +150,30 @@ describe('pass directory sync', () => {
     expect(t.store.passDirectory().revoked.has(REVOKED_ID)).toBe(true);
   });
 
+  it('answers false and logs, never rejects, when fetching throws (callers do not await it)', async () => {
+    const t = await setup();
+    const throwing = new PassSync({
+      api: {
+        passes: () => Promise.reject(new Error('socket hang up')),
+      },
+      store: t.store,
+      trust: new ListTrust({
+        settings: t.store,
+        kioskId: 'k-1',
+        enrolled: [signer.key],
+        logger: pino({ level: 'silent' }),
+      }),
+      link: t.link,
+      logger: pino({ level: 'debug' }, { write: (line: string) => t.logs.push(line) }),
+      clock: Date.now,
+      refreshKeys: () => Promise.resolve(),
+      onRefused: () => undefined,
+    });
+    await expect(throwing.sync()).resolves.toBe(false);
+    expect(t.logs.join('')).toContain('pass directory sync failed');
+    expect(t.store.passDirectory().version).toBe(0);
+  });
+
   it('keeps what it holds when the server has no directory (404) or sends an invalid one', async () => {
     const t = await setup();
     expect(await t.passes.sync()).toBe(false);

@@ -63,7 +63,17 @@ export class PassSync {
       let ok = false;
       do {
         this.#again = false;
-        ok = await this.#syncOnce();
+        try {
+          ok = await this.#syncOnce();
+        } catch (err) {
+          // Never a rejection nobody awaits (callers `void` this): the directory held keeps
+          // deciding, and the next poll, push or reconnect tries again.
+          this.#log.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            'pass directory sync failed; the directory held keeps deciding',
+          );
+          ok = false;
+        }
       } while (this.#askedAgain() && this.#o.link.running());
       return ok;
     })().finally(() => {

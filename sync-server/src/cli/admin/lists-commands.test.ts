@@ -57,7 +57,8 @@ describe('checkpoint-admin list keys', () => {
     await run('checkpoints', 'add', '--id', 'B', '--name', 'B', '--mode', 'open', '--key-scope', 'HCM');
     await run('checkpoints', 'add', '--id', 'C', '--name', 'C', '--mode', 'closed');
     const listed = await run('checkpoints', 'list');
-    expect(listed.out).toMatch(/^C\s+C\s+closed\s+.*\s+fleet\s+-$/m);
+    // The columns after keyScope: vehicleMode, location.
+    expect(listed.out).toMatch(/^C\s+C\s+closed\s+.*\s+fleet\s+-\s+-$/m);
     const before = await t.app.services.listKeys.current('HCM');
     const fleet = await t.app.services.listKeys.current('fleet');
 
