@@ -29,6 +29,8 @@ export * from './passes/admin-units.js';
 export { encodeBase45, decodeBase45, BASE45_ALPHABET } from './passes/base45.js';
 // checkPass (Node's Ed25519) is exported apart, as `@checkpoint-lane/shared/pass-verify`.
 export * from './storage/run-migrations.js';
+export * from './contract/gate.js';
+export * from './staff-cards/staff-card.js';
 export * from './contract/display-desk.js';
 export * from './contract/display-channel.js';
 export * from './contract/kiosk-api.js';

@@ -7,3 +7,6 @@ declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });
   decode(input?: Uint8Array): string;
 }
+// The WHATWG base64 functions, which both browsers and Node (16+) provide.
+declare function btoa(data: string): string;
+declare function atob(data: string): string;

@@ -101,6 +101,7 @@ function onMessage(m: DisplayMessage): void {
     case 'decision':
     case 'override':
     case 'traveller':
+    case 'gate':
       // The desk message that follows (or, for `traveller`, the traveller's screen) shows these.
       return;
     default: {

@@ -52,6 +52,7 @@ function main(): void {
           show(m.data.state);
           return;
         case 'hello':
+        case 'gate':
           return;
         default: {
           // A message type this screen does not know (a newer agent): nothing to show.

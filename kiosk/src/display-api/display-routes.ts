@@ -126,6 +126,16 @@ export async function answerAction(
         });
       return;
     }
+    case 'gateUnlock':
+    case 'gateLock': {
+      // Gate mode is not wired to the display yet (issue 17): no lane is unattended.
+      sendRefusal(res, 'gateUnlock', 409, {
+        ok: false,
+        error: 'not_gate_mode',
+        message: 'Làn không ở chế độ cổng tự động / this lane is not in gate mode',
+      });
+      return;
+    }
     default: {
       const unhandled: never = action;
       throw new Error(`unhandled display action ${String(unhandled)}`);

@@ -28,6 +28,12 @@ import { MANUAL_ENTRY_PROBLEMS } from '../payloads/check-manual-entry.js';
 import { SUBJECT_KINDS } from '../subjects/subject.js';
 import { DeskOfficerSchema, DeskSchema, TravellerViewSchema } from './display-desk.js';
 import { ErrorAnswer } from './kiosk-api.js';
+import {
+  GateUnlockAnswerSchema,
+  GateUnlockRefusalSchema,
+  GateUnlockRequestSchema,
+  GateViewSchema,
+} from './gate.js';
 
 // ---- What the agent reports of itself -------------------------------------------------------
 
@@ -39,7 +45,8 @@ export type DeviceStatusCode = (typeof DEVICE_STATUSES)[number];
 /** A device's state, with a reason when it is not connected (no payload content, ever). */
 export const DeviceStateSchema = Type.Object({
   device: Type.String(),
-  kind: ScanSource,
+  /** A scan source, or `relay` for a gate or tower-light relay board. */
+  kind: Type.Union([ScanSource, Type.Literal('relay')]),
   status: Type.Enum(DEVICE_STATUSES),
   detail: Type.Optional(Type.String()),
 });
@@ -152,6 +159,11 @@ export const DISPLAY_MESSAGE_SCHEMAS = {
   }),
   device: Type.Object({ data: DeviceStateSchema }),
   sync: Type.Object({ data: LaneSyncViewSchema }),
+  /**
+   * The gate (relay and gate mode) after any change: open with its countdown, shut, fault, or the
+   * officer panel unlocked. The traveller's screen gets it too, with `unlock` null.
+   */
+  gate: Type.Object({ data: GateViewSchema }),
   /** Sent every second so a display can tell a live agent from a dead or hung one. */
   tick: Type.Object({ data: Type.Object({ at: EpochMs() }) }),
 };
@@ -171,7 +183,8 @@ export type DisplayMessageOf<K extends DisplayMessageType> = Extract<DisplayMess
 export type RelayedMessage = Exclude<DisplayMessage, { readonly type: 'hello' | 'tick' }>;
 
 /** What the traveller's screen is sent: a bare `hello`, then its view. */
-export type TravellerMessage = { readonly type: 'hello' } | DisplayMessageOf<'traveller'>;
+export type TravellerMessage =
+  { readonly type: 'hello' } | DisplayMessageOf<'traveller'> | DisplayMessageOf<'gate'>;
 
 // ---- Actions: display → agent over HTTP -----------------------------------------------------
 
@@ -360,6 +373,25 @@ export const DISPLAY_ACTIONS = {
     request: VehiclePassedRequestSchema,
     answer: VehiclePassedAnswerSchema,
     refusal: Type.Union([VehiclePassedRefusalSchema, ErrorAnswer]),
+  },
+  /**
+   * Gate mode: an officer opens the officer panel for a minute with a PIN (after the hidden corner
+   * tap); 200 with the unlock, 403/404/409 with why. A staff card scanned at the lane does the same.
+   */
+  gateUnlock: {
+    method: 'POST',
+    path: '/api/gate/unlock',
+    request: GateUnlockRequestSchema,
+    answer: GateUnlockAnswerSchema,
+    refusal: Type.Union([GateUnlockRefusalSchema, ErrorAnswer]),
+  },
+  /** Gate mode: the officer closes the panel before its minute is up (body `{}`). */
+  gateLock: {
+    method: 'POST',
+    path: '/api/gate/lock',
+    request: Type.Object({}, { additionalProperties: false }),
+    answer: GateUnlockAnswerSchema,
+    refusal: ErrorAnswer,
   },
   /** The older override form (scan id in the body); the display uses `override`. */
   overrideByBody: {

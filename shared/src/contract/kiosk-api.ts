@@ -11,6 +11,7 @@ import { Counter, DateMs, EpochMs } from '../schemas/bounds.js';
 import { CheckpointConfig } from '../schemas/checkpoint-schemas.js';
 import { ListName } from '../schemas/list-schemas.js';
 import { LaneRecordSchema } from '../schemas/scan-schemas.js';
+import { GateReportSchema } from './gate.js';
 import type { Result } from '../result.js';
 import { LIST_SIGNATURE_PATTERN, LIST_SIGNING_KEY_ID_PATTERN } from '../sync/list-signature.js';
 import { PassesEventSchema } from '../sync/pass-directory.js';
@@ -300,6 +301,8 @@ export const HeartbeatReport = Type.Object({
   devices: Type.Array(DeviceReport, { maxItems: 32 }),
   clock: EpochMs({ description: 'lane clock, epoch ms' }),
   listRefusals: Type.Optional(ListRefusalReport),
+  // Optional: sent by a lane in gate mode or driving a relay (contract/gate.ts).
+  gate: Type.Optional(GateReportSchema),
   // Optional: sent only by a lane given several servers (`--server URL1,URL2,…`).
   servers: Type.Optional(
     Type.Object({
