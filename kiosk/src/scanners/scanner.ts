@@ -6,7 +6,8 @@ export type DeviceStatus = 'connecting' | 'connected' | 'disconnected' | 'error'
 /** A device's state, with a reason when it is not connected (no payload content, ever). */
 export interface DeviceState {
   readonly device: string;
-  readonly kind: ScanSource;
+  /** A scan source, or `relay` for a gate or tower-light relay board (kiosk/src/relays). */
+  readonly kind: ScanSource | 'relay';
   readonly status: DeviceStatus;
   readonly detail?: string;
 }
