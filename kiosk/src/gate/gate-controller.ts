@@ -1,0 +1,449 @@
+// The gate of an unattended lane (issue 17): what the relay board is told, and when. Fail safe:
+// only a recorded green opens the gate, for the profile's open time, once per scan; a red or an
+// amber shuts it at once (even while open); any fault holds it shut; at start the board is driven
+// to idle (shut) before anything else, and at stop again. A keep-alive re-sends frames while the
+// lane runs, so a board with a hardware watchdog shuts by itself when the lane dies.
+//
+// The relay is optional: a gate-mode lane with no relay (a screen-only totem) runs the same
+// state machine so its screens show the same states and countdowns.
+//
+// Logs name gate actions and reasons only: never a subject, a scan's content or a scan id.
+import {
+  GATE_FAULTS,
+  type DecisionColour,
+  type GateCounts,
+  type GateFault,
+  type GateReport,
+  type GateState,
+  type GateView,
+} from '@checkpoint-lane/shared';
+import type { Logger } from 'pino';
+import type { Relay, RelayState } from '../relays/relay.js';
+
+/** The decoded frames of a relay profile, per state (sent in order). */
+export interface GateFrames {
+  readonly idle: readonly Uint8Array[];
+  readonly green: readonly Uint8Array[];
+  readonly red: readonly Uint8Array[];
+  readonly amber: readonly Uint8Array[];
+  readonly fault: readonly Uint8Array[];
+  /** Keep-alive frames; null: re-send the current state's frames. */
+  readonly keepAlive: readonly Uint8Array[] | null;
+}
+
+/** A relay board and how to drive it. */
+export interface GateRelaySetup {
+  readonly relay: Relay;
+  readonly frames: GateFrames;
+  /** How long a green keeps the gate open. */
+  readonly openMs: number;
+  /** How long red/amber frames stay before idle (5 s). */
+  readonly holdMs?: number;
+  /** Keep-alive period; null/absent: no keep-alive. */
+  readonly keepAliveMs?: number | null;
+}
+
+/** Options of a gate controller. */
+export interface GateControllerOptions {
+  /** The relay board; null: a screen-only gate (states and countdowns, nothing sent). */
+  readonly relay: GateRelaySetup | null;
+  /** Gate mode: no officer at the lane. */
+  readonly unattended: boolean;
+  readonly logger: Logger;
+  readonly clock?: () => number;
+  /** Open time of a screen-only gate (the countdown), 5 s. */
+  readonly openMs?: number;
+  /** Hold of a screen-only gate after a red/amber, 5 s. */
+  readonly holdMs?: number;
+  /** How long `start` waits for the board to connect before writing idle anyway (3 s). */
+  readonly connectWaitMs?: number;
+  /** How long `stop` waits for the idle write (1 s). */
+  readonly stopWaitMs?: number;
+  /** Called after every change of state, faults or open time. */
+  readonly onChange?: (view: GateView) => void;
+  /** The relay's device state, on every change (the lane reports it as a device). */
+  readonly onRelayStatus?: (state: RelayState) => void;
+}
+
+/** What a decision says to the gate. */
+export interface GateDecision {
+  readonly decision: DecisionColour;
+  /** Recorded (a repeat scan is not). */
+  readonly record: boolean;
+  /** The scan's id (never logged): a scan opens the gate at most once. */
+  readonly scanId: string | null;
+}
+
+const DEFAULT_MS = 5000;
+
+function zeroCounts(): GateCounts {
+  return { opens: 0, shuts: 0, reds: 0, ambers: 0, repeats: 0, faults: 0, writeFailures: 0, unlocks: 0 };
+}
+
+/** The fail-safe gate state machine (see the file's head). */
+export class GateController {
+  readonly #o: GateControllerOptions;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #relay: GateRelaySetup | null;
+  readonly #openMs: number;
+  readonly #holdMs: number;
+  readonly #faults = new Set<GateFault>();
+  readonly #counts: GateCounts = zeroCounts();
+  #state: GateState = 'idle';
+  #openUntil: number | null = null;
+  /** Frames of the state the board is in (the keep-alive re-sends them). */
+  #current: readonly Uint8Array[] = [];
+  /** Ends an open or a hold. */
+  #timer: NodeJS.Timeout | null = null;
+  #keepAlive: NodeJS.Timeout | null = null;
+  #keepAliveInFlight = false;
+  /** The scans that opened the gate (a scan opens it at most once; a few kept). */
+  readonly #opened: string[] = [];
+  #started = false;
+  #stopped = false;
+  /** Until `start` wrote idle, a connect does not re-drive the board (start does). */
+  #starting = false;
+  #relayStatus: RelayState['status'] | null = null;
+  #connected: (() => void) | null = null;
+
+  constructor(options: GateControllerOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ module: 'gate' });
+    this.#clock = options.clock ?? Date.now;
+    this.#relay = options.relay;
+    this.#openMs = options.relay?.openMs ?? options.openMs ?? DEFAULT_MS;
+    this.#holdMs = options.relay?.holdMs ?? options.holdMs ?? DEFAULT_MS;
+    if (options.relay !== null) this.#current = options.relay.frames.idle;
+  }
+
+  /** The relay driven, e.g. `serial:/dev/ttyUSB0`; null: none. */
+  get relayDevice(): string | null {
+    return this.#relay?.relay.device ?? null;
+  }
+
+  /**
+   * Starts the board and writes idle (shut) first, awaited (waiting up to `connectWaitMs` for
+   * the board to connect); then the keep-alive runs. Never rejects.
+   */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const setup = this.#relay;
+    if (setup === null) {
+      this.#log.info({ gate: 'idle', reason: 'start', relay: null }, 'gate ready (no relay)');
+      this.#changed();
+      return;
+    }
+    this.#starting = true;
+    const connected = new Promise<void>((resolve) => {
+      this.#connected = resolve;
+    });
+    setup.relay.start((state) => {
+      this.#onRelayStatus(state);
+    });
+    this.#onRelayStatus(setup.relay.state());
+    const waitMs = this.#o.connectWaitMs ?? 3000;
+    if (this.#relayStatus !== 'connected') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        connected,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, waitMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.#connected = null;
+    const frames = this.#faults.size > 0 ? setup.frames.fault : setup.frames.idle;
+    this.#current = frames;
+    // Idle first, whatever comes next; a fault already held (the lane locked) then shows it.
+    const written = await this.#write(setup.frames.idle, 'start');
+    if (this.#faults.size > 0) await this.#write(setup.frames.fault, 'fault');
+    this.#starting = false;
+    this.#counts.shuts++;
+    this.#log.info({ gate: 'idle', reason: 'start', written }, 'gate driven shut at start');
+    if (
+      setup.keepAliveMs !== undefined &&
+      setup.keepAliveMs !== null &&
+      setup.keepAliveMs > 0 &&
+      !this.#stopped
+    ) {
+      this.#keepAlive = setInterval(() => {
+        this.#beat();
+      }, setup.keepAliveMs);
+      this.#keepAlive.unref();
+    }
+    this.#changed();
+  }
+
+  /**
+   * A decision of the lane: a recorded green opens the gate (unless a fault holds it shut or this
+   * scan already opened it); a repeat green does nothing; a red or an amber shuts it at once.
+   */
+  decision(d: GateDecision): void {
+    if (this.#stopped) return;
+    if (d.decision === 'green') {
+      if (!d.record) {
+        this.#counts.repeats++;
+        this.#log.info({ gate: this.#state, reason: 'repeat' }, 'repeat green: the gate does not open again');
+        return;
+      }
+      this.#open(d.scanId, 'green');
+      return;
+    }
+    if (d.decision === 'red') this.#counts.reds++;
+    else this.#counts.ambers++;
+    this.#shut(d.decision);
+  }
+
+  /**
+   * An officer's override of the latest recorded scan (the agent checks it is that scan, within
+   * the traveller hold): to green opens the gate once, like a green; to red/amber shuts it.
+   */
+  override(scanId: string, decision: DecisionColour): void {
+    if (this.#stopped) return;
+    if (decision === 'green') this.#open(scanId, 'override');
+    else this.#shut(decision, 'override');
+  }
+
+  /** Holds (`on`) or clears a fault. The first fault shuts the gate; the last one cleared idles it. */
+  fault(fault: GateFault, on: boolean): void {
+    if (this.#stopped && fault !== 'agent_stopping') return;
+    if (on === this.#faults.has(fault)) return;
+    if (on) {
+      this.#faults.add(fault);
+      this.#log.warn({ gate: 'fault', reason: fault }, 'gate fault: held shut');
+      if (this.#state !== 'fault') {
+        if (this.#state === 'open') this.#counts.shuts++;
+        this.#counts.faults++;
+        this.#clearTimer();
+        this.#state = 'fault';
+        this.#openUntil = null;
+        this.#send('fault', 'fault');
+      }
+    } else {
+      this.#faults.delete(fault);
+      this.#log.info({ gate: 'fault_cleared', reason: fault }, 'gate fault cleared');
+      if (this.#faults.size === 0 && this.#state === 'fault') {
+        this.#state = 'idle';
+        this.#send('idle', 'fault_cleared');
+      }
+    }
+    this.#changed();
+  }
+
+  /** Faults held now, in the contract's order. */
+  faults(): GateFault[] {
+    return GATE_FAULTS.filter((f) => this.#faults.has(f));
+  }
+
+  /** Counts an officer panel unlock (staff card or PIN). */
+  countUnlock(): void {
+    this.#counts.unlocks++;
+  }
+
+  state(): GateState {
+    return this.#state;
+  }
+
+  /** The view for displays (unlock null: the agent adds it). */
+  view(): GateView {
+    return {
+      unattended: this.#o.unattended,
+      relay: this.relayDevice,
+      state: this.#state,
+      openUntil: this.#state === 'open' ? this.#openUntil : null,
+      faults: this.faults(),
+      unlock: null,
+    };
+  }
+
+  /** The heartbeat's `gate`. */
+  report(): GateReport {
+    return {
+      unattended: this.#o.unattended,
+      relay: this.relayDevice,
+      state: this.#state,
+      faults: this.faults(),
+      counts: { ...this.#counts },
+    };
+  }
+
+  /**
+   * Stops the keep-alive and timers, writes idle (best effort, bounded by `stopWaitMs`), closes
+   * the board. Never rejects.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#clearTimer();
+    if (this.#keepAlive !== null) clearInterval(this.#keepAlive);
+    this.#keepAlive = null;
+    this.#connected?.();
+    const setup = this.#relay;
+    if (this.#state === 'open') this.#openUntil = null;
+    this.#counts.shuts++;
+    if (setup === null) {
+      this.#log.info({ gate: 'idle', reason: 'stop' }, 'gate stopped');
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const written = await Promise.race([
+      this.#write(setup.frames.idle, 'stop'),
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => {
+          resolve('timeout');
+        }, this.#o.stopWaitMs ?? 1000);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.#log.info({ gate: 'idle', reason: 'stop', written }, 'gate driven shut at stop');
+    try {
+      await setup.relay.stop();
+    } catch (error) {
+      this.#log.warn({ err: error instanceof Error ? error.message : String(error) }, 'relay stop failed');
+    }
+  }
+
+  #open(scanId: string | null, reason: 'green' | 'override'): void {
+    if (scanId !== null && this.#opened.includes(scanId)) {
+      this.#log.info({ gate: this.#state, reason: `${reason}_again` }, 'this scan already opened the gate');
+      return;
+    }
+    if (this.#faults.size > 0) {
+      this.#log.warn(
+        { gate: 'fault', reason: `${reason}_held`, faults: this.faults() },
+        'green while a fault holds the gate shut',
+      );
+      return;
+    }
+    if (scanId !== null) {
+      this.#opened.push(scanId);
+      if (this.#opened.length > 16) this.#opened.shift();
+    }
+    this.#clearTimer();
+    this.#counts.opens++;
+    this.#state = 'open';
+    this.#openUntil = this.#clock() + this.#openMs;
+    this.#send('green', reason);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#counts.shuts++;
+      this.#state = 'idle';
+      this.#openUntil = null;
+      this.#send('idle', 'open_time_up');
+      this.#changed();
+    }, this.#openMs);
+    this.#timer.unref();
+    this.#changed();
+  }
+
+  #shut(decision: 'red' | 'amber', reason: string = decision): void {
+    if (this.#faults.size > 0) {
+      // Already shut, the tower showing the fault.
+      this.#log.info({ gate: 'fault', reason }, 'gate held shut (fault)');
+      return;
+    }
+    if (this.#state === 'open') this.#counts.shuts++;
+    this.#clearTimer();
+    this.#state = 'shut';
+    this.#openUntil = null;
+    this.#send(decision, reason);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#state = 'idle';
+      this.#send('idle', 'hold_over');
+      this.#changed();
+    }, this.#holdMs);
+    this.#timer.unref();
+    this.#changed();
+  }
+
+  /** Sends a state's frames (and logs the action). */
+  #send(which: 'idle' | 'green' | 'red' | 'amber' | 'fault', reason: string): void {
+    const gate =
+      which === 'green' ? 'open' : which === 'idle' ? 'idle' : which === 'fault' ? 'fault' : 'shut';
+    this.#log.info({ gate, reason }, `gate ${gate}`);
+    const setup = this.#relay;
+    if (setup === null) return;
+    const frames = setup.frames[which];
+    this.#current = frames;
+    // Before start wrote idle, start sends what is current when it is done.
+    if (!this.#started || this.#starting) return;
+    // A board away gets the current state's frames when it is back (see #onRelayStatus).
+    if (this.#relayStatus === 'disconnected' || this.#relayStatus === 'error') return;
+    void this.#write(frames, which);
+  }
+
+  /** Writes frames; counts a failure. Never rejects. */
+  async #write(frames: readonly Uint8Array[], what: string): Promise<boolean> {
+    const setup = this.#relay;
+    if (setup === null || frames.length === 0) return true;
+    let ok: boolean;
+    try {
+      ok = await setup.relay.write(frames);
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      this.#counts.writeFailures++;
+      this.#log.warn({ gate: this.#state, frames: what }, 'relay write failed');
+    }
+    return ok;
+  }
+
+  /** One keep-alive: its frames, or the current state's; skipped while the board is away or busy. */
+  #beat(): void {
+    const setup = this.#relay;
+    if (setup === null || this.#stopped || this.#keepAliveInFlight) return;
+    if (this.#relayStatus !== 'connected') return;
+    const frames = setup.frames.keepAlive ?? this.#current;
+    this.#keepAliveInFlight = true;
+    void this.#write(frames, 'keep_alive').finally(() => {
+      this.#keepAliveInFlight = false;
+    });
+  }
+
+  #onRelayStatus(state: RelayState): void {
+    const before = this.#relayStatus;
+    this.#relayStatus = state.status;
+    if (before !== state.status) this.#o.onRelayStatus?.(state);
+    if (state.status === 'connected') {
+      this.#connected?.();
+      if (this.#faults.has('relay_lost')) {
+        // Clearing the fault idles the board (or it stays in fault for another).
+        this.fault('relay_lost', false);
+        if (this.#faults.size > 0 && !this.#starting) void this.#write(this.#current, 'reconnect');
+      } else if (
+        before !== null &&
+        before !== 'connected' &&
+        this.#started &&
+        !this.#starting &&
+        !this.#stopped
+      ) {
+        // Came (back) without a fault held: drive it to the state it should be in.
+        void this.#write(this.#current, 'reconnect');
+      }
+    } else if (state.status === 'disconnected' || state.status === 'error') {
+      if (!this.#stopped) this.fault('relay_lost', true);
+    }
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #changed(): void {
+    if (!this.#started) return;
+    try {
+      this.#o.onChange?.(this.view());
+    } catch (error) {
+      this.#log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'gate listener failed',
+      );
+    }
+  }
+}
