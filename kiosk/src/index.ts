@@ -43,3 +43,25 @@ export { StdinScanner } from './scanners/stdin-scanner.js';
 export { SerialScanner } from './scanners/serial-scanner.js';
 export { DisplayServer, type DisplayAgent, type DisplayView } from './display-api/display-server.js';
 export { profileJsonSchema } from './profiles/profile-json-schema.js';
+export {
+  SimulatedRelay,
+  SerialRelay,
+  buildRelay,
+  parseRelayChoice,
+  relayFrames,
+  relayTiming,
+  formatHexFrame,
+  lcusFrame,
+  modbusWriteCoil,
+  parseHexFrame,
+  type Relay,
+  type RelayFrames,
+  type RelayProfile,
+  type RecordedFrame,
+} from './relays/index.js';
+export {
+  loadHardwareProfile,
+  validateHardwareProfile,
+  type HardwareProfile,
+  type ProfileResult,
+} from './profiles/hardware-profile.js';

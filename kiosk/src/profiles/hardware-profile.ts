@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Type from 'typebox';
 import Value from 'typebox/value';
+import { frameCheckProblem, parseHexFrame } from './relay-frames.js';
 
 const Byte = Type.Integer({ minimum: 0, maximum: 255 });
 const Offset = Type.Integer({ minimum: 0, maximum: 1023 });
@@ -98,8 +99,78 @@ export const CameraProfile = Type.Object(
   { additionalProperties: false },
 );
 
+/** Relay command frames: hex bytes (`"A0 01 01 A2"`), sent in order; the loader checks each. */
+const RelayFrames = Type.Array(Type.String({ minLength: 1, maxLength: 400 }), { minItems: 1, maxItems: 32 });
+const Millis = (minimum: number, maximum: number): ReturnType<typeof Type.Integer> =>
+  Type.Integer({ minimum, maximum });
+
+/**
+ * A relay board driving a gate barrier and/or a tower light (issue 17): the frames to send per
+ * gate state. `idle` shuts the gate (lights at rest); only `green` opens it; `red`, `amber` and
+ * `fault` must leave it shut (`fault` defaults to `amber`'s frames).
+ */
+export const RelayProfile = Type.Object(
+  {
+    ...Base,
+    kind: Type.Literal('relay'),
+    relay: Type.Object(
+      {
+        transport: Type.Enum(['serial', 'hid']),
+        /** Line settings for transport `serial`; `path` is the default device (`--relay serial:PATH` overrides it). */
+        serial: Type.Optional(
+          Type.Object(
+            {
+              path: Type.Optional(Type.String({ minLength: 1 })),
+              baudRate: Type.Integer({ minimum: 110, maximum: 4_000_000 }),
+              dataBits: Type.Optional(
+                Type.Union([Type.Literal(5), Type.Literal(6), Type.Literal(7), Type.Literal(8)]),
+              ),
+              parity: Type.Optional(Type.Enum(['none', 'even', 'odd'])),
+              stopBits: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        /** The USB device for transport `hid`, and how frames go to it (feature or output reports). */
+        hid: Type.Optional(
+          Type.Object(
+            { vendorId: UsbId, productId: UsbId, report: Type.Enum(['feature', 'output']) },
+            { additionalProperties: false },
+          ),
+        ),
+        frameCheck: Type.Enum(['none', 'lcus', 'modbus-rtu']),
+        /** `echo`: the board answers each frame with the same bytes (Modbus function 05); checked. */
+        reply: Type.Optional(Type.Enum(['none', 'echo'])),
+        commands: Type.Object(
+          {
+            idle: RelayFrames,
+            green: RelayFrames,
+            red: RelayFrames,
+            amber: RelayFrames,
+            fault: Type.Optional(RelayFrames),
+          },
+          { additionalProperties: false },
+        ),
+        /** How long a green keeps the gate open. */
+        openMs: Millis(500, 60_000),
+        /** How long red/amber frames stay before idle (default 5000). */
+        holdMs: Type.Optional(Millis(500, 60_000)),
+        /** For boards with a hardware watchdog; no `frames`: the current state's frames again. */
+        keepAlive: Type.Optional(
+          Type.Object(
+            { everyMs: Millis(100, 60_000), frames: Type.Optional(RelayFrames) },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** Any hardware profile. */
-export const HardwareProfileSchema = Type.Union([SerialProfile, HidPosProfile, CameraProfile]);
+export const HardwareProfileSchema = Type.Union([SerialProfile, HidPosProfile, CameraProfile, RelayProfile]);
 /** A hardware profile. */
 export type HardwareProfile = Type.Static<typeof HardwareProfileSchema>;
 /** A serial scanner profile. */
@@ -108,8 +179,15 @@ export type SerialProfile = Type.Static<typeof SerialProfile>;
 export type HidPosProfile = Type.Static<typeof HidPosProfile>;
 /** A camera profile. */
 export type CameraProfile = Type.Static<typeof CameraProfile>;
+/** A relay board profile (gate barrier, tower light). */
+export type RelayProfile = Type.Static<typeof RelayProfile>;
 
-const BY_KIND = { serial: SerialProfile, 'hid-pos': HidPosProfile, camera: CameraProfile } as const;
+const BY_KIND = {
+  serial: SerialProfile,
+  'hid-pos': HidPosProfile,
+  camera: CameraProfile,
+  relay: RelayProfile,
+} as const;
 
 /** A profile, or why it was refused: the field that is wrong and what is wrong with it. */
 export type ProfileResult =
@@ -122,7 +200,13 @@ export function validateHardwareProfile(value: unknown): ProfileResult {
     return { ok: false, field: '/kind', message: `must be one of ${Object.keys(BY_KIND).join(', ')}` };
   }
   const schema = BY_KIND[kind as keyof typeof BY_KIND];
-  if (Value.Check(schema, value)) return { ok: true, profile: value };
+  if (Value.Check(schema, value)) {
+    if (value.kind === 'relay') {
+      const problem = relayProblem(value);
+      if (problem) return { ok: false, ...problem };
+    }
+    return { ok: true, profile: value };
+  }
   const [first] = Value.Errors(schema, value);
   const field = first?.instancePath === '' ? '/' : (first?.instancePath ?? '/');
   // TypeBox reports a field that `additionalProperties: false` forbids as "schema is false" at it.
@@ -131,6 +215,40 @@ export function validateHardwareProfile(value: unknown): ProfileResult {
     ? `unknown field ${JSON.stringify(field.split('/').at(-1))}`
     : (first?.message ?? 'invalid');
   return { ok: false, field, message: detail };
+}
+
+const COMMANDS = ['idle', 'green', 'red', 'amber', 'fault'] as const;
+
+/** What the schema cannot say of a relay profile: transport settings present, frames well formed. */
+function relayProblem(profile: RelayProfile): { field: string; message: string } | null {
+  const relay = profile.relay;
+  const other = relay.transport === 'serial' ? 'hid' : 'serial';
+  if (relay[relay.transport] === undefined) {
+    return { field: `/relay/${relay.transport}`, message: `is required for transport ${relay.transport}` };
+  }
+  if (relay[other] !== undefined) {
+    return { field: `/relay/${other}`, message: `is only for transport ${other}, not ${relay.transport}` };
+  }
+  if (relay.reply === 'echo' && relay.transport !== 'serial') {
+    return { field: '/relay/reply', message: 'echo replies are read from serial boards only' };
+  }
+  const lists: [string, readonly string[] | undefined][] = [
+    ...COMMANDS.map((name): [string, readonly string[] | undefined] => [
+      `/relay/commands/${name}`,
+      relay.commands[name],
+    ]),
+    ['/relay/keepAlive/frames', relay.keepAlive?.frames],
+  ];
+  for (const [path, frames] of lists) {
+    for (const [index, text] of (frames ?? []).entries()) {
+      const field = `${path}/${index}`;
+      const parsed = parseHexFrame(text);
+      if (!parsed.ok) return { field, message: parsed.message };
+      const wrong = frameCheckProblem(parsed.bytes, relay.frameCheck);
+      if (wrong !== null) return { field, message: wrong };
+    }
+  }
+  return null;
 }
 
 /** Reads and validates a profile file; the error says which file and which field. */
