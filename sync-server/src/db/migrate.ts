@@ -11,6 +11,7 @@ import { migration008 } from './migrations/008-vehicle-mode.js';
 import { migration009 } from './migrations/009-trace-hop2-limit.js';
 import { migration010 } from './migrations/010-passes.js';
 import { migration011 } from './migrations/011-replay-arrivals.js';
+import { migration012 } from './migrations/012-gates.js';
 
 import type { Migration } from './migrations/migration.js';
 
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration009,
   migration010,
   migration011,
+  migration012,
 ];
 
 export { schemaVersion };

@@ -314,6 +314,7 @@ export class EventHub {
     if (event === 'alert' || event === 'alert-ack') {
       this.relay({ type: 'admin', event, id: (data as AdminEventData<'alert-ack'>).id });
     }
+    if (event === 'gate') this.relay({ type: 'gate', ...(data as AdminEventData<'gate'>) });
   }
 
   /** Sends an event to this server's admin streams. */
@@ -710,6 +711,14 @@ export class EventHub {
         return;
       case 'presence-request':
         if (event.server === undefined || event.server === this.bus.serverId) this.answerPresenceRequest();
+        return;
+      case 'gate':
+        this.deliverAdmin('gate', {
+          kioskId: event.kioskId,
+          checkpointId: event.checkpointId,
+          at: event.at,
+          gate: event.gate,
+        });
         return;
       case 'server-alive':
         return;

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { LANE_EVENT_SCHEMAS, ListName, type LaneEvent } from '@checkpoint-lane/shared';
+import { GateReportSchema, LANE_EVENT_SCHEMAS, ListName, type LaneEvent } from '@checkpoint-lane/shared';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 
@@ -72,6 +72,16 @@ export const FLEET_MESSAGE_SCHEMAS = {
   'presence-request': Type.Object({ server: Type.Optional(ServerId) }),
   /** The sender is alive (sent periodically): presence from a server silent too long is dropped. */
   'server-alive': Type.Object({}),
+  /**
+   * A lane's gate report (or its end: null) from a heartbeat the sender received; carried whole
+   * (states, fault codes and counts: no personal data) for the receivers' admin streams.
+   */
+  gate: Type.Object({
+    kioskId: LaneId,
+    checkpointId: Type.String({ maxLength: 200 }),
+    at: Type.Integer({ minimum: 0 }),
+    gate: Type.Union([GateReportSchema, Type.Null()]),
+  }),
 };
 
 /** Name of a fleet message. */

@@ -7,6 +7,7 @@ import { DateMs, RowId } from '../../schemas/bounds.js';
 import { CheckpointId } from '../../schemas/checkpoint-schemas.js';
 import { ListName } from '../../schemas/list-schemas.js';
 import { ListRefusalReport } from '../kiosk-api.js';
+import { GateReportSchema } from '../gate.js';
 import { AdminTimeText, AlertRecordSchema } from './scans.js';
 import { SafeText } from '../safe-text.js';
 
@@ -56,6 +57,11 @@ export const LaneViewSchema = Type.Object({
   ackedThrough: Type.Integer(),
   /** The list data the lane refused (bad or missing signature, count mismatch) since it started; absent: none. */
   listRefusals: Type.Optional(ListRefusalReport),
+  /**
+   * The gate report of the lane's last heartbeat (a lane in gate mode or driving a relay); absent:
+   * its last heartbeat had none.
+   */
+  gate: Type.Optional(GateReportSchema),
 });
 /** A lane: last heartbeat, list versions, backlog, devices, online state. */
 export type LaneView = Type.Static<typeof LaneViewSchema>;
@@ -150,6 +156,16 @@ export const ADMIN_EVENT_SCHEMAS = {
   'list-version': Type.Object({ list: ListName, version: Type.Integer() }),
   /** The officer roster is at a new version. */
   officers: Type.Object({ version: Type.Integer() }),
+  /**
+   * A lane's heartbeat carried a gate report, or stopped carrying one (`gate` null): the gate's
+   * state, faults and counts (no personal data). `at` is the heartbeat's time (server clock).
+   */
+  gate: Type.Object({
+    kioskId: Type.String(),
+    checkpointId: Type.String(),
+    at: Type.Integer(),
+    gate: Nullable(GateReportSchema),
+  }),
 };
 
 /** Name of an event on the admin stream. */

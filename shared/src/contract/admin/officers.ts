@@ -6,6 +6,7 @@ import { CheckpointId } from '../../schemas/checkpoint-schemas.js';
 import { OFFICER_ROLES } from '../../vocabulary.js';
 import { literalUnion } from '../literal-union.js';
 import { SafeText } from '../safe-text.js';
+import { STAFF_CARD_MAX_DAYS } from '../../staff-cards/staff-card.js';
 
 /** The most digits an officer PIN has. */
 export const OFFICER_PIN_MAX_DIGITS = 8;
@@ -89,3 +90,38 @@ export const OfficerPutBodySchema = Type.Object({
 });
 /** `PUT /officers/{id}` body. */
 export type OfficerPutBody = Type.Static<typeof OfficerPutBodySchema>;
+
+/** Days a staff card is valid unless asked otherwise. */
+export const STAFF_CARD_DEFAULT_DAYS = 30;
+
+/**
+ * `POST /officers/{id}/staff-card` body: a staff card for one checkpoint (the officer must serve
+ * there), valid `days` (default 30, at most `STAFF_CARD_MAX_DAYS`, 90).
+ */
+export const StaffCardRequestSchema = Type.Object(
+  {
+    checkpointId: CheckpointId,
+    days: Type.Optional(Type.Integer({ minimum: 1, maximum: STAFF_CARD_MAX_DAYS })),
+  },
+  { additionalProperties: false },
+);
+/** `POST /officers/{id}/staff-card` body. */
+export type StaffCardRequest = Type.Static<typeof StaffCardRequestSchema>;
+
+/**
+ * `POST /officers/{id}/staff-card` answer: the card's text (`CLSC1:…`, what its QR holds), its
+ * random id and expiry (epoch ms).
+ */
+export const StaffCardAnswerSchema = Type.Object({
+  text: Type.String({
+    description: 'CLSC1 text form (shared/src/staff-cards/staff-card.ts); the QR holds it',
+  }),
+  cardId: Type.String(),
+  officerId: Type.String(),
+  checkpointId: Type.String(),
+  issuedAt: Type.Integer({ description: 'epoch ms' }),
+  expiresAt: Type.Integer({ description: 'epoch ms' }),
+  keyId: Type.String({ description: 'the list-signing key that signed it' }),
+});
+/** `POST /officers/{id}/staff-card` answer. */
+export type StaffCardAnswer = Type.Static<typeof StaffCardAnswerSchema>;

@@ -8,6 +8,7 @@ import { RowId } from '../../schemas/bounds.js';
 import { CheckpointId } from '../../schemas/checkpoint-schemas.js';
 import { DecisionColourSchema, RecordId } from '../../schemas/scan-schemas.js';
 import { SafeMultilineText } from '../safe-text.js';
+import { GATE_FAULTS, GATE_STATES } from '../gate.js';
 
 type Member = Parameters<typeof Type.Union>[0][number];
 const Nullable = <T extends Member>(t: T) => Type.Union([t, Type.Null()]);
@@ -203,11 +204,16 @@ export const SCAN_EXPORT_COLUMNS = [
   'vehicle_id',
 ] as const;
 
-/** Kinds of alert: a blocking health status, a pass replay, a suspicious lane record. */
+/**
+ * Kinds of alert: a blocking health status, a pass replay, a suspicious lane record, a fault at a
+ * lane's gate (`gate_fault`), reds at an unattended lane (`gate_red`).
+ */
 export const AlertKindSchema = Type.Union([
   Type.Literal('health'),
   Type.Literal('replay'),
   Type.Literal('override'),
+  Type.Literal('gate_fault'),
+  Type.Literal('gate_red'),
 ]);
 /** Kind of alert. */
 export type AlertKind = Type.Static<typeof AlertKindSchema>;
@@ -237,6 +243,33 @@ export const ReplayDetailsSchema = Type.Object({
 /** A `replay` alert's two passages. */
 export type ReplayDetails = Type.Static<typeof ReplayDetailsSchema>;
 
+/** The gate alert kinds: raised from a lane's heartbeat `gate` report, never about a person. */
+export const GATE_ALERT_KINDS = ['gate_fault', 'gate_red'] as const;
+
+/**
+ * A gate alert's facts (`gate_fault`, `gate_red`): which lane, what its gate reported; never a
+ * subject or a scan.
+ */
+export const GateAlertDetailsSchema = Type.Object({
+  kioskId: Type.String(),
+  kioskName: Type.String(),
+  checkpointId: Type.String(),
+  /** The gate's state in the report that raised the alert. */
+  state: Type.Enum(GATE_STATES),
+  /** `gate_fault`: the fault this alert is about (one open alert per lane and fault). */
+  fault: Type.Optional(Type.Enum(GATE_FAULTS)),
+  /** `gate_fault`: every fault the gate held in that report. */
+  faults: Type.Optional(Type.Array(Type.Enum(GATE_FAULTS), { maxItems: GATE_FAULTS.length })),
+  /** `gate_red`: reds since the lane's previous report (since its start when it restarted). */
+  reds: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** `gate_red`: the lane's red count since it started. */
+  redsTotal: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** `gate_fault`: when the lane first reported the fault gone (epoch ms, server clock); null while held. */
+  clearedAt: Type.Optional(Nullable(Type.Integer())),
+});
+/** A gate alert's facts. */
+export type GateAlertDetails = Type.Static<typeof GateAlertDetailsSchema>;
+
 /** An alert as `GET /alerts` and the admin stream's `alert` event show it. */
 export const AlertRecordSchema = Type.Object({
   id: Type.Integer(),
@@ -246,7 +279,7 @@ export const AlertRecordSchema = Type.Object({
   kioskId: Type.String(),
   kioskName: Type.String({ description: 'the lane’s name' }),
   checkpointId: Type.String(),
-  scanId: Type.String(),
+  scanId: Nullable(Type.String({ description: 'the scan that raised it; null for gate alerts' })),
   subjectKey: Nullable(Type.String()),
   subjectMasked: Nullable(
     Type.String({ description: 'all but the last 4 characters hidden; null when no list holds the subject' }),
@@ -264,6 +297,8 @@ export const AlertRecordSchema = Type.Object({
   outcome: LaneOutcomeSchema,
   /** `replay` alerts: the two passages (the alert's scan is the later one). */
   replay: Type.Optional(ReplayDetailsSchema),
+  /** `gate_fault` and `gate_red` alerts: the lane and its gate's report (no subject, no scan). */
+  gate: Type.Optional(GateAlertDetailsSchema),
 });
 /**
  * An alert: a blocking health status scanned at a lane (raised by the lane, or by the server

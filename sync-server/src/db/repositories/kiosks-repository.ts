@@ -1,5 +1,12 @@
-import type { ListRefusalReport } from '@checkpoint-lane/shared';
+import type { GateReport, ListRefusalReport } from '@checkpoint-lane/shared';
 import type { Db } from '../open-database.js';
+import {
+  gateFaultDetails,
+  gateRedDetails,
+  heldFaults,
+  newGateReds,
+  type GateHeartbeatResult,
+} from './gate-alerts.js';
 
 /** A device as a lane reports it in its heartbeat. */
 export interface DeviceStatus {
@@ -23,6 +30,19 @@ export interface KioskRecord {
   readonly ackedThrough: number;
   /** The list data the lane last reported refusing (absent: none). */
   readonly listRefusals?: ListRefusalReport;
+  /** The gate report of the last heartbeat (absent: it carried none). */
+  readonly gate?: GateReport;
+}
+
+/** What a heartbeat reports (the server stores the latest per lane). */
+export interface HeartbeatFacts {
+  readonly health: number;
+  readonly whitelist: number;
+  readonly backlog: number;
+  readonly devices: readonly DeviceStatus[];
+  readonly clockSkewMs: number;
+  /** The lane's gate (gate mode or a relay); absent: none. */
+  readonly gate?: GateReport;
 }
 
 interface Row {
@@ -39,6 +59,7 @@ interface Row {
   clock_skew_ms: number | null;
   acked_through: number;
   list_refusals: string | null;
+  gate: string | null;
 }
 
 const toRecord = (r: Row): KioskRecord => ({
@@ -54,6 +75,7 @@ const toRecord = (r: Row): KioskRecord => ({
   clockSkewMs: r.clock_skew_ms,
   ackedThrough: r.acked_through,
   ...(r.list_refusals !== null && { listRefusals: JSON.parse(r.list_refusals) as ListRefusalReport }),
+  ...(r.gate !== null && { gate: JSON.parse(r.gate) as GateReport }),
 });
 
 /** Enrollment codes and enrolled kiosks (tokens are stored as hashes only). */
@@ -131,24 +153,76 @@ export class KiosksRepository {
     return r.changes > 0;
   }
 
-  /** Records a heartbeat. */
-  heartbeat(
-    id: string,
-    hb: {
-      health: number;
-      whitelist: number;
-      backlog: number;
-      devices: readonly DeviceStatus[];
-      clockSkewMs: number;
-    },
-    now: number,
-  ): void {
-    this.db
-      .prepare(
-        `UPDATE kiosks SET last_heartbeat_at = ?, health_version = ?, whitelist_version = ?, backlog = ?,
-           devices = ?, clock_skew_ms = ? WHERE id = ?`,
-      )
-      .run(now, hb.health, hb.whitelist, hb.backlog, JSON.stringify(hb.devices), hb.clockSkewMs, id);
+  /**
+   * Records a heartbeat and, in the same transaction, the lane's gate alerts (see gate-alerts.ts):
+   * answers the gate alerts raised and cleared.
+   */
+  heartbeat(id: string, hb: HeartbeatFacts, now: number): GateHeartbeatResult {
+    return this.db.transaction((): GateHeartbeatResult => {
+      const lane = this.db.prepare('SELECT name, checkpoint_id, gate FROM kiosks WHERE id = ?').get(id) as
+        { name: string; checkpoint_id: string; gate: string | null } | undefined;
+      this.db
+        .prepare(
+          `UPDATE kiosks SET last_heartbeat_at = ?, health_version = ?, whitelist_version = ?, backlog = ?,
+             devices = ?, clock_skew_ms = ?, gate = ? WHERE id = ?`,
+        )
+        .run(
+          now,
+          hb.health,
+          hb.whitelist,
+          hb.backlog,
+          JSON.stringify(hb.devices),
+          hb.clockSkewMs,
+          hb.gate === undefined ? null : JSON.stringify(hb.gate),
+          id,
+        );
+      if (!lane) return { raised: [], cleared: [], hadGate: false };
+      const report = hb.gate ?? null;
+      const place = { kioskId: id, kioskName: lane.name, checkpointId: lane.checkpoint_id };
+      const faults = heldFaults(report);
+      const cleared = (
+        this.db
+          .prepare(
+            `UPDATE alerts SET cleared_at = ? WHERE kind = 'gate_fault' AND kiosk_id = ? AND cleared_at IS NULL
+               AND fault NOT IN (SELECT value FROM json_each(?)) RETURNING id`,
+          )
+          .all(now, id, JSON.stringify(faults)) as { id: number }[]
+      ).map((r) => r.id);
+      const raised: number[] = [];
+      if (report !== null) {
+        const insert = this.db.prepare(
+          `INSERT OR IGNORE INTO alerts (kind, at, received_at, kiosk_id, checkpoint_id, scan_id, raised_by, details, fault)
+           VALUES (?, ?, ?, ?, ?, NULL, 'server', ?, ?)`,
+        );
+        for (const fault of faults) {
+          const r = insert.run(
+            'gate_fault',
+            now,
+            now,
+            id,
+            lane.checkpoint_id,
+            JSON.stringify(gateFaultDetails(place, report, fault)),
+            fault,
+          );
+          if (r.changes > 0) raised.push(Number(r.lastInsertRowid));
+        }
+        const previous = lane.gate === null ? null : (JSON.parse(lane.gate) as GateReport);
+        const reds = newGateReds(previous, report);
+        if (reds > 0) {
+          const r = insert.run(
+            'gate_red',
+            now,
+            now,
+            id,
+            lane.checkpoint_id,
+            JSON.stringify(gateRedDetails(place, report, reds)),
+            null,
+          );
+          raised.push(Number(r.lastInsertRowid));
+        }
+      }
+      return { raised, cleared, hadGate: lane.gate !== null };
+    })();
   }
 
   /** The ids of the unrevoked lanes at any of the checkpoints. */

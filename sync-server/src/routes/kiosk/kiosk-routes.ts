@@ -243,7 +243,7 @@ export function registerKioskRoutes(app: App, s: Services): void {
           { kioskId: lane.id, replaced: devices.replaced },
           'control characters in heartbeat device reports stored as U+FFFD',
         );
-      await s.kiosks.heartbeat(
+      const gateAlerts = await s.kiosks.heartbeat(
         lane.id,
         {
           health: b.listVersions.health,
@@ -251,9 +251,25 @@ export function registerKioskRoutes(app: App, s: Services): void {
           backlog: b.backlog,
           devices: devices.value,
           clockSkewMs: b.clock - now,
+          ...(b.gate !== undefined && { gate: b.gate }),
         },
         now,
       );
+      // The console's gate page follows each report live; a lane that stops reporting a gate is
+      // told once (null). Gate alerts go out like every alert (no subject in them).
+      if (b.gate !== undefined || gateAlerts.hadGate)
+        s.hub.publishAdmin('gate', {
+          kioskId: lane.id,
+          checkpointId: lane.checkpointId,
+          at: now,
+          gate: b.gate ?? null,
+        });
+      for (const id of [...gateAlerts.raised, ...gateAlerts.cleared]) {
+        const alert = await s.scans.alert(id);
+        if (alert) s.hub.publishAdmin('alert', alert);
+      }
+      if (gateAlerts.raised.length > 0)
+        req.log.warn({ kioskId: lane.id, alerts: gateAlerts.raised.length }, 'gate alerts raised');
       if (b.listRefusals !== undefined && (await work.listRefusals(lane.id, b.listRefusals, now)))
         req.log.warn(
           { kioskId: lane.id, list: b.listRefusals.lastList, reason: b.listRefusals.lastReason },

@@ -1,8 +1,15 @@
-import type { ListRefusalReport } from '@checkpoint-lane/shared';
-import type { DeviceStatus, KioskRecord } from '../../repositories/kiosks-repository.js';
+import type { GateReport, ListRefusalReport } from '@checkpoint-lane/shared';
+import {
+  gateFaultDetails,
+  gateRedDetails,
+  heldFaults,
+  newGateReds,
+  type GateHeartbeatResult,
+} from '../../repositories/gate-alerts.js';
+import type { DeviceStatus, HeartbeatFacts, KioskRecord } from '../../repositories/kiosks-repository.js';
 import type { KiosksStore } from '../../store/store.js';
 import type { PgPool } from '../open-pg.js';
-import type { Queryable } from '../pg-tx.js';
+import { withPgTransaction, type Queryable } from '../pg-tx.js';
 
 interface Row {
   id: string;
@@ -18,6 +25,7 @@ interface Row {
   clock_skew_ms: number | null;
   acked_through: number;
   list_refusals: ListRefusalReport | null;
+  gate: GateReport | null;
 }
 
 /**
@@ -28,7 +36,7 @@ export const hasNul = (s: string): boolean => s.includes('\0');
 
 /** The columns a {@link KioskRecord} is read from (jsonb arrives parsed). */
 const COLUMNS = `id, name, checkpoint_id, enrolled_at, revoked_at, last_heartbeat_at, health_version,
-  whitelist_version, backlog, devices, clock_skew_ms, acked_through, list_refusals`;
+  whitelist_version, backlog, devices, clock_skew_ms, acked_through, list_refusals, gate`;
 
 const toRecord = (r: Row): KioskRecord => ({
   id: r.id,
@@ -43,6 +51,7 @@ const toRecord = (r: Row): KioskRecord => ({
   clockSkewMs: r.clock_skew_ms,
   ackedThrough: r.acked_through,
   ...(r.list_refusals !== null && { listRefusals: r.list_refusals }),
+  ...(r.gate !== null && { gate: r.gate }),
 });
 
 /**
@@ -153,23 +162,89 @@ export class PgKiosksStore implements KiosksStore {
     return (r.rowCount ?? 0) > 0;
   }
 
-  /** Records a heartbeat (no indexed column changes: a HOT update). */
-  async heartbeat(
-    id: string,
-    hb: {
-      health: number;
-      whitelist: number;
-      backlog: number;
-      devices: readonly DeviceStatus[];
-      clockSkewMs: number;
-    },
-    now: number,
-  ): Promise<void> {
-    await this.pool.query(
-      `UPDATE kiosks SET last_heartbeat_at = $2, health_version = $3, whitelist_version = $4, backlog = $5,
-         devices = $6::jsonb, clock_skew_ms = $7 WHERE id = $1`,
-      [id, now, hb.health, hb.whitelist, hb.backlog, JSON.stringify(hb.devices), hb.clockSkewMs],
-    );
+  /**
+   * Records a heartbeat (no indexed column changes: a HOT update) and, in the same transaction,
+   * the lane's gate alerts (see gate-alerts.ts; the lane's row is locked first, so two heartbeats
+   * of one lane on two servers take turns): answers the gate alerts raised and cleared.
+   */
+  async heartbeat(id: string, hb: HeartbeatFacts, now: number): Promise<GateHeartbeatResult> {
+    if (hasNul(id)) return { raised: [], cleared: [], hadGate: false };
+    const update = (q: Queryable) =>
+      q.query(
+        `UPDATE kiosks SET last_heartbeat_at = $2, health_version = $3, whitelist_version = $4, backlog = $5,
+           devices = $6::jsonb, clock_skew_ms = $7, gate = $8::jsonb WHERE id = $1`,
+        [
+          id,
+          now,
+          hb.health,
+          hb.whitelist,
+          hb.backlog,
+          JSON.stringify(hb.devices),
+          hb.clockSkewMs,
+          hb.gate === undefined ? null : JSON.stringify(hb.gate),
+        ],
+      );
+    // Without a gate report (most lanes): one statement. Open fault alerts exist only while the
+    // stored report holds their fault, so only a lane that had a report has alerts to clear.
+    if (hb.gate === undefined) {
+      const r = await this.pool.query<{ had: boolean }>(
+        `UPDATE kiosks k SET last_heartbeat_at = $2, health_version = $3, whitelist_version = $4, backlog = $5,
+           devices = $6::jsonb, clock_skew_ms = $7, gate = NULL
+         FROM (SELECT gate FROM kiosks WHERE id = $1) old
+         WHERE k.id = $1 RETURNING old.gate IS NOT NULL AS had`,
+        [id, now, hb.health, hb.whitelist, hb.backlog, JSON.stringify(hb.devices), hb.clockSkewMs],
+      );
+      if (r.rows[0]?.had !== true) return { raised: [], cleared: [], hadGate: false };
+      const cleared = await this.pool.query<{ id: string }>(
+        `UPDATE alerts SET cleared_at = $1 WHERE kind = 'gate_fault' AND kiosk_id = $2 AND cleared_at IS NULL
+         RETURNING id`,
+        [now, id],
+      );
+      return { raised: [], cleared: cleared.rows.map((x) => Number(x.id)), hadGate: true };
+    }
+    return withPgTransaction(this.pool, async (c) => {
+      const lane = (
+        await c.query<{ name: string; checkpoint_id: string; gate: GateReport | null }>(
+          'SELECT name, checkpoint_id, gate FROM kiosks WHERE id = $1 FOR UPDATE',
+          [id],
+        )
+      ).rows[0];
+      await update(c);
+      if (!lane) return { raised: [], cleared: [], hadGate: false };
+      const report = hb.gate ?? null;
+      const place = { kioskId: id, kioskName: lane.name, checkpointId: lane.checkpoint_id };
+      const faults = heldFaults(report);
+      const cleared = (
+        await c.query<{ id: string }>(
+          `UPDATE alerts SET cleared_at = $1 WHERE kind = 'gate_fault' AND kiosk_id = $2 AND cleared_at IS NULL
+             AND NOT (fault = ANY($3::text[])) RETURNING id`,
+          [now, id, faults],
+        )
+      ).rows.map((r) => Number(r.id));
+      const raised: number[] = [];
+      if (report !== null) {
+        for (const fault of faults) {
+          const r = await c.query<{ id: string }>(
+            `INSERT INTO alerts (kind, at, received_at, kiosk_id, checkpoint_id, scan_id, raised_by, details, fault)
+             VALUES ('gate_fault', $1, $1, $2, $3, NULL, 'server', $4::jsonb, $5)
+             ON CONFLICT (kiosk_id, fault) WHERE kind = 'gate_fault' AND cleared_at IS NULL DO NOTHING
+             RETURNING id`,
+            [now, id, lane.checkpoint_id, JSON.stringify(gateFaultDetails(place, report, fault)), fault],
+          );
+          if (r.rows[0]) raised.push(Number(r.rows[0].id));
+        }
+        const reds = newGateReds(lane.gate, report);
+        if (reds > 0) {
+          const r = await c.query<{ id: string }>(
+            `INSERT INTO alerts (kind, at, received_at, kiosk_id, checkpoint_id, scan_id, raised_by, details)
+             VALUES ('gate_red', $1, $1, $2, $3, NULL, 'server', $4::jsonb) RETURNING id`,
+            [now, id, lane.checkpoint_id, JSON.stringify(gateRedDetails(place, report, reds))],
+          );
+          if (r.rows[0]) raised.push(Number(r.rows[0].id));
+        }
+      }
+      return { raised, cleared, hadGate: lane.gate !== null };
+    });
   }
 
   /** The ids of the unrevoked lanes at any of the checkpoints. */

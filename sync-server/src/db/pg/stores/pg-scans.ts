@@ -11,6 +11,7 @@ import {
   type LaneRecord,
   type OverrideRecord,
   type OverrideView,
+  type GateAlertDetails,
   type ReplayDetails,
   type ScanRecord,
   type ScanView,
@@ -30,6 +31,7 @@ import {
   type AlertQuery,
   type AlertSubjectRecord,
 } from '../../repositories/scans/alerts-repository.js';
+import { gateAlertView, isGateAlertKind } from '../../repositories/gate-alerts.js';
 import { laneOutcome } from '../../repositories/scans/lane-record-views.js';
 import type { ArrivalsFilter } from '../../repositories/scans/arrivals-read.js';
 import { pgReadArrivals } from './pg-arrivals.js';
@@ -186,7 +188,7 @@ async function laneRecordsFor(
 
 const ALERT_COLUMNS = `a.id, a.kind, a.at, a.received_at, a.kiosk_id, k.name AS kiosk_name, a.checkpoint_id,
   a.scan_id, a.record_id, a.issues, a.details, ${keyHex('a.subject_key')} AS key_hex, h.status,
-  coalesce(h.subject, w.subject) AS subject, a.raised_by, a.acked_at, a.acked_by`;
+  coalesce(h.subject, w.subject) AS subject, a.raised_by, a.acked_at, a.acked_by, a.cleared_at`;
 const ALERT_FROM = `FROM alerts a JOIN kiosks k ON k.id = a.kiosk_id
   LEFT JOIN health_entries h ON h.subject_key = a.subject_key
   LEFT JOIN whitelist_entries w ON w.subject_key = a.subject_key`;
@@ -199,22 +201,23 @@ interface AlertRow {
   kiosk_id: string;
   kiosk_name: string;
   checkpoint_id: string;
-  scan_id: string;
+  scan_id: string | null;
   record_id: string | null;
   issues: string[] | null;
-  details: ReplayDetails | null;
+  details: ReplayDetails | GateAlertDetails | null;
   key_hex: string | null;
   status: string | null;
   subject: string | null;
   raised_by: 'lane' | 'server';
   acked_at: number | null;
   acked_by: string | null;
+  cleared_at: number | null;
 }
 
 /** Alert rows as records: their scans and lane records read in three queries for the lot. */
 async function toAlerts(q: Queryable, rows: readonly AlertRow[]): Promise<AlertRecord[]> {
   if (rows.length === 0) return [];
-  const scanIds = [...new Set(rows.map((r) => r.scan_id))];
+  const scanIds = [...new Set(rows.flatMap((r) => (r.scan_id === null ? [] : [r.scan_id])))];
   const scans = await q.query<{ id: string; kiosk_id: string; decision: string; warnings: string[] }>(
     `SELECT s.id, k.id AS kiosk_id, s.decision, s.warnings FROM scans s JOIN kiosks k ON k.no = s.kiosk_no
        WHERE s.id = ANY($1::uuid[])`,
@@ -223,13 +226,7 @@ async function toAlerts(q: Queryable, rows: readonly AlertRow[]): Promise<AlertR
   const records = await laneRecordsFor(q, scanIds);
   const scanOf = new Map(scans.rows.map((s) => [s.id, s]));
   return rows.map((r): AlertRecord => {
-    const scan = scanOf.get(r.scan_id);
-    const { overrides, acks } = records.get(r.scan_id) ?? { overrides: [], acks: [] };
-    const record =
-      r.record_id === null
-        ? null
-        : (overrides.find((o) => o.id === r.record_id) ?? acks.find((a) => a.id === r.record_id) ?? null);
-    return {
+    const base = {
       id: r.id,
       kind: r.kind,
       at: r.at,
@@ -244,9 +241,23 @@ async function toAlerts(q: Queryable, rows: readonly AlertRow[]): Promise<AlertR
       ackedAt: r.acked_at,
       ackedBy: r.acked_by,
       subjectMasked: maskStoredSubject(r.subject),
-      record,
       issues: r.issues ?? [],
-      ...(r.kind === 'replay' && r.details !== null && { replay: r.details }),
+    };
+    if (isGateAlertKind(r.kind) || r.scan_id === null) {
+      const kind = isGateAlertKind(r.kind) ? r.kind : 'gate_fault';
+      const details = (r.details ?? {}) as GateAlertDetails;
+      return { ...base, record: null, ...gateAlertView(kind, details, r.cleared_at) };
+    }
+    const scan = scanOf.get(r.scan_id);
+    const { overrides, acks } = records.get(r.scan_id) ?? { overrides: [], acks: [] };
+    const record =
+      r.record_id === null
+        ? null
+        : (overrides.find((o) => o.id === r.record_id) ?? acks.find((a) => a.id === r.record_id) ?? null);
+    return {
+      ...base,
+      record,
+      ...(r.kind === 'replay' && r.details !== null && { replay: r.details as ReplayDetails }),
       outcome: scan
         ? laneOutcome(
             { kioskId: scan.kiosk_id, decision: scan.decision, warnings: scan.warnings },

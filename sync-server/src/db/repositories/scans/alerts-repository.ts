@@ -4,18 +4,20 @@ import {
   type AlertKind,
   type AlertRecord,
   type AlertSubject,
+  type GateAlertDetails,
   type ReplayDetails,
   type SubjectKind,
 } from '@checkpoint-lane/shared';
 import type { Db } from '../../open-database.js';
 import { AuditRepository } from '../audit-repository.js';
+import { gateAlertView, isGateAlertKind } from '../gate-alerts.js';
 import { laneOutcome, laneRecordsOf } from './lane-record-views.js';
 import type { StatementCache } from './statement-cache.js';
 
 const ALERT_COLUMNS = `a.id, a.kind, a.at, a.received_at, a.kiosk_id, k.name AS kiosk_name, a.checkpoint_id,
   a.scan_id, a.record_id, a.issues, a.details,
   CASE WHEN a.subject_key IS NULL THEN NULL ELSE printf('%016x', a.subject_key) END AS key_hex, h.status,
-  coalesce(h.subject, w.subject) AS subject, a.raised_by, a.acked_at, a.acked_by`;
+  coalesce(h.subject, w.subject) AS subject, a.raised_by, a.acked_at, a.acked_by, a.cleared_at`;
 const ALERT_FROM = `FROM alerts a JOIN kiosks k ON k.id = a.kiosk_id
   LEFT JOIN health_entries h ON h.subject_key = a.subject_key
   LEFT JOIN whitelist_entries w ON w.subject_key = a.subject_key`;
@@ -28,7 +30,7 @@ interface AlertRow {
   kiosk_id: string;
   kiosk_name: string;
   checkpoint_id: string;
-  scan_id: string;
+  scan_id: string | null;
   record_id: string | null;
   issues: string | null;
   details: string | null;
@@ -38,6 +40,7 @@ interface AlertRow {
   raised_by: 'lane' | 'server';
   acked_at: number | null;
   acked_by: string | null;
+  cleared_at: number | null;
 }
 
 /** Where an alert was raised: the lane, its checkpoint and the scan (lane time `at`). */
@@ -261,17 +264,7 @@ export class AlertsRepository {
   }
 
   private toAlert(r: AlertRow): AlertRecord {
-    const scan = this.statements
-      .get(
-        'SELECT k.id AS kiosk_id, s.decision, s.warnings FROM scans s JOIN kiosks k ON k.no = s.kiosk_no WHERE s.id = ?',
-      )
-      .get(r.scan_id) as { kiosk_id: string; decision: string; warnings: string } | undefined;
-    const { overrides, acks } = laneRecordsOf(this.statements, r.scan_id);
-    const record =
-      r.record_id === null
-        ? null
-        : (overrides.find((o) => o.id === r.record_id) ?? acks.find((a) => a.id === r.record_id) ?? null);
-    return {
+    const base = {
       id: r.id,
       kind: r.kind,
       at: r.at,
@@ -286,8 +279,26 @@ export class AlertsRepository {
       ackedAt: r.acked_at,
       ackedBy: r.acked_by,
       subjectMasked: maskStoredSubject(r.subject),
-      record,
       issues: r.issues === null ? [] : (JSON.parse(r.issues) as string[]),
+    };
+    if (isGateAlertKind(r.kind) || r.scan_id === null) {
+      const details = JSON.parse(r.details ?? '{}') as GateAlertDetails;
+      const kind = isGateAlertKind(r.kind) ? r.kind : 'gate_fault';
+      return { ...base, record: null, ...gateAlertView(kind, details, r.cleared_at) };
+    }
+    const scan = this.statements
+      .get(
+        'SELECT k.id AS kiosk_id, s.decision, s.warnings FROM scans s JOIN kiosks k ON k.no = s.kiosk_no WHERE s.id = ?',
+      )
+      .get(r.scan_id) as { kiosk_id: string; decision: string; warnings: string } | undefined;
+    const { overrides, acks } = laneRecordsOf(this.statements, r.scan_id);
+    const record =
+      r.record_id === null
+        ? null
+        : (overrides.find((o) => o.id === r.record_id) ?? acks.find((a) => a.id === r.record_id) ?? null);
+    return {
+      ...base,
+      record,
       ...(r.kind === 'replay' && r.details !== null && { replay: JSON.parse(r.details) as ReplayDetails }),
       outcome: scan
         ? laneOutcome(
