@@ -342,7 +342,7 @@ describe('checkDevicesMain', () => {
     const usage = await run(['--timeout', '5']);
     expect(usage.code).toBe(2);
     expect(usage.err).toMatch(/nothing to check/);
-    expect(usage.err).toMatch(/Usage: checkpoint-lane check-devices/);
+    expect(usage.err).toMatch(/check-devices --help/);
     expect(usage.out).toBe('');
   }, 30_000);
 });

@@ -38,7 +38,7 @@ Usage: checkpoint-lane check-devices [--profile FILE …] [--scanner serial:PATH
                    code (default: the scanner profile's device)
   --relay ...      bảng rơ-le cần kiểm tra, cần cấu hình rơ-le: đóng → MỞ 1 giây → đóng / the
                    relay board to check, with its relay profile: shut → OPEN for 1 s → shut
-                   (default: hid for a HID relay profile)
+                   (default: the profile's serial path, or hid for a HID board)
   --camera ...     camera (/dev/videoN) hoặc tệp video: đọc 2 giây, cần ≥ 5 khung hình / the
                    camera (/dev/videoN) or a video file: read for 2 s, needs ≥ 5 frames
                    (default: /dev/video0 when a camera profile is given)
@@ -710,7 +710,10 @@ export async function checkDevicesMain(
   const stderr = io.stderr ?? ((text: string) => void process.stderr.write(text));
   const parsed = parseCheckArgs(argv);
   if (!parsed.ok) {
-    stderr(`checkpoint-lane check-devices: ${parsed.message}\n\n${CHECK_DEVICES_USAGE}`);
+    stderr(
+      `checkpoint-lane check-devices: ${parsed.message}\n` +
+        'checkpoint-lane check-devices --help: cách dùng / usage\n',
+    );
     return 2;
   }
   if ('help' in parsed) {

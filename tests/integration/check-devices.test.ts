@@ -1,0 +1,281 @@
+// `checkpoint-lane check-devices` (issue 17) through the built CLI and its launcher
+// (kiosk/bin/checkpoint-lane.js), with real devices where they can exist here: a scanner and
+// relay boards on real `socat` pty pairs (this test holds the device's end: it types a code into
+// the scanner, reads the relay's frames and, as a Modbus module does, echoes them back), and a
+// camera played from a video file by the real ffmpeg. Needs `npm run build` first.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReadStream } from 'node:tty';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const LAUNCHER = fileURLToPath(new URL('../../kiosk/bin/checkpoint-lane.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../kiosk/dist/cli/check-devices.js', import.meta.url));
+const PROFILES = fileURLToPath(new URL('../../hardware-profiles/', import.meta.url));
+const CODE = '079201004568';
+
+let dir: string;
+let video: string;
+const cleanups: (() => void)[] = [];
+
+beforeAll(() => {
+  if (!existsSync(BUILT))
+    throw new Error('kiosk/dist/cli/check-devices.js is missing: run `npm run build` first');
+  dir = mkdtempSync(join(tmpdir(), 'check-devices-'));
+  // A camera stand-in: 3 s of a test pattern, 10 fps, 640×360, MJPEG as UVC cameras send it.
+  video = join(dir, 'camera.mkv');
+  execFileSync('ffmpeg', [
+    ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=10', '-t', '3'],
+    ...['-c:v', 'mjpeg', '-q:v', '5', video],
+  ]);
+});
+
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A socat pty pair: `lane` is the device path the CLI opens, `device` the end this test holds. */
+async function ptyPair(name: string): Promise<{ lane: string; device: string }> {
+  const lane = join(dir, `${name}-lane`);
+  const device = join(dir, `${name}-device`);
+  const socat = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${lane}`, `pty,raw,echo=0,link=${device}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  cleanups.push(() => socat.kill('SIGTERM'));
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    socat.stderr.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes('starting data transfer loop')) resolve();
+    });
+    socat.once('exit', (code) => {
+      reject(new Error(`socat exited ${code}`));
+    });
+  });
+  return { lane, device };
+}
+
+/** The device's end of a pty, read without blocking a thread (a tty stream). */
+function openDevice(path: string): { fd: number; stream: ReadStream; received: () => Buffer } {
+  const fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
+  const stream = new ReadStream(fd);
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('error', () => {
+    // The pty goes away with socat at the end of a test.
+  });
+  cleanups.unshift(() => {
+    stream.destroy();
+  });
+  return { fd, stream, received: () => Buffer.concat(chunks) };
+}
+
+interface Run {
+  child: ChildProcess;
+  stderr: () => string;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** Runs `checkpoint-lane check-devices ARGS` through the committed launcher. */
+function checkDevices(args: string[]): Run {
+  const child = spawn(process.execPath, [LAUNCHER, 'check-devices', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CHECKPOINT_LOG_LEVEL: 'error' },
+  });
+  cleanups.push(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.once('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { child, stderr: () => stderr, done };
+}
+
+interface JsonReport {
+  ok: boolean;
+  checks: ({ device: string; check: string; result: string; detail: { vi: string; en: string } } & Record<
+    string,
+    unknown
+  >)[];
+}
+
+/** A profile's frames for one command, as bytes, read from the JSON independently of the code. */
+function frames(profile: string, command: string): Buffer {
+  const json = JSON.parse(readFileSync(join(PROFILES, profile), 'utf8')) as {
+    relay: { commands: Record<string, string[]> };
+  };
+  return Buffer.concat(
+    json.relay.commands[command]!.map((hex) => Buffer.from(hex.replace(/\s+/g, ''), 'hex')),
+  );
+}
+
+describe('checkpoint-lane check-devices (built CLI)', () => {
+  it('scanner on a pty: asks for any code, PASS with its length and format, never its text', async () => {
+    const pty = await ptyPair('scanner');
+    const device = openDevice(pty.device);
+    const run = checkDevices([
+      ...['--profile', join(PROFILES, 'generic-serial-cr.json')],
+      ...['--scanner', `serial:${pty.lane}`, '--timeout', '30'],
+    ]);
+    await expect.poll(run.stderr, { timeout: 20_000 }).toMatch(/scan any code within/);
+    writeFileSync(device.fd, `${CODE}\r`);
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^checkpoint-lane check-devices: hãy quét một mã bất kỳ/m);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      /^Thiết bị \/ Device +Kiểm tra \/ Check +Kết quả \/ Result +Chi tiết \/ Detail$/,
+    );
+    expect(lines[1]).toMatch(
+      /^serial:\S+scanner-lane +máy quét \/ scanner +ĐẠT \/ PASS +đã đọc một mã 12 ký tự, dạng personal_id$/,
+    );
+    expect(lines[2]).toMatch(/^ +read a 12-character code, format personal_id$/);
+    expect(lines.at(-1)).toBe('Tất cả thiết bị đạt / All devices passed');
+    expect(stdout + stderr).not.toContain(CODE);
+  });
+
+  it('relay on a pty (LCUS-4 tower light): idle, green, then idle, byte-exact, PASS', async () => {
+    const pty = await ptyPair('relay');
+    const device = openDevice(pty.device);
+    const started = Date.now();
+    const run = checkDevices([
+      ...['--profile', join(PROFILES, 'lcus-4-tower-light.json')],
+      ...['--relay', `serial:${pty.lane}`, '--json'],
+    ]);
+    const { code, stdout, stderr } = await run.done;
+    expect(code, stderr).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // green was held for a second
+    const report = JSON.parse(stdout) as JsonReport;
+    expect(report.ok).toBe(true);
+    expect(report.checks).toEqual([
+      expect.objectContaining({
+        device: `serial:${pty.lane}`,
+        check: 'relay',
+        result: 'pass',
+        writes: 3,
+        frames: 12,
+        profile: 'lcus-4-tower-light',
+      }),
+    ]);
+    expect(stderr).toMatch(/the gate will open/);
+    const expected = Buffer.concat([
+      frames('lcus-4-tower-light.json', 'idle'),
+      frames('lcus-4-tower-light.json', 'green'),
+      frames('lcus-4-tower-light.json', 'idle'),
+    ]);
+    await expect
+      .poll(() => device.received().length, { timeout: 5000 })
+      .toBeGreaterThanOrEqual(expected.length);
+    // Nothing more follows (no keep-alive, nothing after the last idle).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(device.received().toString('hex')).toBe(expected.toString('hex'));
+  });
+
+  it('relay on a pty (Modbus RTU module): PASS when each frame is echoed, FAIL when the module stays silent', async () => {
+    const pty = await ptyPair('modbus');
+    const device = openDevice(pty.device);
+    // The module's side: echo every 8-byte function-05 frame back, as the module does.
+    let pending = Buffer.alloc(0);
+    device.stream.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 8) {
+        writeFileSync(device.fd, pending.subarray(0, 8));
+        pending = pending.subarray(8);
+      }
+    });
+    const echoed = await checkDevices([
+      ...['--profile', join(PROFILES, 'modbus-rtu-4ch-relay.json')],
+      ...['--relay', `serial:${pty.lane}`, '--json'],
+    ]).done;
+    expect(echoed.code, echoed.stderr).toBe(0);
+    expect(device.received().toString('hex')).toBe(
+      Buffer.concat([
+        frames('modbus-rtu-4ch-relay.json', 'idle'),
+        frames('modbus-rtu-4ch-relay.json', 'green'),
+        frames('modbus-rtu-4ch-relay.json', 'idle'),
+      ]).toString('hex'),
+    );
+
+    const silent = await ptyPair('modbus-silent');
+    openDevice(silent.device);
+    const unanswered = await checkDevices([
+      ...['--profile', join(PROFILES, 'modbus-rtu-4ch-relay.json')],
+      ...['--relay', `serial:${silent.lane}`, '--json'],
+    ]).done;
+    expect(unanswered.code).toBe(1);
+    const report = JSON.parse(unanswered.stdout) as JsonReport;
+    expect(report.checks[0]).toMatchObject({ check: 'relay', result: 'fail' });
+    expect(report.checks[0]!.detail.en).toMatch(/did not drain/);
+  });
+
+  it('a serial path that does not exist: FAIL with a plain reason, exit 1', async () => {
+    const missing = join(dir, 'no-such-tty');
+    const { code, stdout, stderr } = await checkDevices([
+      ...['--profile', join(PROFILES, 'lcus-1-relay.json'), '--relay', `serial:${missing}`],
+      ...['--scanner', `serial:${join(dir, 'no-such-scanner')}`],
+    ]).done;
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      /KHÔNG ĐẠT \/ FAIL +không tìm thấy cổng nối tiếp \S+no-such-tty\n +serial port \S+no-such-tty not found/,
+    );
+    expect(stdout).toMatch(/máy quét \/ scanner +KHÔNG ĐẠT \/ FAIL +không tìm thấy cổng nối tiếp/);
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('2 thiết bị không đạt / 2 devices failed');
+    expect(stderr).not.toMatch(/unexpected error|at .*\.js:\d+/);
+  });
+
+  it('camera from a video file through ffmpeg: PASS with frames, fps and resolution', async () => {
+    const { code, stdout, stderr } = await checkDevices([
+      ...['--profile', join(PROFILES, 'generic-uvc-camera.json')],
+      ...['--camera', video, '--json'],
+    ]).done;
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout) as JsonReport;
+    const camera = report.checks[0]!;
+    expect(camera).toMatchObject({ device: video, check: 'camera', result: 'pass', width: 640, height: 360 });
+    expect(camera['frames']).toBeGreaterThanOrEqual(15);
+    expect(camera['fps']).toBeGreaterThan(8);
+    expect(camera.detail.vi).toMatch(/^\d+ khung hình trong 2 giây, [\d.]+ khung\/giây, 640×360$/);
+    // A camera device that is not there: a FAIL, not a crash.
+    const none = await checkDevices(['--camera', '/dev/video-none-97']).done;
+    expect(none.code).toBe(1);
+    expect(none.stdout).toMatch(/KHÔNG ĐẠT \/ FAIL +không tìm thấy camera \/dev\/video-none-97/);
+  });
+
+  it('a malformed relay profile: exit 2, naming the field', async () => {
+    const shipped = JSON.parse(readFileSync(join(PROFILES, 'lcus-1-relay.json'), 'utf8')) as {
+      relay: { commands: Record<string, string[]>; openMs: number };
+    };
+    const badSum = join(dir, 'bad-checksum.json');
+    writeFileSync(
+      badSum,
+      JSON.stringify({
+        ...shipped,
+        relay: { ...shipped.relay, commands: { ...shipped.relay.commands, green: ['A0 01 01 A3'] } },
+      }),
+    );
+    const first = await checkDevices(['--profile', badSum, '--relay', 'simulated']).done;
+    expect(first.code).toBe(2);
+    expect(first.stderr).toMatch(/bad profile \S+bad-checksum\.json: \/relay\/commands\/green\/0 .*A2/);
+    expect(first.stdout).toBe('');
+    const shortOpen = join(dir, 'short-open.json');
+    writeFileSync(shortOpen, JSON.stringify({ ...shipped, relay: { ...shipped.relay, openMs: 100 } }));
+    const second = await checkDevices(['--profile', shortOpen, '--relay', 'simulated']).done;
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/\/relay\/openMs/);
+    const usage = await checkDevices(['--relay', 'serial:/dev/ttyUSB0']).done;
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--relay needs a relay profile/);
+  });
+});
