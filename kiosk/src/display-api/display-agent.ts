@@ -4,6 +4,8 @@ import type {
   Desk,
   DeskOfficer,
   DisplaySource,
+  GateUnlock,
+  GateView,
   LaneDecision,
   LaneStatusView,
   OverrideRequestBody,
@@ -17,6 +19,14 @@ import type { PassedResult } from '../agent/vehicle-tracker.js';
 export type VehiclePassedResult = PassedResult | { readonly ok: false; readonly error: 'not_vehicle_mode' };
 
 export type { DisplaySource } from '@checkpoint-lane/shared';
+
+/** Why a gate unlock was refused (the display channel's `GATE_UNLOCK_REFUSALS`). */
+export type GateUnlockRefusal = 'wrong_pin' | 'locked_out' | 'unknown_officer' | 'not_gate_mode';
+
+/** The answer of a PIN unlock at an unattended lane: the unlock, or why not. */
+export type GateUnlockResult =
+  | { readonly ok: true; readonly unlock: GateUnlock }
+  | { readonly ok: false; readonly error: GateUnlockRefusal; readonly lockedUntil?: number };
 
 /** What the display may ask of the lane agent. */
 export interface DisplayAgent {
@@ -37,6 +47,21 @@ export interface DisplayAgent {
    * why not. A stub without vehicles leaves it out (the action answers 409 `not_vehicle_mode`).
    */
   vehiclePassed?(vehicleId: string): VehiclePassedResult;
+  /**
+   * The gate as a display sees it (issue 17): the officer's view all of it, the traveller's with
+   * `unlock` null. A stub without a gate leaves it out (no gate message is sent, no lane is
+   * unattended: the gate actions answer 409 `not_gate_mode`).
+   */
+  gateView?(view: 'officer' | 'traveller'): GateView;
+  /** Gate mode: an officer's PIN (the hidden corner) opens the officer panel for a minute. */
+  gateUnlock?(officerId: string, pin: string): Promise<GateUnlockResult>;
+  /** Gate mode: closes the officer panel now (the panel's "Khoá"). What it returns is not used. */
+  gateLock?(): unknown;
+  /**
+   * How many officer screens (in gate mode: gate screens) are connected now; the display server
+   * calls it on every connect and close (a gate with no screen for 10 s is held shut).
+   */
+  displayConnected?(count: number): void;
   /** Lane events (decisions, desk, devices, sync, overrides, the traveller's view), relayed to the displays. */
   onEvent(listener: (event: RelayedMessage) => void): () => void;
 }

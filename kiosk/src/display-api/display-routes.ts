@@ -11,7 +11,7 @@ import {
   type VehiclePassedRefusalCode,
 } from '@checkpoint-lane/shared';
 import Value from 'typebox/value';
-import type { DisplayAgent } from './display-agent.js';
+import type { DisplayAgent, GateUnlockRefusal } from './display-agent.js';
 import { readBody, RequestError, sendAnswer, sendRefusal, type BodyRefusals } from './display-http.js';
 
 /** The HTTP status of each refused override. */
@@ -47,6 +47,23 @@ const VEHICLE_PASSED_MESSAGES: Readonly<Record<VehiclePassedRefusalCode, string>
   not_vehicle_mode: 'this lane is not in vehicle mode',
 };
 
+/** The HTTP status of each refused gate unlock (the display channel: 403 PIN, 404 officer, 409 mode). */
+const GATE_UNLOCK_STATUS: Readonly<Record<GateUnlockRefusal, number>> = {
+  wrong_pin: 403,
+  locked_out: 403,
+  unknown_officer: 404,
+  not_gate_mode: 409,
+};
+
+/** What a refused gate unlock says. */
+const GATE_UNLOCK_MESSAGES: Readonly<Record<GateUnlockRefusal, string>> = {
+  wrong_pin: 'Sai mã PIN / wrong PIN',
+  locked_out:
+    'Cán bộ này đang bị tạm khoá vì nhập sai PIN / this officer is locked after repeated wrong PINs',
+  unknown_officer: 'Cán bộ không có trong danh sách làn / no such officer at this lane',
+  not_gate_mode: 'Làn không ở chế độ cổng tự động / this lane is not in gate mode',
+};
+
 /** The 400 answer of a body that does not match its action's schema. */
 const BAD_BODY: BodyRefusals = {
   submit: { code: 'bad_text', message: 'text: the code typed, up to 1024 characters' },
@@ -60,7 +77,32 @@ const BAD_BODY: BodyRefusals = {
     code: 'bad_override',
     message: 'scanId, decision, officerId, officerPin and reason are required',
   },
+  gateUnlock: {
+    code: 'bad_gate_unlock',
+    message: 'officerId and pin (4–8 digits) are required; nothing else',
+  },
+  gateLock: { code: 'bad_gate_lock', message: 'the body must be an empty object {}' },
 };
+
+/** Is the lane unattended (gate mode)? */
+function unattended(agent: DisplayAgent): boolean {
+  return agent.gateView?.('officer').unattended === true;
+}
+
+/**
+ * Gate mode with the officer panel locked: the screen is the travellers' gate screen, so no
+ * officer action is taken from it (403 `gate_locked`) until an officer unlocks it (hidden corner
+ * and PIN, or a staff card). Scans from the camera or a wedge scanner still go through.
+ */
+function refuseWhenGateLocked(agent: DisplayAgent): void {
+  const view = agent.gateView?.('officer');
+  if (view?.unattended === true && view.unlock === null)
+    throw new RequestError(
+      403,
+      'gate_locked',
+      'Cổng tự động: cần mở khoá bảng cán bộ (thẻ nhân viên hoặc PIN) / unattended gate: the officer panel is locked',
+    );
+}
 
 /**
  * Answers one display action. Actions on a scan name it in their path, so a dialog opened on one
@@ -85,6 +127,7 @@ export async function answerAction(
       await submit(agent, req, res);
       return;
     case 'acknowledge': {
+      refuseWhenGateLocked(agent);
       checkScanId(scanId);
       const body = await readBody(req, action, BAD_BODY);
       const result = agent.acknowledge(scanId, body.note);
@@ -93,6 +136,7 @@ export async function answerAction(
       return;
     }
     case 'override': {
+      refuseWhenGateLocked(agent);
       checkScanId(scanId);
       const body = await readBody(req, action, BAD_BODY);
       const result = await agent.override(scanId, body);
@@ -105,6 +149,7 @@ export async function answerAction(
       return;
     }
     case 'overrideByBody': {
+      refuseWhenGateLocked(agent);
       const { scanId: bodyScanId, ...body } = await readBody(req, action, BAD_BODY);
       const result = await agent.override(bodyScanId, body);
       if (result.ok) sendAnswer(res, action, 201, result.record);
@@ -112,6 +157,7 @@ export async function answerAction(
       return;
     }
     case 'vehiclePassed': {
+      refuseWhenGateLocked(agent);
       // The path names the vehicle (its plate scan's id): a tap never closes the next vehicle.
       if (!Value.Check(RecordId, scanId))
         throw new RequestError(404, 'unknown_vehicle', 'no vehicle with this id');
@@ -126,14 +172,28 @@ export async function answerAction(
         });
       return;
     }
-    case 'gateUnlock':
+    case 'gateUnlock': {
+      const body = await readBody(req, action, BAD_BODY);
+      const result =
+        unattended(agent) && agent.gateUnlock !== undefined
+          ? await agent.gateUnlock(body.officerId, body.pin)
+          : ({ ok: false, error: 'not_gate_mode' } as const);
+      if (result.ok) sendAnswer(res, action, 200, { ok: true, unlock: result.unlock });
+      else
+        sendRefusal(res, action, GATE_UNLOCK_STATUS[result.error], {
+          ok: false,
+          error: result.error,
+          message: GATE_UNLOCK_MESSAGES[result.error],
+          ...(result.lockedUntil !== undefined && { lockedUntil: result.lockedUntil }),
+        });
+      return;
+    }
     case 'gateLock': {
-      // Gate mode is not wired to the display yet (issue 17): no lane is unattended.
-      sendRefusal(res, 'gateUnlock', 409, {
-        ok: false,
-        error: 'not_gate_mode',
-        message: 'Làn không ở chế độ cổng tự động / this lane is not in gate mode',
-      });
+      await readBody(req, action, BAD_BODY);
+      if (!unattended(agent))
+        throw new RequestError(409, 'not_gate_mode', GATE_UNLOCK_MESSAGES.not_gate_mode);
+      agent.gateLock?.();
+      sendAnswer(res, action, 200, { ok: true, unlock: agent.gateView?.('officer').unlock ?? null });
       return;
     }
     default: {
@@ -154,6 +214,8 @@ async function submit(agent: DisplayAgent, req: IncomingMessage, res: ServerResp
   const source = submitSource(body);
   let text = body.text;
   if (source === 'manual') {
+    // The keypad is an officer's tool; the camera and a wedge scanner are the travellers'.
+    refuseWhenGateLocked(agent);
     const check = checkManualEntry(text, Date.now());
     if (!check.ok) {
       sendRefusal(res, 'submit', 422, {

@@ -1,6 +1,7 @@
 // The display's event stream: the WebSocket `/ws` of each screen, its `hello`, the agent's events
 // relayed as display-channel messages, and a tick every second. The traveller's screen gets only
-// its own view; the officer's everything else.
+// its own view (and the gate, without who unlocked it); the officer's everything else. In gate
+// mode the officer's screen is the gate screen: the agent is told how many are connected.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { DisplayMessage } from '@checkpoint-lane/shared';
@@ -45,6 +46,7 @@ export class DisplayStream {
       ws.on('close', () => {
         this.#clients.delete(client);
         this.#log.info({ view, clients: this.#clients.size }, 'display disconnected');
+        if (view === 'officer') this.#countOfficers();
       });
       ws.on('message', () => {
         // Commands go over HTTP; the socket only carries events to the display.
@@ -54,7 +56,28 @@ export class DisplayStream {
           ? { type: 'hello', status: this.#agent.status(), camera: this.#camera, desk: this.#agent.desk() }
           : { type: 'hello' };
       ws.send(JSON.stringify(hello));
+      // Then the gate as it stands (open with its countdown, shut, fault, unlocked), so a screen
+      // that (re)connects never waits for the next change to know what to show.
+      // A lane with no gate (no relay, not unattended) sends none.
+      const gate = this.#agent.gateView?.(view);
+      if (gate !== undefined && (gate.unattended || gate.relay !== null))
+        ws.send(JSON.stringify({ type: 'gate', data: gate } satisfies DisplayMessage));
+      if (view === 'officer') this.#countOfficers();
     });
+  }
+
+  /** Tells the agent how many officer (gate) screens are connected now. */
+  #countOfficers(): void {
+    let count = 0;
+    for (const c of this.#clients) if (c.view === 'officer') count++;
+    try {
+      this.#agent.displayConnected?.(count);
+    } catch (error) {
+      this.#log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'displayConnected failed',
+      );
+    }
   }
 
   /** Relays the agent's events and starts the ticks. */
@@ -66,19 +89,29 @@ export class DisplayStream {
     this.#unsubscribe = this.#agent.onEvent((message) => {
       this.broadcast(message);
     });
+    // No screen yet: the agent's clock for a lost gate screen starts now.
+    this.#countOfficers();
   }
 
   /**
    * Sends a message to the displays allowed to see it: the traveller's view gets `traveller`
-   * messages only (go / see an officer, the same for red and amber); the officer's view gets
-   * everything else (desk, decisions, devices, sync, ticks).
+   * messages (go / see an officer, the same for red and amber) and `gate` (with `unlock` null);
+   * the officer's view gets everything but `traveller` (desk, decisions, devices, sync, gate, ticks).
    */
   broadcast(message: DisplayMessage): void {
     const text = JSON.stringify(message);
-    const forTraveller = message.type === 'traveller';
+    // The gate goes to both; the traveller's copy never says which officer unlocked the panel.
+    const travellerText =
+      message.type === 'gate'
+        ? JSON.stringify({ type: 'gate', data: { ...message.data, unlock: null } } satisfies DisplayMessage)
+        : message.type === 'traveller'
+          ? text
+          : null;
     for (const { ws, view } of this.#clients) {
       if (ws.readyState !== ws.OPEN) continue;
-      if ((view === 'traveller') === forTraveller) ws.send(text);
+      if (view === 'traveller') {
+        if (travellerText !== null) ws.send(travellerText);
+      } else if (message.type !== 'traveller') ws.send(text);
     }
   }
 
