@@ -5,6 +5,10 @@ import {
   type DecisionColour,
   type Desk,
   type DeskOfficer,
+  type GateFault,
+  type GateReport,
+  type GateUnlock,
+  type GateView,
   type LaneSyncView,
   type OverrideRequestBody,
   type ScanSource,
@@ -12,6 +16,10 @@ import {
 } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
+import { GateController } from '../gate/gate-controller.js';
+import { gateRelaySetup } from '../gate/gate-relay.js';
+import { StaffAccess, type StaffCardResult, type StaffPinRefusal } from '../gate/staff-access.js';
+import type { Relay, RelayProfile } from '../relays/index.js';
 import type { DeviceState, Scanner } from '../scanners/scanner.js';
 import type { LaneVault } from '../secrets/lane-vault.js';
 import { ListKeyRing } from '../secrets/list-key-ring.js';
@@ -30,7 +38,7 @@ import {
   type LaneLock,
   type LaneOpenOptions,
 } from './lane-open.js';
-import { LanePublisher, type LaneEvent } from './lane-publisher.js';
+import { LanePublisher, travellerGateView, type LaneEvent } from './lane-publisher.js';
 import type { OfficerRegistry, OfficerRoster } from './officers.js';
 import { overrideDecision, type OverrideResult } from './override.js';
 import { listKeyers, type LaneKeyers } from './subject-keyer.js';
@@ -40,6 +48,20 @@ import { VehicleTracker, type PassedResult } from './vehicle-tracker.js';
 export { LaneStartError, type LaneLock } from './lane-open.js';
 export type { LaneEvent } from './lane-publisher.js';
 export type { LaneSyncView } from '@checkpoint-lane/shared';
+
+/** How long every scanner of a lane may be lost before the gate holds shut (`scanner_lost`). */
+export const SCANNER_LOST_MS = 5000;
+/** How long a gate-mode lane may have no gate screen connected before it holds shut (`display_lost`). */
+export const DISPLAY_LOST_MS = 10_000;
+
+/** What `gateUnlock` answers (the contract's answer and refusals). */
+export type GateUnlockResult =
+  | { readonly ok: true; readonly unlock: GateUnlock }
+  | {
+      readonly ok: false;
+      readonly error: StaffPinRefusal | 'not_gate_mode';
+      readonly lockedUntil?: number;
+    };
 
 /** How to start a lane. */
 export interface LaneAgentOptions extends LaneOpenOptions {
@@ -60,6 +82,28 @@ export interface LaneAgentOptions extends LaneOpenOptions {
   readonly vehicleMode?: boolean;
   /** How long a vehicle stays open after its plate scan (10 minutes), for tests. */
   readonly vehicleOpenMs?: number;
+  /**
+   * Gate mode (`--gate-mode`): no officer at the lane; a gate screen, staff cards and the PIN
+   * corner open the officer panel for a minute. Works with or without a relay.
+   */
+  readonly gateMode?: boolean;
+  /**
+   * A relay board driving a barrier and/or a tower light (not started: the gate starts it), with
+   * its profile (validated by the loader). Ignored when `gate` is given.
+   */
+  readonly relay?: { readonly relay: Relay; readonly profile: RelayProfile };
+  /**
+   * A gate controller already started by the caller (the CLI drives the relay to idle before
+   * anything else, then opens the lane). Its `unattended` should match `gateMode`.
+   */
+  readonly gate?: GateController;
+  /**
+   * Gate mode with a served gate screen: with none connected for `DISPLAY_LOST_MS` the gate holds
+   * shut (`display_lost`); the display server reports connections through `displayConnected`.
+   */
+  readonly gateDisplay?: boolean;
+  /** Gate fault timings, for tests. */
+  readonly gateTimings?: { scannerLostMs?: number; displayLostMs?: number; unlockMs?: number };
   /** Sync timings, for tests. */
   readonly sync?: {
     pollMs?: number;
@@ -101,6 +145,18 @@ export class LaneAgent {
   readonly #vehicles: VehicleTracker;
   /** Closes a vehicle whose 10 minutes are up while no scan comes. */
   #vehicleTimer: NodeJS.Timeout | null = null;
+  /** The gate (gate mode or a relay); null: neither. */
+  readonly #gate: GateController | null;
+  /** Staff cards and the PIN corner (gate mode only). */
+  readonly #staff: StaffAccess | null;
+  /** Raises `scanner_lost` when every scanner stays lost. */
+  #scannerLostTimer: NodeJS.Timeout | null = null;
+  /** Raises `display_lost` when no gate screen comes. */
+  #displayLostTimer: NodeJS.Timeout | null = null;
+  /** Gate screens connected now (gate mode with a display). */
+  #displays = 0;
+  #gateFaultsSeen = '';
+  #stopping = false;
 
   private constructor(
     options: LaneAgentOptions,
@@ -156,6 +212,9 @@ export class LaneAgent {
       logger: options.logger,
       clock,
       onDecision: (d, details) => {
+        // The gate first: a red shuts it before anything else happens.
+        this.#gate?.decision({ decision: d.decision, record: d.record, scanId: d.scanId });
+        if (d.decision === 'red' && this.#gate?.unattended === true) this.#sync?.heartbeatSoon();
         options.onDecision?.(d, details);
         this.#emit({ type: 'decision', data: d });
         this.#desk.addScan(d, details);
@@ -182,8 +241,61 @@ export class LaneAgent {
       if (event.type !== 'override') return;
       this.#vehicles.applyOverride(event.data.scanId, event.data.decision);
       this.#desk.applyOverrideOf(event.data.scanId);
-      this.#publisher.showOverride(event.data.scanId, event.data.decision);
+      // The gate follows an override of the latest scan within the hold only (as the screen).
+      if (this.#publisher.showOverride(event.data.scanId, event.data.decision)) {
+        this.#gate?.override(event.data.scanId, event.data.decision);
+      }
     });
+    this.#gate = this.#newGate(options);
+    this.#staff =
+      options.gateMode === true
+        ? new StaffAccess({
+            // A locked lane has no pinned keys it can use: every card is refused.
+            trust: this.#sync?.trust ?? { verifyDetached: () => ({ ok: false, error: 'unknown_key' }) },
+            officers,
+            checkpointId: () => this.#checkpoint.id,
+            clock,
+            logger: this.#log,
+            ...(options.gateTimings?.unlockMs !== undefined && { unlockMs: options.gateTimings.unlockMs }),
+          })
+        : null;
+    this.#staff?.onChange((unlock) => {
+      if (unlock !== null) this.#gate?.countUnlock();
+      this.#emitGate();
+    });
+    if (lock !== null) this.#gate?.fault('lane_locked', true);
+  }
+
+  /** The gate of a lane in gate mode or with a relay: given by the caller, or made here. */
+  #newGate(options: LaneAgentOptions): GateController | null {
+    const gate =
+      options.gate ??
+      (options.gateMode === true || options.relay !== undefined
+        ? new GateController({
+            relay:
+              options.relay === undefined ? null : gateRelaySetup(options.relay.relay, options.relay.profile),
+            unattended: options.gateMode === true,
+            logger: options.logger,
+            clock: this.#clock,
+          })
+        : null);
+    if (gate === null) return null;
+    gate.onChange(() => {
+      this.#emitGate();
+      const faults = gate.faults().join(',');
+      if (faults !== this.#gateFaultsSeen) {
+        this.#gateFaultsSeen = faults;
+        this.#sync?.heartbeatSoon();
+      }
+    });
+    const relay = gate.relayState();
+    if (relay !== null) this.#devices.set(relay.device, relay);
+    gate.onRelayStatus((state) => {
+      this.#devices.set(state.device, state);
+      this.#sync?.heartbeatSoon();
+      this.#emit({ type: 'device', data: state });
+    });
+    return gate;
   }
 
   /** The enrollment unsealed at start, as the vault holds it now; null when the lane is locked (see `lock`). */
@@ -246,6 +358,7 @@ export class LaneAgent {
       clock,
       checkpoint: () => this.#checkpoint,
       devices: () => [...this.#devices.values()],
+      gate: () => this.gateReport(),
       onStatus: (s) => {
         options.onSyncStatus?.(s);
         this.#emit({ type: 'sync', data: this.#displaySync(s) });
@@ -363,6 +476,8 @@ export class LaneAgent {
    * than that: an offline lane decides from what it has.
    */
   async start(firstSyncMs = 0): Promise<void> {
+    // The gate shut first (idle written), before the sync and the scanners.
+    await this.startGate();
     this.#sync?.start();
     // The panel clears when a vehicle's time is up, scan or no scan (closing emits the desk).
     this.#vehicleTimer = setInterval(() => this.#vehicles.expire(), 1000);
@@ -379,6 +494,8 @@ export class LaneAgent {
     for (const scanner of this.#o.scanners) {
       scanner.start({
         scan: (input) => {
+          // A staff card (gate mode) is never decided nor recorded.
+          if (this.staffCard(input.text) !== null) return;
           this.#loop.handle(input);
         },
         status: (state) => {
@@ -386,9 +503,131 @@ export class LaneAgent {
           this.#sync?.heartbeatSoon();
           this.#o.onDeviceState?.(state);
           this.#emit({ type: 'device', data: state });
+          this.#checkScanners();
         },
       });
     }
+    this.#checkScanners();
+  }
+
+  /**
+   * Starts the gate (gate mode or a relay): the relay driven to idle first, awaited; then the
+   * fault watches (a gate screen expected in gate mode). `start` calls it; the CLI calls it
+   * earlier, before the display. Never rejects.
+   */
+  async startGate(): Promise<void> {
+    const gate = this.#gate;
+    if (gate === null) return;
+    await gate.start();
+    if (this.#o.gateMode === true && this.#o.gateDisplay === true && this.#displays === 0)
+      this.#armDisplayLost();
+  }
+
+  /**
+   * The display server's count of gate screens connected (officer `/` screens in gate mode): with
+   * none for `DISPLAY_LOST_MS`, the gate holds shut (`display_lost`) until one connects.
+   */
+  displayConnected(count: number): void {
+    this.#displays = Math.max(0, count);
+    if (this.#gate === null || this.#o.gateMode !== true || this.#o.gateDisplay !== true) return;
+    if (this.#displays > 0) {
+      if (this.#displayLostTimer !== null) clearTimeout(this.#displayLostTimer);
+      this.#displayLostTimer = null;
+      this.#gate.fault('display_lost', false);
+    } else {
+      this.#armDisplayLost();
+    }
+  }
+
+  #armDisplayLost(): void {
+    if (this.#displayLostTimer !== null || this.#stopping) return;
+    this.#displayLostTimer = setTimeout(() => {
+      this.#displayLostTimer = null;
+      if (this.#displays === 0) this.#gate?.fault('display_lost', true);
+    }, this.#o.gateTimings?.displayLostMs ?? DISPLAY_LOST_MS);
+    this.#displayLostTimer.unref();
+  }
+
+  /** `scanner_lost` when every scanner of the lane is disconnected or in error for `SCANNER_LOST_MS`. */
+  #checkScanners(): void {
+    const gate = this.#gate;
+    if (gate === null || this.#stopping) return;
+    const lost = (): boolean =>
+      this.#o.scanners.length > 0 &&
+      this.#o.scanners.every((s) => {
+        const status = this.#devices.get(s.device)?.status ?? s.state().status;
+        return status === 'disconnected' || status === 'error';
+      });
+    if (!lost()) {
+      if (this.#scannerLostTimer !== null) clearTimeout(this.#scannerLostTimer);
+      this.#scannerLostTimer = null;
+      gate.fault('scanner_lost', false);
+      return;
+    }
+    if (this.#scannerLostTimer !== null || gate.faults().includes('scanner_lost')) return;
+    this.#scannerLostTimer = setTimeout(() => {
+      this.#scannerLostTimer = null;
+      if (lost()) gate.fault('scanner_lost', true);
+    }, this.#o.gateTimings?.scannerLostMs ?? SCANNER_LOST_MS);
+    this.#scannerLostTimer.unref();
+  }
+
+  /** Gate mode is on (`--gate-mode`). */
+  gateMode(): boolean {
+    return this.#o.gateMode === true;
+  }
+
+  /**
+   * The gate as a display sees it: `officer` with who has the panel open, `traveller` with
+   * `unlock` null. A lane with neither gate mode nor a relay answers an idle, attended gate.
+   */
+  gateView(view: 'officer' | 'traveller' = 'officer'): GateView {
+    const base: GateView = this.#gate?.view() ?? {
+      unattended: false,
+      relay: null,
+      state: 'idle',
+      openUntil: null,
+      faults: [],
+      unlock: null,
+    };
+    const full: GateView = { ...base, unlock: this.#staff?.current() ?? null };
+    return view === 'officer' ? full : travellerGateView(full);
+  }
+
+  /** The heartbeat's `gate` (undefined: neither gate mode nor a relay). */
+  gateReport(): GateReport | undefined {
+    return this.#gate?.report();
+  }
+
+  /** Faults the gate holds now. */
+  gateFaults(): GateFault[] {
+    return this.#gate?.faults() ?? [];
+  }
+
+  /**
+   * A scanned text checked as a staff card (gate mode): null when it is not one (or the lane is
+   * not in gate mode): decide it as usual. Otherwise it is never decided nor recorded; a valid
+   * card opens the officer panel for a minute.
+   */
+  staffCard(text: string): StaffCardResult | null {
+    return this.#staff?.card(text) ?? null;
+  }
+
+  /** An officer opens the panel with a PIN (the gate screen's hidden corner). */
+  async gateUnlock(officerId: string, pin: string): Promise<GateUnlockResult> {
+    if (this.#staff === null) return { ok: false, error: 'not_gate_mode' };
+    return this.#staff.pin(officerId, pin);
+  }
+
+  /** The officer closes the panel ("Khoá"); answers the panel's state now (null: locked). */
+  gateLock(): { readonly ok: true; readonly unlock: GateUnlock | null } {
+    this.#staff?.lock();
+    return { ok: true, unlock: this.#staff?.current() ?? null };
+  }
+
+  #emitGate(): void {
+    if (this.#gate === null) return;
+    this.#publisher.showGate(this.gateView('officer'));
   }
 
   /** Decides a code typed by the officer (or any source), exactly as a scan. */
@@ -487,9 +726,19 @@ export class LaneAgent {
     return this.store.backlog().count;
   }
 
-  /** Stops scanners and sync, then closes the store. Unsent scans stay for the next start. */
+  /**
+   * Shuts the gate (`agent_stopping`, then idle written, bounded 1 s), stops scanners and sync,
+   * then closes the store. Unsent scans stay for the next start.
+   */
   async stop(): Promise<void> {
+    this.#stopping = true;
     if (this.#vehicleTimer !== null) clearInterval(this.#vehicleTimer);
+    if (this.#scannerLostTimer !== null) clearTimeout(this.#scannerLostTimer);
+    if (this.#displayLostTimer !== null) clearTimeout(this.#displayLostTimer);
+    this.#staff?.stop();
+    // The gate shut before anything else stops; then idle written (bounded) and the board closed.
+    this.#gate?.fault('agent_stopping', true);
+    await this.#gate?.stop();
     await Promise.allSettled(this.#o.scanners.map((s) => s.stop()));
     await this.#sync?.stop();
     this.store.close();

@@ -1,7 +1,7 @@
 // What the lane tells its displays (and any other listener): each event as a display-channel
 // message (shared/src/contract/display-channel.ts), the traveller's view with its rule for
 // overrides, and the sync status as a screen needs it.
-import type { LaneDecision, LaneSyncView, RelayedMessage } from '@checkpoint-lane/shared';
+import type { GateView, LaneDecision, LaneSyncView, RelayedMessage } from '@checkpoint-lane/shared';
 import type { Logger } from 'pino';
 import type { SyncStatus } from '../sync/lane-sync.js';
 
@@ -10,6 +10,15 @@ export type LaneEvent = RelayedMessage;
 
 /** How long after its scan an override may still change the traveller's screen (3 min). */
 export const TRAVELLER_HOLD_MS = 3 * 60_000;
+
+/**
+ * The gate as the traveller's screen may see it: the same states and countdown, never who has
+ * the officer panel open (`unlock` null). The display stream sends `gate` messages to traveller
+ * sockets in this form.
+ */
+export function travellerGateView(view: GateView): GateView {
+  return { ...view, unlock: null };
+}
 
 /** Tells the lane's listeners what happens, in the display channel's words. */
 export class LanePublisher {
@@ -62,13 +71,23 @@ export class LanePublisher {
   /**
    * The traveller's screen after an override, only when it is for the latest scan, within the
    * hold: the desk's queue and strip let officers override older scans, and those must never
-   * speak to (or open the gate for) whoever is there now.
+   * speak to (or open the gate for) whoever is there now. Answers whether it was shown (the
+   * gate follows an override only then).
    */
-  showOverride(scanId: string, decision: LaneDecision['decision']): void {
+  showOverride(scanId: string, decision: LaneDecision['decision']): boolean {
     const shown = this.#travellerScan;
     const now = this.#clock();
-    if (shown?.scanId !== scanId || now - shown.at > this.#travellerHoldMs) return;
+    if (shown?.scanId !== scanId || now - shown.at > this.#travellerHoldMs) return false;
     this.emit({ type: 'traveller', data: { state: decision === 'green' ? 'go' : 'see_officer', at: now } });
+    return true;
+  }
+
+  /**
+   * The gate after a change, as the officer's screen sees it (with `unlock`); the display stream
+   * gives traveller sockets {@link travellerGateView} of it.
+   */
+  showGate(view: GateView): void {
+    this.emit({ type: 'gate', data: view });
   }
 
   /** The sync status with what a screen needs to be honest about it: since when offline, the lists' budget. */

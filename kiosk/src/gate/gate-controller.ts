@@ -105,7 +105,10 @@ export class GateController {
   /** Until `start` wrote idle, a connect does not re-drive the board (start does). */
   #starting = false;
   #relayStatus: RelayState['status'] | null = null;
+  #relayState: RelayState | null = null;
   #connected: (() => void) | null = null;
+  readonly #changeListeners = new Set<(view: GateView) => void>();
+  readonly #relayListeners = new Set<(state: RelayState) => void>();
 
   constructor(options: GateControllerOptions) {
     this.#o = options;
@@ -115,6 +118,29 @@ export class GateController {
     this.#openMs = options.relay?.openMs ?? options.openMs ?? DEFAULT_MS;
     this.#holdMs = options.relay?.holdMs ?? options.holdMs ?? DEFAULT_MS;
     if (options.relay !== null) this.#current = options.relay.frames.idle;
+  }
+
+  /** Calls `listener` after every change (as `onChange`); answers the unsubscribe. */
+  onChange(listener: (view: GateView) => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  /** Calls `listener` on every relay status change (as `onRelayStatus`); answers the unsubscribe. */
+  onRelayStatus(listener: (state: RelayState) => void): () => void {
+    this.#relayListeners.add(listener);
+    return () => this.#relayListeners.delete(listener);
+  }
+
+  /** The relay's device state; null: no relay. */
+  relayState(): RelayState | null {
+    if (this.#relay === null) return null;
+    return this.#relayState ?? this.#relay.relay.state();
+  }
+
+  /** Gate mode (no officer at the lane). */
+  get unattended(): boolean {
+    return this.#o.unattended;
   }
 
   /** The relay driven, e.g. `serial:/dev/ttyUSB0`; null: none. */
@@ -408,7 +434,14 @@ export class GateController {
   #onRelayStatus(state: RelayState): void {
     const before = this.#relayStatus;
     this.#relayStatus = state.status;
-    if (before !== state.status) this.#o.onRelayStatus?.(state);
+    this.#relayState = state;
+    if (before !== state.status) {
+      this.#o.onRelayStatus?.(state);
+      for (const listener of this.#relayListeners)
+        this.#call(() => {
+          listener(state);
+        });
+    }
     if (state.status === 'connected') {
       this.#connected?.();
       if (this.#faults.has('relay_lost')) {
@@ -437,8 +470,19 @@ export class GateController {
 
   #changed(): void {
     if (!this.#started) return;
+    const view = this.view();
+    this.#call(() => this.#o.onChange?.(view));
+    for (const listener of this.#changeListeners) {
+      this.#call(() => {
+        listener(view);
+      });
+    }
+  }
+
+  /** Calls a listener; its failure is logged and stops nothing. */
+  #call(fn: () => void): void {
     try {
-      this.#o.onChange?.(this.view());
+      fn();
     } catch (error) {
       this.#log.error(
         { err: error instanceof Error ? error.message : String(error) },

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckpointConfig } from '@checkpoint-lane/shared';
+import type { CheckpointConfig, GateReport } from '@checkpoint-lane/shared';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { DeviceState } from '../scanners/scanner.js';
@@ -26,7 +26,7 @@ const answer = (checkpoint: CheckpointConfig, officersVersion = 0): FakeAnswer =
 });
 
 /** A heartbeat on a real store against a loopback server, recording what it adopts. */
-async function setup(devices: DeviceState[] = []) {
+async function setup(devices: DeviceState[] = [], gate?: () => GateReport | undefined) {
   const server = await FakeSyncServer.start();
   server.route('POST', '/heartbeat', () => answer(open));
   const dir = mkdtempSync(join(tmpdir(), 'heartbeat-'));
@@ -44,6 +44,7 @@ async function setup(devices: DeviceState[] = []) {
     checkpointId: () => 'CP-1',
     onCheckpoint: (c) => adopted.push(c),
     onOfficersVersion: (v) => officerVersions.push(v),
+    ...(gate !== undefined && { gate }),
   });
   link.start();
   cleanups.push(async () => {
@@ -74,6 +75,29 @@ describe('Heartbeat', () => {
     expect(link.status()).toMatchObject({ online: true, clockSkewMs: 1500 });
     expect(adopted).toEqual([closed]);
     expect(officerVersions).toEqual([9]);
+  });
+
+  it('reports the gate of a lane in gate mode or with a relay, and the relay as a device', async () => {
+    const report: GateReport = {
+      unattended: true,
+      relay: 'serial:/dev/ttyUSB0',
+      state: 'fault',
+      faults: ['scanner_lost'],
+      counts: { opens: 3, shuts: 4, reds: 1, ambers: 0, repeats: 2, faults: 1, writeFailures: 0, unlocks: 0 },
+    };
+    let gate: GateReport | undefined = report;
+    const { server, heartbeat } = await setup(
+      [{ device: 'serial:/dev/ttyUSB0', kind: 'relay', status: 'connected' }],
+      () => gate,
+    );
+    await heartbeat.beat();
+    expect(server.calls('POST', '/heartbeat')[0]?.body).toMatchObject({
+      devices: [{ name: 'serial:/dev/ttyUSB0', kind: 'relay', status: 'connected' }],
+      gate: report,
+    });
+    gate = undefined;
+    await heartbeat.beat();
+    expect(server.calls('POST', '/heartbeat')[1]?.body).not.toHaveProperty('gate');
   });
 
   it('does not let an answer that was on its way undo a config pushed meanwhile', async () => {

@@ -2,6 +2,7 @@ import {
   LIST_NAMES,
   type CheckpointConfig,
   type CheckpointSignatures,
+  type GateReport,
   type ListName,
   type ListRefusalReport,
   type ListSigningKey,
@@ -37,6 +38,8 @@ export interface HeartbeatOptions {
   readonly onOfficersVersion?: (version: unknown) => void;
   /** The list data this lane refused so far (reported to the centre). */
   readonly listRefusals?: () => ListRefusalReport | undefined;
+  /** The gate of a lane in gate mode or driving a relay (undefined: none). */
+  readonly gate?: () => GateReport | undefined;
   /** The server named its list-signing keys. */
   readonly onSigningKeys?: (keys: readonly ListSigningKey[]) => void;
   /** The server named the current list key of this lane's key scope. */
@@ -44,7 +47,8 @@ export interface HeartbeatOptions {
 }
 
 /**
- * The lane's heartbeat: reports list versions, backlog, devices and the list data it refused;
+ * The lane's heartbeat: reports list versions, backlog, devices (the relay board among them), the
+ * list data it refused and its gate (gate mode or a relay);
  * takes the server's clock offset, checkpoint config, roster version, list-signing keys and
  * current list key id from the answer. It also owns the order of the
  * two ways a checkpoint config arrives: a config pushed while a heartbeat was in flight is
@@ -96,6 +100,7 @@ export class Heartbeat {
       number
     >;
     const refusals = this.#o.listRefusals?.();
+    const gate = this.#o.gate?.();
     const res = await this.#o.api.heartbeat({
       listVersions: versions,
       backlog: store.backlog().count,
@@ -104,6 +109,7 @@ export class Heartbeat {
         .map((d) => ({ name: d.device.slice(0, 64), kind: d.kind, status: d.status })),
       clock: clock(),
       ...(refusals !== undefined && { listRefusals: refusals }),
+      ...(gate !== undefined && { gate }),
     });
     // Stopped while it was in flight: the lane's store may be closed already.
     if (running && !link.running()) return;

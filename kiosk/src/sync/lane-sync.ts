@@ -1,6 +1,7 @@
 import {
   LIST_NAMES,
   type CheckpointConfig,
+  type GateReport,
   type ListName,
   type ListSigningKey,
 } from '@checkpoint-lane/shared';
@@ -34,6 +35,8 @@ export interface LaneSyncOptions {
   readonly logger: Logger;
   readonly checkpoint: () => CheckpointConfig;
   readonly devices: () => readonly DeviceState[];
+  /** The gate report of a lane in gate mode or driving a relay (heartbeat `gate`). */
+  readonly gate?: () => GateReport | undefined;
   readonly clock?: () => number;
   readonly onStatus?: (status: SyncStatus) => void;
   readonly onCheckpoint?: (checkpoint: CheckpointConfig) => void;
@@ -78,6 +81,8 @@ export class LaneSync {
   readonly #events: EventStream;
   readonly #keys: ListKeys | null;
   readonly #passes: PassSync;
+  /** The list-signing keys the lane pins (also what a staff card is checked with). */
+  readonly trust: Pick<ListTrust, 'verifyDetached'>;
 
   constructor(options: LaneSyncOptions) {
     this.#o = options;
@@ -97,6 +102,7 @@ export class LaneSync {
       enrolled: options.listSigningKeys,
       logger,
     });
+    this.trust = trust;
     const refusals = new ListRefusals();
     const learnKeys = (keys: readonly ListSigningKey[]): void => {
       const adopted = trust.adopt(keys);
@@ -136,6 +142,7 @@ export class LaneSync {
       logger,
       clock,
       devices: options.devices,
+      ...(options.gate ? { gate: options.gate } : {}),
       checkpointId,
       ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
       verifyCheckpoint: (config, signatures) => configTrust.checkpoint(config, signatures),
