@@ -15,6 +15,10 @@ describe('hardware profiles', () => {
         'honeywell-hid-pos.json',
         'zebra-hid-pos.json',
         'generic-uvc-camera.json',
+        'lcus-1-relay.json',
+        'lcus-4-tower-light.json',
+        'modbus-rtu-4ch-relay.json',
+        'usb-hid-relay-2ch.json',
       ]),
     );
   });
@@ -60,6 +64,144 @@ describe('hardware profiles', () => {
     const result = validateHardwareProfile(profile);
     expect(result).toMatchObject({ ok: false, field });
     if (!result.ok) expect(result.message).toMatch(message);
+  });
+
+  describe('relay profiles', () => {
+    const relay = (patch: Record<string, unknown> = {}): Record<string, unknown> => ({
+      id: 'r1',
+      name: 'relay',
+      kind: 'relay',
+      relay: {
+        transport: 'serial',
+        serial: { baudRate: 9600 },
+        frameCheck: 'lcus',
+        commands: {
+          idle: ['A0 01 00 A1'],
+          green: ['A0 01 01 A2'],
+          red: ['A0 01 00 A1'],
+          amber: ['A0 01 00 A1'],
+        },
+        openMs: 5000,
+        ...patch,
+      },
+    });
+    const valid: Record<string, string> = {
+      lcus: 'A0 01 00 A1',
+      none: '00',
+      'modbus-rtu': '01 05 00 00 00 00 CD CA',
+    };
+    /** A profile whose green frames are these (the other commands valid for the frame check). */
+    const commands = (green: string[], check = 'lcus'): Record<string, unknown> => {
+      const ok = [valid[check] ?? ''];
+      return relay({ frameCheck: check, commands: { idle: ok, green, red: ok, amber: ok } });
+    };
+
+    it('accepts a minimal one', () => {
+      expect(validateHardwareProfile(relay())).toMatchObject({ ok: true });
+    });
+
+    it.each([
+      [relay({ openMs: 100 }), '/relay/openMs', />= 500|minimum|500/],
+      [relay({ openMs: 120_000 }), '/relay/openMs', /60000|maximum/],
+      [relay({ holdMs: 0 }), '/relay/holdMs', /./],
+      [relay({ transport: 'usb' }), '/relay/transport', /./],
+      [relay({ frameCheck: 'crc32' }), '/relay/frameCheck', /./],
+      [relay({ keepAlive: { everyMs: 10 } }), '/relay/keepAlive/everyMs', /./],
+      [
+        relay({
+          commands: { idle: ['A0 01 00 A1'], green: [], red: ['A0 01 00 A1'], amber: ['A0 01 00 A1'] },
+        }),
+        '/relay/commands/green',
+        /./,
+      ],
+      [
+        relay({ commands: { idle: ['A0 01 00 A1'], green: ['A0 01 01 A2'], red: ['A0 01 00 A1'] } }),
+        '/relay/commands',
+        /amber/,
+      ],
+      [
+        relay({
+          commands: {
+            idle: ['A0 01 00 A1'],
+            green: ['A0 01 01 A2'],
+            red: ['A0 01 00 A1'],
+            amber: ['A0 01 00 A1'],
+            blue: ['A0 01 00 A1'],
+          },
+        }),
+        '/relay/commands/blue',
+        /unknown field "blue"/,
+      ],
+      // Beyond the schema: the loader's own checks, naming the frame.
+      [
+        commands(['A0 01 01 A3']),
+        '/relay/commands/green/0',
+        /^frame checksum wrong \(lcus: last byte must be A2\)$/,
+      ],
+      [commands(['A0 01 01 A2', 'B0 01 01 B2']), '/relay/commands/green/1', /must start with A0/],
+      [commands(['A0 01 0G A2']), '/relay/commands/green/0', /not hex bytes: "0G"/],
+      [commands(['A0 1 01 A2']), '/relay/commands/green/0', /not hex bytes/],
+      [commands(['  ']), '/relay/commands/green/0', /empty/],
+      [
+        commands([Array(65).fill('00').join(' ')], 'none'),
+        '/relay/commands/green/0',
+        /65 bytes long; at most 64/,
+      ],
+      [
+        commands(['01 05 00 00 FF 00 8C 3B'], 'modbus-rtu'),
+        '/relay/commands/green/0',
+        /CRC wrong \(modbus-rtu: last two bytes must be 8C 3A\)/,
+      ],
+      [commands(['01 05 00'], 'modbus-rtu'), '/relay/commands/green/0', /too short/],
+      [
+        relay({ keepAlive: { everyMs: 1000, frames: ['A0 01 00 A0'] } }),
+        '/relay/keepAlive/frames/0',
+        /must be A1/,
+      ],
+      [
+        relay({
+          commands: {
+            idle: ['A0 01 00 A1'],
+            green: ['A0 01 01 A2'],
+            red: ['A0 01 00 A1'],
+            amber: ['A0 01 00 A1'],
+            fault: ['A0 04 01 A4'],
+          },
+        }),
+        '/relay/commands/fault/0',
+        /must be A5/,
+      ],
+      [relay({ serial: undefined }), '/relay/serial', /required for transport serial/],
+      [
+        relay({ hid: { vendorId: 5824, productId: 1503, report: 'feature' } }),
+        '/relay/hid',
+        /only for transport hid/,
+      ],
+      [relay({ transport: 'hid', serial: undefined }), '/relay/hid', /required for transport hid/],
+      [
+        relay({
+          transport: 'hid',
+          serial: undefined,
+          hid: { vendorId: 5824, productId: 1503, report: 'feature' },
+          reply: 'echo',
+        }),
+        '/relay/reply',
+        /serial/,
+      ],
+      [
+        relay({ serial: { baudRate: 9600, framing: { suffix: 'CR' } } }),
+        '/relay/serial/framing',
+        /unknown field/,
+      ],
+    ])('refuses a bad relay profile, naming the field (%#)', (profile, field, message) => {
+      const result = validateHardwareProfile(profile);
+      expect(result).toMatchObject({ ok: false, field });
+      if (!result.ok) expect(result.message).toMatch(message);
+    });
+
+    it('takes frames written without spaces or in lower case', () => {
+      expect(validateHardwareProfile(commands(['a00101a2']))).toMatchObject({ ok: true });
+    });
   });
 
   it('says why a file cannot be read', () => {

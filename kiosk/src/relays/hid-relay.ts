@@ -91,6 +91,8 @@ export class HidRelay implements Relay {
   }
 
   write(frames: readonly Uint8Array[]): Promise<boolean> {
+    // A write asked for before stop() is sent (stop waits for it); one asked for after is not.
+    if (this.#stopped) return Promise.resolve(false);
     const result = this.#queue.then(
       () => this.#writeAll(frames),
       () => this.#writeAll(frames),
@@ -115,7 +117,7 @@ export class HidRelay implements Relay {
   async #writeAll(frames: readonly Uint8Array[]): Promise<boolean> {
     for (const frame of frames) {
       const open = this.#open;
-      if (this.#stopped || open === null) {
+      if (open === null) {
         this.#log.debug({ frames: frames.length }, 'relay not connected; frames not sent');
         return false;
       }

@@ -112,6 +112,8 @@ export class SerialRelay implements Relay {
   }
 
   write(frames: readonly Uint8Array[]): Promise<boolean> {
+    // A write asked for before stop() is sent (stop waits for it); one asked for after is not.
+    if (this.#stopped) return Promise.resolve(false);
     const result = this.#queue.then(
       () => this.#writeAll(frames),
       () => this.#writeAll(frames),
@@ -146,7 +148,7 @@ export class SerialRelay implements Relay {
     let allOk = true;
     for (const frame of frames) {
       const port = this.#port;
-      if (this.#stopped || port === null || this.#state.status === 'connecting' || !port.isOpen) {
+      if (port === null || this.#state.status === 'connecting' || !port.isOpen) {
         this.#log.debug({ frames: frames.length }, 'relay not connected; frames not sent');
         return false;
       }

@@ -1,0 +1,230 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { modbusWriteCoil } from '../profiles/relay-frames.js';
+import { describeRelayContract, pollUntil, StateRecorder } from './relay-contract.testkit.js';
+import { SerialRelay } from './serial-relay.js';
+
+const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
+const settings = { baudRate: 9600 };
+
+/**
+ * A real pseudo-terminal from socat: the relay opens `DIR/lane`; what it writes comes out of
+ * socat's stdout (the "board"), and what the test writes to socat's stdin goes back to the relay.
+ */
+class PtyBoard {
+  readonly path: string;
+  #proc: ChildProcessWithoutNullStreams | null = null;
+  #bytes: Buffer[] = [];
+  /** Called with each chunk the board receives (to answer it). */
+  onData: ((chunk: Buffer) => void) | null = null;
+
+  constructor(readonly dir: string) {
+    this.path = join(dir, 'lane');
+  }
+
+  async plug(): Promise<void> {
+    this.#bytes = [];
+    const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.path}`, 'STDIO'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.#proc = proc;
+    proc.stdin.on('error', () => undefined);
+    proc.stdout.on('data', (chunk: Buffer) => {
+      this.#bytes.push(chunk);
+      this.onData?.(chunk);
+    });
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      proc.stderr.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        // socat logs "starting data transfer loop" once the pty and its link exist.
+        if (seen.includes('starting data transfer loop')) resolve();
+      });
+      proc.once('error', reject);
+      proc.once('exit', (code) => {
+        reject(new Error(`socat exited (${code}): ${seen}`));
+      });
+    });
+  }
+
+  received(): Uint8Array {
+    return new Uint8Array(Buffer.concat(this.#bytes));
+  }
+
+  /** Sends bytes from the board to the relay. */
+  answer(bytes: Uint8Array): void {
+    this.#proc?.stdin.write(Buffer.from(bytes));
+  }
+
+  async unplug(): Promise<void> {
+    const proc = this.#proc;
+    this.#proc = null;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+}
+
+describeRelayContract(
+  'serial through a socat pty',
+  async () => {
+    const board = new PtyBoard(mkdtempSync(join(tmpdir(), 'relay-')));
+    await board.plug();
+    const relay = new SerialRelay({
+      path: board.path,
+      settings,
+      logger,
+      retry: { baseMs: 50, capMs: 200 },
+      watchdogMs: 100,
+    });
+    return {
+      relay,
+      received: () => board.received(),
+      unplug: () => board.unplug(),
+      replug: () => board.plug(),
+      dispose: async () => {
+        await board.unplug();
+        rmSync(board.dir, { recursive: true, force: true });
+      },
+    };
+  },
+  { canUnplug: true },
+);
+
+describe('SerialRelay', () => {
+  it('keeps retrying a port that does not exist, reporting it disconnected, and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-'));
+    const relay = new SerialRelay({
+      path: join(dir, 'nothing'),
+      settings,
+      logger,
+      retry: { baseMs: 20, capMs: 40 },
+    });
+    const recorder = new StateRecorder();
+    try {
+      relay.start(recorder.onStatus);
+      await recorder.until(
+        () => recorder.states.filter((s) => s.status === 'connecting').length >= 3,
+        'three attempts',
+      );
+      expect(relay.state().status).not.toBe('connected');
+      expect(recorder.states.find((s) => s.status === 'disconnected')?.detail).toMatch(/ENOENT|No such file/);
+      await expect(relay.write([Uint8Array.of(0xa0, 1, 0, 0xa1)])).resolves.toBe(false);
+    } finally {
+      await relay.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes a board that appears after the lane started', { timeout: 30_000 }, async () => {
+    const board = new PtyBoard(mkdtempSync(join(tmpdir(), 'relay-')));
+    const relay = new SerialRelay({ path: board.path, settings, logger, retry: { baseMs: 50, capMs: 200 } });
+    const recorder = new StateRecorder();
+    try {
+      relay.start(recorder.onStatus);
+      await recorder.untilStatus('disconnected');
+      await board.plug();
+      await recorder.untilStatus('connected');
+      await expect(relay.write([Uint8Array.of(0xa0, 1, 0, 0xa1)])).resolves.toBe(true);
+      await pollUntil(() => board.received().length >= 4, 'the frame');
+      expect([...board.received()]).toEqual([0xa0, 1, 0, 0xa1]);
+    } finally {
+      await relay.stop();
+      await board.unplug();
+      rmSync(board.dir, { recursive: true, force: true });
+    }
+  });
+
+  describe('echo replies (Modbus write single coil answers with the request)', () => {
+    const on = modbusWriteCoil(1, 0, true);
+    const off = modbusWriteCoil(1, 1, false);
+
+    async function withBoard(
+      answer: (board: PtyBoard, chunk: Buffer) => void,
+      body: (relay: SerialRelay, board: PtyBoard, recorder: StateRecorder) => Promise<void>,
+    ): Promise<void> {
+      const board = new PtyBoard(mkdtempSync(join(tmpdir(), 'relay-')));
+      board.onData = (chunk) => {
+        answer(board, chunk);
+      };
+      await board.plug();
+      // Generous reply timeout: these machines are loaded; a silent board still fails in bounded time.
+      const relay = new SerialRelay({
+        path: board.path,
+        settings,
+        logger,
+        reply: 'echo',
+        replyTimeoutMs: 1500,
+      });
+      const recorder = new StateRecorder();
+      try {
+        relay.start(recorder.onStatus);
+        await recorder.untilStatus('connected');
+        await body(relay, board, recorder);
+      } finally {
+        await relay.stop();
+        await board.unplug();
+        rmSync(board.dir, { recursive: true, force: true });
+      }
+    }
+
+    it('resolves true when the board echoes every frame', { timeout: 30_000 }, async () => {
+      await withBoard(
+        (board, chunk) => {
+          board.answer(chunk);
+        },
+        async (relay, board) => {
+          await expect(relay.write([on, off])).resolves.toBe(true);
+          expect([...board.received()]).toEqual([...on, ...off]);
+          expect(relay.state().status).toBe('connected');
+        },
+      );
+    });
+
+    it(
+      'resolves false and reports an error when the board does not answer; recovers when it does',
+      {
+        timeout: 30_000,
+      },
+      async () => {
+        let answering = false;
+        await withBoard(
+          (board, chunk) => {
+            if (answering) board.answer(chunk);
+          },
+          async (relay, board, recorder) => {
+            await expect(relay.write([on])).resolves.toBe(false);
+            expect(relay.state()).toMatchObject({ status: 'error', detail: 'board did not answer' });
+            expect([...board.received()]).toEqual([...on]);
+            answering = true;
+            const mark = recorder.states.length;
+            await expect(relay.write([off])).resolves.toBe(true);
+            await recorder.untilStatus('connected', mark);
+          },
+        );
+      },
+    );
+
+    it(
+      'resolves false when the board answers something else (a Modbus exception)',
+      { timeout: 30_000 },
+      async () => {
+        await withBoard(
+          (board) => {
+            // Function 0x85: exception to 05, code 02 (illegal address), with its CRC.
+            board.answer(Uint8Array.of(0x01, 0x85, 0x02, 0x43, 0x00, 0x00, 0x00, 0x00));
+          },
+          async (relay) => {
+            await expect(relay.write([on])).resolves.toBe(false);
+            expect(relay.state()).toMatchObject({ status: 'error', detail: 'board answered something else' });
+          },
+        );
+      },
+    );
+  });
+});
