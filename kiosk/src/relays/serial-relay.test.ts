@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { modbusWriteCoil } from '../profiles/relay-frames.js';
+import { modbusWriteCoil, withModbusCrc } from '../profiles/relay-frames.js';
 import { describeRelayContract, pollUntil, StateRecorder } from './relay-contract.testkit.js';
 import { SerialRelay } from './serial-relay.js';
 
@@ -211,13 +211,32 @@ describe('SerialRelay', () => {
     );
 
     it(
+      'a silent board is waited for once per write: every frame still goes out',
+      { timeout: 30_000 },
+      async () => {
+        await withBoard(
+          () => undefined,
+          async (relay, board) => {
+            const frames = [on, off, modbusWriteCoil(1, 2, false)];
+            const started = Date.now();
+            await expect(relay.write(frames)).resolves.toBe(false);
+            // One reply timeout (1.5 s), not three; generous bound for a loaded machine.
+            expect(Date.now() - started).toBeLessThan(4000);
+            await pollUntil(() => board.received().length >= 24, 'all three frames');
+            expect(Buffer.from(board.received())).toEqual(Buffer.concat(frames.map((f) => Buffer.from(f))));
+          },
+        );
+      },
+    );
+
+    it(
       'resolves false when the board answers something else (a Modbus exception)',
       { timeout: 30_000 },
       async () => {
         await withBoard(
           (board) => {
-            // Function 0x85: exception to 05, code 02 (illegal address), with its CRC.
-            board.answer(Uint8Array.of(0x01, 0x85, 0x02, 0x43, 0x00, 0x00, 0x00, 0x00));
+            // Function 0x85: exception to 05, code 02 (illegal address), with its CRC: 5 bytes.
+            board.answer(withModbusCrc(Uint8Array.of(0x01, 0x85, 0x02)));
           },
           async (relay) => {
             await expect(relay.write([on])).resolves.toBe(false);

@@ -146,6 +146,9 @@ export class SerialRelay implements Relay {
 
   async #writeAll(frames: readonly Uint8Array[]): Promise<boolean> {
     let allOk = true;
+    // A board that does not answer one frame is not waited for again in the same write: the
+    // rest still go out (best effort) and the write ends in bounded time.
+    let awaitEcho = this.#options.reply === 'echo';
     for (const frame of frames) {
       const port = this.#port;
       if (port === null || this.#state.status === 'connecting' || !port.isOpen) {
@@ -174,16 +177,24 @@ export class SerialRelay implements Relay {
         if (this.#port === port) this.#lost(`write failed: ${message(error)}`);
         return false;
       }
-      if (this.#options.reply === 'echo' && !(await this.#echoed(frame))) allOk = false;
+      if (!awaitEcho) continue;
+      const echo = await this.#echoed(frame);
+      if (echo === 'same') continue;
+      allOk = false;
+      if (echo === 'silent') awaitEcho = false;
     }
     return allOk;
   }
 
   /** Waits for the board to send the frame back (Modbus write-coil answers are the request). */
-  async #echoed(frame: Uint8Array): Promise<boolean> {
+  async #echoed(frame: Uint8Array): Promise<'same' | 'different' | 'silent'> {
     const timeoutMs = this.#options.replyTimeoutMs ?? 500;
     const arrived = await new Promise<boolean>((resolve) => {
-      const check = (): boolean => this.#received.length >= frame.length;
+      // Enough bytes, or bytes that already differ (a Modbus exception answer is shorter).
+      const check = (): boolean => {
+        const n = Math.min(this.#received.length, frame.length);
+        return n === frame.length || !Buffer.from(frame.subarray(0, n)).equals(this.#received.subarray(0, n));
+      };
       if (check()) {
         resolve(true);
         return;
@@ -202,12 +213,12 @@ export class SerialRelay implements Relay {
     const same = arrived && Buffer.from(frame).equals(this.#received.subarray(0, frame.length));
     if (same) {
       if (this.#state.status === 'error') this.#setState('connected');
-      return true;
+      return 'same';
     }
     const detail = arrived ? 'board answered something else' : 'board did not answer';
     this.#log.warn({ bytes: this.#received.length }, detail);
     if (this.#state.status === 'connected') this.#setState('error', detail);
-    return false;
+    return arrived ? 'different' : 'silent';
   }
 
   #setState(status: RelayState['status'], detail?: string): void {
