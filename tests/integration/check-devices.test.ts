@@ -220,6 +220,28 @@ describe('checkpoint-lane check-devices (built CLI)', () => {
     expect(report.checks[0]!.detail.en).toMatch(/did not drain/);
   });
 
+  it('Ctrl-C while the gate is open: the relay is driven shut before the check exits', async () => {
+    const pty = await ptyPair('relay-int');
+    const device = openDevice(pty.device);
+    const run = checkDevices([
+      ...['--profile', join(PROFILES, 'lcus-1-relay.json')],
+      ...['--relay', `serial:${pty.lane}`],
+    ]);
+    const idle = frames('lcus-1-relay.json', 'idle');
+    const green = frames('lcus-1-relay.json', 'green');
+    const openedHex = Buffer.concat([idle, green]).toString('hex');
+    // Interrupt within the open second, as soon as the green frame has arrived.
+    await expect
+      .poll(() => device.received().toString('hex'), { timeout: 20_000, interval: 20 })
+      .toBe(openedHex);
+    run.child.kill('SIGINT');
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/stopped before the end/);
+    expect(device.received().toString('hex')).toBe(Buffer.concat([idle, green, idle]).toString('hex'));
+  });
+
   it('a serial path that does not exist: FAIL with a plain reason, exit 1', async () => {
     const missing = join(dir, 'no-such-tty');
     const { code, stdout, stderr } = await checkDevices([

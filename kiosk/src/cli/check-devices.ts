@@ -727,7 +727,10 @@ export async function checkDevicesMain(
   const onSignal = (): void => {
     // Ctrl-C while the gate is open: shut it first (bounded), then leave.
     const pending = cleanup ?? (() => Promise.resolve());
-    void pending().finally(() => process.exit(1));
+    void pending().finally(() => {
+      stderr('checkpoint-lane check-devices: đã dừng giữa chừng / stopped before the end\n');
+      process.exit(1);
+    });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
