@@ -6,7 +6,13 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadHardwareProfile } from '../profiles/hardware-profile.js';
 import { buildRelay } from './build-relay.js';
-import { HidRelay, type HidRelayBackend, type HidRelayDevice, type HidRelayInfo } from './hid-relay.js';
+import {
+  HidRelay,
+  loadNodeHidRelayBackend,
+  type HidRelayBackend,
+  type HidRelayDevice,
+  type HidRelayInfo,
+} from './hid-relay.js';
 import { describeRelayContract, pollUntil, StateRecorder } from './relay-contract.testkit.js';
 import { relayFrames, type RelayProfile } from './relay-profile.js';
 
@@ -204,6 +210,58 @@ describe('HidRelay', () => {
       await recorder.untilStatus('connected', mark);
       await pollUntil(() => relay.state().status === 'connected', 'connected');
       await expect(relay.write([Uint8Array.of(0, 0xfd, 1)])).resolves.toBe(true);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('a report that never completes counts as a lost board: false in bounded time, then looks again', async () => {
+    const bus = new FakeHidBus();
+    const relay = new HidRelay({
+      vendorId: 0x16c0,
+      productId: 0x05df,
+      report: 'feature',
+      backend: bus,
+      logger,
+      retry: { baseMs: 10, capMs: 20 },
+      watchdogMs: 0,
+      writeTimeoutMs: 100,
+    });
+    const recorder = new StateRecorder();
+    try {
+      relay.start(recorder.onStatus);
+      await recorder.untilStatus('connected');
+      const device = bus.opened[0];
+      if (!device) throw new Error('not opened');
+      device.sendFeatureReport = () => new Promise<number>(() => undefined);
+      const mark = recorder.states.length;
+      await expect(relay.write([Uint8Array.of(0, 0xfd, 1)])).resolves.toBe(false);
+      await recorder.untilStatus('disconnected', mark);
+      expect(recorder.states.find((s, i) => i >= mark && s.status === 'disconnected')?.detail).toBe(
+        'write failed: report timed out',
+      );
+      expect(device.closed).toBe(true);
+      await recorder.untilStatus('connected', mark);
+      await expect(relay.write([Uint8Array.of(0, 0xfd, 1)])).resolves.toBe(true);
+      expect(bus.opened[1]?.feature.map(hex)).toEqual(['00 FD 01']);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('with the real node-hid and no board on this machine: disconnected, writes refused, never a rejection', async () => {
+    const backend = await loadNodeHidRelayBackend();
+    // This machine has no 16c0:05df board (and no way to make one); if one is plugged in, skip the claim.
+    const present = (await backend.list()).some((d) => d.vendorId === 0x16c0 && d.productId === 0x05df);
+    const relay = new HidRelay({ vendorId: 0x16c0, productId: 0x05df, report: 'feature', backend, logger });
+    const recorder = new StateRecorder();
+    try {
+      relay.start(recorder.onStatus);
+      if (present) return;
+      await recorder.untilStatus('disconnected');
+      expect(relay.state()).toMatchObject({ status: 'disconnected', detail: 'no matching HID relay board' });
+      await expect(relay.write([Uint8Array.of(0, 0xfc, 0, 0, 0, 0, 0, 0, 0)])).resolves.toBe(false);
+      await expect(backend.open('/dev/hidraw-none')).rejects.toThrow(/cannot open/);
     } finally {
       await relay.stop();
     }

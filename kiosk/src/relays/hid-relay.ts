@@ -53,6 +53,8 @@ export interface HidRelayOptions {
   readonly retry?: { readonly baseMs: number; readonly capMs: number };
   /** How often to check the board is still on the bus (0: never; a failed write notices too). */
   readonly watchdogMs?: number;
+  /** How long one report may take before the board counts as lost (default 2000 ms). */
+  readonly writeTimeoutMs?: number;
 }
 
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
@@ -123,10 +125,9 @@ export class HidRelay implements Relay {
       }
       try {
         const data = Buffer.from(frame);
-        const sent =
-          this.#options.report === 'feature'
-            ? await open.device.sendFeatureReport(data)
-            : await open.device.write(data);
+        const sending =
+          this.#options.report === 'feature' ? open.device.sendFeatureReport(data) : open.device.write(data);
+        const sent = await this.#bounded(sending);
         if (sent < 0) throw new Error(`report not sent (${sent})`);
       } catch (error) {
         if (this.#open === open) await this.#lostAndRetry(`write failed: ${message(error)}`);
@@ -134,6 +135,23 @@ export class HidRelay implements Relay {
       }
     }
     return true;
+  }
+
+  /** A report the USB stack never answers must not hold the queue (and a shut behind it). */
+  async #bounded(sending: Promise<number>): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error('report timed out'));
+      }, this.#options.writeTimeoutMs ?? 2000);
+    });
+    try {
+      return await Promise.race([sending, timeout]);
+    } finally {
+      clearTimeout(timer);
+      // A late failure of the abandoned report is of no interest (and must not go unhandled).
+      sending.catch(() => undefined);
+    }
   }
 
   #setState(status: RelayState['status'], detail?: string): void {
