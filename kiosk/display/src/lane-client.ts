@@ -95,6 +95,16 @@ export class LaneClient<V extends LaneView = 'officer'> {
     return this.#post('vehiclePassed', {}, vehicleId);
   }
 
+  /** Gate mode: an officer's PIN opens the officer panel for a minute (hidden corner). */
+  gateUnlock(officerId: string, pin: string): Promise<DisplayReply<'gateUnlock'>> {
+    return this.#post('gateUnlock', { officerId, pin });
+  }
+
+  /** Gate mode: closes the officer panel now ("Khoá"). */
+  gateLock(): Promise<DisplayReply<'gateLock'>> {
+    return this.#post('gateLock', {});
+  }
+
   /** "Đã xem" on the scan `scanId`: 409 with a message when it was already handled. */
   acknowledge(scanId: string, note?: string): Promise<DisplayReply<'acknowledge'>> {
     return this.#post('acknowledge', note === undefined ? {} : { note }, scanId);

@@ -1,8 +1,24 @@
 // The officer's screen: the desk the lane agent pushes (pending scans, the last 20), the item
 // opened large, scan-bound actions ("Đã xem", "Thay đổi kết quả"), manual entry, and honest
 // lane states. Everything shown comes from the agent's events; a reload loses nothing.
-import type { Desk, DeskItem, DisplayMessage } from '@checkpoint-lane/shared';
+import {
+  looksLikeStaffCard,
+  type Desk,
+  type DeskItem,
+  type DisplayMessage,
+  type DisplaySource,
+} from '@checkpoint-lane/shared';
 import { startOfficerCamera } from './camera/officer-camera.js';
+import {
+  decisionHeard,
+  gateMode,
+  helloHeard,
+  renderGate,
+  setUpGate,
+  staffCardSent,
+  takeGate,
+  tickHeard,
+} from './gate/gate-screen.js';
 import { LaneClient } from './lane-client.js';
 import { renderDesk, watchRecentStrip } from './officer/desk-view.js';
 import { el, toast } from './officer/dom.js';
@@ -28,6 +44,17 @@ function render(): void {
   renderVehicle();
   renderLaneState();
   refreshOverride();
+  renderGate(agentAlive(Date.now()), screen.language);
+}
+
+/**
+ * Sends a code this screen read (camera or wedge). In gate mode a staff card among them opens
+ * the panel, or is refused and the gate screen says so briefly.
+ */
+function submitScan(text: string, source: DisplaySource): void {
+  const sent = client.submit(text, source);
+  if (looksLikeStaffCard(text)) staffCardSent(sent);
+  else void sent.catch(() => undefined);
 }
 
 let fetchingOfficers = false;
@@ -77,12 +104,22 @@ function onMessage(m: DisplayMessage): void {
       screen.sync = m.status?.sync ?? null;
       screen.checkpoint = m.status?.checkpoint ?? null;
       if (m.desk) takeDesk(m.desk, null);
+      helloHeard();
       startOfficerCamera(
         m.camera,
-        (text) => void client.submit(text, 'camera'),
+        (text) => {
+          submitScan(text, 'camera');
+        },
         () => screen.language,
       );
       break;
+    case 'gate':
+      takeGate(m.data);
+      break;
+    case 'decision':
+      decisionHeard(m.data.decision);
+      renderGate(agentAlive(Date.now()), screen.language);
+      return;
     case 'desk':
       takeDesk(m.data, m.latest);
       break;
@@ -96,12 +133,12 @@ function onMessage(m: DisplayMessage): void {
       break;
     case 'tick':
       // The lane is alive: only its state is painted again.
+      tickHeard();
       renderLaneState();
+      renderGate(agentAlive(Date.now()), screen.language);
       return;
-    case 'decision':
     case 'override':
     case 'traveller':
-    case 'gate':
       // The desk message that follows (or, for `traveller`, the traveller's screen) shows these.
       return;
     default: {
@@ -149,7 +186,7 @@ function setUpWedge(): void {
     const code = wedge.key(event.key, event.timeStamp);
     if (code !== null) {
       event.preventDefault();
-      void client.submit(code, 'wedge');
+      submitScan(code, 'wedge');
     }
   });
 }
@@ -169,6 +206,7 @@ function relabel(): void {
 function main(): void {
   setUpManual(client);
   setUpOverride(client);
+  setUpGate(client, () => screen.language);
   el('ack').onclick = () => void acknowledge();
   el('vehicle-passed').onclick = () => void vehiclePassed();
   el('override-open').onclick = () => {
@@ -201,6 +239,8 @@ function main(): void {
     const now = agentAlive(Date.now());
     if (now !== alive) renderLaneState();
     alive = now;
+    // The gate's countdown and its lost-agent state, in step with the second.
+    if (gateMode() !== 'off') renderGate(now, screen.language);
   }, 250);
 }
 

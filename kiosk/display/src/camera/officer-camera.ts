@@ -11,7 +11,17 @@ const WORDS: Record<CameraState, Record<Language, string>> = {
 };
 
 let camera: LaneCamera | null = null;
+let settings: CameraSettings | null = null;
 let state: CameraState = 'starting';
+
+/** The running camera's video and profile (the gate screen shows it with a guide frame); null: no camera. */
+export function cameraPreview(): {
+  video: HTMLVideoElement;
+  settings: CameraSettings;
+  state: CameraState;
+} | null {
+  return camera === null || settings === null ? null : { video: camera.video, settings, state };
+}
 
 function isSettings(value: unknown): value is CameraSettings {
   if (typeof value !== 'object' || value === null) return false;
@@ -45,6 +55,7 @@ export function startOfficerCamera(
   language: () => Language,
 ): void {
   if (camera !== null || !isSettings(profile)) return;
+  settings = profile;
   camera = new LaneCamera({
     settings: profile,
     onCode: submit,
