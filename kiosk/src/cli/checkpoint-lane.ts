@@ -17,6 +17,9 @@ import { buildScanner, defaultScannerChoice, parseScannerChoice } from './build-
 import { openKeyStore, parseKeyStoreKind } from '../secrets/key-store-choice.js';
 import { parseTpmPcrs } from '../secrets/tpm-key-store.js';
 import { parseServerList } from '../sync/server-pool.js';
+import { GateController } from '../gate/gate-controller.js';
+import { gateRelaySetup } from '../gate/gate-relay.js';
+import { buildRelay, parseRelayChoice } from '../relays/index.js';
 
 const USAGE = `checkpoint-lane: một làn của chốt kiểm soát / one lane of a checkpoint
 
@@ -25,6 +28,7 @@ Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [-
                        [--display none|serve|chromium|electron] [--json] [--insecure-http]
                        [--key-store tpm|safe-storage|file] [--tpm-pcrs 7|0,7|none]
                        [--insecure-key-file] [--vehicle-mode]
+                       [--relay serial:PATH|hid|simulated --relay-profile FILE] [--gate-mode]
 
   --server URL[,URL2…]  máy chủ đồng bộ (cần khi đăng ký; ghi nhớ sau đó) / the sync server
                    (needed to enroll; remembered after); https://, or http:// to this machine
@@ -55,6 +59,19 @@ Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [-
                    mode: a plate scan opens a vehicle; people scanned after it belong to it
                    until the next plate, "Xe đã qua", or 10 minutes after the plate scan
                    (also on when the checkpoint's vehicleMode setting says so)
+  --relay serial:PATH|hid|simulated  bảng rơ-le điều khiển barie và/hoặc đèn tháp / the relay
+                   board driving a barrier and/or a tower light: chỉ kết quả XANH mở cổng, trong
+                   thời gian của cấu hình; đỏ, vàng, mất thiết bị, dừng hay lỗi làn → đóng. Khi
+                   khởi động, rơ-le được đưa về trạng thái đóng trước mọi việc khác / only a green
+                   opens the gate, for the profile's open time; red, amber, a lost device, a stop
+                   or a crash shut it; at start the relay is driven shut before anything else
+                   (docs/gates.md)
+  --relay-profile FILE  cấu hình rơ-le (cần cùng --relay) / the relay profile (kind "relay",
+                   hardware-profiles/lcus-1-relay.json…; needed with --relay)
+  --gate-mode      cổng tự động, không có cán bộ tại làn: màn hình cổng, thẻ nhân viên hoặc mã
+                   PIN mở bảng cán bộ trong 1 phút; dùng được có hoặc không có rơ-le /
+                   unattended gate, no officer at the lane: a gate screen; a staff card or a PIN
+                   opens the officer panel for a minute; with or without a relay
   --insecure-http  cho phép máy chủ http:// ở máy khác (lưu lượng đọc được) / allow a plain
                    http:// server on another machine (its traffic is readable)
   --key-store ...  nơi niêm phong khoá bí mật của làn (khoá danh sách, token) / where the
@@ -128,6 +145,9 @@ async function main(): Promise<void> {
         'tpm-pcrs': { type: 'string' },
         'insecure-key-file': { type: 'boolean', default: false },
         'vehicle-mode': { type: 'boolean', default: false },
+        relay: { type: 'string' },
+        'relay-profile': { type: 'string' },
+        'gate-mode': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -181,6 +201,39 @@ async function main(): Promise<void> {
   const built = await buildScanner(choice, profile, logger);
   if (!built.ok) fail(built.message);
 
+  // The gate: the relay board driven to idle (shut) before anything else of the lane starts.
+  const gateMode = args['gate-mode'];
+  if (args.relay === undefined && args['relay-profile'] !== undefined)
+    fail('--relay-profile goes with --relay serial:PATH|hid|simulated');
+  let relaySetup: ReturnType<typeof gateRelaySetup> | null = null;
+  if (args.relay !== undefined) {
+    const relayChoice = parseRelayChoice(args.relay);
+    if (relayChoice === null) fail('--relay must be serial:PATH, hid or simulated');
+    const file = args['relay-profile'];
+    if (file === undefined) fail('--relay needs --relay-profile FILE (a relay profile, hardware-profiles/)');
+    const loaded = loadHardwareProfile(file);
+    if (!loaded.ok) fail(`bad relay profile ${file}: ${loaded.field} ${loaded.message}`);
+    if (loaded.profile.kind !== 'relay')
+      fail(`bad relay profile ${file}: /kind must be "relay" (it is "${loaded.profile.kind}")`);
+    const relay = await buildRelay(relayChoice, loaded.profile, logger);
+    if (!relay.ok) fail(relay.message);
+    relaySetup = gateRelaySetup(relay.relay, loaded.profile);
+  }
+  const gate =
+    relaySetup !== null || gateMode
+      ? new GateController({ relay: relaySetup, unattended: gateMode, logger })
+      : null;
+  crashGate = gate;
+  if (gate !== null) {
+    await gate.start();
+    logger.info({ relay: gate.relayDevice, gateMode }, 'gate started shut');
+  }
+  /** Refuses to start after the gate started: idle written (bounded), then exit 2. */
+  const failStarted = async (message: string): Promise<never> => {
+    await gate?.stop();
+    fail(message);
+  };
+
   const json = args.json;
   let agent: LaneAgent;
   try {
@@ -194,6 +247,10 @@ async function main(): Promise<void> {
       scanners: built.scanner ? [built.scanner] : [],
       logger,
       vehicleMode: args['vehicle-mode'],
+      gateMode,
+      ...(gate !== null && { gate }),
+      // A gate screen is served: with none connected for 10 s the gate holds shut.
+      gateDisplay: gateMode && display !== 'none',
       // For tests: how long a vehicle stays open after its plate scan (default 10 minutes).
       ...(process.env['CHECKPOINT_VEHICLE_OPEN_MS'] !== undefined && {
         vehicleOpenMs: Number(process.env['CHECKPOINT_VEHICLE_OPEN_MS']),
@@ -203,7 +260,7 @@ async function main(): Promise<void> {
       },
     });
   } catch (error) {
-    if (error instanceof LaneStartError) fail(error.message);
+    if (error instanceof LaneStartError) await failStarted(error.message);
     throw error;
   }
   if (agent.reEnrollment !== null) {
@@ -322,6 +379,9 @@ async function main(): Promise<void> {
   const shutdown = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    // The gate shut first (the screens show the lane out of service), then the rest.
+    gate?.fault('agent_stopping', true);
+    await gate?.stop();
     window?.stop();
     await displayServer?.stop();
     if (displayServer !== null) removeDisplayFile(dataDir); // its links die with this process
@@ -347,9 +407,36 @@ async function main(): Promise<void> {
   }
 }
 
+/** The gate of this run, once made: a crash drives it shut before the process ends. */
+let crashGate: GateController | null = null;
+let crashing = false;
+
+/**
+ * An error nothing caught (thrown, an unhandled rejection, or main's): the gate is driven to
+ * idle (best effort, bounded), then the process ends non-zero. A watchdog board shuts by itself
+ * anyway once the keep-alive stops.
+ */
+function crash(kind: string, error: unknown): void {
+  process.stderr.write(`checkpoint-lane: ${kind}: ${error instanceof Error ? error.stack : String(error)}\n`);
+  if (crashing) return;
+  crashing = true;
+  const gate = crashGate;
+  if (gate === null) process.exit(1);
+  gate.fault('agent_stopping', true);
+  const bound = setTimeout(() => process.exit(1), 2000);
+  void gate.stop().finally(() => {
+    clearTimeout(bound);
+    process.exit(1);
+  });
+}
+
+process.on('uncaughtException', (error) => {
+  crash('uncaught exception', error);
+});
+process.on('unhandledRejection', (reason) => {
+  crash('unhandled rejection', reason);
+});
+
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `checkpoint-lane: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`,
-  );
-  process.exit(1);
+  crash('unexpected error', error);
 });
