@@ -278,7 +278,7 @@ export function describeCode(text: string, now: number = Date.now()): string {
     : `${parsed.error.format} (${parsed.error.code})`;
 }
 
-/** Waits for `pred` on a status stream, or the deadline; resolves the last state seen. */
+/** Waits until a device reports `connected`, or the deadline; resolves the last state seen. */
 function waitForConnected<S extends { status: string }>(
   current: () => S,
   subscribe: (listener: (state: S) => void) => void,
@@ -331,10 +331,14 @@ export async function checkScanner(
 
   let statusListener: ((state: DeviceState) => void) | null = null;
   let codeListener: ((text: string) => void) | null = null;
+  let early: string | null = null;
   scanner.start({
     scan: (input) => {
       // An empty line (Enter pressed at a terminal) is not a code: keep waiting.
-      if (input.text.trim() !== '') codeListener?.(input.text);
+      if (input.text.trim() === '') return;
+      // A code read before the prompt (the technician was quick) counts too.
+      if (codeListener === null) early ??= input.text;
+      else codeListener(input.text);
     },
     status: (state) => {
       statusListener?.(state);
@@ -359,6 +363,10 @@ export async function checkScanner(
       `scan any code within ${seconds(left)} s (${device})`,
     );
     const outcome = await new Promise<{ text: string } | { lost: DeviceState } | null>((resolve) => {
+      if (early !== null) {
+        resolve({ text: early });
+        return;
+      }
       const timer = setTimeout(() => {
         resolve(null);
       }, left);
