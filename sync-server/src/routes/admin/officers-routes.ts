@@ -1,9 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import {
+  encodeStaffCard,
   OfficerAnswerSchema,
   OfficerListSchema,
   OfficerParamsSchema,
   OfficerPutBodySchema,
+  STAFF_CARD_DEFAULT_DAYS,
+  STAFF_CARD_MAX_DAYS,
+  StaffCardAnswerSchema,
+  StaffCardRequestSchema,
+  staffCardMessage,
   type OfficerView,
+  type StaffCard,
 } from '@checkpoint-lane/shared';
 import { adminActor } from '../../auth/auth-hooks.js';
 import { hashOfficerPin, officerPinMatches, officerPinTooShort } from '../../auth/officer-pins.js';
@@ -159,4 +167,72 @@ export function registerOfficerRoutes(app: App, s: Services): void {
       },
     );
   }
+
+  app.post(
+    '/officers/:id/staff-card',
+    {
+      schema: {
+        summary:
+          'Issue a staff card: a QR that opens the officer panel of an unattended lane at one checkpoint',
+        description:
+          `The card (CLSC1 text, shared/src/staff-cards/staff-card.ts) names the officer, the checkpoint, a random ` +
+          `card id and its validity (days, default ${String(STAFF_CARD_DEFAULT_DAYS)}, at most ` +
+          `${String(STAFF_CARD_MAX_DAYS)}), signed with the server's current list-signing key over ` +
+          '`staffCardMessage(card)` (`keyId:base64sig`); a lane verifies it with the keys it pins and ' +
+          'checks the officer is on its synced roster (disabling the officer revokes their cards). ' +
+          'Audited `officer.staff_card` (officer, checkpoint, card id, expiry; never a PIN). ' +
+          '404 unknown_officer; 400 unknown_checkpoint; 409 officer_disabled, officer_not_here (the ' +
+          'officer does not serve that checkpoint).',
+        tags,
+        security,
+        params: OfficerParamsSchema,
+        body: StaffCardRequestSchema,
+        response: { 200: StaffCardAnswerSchema, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const { checkpointId } = req.body;
+      const days = req.body.days ?? STAFF_CARD_DEFAULT_DAYS;
+      const officer = await s.officers.get(id);
+      if (officer === null) throw unknownOfficer(id);
+      if (officer.disabledAt !== null)
+        throw new HttpError(409, 'officer_disabled', `officer ${id} is disabled: enable them first`);
+      if ((await s.checkpoints.get(checkpointId)) === null)
+        throw new HttpError(400, 'unknown_checkpoint', `no checkpoint ${checkpointId}`);
+      if (officer.checkpoints !== null && !officer.checkpoints.includes(checkpointId))
+        throw new HttpError(
+          409,
+          'officer_not_here',
+          `officer ${id} does not serve at checkpoint ${checkpointId}`,
+        );
+      const now = s.clock();
+      const issuedAt = Math.floor(now / 1000);
+      const card: StaffCard = {
+        checkpointId,
+        officerId: id,
+        cardId: randomBytes(12).toString('base64url'),
+        issuedAt,
+        expiresAt: issuedAt + days * 86_400,
+      };
+      const keyId = s.signer.currentId;
+      const text = encodeStaffCard(card, s.signer.sign(staffCardMessage(card)));
+      await s.audit.record(now, adminActor(req), 'officer.staff_card', id, {
+        checkpointId,
+        cardId: card.cardId,
+        expiresAt: card.expiresAt * 1000,
+        keyId,
+      });
+      req.log.info({ cardId: card.cardId, days }, 'staff card issued');
+      return {
+        text,
+        cardId: card.cardId,
+        officerId: id,
+        checkpointId,
+        issuedAt: card.issuedAt * 1000,
+        expiresAt: card.expiresAt * 1000,
+        keyId,
+      };
+    },
+  );
 }

@@ -133,7 +133,9 @@ describeEngines('Gate reports and alerts', ({ open }) => {
     expect(again.raised[0]).not.toBe(relay);
     // The lane stops reporting a gate: every open fault alert of it clears.
     const gone = await kiosks.heartbeat('g1', beat(), 150);
-    expect([...gone.cleared].sort((x, y) => x - y)).toEqual([scanner, again.raised[0]].sort((x, y) => x - y));
+    expect([...gone.cleared].sort((x, y) => x - y)).toEqual(
+      [scanner, again.raised[0]!].sort((x, y) => x - y),
+    );
     expect(gone.raised).toEqual([]);
 
     const listed = await scans.alerts({ limit: 50, kind: 'gate_fault', checkpointId: 'MALL' });
