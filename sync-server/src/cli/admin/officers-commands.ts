@@ -1,8 +1,21 @@
-// checkpoint-admin `officers list|set|disable|enable`: the central officer roster, PINs from
+// checkpoint-admin `officers list|set|disable|enable|card`: the central officer roster, PINs from
 // $CHECKPOINT_OFFICER_PIN or the first line of stdin (never the command line). The server checks a
 // new PIN against its minimum (`400 pin_too_short`, said on stderr); `officers list` shows the rule.
-import type { OfficerAnswer, OfficerList, OfficerView } from '@checkpoint-lane/shared';
-import { failed, promptLine, show, table, UsageError, type AdminContext, type AdminIo } from './admin-io.js';
+// `officers card ID --checkpoint CP [--days N] [--svg FILE]`: a staff card (issue 17) for an
+// unattended lane, its text on stdout and its QR as an SVG file.
+import { writeFile } from 'node:fs/promises';
+import type { OfficerAnswer, OfficerList, OfficerView, StaffCardAnswer } from '@checkpoint-lane/shared';
+import QRCode from 'qrcode';
+import {
+  failed,
+  promptLine,
+  show,
+  table,
+  UsageError,
+  wholeNumber,
+  type AdminContext,
+  type AdminIo,
+} from './admin-io.js';
 
 /** The flags the officers commands read. */
 export const OFFICER_OPTIONS = {
@@ -12,6 +25,9 @@ export const OFFICER_OPTIONS = {
   'all-checkpoints': { type: 'boolean', default: false },
   pin: { type: 'boolean', default: false },
   'pin-from-env': { type: 'boolean', default: false },
+  checkpoint: { type: 'string' },
+  days: { type: 'string' },
+  svg: { type: 'string' },
 } as const;
 
 /** Values of `OFFICER_OPTIONS`. */
@@ -22,6 +38,9 @@ export interface OfficerFlags {
   readonly 'all-checkpoints': boolean;
   readonly pin: boolean;
   readonly 'pin-from-env': boolean;
+  readonly checkpoint?: string | undefined;
+  readonly days?: string | undefined;
+  readonly svg?: string | undefined;
 }
 
 const OFFICER_COLUMNS = ['id', 'name', 'role', 'checkpoints', 'state', 'updatedAt'];
@@ -56,6 +75,7 @@ export async function runOfficers(
     `${table([officerRow(b.officer)], OFFICER_COLUMNS)}\nroster version ${b.version}`;
   if (sub === 'disable' || sub === 'enable')
     return show(ctx, await ctx.http.post(`${path}/${sub}`, {}), human);
+  if (sub === 'card') return staffCard(ctx, path, v);
   if (sub !== 'set') throw new UsageError(`unknown command: officers ${sub}`);
   if (v.role !== undefined && v.role !== 'officer' && v.role !== 'supervisor') {
     throw new UsageError('--role must be officer or supervisor');
@@ -103,4 +123,33 @@ async function readPin(io: AdminIo, id: string, envOnly: boolean): Promise<strin
   const line = (await promptLine(io, `PIN for officer ${id} (shown as typed): `)).trim();
   if (line === '') throw new UsageError('no PIN: set CHECKPOINT_OFFICER_PIN or pipe one line to stdin');
   return line;
+}
+
+/**
+ * `officers card ID --checkpoint CP [--days N] [--svg FILE]`: asks the server for a staff card,
+ * prints its text (the human form adds its id and expiry) and writes its QR (level M) to FILE.
+ */
+async function staffCard(ctx: AdminContext, path: string, v: OfficerFlags): Promise<number> {
+  if (v.checkpoint === undefined || v.checkpoint === '')
+    throw new UsageError('officers card ID --checkpoint ID [--days N] [--svg FILE]');
+  const days = wholeNumber('days', v.days);
+  if (days !== undefined && (days < 1 || days > 90)) throw new UsageError('--days must be 1 to 90');
+  if (v.svg === '') throw new UsageError('--svg needs a file name');
+  const res = await ctx.http.post(`${path}/staff-card`, {
+    checkpointId: v.checkpoint,
+    ...(days !== undefined && { days }),
+  });
+  if (res.status !== 200) return failed(ctx, res);
+  const card = res.data as StaffCardAnswer;
+  if (v.svg !== undefined) {
+    const svg = await QRCode.toString(card.text, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+    await writeFile(v.svg, svg, { mode: 0o600 });
+  }
+  return show(ctx, res, (b: StaffCardAnswer) =>
+    [
+      b.text,
+      `staff card ${b.cardId} for officer ${b.officerId} at ${b.checkpointId}, valid until ${new Date(b.expiresAt).toISOString()}`,
+      ...(v.svg !== undefined ? [`QR written to ${v.svg}`] : []),
+    ].join('\n'),
+  );
 }

@@ -42,6 +42,7 @@ const HELP = `Usage: checkpoint-admin [--server URL] [--token T] [--json] <comma
                   [--pin | --pin-from-env]
   officers disable ID
   officers enable ID
+  officers card ID --checkpoint CP [--days N] [--svg FILE]   staff card for unattended lanes (QR as SVG)
   passes keys
   passes rotate-key [--compromised]
   passes withdraw-key KEY_ID
