@@ -12,6 +12,7 @@ import type {
   RelayedMessage,
 } from '@checkpoint-lane/shared';
 import type { AcknowledgeResult } from '../agent/desk.js';
+import type { StaffCardResult } from '../gate/staff-access.js';
 import type { OverrideResult } from '../agent/override.js';
 import type { PassedResult } from '../agent/vehicle-tracker.js';
 
@@ -53,6 +54,11 @@ export interface DisplayAgent {
    * unattended: the gate actions answer 409 `not_gate_mode`).
    */
   gateView?(view: 'officer' | 'traveller'): GateView;
+  /**
+   * Gate mode: a code checked as a staff card before it is decided (null: not a card, or not
+   * gate mode: decide it). A card is never decided nor recorded; a valid one opens the panel.
+   */
+  staffCard?(text: string): StaffCardResult | null;
   /** Gate mode: an officer's PIN (the hidden corner) opens the officer panel for a minute. */
   gateUnlock?(officerId: string, pin: string): Promise<GateUnlockResult>;
   /** Gate mode: closes the officer panel now (the panel's "Khoá"). What it returns is not used. */

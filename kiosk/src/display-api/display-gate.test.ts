@@ -1,26 +1,31 @@
-// The display API in gate mode (issue 17): a locked gate screen takes no officer action (403
-// gate_locked) but still takes camera and wedge scans; the hidden corner's PIN unlocks the panel
-// (wrong PIN, unknown officer, lock-out named), "Khoá" locks it; the gate goes to both screens
-// (the traveller's without who unlocked), after every hello too; the agent hears how many gate
-// screens are connected. A real lane agent (offline) decides; its gate side is a real StaffAccess
-// over a real OfficerRegistry, joined to it here as the lane agent joins them in gate mode (this
-// test covers the display API's side of that seam, not the agent's gate controller).
-import { randomBytes } from 'node:crypto';
+// The display API in gate mode (issue 17), against a real lane agent in gate mode (offline, its
+// real StaffAccess, OfficerRegistry and gate controller, no relay: a screen-only totem): a locked
+// gate screen takes no officer action (403 gate_locked) but still takes camera and wedge scans;
+// the hidden corner's PIN unlocks the panel (wrong PIN, unknown officer, lock-out named), "Khoá"
+// locks it; a staff card read by the camera is never decided (valid: the panel opens; bad: 403
+// staff_card_invalid); the gate goes to both screens (the traveller's without who unlocked),
+// after every hello too; gate screens connecting and leaving reach the agent (display_lost).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSubjectText, type GateView, type RelayedMessage } from '@checkpoint-lane/shared';
+import {
+  CHECKPOINT_DEFAULTS,
+  encodeStaffCard,
+  parseSubjectText,
+  staffCardMessage,
+  type StaffCard,
+} from '@checkpoint-lane/shared';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LaneAgent } from '../agent/lane-agent.js';
-import { hashPin, OfficerRegistry } from '../agent/officers.js';
+import { hashPin } from '../agent/officers.js';
 import { createSubjectKeyer } from '../agent/subject-keyer.js';
-import { StaffAccess } from '../gate/staff-access.js';
 import { insecureFileKeyStore } from '../secrets/key-store-choice.js';
-import { writeOfflineLane } from '../testing/offline-lane.js';
-import type { DisplayAgent } from './display-agent.js';
+import { writeCredentials } from '../sync/credentials.js';
+import { TestListSigner } from '../sync/list-signer.testkit.js';
 import { DisplayServer } from './display-server.js';
+import { writeFileSync } from 'node:fs';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
 const listKey = Buffer.alloc(32, 7);
@@ -29,75 +34,53 @@ const OFFICERS = [
   { id: 'CB-01', name: 'Lan', role: 'officer', pinHash: hashPin('1111') },
   { id: 'GS-01', name: 'Minh', role: 'supervisor', pinHash: hashPin('9999') },
 ] as const;
+const signer = TestListSigner.create(0);
 
-let dir: string;
-let lane: LaneAgent;
+let dir: string | null = null;
+let lane: LaneAgent | null = null;
 let display: DisplayServer | null = null;
-let access: StaffAccess;
-let counts: number[];
 let base: string;
 let cookie: string;
 
-/**
- * The lane agent with a gate side: the view's state is the test's, the panel's lock a real
- * StaffAccess; `unattended` false is a lane with a relay but an officer at the desk.
- */
-function withGate(unattended: boolean): DisplayAgent {
-  // This agent's own list: a socket of the test before closing late is not counted here.
-  const seen: number[] = [];
-  counts = seen;
-  const listeners = new Set<(m: RelayedMessage) => void>();
-  const view = (v: 'officer' | 'traveller'): GateView => ({
-    unattended,
-    relay: null,
-    state: 'idle',
-    openUntil: null,
-    faults: [],
-    unlock: v === 'officer' ? access.current() : null,
-  });
-  access.onChange(() => {
-    for (const l of listeners) l({ type: 'gate', data: view('officer') });
-  });
-  return {
-    submit: (text, source) => lane.submit(text, source),
-    override: (scanId, body) => lane.override(scanId, body),
-    acknowledge: (scanId, note) => lane.acknowledge(scanId, note),
-    desk: () => lane.desk(),
-    status: () => lane.status(),
-    officers: () => lane.officers(),
-    vehiclePassed: (id) => lane.vehiclePassed(id),
-    onEvent: (listener) => {
-      const off = lane.onEvent(listener);
-      listeners.add(listener);
-      return () => {
-        off();
-        listeners.delete(listener);
-      };
-    },
-    gateView: view,
-    gateUnlock: (officerId, pin) => access.pin(officerId, pin),
-    gateLock: () => {
-      access.lock();
-    },
-    displayConnected: (n) => seen.push(n),
+/** A staff card for CP-1 signed by `by` (the lane pins `signer`). */
+function staffCard(officerId = 'CB-01', by = signer): string {
+  const now = Math.floor(Date.now() / 1000);
+  const card: StaffCard = {
+    checkpointId: 'CP-1',
+    officerId,
+    cardId: 'card-1',
+    issuedAt: now - 60,
+    expiresAt: now + 86_400,
   };
+  return encodeStaffCard(card, by.signText(staffCardMessage(card)));
 }
 
-async function serve(agent: DisplayAgent): Promise<void> {
-  display = new DisplayServer({ logger, agent });
-  await display.start();
-  base = display.origin();
-  cookie = display.sessionCookie('officer');
-}
-
-beforeEach(async () => {
+/** A real offline lane (gate mode or not) pinning `signer`, with its display server. */
+async function serve(gateMode: boolean, displayLostMs = 60_000): Promise<LaneAgent> {
   dir = mkdtempSync(join(tmpdir(), 'display-gate-'));
-  writeOfflineLane(dir, { listKey, blockingStatuses: ['F0', 'F1'], officers: [...OFFICERS] });
+  writeCredentials(dir, {
+    serverUrl: 'http://127.0.0.1:9',
+    kioskId: 'k-1',
+    token: 't',
+    listKey: listKey.toString('base64'),
+    listSigningKeys: [signer.key],
+    checkpoint: {
+      id: 'CP-1',
+      name: 'Chốt 1',
+      mode: 'open',
+      ...CHECKPOINT_DEFAULTS,
+      blockingStatuses: ['F0', 'F1'],
+    },
+  });
+  writeFileSync(join(dir, 'officers.json'), JSON.stringify(OFFICERS));
   lane = await LaneAgent.open({
     dataDir: dir,
     keyStore: insecureFileKeyStore(dir),
     scanners: [],
     logger,
+    gateMode,
+    gateDisplay: gateMode,
+    gateTimings: { displayLostMs },
     sync: { retry: { baseMs: 60_000, capMs: 60_000 } },
   });
   lane.store.overlayHealth([
@@ -108,21 +91,20 @@ beforeEach(async () => {
   ]);
   lane.store.markSynced('health', Date.now());
   await lane.start();
-  counts = [];
-  access = new StaffAccess({
-    trust: { verifyDetached: () => ({ ok: false, error: 'unknown_key' }) },
-    officers: new OfficerRegistry([...OFFICERS], { pinPepper: randomBytes(32) }),
-    checkpointId: () => 'CP-1',
-    logger,
-  });
-});
+  display = new DisplayServer({ logger, agent: lane });
+  await display.start();
+  base = display.origin();
+  cookie = display.sessionCookie('officer');
+  return lane;
+}
 
 afterEach(async () => {
   await display?.stop();
   display = null;
-  access.stop();
-  await lane.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await lane?.stop();
+  lane = null;
+  if (dir !== null) rmSync(dir, { recursive: true, force: true });
+  dir = null;
 });
 
 async function post(
@@ -175,7 +157,7 @@ const ACTIONS_REFUSED = (scanId: string): [string, unknown][] => [
 
 describe('a lane not in gate mode', () => {
   it('answers the gate actions 409 not_gate_mode and refuses no officer action', async () => {
-    await serve(withGate(false));
+    await serve(false);
     const unlock = await post('/api/gate/unlock', { officerId: 'CB-01', pin: '1111' });
     expect(unlock).toEqual({
       status: 409,
@@ -185,7 +167,7 @@ describe('a lane not in gate mode', () => {
         message: expect.stringContaining('not in gate mode') as unknown,
       },
     });
-    expect(access.current()).toBeNull();
+    expect(lane!.gateView('officer')).toMatchObject({ unattended: false, unlock: null });
     const lock = await post('/api/gate/lock', {});
     expect(lock.status).toBe(409);
     expect(lock.body).toMatchObject({ error: 'not_gate_mode' });
@@ -193,21 +175,15 @@ describe('a lane not in gate mode', () => {
     expect((await post(`/api/scans/${red.scanId}/acknowledge`, {})).status).toBe(201);
     expect((await scan('079201004568', 'manual')).status).toBe(200);
   });
-
-  it('a lane agent without a gate (no gateView) is not in gate mode either', async () => {
-    await serve(lane);
-    expect((await post('/api/gate/unlock', { officerId: 'CB-01', pin: '1111' })).status).toBe(409);
-    expect((await post('/api/gate/lock', {})).status).toBe(409);
-  });
 });
 
 describe('gate mode, panel locked', () => {
   it('refuses every officer action with 403 gate_locked, recording nothing; camera and wedge scans go through', async () => {
-    await serve(withGate(true));
+    await serve(true);
     const red = await scan(F0, 'camera');
     expect(red.status).toBe(200);
     expect((await scan('079201004568', 'wedge')).status).toBe(200);
-    const before = lane.store.lastSeq();
+    const before = lane!.store.lastSeq();
     for (const [path, body] of ACTIONS_REFUSED(red.scanId)) {
       const res = await post(path, body);
       expect({ path, status: res.status, body: res.body }).toEqual({
@@ -218,8 +194,9 @@ describe('gate mode, panel locked', () => {
     }
     // A submit with no source counts as typed: refused too.
     expect((await post('/api/scans', { text: '079201004568' })).status).toBe(403);
-    expect(lane.store.lastSeq()).toBe(before);
-    expect(lane.desk().pending.map((i) => i.scanId)).toContain(red.scanId);
+    expect(lane!.store.lastSeq()).toBe(before);
+    expect(lane!.desk().pending.map((i) => i.scanId)).toContain(red.scanId);
+    expect(lane!.gateView('officer').unlock).toBeNull();
     // Reading the status and the officers (for the picker) stays open.
     expect((await fetch(`${base}/api/officers`, { headers: { cookie } })).status).toBe(200);
     expect((await fetch(`${base}/api/status`, { headers: { cookie } })).status).toBe(200);
@@ -228,7 +205,7 @@ describe('gate mode, panel locked', () => {
 
 describe('gate unlock and lock', () => {
   it('refuses a bad body, an unknown officer and a wrong PIN; the right PIN opens the desk; Khoá closes it', async () => {
-    await serve(withGate(true));
+    await serve(true);
     const red = await scan(F0, 'camera');
     expect((await post('/api/gate/unlock', { officerId: 'CB-01', pin: '12' })).body).toMatchObject({
       error: 'bad_gate_unlock',
@@ -259,7 +236,7 @@ describe('gate unlock and lock', () => {
   });
 
   it('names a lock-out and until when (the registry’s five wrong PINs)', async () => {
-    await serve(withGate(true));
+    await serve(true);
     let last: { status: number; body: Record<string, unknown> | null } | null = null;
     for (let k = 0; k < 5; k++) last = await post('/api/gate/unlock', { officerId: 'CB-01', pin: '0000' });
     expect(last).toMatchObject({ status: 403, body: { ok: false, error: 'locked_out' } });
@@ -275,7 +252,7 @@ describe('gate unlock and lock', () => {
 
 describe('gate events', () => {
   it('sends the gate after each hello and on each change: the officer with who unlocked, the traveller never', async () => {
-    await serve(withGate(true));
+    await serve(true);
     const officer = await listen('officer');
     const traveller = await listen('traveller');
     expect(officer.messages.slice(0, 2).map((m) => m.type)).toEqual(['hello', 'gate']);
@@ -292,15 +269,23 @@ describe('gate events', () => {
       data: { unattended: true, relay: null, state: 'idle', openUntil: null, faults: [], unlock: null },
     });
     await scan(F0, 'camera');
-    await expect.poll(() => traveller.messages.length).toBe(4);
-    expect(traveller.messages.map((m) => m.type)).toEqual(['hello', 'gate', 'gate', 'traveller']);
+    // A red at the gate: the traveller's view, and the gate shut (the same for amber).
+    await expect
+      .poll(() => traveller.messages.slice(3).map((m) => [m.type, (m.data as { state?: string }).state]))
+      .toEqual(
+        expect.arrayContaining([
+          ['traveller', 'see_officer'],
+          ['gate', 'shut'],
+        ]),
+      );
+    expect(traveller.messages.slice(0, 3).map((m) => m.type)).toEqual(['hello', 'gate', 'gate']);
     expect(JSON.stringify(traveller.messages)).not.toMatch(/GS-01|Minh|CB-01/);
     officer.ws.close();
     traveller.ws.close();
   });
 
   it('a lane with no gate (no relay, not unattended) sends no gate message after hello', async () => {
-    await serve(withGate(false));
+    await serve(false);
     const ws = new WebSocket(`ws://127.0.0.1:${new URL(base).port}/ws?view=officer`, { headers: { cookie } });
     const types: string[] = [];
     ws.on('message', (m: Buffer) => types.push((JSON.parse(m.toString()) as { type: string }).type));
@@ -309,19 +294,50 @@ describe('gate events', () => {
     ws.close();
   });
 
-  it('tells the agent how many gate (officer) screens are connected: 0 at start, up and down, travellers not counted', async () => {
-    await serve(withGate(true));
-    expect(counts).toEqual([0]);
-    const a = await listen('officer');
-    const b = await listen('officer');
+  it('gate screens connecting and leaving reach the agent: none for a while is display_lost, an officer screen clears it, a traveller screen does not', async () => {
+    const agent = await serve(true, 400);
+    await expect.poll(() => agent.gateFaults(), { timeout: 5000 }).toContain('display_lost');
     const t = await listen('traveller');
-    expect(counts).toEqual([0, 1, 2]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(agent.gateFaults()).toContain('display_lost');
+    const a = await listen('officer');
+    await expect.poll(() => agent.gateFaults(), { timeout: 5000 }).not.toContain('display_lost');
+    expect(a.messages.filter((m) => m.type === 'gate').at(-1)!.data).toMatchObject({ state: 'idle' });
     a.ws.close();
-    await expect.poll(() => counts.at(-1)).toBe(1);
-    b.ws.close();
-    await expect.poll(() => counts.at(-1)).toBe(0);
+    await expect.poll(() => agent.gateFaults(), { timeout: 5000 }).toContain('display_lost');
     t.ws.close();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(counts).toEqual([0, 1, 2, 1, 0]);
+  });
+});
+
+describe('staff cards read by the camera', () => {
+  it('are never decided nor recorded: a valid one opens the panel (409 staff_card), a bad one is 403 staff_card_invalid', async () => {
+    const agent = await serve(true);
+    const before = agent.store.lastSeq();
+    const stranger = TestListSigner.create(0);
+    expect(await post('/api/scans', { text: staffCard('CB-01', stranger), source: 'camera' })).toMatchObject({
+      status: 403,
+      body: {
+        error: 'staff_card_invalid',
+        message: expect.stringContaining('Thẻ nhân viên không hợp lệ') as unknown,
+      },
+    });
+    expect(await post('/api/scans', { text: staffCard('CB-99'), source: 'wedge' })).toMatchObject({
+      status: 403,
+      body: { error: 'staff_card_invalid' },
+    });
+    expect(agent.gateView('officer').unlock).toBeNull();
+    expect(await post('/api/scans', { text: staffCard('CB-01'), source: 'camera' })).toMatchObject({
+      status: 409,
+      body: { error: 'staff_card' },
+    });
+    expect(agent.gateView('officer').unlock).toMatchObject({ officerId: 'CB-01', via: 'staff_card' });
+    expect(agent.store.lastSeq()).toBe(before);
+    expect(agent.desk().recent).toEqual([]);
+  });
+
+  it('a lane not in gate mode decides a staff card text like any code (nothing unlocks)', async () => {
+    const agent = await serve(false);
+    expect((await post('/api/scans', { text: staffCard('CB-01'), source: 'camera' })).status).toBe(200);
+    expect(agent.gateView('officer').unlock).toBeNull();
   });
 });

@@ -213,6 +213,23 @@ async function submit(agent: DisplayAgent, req: IncomingMessage, res: ServerResp
   const body = await readBody(req, 'submit', BAD_BODY);
   const source = submitSource(body);
   let text = body.text;
+  // Gate mode: a staff card the camera or a wedge scanner read is not a scan (never decided nor
+  // recorded): a valid one opens the officer panel (409 staff_card, the gate message follows), a
+  // bad one is refused (403 staff_card_invalid) and the gate screen says so.
+  const card = source === 'manual' ? null : (agent.staffCard?.(text) ?? null);
+  if (card !== null) {
+    if (card.ok)
+      throw new RequestError(
+        409,
+        'staff_card',
+        'Thẻ nhân viên: bảng cán bộ mở / staff card: the officer panel is open (a card is not decided)',
+      );
+    throw new RequestError(
+      403,
+      'staff_card_invalid',
+      `Thẻ nhân viên không hợp lệ / staff card not valid (${card.reason})`,
+    );
+  }
   if (source === 'manual') {
     // The keypad is an officer's tool; the camera and a wedge scanner are the travellers'.
     refuseWhenGateLocked(agent);

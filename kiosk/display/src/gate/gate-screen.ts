@@ -74,19 +74,21 @@ export function decisionHeard(colour: DecisionColour): void {
 }
 
 /**
- * A staff card read by this screen (camera or wedge) was sent: unless the panel is open shortly
- * after, it was refused, and the gate screen says so briefly (the agent says nothing of cards).
+ * A staff card read by this screen (camera or wedge) was sent: the agent answers 403
+ * `staff_card_invalid` for a bad one, and the gate screen says so briefly (a valid one opens the
+ * panel: the gate message follows).
  */
-export function staffCardSent(sent: Promise<unknown>): void {
-  const settle = (): void => {
-    window.setTimeout(() => {
-      if (gateMode() === 'locked') {
+export function staffCardSent(sent: Promise<{ ok: boolean; status: number; body: unknown }>): void {
+  sent.then(
+    (reply) => {
+      const error = (reply.body as { error?: unknown } | null)?.error;
+      if (!reply.ok && reply.status === 403 && error === 'staff_card_invalid') {
         gate.badCardAt = Date.now();
         renderGate();
       }
-    }, 800);
-  };
-  sent.then(settle, settle);
+    },
+    () => undefined,
+  );
 }
 
 let previewMounted = false;
