@@ -2,6 +2,7 @@
 // `checkpoint-server`, its scanner and its relay board each on a real socat pty pair. The relay
 // profile (LCUS frames, short open/hold times and keep-alive) is written for this test.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,6 +177,28 @@ describe('an unattended gate on a real relay pty', () => {
       await again.kill('SIGKILL');
     }
   }, 120_000);
+
+  it('a crash after the gate started (the display port is taken) drives it idle, then exit 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const before = board.frames().length;
+      const code = await server.enrollmentCode('GATE-1');
+      const args = ['--server', server.url, '--enroll', code, ...laneArgs()].map((a) =>
+        a === 'none' ? 'serve' : a,
+      );
+      const lane = new LaneProcess(join(dir, 'lane-crash'), args, { CHECKPOINT_DISPLAY_PORT: String(port) });
+      await lane.until('exit', () => lane.child.exitCode !== null, 40_000).catch(() => undefined);
+      await lane.kill('SIGKILL');
+      expect(lane.child.exitCode).toBe(1);
+      expect(lane.logs.join('\n')).toMatch(/EADDRINUSE/);
+      // Idle first at start; after the crash the fault frames, then idle last.
+      expect(commands(before)).toEqual([IDLE, FAULT, IDLE]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
 
   it('refuses a malformed relay profile, naming the field (exit 2)', async () => {
     const bad = join(dir, 'bad-relay.json');
