@@ -237,9 +237,11 @@ describe('GateController', () => {
     controller.decision({ decision: 'green', record: true, scanId: 's1' });
     await vi.advanceTimersByTimeAsync(1000);
     expect(relay.log().slice(3)).toEqual(['green', 'green']);
+    expect(controller.state()).toBe('open');
     await controller.stop();
     expect(relay.log().at(-1)).toBe('idle');
     expect(relay.stopped).toBe(true);
+    expect(controller.view()).toMatchObject({ state: 'idle', openUntil: null });
     const n = relay.writes.length;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(relay.writes).toHaveLength(n);

@@ -308,7 +308,9 @@ export class GateController {
     this.#keepAlive = null;
     this.#connected?.();
     const setup = this.#relay;
-    if (this.#state === 'open') this.#openUntil = null;
+    // Shut from now on (a fault held, e.g. agent_stopping, still reads as the fault).
+    if (this.#state !== 'fault') this.#state = 'idle';
+    this.#openUntil = null;
     this.#counts.shuts++;
     if (setup === null) {
       this.#log.info({ gate: 'idle', reason: 'stop' }, 'gate stopped');
