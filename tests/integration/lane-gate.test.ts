@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LaneView } from '@checkpoint-lane/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LaneProcess, PtyEnd, sleep } from './lane-gate-helpers.js';
 import { freePort, ServerUnderTest } from './lane-helpers.js';
@@ -97,7 +98,10 @@ describe('an unattended gate on a real relay pty', () => {
   it('shut first; green opens then shuts after the open time; repeat, red and amber never open; SIGKILL stops the keep-alive; shut first again at the next start', async () => {
     const data = join(dir, 'lane');
     const code = await server.enrollmentCode('GATE-1');
-    const lane = new LaneProcess(data, ['--server', server.url, '--enroll', code, ...laneArgs()]);
+    const lane = new LaneProcess(data, [
+      ...['--server', server.url, '--enroll', code, '--name', 'gate-lane'],
+      ...laneArgs(),
+    ]);
     try {
       await lane.waitForLog('lane started', 40_000);
       // The relay was driven to idle before anything else.
@@ -139,6 +143,19 @@ describe('an unattended gate on a real relay pty', () => {
       await lane.until('the amber frames', () => commands(beforeAmber).includes(AMBER));
       expect(commands().filter((h) => h === GREEN)).toHaveLength(1);
       expect(commands(beforeRed)).not.toContain(GREEN);
+
+      // The centre hears of it: the heartbeat (prompted by the red) carries the gate and the relay.
+      const fleetLane = async (): Promise<LaneView | undefined> =>
+        (await server.admin<{ kiosks: LaneView[] }>('GET', '/kiosks')).body.kiosks.find(
+          (k) => k.name === 'gate-lane',
+        );
+      await expect
+        .poll(async () => (await fleetLane())?.gate?.counts.reds, { timeout: 15_000, interval: 250 })
+        .toBeGreaterThanOrEqual(1);
+      const seen = await fleetLane();
+      expect(seen?.gate).toMatchObject({ unattended: true, relay: `serial:${board.path}` });
+      expect(seen?.gate?.counts).toMatchObject({ opens: 1, repeats: 2 });
+      expect(seen?.devices).toContainEqual(expect.objectContaining({ kind: 'relay', status: 'connected' }));
 
       // The keep-alive runs while the lane does.
       const keepAlives = board.frames().filter((f) => f.hex === KEEP).length;
