@@ -16,10 +16,7 @@ const WORDS = {
   unlockOpen: { vi: 'Mở', en: 'Open' },
   unlockFailed: { vi: 'Không mở được — thử lại', en: 'Could not open — try again' },
   lock: { vi: 'Khoá', en: 'Lock' },
-  unlockedLeft: {
-    vi: 'Bảng cán bộ · {name} · tự khoá sau {s} giây',
-    en: 'Officer panel · {name} · locks in {s} s',
-  },
+  unlockedLeft: { vi: '{name} · tự khoá sau {s} giây', en: '{name} · locks in {s} s' },
 } as const satisfies Record<string, Record<Language, string>>;
 
 /** A word key of the gate screens. */
