@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { newestId, replaySummary } from './alerts.js';
 import { api } from './api.js';
-import { alertKindText, healthStatusText } from './codes.js';
+import { alertKindText, gateFaultText, healthStatusText } from './codes.js';
 import { formatTime } from './format.js';
 import { t } from './i18n.js';
 import { subscribe } from './live.js';
@@ -99,6 +99,16 @@ export function AlertBanner() {
         <>
           {' · '}
           <span data-testid="alert-banner-replay">{replaySummary(latest.replay, app.lang)}</span>
+        </>
+      )}
+      {latest.gate && (
+        <>
+          {' · '}
+          <span data-testid="alert-banner-gate">
+            {latest.kind === 'gate_fault'
+              ? gateFaultText(latest.gate.fault ?? '', app.lang).text
+              : t('gateRedsText', { n: latest.gate.reds ?? 0, total: latest.gate.redsTotal ?? 0 })}
+          </span>
         </>
       )}
       {latest.subjectMasked != null && (

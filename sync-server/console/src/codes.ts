@@ -63,3 +63,13 @@ export function issueText(code: string, lang: Lang): CodeText {
 export function alertKindText(kind: string | undefined, lang: Lang): CodeText {
   return fromTable('alertKind.', kind ?? 'health', lang);
 }
+
+/** A gate's state (ready, open, shut, fault) in words. */
+export function gateStateText(state: string, lang: Lang): CodeText {
+  return fromTable('gateState.', state, lang);
+}
+
+/** A gate fault (relay lost, scanner lost, …) in words. */
+export function gateFaultText(fault: string, lang: Lang): CodeText {
+  return fromTable('gateFault.', fault, lang);
+}

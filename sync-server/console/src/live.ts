@@ -23,6 +23,7 @@ const LISTENED: Record<AdminEventName, true> = {
   'kiosk-status': true,
   'list-version': true,
   officers: true,
+  gate: true,
 };
 const NAMES = Object.keys(LISTENED) as LiveEventName[];
 

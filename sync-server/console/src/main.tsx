@@ -13,6 +13,7 @@ import { AlertsPage } from './pages/alerts-page.js';
 import { ArrivalsPage } from './pages/arrivals-page.js';
 import { AuditPage } from './pages/audit-page.js';
 import { CheckpointsPage } from './pages/checkpoints-page.js';
+import { GatesPage } from './pages/gates-page.js';
 import { ListsPage } from './pages/lists-page.js';
 import { OfficersPage } from './pages/officers-page.js';
 import { OverviewPage } from './pages/overview-page.js';
@@ -29,6 +30,7 @@ export const ROUTES = [
   'checkpoints',
   'officers',
   'alerts',
+  'gates',
   'scans',
   'arrivals',
   'traces',
@@ -42,6 +44,7 @@ const NAV_TEXT: Record<(typeof ROUTES)[number], TextKey> = {
   checkpoints: 'navCheckpoints',
   officers: 'navOfficers',
   alerts: 'navAlerts',
+  gates: 'navGates',
   scans: 'navScans',
   arrivals: 'navArrivals',
   traces: 'navTraces',
@@ -269,6 +272,7 @@ function Shell(props: { session: Session; lang: Lang; onLang: (l: Lang) => void;
             {route === 'checkpoints' && <CheckpointsPage />}
             {route === 'officers' && <OfficersPage />}
             {route === 'alerts' && <AlertsPage />}
+            {route === 'gates' && <GatesPage />}
             {route === 'scans' && <ScansPage />}
             {route === 'arrivals' && <ArrivalsPage />}
             {route === 'traces' && (isAdmin ? <TracesPage /> : <ErrorBox error={t('errorForbidden')} />)}

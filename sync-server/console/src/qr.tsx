@@ -16,13 +16,13 @@ export function qrPath(text: string): { size: number; d: string } {
 }
 
 /** A QR code of `text` with a quiet zone. */
-export function QrCode(props: { text: string; label: string }) {
+export function QrCode(props: { text: string; label: string; testid?: string }) {
   const { size, d } = qrPath(props.text);
   const q = 4;
   return (
     <svg
       class="qr"
-      data-testid="enroll-qr"
+      data-testid={props.testid ?? 'enroll-qr'}
       viewBox={`${-q} ${-q} ${size + 2 * q} ${size + 2 * q}`}
       role="img"
       aria-label={props.label}

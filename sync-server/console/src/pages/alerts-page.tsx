@@ -180,7 +180,7 @@ export function AlertsPage() {
           )}
         </td>
         <td class="nowrap">
-          <strong class={a.kind === 'override' ? 'suspicious' : ''}>
+          <strong class={a.kind === 'override' || a.kind === 'gate_fault' ? 'suspicious' : ''}>
             <CodeLabel value={alertKindText(a.kind, app.lang)} />
           </strong>
           <div class="muted small-text">
@@ -196,9 +196,11 @@ export function AlertsPage() {
         </td>
         <td class="overrides">
           <AlertOutcome alert={a} />
-          <a href={`#/scans?scan=${encodeURIComponent(a.scanId)}`} data-testid="alert-scan-link">
-            {t('openScan')}
-          </a>
+          {a.scanId !== null && (
+            <a href={`#/scans?scan=${encodeURIComponent(a.scanId)}`} data-testid="alert-scan-link">
+              {t('openScan')}
+            </a>
+          )}
         </td>
         <td>
           {acked ? (

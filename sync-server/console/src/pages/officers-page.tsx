@@ -1,6 +1,7 @@
 // Officers: the central roster of the people who override a lane's decision with a PIN —
 // everyone may look; admins create and edit officers (PINs sent once, never shown), and
-// disable or enable them. The roster version is shown; lanes pick changes up within seconds.
+// disable or enable them, and issue staff cards (a QR that opens an unattended lane's officer
+// panel, issue 17). The roster version is shown; lanes pick changes up within seconds.
 // The PIN field and its texts follow the server's rule for new PINs (the roster's `pinRule`).
 import { OFFICER_ROLES, type OfficerPinRule } from '@checkpoint-lane/shared';
 import { useEffect, useState } from 'preact/hooks';
@@ -22,6 +23,7 @@ import {
 } from '../officers.js';
 import type { Checkpoint, Officer, OfficerRole, OfficerRoster } from '../types.js';
 import { ConfirmButton, ErrorBox, Loading, Notice, Section, useApp, useLoad } from '../ui.js';
+import { StaffCardPanel } from '../panels/officers/staff-card-panel.js';
 
 /** A change's answer. */
 interface OfficerAnswer {
@@ -38,6 +40,7 @@ export function OfficersPage() {
   const cps = useLoad(() => api<{ checkpoints: Checkpoint[] }>('GET', '/api/v1/admin/checkpoints'), []);
   const act = useAction(officerErrorText);
   const [editing, setEditing] = useState<{ officer: Officer | null } | null>(null);
+  const [carding, setCarding] = useState<Officer | null>(null);
   useEffect(
     () =>
       subscribe((e) => {
@@ -137,11 +140,26 @@ export function OfficersPage() {
                     data-testid="officer-edit"
                     onClick={() => {
                       setEditing({ officer: o });
+                      setCarding(null);
                       act.setNotice(null);
                     }}
                   >
                     {t('edit')}
                   </button>
+                  {!o.disabled && (
+                    <button
+                      type="button"
+                      class="small"
+                      data-testid="officer-staff-card"
+                      onClick={() => {
+                        setCarding(o);
+                        setEditing(null);
+                        act.setNotice(null);
+                      }}
+                    >
+                      {t('staffCard')}
+                    </button>
+                  )}
                   {o.disabled ? (
                     <ConfirmButton
                       label={t('enable')}
@@ -163,6 +181,16 @@ export function OfficersPage() {
             </tr>
           ))}
         </DataTable>
+        {app.isAdmin && carding && (
+          <StaffCardPanel
+            key={carding.id}
+            officer={carding}
+            checkpoints={cps.data?.checkpoints ?? []}
+            onClose={() => {
+              setCarding(null);
+            }}
+          />
+        )}
         {app.isAdmin && editing && (
           <OfficerEditor
             key={editing.officer?.id ?? '\u0000new'}

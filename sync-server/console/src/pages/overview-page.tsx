@@ -1,5 +1,5 @@
 // Overview: scans per hour per checkpoint and decisions by colour over 24 h or 7 days, lanes
-// online/offline and unacknowledged alerts.
+// online/offline, unattended gates in fault and unacknowledged alerts.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { bucketize, checkpointOrder, decisionTotals } from '../chart-math.js';
@@ -18,13 +18,16 @@ export function OverviewPage() {
   useEffect(
     () =>
       subscribe((e) => {
-        if (e.name === 'kiosk-status') kiosks.reload();
+        if (e.name === 'kiosk-status' || e.name === 'gate') kiosks.reload();
         if (e.name === 'alert') stats.reload();
       }),
     [],
   );
   const live = kiosks.data?.kiosks.filter((k) => k.revokedAt === null) ?? [];
   const online = live.filter((k) => k.online).length;
+  // Unattended gates, and those in fault (issue 17).
+  const gates = live.filter((k) => k.gate?.unattended === true);
+  const faulty = gates.filter((k) => (k.gate?.faults.length ?? 0) > 0).length;
   const s = stats.data;
   const buckets = s ? bucketize(s.series, s.from, s.to, s.bucketMs) : [];
   const order = s ? checkpointOrder(s.series) : [];
@@ -50,6 +53,14 @@ export function OverviewPage() {
           <span class="tile-n">{app.unacked}</span>
           <span class="tile-l">{t('alertsUnacked')}</span>
         </a>
+        {gates.length > 0 && (
+          <a class={`tile ${faulty > 0 ? 'tile-alert' : ''}`} href="#/gates" data-testid="tile-gates">
+            <span class="tile-n">
+              {faulty}/{gates.length}
+            </span>
+            <span class="tile-l">{t('gatesTile')}</span>
+          </a>
+        )}
         <div class="tile" data-testid="tile-scans">
           <span class="tile-n">{s ? total : '…'}</span>
           <span class="tile-l">

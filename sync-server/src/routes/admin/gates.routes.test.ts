@@ -134,6 +134,15 @@ for (const { engine, skip } of ENGINES) {
         expect(a.gate).toMatchObject({ kioskId: lane.kioskId, kioskName: 'Cổng 1', checkpointId: 'MALL' });
       }
 
+      // A lane without a relay board reports `relay: null`, and it stays null.
+      const screenOnly = await enrollKiosk(app, 'MALL', 'Cổng 2');
+      await heartbeat(app, screenOnly, gate({ relay: null }));
+      const kiosks = (
+        await app.app.inject({ method: 'GET', url: '/api/v1/admin/kiosks', headers: app.admin })
+      ).json<LanesAnswer>();
+      expect(kiosks.kiosks.find((k) => k.id === screenOnly.kioskId)?.gate?.relay).toBeNull();
+      expect(events.at(-1)).toMatchObject({ event: 'gate', data: { gate: { relay: null } } });
+
       // The same report again: nothing new; the gate event still goes out (the page's live view).
       events.length = 0;
       await heartbeat(app, lane, faulty);

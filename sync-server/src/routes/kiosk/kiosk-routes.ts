@@ -243,6 +243,9 @@ export function registerKioskRoutes(app: App, s: Services): void {
           { kioskId: lane.id, replaced: devices.replaced },
           'control characters in heartbeat device reports stored as U+FFFD',
         );
+      // Fastify's validator coerces types and tries `relay: string | null` string-first, so a
+      // lane's `relay: null` (no relay board) arrives as "": read it back as null.
+      const gate = b.gate && { ...b.gate, relay: b.gate.relay === '' ? null : b.gate.relay };
       const gateAlerts = await s.kiosks.heartbeat(
         lane.id,
         {
@@ -251,18 +254,18 @@ export function registerKioskRoutes(app: App, s: Services): void {
           backlog: b.backlog,
           devices: devices.value,
           clockSkewMs: b.clock - now,
-          ...(b.gate !== undefined && { gate: b.gate }),
+          ...(gate !== undefined && { gate }),
         },
         now,
       );
       // The console's gate page follows each report live; a lane that stops reporting a gate is
       // told once (null). Gate alerts go out like every alert (no subject in them).
-      if (b.gate !== undefined || gateAlerts.hadGate)
+      if (gate !== undefined || gateAlerts.hadGate)
         s.hub.publishAdmin('gate', {
           kioskId: lane.id,
           checkpointId: lane.checkpointId,
           at: now,
-          gate: b.gate ?? null,
+          gate: gate ?? null,
         });
       for (const id of [...gateAlerts.raised, ...gateAlerts.cleared]) {
         const alert = await s.scans.alert(id);

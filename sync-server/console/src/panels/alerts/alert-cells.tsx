@@ -7,7 +7,7 @@ import { OutcomeView, OverrideLine, AckLine } from '../../components/outcome.js'
 import { formatTime, shortHash } from '../../format.js';
 import { t } from '../../i18n.js';
 import type { Alert, AlertSubject } from '../../types.js';
-import { healthStatusText, issueText } from '../../codes.js';
+import { gateFaultText, healthStatusText, issueText } from '../../codes.js';
 import { CodeLabel, CodeList, useApp } from '../../ui.js';
 
 /** Who an alert is about: masked for everyone; an admin's click reveals ID and name (audited). */
@@ -16,6 +16,14 @@ export function AlertWho(props: { alert: Alert }) {
   const a = props.alert;
   const [shown, setShown] = useState<AlertSubject | null>(null);
   const [error, setError] = useState<string | null>(null);
+  if (a.kind === 'gate_fault' || a.kind === 'gate_red') {
+    // A gate alert is about a lane's gate, never a person.
+    return (
+      <div class="alert-who" data-testid="alert-gate-who">
+        {t('gateWho')}
+      </div>
+    );
+  }
   if (a.kind === 'replay') {
     // A replay names two passages of one pass, never the person.
     return (
@@ -116,8 +124,41 @@ export function AlertOutcome(props: { alert: Alert }) {
       </div>
     );
   }
+  if ((a.kind === 'gate_fault' || a.kind === 'gate_red') && a.gate) {
+    return <GateAlertLine alert={a} />;
+  }
   if (a.kind === 'override') {
     return <CodeList values={(a.issues ?? []).map((c) => issueText(c, app.lang))} />;
   }
   return <OutcomeView outcome={a.outcome} />;
+}
+
+/**
+ * A gate alert in words: the fault and whether it still holds (`gate_fault`), or the new reds
+ * (`gate_red`).
+ */
+export function GateAlertLine(props: { alert: Alert }) {
+  const app = useApp();
+  const g = props.alert.gate;
+  if (!g) return null;
+  if (props.alert.kind === 'gate_fault') {
+    const cleared = g.clearedAt ?? null;
+    return (
+      <div class="alert-record gate-alert" data-testid="alert-gate" data-cleared={cleared !== null}>
+        <strong class="gate-fault-name">
+          <CodeLabel value={gateFaultText(g.fault ?? '', app.lang)} />
+        </strong>
+        <div class={cleared === null ? 'gate-held' : 'muted small-text'} data-testid="alert-gate-state">
+          {cleared === null
+            ? t('gateFaultHeld')
+            : t('gateFaultCleared', { time: formatTime(cleared, app.lang) })}
+        </div>
+      </div>
+    );
+  }
+  return (
+    <div class="alert-record gate-alert" data-testid="alert-gate">
+      <strong>{t('gateRedsText', { n: g.reds ?? 0, total: g.redsTotal ?? 0 })}</strong>
+    </div>
+  );
 }

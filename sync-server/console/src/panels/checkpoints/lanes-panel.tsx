@@ -1,5 +1,5 @@
 // The fleet of lanes: live online state, last heartbeat, each list's version and lag behind the
-// server, list data the lane refused (a bad signature …), upload backlog, devices, clock skew, and (admins) revoke. Refreshed every 10 s and on
+// server, list data the lane refused (a bad signature …), upload backlog, devices, its gate (issue 17), clock skew, and (admins) revoke. Refreshed every 10 s and on
 // fleet events.
 import { useEffect } from 'preact/hooks';
 import { api } from '../../api.js';
@@ -10,6 +10,7 @@ import { t } from '../../i18n.js';
 import { refusalText } from '../../list-refusals.js';
 import { subscribe } from '../../live.js';
 import type { Kiosk, ListState } from '../../types.js';
+import { GateSummary } from '../gates/gate-bits.js';
 import { ConfirmButton, ErrorBox, Loading, Section, useApp, useLoad, useNow } from '../../ui.js';
 
 /** Whether a lane device's status reads as working. */
@@ -51,7 +52,7 @@ export function LanesPanel() {
   useEffect(
     () =>
       subscribe((e) => {
-        if (e.name === 'kiosk-status') kiosks.reload();
+        if (e.name === 'kiosk-status' || e.name === 'gate') kiosks.reload();
         if (e.name === 'list-version') lists.reload();
       }),
     [],
@@ -95,6 +96,7 @@ export function LanesPanel() {
           t('listWhitelist'),
           t('backlog'),
           t('devices'),
+          t('gateColumn'),
           t('clockSkew'),
           app.isAdmin && t('action'),
         ]}
@@ -156,6 +158,7 @@ export function LanesPanel() {
                   ))}
                 </ul>
               </td>
+              <td>{k.gate ? <GateSummary gate={k.gate} online={state === 'online'} /> : '—'}</td>
               <td class="num">{formatSkew(k.clockSkewMs) || '—'}</td>
               {app.isAdmin && (
                 <td>
