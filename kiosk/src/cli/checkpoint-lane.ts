@@ -29,6 +29,9 @@ Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [-
                        [--key-store tpm|safe-storage|file] [--tpm-pcrs 7|0,7|none]
                        [--insecure-key-file] [--vehicle-mode]
                        [--relay serial:PATH|hid|simulated --relay-profile FILE] [--gate-mode]
+       checkpoint-lane check-devices --profile FILE… [--scanner …] [--relay …] [--camera …]
+                       kiểm tra thiết bị tại chỗ, bảng đạt/không đạt / the technician's field
+                       check of each device, a pass/fail table (check-devices --help)
 
   --server URL[,URL2…]  máy chủ đồng bộ (cần khi đăng ký; ghi nhớ sau đó) / the sync server
                    (needed to enroll; remembered after); https://, or http:// to this machine
