@@ -37,8 +37,13 @@ export async function runLanes(ctx: AdminContext, words: readonly string[], v: L
           lastHeartbeatAt: isoOrDash(k.lastHeartbeatAt),
           lists: JSON.stringify(k.listVersions),
           revoked: k.revokedAt === null ? '' : 'revoked',
+          // Issue 17: a lane's gate, e.g. `unattended fault relay_lost` (blank: no gate report).
+          gate:
+            k.gate === undefined
+              ? ''
+              : [k.gate.unattended ? 'unattended' : 'attended', k.gate.state, ...k.gate.faults].join(' '),
         })),
-        ['id', 'name', 'checkpointId', 'online', 'lastHeartbeatAt', 'lists', 'backlog', 'revoked'],
+        ['id', 'name', 'checkpointId', 'online', 'lastHeartbeatAt', 'lists', 'backlog', 'revoked', 'gate'],
       ),
     );
   }

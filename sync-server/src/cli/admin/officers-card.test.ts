@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStaffCard } from '@checkpoint-lane/shared';
 import QRCode from 'qrcode';
-import { afterEach, describe, expect, it } from 'vitest';
-import { addCheckpoint, buildTestApp, type TestApp } from '../../testing/build-test-app.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { addCheckpoint, buildTestApp, enrollKiosk, type TestApp } from '../../testing/build-test-app.js';
 import { runAdmin } from './run-admin.js';
+
+// A real server and scrypt PINs: slow on a loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 let t: TestApp;
 let dir = '';
@@ -86,5 +89,42 @@ describe('checkpoint-admin officers card', () => {
     expect((await run('officers', 'card', 'o-7')).code).toBe(2);
     expect((await run('officers', 'card', 'o-7', '--checkpoint', 'MALL', '--days', '91')).code).toBe(2);
     expect((await run('officers', 'card', 'o-7', '--checkpoint', 'MALL', '--days', 'soon')).code).toBe(2);
+  });
+
+  it('shows a lane’s gate in `kiosks`', async () => {
+    t = await buildTestApp();
+    await addCheckpoint(t, 'MALL');
+    const lane = await enrollKiosk(t, 'MALL', 'Cổng 1');
+    const beat = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/kiosk/heartbeat',
+      headers: lane.auth,
+      payload: {
+        listVersions: { health: 0, whitelist: 0 },
+        backlog: 0,
+        devices: [],
+        clock: Date.now(),
+        gate: {
+          unattended: true,
+          relay: null,
+          state: 'fault',
+          faults: ['relay_lost', 'display_lost'],
+          counts: {
+            opens: 0,
+            shuts: 1,
+            reds: 0,
+            ambers: 0,
+            repeats: 0,
+            faults: 1,
+            writeFailures: 0,
+            unlocks: 0,
+          },
+        },
+      },
+    });
+    expect(beat.statusCode).toBe(200);
+    const out = (await run('kiosks')).out;
+    expect(out.split('\n')[0]).toMatch(/\bgate$/);
+    expect(out).toContain('unattended fault relay_lost display_lost');
   });
 });
