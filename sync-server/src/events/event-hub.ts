@@ -314,7 +314,10 @@ export class EventHub {
     if (event === 'alert' || event === 'alert-ack') {
       this.relay({ type: 'admin', event, id: (data as AdminEventData<'alert-ack'>).id });
     }
-    if (event === 'gate') this.relay({ type: 'gate', ...(data as AdminEventData<'gate'>) });
+    if (event === 'gate') {
+      const { at, ...rest } = data as AdminEventData<'gate'>;
+      this.relay({ type: 'gate', ...rest, heardAt: at });
+    }
   }
 
   /** Sends an event to this server's admin streams. */
@@ -716,7 +719,7 @@ export class EventHub {
         this.deliverAdmin('gate', {
           kioskId: event.kioskId,
           checkpointId: event.checkpointId,
-          at: event.at,
+          at: event.heardAt,
           gate: event.gate,
         });
         return;

@@ -38,6 +38,29 @@ describe('fleet messages', () => {
       { type: 'presence-request' },
       { type: 'presence-request', server: 'abc' },
       { type: 'server-alive' },
+      { type: 'gate', kioskId: 'lane-1', checkpointId: 'CP', heardAt: NOW, gate: null },
+      {
+        type: 'gate',
+        kioskId: 'lane-1',
+        checkpointId: 'CP',
+        heardAt: NOW - 1,
+        gate: {
+          unattended: true,
+          relay: null,
+          state: 'fault',
+          faults: ['relay_lost'],
+          counts: {
+            opens: 1,
+            shuts: 2,
+            reds: 3,
+            ambers: 0,
+            repeats: 0,
+            faults: 1,
+            writeFailures: 0,
+            unlocks: 0,
+          },
+        },
+      },
     ];
     for (const m of messages) {
       expect(decodeFleetMessage(encodeFleetMessage(m, 'srv1', KEY, NOW), KEY, NOW)).toEqual({
@@ -244,6 +267,21 @@ describe('two event hubs on one LocalBusNetwork', () => {
     expect(admin.events).toEqual([]);
     // b's lanes are known on a.
     expect(a.connectedLanes()).toEqual(new Set(['l1', 'l2']));
+  });
+
+  it('a lane’s gate report reaches the other server’s admin streams as sent (no personal data in it)', async () => {
+    const net = new LocalBusNetwork();
+    const a = new EventHub(none, undefined, Date.now, { bus: new LocalBus(net, 'a') });
+    const b = new EventHub(none, undefined, Date.now, { bus: new LocalBus(net, 'b') });
+    const here = recorder();
+    const there = recorder();
+    a.addAdmin(here);
+    b.addAdmin(there);
+    const data = { kioskId: 'l1', checkpointId: 'CP', at: 5, gate: null };
+    a.publishAdmin('gate', data);
+    await tick(b);
+    expect(here.events).toEqual([{ event: 'gate', data }]);
+    expect(there.events).toEqual([{ event: 'gate', data }]);
   });
 
   it('acts on a revoked event or close only when the database says the lane is revoked', async () => {

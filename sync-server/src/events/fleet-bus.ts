@@ -79,7 +79,8 @@ export const FLEET_MESSAGE_SCHEMAS = {
   gate: Type.Object({
     kioskId: LaneId,
     checkpointId: Type.String({ maxLength: 200 }),
-    at: Type.Integer({ minimum: 0 }),
+    /** The heartbeat's time (the admin event's `at`; the envelope's `at` is the send time). */
+    heardAt: Type.Integer({ minimum: 0 }),
     gate: Type.Union([GateReportSchema, Type.Null()]),
   }),
 };

@@ -440,13 +440,38 @@ describe.skipIf(skip !== null)('PgFleetBus on PostgreSQL', () => {
       a.publishLane('lane-1', { type: 'revoked', data: { kioskId: 'lane-1' } });
       a.publishLane('lane-2', { type: 'revoked', data: { kioskId: 'lane-2' } });
       a.publishOfficers(6);
+      // A lane's gate report (issue 17) travels whole: it holds no personal data.
+      const gate = {
+        kioskId: 'lane-1',
+        checkpointId: 'CP',
+        at: 1_700_000_000_000,
+        gate: {
+          unattended: true,
+          relay: 'serial:/dev/ttyUSB0',
+          state: 'fault' as const,
+          faults: ['relay_lost' as const],
+          counts: {
+            opens: 1,
+            shuts: 2,
+            reds: 3,
+            ambers: 0,
+            repeats: 0,
+            faults: 1,
+            writeFailures: 0,
+            unlocks: 0,
+          },
+        },
+      };
+      a.publishAdmin('gate', gate);
       a.closeLane('lane-1');
       await until(() => lane.closed, 1_000, 'the lane closed on b');
+      await until(() => admin.events.some((e) => e.event === 'gate'), 2_000, 'the gate report on b');
       await b.settled();
       expect(admin.events).toEqual([
         { event: 'alert', data: alert },
         { event: 'alert-ack', data: { id: 41, ackedAt: 77, ackedBy: 'supervisor' } },
         { event: 'officers', data: { version: 6 } },
+        { event: 'gate', data: gate },
       ]);
       expect(lane.events).toEqual([
         { event: 'revoked', data: { kioskId: 'lane-1' } },

@@ -178,6 +178,9 @@ export class KiosksRepository {
         );
       if (!lane) return { raised: [], cleared: [], hadGate: false };
       const report = hb.gate ?? null;
+      // Open fault alerts exist only while the stored report holds their fault: a lane that had
+      // no report and sends none (most lanes) has none to change.
+      if (report === null && lane.gate === null) return { raised: [], cleared: [], hadGate: false };
       const place = { kioskId: id, kioskName: lane.name, checkpointId: lane.checkpoint_id };
       const faults = heldFaults(report);
       const cleared = (
