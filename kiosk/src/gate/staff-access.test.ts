@@ -173,6 +173,151 @@ describe('PIN unlock', () => {
   });
 });
 
+describe('lane-wide limit on failed unlocks (the gate screen is public)', () => {
+  function manyOfficers(): OfficerRegistry {
+    return new OfficerRegistry(
+      ['CB-01', 'CB-02', 'CB-03'].map((id) => ({
+        id,
+        name: id,
+        role: 'officer' as const,
+        pinHash: hashPin('123456'),
+      })),
+      { pinPepper: randomBytes(32), maxFailures: 5, lockoutMs: 60_000 },
+    );
+  }
+
+  it('10 failed PINs within 10 minutes, spread over officers, refuse every PIN for 10 minutes (the right one too)', async () => {
+    officers = manyOfficers();
+    access.stop();
+    access = make();
+    const failures: unknown[] = [];
+    access.onFailure((f) => failures.push(f));
+    // Three wrong PINs for each officer (none of them locked by the registry), and one more.
+    for (let i = 0; i < 9; i++) {
+      now = T0 + i * 30_000;
+      expect(await access.pin(`CB-0${(i % 3) + 1}`, String(100000 + i))).toEqual({
+        ok: false,
+        error: 'wrong_pin',
+      });
+    }
+    expect(access.laneLockedUntil()).toBeNull();
+    now = T0 + 9 * 30_000;
+    const tenth = now;
+    expect(await access.pin('CB-01', '100009')).toEqual({
+      ok: false,
+      error: 'locked_out',
+      lockedUntil: tenth + 600_000,
+    });
+    // The right PIN of an officer the registry never locked: refused, not even checked.
+    now = tenth + 1000;
+    expect(await access.pin('CB-02', '123456')).toEqual({
+      ok: false,
+      error: 'locked_out',
+      lockedUntil: tenth + 600_000,
+    });
+    expect(access.current()).toBeNull();
+    expect(access.failures()).toBe(11);
+    expect(failures).toHaveLength(11);
+    expect(failures[9]).toEqual({ via: 'pin', at: tenth, laneLockedUntil: tenth + 600_000 });
+    // Refusals while refused do not extend it.
+    now = tenth + 600_000 - 1;
+    expect((await access.pin('CB-03', '000000')).ok).toBe(false);
+    expect(access.laneLockedUntil()).toBe(tenth + 600_000);
+    now = tenth + 600_000;
+    expect(access.laneLockedUntil()).toBeNull();
+    expect(await access.pin('CB-02', '123456')).toEqual({
+      ok: true,
+      unlock: { officerId: 'CB-02', until: now + 60_000, via: 'pin' },
+    });
+    // Logged with a reason, never a PIN.
+    expect(logs.some((l) => (l.obj as { reason?: string }).reason === 'too_many_failures')).toBe(true);
+    expect(JSON.stringify(logs)).not.toContain('123456');
+    expect(JSON.stringify(logs)).not.toContain('100009');
+  });
+
+  it('a valid staff card still unlocks while PINs are refused (a signed card cannot be guessed)', async () => {
+    for (let i = 0; i < 10; i++) await access.pin('CB-77', '0000');
+    expect(access.laneLockedUntil()).toBe(T0 + 600_000);
+    expect(await access.pin('GS-01', '9999')).toMatchObject({ ok: false, error: 'locked_out' });
+    expect(access.card(card())).toEqual({
+      ok: true,
+      unlock: { officerId: 'CB-01', until: T0 + 60_000, via: 'staff_card' },
+    });
+  });
+
+  it('refused staff cards count toward the limit, and say when the last one was refused', async () => {
+    expect(access.cardRefusedAt()).toBeNull();
+    for (let i = 0; i < 9; i++) {
+      now = T0 + i;
+      expect(access.card(card({}, stranger))?.ok).toBe(false);
+    }
+    expect(access.cardRefusedAt()).toBe(T0 + 8);
+    expect(access.laneLockedUntil()).toBeNull();
+    now = T0 + 100;
+    expect(await access.pin('CB-01', '0000')).toEqual({
+      ok: false,
+      error: 'locked_out',
+      lockedUntil: T0 + 100 + 600_000,
+    });
+    expect(access.failures()).toBe(10);
+  });
+
+  it('only failures within 10 minutes count: 9, then 10 minutes later one more, refuses nothing', async () => {
+    officers = manyOfficers();
+    access.stop();
+    access = make();
+    for (let i = 0; i < 9; i++) await access.pin(`CB-0${(i % 3) + 1}`, '000000');
+    now = T0 + 600_000;
+    expect(await access.pin('CB-01', '000000')).toEqual({ ok: false, error: 'wrong_pin' });
+    expect(access.laneLockedUntil()).toBeNull();
+    expect((await access.pin('CB-01', '123456')).ok).toBe(true);
+  });
+});
+
+describe('one continuous unlock lasts 5 minutes at most', () => {
+  it('re-scanning a card every 50 s never keeps the panel open past 5 minutes from the first unlock; then a new unlock starts over', () => {
+    vi.useFakeTimers({ now: T0 });
+    const seen: (GateUnlock | null)[] = [];
+    access.onChange((u) => seen.push(u));
+    expect(access.card(card())).toMatchObject({ ok: true, unlock: { until: T0 + 60_000 } });
+    for (let t = 50_000; t < 300_000; t += 50_000) {
+      now = T0 + t;
+      vi.setSystemTime(now);
+      vi.advanceTimersByTime(50_000);
+      expect(access.current(), `at ${t}`).not.toBeNull();
+      const again = access.card(card());
+      expect(again).toMatchObject({ ok: true, unlock: { until: Math.min(now + 60_000, T0 + 300_000) } });
+    }
+    // At 250 s the re-scan gave until 300 s (not 310 s): at 5 minutes the panel locks by itself.
+    now = T0 + 299_999;
+    expect(access.current()?.until).toBe(T0 + 300_000);
+    now = T0 + 300_100;
+    vi.advanceTimersByTime(100_000);
+    expect(seen.at(-1)).toBeNull();
+    expect(access.current()).toBeNull();
+    expect(
+      logs.some((l) => l.msg === 'gate panel locked' && (l.obj as { reason?: string }).reason === 'max_time'),
+    ).toBe(true);
+    // Locked: a new unlock opens a new minute.
+    expect(access.card(card())).toMatchObject({ ok: true, unlock: { until: T0 + 300_100 + 60_000 } });
+  });
+
+  it('a PIN re-entered just before the limit gets only what is left of the 5 minutes', async () => {
+    expect((await access.pin('CB-01', '1111')).ok).toBe(true);
+    for (const t of [50_000, 100_000, 150_000, 200_000, 250_000]) {
+      now = T0 + t;
+      expect(access.card(card())).toMatchObject({ ok: true });
+    }
+    now = T0 + 290_000;
+    expect(await access.pin('GS-01', '9999')).toEqual({
+      ok: true,
+      unlock: { officerId: 'GS-01', until: T0 + 300_000, via: 'pin' },
+    });
+    now = T0 + 300_000;
+    expect(access.current()).toBeNull();
+  });
+});
+
 describe('lock and time', () => {
   it('lock() closes the panel at once and tells the listeners; a second lock() is quiet', () => {
     const seen: (GateUnlock | null)[] = [];

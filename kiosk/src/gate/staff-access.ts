@@ -5,8 +5,13 @@
 // is up. A card is valid only when its signature verifies with a key the lane pins, it names
 // this checkpoint, it has not expired by the lane's clock, and its officer is on the synced
 // roster (removing an officer revokes every card of theirs). A PIN goes through the officer
-// registry's check, so the same lock-outs apply as at the desk. Logs name reasons and officer
-// ids (as the registry's lock-out lines do), never a card's text.
+// registry's check, so the same lock-outs apply as at the desk. The gate screen is public, so the
+// lane also limits failed unlocks as a whole: after 10 refused PINs or cards within 10 minutes
+// every PIN is refused (`locked_out`) for 10 minutes, whichever officer it names. A valid signed
+// card still unlocks then (it cannot be guessed). Re-unlocking while unlocked extends the minute,
+// but one continuous unlock never lasts past 5 minutes from its first unlock: then it locks and a
+// new unlock is needed. Logs name reasons and officer ids (as the registry's lock-out lines do),
+// never a card's text nor a PIN.
 import {
   looksLikeStaffCard,
   parseStaffCard,
@@ -63,7 +68,24 @@ export interface StaffAccessOptions {
   readonly clock?: () => number;
   /** How long an unlock lasts (60 s). */
   readonly unlockMs?: number;
+  /** The longest one continuous unlock lasts, re-unlocks included (5 min). */
+  readonly maxUnlockMs?: number;
+  /** Lane-wide: this many failed unlocks (PIN or card) within `failureWindowMs`… (10) */
+  readonly maxFailures?: number;
+  /** …within this long (10 min)… */
+  readonly failureWindowMs?: number;
+  /** …refuse every PIN unlock for this long (10 min). */
+  readonly failureLockoutMs?: number;
   readonly logger: Pick<Logger, 'info'>;
+}
+
+/** A failed unlock (a refused PIN or staff card), as `onFailure` listeners hear it. */
+export interface StaffAccessFailure {
+  readonly via: GateUnlock['via'];
+  /** Lane clock (epoch ms). */
+  readonly at: number;
+  /** Until when every PIN unlock is refused (the lane-wide limit); null: not refused. */
+  readonly laneLockedUntil: number | null;
 }
 
 /** The officer panel's lock at an unattended lane. */
@@ -74,8 +96,20 @@ export class StaffAccess {
   readonly #clock: () => number;
   readonly #unlockMs: number;
   readonly #log: Pick<Logger, 'info'>;
+  readonly #maxUnlockMs: number;
+  readonly #maxFailures: number;
+  readonly #failureWindowMs: number;
+  readonly #failureLockoutMs: number;
   readonly #listeners = new Set<(unlock: GateUnlock | null) => void>();
+  readonly #failureListeners = new Set<(failure: StaffAccessFailure) => void>();
   #unlock: GateUnlock | null = null;
+  /** When the continuous unlock now open began (lane clock). */
+  #since = 0;
+  /** Failed unlocks within the window (lane clock), oldest first. */
+  #recentFailures: number[] = [];
+  #laneLockedUntil: number | null = null;
+  #failures = 0;
+  #cardRefusedAt: number | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: StaffAccessOptions) {
@@ -86,6 +120,10 @@ export class StaffAccess {
     this.#checkpointId = options.checkpointId;
     this.#clock = options.clock ?? Date.now;
     this.#unlockMs = unlockMs;
+    this.#maxUnlockMs = positive(options.maxUnlockMs ?? 5 * 60_000, 'maxUnlockMs');
+    this.#maxFailures = positive(options.maxFailures ?? 10, 'maxFailures');
+    this.#failureWindowMs = positive(options.failureWindowMs ?? 10 * 60_000, 'failureWindowMs');
+    this.#failureLockoutMs = positive(options.failureLockoutMs ?? 10 * 60_000, 'failureLockoutMs');
     this.#log = options.logger;
   }
 
@@ -98,6 +136,8 @@ export class StaffAccess {
     const result = this.#check(text);
     if (!result.ok) {
       this.#log.info({ staffCard: 'refused', reason: result.reason }, 'staff card refused');
+      this.#cardRefusedAt = this.#clock();
+      this.#fail('staff_card');
       return result;
     }
     return { ok: true, unlock: this.#open(result.officerId, 'staff_card') };
@@ -119,14 +159,29 @@ export class StaffAccess {
 
   /** An officer's PIN (the hidden corner): checked by the registry, lock-outs included. */
   async pin(officerId: string, pin: string): Promise<StaffPinResult> {
+    // Too many failed unlocks at this lane lately: no PIN is even checked until the time is up.
+    const laneLocked = this.laneLockedUntil();
+    if (laneLocked !== null) {
+      this.#log.info(
+        { gate: 'unlock_refused', via: 'pin', reason: 'lane_locked_out' },
+        'gate panel unlock refused',
+      );
+      this.#fail('pin');
+      return { ok: false, error: 'locked_out', lockedUntil: laneLocked };
+    }
     const check = await this.#officers.verify(officerId, pin, this.#clock);
     if (check.ok) return { ok: true, unlock: this.#open(check.officer.id, 'pin') };
     this.#log.info(
       { gate: 'unlock_refused', via: 'pin', reason: check.failure },
       'gate panel unlock refused',
     );
-    if (check.failure === 'locked_out')
-      return { ok: false, error: 'locked_out', lockedUntil: check.lockedUntil };
+    const nowLaneLocked = this.#fail('pin');
+    if (nowLaneLocked !== null || check.failure === 'locked_out')
+      return {
+        ok: false,
+        error: 'locked_out',
+        lockedUntil: Math.max(nowLaneLocked ?? 0, check.failure === 'locked_out' ? check.lockedUntil : 0),
+      };
     // `not_supervisor` cannot come back: no role is asked for.
     return { ok: false, error: check.failure === 'unknown_officer' ? 'unknown_officer' : 'wrong_pin' };
   }
@@ -141,10 +196,34 @@ export class StaffAccess {
   /** Who has the panel open, and until when; null: locked. */
   current(): GateUnlock | null {
     if (this.#unlock !== null && this.#clock() >= this.#unlock.until) {
-      this.#log.info({ gate: 'locked', via: this.#unlock.via, reason: 'time' }, 'gate panel locked');
+      const reason = this.#unlock.until >= this.#since + this.#maxUnlockMs ? 'max_time' : 'time';
+      this.#log.info({ gate: 'locked', via: this.#unlock.via, reason }, 'gate panel locked');
       this.#close();
     }
     return this.#unlock;
+  }
+
+  /** Until when every PIN unlock is refused (too many failed unlocks lately); null: not refused. */
+  laneLockedUntil(): number | null {
+    if (this.#laneLockedUntil !== null && this.#clock() >= this.#laneLockedUntil)
+      this.#laneLockedUntil = null;
+    return this.#laneLockedUntil;
+  }
+
+  /** Failed unlocks (refused PINs and staff cards) since the lane started. */
+  failures(): number {
+    return this.#failures;
+  }
+
+  /** When a staff card was last refused here (lane clock); null: never. */
+  cardRefusedAt(): number | null {
+    return this.#cardRefusedAt;
+  }
+
+  /** Calls `listener` on every failed unlock; returns the unsubscribe. */
+  onFailure(listener: (failure: StaffAccessFailure) => void): () => void {
+    this.#failureListeners.add(listener);
+    return () => this.#failureListeners.delete(listener);
   }
 
   /** Calls `listener` with the unlock (null: locked) on every change; returns the unsubscribe. */
@@ -160,8 +239,43 @@ export class StaffAccess {
     this.#unlock = null;
   }
 
+  /**
+   * Counts a failed unlock; the limit's 10th within the window refuses PINs lane-wide (failures
+   * while refused are counted, never extend it). Answers until when PINs are refused (null: not).
+   */
+  #fail(via: GateUnlock['via']): number | null {
+    const now = this.#clock();
+    this.#failures++;
+    let lockedUntil = this.laneLockedUntil();
+    if (lockedUntil === null) {
+      this.#recentFailures = [...this.#recentFailures.filter((t) => now - t < this.#failureWindowMs), now];
+      if (this.#recentFailures.length >= this.#maxFailures) {
+        this.#recentFailures = [];
+        lockedUntil = now + this.#failureLockoutMs;
+        this.#laneLockedUntil = lockedUntil;
+        this.#log.info(
+          { gate: 'unlocks_refused', reason: 'too_many_failures', until: lockedUntil },
+          'gate panel: too many failed unlocks, PIN unlocks refused',
+        );
+      }
+    }
+    const failure: StaffAccessFailure = { via, at: now, laneLockedUntil: lockedUntil };
+    for (const listener of this.#failureListeners) {
+      try {
+        listener(failure);
+      } catch {
+        // A listener's fault is its own.
+      }
+    }
+    return lockedUntil;
+  }
+
   #open(officerId: string, via: GateUnlock['via']): GateUnlock {
-    const unlock: GateUnlock = { officerId, until: this.#clock() + this.#unlockMs, via };
+    const now = this.#clock();
+    // A re-unlock while unlocked extends it, never past the continuous unlock's limit.
+    if (this.current() === null) this.#since = now;
+    const until = Math.min(now + this.#unlockMs, this.#since + this.#maxUnlockMs);
+    const unlock: GateUnlock = { officerId, until, via };
     this.#unlock = unlock;
     this.#log.info({ gate: 'unlocked', via, officerId }, 'gate panel unlocked');
     this.#arm();
@@ -199,4 +313,9 @@ export class StaffAccess {
       }
     }
   }
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`StaffAccess: ${name} must be > 0`);
+  return value;
 }
