@@ -46,6 +46,12 @@ export const GateCountsSchema = Type.Object({
   writeFailures: Counter(),
   /** Officer panel unlocks at an unattended lane (staff card or PIN). */
   unlocks: Counter(),
+  /**
+   * Failed officer panel unlocks at an unattended lane (refused PINs and staff cards; 10 within
+   * 10 minutes refuse every PIN for 10 minutes). Optional: reports from lanes (and stored reports)
+   * from before this count read without it.
+   */
+  unlockFailures: Type.Optional(Counter()),
 });
 /** What a gate has done since the lane started. */
 export type GateCounts = Static<typeof GateCountsSchema>;
@@ -74,6 +80,12 @@ export const GateViewSchema = Type.Object({
   openUntil: Type.Union([EpochMs(), Type.Null()]),
   faults: Type.Array(Type.Enum(GATE_FAULTS), { maxItems: GATE_FAULTS.length }),
   unlock: Type.Union([GateUnlockSchema, Type.Null()]),
+  /**
+   * When the lane last refused a staff card (lane clock, epoch ms), whichever scanner read it: the
+   * gate screen says "Thẻ nhân viên không hợp lệ" briefly when it changes. The traveller's screen
+   * gets null. Absent or null: none refused since the lane started.
+   */
+  cardRefusedAt: Type.Optional(Type.Union([EpochMs(), Type.Null()])),
 });
 /** The gate as displays get it. */
 export type GateView = Static<typeof GateViewSchema>;
