@@ -211,10 +211,17 @@ export class LaneAgent {
       checkpoint: () => this.#checkpoint,
       logger: options.logger,
       clock,
-      onDecision: (d, details) => {
-        // The gate first: a red shuts it before anything else happens.
-        this.#gate?.decision({ decision: d.decision, record: d.record, scanId: d.scanId });
-        if (d.decision === 'red' && this.#gate?.unattended === true) this.#sync?.heartbeatSoon();
+      onDecision: (d, details, gateDetails) => {
+        // The gate first: a red shuts it before anything else happens. The passback key goes to
+        // the gate only (memory; never in the decision, never stored or logged).
+        const outcome = this.#gate?.decision({
+          decision: d.decision,
+          record: d.record,
+          scanId: d.scanId,
+          passbackKey: gateDetails.passbackKey,
+        });
+        if ((d.decision === 'red' || outcome === 'passback') && this.#gate?.unattended === true)
+          this.#sync?.heartbeatSoon();
         options.onDecision?.(d, details);
         this.#emit({ type: 'decision', data: d });
         this.#desk.addScan(d, details);
@@ -262,6 +269,11 @@ export class LaneAgent {
     this.#staff?.onChange((unlock) => {
       if (unlock !== null) this.#gate?.countUnlock();
       this.#emitGate();
+    });
+    // A failed unlock (PIN or card) tells the centre soon; a refused card shows on the gate screen.
+    this.#staff?.onFailure((failure) => {
+      this.#sync?.heartbeatSoon();
+      if (failure.via === 'staff_card') this.#emitGate();
     });
     if (lock !== null) this.#gate?.fault('lane_locked', true);
   }
@@ -590,13 +602,19 @@ export class LaneAgent {
       faults: [],
       unlock: null,
     };
-    const full: GateView = { ...base, unlock: this.#staff?.current() ?? null };
-    return view === 'officer' ? full : travellerGateView(full);
+    const full: GateView = {
+      ...base,
+      unlock: this.#staff?.current() ?? null,
+      cardRefusedAt: this.#staff?.cardRefusedAt() ?? null,
+    };
+    return view === 'officer' ? full : { ...travellerGateView(full), cardRefusedAt: null };
   }
 
   /** The heartbeat's `gate` (undefined: neither gate mode nor a relay). */
   gateReport(): GateReport | undefined {
-    return this.#gate?.report();
+    const report = this.#gate?.report();
+    if (report === undefined || this.#staff === null) return report;
+    return { ...report, counts: { ...report.counts, unlockFailures: this.#staff.failures() } };
   }
 
   /** Faults the gate holds now. */
