@@ -12,6 +12,7 @@ import { migration009 } from './migrations/009-trace-hop2-limit.js';
 import { migration010 } from './migrations/010-passes.js';
 import { migration011 } from './migrations/011-replay-arrivals.js';
 import { migration012 } from './migrations/012-gates.js';
+import { migration013 } from './migrations/013-gate-fault-flaps.js';
 
 import type { Migration } from './migrations/migration.js';
 
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration010,
   migration011,
   migration012,
+  migration013,
 ];
 
 export { schemaVersion };

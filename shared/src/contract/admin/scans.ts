@@ -266,6 +266,11 @@ export const GateAlertDetailsSchema = Type.Object({
   redsTotal: Type.Optional(Type.Integer({ minimum: 0 })),
   /** `gate_fault`: when the lane first reported the fault gone (epoch ms, server clock); null while held. */
   clearedAt: Type.Optional(Nullable(Type.Integer())),
+  /**
+   * `gate_fault`: how many times the fault came back within 10 minutes of this alert clearing
+   * (each return reopened this alert instead of raising a new one); absent: never.
+   */
+  flaps: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 /** A gate alert's facts. */
 export type GateAlertDetails = Type.Static<typeof GateAlertDetailsSchema>;

@@ -4,10 +4,18 @@ import type { GateAlertDetails, GateFault, GateReport, LaneOutcome } from '@chec
  * Gate alerts from a lane's heartbeat `gate` report (issue 17), the rules both engines follow:
  * - `gate_fault`: each fault the report holds has one open alert per lane and fault (a unique
  *   index keeps it one); a fault the lane no longer reports has its open alert cleared
- *   (`cleared_at`), and a later return of the fault raises a new one.
+ *   (`cleared_at`). A fault that comes back within {@link GATE_FAULT_FLAP_MS} of its last alert
+ *   clearing (a flapping relay or scanner) reopens that alert instead of raising a new one: its
+ *   `cleared_at` is emptied and `details.flaps` counts the returns; it stays acknowledged when
+ *   acknowledged within {@link GATE_FAULT_FLAP_MS} (the supervisor has seen it; no nagging), else
+ *   it is unacknowledged again. A fault back later than that raises a new alert.
  * - `gate_red`: the `reds` count of an unattended lane rose since its last report. Counts start at
  *   zero with the lane, so a lower count means it restarted: its reds since then are all new.
  */
+
+/** How long after a fault alert clears a return of the fault reopens it (and how fresh an
+ * acknowledgement must be to survive the reopening): 10 minutes. */
+export const GATE_FAULT_FLAP_MS = 10 * 60_000;
 
 /** The lane a heartbeat came from, as its alerts name it. */
 export interface GateLane {
@@ -22,6 +30,8 @@ export interface GateHeartbeatResult {
   readonly raised: readonly number[];
   /** `gate_fault` alerts whose fault the lane no longer reports (now `clearedAt`). */
   readonly cleared: readonly number[];
+  /** `gate_fault` alerts reopened: their fault came back soon after clearing (`flaps` bumped). */
+  readonly reopened: readonly number[];
   /** Whether the lane's previous heartbeat carried a gate report. */
   readonly hadGate: boolean;
 }

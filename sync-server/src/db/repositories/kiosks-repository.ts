@@ -1,6 +1,7 @@
 import type { GateReport, ListRefusalReport } from '@checkpoint-lane/shared';
 import type { Db } from '../open-database.js';
 import {
+  GATE_FAULT_FLAP_MS,
   gateFaultDetails,
   gateRedDetails,
   heldFaults,
@@ -155,7 +156,7 @@ export class KiosksRepository {
 
   /**
    * Records a heartbeat and, in the same transaction, the lane's gate alerts (see gate-alerts.ts):
-   * answers the gate alerts raised and cleared.
+   * answers the gate alerts raised, cleared and reopened.
    */
   heartbeat(id: string, hb: HeartbeatFacts, now: number): GateHeartbeatResult {
     return this.db.transaction((): GateHeartbeatResult => {
@@ -176,11 +177,12 @@ export class KiosksRepository {
           hb.gate === undefined ? null : JSON.stringify(hb.gate),
           id,
         );
-      if (!lane) return { raised: [], cleared: [], hadGate: false };
+      if (!lane) return { raised: [], cleared: [], reopened: [], hadGate: false };
       const report = hb.gate ?? null;
       // Open fault alerts exist only while the stored report holds their fault: a lane that had
       // no report and sends none (most lanes) has none to change.
-      if (report === null && lane.gate === null) return { raised: [], cleared: [], hadGate: false };
+      if (report === null && lane.gate === null)
+        return { raised: [], cleared: [], reopened: [], hadGate: false };
       const place = { kioskId: id, kioskName: lane.name, checkpointId: lane.checkpoint_id };
       const faults = heldFaults(report);
       const cleared = (
@@ -192,12 +194,35 @@ export class KiosksRepository {
           .all(now, id, JSON.stringify(faults)) as { id: number }[]
       ).map((r) => r.id);
       const raised: number[] = [];
+      const reopened: number[] = [];
       if (report !== null) {
         const insert = this.db.prepare(
           `INSERT OR IGNORE INTO alerts (kind, at, received_at, kiosk_id, checkpoint_id, scan_id, raised_by, details, fault)
            VALUES (?, ?, ?, ?, ?, NULL, 'server', ?, ?)`,
         );
+        // The lane's last alert of the fault, when it cleared within the flap window: reopened
+        // (an open one, or one cleared earlier, is left alone). SET reads the row as it was.
+        const reopen = this.db.prepare(
+          `UPDATE alerts SET cleared_at = NULL,
+             details = json_set(details, '$.flaps', coalesce(json_extract(details, '$.flaps'), 0) + 1),
+             acked_at = CASE WHEN acked_at < @ackedBefore THEN NULL ELSE acked_at END,
+             acked_by = CASE WHEN acked_at < @ackedBefore THEN NULL ELSE acked_by END
+           WHERE id = (SELECT id FROM alerts WHERE kind = 'gate_fault' AND kiosk_id = @kioskId AND fault = @fault
+                       ORDER BY id DESC LIMIT 1)
+             AND cleared_at IS NOT NULL AND cleared_at >= @clearedSince
+           RETURNING id`,
+        );
         for (const fault of faults) {
+          const back = reopen.get({
+            kioskId: id,
+            fault,
+            clearedSince: now - GATE_FAULT_FLAP_MS,
+            ackedBefore: now - GATE_FAULT_FLAP_MS,
+          }) as { id: number } | undefined;
+          if (back) {
+            reopened.push(back.id);
+            continue;
+          }
           const r = insert.run(
             'gate_fault',
             now,
@@ -224,7 +249,7 @@ export class KiosksRepository {
           raised.push(Number(r.lastInsertRowid));
         }
       }
-      return { raised, cleared, hadGate: lane.gate !== null };
+      return { raised, cleared, reopened, hadGate: lane.gate !== null };
     })();
   }
 

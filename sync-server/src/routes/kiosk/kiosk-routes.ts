@@ -267,12 +267,19 @@ export function registerKioskRoutes(app: App, s: Services): void {
           at: now,
           gate: gate ?? null,
         });
-      for (const id of [...gateAlerts.raised, ...gateAlerts.cleared]) {
+      // A reopened alert (its fault came back soon after clearing: a flap) goes out under its own
+      // id, an update to an alert the consoles know, never a new one.
+      for (const id of [...gateAlerts.raised, ...gateAlerts.cleared, ...gateAlerts.reopened]) {
         const alert = await s.scans.alert(id);
         if (alert) s.hub.publishAdmin('alert', alert);
       }
       if (gateAlerts.raised.length > 0)
         req.log.warn({ kioskId: lane.id, alerts: gateAlerts.raised.length }, 'gate alerts raised');
+      if (gateAlerts.reopened.length > 0)
+        req.log.info(
+          { kioskId: lane.id, alerts: gateAlerts.reopened.length },
+          'gate fault alerts reopened (flap)',
+        );
       if (b.listRefusals !== undefined && (await work.listRefusals(lane.id, b.listRefusals, now)))
         req.log.warn(
           { kioskId: lane.id, list: b.listRefusals.lastList, reason: b.listRefusals.lastReason },

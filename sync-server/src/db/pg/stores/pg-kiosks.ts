@@ -1,5 +1,6 @@
 import type { GateReport, ListRefusalReport } from '@checkpoint-lane/shared';
 import {
+  GATE_FAULT_FLAP_MS,
   gateFaultDetails,
   gateRedDetails,
   heldFaults,
@@ -165,10 +166,10 @@ export class PgKiosksStore implements KiosksStore {
   /**
    * Records a heartbeat (no indexed column changes: a HOT update) and, in the same transaction,
    * the lane's gate alerts (see gate-alerts.ts; the lane's row is locked first, so two heartbeats
-   * of one lane on two servers take turns): answers the gate alerts raised and cleared.
+   * of one lane on two servers take turns): answers the gate alerts raised, cleared and reopened.
    */
   async heartbeat(id: string, hb: HeartbeatFacts, now: number): Promise<GateHeartbeatResult> {
-    if (hasNul(id)) return { raised: [], cleared: [], hadGate: false };
+    if (hasNul(id)) return { raised: [], cleared: [], reopened: [], hadGate: false };
     const update = (q: Queryable) =>
       q.query(
         `UPDATE kiosks SET last_heartbeat_at = $2, health_version = $3, whitelist_version = $4, backlog = $5,
@@ -194,13 +195,13 @@ export class PgKiosksStore implements KiosksStore {
          WHERE k.id = $1 RETURNING old.gate IS NOT NULL AS had`,
         [id, now, hb.health, hb.whitelist, hb.backlog, JSON.stringify(hb.devices), hb.clockSkewMs],
       );
-      if (r.rows[0]?.had !== true) return { raised: [], cleared: [], hadGate: false };
+      if (r.rows[0]?.had !== true) return { raised: [], cleared: [], reopened: [], hadGate: false };
       const cleared = await this.pool.query<{ id: string }>(
         `UPDATE alerts SET cleared_at = $1 WHERE kind = 'gate_fault' AND kiosk_id = $2 AND cleared_at IS NULL
          RETURNING id`,
         [now, id],
       );
-      return { raised: [], cleared: cleared.rows.map((x) => Number(x.id)), hadGate: true };
+      return { raised: [], cleared: cleared.rows.map((x) => Number(x.id)), reopened: [], hadGate: true };
     }
     return withPgTransaction(this.pool, async (c) => {
       const lane = (
@@ -210,7 +211,7 @@ export class PgKiosksStore implements KiosksStore {
         )
       ).rows[0];
       await update(c);
-      if (!lane) return { raised: [], cleared: [], hadGate: false };
+      if (!lane) return { raised: [], cleared: [], reopened: [], hadGate: false };
       const report = hb.gate ?? null;
       const place = { kioskId: id, kioskName: lane.name, checkpointId: lane.checkpoint_id };
       const faults = heldFaults(report);
@@ -222,8 +223,26 @@ export class PgKiosksStore implements KiosksStore {
         )
       ).rows.map((r) => Number(r.id));
       const raised: number[] = [];
+      const reopened: number[] = [];
       if (report !== null) {
         for (const fault of faults) {
+          // The lane's last alert of the fault, when it cleared within the flap window: reopened
+          // (an open one, or one cleared earlier, is left alone). SET reads the row as it was.
+          const back = await c.query<{ id: string }>(
+            `UPDATE alerts SET cleared_at = NULL,
+               details = jsonb_set(details, '{flaps}', to_jsonb(coalesce((details->>'flaps')::int, 0) + 1)),
+               acked_at = CASE WHEN acked_at < $4 THEN NULL ELSE acked_at END,
+               acked_by = CASE WHEN acked_at < $4 THEN NULL ELSE acked_by END
+             WHERE id = (SELECT id FROM alerts WHERE kind = 'gate_fault' AND kiosk_id = $1 AND fault = $2
+                         ORDER BY id DESC LIMIT 1)
+               AND cleared_at IS NOT NULL AND cleared_at >= $3
+             RETURNING id`,
+            [id, fault, now - GATE_FAULT_FLAP_MS, now - GATE_FAULT_FLAP_MS],
+          );
+          if (back.rows[0]) {
+            reopened.push(Number(back.rows[0].id));
+            continue;
+          }
           const r = await c.query<{ id: string }>(
             `INSERT INTO alerts (kind, at, received_at, kiosk_id, checkpoint_id, scan_id, raised_by, details, fault)
              VALUES ('gate_fault', $1, $1, $2, $3, NULL, 'server', $4::jsonb, $5)
@@ -243,7 +262,7 @@ export class PgKiosksStore implements KiosksStore {
           if (r.rows[0]) raised.push(Number(r.rows[0].id));
         }
       }
-      return { raised, cleared, hadGate: lane.gate !== null };
+      return { raised, cleared, reopened, hadGate: lane.gate !== null };
     });
   }
 

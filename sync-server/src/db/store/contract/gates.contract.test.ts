@@ -1,10 +1,12 @@
 // Gate reports and gate alerts (issue 17) on both engines: the kiosks store keeps each lane's last
 // heartbeat `gate` report and raises `gate_fault` (one open alert per lane and fault until it
-// clears) and `gate_red` (the reds count of an unattended lane rose; a lower count is a restart);
+// clears; a fault back within 10 minutes of its alert clearing reopens that alert, counted in
+// `flaps`) and `gate_red` (the reds count of an unattended lane rose; a lower count is a restart);
 // the scans store reads them back like every alert, with no scan and no subject.
 import type { GateFault, GateReport } from '@checkpoint-lane/shared';
 import { expect, it, vi } from 'vitest';
 import { PgScansStore } from '../../pg/stores/pg-scans.js';
+import { GATE_FAULT_FLAP_MS } from '../../repositories/gate-alerts.js';
 import type { HeartbeatFacts } from '../../repositories/kiosks-repository.js';
 import { describeEngines, type EngineDb } from '../engines.testkit.js';
 import { openSqliteStore } from '../sqlite-store.js';
@@ -66,11 +68,26 @@ describeEngines('Gate reports and alerts', ({ open }) => {
     expect((await kiosks.list()).find((k) => k.id === 'g1')?.gate).toEqual(r);
     expect((await kiosks.get('g2'))?.gate).toBeUndefined();
     expect(await kiosks.heartbeat('g1', beat(r), 20)).toMatchObject({ hadGate: true, raised: [] });
-    expect(await kiosks.heartbeat('g1', beat(), 30)).toEqual({ raised: [], cleared: [], hadGate: true });
+    expect(await kiosks.heartbeat('g1', beat(), 30)).toEqual({
+      raised: [],
+      cleared: [],
+      reopened: [],
+      hadGate: true,
+    });
     expect((await kiosks.get('g1'))?.gate).toBeUndefined();
-    expect(await kiosks.heartbeat('g1', beat(), 40)).toEqual({ raised: [], cleared: [], hadGate: false });
+    expect(await kiosks.heartbeat('g1', beat(), 40)).toEqual({
+      raised: [],
+      cleared: [],
+      reopened: [],
+      hadGate: false,
+    });
     // An unknown lane: nothing stored, nothing raised.
-    expect(await kiosks.heartbeat('nope', beat(r), 50)).toEqual({ raised: [], cleared: [], hadGate: false });
+    expect(await kiosks.heartbeat('nope', beat(r), 50)).toEqual({
+      raised: [],
+      cleared: [],
+      reopened: [],
+      hadGate: false,
+    });
     expect(await sql(d, 'SELECT count(*) AS n FROM alerts')).toEqual([{ n: 1 }]);
   });
 
@@ -121,18 +138,26 @@ describeEngines('Gate reports and alerts', ({ open }) => {
       },
     });
     expect(JSON.stringify(a)).not.toMatch(/subject"\s*:\s*"/);
+    // Never came back: no `flaps`.
+    expect(a?.gate).not.toHaveProperty('flaps');
 
     // The relay comes back: its alert clears; the scanner's stays open.
     const back = await kiosks.heartbeat('g1', beat(report({ faults: ['scanner_lost'] })), 130);
-    expect(back).toEqual({ raised: [], cleared: [relay], hadGate: true });
+    expect(back).toEqual({ raised: [], cleared: [relay], reopened: [], hadGate: true });
     expect((await scans.alert(relay))?.gate?.clearedAt).toBe(130);
     expect((await scans.alert(scanner))?.gate?.clearedAt).toBeNull();
-    // It is lost again: a new alert.
-    const again = await kiosks.heartbeat('g1', beat(report({ faults: ['relay_lost', 'scanner_lost'] })), 140);
+    // It is lost again more than 10 minutes later: a new alert.
+    const later = 130 + GATE_FAULT_FLAP_MS + 1;
+    const again = await kiosks.heartbeat(
+      'g1',
+      beat(report({ faults: ['relay_lost', 'scanner_lost'] })),
+      later,
+    );
+    expect(again).toMatchObject({ reopened: [], cleared: [] });
     expect(again.raised).toHaveLength(1);
     expect(again.raised[0]).not.toBe(relay);
     // The lane stops reporting a gate: every open fault alert of it clears.
-    const gone = await kiosks.heartbeat('g1', beat(), 150);
+    const gone = await kiosks.heartbeat('g1', beat(), later + 10);
     expect([...gone.cleared].sort((x, y) => x - y)).toEqual(
       [scanner, again.raised[0]!].sort((x, y) => x - y),
     );
@@ -140,8 +165,8 @@ describeEngines('Gate reports and alerts', ({ open }) => {
 
     const listed = await scans.alerts({ limit: 50, kind: 'gate_fault', checkpointId: 'MALL' });
     expect(listed.map((x) => [x.kioskId, x.gate?.fault, x.gate?.clearedAt])).toEqual([
-      ['g1', 'relay_lost', 150],
-      ['g1', 'scanner_lost', 150],
+      ['g1', 'relay_lost', later + 10],
+      ['g1', 'scanner_lost', later + 10],
       ['g2', 'relay_lost', null],
       ['g1', 'relay_lost', 130],
     ]);
@@ -149,6 +174,99 @@ describeEngines('Gate reports and alerts', ({ open }) => {
     // Acknowledged like any alert.
     const acked = await scans.ack(relay, 200, 'lan');
     expect(acked).toMatchObject({ acked: true, alert: { ackedAt: 200, ackedBy: 'lan', kind: 'gate_fault' } });
+  });
+
+  it('a flapping fault reopens its alert (flaps counted) until it stays cleared for more than 10 minutes', async () => {
+    const d = await open();
+    await lanes(d);
+    const { kiosks } = laneStores(d);
+    const scans = scansOf(d);
+    const lost = beat(report({ faults: ['relay_lost'] }));
+    const fine = beat(report());
+    const MIN = 60_000;
+
+    // A USB-serial relay dropping every 20 s, 20 times: one alert, reopened 19 times.
+    let t = 1_000_000;
+    const first = await kiosks.heartbeat('g1', lost, t);
+    expect(first.raised).toHaveLength(1);
+    const id = first.raised[0]!;
+    expect(await kiosks.heartbeat('g1', fine, t + 10_000)).toEqual({
+      raised: [],
+      cleared: [id],
+      reopened: [],
+      hadGate: true,
+    });
+    for (let i = 1; i < 20; i++) {
+      t += 20_000;
+      expect(await kiosks.heartbeat('g1', lost, t)).toEqual({
+        raised: [],
+        cleared: [],
+        reopened: [id],
+        hadGate: true,
+      });
+      // Held: no second reopening.
+      expect(await kiosks.heartbeat('g1', lost, t + 5_000)).toMatchObject({ raised: [], reopened: [] });
+      expect((await kiosks.heartbeat('g1', fine, t + 10_000)).cleared).toEqual([id]);
+    }
+    expect(await sql(d, "SELECT count(*) AS n FROM alerts WHERE kind = 'gate_fault'")).toEqual([{ n: 1 }]);
+    const flapped = await scans.alert(id);
+    expect(flapped).toMatchObject({ id, at: 1_000_000, ackedAt: null });
+    expect(flapped?.gate).toMatchObject({ fault: 'relay_lost', flaps: 19, clearedAt: t + 10_000 });
+    const [listed] = await scans.alerts({ limit: 5, kind: 'gate_fault' });
+    expect(listed?.gate?.flaps).toBe(19);
+
+    // Another fault of the lane, or the same fault at another lane, is its own alert.
+    const other = await kiosks.heartbeat('g1', beat(report({ faults: ['scanner_lost'] })), t + 11_000);
+    expect(other).toMatchObject({ reopened: [] });
+    expect(other.raised).toHaveLength(1);
+    const g2 = await kiosks.heartbeat('g2', lost, t + 11_000);
+    expect(g2).toMatchObject({ reopened: [] });
+    expect(g2.raised).toHaveLength(1);
+    await kiosks.heartbeat('g1', fine, t + 12_000);
+
+    // A supervisor acknowledges it; it flaps at once: it stays acknowledged (no nagging).
+    const cleared = t + 12_000;
+    expect(await scans.ack(id, cleared + MIN, 'sup')).toMatchObject({ acked: true });
+    expect(await kiosks.heartbeat('g1', lost, cleared + 2 * MIN)).toMatchObject({
+      reopened: [id],
+      raised: [],
+    });
+    expect(await scans.alert(id)).toMatchObject({
+      ackedAt: cleared + MIN,
+      ackedBy: 'sup',
+      gate: { flaps: 20 },
+    });
+    expect((await kiosks.heartbeat('g1', fine, cleared + 3 * MIN)).cleared).toEqual([id]);
+    // It flaps again 9 minutes later, 11 minutes after the acknowledgement: unacknowledged again.
+    expect(await kiosks.heartbeat('g1', lost, cleared + 12 * MIN)).toMatchObject({
+      reopened: [id],
+      raised: [],
+    });
+    expect(await scans.alert(id)).toMatchObject({
+      ackedAt: null,
+      ackedBy: null,
+      gate: { flaps: 21, clearedAt: null },
+    });
+    expect((await scans.alerts({ limit: 10, unacked: true })).map((a) => a.id)).toContain(id);
+
+    // Cleared for 11 minutes, the fault returns: a new alert; the old one stays as it was.
+    const end = cleared + 13 * MIN;
+    expect((await kiosks.heartbeat('g1', fine, end)).cleared).toEqual([id]);
+    const fresh = await kiosks.heartbeat('g1', lost, end + 11 * MIN);
+    expect(fresh).toMatchObject({ reopened: [], cleared: [] });
+    expect(fresh.raised).toHaveLength(1);
+    const next = fresh.raised[0]!;
+    expect(next).not.toBe(id);
+    expect((await scans.alert(id))?.gate).toMatchObject({ flaps: 21, clearedAt: end });
+    expect((await scans.alert(next))?.gate).toMatchObject({ fault: 'relay_lost', clearedAt: null });
+    expect((await scans.alert(next))?.gate).not.toHaveProperty('flaps');
+    // Back exactly 10 minutes after clearing still counts as a flap (of the newest alert).
+    await kiosks.heartbeat('g1', fine, end + 12 * MIN);
+    expect(await kiosks.heartbeat('g1', lost, end + 22 * MIN)).toMatchObject({
+      reopened: [next],
+      raised: [],
+    });
+    expect((await scans.alert(next))?.gate?.flaps).toBe(1);
   });
 
   it('raises gate_red when an unattended lane’s reds rose; a lower count is a restart', async () => {
