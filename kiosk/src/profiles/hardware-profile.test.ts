@@ -199,6 +199,94 @@ describe('hardware profiles', () => {
       if (!result.ok) expect(result.message).toMatch(message);
     });
 
+    describe('a shut state that opens the gate is refused', () => {
+      // An LCUS-4 tower: ch1 barrier, ch2 green lamp, ch3 amber lamp, ch4 red lamp.
+      const on = (ch: number): string => `A0 0${ch} 01 ${(0xa1 + ch).toString(16).toUpperCase()}`;
+      const off = (ch: number): string => `A0 0${ch} 00 ${(0xa0 + ch).toString(16).toUpperCase()}`;
+      const tower = (patch: Record<string, unknown> = {}, barrier = true): Record<string, unknown> =>
+        relay({
+          ...(barrier && { barrier: { open: on(1), shut: off(1) } }),
+          commands: {
+            idle: [off(1), off(2), off(3), off(4)],
+            green: [off(4), off(3), on(2), on(1)],
+            red: [off(1), off(2), on(3)],
+            amber: [off(1), off(2), on(3)],
+            fault: [off(1), off(3), on(4)],
+            ...patch,
+          },
+        });
+
+      it('accepts a tower light, with or without relay.barrier', () => {
+        expect(validateHardwareProfile(tower())).toMatchObject({ ok: true });
+        expect(validateHardwareProfile(tower({}, false))).toMatchObject({ ok: true });
+        expect(validateHardwareProfile(relay({ passbackSec: 0 }))).toMatchObject({ ok: true });
+      });
+
+      it('with relay.barrier the rule is about the barrier channel only (a lamp of green may show elsewhere)', () => {
+        const amberWithGreenLamp = tower({ amber: [off(1), on(2), on(3)] });
+        expect(validateHardwareProfile(amberWithGreenLamp)).toMatchObject({ ok: true });
+        // Without it the loader cannot tell a lamp from the barrier: any frame of green's is refused.
+        expect(validateHardwareProfile(tower({ amber: [off(1), on(2), on(3)] }, false))).toMatchObject({
+          ok: false,
+          field: '/relay/commands/amber/1',
+        });
+      });
+
+      it.each([
+        // The reviewer's copy-paste slip: idle, red and amber all open the barrier.
+        [
+          relay({
+            commands: { idle: [on(1)], green: [on(1)], red: [on(1)], amber: [on(1)], fault: [off(1)] },
+          }),
+          '/relay/commands/idle',
+          /same as green/,
+        ],
+        [
+          relay({ commands: { idle: [off(1)], green: [on(1)], red: [on(1)], amber: [off(1)] } }),
+          '/relay/commands/red/0',
+          /frame of green/,
+        ],
+        [
+          relay({ commands: { idle: [off(1)], green: [on(1)], red: [off(1)], amber: [off(1), on(1)] } }),
+          '/relay/commands/amber/1',
+          /./,
+        ],
+        [
+          relay({
+            commands: { idle: [off(1)], green: [on(1)], red: [off(1)], amber: [off(1)], fault: [on(1)] },
+          }),
+          '/relay/commands/fault/0',
+          /./,
+        ],
+        [relay({ keepAlive: { everyMs: 1000, frames: [on(1)] } }), '/relay/keepAlive/frames/0', /./],
+        [
+          relay({ commands: { idle: [off(1), on(1)], green: [on(1)], red: [off(1)], amber: [off(1)] } }),
+          '/relay/commands/green',
+          /sends nothing idle does not/,
+        ],
+        [tower({ idle: [on(1), off(2)] }), '/relay/commands/idle/0', /is barrier.open \(A0 01 01 A2\)/],
+        [tower({ red: [off(2), on(3)] }), '/relay/commands/red', /must send barrier.shut \(A0 01 00 A1\)/],
+        [tower({ fault: [off(1), on(1), on(4)] }), '/relay/commands/fault/1', /barrier.open/],
+        [tower({ green: [on(2)] }), '/relay/commands/green', /must send barrier.open/],
+        [relay({ barrier: { open: on(1), shut: on(1) } }), '/relay/barrier/shut', /differ/],
+        [relay({ barrier: { open: 'A0 01 01 A3', shut: off(1) } }), '/relay/barrier/open', /must be A2/],
+        [
+          relay({
+            barrier: { open: on(1), shut: off(1) },
+            keepAlive: { everyMs: 1000, frames: [off(2), on(1)] },
+          }),
+          '/relay/keepAlive/frames/1',
+          /barrier.open/,
+        ],
+        [relay({ passbackSec: -1 }), '/relay/passbackSec', /./],
+        [relay({ barrier: { open: on(1) } }), '/relay/barrier', /./],
+      ])('refuses it, naming the field (%#)', (profile, field, message) => {
+        const result = validateHardwareProfile(profile);
+        expect(result).toMatchObject({ ok: false, field });
+        if (!result.ok) expect(result.message).toMatch(message);
+      });
+    });
+
     it('takes frames written without spaces or in lower case', () => {
       expect(validateHardwareProfile(commands(['a00101a2']))).toMatchObject({ ok: true });
     });

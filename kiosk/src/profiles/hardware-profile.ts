@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Type from 'typebox';
 import Value from 'typebox/value';
-import { frameCheckProblem, parseHexFrame } from './relay-frames.js';
+import { formatHexFrame, frameCheckProblem, parseHexFrame } from './relay-frames.js';
 
 const Byte = Type.Integer({ minimum: 0, maximum: 255 });
 const Offset = Type.Integer({ minimum: 0, maximum: 1023 });
@@ -99,15 +99,21 @@ export const CameraProfile = Type.Object(
   { additionalProperties: false },
 );
 
-/** Relay command frames: hex bytes (`"A0 01 01 A2"`), sent in order; the loader checks each. */
-const RelayFrames = Type.Array(Type.String({ minLength: 1, maxLength: 400 }), { minItems: 1, maxItems: 32 });
+/** One relay command frame: hex bytes (`"A0 01 01 A2"`); the loader checks it. */
+const RelayFrame = Type.String({ minLength: 1, maxLength: 400 });
+/** Relay command frames, sent in order. */
+const RelayFrames = Type.Array(RelayFrame, { minItems: 1, maxItems: 32 });
 const Millis = (minimum: number, maximum: number): ReturnType<typeof Type.Integer> =>
   Type.Integer({ minimum, maximum });
 
 /**
  * A relay board driving a gate barrier and/or a tower light (issue 17): the frames to send per
  * gate state. `idle` shuts the gate (lights at rest); only `green` opens it; `red`, `amber` and
- * `fault` must leave it shut (`fault` defaults to `amber`'s frames).
+ * `fault` must leave it shut (`fault` defaults to `amber`'s frames). `barrier` names the frames
+ * that switch the barrier's channel, so the loader can check that: green has `barrier.open`;
+ * idle, red, amber, fault have `barrier.shut` and never `barrier.open` (the keep-alive's frames
+ * never `barrier.open` either). Without it the loader checks that no shut state sends a frame of
+ * green's that idle does not send, and that idle is not green.
  */
 export const RelayProfile = Type.Object(
   {
@@ -155,6 +161,15 @@ export const RelayProfile = Type.Object(
         openMs: Millis(500, 60_000),
         /** How long red/amber frames stay before idle (default 5000). */
         holdMs: Type.Optional(Millis(500, 60_000)),
+        /**
+         * Anti-passback (seconds): a code that opened the gate does not open it again within this
+         * (the gate stays shut: see staff); 0: off. Default 300. Held in memory: a restart forgets.
+         */
+        passbackSec: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+        /** The barrier channel's frames: `open` (only in green) and `shut` (in every other state). */
+        barrier: Type.Optional(
+          Type.Object({ open: RelayFrame, shut: RelayFrame }, { additionalProperties: false }),
+        ),
         /** For boards with a hardware watchdog; no `frames`: the current state's frames again. */
         keepAlive: Type.Optional(
           Type.Object(
@@ -238,14 +253,93 @@ function relayProblem(profile: RelayProfile): { field: string; message: string }
       relay.commands[name],
     ]),
     ['/relay/keepAlive/frames', relay.keepAlive?.frames],
+    ['/relay/barrier/open', relay.barrier === undefined ? undefined : [relay.barrier.open]],
+    ['/relay/barrier/shut', relay.barrier === undefined ? undefined : [relay.barrier.shut]],
   ];
+  // Each frame as canonical hex ("A0 01 01 A2"), per list, for the safety checks below.
+  const canonical = new Map<string, string[]>();
   for (const [path, frames] of lists) {
+    const list: string[] = [];
     for (const [index, text] of (frames ?? []).entries()) {
-      const field = `${path}/${index}`;
+      const field = path.startsWith('/relay/barrier/') ? path : `${path}/${index}`;
       const parsed = parseHexFrame(text);
       if (!parsed.ok) return { field, message: parsed.message };
       const wrong = frameCheckProblem(parsed.bytes, relay.frameCheck);
       if (wrong !== null) return { field, message: wrong };
+      list.push(formatHexFrame(parsed.bytes));
+    }
+    if (frames !== undefined) canonical.set(path, list);
+  }
+  return shutProblem(canonical, relay.barrier !== undefined);
+}
+
+/** The states that must leave the gate shut, and the keep-alive (sent in any state). */
+const SHUT_LISTS = [
+  '/relay/commands/idle',
+  '/relay/commands/red',
+  '/relay/commands/amber',
+  '/relay/commands/fault',
+  '/relay/keepAlive/frames',
+] as const;
+
+/**
+ * A "shut" that opens: with `barrier`, green must send `barrier.open`, every shut state
+ * `barrier.shut` and none `barrier.open`; without it, no shut state may send a frame of green's
+ * that idle does not send, and idle may not be green. Frames as canonical hex, per field.
+ */
+function shutProblem(
+  frames: Map<string, string[]>,
+  hasBarrier: boolean,
+): { field: string; message: string } | null {
+  const green = frames.get('/relay/commands/green') ?? [];
+  const idle = frames.get('/relay/commands/idle') ?? [];
+  if (hasBarrier) {
+    const open = frames.get('/relay/barrier/open')?.[0] ?? '';
+    const shut = frames.get('/relay/barrier/shut')?.[0] ?? '';
+    if (open === shut) return { field: '/relay/barrier/shut', message: 'must differ from barrier.open' };
+    if (!green.includes(open)) {
+      return {
+        field: '/relay/commands/green',
+        message: `must send barrier.open (${open}): green opens the gate`,
+      };
+    }
+    for (const path of SHUT_LISTS) {
+      const list = frames.get(path);
+      if (list === undefined) continue;
+      const at = list.indexOf(open);
+      if (at >= 0) {
+        return {
+          field: `${path}/${at}`,
+          message: `is barrier.open (${open}): this state must leave the gate shut`,
+        };
+      }
+      if (path !== '/relay/keepAlive/frames' && !list.includes(shut)) {
+        return {
+          field: path,
+          message: `must send barrier.shut (${shut}): this state must leave the gate shut`,
+        };
+      }
+    }
+    return null;
+  }
+  if (green.length === idle.length && green.every((frame, i) => frame === idle[i])) {
+    return { field: '/relay/commands/idle', message: 'is the same as green: idle must shut the gate' };
+  }
+  const opening = new Set(green.filter((frame) => !idle.includes(frame)));
+  if (opening.size === 0) {
+    return {
+      field: '/relay/commands/green',
+      message: 'sends nothing idle does not: green must open the gate (declare relay.barrier to say how)',
+    };
+  }
+  for (const path of SHUT_LISTS) {
+    const list = frames.get(path) ?? [];
+    const at = list.findIndex((frame) => opening.has(frame));
+    if (at >= 0) {
+      return {
+        field: `${path}/${at}`,
+        message: `${list[at] ?? ''} is a frame of green (not of idle): this state must leave the gate shut`,
+      };
     }
   }
   return null;

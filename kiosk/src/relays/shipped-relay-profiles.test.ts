@@ -100,6 +100,17 @@ describe('shipped relay profiles', () => {
       expect(onChannels(afterRed)).toEqual(onChannels(afterAmber));
     });
 
+    it('declares its barrier frames (relay.barrier), and they switch the barrier channel', () => {
+      const declared = profile.relay.barrier;
+      expect(declared).toBeDefined();
+      if (declared === undefined) return;
+      const board: Board = new Map();
+      apply(profile, board, Buffer.from(declared.open.replace(/\s+/g, ''), 'hex'));
+      expect(onChannels(board)).toEqual([barrier]);
+      apply(profile, board, Buffer.from(declared.shut.replace(/\s+/g, ''), 'hex'));
+      expect(onChannels(board)).toEqual([]);
+    });
+
     it('has sane timings', () => {
       const timing = relayTiming(profile);
       expect(timing.openMs).toBeGreaterThanOrEqual(500);
