@@ -188,6 +188,65 @@ for (const { engine, skip } of ENGINES) {
       expect(events).toEqual([]);
     });
 
+    it('a flapping fault is one alert, pushed again under its id; back 11 minutes after clearing, a new one', async () => {
+      let now = Date.now();
+      t = await buildTestApp({ engine, clock: () => now });
+      const app = t;
+      await addCheckpoint(app, 'MALL');
+      const lane = await enrollKiosk(app, 'MALL', 'Cổng 1');
+      const events = published(app);
+      const lost = gate({ state: 'fault', faults: ['relay_lost'] });
+      for (let i = 0; i < 20; i++) {
+        now += 5_000;
+        expect((await heartbeat(app, lane, lost)).statusCode).toBe(200);
+        now += 5_000;
+        expect((await heartbeat(app, lane, gate())).statusCode).toBe(200);
+      }
+      const pushed = events.filter((e) => e.event === 'alert').map((e) => e.data as AlertRecord);
+      // Raised once, then each clearing and each return is the same alert again.
+      expect(pushed).toHaveLength(40);
+      const id = pushed[0]!.id;
+      expect(new Set(pushed.map((a) => a.id))).toEqual(new Set([id]));
+      expect(pushed.map((a) => a.gate?.flaps ?? 0)).toEqual(
+        Array.from({ length: 20 }, (_, i) => [i, i]).flat(),
+      );
+      const listed = await alerts(app, 'kind=gate_fault&limit=100');
+      expect(listed.map((a) => [a.id, a.gate?.flaps, a.gate?.clearedAt])).toEqual([[id, 19, now]]);
+
+      // Acknowledged now, it flaps again at once: still acknowledged; the console gets the update.
+      const ack = await app.app.inject({
+        method: 'POST',
+        url: `/api/v1/admin/alerts/${String(id)}/ack`,
+        headers: app.admin,
+        payload: {},
+      });
+      expect(ack.statusCode).toBe(200);
+      events.length = 0;
+      now += 60_000;
+      await heartbeat(app, lane, lost);
+      const update = events.filter((e) => e.event === 'alert').map((e) => e.data as AlertRecord);
+      expect(update.map((a) => [a.id, a.ackedAt, a.gate?.flaps, a.gate?.clearedAt])).toEqual([
+        [id, now - 60_000, 20, null],
+      ]);
+      now += 60_000;
+      await heartbeat(app, lane, gate());
+      const cleared = now;
+
+      // Back 11 minutes after clearing: a new alert.
+      events.length = 0;
+      now += 11 * 60_000;
+      await heartbeat(app, lane, lost);
+      const fresh = events.filter((e) => e.event === 'alert').map((e) => e.data as AlertRecord);
+      expect(fresh).toHaveLength(1);
+      expect(fresh[0]?.id).not.toBe(id);
+      expect(fresh[0]?.ackedAt).toBeNull();
+      expect(fresh[0]?.gate).not.toHaveProperty('flaps');
+      expect((await alerts(app, 'kind=gate_fault&limit=100')).map((a) => [a.id, a.gate?.clearedAt])).toEqual([
+        [fresh[0]?.id, null],
+        [id, cleared],
+      ]);
+    });
+
     it('refuses a malformed gate report with 400 and stores nothing', async () => {
       const app = await build();
       const lane = await enrollKiosk(app, 'MALL');
