@@ -266,7 +266,15 @@ describe('gate events', () => {
     });
     expect(traveller.messages[2]).toEqual({
       type: 'gate',
-      data: { unattended: true, relay: null, state: 'idle', openUntil: null, faults: [], unlock: null },
+      data: {
+        unattended: true,
+        relay: null,
+        state: 'idle',
+        openUntil: null,
+        faults: [],
+        unlock: null,
+        cardRefusedAt: null,
+      },
     });
     await scan(F0, 'camera');
     // A red at the gate: the traveller's view, and the gate shut (the same for amber).
@@ -339,5 +347,128 @@ describe('staff cards read by the camera', () => {
     const agent = await serve(false);
     expect((await post('/api/scans', { text: staffCard('CB-01'), source: 'camera' })).status).toBe(200);
     expect(agent.gateView('officer').unlock).toBeNull();
+  });
+});
+
+describe('lane-wide limit on failed unlocks (the gate screen is public)', () => {
+  it('10 failed unlocks refuse every PIN (the right one of an officer never locked too), counted for the centre; a valid staff card still opens', async () => {
+    const agent = await serve(true);
+    const t0 = Date.now();
+    // Wrong PINs spread so that no officer reaches the registry's own lock-out (5), and a bad card.
+    const tries: [string, string][] = [
+      ['CB-01', '0000'],
+      ['GS-01', '0000'],
+      ['CB-77', '0000'],
+      ['CB-01', '0001'],
+      ['GS-01', '0001'],
+      ['CB-77', '0001'],
+      ['CB-01', '0002'],
+      ['GS-01', '0002'],
+    ];
+    for (const [officerId, pin] of tries)
+      expect((await post('/api/gate/unlock', { officerId, pin })).body).toMatchObject({ ok: false });
+    expect((await post('/api/scans', { text: staffCard('CB-99'), source: 'camera' })).status).toBe(403);
+    const tenth = await post('/api/gate/unlock', { officerId: 'CB-01', pin: '0003' });
+    expect(tenth).toMatchObject({ status: 403, body: { ok: false, error: 'locked_out' } });
+    const until = tenth.body!['lockedUntil'] as number;
+    expect(until).toBeGreaterThanOrEqual(t0 + 600_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 600_000);
+    expect(await post('/api/gate/unlock', { officerId: 'GS-01', pin: '9999' })).toMatchObject({
+      status: 403,
+      body: { ok: false, error: 'locked_out', lockedUntil: until },
+    });
+    expect(agent.gateView('officer').unlock).toBeNull();
+    expect(agent.gateReport()?.counts.unlockFailures).toBe(11);
+    expect(await post('/api/scans', { text: staffCard('CB-01'), source: 'camera' })).toMatchObject({
+      status: 409,
+      body: { error: 'staff_card' },
+    });
+    expect(agent.gateView('officer').unlock).toMatchObject({ officerId: 'CB-01', via: 'staff_card' });
+  });
+});
+
+describe('a locked gate screen gets no desk data', () => {
+  it('hello and changes carry an empty desk, no decision nor override, the traveller view instead; the real desk at unlock, empty again at lock', async () => {
+    const agent = await serve(true);
+    const red = await scan(F0, 'camera');
+    expect(agent.desk().pending.map((i) => i.scanId)).toContain(red.scanId);
+    const officer = await listen('officer');
+    const hello = officer.messages[0] as { type: string; desk?: unknown };
+    expect(hello.type).toBe('hello');
+    expect(hello.desk).toEqual({ pending: [], pendingCount: 0, recent: [], vehicleMode: false });
+    // A scan while locked: the gate screen hears the traveller's view (see staff), nothing else of it.
+    const from = officer.messages.length;
+    const second = await scan('079201004568', 'wedge');
+    expect(second.scanId).toEqual(expect.any(String));
+    await expect.poll(() => officer.messages.slice(from).map((m) => m.type)).toContain('traveller');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const whileLocked = officer.messages.slice(from);
+    expect(
+      whileLocked.map((m) => m.type).filter((t) => t !== 'gate' && t !== 'device' && t !== 'sync'),
+    ).toEqual(['traveller']);
+    expect(whileLocked.find((m) => m.type === 'traveller')!.data).toMatchObject({ state: 'go' });
+    const masked = agent.desk().recent.map((i) => i.subject?.shown);
+    expect(masked).toHaveLength(2);
+    for (const m of masked) expect(JSON.stringify(officer.messages)).not.toContain(m!);
+    expect(JSON.stringify(officer.messages)).not.toContain(red.scanId);
+    expect(JSON.stringify(officer.messages)).not.toContain(second.scanId);
+    // Unlocked: the gate, then the real desk.
+    const at = officer.messages.length;
+    expect((await post('/api/gate/unlock', { officerId: 'CB-01', pin: '1111' })).status).toBe(200);
+    await expect.poll(() => officer.messages.slice(at).map((m) => m.type)).toEqual(['gate', 'desk']);
+    const desk = officer.messages.at(-1)!.data as {
+      pending: { scanId: string }[];
+      recent: { scanId: string }[];
+    };
+    expect(desk.pending.map((i) => i.scanId)).toEqual([red.scanId]);
+    expect(desk.recent.map((i) => i.scanId)).toEqual(expect.arrayContaining([red.scanId, second.scanId]));
+    // Unlocked, a scan is the officer's as ever: decision and desk, no traveller message.
+    const at2 = officer.messages.length;
+    expect((await scan('079201004567', 'wedge')).scanId).toEqual(expect.any(String));
+    await expect.poll(() => officer.messages.slice(at2).map((m) => m.type)).toContain('desk');
+    expect(officer.messages.slice(at2).map((m) => m.type)).toContain('decision');
+    expect(officer.messages.slice(at2).map((m) => m.type)).not.toContain('traveller');
+    // A screen that (re)connects while unlocked gets the real desk in its hello.
+    const other = await listen('officer');
+    expect((other.messages[0] as { desk?: { pending: unknown[] } }).desk!.pending.length).toBeGreaterThan(0);
+    // Khoá: the gate, then the empty desk again, on every officer socket.
+    const at3 = officer.messages.length;
+    const at3b = other.messages.length;
+    await post('/api/gate/lock', {});
+    await expect.poll(() => officer.messages.slice(at3).map((m) => m.type)).toEqual(['gate', 'desk']);
+    await expect.poll(() => other.messages.slice(at3b).map((m) => m.type)).toEqual(['gate', 'desk']);
+    expect(officer.messages.at(-1)!.data).toEqual({
+      pending: [],
+      pendingCount: 0,
+      recent: [],
+      vehicleMode: false,
+    });
+    officer.ws.close();
+    other.ws.close();
+  });
+});
+
+describe('a refused staff card from any scanner', () => {
+  it('shows in the officer gate view (cardRefusedAt), never in the traveller’s', async () => {
+    const agent = await serve(true);
+    const officer = await listen('officer');
+    const traveller = await listen('traveller');
+    expect(agent.gateView('officer').cardRefusedAt).toBeNull();
+    const before = Date.now();
+    // What a serial or HID scanner's reading goes through (the agent's scanner callback).
+    expect(agent.staffCard(staffCard('CB-01', TestListSigner.create(0)))).toMatchObject({ ok: false });
+    await expect
+      .poll(
+        () =>
+          (officer.messages.filter((m) => m.type === 'gate').at(-1)!.data as { cardRefusedAt: unknown })
+            .cardRefusedAt,
+      )
+      .toBeGreaterThanOrEqual(before);
+    await expect.poll(() => traveller.messages.filter((m) => m.type === 'gate').length).toBe(2);
+    for (const m of traveller.messages.filter((x) => x.type === 'gate'))
+      expect((m.data as { cardRefusedAt?: unknown }).cardRefusedAt ?? null).toBeNull();
+    expect(agent.gateView('traveller').cardRefusedAt).toBeNull();
+    officer.ws.close();
+    traveller.ws.close();
   });
 });

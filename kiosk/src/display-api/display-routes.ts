@@ -58,8 +58,9 @@ const GATE_UNLOCK_STATUS: Readonly<Record<GateUnlockRefusal, number>> = {
 /** What a refused gate unlock says. */
 const GATE_UNLOCK_MESSAGES: Readonly<Record<GateUnlockRefusal, string>> = {
   wrong_pin: 'Sai mã PIN / wrong PIN',
+  // The officer's own lock-out, or the lane's (10 failed unlocks in 10 minutes refuse every PIN).
   locked_out:
-    'Cán bộ này đang bị tạm khoá vì nhập sai PIN / this officer is locked after repeated wrong PINs',
+    'Tạm khoá mở bằng PIN vì nhập sai nhiều lần (cán bộ này hoặc cả làn) / PIN unlock locked after repeated wrong PINs (this officer or the whole lane)',
   unknown_officer: 'Cán bộ không có trong danh sách làn / no such officer at this lane',
   not_gate_mode: 'Làn không ở chế độ cổng tự động / this lane is not in gate mode',
 };
