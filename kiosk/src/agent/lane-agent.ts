@@ -567,8 +567,10 @@ export class LaneAgent {
     const lost = (): boolean =>
       this.#o.scanners.length > 0 &&
       this.#o.scanners.every((s) => {
+        // Anything but connected: an unplugged serial scanner retries and says `connecting`
+        // at each try, which must not restart the 5 s (nor clear a fault it raised).
         const status = this.#devices.get(s.device)?.status ?? s.state().status;
-        return status === 'disconnected' || status === 'error';
+        return status !== 'connected';
       });
     if (!lost()) {
       if (this.#scannerLostTimer !== null) clearTimeout(this.#scannerLostTimer);
