@@ -1,7 +1,7 @@
 // The new-alert banner: when an alert arrives on the live stream, a beep (Web Audio, no sound
 // file) and a banner at the top of every page that stays until someone dismisses it.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { newestId, replaySummary } from './alerts.js';
+import { gateFlapsText, gateRedsSummary, newestId, replaySummary } from './alerts.js';
 import { api } from './api.js';
 import { alertKindText, gateFaultText, healthStatusText } from './codes.js';
 import { formatTime } from './format.js';
@@ -106,8 +106,10 @@ export function AlertBanner() {
           {' · '}
           <span data-testid="alert-banner-gate">
             {latest.kind === 'gate_fault'
-              ? gateFaultText(latest.gate.fault ?? '', app.lang).text
-              : t('gateRedsText', { n: latest.gate.reds ?? 0, total: latest.gate.redsTotal ?? 0 })}
+              ? [gateFaultText(latest.gate.fault ?? '', app.lang).text, gateFlapsText(latest.gate)]
+                  .filter((x) => x !== null)
+                  .join(' · ')
+              : gateRedsSummary(latest.gate)}
           </span>
         </>
       )}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   alertsPath,
+  gateFlapsText,
+  gateRedsSummary,
   groupAlerts,
   isUnacked,
   mergeAlerts,
@@ -8,6 +10,7 @@ import {
   oldestId,
   replaySummary,
 } from './alerts.js';
+import { setLang } from './i18n.js';
 import type { Alert } from './types.js';
 
 const alert = (id: number, at: number, extra: Partial<Alert> = {}): Alert => ({
@@ -105,5 +108,30 @@ describe('replaySummary', () => {
       'vi',
     );
     expect(line).toBe('A → B · 80 km cùng một lúc');
+  });
+});
+
+describe('gate alert words', () => {
+  it('says a fault came back N times, and nothing when it never did', () => {
+    setLang('vi', undefined);
+    expect(gateFlapsText({ flaps: 19 })).toBe('lặp lại 19 lần');
+    expect(gateFlapsText({ flaps: 1 })).toBe('lặp lại 1 lần');
+    expect(gateFlapsText({ flaps: 0 })).toBeNull();
+    expect(gateFlapsText({})).toBeNull();
+    setLang('en', undefined);
+    expect(gateFlapsText({ flaps: 1 })).toBe('repeated once');
+    expect(gateFlapsText({ flaps: 20 })).toBe('repeated 20 times');
+    setLang('vi', undefined);
+  });
+
+  it('counts reds since the lane started, without the number twice when they are all of them', () => {
+    setLang('vi', undefined);
+    expect(gateRedsSummary({ reds: 2, redsTotal: 5 })).toBe('2 lượt đỏ mới (tổng 5 từ khi làn khởi động)');
+    // A lane's first report already holding reds (running through a server upgrade).
+    expect(gateRedsSummary({ reds: 4, redsTotal: 4 })).toBe('4 lượt đỏ mới (từ khi làn khởi động)');
+    setLang('en', undefined);
+    expect(gateRedsSummary({ reds: 4, redsTotal: 4 })).toBe('4 new reds (since the lane started)');
+    expect(gateRedsSummary({ reds: 1, redsTotal: 3 })).toBe('1 new reds (3 since the lane started)');
+    setLang('vi', undefined);
   });
 });

@@ -95,3 +95,25 @@ export function replaySummary(r: NonNullable<Alert['replay']>, lang: Lang): stri
         });
   return `${r.earlier.checkpointName} → ${r.later.checkpointName} · ${how}`;
 }
+
+/**
+ * A `gate_red` alert's reds in words, with the lane's red count since it started. When the new
+ * reds are all of them (the lane's first report to the centre, e.g. a lane that kept running
+ * through a server upgrade, or its first since a restart) it says so without the number twice:
+ * "4 new reds (since the lane started)".
+ */
+export function gateRedsSummary(g: Pick<NonNullable<Alert['gate']>, 'reds' | 'redsTotal'>): string {
+  const n = g.reds ?? 0;
+  const total = g.redsTotal ?? 0;
+  return n >= total ? t('gateRedsSinceStart', { n }) : t('gateRedsText', { n, total });
+}
+
+/**
+ * How often a `gate_fault` came back soon after clearing (each return reopened the alert), in
+ * words ("lặp lại N lần"); null when it never did.
+ */
+export function gateFlapsText(g: Pick<NonNullable<Alert['gate']>, 'flaps'>): string | null {
+  const n = g.flaps ?? 0;
+  if (n <= 0) return null;
+  return n === 1 ? t('gateFlapsOnce') : t('gateFlaps', { n });
+}

@@ -2,6 +2,7 @@
 // every reveal audited) and what happened at the lane (or, for an override alert, the record the
 // centre distrusts and why).
 import { useState } from 'preact/hooks';
+import { gateFlapsText, gateRedsSummary } from '../../alerts.js';
 import { api, errorText } from '../../api.js';
 import { OutcomeView, OverrideLine, AckLine } from '../../components/outcome.js';
 import { formatTime, shortHash } from '../../format.js';
@@ -134,8 +135,8 @@ export function AlertOutcome(props: { alert: Alert }) {
 }
 
 /**
- * A gate alert in words: the fault and whether it still holds (`gate_fault`), or the new reds
- * (`gate_red`).
+ * A gate alert in words: the fault, whether it still holds and how often it came back soon after
+ * clearing (`gate_fault`), or the reds (`gate_red`).
  */
 export function GateAlertLine(props: { alert: Alert }) {
   const app = useApp();
@@ -143,6 +144,7 @@ export function GateAlertLine(props: { alert: Alert }) {
   if (!g) return null;
   if (props.alert.kind === 'gate_fault') {
     const cleared = g.clearedAt ?? null;
+    const flaps = gateFlapsText(g);
     return (
       <div class="alert-record gate-alert" data-testid="alert-gate" data-cleared={cleared !== null}>
         <strong class="gate-fault-name">
@@ -153,12 +155,17 @@ export function GateAlertLine(props: { alert: Alert }) {
             ? t('gateFaultHeld')
             : t('gateFaultCleared', { time: formatTime(cleared, app.lang) })}
         </div>
+        {flaps !== null && (
+          <div class="small-text" data-testid="alert-gate-flaps" data-flaps={g.flaps}>
+            {flaps}
+          </div>
+        )}
       </div>
     );
   }
   return (
     <div class="alert-record gate-alert" data-testid="alert-gate">
-      <strong>{t('gateRedsText', { n: g.reds ?? 0, total: g.redsTotal ?? 0 })}</strong>
+      <strong>{gateRedsSummary(g)}</strong>
     </div>
   );
 }
