@@ -163,6 +163,27 @@ describe('the gate in a lane', () => {
     expect(agent.gateView().state).toBe('idle');
   });
 
+  it('a scanner that keeps retrying (connecting, disconnected, connecting…) is lost too', async () => {
+    await openLane();
+    scanner.set('disconnected');
+    // An unplugged serial scanner says `connecting` at each retry: that must not restart the limit.
+    const retries = setInterval(() => {
+      scanner.set(scanner.state().status === 'connecting' ? 'disconnected' : 'connecting');
+    }, 300);
+    try {
+      await vi.waitFor(
+        () => {
+          expect(agent.gateFaults()).toEqual(['scanner_lost']);
+        },
+        { timeout: 8000 },
+      );
+    } finally {
+      clearInterval(retries);
+    }
+    scanner.set('connected');
+    expect(agent.gateFaults()).toEqual([]);
+  });
+
   it('a lost relay is a fault (and a device state); a gate screen missing too long is display_lost', async () => {
     await openLane({ gateDisplay: true });
     agent.displayConnected(1);
