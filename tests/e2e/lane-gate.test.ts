@@ -5,8 +5,9 @@
 // test pattern) for the camera view. Checked: the gate screen's ready state with the camera and
 // its guide frame; a green → "Mời qua — N" counting down, the relay opened, then back to ready;
 // red and amber → "Vui lòng gặp nhân viên" alike (traveller too, never "cán bộ"); no officer
-// action shown or accepted while locked; a bad staff card read by the wedge → "Thẻ nhân viên
-// không hợp lệ"; the hidden corner (3 taps, and a 1.5 s press) → officer + PIN → the desk for a
+// action shown or accepted while locked; a bad staff card read by the wedge or by the serial
+// scanner → "Thẻ nhân viên không hợp lệ" (not on the traveller's screen), and no desk data in the
+// locked gate screen's page; the hidden corner (3 taps, and a 1.5 s press) → officer + PIN → the desk for a
 // minute with its countdown, "Khoá" locks; a lost relay → "Làn tạm ngừng"; a lost agent → the same.
 // Screenshots of each state go to test-results/screenshots/gate-*.png.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -380,6 +381,28 @@ describe.each(VIEWPORTS)('gate mode in Chromium at $width×$height', (viewport) 
     expect(agent.store.lastSeq()).toBe(before);
     expect(agent.gateView().unlock).toBeNull();
     await expect.poll(() => gateState(officer), { timeout: 8000 }).toBe('ready');
+  });
+
+  it('a bad staff card read by the serial scanner says so on the gate screen only; a locked screen holds no desk data', async () => {
+    const before = agent.store.lastSeq();
+    const travellerBefore = await travellerState();
+    scan(staffCard(signingKey()));
+    await expect.poll(() => gateState(officer), { timeout: 5000 }).toBe('bad_card');
+    expect(await officer.locator('#gate-word').textContent()).toBe('Thẻ nhân viên không hợp lệ');
+    expect(await traveller.locator('body').textContent()).not.toContain('Thẻ nhân viên');
+    expect(await travellerState()).toBe(travellerBefore);
+    expect(agent.gateView('traveller').cardRefusedAt).toBeNull();
+    await screenshot(officer, `gate-${size}-bad-card-serial`);
+    expect(agent.store.lastSeq()).toBe(before);
+    expect(agent.gateView().unlock).toBeNull();
+    await expect.poll(() => gateState(officer), { timeout: 8000 }).toBe('ready');
+    // The red scanned earlier is on the lane's desk, and nowhere in the locked gate screen's page.
+    const shown = agent.desk().recent.flatMap((i) => (i.subject === null ? [] : [i.subject.shown]));
+    expect(shown.length).toBeGreaterThan(0);
+    const html = await officer.evaluate(() => document.documentElement.outerHTML);
+    for (const subject of shown) expect(html).not.toContain(subject);
+    expect(agent.desk().pending.length).toBeGreaterThan(0);
+    expect(await officer.locator('[data-scan-id]').count()).toBe(0);
   });
 
   it('the hidden corner and a PIN open the desk for a minute; "Khoá" locks it again', async () => {

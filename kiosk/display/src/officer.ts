@@ -137,9 +137,14 @@ function onMessage(m: DisplayMessage): void {
       renderLaneState();
       renderGate(agentAlive(Date.now()), screen.language);
       return;
-    case 'override':
     case 'traveller':
-      // The desk message that follows (or, for `traveller`, the traveller's screen) shows these.
+      // Only a locked gate screen is sent these (instead of decisions, which name someone): the
+      // gate screen's hold, red and amber alike.
+      if (m.data.state !== 'ready') decisionHeard(m.data.state === 'go' ? 'green' : 'red');
+      renderGate(agentAlive(Date.now()), screen.language);
+      return;
+    case 'override':
+      // The desk message that follows shows it.
       return;
     default: {
       // A message type this screen does not know (a newer agent): nothing to show.

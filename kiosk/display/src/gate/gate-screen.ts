@@ -41,6 +41,12 @@ export function gateMode(): GateMode {
 /** A `gate` message: the view as it is now. */
 export function takeGate(view: GateView): void {
   const before = gateMode();
+  const previous = gate.view;
+  // A staff card the lane refused, whichever scanner read it (a serial or HID scanner too): shown
+  // briefly when it changes — not for one refused before this page heard of the gate.
+  const refusedAt = view.cardRefusedAt ?? null;
+  if (previous !== null && refusedAt !== null && refusedAt !== (previous.cardRefusedAt ?? null))
+    gate.badCardAt = Date.now();
   gate.view = view;
   gate.awaitingGate = false;
   if (view.state === 'open') gate.openSeenAt = Date.now();
