@@ -142,7 +142,10 @@ export type ScanStats = Type.Static<typeof ScanStatsSchema>;
 export const ADMIN_EVENT_SCHEMAS = {
   /** First event of every stream: the server's time and the open streams. */
   hello: Type.Object({ at: Type.Integer(), admins: Type.Integer(), kiosks: Type.Integer() }),
-  /** A new alert, an alert whose scan got an outcome at the lane, or a gate_fault alert reopened (its fault back within 10 minutes of clearing: same id, `details.flaps` counted). */
+  /**
+   * A new alert, an alert whose scan got an outcome at the lane, or a `gate_fault` alert reopened
+   * (its fault back within 10 minutes of clearing: same id, `details.flaps` counted).
+   */
   alert: AlertRecordSchema,
   /** An alert was acknowledged (the first acknowledgement). */
   'alert-ack': Type.Object({
