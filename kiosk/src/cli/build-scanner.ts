@@ -32,12 +32,22 @@ export function defaultScannerChoice(profile: HardwareProfile | null): ScannerCh
   return { kind: 'stdin' };
 }
 
+/** Why a scanner cannot be made: Vietnamese, English, and both as one line (`vi / en`). */
+export interface ScannerRefusal {
+  readonly ok: false;
+  readonly vi: string;
+  readonly en: string;
+  readonly message: string;
+}
+
+const refuse = (vi: string, en: string): ScannerRefusal => ({ ok: false, vi, en, message: `${vi} / ${en}` });
+
 /** Builds the scanner adapter, or says plainly why it cannot. */
 export async function buildScanner(
   choice: ScannerChoice,
   profile: HardwareProfile | null,
   logger: Logger,
-): Promise<{ ok: true; scanner: Scanner | null } | { ok: false; message: string }> {
+): Promise<{ ok: true; scanner: Scanner | null } | ScannerRefusal> {
   switch (choice.kind) {
     case 'stdin':
       return { ok: true, scanner: new StdinScanner() };
@@ -48,33 +58,47 @@ export async function buildScanner(
     case 'serial': {
       const path = choice.path ?? (profile?.kind === 'serial' ? (profile.path ?? null) : null);
       if (path === null)
-        return { ok: false, message: 'a serial scanner needs a path: --scanner serial:/dev/ttyUSB0' };
+        return refuse(
+          'máy quét nối tiếp cần đường dẫn: --scanner serial:/dev/ttyUSB0',
+          'a serial scanner needs a path: --scanner serial:/dev/ttyUSB0',
+        );
+      if (profile?.kind === 'relay')
+        return refuse(
+          `cấu hình ${profile.id}: đây là cấu hình rơ-le: dùng --relay-profile`,
+          `profile ${profile.id}: this is a relay profile: use --relay-profile`,
+        );
       if (profile !== null && profile.kind !== 'serial') {
-        return { ok: false, message: `profile ${profile.id} is a ${profile.kind} profile, not a serial one` };
+        return refuse(
+          `cấu hình ${profile.id} là cấu hình ${profile.kind}, không phải máy quét nối tiếp`,
+          `profile ${profile.id} is a ${profile.kind} profile, not a serial one`,
+        );
       }
       const settings = profile?.serial ?? { baudRate: 9600, framing: { suffix: 'CR' as const } };
       if (!existsSync(path)) {
         // Not fatal: a lane must come up with its scanner unplugged and take it when it appears.
-        process.stderr.write(`checkpoint-lane: serial port ${path} does not exist (yet); waiting for it\n`);
+        process.stderr.write(
+          `checkpoint-lane: cổng nối tiếp của máy quét ${path} chưa có; đang chờ máy quét / ` +
+            `serial port ${path} does not exist (yet); waiting for it\n`,
+        );
       }
       return { ok: true, scanner: new SerialScanner({ path, settings, logger }) };
     }
     case 'hid': {
       if (profile?.kind !== 'hid-pos') {
-        return {
-          ok: false,
-          message: 'a HID POS scanner needs its profile: --profile hardware-profiles/honeywell-hid-pos.json',
-        };
+        return refuse(
+          'máy quét HID POS cần cấu hình của nó: --profile hardware-profiles/honeywell-hid-pos.json',
+          'a HID POS scanner needs its profile: --profile hardware-profiles/honeywell-hid-pos.json',
+        );
       }
       try {
         const backend = await loadNodeHidBackend();
         const { report, ...match } = profile.hid;
         return { ok: true, scanner: new HidScanner({ match, layout: report, backend, logger }) };
       } catch (error) {
-        return {
-          ok: false,
-          message: `cannot load node-hid (is libusb-1.0-0 installed?): ${error instanceof Error ? error.message : String(error)}`,
-        };
+        return refuse(
+          'không tải được thư viện HID (node-hid): đã cài libusb-1.0-0 chưa?',
+          `cannot load node-hid (is libusb-1.0-0 installed?): ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }

@@ -25,20 +25,37 @@ import {
   parseScannerChoice,
   type ScannerChoice,
 } from './build-scanner.js';
+import {
+  boardUnanswered,
+  deviceTrouble,
+  PORT_BUSY,
+  PORT_DENIED,
+  profileRefusal,
+  relayBuildFailure,
+  relayChoiceMismatch,
+  type Said,
+} from './cli-messages.js';
 
 export const CHECK_DEVICES_USAGE = `checkpoint-lane check-devices: kiểm tra thiết bị tại làn / field check of a lane's devices
 
 Usage: checkpoint-lane check-devices [--profile FILE …] [--scanner serial:PATH|hid|stdin]
-                                     [--relay serial:PATH|hid|simulated] [--camera /dev/videoN|FILE]
-                                     [--timeout SEC] [--json]
+                                     [--relay serial:PATH|hid|simulated] [--relay-profile FILE]
+                                     [--camera /dev/videoN|FILE] [--timeout SEC] [--json]
 
   --profile FILE   cấu hình phần cứng (lặp lại được: máy quét, rơ-le, camera) / a hardware
                    profile (repeatable: one scanner, one relay, one camera profile)
+  --relay-profile FILE  như --profile, cho cấu hình rơ-le (chép được từ lệnh của làn) / as
+                   --profile, for the relay profile (the lane's command line copies over)
   --scanner ...    máy quét cần kiểm tra: quét một mã bất kỳ / the scanner to check: scan any
                    code (default: the scanner profile's device)
   --relay ...      bảng rơ-le cần kiểm tra, cần cấu hình rơ-le: đóng → MỞ 1 giây → đóng / the
                    relay board to check, with its relay profile: shut → OPEN for 1 s → shut
-                   (default: the profile's serial path, or hid for a HID board)
+                   (default: the profile's serial path, or hid for a HID board). Bảng Modbus
+                   trả lời từng khung: ĐẠT là bảng đã nhận. Bảng không trả lời (LCUS, HID):
+                   ĐẠT là đã gửi, hãy nhìn barie mở rồi đóng / a Modbus board answers each
+                   frame: PASS means it took them. A board with no reply (LCUS, HID): PASS
+                   means sent; watch the barrier open then shut. Dừng làn trước khi kiểm tra /
+                   stop the lane first (it holds the ports)
   --camera ...     camera (/dev/videoN) hoặc tệp video: đọc 2 giây, cần ≥ 5 khung hình / the
                    camera (/dev/videoN) or a video file: read for 2 s, needs ≥ 5 frames
                    (default: /dev/video0 when a camera profile is given)
@@ -85,6 +102,12 @@ export interface CheckPlan {
 export type ParsedCheckArgs =
   { ok: true; plan: CheckPlan } | { ok: true; help: true } | { ok: false; message: string };
 
+/** A usage error, Vietnamese / English. */
+const usage = (vi: string, en: string): { ok: false; message: string } => ({
+  ok: false,
+  message: `${vi} / ${en}`,
+});
+
 /** Reads the `check-devices` arguments (after the subcommand) and the profiles they name. */
 export function parseCheckArgs(argv: readonly string[]): ParsedCheckArgs {
   let values;
@@ -93,6 +116,8 @@ export function parseCheckArgs(argv: readonly string[]): ParsedCheckArgs {
       args: [...argv],
       options: {
         profile: { type: 'string', multiple: true },
+        // The lane's flag, so a technician can copy the lane's command line.
+        'relay-profile': { type: 'string', multiple: true },
         scanner: { type: 'string' },
         relay: { type: 'string' },
         camera: { type: 'string' },
@@ -104,7 +129,10 @@ export function parseCheckArgs(argv: readonly string[]): ParsedCheckArgs {
       allowPositionals: false,
     }).values;
   } catch (error) {
-    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+    return usage(
+      'sai tham số dòng lệnh',
+      `bad command line: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (values.help) return { ok: true, help: true };
 
@@ -112,24 +140,40 @@ export function parseCheckArgs(argv: readonly string[]): ParsedCheckArgs {
   if (values.timeout !== undefined) {
     const seconds = Number(values.timeout);
     if (!/^\d+(\.\d+)?$/.test(values.timeout) || !(seconds >= 1 && seconds <= 600))
-      return { ok: false, message: '--timeout must be a number of seconds from 1 to 600' };
+      return usage(
+        '--timeout phải là số giây từ 1 đến 600',
+        '--timeout must be a number of seconds from 1 to 600',
+      );
     timeoutMs = Math.round(seconds * 1000);
   }
 
   let scannerProfile: HardwareProfile | null = null;
   let relayProfile: RelayProfile | null = null;
   let cameraProfile: CameraProfile | null = null;
-  for (const file of values.profile ?? []) {
+  const files = [
+    ...(values.profile ?? []).map((file) => ({ file, relayFlag: false })),
+    ...(values['relay-profile'] ?? []).map((file) => ({ file, relayFlag: true })),
+  ];
+  for (const { file, relayFlag } of files) {
     const loaded = loadHardwareProfile(file);
-    if (!loaded.ok) return { ok: false, message: `bad profile ${file}: ${loaded.field} ${loaded.message}` };
+    if (!loaded.ok) {
+      const refused = profileRefusal(file, loaded);
+      return usage(refused.vi, refused.en);
+    }
     const profile = loaded.profile;
+    if (relayFlag && profile.kind !== 'relay')
+      return usage(
+        `${file} không phải cấu hình rơ-le: trường /kind phải là "relay" (đang là "${profile.kind}"); cấu hình máy quét hoặc camera dùng --profile`,
+        `bad relay profile ${file}: /kind must be "relay" (it is "${profile.kind}"); a scanner or camera profile goes with --profile`,
+      );
     const slot = profile.kind === 'relay' ? 'relay' : profile.kind === 'camera' ? 'camera' : 'scanner';
     const taken = { scanner: scannerProfile, relay: relayProfile, camera: cameraProfile }[slot];
+    const slotVi = { scanner: 'máy quét', relay: 'rơ-le', camera: 'camera' }[slot];
     if (taken !== null)
-      return {
-        ok: false,
-        message: `two ${slot} profiles (${taken.id}, ${profile.id}): give one of each kind`,
-      };
+      return usage(
+        `hai cấu hình ${slotVi} (${taken.id}, ${profile.id}): mỗi loại chỉ một`,
+        `two ${slot} profiles (${taken.id}, ${profile.id}): give one of each kind`,
+      );
     if (profile.kind === 'relay') relayProfile = profile;
     else if (profile.kind === 'camera') cameraProfile = profile;
     else scannerProfile = profile;
@@ -142,68 +186,71 @@ export function parseCheckArgs(argv: readonly string[]): ParsedCheckArgs {
         ? defaultScannerChoice(scannerProfile)
         : parseScannerChoice(values.scanner);
     if (choice === null || choice.kind === 'simulated' || choice.kind === 'none')
-      return { ok: false, message: '--scanner must be serial:PATH, hid or stdin' };
+      return usage(
+        '--scanner phải là serial:PATH, hid hoặc stdin',
+        '--scanner must be serial:PATH, hid or stdin',
+      );
     if (choice.kind === 'serial') {
       if (scannerProfile !== null && scannerProfile.kind !== 'serial')
-        return {
-          ok: false,
-          message: `--scanner serial:PATH goes with a serial profile, not ${scannerProfile.id}`,
-        };
+        return usage(
+          `--scanner serial:PATH cần cấu hình máy quét nối tiếp, không phải ${scannerProfile.id}`,
+          `--scanner serial:PATH goes with a serial profile, not ${scannerProfile.id}`,
+        );
       if (choice.path === null && (scannerProfile?.kind !== 'serial' || scannerProfile.path === undefined))
-        return { ok: false, message: 'a serial scanner needs a path: --scanner serial:/dev/ttyUSB0' };
+        return usage(
+          'máy quét nối tiếp cần đường dẫn: --scanner serial:/dev/ttyUSB0',
+          'a serial scanner needs a path: --scanner serial:/dev/ttyUSB0',
+        );
     }
     if (choice.kind === 'hid' && scannerProfile?.kind !== 'hid-pos')
-      return {
-        ok: false,
-        message: 'a HID POS scanner needs its profile: --profile hardware-profiles/honeywell-hid-pos.json',
-      };
+      return usage(
+        'máy quét HID POS cần cấu hình của nó: --profile hardware-profiles/honeywell-hid-pos.json',
+        'a HID POS scanner needs its profile: --profile hardware-profiles/honeywell-hid-pos.json',
+      );
     scanner = { choice, profile: scannerProfile };
   }
 
   let relay: CheckPlan['relay'] = null;
   if (values.relay !== undefined || relayProfile !== null) {
     if (relayProfile === null)
-      return {
-        ok: false,
-        message: '--relay needs a relay profile: --profile hardware-profiles/lcus-1-relay.json',
-      };
+      return usage(
+        '--relay cần cấu hình rơ-le: --relay-profile hardware-profiles/lcus-1-relay.json',
+        '--relay needs a relay profile: --relay-profile hardware-profiles/lcus-1-relay.json',
+      );
     const choice =
       values.relay === undefined
         ? relayProfile.relay.transport === 'hid'
           ? ({ kind: 'hid' } as const)
           : ({ kind: 'serial', path: null } as const)
         : parseRelayChoice(values.relay);
-    if (choice === null) return { ok: false, message: '--relay must be serial:PATH, hid or simulated' };
-    if (choice.kind !== 'simulated' && choice.kind !== relayProfile.relay.transport)
-      return {
-        ok: false,
-        message: `relay profile ${relayProfile.id} is for a ${relayProfile.relay.transport} board, not --relay ${choice.kind}`,
-      };
-    let device: string = choice.kind;
-    if (choice.kind === 'serial') {
-      const path = choice.path ?? relayProfile.relay.serial?.path ?? null;
-      if (path === null)
-        return {
-          ok: false,
-          message: `relay profile ${relayProfile.id} is a serial board: give --relay serial:/dev/ttyUSB0`,
-        };
-      device = `serial:${path}`;
-    }
+    if (choice === null)
+      return usage(
+        '--relay phải là serial:PATH, hid hoặc simulated',
+        '--relay must be serial:PATH, hid or simulated',
+      );
+    const path = choice.kind === 'serial' ? (choice.path ?? relayProfile.relay.serial?.path ?? null) : null;
+    const mismatch = relayChoiceMismatch(relayProfile, choice, path);
+    if (mismatch !== null) return usage(mismatch.vi, mismatch.en);
+    const device = path === null ? choice.kind : `serial:${path}`;
     relay = { choice: device, profile: relayProfile };
   }
 
   let camera: CheckPlan['camera'] = null;
   if (values.camera !== undefined || cameraProfile !== null) {
     const source = values.camera ?? '/dev/video0';
-    if (source === '') return { ok: false, message: '--camera must be /dev/videoN or a video file' };
+    if (source === '')
+      return usage(
+        '--camera phải là /dev/videoN hoặc một tệp video',
+        '--camera must be /dev/videoN or a video file',
+      );
     camera = { source, profile: cameraProfile };
   }
 
   if (scanner === null && relay === null && camera === null)
-    return {
-      ok: false,
-      message: 'nothing to check: give --scanner, --relay (with a relay --profile) or --camera',
-    };
+    return usage(
+      'không có gì để kiểm tra: cho --scanner, --relay (cùng --relay-profile) hoặc --camera',
+      'nothing to check: give --scanner, --relay (with --relay-profile) or --camera',
+    );
   return { ok: true, plan: { scanner, relay, camera, timeoutMs, json: values.json } };
 }
 
@@ -278,8 +325,17 @@ export function describeCode(text: string, now: number = Date.now()): string {
     : `${parsed.error.format} (${parsed.error.code})`;
 }
 
-/** Waits until a device reports `connected`, or the deadline; resolves the last state seen. */
-function waitForConnected<S extends { status: string }>(
+/** A state that retrying will not mend: the port held by another process, or not ours to open. */
+const hopeless = (state: { status: string; detail?: string }): boolean =>
+  state.status !== 'connected' &&
+  state.detail !== undefined &&
+  (PORT_BUSY.test(state.detail) || PORT_DENIED.test(state.detail));
+
+/**
+ * Waits until a device reports `connected`, or the deadline, or a state retrying will not mend
+ * (a port in use: the lane is running); resolves the last state seen.
+ */
+function waitForConnected<S extends { status: string; detail?: string }>(
   current: () => S,
   subscribe: (listener: (state: S) => void) => void,
   timeoutMs: number,
@@ -296,9 +352,9 @@ function waitForConnected<S extends { status: string }>(
       finish(current());
     }, timeoutMs);
     subscribe((state) => {
-      if (state.status === 'connected') finish(state);
+      if (state.status === 'connected' || hopeless(state)) finish(state);
     });
-    if (current().status === 'connected') finish(current());
+    if (current().status === 'connected' || hopeless(current())) finish(current());
   });
 }
 
@@ -323,8 +379,7 @@ export async function checkScanner(
     scanner = new StdinScanner(deps.stdin ?? process.stdin);
   } else {
     const built = await buildScanner(choice, profile, deps.logger);
-    if (!built.ok)
-      return fail(`không mở được máy quét: ${built.message}`, `cannot open the scanner: ${built.message}`);
+    if (!built.ok) return fail(`không mở được máy quét: ${built.vi}`, `cannot open the scanner: ${built.en}`);
     if (built.scanner === null) return fail('không có máy quét', 'no scanner');
     scanner = built.scanner;
   }
@@ -354,8 +409,8 @@ export async function checkScanner(
       timeoutMs,
     );
     if (connected.status !== 'connected') {
-      const why = connected.detail ?? connected.status;
-      return fail(`máy quét không kết nối được (${why})`, `scanner not connected (${why})`);
+      const why = deviceTrouble(connected.detail, connected.status);
+      return fail(`máy quét không kết nối được: ${why.vi}`, `scanner not connected: ${why.en}`);
     }
     const left = Math.max(1000, timeoutMs - (Date.now() - started));
     deps.say(
@@ -385,14 +440,16 @@ export async function checkScanner(
     if (outcome === null) {
       const state = scanner.state();
       if (state.status !== 'connected') {
-        const why = state.detail ?? state.status;
-        return fail(`máy quét mất kết nối (${why})`, `scanner lost (${why})`);
+        const why = deviceTrouble(state.detail, state.status);
+        return fail(`máy quét mất kết nối: ${why.vi}`, `scanner lost: ${why.en}`);
       }
       return fail(`không nhận được mã nào trong ${seconds(left)} giây`, `no code within ${seconds(left)} s`);
     }
     if ('lost' in outcome) {
-      const why = outcome.lost.detail ?? outcome.lost.status;
-      return fail(`không nhận được mã nào (${why})`, `no code read (${why})`);
+      const { detail, status } = outcome.lost;
+      const why =
+        detail === 'end of input' ? { vi: 'hết dữ liệu vào', en: detail } : deviceTrouble(detail, status);
+      return fail(`không nhận được mã nào (${why.vi})`, `no code read (${why.en})`);
     }
     const length = Array.from(outcome.text).length;
     const format = describeCode(outcome.text);
@@ -411,7 +468,11 @@ export async function checkScanner(
   }
 }
 
-/** Relay: idle → green → (1 s) → idle; PASS when every write drained. */
+/**
+ * Relay: idle → green → (1 s) → idle. PASS when every write drained and, for a board that
+ * answers (Modbus echo), was answered; a board with no reply (LCUS, HID) cannot be heard
+ * clicking: its PASS asks the technician to confirm by eye and ear.
+ */
 export async function checkRelay(
   choiceText: string,
   profile: RelayProfile,
@@ -435,8 +496,11 @@ export async function checkRelay(
       return fail(`không tìm thấy cổng nối tiếp ${path}`, `serial port ${path} not found`);
   }
   const built = await buildRelay(choice, profile, deps.logger);
-  if (!built.ok)
-    return fail(`không mở được rơ-le: ${built.message}`, `cannot open the relay: ${built.message}`);
+  if (!built.ok) {
+    const why = relayBuildFailure(built.message);
+    return fail(`không mở được rơ-le: ${why.vi}`, `cannot open the relay: ${why.en}`);
+  }
+  const answers = choice.kind !== 'simulated' && profile.relay.reply === 'echo';
   const relay: Relay = built.relay;
   const frames = relayFrames(profile);
   let listener: ((state: RelayState) => void) | null = null;
@@ -461,13 +525,23 @@ export async function checkRelay(
       timeoutMs,
     );
     if (connected.status !== 'connected') {
-      const why = connected.detail ?? connected.status;
-      return fail(`rơ-le không kết nối được (${why})`, `relay not connected (${why})`);
+      const why = deviceTrouble(connected.detail, connected.status);
+      return fail(`rơ-le không kết nối được: ${why.vi}`, `relay not connected: ${why.en}`);
     }
     deps.say(
-      `rơ-le ${device}: đóng → MỞ ${RELAY_OPEN_MS / 1000} giây → đóng (cổng sẽ mở)`,
-      `relay ${device}: shut → OPEN for ${RELAY_OPEN_MS / 1000} s → shut (the gate will open)`,
+      `rơ-le ${device}: đóng → MỞ ${RELAY_OPEN_MS / 1000} giây → đóng (cổng sẽ mở: hãy nhìn barie)`,
+      `relay ${device}: shut → OPEN for ${RELAY_OPEN_MS / 1000} s → shut (the gate will open: watch the barrier)`,
     );
+    /** Why a write failed: the board's silence (what to check), the port lost, or the drain. */
+    const writeFailure = (vi: string, en: string): Said => {
+      const state = relay.state();
+      const trouble =
+        (answers ? boardUnanswered(state.detail) : null) ??
+        (state.status === 'connected' ? null : deviceTrouble(state.detail, state.status));
+      return trouble === null
+        ? { vi: `${vi}: chưa gửi hết`, en: `${en} did not drain` }
+        : { vi: `${vi}: ${trouble.vi}`, en: `${en}: ${trouble.en}` };
+    };
     const steps: { name: 'idle' | 'green'; ok: boolean }[] = [];
     const write = async (name: 'idle' | 'green'): Promise<boolean> => {
       if (name === 'green') opened = true;
@@ -477,28 +551,37 @@ export async function checkRelay(
       return ok;
     };
     const sent = frames.idle.length * 2 + frames.green.length;
-    if (!(await write('idle')))
-      return fail(`không ghi được lệnh đóng (idle)`, `the idle (shut) write did not drain`, { writes: 0 });
+    if (!(await write('idle'))) {
+      const why = writeFailure('lệnh đóng (idle) không thành', 'the idle (shut) write');
+      return fail(why.vi, why.en, { writes: 0 });
+    }
     if (!(await write('green'))) {
+      const why = writeFailure('lệnh mở (green) không thành', 'the green (open) write');
       await shutAgain();
-      return fail(`không ghi được lệnh mở (green)`, `the green (open) write did not drain`, { writes: 1 });
+      return fail(why.vi, why.en, { writes: 1 });
     }
     await sleep(RELAY_OPEN_MS);
     if (!(await write('idle'))) {
+      const why = writeFailure('lệnh đóng sau khi mở không thành', 'the idle (shut) write after green');
       await shutAgain();
-      return fail(
-        `không ghi được lệnh đóng sau khi mở — kiểm tra cổng ngay`,
-        `the idle (shut) write after green did not drain — check the gate now`,
-        { writes: 2 },
-      );
+      return fail(`${why.vi} — kiểm tra cổng ngay`, `${why.en} — check the gate now`, { writes: 2 });
     }
+    const stepsVi = `đóng → mở → (${RELAY_OPEN_MS / 1000} giây) → đóng: ${steps.length} lần ghi, ${sent} khung`;
+    const stepsEn = `idle → green → (${RELAY_OPEN_MS / 1000} s) → idle: ${steps.length} writes, ${sent} frames`;
     return {
       device,
       check: 'relay',
       pass: true,
-      vi: `đóng → mở → (${RELAY_OPEN_MS / 1000} giây) → đóng: ${steps.length} lần ghi, ${sent} khung đã gửi hết`,
-      en: `idle → green → (${RELAY_OPEN_MS / 1000} s) → idle: ${steps.length} writes, ${sent} frames drained`,
-      data: { writes: steps.length, frames: sent, profile: profile.id },
+      ...(answers
+        ? {
+            vi: `bảng rơ-le đã trả lời từng khung — hãy xác nhận barie mở rồi đóng (${stepsVi})`,
+            en: `the board answered each frame — confirm the barrier opened then shut (${stepsEn})`,
+          }
+        : {
+            vi: `đã gửi — hãy xác nhận rơ-le kêu và barie mở rồi đóng (${stepsVi})`,
+            en: `sent — confirm the relay clicked and the barrier opened then shut (${stepsEn})`,
+          }),
+      data: { writes: steps.length, frames: sent, profile: profile.id, reply: answers ? 'echo' : 'none' },
     };
   } finally {
     listener = null;

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `checkpoint-lane`: one lane of a checkpoint, headless or with its display.
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { officerDecisionLine } from './decision-line.js';
@@ -20,6 +21,13 @@ import { parseServerList } from '../sync/server-pool.js';
 import { GateController } from '../gate/gate-controller.js';
 import { gateRelaySetup } from '../gate/gate-relay.js';
 import { buildRelay, parseRelayChoice } from '../relays/index.js';
+import {
+  profileRefusal,
+  relayBuildFailure,
+  relayChoiceMismatch,
+  relayProfileMisplaced,
+  type Said,
+} from './cli-messages.js';
 
 const USAGE = `checkpoint-lane: một làn của chốt kiểm soát / one lane of a checkpoint
 
@@ -107,8 +115,10 @@ function say(vi: string, en: string): void {
   process.stderr.write(`checkpoint-lane: ${vi} / ${en}\n`);
 }
 
-function fail(message: string): never {
-  process.stderr.write(`checkpoint-lane: ${message}\n`);
+/** Refuses to start (exit 2): Vietnamese / English, or one message made elsewhere as it is. */
+function fail(message: string | Said): never {
+  const text = typeof message === 'string' ? message : `${message.vi} / ${message.en}`;
+  process.stderr.write(`checkpoint-lane: ${text}\n`);
   process.exit(2);
 }
 
@@ -156,7 +166,8 @@ async function main(): Promise<void> {
       strict: true,
     }).values;
   } catch (error) {
-    fail(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    const why = error instanceof Error ? error.message : String(error);
+    fail(`sai tham số dòng lệnh / bad command line: ${why}\n\n${USAGE}`);
   }
   if (args.help) {
     process.stdout.write(USAGE);
@@ -164,11 +175,17 @@ async function main(): Promise<void> {
   }
   const display = args.display ?? 'none';
   if (!['none', 'serve', 'chromium', 'electron'].includes(display))
-    fail(`--display must be none, serve, chromium or electron`);
+    fail({
+      vi: '--display phải là none, serve, chromium hoặc electron',
+      en: '--display must be none, serve, chromium or electron',
+    });
   // --display electron: only with an Electron binary that runs (it cannot be downloaded everywhere).
   const electron = display === 'electron' ? probeElectron() : null;
   if (electron !== null && !electron.ok) {
-    fail(`--display electron: ${electron.reason}; use --display chromium (system Chromium) or none`);
+    fail({
+      vi: '--display electron: không chạy được Electron; dùng --display chromium (Chromium của máy) hoặc none',
+      en: `--display electron: ${electron.reason}; use --display chromium (system Chromium) or none`,
+    });
   }
   let servers: string | undefined;
   if (args.server !== undefined) {
@@ -182,7 +199,8 @@ async function main(): Promise<void> {
   if (!kind.ok) fail(kind.error);
   const pcrs = args['tpm-pcrs'] === undefined ? undefined : parseTpmPcrs(args['tpm-pcrs']);
   if (pcrs !== undefined && !pcrs.ok) fail(pcrs.error);
-  if (pcrs !== undefined && kind.value !== 'tpm') fail('--tpm-pcrs goes with --key-store tpm');
+  if (pcrs !== undefined && kind.value !== 'tpm')
+    fail({ vi: '--tpm-pcrs chỉ dùng cùng --key-store tpm', en: '--tpm-pcrs goes with --key-store tpm' });
   const dataDir = resolve(args.data ?? 'lane-data');
   const keyStore = openKeyStore(dataDir, {
     kind: kind.value,
@@ -195,32 +213,65 @@ async function main(): Promise<void> {
   let profile: HardwareProfile | null = null;
   if (args.profile !== undefined) {
     const loaded = loadHardwareProfile(args.profile);
-    if (!loaded.ok) fail(`bad profile ${args.profile}: ${loaded.field} ${loaded.message}`);
+    if (!loaded.ok) fail(profileRefusal(args.profile, loaded));
+    // A relay board's profile drives no scanner: it is --relay-profile's.
+    if (loaded.profile.kind === 'relay') fail(relayProfileMisplaced(args.profile));
     profile = loaded.profile;
   }
   const choice =
     args.scanner === undefined ? defaultScannerChoice(profile) : parseScannerChoice(args.scanner);
-  if (choice === null) fail(`--scanner must be stdin, serial:PATH, hid or simulated`);
+  if (choice === null)
+    fail({
+      vi: '--scanner phải là stdin, serial:PATH, hid hoặc simulated',
+      en: '--scanner must be stdin, serial:PATH, hid or simulated',
+    });
   const built = await buildScanner(choice, profile, logger);
   if (!built.ok) fail(built.message);
 
   // The gate: the relay board driven to idle (shut) before anything else of the lane starts.
   const gateMode = args['gate-mode'];
   if (args.relay === undefined && args['relay-profile'] !== undefined)
-    fail('--relay-profile goes with --relay serial:PATH|hid|simulated');
+    fail({
+      vi: '--relay-profile cần đi cùng --relay serial:PATH|hid|simulated',
+      en: '--relay-profile goes with --relay serial:PATH|hid|simulated',
+    });
   let relaySetup: ReturnType<typeof gateRelaySetup> | null = null;
   if (args.relay !== undefined) {
     const relayChoice = parseRelayChoice(args.relay);
-    if (relayChoice === null) fail('--relay must be serial:PATH, hid or simulated');
+    if (relayChoice === null)
+      fail({
+        vi: '--relay phải là serial:PATH, hid hoặc simulated',
+        en: '--relay must be serial:PATH, hid or simulated',
+      });
     const file = args['relay-profile'];
-    if (file === undefined) fail('--relay needs --relay-profile FILE (a relay profile, hardware-profiles/)');
+    if (file === undefined)
+      fail({
+        vi: '--relay cần --relay-profile FILE (cấu hình rơ-le, trong hardware-profiles/)',
+        en: '--relay needs --relay-profile FILE (a relay profile, hardware-profiles/)',
+      });
     const loaded = loadHardwareProfile(file);
-    if (!loaded.ok) fail(`bad relay profile ${file}: ${loaded.field} ${loaded.message}`);
+    if (!loaded.ok) fail(profileRefusal(file, loaded, true));
     if (loaded.profile.kind !== 'relay')
-      fail(`bad relay profile ${file}: /kind must be "relay" (it is "${loaded.profile.kind}")`);
-    const relay = await buildRelay(relayChoice, loaded.profile, logger);
-    if (!relay.ok) fail(relay.message);
-    relaySetup = gateRelaySetup(relay.relay, loaded.profile);
+      fail({
+        vi: `${file} không phải cấu hình rơ-le: trường /kind phải là "relay" (đang là "${loaded.profile.kind}"); cấu hình máy quét hoặc camera dùng --profile`,
+        en: `bad relay profile ${file}: /kind must be "relay" (it is "${loaded.profile.kind}"); a scanner or camera profile goes with --profile`,
+      });
+    const relayProfile = loaded.profile;
+    const serialPath =
+      relayChoice.kind === 'serial' ? (relayChoice.path ?? relayProfile.relay.serial?.path ?? null) : null;
+    const mismatch = relayChoiceMismatch(relayProfile, relayChoice, serialPath);
+    if (mismatch !== null) fail(mismatch);
+    if (serialPath !== null && !existsSync(serialPath)) {
+      // Not fatal: the lane comes up with the board unplugged, the gate shut, and takes the board
+      // when it appears (the adapter keeps trying).
+      say(
+        `cổng nối tiếp của rơ-le ${serialPath} chưa có; cổng vẫn đóng, đang chờ rơ-le`,
+        `relay port ${serialPath} does not exist (yet); the gate stays shut, waiting for it`,
+      );
+    }
+    const relay = await buildRelay(relayChoice, relayProfile, logger);
+    if (!relay.ok) fail(relayBuildFailure(relay.message));
+    relaySetup = gateRelaySetup(relay.relay, relayProfile);
   }
   const gate =
     relaySetup !== null || gateMode
