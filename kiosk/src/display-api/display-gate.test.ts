@@ -6,6 +6,8 @@
 // staff_card_invalid); the gate goes to both screens (the traveller's without who unlocked),
 // after every hello too; gate screens connecting and leaving reach the agent (display_lost).
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -41,6 +43,26 @@ let lane: LaneAgent | null = null;
 let display: DisplayServer | null = null;
 let base: string;
 let cookie: string;
+let recorder: Server | null = null;
+
+/**
+ * A stand-in for the checkpoint server that only records the lane's heartbeats (and answers 503 to
+ * everything): no real server is needed to see when the lane reports (tests/integration has those).
+ */
+async function heartbeatRecorder(): Promise<{ url: string; beats: { at: number; body: unknown }[] }> {
+  const beats: { at: number; body: unknown }[] = [];
+  recorder = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/api/v1/kiosk/heartbeat')
+        beats.push({ at: Date.now(), body: JSON.parse(body) as unknown });
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable"}');
+    });
+  });
+  await new Promise<void>((resolve) => recorder!.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`, beats };
+}
 
 /** A staff card for CP-1 signed by `by` (the lane pins `signer`). */
 function staffCard(officerId = 'CB-01', by = signer): string {
@@ -56,10 +78,14 @@ function staffCard(officerId = 'CB-01', by = signer): string {
 }
 
 /** A real offline lane (gate mode or not) pinning `signer`, with its display server. */
-async function serve(gateMode: boolean, displayLostMs = 60_000): Promise<LaneAgent> {
+async function serve(
+  gateMode: boolean,
+  displayLostMs = 60_000,
+  serverUrl = 'http://127.0.0.1:9',
+): Promise<LaneAgent> {
   dir = mkdtempSync(join(tmpdir(), 'display-gate-'));
   writeCredentials(dir, {
-    serverUrl: 'http://127.0.0.1:9',
+    serverUrl,
     kioskId: 'k-1',
     token: 't',
     listKey: listKey.toString('base64'),
@@ -81,7 +107,7 @@ async function serve(gateMode: boolean, displayLostMs = 60_000): Promise<LaneAge
     gateMode,
     gateDisplay: gateMode,
     gateTimings: { displayLostMs },
-    sync: { retry: { baseMs: 60_000, capMs: 60_000 } },
+    sync: { retry: { baseMs: 60_000, capMs: 60_000 }, heartbeatMs: 600_000 },
   });
   lane.store.overlayHealth([
     {
@@ -99,6 +125,8 @@ async function serve(gateMode: boolean, displayLostMs = 60_000): Promise<LaneAge
 }
 
 afterEach(async () => {
+  if (recorder !== null) await new Promise((resolve) => recorder!.close(resolve));
+  recorder = null;
   await display?.stop();
   display = null;
   await lane?.stop();
@@ -471,4 +499,29 @@ describe('a refused staff card from any scanner', () => {
     officer.ws.close();
     traveller.ws.close();
   });
+});
+
+describe('a failed unlock tells the centre', () => {
+  it('a wrong PIN and a bad card each send a heartbeat soon, with the failures counted', async () => {
+    const { url, beats } = await heartbeatRecorder();
+    const agent = await serve(true, 60_000, url);
+    // The start's heartbeat, then quiet (the periodic one is 10 minutes away).
+    await expect.poll(() => beats.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    let seen = beats.length;
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(beats.length).toBe(seen);
+    const failures = (b: { body: unknown }): unknown =>
+      (b.body as { gate?: { counts?: { unlockFailures?: number } } }).gate?.counts?.unlockFailures;
+    expect(failures(beats.at(-1)!)).toBe(0);
+    seen = beats.length;
+    expect((await post('/api/gate/unlock', { officerId: 'CB-01', pin: '0000' })).status).toBe(403);
+    await expect.poll(() => beats.length, { timeout: 8000 }).toBeGreaterThan(seen);
+    expect(failures(beats.at(-1)!)).toBe(1);
+    seen = beats.length;
+    expect(agent.staffCard(staffCard('CB-01', TestListSigner.create(0)))).toMatchObject({ ok: false });
+    await expect.poll(() => beats.length, { timeout: 8000 }).toBeGreaterThan(seen);
+    expect(failures(beats.at(-1)!)).toBe(2);
+    // Never a PIN nor a card in what the centre hears.
+    expect(JSON.stringify(beats)).not.toMatch(/0000"|CLSC1/);
+  }, 40_000);
 });
