@@ -1,7 +1,7 @@
 // The gate's fail-safe state machine, on fake timers. The relay here is a small recording relay
 // written for this test (the real adapters have their own contract suite under src/relays, run
 // over socat ptys): it records each write's frames and can be told to fail or disconnect.
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Relay, RelayState } from '../relays/relay.js';
 import { GateController, type GateFrames } from './gate-controller.js';
@@ -49,9 +49,21 @@ class RecordingRelay implements Relay {
     this.#status = status;
     this.#onStatus?.(this.state());
   }
+  /** So many next writes are made but their answers lost: the board goes to `error` (a Modbus echo lost). */
+  drop = 0;
   write(frames: readonly Uint8Array[]): Promise<boolean> {
-    if (this.fail || this.#status !== 'connected') return Promise.resolve(false);
+    // A board in error can still be written to (as SerialRelay): only away or connecting refuses.
+    if (this.fail || this.#status === 'disconnected' || this.#status === 'connecting') {
+      return Promise.resolve(false);
+    }
     this.writes.push(name(frames));
+    if (this.drop > 0) {
+      this.drop--;
+      this.set('error');
+      return Promise.resolve(false);
+    }
+    // A good answer brings a board in error back.
+    if (this.#status === 'error') this.set('connected');
     return Promise.resolve(true);
   }
   stop(): Promise<void> {
@@ -66,7 +78,10 @@ class RecordingRelay implements Relay {
 
 const logger = pino({ level: 'silent' });
 
-function gate(relay: RecordingRelay | null, extra: { keepAliveMs?: number; keepAlive?: Uint8Array[] } = {}) {
+function gate(
+  relay: RecordingRelay | null,
+  extra: { keepAliveMs?: number; keepAlive?: Uint8Array[]; passbackSec?: number; log?: Logger } = {},
+) {
   const views: string[] = [];
   const controller = new GateController({
     relay:
@@ -78,9 +93,11 @@ function gate(relay: RecordingRelay | null, extra: { keepAliveMs?: number; keepA
             openMs: 5000,
             holdMs: 3000,
             keepAliveMs: extra.keepAliveMs ?? null,
+            ...(extra.passbackSec !== undefined && { passbackSec: extra.passbackSec }),
           },
+    ...(relay === null && extra.passbackSec !== undefined && { passbackSec: extra.passbackSec }),
     unattended: true,
-    logger,
+    logger: extra.log ?? logger,
     clock: () => Date.now(),
     onChange: (v) => views.push(`${v.state}${v.faults.length > 0 ? `:${v.faults.join(',')}` : ''}`),
   });
@@ -268,6 +285,179 @@ describe('GateController', () => {
     await vi.advanceTimersByTimeAsync(1000);
     await stopped;
     expect(relay.stopped).toBe(true);
+  });
+
+  describe('a board in error (an answer lost) is degraded, not gone', () => {
+    it('gets the fault frames at once, then again until it answers; then idle, never green again', async () => {
+      const relay = new RecordingRelay();
+      const { controller, views } = gate(relay, { keepAliveMs: 1000 });
+      await controller.start();
+      controller.decision({ decision: 'green', record: true, scanId: 's1' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(relay.log()).toEqual(['idle', 'green']);
+      // The keep-alive's answer is lost while the gate is open (and the next two): shut at once.
+      relay.drop = 3;
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(relay.state().status).toBe('error');
+      expect(controller.view()).toMatchObject({ state: 'fault', faults: ['relay_lost'], openUntil: null });
+      expect(relay.log()).toEqual(['idle', 'green', 'green', 'fault']);
+      // The next beats re-send the fault frames; the board answers the second: back, idle.
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(relay.log()).toEqual(['idle', 'green', 'green', 'fault', 'fault']);
+      expect(controller.state()).toBe('fault');
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(relay.log()).toEqual(['idle', 'green', 'green', 'fault', 'fault', 'fault', 'idle']);
+      expect(relay.state().status).toBe('connected');
+      expect(controller.view()).toMatchObject({ state: 'idle', faults: [] });
+      // Well past the open time: the gate never opens again by itself.
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(
+        relay
+          .log()
+          .slice(7)
+          .every((w) => w === 'idle'),
+      ).toBe(true);
+      expect(controller.state()).toBe('idle');
+      expect(views).toEqual(['idle', 'open', 'fault:relay_lost', 'idle']);
+      expect(controller.report().counts).toMatchObject({ opens: 1, faults: 1 });
+      await controller.stop();
+    });
+
+    it('without a keep-alive, a board in error is still sent the current frames every second', async () => {
+      const relay = new RecordingRelay();
+      const { controller } = gate(relay);
+      await controller.start();
+      relay.drop = 2;
+      controller.decision({ decision: 'red', record: true, scanId: 's1' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(relay.log()).toEqual(['idle', 'red', 'fault']);
+      expect(controller.faults()).toEqual(['relay_lost']);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(relay.log()).toEqual(['idle', 'red', 'fault', 'fault', 'idle']);
+      expect(controller.view()).toMatchObject({ state: 'idle', faults: [] });
+      // Connected with no keep-alive: nothing more is sent.
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(relay.log()).toHaveLength(5);
+      await controller.stop();
+    });
+
+    it('already in fault for another reason: the fault frames are sent again when it misbehaves', async () => {
+      const relay = new RecordingRelay();
+      const { controller } = gate(relay);
+      await controller.start();
+      controller.fault('scanner_lost', true);
+      relay.drop = 1;
+      controller.decision({ decision: 'green', record: true, scanId: 's1' });
+      relay.set('error');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(relay.log()).toEqual(['idle', 'fault', 'fault']);
+      await vi.advanceTimersByTimeAsync(1000);
+      // Back: relay_lost clears, scanner_lost still holds the gate in fault (its frames again).
+      expect(controller.faults()).toEqual(['scanner_lost']);
+      expect(relay.log().at(-1)).toBe('fault');
+      expect(relay.log()).not.toContain('green');
+      await controller.stop();
+    });
+
+    it('a board away during an open gets, when back after the open time, idle (or the fault held)', async () => {
+      const relay = new RecordingRelay();
+      const { controller } = gate(relay);
+      await controller.start();
+      controller.decision({ decision: 'green', record: true, scanId: 's1' });
+      await vi.advanceTimersByTimeAsync(1000);
+      relay.set('disconnected');
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(relay.log()).toEqual(['idle', 'green']);
+      relay.set('connecting');
+      relay.set('connected');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(relay.log()).toEqual(['idle', 'green', 'idle']);
+      controller.fault('display_lost', true);
+      relay.set('disconnected');
+      relay.set('connected');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(relay.log()).toEqual(['idle', 'green', 'idle', 'fault', 'fault']);
+      expect(controller.state()).toBe('fault');
+      await controller.stop();
+    });
+  });
+
+  describe('anti-passback', () => {
+    const green = (scanId: string, passbackKey: string | null, record = true) =>
+      ({ decision: 'green', record, scanId, passbackKey }) as const;
+
+    it('a code that opened the gate does not open it again within passbackSec: shut, counted, logged', async () => {
+      const lines: string[] = [];
+      const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+      const relay = new RecordingRelay();
+      const { controller, views } = gate(relay, { log });
+      await controller.start();
+      expect(controller.decision(green('s1', 'KEY-A'))).toBe('open');
+      await vi.advanceTimersByTimeAsync(2000);
+      // A repeat (not recorded) is a repeat, not a passback.
+      expect(controller.decision(green('s2', 'KEY-A', false))).toBe('repeat');
+      await vi.advanceTimersByTimeAsync(4000);
+      // Recorded again after the repeat window (6 s), then at 2 min: shut, "see staff".
+      expect(controller.decision(green('s3', 'KEY-A'))).toBe('passback');
+      expect(controller.view()).toMatchObject({ state: 'shut', openUntil: null });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(relay.log()).toEqual(['idle', 'green', 'idle', 'amber']);
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(controller.decision(green('s4', 'KEY-A'))).toBe('passback');
+      // Another code opens.
+      expect(controller.decision(green('s5', 'KEY-B'))).toBe('open');
+      expect(controller.report().counts).toMatchObject({
+        opens: 2,
+        passbacks: 2,
+        repeats: 1,
+        reds: 0,
+        ambers: 0,
+      });
+      expect(views).toContain('shut');
+      // After the window (300 s from the open), the code opens again.
+      await vi.advanceTimersByTimeAsync(180_000);
+      expect(controller.decision(green('s6', 'KEY-A'))).toBe('open');
+      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logged.filter((l) => l['gate'] === 'passback')).toHaveLength(2);
+      expect(lines.join('\n')).not.toMatch(/KEY-A|KEY-B|"s[0-9]"/);
+      await controller.stop();
+    });
+
+    it('an officer override to green opens despite a passback; passbackSec 0 is off', async () => {
+      const relay = new RecordingRelay();
+      const { controller } = gate(relay);
+      await controller.start();
+      controller.decision(green('s1', 'KEY-A'));
+      await vi.advanceTimersByTimeAsync(6000);
+      expect(controller.decision(green('s2', 'KEY-A'))).toBe('passback');
+      controller.override('s2', 'green');
+      expect(controller.state()).toBe('open');
+      await controller.stop();
+
+      const off = gate(new RecordingRelay(), { passbackSec: 0 });
+      await off.controller.start();
+      expect(off.controller.decision(green('s1', 'KEY-A'))).toBe('open');
+      await vi.advanceTimersByTimeAsync(6000);
+      expect(off.controller.decision(green('s2', 'KEY-A'))).toBe('open');
+      await off.controller.stop();
+    });
+
+    it('a screen-only gate keeps the same rule; only recorded reds and ambers are counted', async () => {
+      const { controller } = gate(null, { passbackSec: 60 });
+      await controller.start();
+      controller.decision(green('s1', 'KEY-A'));
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(controller.decision(green('s2', 'KEY-A'))).toBe('passback');
+      expect(controller.state()).toBe('shut');
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(controller.decision(green('s3', 'KEY-A'))).toBe('open');
+      controller.decision({ decision: 'red', record: true, scanId: 's4' });
+      controller.decision({ decision: 'red', record: false, scanId: null });
+      controller.decision({ decision: 'amber', record: false, scanId: null });
+      expect(controller.state()).toBe('shut');
+      expect(controller.report().counts).toMatchObject({ reds: 1, ambers: 0, passbacks: 1, opens: 2 });
+      await controller.stop();
+    });
   });
 
   it('with no relay: the same states and countdown, nothing sent', async () => {

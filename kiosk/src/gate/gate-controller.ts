@@ -1,8 +1,15 @@
 // The gate of an unattended lane (issue 17): what the relay board is told, and when. Fail safe:
-// only a recorded green opens the gate, for the profile's open time, once per scan; a red or an
-// amber shuts it at once (even while open); any fault holds it shut; at start the board is driven
-// to idle (shut) before anything else, and at stop again. A keep-alive re-sends frames while the
-// lane runs, so a board with a hardware watchdog shuts by itself when the lane dies.
+// only a recorded green opens the gate, for the profile's open time, once per scan, and not again
+// for the same code within `passbackSec` (anti-passback); a red or an amber shuts it at once (even
+// while open); any fault holds it shut; at start the board is driven to idle (shut) before
+// anything else, and at stop again. A keep-alive re-sends frames while the lane runs, so a board
+// with a hardware watchdog shuts by itself when the lane dies.
+//
+// A board in `error` (it answered wrongly or not at all: a lost Modbus echo) is degraded, not
+// gone: the gate holds `relay_lost` but keeps writing to it (the fault frames at once, then the
+// current state's frames again every keep-alive or `ERROR_PROBE_MS`), so the barrier is told to
+// shut whatever the answers, and the first good answer brings it back. Only a `disconnected` (or
+// `connecting`) board is not written to; it gets the state it should be in when it connects.
 //
 // The relay is optional: a gate-mode lane with no relay (a screen-only totem) runs the same
 // state machine so its screens show the same states and countdowns.
@@ -41,6 +48,8 @@ export interface GateRelaySetup {
   readonly holdMs?: number;
   /** Keep-alive period; null/absent: no keep-alive. */
   readonly keepAliveMs?: number | null;
+  /** Anti-passback window (s): a code that opened the gate does not open it again within it; 0: off (300). */
+  readonly passbackSec?: number;
 }
 
 /** Options of a gate controller. */
@@ -55,6 +64,8 @@ export interface GateControllerOptions {
   readonly openMs?: number;
   /** Hold of a screen-only gate after a red/amber, 5 s. */
   readonly holdMs?: number;
+  /** Anti-passback window of a screen-only gate (s), 300; 0: off. */
+  readonly passbackSec?: number;
   /** How long `start` waits for the board to connect before writing idle anyway (3 s). */
   readonly connectWaitMs?: number;
   /** How long `stop` waits for the idle write (1 s). */
@@ -72,12 +83,42 @@ export interface GateDecision {
   readonly record: boolean;
   /** The scan's id (never logged): a scan opens the gate at most once. */
   readonly scanId: string | null;
+  /**
+   * An opaque key of the scanned code (the decision loop's per-boot HMAC of it; never logged,
+   * never stored): a code that opened the gate does not open it again within `passbackSec`.
+   * Null/absent: no anti-passback for this scan.
+   */
+  readonly passbackKey?: string | null;
 }
 
+/**
+ * What the gate did with a decision: `open`; `shut` (red/amber); `passback` (a green whose code
+ * opened the gate within `passbackSec`: held shut); `repeat` (a green not recorded: nothing);
+ * `held` (a green while a fault holds the gate shut); `again` (this scan already opened it);
+ * `stopped`.
+ */
+export type GateOutcome = 'open' | 'shut' | 'passback' | 'repeat' | 'held' | 'again' | 'stopped';
+
 const DEFAULT_MS = 5000;
+/** Default anti-passback window (s). */
+export const DEFAULT_PASSBACK_SEC = 300;
+/** How often a board in `error` is sent the current state's frames again when it has no keep-alive. */
+export const ERROR_PROBE_MS = 1000;
+/** Passback keys held at most (a lane sees far fewer opens within a window). */
+const PASSBACK_MAX = 10_000;
 
 function zeroCounts(): GateCounts {
-  return { opens: 0, shuts: 0, reds: 0, ambers: 0, repeats: 0, faults: 0, writeFailures: 0, unlocks: 0 };
+  return {
+    opens: 0,
+    shuts: 0,
+    reds: 0,
+    ambers: 0,
+    repeats: 0,
+    passbacks: 0,
+    faults: 0,
+    writeFailures: 0,
+    unlocks: 0,
+  };
 }
 
 /** The fail-safe gate state machine (see the file's head). */
@@ -100,6 +141,12 @@ export class GateController {
   #keepAliveInFlight = false;
   /** The scans that opened the gate (a scan opens it at most once; a few kept). */
   readonly #opened: string[] = [];
+  /** Anti-passback window (ms); 0: off. */
+  readonly #passbackMs: number;
+  /** Passback key → when its code last opened the gate (time order: oldest first). RAM only. */
+  readonly #passback = new Map<string, number>();
+  /** The passback keys of the latest scans, for an officer's override to green (a few kept). */
+  readonly #scanKeys = new Map<string, string>();
   #started = false;
   #stopped = false;
   /** Until `start` wrote idle, a connect does not re-drive the board (start does). */
@@ -117,6 +164,7 @@ export class GateController {
     this.#relay = options.relay;
     this.#openMs = options.relay?.openMs ?? options.openMs ?? DEFAULT_MS;
     this.#holdMs = options.relay?.holdMs ?? options.holdMs ?? DEFAULT_MS;
+    this.#passbackMs = (options.relay?.passbackSec ?? options.passbackSec ?? DEFAULT_PASSBACK_SEC) * 1000;
     if (options.relay !== null) this.#current = options.relay.frames.idle;
   }
 
@@ -189,15 +237,11 @@ export class GateController {
     this.#starting = false;
     this.#counts.shuts++;
     this.#log.info({ gate: 'idle', reason: 'start', written }, 'gate driven shut at start');
-    if (
-      setup.keepAliveMs !== undefined &&
-      setup.keepAliveMs !== null &&
-      setup.keepAliveMs > 0 &&
-      !this.#stopped
-    ) {
+    if (!this.#stopped) {
+      // The keep-alive; without one, the same timer only re-sends to a board in error.
       this.#keepAlive = setInterval(() => {
         this.#beat();
-      }, setup.keepAliveMs);
+      }, this.#keepAliveMs() ?? ERROR_PROBE_MS);
       this.#keepAlive.unref();
     }
     this.#changed();
@@ -207,20 +251,28 @@ export class GateController {
    * A decision of the lane: a recorded green opens the gate (unless a fault holds it shut or this
    * scan already opened it); a repeat green does nothing; a red or an amber shuts it at once.
    */
-  decision(d: GateDecision): void {
-    if (this.#stopped) return;
+  decision(d: GateDecision): GateOutcome {
+    if (this.#stopped) return 'stopped';
+    const key = d.passbackKey ?? null;
+    if (d.record && d.scanId !== null && key !== null) {
+      this.#scanKeys.set(d.scanId, key);
+      if (this.#scanKeys.size > 16) this.#scanKeys.delete(this.#scanKeys.keys().next().value ?? '');
+    }
     if (d.decision === 'green') {
       if (!d.record) {
         this.#counts.repeats++;
         this.#log.info({ gate: this.#state, reason: 'repeat' }, 'repeat green: the gate does not open again');
-        return;
+        return 'repeat';
       }
-      this.#open(d.scanId, 'green');
-      return;
+      return this.#open(d.scanId, 'green', key);
     }
-    if (d.decision === 'red') this.#counts.reds++;
-    else this.#counts.ambers++;
+    // A repeat red/amber shuts all the same, but only recorded ones are counted.
+    if (d.record) {
+      if (d.decision === 'red') this.#counts.reds++;
+      else this.#counts.ambers++;
+    }
     this.#shut(d.decision);
+    return 'shut';
   }
 
   /**
@@ -229,7 +281,8 @@ export class GateController {
    */
   override(scanId: string, decision: DecisionColour): void {
     if (this.#stopped) return;
-    if (decision === 'green') this.#open(scanId, 'override');
+    // The officer checked the person: no anti-passback; the open is remembered for the code.
+    if (decision === 'green') this.#open(scanId, 'override', this.#scanKeys.get(scanId) ?? null);
     else this.#shut(decision, 'override');
   }
 
@@ -246,7 +299,10 @@ export class GateController {
         this.#clearTimer();
         this.#state = 'fault';
         this.#openUntil = null;
-        this.#send('fault', 'fault');
+        this.#send('fault', fault);
+      } else if (fault === 'relay_lost') {
+        // The board misbehaved (it may have missed the fault frames): tell it again if it can hear.
+        this.#send('fault', fault);
       }
     } else {
       this.#faults.delete(fault);
@@ -334,17 +390,36 @@ export class GateController {
     }
   }
 
-  #open(scanId: string | null, reason: 'green' | 'override'): void {
+  #open(scanId: string | null, reason: 'green' | 'override', key: string | null): GateOutcome {
     if (scanId !== null && this.#opened.includes(scanId)) {
       this.#log.info({ gate: this.#state, reason: `${reason}_again` }, 'this scan already opened the gate');
-      return;
+      return 'again';
     }
     if (this.#faults.size > 0) {
       this.#log.warn(
         { gate: 'fault', reason: `${reason}_held`, faults: this.faults() },
         'green while a fault holds the gate shut',
       );
-      return;
+      return 'held';
+    }
+    const now = this.#clock();
+    if (this.#passbackMs > 0 && key !== null) {
+      this.#forgetPassbacks(now);
+      const at = this.#passback.get(key);
+      // Within the window either way (a lane clock set back keeps it too).
+      if (reason === 'green' && at !== undefined && Math.abs(now - at) < this.#passbackMs) {
+        // The same code opened the gate a moment ago: someone else may be using it. Shut; see staff.
+        this.#counts.passbacks = (this.#counts.passbacks ?? 0) + 1;
+        this.#log.warn(
+          { gate: 'passback', reason: 'passback' },
+          'this code opened the gate recently: held shut',
+        );
+        this.#shut('amber', 'passback');
+        return 'passback';
+      }
+      this.#passback.delete(key);
+      this.#passback.set(key, now);
+      if (this.#passback.size > PASSBACK_MAX) this.#passback.delete(this.#passback.keys().next().value ?? '');
     }
     if (scanId !== null) {
       this.#opened.push(scanId);
@@ -353,10 +428,12 @@ export class GateController {
     this.#clearTimer();
     this.#counts.opens++;
     this.#state = 'open';
-    this.#openUntil = this.#clock() + this.#openMs;
-    this.#send('green', reason);
+    this.#openUntil = now + this.#openMs;
+    // The timer before the frames: a board that fails as it is written to raises a fault at once
+    // (it clears this timer; the state it leaves must stay).
     this.#timer = setTimeout(() => {
       this.#timer = null;
+      if (this.#state !== 'open') return;
       this.#counts.shuts++;
       this.#state = 'idle';
       this.#openUntil = null;
@@ -364,7 +441,17 @@ export class GateController {
       this.#changed();
     }, this.#openMs);
     this.#timer.unref();
+    this.#send('green', reason);
     this.#changed();
+    return 'open';
+  }
+
+  /** Drops passback keys whose open is older than the window (the map is in time order). */
+  #forgetPassbacks(now: number): void {
+    for (const [k, at] of this.#passback) {
+      if (now - at < this.#passbackMs) break;
+      this.#passback.delete(k);
+    }
   }
 
   #shut(decision: 'red' | 'amber', reason: string = decision): void {
@@ -377,14 +464,16 @@ export class GateController {
     this.#clearTimer();
     this.#state = 'shut';
     this.#openUntil = null;
-    this.#send(decision, reason);
+    // The timer before the frames (as in #open).
     this.#timer = setTimeout(() => {
       this.#timer = null;
+      if (this.#state !== 'shut') return;
       this.#state = 'idle';
       this.#send('idle', 'hold_over');
       this.#changed();
     }, this.#holdMs);
     this.#timer.unref();
+    this.#send(decision, reason);
     this.#changed();
   }
 
@@ -399,9 +488,21 @@ export class GateController {
     this.#current = frames;
     // Before start wrote idle, start sends what is current when it is done.
     if (!this.#started || this.#starting) return;
-    // A board away gets the current state's frames when it is back (see #onRelayStatus).
-    if (this.#relayStatus === 'disconnected' || this.#relayStatus === 'error') return;
+    // A board away gets the current state's frames when it is back (see #onRelayStatus); a board
+    // in error is still written to (see the file's head).
+    if (!this.#writable()) return;
     void this.#write(frames, which);
+  }
+
+  /** The board can be written to: connected, or in error (degraded); not away nor connecting. */
+  #writable(): boolean {
+    return this.#relayStatus === 'connected' || this.#relayStatus === 'error';
+  }
+
+  /** The keep-alive period, or null: none. */
+  #keepAliveMs(): number | null {
+    const ms = this.#relay?.keepAliveMs;
+    return ms === undefined || ms === null || ms <= 0 ? null : ms;
   }
 
   /** Writes frames; counts a failure. Never rejects. */
@@ -421,12 +522,19 @@ export class GateController {
     return ok;
   }
 
-  /** One keep-alive: its frames, or the current state's; skipped while the board is away or busy. */
+  /**
+   * One keep-alive: its frames, or the current state's; skipped while the board is away or busy.
+   * A board in error gets the current state's frames (the fault's), keep-alive or not: the barrier
+   * is told again to shut, and a good answer brings the board back.
+   */
   #beat(): void {
     const setup = this.#relay;
-    if (setup === null || this.#stopped || this.#keepAliveInFlight) return;
-    if (this.#relayStatus !== 'connected') return;
-    const frames = setup.frames.keepAlive ?? this.#current;
+    if (setup === null || this.#stopped || this.#starting || this.#keepAliveInFlight) return;
+    let frames: readonly Uint8Array[];
+    if (this.#relayStatus === 'error') frames = this.#current;
+    else if (this.#relayStatus === 'connected' && this.#keepAliveMs() !== null)
+      frames = setup.frames.keepAlive ?? this.#current;
+    else return;
     this.#keepAliveInFlight = true;
     void this.#write(frames, 'keep_alive').finally(() => {
       this.#keepAliveInFlight = false;

@@ -1,74 +1,15 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { modbusWriteCoil, withModbusCrc } from '../profiles/relay-frames.js';
+import { PtyBoard } from './pty-board.testkit.js';
 import { describeRelayContract, pollUntil, StateRecorder } from './relay-contract.testkit.js';
 import { SerialRelay } from './serial-relay.js';
 
 const logger = pino({ level: process.env['TEST_LOG'] ?? 'silent' });
 const settings = { baudRate: 9600 };
-
-/**
- * A real pseudo-terminal from socat: the relay opens `DIR/lane`; what it writes comes out of
- * socat's stdout (the "board"), and what the test writes to socat's stdin goes back to the relay.
- */
-class PtyBoard {
-  readonly path: string;
-  #proc: ChildProcessWithoutNullStreams | null = null;
-  #bytes: Buffer[] = [];
-  /** Called with each chunk the board receives (to answer it). */
-  onData: ((chunk: Buffer) => void) | null = null;
-
-  constructor(readonly dir: string) {
-    this.path = join(dir, 'lane');
-  }
-
-  async plug(): Promise<void> {
-    this.#bytes = [];
-    const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.path}`, 'STDIO'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.#proc = proc;
-    proc.stdin.on('error', () => undefined);
-    proc.stdout.on('data', (chunk: Buffer) => {
-      this.#bytes.push(chunk);
-      this.onData?.(chunk);
-    });
-    await new Promise<void>((resolve, reject) => {
-      let seen = '';
-      proc.stderr.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        // socat logs "starting data transfer loop" once the pty and its link exist.
-        if (seen.includes('starting data transfer loop')) resolve();
-      });
-      proc.once('error', reject);
-      proc.once('exit', (code) => {
-        reject(new Error(`socat exited (${code}): ${seen}`));
-      });
-    });
-  }
-
-  received(): Uint8Array {
-    return new Uint8Array(Buffer.concat(this.#bytes));
-  }
-
-  /** Sends bytes from the board to the relay. */
-  answer(bytes: Uint8Array): void {
-    this.#proc?.stdin.write(Buffer.from(bytes));
-  }
-
-  async unplug(): Promise<void> {
-    const proc = this.#proc;
-    this.#proc = null;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGTERM');
-    await exited;
-  }
-}
 
 describeRelayContract(
   'serial through a socat pty',
@@ -224,6 +165,37 @@ describe('SerialRelay', () => {
             expect(Date.now() - started).toBeLessThan(4000);
             await pollUntil(() => board.received().length >= 24, 'all three frames');
             expect(Buffer.from(board.received())).toEqual(Buffer.concat(frames.map((f) => Buffer.from(f))));
+          },
+        );
+      },
+    );
+
+    it(
+      'a late echo of a frame not waited for, ahead of the answer, does not hide it',
+      { timeout: 30_000 },
+      async () => {
+        // The board loses its answer to the first frame, and answers the others 200 ms late: the
+        // second frame's echo (not waited for after the silence) lands ahead of the third's.
+        let pending = Buffer.alloc(0);
+        let index = 0;
+        await withBoard(
+          (board, chunk) => {
+            pending = Buffer.concat([pending, chunk]);
+            while (pending.length >= 8) {
+              const frame = pending.subarray(0, 8);
+              pending = pending.subarray(8);
+              if (index++ === 0) continue;
+              setTimeout(() => {
+                board.answer(frame);
+              }, 200);
+            }
+          },
+          async (relay, _board, recorder) => {
+            await expect(relay.write([on, off])).resolves.toBe(false);
+            expect(relay.state().status).toBe('error');
+            const mark = recorder.states.length;
+            await expect(relay.write([modbusWriteCoil(1, 2, false)])).resolves.toBe(true);
+            await recorder.untilStatus('connected', mark);
           },
         );
       },

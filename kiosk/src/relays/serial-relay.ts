@@ -91,6 +91,11 @@ export class SerialRelay implements Relay {
   #queue: Promise<unknown> = Promise.resolve();
   /** Bytes the board sent back since the current frame was written (echo replies). */
   #received: Buffer = Buffer.alloc(0);
+  /**
+   * Echoes of frames not waited for (or waited for in vain) may still arrive, ahead of the next
+   * frame's echo: until an echo is matched again, an answer is looked for anywhere in what came.
+   */
+  #unheard = false;
   #onReceived: (() => void) | null = null;
 
   constructor(options: SerialRelayOptions) {
@@ -146,8 +151,8 @@ export class SerialRelay implements Relay {
 
   async #writeAll(frames: readonly Uint8Array[]): Promise<boolean> {
     let allOk = true;
-    // A board that does not answer one frame is not waited for again in the same write: the
-    // rest still go out (best effort) and the write ends in bounded time.
+    // A board that does not answer one frame (or answers it wrongly) is not waited for again in
+    // the same write: the rest still go out (best effort) and the write ends in bounded time.
     let awaitEcho = this.#options.reply === 'echo';
     for (const frame of frames) {
       const port = this.#port;
@@ -177,11 +182,14 @@ export class SerialRelay implements Relay {
         if (this.#port === port) this.#lost(`write failed: ${message(error)}`);
         return false;
       }
-      if (!awaitEcho) continue;
+      if (!awaitEcho) {
+        if (this.#options.reply === 'echo') this.#unheard = true;
+        continue;
+      }
       const echo = await this.#echoed(frame);
       if (echo === 'same') continue;
       allOk = false;
-      if (echo === 'silent') awaitEcho = false;
+      awaitEcho = false;
     }
     return allOk;
   }
@@ -189,11 +197,15 @@ export class SerialRelay implements Relay {
   /** Waits for the board to send the frame back (Modbus write-coil answers are the request). */
   async #echoed(frame: Uint8Array): Promise<'same' | 'different' | 'silent'> {
     const timeoutMs = this.#options.replyTimeoutMs ?? 500;
+    const want = Buffer.from(frame);
     const arrived = await new Promise<boolean>((resolve) => {
-      // Enough bytes, or bytes that already differ (a Modbus exception answer is shorter).
+      // The echo, or (no late echo expected) bytes that already differ: a Modbus exception
+      // answer is shorter. Late echoes of earlier frames come first: the echo is looked for after them.
       const check = (): boolean => {
+        if (this.#received.includes(want)) return true;
+        if (this.#unheard) return false;
         const n = Math.min(this.#received.length, frame.length);
-        return n === frame.length || !Buffer.from(frame.subarray(0, n)).equals(this.#received.subarray(0, n));
+        return n === frame.length || !want.subarray(0, n).equals(this.#received.subarray(0, n));
       };
       if (check()) {
         resolve(true);
@@ -210,7 +222,8 @@ export class SerialRelay implements Relay {
         resolve(true);
       };
     });
-    const same = arrived && Buffer.from(frame).equals(this.#received.subarray(0, frame.length));
+    const same = arrived && this.#received.includes(want);
+    this.#unheard = !same;
     if (same) {
       if (this.#state.status === 'error') this.#setState('connected');
       return 'same';
@@ -239,6 +252,7 @@ export class SerialRelay implements Relay {
       return;
     }
     this.#port = port;
+    this.#unheard = false;
     port.on('data', (chunk) => {
       if (this.#port !== port) return;
       this.#received = Buffer.concat([this.#received, chunk]).subarray(-256);
