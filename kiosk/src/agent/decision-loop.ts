@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   canonicalSubjectKey,
   decide,
@@ -43,6 +44,17 @@ export interface OfficerDetails {
   readonly pass?: DeskPass | null;
 }
 
+/**
+ * What the gate may know of a scan beyond its decision (never in `LaneDecision`, never stored,
+ * logged or sent): `passbackKey`, an opaque key of the scanned code (HMAC-SHA256 of the code's
+ * canonical subject, or of the payload's fingerprint for a pass or a code with no subject, under
+ * a random key made when the loop is made and held in memory only): the same code gives the same
+ * key until the lane restarts. Null: the scan was not recorded.
+ */
+export interface GateDetails {
+  readonly passbackKey: string | null;
+}
+
 /** A decision as the lane announces it (display, `--json`): the display channel's `LaneDecision`. */
 export type { LaneDecision } from '@checkpoint-lane/shared';
 
@@ -65,9 +77,10 @@ export interface DecisionLoopOptions {
   readonly clock?: () => number;
   /**
    * Called for every decision (after it is durably recorded), with what only the officer may
-   * see (card holder, health status, plate in full): the caller keeps `details` in memory only.
+   * see (card holder, health status, plate in full) and what only the gate may know (its
+   * anti-passback key): the caller keeps `details` and `gate` in memory only.
    */
-  readonly onDecision?: (decision: LaneDecision, details: OfficerDetails) => void;
+  readonly onDecision?: (decision: LaneDecision, details: OfficerDetails, gate: GateDetails) => void;
   /** Called when a decision raised an urgent alert: upload it now. */
   readonly onUrgent?: () => void;
   /**
@@ -88,6 +101,8 @@ export class DecisionLoop {
   readonly #clock: () => number;
   /** Last time each subject key (or payload fingerprint) was recorded here: repeats. */
   readonly #recent = new Map<string, number>();
+  /** Keys the gate's passback keys; random per loop (per boot), in memory only, never stored. */
+  readonly #passbackSecret = randomBytes(32);
 
   constructor(options: DecisionLoopOptions) {
     this.#o = options;
@@ -241,7 +256,20 @@ export class DecisionLoop {
       'decision',
     );
     if (result.alert) this.#o.onUrgent?.();
-    this.#o.onDecision?.(result, details);
+    // The code as the repeat check knows it, but the canonical subject rather than its K key (a
+    // key rotation must not make the same person a new code to the gate).
+    const gateKey = !decision.record
+      ? null
+      : pass === null && subject !== null
+        ? `s:${canonicalSubjectKey(subject)}`
+        : repeatKey;
+    const gate: GateDetails = {
+      passbackKey:
+        gateKey === null
+          ? null
+          : createHmac('sha256', this.#passbackSecret).update(gateKey).digest('base64url'),
+    };
+    this.#o.onDecision?.(result, details, gate);
     return result;
   }
 

@@ -12,5 +12,6 @@ export function gateRelaySetup(relay: Relay, profile: RelayProfile): GateRelaySe
     openMs: timing.openMs,
     holdMs: timing.holdMs,
     keepAliveMs: timing.keepAliveMs,
+    passbackSec: timing.passbackSec,
   };
 }

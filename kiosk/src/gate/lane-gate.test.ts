@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { parseSubjectText, type GateView } from '@checkpoint-lane/shared';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { LaneDecision } from '../agent/decision-loop.js';
 import { LaneAgent, type LaneEvent } from '../agent/lane-agent.js';
 import { hashPin } from '../agent/officers.js';
 import { createSubjectKeyer } from '../agent/subject-keyer.js';
@@ -59,7 +60,9 @@ let relay: SimulatedRelay;
 let scanner: TestScanner;
 let events: LaneEvent[];
 
-async function openLane(options: { gateMode?: boolean; gateDisplay?: boolean; relay?: boolean } = {}) {
+async function openLane(
+  options: { gateMode?: boolean; gateDisplay?: boolean; relay?: boolean; clock?: () => number } = {},
+) {
   relay = new SimulatedRelay();
   scanner = new TestScanner();
   agent = await LaneAgent.open({
@@ -72,6 +75,7 @@ async function openLane(options: { gateMode?: boolean; gateDisplay?: boolean; re
     ...(options.relay !== false && { relay: { relay, profile: profile() } }),
     gateDisplay: options.gateDisplay ?? false,
     gateTimings: { scannerLostMs: 300, displayLostMs: 400 },
+    ...(options.clock !== undefined && { clock: options.clock }),
   });
   const keyer = createSubjectKeyer(listKey);
   agent.store.overlayHealth([
@@ -128,6 +132,47 @@ describe('the gate in a lane', () => {
     await agent.stop();
     expect(relay.hexFrames().at(-1)).toBe(OFF);
     expect(relay.state().status).toBe('disconnected');
+  });
+
+  it('anti-passback: a code that opened the gate does not open it again within passbackSec; a restart forgets', async () => {
+    let now = Date.now();
+    await openLane({ clock: () => now });
+    scanner.scan(CLEAN);
+    expect(relay.hexFrames()).toEqual([OFF, ON]);
+    now += 2000;
+    scanner.scan(CLEAN); // within the repeat window: a repeat, not recorded
+    now += 4000;
+    scanner.scan(CLEAN); // recorded again (the repeat window is 5 s): the same code, a passback
+    const decisions = events
+      .filter((e) => e.type === 'decision')
+      .map((e) => (e as { data: LaneDecision }).data);
+    expect(decisions.map((d) => [d.decision, d.record])).toEqual([
+      ['green', true],
+      ['green', false],
+      ['green', true],
+    ]);
+    expect(agent.gateView().state).toBe('shut');
+    expect(relay.hexFrames().filter((f) => f === ON)).toHaveLength(1);
+    expect(agent.gateReport()?.counts).toMatchObject({
+      opens: 1,
+      passbacks: 1,
+      repeats: 1,
+      reds: 0,
+      ambers: 0,
+    });
+    // The key is the gate's only: not in the decision the lane announces.
+    for (const d of decisions) expect(JSON.stringify(d)).not.toMatch(/passback/i);
+    // Another code opens.
+    now += 1000;
+    scanner.scan('079201004570');
+    expect(relay.hexFrames().filter((f) => f === ON)).toHaveLength(2);
+    // A restart forgets (RAM only): the first code opens again.
+    await agent.stop();
+    await openLane({ clock: () => now });
+    now += 1000;
+    scanner.scan(CLEAN);
+    expect(relay.hexFrames()).toEqual([OFF, ON]);
+    expect(agent.gateReport()?.counts).toMatchObject({ opens: 1, passbacks: 0 });
   });
 
   it('an override to green of the latest scan opens once; of an older scan, never', async () => {

@@ -104,14 +104,27 @@ describe('relayFrames and relayTiming', () => {
     expect(hex(frames.red)).toEqual(['a00100a1']);
     expect(hex(frames.fault)).toEqual(['a00201a3']);
     expect(frames.keepAlive).toBeNull();
-    expect(relayTiming(serialProfile)).toEqual({ openMs: 4000, holdMs: 5000, keepAliveMs: null });
+    expect(relayTiming(serialProfile)).toEqual({
+      openMs: 4000,
+      holdMs: 5000,
+      keepAliveMs: null,
+      passbackSec: 300,
+    });
   });
 
   it('takes the profile fault, hold and keep-alive when given', () => {
     const frames = relayFrames(hidProfile);
     expect(hex(frames.fault)).toEqual(['00fe']);
     expect(hex(frames.keepAlive)).toEqual(['00fd08']);
-    expect(relayTiming(hidProfile)).toEqual({ openMs: 4000, holdMs: 2000, keepAliveMs: 500 });
+    expect(relayTiming(hidProfile)).toEqual({
+      openMs: 4000,
+      holdMs: 2000,
+      keepAliveMs: 500,
+      passbackSec: 300,
+    });
+    expect(relayTiming({ ...hidProfile, relay: { ...hidProfile.relay, passbackSec: 0 } }).passbackSec).toBe(
+      0,
+    );
   });
 
   it('names the field of a frame that never went through the loader', () => {

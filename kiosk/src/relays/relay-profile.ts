@@ -43,15 +43,23 @@ export function relayFrames(profile: RelayProfile): RelayFrames {
   };
 }
 
-/** A relay profile's timings, defaults filled in. `keepAliveMs` null: no keep-alive. */
+/** The anti-passback window when a profile does not say (`passbackSec`, seconds). */
+export const RELAY_DEFAULT_PASSBACK_SEC = 300;
+
+/**
+ * A relay profile's timings, defaults filled in. `keepAliveMs` null: no keep-alive;
+ * `passbackSec` 0: no anti-passback.
+ */
 export function relayTiming(profile: RelayProfile): {
   openMs: number;
   holdMs: number;
   keepAliveMs: number | null;
+  passbackSec: number;
 } {
   return {
     openMs: profile.relay.openMs,
     holdMs: profile.relay.holdMs ?? RELAY_DEFAULT_HOLD_MS,
     keepAliveMs: profile.relay.keepAlive?.everyMs ?? null,
+    passbackSec: profile.relay.passbackSec ?? RELAY_DEFAULT_PASSBACK_SEC,
   };
 }

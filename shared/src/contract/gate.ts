@@ -34,12 +34,18 @@ export const GateCountsSchema = Type.Object({
   opens: Counter(),
   /** Gate driven shut (after an open, at start, at stop). */
   shuts: Counter(),
-  /** Red decisions seen at this gate. */
+  /** Recorded red decisions at this gate (repeats not counted). */
   reds: Counter(),
-  /** Amber decisions seen at this gate. */
+  /** Recorded amber decisions at this gate (repeats not counted). */
   ambers: Counter(),
   /** Greens that were repeats (not recorded): the gate did not open again. */
   repeats: Counter(),
+  /**
+   * Recorded greens refused by anti-passback: the same code had opened the gate within the
+   * relay profile's `passbackSec` (the gate stayed shut: "see staff"). Optional: reports from
+   * lanes (and stored reports) from before this count read without it.
+   */
+  passbacks: Type.Optional(Counter()),
   /** Times the gate went into fault. */
   faults: Counter(),
   /** Frames the relay could not be sent. */
