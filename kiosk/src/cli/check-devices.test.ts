@@ -110,8 +110,36 @@ describe('parseCheckArgs', () => {
     expect(fromProfile.plan.relay?.choice).toBe('serial:/dev/ttyUSB7');
   });
 
-  it('refuses bad usage plainly', () => {
-    expect(usage([])).toMatch(/nothing to check/);
+  it("takes the lane's --relay-profile FILE as --profile, for a relay profile only", () => {
+    const file = writeJson('lcus-alias.json', LCUS);
+    const parsed = parseCheckArgs(['--relay-profile', file, '--relay', 'serial:/dev/ttyACM3']);
+    if (!parsed.ok || !('plan' in parsed)) throw new Error('expected a plan');
+    expect(parsed.plan.relay).toEqual({ choice: 'serial:/dev/ttyACM3', profile: LCUS });
+    // Copied from the lane: a scanner profile and a relay profile side by side.
+    const both = parseCheckArgs([
+      ...['--profile', join(PROFILES, 'generic-serial-cr.json')],
+      ...['--relay', 'simulated', '--relay-profile', file],
+    ]);
+    if (!both.ok || !('plan' in both)) throw new Error('expected a plan');
+    expect(both.plan.relay?.profile.id).toBe('test-lcus-1');
+    expect(both.plan.scanner?.profile?.id).toBe('generic-serial-cr');
+    expect(usage(['--relay-profile', join(PROFILES, 'generic-serial-cr.json')])).toMatch(
+      /^\S+generic-serial-cr\.json không phải cấu hình rơ-le: trường \/kind .* \/ bad relay profile \S+: \/kind must be "relay" \(it is "serial"\)/,
+    );
+    expect(usage(['--relay-profile', file, '--profile', file])).toMatch(
+      /hai cấu hình rơ-le .* \/ two relay profiles/,
+    );
+  });
+
+  it('refuses bad usage plainly, Vietnamese / English', () => {
+    expect(usage([])).toBe(
+      'không có gì để kiểm tra: cho --scanner, --relay (cùng --relay-profile) hoặc --camera / ' +
+        'nothing to check: give --scanner, --relay (with --relay-profile) or --camera',
+    );
+    expect(usage(['--bogus'])).toMatch(/^sai tham số dòng lệnh \/ bad command line: .*bogus/);
+    expect(usage(['--relay', 'serial:/dev/ttyUSB0'])).toMatch(
+      /^--relay cần cấu hình rơ-le: --relay-profile \S+ \/ --relay needs a relay profile/,
+    );
     expect(usage(['--scanner', 'stdin', '--bogus'])).toMatch(/bogus/);
     expect(usage(['--scanner', 'simulated'])).toMatch(/--scanner must be serial:PATH, hid or stdin/);
     expect(usage(['--scanner', 'serial'])).toMatch(/needs a path/);
@@ -121,20 +149,29 @@ describe('parseCheckArgs', () => {
     expect(usage(['--relay', 'serial:/dev/ttyUSB0'])).toMatch(/--relay needs a relay profile/);
     const lcus = writeJson('lcus2.json', LCUS);
     expect(usage(['--profile', lcus])).toMatch(/give --relay serial:/);
-    expect(usage(['--profile', lcus, '--relay', 'usb'])).toMatch(/--relay must be/);
-    expect(usage(['--profile', lcus, '--relay', 'hid'])).toMatch(/for a serial board, not --relay hid/);
+    expect(usage(['--profile', lcus, '--relay', 'usb'])).toMatch(
+      /^--relay phải là serial:PATH, hid hoặc simulated \/ --relay must be/,
+    );
+    expect(usage(['--profile', lcus, '--relay', 'hid'])).toMatch(
+      /^cấu hình rơ-le test-lcus-1 dành cho bảng nối tiếp, .* \/ relay profile test-lcus-1 is for a serial board, not --relay hid: use --relay serial:/,
+    );
     expect(
       usage([
         ...['--profile', join(PROFILES, 'generic-serial-cr.json')],
         ...['--profile', join(PROFILES, 'generic-serial-crlf.json')],
       ]),
     ).toMatch(/two scanner profiles/);
-    expect(usage(['--profile', join(dir, 'no-such.json')])).toMatch(/cannot read/);
+    expect(usage(['--profile', join(dir, 'no-such.json')])).toMatch(
+      /^không đọc được cấu hình \S+no-such\.json .* \/ bad profile \S+no-such\.json: cannot read/,
+    );
   });
 
-  it('names the wrong field of a malformed profile', () => {
+  it('names the wrong field of a malformed profile, in each language', () => {
     const shortOpen = writeJson('short.json', { ...LCUS, relay: { ...LCUS.relay, openMs: 100 } });
-    expect(usage(['--profile', shortOpen, '--relay', 'simulated'])).toMatch(/\/relay\/openMs/);
+    // The loader's words (English) stay on the English side; the field is named on both.
+    expect(usage(['--relay-profile', shortOpen, '--relay', 'simulated'])).toBe(
+      `cấu hình ${shortOpen} sai ở trường /relay/openMs / bad profile ${shortOpen}: /relay/openMs must be >= 500`,
+    );
     const badSum = writeJson('badsum.json', {
       ...LCUS,
       relay: { ...LCUS.relay, commands: { ...LCUS.relay.commands, green: ['A0 01 01 A3'] } },
@@ -244,9 +281,12 @@ describe('checkRelay (simulated board)', () => {
     const started = Date.now();
     const result = await checkRelay('simulated', LCUS, 5000, deps());
     expect(result).toMatchObject({ check: 'relay', device: 'simulated', pass: true });
-    expect(result.data).toEqual({ writes: 3, frames: 3, profile: 'test-lcus-1' });
+    expect(result.data).toEqual({ writes: 3, frames: 3, profile: 'test-lcus-1', reply: 'none' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(990);
-    expect(said.join('\n')).toMatch(/the gate will open/);
+    expect(said.join('\n')).toMatch(/the gate will open: watch the barrier/);
+    // The board cannot answer: the check cannot hear the click, the technician confirms it.
+    expect(result.vi).toMatch(/^đã gửi — hãy xác nhận rơ-le kêu và barie mở rồi đóng \(/);
+    expect(result.en).toMatch(/^sent — confirm the relay clicked and the barrier opened then shut \(/);
   }, 30_000);
 
   it('fails plainly for a serial board that is not there', async () => {
