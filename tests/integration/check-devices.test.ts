@@ -167,9 +167,15 @@ describe('checkpoint-lane check-devices (built CLI)', () => {
         writes: 3,
         frames: 12,
         profile: 'lcus-4-tower-light',
+        reply: 'none',
       }),
     ]);
-    expect(stderr).toMatch(/the gate will open/);
+    // An LCUS board never answers: the check cannot hear the click, the technician confirms it.
+    expect(report.checks[0]!.detail.vi).toMatch(/^đã gửi — hãy xác nhận rơ-le kêu và barie mở rồi đóng \(/);
+    expect(report.checks[0]!.detail.en).toMatch(
+      /^sent — confirm the relay clicked and the barrier opened then shut \(idle → green → \(1 s\) → idle: 3 writes, 12 frames\)$/,
+    );
+    expect(stderr).toMatch(/the gate will open: watch the barrier/);
     const expected = Buffer.concat([
       frames('lcus-4-tower-light.json', 'idle'),
       frames('lcus-4-tower-light.json', 'green'),
@@ -200,6 +206,10 @@ describe('checkpoint-lane check-devices (built CLI)', () => {
       ...['--relay', `serial:${pty.lane}`, '--json'],
     ]).done;
     expect(echoed.code, echoed.stderr).toBe(0);
+    const passed = (JSON.parse(echoed.stdout) as JsonReport).checks[0]!;
+    expect(passed).toMatchObject({ result: 'pass', reply: 'echo' });
+    expect(passed.detail.en).toMatch(/^the board answered each frame — confirm the barrier opened then shut/);
+    expect(passed.detail.vi).toMatch(/^bảng rơ-le đã trả lời từng khung/);
     expect(device.received().toString('hex')).toBe(
       Buffer.concat([
         frames('modbus-rtu-4ch-relay.json', 'idle'),
@@ -209,15 +219,24 @@ describe('checkpoint-lane check-devices (built CLI)', () => {
     );
 
     const silent = await ptyPair('modbus-silent');
-    openDevice(silent.device);
+    const silentDevice = openDevice(silent.device);
     const unanswered = await checkDevices([
-      ...['--profile', join(PROFILES, 'modbus-rtu-4ch-relay.json')],
+      ...['--relay-profile', join(PROFILES, 'modbus-rtu-4ch-relay.json')],
       ...['--relay', `serial:${silent.lane}`, '--json'],
     ]).done;
     expect(unanswered.code).toBe(1);
     const report = JSON.parse(unanswered.stdout) as JsonReport;
-    expect(report.checks[0]).toMatchObject({ check: 'relay', result: 'fail' });
-    expect(report.checks[0]!.detail.en).toMatch(/did not drain/);
+    expect(report.checks[0]).toMatchObject({ check: 'relay', result: 'fail', writes: 0 });
+    // What a technician checks on an RS-485 line, in each language.
+    expect(report.checks[0]!.detail).toEqual({
+      vi: 'lệnh đóng (idle) không thành: bảng rơ-le không trả lời — kiểm tra dây RS-485 A/B, địa chỉ slave, tốc độ baud',
+      en: 'the idle (shut) write: the board did not answer — check RS-485 A/B wiring, slave address and baud',
+    });
+    // Unanswered, the gate was never told to open.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(silentDevice.received().toString('hex')).not.toContain(
+      frames('modbus-rtu-4ch-relay.json', 'green').toString('hex'),
+    );
   });
 
   it('Ctrl-C while the gate is open: the relay is driven shut before the check exits', async () => {
@@ -257,6 +276,49 @@ describe('checkpoint-lane check-devices (built CLI)', () => {
     expect(stderr).not.toMatch(/unexpected error|at .*\.js:\d+/);
   });
 
+  it('a relay port held by another process: FAIL at once, port in use, stop the lane first', async () => {
+    const pty = await ptyPair('relay-busy');
+    openDevice(pty.device);
+    // serialport locks a port it opens with flock(LOCK_EX|LOCK_NB), as a running lane does:
+    // flock(1) takes the same lock on the same device node (no fork: one process to end).
+    const holder = spawn('flock', ['--no-fork', '-x', '-n', pty.lane, 'sleep', '120'], { stdio: 'ignore' });
+    cleanups.unshift(() => holder.kill('SIGTERM'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(holder.exitCode).toBeNull();
+    const started = Date.now();
+    const { code, stdout } = await checkDevices([
+      ...['--relay-profile', join(PROFILES, 'lcus-1-relay.json')],
+      ...['--relay', `serial:${pty.lane}`, '--json', '--timeout', '60'],
+    ]).done;
+    expect(code).toBe(1);
+    // Not after the 60 s connection timeout: retrying would not free the port.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const check = (JSON.parse(stdout) as JsonReport).checks[0]!;
+    expect(check).toMatchObject({ check: 'relay', result: 'fail' });
+    expect(check.detail.vi).toBe('rơ-le không kết nối được: cổng đang được dùng: dừng làn trước');
+    expect(check.detail.en).toMatch(
+      /^relay not connected: port in use: stop the lane first \(.*Cannot lock port\)$/,
+    );
+  });
+
+  it('a HID relay board that is not on the bus: FAIL, Vietnamese and English apart', async () => {
+    // The real node-hid, listing this machine's bus (no relay board is plugged in here).
+    const { code, stdout } = await checkDevices([
+      ...['--relay-profile', join(PROFILES, 'usb-hid-relay-2ch.json')],
+      ...['--timeout', '2', '--json'],
+    ]).done;
+    expect(code).toBe(1);
+    const check = (JSON.parse(stdout) as JsonReport).checks[0]!;
+    expect(check).toMatchObject({ device: 'hid', check: 'relay', result: 'fail' });
+    expect(check.detail.vi).toMatch(
+      /^(rơ-le không kết nối được: không thấy bảng rơ-le HID|không mở được rơ-le: không tải được thư viện HID)/,
+    );
+    expect(check.detail.vi).not.toMatch(/no matching|cannot load|board/);
+    expect(check.detail.en).toMatch(
+      /^(relay not connected: no HID relay board|cannot open the relay: cannot load node-hid)/,
+    );
+  });
+
   it('camera from a video file through ffmpeg: PASS with frames, fps and resolution', async () => {
     const { code, stdout, stderr } = await checkDevices([
       ...['--profile', join(PROFILES, 'generic-uvc-camera.json')],
@@ -293,11 +355,16 @@ describe('checkpoint-lane check-devices (built CLI)', () => {
     expect(first.stdout).toBe('');
     const shortOpen = join(dir, 'short-open.json');
     writeFileSync(shortOpen, JSON.stringify({ ...shipped, relay: { ...shipped.relay, openMs: 100 } }));
-    const second = await checkDevices(['--profile', shortOpen, '--relay', 'simulated']).done;
+    // As the lane takes it (--relay-profile): the field named on each side of the line.
+    const second = await checkDevices(['--relay-profile', shortOpen, '--relay', 'simulated']).done;
     expect(second.code).toBe(2);
-    expect(second.stderr).toMatch(/\/relay\/openMs/);
+    expect(second.stderr).toMatch(
+      /^checkpoint-lane check-devices: cấu hình \S+short-open\.json sai ở trường \/relay\/openMs \/ bad profile \S+short-open\.json: \/relay\/openMs must be >= 500$/m,
+    );
     const usage = await checkDevices(['--relay', 'serial:/dev/ttyUSB0']).done;
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/--relay needs a relay profile/);
+    expect(usage.stderr).toMatch(
+      /^checkpoint-lane check-devices: --relay cần cấu hình rơ-le: .* \/ --relay needs a relay profile: --relay-profile /m,
+    );
   });
 });
