@@ -15,6 +15,10 @@ const WORDS = {
   unlockPin: { vi: 'Mã PIN của {name}', en: "{name}'s PIN" },
   unlockOpen: { vi: 'Mở', en: 'Open' },
   unlockFailed: { vi: 'Không mở được — thử lại', en: 'Could not open — try again' },
+  laneLockedOut: {
+    vi: 'Nhập sai quá nhiều lần tại làn này — mở bằng PIN tạm khoá {time}',
+    en: 'Too many failed tries at this lane — PIN unlock locked for {time}',
+  },
   lock: { vi: 'Khoá', en: 'Lock' },
   unlockedLeft: { vi: '{name} · tự khoá sau {s} giây', en: '{name} · locks in {s} s' },
 } as const satisfies Record<string, Record<Language, string>>;

@@ -87,10 +87,14 @@ async function send(pin: string): Promise<void> {
     if (error === 'wrong_pin') setError(t('wrongPin', lang));
     else if (error === 'locked_out') {
       const left = Math.max(0, (refusal?.lockedUntil ?? Date.now()) - Date.now());
-      setError(
-        t('lockedOut', lang, { name: who.name === '' ? who.id : who.name, time: duration(left, lang) }),
-      );
       officers = await client.officers();
+      // Not this officer's own lock-out: the lane's limit on failed unlocks (every PIN refused).
+      const own = officers.find((o) => o.id === who.id)?.lockedUntil ?? null;
+      setError(
+        own === null
+          ? gateWord('laneLockedOut', lang, { time: duration(left, lang) })
+          : t('lockedOut', lang, { name: who.name === '' ? who.id : who.name, time: duration(left, lang) }),
+      );
       chosen = null;
       render();
     } else if (error === 'unknown_officer') setError(t('unknownOfficer', lang));
