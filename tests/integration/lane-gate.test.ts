@@ -217,6 +217,41 @@ describe('an unattended gate on a real relay pty', () => {
     }
   });
 
+  it('anti-passback: the same code recorded again after the repeat window does not reopen; another code does', async () => {
+    const before = board.frames().length;
+    const code = await server.enrollmentCode('GATE-1');
+    const lane = new LaneProcess(join(dir, 'lane-passback'), [
+      ...['--server', server.url, '--enroll', code, '--name', 'gate-passback'],
+      ...laneArgs(),
+    ]);
+    try {
+      await lane.waitForLog('lane started', 40_000);
+      scanner.send(`${CLEAN}\r`);
+      expect(await lane.decision(1)).toMatchObject({ decision: 'green', recorded: true });
+      await lane.until('the gate to open', () => commands(before).includes(GREEN));
+      // Past the checkpoint's repeat window (5 s): recorded again, but the code opened the gate
+      // within passbackSec (300 s): held shut ("see staff"), the amber frames, counted.
+      await sleep(5600);
+      scanner.send(`${CLEAN}\r`);
+      const again = await lane.decision(2);
+      expect(again).toMatchObject({ decision: 'green', recorded: true });
+      expect(JSON.stringify(again)).not.toMatch(/passback/i);
+      await lane.waitForLog('"gate":"passback"');
+      await lane.until('the passback shut frames', () => commands(before).includes(AMBER));
+      expect(commands(before).filter((h) => h === GREEN)).toHaveLength(1);
+      // Another code opens.
+      scanner.send(`079201004568\r`);
+      expect(await lane.decision(3)).toMatchObject({ decision: 'green', recorded: true });
+      await lane.until(
+        'the gate to open again',
+        () => commands(before).filter((h) => h === GREEN).length === 2,
+      );
+      for (const line of lane.logs.filter((l) => l.includes('"gate":'))) expect(line).not.toContain(CLEAN);
+    } finally {
+      await lane.kill('SIGKILL');
+    }
+  }, 90_000);
+
   it('refuses a malformed relay profile, naming the field (exit 2)', async () => {
     const bad = join(dir, 'bad-relay.json');
     writeFileSync(
@@ -244,6 +279,21 @@ describe('an unattended gate on a real relay pty', () => {
     await lane2.kill('SIGKILL');
     expect(lane2.child.exitCode).toBe(2);
     expect(lane2.logs.join('\n')).toMatch(/\/relay\/openMs/);
+
+    // A "shut" that opens: red sends green's barrier frame.
+    const opens = join(dir, 'opens-relay.json');
+    writeFileSync(
+      opens,
+      JSON.stringify({
+        ...profile,
+        relay: { ...profile.relay, commands: { ...profile.relay.commands, red: [GREEN] } },
+      }),
+    );
+    const lane3 = new LaneProcess(join(dir, 'lane-bad'), ['--relay', 'simulated', '--relay-profile', opens]);
+    await lane3.until('exit', () => lane3.child.exitCode !== null, 20_000).catch(() => undefined);
+    await lane3.kill('SIGKILL');
+    expect(lane3.child.exitCode).toBe(2);
+    expect(lane3.logs.join('\n')).toMatch(/\/relay\/commands\/red\/0/);
 
     const noProfile = new LaneProcess(join(dir, 'lane-bad'), ['--relay', 'simulated']);
     await noProfile.until('exit', () => noProfile.child.exitCode !== null, 20_000).catch(() => undefined);
