@@ -1,8 +1,9 @@
 // `checkpoint-lane` as users run it: the `--json` line contract and plain start-up errors.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, INSECURE_KEY_STORE_ARGS, LANE_JS, ServerUnderTest } from './lane-helpers.js';
 
@@ -79,6 +80,58 @@ describe('checkpoint-lane', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/bad profile .*\/serial\/baudRate/);
     expect(lane(['--scanner', 'usb']).stderr).toMatch(/--scanner must be/);
+  });
+
+  it('refuses a relay set up wrong in Vietnamese / English, naming the field, and waits for a missing relay port', () => {
+    const data = join(dir, 'lane-relay');
+    const profiles = fileURLToPath(new URL('../../hardware-profiles/', import.meta.url));
+    const lcus = join(profiles, 'lcus-1-relay.json');
+    const refused = (args: string[], line: RegExp): void => {
+      const r = lane(['--data', data, ...args]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(line);
+    };
+    refused(
+      ['--relay', 'simulated'],
+      /^checkpoint-lane: --relay cần --relay-profile FILE .* \/ --relay needs --relay-profile FILE/m,
+    );
+    refused(
+      ['--relay', 'usb', '--relay-profile', lcus],
+      /^checkpoint-lane: --relay phải là serial:PATH, hid hoặc simulated \/ --relay must be serial:PATH, hid or simulated$/m,
+    );
+    refused(
+      ['--relay-profile', lcus],
+      /^checkpoint-lane: --relay-profile cần đi cùng --relay .* \/ --relay-profile goes with --relay/m,
+    );
+    const short = join(dir, 'short-open.json');
+    const shipped = JSON.parse(readFileSync(lcus, 'utf8')) as { relay: object };
+    writeFileSync(short, JSON.stringify({ ...shipped, relay: { ...shipped.relay, openMs: 100 } }));
+    refused(
+      ['--relay', 'simulated', '--relay-profile', short],
+      /^checkpoint-lane: cấu hình rơ-le \S+short-open\.json sai ở trường \/relay\/openMs \/ bad relay profile \S+short-open\.json: \/relay\/openMs must be >= 500$/m,
+    );
+    // A scanner profile where a relay profile goes, and a relay profile where a scanner's goes.
+    refused(
+      ['--relay', 'simulated', '--relay-profile', join(profiles, 'generic-serial-cr.json')],
+      /^checkpoint-lane: \S+ không phải cấu hình rơ-le: trường \/kind .* \/ bad relay profile \S+: \/kind must be "relay" \(it is "serial"\)/m,
+    );
+    refused(
+      ['--profile', join(profiles, 'lcus-4-tower-light.json')],
+      /^checkpoint-lane: --profile \S+lcus-4-tower-light\.json: đây là cấu hình rơ-le: dùng --relay-profile .* \/ this is a relay profile: use --relay-profile/m,
+    );
+    refused(
+      ['--relay', 'hid', '--relay-profile', lcus],
+      /^checkpoint-lane: cấu hình rơ-le lcus-1-relay dành cho bảng nối tiếp, .* \/ relay profile lcus-1-relay is for a serial board, not --relay hid: use --relay serial:/m,
+    );
+    // A relay port not there (yet): not a refusal; one plain line, then the lane goes on (this
+    // one stops next, not enrolled).
+    const missing = join(dir, 'no-relay-tty');
+    const waiting = lane(['--data', data, '--relay', `serial:${missing}`, '--relay-profile', lcus]);
+    expect(waiting.stderr).toContain(
+      `checkpoint-lane: cổng nối tiếp của rơ-le ${missing} chưa có; cổng vẫn đóng, đang chờ rơ-le / ` +
+        `relay port ${missing} does not exist (yet); the gate stays shut, waiting for it\n`,
+    );
+    expect(waiting.stderr).toMatch(/not enrolled/);
   });
 
   it('chooses where its secrets are sealed: file only with --insecure-key-file, then says so at every start', async () => {
