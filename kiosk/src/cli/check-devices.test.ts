@@ -384,5 +384,9 @@ describe('checkDevicesMain', () => {
     expect(usage.err).toMatch(/nothing to check/);
     expect(usage.err).toMatch(/check-devices --help/);
     expect(usage.out).toBe('');
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^ {2}--relay-profile FILE {2}như --profile, cho cấu hình rơ-le/m);
+    expect(help.out).toMatch(/stop the lane first: it holds the\s+serial ports/);
   }, 30_000);
 });

@@ -50,12 +50,11 @@ Usage: checkpoint-lane check-devices [--profile FILE …] [--scanner serial:PATH
                    code (default: the scanner profile's device)
   --relay ...      bảng rơ-le cần kiểm tra, cần cấu hình rơ-le: đóng → MỞ 1 giây → đóng / the
                    relay board to check, with its relay profile: shut → OPEN for 1 s → shut
-                   (default: the profile's serial path, or hid for a HID board). Bảng Modbus
-                   trả lời từng khung: ĐẠT là bảng đã nhận. Bảng không trả lời (LCUS, HID):
-                   ĐẠT là đã gửi, hãy nhìn barie mở rồi đóng / a Modbus board answers each
-                   frame: PASS means it took them. A board with no reply (LCUS, HID): PASS
-                   means sent; watch the barrier open then shut. Dừng làn trước khi kiểm tra /
-                   stop the lane first (it holds the ports)
+                   (default: the profile's serial path, or hid for a HID board).
+                   Bảng Modbus trả lời từng khung: ĐẠT là bảng đã nhận. Bảng không trả lời
+                   (LCUS, HID): ĐẠT là đã gửi; hãy nhìn barie mở rồi đóng / a Modbus board
+                   answers each frame: PASS means it took them. A board with no reply (LCUS,
+                   HID): PASS means sent; watch the barrier open then shut
   --camera ...     camera (/dev/videoN) hoặc tệp video: đọc 2 giây, cần ≥ 5 khung hình / the
                    camera (/dev/videoN) or a video file: read for 2 s, needs ≥ 5 frames
                    (default: /dev/video0 when a camera profile is given)
@@ -64,9 +63,10 @@ Usage: checkpoint-lane check-devices [--profile FILE …] [--scanner serial:PATH
   --json           một đối tượng JSON trên stdout thay cho bảng / one JSON object on stdout
                    instead of the table
 
-  Mã quét không bao giờ được in ra: chỉ độ dài và dạng mã / a scanned code is never printed:
-  only its length and format. Exit 0: tất cả đạt / all pass; 1: có thiết bị không đạt / any
-  fail; 2: sai cách dùng / bad usage.
+  Dừng làn trước khi kiểm tra: làn giữ các cổng nối tiếp / stop the lane first: it holds the
+  serial ports. Mã quét không bao giờ được in ra: chỉ độ dài và dạng mã / a scanned code is
+  never printed: only its length and format. Exit 0: tất cả đạt / all pass; 1: có thiết bị
+  không đạt / any fail; 2: sai cách dùng / bad usage.
 `;
 
 /** How long the camera is read, and the frames it must give in that time. */

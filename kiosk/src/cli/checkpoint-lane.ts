@@ -37,7 +37,8 @@ Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [-
                        [--key-store tpm|safe-storage|file] [--tpm-pcrs 7|0,7|none]
                        [--insecure-key-file] [--vehicle-mode]
                        [--relay serial:PATH|hid|simulated --relay-profile FILE] [--gate-mode]
-       checkpoint-lane check-devices --profile FILE… [--scanner …] [--relay …] [--camera …]
+       checkpoint-lane check-devices [--profile FILE…] [--scanner …]
+                       [--relay … --relay-profile FILE] [--camera …]
                        kiểm tra thiết bị tại chỗ, bảng đạt/không đạt / the technician's field
                        check of each device, a pass/fail table (check-devices --help)
 
@@ -52,7 +53,8 @@ Usage: checkpoint-lane [--server URL[,URL2…]] [--enroll CODE] [--name NAME] [-
   --name NAME      tên làn khi đăng ký / this lane's name when enrolling (default: host name)
   --data DIR       nơi lưu dữ liệu và khoá của làn / where the lane keeps its store and
                    credentials (default: ./lane-data)
-  --profile FILE   cấu hình phần cứng / hardware profile (hardware-profiles/*.json)
+  --profile FILE   cấu hình máy quét hoặc camera (cấu hình rơ-le: --relay-profile) / a scanner
+                   or camera profile, hardware-profiles/*.json (a relay's: --relay-profile)
   --scanner ...    nguồn mã quét / where codes come from (default: the profile, else stdin)
   --display ...    none: không màn hình / headless (default)
                    serve: màn hình làn trên 127.0.0.1, không mở cửa sổ; in địa chỉ ra,
