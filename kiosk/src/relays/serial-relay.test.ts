@@ -171,6 +171,36 @@ describe('SerialRelay', () => {
     );
 
     it(
+      'a board that answers some frames and loses others stays in error (no flapping)',
+      { timeout: 30_000 },
+      async () => {
+        let pending = Buffer.alloc(0);
+        await withBoard(
+          (board, chunk) => {
+            pending = Buffer.concat([pending, chunk]);
+            while (pending.length >= 8) {
+              const frame = pending.subarray(0, 8);
+              pending = pending.subarray(8);
+              // Only the `on` frame is ever answered.
+              if (frame.equals(Buffer.from(on))) board.answer(frame);
+            }
+          },
+          async (relay, _board, recorder) => {
+            await expect(relay.write([on, off])).resolves.toBe(false);
+            expect(relay.state().status).toBe('error');
+            const mark = recorder.states.length;
+            await expect(relay.write([on, off])).resolves.toBe(false);
+            expect(recorder.states.slice(mark).map((s) => s.status)).not.toContain('connected');
+            expect(relay.state().status).toBe('error');
+            // A write answered whole brings it back.
+            await expect(relay.write([on])).resolves.toBe(true);
+            expect(relay.state().status).toBe('connected');
+          },
+        );
+      },
+    );
+
+    it(
       'a late echo of a frame not waited for, ahead of the answer, does not hide it',
       { timeout: 30_000 },
       async () => {

@@ -191,6 +191,9 @@ export class SerialRelay implements Relay {
       allOk = false;
       awaitEcho = false;
     }
+    // Back from an error only when a whole write was answered right (a board that answers some
+    // frames and loses others stays in error, rather than flapping at every write).
+    if (allOk && this.#state.status === 'error') this.#setState('connected');
     return allOk;
   }
 
@@ -224,10 +227,7 @@ export class SerialRelay implements Relay {
     });
     const same = arrived && this.#received.includes(want);
     this.#unheard = !same;
-    if (same) {
-      if (this.#state.status === 'error') this.#setState('connected');
-      return 'same';
-    }
+    if (same) return 'same';
     const detail = arrived ? 'board answered something else' : 'board did not answer';
     this.#log.warn({ bytes: this.#received.length }, detail);
     if (this.#state.status === 'connected') this.#setState('error', detail);
