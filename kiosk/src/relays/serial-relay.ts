@@ -1,10 +1,10 @@
 // A relay board on a serial port (LCUS-type USB-serial boards, Modbus-RTU modules behind a
 // USB-RS485 adapter): frames are written and drained in order; the port is reopened with
 // back-off when it cannot be opened or goes away. Writes never reject.
-import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
 import { backoffDelay } from '../util/backoff.js';
+import { watchDeviceNode } from '../util/device-node-watch.js';
 import type { Relay, RelayState } from './relay.js';
 
 /** Serial line settings of a relay profile. */
@@ -63,16 +63,6 @@ function forget(port: RelayPortLike): void {
   port.on('error', () => undefined);
 }
 
-/** Identity of a device node: it changes (or vanishes) when the device is unplugged. */
-async function deviceIdentity(path: string): Promise<string | null> {
-  try {
-    const s = await stat(path);
-    return `${s.dev}:${s.ino}:${s.rdev}`;
-  } catch {
-    return null;
-  }
-}
-
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** A serial relay board (see the module comment). */
@@ -84,7 +74,8 @@ export class SerialRelay implements Relay {
   #port: RelayPortLike | null = null;
   #onStatus: ((state: RelayState) => void) | null = null;
   #timer: NodeJS.Timeout | null = null;
-  #watchdog: NodeJS.Timeout | null = null;
+  /** Stops the device node watch of the open port; null: none. */
+  #watchdog: (() => void) | null = null;
   #attempt = 0;
   #stopped = true;
   /** Writes run one after the other, in the order they were asked for. */
@@ -284,19 +275,19 @@ export class SerialRelay implements Relay {
   #startWatchdog(port: RelayPortLike): void {
     const every = this.#options.watchdogMs ?? 1000;
     if (every <= 0 || this.#options.openPort) return;
-    void deviceIdentity(this.#options.path).then((identity) => {
-      if (this.#port !== port || identity === null) return;
-      this.#stopWatchdog();
-      this.#watchdog = setInterval(() => {
-        void deviceIdentity(this.#options.path).then((now) => {
-          if (this.#port === port && now !== identity) this.#lost('device node gone');
-        });
-      }, every);
-    });
+    this.#stopWatchdog();
+    this.#watchdog = watchDeviceNode(
+      this.#options.path,
+      every,
+      () => this.#port === port,
+      () => {
+        this.#lost('device node gone');
+      },
+    );
   }
 
   #stopWatchdog(): void {
-    if (this.#watchdog) clearInterval(this.#watchdog);
+    this.#watchdog?.();
     this.#watchdog = null;
   }
 

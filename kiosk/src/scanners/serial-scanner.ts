@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
 import { backoffDelay } from '../util/backoff.js';
+import { watchDeviceNode } from '../util/device-node-watch.js';
 import { SuffixFramer, type FramingOptions } from './framing.js';
 import type { DeviceState, Scanner, ScannerSink } from './scanner.js';
 
@@ -48,16 +48,6 @@ export interface SerialScannerOptions {
   readonly watchdogMs?: number;
 }
 
-/** Identity of a device node: it changes (or vanishes) when the device is unplugged. */
-async function deviceIdentity(path: string): Promise<string | null> {
-  try {
-    const s = await stat(path);
-    return `${s.dev}:${s.ino}:${s.rdev}`;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * A serial (or USB-CDC) barcode scanner: frames codes by the profile's suffix and reopens the
  * port with capped, jittered back-off whenever it cannot be opened or goes away (unplugged).
@@ -72,7 +62,8 @@ export class SerialScanner implements Scanner {
   #port: SerialPortLike | null = null;
   #sink: ScannerSink | null = null;
   #timer: NodeJS.Timeout | null = null;
-  #watchdog: NodeJS.Timeout | null = null;
+  /** Stops the device node watch of the open port; null: none. */
+  #watchdog: (() => void) | null = null;
   #attempt = 0;
   #stopped = true;
 
@@ -162,19 +153,19 @@ export class SerialScanner implements Scanner {
   #startWatchdog(port: SerialPortLike): void {
     const every = this.#options.watchdogMs ?? 1000;
     if (every <= 0 || this.#options.openPort) return;
-    void deviceIdentity(this.#options.path).then((identity) => {
-      if (this.#port !== port || identity === null) return;
-      this.#stopWatchdog();
-      this.#watchdog = setInterval(() => {
-        void deviceIdentity(this.#options.path).then((now) => {
-          if (this.#port === port && now !== identity) this.#lost('device node gone');
-        });
-      }, every);
-    });
+    this.#stopWatchdog();
+    this.#watchdog = watchDeviceNode(
+      this.#options.path,
+      every,
+      () => this.#port === port,
+      () => {
+        this.#lost('device node gone');
+      },
+    );
   }
 
   #stopWatchdog(): void {
-    if (this.#watchdog) clearInterval(this.#watchdog);
+    this.#watchdog?.();
     this.#watchdog = null;
   }
 
