@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   DisplayServer,
   hashPin,
@@ -74,6 +74,12 @@ function serverOverrides(
 
 /** Every visible button of `scope` lies inside the viewport and is a target of at least 64 px. */
 async function expectButtonsFit(page: Page, scope: Locator): Promise<void> {
+  // Measured again until the layout settles (a step's list fills in after the dialog changes;
+  // a loaded machine paints late), failing if the buttons never fit within 5 s.
+  await vi.waitFor(() => buttonsFit(page, scope), { timeout: 5000, interval: 250 });
+}
+
+async function buttonsFit(page: Page, scope: Locator): Promise<void> {
   const viewport = page.viewportSize()!;
   const boxes = await scope.locator('button:visible').evaluateAll((buttons) =>
     buttons.map((b) => {
